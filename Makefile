@@ -1,0 +1,31 @@
+# Hearth: the two commands are `make serve` and `make test`; everything else follows from them.
+PYTHON ?= python3
+VENV := .venv
+BIN := $(VENV)/bin
+STAMP := $(VENV)/.installed
+
+.PHONY: serve test migrate schema bench clean
+
+$(BIN)/python:
+	$(PYTHON) -m venv $(VENV)
+	$(BIN)/python -m pip install --quiet --upgrade pip
+
+$(STAMP): $(BIN)/python pyproject.toml
+	$(BIN)/python -m pip install --quiet -e '.[test]'
+	touch $(STAMP)
+
+serve: $(STAMP)
+	$(BIN)/hearth migrate
+	$(BIN)/hearth serve
+
+migrate: $(STAMP)
+	$(BIN)/hearth migrate
+
+test: $(STAMP)
+	$(BIN)/python -m pytest $(PYTEST_ARGS)
+
+schema: $(STAMP)
+	$(BIN)/hearth schema export --out schema.graphql
+
+clean:
+	rm -rf $(VENV) .hearth

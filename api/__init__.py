@@ -1,0 +1,1 @@
+"""The Hearth process: settings, database, app factory, identity and the command line."""

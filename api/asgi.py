@@ -1,0 +1,17 @@
+"""The app factory uvicorn's workers import (``api.asgi:make_app``)."""
+
+from __future__ import annotations
+
+from starlette.applications import Starlette
+
+from api.app import create_app
+from api.settings import get_settings
+
+__all__ = ["make_app"]
+
+
+def make_app() -> Starlette:
+    settings = get_settings()
+    if not settings.database_url:
+        raise RuntimeError("HEARTH_DATABASE_URL is not set; start Hearth with 'hearth serve'.")
+    return create_app(settings, database_url=settings.database_url)

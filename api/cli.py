@@ -1,0 +1,133 @@
+"""The ``hearth`` command line. Every command calls the same services the API calls."""
+
+from __future__ import annotations
+
+import asyncio
+import json
+import os
+import sys
+from collections.abc import Iterator
+from contextlib import contextmanager
+from pathlib import Path
+from typing import Annotated, Any
+
+import typer
+
+from api.db import embedded_postgres, tortoise_config
+from api.settings import Settings, get_settings
+
+__all__ = ["app"]
+
+app = typer.Typer(help="Hearth: a GraphQL HMIS backend for the CT HMIS policies.", no_args_is_help=True)
+admin_app = typer.Typer(help="Bootstrap administration.", no_args_is_help=True)
+schema_app = typer.Typer(help="The GraphQL schema (SDL).", no_args_is_help=True)
+app.add_typer(admin_app, name="admin")
+app.add_typer(schema_app, name="schema")
+
+
+@contextmanager
+def database(settings: Settings) -> Iterator[str]:
+    """The configured database, or the embedded one (started here, stopped on exit)."""
+    if settings.database_url:
+        yield settings.database_url
+        return
+    with embedded_postgres(settings.data_dir) as url:
+        yield url
+
+
+def _run(coro: Any) -> Any:
+    return asyncio.run(coro)
+
+
+@app.command()
+def migrate() -> None:
+    """Apply the committed migrations."""
+    from api.dbmigrate import apply_migrations
+
+    settings = get_settings()
+    with database(settings) as url:
+        _run(apply_migrations(tortoise_config(url, settings)))
+    typer.echo("migrations applied")
+
+
+@app.command()
+def makemigrations() -> None:
+    """Write a migration for model changes (developers)."""
+    from api.dbmigrate import apply_migrations, write_migrations
+
+    settings = get_settings()
+    with database(settings) as url:
+        config = tortoise_config(url, settings)
+        _run(apply_migrations(config))
+        written = _run(write_migrations(config))
+    typer.echo("\n".join(written) if written else "no changes")
+
+
+@app.command()
+def serve(
+    host: Annotated[str | None, typer.Option(help="Bind address (HEARTH_HOST).")] = None,
+    port: Annotated[int | None, typer.Option(help="Port (HEARTH_PORT).")] = None,
+    workers: Annotated[int | None, typer.Option(help="Worker processes (HEARTH_WORKERS).")] = None,
+) -> None:
+    """Serve GraphQL at /graphql (GraphiQL in the browser unless HEARTH_ENV=production)."""
+    import uvicorn
+
+    settings = get_settings()
+    with database(settings) as url:
+        os.environ["HEARTH_DATABASE_URL"] = url
+        bind_host, bind_port = host or settings.host, port or settings.port
+        typer.echo(f"Hearth GraphQL on http://{bind_host}:{bind_port}/graphql")
+        uvicorn.run(
+            "api.asgi:make_app",
+            factory=True,
+            host=bind_host,
+            port=bind_port,
+            workers=workers or settings.workers,
+            log_level="info",
+        )
+
+
+@admin_app.command("create")
+def admin_create(
+    username: Annotated[str, typer.Option(help="Sign-in name.")],
+    email: Annotated[str, typer.Option(help="E-mail address (unique).")],
+    mfa_contact: Annotated[str | None, typer.Option(help="MFA contact (unique).")] = None,
+) -> None:
+    """Create a System Administrator. Reads the password from standard input; prints one JSON line."""
+    from services.admin import create_system_administrator
+
+    password = sys.stdin.readline().rstrip("\r\n")
+    settings = get_settings()
+    with database(settings) as url:
+        result = _run(_with_orm(url, settings, create_system_administrator(
+            username=username, email=email, mfa_contact=mfa_contact, password=password, issuer=settings.totp_issuer
+        )))
+    typer.echo(json.dumps(result))
+
+
+async def _with_orm(url: str, settings: Settings, coro: Any) -> Any:
+    from tortoise.context import TortoiseContext
+
+    from services.errors import DomainError
+
+    async with TortoiseContext() as ctx:
+        await ctx.init(config=tortoise_config(url, settings))
+        try:
+            return await coro
+        except DomainError as error:
+            typer.echo(json.dumps({"error": {"code": error.code, "field": error.field, "message": error.message}}), err=True)
+            raise typer.Exit(code=2) from None
+
+
+@schema_app.command("export")
+def schema_export(
+    out: Annotated[Path | None, typer.Option(help="Write here instead of standard output.")] = None,
+) -> None:
+    """Print (or write) the SDL that front ends generate code from."""
+    from schema import build_schema
+
+    sdl = build_schema().as_str() + "\n"
+    if out is None:
+        typer.echo(sdl, nl=False)
+    else:
+        out.write_text(sdl)

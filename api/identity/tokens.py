@@ -1,0 +1,95 @@
+"""Hearth's own signed tokens (joserfc, Ed25519): access tokens and sign-in challenges."""
+
+from __future__ import annotations
+
+import json
+import os
+import uuid
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+from pathlib import Path
+from typing import Any
+
+from joserfc import jwt
+from joserfc.errors import JoseError
+from joserfc.jwk import OKPKey
+from joserfc.jwt import JWTClaimsRegistry
+
+from services.errors import Unauthenticated
+
+__all__ = ["TokenService", "load_signing_key"]
+
+ALGORITHMS = ["Ed25519"]
+
+
+def load_signing_key(configured: str | None, data_dir: Path) -> OKPKey:
+    """The configured key, else one kept (mode 0600) in the data folder across restarts."""
+    if configured:
+        return OKPKey.import_key(json.loads(configured))
+    path = data_dir / "signing-key.json"
+    if path.exists():
+        return OKPKey.import_key(json.loads(path.read_text()))
+    data_dir.mkdir(parents=True, exist_ok=True)
+    key = OKPKey.generate_key("Ed25519")
+    fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+    with os.fdopen(fd, "w") as handle:
+        handle.write(json.dumps(key.as_dict(private=True)))
+    return key
+
+
+@dataclass(frozen=True, slots=True)
+class TokenService:
+    key: OKPKey
+    issuer: str
+    access_ttl: timedelta
+    challenge_ttl: timedelta
+
+    def _encode(self, claims: dict[str, Any]) -> str:
+        return jwt.encode({"alg": ALGORITHMS[0]}, claims, self.key, algorithms=ALGORITHMS)
+
+    def _decode(self, token: str, use: str, now: datetime) -> dict[str, Any]:
+        try:
+            decoded = jwt.decode(token, self.key, algorithms=ALGORITHMS)
+            registry = JWTClaimsRegistry(
+                now=int(now.timestamp()),
+                leeway=0,
+                iss={"essential": True, "value": self.issuer},
+                exp={"essential": True},
+                sub={"essential": True},
+                token_use={"essential": True, "value": use},
+            )
+            registry.validate(decoded.claims)
+        except (JoseError, ValueError):
+            raise Unauthenticated("The token is not valid or has expired.") from None
+        return decoded.claims
+
+    def access_token(self, *, user_id: uuid.UUID, session_id: uuid.UUID, now: datetime) -> tuple[str, datetime]:
+        expires = now + self.access_ttl
+        claims = {
+            "iss": self.issuer,
+            "sub": str(user_id),
+            "sid": str(session_id),
+            "iat": int(now.timestamp()),
+            "exp": int(expires.timestamp()),
+            "jti": uuid.uuid4().hex,
+            "token_use": "access",
+        }
+        return self._encode(claims), expires
+
+    def challenge(self, *, user_id: uuid.UUID, now: datetime) -> tuple[str, datetime]:
+        expires = now + self.challenge_ttl
+        claims = {
+            "iss": self.issuer,
+            "sub": str(user_id),
+            "iat": int(now.timestamp()),
+            "exp": int(expires.timestamp()),
+            "jti": uuid.uuid4().hex,
+            "token_use": "mfa_challenge",
+        }
+        return self._encode(claims), expires
+
+    def read_access(self, token: str, now: datetime) -> dict[str, Any]:
+        return self._decode(token, "access", now)
+
+    def read_challenge(self, token: str, now: datetime) -> dict[str, Any]:
+        return self._decode(token, "mfa_challenge", now)

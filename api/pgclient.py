@@ -1,0 +1,47 @@
+"""Tortoise's asyncpg client, with a bounded wait for a pooled connection.
+
+Tortoise acquires pooled connections without a timeout, so an exhausted pool would hang a
+request forever. This engine gives every acquire a deadline (``acquire_timeout`` credential).
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+import asyncpg
+from tortoise.backends.asyncpg.client import AsyncpgDBClient
+
+__all__ = ["HearthAsyncpgClient", "client_class"]
+
+
+class _DeadlinePool(asyncpg.Pool):
+    acquire_timeout: float = 10.0
+
+    def acquire(self, *, timeout: float | None = None) -> Any:
+        return super().acquire(timeout=self.acquire_timeout if timeout is None else timeout)
+
+
+class HearthAsyncpgClient(AsyncpgDBClient):
+    """The stock client, with ``_DeadlinePool`` as its pool."""
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        self._acquire_timeout = float(kwargs.pop("acquire_timeout", 10.0))
+        super().__init__(*args, **kwargs)
+
+    async def create_pool(self, **kwargs: Any) -> asyncpg.Pool:
+        pool = _DeadlinePool(
+            None,
+            min_size=kwargs.pop("min_size", 1),
+            max_size=kwargs.pop("max_size", 10),
+            max_queries=kwargs.pop("max_queries", 50000),
+            max_inactive_connection_lifetime=kwargs.pop("max_inactive_connection_lifetime", 300.0),
+            loop=kwargs.pop("loop", None),
+            connection_class=kwargs.pop("connection_class", asyncpg.connection.Connection),
+            record_class=kwargs.pop("record_class", asyncpg.Record),
+            **kwargs,
+        )
+        pool.acquire_timeout = self._acquire_timeout
+        return await pool
+
+
+client_class = HearthAsyncpgClient

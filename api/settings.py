@@ -1,0 +1,66 @@
+"""Process settings, read from the environment with the ``HEARTH_`` prefix."""
+
+from __future__ import annotations
+
+from functools import lru_cache
+from pathlib import Path
+from typing import Literal
+
+from pydantic import Field
+from pydantic_settings import BaseSettings, SettingsConfigDict
+
+__all__ = ["Settings", "get_settings"]
+
+
+class Settings(BaseSettings):
+    """Every knob of a Hearth deployment. Defaults suit a developer's machine."""
+
+    model_config = SettingsConfigDict(env_prefix="HEARTH_", env_file=".env", extra="ignore")
+
+    env: Literal["development", "production", "test"] = "development"
+    database_url: str | None = Field(
+        default=None,
+        description="postgres://user:pass@host:port/db. Unset: an embedded PostgreSQL in data_dir.",
+    )
+    data_dir: Path = Path(".hearth")
+    db_pool_min: int = 1
+    db_pool_max: int = 10
+    db_acquire_timeout: float = 10.0
+
+    host: str = "127.0.0.1"
+    port: int = 8000
+    workers: int = 1
+
+    # Identity
+    identity: Literal["local"] = "local"
+    signing_key: str | None = Field(
+        default=None, description="Ed25519 private key as a JWK (JSON). Unset: kept in data_dir."
+    )
+    token_issuer: str = "hearth"
+    access_token_ttl_seconds: int = 15 * 60
+    refresh_token_ttl_seconds: int = 30 * 24 * 3600
+    challenge_ttl_seconds: int = 5 * 60
+    invite_ttl_seconds: int = 72 * 3600
+    mfa_max_age_days: int = 7
+    login_max_failures: int = 5
+    login_failure_window_seconds: int = 15 * 60
+    login_lockout_seconds: int = 15 * 60
+    totp_issuer: str = "CT HMIS (Hearth)"
+
+    # GraphQL hardening
+    max_body_bytes: int = 256 * 1024
+    max_query_depth: int = 12
+    max_query_tokens: int = 4000
+    max_aliases: int = 30
+    max_page_size: int = 100
+    parser_cache_size: int = 256
+    validation_cache_size: int = 256
+
+    @property
+    def production(self) -> bool:
+        return self.env == "production"
+
+
+@lru_cache
+def get_settings() -> Settings:
+    return Settings()

@@ -1,0 +1,1 @@
+"""Who may do what: the casbin matrix, the principal, and row scoping."""

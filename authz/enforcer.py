@@ -1,0 +1,191 @@
+"""The casbin enforcer: policies.csv for permissions, the database for role assignments.
+
+Role assignments change at run time (access approved, duty assigned, MOU recorded, user
+deactivated). The process that makes the change reloads at once; every other process hears of it
+through PostgreSQL ``NOTIFY hearth_authz`` and reloads too.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import logging
+import uuid
+from pathlib import Path
+from typing import Any
+
+import asyncpg
+import casbin
+from casbin.util.builtin_operators import key_match
+from tortoise.connection import get_connection
+
+from authz.principal import SYSTEM_DOMAIN, Principal, agency_domain
+from authz.resources import Action, Resource, role_for_duty, role_for_level, role_for_system
+from models.enums import AccessLevel, Duty, SystemRole
+
+__all__ = [
+    "CHANNEL",
+    "MODEL_PATH",
+    "POLICY_PATH",
+    "Authorizer",
+    "Decisions",
+    "current_authorizer",
+    "notify_change",
+    "set_current_authorizer",
+]
+
+log = logging.getLogger(__name__)
+
+MODEL_PATH = Path(__file__).with_name("model.conf")
+POLICY_PATH = Path(__file__).resolve().parent.parent / "policies.csv"
+CHANNEL = "hearth_authz"
+
+# One statement for every role assignment in force. A membership or duty counts only while the
+# user is active and the agency is active with a signed MOU (policy 101).
+_ASSIGNMENTS_SQL = """
+SELECT m.user_id::text AS user_id, 'level' AS kind, m.access_level AS name, m.agency_id::text AS agency
+  FROM membership m JOIN hearth_user u ON u.id = m.user_id JOIN agency a ON a.id = m.agency_id
+ WHERE u.status = 'ACTIVE' AND a.status = 'ACTIVE' AND a.mou_signed_on IS NOT NULL
+UNION ALL
+SELECT d.user_id::text, 'duty', d.duty, d.agency_id::text
+  FROM user_duty d JOIN hearth_user u ON u.id = d.user_id JOIN agency a ON a.id = d.agency_id
+ WHERE u.status = 'ACTIVE' AND a.status = 'ACTIVE' AND a.mou_signed_on IS NOT NULL
+UNION ALL
+SELECT r.user_id::text, 'system', r.role, NULL
+  FROM system_role_grant r JOIN hearth_user u ON u.id = r.user_id
+ WHERE u.status = 'ACTIVE'
+"""
+
+
+def grouping_lines(rows: list[dict[str, Any]]) -> list[list[str]]:
+    """Casbin g lines from assignment rows."""
+    lines = []
+    for row in rows:
+        subject = f"user:{row['user_id']}"
+        if row["kind"] == "level":
+            lines.append([subject, role_for_level(AccessLevel(row["name"])).value, agency_domain(row["agency"])])
+        elif row["kind"] == "duty":
+            lines.append([subject, role_for_duty(Duty(row["name"])).value, agency_domain(row["agency"])])
+        else:
+            lines.append([subject, role_for_system(SystemRole(row["name"])).value, SYSTEM_DOMAIN])
+    return lines
+
+
+def build_enforcer(lines: list[list[str]], policy_path: Path = POLICY_PATH) -> casbin.Enforcer:
+    enforcer = casbin.Enforcer(str(MODEL_PATH), str(policy_path))
+    # "*" in a g line holds in every domain; key_match (never key_match2) keeps agency:8 from
+    # matching agency:7.
+    enforcer.add_named_domain_matching_func("g", key_match)
+    if lines:
+        enforcer.add_named_grouping_policies("g", lines)
+    return enforcer
+
+
+class Authorizer:
+    """A process's view of the matrix, swapped whole on reload so readers never see half a load."""
+
+    def __init__(self, policy_path: Path = POLICY_PATH) -> None:
+        self.instance_id = uuid.uuid4().hex
+        self._policy_path = policy_path
+        self._enforcer = build_enforcer([], policy_path)
+        self._lock = asyncio.Lock()
+        self._listener: asyncpg.Connection | None = None
+        self._tasks: set[asyncio.Task[None]] = set()
+        self.generation = 0
+        self.reloaded = asyncio.Event()
+
+    async def reload(self) -> None:
+        async with self._lock:
+            rows = await get_connection("default").execute_query_dict(_ASSIGNMENTS_SQL)
+            self._enforcer = build_enforcer(grouping_lines(rows), self._policy_path)
+            self.generation += 1
+            self.reloaded.set()
+
+    def allowed(self, subject: str, domain: str, obj: str, act: str) -> bool:
+        return bool(self._enforcer.enforce(subject, domain, obj, act))
+
+    async def listen(self, dsn: str) -> None:
+        """Reload whenever another process announces a change."""
+        self._listener = await asyncpg.connect(dsn, timeout=10)
+        await self._listener.add_listener(CHANNEL, self._on_notify)
+
+    def _on_notify(self, _conn: Any, _pid: int, _channel: str, payload: str) -> None:
+        if payload == self.instance_id:
+            return
+        task = asyncio.get_running_loop().create_task(self._reload_logged())
+        self._tasks.add(task)
+        task.add_done_callback(self._tasks.discard)
+
+    async def _reload_logged(self) -> None:
+        try:
+            await self.reload()
+        except Exception:
+            log.exception("authorization reload after NOTIFY failed")
+
+    async def close(self) -> None:
+        if self._listener is not None:
+            with contextlib.suppress(Exception):
+                await self._listener.close(timeout=5)
+            self._listener = None
+        for task in list(self._tasks):
+            task.cancel()
+
+
+_current: Authorizer | None = None
+
+
+def set_current_authorizer(authorizer: Authorizer | None) -> None:
+    global _current
+    _current = authorizer
+
+
+def current_authorizer() -> Authorizer:
+    if _current is None:
+        raise RuntimeError("no Authorizer registered for this process")
+    return _current
+
+
+async def notify_change() -> None:
+    """After a committed change to role assignments: reload here, tell the other processes."""
+    authorizer = _current
+    payload = authorizer.instance_id if authorizer else ""
+    await get_connection("default").execute_query("SELECT pg_notify($1, $2)", [CHANNEL, payload])
+    if authorizer is not None:
+        await authorizer.reload()
+
+
+class Decisions:
+    """One request's casbin decisions, memoised."""
+
+    __slots__ = ("_authorizer", "_cache", "principal")
+
+    def __init__(self, authorizer: Authorizer, principal: Principal) -> None:
+        self._authorizer = authorizer
+        self.principal = principal
+        self._cache: dict[tuple[str, str, str], bool] = {}
+
+    def _allowed(self, domain: str, obj: str, act: str) -> bool:
+        key = (domain, obj, act)
+        if key not in self._cache:
+            self._cache[key] = self._authorizer.allowed(self.principal.subject, domain, obj, act)
+        return self._cache[key]
+
+    def in_agency(self, resource: Resource, action: Action, agency_id: Any) -> bool:
+        """Allowed in this agency (through an agency role there, or a system-wide role)."""
+        return self._allowed(agency_domain(agency_id), resource.value, action.value)
+
+    def system_wide(self, resource: Resource, action: Action) -> bool:
+        """Allowed through a system-wide role, in every agency."""
+        return self._allowed(SYSTEM_DOMAIN, resource.value, action.value)
+
+    def anywhere(self, resource: Resource, action: Action) -> bool:
+        """Allowed in at least one domain the principal holds."""
+        return any(
+            self._allowed(domain, resource.value, action.value) for domain in self.principal.domains()
+        )
+
+    def agencies(self, resource: Resource, action: Action) -> frozenset[Any]:
+        """The principal's agencies where this is allowed through an agency role."""
+        return frozenset(
+            agency for agency in self.principal.agency_ids if self.in_agency(resource, action, agency)
+        )

@@ -1,0 +1,80 @@
+"""The one vocabulary of resources, actions and roles shared by resolvers, policies.csv and tests."""
+
+from __future__ import annotations
+
+from enum import Enum
+
+from models.enums import AccessLevel, Duty, SystemRole
+
+__all__ = ["Action", "Resource", "Role", "role_for_duty", "role_for_level", "role_for_system"]
+
+
+class Resource(str, Enum):
+    AGENCY = "agency"
+    PROJECT = "project"
+    CAN = "can"
+    USER = "user"
+    ACCESS_REQUEST = "access_request"
+    DUTY = "duty"
+    SYSTEM_ROLE = "system_role"
+    TRAINING = "training"
+
+
+class Action(str, Enum):
+    READ = "read"
+    CREATE = "create"
+    UPDATE = "update"
+    RECORD_MOU = "record_mou"
+    SYNC = "sync"
+    DEACTIVATE = "deactivate"
+    INVITE = "invite"
+    REQUEST = "request"
+    DECIDE = "decide"
+    ASSIGN = "assign"
+    RECORD = "record"
+    MANAGE = "manage"
+
+
+class Role(str, Enum):
+    """Casbin role names (the ``sub`` of policies.csv lines)."""
+
+    LEVEL_FULL = "role:level_full"
+    LEVEL_VIEW_ONLY = "role:level_view_only"
+    LEVEL_REPORTING_ONLY = "role:level_reporting_only"
+    HDC = "role:hdc"
+    SECURITY_COORDINATOR = "role:security_coordinator"
+    SYSTEM_ADMINISTRATOR = "role:system_administrator"
+    SECURITY_OFFICER = "role:security_officer"
+    LEAD_AGENCY = "role:lead_agency"
+    DSB_MEMBER = "role:dsb_member"
+    VENDOR_SYNC = "role:vendor_sync"
+
+
+_LEVEL_ROLES = {
+    AccessLevel.FULL: Role.LEVEL_FULL,
+    AccessLevel.VIEW_ONLY: Role.LEVEL_VIEW_ONLY,
+    AccessLevel.REPORTING_ONLY: Role.LEVEL_REPORTING_ONLY,
+}
+_DUTY_ROLES = {
+    Duty.HMIS_DATA_COORDINATOR: Role.HDC,
+    Duty.AGENCY_SECURITY_COORDINATOR: Role.SECURITY_COORDINATOR,
+}
+_SYSTEM_ROLES = {
+    SystemRole.SYSTEM_ADMINISTRATOR: Role.SYSTEM_ADMINISTRATOR,
+    SystemRole.SECURITY_OFFICER: Role.SECURITY_OFFICER,
+    SystemRole.LEAD_AGENCY: Role.LEAD_AGENCY,
+    SystemRole.DSB_MEMBER: Role.DSB_MEMBER,
+    SystemRole.VENDOR_SYNC: Role.VENDOR_SYNC,
+}
+
+
+def role_for_level(level: AccessLevel) -> Role:
+    return _LEVEL_ROLES[level]
+
+
+def role_for_duty(duty: Duty) -> Role:
+    return _DUTY_ROLES[duty]
+
+
+def role_for_system(role: SystemRole) -> Role:
+    return _SYSTEM_ROLES[role]

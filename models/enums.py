@@ -1,0 +1,62 @@
+"""Enumerations shared by the models, the services and the GraphQL schema."""
+
+from __future__ import annotations
+
+from enum import Enum
+
+__all__ = [
+    "AccessLevel",
+    "AccessRequestKind",
+    "AccessRequestStatus",
+    "AgencyStatus",
+    "Duty",
+    "SystemRole",
+    "UserStatus",
+]
+
+
+class AccessLevel(str, Enum):
+    """Licensed end user access levels (policy 401)."""
+
+    FULL = "FULL"
+    VIEW_ONLY = "VIEW_ONLY"
+    REPORTING_ONLY = "REPORTING_ONLY"
+
+
+class Duty(str, Enum):
+    """Duties a licensed end user holds within one agency (policies 107, 108)."""
+
+    HMIS_DATA_COORDINATOR = "HMIS_DATA_COORDINATOR"
+    AGENCY_SECURITY_COORDINATOR = "AGENCY_SECURITY_COORDINATOR"
+
+
+class SystemRole(str, Enum):
+    """System-wide roles, not tied to one agency."""
+
+    SYSTEM_ADMINISTRATOR = "SYSTEM_ADMINISTRATOR"
+    SECURITY_OFFICER = "SECURITY_OFFICER"
+    LEAD_AGENCY = "LEAD_AGENCY"
+    DSB_MEMBER = "DSB_MEMBER"
+    VENDOR_SYNC = "VENDOR_SYNC"
+
+
+class UserStatus(str, Enum):
+    ACTIVE = "ACTIVE"
+    INACTIVE = "INACTIVE"
+
+
+class AgencyStatus(str, Enum):
+    ACTIVE = "ACTIVE"
+    SUSPENDED = "SUSPENDED"
+    INACTIVE = "INACTIVE"
+
+
+class AccessRequestKind(str, Enum):
+    GRANT = "GRANT"
+    REMOVE = "REMOVE"
+
+
+class AccessRequestStatus(str, Enum):
+    PENDING = "PENDING"
+    APPROVED = "APPROVED"
+    DENIED = "DENIED"

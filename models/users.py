@@ -1,0 +1,91 @@
+"""Users, their agency memberships, duties and system roles."""
+
+from __future__ import annotations
+
+import uuid
+
+from tortoise import fields
+from tortoise.models import Model
+
+from models.enums import AccessLevel, Duty, SystemRole, UserStatus
+
+__all__ = ["Membership", "SystemRoleGrant", "User", "UserDuty"]
+
+
+class User(Model):
+    """A licensed end user (or a staff member of the Lead Agency or System Administrator)."""
+
+    id = fields.UUIDField(primary_key=True, default=uuid.uuid4)
+    external_id = fields.CharField(max_length=128, unique=True, null=True)
+    username = fields.CharField(max_length=64, unique=True)
+    email = fields.CharField(max_length=254)
+    # Normalised forms carry the uniqueness of policy 109: no shared e-mail or MFA contact.
+    email_normalized = fields.CharField(max_length=254, unique=True)
+    mfa_contact = fields.CharField(max_length=254, null=True)
+    mfa_contact_normalized = fields.CharField(max_length=254, unique=True, null=True)
+    first_name = fields.CharField(max_length=100, null=True)
+    last_name = fields.CharField(max_length=100, null=True)
+    status = fields.CharEnumField(UserStatus, default=UserStatus.ACTIVE, max_length=16)
+    password_hash = fields.CharField(max_length=255, null=True)
+    totp_secret = fields.CharField(max_length=64, null=True)
+    totp_confirmed_at = fields.DatetimeField(null=True)
+    # Last TOTP time step accepted: a code is good once (no replay within its window).
+    totp_last_step = fields.BigIntField(null=True)
+    last_login_at = fields.DatetimeField(null=True)
+    deactivated_at = fields.DatetimeField(null=True)
+    deactivation_reason = fields.CharField(max_length=500, null=True)
+    created_at = fields.DatetimeField(auto_now_add=True)
+    updated_at = fields.DatetimeField(auto_now=True)
+
+    class Meta:
+        table = "hearth_user"
+
+
+class Membership(Model):
+    """A user's licence at one agency, with its access level (policy 401)."""
+
+    id = fields.UUIDField(primary_key=True, default=uuid.uuid4)
+    user: fields.ForeignKeyRelation[User] = fields.ForeignKeyField(
+        "hearth.User", related_name="memberships", on_delete=fields.CASCADE
+    )
+    agency = fields.ForeignKeyField(
+        "hearth.Agency", related_name="memberships", on_delete=fields.RESTRICT
+    )
+    access_level = fields.CharEnumField(AccessLevel, max_length=16)
+    created_at = fields.DatetimeField(auto_now_add=True)
+    updated_at = fields.DatetimeField(auto_now=True)
+
+    class Meta:
+        table = "membership"
+        unique_together = (("user", "agency"),)
+
+
+class UserDuty(Model):
+    """A duty within one agency. One holder per agency and duty (policies 107, 108)."""
+
+    id = fields.UUIDField(primary_key=True, default=uuid.uuid4)
+    user: fields.ForeignKeyRelation[User] = fields.ForeignKeyField(
+        "hearth.User", related_name="duties", on_delete=fields.CASCADE
+    )
+    agency = fields.ForeignKeyField("hearth.Agency", related_name="duties", on_delete=fields.RESTRICT)
+    duty = fields.CharEnumField(Duty, max_length=40)
+    assigned_at = fields.DatetimeField(auto_now_add=True)
+
+    class Meta:
+        table = "user_duty"
+        unique_together = (("agency", "duty"),)
+
+
+class SystemRoleGrant(Model):
+    """A system-wide role held by a user."""
+
+    id = fields.UUIDField(primary_key=True, default=uuid.uuid4)
+    user: fields.ForeignKeyRelation[User] = fields.ForeignKeyField(
+        "hearth.User", related_name="system_roles", on_delete=fields.CASCADE
+    )
+    role = fields.CharEnumField(SystemRole, max_length=32)
+    granted_at = fields.DatetimeField(auto_now_add=True)
+
+    class Meta:
+        table = "system_role_grant"
+        unique_together = (("user", "role"),)

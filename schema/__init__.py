@@ -1,0 +1,70 @@
+"""The GraphQL surface: root types merged from one module per domain, plus hardening."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Any
+
+import strawberry
+from strawberry.extensions import (
+    DisableIntrospection,
+    MaxAliasesLimiter,
+    MaxTokensLimiter,
+    ParserCache,
+    QueryDepthLimiter,
+    ValidationCache,
+)
+from strawberry.schema.config import StrawberryConfig
+from strawberry.tools import merge_types
+
+from schema.access import AccessMutation, AccessQuery
+from schema.auth import AuthMutation, AuthQuery
+from schema.errors import ErrorCodes
+from schema.governance import GovernanceMutation, GovernanceQuery
+from schema.training import TrainingMutation, TrainingQuery
+from schema.users import UserMutation, UserQuery
+
+__all__ = ["Limits", "build_schema"]
+
+Query = merge_types("Query", (AuthQuery, GovernanceQuery, UserQuery, AccessQuery, TrainingQuery))
+Mutation = merge_types(
+    "Mutation", (AuthMutation, GovernanceMutation, UserMutation, AccessMutation, TrainingMutation)
+)
+
+
+@dataclass(frozen=True, slots=True)
+class Limits:
+    max_depth: int = 12
+    max_tokens: int = 4000
+    max_aliases: int = 30
+    parser_cache_size: int = 256
+    validation_cache_size: int = 256
+    introspection: bool = True
+
+
+class HearthSchema(strawberry.Schema):
+    def process_errors(self, errors: list[Any], execution_context: Any = None) -> None:
+        # ErrorCodes logs what is unexpected; expected domain errors are not server faults.
+        return None
+
+
+def build_schema(limits: Limits | None = None) -> strawberry.Schema:
+    limits = limits or Limits()
+    # Factories: strawberry builds fresh extensions per request; the parser and validation
+    # caches live at module level, keyed by size, so they are shared all the same.
+    extensions: list[Any] = [
+        ErrorCodes,
+        lambda: MaxTokensLimiter(max_token_count=limits.max_tokens),
+        lambda: ParserCache(maxsize=limits.parser_cache_size),
+        lambda: QueryDepthLimiter(max_depth=limits.max_depth),
+        lambda: MaxAliasesLimiter(max_alias_count=limits.max_aliases),
+        lambda: ValidationCache(maxsize=limits.validation_cache_size),
+    ]
+    if not limits.introspection:
+        extensions.append(DisableIntrospection)
+    return HearthSchema(
+        query=Query,
+        mutation=Mutation,
+        extensions=extensions,
+        config=StrawberryConfig(disable_field_suggestions=True),
+    )

@@ -1,0 +1,183 @@
+"""Sign-in (two steps), sessions, re-authentication (policy 202), enrolment, and ``me``."""
+
+from __future__ import annotations
+
+import datetime
+
+import strawberry
+from strawberry.types import Info
+
+from models.training import TrainingCompletion as CompletionModel
+from models.users import User as UserModel
+from services import auth as auth_service
+from schema.operations import mutation, query
+from schema.permissions import Authenticated, Public
+from schema.types import TrainingCompletion, User
+
+__all__ = ["AuthMutation", "AuthQuery"]
+
+
+@strawberry.input(description="Step 1 of sign-in.")
+class LoginInput:
+    username: str = strawberry.field(description="Sign-in name.")
+    password: str = strawberry.field(description="Password.")
+
+
+@strawberry.type(description="Step 1 passed: prove the second factor with verifyMfa before expiresAt.")
+class LoginChallenge:
+    challenge_token: str = strawberry.field(description="Pass to verifyMfa.")
+    expires_at: datetime.datetime = strawberry.field(description="When the challenge lapses.")
+    enrollment_required: bool = strawberry.field(
+        description="True when the authenticator is new: the first valid code confirms it."
+    )
+
+
+@strawberry.input(description="Step 2 of sign-in.")
+class VerifyMfaInput:
+    challenge_token: str = strawberry.field(description="From login or acceptInvitation.")
+    code: str = strawberry.field(description="The 6-digit TOTP code. Each code works once.")
+
+
+@strawberry.type(description="A signed-in session's tokens.")
+class AuthTokens:
+    access_token: str = strawberry.field(description="Send as 'Authorization: Bearer <token>'.")
+    expires_at: datetime.datetime = strawberry.field(description="When the access token expires.")
+    refresh_token: str = strawberry.field(description="Trade for new tokens with refreshSession; one use.")
+    mfa_expires_at: datetime.datetime = strawberry.field(
+        description="After this, operations answer MFA_REQUIRED until reauthenticateMfa (policy 202)."
+    )
+
+
+@strawberry.input(description="Redeem an enrolment invitation.")
+class AcceptInvitationInput:
+    token: str = strawberry.field(description="The invitation token.")
+    password: str = strawberry.field(description="New password: 12 to 128 characters, not a common one.")
+
+
+@strawberry.type(description="A new authenticator. Add it to an authenticator app, then call verifyMfa.")
+class Enrollment:
+    totp_secret: str = strawberry.field(description="Base32 TOTP secret (shown once).")
+    provisioning_uri: str = strawberry.field(description="otpauth:// URI for a QR code.")
+    challenge_token: str = strawberry.field(description="Pass to verifyMfa with the first code.")
+
+
+@strawberry.type(description="Your current session.")
+class SessionInfo:
+    auth_time: datetime.datetime | None = strawberry.field(description="When you signed in.")
+    mfa_at: datetime.datetime | None = strawberry.field(description="When you last proved your second factor.")
+    mfa_expires_at: datetime.datetime | None = strawberry.field(description="When policy 202 asks for it again.")
+
+
+@strawberry.type(description="An agency you belong to but cannot act in now.")
+class BlockedAgency:
+    agency_id: strawberry.ID = strawberry.field(description="The agency.")
+    reason: str = strawberry.field(description="Why (e.g. no signed MOU, policy 101).")
+
+
+@strawberry.type(description="Your training status (policy 110).")
+class TrainingStatus:
+    complete: bool = strawberry.field(description="True when no required course is missing.")
+    missing_courses: list[str] = strawberry.field(description="Codes of required courses not completed.")
+    completions: list[TrainingCompletion] = strawberry.field(description="Courses completed.")
+
+
+@strawberry.type(description="The signed-in user, what they hold, and what stands in their way.")
+class Me:
+    user: User = strawberry.field(description="Your account.")
+    session: SessionInfo = strawberry.field(description="Your session.")
+    training: TrainingStatus = strawberry.field(description="Your training status.")
+    blocked_agencies: list[BlockedAgency] = strawberry.field(description="Agencies you cannot act in now.")
+
+
+@strawberry.type
+class AuthQuery:
+    @query(Authenticated(allow_expired_mfa=True), description="The signed-in user.")
+    async def me(self, info: Info) -> Me:
+        ctx = info.context
+        principal = ctx.require_principal(allow_expired_mfa=True)
+        user = await UserModel.get(id=principal.user_id)
+        completions = list(await CompletionModel.filter(user_id=user.id).order_by("completed_on"))
+        mfa_at = principal.mfa_at
+        return Me(
+            user=user,
+            session=SessionInfo(
+                auth_time=principal.auth_time,
+                mfa_at=mfa_at,
+                mfa_expires_at=mfa_at + ctx.identity.mfa_max_age if mfa_at else None,
+            ),
+            training=TrainingStatus(
+                complete=not principal.missing_training,
+                missing_courses=list(principal.missing_training),
+                completions=completions,
+            ),
+            blocked_agencies=[
+                BlockedAgency(agency_id=strawberry.ID(str(a)), reason=r)
+                for a, r in principal.blocked_agencies.items()
+            ],
+        )
+
+
+@strawberry.type
+class AuthMutation:
+    @mutation(Public(), description="Sign-in step 1: password. Failed attempts are throttled per account.")
+    async def login(self, info: Info, input: LoginInput) -> LoginChallenge:
+        ctx = info.context
+        challenge = await ctx.identity.login(username=input.username, password=input.password, now=ctx.now)
+        return LoginChallenge(
+            challenge_token=challenge.challenge_token,
+            expires_at=challenge.expires_at,
+            enrollment_required=challenge.enrollment_required,
+        )
+
+    @mutation(Public(), description="Sign-in step 2: the TOTP code. Returns the session's tokens.")
+    async def verify_mfa(self, info: Info, input: VerifyMfaInput) -> AuthTokens:
+        ctx = info.context
+        pair = await ctx.identity.verify_mfa(challenge_token=input.challenge_token, code=input.code, now=ctx.now)
+        return AuthTokens(
+            access_token=pair.access_token,
+            expires_at=pair.expires_at,
+            refresh_token=pair.refresh_token,
+            mfa_expires_at=pair.mfa_expires_at,
+        )
+
+    @mutation(Public(), description="Trade a refresh token for new tokens (the old refresh token stops working).")
+    async def refresh_session(self, info: Info, refresh_token: str) -> AuthTokens:
+        ctx = info.context
+        pair = await ctx.identity.refresh(refresh_token=refresh_token, now=ctx.now)
+        return AuthTokens(
+            access_token=pair.access_token,
+            expires_at=pair.expires_at,
+            refresh_token=pair.refresh_token,
+            mfa_expires_at=pair.mfa_expires_at,
+        )
+
+    @mutation(
+        Authenticated(allow_expired_mfa=True),
+        description="Prove the second factor again on this session (weekly, policy 202). Returns when it is next due.",
+    )
+    async def reauthenticate_mfa(self, info: Info, code: str) -> datetime.datetime:
+        ctx = info.context
+        principal = ctx.require_principal(allow_expired_mfa=True)
+        return await ctx.identity.reauthenticate(principal=principal, code=code, now=ctx.now)
+
+    @mutation(Authenticated(allow_expired_mfa=True), description="End this session; its tokens stop working.")
+    async def logout(self, info: Info) -> bool:
+        ctx = info.context
+        await ctx.identity.logout(principal=ctx.require_principal(allow_expired_mfa=True), now=ctx.now)
+        return True
+
+    @mutation(
+        Public(),
+        description="Redeem an invitation: set a password and get a new authenticator to confirm with verifyMfa.",
+    )
+    async def accept_invitation(self, info: Info, input: AcceptInvitationInput) -> Enrollment:
+        ctx = info.context
+        enrollment = await auth_service.accept_invite(
+            token=input.token, password=input.password, now=ctx.now, policy=ctx.auth_policy
+        )
+        challenge, _ = ctx.identity.tokens.challenge(user_id=enrollment.user.id, now=ctx.now)
+        return Enrollment(
+            totp_secret=enrollment.totp_secret,
+            provisioning_uri=enrollment.provisioning_uri,
+            challenge_token=challenge,
+        )

@@ -1,0 +1,60 @@
+"""The per-request context every resolver and permission reads."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from datetime import datetime
+from typing import Any
+
+from authz.enforcer import Authorizer, Decisions
+from authz.principal import Principal
+from services.auth import AuthPolicy
+from services.clock import Clock
+from services.errors import DomainError, MfaRequired, Unauthenticated
+
+__all__ = ["Context"]
+
+
+@dataclass
+class Context:
+    """Built once per request by the API from the bearer token."""
+
+    request: Any
+    identity: Any
+    authorizer: Authorizer
+    clock: Clock
+    auth_policy: AuthPolicy
+    max_page_size: int = 100
+    max_batch_size: int = 100
+    principal: Principal | None = None
+    auth_error: DomainError | None = None
+    mfa_expired: bool = False
+    response: Any = None
+    loaders: dict[Any, Any] = field(default_factory=dict)
+    _decisions: Decisions | None = None
+    _now: datetime | None = None
+
+    @property
+    def now(self) -> datetime:
+        """One instant per request, so every rule in it sees the same time."""
+        if self._now is None:
+            self._now = self.clock.now()
+        return self._now
+
+    def require_principal(self, *, allow_expired_mfa: bool = False) -> Principal:
+        if self.auth_error is not None:
+            raise self.auth_error
+        if self.principal is None:
+            raise Unauthenticated("Sign in first: send an access token as 'Authorization: Bearer ...'.")
+        if self.mfa_expired and not allow_expired_mfa:
+            raise MfaRequired(
+                "Your second factor is more than 7 days old (policy 202): call reauthenticateMfa.",
+                reauthenticate_with="reauthenticateMfa",
+            )
+        return self.principal
+
+    @property
+    def decisions(self) -> Decisions:
+        if self._decisions is None:
+            self._decisions = Decisions(self.authorizer, self.require_principal())
+        return self._decisions

@@ -1,0 +1,41 @@
+"""Helpers every operation module shares to read inputs."""
+
+from __future__ import annotations
+
+import uuid
+from typing import Any
+
+import strawberry
+from tortoise.queryset import QuerySet
+
+from services.errors import NotFound, ValidationFailed
+
+__all__ = ["changes", "not_null", "one", "parse_id"]
+
+
+def changes(data: Any) -> dict[str, Any]:
+    """The input fields the caller actually sent (UNSET ones are left alone)."""
+    return {name: value for name, value in vars(data).items() if value is not strawberry.UNSET}
+
+
+def not_null(values: dict[str, Any], *names: str) -> dict[str, Any]:
+    """Refuse an explicit null for fields that may be omitted but never cleared."""
+    for name in names:
+        if name in values and values[name] is None:
+            raise ValidationFailed(f"{name} cannot be null.", field=name)
+    return values
+
+
+def parse_id(value: Any, field: str) -> uuid.UUID:
+    try:
+        return uuid.UUID(str(value))
+    except ValueError:
+        raise ValidationFailed("Not a valid id.", field=field) from None
+
+
+async def one(qs: QuerySet[Any], id: Any, what: str) -> Any:
+    """The row with this id within the caller's scope, or NOT_FOUND (never saying which)."""
+    row = await qs.filter(id=parse_id(id, "id")).first()
+    if row is None:
+        raise NotFound(f"No such {what}, or you may not see it.", field="id")
+    return row

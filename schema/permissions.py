@@ -1,0 +1,83 @@
+"""Permissions declared on every root field: ``Public``, ``Authenticated`` or ``Can``."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from strawberry.permission import BasePermission, PermissionExtension
+from strawberry.types import Info
+
+from authz.resources import Action, Resource
+from services.errors import Forbidden
+
+__all__ = ["Authenticated", "Can", "HearthPermission", "Public", "guard"]
+
+
+class HearthPermission(BasePermission):
+    """Base of Hearth's permissions; the schema test finds every root field's one through it."""
+
+    def describe(self) -> str:
+        raise NotImplementedError
+
+
+class Public(HearthPermission):
+    """No sign-in needed (the sign-in operations themselves)."""
+
+    def has_permission(self, source: Any, info: Info, **kwargs: Any) -> bool:
+        return True
+
+    def describe(self) -> str:
+        return "Public."
+
+
+class Authenticated(HearthPermission):
+    """Any signed-in caller. ``allow_expired_mfa`` lets a stale session re-authenticate."""
+
+    def __init__(self, *, allow_expired_mfa: bool = False) -> None:
+        self.allow_expired_mfa = allow_expired_mfa
+
+    def has_permission(self, source: Any, info: Info, **kwargs: Any) -> bool:
+        info.context.require_principal(allow_expired_mfa=self.allow_expired_mfa)
+        return True
+
+    def describe(self) -> str:
+        return "Any signed-in user."
+
+
+class Can(HearthPermission):
+    """The casbin check: the caller holds ``action`` on ``resource`` in some domain.
+
+    Also policy 110 (no use before the required training) and policy 101 (no acting for an
+    agency without a signed MOU, which the enforcer's role assignments already leave out).
+    """
+
+    def __init__(self, resource: Resource, action: Action) -> None:
+        self.resource = resource
+        self.action = action
+
+    def has_permission(self, source: Any, info: Info, **kwargs: Any) -> bool:
+        context = info.context
+        principal = context.require_principal()
+        if principal.missing_training:
+            raise Forbidden(
+                "Complete the required HMIS training first (policy 110): "
+                + ", ".join(principal.missing_training)
+                + ".",
+                missing_training=list(principal.missing_training),
+            )
+        if not context.decisions.anywhere(self.resource, self.action):
+            reasons = sorted(set(principal.blocked_agencies.values()))
+            raise Forbidden(
+                " ".join(["You may not do this.", *reasons]),
+                resource=self.resource.value,
+                action=self.action.value,
+            )
+        return True
+
+    def describe(self) -> str:
+        return f"Requires {self.resource.value}:{self.action.value}."
+
+
+def guard(permission: HearthPermission) -> list[PermissionExtension]:
+    """The field extensions that enforce ``permission``."""
+    return [PermissionExtension(permissions=[permission], use_directives=False)]

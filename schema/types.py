@@ -1,0 +1,241 @@
+"""GraphQL object types of the governance domain. Leaf fields are plain model attributes."""
+
+from __future__ import annotations
+
+import datetime
+from typing import Any
+
+import strawberry
+from strawberry.types import Info
+
+from models import enums
+from models import governance as gov
+from models import training as training_models
+from models import users as user_models
+from schema.loaders import by_id, many_by
+from services.agencies import HUD_PROJECT_TYPES
+
+__all__ = [
+    "AccessLevel",
+    "AccessRequest",
+    "AccessRequestKind",
+    "AccessRequestStatus",
+    "Agency",
+    "AgencyStatus",
+    "Can",
+    "ContinuumOfCare",
+    "Duty",
+    "Membership",
+    "Project",
+    "SystemRole",
+    "TrainingCompletion",
+    "TrainingCourse",
+    "User",
+    "UserDuty",
+    "UserStatus",
+]
+
+AccessLevel = strawberry.enum(enums.AccessLevel, description="Licensed end user access level (policy 401).")
+Duty = strawberry.enum(enums.Duty, description="A duty held within one agency (policies 107, 108).")
+SystemRole = strawberry.enum(enums.SystemRole, description="A system-wide role.")
+UserStatus = strawberry.enum(enums.UserStatus, description="Whether the account may sign in.")
+AgencyStatus = strawberry.enum(enums.AgencyStatus, description="Whether the agency's HMIS access is in force.")
+AccessRequestKind = strawberry.enum(enums.AccessRequestKind, description="Grant or change access, or remove it.")
+AccessRequestStatus = strawberry.enum(enums.AccessRequestStatus, description="Where a request stands.")
+
+
+@strawberry.type(description="A HUD Continuum of Care.")
+class ContinuumOfCare:
+    id: strawberry.ID = strawberry.field(description="Hearth id.")
+    code: str = strawberry.field(description="HUD CoC code, e.g. CT-503.")
+    name: str = strawberry.field(description="Name of the CoC.")
+
+
+@strawberry.type(name="CoordinatedAccessNetwork", description="A Coordinated Access Network (CAN).")
+class Can:
+    id: strawberry.ID = strawberry.field(description="Hearth id.")
+    name: str = strawberry.field(description="Name of the CAN.")
+
+    @strawberry.field(description="The CoC the CAN belongs to.")
+    async def continuum_of_care(self, info: Info) -> ContinuumOfCare:
+        return await by_id(info.context, gov.ContinuumOfCare).load(self.coc_id)  # type: ignore[attr-defined]
+
+    @strawberry.field(description="The CAN's backbone agency, if recorded.")
+    async def backbone_agency(self, info: Info) -> Agency | None:
+        agency_id = self.backbone_agency_id  # type: ignore[attr-defined]
+        return await by_id(info.context, gov.Agency).load(agency_id) if agency_id else None
+
+
+@strawberry.type(description="The MOU an agency signed with the Lead Agency (policy 101).")
+class Mou:
+    signed_on: datetime.date = strawberry.field(description="Date signed.")
+    signed_by: str | None = strawberry.field(description="Who signed for the agency.")
+    access_levels: list[AccessLevel] = strawberry.field(  # type: ignore[valid-type]
+        description="The access levels the MOU grants the agency's users."
+    )
+
+
+@strawberry.type(description="A participating agency (HUD Organization).")
+class Agency:
+    id: strawberry.ID = strawberry.field(description="Hearth id.")
+    name: str = strawberry.field(description="HUD OrganizationName.")
+    common_name: str | None = strawberry.field(description="HUD OrganizationCommonName.")
+    victim_service_provider: bool = strawberry.field(
+        description="HUD VictimServiceProvider: such agencies keep no client data in HMIS."
+    )
+    status: AgencyStatus = strawberry.field(description="Whether HMIS access is in force.")  # type: ignore[valid-type]
+    executive_director_name: str | None = strawberry.field(description="Executive Director.")
+    executive_director_email: str | None = strawberry.field(description="Executive Director's e-mail.")
+    created_at: datetime.datetime = strawberry.field(description="When created.")
+    updated_at: datetime.datetime = strawberry.field(description="When last changed.")
+
+    @strawberry.field(description="The signed MOU; null until recorded, and until then no access.")
+    def mou(self) -> Mou | None:
+        if self.mou_signed_on is None:  # type: ignore[attr-defined]
+            return None
+        return Mou(
+            signed_on=self.mou_signed_on,  # type: ignore[attr-defined]
+            signed_by=self.mou_signed_by,  # type: ignore[attr-defined]
+            access_levels=[enums.AccessLevel(v) for v in self.mou_access_levels],  # type: ignore[attr-defined]
+        )
+
+    @strawberry.field(description="The agency's CoC.")
+    async def continuum_of_care(self, info: Info) -> ContinuumOfCare:
+        return await by_id(info.context, gov.ContinuumOfCare).load(self.coc_id)  # type: ignore[attr-defined]
+
+    @strawberry.field(name="coordinatedAccessNetwork", description="The agency's CAN, if any.")
+    async def can(self, info: Info) -> Can | None:
+        can_id = self.can_id  # type: ignore[attr-defined]
+        return await by_id(info.context, gov.Can).load(can_id) if can_id else None
+
+    @strawberry.field(description="Holders of the agency's duties (one HDC, one Security Coordinator).")
+    async def duties(self, info: Info) -> list[UserDuty]:
+        return await many_by(info.context, user_models.UserDuty, "agency_id").load(self.id)
+
+
+@strawberry.type(description="A HUD project run by an agency.")
+class Project:
+    id: strawberry.ID = strawberry.field(description="Hearth id.")
+    name: str = strawberry.field(description="HUD ProjectName.")
+    common_name: str | None = strawberry.field(description="HUD ProjectCommonName.")
+    project_type: int = strawberry.field(description="HUD 2.02.6 ProjectType code.")
+    operating_start_date: datetime.date = strawberry.field(description="HUD OperatingStartDate.")
+    operating_end_date: datetime.date | None = strawberry.field(description="HUD OperatingEndDate.")
+    continuum_project: bool = strawberry.field(description="HUD ContinuumProject.")
+    housing_type: int | None = strawberry.field(description="HUD HousingType code.")
+    target_population: int | None = strawberry.field(description="HUD TargetPopulation code.")
+    coc_code: str = strawberry.field(description="HUD CoCCode of the project.")
+
+    @strawberry.field(description="HUD's name for the project type.")
+    def project_type_name(self) -> str:
+        return HUD_PROJECT_TYPES[self.project_type]
+
+    @strawberry.field(description="The agency running the project.")
+    async def agency(self, info: Info) -> Agency:
+        return await by_id(info.context, gov.Agency).load(self.agency_id)  # type: ignore[attr-defined]
+
+
+@strawberry.type(description="A user's licence at one agency.")
+class Membership:
+    access_level: AccessLevel = strawberry.field(description="Access level at the agency.")  # type: ignore[valid-type]
+
+    @strawberry.field(description="The agency.")
+    async def agency(self, info: Info) -> Agency:
+        return await by_id(info.context, gov.Agency).load(self.agency_id)  # type: ignore[attr-defined]
+
+
+@strawberry.type(description="A duty a user holds within one agency.")
+class UserDuty:
+    duty: Duty = strawberry.field(description="The duty.")  # type: ignore[valid-type]
+    assigned_at: datetime.datetime = strawberry.field(description="When assigned.")
+
+    @strawberry.field(description="The agency.")
+    async def agency(self, info: Info) -> Agency:
+        return await by_id(info.context, gov.Agency).load(self.agency_id)  # type: ignore[attr-defined]
+
+    @strawberry.field(description="The holder.")
+    async def user(self, info: Info) -> User:
+        return await by_id(info.context, user_models.User).load(self.user_id)  # type: ignore[attr-defined]
+
+
+@strawberry.type(description="An HMIS user account (staff, never a client).")
+class User:
+    id: strawberry.ID = strawberry.field(description="Hearth id.")
+    external_id: str | None = strawberry.field(description="The HMIS vendor's id for the user.")
+    username: str = strawberry.field(description="Sign-in name (unique, lower case).")
+    email: str = strawberry.field(description="E-mail address (unique, policy 109).")
+    mfa_contact: str | None = strawberry.field(description="MFA contact (unique, policy 202).")
+    first_name: str | None = strawberry.field(description="First name.")
+    last_name: str | None = strawberry.field(description="Last name.")
+    status: UserStatus = strawberry.field(description="ACTIVE or INACTIVE.")  # type: ignore[valid-type]
+    last_login_at: datetime.datetime | None = strawberry.field(description="Last completed sign-in.")
+    deactivated_at: datetime.datetime | None = strawberry.field(description="When deactivated.")
+    deactivation_reason: str | None = strawberry.field(description="Why deactivated.")
+    created_at: datetime.datetime = strawberry.field(description="When created.")
+    updated_at: datetime.datetime = strawberry.field(description="When last changed.")
+
+    @strawberry.field(description="Agencies and access levels.")
+    async def memberships(self, info: Info) -> list[Membership]:
+        return await many_by(info.context, user_models.Membership, "user_id").load(self.id)
+
+    @strawberry.field(description="Duties held, per agency.")
+    async def duties(self, info: Info) -> list[UserDuty]:
+        return await many_by(info.context, user_models.UserDuty, "user_id").load(self.id)
+
+    @strawberry.field(description="System-wide roles.")
+    async def system_roles(self, info: Info) -> list[SystemRole]:  # type: ignore[valid-type]
+        grants = await many_by(info.context, user_models.SystemRoleGrant, "user_id").load(self.id)
+        return [g.role for g in grants]
+
+    @strawberry.field(description="Whether the user has enrolled an authenticator (TOTP).")
+    def mfa_enrolled(self) -> bool:
+        return self.totp_confirmed_at is not None  # type: ignore[attr-defined]
+
+
+@strawberry.type(description="A Designation of Access request (policies 107, 401).")
+class AccessRequest:
+    id: strawberry.ID = strawberry.field(description="Hearth id.")
+    kind: AccessRequestKind = strawberry.field(description="GRANT (or change) or REMOVE.")  # type: ignore[valid-type]
+    access_level: AccessLevel | None = strawberry.field(description="Level asked for (GRANT).")  # type: ignore[valid-type]
+    reason: str | None = strawberry.field(description="Why, as the requester wrote it.")
+    status: AccessRequestStatus = strawberry.field(description="PENDING, APPROVED or DENIED.")  # type: ignore[valid-type]
+    requested_at: datetime.datetime = strawberry.field(description="When requested.")
+    decided_at: datetime.datetime | None = strawberry.field(description="When decided.")
+    decision_note: str | None = strawberry.field(description="The System Administrator's note.")
+
+    @strawberry.field(description="The user whose access changes.")
+    async def user(self, info: Info) -> User:
+        return await by_id(info.context, user_models.User).load(self.user_id)  # type: ignore[attr-defined]
+
+    @strawberry.field(description="The agency.")
+    async def agency(self, info: Info) -> Agency:
+        return await by_id(info.context, gov.Agency).load(self.agency_id)  # type: ignore[attr-defined]
+
+    @strawberry.field(description="Who asked (the agency's HDC or Security Coordinator).")
+    async def requested_by(self, info: Info) -> User:
+        return await by_id(info.context, user_models.User).load(self.requested_by_id)  # type: ignore[attr-defined]
+
+    @strawberry.field(description="Who decided.")
+    async def decided_by(self, info: Info) -> User | None:
+        decided = self.decided_by_id  # type: ignore[attr-defined]
+        return await by_id(info.context, user_models.User).load(decided) if decided else None
+
+
+@strawberry.type(description="A mandatory LMS course (policy 110).")
+class TrainingCourse:
+    code: str = strawberry.field(description="Course code.")
+    title: str = strawberry.field(description="Course title.")
+    required_for: list[str] = strawberry.field(
+        description="Access levels and duties that need this course before any use of HMIS."
+    )
+
+
+@strawberry.type(description="A user's completion of a course.")
+class TrainingCompletion:
+    completed_on: datetime.date = strawberry.field(description="Date completed, as the LMS reports.")
+
+    @strawberry.field(description="The course.")
+    async def course(self, info: Info) -> TrainingCourse:
+        return await by_id(info.context, training_models.TrainingCourse).load(self.course_id)  # type: ignore[attr-defined]
+
+

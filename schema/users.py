@@ -1,0 +1,174 @@
+"""Users: listing, the HMIS vendor's sync, deactivation, invitations and system roles."""
+
+from __future__ import annotations
+
+import datetime
+
+import strawberry
+from strawberry.types import Info
+
+from authz import visibility
+from authz.resources import Action, Resource
+from models.enums import UserStatus as UserStatusEnum
+from services import users as service
+from services.errors import DomainError, ValidationFailed
+from services.pagination import paginate
+from schema.errors import FieldError, error_payload
+from schema.inputs import one, parse_id
+from schema.operations import mutation, query
+from schema.permissions import Can
+from schema.relay import Connection, to_connection
+from schema.types import SystemRole, User, UserStatus
+
+__all__ = ["UserMutation", "UserQuery"]
+
+
+@strawberry.input(description="Which users to list; all filters are optional and combine.")
+class UserFilter:
+    agency_id: strawberry.ID | None = strawberry.field(default=None, description="Members of this agency.")
+    status: UserStatus | None = strawberry.field(default=None, description="Only this status.")  # type: ignore[valid-type]
+    external_id: str | None = strawberry.field(default=None, description="The vendor's id.")
+    updated_since: datetime.datetime | None = strawberry.field(
+        default=None, description="Changed at or after this time (for incremental sync)."
+    )
+
+
+@strawberry.input(description="A user as the HMIS vendor holds it. Keyed by externalId.")
+class SyncUserInput:
+    external_id: str = strawberry.field(description="The vendor's stable id for the user.")
+    username: str = strawberry.field(description="Sign-in name, 3-64 of a-z 0-9 . _ - @ (stored lower case).")
+    email: str = strawberry.field(description="E-mail; no two users may share one (policy 109).")
+    mfa_contact: str | None = strawberry.field(
+        default=None, description="Phone or e-mail for MFA; no two users may share one (policy 202)."
+    )
+    first_name: str | None = strawberry.field(default=None, description="First name.")
+    last_name: str | None = strawberry.field(default=None, description="Last name.")
+    status: UserStatus = strawberry.field(default=UserStatusEnum.ACTIVE, description="ACTIVE or INACTIVE.")  # type: ignore[valid-type]
+
+
+@strawberry.type(description="What syncUser did.")
+class SyncUserPayload:
+    user: User = strawberry.field(description="The user as stored now.")
+    created: bool = strawberry.field(description="True when this call created the user.")
+    changed_fields: list[str] = strawberry.field(description="Fields this call changed (empty: nothing).")
+
+
+@strawberry.type(description="One item of a syncUsers batch: the user, or why it failed.")
+class SyncUserResult:
+    external_id: str = strawberry.field(description="The item's externalId, to match the input.")
+    user: User | None = strawberry.field(description="The user, when the item succeeded.")
+    created: bool = strawberry.field(description="True when this item created the user.")
+    changed_fields: list[str] = strawberry.field(description="Fields this item changed.")
+    error: FieldError | None = strawberry.field(description="Why the item failed; other items are unaffected.")
+
+
+@strawberry.input(description="Deactivate a user, named by externalId or userId (exactly one).")
+class DeactivateUserInput:
+    external_id: str | None = strawberry.field(default=None, description="The vendor's id.")
+    user_id: strawberry.ID | None = strawberry.field(default=None, description="Hearth id.")
+    reason: str = strawberry.field(description="Why (kept with the account).")
+
+
+@strawberry.type(description="A one-time enrolment invitation; deliver the token to the user only.")
+class Invitation:
+    token: str = strawberry.field(description="Shown once. The user redeems it with acceptInvitation.")
+    expires_at: datetime.datetime = strawberry.field(description="When it stops working.")
+
+
+def _data(item: SyncUserInput) -> service.UserData:
+    return service.UserData(
+        external_id=item.external_id,
+        username=item.username,
+        email=item.email,
+        mfa_contact=item.mfa_contact,
+        first_name=item.first_name,
+        last_name=item.last_name,
+        status=item.status,
+    )
+
+
+@strawberry.type
+class UserQuery:
+    @query(Can(Resource.USER, Action.READ), description="Users you may see (pages of at most 100).")
+    async def users(
+        self, info: Info, first: int = 50, after: str | None = None, filter: UserFilter | None = None
+    ) -> Connection[User]:
+        qs = visibility.users(info.context.decisions)
+        if filter is not None:
+            if filter.agency_id is not None:
+                qs = qs.filter(memberships__agency_id=parse_id(filter.agency_id, "agencyId"))
+            if filter.status is not None:
+                qs = qs.filter(status=filter.status)
+            if filter.external_id is not None:
+                qs = qs.filter(external_id=filter.external_id)
+            if filter.updated_since is not None:
+                qs = qs.filter(updated_at__gte=filter.updated_since)
+        return to_connection(await paginate(qs, first=first, after=after))
+
+    @query(Can(Resource.USER, Action.READ), description="One user; NOT_FOUND if you may not see them.")
+    async def user(self, info: Info, id: strawberry.ID) -> User:
+        return await one(visibility.users(info.context.decisions), id, "user")
+
+
+@strawberry.type
+class UserMutation:
+    @mutation(
+        Can(Resource.USER, Action.SYNC),
+        description="Create or update the user with this externalId. Idempotent: the same input "
+        "twice changes nothing. A shared e-mail or MFA contact is refused (VALIDATION, policy 109).",
+    )
+    async def sync_user(self, info: Info, input: SyncUserInput) -> SyncUserPayload:
+        ctx = info.context
+        result = await service.sync_user(decisions=ctx.decisions, data=_data(input), now=ctx.now)
+        return SyncUserPayload(user=result.user, created=result.created, changed_fields=list(result.changed_fields))
+
+    @mutation(
+        Can(Resource.USER, Action.SYNC),
+        description="syncUser for up to 100 users; each item succeeds or fails alone, in order.",
+    )
+    async def sync_users(self, info: Info, input: list[SyncUserInput]) -> list[SyncUserResult]:
+        ctx = info.context
+        if len(input) > ctx.max_batch_size:
+            raise ValidationFailed(f"At most {ctx.max_batch_size} users per batch.", field="input")
+        results = []
+        for item in input:
+            try:
+                done = await service.sync_user(decisions=ctx.decisions, data=_data(item), now=ctx.now)
+            except DomainError as error:
+                results.append(SyncUserResult(item.external_id, None, False, [], error_payload(error)))
+            else:
+                results.append(
+                    SyncUserResult(item.external_id, done.user, done.created, list(done.changed_fields), None)
+                )
+        return results
+
+    @mutation(Can(Resource.USER, Action.DEACTIVATE), description="Deactivate a user and end their sessions.")
+    async def deactivate_user(self, info: Info, input: DeactivateUserInput) -> User:
+        ctx = info.context
+        user_id = parse_id(input.user_id, "userId") if input.user_id is not None else None
+        return await service.deactivate_user(
+            decisions=ctx.decisions, user_id=user_id, external_id=input.external_id, reason=input.reason, now=ctx.now
+        )
+
+    @mutation(
+        Can(Resource.USER, Action.INVITE),
+        description="Issue a one-time invitation to set a password and enrol an authenticator.",
+    )
+    async def invite_user(self, info: Info, user_id: strawberry.ID) -> Invitation:
+        ctx = info.context
+        token = await service.invite_user(
+            decisions=ctx.decisions, user_id=parse_id(user_id, "userId"), now=ctx.now, policy=ctx.auth_policy
+        )
+        return Invitation(token=token, expires_at=ctx.now + ctx.auth_policy.invite_ttl)
+
+    @mutation(Can(Resource.SYSTEM_ROLE, Action.ASSIGN), description="Grant a system-wide role.")
+    async def grant_system_role(self, info: Info, user_id: strawberry.ID, role: SystemRole) -> User:  # type: ignore[valid-type]
+        return await service.grant_system_role(
+            decisions=info.context.decisions, user_id=parse_id(user_id, "userId"), role=role
+        )
+
+    @mutation(Can(Resource.SYSTEM_ROLE, Action.ASSIGN), description="Revoke a system-wide role.")
+    async def revoke_system_role(self, info: Info, user_id: strawberry.ID, role: SystemRole) -> User:  # type: ignore[valid-type]
+        return await service.revoke_system_role(
+            decisions=info.context.decisions, user_id=parse_id(user_id, "userId"), role=role
+        )

@@ -1,0 +1,1 @@
+"""The rules of the manual: plain async functions that own their transactions."""

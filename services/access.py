@@ -1,0 +1,153 @@
+"""Designation of Access (policies 107, 401) and agency duties (policies 107, 108)."""
+
+from __future__ import annotations
+
+from datetime import datetime
+from uuid import UUID
+
+from tortoise.exceptions import IntegrityError
+from tortoise.transactions import in_transaction
+
+from authz.enforcer import Decisions, notify_change
+from authz.resources import Action, Resource
+from models.access import AccessRequest
+from models.enums import AccessLevel, AccessRequestKind, AccessRequestStatus, Duty, UserStatus
+from models.users import Membership, UserDuty
+from services.agencies import get_agency
+from services.errors import Conflict, Forbidden, NotFound, ValidationFailed
+from services.users import get_user
+
+__all__ = ["assign_duty", "decide_access_request", "remove_duty", "request_access"]
+
+_DUTY_NAMES = {
+    Duty.HMIS_DATA_COORDINATOR: "an HMIS Data Coordinator",
+    Duty.AGENCY_SECURITY_COORDINATOR: "an Agency Security Coordinator",
+}
+
+
+def _note(value: str | None, field: str) -> str | None:
+    if value is None:
+        return None
+    value = value.strip()
+    if len(value) > 1000:
+        raise ValidationFailed("At most 1000 characters.", field=field)
+    return value or None
+
+
+async def request_access(
+    *,
+    decisions: Decisions,
+    user_id: UUID,
+    agency_id: UUID,
+    kind: AccessRequestKind,
+    level: AccessLevel | None,
+    reason: str | None,
+    now: datetime,
+) -> AccessRequest:
+    """The agency's HDC (or Security Coordinator) asks the System Administrator to act."""
+    if not decisions.in_agency(Resource.ACCESS_REQUEST, Action.REQUEST, agency_id):
+        raise Forbidden("Only the agency's HMIS Data Coordinator or Security Coordinator requests access.")
+    agency = await get_agency(agency_id)
+    user = await get_user(user_id=user_id)
+    if user.status != UserStatus.ACTIVE:
+        raise ValidationFailed("The user is not active.", field="userId")
+    if kind == AccessRequestKind.GRANT:
+        if level is None:
+            raise ValidationFailed("Name the access level.", field="level")
+        if level.value not in (agency.mou_access_levels or []):
+            raise ValidationFailed(
+                "The agency's MOU does not grant that access level (policy 101).", field="level"
+            )
+    elif not await Membership.exists(user_id=user.id, agency_id=agency.id):
+        raise ValidationFailed("The user has no access at this agency.", field="userId")
+    async with in_transaction():
+        pending = AccessRequest.filter(
+            user_id=user.id, agency_id=agency.id, status=AccessRequestStatus.PENDING
+        ).select_for_update()
+        if await pending.exists():
+            raise Conflict("A request for this user and agency is already pending.")
+        return await AccessRequest.create(
+            user=user,
+            agency=agency,
+            kind=kind,
+            access_level=level if kind == AccessRequestKind.GRANT else None,
+            reason=_note(reason, "reason"),
+            requested_by_id=decisions.principal.user_id,
+            requested_at=now,
+        )
+
+
+async def decide_access_request(
+    *, decisions: Decisions, request_id: UUID, approve: bool, note: str | None, now: datetime
+) -> AccessRequest:
+    """The System Administrator approves (membership created, changed or removed) or denies."""
+    if not decisions.system_wide(Resource.ACCESS_REQUEST, Action.DECIDE):
+        raise Forbidden("Only the System Administrator decides access requests.")
+    async with in_transaction():
+        request = await AccessRequest.filter(id=request_id).select_for_update().first()
+        if request is None:
+            raise NotFound("No such access request.", field="requestId")
+        if request.status != AccessRequestStatus.PENDING:
+            raise Conflict("The request has already been decided.")
+        me = decisions.principal.user_id
+        if request.requested_by_id == me or request.user_id == me:  # type: ignore[attr-defined]
+            raise Forbidden("No one may decide a request they made or that concerns themselves.")
+        if approve:
+            await _apply(request)
+        request.status = AccessRequestStatus.APPROVED if approve else AccessRequestStatus.DENIED
+        request.decided_by_id = me  # type: ignore[attr-defined]
+        request.decided_at = now
+        request.decision_note = _note(note, "note")
+        await request.save()
+    if approve:
+        await notify_change()
+    return request
+
+
+async def _apply(request: AccessRequest) -> None:
+    user_id, agency_id = request.user_id, request.agency_id  # type: ignore[attr-defined]
+    if request.kind == AccessRequestKind.REMOVE:
+        await UserDuty.filter(user_id=user_id, agency_id=agency_id).delete()
+        await Membership.filter(user_id=user_id, agency_id=agency_id).delete()
+        return
+    agency = await get_agency(agency_id)
+    if request.access_level is None or request.access_level.value not in (agency.mou_access_levels or []):
+        raise ValidationFailed("The agency's MOU no longer grants that access level (policy 101).", field="level")
+    membership = await Membership.filter(user_id=user_id, agency_id=agency_id).first()
+    if membership is None:
+        await Membership.create(user_id=user_id, agency_id=agency_id, access_level=request.access_level)
+    else:
+        membership.access_level = request.access_level
+        await membership.save(update_fields=["access_level", "updated_at"])
+
+
+async def assign_duty(*, decisions: Decisions, user_id: UUID, agency_id: UUID, duty: Duty) -> UserDuty:
+    """Give a licensed end user of the agency a duty; one holder per agency (policies 107, 108)."""
+    if not decisions.system_wide(Resource.DUTY, Action.ASSIGN):
+        raise Forbidden("Only the System Administrator assigns duties.")
+    async with in_transaction():
+        user = await get_user(user_id=user_id)
+        await get_agency(agency_id)
+        if not await Membership.exists(user_id=user.id, agency_id=agency_id):
+            raise ValidationFailed(
+                "The user must be a licensed end user of the agency to hold a duty there.", field="userId"
+            )
+        holder = await UserDuty.filter(agency_id=agency_id, duty=duty).select_for_update().first()
+        if holder is not None:
+            if holder.user_id == user.id:  # type: ignore[attr-defined]
+                return holder
+            raise Conflict(f"The agency already has {_DUTY_NAMES[duty]}; remove that duty first.", field="duty")
+        try:
+            assigned = await UserDuty.create(user=user, agency_id=agency_id, duty=duty)
+        except IntegrityError:
+            raise Conflict(f"The agency already has {_DUTY_NAMES[duty]}.", field="duty") from None
+    await notify_change()
+    return assigned
+
+
+async def remove_duty(*, decisions: Decisions, agency_id: UUID, duty: Duty) -> bool:
+    if not decisions.system_wide(Resource.DUTY, Action.ASSIGN):
+        raise Forbidden("Only the System Administrator removes duties.")
+    removed = await UserDuty.filter(agency_id=agency_id, duty=duty).delete()
+    await notify_change()
+    return bool(removed)

@@ -1,0 +1,218 @@
+"""Participating agencies, their MOUs (policy 101), CANs and projects."""
+
+from __future__ import annotations
+
+from datetime import date, datetime
+from typing import Any
+from uuid import UUID
+
+from tortoise.exceptions import IntegrityError
+from tortoise.transactions import in_transaction
+
+from authz.enforcer import Decisions, notify_change
+from authz.resources import Action, Resource
+from models.enums import AccessLevel
+from models.governance import Agency, Can, ContinuumOfCare, Project
+from services.contacts import normalize_email
+from services.errors import Conflict, Forbidden, NotFound, ValidationFailed
+
+__all__ = [
+    "HUD_PROJECT_TYPES",
+    "create_agency",
+    "create_can",
+    "create_project",
+    "get_agency",
+    "get_coc",
+    "record_mou",
+    "update_agency",
+    "update_project",
+]
+
+# HUD FY2026 data standards 2.02.6 ProjectType.
+HUD_PROJECT_TYPES = {
+    0: "Emergency Shelter - Entry Exit",
+    1: "Emergency Shelter - Night-by-Night",
+    2: "Transitional Housing",
+    3: "PH - Permanent Supportive Housing",
+    4: "Street Outreach",
+    6: "Services Only",
+    7: "Other",
+    8: "Safe Haven",
+    9: "PH - Housing Only",
+    10: "PH - Housing with Services (no disability required for entry)",
+    11: "Day Shelter",
+    12: "Homelessness Prevention",
+    13: "PH - Rapid Re-Housing",
+    14: "Coordinated Entry",
+}
+
+
+def _require(decisions: Decisions, resource: Resource, action: Action, message: str) -> None:
+    if not decisions.system_wide(resource, action):
+        raise Forbidden(message)
+
+
+def _name(value: str, field: str = "name") -> str:
+    value = value.strip()
+    if not value or len(value) > 200:
+        raise ValidationFailed(f"{field} must be 1 to 200 characters.", field=field)
+    return value
+
+
+async def get_coc(code: str) -> ContinuumOfCare:
+    coc = await ContinuumOfCare.get_or_none(code=code.strip().upper())
+    if coc is None:
+        raise ValidationFailed("Unknown Continuum of Care code.", field="cocCode")
+    return coc
+
+
+async def get_agency(agency_id: UUID, *, field: str = "agencyId") -> Agency:
+    agency = await Agency.get_or_none(id=agency_id)
+    if agency is None:
+        raise NotFound("No such agency.", field=field)
+    return agency
+
+
+async def _agency_values(changes: dict[str, Any]) -> dict[str, Any]:
+    values: dict[str, Any] = {}
+    for key, value in changes.items():
+        if key == "name":
+            values["name"] = _name(value)
+        elif key == "common_name":
+            values["common_name"] = _name(value, "commonName") if value else None
+        elif key == "coc_code":
+            values["coc"] = await get_coc(value)
+        elif key == "can_id":
+            values["can"] = None
+            if value is not None:
+                values["can"] = await Can.get_or_none(id=value)
+                if values["can"] is None:
+                    raise ValidationFailed("No such CAN.", field="canId")
+        elif key == "executive_director_email":
+            values[key] = normalize_email(value, field="executiveDirectorEmail") if value else None
+        elif key == "executive_director_name":
+            values[key] = _name(value, "executiveDirectorName") if value else None
+        elif key in ("victim_service_provider", "status"):
+            values[key] = value
+        else:
+            raise ValidationFailed(f"{key} cannot be set here.", field=key)
+    if "can" in values and values["can"] is not None and "coc" in values:
+        if values["can"].coc_id != values["coc"].id:
+            raise ValidationFailed("The CAN belongs to another Continuum of Care.", field="canId")
+    return values
+
+
+async def create_agency(*, decisions: Decisions, data: dict[str, Any]) -> Agency:
+    """A new participating agency. It gets no access until its MOU is recorded (policy 101)."""
+    _require(decisions, Resource.AGENCY, Action.CREATE, "Only the Lead Agency or System Administrator creates agencies.")
+    if "name" not in data or "coc_code" not in data:
+        raise ValidationFailed("name and cocCode are required.", field="name")
+    values = await _agency_values(data)
+    try:
+        return await Agency.create(**values)
+    except IntegrityError:
+        raise Conflict("An agency with that name exists.", field="name") from None
+
+
+async def update_agency(*, decisions: Decisions, agency_id: UUID, changes: dict[str, Any]) -> Agency:
+    _require(decisions, Resource.AGENCY, Action.UPDATE, "Only the Lead Agency or System Administrator updates agencies.")
+    async with in_transaction():
+        agency = await get_agency(agency_id)
+        values = await _agency_values(changes)
+        if "can" in values and values["can"] is not None and "coc" not in values:
+            if values["can"].coc_id != agency.coc_id:
+                raise ValidationFailed("The CAN belongs to another Continuum of Care.", field="canId")
+        for key, value in values.items():
+            setattr(agency, key, value)
+        try:
+            await agency.save()
+        except IntegrityError:
+            raise Conflict("An agency with that name exists.", field="name") from None
+    if "status" in values:
+        await notify_change()
+    return agency
+
+
+async def record_mou(
+    *,
+    decisions: Decisions,
+    agency_id: UUID,
+    signed_on: date,
+    signed_by: str,
+    access_levels: list[AccessLevel],
+    today: date,
+) -> Agency:
+    """Record the signed MOU and the access levels it grants; the agency's users may then act."""
+    _require(decisions, Resource.AGENCY, Action.RECORD_MOU, "Only the Lead Agency or System Administrator records MOUs.")
+    if signed_on > today:
+        raise ValidationFailed("The MOU cannot be signed in the future.", field="signedOn")
+    if not access_levels:
+        raise ValidationFailed("Name at least one access level the MOU grants.", field="accessLevels")
+    async with in_transaction():
+        agency = await get_agency(agency_id)
+        agency.mou_signed_on = signed_on
+        agency.mou_signed_by = _name(signed_by, "signedBy")
+        agency.mou_access_levels = sorted({level.value for level in access_levels})
+        await agency.save()
+    await notify_change()
+    return agency
+
+
+async def create_can(
+    *, decisions: Decisions, name: str, coc_code: str, backbone_agency_id: UUID | None
+) -> Can:
+    _require(decisions, Resource.CAN, Action.CREATE, "Only the Lead Agency or System Administrator creates CANs.")
+    coc = await get_coc(coc_code)
+    backbone = await get_agency(backbone_agency_id, field="backboneAgencyId") if backbone_agency_id else None
+    try:
+        return await Can.create(name=_name(name), coc=coc, backbone_agency=backbone)
+    except IntegrityError:
+        raise Conflict("A CAN with that name exists.", field="name") from None
+
+
+def _project_values(changes: dict[str, Any]) -> dict[str, Any]:
+    values = dict(changes)
+    if "name" in values:
+        values["name"] = _name(values["name"])
+    if "project_type" in values and values["project_type"] not in HUD_PROJECT_TYPES:
+        raise ValidationFailed("projectType must be a HUD 2.02.6 ProjectType code.", field="projectType")
+    start, end = values.get("operating_start_date"), values.get("operating_end_date")
+    if start and end and end < start:
+        raise ValidationFailed("The operating end date is before the start date.", field="operatingEndDate")
+    return values
+
+
+async def create_project(*, decisions: Decisions, agency_id: UUID, data: dict[str, Any]) -> Project:
+    _require(decisions, Resource.PROJECT, Action.CREATE, "Only the Lead Agency or System Administrator creates projects.")
+    agency = await get_agency(agency_id)
+    values = _project_values(data)
+    coc_code = values.pop("coc_code", None)
+    coc = await get_coc(coc_code) if coc_code else await ContinuumOfCare.get(id=agency.coc_id)
+    try:
+        return await Project.create(agency=agency, coc_code=coc.code, **values)
+    except IntegrityError:
+        raise Conflict("The agency already has a project with that name.", field="name") from None
+
+
+async def update_project(*, decisions: Decisions, project_id: UUID, changes: dict[str, Any]) -> Project:
+    _require(decisions, Resource.PROJECT, Action.UPDATE, "Only the Lead Agency or System Administrator updates projects.")
+    async with in_transaction():
+        project = await Project.filter(id=project_id).select_for_update().first()
+        if project is None:
+            raise NotFound("No such project.", field="projectId")
+        values = _project_values(changes)
+        if "coc_code" in values:
+            values["coc_code"] = (await get_coc(values["coc_code"])).code
+        merged_start = values.get("operating_start_date", project.operating_start_date)
+        merged_end = values.get("operating_end_date", project.operating_end_date)
+        if merged_end and merged_end < merged_start:
+            raise ValidationFailed("The operating end date is before the start date.", field="operatingEndDate")
+        for key, value in values.items():
+            setattr(project, key, value)
+        try:
+            await project.save()
+        except IntegrityError:
+            raise Conflict("The agency already has a project with that name.", field="name") from None
+    return project
+
+

@@ -1,0 +1,248 @@
+"""Local sign-in rules: throttled password and TOTP checks, sessions, enrolment (policy 202)."""
+
+from __future__ import annotations
+
+import hashlib
+import secrets
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+from uuid import UUID
+
+import pyotp
+from tortoise.connection import get_connection
+from tortoise.transactions import in_transaction
+
+from models.enums import UserStatus
+from models.sessions import EnrollmentInvite, Session
+from models.users import User
+from services.errors import RateLimited, Unauthenticated, ValidationFailed
+from services.passwords import check_password_policy, hash_password, verify_password
+
+__all__ = [
+    "AuthPolicy",
+    "Enrollment",
+    "accept_invite",
+    "authenticate_password",
+    "create_invite",
+    "create_session",
+    "enroll_totp",
+    "refresh_session",
+    "revoke_session",
+    "revoke_user_sessions",
+    "token_digest",
+    "verify_totp",
+]
+
+BAD_CREDENTIALS = "Invalid username or password."
+LOCKED = "Too many failed attempts. Try again later."
+
+
+@dataclass(frozen=True, slots=True)
+class AuthPolicy:
+    max_failures: int = 5
+    failure_window: timedelta = timedelta(minutes=15)
+    lockout: timedelta = timedelta(minutes=15)
+    refresh_ttl: timedelta = timedelta(days=30)
+    invite_ttl: timedelta = timedelta(hours=72)
+    totp_issuer: str = "CT HMIS (Hearth)"
+
+
+def token_digest(token: str) -> str:
+    """Opaque tokens are stored only as digests."""
+    return hashlib.sha256(token.encode()).hexdigest()
+
+
+def _username_key(username: str) -> str:
+    return f"login:{username.strip().casefold()}"
+
+
+def _totp_key(user_id: UUID) -> str:
+    return f"totp:{user_id}"
+
+
+async def _locked(key: str, now: datetime) -> bool:
+    rows = await get_connection("default").execute_query_dict(
+        "SELECT locked_until FROM auth_throttle WHERE key = $1", [key]
+    )
+    return bool(rows) and rows[0]["locked_until"] is not None and rows[0]["locked_until"] > now
+
+
+async def _record_failure(key: str, now: datetime, policy: AuthPolicy) -> None:
+    # One statement, so concurrent failures (aliases, parallel requests) are all counted.
+    await get_connection("default").execute_query(
+        """
+        INSERT INTO auth_throttle AS t (key, failures, window_started_at, locked_until)
+        VALUES ($1, 1, $2, CASE WHEN $4 <= 1 THEN $5 ELSE NULL END)
+        ON CONFLICT (key) DO UPDATE SET
+          failures = CASE WHEN t.window_started_at < $3 THEN 1 ELSE t.failures + 1 END,
+          window_started_at = CASE WHEN t.window_started_at < $3 THEN $2 ELSE t.window_started_at END,
+          locked_until = CASE
+            WHEN (CASE WHEN t.window_started_at < $3 THEN 1 ELSE t.failures + 1 END) >= $4 THEN $5
+            ELSE t.locked_until END
+        """,
+        [key, now, now - policy.failure_window, policy.max_failures, now + policy.lockout],
+    )
+
+
+async def _clear_failures(key: str) -> None:
+    await get_connection("default").execute_query("DELETE FROM auth_throttle WHERE key = $1", [key])
+
+
+async def authenticate_password(
+    *, username: str, password: str, now: datetime, policy: AuthPolicy
+) -> User:
+    """The user whose password this is; the same error, at the same cost, for any failure."""
+    key = _username_key(username)
+    if await _locked(key, now):
+        raise RateLimited(LOCKED)
+    user = await User.get_or_none(username=username.strip().casefold())
+    ok = verify_password(user.password_hash if user else None, password)
+    if not ok or user is None or user.status != UserStatus.ACTIVE:
+        await _record_failure(key, now, policy)
+        raise Unauthenticated(BAD_CREDENTIALS)
+    await _clear_failures(key)
+    return user
+
+
+def _matching_step(secret: str, code: str, now: datetime) -> int | None:
+    """The TOTP time step (now, or one either side for clock drift) this code belongs to."""
+    if not (len(code) == 6 and code.isdigit()):
+        return None
+    totp = pyotp.TOTP(secret)
+    current = totp.timecode(now)
+    for step in (current, current - 1, current + 1):
+        if secrets.compare_digest(totp.generate_otp(step), code):
+            return step
+    return None
+
+
+async def verify_totp(*, user_id: UUID, code: str, now: datetime, policy: AuthPolicy) -> User:
+    """Accept a TOTP code once: a replay in its validity window fails like a wrong code."""
+    key = _totp_key(user_id)
+    if await _locked(key, now):
+        raise RateLimited(LOCKED)
+    user = await User.get_or_none(id=user_id)
+    if user is None or user.status != UserStatus.ACTIVE or not user.totp_secret:
+        raise Unauthenticated("The sign-in challenge is no longer valid.")
+    step = _matching_step(user.totp_secret, code.strip(), now)
+    accepted = 0
+    if step is not None:
+        # Conditional update: of two concurrent uses of one code, only one wins.
+        accepted, _ = await get_connection("default").execute_query(
+            """
+            UPDATE hearth_user SET totp_last_step = $2,
+                   totp_confirmed_at = COALESCE(totp_confirmed_at, $3)
+             WHERE id = $1 AND (totp_last_step IS NULL OR totp_last_step < $2)
+            """,
+            [user_id, step, now],
+        )
+    if not accepted:
+        await _record_failure(key, now, policy)
+        raise Unauthenticated("The code is not valid.", field="code")
+    await _clear_failures(key)
+    await user.refresh_from_db()
+    return user
+
+
+async def create_session(*, user: User, now: datetime, policy: AuthPolicy) -> tuple[Session, str]:
+    """A new session after password and second factor; returns it with its refresh token."""
+    refresh = secrets.token_urlsafe(32)
+    async with in_transaction():
+        session = await Session.create(
+            user=user,
+            created_at=now,
+            auth_time=now,
+            mfa_at=now,
+            expires_at=now + policy.refresh_ttl,
+            refresh_token_hash=token_digest(refresh),
+        )
+        await User.filter(id=user.id).update(last_login_at=now)
+    return session, refresh
+
+
+async def refresh_session(*, refresh_token: str, now: datetime) -> tuple[Session, str]:
+    """Rotate a refresh token. The old one stops working; the session keeps its MFA time."""
+    new_refresh = secrets.token_urlsafe(32)
+    async with in_transaction():
+        session = (
+            await Session.filter(refresh_token_hash=token_digest(refresh_token))
+            .select_for_update()
+            .select_related("user")
+            .first()
+        )
+        if (
+            session is None
+            or session.revoked_at is not None
+            or session.expires_at <= now
+            or session.user.status != UserStatus.ACTIVE
+        ):
+            raise Unauthenticated("The refresh token is not valid.")
+        session.refresh_token_hash = token_digest(new_refresh)
+        await session.save(update_fields=["refresh_token_hash"])
+    return session, new_refresh
+
+
+async def reauthenticate_session(*, session_id: UUID, now: datetime) -> None:
+    """Record a fresh second factor on an existing session (weekly MFA, policy 202)."""
+    await Session.filter(id=session_id, revoked_at__isnull=True).update(mfa_at=now)
+
+
+async def revoke_session(*, session_id: UUID, reason: str, now: datetime) -> None:
+    await Session.filter(id=session_id, revoked_at__isnull=True).update(
+        revoked_at=now, revoke_reason=reason
+    )
+
+
+async def revoke_user_sessions(*, user_id: UUID, reason: str, now: datetime) -> int:
+    return await Session.filter(user_id=user_id, revoked_at__isnull=True).update(
+        revoked_at=now, revoke_reason=reason
+    )
+
+
+@dataclass(frozen=True, slots=True)
+class Enrollment:
+    user: User
+    totp_secret: str
+    provisioning_uri: str
+
+
+async def enroll_totp(*, user: User, policy: AuthPolicy) -> Enrollment:
+    """A new TOTP secret for the user; it counts once a code from it has been verified."""
+    secret = pyotp.random_base32()
+    await User.filter(id=user.id).update(totp_secret=secret, totp_confirmed_at=None, totp_last_step=None)
+    uri = pyotp.TOTP(secret).provisioning_uri(name=user.username, issuer_name=policy.totp_issuer)
+    return Enrollment(user=user, totp_secret=secret, provisioning_uri=uri)
+
+
+async def create_invite(*, user_id: UUID, now: datetime, policy: AuthPolicy) -> str:
+    """A one-time enrolment token for the user; earlier unused ones stop working."""
+    token = secrets.token_urlsafe(32)
+    async with in_transaction():
+        await EnrollmentInvite.filter(user_id=user_id, used_at__isnull=True).update(used_at=now)
+        await EnrollmentInvite.create(
+            user_id=user_id, token_hash=token_digest(token), created_at=now, expires_at=now + policy.invite_ttl
+        )
+    return token
+
+
+async def accept_invite(*, token: str, password: str, now: datetime, policy: AuthPolicy) -> Enrollment:
+    """Set the password and a new authenticator from a valid invitation."""
+    async with in_transaction():
+        invite = (
+            await EnrollmentInvite.filter(token_hash=token_digest(token))
+            .select_for_update()
+            .select_related("user")
+            .first()
+        )
+        if invite is None or invite.used_at is not None or invite.expires_at <= now:
+            raise ValidationFailed("The invitation is not valid or has expired.", field="token")
+        user = invite.user
+        if user.status != UserStatus.ACTIVE:
+            raise ValidationFailed("The invitation is not valid or has expired.", field="token")
+        check_password_policy(password, username=user.username, email=user.email)
+        invite.used_at = now
+        await invite.save(update_fields=["used_at"])
+        await User.filter(id=user.id).update(password_hash=hash_password(password))
+        enrollment = await enroll_totp(user=user, policy=policy)
+        await revoke_user_sessions(user_id=user.id, reason="credentials reset", now=now)
+    return enrollment

@@ -1,0 +1,68 @@
+"""LMS courses and completions (policy 110): no use of the system before the required training."""
+
+from __future__ import annotations
+
+from datetime import date, datetime
+from uuid import UUID
+
+from tortoise.transactions import in_transaction
+
+from authz.enforcer import Decisions
+from authz.resources import Action, Resource
+from models.enums import AccessLevel, Duty
+from models.training import TrainingCompletion, TrainingCourse
+from services.errors import Forbidden, ValidationFailed
+from services.users import get_user
+
+__all__ = ["REQUIREMENT_KEYS", "record_completion", "upsert_course"]
+
+REQUIREMENT_KEYS = frozenset({*(a.value for a in AccessLevel), *(d.value for d in Duty)})
+
+
+async def upsert_course(
+    *, decisions: Decisions, code: str, title: str, required_for: list[str]
+) -> TrainingCourse:
+    """Create or change a course and the access levels and duties that require it."""
+    if not decisions.system_wide(Resource.TRAINING, Action.MANAGE):
+        raise Forbidden("Only the System Administrator manages training courses.")
+    code = code.strip().upper()
+    if not code or len(code) > 64:
+        raise ValidationFailed("code must be 1 to 64 characters.", field="code")
+    if not title.strip() or len(title) > 200:
+        raise ValidationFailed("title must be 1 to 200 characters.", field="title")
+    unknown = set(required_for) - REQUIREMENT_KEYS
+    if unknown:
+        raise ValidationFailed("requiredFor names access levels and duties only.", field="requiredFor")
+    course, _ = await TrainingCourse.update_or_create(
+        code=code, defaults={"title": title.strip(), "required_for": sorted(set(required_for))}
+    )
+    return course
+
+
+async def record_completion(
+    *,
+    decisions: Decisions,
+    user_id: UUID | None,
+    external_id: str | None,
+    course_code: str,
+    completed_on: date,
+    now: datetime,
+) -> TrainingCompletion:
+    """Record that the user completed the course (the LMS feed); idempotent per user and course."""
+    if not decisions.system_wide(Resource.TRAINING, Action.RECORD):
+        raise Forbidden("Only the System Administrator or the LMS feed records training.")
+    if completed_on > now.date():
+        raise ValidationFailed("A course cannot be completed in the future.", field="completedOn")
+    course = await TrainingCourse.get_or_none(code=course_code.strip().upper())
+    if course is None:
+        raise ValidationFailed("No such course.", field="courseCode")
+    user = await get_user(user_id=user_id, external_id=external_id)
+    async with in_transaction():
+        completion, created = await TrainingCompletion.get_or_create(
+            user=user, course=course, defaults={"completed_on": completed_on, "recorded_at": now}
+        )
+        if not created and completion.completed_on != completed_on:
+            completion.completed_on = completed_on
+            completion.recorded_at = now
+            await completion.save()
+    return completion

@@ -1,0 +1,128 @@
+"""Factories (plain async functions) and a small GraphQL client for the tests."""
+
+from __future__ import annotations
+
+import itertools
+from datetime import UTC, date, datetime, timedelta
+from typing import Any
+
+import httpx
+import pyotp
+
+from models.enums import AccessLevel, Duty, SystemRole, UserStatus
+from models.governance import Agency, ContinuumOfCare
+from models.training import TrainingCompletion, TrainingCourse
+from models.users import Membership, SystemRoleGrant, User, UserDuty
+from services.clock import FrozenClock
+from services.passwords import hash_password
+
+PASSWORD = "correct horse battery staple"
+_seq = itertools.count(1)
+
+LOGIN = """
+mutation Login($u: String!, $p: String!) {
+  login(input: {username: $u, password: $p}) { challengeToken expiresAt enrollmentRequired }
+}"""
+VERIFY = """
+mutation Verify($t: String!, $c: String!) {
+  verifyMfa(input: {challengeToken: $t, code: $c}) { accessToken expiresAt refreshToken mfaExpiresAt }
+}"""
+
+
+class Api:
+    """Drives /graphql over HTTP the way a front end does."""
+
+    def __init__(self, http: httpx.AsyncClient, clock: FrozenClock) -> None:
+        self.http = http
+        self.clock = clock
+
+    async def post(self, query: str, variables: dict[str, Any] | None = None, token: str | None = None) -> httpx.Response:
+        headers = {"Authorization": f"Bearer {token}"} if token else {}
+        return await self.http.post("/graphql", json={"query": query, "variables": variables or {}}, headers=headers)
+
+    async def gql(self, query: str, variables: dict[str, Any] | None = None, token: str | None = None) -> dict[str, Any]:
+        response = await self.post(query, variables, token)
+        assert response.status_code == 200, response.text
+        return response.json()
+
+    async def ok(self, query: str, variables: dict[str, Any] | None = None, token: str | None = None) -> dict[str, Any]:
+        body = await self.gql(query, variables, token)
+        assert not body.get("errors"), body["errors"]
+        return body["data"]
+
+    async def error(self, query: str, variables: dict[str, Any] | None = None, token: str | None = None) -> dict[str, Any]:
+        """The first error's ``extensions`` plus its ``message``."""
+        body = await self.gql(query, variables, token)
+        assert body.get("errors"), f"expected an error, got {body}"
+        first = body["errors"][0]
+        return {**first.get("extensions", {}), "message": first["message"]}
+
+    def code(self, user: User) -> str:
+        assert user.totp_secret
+        return pyotp.TOTP(user.totp_secret).at(self.clock.now())
+
+    async def sign_in(self, user: User, password: str = PASSWORD) -> str:
+        """Password then a real TOTP code; the clock then moves past that code's time step."""
+        challenge = (await self.ok(LOGIN, {"u": user.username, "p": password}))["login"]["challengeToken"]
+        tokens = (await self.ok(VERIFY, {"t": challenge, "c": self.code(user)}))["verifyMfa"]
+        self.clock.advance(timedelta(seconds=30))
+        return tokens["accessToken"]
+
+
+async def make_agency(
+    name: str | None = None,
+    *,
+    coc: str = "CT-503",
+    mou: bool = True,
+    levels: tuple[AccessLevel, ...] = tuple(AccessLevel),
+    **fields: Any,
+) -> Agency:
+    return await Agency.create(
+        name=name or f"Agency {next(_seq)}",
+        coc=await ContinuumOfCare.get(code=coc),
+        mou_signed_on=date(2026, 1, 15) if mou else None,
+        mou_signed_by="Executive Director" if mou else None,
+        mou_access_levels=[level.value for level in levels] if mou else [],
+        **fields,
+    )
+
+
+async def make_user(
+    username: str | None = None,
+    *,
+    roles: tuple[SystemRole, ...] = (),
+    agencies: dict[Agency, AccessLevel] | None = None,
+    duties: dict[Agency, Duty] | None = None,
+    trained: bool = True,
+    status: UserStatus = UserStatus.ACTIVE,
+    password: str = PASSWORD,
+    **fields: Any,
+) -> User:
+    """A user with a password and a confirmed authenticator, holding what is asked."""
+    n = next(_seq)
+    name = username or f"user{n}"
+    user = await User.create(
+        username=name,
+        email=fields.pop("email", f"{name}@agency{n}.example.org"),
+        email_normalized=fields.pop("email_normalized", f"{name}@agency{n}.example.org".casefold()),
+        password_hash=hash_password(password),
+        totp_secret=pyotp.random_base32(),
+        totp_confirmed_at=None,
+        status=status,
+        **fields,
+    )
+    for role in roles:
+        await SystemRoleGrant.create(user=user, role=role)
+    for agency, level in (agencies or {}).items():
+        await Membership.create(user=user, agency=agency, access_level=level)
+    for agency, duty in (duties or {}).items():
+        if not await Membership.exists(user=user, agency=agency):
+            await Membership.create(user=user, agency=agency, access_level=AccessLevel.FULL)
+        await UserDuty.create(user=user, agency=agency, duty=duty)
+    if trained:
+        for course in await TrainingCourse.all():
+            await TrainingCompletion.create(user=user, course=course, completed_on=date(2026, 1, 20), recorded_at=datetime(2026, 1, 20, tzinfo=UTC))
+    from authz.enforcer import notify_change
+
+    await notify_change()
+    return user
