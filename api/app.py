@@ -5,6 +5,7 @@ from __future__ import annotations
 import gc
 import json
 import logging
+import re
 import uuid
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
@@ -17,25 +18,73 @@ from starlette.responses import JSONResponse, Response
 from starlette.routing import Route
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 from strawberry.asgi import GraphQL
-from tortoise.contrib.starlette import RegisterTortoise
+from strawberry.http import GraphQLHTTPResponse
+from strawberry.types import ExecutionResult
+from tortoise.context import TortoiseContext, get_current_context
 
 from api.db import tortoise_config
 from api.identity import LocalIdentity, TokenService, load_signing_key
 from api.settings import Settings
-from authz.enforcer import Authorizer, set_current_authorizer
+from authz.enforcer import Authorizer, current_authorizer, set_current_authorizer
 from schema import Limits, build_schema
 from schema.context import Context
+from schema.errors import coded
 from services.auth import AuthPolicy
 from services.clock import Clock, SystemClock
 from services.errors import DomainError, Unauthenticated
 
-__all__ = ["BodyLimit", "HearthGraphQL", "create_app"]
+__all__ = ["BodyLimit", "BodyTooLarge", "HearthGraphQL", "RequestId", "create_app", "request_id_of"]
 
 log = logging.getLogger("hearth")
 
 
+TOO_LARGE = "Request body too large."
+_REQUEST_ID = re.compile(rb"[A-Za-z0-9._:-]{1,64}")
+
+
+def request_id_of(scope: Scope) -> str | None:
+    """The request id :class:`RequestId` gave this request."""
+    return (scope.get("state") or {}).get("request_id")
+
+
+class RequestId:
+    """Give every HTTP request an id (the client's ``X-Request-ID`` if sane) and echo it back.
+
+    Outermost, so that every response carries it, the 413 of :class:`BodyLimit` and
+    strawberry's plain-text refusals included. A client's id that is too long or holds other
+    characters than letters, digits and ``._:-`` is replaced (it goes into logs and headers).
+    """
+
+    def __init__(self, app: ASGIApp) -> None:
+        self.app = app
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] != "http":
+            await self.app(scope, receive, send)
+            return
+        given = next((v for k, v in scope.get("headers") or [] if k == b"x-request-id"), b"")
+        request_id = given.decode("ascii") if _REQUEST_ID.fullmatch(given) else uuid.uuid4().hex
+        scope.setdefault("state", {})["request_id"] = request_id
+
+        async def send_with_id(message: Message) -> None:
+            if message["type"] == "http.response.start":
+                headers = [h for h in message.get("headers", []) if h[0].lower() != b"x-request-id"]
+                headers.append((b"x-request-id", request_id.encode("ascii")))
+                message = {**message, "headers": headers}
+            await send(message)
+
+        await self.app(scope, receive, send_with_id)
+
+
 class BodyLimit:
-    """Refuse request bodies over ``max_bytes`` (declared or streamed) with 413, before parsing."""
+    """Refuse request bodies over ``max_bytes`` (declared or streamed) with 413, before parsing.
+
+    A declared ``Content-Length`` over the limit is refused without reading the body. A body
+    sent without one (chunked) is counted as the app reads it: past the limit, the read raises
+    and, if the app has not started its response yet, the 413 goes out instead. If it has (an
+    app that answers while still reading), a second response would break the protocol, so the
+    error propagates and the server drops the connection.
+    """
 
     def __init__(self, app: ASGIApp, max_bytes: int) -> None:
         self.app = app
@@ -45,11 +94,14 @@ class BodyLimit:
         if scope["type"] != "http":
             await self.app(scope, receive, send)
             return
-        declared = dict(scope.get("headers") or []).get(b"content-length")
-        if declared is not None and (not declared.isdigit() or int(declared) > self.max_bytes):
+        declared = [v for k, v in scope.get("headers") or [] if k == b"content-length"]
+        if declared and (
+            len(set(declared)) > 1 or not declared[0].isdigit() or int(declared[0]) > self.max_bytes
+        ):
             await self._too_large(scope, receive, send)
             return
         seen = 0
+        started = False
 
         async def limited() -> Message:
             nonlocal seen
@@ -57,24 +109,34 @@ class BodyLimit:
             if message["type"] == "http.request":
                 seen += len(message.get("body", b""))
                 if seen > self.max_bytes:
-                    raise _TooLarge
+                    raise BodyTooLarge
             return message
 
+        async def tracked(message: Message) -> None:
+            nonlocal started
+            if message["type"] == "http.response.start":
+                started = True
+            await send(message)
+
         try:
-            await self.app(scope, limited, send)
-        except _TooLarge:
+            await self.app(scope, limited, tracked)
+        except BodyTooLarge:
+            if started:
+                raise
             await self._too_large(scope, receive, send)
 
     async def _too_large(self, scope: Scope, receive: Receive, send: Send) -> None:
         response = JSONResponse(
-            {"errors": [{"message": "Request body too large.", "extensions": {"code": "PAYLOAD_TOO_LARGE"}}]},
+            {"errors": [{"message": TOO_LARGE, "extensions": {"code": "PAYLOAD_TOO_LARGE"}}]},
             status_code=413,
+            # the rest of the body is not read: the connection cannot carry another request
+            headers={"connection": "close"},
         )
         await response(scope, receive, send)
 
 
-class _TooLarge(Exception):
-    pass
+class BodyTooLarge(Exception):
+    """Raised from ``receive`` once a streamed body passes the limit."""
 
 
 class HearthGraphQL(GraphQL[Context, None]):
@@ -89,10 +151,7 @@ class HearthGraphQL(GraphQL[Context, None]):
         self.policy = policy
 
     async def get_context(self, request: Any, response: Any) -> Context:
-        request_id = request.headers.get("x-request-id") or uuid.uuid4().hex
-        request_id = request_id[:64]
-        if response is not None:
-            response.headers["x-request-id"] = request_id
+        request_id = request_id_of(request.scope) or uuid.uuid4().hex
         context = Context(
             request=request,
             response=response,
@@ -101,8 +160,8 @@ class HearthGraphQL(GraphQL[Context, None]):
             clock=self.clock,
             auth_policy=self.policy,
             max_page_size=self.settings.max_page_size,
+            request_id=request_id,
         )
-        context.request_id = request_id  # type: ignore[attr-defined]
         header = request.headers.get("authorization", "")
         if header:
             scheme, _, token = header.partition(" ")
@@ -118,6 +177,14 @@ class HearthGraphQL(GraphQL[Context, None]):
                     context.mfa_expired = authenticated.mfa_expired
         return context
 
+    async def process_result(self, request: Any, result: ExecutionResult) -> GraphQLHTTPResponse:
+        # ErrorCodes (a schema extension) codes the errors it sees; an error that reached the
+        # result past it (an extension failing outside the operation) is coded here all the same.
+        if result.errors:
+            request_id = request_id_of(request.scope)
+            result.errors = [coded(error, request_id) for error in result.errors]
+        return await super().process_result(request, result)
+
 
 def auth_policy(settings: Settings) -> AuthPolicy:
     return AuthPolicy(
@@ -128,6 +195,39 @@ def auth_policy(settings: Settings) -> AuthPolicy:
         invite_ttl=timedelta(seconds=settings.invite_ttl_seconds),
         totp_issuer=settings.totp_issuer,
     )
+
+
+@asynccontextmanager
+async def _orm(config: dict[str, Any]) -> AsyncIterator[TortoiseContext]:
+    """The app's own Tortoise context, current in this task while the app lives.
+
+    The first app of a process also makes it the global fallback, which is what request
+    tasks (which do not inherit the lifespan task's context) find. A second app started while
+    another lives (a test of production settings) leaves the other's context alone: unlike
+    ``RegisterTortoise``, which re-initialises and, on exit, closes whatever context is current.
+    """
+    first = get_current_context() is None
+    db = TortoiseContext()
+    with db:
+        await db.init(config=config, _enable_global_fallback=first)
+        try:
+            yield db
+        finally:
+            await db.close_connections()
+
+
+@asynccontextmanager
+async def _current(authorizer: Authorizer) -> AsyncIterator[None]:
+    """``authorizer`` is the process's current one until exit, then the previous one again."""
+    try:
+        previous: Authorizer | None = current_authorizer()
+    except RuntimeError:
+        previous = None
+    set_current_authorizer(authorizer)
+    try:
+        yield
+    finally:
+        set_current_authorizer(previous)
 
 
 def create_app(settings: Settings, *, database_url: str, clock: Clock | None = None) -> Starlette:
@@ -166,17 +266,15 @@ def create_app(settings: Settings, *, database_url: str, clock: Clock | None = N
 
     @asynccontextmanager
     async def lifespan(app: Starlette) -> AsyncIterator[None]:
-        async with RegisterTortoise(app, config=tortoise_config(database_url, settings)):
+        async with _orm(tortoise_config(database_url, settings)), _current(authorizer):
             await authorizer.reload()
             await authorizer.listen(database_url)
-            set_current_authorizer(authorizer)
             # Long-lived start-up objects leave the cyclic GC's young generations (p99 latency).
             gc.collect()
             gc.freeze()
             try:
                 yield
             finally:
-                set_current_authorizer(None)
                 await authorizer.close()
 
     async def health(_: Request) -> Response:
@@ -190,4 +288,5 @@ def create_app(settings: Settings, *, database_url: str, clock: Clock | None = N
     app.state.authorizer = authorizer
     app.state.schema = schema
     app.add_middleware(BodyLimit, max_bytes=settings.max_body_bytes)
+    app.add_middleware(RequestId)  # added last: outermost
     return app

@@ -41,11 +41,13 @@ POLICY_PATH = Path(__file__).resolve().parent.parent / "policies.csv"
 CHANNEL = "hearth_authz"
 
 # One statement for every role assignment in force. A membership or duty counts only while the
-# user is active and the agency is active with a signed MOU (policy 101).
+# user is active and the agency is active with a signed MOU that grants the level (policy 101).
 _ASSIGNMENTS_SQL = """
-SELECT m.user_id::text AS user_id, 'level' AS kind, m.access_level AS name, m.agency_id::text AS agency
+SELECT m.user_id::text AS user_id, 'level' AS kind, m.access_level AS name,
+       m.agency_id::text AS agency
   FROM membership m JOIN hearth_user u ON u.id = m.user_id JOIN agency a ON a.id = m.agency_id
  WHERE u.status = 'ACTIVE' AND a.status = 'ACTIVE' AND a.mou_signed_on IS NOT NULL
+   AND a.mou_access_levels ? m.access_level
 UNION ALL
 SELECT d.user_id::text, 'duty', d.duty, d.agency_id::text
   FROM user_duty d JOIN hearth_user u ON u.id = d.user_id JOIN agency a ON a.id = d.agency_id
@@ -63,9 +65,17 @@ def grouping_lines(rows: list[dict[str, Any]]) -> list[list[str]]:
     for row in rows:
         subject = f"user:{row['user_id']}"
         if row["kind"] == "level":
-            lines.append([subject, role_for_level(AccessLevel(row["name"])).value, agency_domain(row["agency"])])
+            lines.append(
+                [
+                    subject,
+                    role_for_level(AccessLevel(row["name"])).value,
+                    agency_domain(row["agency"]),
+                ]
+            )
         elif row["kind"] == "duty":
-            lines.append([subject, role_for_duty(Duty(row["name"])).value, agency_domain(row["agency"])])
+            lines.append(
+                [subject, role_for_duty(Duty(row["name"])).value, agency_domain(row["agency"])]
+            )
         else:
             lines.append([subject, role_for_system(SystemRole(row["name"])).value, SYSTEM_DOMAIN])
     return lines
@@ -90,45 +100,109 @@ class Authorizer:
         self._enforcer = build_enforcer([], policy_path)
         self._lock = asyncio.Lock()
         self._listener: asyncpg.Connection | None = None
+        self._dsn: str | None = None
+        self._closing = False
+        # A reload is queued that has not read the database yet: later notices need no other.
+        self._reload_queued = False
         self._tasks: set[asyncio.Task[None]] = set()
         self.generation = 0
         self.reloaded = asyncio.Event()
 
     async def reload(self) -> None:
         async with self._lock:
-            rows = await get_connection("default").execute_query_dict(_ASSIGNMENTS_SQL)
-            self._enforcer = build_enforcer(grouping_lines(rows), self._policy_path)
-            self.generation += 1
-            self.reloaded.set()
+            await self._reload_locked()
+
+    async def _reload_locked(self) -> None:
+        rows = await get_connection("default").execute_query_dict(_ASSIGNMENTS_SQL)
+        self._enforcer = build_enforcer(grouping_lines(rows), self._policy_path)
+        self.generation += 1
+        self.reloaded.set()
 
     def allowed(self, subject: str, domain: str, obj: str, act: str) -> bool:
         return bool(self._enforcer.enforce(subject, domain, obj, act))
 
     async def listen(self, dsn: str) -> None:
-        """Reload whenever another process announces a change."""
-        self._listener = await asyncpg.connect(dsn, timeout=10)
-        await self._listener.add_listener(CHANNEL, self._on_notify)
+        """Reload whenever another process announces a change.
+
+        Reloads once more after subscribing, so a change announced before the subscription is
+        not missed; if the connection drops, reconnects (and reloads) in the background.
+        """
+        self._dsn = dsn
+        self._closing = False
+        await self._connect()
+
+    async def _connect(self) -> None:
+        assert self._dsn is not None
+        connection = await asyncpg.connect(self._dsn, timeout=10)
+        try:
+            await connection.add_listener(CHANNEL, self._on_notify)
+            await self.reload()
+        except BaseException:
+            with contextlib.suppress(Exception):
+                await connection.close(timeout=5)
+            raise
+        if self._closing:
+            await connection.close(timeout=5)
+            return
+        connection.add_termination_listener(self._on_listener_lost)
+        self._listener = connection
+
+    def _on_listener_lost(self, connection: Any) -> None:
+        if self._closing or connection is not self._listener:
+            return
+        self._listener = None
+        log.warning("authorization listener connection lost; reconnecting")
+        self._spawn(self._reconnect())
+
+    async def _reconnect(self) -> None:
+        delay = 0.2
+        while not self._closing:
+            try:
+                await self._connect()
+                return
+            except Exception:
+                log.warning(
+                    "authorization listener reconnect failed; retrying in %.1fs",
+                    delay,
+                    exc_info=True,
+                )
+                await asyncio.sleep(delay)
+                delay = min(delay * 2, 30.0)
 
     def _on_notify(self, _conn: Any, _pid: int, _channel: str, payload: str) -> None:
-        if payload == self.instance_id:
+        if payload == self.instance_id or self._reload_queued:
             return
-        task = asyncio.get_running_loop().create_task(self._reload_logged())
+        self._reload_queued = True
+        self._spawn(self._reload_logged())
+
+    def _spawn(self, coroutine: Any) -> None:
+        task = asyncio.get_running_loop().create_task(coroutine)
         self._tasks.add(task)
         task.add_done_callback(self._tasks.discard)
 
     async def _reload_logged(self) -> None:
+        started = False
         try:
-            await self.reload()
+            async with self._lock:
+                # From here on the database is read afresh: a later notice needs its own reload.
+                self._reload_queued, started = False, True
+                await self._reload_locked()
         except Exception:
             log.exception("authorization reload after NOTIFY failed")
+        finally:
+            if not started:  # cancelled while waiting: do not leave later notices ignored
+                self._reload_queued = False
 
     async def close(self) -> None:
-        if self._listener is not None:
+        self._closing = True
+        listener, self._listener = self._listener, None
+        if listener is not None:
             with contextlib.suppress(Exception):
-                await self._listener.close(timeout=5)
-            self._listener = None
-        for task in list(self._tasks):
+                await listener.close(timeout=5)
+        tasks = list(self._tasks)
+        for task in tasks:
             task.cancel()
+        await asyncio.gather(*tasks, return_exceptions=True)
 
 
 _current: Authorizer | None = None
@@ -181,11 +255,14 @@ class Decisions:
     def anywhere(self, resource: Resource, action: Action) -> bool:
         """Allowed in at least one domain the principal holds."""
         return any(
-            self._allowed(domain, resource.value, action.value) for domain in self.principal.domains()
+            self._allowed(domain, resource.value, action.value)
+            for domain in self.principal.domains()
         )
 
     def agencies(self, resource: Resource, action: Action) -> frozenset[Any]:
         """The principal's agencies where this is allowed through an agency role."""
         return frozenset(
-            agency for agency in self.principal.agency_ids if self.in_agency(resource, action, agency)
+            agency
+            for agency in self.principal.agency_ids
+            if self.in_agency(resource, action, agency)
         )

@@ -1,4 +1,4 @@
-"""The one vocabulary of resources, actions and roles shared by resolvers, policies.csv and tests."""
+"""The one vocabulary of resources, actions and roles for resolvers, policies.csv and tests."""
 
 from __future__ import annotations
 

@@ -16,7 +16,9 @@ from models.users import Membership, User
 __all__ = ["access_requests", "agencies", "cans", "projects", "users"]
 
 
-def _scoped(qs: QuerySet[Any], decisions: Decisions, resource: Resource, field: str) -> QuerySet[Any]:
+def _scoped(
+    qs: QuerySet[Any], decisions: Decisions, resource: Resource, field: str
+) -> QuerySet[Any]:
     if decisions.system_wide(resource, Action.READ):
         return qs
     allowed = decisions.agencies(resource, Action.READ)

@@ -2,10 +2,13 @@
 
 from __future__ import annotations
 
+import contextlib
+from collections.abc import Iterator
 from dataclasses import dataclass
 from typing import Any
 
 import strawberry
+from graphql import GraphQLError
 from strawberry.extensions import (
     DisableIntrospection,
     MaxAliasesLimiter,
@@ -42,6 +45,24 @@ class Limits:
     introspection: bool = True
 
 
+class _ParserCache(ParserCache):
+    """strawberry's ParserCache, except that a document that does not parse is left unparsed.
+
+    The stock extension raises the syntax error from its ``on_parse`` hook, where strawberry
+    catches it outside the operation, so ``ErrorCodes`` never saw it and the error went out
+    without ``extensions.code``. Left unparsed, strawberry parses it again (under the same
+    token limit) and reports the error in the ordinary way.
+    """
+
+    def on_parse(self) -> Iterator[None]:
+        context = self.execution_context
+        with contextlib.suppress(GraphQLError):
+            context.graphql_document = self.cached_parse_document(
+                context.query, **context.parse_options
+            )
+        yield
+
+
 class HearthSchema(strawberry.Schema):
     def process_errors(self, errors: list[Any], execution_context: Any = None) -> None:
         # ErrorCodes logs what is unexpected; expected domain errors are not server faults.
@@ -55,7 +76,7 @@ def build_schema(limits: Limits | None = None) -> strawberry.Schema:
     extensions: list[Any] = [
         ErrorCodes,
         lambda: MaxTokensLimiter(max_token_count=limits.max_tokens),
-        lambda: ParserCache(maxsize=limits.parser_cache_size),
+        lambda: _ParserCache(maxsize=limits.parser_cache_size),
         lambda: QueryDepthLimiter(max_depth=limits.max_depth),
         lambda: MaxAliasesLimiter(max_alias_count=limits.max_aliases),
         lambda: ValidationCache(maxsize=limits.validation_cache_size),

@@ -8,13 +8,13 @@ from strawberry.types import Info
 from authz import visibility
 from authz.resources import Action, Resource
 from models.enums import AccessRequestKind
-from services import access as service
-from services.pagination import paginate
 from schema.inputs import parse_id
 from schema.operations import mutation, query
 from schema.permissions import Can
 from schema.relay import Connection, to_connection
 from schema.types import AccessLevel, AccessRequest, AccessRequestStatus, Duty, UserDuty
+from services import access as service
+from services.pagination import paginate
 
 __all__ = ["AccessMutation", "AccessQuery"]
 
@@ -23,11 +23,15 @@ __all__ = ["AccessMutation", "AccessQuery"]
 class RequestAccessInput:
     user_id: strawberry.ID = strawberry.field(description="The user.")
     agency_id: strawberry.ID = strawberry.field(description="Your agency.")
-    level: AccessLevel = strawberry.field(description="Level needed; the agency's MOU must grant it.")  # type: ignore[valid-type]
+    level: AccessLevel = strawberry.field(
+        description="Level needed; the agency's MOU must grant it."
+    )  # type: ignore[valid-type]
     reason: str | None = strawberry.field(default=None, description="Why (need-based, policy 401).")
 
 
-@strawberry.input(description="Ask for a user's access at an agency to end (the user left, or no longer needs it).")
+@strawberry.input(
+    description="Ask for a user's access at an agency to end (the user left, or no longer needs it)."
+)
 class RequestAccessRemovalInput:
     user_id: strawberry.ID = strawberry.field(description="The user.")
     agency_id: strawberry.ID = strawberry.field(description="Your agency.")
@@ -42,14 +46,19 @@ class DecideAccessRequestInput:
 
 @strawberry.input(description="Give a licensed end user of the agency a duty.")
 class AssignDutyInput:
-    user_id: strawberry.ID = strawberry.field(description="The user (must hold access at the agency).")
+    user_id: strawberry.ID = strawberry.field(
+        description="The user (must hold access at the agency)."
+    )
     agency_id: strawberry.ID = strawberry.field(description="The agency.")
     duty: Duty = strawberry.field(description="The duty; one holder per agency.")  # type: ignore[valid-type]
 
 
 @strawberry.type
 class AccessQuery:
-    @query(Can(Resource.ACCESS_REQUEST, Action.READ), description="Designation of Access requests you may see.")
+    @query(
+        Can(Resource.ACCESS_REQUEST, Action.READ),
+        description="Designation of Access requests you may see.",
+    )
     async def access_requests(
         self,
         info: Info,
@@ -88,7 +97,9 @@ class AccessMutation:
         Can(Resource.ACCESS_REQUEST, Action.REQUEST),
         description="Ask for a user's access at your agency to end (policy 107).",
     )
-    async def request_access_removal(self, info: Info, input: RequestAccessRemovalInput) -> AccessRequest:
+    async def request_access_removal(
+        self, info: Info, input: RequestAccessRemovalInput
+    ) -> AccessRequest:
         ctx = info.context
         return await service.request_access(
             decisions=ctx.decisions,
@@ -104,11 +115,17 @@ class AccessMutation:
         Can(Resource.ACCESS_REQUEST, Action.DECIDE),
         description="Approve a request: the membership is created, changed or removed. Not your own.",
     )
-    async def approve_access_request(self, info: Info, input: DecideAccessRequestInput) -> AccessRequest:
+    async def approve_access_request(
+        self, info: Info, input: DecideAccessRequestInput
+    ) -> AccessRequest:
         return await _decide(info, input, approve=True)
 
-    @mutation(Can(Resource.ACCESS_REQUEST, Action.DECIDE), description="Deny a request. Not your own.")
-    async def deny_access_request(self, info: Info, input: DecideAccessRequestInput) -> AccessRequest:
+    @mutation(
+        Can(Resource.ACCESS_REQUEST, Action.DECIDE), description="Deny a request. Not your own."
+    )
+    async def deny_access_request(
+        self, info: Info, input: DecideAccessRequestInput
+    ) -> AccessRequest:
         return await _decide(info, input, approve=False)
 
     @mutation(

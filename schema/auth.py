@@ -9,10 +9,10 @@ from strawberry.types import Info
 
 from models.training import TrainingCompletion as CompletionModel
 from models.users import User as UserModel
-from services import auth as auth_service
 from schema.operations import mutation, query
 from schema.permissions import Authenticated, Public
 from schema.types import TrainingCompletion, User
+from services import auth as auth_service
 
 __all__ = ["AuthMutation", "AuthQuery"]
 
@@ -23,7 +23,9 @@ class LoginInput:
     password: str = strawberry.field(description="Password.")
 
 
-@strawberry.type(description="Step 1 passed: prove the second factor with verifyMfa before expiresAt.")
+@strawberry.type(
+    description="Step 1 passed: prove the second factor with verifyMfa before expiresAt."
+)
 class LoginChallenge:
     challenge_token: str = strawberry.field(description="Pass to verifyMfa.")
     expires_at: datetime.datetime = strawberry.field(description="When the challenge lapses.")
@@ -42,19 +44,27 @@ class VerifyMfaInput:
 class AuthTokens:
     access_token: str = strawberry.field(description="Send as 'Authorization: Bearer <token>'.")
     expires_at: datetime.datetime = strawberry.field(description="When the access token expires.")
-    refresh_token: str = strawberry.field(description="Trade for new tokens with refreshSession; one use.")
+    refresh_token: str = strawberry.field(
+        description="Trade for new tokens with refreshSession; one use."
+    )
     mfa_expires_at: datetime.datetime = strawberry.field(
-        description="After this, operations answer MFA_REQUIRED until reauthenticateMfa (policy 202)."
+        description=(
+            "After this, operations answer MFA_REQUIRED until reauthenticateMfa (policy 202)."
+        )
     )
 
 
 @strawberry.input(description="Redeem an enrolment invitation.")
 class AcceptInvitationInput:
     token: str = strawberry.field(description="The invitation token.")
-    password: str = strawberry.field(description="New password: 12 to 128 characters, not a common one.")
+    password: str = strawberry.field(
+        description="New password: 12 to 128 characters, not a common one."
+    )
 
 
-@strawberry.type(description="A new authenticator. Add it to an authenticator app, then call verifyMfa.")
+@strawberry.type(
+    description="A new authenticator. Add it to an authenticator app, then call verifyMfa."
+)
 class Enrollment:
     totp_secret: str = strawberry.field(description="Base32 TOTP secret (shown once).")
     provisioning_uri: str = strawberry.field(description="otpauth:// URI for a QR code.")
@@ -64,8 +74,12 @@ class Enrollment:
 @strawberry.type(description="Your current session.")
 class SessionInfo:
     auth_time: datetime.datetime | None = strawberry.field(description="When you signed in.")
-    mfa_at: datetime.datetime | None = strawberry.field(description="When you last proved your second factor.")
-    mfa_expires_at: datetime.datetime | None = strawberry.field(description="When policy 202 asks for it again.")
+    mfa_at: datetime.datetime | None = strawberry.field(
+        description="When you last proved your second factor."
+    )
+    mfa_expires_at: datetime.datetime | None = strawberry.field(
+        description="When policy 202 asks for it again."
+    )
 
 
 @strawberry.type(description="An agency you belong to but cannot act in now.")
@@ -77,7 +91,9 @@ class BlockedAgency:
 @strawberry.type(description="Your training status (policy 110).")
 class TrainingStatus:
     complete: bool = strawberry.field(description="True when no required course is missing.")
-    missing_courses: list[str] = strawberry.field(description="Codes of required courses not completed.")
+    missing_courses: list[str] = strawberry.field(
+        description="Codes of required courses not completed."
+    )
     completions: list[TrainingCompletion] = strawberry.field(description="Courses completed.")
 
 
@@ -86,7 +102,9 @@ class Me:
     user: User = strawberry.field(description="Your account.")
     session: SessionInfo = strawberry.field(description="Your session.")
     training: TrainingStatus = strawberry.field(description="Your training status.")
-    blocked_agencies: list[BlockedAgency] = strawberry.field(description="Agencies you cannot act in now.")
+    blocked_agencies: list[BlockedAgency] = strawberry.field(
+        description="Agencies you cannot act in now."
+    )
 
 
 @strawberry.type
@@ -119,10 +137,14 @@ class AuthQuery:
 
 @strawberry.type
 class AuthMutation:
-    @mutation(Public(), description="Sign-in step 1: password. Failed attempts are throttled per account.")
+    @mutation(
+        Public(), description="Sign-in step 1: password. Failed attempts are throttled per account."
+    )
     async def login(self, info: Info, input: LoginInput) -> LoginChallenge:
         ctx = info.context
-        challenge = await ctx.identity.login(username=input.username, password=input.password, now=ctx.now)
+        challenge = await ctx.identity.login(
+            username=input.username, password=input.password, now=ctx.now
+        )
         return LoginChallenge(
             challenge_token=challenge.challenge_token,
             expires_at=challenge.expires_at,
@@ -132,7 +154,9 @@ class AuthMutation:
     @mutation(Public(), description="Sign-in step 2: the TOTP code. Returns the session's tokens.")
     async def verify_mfa(self, info: Info, input: VerifyMfaInput) -> AuthTokens:
         ctx = info.context
-        pair = await ctx.identity.verify_mfa(challenge_token=input.challenge_token, code=input.code, now=ctx.now)
+        pair = await ctx.identity.verify_mfa(
+            challenge_token=input.challenge_token, code=input.code, now=ctx.now
+        )
         return AuthTokens(
             access_token=pair.access_token,
             expires_at=pair.expires_at,
@@ -140,7 +164,10 @@ class AuthMutation:
             mfa_expires_at=pair.mfa_expires_at,
         )
 
-    @mutation(Public(), description="Trade a refresh token for new tokens (the old refresh token stops working).")
+    @mutation(
+        Public(),
+        description="Trade a refresh token for new tokens (the old refresh token stops working).",
+    )
     async def refresh_session(self, info: Info, refresh_token: str) -> AuthTokens:
         ctx = info.context
         pair = await ctx.identity.refresh(refresh_token=refresh_token, now=ctx.now)
@@ -153,22 +180,33 @@ class AuthMutation:
 
     @mutation(
         Authenticated(allow_expired_mfa=True),
-        description="Prove the second factor again on this session (weekly, policy 202). Returns when it is next due.",
+        description=(
+            "Prove the second factor again on this session (weekly, policy 202). "
+            "Returns when it is next due."
+        ),
     )
     async def reauthenticate_mfa(self, info: Info, code: str) -> datetime.datetime:
         ctx = info.context
         principal = ctx.require_principal(allow_expired_mfa=True)
         return await ctx.identity.reauthenticate(principal=principal, code=code, now=ctx.now)
 
-    @mutation(Authenticated(allow_expired_mfa=True), description="End this session; its tokens stop working.")
+    @mutation(
+        Authenticated(allow_expired_mfa=True),
+        description="End this session; its tokens stop working.",
+    )
     async def logout(self, info: Info) -> bool:
         ctx = info.context
-        await ctx.identity.logout(principal=ctx.require_principal(allow_expired_mfa=True), now=ctx.now)
+        await ctx.identity.logout(
+            principal=ctx.require_principal(allow_expired_mfa=True), now=ctx.now
+        )
         return True
 
     @mutation(
         Public(),
-        description="Redeem an invitation: set a password and get a new authenticator to confirm with verifyMfa.",
+        description=(
+            "Redeem an invitation: set a password and get a new authenticator "
+            "to confirm with verifyMfa."
+        ),
     )
     async def accept_invitation(self, info: Info, input: AcceptInvitationInput) -> Enrollment:
         ctx = info.context

@@ -30,6 +30,7 @@ class Context:
     auth_error: DomainError | None = None
     mfa_expired: bool = False
     response: Any = None
+    request_id: str | None = None
     loaders: dict[Any, Any] = field(default_factory=dict)
     _decisions: Decisions | None = None
     _now: datetime | None = None

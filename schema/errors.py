@@ -1,22 +1,41 @@
-"""Errors as clients see them: ``extensions.code`` always, domain messages kept, the rest masked."""
+"""Errors as clients see them: ``extensions.code`` always, domain messages kept, the rest masked.
+
+Every error of a response passes through :func:`coded`:
+
+* a ``DomainError`` anywhere in the cause chain: its code, field, details and (safe) message;
+* a document the server cannot accept (parse, validation, variable coercion, the depth, token
+  and alias limits, introspection when disabled): ``GRAPHQL_PARSE_FAILED`` or
+  ``GRAPHQL_VALIDATION_FAILED``, without "Did you mean" suggestions and without echoing
+  variable values (they may hold personal data);
+* anything else is a server fault: logged here with its traceback and replaced by
+  ``INTERNAL`` with a generic message and the request id.
+
+:func:`coded` is idempotent, so the view can run it again as a safety net over errors that
+reached the response by a path the schema extension did not see.
+"""
 
 from __future__ import annotations
 
 import logging
+import re
 from collections.abc import Iterator
 from typing import Any
 
 import strawberry
-from graphql import GraphQLError
+from graphql import GraphQLError, GraphQLSyntaxError, VariableDefinitionNode, print_ast
 from strawberry.extensions import SchemaExtension
 
 from services.errors import DomainError
 
-__all__ = ["ErrorCodes", "FieldError", "error_payload"]
+__all__ = ["INTERNAL_MESSAGE", "ErrorCodes", "FieldError", "coded", "error_payload"]
 
 log = logging.getLogger("hearth.errors")
 
 INTERNAL_MESSAGE = "Internal error. It has been logged; quote the request id to support."
+PARSE_FAILED = "GRAPHQL_PARSE_FAILED"
+VALIDATION_FAILED = "GRAPHQL_VALIDATION_FAILED"
+
+_SUGGESTION = re.compile(r"\s*Did you mean .*$", re.DOTALL)
 
 
 @strawberry.type(description="A typed error for one item of a batch.")
@@ -30,37 +49,86 @@ def error_payload(error: DomainError) -> FieldError:
     return FieldError(code=error.code, field=error.field, message=error.message)
 
 
+def _causes(error: GraphQLError) -> Iterator[BaseException]:
+    """The chain of ``original_error`` below ``error`` (GraphQL wrappers included)."""
+    seen: set[int] = set()
+    cause: BaseException | None = error.original_error
+    while cause is not None and id(cause) not in seen:
+        seen.add(id(cause))
+        yield cause
+        cause = getattr(cause, "original_error", None)
+
+
+def _camel(name: str) -> str:
+    head, *rest = name.split("_")
+    return head + "".join(part.title() for part in rest)
+
+
 def _domain_error(error: GraphQLError) -> DomainError | None:
-    original = error.original_error
-    while original is not None and not isinstance(original, DomainError):
-        original = getattr(original, "original_error", None)
-    return original
+    return next((c for c in _causes(error) if isinstance(c, DomainError)), None)
 
 
-def _convert(error: GraphQLError, request_id: str | None) -> GraphQLError:
+def _server_fault(error: GraphQLError) -> BaseException | None:
+    """The first cause that is not a GraphQL error: an exception raised by our code."""
+    return next((c for c in _causes(error) if not isinstance(c, GraphQLError)), None)
+
+
+def _like(error: GraphQLError, message: str, extensions: dict[str, Any]) -> GraphQLError:
+    return GraphQLError(
+        message, error.nodes, error.source, error.positions, error.path, extensions=extensions
+    )
+
+
+def _variable_error(error: GraphQLError) -> GraphQLError:
+    """A variable's value does not fit its declared type; the value itself is not repeated."""
+    node = error.nodes[0]
+    assert isinstance(node, VariableDefinitionNode)
+    name = node.variable.name.value
+    message = _SUGGESTION.sub("", error.message)
+    if " has invalid " in message:
+        message = f"Variable '${name}' has a value that is not a valid {print_ast(node.type)}."
+    return _like(error, message, {"code": VALIDATION_FAILED, "variable": name})
+
+
+def _internal(
+    error: GraphQLError, request_id: str | None, cause: BaseException | None
+) -> GraphQLError:
+    log.error(
+        "unexpected error (request %s) at %s: %s",
+        request_id,
+        error.path,
+        type(cause or error).__name__,
+        exc_info=cause or error,
+    )
+    extensions: dict[str, Any] = {"code": "INTERNAL"}
+    if request_id:
+        extensions["requestId"] = request_id
+    return _like(error, INTERNAL_MESSAGE, extensions)
+
+
+def coded(error: GraphQLError, request_id: str | None = None) -> GraphQLError:
+    """The error as a client may see it (see the module docstring)."""
     domain = _domain_error(error)
     if domain is not None:
         extensions: dict[str, Any] = {"code": domain.code}
         if domain.field:
             extensions["field"] = domain.field
-        extensions.update({k: v for k, v in domain.details.items() if v is not None})
-        return GraphQLError(domain.message, error.nodes, error.source, error.positions, error.path, extensions=extensions)
-    if error.original_error is None:
-        # Parse and validation errors: the document is wrong, not the server.
-        code = "GRAPHQL_PARSE_FAILED" if "Syntax Error" in error.message else "GRAPHQL_VALIDATION_FAILED"
-        extensions = {**(error.extensions or {}), "code": error.extensions.get("code", code) if error.extensions else code}
-        return GraphQLError(error.message, error.nodes, error.source, error.positions, error.path, extensions=extensions)
-    log.error(
-        "unexpected error (request %s) at %s", request_id, error.path, exc_info=error.original_error
-    )
-    return GraphQLError(
-        INTERNAL_MESSAGE,
-        error.nodes,
-        error.source,
-        error.positions,
-        error.path,
-        extensions={"code": "INTERNAL", **({"requestId": request_id} if request_id else {})},
-    )
+        # Details are Python keyword arguments; clients read camelCase like every other name.
+        extensions.update({_camel(k): v for k, v in domain.details.items() if v is not None})
+        return _like(error, domain.message, extensions)
+    cause = _server_fault(error)
+    if error.extensions and error.extensions.get("code") and cause is None:
+        return error  # already coded (by this function, or deliberately by a resolver)
+    if error.path is None:
+        # Before execution: the request is wrong, not the server. A variable that fails
+        # coercion may wrap a scalar's ValueError; it is still the request's fault.
+        if isinstance(error, GraphQLSyntaxError):
+            return _like(error, error.message, {"code": PARSE_FAILED})
+        if error.nodes and isinstance(error.nodes[0], VariableDefinitionNode):
+            return _variable_error(error)
+        if cause is None:
+            return _like(error, _SUGGESTION.sub("", error.message), {"code": VALIDATION_FAILED})
+    return _internal(error, request_id, cause)
 
 
 class ErrorCodes(SchemaExtension):
@@ -71,6 +139,5 @@ class ErrorCodes(SchemaExtension):
         result = self.execution_context.result
         if result is None or not result.errors:
             return
-        context = self.execution_context.context
-        request_id = getattr(context, "request_id", None)
-        result.errors = [_convert(error, request_id) for error in result.errors]
+        request_id = getattr(self.execution_context.context, "request_id", None)
+        result.errors = [coded(error, request_id) for error in result.errors]

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import datetime
-from typing import Any
 
 import strawberry
 from strawberry.types import Info
@@ -11,14 +10,14 @@ from strawberry.types import Info
 from authz import visibility
 from authz.resources import Action, Resource
 from models.governance import ContinuumOfCare as ContinuumOfCareModel
-from services import agencies as service
-from services.pagination import paginate
 from schema.inputs import changes, not_null, one, parse_id
 from schema.operations import mutation, query
 from schema.permissions import Can
 from schema.relay import Connection, to_connection
 from schema.types import AccessLevel, Agency, AgencyStatus, ContinuumOfCare, Project
 from schema.types import Can as CanType
+from services import agencies as service
+from services.pagination import paginate
 
 __all__ = ["GovernanceMutation", "GovernanceQuery"]
 
@@ -27,11 +26,19 @@ __all__ = ["GovernanceMutation", "GovernanceQuery"]
 class CreateAgencyInput:
     name: str = strawberry.field(description="HUD OrganizationName (unique).")
     coc_code: str = strawberry.field(description="CT-503 or CT-505.")
-    common_name: str | None = strawberry.field(default=None, description="HUD OrganizationCommonName.")
+    common_name: str | None = strawberry.field(
+        default=None, description="HUD OrganizationCommonName."
+    )
     can_id: strawberry.ID | None = strawberry.field(default=None, description="The agency's CAN.")
-    victim_service_provider: bool = strawberry.field(default=False, description="HUD VictimServiceProvider.")
-    executive_director_name: str | None = strawberry.field(default=None, description="Executive Director.")
-    executive_director_email: str | None = strawberry.field(default=None, description="Their e-mail.")
+    victim_service_provider: bool = strawberry.field(
+        default=False, description="HUD VictimServiceProvider."
+    )
+    executive_director_name: str | None = strawberry.field(
+        default=None, description="Executive Director."
+    )
+    executive_director_email: str | None = strawberry.field(
+        default=None, description="Their e-mail."
+    )
 
 
 @strawberry.input(description="Changes to an agency; omitted fields stay as they are.")
@@ -39,12 +46,24 @@ class UpdateAgencyInput:
     id: strawberry.ID = strawberry.field(description="The agency.")
     name: str | None = strawberry.field(default=strawberry.UNSET, description="New name.")
     coc_code: str | None = strawberry.field(default=strawberry.UNSET, description="New CoC.")
-    common_name: str | None = strawberry.field(default=strawberry.UNSET, description="New common name.")
-    can_id: strawberry.ID | None = strawberry.field(default=strawberry.UNSET, description="New CAN (null: none).")
-    victim_service_provider: bool | None = strawberry.field(default=strawberry.UNSET, description="VSP flag.")
-    executive_director_name: str | None = strawberry.field(default=strawberry.UNSET, description="ED name.")
-    executive_director_email: str | None = strawberry.field(default=strawberry.UNSET, description="ED e-mail.")
-    status: AgencyStatus | None = strawberry.field(default=strawberry.UNSET, description="Access status.")  # type: ignore[valid-type]
+    common_name: str | None = strawberry.field(
+        default=strawberry.UNSET, description="New common name."
+    )
+    can_id: strawberry.ID | None = strawberry.field(
+        default=strawberry.UNSET, description="New CAN (null: none)."
+    )
+    victim_service_provider: bool | None = strawberry.field(
+        default=strawberry.UNSET, description="VSP flag."
+    )
+    executive_director_name: str | None = strawberry.field(
+        default=strawberry.UNSET, description="ED name."
+    )
+    executive_director_email: str | None = strawberry.field(
+        default=strawberry.UNSET, description="ED e-mail."
+    )
+    status: AgencyStatus | None = strawberry.field(
+        default=strawberry.UNSET, description="Access status."
+    )  # type: ignore[valid-type]
 
 
 @strawberry.input(description="A signed MOU (policy 101).")
@@ -61,7 +80,9 @@ class RecordMouInput:
 class CreateCanInput:
     name: str = strawberry.field(description="Name (unique).")
     coc_code: str = strawberry.field(description="CT-503 or CT-505.")
-    backbone_agency_id: strawberry.ID | None = strawberry.field(default=None, description="Backbone agency.")
+    backbone_agency_id: strawberry.ID | None = strawberry.field(
+        default=None, description="Backbone agency."
+    )
 
 
 @strawberry.input(description="A new HUD project.")
@@ -70,25 +91,43 @@ class CreateProjectInput:
     name: str = strawberry.field(description="HUD ProjectName (unique within the agency).")
     project_type: int = strawberry.field(description="HUD 2.02.6 ProjectType code.")
     operating_start_date: datetime.date = strawberry.field(description="HUD OperatingStartDate.")
-    operating_end_date: datetime.date | None = strawberry.field(default=None, description="HUD OperatingEndDate.")
+    operating_end_date: datetime.date | None = strawberry.field(
+        default=None, description="HUD OperatingEndDate."
+    )
     common_name: str | None = strawberry.field(default=None, description="HUD ProjectCommonName.")
     continuum_project: bool = strawberry.field(default=True, description="HUD ContinuumProject.")
     housing_type: int | None = strawberry.field(default=None, description="HUD HousingType.")
-    target_population: int | None = strawberry.field(default=None, description="HUD TargetPopulation.")
-    coc_code: str | None = strawberry.field(default=None, description="Project CoC; default: the agency's.")
+    target_population: int | None = strawberry.field(
+        default=None, description="HUD TargetPopulation."
+    )
+    coc_code: str | None = strawberry.field(
+        default=None, description="Project CoC; default: the agency's."
+    )
 
 
 @strawberry.input(description="Changes to a project; omitted fields stay as they are.")
 class UpdateProjectInput:
     id: strawberry.ID = strawberry.field(description="The project.")
     name: str | None = strawberry.field(default=strawberry.UNSET, description="New name.")
-    project_type: int | None = strawberry.field(default=strawberry.UNSET, description="New ProjectType.")
-    operating_start_date: datetime.date | None = strawberry.field(default=strawberry.UNSET, description="Start.")
-    operating_end_date: datetime.date | None = strawberry.field(default=strawberry.UNSET, description="End.")
+    project_type: int | None = strawberry.field(
+        default=strawberry.UNSET, description="New ProjectType."
+    )
+    operating_start_date: datetime.date | None = strawberry.field(
+        default=strawberry.UNSET, description="Start."
+    )
+    operating_end_date: datetime.date | None = strawberry.field(
+        default=strawberry.UNSET, description="End."
+    )
     common_name: str | None = strawberry.field(default=strawberry.UNSET, description="Common name.")
-    continuum_project: bool | None = strawberry.field(default=strawberry.UNSET, description="ContinuumProject.")
-    housing_type: int | None = strawberry.field(default=strawberry.UNSET, description="HousingType.")
-    target_population: int | None = strawberry.field(default=strawberry.UNSET, description="TargetPopulation.")
+    continuum_project: bool | None = strawberry.field(
+        default=strawberry.UNSET, description="ContinuumProject."
+    )
+    housing_type: int | None = strawberry.field(
+        default=strawberry.UNSET, description="HousingType."
+    )
+    target_population: int | None = strawberry.field(
+        default=strawberry.UNSET, description="TargetPopulation."
+    )
     coc_code: str | None = strawberry.field(default=strawberry.UNSET, description="Project CoC.")
 
 
@@ -98,30 +137,46 @@ PAGE = "Pages hold at most 100 items."
 @strawberry.type
 class GovernanceQuery:
     @query(Can(Resource.AGENCY, Action.READ), description=f"Agencies you may see. {PAGE}")
-    async def agencies(self, info: Info, first: int = 50, after: str | None = None) -> Connection[Agency]:
+    async def agencies(
+        self, info: Info, first: int = 50, after: str | None = None
+    ) -> Connection[Agency]:
         page = await paginate(visibility.agencies(info.context.decisions), first=first, after=after)
         return to_connection(page)
 
-    @query(Can(Resource.AGENCY, Action.READ), description="One agency; NOT_FOUND if you may not see it.")
+    @query(
+        Can(Resource.AGENCY, Action.READ),
+        description="One agency; NOT_FOUND if you may not see it.",
+    )
     async def agency(self, info: Info, id: strawberry.ID) -> Agency:
         return await one(visibility.agencies(info.context.decisions), id, "agency")
 
     @query(Can(Resource.PROJECT, Action.READ), description=f"Projects you may see. {PAGE}")
     async def projects(
-        self, info: Info, first: int = 50, after: str | None = None, agency_id: strawberry.ID | None = None
+        self,
+        info: Info,
+        first: int = 50,
+        after: str | None = None,
+        agency_id: strawberry.ID | None = None,
     ) -> Connection[Project]:
         qs = visibility.projects(info.context.decisions)
         if agency_id is not None:
             qs = qs.filter(agency_id=parse_id(agency_id, "agencyId"))
         return to_connection(await paginate(qs, first=first, after=after))
 
-    @query(Can(Resource.PROJECT, Action.READ), description="One project; NOT_FOUND if you may not see it.")
+    @query(
+        Can(Resource.PROJECT, Action.READ),
+        description="One project; NOT_FOUND if you may not see it.",
+    )
     async def project(self, info: Info, id: strawberry.ID) -> Project:
         return await one(visibility.projects(info.context.decisions), id, "project")
 
     @query(Can(Resource.CAN, Action.READ), description=f"Coordinated Access Networks. {PAGE}")
-    async def cans(self, info: Info, first: int = 50, after: str | None = None) -> Connection[CanType]:
-        return to_connection(await paginate(visibility.cans(info.context.decisions), first=first, after=after))
+    async def cans(
+        self, info: Info, first: int = 50, after: str | None = None
+    ) -> Connection[CanType]:
+        return to_connection(
+            await paginate(visibility.cans(info.context.decisions), first=first, after=after)
+        )
 
     @query(Can(Resource.CAN, Action.READ), description="Connecticut's Continuums of Care.")
     async def continuums_of_care(self, info: Info) -> list[ContinuumOfCare]:
@@ -130,7 +185,10 @@ class GovernanceQuery:
 
 @strawberry.type
 class GovernanceMutation:
-    @mutation(Can(Resource.AGENCY, Action.CREATE), description="Create a participating agency. It has no access until recordMou.")
+    @mutation(
+        Can(Resource.AGENCY, Action.CREATE),
+        description="Create a participating agency. It has no access until recordMou.",
+    )
     async def create_agency(self, info: Info, input: CreateAgencyInput) -> Agency:
         data = changes(input)
         if data.get("can_id") is not None:
@@ -143,9 +201,14 @@ class GovernanceMutation:
         agency_id = parse_id(data.pop("id"), "id")
         if data.get("can_id") is not None:
             data["can_id"] = parse_id(data["can_id"], "canId")
-        return await service.update_agency(decisions=info.context.decisions, agency_id=agency_id, changes=data)
+        return await service.update_agency(
+            decisions=info.context.decisions, agency_id=agency_id, changes=data
+        )
 
-    @mutation(Can(Resource.AGENCY, Action.RECORD_MOU), description="Record the agency's signed MOU (policy 101).")
+    @mutation(
+        Can(Resource.AGENCY, Action.RECORD_MOU),
+        description="Record the agency's signed MOU (policy 101).",
+    )
     async def record_mou(self, info: Info, input: RecordMouInput) -> Agency:
         return await service.record_mou(
             decisions=info.context.decisions,
@@ -158,19 +221,39 @@ class GovernanceMutation:
 
     @mutation(Can(Resource.CAN, Action.CREATE), description="Create a Coordinated Access Network.")
     async def create_can(self, info: Info, input: CreateCanInput) -> CanType:
-        backbone = parse_id(input.backbone_agency_id, "backboneAgencyId") if input.backbone_agency_id else None
+        backbone = (
+            parse_id(input.backbone_agency_id, "backboneAgencyId")
+            if input.backbone_agency_id
+            else None
+        )
         return await service.create_can(
-            decisions=info.context.decisions, name=input.name, coc_code=input.coc_code, backbone_agency_id=backbone
+            decisions=info.context.decisions,
+            name=input.name,
+            coc_code=input.coc_code,
+            backbone_agency_id=backbone,
         )
 
-    @mutation(Can(Resource.PROJECT, Action.CREATE), description="Create a HUD project for an agency.")
+    @mutation(
+        Can(Resource.PROJECT, Action.CREATE), description="Create a HUD project for an agency."
+    )
     async def create_project(self, info: Info, input: CreateProjectInput) -> Project:
         data = changes(input)
         agency_id = parse_id(data.pop("agency_id"), "agencyId")
-        return await service.create_project(decisions=info.context.decisions, agency_id=agency_id, data=data)
+        return await service.create_project(
+            decisions=info.context.decisions, agency_id=agency_id, data=data
+        )
 
     @mutation(Can(Resource.PROJECT, Action.UPDATE), description="Change a project.")
     async def update_project(self, info: Info, input: UpdateProjectInput) -> Project:
-        data = not_null(changes(input), "name", "project_type", "operating_start_date", "continuum_project", "coc_code")
+        data = not_null(
+            changes(input),
+            "name",
+            "project_type",
+            "operating_start_date",
+            "continuum_project",
+            "coc_code",
+        )
         project_id = parse_id(data.pop("id"), "id")
-        return await service.update_project(decisions=info.context.decisions, project_id=project_id, changes=data)
+        return await service.update_project(
+            decisions=info.context.decisions, project_id=project_id, changes=data
+        )

@@ -10,7 +10,13 @@ from tortoise.queryset import QuerySet
 
 from services.errors import NotFound, ValidationFailed
 
-__all__ = ["changes", "not_null", "one", "parse_id"]
+__all__ = ["camel", "changes", "not_null", "one", "parse_id"]
+
+
+def camel(name: str) -> str:
+    """The GraphQL spelling of a Python name: ``operating_start_date`` -> ``operatingStartDate``."""
+    head, *rest = name.split("_")
+    return head + "".join(part.title() for part in rest)
 
 
 def changes(data: Any) -> dict[str, Any]:
@@ -22,7 +28,7 @@ def not_null(values: dict[str, Any], *names: str) -> dict[str, Any]:
     """Refuse an explicit null for fields that may be omitted but never cleared."""
     for name in names:
         if name in values and values[name] is None:
-            raise ValidationFailed(f"{name} cannot be null.", field=name)
+            raise ValidationFailed(f"{camel(name)} cannot be null.", field=camel(name))
     return values
 
 

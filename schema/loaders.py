@@ -25,7 +25,9 @@ def by_id(context: Any, model: type[Model]) -> DataLoader[Any, Any]:
     return context.loaders[key]
 
 
-def many_by(context: Any, model: type[Model], column: str, order: str = "id") -> DataLoader[Any, Any]:
+def many_by(
+    context: Any, model: type[Model], column: str, order: str = "id"
+) -> DataLoader[Any, Any]:
     """Load lists of ``model`` rows grouped by a foreign-key column, batched."""
     key = ("many", model, column)
     if key not in context.loaders:

@@ -43,6 +43,8 @@ def to_connection(page: Page[Any], convert: Any = None) -> Connection[Any]:
     return Connection(
         edges=[Edge(cursor=c, node=n) for c, n in zip(cursors, nodes, strict=True)],
         nodes=nodes,
-        page_info=PageInfo(has_next_page=page.has_next_page, end_cursor=cursors[-1] if cursors else None),
+        page_info=PageInfo(
+            has_next_page=page.has_next_page, end_cursor=cursors[-1] if cursors else None
+        ),
         total_count=page.total_count,
     )

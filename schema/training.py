@@ -9,16 +9,18 @@ from strawberry.types import Info
 
 from authz.resources import Action, Resource
 from models.training import TrainingCourse as CourseModel
-from services import training as service
 from schema.inputs import parse_id
 from schema.operations import mutation, query
 from schema.permissions import Can
 from schema.types import TrainingCompletion, TrainingCourse
+from services import training as service
 
 __all__ = ["TrainingMutation", "TrainingQuery"]
 
 
-@strawberry.input(description="A course completion from the LMS. Name the user by userId or externalId.")
+@strawberry.input(
+    description="A course completion from the LMS. Name the user by userId or externalId."
+)
 class RecordTrainingCompletionInput:
     user_id: strawberry.ID | None = strawberry.field(default=None, description="Hearth id.")
     external_id: str | None = strawberry.field(default=None, description="The vendor's id.")
@@ -44,7 +46,9 @@ class TrainingQuery:
 
 @strawberry.type
 class TrainingMutation:
-    @mutation(Can(Resource.TRAINING, Action.RECORD), description="Record a course completion (LMS sync).")
+    @mutation(
+        Can(Resource.TRAINING, Action.RECORD), description="Record a course completion (LMS sync)."
+    )
     async def record_training_completion(
         self, info: Info, input: RecordTrainingCompletionInput
     ) -> TrainingCompletion:
@@ -58,8 +62,15 @@ class TrainingMutation:
             now=ctx.now,
         )
 
-    @mutation(Can(Resource.TRAINING, Action.MANAGE), description="Create or change a mandatory course.")
-    async def upsert_training_course(self, info: Info, input: UpsertTrainingCourseInput) -> TrainingCourse:
+    @mutation(
+        Can(Resource.TRAINING, Action.MANAGE), description="Create or change a mandatory course."
+    )
+    async def upsert_training_course(
+        self, info: Info, input: UpsertTrainingCourseInput
+    ) -> TrainingCourse:
         return await service.upsert_course(
-            decisions=info.context.decisions, code=input.code, title=input.title, required_for=input.required_for
+            decisions=info.context.decisions,
+            code=input.code,
+            title=input.title,
+            required_for=input.required_for,
         )

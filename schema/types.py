@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import datetime
-from typing import Any
 
 import strawberry
 from strawberry.types import Info
@@ -35,13 +34,21 @@ __all__ = [
     "UserStatus",
 ]
 
-AccessLevel = strawberry.enum(enums.AccessLevel, description="Licensed end user access level (policy 401).")
+AccessLevel = strawberry.enum(
+    enums.AccessLevel, description="Licensed end user access level (policy 401)."
+)
 Duty = strawberry.enum(enums.Duty, description="A duty held within one agency (policies 107, 108).")
 SystemRole = strawberry.enum(enums.SystemRole, description="A system-wide role.")
 UserStatus = strawberry.enum(enums.UserStatus, description="Whether the account may sign in.")
-AgencyStatus = strawberry.enum(enums.AgencyStatus, description="Whether the agency's HMIS access is in force.")
-AccessRequestKind = strawberry.enum(enums.AccessRequestKind, description="Grant or change access, or remove it.")
-AccessRequestStatus = strawberry.enum(enums.AccessRequestStatus, description="Where a request stands.")
+AgencyStatus = strawberry.enum(
+    enums.AgencyStatus, description="Whether the agency's HMIS access is in force."
+)
+AccessRequestKind = strawberry.enum(
+    enums.AccessRequestKind, description="Grant or change access, or remove it."
+)
+AccessRequestStatus = strawberry.enum(
+    enums.AccessRequestStatus, description="Where a request stands."
+)
 
 
 @strawberry.type(description="A HUD Continuum of Care.")
@@ -85,7 +92,9 @@ class Agency:
     )
     status: AgencyStatus = strawberry.field(description="Whether HMIS access is in force.")  # type: ignore[valid-type]
     executive_director_name: str | None = strawberry.field(description="Executive Director.")
-    executive_director_email: str | None = strawberry.field(description="Executive Director's e-mail.")
+    executive_director_email: str | None = strawberry.field(
+        description="Executive Director's e-mail."
+    )
     created_at: datetime.datetime = strawberry.field(description="When created.")
     updated_at: datetime.datetime = strawberry.field(description="When last changed.")
 
@@ -108,7 +117,9 @@ class Agency:
         can_id = self.can_id  # type: ignore[attr-defined]
         return await by_id(info.context, gov.Can).load(can_id) if can_id else None
 
-    @strawberry.field(description="Holders of the agency's duties (one HDC, one Security Coordinator).")
+    @strawberry.field(
+        description="Holders of the agency's duties (one HDC, one Security Coordinator)."
+    )
     async def duties(self, info: Info) -> list[UserDuty]:
         return await many_by(info.context, user_models.UserDuty, "agency_id").load(self.id)
 
@@ -168,7 +179,9 @@ class User:
     first_name: str | None = strawberry.field(description="First name.")
     last_name: str | None = strawberry.field(description="Last name.")
     status: UserStatus = strawberry.field(description="ACTIVE or INACTIVE.")  # type: ignore[valid-type]
-    last_login_at: datetime.datetime | None = strawberry.field(description="Last completed sign-in.")
+    last_login_at: datetime.datetime | None = strawberry.field(
+        description="Last completed sign-in."
+    )
     deactivated_at: datetime.datetime | None = strawberry.field(description="When deactivated.")
     deactivation_reason: str | None = strawberry.field(description="Why deactivated.")
     created_at: datetime.datetime = strawberry.field(description="When created.")
@@ -232,10 +245,10 @@ class TrainingCourse:
 
 @strawberry.type(description="A user's completion of a course.")
 class TrainingCompletion:
-    completed_on: datetime.date = strawberry.field(description="Date completed, as the LMS reports.")
+    completed_on: datetime.date = strawberry.field(
+        description="Date completed, as the LMS reports."
+    )
 
     @strawberry.field(description="The course.")
     async def course(self, info: Info) -> TrainingCourse:
         return await by_id(info.context, training_models.TrainingCourse).load(self.course_id)  # type: ignore[attr-defined]
-
-

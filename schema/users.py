@@ -10,22 +10,24 @@ from strawberry.types import Info
 from authz import visibility
 from authz.resources import Action, Resource
 from models.enums import UserStatus as UserStatusEnum
-from services import users as service
-from services.errors import DomainError, ValidationFailed
-from services.pagination import paginate
 from schema.errors import FieldError, error_payload
 from schema.inputs import one, parse_id
 from schema.operations import mutation, query
 from schema.permissions import Can
 from schema.relay import Connection, to_connection
 from schema.types import SystemRole, User, UserStatus
+from services import users as service
+from services.errors import DomainError, ValidationFailed
+from services.pagination import paginate
 
 __all__ = ["UserMutation", "UserQuery"]
 
 
 @strawberry.input(description="Which users to list; all filters are optional and combine.")
 class UserFilter:
-    agency_id: strawberry.ID | None = strawberry.field(default=None, description="Members of this agency.")
+    agency_id: strawberry.ID | None = strawberry.field(
+        default=None, description="Members of this agency."
+    )
     status: UserStatus | None = strawberry.field(default=None, description="Only this status.")  # type: ignore[valid-type]
     external_id: str | None = strawberry.field(default=None, description="The vendor's id.")
     updated_since: datetime.datetime | None = strawberry.field(
@@ -36,21 +38,28 @@ class UserFilter:
 @strawberry.input(description="A user as the HMIS vendor holds it. Keyed by externalId.")
 class SyncUserInput:
     external_id: str = strawberry.field(description="The vendor's stable id for the user.")
-    username: str = strawberry.field(description="Sign-in name, 3-64 of a-z 0-9 . _ - @ (stored lower case).")
+    username: str = strawberry.field(
+        description="Sign-in name, 3-64 of a-z 0-9 . _ - @ (stored lower case)."
+    )
     email: str = strawberry.field(description="E-mail; no two users may share one (policy 109).")
     mfa_contact: str | None = strawberry.field(
-        default=None, description="Phone or e-mail for MFA; no two users may share one (policy 202)."
+        default=None,
+        description="Phone or e-mail for MFA; no two users may share one (policy 202).",
     )
     first_name: str | None = strawberry.field(default=None, description="First name.")
     last_name: str | None = strawberry.field(default=None, description="Last name.")
-    status: UserStatus = strawberry.field(default=UserStatusEnum.ACTIVE, description="ACTIVE or INACTIVE.")  # type: ignore[valid-type]
+    status: UserStatus = strawberry.field(
+        default=UserStatusEnum.ACTIVE, description="ACTIVE or INACTIVE."
+    )  # type: ignore[valid-type]
 
 
 @strawberry.type(description="What syncUser did.")
 class SyncUserPayload:
     user: User = strawberry.field(description="The user as stored now.")
     created: bool = strawberry.field(description="True when this call created the user.")
-    changed_fields: list[str] = strawberry.field(description="Fields this call changed (empty: nothing).")
+    changed_fields: list[str] = strawberry.field(
+        description="Fields this call changed (empty: nothing)."
+    )
 
 
 @strawberry.type(description="One item of a syncUsers batch: the user, or why it failed.")
@@ -59,7 +68,9 @@ class SyncUserResult:
     user: User | None = strawberry.field(description="The user, when the item succeeded.")
     created: bool = strawberry.field(description="True when this item created the user.")
     changed_fields: list[str] = strawberry.field(description="Fields this item changed.")
-    error: FieldError | None = strawberry.field(description="Why the item failed; other items are unaffected.")
+    error: FieldError | None = strawberry.field(
+        description="Why the item failed; other items are unaffected."
+    )
 
 
 @strawberry.input(description="Deactivate a user, named by externalId or userId (exactly one).")
@@ -71,7 +82,9 @@ class DeactivateUserInput:
 
 @strawberry.type(description="A one-time enrolment invitation; deliver the token to the user only.")
 class Invitation:
-    token: str = strawberry.field(description="Shown once. The user redeems it with acceptInvitation.")
+    token: str = strawberry.field(
+        description="Shown once. The user redeems it with acceptInvitation."
+    )
     expires_at: datetime.datetime = strawberry.field(description="When it stops working.")
 
 
@@ -91,7 +104,11 @@ def _data(item: SyncUserInput) -> service.UserData:
 class UserQuery:
     @query(Can(Resource.USER, Action.READ), description="Users you may see (pages of at most 100).")
     async def users(
-        self, info: Info, first: int = 50, after: str | None = None, filter: UserFilter | None = None
+        self,
+        info: Info,
+        first: int = 50,
+        after: str | None = None,
+        filter: UserFilter | None = None,
     ) -> Connection[User]:
         qs = visibility.users(info.context.decisions)
         if filter is not None:
@@ -105,7 +122,9 @@ class UserQuery:
                 qs = qs.filter(updated_at__gte=filter.updated_since)
         return to_connection(await paginate(qs, first=first, after=after))
 
-    @query(Can(Resource.USER, Action.READ), description="One user; NOT_FOUND if you may not see them.")
+    @query(
+        Can(Resource.USER, Action.READ), description="One user; NOT_FOUND if you may not see them."
+    )
     async def user(self, info: Info, id: strawberry.ID) -> User:
         return await one(visibility.users(info.context.decisions), id, "user")
 
@@ -120,7 +139,9 @@ class UserMutation:
     async def sync_user(self, info: Info, input: SyncUserInput) -> SyncUserPayload:
         ctx = info.context
         result = await service.sync_user(decisions=ctx.decisions, data=_data(input), now=ctx.now)
-        return SyncUserPayload(user=result.user, created=result.created, changed_fields=list(result.changed_fields))
+        return SyncUserPayload(
+            user=result.user, created=result.created, changed_fields=list(result.changed_fields)
+        )
 
     @mutation(
         Can(Resource.USER, Action.SYNC),
@@ -133,21 +154,44 @@ class UserMutation:
         results = []
         for item in input:
             try:
-                done = await service.sync_user(decisions=ctx.decisions, data=_data(item), now=ctx.now)
+                done = await service.sync_user(
+                    decisions=ctx.decisions, data=_data(item), now=ctx.now
+                )
             except DomainError as error:
-                results.append(SyncUserResult(item.external_id, None, False, [], error_payload(error)))
+                results.append(
+                    SyncUserResult(
+                        external_id=item.external_id,
+                        user=None,
+                        created=False,
+                        changed_fields=[],
+                        error=error_payload(error),
+                    )
+                )
             else:
                 results.append(
-                    SyncUserResult(item.external_id, done.user, done.created, list(done.changed_fields), None)
+                    SyncUserResult(
+                        external_id=item.external_id,
+                        user=done.user,
+                        created=done.created,
+                        changed_fields=list(done.changed_fields),
+                        error=None,
+                    )
                 )
         return results
 
-    @mutation(Can(Resource.USER, Action.DEACTIVATE), description="Deactivate a user and end their sessions.")
+    @mutation(
+        Can(Resource.USER, Action.DEACTIVATE),
+        description="Deactivate a user and end their sessions.",
+    )
     async def deactivate_user(self, info: Info, input: DeactivateUserInput) -> User:
         ctx = info.context
         user_id = parse_id(input.user_id, "userId") if input.user_id is not None else None
         return await service.deactivate_user(
-            decisions=ctx.decisions, user_id=user_id, external_id=input.external_id, reason=input.reason, now=ctx.now
+            decisions=ctx.decisions,
+            user_id=user_id,
+            external_id=input.external_id,
+            reason=input.reason,
+            now=ctx.now,
         )
 
     @mutation(
@@ -157,7 +201,10 @@ class UserMutation:
     async def invite_user(self, info: Info, user_id: strawberry.ID) -> Invitation:
         ctx = info.context
         token = await service.invite_user(
-            decisions=ctx.decisions, user_id=parse_id(user_id, "userId"), now=ctx.now, policy=ctx.auth_policy
+            decisions=ctx.decisions,
+            user_id=parse_id(user_id, "userId"),
+            now=ctx.now,
+            policy=ctx.auth_policy,
         )
         return Invitation(token=token, expires_at=ctx.now + ctx.auth_policy.invite_ttl)
 
@@ -168,7 +215,9 @@ class UserMutation:
         )
 
     @mutation(Can(Resource.SYSTEM_ROLE, Action.ASSIGN), description="Revoke a system-wide role.")
-    async def revoke_system_role(self, info: Info, user_id: strawberry.ID, role: SystemRole) -> User:  # type: ignore[valid-type]
+    async def revoke_system_role(
+        self, info: Info, user_id: strawberry.ID, role: SystemRole
+    ) -> User:  # type: ignore[valid-type]
         return await service.revoke_system_role(
             decisions=info.context.decisions, user_id=parse_id(user_id, "userId"), role=role
         )

@@ -12,7 +12,7 @@ from authz.enforcer import Decisions, notify_change
 from authz.resources import Action, Resource
 from models.access import AccessRequest
 from models.enums import AccessLevel, AccessRequestKind, AccessRequestStatus, Duty, UserStatus
-from models.users import Membership, UserDuty
+from models.users import Membership, User, UserDuty
 from services.agencies import get_agency
 from services.errors import Conflict, Forbidden, NotFound, ValidationFailed
 from services.users import get_user
@@ -46,7 +46,9 @@ async def request_access(
 ) -> AccessRequest:
     """The agency's HDC (or Security Coordinator) asks the System Administrator to act."""
     if not decisions.in_agency(Resource.ACCESS_REQUEST, Action.REQUEST, agency_id):
-        raise Forbidden("Only the agency's HMIS Data Coordinator or Security Coordinator requests access.")
+        raise Forbidden(
+            "Only the agency's HMIS Data Coordinator or Security Coordinator requests access."
+        )
     agency = await get_agency(agency_id)
     user = await get_user(user_id=user_id)
     if user.status != UserStatus.ACTIVE:
@@ -61,9 +63,11 @@ async def request_access(
     elif not await Membership.exists(user_id=user.id, agency_id=agency.id):
         raise ValidationFailed("The user has no access at this agency.", field="userId")
     async with in_transaction():
+        # Holding the user's row serialises concurrent requests for them: one pending at a time.
+        await User.filter(id=user.id).select_for_update().first()
         pending = AccessRequest.filter(
             user_id=user.id, agency_id=agency.id, status=AccessRequestStatus.PENDING
-        ).select_for_update()
+        )
         if await pending.exists():
             raise Conflict("A request for this user and agency is already pending.")
         return await AccessRequest.create(
@@ -110,18 +114,28 @@ async def _apply(request: AccessRequest) -> None:
         await UserDuty.filter(user_id=user_id, agency_id=agency_id).delete()
         await Membership.filter(user_id=user_id, agency_id=agency_id).delete()
         return
+    if not await User.exists(id=user_id, status=UserStatus.ACTIVE):
+        raise ValidationFailed("The user is no longer active.", field="requestId")
     agency = await get_agency(agency_id)
-    if request.access_level is None or request.access_level.value not in (agency.mou_access_levels or []):
-        raise ValidationFailed("The agency's MOU no longer grants that access level (policy 101).", field="level")
+    if request.access_level is None or request.access_level.value not in (
+        agency.mou_access_levels or []
+    ):
+        raise ValidationFailed(
+            "The agency's MOU no longer grants that access level (policy 101).", field="level"
+        )
     membership = await Membership.filter(user_id=user_id, agency_id=agency_id).first()
     if membership is None:
-        await Membership.create(user_id=user_id, agency_id=agency_id, access_level=request.access_level)
+        await Membership.create(
+            user_id=user_id, agency_id=agency_id, access_level=request.access_level
+        )
     else:
         membership.access_level = request.access_level
         await membership.save(update_fields=["access_level", "updated_at"])
 
 
-async def assign_duty(*, decisions: Decisions, user_id: UUID, agency_id: UUID, duty: Duty) -> UserDuty:
+async def assign_duty(
+    *, decisions: Decisions, user_id: UUID, agency_id: UUID, duty: Duty
+) -> UserDuty:
     """Give a licensed end user of the agency a duty; one holder per agency (policies 107, 108)."""
     if not decisions.system_wide(Resource.DUTY, Action.ASSIGN):
         raise Forbidden("Only the System Administrator assigns duties.")
@@ -130,13 +144,16 @@ async def assign_duty(*, decisions: Decisions, user_id: UUID, agency_id: UUID, d
         await get_agency(agency_id)
         if not await Membership.exists(user_id=user.id, agency_id=agency_id):
             raise ValidationFailed(
-                "The user must be a licensed end user of the agency to hold a duty there.", field="userId"
+                "The user must be a licensed end user of the agency to hold a duty there.",
+                field="userId",
             )
         holder = await UserDuty.filter(agency_id=agency_id, duty=duty).select_for_update().first()
         if holder is not None:
             if holder.user_id == user.id:  # type: ignore[attr-defined]
                 return holder
-            raise Conflict(f"The agency already has {_DUTY_NAMES[duty]}; remove that duty first.", field="duty")
+            raise Conflict(
+                f"The agency already has {_DUTY_NAMES[duty]}; remove that duty first.", field="duty"
+            )
         try:
             assigned = await UserDuty.create(user=user, agency_id=agency_id, duty=duty)
         except IntegrityError:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 from typing import Any
 
 import pyotp
@@ -17,30 +18,55 @@ from services.passwords import check_password_policy, hash_password
 
 __all__ = ["create_system_administrator"]
 
+# The same alphabet the vendor sync accepts, so every account name can sign in the same way.
+_USERNAME_CHARS = frozenset("abcdefghijklmnopqrstuvwxyz0123456789._-@")
+
+
+async def _check_unique(username: str, email: str, mfa_contact: str | None) -> None:
+    """Policy 109: name, e-mail address and MFA contact belong to one user each."""
+    if await User.filter(username=username).exists():
+        raise ValidationFailed("That username belongs to another user.", field="username")
+    if await User.filter(email_normalized=email).exists():
+        raise ValidationFailed(
+            "That e-mail address belongs to another user (policy 109).", field="email"
+        )
+    if mfa_contact and await User.filter(mfa_contact_normalized=mfa_contact).exists():
+        raise ValidationFailed(
+            "That MFA contact belongs to another user (policy 109).", field="mfaContact"
+        )
+
 
 async def create_system_administrator(
     *, username: str, email: str, mfa_contact: str | None, password: str, issuer: str
 ) -> dict[str, Any]:
     """A System Administrator with a password and a TOTP secret, returned for the operator."""
     username = username.strip().casefold()
-    if not (3 <= len(username) <= 64):
-        raise ValidationFailed("username must be 3 to 64 characters.", field="username")
+    if not (3 <= len(username) <= 64) or not set(username) <= _USERNAME_CHARS:
+        raise ValidationFailed(
+            "username must be 3 to 64 letters, digits or . _ - @.", field="username"
+        )
+    email_normalized = normalize_email(email)
+    mfa_contact = mfa_contact.strip() if mfa_contact else None
+    mfa_normalized = normalize_mfa_contact(mfa_contact) if mfa_contact else None
     check_password_policy(password, username=username, email=email)
+    await _check_unique(username, email_normalized, mfa_normalized)
+    password_hash = await asyncio.to_thread(hash_password, password)
     secret = pyotp.random_base32()
     try:
         async with in_transaction():
             user = await User.create(
                 username=username,
                 email=email.strip(),
-                email_normalized=normalize_email(email),
+                email_normalized=email_normalized,
                 mfa_contact=mfa_contact,
-                mfa_contact_normalized=normalize_mfa_contact(mfa_contact) if mfa_contact else None,
+                mfa_contact_normalized=mfa_normalized,
                 status=UserStatus.ACTIVE,
-                password_hash=hash_password(password),
+                password_hash=password_hash,
                 totp_secret=secret,
             )
             await SystemRoleGrant.create(user=user, role=SystemRole.SYSTEM_ADMINISTRATOR)
     except IntegrityError:
+        # Another process took the name, address or contact between the check and the write.
         raise ValidationFailed(
             "That username, e-mail address or MFA contact belongs to another user (policy 109).",
             field="username",

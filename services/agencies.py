@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from datetime import date, datetime
+from datetime import date
 from typing import Any
 from uuid import UUID
 
@@ -17,7 +17,9 @@ from services.contacts import normalize_email
 from services.errors import Conflict, Forbidden, NotFound, ValidationFailed
 
 __all__ = [
+    "HUD_HOUSING_TYPES",
     "HUD_PROJECT_TYPES",
+    "HUD_TARGET_POPULATIONS",
     "create_agency",
     "create_can",
     "create_project",
@@ -45,6 +47,9 @@ HUD_PROJECT_TYPES = {
     13: "PH - Rapid Re-Housing",
     14: "Coordinated Entry",
 }
+# HUD 2.08 HousingType and 2.09 TargetPopulation codes.
+HUD_HOUSING_TYPES = frozenset({1, 2, 3})
+HUD_TARGET_POPULATIONS = frozenset({1, 3, 4})
 
 
 def _require(decisions: Decisions, resource: Resource, action: Action, message: str) -> None:
@@ -66,11 +71,22 @@ async def get_coc(code: str) -> ContinuumOfCare:
     return coc
 
 
-async def get_agency(agency_id: UUID, *, field: str = "agencyId") -> Agency:
-    agency = await Agency.get_or_none(id=agency_id)
+async def get_agency(agency_id: UUID, *, field: str = "agencyId", lock: bool = False) -> Agency:
+    """The agency, or NOT_FOUND naming ``field``; ``lock`` holds its row until the commit."""
+    query = Agency.filter(id=agency_id)
+    agency = await (query.select_for_update() if lock else query).first()
     if agency is None:
         raise NotFound("No such agency.", field=field)
     return agency
+
+
+async def _unique_name(name: str, agency_id: UUID | None = None) -> None:
+    """Agency names are unique whatever their case: "Hartford Shelter" = "HARTFORD SHELTER"."""
+    clash = Agency.filter(name__iexact=name)
+    if agency_id is not None:
+        clash = clash.exclude(id=agency_id)
+    if await clash.exists():
+        raise Conflict("An agency with that name exists.", field="name")
 
 
 async def _agency_values(changes: dict[str, Any]) -> dict[str, Any]:
@@ -104,24 +120,46 @@ async def _agency_values(changes: dict[str, Any]) -> dict[str, Any]:
 
 async def create_agency(*, decisions: Decisions, data: dict[str, Any]) -> Agency:
     """A new participating agency. It gets no access until its MOU is recorded (policy 101)."""
-    _require(decisions, Resource.AGENCY, Action.CREATE, "Only the Lead Agency or System Administrator creates agencies.")
+    _require(
+        decisions,
+        Resource.AGENCY,
+        Action.CREATE,
+        "Only the Lead Agency or System Administrator creates agencies.",
+    )
     if "name" not in data or "coc_code" not in data:
         raise ValidationFailed("name and cocCode are required.", field="name")
     values = await _agency_values(data)
+    await _unique_name(values["name"])
     try:
         return await Agency.create(**values)
     except IntegrityError:
         raise Conflict("An agency with that name exists.", field="name") from None
 
 
-async def update_agency(*, decisions: Decisions, agency_id: UUID, changes: dict[str, Any]) -> Agency:
-    _require(decisions, Resource.AGENCY, Action.UPDATE, "Only the Lead Agency or System Administrator updates agencies.")
+async def update_agency(
+    *, decisions: Decisions, agency_id: UUID, changes: dict[str, Any]
+) -> Agency:
+    _require(
+        decisions,
+        Resource.AGENCY,
+        Action.UPDATE,
+        "Only the Lead Agency or System Administrator updates agencies.",
+    )
     async with in_transaction():
-        agency = await get_agency(agency_id)
+        agency = await get_agency(agency_id, field="id", lock=True)
         values = await _agency_values(changes)
-        if "can" in values and values["can"] is not None and "coc" not in values:
-            if values["can"].coc_id != agency.coc_id:
-                raise ValidationFailed("The CAN belongs to another Continuum of Care.", field="canId")
+        can_id = agency.can_id  # type: ignore[attr-defined]
+        can = (
+            values["can"]
+            if "can" in values
+            else (await Can.get_or_none(id=can_id) if can_id else None)
+        )
+        coc_id = values["coc"].id if "coc" in values else agency.coc_id  # type: ignore[attr-defined]
+        if can is not None and can.coc_id != coc_id:  # type: ignore[attr-defined]
+            field = "canId" if "can" in values else "cocCode"
+            raise ValidationFailed("The CAN belongs to another Continuum of Care.", field=field)
+        if "name" in values:
+            await _unique_name(values["name"], agency.id)
         for key, value in values.items():
             setattr(agency, key, value)
         try:
@@ -143,13 +181,20 @@ async def record_mou(
     today: date,
 ) -> Agency:
     """Record the signed MOU and the access levels it grants; the agency's users may then act."""
-    _require(decisions, Resource.AGENCY, Action.RECORD_MOU, "Only the Lead Agency or System Administrator records MOUs.")
+    _require(
+        decisions,
+        Resource.AGENCY,
+        Action.RECORD_MOU,
+        "Only the Lead Agency or System Administrator records MOUs.",
+    )
     if signed_on > today:
         raise ValidationFailed("The MOU cannot be signed in the future.", field="signedOn")
     if not access_levels:
-        raise ValidationFailed("Name at least one access level the MOU grants.", field="accessLevels")
+        raise ValidationFailed(
+            "Name at least one access level the MOU grants.", field="accessLevels"
+        )
     async with in_transaction():
-        agency = await get_agency(agency_id)
+        agency = await get_agency(agency_id, lock=True)
         agency.mou_signed_on = signed_on
         agency.mou_signed_by = _name(signed_by, "signedBy")
         agency.mou_access_levels = sorted({level.value for level in access_levels})
@@ -161,11 +206,23 @@ async def record_mou(
 async def create_can(
     *, decisions: Decisions, name: str, coc_code: str, backbone_agency_id: UUID | None
 ) -> Can:
-    _require(decisions, Resource.CAN, Action.CREATE, "Only the Lead Agency or System Administrator creates CANs.")
+    _require(
+        decisions,
+        Resource.CAN,
+        Action.CREATE,
+        "Only the Lead Agency or System Administrator creates CANs.",
+    )
     coc = await get_coc(coc_code)
-    backbone = await get_agency(backbone_agency_id, field="backboneAgencyId") if backbone_agency_id else None
+    backbone = (
+        await get_agency(backbone_agency_id, field="backboneAgencyId")
+        if backbone_agency_id
+        else None
+    )
+    name = _name(name)
+    if await Can.filter(name__iexact=name).exists():
+        raise Conflict("A CAN with that name exists.", field="name")
     try:
-        return await Can.create(name=_name(name), coc=coc, backbone_agency=backbone)
+        return await Can.create(name=name, coc=coc, backbone_agency=backbone)
     except IntegrityError:
         raise Conflict("A CAN with that name exists.", field="name") from None
 
@@ -175,15 +232,34 @@ def _project_values(changes: dict[str, Any]) -> dict[str, Any]:
     if "name" in values:
         values["name"] = _name(values["name"])
     if "project_type" in values and values["project_type"] not in HUD_PROJECT_TYPES:
-        raise ValidationFailed("projectType must be a HUD 2.02.6 ProjectType code.", field="projectType")
+        raise ValidationFailed(
+            "projectType must be a HUD 2.02.6 ProjectType code.", field="projectType"
+        )
+    if values.get("housing_type") is not None and values["housing_type"] not in HUD_HOUSING_TYPES:
+        raise ValidationFailed(
+            "housingType must be a HUD 2.08 HousingType code (1, 2, 3).", field="housingType"
+        )
+    population = values.get("target_population")
+    if population is not None and population not in HUD_TARGET_POPULATIONS:
+        raise ValidationFailed(
+            "targetPopulation must be a HUD 2.09 TargetPopulation code (1, 3, 4).",
+            field="targetPopulation",
+        )
     start, end = values.get("operating_start_date"), values.get("operating_end_date")
     if start and end and end < start:
-        raise ValidationFailed("The operating end date is before the start date.", field="operatingEndDate")
+        raise ValidationFailed(
+            "The operating end date is before the start date.", field="operatingEndDate"
+        )
     return values
 
 
 async def create_project(*, decisions: Decisions, agency_id: UUID, data: dict[str, Any]) -> Project:
-    _require(decisions, Resource.PROJECT, Action.CREATE, "Only the Lead Agency or System Administrator creates projects.")
+    _require(
+        decisions,
+        Resource.PROJECT,
+        Action.CREATE,
+        "Only the Lead Agency or System Administrator creates projects.",
+    )
     agency = await get_agency(agency_id)
     values = _project_values(data)
     coc_code = values.pop("coc_code", None)
@@ -194,25 +270,34 @@ async def create_project(*, decisions: Decisions, agency_id: UUID, data: dict[st
         raise Conflict("The agency already has a project with that name.", field="name") from None
 
 
-async def update_project(*, decisions: Decisions, project_id: UUID, changes: dict[str, Any]) -> Project:
-    _require(decisions, Resource.PROJECT, Action.UPDATE, "Only the Lead Agency or System Administrator updates projects.")
+async def update_project(
+    *, decisions: Decisions, project_id: UUID, changes: dict[str, Any]
+) -> Project:
+    _require(
+        decisions,
+        Resource.PROJECT,
+        Action.UPDATE,
+        "Only the Lead Agency or System Administrator updates projects.",
+    )
     async with in_transaction():
         project = await Project.filter(id=project_id).select_for_update().first()
         if project is None:
-            raise NotFound("No such project.", field="projectId")
+            raise NotFound("No such project.", field="id")
         values = _project_values(changes)
         if "coc_code" in values:
             values["coc_code"] = (await get_coc(values["coc_code"])).code
         merged_start = values.get("operating_start_date", project.operating_start_date)
         merged_end = values.get("operating_end_date", project.operating_end_date)
         if merged_end and merged_end < merged_start:
-            raise ValidationFailed("The operating end date is before the start date.", field="operatingEndDate")
+            raise ValidationFailed(
+                "The operating end date is before the start date.", field="operatingEndDate"
+            )
         for key, value in values.items():
             setattr(project, key, value)
         try:
             await project.save()
         except IntegrityError:
-            raise Conflict("The agency already has a project with that name.", field="name") from None
+            raise Conflict(
+                "The agency already has a project with that name.", field="name"
+            ) from None
     return project
-
-

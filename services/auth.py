@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 import hashlib
 import secrets
 from dataclasses import dataclass
@@ -53,35 +54,47 @@ def token_digest(token: str) -> str:
 
 
 def _username_key(username: str) -> str:
-    return f"login:{username.strip().casefold()}"
+    return f"login:{username}"
 
 
 def _totp_key(user_id: UUID) -> str:
     return f"totp:{user_id}"
 
 
-async def _locked(key: str, now: datetime) -> bool:
+_ATTEMPT_SQL = """
+INSERT INTO auth_throttle AS t (key, failures, window_started_at, locked_until)
+VALUES ($1, 1, $2, CASE WHEN $4::int <= 1 THEN $5::timestamptz END)
+ON CONFLICT (key) DO UPDATE SET
+  failures = CASE
+    WHEN t.locked_until > $2 THEN LEAST(t.failures + 1, 1000000)
+    WHEN t.locked_until IS NOT NULL OR t.window_started_at <= $3 THEN 1
+    ELSE t.failures + 1 END,
+  window_started_at = CASE
+    WHEN t.locked_until > $2 THEN t.window_started_at
+    WHEN t.locked_until IS NOT NULL OR t.window_started_at <= $3 THEN $2
+    ELSE t.window_started_at END,
+  locked_until = CASE
+    WHEN t.locked_until > $2 THEN t.locked_until
+    WHEN (CASE WHEN t.locked_until IS NOT NULL OR t.window_started_at <= $3 THEN 1
+               ELSE t.failures + 1 END) >= $4 THEN $5
+    ELSE NULL END
+RETURNING failures
+"""
+
+
+async def _begin_attempt(key: str, now: datetime, policy: AuthPolicy) -> None:
+    """Count an attempt as failed before checking it; a success then clears the count.
+
+    Counting first, in one statement, means parallel requests and aliased fields cannot all
+    slip past the check before any failure is written: the attempt that reaches the limit locks
+    the account, and every later one (while locked) is refused unchecked, and counted.
+    """
     rows = await get_connection("default").execute_query_dict(
-        "SELECT locked_until FROM auth_throttle WHERE key = $1", [key]
-    )
-    return bool(rows) and rows[0]["locked_until"] is not None and rows[0]["locked_until"] > now
-
-
-async def _record_failure(key: str, now: datetime, policy: AuthPolicy) -> None:
-    # One statement, so concurrent failures (aliases, parallel requests) are all counted.
-    await get_connection("default").execute_query(
-        """
-        INSERT INTO auth_throttle AS t (key, failures, window_started_at, locked_until)
-        VALUES ($1, 1, $2, CASE WHEN $4 <= 1 THEN $5 ELSE NULL END)
-        ON CONFLICT (key) DO UPDATE SET
-          failures = CASE WHEN t.window_started_at < $3 THEN 1 ELSE t.failures + 1 END,
-          window_started_at = CASE WHEN t.window_started_at < $3 THEN $2 ELSE t.window_started_at END,
-          locked_until = CASE
-            WHEN (CASE WHEN t.window_started_at < $3 THEN 1 ELSE t.failures + 1 END) >= $4 THEN $5
-            ELSE t.locked_until END
-        """,
+        _ATTEMPT_SQL,
         [key, now, now - policy.failure_window, policy.max_failures, now + policy.lockout],
     )
+    if rows[0]["failures"] > policy.max_failures:
+        raise RateLimited(LOCKED)
 
 
 async def _clear_failures(key: str) -> None:
@@ -92,13 +105,14 @@ async def authenticate_password(
     *, username: str, password: str, now: datetime, policy: AuthPolicy
 ) -> User:
     """The user whose password this is; the same error, at the same cost, for any failure."""
-    key = _username_key(username)
-    if await _locked(key, now):
-        raise RateLimited(LOCKED)
-    user = await User.get_or_none(username=username.strip().casefold())
-    ok = verify_password(user.password_hash if user else None, password)
+    name = username.strip().casefold()
+    key = _username_key(name)
+    await _begin_attempt(key, now, policy)
+    user = await User.get_or_none(username=name)
+    # argon2 is CPU-bound for tens of milliseconds: off the event loop, so sign-ins do not
+    # stall every other request. An unknown account is verified against a dummy hash.
+    ok = await asyncio.to_thread(verify_password, user.password_hash if user else None, password)
     if not ok or user is None or user.status != UserStatus.ACTIVE:
-        await _record_failure(key, now, policy)
         raise Unauthenticated(BAD_CREDENTIALS)
     await _clear_failures(key)
     return user
@@ -106,7 +120,8 @@ async def authenticate_password(
 
 def _matching_step(secret: str, code: str, now: datetime) -> int | None:
     """The TOTP time step (now, or one either side for clock drift) this code belongs to."""
-    if not (len(code) == 6 and code.isdigit()):
+    # isascii: str.isdigit() accepts other scripts' digits, which compare_digest refuses.
+    if not (len(code) == 6 and code.isascii() and code.isdigit()):
         return None
     totp = pyotp.TOTP(secret)
     current = totp.timecode(now)
@@ -119,8 +134,7 @@ def _matching_step(secret: str, code: str, now: datetime) -> int | None:
 async def verify_totp(*, user_id: UUID, code: str, now: datetime, policy: AuthPolicy) -> User:
     """Accept a TOTP code once: a replay in its validity window fails like a wrong code."""
     key = _totp_key(user_id)
-    if await _locked(key, now):
-        raise RateLimited(LOCKED)
+    await _begin_attempt(key, now, policy)
     user = await User.get_or_none(id=user_id)
     if user is None or user.status != UserStatus.ACTIVE or not user.totp_secret:
         raise Unauthenticated("The sign-in challenge is no longer valid.")
@@ -137,7 +151,6 @@ async def verify_totp(*, user_id: UUID, code: str, now: datetime, policy: AuthPo
             [user_id, step, now],
         )
     if not accepted:
-        await _record_failure(key, now, policy)
         raise Unauthenticated("The code is not valid.", field="code")
     await _clear_failures(key)
     await user.refresh_from_db()
@@ -164,18 +177,16 @@ async def refresh_session(*, refresh_token: str, now: datetime) -> tuple[Session
     """Rotate a refresh token. The old one stops working; the session keeps its MFA time."""
     new_refresh = secrets.token_urlsafe(32)
     async with in_transaction():
+        # No select_related here: PostgreSQL refuses FOR UPDATE on an outer join's nullable side.
         session = (
             await Session.filter(refresh_token_hash=token_digest(refresh_token))
             .select_for_update()
-            .select_related("user")
             .first()
         )
-        if (
-            session is None
-            or session.revoked_at is not None
-            or session.expires_at <= now
-            or session.user.status != UserStatus.ACTIVE
-        ):
+        if session is None or session.revoked_at is not None or session.expires_at <= now:
+            raise Unauthenticated("The refresh token is not valid.")
+        user = await User.get_or_none(id=session.user_id)  # type: ignore[attr-defined]
+        if user is None or user.status != UserStatus.ACTIVE:
             raise Unauthenticated("The refresh token is not valid.")
         session.refresh_token_hash = token_digest(new_refresh)
         await session.save(update_fields=["refresh_token_hash"])
@@ -209,7 +220,9 @@ class Enrollment:
 async def enroll_totp(*, user: User, policy: AuthPolicy) -> Enrollment:
     """A new TOTP secret for the user; it counts once a code from it has been verified."""
     secret = pyotp.random_base32()
-    await User.filter(id=user.id).update(totp_secret=secret, totp_confirmed_at=None, totp_last_step=None)
+    await User.filter(id=user.id).update(
+        totp_secret=secret, totp_confirmed_at=None, totp_last_step=None
+    )
     uri = pyotp.TOTP(secret).provisioning_uri(name=user.username, issuer_name=policy.totp_issuer)
     return Enrollment(user=user, totp_secret=secret, provisioning_uri=uri)
 
@@ -220,29 +233,35 @@ async def create_invite(*, user_id: UUID, now: datetime, policy: AuthPolicy) -> 
     async with in_transaction():
         await EnrollmentInvite.filter(user_id=user_id, used_at__isnull=True).update(used_at=now)
         await EnrollmentInvite.create(
-            user_id=user_id, token_hash=token_digest(token), created_at=now, expires_at=now + policy.invite_ttl
+            user_id=user_id,
+            token_hash=token_digest(token),
+            created_at=now,
+            expires_at=now + policy.invite_ttl,
         )
     return token
 
 
-async def accept_invite(*, token: str, password: str, now: datetime, policy: AuthPolicy) -> Enrollment:
+async def accept_invite(
+    *, token: str, password: str, now: datetime, policy: AuthPolicy
+) -> Enrollment:
     """Set the password and a new authenticator from a valid invitation."""
     async with in_transaction():
         invite = (
             await EnrollmentInvite.filter(token_hash=token_digest(token))
             .select_for_update()
-            .select_related("user")
             .first()
         )
         if invite is None or invite.used_at is not None or invite.expires_at <= now:
             raise ValidationFailed("The invitation is not valid or has expired.", field="token")
-        user = invite.user
-        if user.status != UserStatus.ACTIVE:
+        user = await User.get_or_none(id=invite.user_id)  # type: ignore[attr-defined]
+        if user is None or user.status != UserStatus.ACTIVE:
             raise ValidationFailed("The invitation is not valid or has expired.", field="token")
         check_password_policy(password, username=user.username, email=user.email)
         invite.used_at = now
         await invite.save(update_fields=["used_at"])
-        await User.filter(id=user.id).update(password_hash=hash_password(password))
+        await User.filter(id=user.id).update(
+            password_hash=await asyncio.to_thread(hash_password, password)
+        )
         enrollment = await enroll_totp(user=user, policy=policy)
         await revoke_user_sessions(user_id=user.id, reason="credentials reset", now=now)
     return enrollment

@@ -17,7 +17,8 @@ _PRINCIPAL_SQL = """
 SELECT u.id, u.username, u.status,
   (SELECT coalesce(json_agg(json_build_object(
             'agency', m.agency_id, 'level', m.access_level, 'name', a.name,
-            'status', a.status, 'mou', a.mou_signed_on IS NOT NULL)), '[]'::json)
+            'status', a.status, 'mou', a.mou_signed_on IS NOT NULL,
+            'granted', a.mou_access_levels ? m.access_level)), '[]'::json)
      FROM membership m JOIN agency a ON a.id = m.agency_id WHERE m.user_id = u.id) AS memberships,
   (SELECT coalesce(json_agg(json_build_object(
             'agency', d.agency_id, 'duty', d.duty, 'status', a.status,
@@ -44,6 +45,8 @@ def _blocked_reason(row: dict[str, object]) -> str | None:
         return "The agency's HMIS access is not active."
     if not row["mou"]:
         return "The agency has no signed MOU with the Lead Agency (policy 101)."
+    if row.get("granted") is False:
+        return "The agency's MOU does not grant your access level (policy 101)."
     return None
 
 

@@ -32,7 +32,9 @@ async def upsert_course(
         raise ValidationFailed("title must be 1 to 200 characters.", field="title")
     unknown = set(required_for) - REQUIREMENT_KEYS
     if unknown:
-        raise ValidationFailed("requiredFor names access levels and duties only.", field="requiredFor")
+        raise ValidationFailed(
+            "requiredFor names access levels and duties only.", field="requiredFor"
+        )
     course, _ = await TrainingCourse.update_or_create(
         code=code, defaults={"title": title.strip(), "required_for": sorted(set(required_for))}
     )

@@ -8,6 +8,7 @@ from typing import Any
 from uuid import UUID
 
 from tortoise.exceptions import IntegrityError
+from tortoise.expressions import Q
 from tortoise.transactions import in_transaction
 
 from authz.enforcer import Decisions, notify_change
@@ -30,6 +31,21 @@ __all__ = [
 ]
 
 _USERNAME_CHARS = set("abcdefghijklmnopqrstuvwxyz0123456789._-@")
+_VENDOR_DEACTIVATION = "deactivated by the vendor sync"
+# Columns as the vendor names them in SyncUserInput (normalised forms count as their field).
+_PUBLIC_NAMES = {
+    "external_id": "externalId",
+    "username": "username",
+    "email": "email",
+    "email_normalized": "email",
+    "mfa_contact": "mfaContact",
+    "mfa_contact_normalized": "mfaContact",
+    "first_name": "firstName",
+    "last_name": "lastName",
+    "status": "status",
+    "deactivated_at": "status",
+    "deactivation_reason": "status",
+}
 
 
 @dataclass(frozen=True, slots=True)
@@ -78,24 +94,43 @@ def _clean(data: UserData) -> dict[str, Any]:
 
 
 async def _check_unique(values: dict[str, Any], user_id: UUID | None) -> None:
-    """Policy 109: no shared user names, e-mail addresses or MFA contacts."""
-    checks = (
-        ("username", "username", "That username belongs to another user."),
-        ("email_normalized", "email", "That e-mail address belongs to another user (policy 109)."),
-        (
-            "mfa_contact_normalized",
-            "mfaContact",
-            "That MFA contact belongs to another user (policy 109).",
-        ),
+    """Policy 109: no shared user names, e-mail addresses or MFA contacts.
+
+    An MFA contact that is another user's e-mail address is shared too: codes would reach them.
+    """
+    email, mfa = values["email_normalized"], values["mfa_contact_normalized"]
+    clash = (
+        Q(username=values["username"]) | Q(email_normalized=email) | Q(mfa_contact_normalized=email)
     )
-    for column, field, message in checks:
-        if values[column] is None:
-            continue
-        clash = User.filter(**{column: values[column]})
-        if user_id is not None:
-            clash = clash.exclude(id=user_id)
-        if await clash.exists():
-            raise ValidationFailed(message, field=field)
+    if mfa is not None:
+        clash |= Q(email_normalized=mfa) | Q(mfa_contact_normalized=mfa)
+    others = User.filter(clash)
+    if user_id is not None:
+        others = others.exclude(id=user_id)
+    rows = await others.limit(3).values("username", "email_normalized", "mfa_contact_normalized")
+    if any(row["username"] == values["username"] for row in rows):
+        raise ValidationFailed("That username belongs to another user.", field="username")
+    if any(email in (row["email_normalized"], row["mfa_contact_normalized"]) for row in rows):
+        raise ValidationFailed(
+            "That e-mail address belongs to another user (policy 109).", field="email"
+        )
+    if rows:
+        raise ValidationFailed(
+            "That MFA contact belongs to another user (policy 109).", field="mfaContact"
+        )
+
+
+def _clash_field(error: IntegrityError) -> str:
+    """The input field behind a unique violation a concurrent writer caused."""
+    constraint = str(getattr(error.__cause__, "constraint_name", "") or error)
+    for column, field in (
+        ("username", "username"),
+        ("mfa_contact", "mfaContact"),
+        ("external_id", "externalId"),
+    ):
+        if column in constraint:
+            return field
+    return "email"
 
 
 async def _deactivate(user: User, reason: str, now: datetime) -> None:
@@ -110,37 +145,41 @@ async def sync_user(*, decisions: Decisions, data: UserData, now: datetime) -> S
     if not decisions.system_wide(Resource.USER, Action.SYNC):
         raise Forbidden("Only the HMIS vendor or the System Administrator syncs users.")
     values = _clean(data)
+    changed: list[str] = []
     try:
         async with in_transaction():
             user = await User.filter(external_id=values["external_id"]).select_for_update().first()
             await _check_unique(values, user.id if user else None)
             if user is None:
-                user = await User.create(**values, status=data.status)
-                if data.status == UserStatus.INACTIVE:
-                    user.deactivated_at = now
-                    await user.save(update_fields=["deactivated_at"])
+                inactive = data.status == UserStatus.INACTIVE
+                user = await User.create(
+                    **values,
+                    status=data.status,
+                    deactivated_at=now if inactive else None,
+                    deactivation_reason=_VENDOR_DEACTIVATION if inactive else None,
+                )
                 return SyncResult(user=user, created=True, changed_fields=())
-            changed = [k for k, v in values.items() if getattr(user, k) != v]
-            status_changed = user.status != data.status
-            for key in changed:
+            columns = [k for k, v in values.items() if getattr(user, k) != v]
+            for key in columns:
                 setattr(user, key, values[key])
-            if status_changed:
-                changed.append("status")
+            if user.status != data.status:
+                columns += ["status", "deactivated_at", "deactivation_reason"]
                 if data.status == UserStatus.INACTIVE:
-                    await _deactivate(user, "deactivated by the vendor sync", now)
+                    await _deactivate(user, _VENDOR_DEACTIVATION, now)
                 else:
                     user.status = UserStatus.ACTIVE
                     user.deactivated_at = None
                     user.deactivation_reason = None
-            if changed:
-                await user.save()
-    except IntegrityError:
+            if columns:
+                await user.save(update_fields=[*columns, "updated_at"])
+            changed = list(dict.fromkeys(_PUBLIC_NAMES[c] for c in columns))
+    except IntegrityError as error:
         # A concurrent sync took the name, address or contact between our check and our write.
         raise ValidationFailed(
             "The username, e-mail address or MFA contact belongs to another user (policy 109).",
-            field="email",
+            field=_clash_field(error),
         ) from None
-    if status_changed:
+    if "status" in changed:
         await notify_change()
     return SyncResult(user=user, created=False, changed_fields=tuple(changed))
 
@@ -148,9 +187,11 @@ async def sync_user(*, decisions: Decisions, data: UserData, now: datetime) -> S
 async def get_user(*, user_id: UUID | None = None, external_id: str | None = None) -> User:
     if (user_id is None) == (external_id is None):
         raise ValidationFailed("Give exactly one of userId and externalId.", field="userId")
-    user = await (User.get_or_none(id=user_id) if user_id else User.get_or_none(external_id=external_id))
+    user = await (
+        User.get_or_none(id=user_id) if user_id else User.get_or_none(external_id=external_id)
+    )
     if user is None:
-        raise NotFound("No such user.")
+        raise NotFound("No such user.", field="userId" if user_id else "externalId")
     return user
 
 
@@ -177,7 +218,9 @@ async def deactivate_user(
     return user
 
 
-async def invite_user(*, decisions: Decisions, user_id: UUID, now: datetime, policy: AuthPolicy) -> str:
+async def invite_user(
+    *, decisions: Decisions, user_id: UUID, now: datetime, policy: AuthPolicy
+) -> str:
     """A one-time enrolment token (password and authenticator) for the user."""
     if not decisions.system_wide(Resource.USER, Action.INVITE):
         raise Forbidden("Only the System Administrator issues enrolment invitations.")
@@ -201,7 +244,9 @@ async def revoke_system_role(*, decisions: Decisions, user_id: UUID, role: Syste
         raise Forbidden("Only the System Administrator revokes system roles.")
     user = await get_user(user_id=user_id)
     if user.id == decisions.principal.user_id and role == SystemRole.SYSTEM_ADMINISTRATOR:
-        raise ValidationFailed("You cannot remove your own System Administrator role.", field="role")
+        raise ValidationFailed(
+            "You cannot remove your own System Administrator role.", field="role"
+        )
     await SystemRoleGrant.filter(user=user, role=role).delete()
     await notify_change()
     return user

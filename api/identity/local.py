@@ -30,7 +30,9 @@ class LocalIdentity:
 
     name = "local"
 
-    def __init__(self, *, tokens: TokenService, policy: auth.AuthPolicy, mfa_max_age: timedelta) -> None:
+    def __init__(
+        self, *, tokens: TokenService, policy: auth.AuthPolicy, mfa_max_age: timedelta
+    ) -> None:
         self.tokens = tokens
         self.policy = policy
         self.mfa_max_age = mfa_max_age
@@ -41,18 +43,22 @@ class LocalIdentity:
         )
         if not user.totp_secret:
             raise Unauthenticated(
-                "This account has no authenticator yet; ask the System Administrator for an invitation."
+                "This account has no authenticator yet; "
+                "ask the System Administrator for an invitation."
             )
         token, expires = self.tokens.challenge(user_id=user.id, now=now)
         return Challenge(token, expires, enrollment_required=user.totp_confirmed_at is None)
 
     async def _pair(self, session: Session, refresh: str, now: datetime) -> TokenPair:
-        access, expires = self.tokens.access_token(user_id=session.user_id, session_id=session.id, now=now)  # type: ignore[attr-defined]
+        user_id = session.user_id  # type: ignore[attr-defined]
+        access, expires = self.tokens.access_token(user_id=user_id, session_id=session.id, now=now)
         return TokenPair(access, expires, refresh, session.mfa_at + self.mfa_max_age)
 
     async def verify_mfa(self, *, challenge_token: str, code: str, now: datetime) -> TokenPair:
         claims = self.tokens.read_challenge(challenge_token, now)
-        user = await auth.verify_totp(user_id=UUID(claims["sub"]), code=code, now=now, policy=self.policy)
+        user = await auth.verify_totp(
+            user_id=UUID(claims["sub"]), code=code, now=now, policy=self.policy
+        )
         session, refresh = await auth.create_session(user=user, now=now, policy=self.policy)
         return await self._pair(session, refresh, now)
 
@@ -86,4 +92,6 @@ class LocalIdentity:
         )
         if loaded is None or loaded[1] != UserStatus.ACTIVE.value:
             raise Unauthenticated("The account is not active.")
-        return Authenticated(principal=loaded[0], mfa_expired=now - session.mfa_at > self.mfa_max_age)
+        return Authenticated(
+            principal=loaded[0], mfa_expired=now - session.mfa_at > self.mfa_max_age
+        )

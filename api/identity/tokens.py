@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import contextlib
 import json
 import os
 import uuid
@@ -23,18 +24,28 @@ ALGORITHMS = ["Ed25519"]
 
 
 def load_signing_key(configured: str | None, data_dir: Path) -> OKPKey:
-    """The configured key, else one kept (mode 0600) in the data folder across restarts."""
+    """The configured key, else one kept (mode 0600) in the data folder across restarts.
+
+    Several workers may start at once on a fresh data folder: each writes a candidate key to a
+    private file and links it into place, which succeeds for exactly one; all then read that one.
+    """
     if configured:
         return OKPKey.import_key(json.loads(configured))
     path = data_dir / "signing-key.json"
-    if path.exists():
-        return OKPKey.import_key(json.loads(path.read_text()))
-    data_dir.mkdir(parents=True, exist_ok=True)
-    key = OKPKey.generate_key("Ed25519")
-    fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
-    with os.fdopen(fd, "w") as handle:
-        handle.write(json.dumps(key.as_dict(private=True)))
-    return key
+    if not path.exists():
+        data_dir.mkdir(parents=True, exist_ok=True)
+        candidate = data_dir / f".signing-key.{os.getpid()}.{uuid.uuid4().hex}.tmp"
+        fd = os.open(candidate, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+        try:
+            with os.fdopen(fd, "w") as handle:
+                handle.write(json.dumps(OKPKey.generate_key("Ed25519").as_dict(private=True)))
+                handle.flush()
+                os.fsync(handle.fileno())
+            with contextlib.suppress(FileExistsError):
+                os.link(candidate, path)  # atomic, and never replaces a key already in place
+        finally:
+            candidate.unlink()
+    return OKPKey.import_key(json.loads(path.read_text()))
 
 
 @dataclass(frozen=True, slots=True)
@@ -63,7 +74,9 @@ class TokenService:
             raise Unauthenticated("The token is not valid or has expired.") from None
         return decoded.claims
 
-    def access_token(self, *, user_id: uuid.UUID, session_id: uuid.UUID, now: datetime) -> tuple[str, datetime]:
+    def access_token(
+        self, *, user_id: uuid.UUID, session_id: uuid.UUID, now: datetime
+    ) -> tuple[str, datetime]:
         expires = now + self.access_ttl
         claims = {
             "iss": self.issuer,

@@ -1,0 +1,117 @@
+"""Every root query and mutation declares exactly one Hearth permission, and none is dead."""
+
+from __future__ import annotations
+
+import csv
+from typing import Any
+
+import pytest
+from strawberry.permission import PermissionExtension
+
+from authz.enforcer import POLICY_PATH
+from authz.resources import Action, Resource
+from schema import build_schema
+from schema.permissions import Authenticated, Can, HearthPermission, Public
+
+# Deliberate lists: a new Public or merely-Authenticated root field needs a change here.
+PUBLIC_FIELDS = {"login", "verifyMfa", "refreshSession", "acceptInvitation"}
+AUTHENTICATED_FIELDS = {"me", "reauthenticateMfa", "logout"}
+
+
+def _root_fields() -> dict[str, Any]:
+    """``"Query.me" -> StrawberryField`` for every root field of the built schema."""
+    graphql_schema = build_schema()._schema
+    fields = {}
+    for root in (graphql_schema.query_type, graphql_schema.mutation_type):
+        assert root is not None
+        for name, field in root.fields.items():
+            fields[f"{root.name}.{name}"] = field.extensions["strawberry-definition"]
+    return fields
+
+
+def _permissions(field: Any) -> list[Any]:
+    """The permissions of a field's PermissionExtensions (each extension's list, flattened)."""
+    return [
+        permission
+        for extension in field.extensions
+        if isinstance(extension, PermissionExtension)
+        for permission in extension.permissions
+    ]
+
+
+FIELDS = _root_fields()
+
+
+def _declared(kind: type[HearthPermission]) -> set[str]:
+    return {
+        path.split(".", 1)[1]
+        for path, field in FIELDS.items()
+        if any(isinstance(permission, kind) for permission in _permissions(field))
+    }
+
+
+def _granted_pairs() -> set[tuple[str, str]]:
+    with POLICY_PATH.open(newline="") as handle:
+        rows = csv.reader(
+            line for line in handle if line.strip() and not line.lstrip().startswith("#")
+        )
+        return {(row[2].strip(), row[3].strip()) for row in rows if row[0].strip() == "p"}
+
+
+def test_the_schema_has_root_queries_and_mutations() -> None:
+    assert any(path.startswith("Query.") for path in FIELDS)
+    assert any(path.startswith("Mutation.") for path in FIELDS)
+
+
+def test_every_root_field_declares_exactly_one_hearth_permission() -> None:
+    problems = []
+    for path, field in sorted(FIELDS.items()):
+        extensions = [e for e in field.extensions if isinstance(e, PermissionExtension)]
+        permissions = _permissions(field)
+        if len(extensions) != 1 or len(permissions) != 1:
+            problems.append(
+                f"{path}: {len(extensions)} permission extensions, {len(permissions)} permissions"
+            )
+        elif not isinstance(permissions[0], HearthPermission):
+            problems.append(f"{path}: {type(permissions[0]).__name__} is not a HearthPermission")
+        elif type(permissions[0]) not in (Public, Authenticated, Can):
+            problems.append(f"{path}: unexpected permission class {type(permissions[0]).__name__}")
+        elif extensions[0].fail_silently:
+            problems.append(f"{path}: the permission fails silently (null instead of an error)")
+    assert not problems, "root fields without exactly one Public/Authenticated/Can:\n" + "\n".join(
+        problems
+    )
+
+
+def test_only_the_sign_in_operations_are_public() -> None:
+    assert _declared(Public) == PUBLIC_FIELDS
+
+
+def test_only_the_session_operations_skip_the_role_matrix() -> None:
+    assert _declared(Authenticated) == AUTHENTICATED_FIELDS
+
+
+@pytest.mark.parametrize(
+    "path", sorted(p for p, f in FIELDS.items() if any(isinstance(x, Can) for x in _permissions(f)))
+)
+def test_every_can_is_granted_to_some_role(path: str) -> None:
+    # given the field's Can(resource, action)
+    (permission,) = _permissions(FIELDS[path])
+    assert isinstance(permission.resource, Resource)
+    assert isinstance(permission.action, Action)
+    # then some role in policies.csv holds it (else no one could ever call the field)
+    assert (permission.resource.value, permission.action.value) in _granted_pairs(), path
+
+
+def test_a_field_without_a_permission_would_be_caught() -> None:
+    # the walk sees through to the extensions: a bare strawberry field has none
+    import strawberry
+
+    @strawberry.type
+    class Bare:
+        @strawberry.field(description="x")
+        def naked(self) -> int:
+            return 1
+
+    field = Bare.__strawberry_definition__.fields[0]  # type: ignore[attr-defined]
+    assert _permissions(field) == []

@@ -1,0 +1,146 @@
+"""SQL statements per request stay constant as pages grow: relations use DataLoaders (no N+1).
+
+Every statement is counted on the wire with asyncpg's query logger, installed on each connection
+the pool hands out while a request runs (and removed before the connection goes back).
+"""
+
+from __future__ import annotations
+
+import asyncio
+from dataclasses import dataclass, field
+from typing import Any
+
+import pytest
+from tortoise.connection import get_connection
+
+from models.enums import AccessLevel, Duty, SystemRole
+from models.governance import Agency, Can, ContinuumOfCare
+from models.users import Membership, SystemRoleGrant, User, UserDuty
+from tests.factories import Api, make_agency, make_user
+
+USERS = """
+query($first: Int!) {
+  users(first: $first) {
+    nodes { memberships { accessLevel agency { name } } duties { duty } systemRoles }
+  }
+}"""
+AGENCIES = """
+query($first: Int!) {
+  agencies(first: $first) {
+    nodes {
+      continuumOfCare { code } coordinatedAccessNetwork { name } duties { duty user { username } }
+    }
+  }
+}"""
+SIZES = (1, 10, 50)
+
+
+@dataclass(eq=False)
+class StatementLog:
+    """The SQL sent to PostgreSQL while ``counting`` is on."""
+
+    statements: list[str] = field(default_factory=list)
+    counting: bool = False
+
+    def __call__(self, record: Any) -> None:
+        if self.counting:
+            self.statements.append(record.query)
+
+    async def during(self, work: Any) -> list[str]:
+        self.statements = []
+        self.counting = True
+        try:
+            await work
+            # asyncpg hands records to loggers with loop.call_soon: let them run.
+            await asyncio.sleep(0)
+        finally:
+            self.counting = False
+        return list(self.statements)
+
+
+@pytest.fixture
+async def statements(app: object, monkeypatch: pytest.MonkeyPatch) -> StatementLog:
+    log = StatementLog()
+    pool = get_connection("default")._pool  # type: ignore[attr-defined]
+    acquire, release = pool.acquire, pool.release
+
+    async def logged_acquire(*, timeout: float | None = None) -> Any:  # noqa: ASYNC109 (asyncpg's signature)
+        connection = await acquire(timeout=timeout)
+        connection.add_query_logger(log)
+        return connection
+
+    async def unlogged_release(connection: Any, *, timeout: float | None = None) -> None:  # noqa: ASYNC109
+        connection.remove_query_logger(log)
+        await release(connection, timeout=timeout)
+
+    monkeypatch.setattr(pool, "acquire", logged_acquire)
+    monkeypatch.setattr(pool, "release", unlogged_release)  # monkeypatch restores both afterwards
+    return log
+
+
+async def listed_user(n: int, agency: Agency, duty: Duty | None = None) -> User:
+    """A user who is only listed, never signs in: rows only (no password hashing, no reload)."""
+    user = await User.create(
+        username=f"listed{n}", email=f"listed{n}@x.org", email_normalized=f"listed{n}@x.org"
+    )
+    await Membership.create(user=user, agency=agency, access_level=AccessLevel.FULL)
+    if duty is not None:
+        await UserDuty.create(user=user, agency=agency, duty=duty)
+    await SystemRoleGrant.create(user=user, role=SystemRole.DSB_MEMBER)
+    return user
+
+
+async def _statement_counts(
+    api: Api, statements: StatementLog, query: str, token: str
+) -> dict[int, int]:
+    counts = {}
+    for first in SIZES:
+        seen = await statements.during(api.ok(query, {"first": first}, token))
+        counts[first] = len(seen)
+    return counts
+
+
+async def test_the_statement_log_sees_every_statement(api: Api, statements: StatementLog) -> None:
+    # A query with no relations still costs the session lookup, the principal and the page.
+    token = await api.sign_in(await make_user(roles=(SystemRole.SYSTEM_ADMINISTRATOR,)))
+
+    seen = await statements.during(
+        api.ok("query { users(first: 5) { totalCount nodes { username } } }", {}, token)
+    )
+
+    assert any("hearth_user" in sql for sql in seen)
+    assert len(seen) >= 3
+
+
+async def test_listing_users_with_their_holdings_costs_the_same_for_any_page_size(
+    api: Api, statements: StatementLog
+) -> None:
+    # given 60 users, each with a membership, a duty and a system role, in five agencies
+    agencies = [await make_agency(f"Agency {i}") for i in range(5)]
+    for i in range(60):
+        await listed_user(i, agencies[i % 5], Duty.AGENCY_SECURITY_COORDINATOR if i < 5 else None)
+    token = await api.sign_in(await make_user(roles=(SystemRole.SYSTEM_ADMINISTRATOR,)))
+
+    # when the administrator lists 1, 10 and 50 users with memberships, agencies, duties, roles
+    counts = await _statement_counts(api, statements, USERS, token)
+
+    # then every page costs the same number of statements
+    assert len(set(counts.values())) == 1, counts
+
+
+async def test_listing_agencies_with_their_relations_costs_the_same_for_any_page_size(
+    api: Api, statements: StatementLog
+) -> None:
+    # given 60 agencies, each in a CAN and with an HDC
+    coc = await ContinuumOfCare.get(code="CT-503")
+    cans = [await Can.create(name=f"CAN {i}", coc=coc) for i in range(4)]
+    for i in range(60):
+        agency = await make_agency(f"Agency {i:02}", can=cans[i % 4])
+        await listed_user(i, agency, Duty.HMIS_DATA_COORDINATOR)
+    token = await api.sign_in(await make_user(roles=(SystemRole.LEAD_AGENCY,)))
+
+    # when Lead Agency staff list 1, 10 and 50 agencies with CoC, CAN and duty holders
+    counts = await _statement_counts(api, statements, AGENCIES, token)
+
+    # then every page costs the same number of statements
+    assert len(set(counts.values())) == 1, counts
