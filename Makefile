@@ -22,6 +22,7 @@ migrate: $(STAMP)
 	$(BIN)/hearth migrate
 
 test: $(STAMP)
+	$(BIN)/ruff check .
 	$(BIN)/python -m pytest $(PYTEST_ARGS)
 
 schema: $(STAMP)

@@ -267,8 +267,7 @@ def create_app(settings: Settings, *, database_url: str, clock: Clock | None = N
     @asynccontextmanager
     async def lifespan(app: Starlette) -> AsyncIterator[None]:
         async with _orm(tortoise_config(database_url, settings)), _current(authorizer):
-            await authorizer.reload()
-            await authorizer.listen(database_url)
+            await authorizer.listen(database_url)  # subscribes, then loads the role assignments
             # Long-lived start-up objects leave the cyclic GC's young generations (p99 latency).
             gc.collect()
             gc.freeze()

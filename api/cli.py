@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import getpass
 import json
 import os
 import sys
@@ -96,7 +97,10 @@ def admin_create(
     """Create a System Administrator. Reads the password from standard input; prints one JSON line."""
     from services.admin import create_system_administrator
 
-    password = sys.stdin.readline().rstrip("\r\n")
+    if sys.stdin.isatty():
+        password = getpass.getpass("Password for the new System Administrator: ")
+    else:
+        password = sys.stdin.readline().rstrip("\r\n")
     settings = get_settings()
     with database(settings) as url:
         result = _run(_with_orm(url, settings, create_system_administrator(

@@ -3,9 +3,9 @@
 from __future__ import annotations
 
 import os
+from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
-from collections.abc import Iterator
 from typing import Any
 from urllib.parse import urlsplit, urlunsplit
 
@@ -13,7 +13,7 @@ from tortoise.backends.base.config_generator import expand_db_url
 
 from api.settings import Settings
 
-__all__ = ["MODEL_MODULES", "embedded_postgres", "tortoise_config", "to_tortoise_url"]
+__all__ = ["MODEL_MODULES", "embedded_postgres", "to_tortoise_url", "tortoise_config"]
 
 MODEL_MODULES = [
     "models.governance",

@@ -36,7 +36,7 @@ class Settings(BaseSettings):
     signing_key: str | None = Field(
         default=None, description="Ed25519 private key as a JWK (JSON). Unset: kept in data_dir."
     )
-    token_issuer: str = "hearth"
+    token_issuer: str = "hearth"  # noqa: S105 (an issuer name, not a secret)
     access_token_ttl_seconds: int = 15 * 60
     refresh_token_ttl_seconds: int = 30 * 24 * 3600
     challenge_ttl_seconds: int = 5 * 60

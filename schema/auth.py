@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import datetime
+from typing import Any
 
 import strawberry
 from strawberry.types import Info
@@ -135,6 +136,15 @@ class AuthQuery:
         )
 
 
+def _tokens(pair: Any) -> AuthTokens:
+    return AuthTokens(
+        access_token=pair.access_token,
+        expires_at=pair.expires_at,
+        refresh_token=pair.refresh_token,
+        mfa_expires_at=pair.mfa_expires_at,
+    )
+
+
 @strawberry.type
 class AuthMutation:
     @mutation(
@@ -157,12 +167,7 @@ class AuthMutation:
         pair = await ctx.identity.verify_mfa(
             challenge_token=input.challenge_token, code=input.code, now=ctx.now
         )
-        return AuthTokens(
-            access_token=pair.access_token,
-            expires_at=pair.expires_at,
-            refresh_token=pair.refresh_token,
-            mfa_expires_at=pair.mfa_expires_at,
-        )
+        return _tokens(pair)
 
     @mutation(
         Public(),
@@ -171,12 +176,7 @@ class AuthMutation:
     async def refresh_session(self, info: Info, refresh_token: str) -> AuthTokens:
         ctx = info.context
         pair = await ctx.identity.refresh(refresh_token=refresh_token, now=ctx.now)
-        return AuthTokens(
-            access_token=pair.access_token,
-            expires_at=pair.expires_at,
-            refresh_token=pair.refresh_token,
-            mfa_expires_at=pair.mfa_expires_at,
-        )
+        return _tokens(pair)
 
     @mutation(
         Authenticated(allow_expired_mfa=True),

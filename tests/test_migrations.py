@@ -71,3 +71,32 @@ async def test_the_reference_data_is_seeded(database_url: str) -> None:
         await conn.close()
     assert [r["code"] for r in cocs] == ["CT-503", "CT-505"]
     assert {r["code"] for r in courses} == COURSES
+
+
+ALL_FOREIGN_KEYS = """
+SELECT c.conrelid::regclass::text AS source, a.attname AS column_name,
+       c.confrelid::regclass::text AS target
+  FROM pg_constraint c
+  JOIN pg_attribute a ON a.attrelid = c.conrelid AND a.attnum = ANY (c.conkey)
+ WHERE c.contype = 'f' AND c.connamespace = 'public'::regnamespace
+"""
+
+
+async def test_every_model_foreign_key_is_a_real_constraint(database_url: str, app: object) -> None:
+    # Tortoise silently drops a foreign key to a table its migration creates later (decision 10):
+    # every relation the models declare must exist in the database as column and constraint.
+    from tortoise import Tortoise
+
+    expected = set()
+    for model in Tortoise.apps["hearth"].values():
+        meta = model._meta
+        for name in meta.fk_fields:
+            field = meta.fields_map[name]
+            expected.add((meta.db_table, field.source_field, field.related_model._meta.db_table))
+    conn = await asyncpg.connect(database_url, timeout=10)
+    try:
+        actual = {(r["source"], r["column_name"], r["target"]) for r in await conn.fetch(ALL_FOREIGN_KEYS)}
+    finally:
+        await conn.close()
+    assert expected, "no foreign keys found on the models"
+    assert expected - actual == set()

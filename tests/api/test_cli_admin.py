@@ -17,7 +17,7 @@ from models.users import SystemRoleGrant, User
 from tests.api.helpers import AGENCIES, tokens
 from tests.factories import Api
 
-PASSPHRASE = "lanterns over the harbour at dusk"  # noqa: S105
+PASSPHRASE = "lanterns over the harbour at dusk"
 
 
 @pytest.fixture
@@ -85,7 +85,7 @@ async def test_the_username_as_password_creates_nothing(api: Api, runner: CliRun
         "administrator.one",
         "--email",
         "a@lead.example.org",
-        password="Administrator.One",  # noqa: S106
+        password="Administrator.One",
     )
     assert result.exit_code != 0
     assert json.loads(result.stderr.strip().splitlines()[-1])["error"]["field"] == "password"

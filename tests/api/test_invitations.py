@@ -13,7 +13,7 @@ from models.users import User
 from tests.api.helpers import ACCEPT, INVITE, LOGIN, ME, VERIFY, code_at, tokens
 from tests.factories import Api, make_user
 
-NEW_PASSWORD = "four quiet rivers under snow"  # noqa: S105
+NEW_PASSWORD = "four quiet rivers under snow"
 
 
 async def _invited(api: Api) -> tuple[User, str, str]:

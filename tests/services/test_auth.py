@@ -44,7 +44,7 @@ async def _fail_password(username: str, now: datetime, policy: auth.AuthPolicy) 
     try:
         await auth.authenticate_password(
             username=username,
-            password="wrong wrong wrong",  # noqa: S106
+            password="wrong wrong wrong",
             now=now,
             policy=policy,
         )
