@@ -11,6 +11,7 @@ from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 from datetime import timedelta
 from typing import Any
+from zoneinfo import ZoneInfo
 
 from starlette.applications import Starlette
 from starlette.requests import Request
@@ -149,6 +150,7 @@ class HearthGraphQL(GraphQL[Context, None]):
         self.clock = clock
         self.settings = settings
         self.policy = policy
+        self.timezone = ZoneInfo(settings.timezone)
 
     async def get_context(self, request: Any, response: Any) -> Context:
         request_id = request_id_of(request.scope) or uuid.uuid4().hex
@@ -161,6 +163,7 @@ class HearthGraphQL(GraphQL[Context, None]):
             auth_policy=self.policy,
             max_page_size=self.settings.max_page_size,
             request_id=request_id,
+            timezone=self.timezone,
         )
         header = request.headers.get("authorization", "")
         if header:

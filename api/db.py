@@ -21,6 +21,10 @@ MODEL_MODULES = [
     "models.access",
     "models.training",
     "models.sessions",
+    "models.clients",
+    "models.releases",
+    "models.enrollments",
+    "models.case_notes",
 ]
 
 

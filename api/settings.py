@@ -27,6 +27,11 @@ class Settings(BaseSettings):
     db_pool_max: int = 10
     db_acquire_timeout: float = 10.0
 
+    timezone: str = Field(
+        default="America/New_York",
+        description="Where 'today' is for dates in policy (release expiry, case note dates).",
+    )
+
     host: str = "127.0.0.1"
     port: int = 8000
     workers: int = 1

@@ -20,7 +20,7 @@ from casbin.util.builtin_operators import key_match
 from tortoise.connection import get_connection
 
 from authz.principal import SYSTEM_DOMAIN, Principal, agency_domain
-from authz.resources import Action, Resource, role_for_duty, role_for_level, role_for_system
+from authz.resources import Action, Resource, Role, role_for_duty, role_for_level, role_for_system
 from models.enums import AccessLevel, Duty, SystemRole
 
 __all__ = [
@@ -53,6 +53,14 @@ SELECT d.user_id::text, 'duty', d.duty, d.agency_id::text
   FROM user_duty d JOIN hearth_user u ON u.id = d.user_id JOIN agency a ON a.id = d.agency_id
  WHERE u.status = 'ACTIVE' AND a.status = 'ACTIVE' AND a.mou_signed_on IS NOT NULL
 UNION ALL
+SELECT s.user_id::text, 'can', 'CAN_BACKBONE', c.backbone_agency_id::text
+  FROM can_staff s JOIN can c ON c.id = s.can_id JOIN hearth_user u ON u.id = s.user_id
+  JOIN agency a ON a.id = c.backbone_agency_id
+ WHERE u.status = 'ACTIVE' AND a.status = 'ACTIVE' AND a.mou_signed_on IS NOT NULL
+   AND EXISTS (SELECT 1 FROM membership m
+                WHERE m.user_id = s.user_id AND m.agency_id = c.backbone_agency_id
+                  AND a.mou_access_levels ? m.access_level)
+UNION ALL
 SELECT r.user_id::text, 'system', r.role, NULL
   FROM system_role_grant r JOIN hearth_user u ON u.id = r.user_id
  WHERE u.status = 'ACTIVE'
@@ -72,6 +80,8 @@ def grouping_lines(rows: list[dict[str, Any]]) -> list[list[str]]:
                     agency_domain(row["agency"]),
                 ]
             )
+        elif row["kind"] == "can":
+            lines.append([subject, Role.CAN_BACKBONE.value, agency_domain(row["agency"])])
         elif row["kind"] == "duty":
             lines.append(
                 [subject, role_for_duty(Duty(row["name"])).value, agency_domain(row["agency"])]

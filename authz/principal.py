@@ -35,6 +35,8 @@ class Principal:
     blocked_agencies: dict[UUID, str] = field(default_factory=dict)
     # Mandatory LMS courses not completed (policy 110).
     missing_training: tuple[str, ...] = ()
+    # CANs whose records the user sees as backbone staff (policy 207 e).
+    can_staff: frozenset[UUID] = frozenset()
 
     @property
     def subject(self) -> str:

@@ -18,6 +18,13 @@ class Resource(str, Enum):
     DUTY = "duty"
     SYSTEM_ROLE = "system_role"
     TRAINING = "training"
+    CLIENT = "client"
+    CONSENT = "consent"
+    RELEASE = "release"
+    ENROLLMENT = "enrollment"
+    SERVICE = "service"
+    CASE_NOTE = "case_note"
+    CAN_STAFF = "can_staff"
 
 
 class Action(str, Enum):
@@ -33,6 +40,11 @@ class Action(str, Enum):
     ASSIGN = "assign"
     RECORD = "record"
     MANAGE = "manage"
+    EXPORT = "export"
+    REVOKE = "revoke"
+    ANNOTATE = "annotate"
+    REQUEST_DELETION = "request_deletion"
+    APPROVE_DELETION = "approve_deletion"
 
 
 class Role(str, Enum):
@@ -48,6 +60,7 @@ class Role(str, Enum):
     LEAD_AGENCY = "role:lead_agency"
     DSB_MEMBER = "role:dsb_member"
     VENDOR_SYNC = "role:vendor_sync"
+    CAN_BACKBONE = "role:can_backbone"
 
 
 _LEVEL_ROLES = {

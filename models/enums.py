@@ -9,7 +9,12 @@ __all__ = [
     "AccessRequestKind",
     "AccessRequestStatus",
     "AgencyStatus",
+    "AnnotationKind",
+    "ConsentKind",
+    "DeletionRequestStatus",
     "Duty",
+    "ReleaseCategory",
+    "ReleaseScope",
     "SystemRole",
     "UserStatus",
 ]
@@ -57,6 +62,46 @@ class AccessRequestKind(str, Enum):
 
 
 class AccessRequestStatus(str, Enum):
+    PENDING = "PENDING"
+    APPROVED = "APPROVED"
+    DENIED = "DENIED"
+
+
+class ConsentKind(str, Enum):
+    """How the client gave consent or a release (policy 207)."""
+
+    WRITTEN = "WRITTEN"
+    VERBAL = "VERBAL"
+
+
+class ReleaseScope(str, Enum):
+    """Who a release of information shares with."""
+
+    AGENCIES = "AGENCIES"
+    CAN = "CAN"
+    STATEWIDE = "STATEWIDE"
+
+
+class ReleaseCategory(str, Enum):
+    """Categories of client data a release names. SUBSTANCE_USE is 42 CFR Part 2 data."""
+
+    IDENTIFYING = "IDENTIFYING"
+    ENROLLMENT_AND_SERVICES = "ENROLLMENT_AND_SERVICES"
+    HEALTH = "HEALTH"
+    SUBSTANCE_USE = "SUBSTANCE_USE"
+    DOMESTIC_VIOLENCE = "DOMESTIC_VIOLENCE"
+    CASE_NOTES = "CASE_NOTES"
+
+
+class AnnotationKind(str, Enum):
+    """How a correction request is answered without deleting (policy 207 f)."""
+
+    INACCURATE = "INACCURATE"
+    INCOMPLETE = "INCOMPLETE"
+    SUPPLEMENT = "SUPPLEMENT"
+
+
+class DeletionRequestStatus(str, Enum):
     PENDING = "PENDING"
     APPROVED = "APPROVED"
     DENIED = "DENIED"

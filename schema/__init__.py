@@ -22,6 +22,7 @@ from strawberry.tools import merge_types
 
 from schema.access import AccessMutation, AccessQuery
 from schema.auth import AuthMutation, AuthQuery
+from schema.clients import ClientMutation, ClientQuery
 from schema.errors import ErrorCodes
 from schema.governance import GovernanceMutation, GovernanceQuery
 from schema.training import TrainingMutation, TrainingQuery
@@ -29,9 +30,12 @@ from schema.users import UserMutation, UserQuery
 
 __all__ = ["Limits", "build_schema"]
 
-Query = merge_types("Query", (AuthQuery, GovernanceQuery, UserQuery, AccessQuery, TrainingQuery))
+Query = merge_types(
+    "Query", (AuthQuery, GovernanceQuery, UserQuery, AccessQuery, TrainingQuery, ClientQuery)
+)
 Mutation = merge_types(
-    "Mutation", (AuthMutation, GovernanceMutation, UserMutation, AccessMutation, TrainingMutation)
+    "Mutation",
+    (AuthMutation, GovernanceMutation, UserMutation, AccessMutation, TrainingMutation, ClientMutation),
 )
 
 

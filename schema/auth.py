@@ -66,7 +66,7 @@ class AcceptInvitationInput:
 @strawberry.type(
     description="A new authenticator. Add it to an authenticator app, then call verifyMfa."
 )
-class Enrollment:
+class AuthenticatorEnrollment:
     totp_secret: str = strawberry.field(description="Base32 TOTP secret (shown once).")
     provisioning_uri: str = strawberry.field(description="otpauth:// URI for a QR code.")
     challenge_token: str = strawberry.field(description="Pass to verifyMfa with the first code.")
@@ -208,13 +208,13 @@ class AuthMutation:
             "to confirm with verifyMfa."
         ),
     )
-    async def accept_invitation(self, info: Info, input: AcceptInvitationInput) -> Enrollment:
+    async def accept_invitation(self, info: Info, input: AcceptInvitationInput) -> AuthenticatorEnrollment:
         ctx = info.context
         enrollment = await auth_service.accept_invite(
             token=input.token, password=input.password, now=ctx.now, policy=ctx.auth_policy
         )
         challenge, _ = ctx.identity.tokens.challenge(user_id=enrollment.user.id, now=ctx.now)
-        return Enrollment(
+        return AuthenticatorEnrollment(
             totp_secret=enrollment.totp_secret,
             provisioning_uri=enrollment.provisioning_uri,
             challenge_token=challenge,

@@ -3,9 +3,11 @@
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from datetime import datetime
+from datetime import date, datetime
 from typing import Any
+from zoneinfo import ZoneInfo
 
+from authz.clients import ClientScope, client_scope
 from authz.enforcer import Authorizer, Decisions
 from authz.principal import Principal
 from services.auth import AuthPolicy
@@ -31,9 +33,11 @@ class Context:
     mfa_expired: bool = False
     response: Any = None
     request_id: str | None = None
+    timezone: ZoneInfo = field(default_factory=lambda: ZoneInfo("America/New_York"))
     loaders: dict[Any, Any] = field(default_factory=dict)
     _decisions: Decisions | None = None
     _now: datetime | None = None
+    _client_scope: ClientScope | None = None
 
     @property
     def now(self) -> datetime:
@@ -41,6 +45,17 @@ class Context:
         if self._now is None:
             self._now = self.clock.now()
         return self._now
+
+    @property
+    def today(self) -> date:
+        """The date in Connecticut (release expiry and note dates are local dates)."""
+        return self.now.astimezone(self.timezone).date()
+
+    async def client_scope(self) -> ClientScope:
+        """The caller's client-data scope (agencies, CANs), computed once per request."""
+        if self._client_scope is None:
+            self._client_scope = await client_scope(self.decisions, self.today)
+        return self._client_scope
 
     def require_principal(self, *, allow_expired_mfa: bool = False) -> Principal:
         if self.auth_error is not None:

@@ -31,7 +31,13 @@ SELECT u.id, u.username, u.status,
             SELECT m.access_level::text FROM membership m WHERE m.user_id = u.id
             UNION SELECT d.duty::text FROM user_duty d WHERE d.user_id = u.id)
       AND NOT EXISTS (SELECT 1 FROM training_completion t
-                       WHERE t.user_id = u.id AND t.course_id = c.id)) AS missing_training
+                       WHERE t.user_id = u.id AND t.course_id = c.id)) AS missing_training,
+  (SELECT coalesce(array_agg(s.can_id), '{}') FROM can_staff s JOIN can c ON c.id = s.can_id
+     JOIN agency a ON a.id = c.backbone_agency_id
+    WHERE s.user_id = u.id AND a.status = 'ACTIVE' AND a.mou_signed_on IS NOT NULL
+      AND EXISTS (SELECT 1 FROM membership m WHERE m.user_id = u.id
+                     AND m.agency_id = c.backbone_agency_id AND a.mou_access_levels ? m.access_level))
+     AS can_staff
 FROM hearth_user u WHERE u.id = $1
 """
 
@@ -87,5 +93,6 @@ async def load_principal(
         system_roles=frozenset(SystemRole(r) for r in row["roles"]),
         blocked_agencies=blocked,
         missing_training=tuple(row["missing_training"]),
+        can_staff=frozenset(row["can_staff"]),
     )
     return principal, row["status"]

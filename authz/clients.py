@@ -1,0 +1,188 @@
+"""Walls 2 and 3 for client data: which clients a caller sees (SQL) and which fields (masking).
+
+A client is visible to an agency that holds the client's consent to enter data, to agencies a
+release of information in force today covers, and to the backbone staff of the CAN it was created
+under (policy 207 e). Child records (enrollments, services, notes ...) belong to the agency that
+wrote them: other agencies see them only through a release naming their category. Substance-use
+data (42 CFR Part 2) is shared only by a release that names SUBSTANCE_USE.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from datetime import date
+from typing import Any
+from uuid import UUID
+
+from tortoise.expressions import Q, Subquery
+from tortoise.queryset import QuerySet
+
+from authz.enforcer import Decisions
+from authz.resources import Action, Resource
+from models.clients import Client, ConsentToEnter
+from models.enums import AccessLevel, ReleaseCategory, ReleaseScope
+from models.governance import Agency
+from models.releases import Release, ReleaseRecipient
+
+__all__ = [
+    "BACKBONE_CATEGORIES",
+    "ClientAccess",
+    "ClientScope",
+    "access_for",
+    "client_scope",
+    "identifying_clients",
+    "releases_in_force",
+    "visible_clients",
+]
+
+# Backbone staff see everything created under their CAN except Part 2 data.
+BACKBONE_CATEGORIES = frozenset(set(ReleaseCategory) - {ReleaseCategory.SUBSTANCE_USE})
+
+
+@dataclass(frozen=True, slots=True)
+class ClientScope:
+    """What one caller may do with client data, worked out once per request."""
+
+    read_agencies: frozenset[UUID]
+    write_agencies: frozenset[UUID]
+    full_agencies: frozenset[UUID]
+    recipient_cans: frozenset[UUID]
+    backbone_cans: frozenset[UUID]
+    today: date
+
+    @property
+    def empty(self) -> bool:
+        return not self.read_agencies and not self.backbone_cans
+
+
+async def client_scope(decisions: Decisions, today: date) -> ClientScope:
+    """The caller's agencies for reading and writing clients, and the CANs that widen it."""
+    principal = decisions.principal
+    read = decisions.agencies(Resource.CLIENT, Action.READ)
+    write = decisions.agencies(Resource.CLIENT, Action.UPDATE)
+    full = frozenset(a for a in write if principal.memberships.get(a) == AccessLevel.FULL)
+    cans: frozenset[UUID] = frozenset()
+    if read:
+        rows = await Agency.filter(id__in=list(read), can_id__isnull=False).values_list("can_id", flat=True)
+        cans = frozenset(rows)  # type: ignore[arg-type]
+    return ClientScope(
+        read_agencies=read,
+        write_agencies=write,
+        full_agencies=full,
+        recipient_cans=cans,
+        backbone_cans=principal.can_staff,
+        today=today,
+    )
+
+
+def releases_in_force(scope: ClientScope) -> QuerySet[Release]:
+    """Releases in force today that cover one of the caller's agencies."""
+    covering = Q(scope=ReleaseScope.STATEWIDE)
+    if scope.recipient_cans:
+        covering |= Q(scope=ReleaseScope.CAN, scope_can_id__in=list(scope.recipient_cans))
+    if scope.read_agencies:
+        named = ReleaseRecipient.filter(agency_id__in=list(scope.read_agencies)).values("release_id")
+        covering |= Q(scope=ReleaseScope.AGENCIES, id__in=Subquery(named))
+    if not scope.read_agencies:
+        return Release.filter(id=None)  # backbone staff alone: releases are not addressed to them
+    return Release.filter(
+        covering,
+        revoked_at__isnull=True,
+        starts_on__lte=scope.today,
+        expires_on__gte=scope.today,
+    )
+
+
+def _holders(scope: ClientScope) -> Q:
+    held = ConsentToEnter.filter(agency_id__in=list(scope.read_agencies)).values("client_id")
+    return Q(id__in=Subquery(held))
+
+
+def visible_clients(scope: ClientScope) -> QuerySet[Client]:
+    """Clients the caller may see at all, as one SQL filter."""
+    if scope.empty:
+        return Client.filter(id=None)
+    visible = Q(created_under_can_id__in=list(scope.backbone_cans)) if scope.backbone_cans else Q(id=None)
+    if scope.read_agencies:
+        visible |= _holders(scope) | Q(id__in=Subquery(releases_in_force(scope).values("client_id")))
+    return Client.filter(visible)
+
+
+def identifying_clients(scope: ClientScope) -> QuerySet[Client]:
+    """Clients whose identifying data the caller may see (searching by name, DOB or SSN is
+    limited to these, so a search never confirms who is in HMIS behind a mask)."""
+    if scope.empty:
+        return Client.filter(id=None)
+    visible = Q(created_under_can_id__in=list(scope.backbone_cans)) if scope.backbone_cans else Q(id=None)
+    if scope.read_agencies:
+        identifying = releases_in_force(scope).filter(categories__contains=[ReleaseCategory.IDENTIFYING.value])
+        visible |= _holders(scope) | Q(id__in=Subquery(identifying.values("client_id")))
+    return Client.filter(visible)
+
+
+@dataclass(frozen=True, slots=True)
+class ClientAccess:
+    """What the caller may see and do with one client; the UI's ``access { ... }``."""
+
+    scope: ClientScope
+    holder_agencies: frozenset[UUID]
+    categories: frozenset[ReleaseCategory]
+    release_ids: tuple[UUID, ...]
+    backbone: bool
+    visible: bool = True
+    extra: dict[str, Any] = field(default_factory=dict)
+
+    @property
+    def holder(self) -> bool:
+        return bool(self.holder_agencies)
+
+    def sees(self, category: ReleaseCategory) -> bool:
+        """Data of this category written by any agency (own-agency rows: see ``sees_row``)."""
+        return category in self.categories
+
+    def sees_row(self, agency_id: UUID, category: ReleaseCategory) -> bool:
+        return agency_id in self.scope.read_agencies or category in self.categories
+
+    @property
+    def can_view_identifying(self) -> bool:
+        return self.holder or ReleaseCategory.IDENTIFYING in self.categories
+
+    @property
+    def can_view_full_ssn(self) -> bool:
+        """Full SSN: FULL access at an agency holding the client's consent. Others who may see
+        identifying data see the last four digits only."""
+        return bool(self.holder_agencies & self.scope.full_agencies)
+
+    @property
+    def can_edit(self) -> bool:
+        return bool(self.holder_agencies & self.scope.write_agencies)
+
+
+async def access_for(scope: ClientScope, clients: list[Client]) -> dict[UUID, ClientAccess]:
+    """Access to each client, in two queries for any number of clients."""
+    ids = [c.id for c in clients]
+    holders: dict[UUID, set[UUID]] = {i: set() for i in ids}
+    categories: dict[UUID, set[ReleaseCategory]] = {i: set() for i in ids}
+    releases: dict[UUID, list[UUID]] = {i: [] for i in ids}
+    if ids and scope.read_agencies:
+        for row in await ConsentToEnter.filter(
+            client_id__in=ids, agency_id__in=list(scope.read_agencies)
+        ).values("client_id", "agency_id"):
+            holders[row["client_id"]].add(row["agency_id"])
+        for row in await releases_in_force(scope).filter(client_id__in=ids).values(
+            "id", "client_id", "categories"
+        ):
+            releases[row["client_id"]].append(row["id"])
+            categories[row["client_id"]].update(ReleaseCategory(c) for c in row["categories"])
+    result = {}
+    for client in clients:
+        backbone = client.created_under_can_id in scope.backbone_cans  # type: ignore[attr-defined]
+        cats = set(categories[client.id]) | (set(BACKBONE_CATEGORIES) if backbone else set())
+        result[client.id] = ClientAccess(
+            scope=scope,
+            holder_agencies=frozenset(holders[client.id]),
+            categories=frozenset(cats),
+            release_ids=tuple(sorted(releases[client.id], key=str)),
+            backbone=backbone,
+        )
+    return result

@@ -1,0 +1,417 @@
+"""GraphQL types of client data. PII reaches these types only through ``authz.masking``."""
+
+from __future__ import annotations
+
+import datetime
+from decimal import Decimal
+from typing import Any
+
+import strawberry
+from strawberry.types import Info
+
+from authz.clients import ClientAccess
+from authz.masking import masked_client_fields
+from models import case_notes as note_models
+from models import clients as client_models
+from models import enrollments as enrollment_models
+from models import enums
+from models import governance as gov
+from models import releases as release_models
+from models import users as user_models
+from schema.client_loaders import (
+    access_loader,
+    disabilities_loader,
+    rows_by_client,
+    rows_by_enrollment,
+)
+from schema.loaders import by_id, many_by
+from schema.types import Agency, Can, Project
+
+__all__ = [
+    "AnnotationKind",
+    "CaseNote",
+    "CaseNoteDeletionRequest",
+    "Client",
+    "ClientAccessInfo",
+    "ConsentKind",
+    "ConsentToEnter",
+    "DeletionRequestStatus",
+    "Enrollment",
+    "Exit",
+    "ReleaseCategory",
+    "ReleaseOfInformation",
+    "ReleaseScope",
+    "Service",
+    "client_view",
+    "health_view",
+]
+
+ConsentKind = strawberry.enum(enums.ConsentKind, description="Written, or verbal (first contact by phone).")
+ReleaseScope = strawberry.enum(enums.ReleaseScope, description="Who a release shares with.")
+ReleaseCategory = strawberry.enum(
+    enums.ReleaseCategory, description="A category of client data. SUBSTANCE_USE is 42 CFR Part 2 data."
+)
+AnnotationKind = strawberry.enum(enums.AnnotationKind, description="How a correction request was answered.")
+DeletionRequestStatus = strawberry.enum(enums.DeletionRequestStatus, description="Where a deletion request stands.")
+
+Category = enums.ReleaseCategory
+
+
+@strawberry.type(description="What you may see and do with this client, and why. Masked fields are null.")
+class ClientAccessInfo:
+    can_view_identifying: bool = strawberry.field(description="Names, DOB, demographics, contact, address.")
+    can_view_ssn: bool = strawberry.field(description="The full SSN (FULL access at an agency holding consent).")
+    can_view_ssn_last_four: bool = strawberry.field(description="The SSN's last four digits.")
+    can_edit: bool = strawberry.field(description="Your agency holds the client's consent and you have FULL access.")
+    holds_consent: bool = strawberry.field(description="One of your agencies holds the client's consent to enter data.")
+    via_release: bool = strawberry.field(description="You see this client through a release of information.")
+    via_can_backbone: bool = strawberry.field(description="You see it as backbone staff of the CAN it was created under.")
+    shared_categories: list[ReleaseCategory] = strawberry.field(  # type: ignore[valid-type]
+        description="Categories of other agencies' data shared with you (by release or as CAN backbone)."
+    )
+
+
+def _access_info(access: ClientAccess) -> ClientAccessInfo:
+    return ClientAccessInfo(
+        can_view_identifying=access.can_view_identifying,
+        can_view_ssn=access.can_view_full_ssn,
+        can_view_ssn_last_four=access.can_view_identifying,
+        can_edit=access.can_edit,
+        holds_consent=access.holder,
+        via_release=bool(access.release_ids),
+        via_can_backbone=access.backbone,
+        shared_categories=sorted(access.categories, key=lambda c: c.value),
+    )
+
+
+@strawberry.type(description="A client's consent for one agency to enter data (policies 205, 207).")
+class ConsentToEnter:
+    id: strawberry.ID = strawberry.field(description="Hearth id.")
+    kind: ConsentKind = strawberry.field(description="WRITTEN or VERBAL.")  # type: ignore[valid-type]
+    first_contact_by_phone: bool = strawberry.field(description="Verbal consent is allowed only then.")
+    taken_on: datetime.date = strawberry.field(description="When the client consented.")
+    evidence_reference: str | None = strawberry.field(description="Where the signed form (or call note) is kept.")
+    recorded_at: datetime.datetime = strawberry.field(description="When recorded in HMIS.")
+
+    @strawberry.field(description="The agency the client allowed to enter data.")
+    async def agency(self, info: Info) -> Agency:
+        return await by_id(info.context, gov.Agency).load(self.agency_id)  # type: ignore[attr-defined]
+
+
+@strawberry.type(name="ReleaseOfInformation", description="A client's release of information (policy 207). Immutable; revocation is an event.")
+class ReleaseOfInformation:
+    id: strawberry.ID = strawberry.field(description="Hearth id.")
+    scope: ReleaseScope = strawberry.field(description="AGENCIES, CAN or STATEWIDE.")  # type: ignore[valid-type]
+    starts_on: datetime.date = strawberry.field(description="First day in force.")
+    expires_on: datetime.date = strawberry.field(description="Last day in force.")
+    kind: ConsentKind = strawberry.field(description="WRITTEN or VERBAL.")  # type: ignore[valid-type]
+    evidence_reference: str | None = strawberry.field(description="Where the signed release is kept.")
+    recorded_at: datetime.datetime = strawberry.field(description="When recorded.")
+    revoked_at: datetime.datetime | None = strawberry.field(description="When the client withdrew it.")
+    revocation_reason: str | None = strawberry.field(description="Why, if given.")
+
+    @strawberry.field(description="Categories of data shared.")
+    def categories(self) -> list[ReleaseCategory]:  # type: ignore[valid-type]
+        return [enums.ReleaseCategory(c) for c in self.categories]  # type: ignore[attr-defined]
+
+    @strawberry.field(description="True when in force today (started, not expired, not revoked).")
+    def in_force(self, info: Info) -> bool:
+        today = info.context.today
+        return self.revoked_at is None and self.starts_on <= today <= self.expires_on
+
+    @strawberry.field(description="The agency that recorded the release.")
+    async def releasing_agency(self, info: Info) -> Agency:
+        return await by_id(info.context, gov.Agency).load(self.releasing_agency_id)  # type: ignore[attr-defined]
+
+    @strawberry.field(description="The CAN shared with (scope CAN).")
+    async def can(self, info: Info) -> Can | None:
+        can_id = self.scope_can_id  # type: ignore[attr-defined]
+        return await by_id(info.context, gov.Can).load(can_id) if can_id else None
+
+    @strawberry.field(description="The agencies shared with (scope AGENCIES).")
+    async def agencies(self, info: Info) -> list[Agency]:
+        recipients = await many_by(info.context, release_models.ReleaseRecipient, "release_id").load(self.id)
+        return await by_id(info.context, gov.Agency).load_many([r.agency_id for r in recipients])
+
+
+@strawberry.type(description="A service within an enrollment (HUD Services.csv).")
+class Service:
+    id: strawberry.ID = strawberry.field(description="Hearth id.")
+    date_provided: datetime.date = strawberry.field(description="HUD DateProvided.")
+    record_type: int = strawberry.field(description="HUD RecordType (1.4).")
+    type_provided: int = strawberry.field(description="HUD TypeProvided for the record type.")
+    other_type_provided: str | None = strawberry.field(description="HUD OtherTypeProvided.")
+    fa_amount: Decimal | None = strawberry.field(description="HUD FAAmount.")
+
+
+@strawberry.type(description="The end of an enrollment (HUD Exit.csv).")
+class Exit:
+    id: strawberry.ID = strawberry.field(description="Hearth id.")
+    exit_date: datetime.date = strawberry.field(description="HUD ExitDate (3.11).")
+    destination: int = strawberry.field(description="HUD Destination (3.12).")
+    destination_subsidy_type: int | None = strawberry.field(description="HUD DestinationSubsidyType.")
+    other_destination: str | None = strawberry.field(description="HUD OtherDestination.")
+
+
+@strawberry.type(description="One income source's monthly amount.")
+class IncomeSource:
+    source: str = strawberry.field(description="HUD source name (Earned, SSI, SSDI, ...).")
+    amount: Decimal = strawberry.field(description="Monthly amount.")
+
+
+@strawberry.type(description="Income and benefits at a collection stage (HUD IncomeBenefits.csv).")
+class IncomeBenefits:
+    id: strawberry.ID = strawberry.field(description="Hearth id.")
+    information_date: datetime.date = strawberry.field(description="HUD InformationDate.")
+    data_collection_stage: int = strawberry.field(description="HUD DataCollectionStage (5.03).")
+    income_from_any_source: int | None = strawberry.field(description="HUD IncomeFromAnySource (1.8).")
+    total_monthly_income: Decimal | None = strawberry.field(description="HUD TotalMonthlyIncome.")
+    benefits_from_any_source: int | None = strawberry.field(description="HUD BenefitsFromAnySource.")
+    insurance_from_any_source: int | None = strawberry.field(description="HUD InsuranceFromAnySource.")
+
+    @strawberry.field(description="The sources marked yes, with amounts.")
+    def income_sources(self) -> list[IncomeSource]:
+        raw: dict[str, str] = self.income_sources  # type: ignore[attr-defined]
+        return [IncomeSource(source=k, amount=Decimal(v)) for k, v in sorted(raw.items())]
+
+
+@strawberry.type(description="A disability at a collection stage (HUD Disabilities.csv). Type 10 is 42 CFR Part 2 data.")
+class Disability:
+    id: strawberry.ID = strawberry.field(description="Hearth id.")
+    information_date: datetime.date = strawberry.field(description="HUD InformationDate.")
+    data_collection_stage: int = strawberry.field(description="HUD DataCollectionStage.")
+    disability_type: int = strawberry.field(description="HUD DisabilityType (1.3).")
+    disability_response: int = strawberry.field(description="HUD DisabilityResponse.")
+    indefinite_and_impairs: int | None = strawberry.field(description="HUD IndefiniteAndImpairs.")
+
+
+@strawberry.type(description="Health and domestic violence at a collection stage. Each group is null unless you may see it.")
+class HealthAndDv:
+    id: strawberry.ID = strawberry.field(description="Hearth id.")
+    information_date: datetime.date = strawberry.field(description="HUD InformationDate.")
+    data_collection_stage: int = strawberry.field(description="HUD DataCollectionStage.")
+    domestic_violence_survivor: int | None = strawberry.field(description="HUD DomesticViolenceSurvivor (DOMESTIC_VIOLENCE).")
+    when_occurred: int | None = strawberry.field(description="HUD WhenOccurred (DOMESTIC_VIOLENCE).")
+    currently_fleeing: int | None = strawberry.field(description="HUD CurrentlyFleeing (DOMESTIC_VIOLENCE).")
+    general_health_status: int | None = strawberry.field(description="HUD GeneralHealthStatus (HEALTH).")
+    dental_health_status: int | None = strawberry.field(description="HUD DentalHealthStatus (HEALTH).")
+    mental_health_status: int | None = strawberry.field(description="HUD MentalHealthStatus (HEALTH).")
+    pregnancy_status: int | None = strawberry.field(description="HUD PregnancyStatus (HEALTH).")
+    due_date: datetime.date | None = strawberry.field(description="HUD DueDate (HEALTH).")
+
+
+_DV_FIELDS = ("domestic_violence_survivor", "when_occurred", "currently_fleeing")
+_HEALTH_FIELDS = ("general_health_status", "dental_health_status", "mental_health_status", "pregnancy_status", "due_date")
+
+
+def health_view(row: enrollment_models.HealthAndDv, *, own: bool, access: ClientAccess | None) -> HealthAndDv:
+    dv = own or (access is not None and access.sees(Category.DOMESTIC_VIOLENCE))
+    health = own or (access is not None and access.sees(Category.HEALTH))
+    values: dict[str, Any] = {name: getattr(row, name) if dv else None for name in _DV_FIELDS}
+    values.update({name: getattr(row, name) if health else None for name in _HEALTH_FIELDS})
+    return HealthAndDv(
+        id=strawberry.ID(str(row.id)),
+        information_date=row.information_date,
+        data_collection_stage=row.data_collection_stage,
+        **values,
+    )
+
+
+@strawberry.type(description="A client's stay in a project (HUD Enrollment.csv).")
+class Enrollment:
+    id: strawberry.ID = strawberry.field(description="Hearth id (HUD EnrollmentID).")
+    entry_date: datetime.date = strawberry.field(description="HUD EntryDate (3.10).")
+    household_id: str = strawberry.field(description="HUD HouseholdID (5.09).")
+    relationship_to_hoh: int = strawberry.field(name="relationshipToHoH", description="HUD RelationshipToHoH (3.15).")
+    enrollment_coc: str | None = strawberry.field(name="enrollmentCoC", description="HUD EnrollmentCoC (3.16).")
+    living_situation: int | None = strawberry.field(description="HUD LivingSituation (3.917).")
+    rental_subsidy_type: int | None = strawberry.field(description="HUD RentalSubsidyType.")
+    length_of_stay: int | None = strawberry.field(description="HUD LengthOfStay.")
+    los_under_threshold: int | None = strawberry.field(name="losUnderThreshold", description="HUD LOSUnderThreshold.")
+    previous_street_essh: int | None = strawberry.field(name="previousStreetESSH", description="HUD PreviousStreetESSH.")
+    date_to_street_essh: datetime.date | None = strawberry.field(name="dateToStreetESSH", description="HUD DateToStreetESSH.")
+    times_homeless_past_three_years: int | None = strawberry.field(description="HUD TimesHomelessPastThreeYears.")
+    months_homeless_past_three_years: int | None = strawberry.field(description="HUD MonthsHomelessPastThreeYears.")
+    disabling_condition: int = strawberry.field(description="HUD DisablingCondition (3.08).")
+    move_in_date: datetime.date | None = strawberry.field(description="HUD MoveInDate (3.20).")
+    date_of_engagement: datetime.date | None = strawberry.field(description="HUD DateOfEngagement.")
+    created_at: datetime.datetime = strawberry.field(description="When recorded.")
+
+    @strawberry.field(description="The project.")
+    async def project(self, info: Info) -> Project:
+        return await by_id(info.context, gov.Project).load(self.project_id)  # type: ignore[attr-defined]
+
+    @strawberry.field(description="The exit, once the enrollment has ended.")
+    async def exit(self, info: Info) -> Exit | None:
+        rows = await rows_by_enrollment(info.context, enrollment_models.Exit, ("id",)).load(self.id)
+        return rows[0] if rows else None
+
+    @strawberry.field(description="Services provided.")
+    async def services(self, info: Info) -> list[Service]:
+        return await rows_by_enrollment(info.context, enrollment_models.Service, ("date_provided", "id")).load(self.id)
+
+    @strawberry.field(description="Income and benefits records.")
+    async def income_benefits(self, info: Info) -> list[IncomeBenefits]:
+        return await rows_by_enrollment(info.context, enrollment_models.IncomeBenefits, ("information_date", "id")).load(self.id)
+
+    @strawberry.field(description="Disabilities you may see (HEALTH; type 10 needs SUBSTANCE_USE).")
+    async def disabilities(self, info: Info) -> list[Disability]:
+        key = (self.id, self.agency_id, self.client_id)  # type: ignore[attr-defined]
+        return await disabilities_loader(info.context).load(key)
+
+    @strawberry.field(name="healthAndDv", description="Health and DV records, each group masked unless shared.")
+    async def health_and_dv(self, info: Info) -> list[HealthAndDv]:
+        ctx = info.context
+        access = await access_loader(ctx).load(self.client_id)  # type: ignore[attr-defined]
+        if access is None:
+            return []
+        own = self.agency_id in (await ctx.client_scope()).read_agencies  # type: ignore[attr-defined]
+        rows = await rows_by_enrollment(ctx, enrollment_models.HealthAndDv, ("information_date", "id")).load(self.id)
+        return [health_view(row, own=own, access=access) for row in rows]
+
+
+@strawberry.type(description="Who asked for a case note's deletion, who approved, why and when (policy 404).")
+class CaseNoteDeletionRequest:
+    id: strawberry.ID = strawberry.field(description="Hearth id.")
+    reason: str = strawberry.field(description="Why deletion was asked for.")
+    status: DeletionRequestStatus = strawberry.field(description="PENDING, APPROVED or DENIED.")  # type: ignore[valid-type]
+    requested_at: datetime.datetime = strawberry.field(description="When asked.")
+    decided_at: datetime.datetime | None = strawberry.field(description="When decided.")
+    decision_note: str | None = strawberry.field(description="The System Administrator's note.")
+
+    @strawberry.field(description="The HDC who asked.")
+    async def requested_by(self, info: Info) -> str:
+        user = await by_id(info.context, user_models.User).load(self.requested_by_id)  # type: ignore[attr-defined]
+        return user.username
+
+    @strawberry.field(description="The System Administrator who decided.")
+    async def decided_by(self, info: Info) -> str | None:
+        decided = self.decided_by_id  # type: ignore[attr-defined]
+        return (await by_id(info.context, user_models.User).load(decided)).username if decided else None
+
+    @strawberry.field(description="The client's HMIS id.")
+    def client_id(self) -> strawberry.ID:
+        return strawberry.ID(str(self.client_id))  # type: ignore[attr-defined]
+
+    @strawberry.field(description="When the note was created (the date the HDC gave).")
+    async def note_created_at(self, info: Info) -> datetime.datetime:
+        note = await by_id(info.context, note_models.CaseNote).load(self.note_id)  # type: ignore[attr-defined]
+        return note.created_at
+
+
+@strawberry.type(description="A case note. Agencies cannot edit or delete notes (policy 404).")
+class CaseNote:
+    id: strawberry.ID = strawberry.field(description="Hearth id.")
+    created_at: datetime.datetime = strawberry.field(description="When written.")
+    text: str | None = strawberry.field(description="The note; null once deleted under policy 404.")
+
+    @strawberry.field(description="True once an approved deletion removed the text.")
+    def deleted(self) -> bool:
+        return self.deleted_at is not None  # type: ignore[attr-defined]
+
+    @strawberry.field(description="The agency that wrote it.")
+    async def agency(self, info: Info) -> Agency:
+        return await by_id(info.context, gov.Agency).load(self.agency_id)  # type: ignore[attr-defined]
+
+    @strawberry.field(description="Who wrote it (username).")
+    async def author(self, info: Info) -> str:
+        return (await by_id(info.context, user_models.User).load(self.author_id)).username  # type: ignore[attr-defined]
+
+    @strawberry.field(description="The approved deletion (the tombstone), if any.")
+    async def deletion(self, info: Info) -> CaseNoteDeletionRequest | None:
+        if self.deleted_at is None:  # type: ignore[attr-defined]
+            return None
+        requests = await many_by(info.context, note_models.CaseNoteDeletionRequest, "note_id").load(self.id)
+        approved = [r for r in requests if r.status == enums.DeletionRequestStatus.APPROVED]
+        return approved[-1] if approved else None
+
+
+@strawberry.type(description="A correction note on the record; the original value stays (policy 207 f).")
+class RecordAnnotation:
+    id: strawberry.ID = strawberry.field(description="Hearth id.")
+    field: str = strawberry.field(description="The field annotated (GraphQL name), or 'record'.")
+    kind: AnnotationKind = strawberry.field(description="INACCURATE, INCOMPLETE or SUPPLEMENT.")  # type: ignore[valid-type]
+    note: str = strawberry.field(description="The annotation or supplementary information.")
+    created_at: datetime.datetime = strawberry.field(description="When added.")
+
+    @strawberry.field(description="The agency that added it.")
+    async def agency(self, info: Info) -> Agency:
+        return await by_id(info.context, gov.Agency).load(self.agency_id)  # type: ignore[attr-defined]
+
+
+@strawberry.type(description="A person served. Identifying fields are null unless `access` allows them.")
+class Client:
+    id: strawberry.ID = strawberry.field(description="The HMIS id (HUD PersonalID).")
+    first_name: str | None = strawberry.field(description="3.01 FirstName.")
+    middle_name: str | None = strawberry.field(description="3.01 MiddleName.")
+    last_name: str | None = strawberry.field(description="3.01 LastName.")
+    name_suffix: str | None = strawberry.field(description="3.01 NameSuffix.")
+    name_data_quality: int = strawberry.field(description="3.01 NameDataQuality.")
+    ssn: str | None = strawberry.field(description="3.02 SSN, in full: FULL access at an agency holding consent.")
+    ssn_last_four: str | None = strawberry.field(description="The SSN's last four digits: identifying access.")
+    ssn_data_quality: int = strawberry.field(description="3.02 SSNDataQuality.")
+    dob: datetime.date | None = strawberry.field(description="3.03 DOB.")
+    dob_data_quality: int = strawberry.field(description="3.03 DOBDataQuality.")
+    am_ind_ak_native: int | None = strawberry.field(description="3.04 AmIndAKNative (0/1).")
+    asian: int | None = strawberry.field(description="3.04 Asian.")
+    black_af_american: int | None = strawberry.field(description="3.04 BlackAfAmerican.")
+    hispanic_latinao: int | None = strawberry.field(description="3.04 HispanicLatinao.")
+    mid_east_n_african: int | None = strawberry.field(description="3.04 MidEastNAfrican.")
+    native_hi_pacific: int | None = strawberry.field(description="3.04 NativeHIPacific.")
+    white: int | None = strawberry.field(description="3.04 White.")
+    race_none: int | None = strawberry.field(description="3.04 RaceNone (8, 9, 99).")
+    additional_race_ethnicity: str | None = strawberry.field(description="3.04 AdditionalRaceEthnicity.")
+    sex: int | None = strawberry.field(description="4.21 Sex.")
+    veteran_status: int | None = strawberry.field(description="3.07 VeteranStatus.")
+    phone: str | None = strawberry.field(description="Phone (digits).")
+    email: str | None = strawberry.field(description="E-mail.")
+    address_line1: str | None = strawberry.field(description="Address.")
+    address_line2: str | None = strawberry.field(description="Address, second line.")
+    city: str | None = strawberry.field(description="City.")
+    state: str | None = strawberry.field(description="State (two letters).")
+    zip_code: str | None = strawberry.field(description="ZIP code.")
+    version: int = strawberry.field(description="Pass to updateClient: a stale version gets CONFLICT.")
+    created_at: datetime.datetime = strawberry.field(description="When created.")
+    updated_at: datetime.datetime = strawberry.field(description="When last changed.")
+    access: ClientAccessInfo = strawberry.field(description="What you may see and do, and why.")
+    _access: strawberry.Private[ClientAccess]
+    _model: strawberry.Private[client_models.Client]
+
+    @strawberry.field(description="The agency that created the record.")
+    async def created_by_agency(self, info: Info) -> Agency:
+        return await by_id(info.context, gov.Agency).load(self._model.created_by_agency_id)  # type: ignore[attr-defined]
+
+    @strawberry.field(description="Consents to enter data held by your agencies.")
+    async def consents(self, info: Info) -> list[ConsentToEnter]:
+        scope = await info.context.client_scope()
+        rows = await many_by(info.context, client_models.ConsentToEnter, "client_id").load(self._model.id)
+        return [r for r in rows if r.agency_id in scope.read_agencies]
+
+    @strawberry.field(description="Releases recorded by your agencies, and those that share this client with you.")
+    async def releases(self, info: Info) -> list[ReleaseOfInformation]:
+        scope = await info.context.client_scope()
+        rows = await many_by(info.context, release_models.Release, "client_id").load(self._model.id)
+        return [r for r in rows if r.releasing_agency_id in scope.read_agencies or r.id in self._access.release_ids]
+
+    @strawberry.field(description="Enrollments: your agencies' own, and others' shared by release (ENROLLMENT_AND_SERVICES).")
+    async def enrollments(self, info: Info) -> list[Enrollment]:
+        loader = rows_by_client(info.context, enrollment_models.Enrollment, Category.ENROLLMENT_AND_SERVICES, ("entry_date", "id"))
+        return await loader.load(self._model.id)
+
+    @strawberry.field(description="Case notes: your agencies' own, and others' shared by release (CASE_NOTES).")
+    async def case_notes(self, info: Info) -> list[CaseNote]:
+        loader = rows_by_client(info.context, note_models.CaseNote, Category.CASE_NOTES, ("created_at", "id"))
+        return await loader.load(self._model.id)
+
+    @strawberry.field(description="Corrections and supplements shown with the record (policy 207 f).")
+    async def annotations(self, info: Info) -> list[RecordAnnotation]:
+        if not self._access.can_view_identifying:
+            return []
+        return await many_by(info.context, client_models.ClientAnnotation, "client_id", "created_at").load(self._model.id)
+
+
+def client_view(client: client_models.Client, access: ClientAccess) -> Client:
+    """The client as this caller may see it: the masking layer decides every PII field."""
+    fields = masked_client_fields(client, access)
+    fields["id"] = strawberry.ID(str(fields["id"]))
+    return Client(**fields, access=_access_info(access), _access=access, _model=client)

@@ -1,0 +1,40 @@
+"""CAN backbone staff (policy 207 e): users of a CAN's backbone agency who see its records."""
+
+from __future__ import annotations
+
+from datetime import datetime
+from uuid import UUID
+
+from authz.enforcer import Decisions, notify_change
+from authz.resources import Action, Resource
+from models.clients import CanStaff
+from models.governance import Can
+from models.users import Membership
+from services.errors import Forbidden, NotFound, ValidationFailed
+from services.users import get_user
+
+__all__ = ["assign_can_staff", "remove_can_staff"]
+
+
+async def assign_can_staff(*, decisions: Decisions, user_id: UUID, can_id: UUID, now: datetime) -> CanStaff:
+    if not decisions.system_wide(Resource.CAN_STAFF, Action.ASSIGN):
+        raise Forbidden("Only the System Administrator assigns CAN backbone staff.")
+    can = await Can.get_or_none(id=can_id)
+    if can is None:
+        raise NotFound("No such CAN.", field="canId")
+    if can.backbone_agency_id is None:  # type: ignore[attr-defined]
+        raise ValidationFailed("The CAN has no backbone agency recorded.", field="canId")
+    user = await get_user(user_id=user_id)
+    if not await Membership.exists(user_id=user.id, agency_id=can.backbone_agency_id):  # type: ignore[attr-defined]
+        raise ValidationFailed("The user must be a licensed end user of the CAN's backbone agency.", field="userId")
+    staff, _ = await CanStaff.get_or_create(user=user, can=can, defaults={"assigned_at": now})
+    await notify_change()
+    return staff
+
+
+async def remove_can_staff(*, decisions: Decisions, user_id: UUID, can_id: UUID) -> bool:
+    if not decisions.system_wide(Resource.CAN_STAFF, Action.ASSIGN):
+        raise Forbidden("Only the System Administrator removes CAN backbone staff.")
+    removed = await CanStaff.filter(user_id=user_id, can_id=can_id).delete()
+    await notify_change()
+    return bool(removed)

@@ -1,0 +1,130 @@
+"""Case notes (policy 404): agencies add, never edit or delete; the HDC asks, the System
+Administrator approves, and a tombstone keeps who asked, who approved, why and when."""
+
+from __future__ import annotations
+
+from datetime import date, datetime, time, timedelta
+from uuid import UUID
+from zoneinfo import ZoneInfo
+
+from tortoise.transactions import in_transaction
+
+from authz.clients import ClientScope
+from authz.enforcer import Decisions
+from authz.resources import Action, Resource
+from models.case_notes import CaseNote, CaseNoteDeletionRequest
+from models.enrollments import Enrollment
+from models.enums import DeletionRequestStatus
+from services.clients import get_visible_client, require_holder, touch_client
+from services.errors import Conflict, Forbidden, NotFound, ValidationFailed
+
+__all__ = ["MAX_NOTE_LENGTH", "add_case_note", "decide_case_note_deletion", "request_case_note_deletion"]
+
+MAX_NOTE_LENGTH = 20_000
+
+
+async def add_case_note(
+    *,
+    decisions: Decisions,
+    scope: ClientScope,
+    client_id: UUID,
+    agency_id: UUID | None,
+    enrollment_id: UUID | None,
+    text: str,
+    now: datetime,
+) -> CaseNote:
+    """A new note. Once saved it cannot be changed or deleted by the agency."""
+    _, access = await get_visible_client(scope, client_id)
+    agency = require_holder(access, decisions.agencies(Resource.CASE_NOTE, Action.CREATE), agency_id, doing="write case notes")
+    text = text.strip()
+    if not text or len(text) > MAX_NOTE_LENGTH:
+        raise ValidationFailed(f"A note is 1 to {MAX_NOTE_LENGTH} characters.", field="text")
+    if enrollment_id is not None and not await Enrollment.exists(id=enrollment_id, client_id=client_id, agency_id=agency):
+        raise ValidationFailed("No such enrollment of this client at your agency.", field="enrollmentId")
+    async with in_transaction():
+        note = await CaseNote.create(
+            client_id=client_id,
+            agency_id=agency,
+            enrollment_id=enrollment_id,
+            author_id=decisions.principal.user_id,
+            created_at=now,
+            text=text,
+        )
+        await touch_client(client_id, now)
+    return note
+
+
+async def request_case_note_deletion(
+    *,
+    decisions: Decisions,
+    client_id: UUID,
+    note_created_on: date,
+    note_id: UUID | None,
+    reason: str,
+    timezone: ZoneInfo,
+    now: datetime,
+) -> CaseNoteDeletionRequest:
+    """The agency's HDC asks for a note's deletion: client, date the note was created, reason."""
+    agencies = decisions.agencies(Resource.CASE_NOTE, Action.REQUEST_DELETION)
+    if not agencies:
+        raise Forbidden("Only the agency's HMIS Data Coordinator requests case note deletion (policy 404).")
+    reason = reason.strip()
+    if not reason or len(reason) > 1000:
+        raise ValidationFailed("Give a reason of 1 to 1000 characters.", field="reason")
+    day_start = datetime.combine(note_created_on, time.min, tzinfo=timezone)
+    candidates = CaseNote.filter(
+        client_id=client_id,
+        agency_id__in=list(agencies),
+        deleted_at__isnull=True,
+        created_at__gte=day_start,
+        created_at__lt=day_start + timedelta(days=1),
+    )
+    if note_id is not None:
+        candidates = candidates.filter(id=note_id)
+    notes = list(await candidates.limit(2))
+    if not notes:
+        raise NotFound("No note of your agency for that client on that date.", field="noteCreatedOn")
+    if len(notes) > 1:
+        raise ValidationFailed("Several notes match that date: give noteId.", field="noteId")
+    note = notes[0]
+    async with in_transaction():
+        pending = CaseNoteDeletionRequest.filter(note_id=note.id, status=DeletionRequestStatus.PENDING)
+        if await pending.select_for_update().exists():
+            raise Conflict("A deletion request for this note is already pending.")
+        return await CaseNoteDeletionRequest.create(
+            note=note,
+            client_id=client_id,
+            agency_id=note.agency_id,  # type: ignore[attr-defined]
+            reason=reason,
+            requested_by_id=decisions.principal.user_id,
+            requested_at=now,
+        )
+
+
+async def decide_case_note_deletion(
+    *, decisions: Decisions, request_id: UUID, approve: bool, note: str | None, now: datetime
+) -> CaseNoteDeletionRequest:
+    """The System Administrator decides. Approval removes the text; the tombstone stays."""
+    if not decisions.system_wide(Resource.CASE_NOTE, Action.APPROVE_DELETION):
+        raise Forbidden("Only the System Administrator approves case note deletion (policy 404).")
+    if note is not None and len(note) > 1000:
+        raise ValidationFailed("note has at most 1000 characters.", field="note")
+    async with in_transaction():
+        request = await CaseNoteDeletionRequest.filter(id=request_id).select_for_update().first()
+        if request is None:
+            raise NotFound("No such deletion request.", field="requestId")
+        if request.status != DeletionRequestStatus.PENDING:
+            raise Conflict("The request has already been decided.")
+        if request.requested_by_id == decisions.principal.user_id:  # type: ignore[attr-defined]
+            raise Forbidden("No one may decide a request they made.")
+        request.status = DeletionRequestStatus.APPROVED if approve else DeletionRequestStatus.DENIED
+        request.decided_by_id = decisions.principal.user_id  # type: ignore[attr-defined]
+        request.decided_at = now
+        request.decision_note = note
+        await request.save()
+        if approve:
+            await CaseNote.filter(id=request.note_id).update(text=None, deleted_at=now)  # type: ignore[attr-defined]
+            await touch_client(request.client_id, now)  # type: ignore[attr-defined]
+    return request
+
+

@@ -1,0 +1,113 @@
+"""Releases of information (policy 207): what is shared, with whom, until when; revocation."""
+
+from __future__ import annotations
+
+from datetime import date, datetime
+from uuid import UUID
+
+from tortoise.transactions import in_transaction
+
+from authz.clients import ClientScope
+from authz.enforcer import Decisions
+from authz.resources import Action, Resource
+from models.enums import ConsentKind, ReleaseCategory, ReleaseScope
+from models.governance import Agency, Can
+from models.releases import Release, ReleaseRecipient
+from services.clients import get_visible_client, require_holder, touch_client
+from services.errors import Conflict, Forbidden, NotFound, ValidationFailed
+
+__all__ = ["record_release", "revoke_release"]
+
+MAX_RECIPIENTS = 50
+
+
+async def record_release(
+    *,
+    decisions: Decisions,
+    scope: ClientScope,
+    client_id: UUID,
+    agency_id: UUID | None,
+    scope_kind: ReleaseScope,
+    recipient_agency_ids: list[UUID],
+    can_id: UUID | None,
+    categories: list[ReleaseCategory],
+    starts_on: date,
+    expires_on: date | None,
+    kind: ConsentKind,
+    evidence_reference: str | None,
+    now: datetime,
+) -> Release:
+    """Record a release made by an agency holding the client's consent. Immutable once stored."""
+    _, access = await get_visible_client(scope, client_id)
+    releasing = require_holder(
+        access, decisions.agencies(Resource.RELEASE, Action.CREATE), agency_id, doing="record releases"
+    )
+    if expires_on is None:
+        raise ValidationFailed("A release needs an expiry date (policy 207).", field="expiresOn")
+    if expires_on < starts_on:
+        raise ValidationFailed("The release expires before it starts.", field="expiresOn")
+    if expires_on < scope.today:
+        raise ValidationFailed("The release has already expired.", field="expiresOn")
+    if not categories:
+        raise ValidationFailed("Name at least one category of data to share.", field="categories")
+    if evidence_reference is not None and len(evidence_reference) > 200:
+        raise ValidationFailed("evidenceReference has at most 200 characters.", field="evidenceReference")
+    recipients: list[UUID] = []
+    if scope_kind == ReleaseScope.AGENCIES:
+        recipients = sorted(set(recipient_agency_ids), key=str)
+        if not recipients or len(recipients) > MAX_RECIPIENTS:
+            raise ValidationFailed(f"Name 1 to {MAX_RECIPIENTS} agencies to share with.", field="agencyIds")
+        if await Agency.filter(id__in=recipients).count() != len(recipients):
+            raise ValidationFailed("One of the agencies does not exist.", field="agencyIds")
+        if can_id is not None:
+            raise ValidationFailed("canId goes with scope CAN only.", field="canId")
+    elif scope_kind == ReleaseScope.CAN:
+        if can_id is None or not await Can.exists(id=can_id):
+            raise ValidationFailed("Name the CAN to share with.", field="canId")
+        if recipient_agency_ids:
+            raise ValidationFailed("agencyIds go with scope AGENCIES only.", field="agencyIds")
+    elif recipient_agency_ids or can_id is not None:
+        raise ValidationFailed("A statewide release names no agencies or CAN.", field="scope")
+    async with in_transaction():
+        release = await Release.create(
+            client_id=client_id,
+            releasing_agency_id=releasing,
+            scope=scope_kind,
+            scope_can_id=can_id if scope_kind == ReleaseScope.CAN else None,
+            categories=sorted({c.value for c in categories}),
+            starts_on=starts_on,
+            expires_on=expires_on,
+            kind=kind,
+            evidence_reference=evidence_reference,
+            recorded_by_id=decisions.principal.user_id,
+            recorded_at=now,
+        )
+        if recipients:
+            await ReleaseRecipient.bulk_create(
+                [ReleaseRecipient(release_id=release.id, agency_id=a) for a in recipients]
+            )
+        await touch_client(client_id, now)
+    return release
+
+
+async def revoke_release(
+    *, decisions: Decisions, release_id: UUID, reason: str | None, now: datetime
+) -> Release:
+    """The client withdraws a release: from now on it shares nothing. The record stays."""
+    async with in_transaction():
+        release = await Release.filter(id=release_id).select_for_update().first()
+        allowed = decisions.agencies(Resource.RELEASE, Action.REVOKE)
+        if release is None or release.releasing_agency_id not in allowed:  # type: ignore[attr-defined]
+            if release is not None and decisions.agencies(Resource.CLIENT, Action.READ) & {release.releasing_agency_id}:  # type: ignore[attr-defined]
+                raise Forbidden("You may not revoke releases for that agency.")
+            raise NotFound("No such release, or you may not see it.", field="releaseId")
+        if release.revoked_at is not None:
+            raise Conflict("The release is already revoked.")
+        if reason is not None and len(reason) > 500:
+            raise ValidationFailed("reason has at most 500 characters.", field="reason")
+        release.revoked_at = now
+        release.revoked_by_id = decisions.principal.user_id  # type: ignore[attr-defined]
+        release.revocation_reason = reason
+        await release.save(update_fields=["revoked_at", "revoked_by_id", "revocation_reason"])
+        await touch_client(release.client_id, now)  # type: ignore[attr-defined]
+    return release
