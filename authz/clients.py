@@ -3,12 +3,15 @@
 A client is visible to an agency that holds the client's consent to enter data, to agencies a
 release of information in force today covers, and to the backbone staff of the CAN it was created
 under (policy 207 e). Child records (enrollments, services, notes ...) belong to the agency that
-wrote them: other agencies see them only through a release naming their category. Substance-use
-data (42 CFR Part 2) is shared only by a release that names SUBSTANCE_USE.
+wrote them: another agency sees them only through a release *recorded by that agency* naming
+their category (a release shares the releasing agency's records, never another holder's), and
+backbone staff see those written by agencies of the client's CAN. Substance-use data (42 CFR
+Part 2) is shared only by a release that names SUBSTANCE_USE.
 """
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from dataclasses import dataclass, field
 from datetime import date
 from typing import Any
@@ -49,6 +52,8 @@ class ClientScope:
     recipient_cans: frozenset[UUID]
     backbone_cans: frozenset[UUID]
     today: date
+    # For each CAN the caller is backbone staff of: the agencies of that CAN.
+    backbone_agencies: Mapping[UUID, frozenset[UUID]] = field(default_factory=dict)
 
     @property
     def empty(self) -> bool:
@@ -59,6 +64,13 @@ async def client_scope(decisions: Decisions, today: date) -> ClientScope:
     """The caller's agencies for reading and writing clients, and the CANs that widen it."""
     principal = decisions.principal
     read = decisions.agencies(Resource.CLIENT, Action.READ)
+    backbone: dict[UUID, set[UUID]] = {can: set() for can in principal.can_staff}
+    if principal.can_staff:
+        for row in await Agency.filter(can_id__in=list(principal.can_staff)).values("id", "can_id"):
+            backbone[row["can_id"]].add(row["id"])
+        # Backbone staff hold FULL or VIEW_ONLY at the backbone agency (a REPORTING_ONLY member is
+        # never staff: authz/enforcer.py, services/principals.py), so their own level already
+        # decides what they read of the backbone agency's own clients.
     write = decisions.agencies(Resource.CLIENT, Action.UPDATE)
     full = frozenset(a for a in write if principal.memberships.get(a) == AccessLevel.FULL)
     cans: frozenset[UUID] = frozenset()
@@ -72,6 +84,7 @@ async def client_scope(decisions: Decisions, today: date) -> ClientScope:
         recipient_cans=cans,
         backbone_cans=principal.can_staff,
         today=today,
+        backbone_agencies={can: frozenset(agencies) for can, agencies in backbone.items()},
     )
 
 
@@ -126,22 +139,35 @@ class ClientAccess:
 
     scope: ClientScope
     holder_agencies: frozenset[UUID]
+    # Categories shared with the caller: by releases in force (not the caller's own agencies')
+    # and, for backbone staff, BACKBONE_CATEGORIES.
     categories: frozenset[ReleaseCategory]
     release_ids: tuple[UUID, ...]
     backbone: bool
     visible: bool = True
     extra: dict[str, Any] = field(default_factory=dict)
+    # Releasing agency -> the categories its releases in force share with the caller.
+    shared: Mapping[UUID, frozenset[ReleaseCategory]] = field(default_factory=dict)
+    # Agencies of the client's CAN, when the caller is that CAN's backbone staff.
+    backbone_agencies: frozenset[UUID] = frozenset()
 
     @property
     def holder(self) -> bool:
         return bool(self.holder_agencies)
 
-    def sees(self, category: ReleaseCategory) -> bool:
-        """Data of this category written by any agency (own-agency rows: see ``sees_row``)."""
-        return category in self.categories
-
     def sees_row(self, agency_id: UUID, category: ReleaseCategory) -> bool:
-        return agency_id in self.scope.read_agencies or category in self.categories
+        """A row of this category written by this agency: the caller's own agencies' rows; another
+        agency's through its own release naming the category; the CAN's rows for backbone staff
+        (never Part 2)."""
+        return agency_id in self.row_agencies(category)
+
+    def row_agencies(self, category: ReleaseCategory) -> frozenset[UUID]:
+        """The agencies whose rows of this category the caller sees."""
+        agencies = set(self.scope.read_agencies)
+        agencies.update(a for a, categories in self.shared.items() if category in categories)
+        if self.backbone and category in BACKBONE_CATEGORIES:
+            agencies.update(self.backbone_agencies)
+        return frozenset(agencies)
 
     @property
     def can_view_identifying(self) -> bool:
@@ -159,10 +185,11 @@ class ClientAccess:
 
 
 async def access_for(scope: ClientScope, clients: list[Client]) -> dict[UUID, ClientAccess]:
-    """Access to each client, in two queries for any number of clients."""
+    """Access to each client, in two queries for any number of clients. A release recorded by
+    one of the caller's own agencies shares nothing with the caller that it does not hold."""
     ids = [c.id for c in clients]
     holders: dict[UUID, set[UUID]] = {i: set() for i in ids}
-    categories: dict[UUID, set[ReleaseCategory]] = {i: set() for i in ids}
+    shared: dict[UUID, dict[UUID, set[ReleaseCategory]]] = {i: {} for i in ids}
     releases: dict[UUID, list[UUID]] = {i: [] for i in ids}
     if ids and scope.read_agencies:
         for row in await ConsentToEnter.filter(
@@ -170,19 +197,29 @@ async def access_for(scope: ClientScope, clients: list[Client]) -> dict[UUID, Cl
         ).values("client_id", "agency_id"):
             holders[row["client_id"]].add(row["agency_id"])
         for row in await releases_in_force(scope).filter(client_id__in=ids).values(
-            "id", "client_id", "categories"
+            "id", "client_id", "categories", "releasing_agency_id"
         ):
+            if row["releasing_agency_id"] in scope.read_agencies:
+                continue
             releases[row["client_id"]].append(row["id"])
-            categories[row["client_id"]].update(ReleaseCategory(c) for c in row["categories"])
+            shared[row["client_id"]].setdefault(row["releasing_agency_id"], set()).update(
+                ReleaseCategory(c) for c in row["categories"]
+            )
     result = {}
     for client in clients:
-        backbone = client.created_under_can_id in scope.backbone_cans  # type: ignore[attr-defined]
-        cats = set(categories[client.id]) | (set(BACKBONE_CATEGORIES) if backbone else set())
+        can_id = client.created_under_can_id  # type: ignore[attr-defined]
+        backbone = can_id in scope.backbone_cans
+        by_agency = {agency: frozenset(cats) for agency, cats in shared[client.id].items()}
+        cats: set[ReleaseCategory] = set().union(*by_agency.values())
+        if backbone:
+            cats |= BACKBONE_CATEGORIES
         result[client.id] = ClientAccess(
             scope=scope,
             holder_agencies=frozenset(holders[client.id]),
             categories=frozenset(cats),
             release_ids=tuple(sorted(releases[client.id], key=str)),
             backbone=backbone,
+            shared=by_agency,
+            backbone_agencies=scope.backbone_agencies.get(can_id, frozenset()) if backbone else frozenset(),
         )
     return result

@@ -59,6 +59,7 @@ SELECT s.user_id::text, 'can', 'CAN_BACKBONE', c.backbone_agency_id::text
  WHERE u.status = 'ACTIVE' AND a.status = 'ACTIVE' AND a.mou_signed_on IS NOT NULL
    AND EXISTS (SELECT 1 FROM membership m
                 WHERE m.user_id = s.user_id AND m.agency_id = c.backbone_agency_id
+                  AND m.access_level IN ('FULL', 'VIEW_ONLY')
                   AND a.mou_access_levels ? m.access_level)
 UNION ALL
 SELECT r.user_id::text, 'system', r.role, NULL

@@ -276,9 +276,10 @@ class Migration(migrations.Migration):
             options={'table': 'service', 'app': 'hearth', 'pk_attr': 'id', 'table_description': 'A service provided within an enrollment (HUD Services.csv).'},
             bases=['Model'],
         ),
-            # Defence in depth for policies 207 and 404: the database itself refuses to edit or delete
-        # a release of information (revocation is the one change) or a case note (an approved
-        # deletion removes the text once; the row stays as a tombstone).
+        # Defence in depth for policies 207 and 404: the database itself refuses to edit or delete
+        # a release of information (revocation is the one change) or a case note (a deletion
+        # request approved by someone other than the requester removes the text once; the row and
+        # the decided request stay as the tombstone).
         ops.RunSQL(
             [
                 """
@@ -315,13 +316,23 @@ class Migration(migrations.Migration):
                     RAISE EXCEPTION 'case notes are never deleted; an approved deletion removes the text'
                       USING ERRCODE = 'integrity_constraint_violation';
                   END IF;
-                  IF (NEW.client_id, NEW.agency_id, NEW.enrollment_id, NEW.author_id, NEW.created_at)
+                  IF (NEW.id, NEW.client_id, NEW.agency_id, NEW.enrollment_id, NEW.author_id, NEW.created_at)
                         IS DISTINCT FROM
-                     (OLD.client_id, OLD.agency_id, OLD.enrollment_id, OLD.author_id, OLD.created_at)
-                     OR (NEW.text IS DISTINCT FROM OLD.text
-                         AND NOT (NEW.text IS NULL AND OLD.deleted_at IS NULL AND NEW.deleted_at IS NOT NULL))
-                     OR (OLD.deleted_at IS NOT NULL AND NEW.deleted_at IS DISTINCT FROM OLD.deleted_at) THEN
+                     (OLD.id, OLD.client_id, OLD.agency_id, OLD.enrollment_id, OLD.author_id, OLD.created_at) THEN
                     RAISE EXCEPTION 'case notes cannot be edited (policy 404)'
+                      USING ERRCODE = 'integrity_constraint_violation';
+                  END IF;
+                  IF (NEW.text, NEW.deleted_at) IS NOT DISTINCT FROM (OLD.text, OLD.deleted_at) THEN
+                    RETURN NEW;
+                  END IF;
+                  -- The one change: an approved deletion empties the text and stamps the time, once.
+                  IF OLD.deleted_at IS NOT NULL OR NEW.deleted_at IS NULL OR NEW.text IS NOT NULL THEN
+                    RAISE EXCEPTION 'case notes cannot be edited (policy 404)'
+                      USING ERRCODE = 'integrity_constraint_violation';
+                  END IF;
+                  IF NOT EXISTS (SELECT 1 FROM case_note_deletion_request r
+                                  WHERE r.note_id = OLD.id AND r.status = 'APPROVED') THEN
+                    RAISE EXCEPTION 'a case note is deleted only under an approved deletion request (policy 404)'
                       USING ERRCODE = 'integrity_constraint_violation';
                   END IF;
                   RETURN NEW;
@@ -331,8 +342,44 @@ class Migration(migrations.Migration):
                 CREATE TRIGGER case_note_append_only BEFORE UPDATE OR DELETE ON case_note
                 FOR EACH ROW EXECUTE FUNCTION hearth_case_note_append_only()
                 """,
+                """
+                CREATE OR REPLACE FUNCTION hearth_case_note_deletion_request_fixed() RETURNS trigger
+                LANGUAGE plpgsql AS $$
+                BEGIN
+                  IF TG_OP = 'DELETE' THEN
+                    RAISE EXCEPTION 'a case note deletion request is never deleted (policy 404)'
+                      USING ERRCODE = 'integrity_constraint_violation';
+                  END IF;
+                  -- Who asked, for which note, why and when never change; the decision is taken once,
+                  -- by someone other than the requester, and then never changes either.
+                  IF (NEW.id, NEW.note_id, NEW.client_id, NEW.agency_id, NEW.reason, NEW.requested_by_id,
+                      NEW.requested_at)
+                        IS DISTINCT FROM
+                     (OLD.id, OLD.note_id, OLD.client_id, OLD.agency_id, OLD.reason, OLD.requested_by_id,
+                      OLD.requested_at)
+                     OR (OLD.status <> 'PENDING'
+                         AND (NEW.status, NEW.decided_by_id, NEW.decided_at, NEW.decision_note)
+                             IS DISTINCT FROM (OLD.status, OLD.decided_by_id, OLD.decided_at, OLD.decision_note))
+                     OR (OLD.status = 'PENDING' AND NEW.status = 'PENDING'
+                         AND (NEW.decided_by_id, NEW.decided_at, NEW.decision_note)
+                             IS DISTINCT FROM (OLD.decided_by_id, OLD.decided_at, OLD.decision_note))
+                     OR (OLD.status = 'PENDING' AND NEW.status <> 'PENDING'
+                         AND (NEW.decided_by_id IS NULL OR NEW.decided_at IS NULL
+                              OR NEW.decided_by_id = NEW.requested_by_id)) THEN
+                    RAISE EXCEPTION 'a case note deletion request is fixed once made and once decided (policy 404)'
+                      USING ERRCODE = 'integrity_constraint_violation';
+                  END IF;
+                  RETURN NEW;
+                END $$
+                """,
+                """
+                CREATE TRIGGER case_note_deletion_request_fixed BEFORE UPDATE OR DELETE ON case_note_deletion_request
+                FOR EACH ROW EXECUTE FUNCTION hearth_case_note_deletion_request_fixed()
+                """,
             ],
             reverse_sql=[
+                "DROP TRIGGER IF EXISTS case_note_deletion_request_fixed ON case_note_deletion_request",
+                "DROP FUNCTION IF EXISTS hearth_case_note_deletion_request_fixed()",
                 "DROP TRIGGER IF EXISTS case_note_append_only ON case_note",
                 "DROP FUNCTION IF EXISTS hearth_case_note_append_only()",
                 "DROP TRIGGER IF EXISTS release_immutable ON release_of_information",

@@ -50,18 +50,23 @@ def _group(rows: list[Any], column: str, ids: Sequence[UUID]) -> list[list[Any]]
 def rows_by_client(
     context: Any, model: type[Model], category: ReleaseCategory, order: tuple[str, ...]
 ) -> DataLoader[UUID, list[Any]]:
-    """A client's rows of ``model`` the caller may see: their agencies' own, or by release."""
+    """A client's rows of ``model`` the caller may see: their agencies' own, another agency's by
+    that agency's release naming ``category``, the CAN's agencies' for backbone staff."""
     key = ("client-rows", model)
     if key not in context.loaders:
 
         async def load(ids: Sequence[UUID]) -> list[list[Any]]:
-            scope = await context.client_scope()
             accesses = await access_loader(context).load_many(list(ids))
-            shared = [i for i, a in zip(ids, accesses, strict=True) if a is not None and a.sees(category)]
-            own = [i for i, a in zip(ids, accesses, strict=True) if a is not None]
-            condition = Q(client_id__in=shared) if shared else Q(id=None)
-            if own and scope.read_agencies:
-                condition |= Q(client_id__in=own, agency_id__in=list(scope.read_agencies))
+            # Clients grouped by the agencies whose rows the caller sees: one condition per group.
+            groups: dict[frozenset[UUID], list[UUID]] = defaultdict(list)
+            for client_id, access in zip(ids, accesses, strict=True):
+                if access is not None:
+                    agencies = access.row_agencies(category)
+                    if agencies:
+                        groups[agencies].append(client_id)
+            condition = Q(id=None)
+            for agencies, clients in groups.items():
+                condition |= Q(client_id__in=clients, agency_id__in=list(agencies))
             rows = list(await model.filter(condition).order_by(*order))
             return _group(rows, "client_id", ids)
 
@@ -96,29 +101,24 @@ def clients_by_id(context: Any) -> DataLoader[UUID, Client | None]:
 
 def disabilities_loader(context: Any) -> DataLoader[tuple[UUID, UUID, UUID], list[Any]]:
     """Disabilities of an enrollment, keyed (enrollment, its agency, its client). Another agency's
-    rows need a release naming HEALTH, or SUBSTANCE_USE for type 10 (42 CFR Part 2)."""
+    rows need its release naming HEALTH, or SUBSTANCE_USE for type 10 (42 CFR Part 2); backbone
+    staff never see type 10."""
     from models.enrollments import Disability
 
     key = "disabilities"
     if key not in context.loaders:
 
         async def load(keys: Sequence[tuple[UUID, UUID, UUID]]) -> list[list[Any]]:
-            scope = await context.client_scope()
             accesses = await access_loader(context).load_many([k[2] for k in keys])
-            own, health, part2 = [], [], []
+            health, part2 = [], []
             for (enrollment, agency, _), access in zip(keys, accesses, strict=True):
                 if access is None:
                     continue
-                if agency in scope.read_agencies:
-                    own.append(enrollment)
-                    continue
-                if access.sees(ReleaseCategory.HEALTH):
+                if access.sees_row(agency, ReleaseCategory.HEALTH):
                     health.append(enrollment)
-                if access.sees(ReleaseCategory.SUBSTANCE_USE):
+                if access.sees_row(agency, ReleaseCategory.SUBSTANCE_USE):
                     part2.append(enrollment)
             condition = Q(id=None)
-            if own:
-                condition |= Q(enrollment_id__in=own)
             if health:
                 condition |= Q(enrollment_id__in=health, disability_type__not=10)
             if part2:

@@ -204,9 +204,17 @@ _DV_FIELDS = ("domestic_violence_survivor", "when_occurred", "currently_fleeing"
 _HEALTH_FIELDS = ("general_health_status", "dental_health_status", "mental_health_status", "pregnancy_status", "due_date")
 
 
-def health_view(row: enrollment_models.HealthAndDv, *, own: bool, access: ClientAccess | None) -> HealthAndDv:
-    dv = own or (access is not None and access.sees(Category.DOMESTIC_VIOLENCE))
-    health = own or (access is not None and access.sees(Category.HEALTH))
+def health_view(
+    row: enrollment_models.HealthAndDv, *, own: bool, access: ClientAccess | None, agency_id: Any = None
+) -> HealthAndDv:
+    """A health and DV record with each group null unless the caller wrote it (``own``) or the
+    writing agency (``agency_id``) shared the group's category with them."""
+
+    def shown(category: enums.ReleaseCategory) -> bool:
+        return own or (access is not None and agency_id is not None and access.sees_row(agency_id, category))
+
+    dv = shown(Category.DOMESTIC_VIOLENCE)
+    health = shown(Category.HEALTH)
     values: dict[str, Any] = {name: getattr(row, name) if dv else None for name in _DV_FIELDS}
     values.update({name: getattr(row, name) if health else None for name in _HEALTH_FIELDS})
     return HealthAndDv(
@@ -265,9 +273,9 @@ class Enrollment:
         access = await access_loader(ctx).load(self.client_id)  # type: ignore[attr-defined]
         if access is None:
             return []
-        own = self.agency_id in (await ctx.client_scope()).read_agencies  # type: ignore[attr-defined]
         rows = await rows_by_enrollment(ctx, enrollment_models.HealthAndDv, ("information_date", "id")).load(self.id)
-        return [health_view(row, own=own, access=access) for row in rows]
+        agency_id = self.agency_id  # type: ignore[attr-defined]
+        return [health_view(row, own=False, access=access, agency_id=agency_id) for row in rows]
 
 
 @strawberry.type(description="Who asked for a case note's deletion, who approved, why and when (policy 404).")

@@ -327,7 +327,7 @@ class ClientQuery:
     @query(Can(Resource.CLIENT, Action.READ), description="One client; NOT_FOUND if you may not see it.")
     async def client(self, info: Info, id: strawberry.ID) -> Client:
         scope = await info.context.client_scope()
-        client, access = await service.get_visible_client(scope, parse_id(id, "id"))
+        client, access = await service.get_visible_client(scope, parse_id(id, "id"), field="id")
         prime_access(info.context, {client.id: access})
         return client_view(client, access)
 

@@ -8,6 +8,7 @@ from uuid import UUID
 from authz.enforcer import Decisions, notify_change
 from authz.resources import Action, Resource
 from models.clients import CanStaff
+from models.enums import AccessLevel
 from models.governance import Can
 from models.users import Membership
 from services.errors import Forbidden, NotFound, ValidationFailed
@@ -25,8 +26,17 @@ async def assign_can_staff(*, decisions: Decisions, user_id: UUID, can_id: UUID,
     if can.backbone_agency_id is None:  # type: ignore[attr-defined]
         raise ValidationFailed("The CAN has no backbone agency recorded.", field="canId")
     user = await get_user(user_id=user_id)
-    if not await Membership.exists(user_id=user.id, agency_id=can.backbone_agency_id):  # type: ignore[attr-defined]
-        raise ValidationFailed("The user must be a licensed end user of the CAN's backbone agency.", field="userId")
+    reads_clients = Membership.filter(
+        user_id=user.id,
+        agency_id=can.backbone_agency_id,  # type: ignore[attr-defined]
+        access_level__in=[AccessLevel.FULL, AccessLevel.VIEW_ONLY],
+    )
+    if not await reads_clients.exists():
+        raise ValidationFailed(
+            "The user must hold FULL or VIEW_ONLY access at the CAN's backbone agency "
+            "(REPORTING_ONLY users see no client rows).",
+            field="userId",
+        )
     staff, _ = await CanStaff.get_or_create(user=user, can=can, defaults={"assigned_at": now})
     await notify_change()
     return staff

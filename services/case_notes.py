@@ -88,8 +88,13 @@ async def request_case_note_deletion(
         raise ValidationFailed("Several notes match that date: give noteId.", field="noteId")
     note = notes[0]
     async with in_transaction():
+        # Lock the note itself: two requests for it at once are serialised and the second sees
+        # the first (locking the pending requests would lock nothing while there are none).
+        # (.exists() would drop FOR UPDATE: tortoise's ExistsQuery does not carry it.)
+        if await CaseNote.filter(id=note.id, deleted_at__isnull=True).select_for_update().first() is None:
+            raise NotFound("No note of your agency for that client on that date.", field="noteCreatedOn")
         pending = CaseNoteDeletionRequest.filter(note_id=note.id, status=DeletionRequestStatus.PENDING)
-        if await pending.select_for_update().exists():
+        if await pending.exists():
             raise Conflict("A deletion request for this note is already pending.")
         return await CaseNoteDeletionRequest.create(
             note=note,

@@ -244,11 +244,14 @@ async def _store_consent(client_id: UUID, agency_id: UUID, consent: ConsentData,
     )
 
 
-async def get_visible_client(scope: ClientScope, client_id: UUID) -> tuple[Client, ClientAccess]:
-    """The client and the caller's access to it; NOT_FOUND when the caller may not see it."""
+async def get_visible_client(
+    scope: ClientScope, client_id: UUID, *, field: str = "clientId"
+) -> tuple[Client, ClientAccess]:
+    """The client and the caller's access to it; NOT_FOUND (on the input ``field`` that named
+    the client) when the caller may not see it."""
     client = await visible_clients(scope).filter(id=client_id).first()
     if client is None:
-        raise NotFound("No such client, or you may not see it.", field="clientId")
+        raise NotFound("No such client, or you may not see it.", field=field)
     return client, (await access_for(scope, [client]))[client.id]
 
 
@@ -281,7 +284,7 @@ async def update_client(
     now: datetime,
 ) -> Client:
     """Change a client's fields; a stale ``version`` gets CONFLICT and nothing is written."""
-    client, access = await get_visible_client(scope, client_id)
+    client, access = await get_visible_client(scope, client_id, field="id")
     if not access.can_edit:
         raise Forbidden("You may read this client but not change it.")
     values = _client_values(changes, scope.today)
@@ -318,7 +321,10 @@ async def record_consent(
     consent = _consent_values(consent, scope.today)
     await get_visible_client(scope, client_id)
     async with in_transaction():
-        if await ConsentToEnter.filter(client_id=client_id, agency_id=agency.id).select_for_update().exists():
+        # Lock the client: two recordings at once are serialised and the second sees the first
+        # (FOR UPDATE on the missing consent row would lock nothing; .exists() drops it anyway).
+        await Client.filter(id=client_id).select_for_update().first()
+        if await ConsentToEnter.exists(client_id=client_id, agency_id=agency.id):
             raise Conflict("This agency already holds the client's consent.")
         stored = await _store_consent(client_id, agency.id, consent, decisions.principal.user_id, now)
         await touch_client(client_id, now)

@@ -31,6 +31,7 @@ __all__ = [
 ]
 
 HOH = 1
+POST_EXIT = 6  # 5.03.1 DataCollectionStage
 # HUD IncomeBenefits source columns (4.02).
 INCOME_SOURCES = frozenset(
     {
@@ -165,7 +166,9 @@ async def _household(project: Project, household_id: str | None, relationship: i
 
 
 async def _own_enrollment(decisions: Decisions, enrollment_id: UUID, resource: Resource, action: Action) -> Enrollment:
-    enrollment = await Enrollment.get_or_none(id=enrollment_id)
+    """The enrollment, locked for the caller's transaction: writes to one enrollment (an exit and
+    what must fall within it) are serialised, so two exits at once end it once."""
+    enrollment = await Enrollment.filter(id=enrollment_id).select_for_update().first()
     if enrollment is None or not decisions.in_agency(Resource.CLIENT, Action.READ, enrollment.agency_id):  # type: ignore[attr-defined]
         raise NotFound("No such enrollment, or you may not see it.", field="enrollmentId")
     if not decisions.in_agency(resource, action, enrollment.agency_id):  # type: ignore[attr-defined]
@@ -261,7 +264,14 @@ async def _stage_row(
 ) -> Enrollment:
     enrollment = await _own_enrollment(decisions, enrollment_id, Resource.ENROLLMENT, Action.UPDATE)
     hud.check_code(stage, hud.DATA_COLLECTION_STAGE, "dataCollectionStage", required=True)
-    if stage != 6:  # post-exit rows fall after the exit
+    if stage == POST_EXIT:
+        # post-exit rows fall after the exit (between it and today)
+        exit_row = await Exit.get_or_none(enrollment_id=enrollment.id)
+        if exit_row is None:
+            raise ValidationFailed("Post-exit data needs an exited enrollment.", field="dataCollectionStage")
+        if not exit_row.exit_date <= information_date <= scope.today:
+            raise ValidationFailed("Post-exit data is dated from the exit to today.", field="informationDate")
+    else:
         await _within(enrollment, information_date, "informationDate", scope.today)
     return enrollment
 

@@ -36,7 +36,8 @@ SELECT u.id, u.username, u.status,
      JOIN agency a ON a.id = c.backbone_agency_id
     WHERE s.user_id = u.id AND a.status = 'ACTIVE' AND a.mou_signed_on IS NOT NULL
       AND EXISTS (SELECT 1 FROM membership m WHERE m.user_id = u.id
-                     AND m.agency_id = c.backbone_agency_id AND a.mou_access_levels ? m.access_level))
+                     AND m.agency_id = c.backbone_agency_id AND a.mou_access_levels ? m.access_level
+                     AND m.access_level IN ('FULL', 'VIEW_ONLY')))
      AS can_staff
 FROM hearth_user u WHERE u.id = $1
 """

@@ -285,3 +285,24 @@ async def test_a_level_the_mou_no_longer_grants_gives_no_role() -> None:
 
     # then the role is back
     assert _may(authorizer, viewer, agency_domain(agency.id), Resource.AGENCY, Action.READ)
+
+
+async def test_reporting_only_backbone_staff_get_no_client_role() -> None:
+    # given a CAN whose backbone agency has a REPORTING_ONLY user recorded as CAN staff
+    from datetime import UTC, datetime
+
+    from models.clients import CanStaff
+    from models.governance import Can, ContinuumOfCare
+
+    backbone = await make_agency()
+    can = await Can.create(name="Test CAN", coc=await ContinuumOfCare.get(code="CT-503"), backbone_agency=backbone)
+    reporter = await make_user(agencies={backbone: AccessLevel.REPORTING_ONLY})
+    await CanStaff.create(user=reporter, can=can, assigned_at=datetime(2026, 3, 1, tzinfo=UTC))
+    authorizer = current_authorizer()
+    await authorizer.reload()
+
+    # then neither casbin nor the principal lets them read clients there (no client rows, 401)
+    assert not _may(authorizer, reporter, agency_domain(backbone.id), Resource.CLIENT, Action.READ)
+    loaded = await load_principal(reporter.id)
+    assert loaded is not None
+    assert loaded[0].can_staff == frozenset()

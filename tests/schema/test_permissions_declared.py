@@ -16,6 +16,42 @@ from schema.permissions import Authenticated, Can, HearthPermission, Public
 # Deliberate lists: a new Public or merely-Authenticated root field needs a change here.
 PUBLIC_FIELDS = {"login", "verifyMfa", "refreshSession", "acceptInvitation"}
 AUTHENTICATED_FIELDS = {"me", "reauthenticateMfa", "logout"}
+# Client records (issue 3): the exact permission each root field checks, written out by hand so a
+# field guarded by the wrong pair (say, deleting a note under case_note:create) shows up here.
+CLIENT_RECORD_FIELDS = {
+    "Query.clients": (Resource.CLIENT, Action.READ),
+    "Query.client": (Resource.CLIENT, Action.READ),
+    "Query.clientRecordExport": (Resource.CLIENT, Action.EXPORT),
+    "Query.caseNoteDeletionRequests": (Resource.CASE_NOTE, Action.APPROVE_DELETION),
+    "Mutation.createClient": (Resource.CLIENT, Action.CREATE),
+    "Mutation.updateClient": (Resource.CLIENT, Action.UPDATE),
+    "Mutation.markRecordInaccurate": (Resource.CLIENT, Action.ANNOTATE),
+    "Mutation.supplementRecord": (Resource.CLIENT, Action.ANNOTATE),
+    "Mutation.recordConsent": (Resource.CONSENT, Action.CREATE),
+    "Mutation.recordRelease": (Resource.RELEASE, Action.CREATE),
+    "Mutation.revokeRelease": (Resource.RELEASE, Action.REVOKE),
+    "Mutation.createEnrollment": (Resource.ENROLLMENT, Action.CREATE),
+    "Mutation.exitEnrollment": (Resource.ENROLLMENT, Action.UPDATE),
+    "Mutation.recordIncomeBenefits": (Resource.ENROLLMENT, Action.UPDATE),
+    "Mutation.recordDisability": (Resource.ENROLLMENT, Action.UPDATE),
+    "Mutation.recordHealthAndDv": (Resource.ENROLLMENT, Action.UPDATE),
+    "Mutation.recordService": (Resource.SERVICE, Action.CREATE),
+    "Mutation.addCaseNote": (Resource.CASE_NOTE, Action.CREATE),
+    "Mutation.requestCaseNoteDeletion": (Resource.CASE_NOTE, Action.REQUEST_DELETION),
+    "Mutation.approveCaseNoteDeletion": (Resource.CASE_NOTE, Action.APPROVE_DELETION),
+    "Mutation.denyCaseNoteDeletion": (Resource.CASE_NOTE, Action.APPROVE_DELETION),
+    "Mutation.assignCanBackboneStaff": (Resource.CAN_STAFF, Action.ASSIGN),
+    "Mutation.removeCanBackboneStaff": (Resource.CAN_STAFF, Action.ASSIGN),
+}
+CLIENT_RESOURCES = {
+    Resource.CLIENT,
+    Resource.CONSENT,
+    Resource.RELEASE,
+    Resource.ENROLLMENT,
+    Resource.SERVICE,
+    Resource.CASE_NOTE,
+    Resource.CAN_STAFF,
+}
 
 
 def _root_fields() -> dict[str, Any]:
@@ -101,6 +137,24 @@ def test_every_can_is_granted_to_some_role(path: str) -> None:
     assert isinstance(permission.action, Action)
     # then some role in policies.csv holds it (else no one could ever call the field)
     assert (permission.resource.value, permission.action.value) in _granted_pairs(), path
+
+
+@pytest.mark.parametrize("path", sorted(CLIENT_RECORD_FIELDS))
+def test_each_client_record_field_checks_its_own_permission(path: str) -> None:
+    (permission,) = _permissions(FIELDS[path])
+    assert isinstance(permission, Can), path
+    assert (permission.resource, permission.action) == CLIENT_RECORD_FIELDS[path]
+
+
+def test_every_root_field_on_client_data_is_in_the_client_table() -> None:
+    # a new root field guarded by a client-record resource must be added to the table above
+    on_client_data = {
+        path
+        for path, field in FIELDS.items()
+        for permission in _permissions(field)
+        if isinstance(permission, Can) and permission.resource in CLIENT_RESOURCES
+    }
+    assert on_client_data == set(CLIENT_RECORD_FIELDS)
 
 
 def test_a_field_without_a_permission_would_be_caught() -> None:

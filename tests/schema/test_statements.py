@@ -6,17 +6,13 @@ the pool hands out while a request runs (and removed before the connection goes 
 
 from __future__ import annotations
 
-import asyncio
-from dataclasses import dataclass, field
-from typing import Any
-
 import pytest
-from tortoise.connection import get_connection
 
 from models.enums import AccessLevel, Duty, SystemRole
 from models.governance import Agency, Can, ContinuumOfCare
 from models.users import Membership, SystemRoleGrant, User, UserDuty
 from tests.factories import Api, make_agency, make_user
+from tests.schema.statement_log import StatementLog, log_statements
 
 USERS = """
 query($first: Int!) {
@@ -35,47 +31,9 @@ query($first: Int!) {
 SIZES = (1, 10, 50)
 
 
-@dataclass(eq=False)
-class StatementLog:
-    """The SQL sent to PostgreSQL while ``counting`` is on."""
-
-    statements: list[str] = field(default_factory=list)
-    counting: bool = False
-
-    def __call__(self, record: Any) -> None:
-        if self.counting:
-            self.statements.append(record.query)
-
-    async def during(self, work: Any) -> list[str]:
-        self.statements = []
-        self.counting = True
-        try:
-            await work
-            # asyncpg hands records to loggers with loop.call_soon: let them run.
-            await asyncio.sleep(0)
-        finally:
-            self.counting = False
-        return list(self.statements)
-
-
 @pytest.fixture
 async def statements(app: object, monkeypatch: pytest.MonkeyPatch) -> StatementLog:
-    log = StatementLog()
-    pool = get_connection("default")._pool  # type: ignore[attr-defined]
-    acquire, release = pool.acquire, pool.release
-
-    async def logged_acquire(*, timeout: float | None = None) -> Any:  # noqa: ASYNC109 (asyncpg's signature)
-        connection = await acquire(timeout=timeout)
-        connection.add_query_logger(log)
-        return connection
-
-    async def unlogged_release(connection: Any, *, timeout: float | None = None) -> None:  # noqa: ASYNC109
-        connection.remove_query_logger(log)
-        await release(connection, timeout=timeout)
-
-    monkeypatch.setattr(pool, "acquire", logged_acquire)
-    monkeypatch.setattr(pool, "release", unlogged_release)  # monkeypatch restores both afterwards
-    return log
+    return log_statements(monkeypatch)
 
 
 async def listed_user(n: int, agency: Agency, duty: Duty | None = None) -> User:
@@ -95,7 +53,7 @@ async def _statement_counts(
 ) -> dict[int, int]:
     counts = {}
     for first in SIZES:
-        seen = await statements.during(api.ok(query, {"first": first}, token))
+        _, seen = await statements.during(api.ok(query, {"first": first}, token))
         counts[first] = len(seen)
     return counts
 
@@ -104,7 +62,7 @@ async def test_the_statement_log_sees_every_statement(api: Api, statements: Stat
     # A query with no relations still costs the session lookup, the principal and the page.
     token = await api.sign_in(await make_user(roles=(SystemRole.SYSTEM_ADMINISTRATOR,)))
 
-    seen = await statements.during(
+    _, seen = await statements.during(
         api.ok("query { users(first: 5) { totalCount nodes { username } } }", {}, token)
     )
 

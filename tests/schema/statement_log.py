@@ -1,0 +1,66 @@
+"""Counting the SQL a request sends, on the wire (asyncpg's query logger), for the client-record
+tests. The technique of tests/schema/test_statements.py, shared by the tests that need it."""
+
+from __future__ import annotations
+
+import asyncio
+from dataclasses import dataclass, field
+from typing import Any
+
+import pytest
+from tortoise.connection import get_connection
+
+__all__ = ["StatementLog", "application_statements", "log_statements"]
+
+# asyncpg introspects a type the first time a pooled connection meets it (with JIT switched off
+# around it): driver housekeeping that depends on which connection the pool hands out, not on
+# the request. Everything else is the application's.
+_DRIVER_INTROSPECTION = ("typeinfo_tree", "set_config('jit'", "current_setting('jit')")
+
+
+def application_statements(statements: list[str]) -> list[str]:
+    return [sql for sql in statements if not any(marker in sql for marker in _DRIVER_INTROSPECTION)]
+
+
+@dataclass(eq=False)
+class StatementLog:
+    """The SQL sent to PostgreSQL while ``counting`` is on."""
+
+    statements: list[str] = field(default_factory=list)
+    counting: bool = False
+
+    def __call__(self, record: Any) -> None:
+        if self.counting:
+            self.statements.append(record.query)
+
+    async def during(self, work: Any) -> tuple[Any, list[str]]:
+        """Run ``work``; its result and the application's statements, in order."""
+        self.statements = []
+        self.counting = True
+        try:
+            result = await work
+            # asyncpg hands records to loggers with loop.call_soon: let them run.
+            await asyncio.sleep(0)
+        finally:
+            self.counting = False
+        return result, application_statements(self.statements)
+
+
+def log_statements(monkeypatch: pytest.MonkeyPatch) -> StatementLog:
+    """Install a logger on every connection the pool hands out (removed before it goes back)."""
+    log = StatementLog()
+    pool = get_connection("default")._pool  # type: ignore[attr-defined]
+    acquire, release = pool.acquire, pool.release
+
+    async def logged_acquire(*, timeout: float | None = None) -> Any:  # noqa: ASYNC109 (asyncpg's signature)
+        connection = await acquire(timeout=timeout)
+        connection.add_query_logger(log)
+        return connection
+
+    async def unlogged_release(connection: Any, *, timeout: float | None = None) -> None:  # noqa: ASYNC109
+        connection.remove_query_logger(log)
+        await release(connection, timeout=timeout)
+
+    monkeypatch.setattr(pool, "acquire", logged_acquire)
+    monkeypatch.setattr(pool, "release", unlogged_release)  # monkeypatch restores both afterwards
+    return log
