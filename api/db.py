@@ -21,6 +21,7 @@ MODEL_MODULES = [
     "models.access",
     "models.training",
     "models.sessions",
+    "models.service_accounts",
 ]
 
 

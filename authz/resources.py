@@ -4,9 +4,17 @@ from __future__ import annotations
 
 from enum import Enum
 
-from models.enums import AccessLevel, Duty, SystemRole
+from models.enums import AccessLevel, Duty, ServiceRole, SystemRole
 
-__all__ = ["Action", "Resource", "Role", "role_for_duty", "role_for_level", "role_for_system"]
+__all__ = [
+    "Action",
+    "Resource",
+    "Role",
+    "role_for_duty",
+    "role_for_level",
+    "role_for_service",
+    "role_for_system",
+]
 
 
 class Resource(str, Enum):
@@ -18,6 +26,7 @@ class Resource(str, Enum):
     DUTY = "duty"
     SYSTEM_ROLE = "system_role"
     TRAINING = "training"
+    SERVICE_ACCOUNT = "service_account"
 
 
 class Action(str, Enum):
@@ -48,6 +57,8 @@ class Role(str, Enum):
     LEAD_AGENCY = "role:lead_agency"
     DSB_MEMBER = "role:dsb_member"
     VENDOR_SYNC = "role:vendor_sync"
+    # A CAN backbone agency's reporting service account, held in each agency of its CAN.
+    CAN_REPORTING = "role:can_reporting"
 
 
 _LEVEL_ROLES = {
@@ -67,6 +78,11 @@ _SYSTEM_ROLES = {
     SystemRole.VENDOR_SYNC: Role.VENDOR_SYNC,
 }
 
+_SERVICE_ROLES = {
+    ServiceRole.VENDOR_SYNC: Role.VENDOR_SYNC,
+    ServiceRole.CAN_REPORTING: Role.CAN_REPORTING,
+}
+
 
 def role_for_level(level: AccessLevel) -> Role:
     return _LEVEL_ROLES[level]
@@ -78,3 +94,7 @@ def role_for_duty(duty: Duty) -> Role:
 
 def role_for_system(role: SystemRole) -> Role:
     return _SYSTEM_ROLES[role]
+
+
+def role_for_service(role: ServiceRole) -> Role:
+    return _SERVICE_ROLES[role]

@@ -24,14 +24,26 @@ from schema.access import AccessMutation, AccessQuery
 from schema.auth import AuthMutation, AuthQuery
 from schema.errors import ErrorCodes
 from schema.governance import GovernanceMutation, GovernanceQuery
+from schema.service_accounts import ServiceAccountMutation, ServiceAccountQuery
 from schema.training import TrainingMutation, TrainingQuery
 from schema.users import UserMutation, UserQuery
 
 __all__ = ["Limits", "build_schema"]
 
-Query = merge_types("Query", (AuthQuery, GovernanceQuery, UserQuery, AccessQuery, TrainingQuery))
+Query = merge_types(
+    "Query",
+    (AuthQuery, GovernanceQuery, UserQuery, AccessQuery, TrainingQuery, ServiceAccountQuery),
+)
 Mutation = merge_types(
-    "Mutation", (AuthMutation, GovernanceMutation, UserMutation, AccessMutation, TrainingMutation)
+    "Mutation",
+    (
+        AuthMutation,
+        GovernanceMutation,
+        UserMutation,
+        AccessMutation,
+        TrainingMutation,
+        ServiceAccountMutation,
+    ),
 )
 
 
