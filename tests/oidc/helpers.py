@@ -119,7 +119,7 @@ def query_of(url: str) -> dict[str, str]:
     return {k: v[0] for k, v in parse_qs(urlsplit(url).query).items()}
 
 
-async def _sign_in_at_provider(browser: httpx.AsyncClient, authorize_url: str, user: str) -> str:
+async def sign_in_at_provider(browser: httpx.AsyncClient, authorize_url: str, user: str) -> str:
     """Follow the provider's redirects, logging in ``user``; the URL it sends the browser back to."""
     origin = str(browser.base_url).rstrip("/")
     response = await browser.get(authorize_url)
@@ -147,7 +147,7 @@ async def browser_login(
     start = await hearth.get("/auth/oidc/login", params=params)
     assert start.status_code == 302, start.text
     async with provider.http() as browser:
-        back = await _sign_in_at_provider(browser, start.headers["location"], user)
+        back = await sign_in_at_provider(browser, start.headers["location"], user)
     assert back.startswith("http://hearth.test/auth/oidc/callback"), back
     return await hearth.get(back)
 
@@ -169,7 +169,7 @@ async def provider_tokens(provider: OidcProvider, user: str) -> dict[str, Any]:
             "resource": RESOURCE,
         }
         authorize = str(httpx.URL("/auth", params=query))
-        back = await _sign_in_at_provider(browser, authorize, user)
+        back = await sign_in_at_provider(browser, authorize, user)
         code = query_of(back)["code"]
         response = await browser.post(
             "/token",
