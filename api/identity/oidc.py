@@ -122,7 +122,7 @@ class ProviderClient:
         self.jwks_ttl = settings.oidc_jwks_cache_seconds
         self.min_refetch = settings.oidc_jwks_min_refetch_seconds
         self._transport = transport
-        self._monotonic = monotonic
+        self.monotonic = monotonic
         self._client: httpx.AsyncClient | None = None
         self._lock = asyncio.Lock()
         self._metadata: Metadata | None = None
@@ -150,7 +150,7 @@ class ProviderClient:
             self._client = None
 
     async def _get_json(self, url: str, what: str) -> dict[str, Any]:
-        now = self._monotonic()
+        now = self.monotonic()
         if now < self._failed_until:
             raise ProviderError(f"The identity provider is unavailable ({what}); try again shortly.")
         try:
@@ -158,7 +158,7 @@ class ProviderClient:
                 response = await self._http().get(url)
                 body = response.content
         except (httpx.HTTPError, TimeoutError) as error:
-            self._failed_until = self._monotonic() + self.retry_after_failure
+            self._failed_until = self.monotonic() + self.retry_after_failure
             log.warning("identity provider %s fetch failed: %s", what, type(error).__name__)
             raise ProviderError(f"The identity provider could not be reached ({what}).") from None
         problem = None
@@ -176,7 +176,7 @@ class ProviderClient:
                 if not isinstance(document, dict):
                     problem = "is not a JSON object"
         if problem:
-            self._failed_until = self._monotonic() + self.retry_after_failure
+            self._failed_until = self.monotonic() + self.retry_after_failure
             log.warning("identity provider %s %s", what, problem)
             raise ProviderError(f"The identity provider's {what} {problem}.")
         return document
@@ -188,7 +188,7 @@ class ProviderClient:
         return value
 
     def _fresh_metadata(self) -> Metadata | None:
-        if self._metadata and self._monotonic() - self._metadata_at < self.metadata_ttl:
+        if self._metadata and self.monotonic() - self._metadata_at < self.metadata_ttl:
             return self._metadata
         return None
 
@@ -212,12 +212,12 @@ class ProviderClient:
             if self._metadata is None:
                 raise
             log.warning("using the stale discovery document; its refetch failed")
-        self._metadata_at = self._monotonic()
+        self._metadata_at = self.monotonic()
         return self._metadata
 
     def _parse_metadata(self, document: dict[str, Any]) -> Metadata:
         if document.get("issuer") != self.issuer:  # OIDC Discovery 4.3: exactly the issuer
-            self._failed_until = self._monotonic() + self.retry_after_failure
+            self._failed_until = self.monotonic() + self.retry_after_failure
             raise ProviderError("The identity provider's discovery document names another issuer.")
         end_session = document.get("end_session_endpoint")
         offered = document.get("id_token_signing_alg_values_supported")
@@ -262,15 +262,15 @@ class ProviderClient:
     async def _refresh_keys(self) -> None:
         """Fetch the JWKS (the caller holds the lock)."""
         metadata = await self._metadata_locked()
-        self._last_jwks_fetch = self._monotonic()
+        self._last_jwks_fetch = self.monotonic()
         self.jwks_fetches += 1
         document = await self._get_json(metadata.jwks_uri, "JWKS")
         try:
             self._keys, self._jwks = self._parse_jwks(document)
         except ProviderError:
-            self._failed_until = self._monotonic() + self.retry_after_failure
+            self._failed_until = self.monotonic() + self.retry_after_failure
             raise
-        self._keys_at = self._monotonic()
+        self._keys_at = self.monotonic()
 
     async def jwks(self) -> dict[str, Any]:
         """The usable public keys as a JWKS document (what Authlib checks ID tokens with)."""
@@ -281,7 +281,7 @@ class ProviderClient:
     async def key_for(self, kid: str | None) -> Any:
         """The provider's key with this ``kid`` (None: just make sure keys are loaded)."""
         async with self._lock:
-            stale = self._keys is None or self._monotonic() - self._keys_at >= self.jwks_ttl
+            stale = self._keys is None or self.monotonic() - self._keys_at >= self.jwks_ttl
             if stale:
                 try:
                     await self._refresh_keys()
@@ -305,7 +305,7 @@ class ProviderClient:
 
     def _may_refetch(self) -> bool:
         last = self._last_jwks_fetch
-        return last is None or self._monotonic() - last >= self.min_refetch
+        return last is None or self.monotonic() - last >= self.min_refetch
 
     def _find(self, kid: str) -> Any:
         assert self._keys is not None

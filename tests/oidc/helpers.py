@@ -58,20 +58,10 @@ class OidcProvider:
         """A browser's view of the provider: its own cookie jar, redirects by hand."""
         return httpx.AsyncClient(base_url=self.issuer, timeout=10)
 
-    def forge(
-        self,
-        claims: dict[str, Any] | None = None,
-        *,
-        kid: str = "provider-es256",
-        typ: str | None = "at+jwt",
-        drop: tuple[str, ...] = (),
-        key: Any = None,
-        alg: str | None = None,
-    ) -> str:
-        """An access token signed with the provider's own key, as the provider would issue it,
-        except for what the arguments change."""
+    def claims(self) -> dict[str, Any]:
+        """What the provider puts in an access token for alice, now."""
         now = int(time.time())
-        payload: dict[str, Any] = {
+        return {
             "iss": self.issuer,
             "sub": ALICE,
             "aud": RESOURCE,
@@ -86,6 +76,20 @@ class OidcProvider:
             "email": USERS[ALICE]["claims"]["email"],
             "email_verified": True,
         }
+
+    def forge(
+        self,
+        claims: dict[str, Any] | None = None,
+        *,
+        kid: str = "provider-es256",
+        typ: str | None = "at+jwt",
+        drop: tuple[str, ...] = (),
+        key: Any = None,
+        alg: str | None = None,
+    ) -> str:
+        """An access token signed with the provider's own key, as the provider would issue it,
+        except for what the arguments change."""
+        payload = self.claims()
         payload.update(claims or {})
         for name in drop:
             payload.pop(name, None)
