@@ -2,11 +2,13 @@
 
 from __future__ import annotations
 
+import asyncio
 import base64
 import hashlib
 import hmac
 import json
 import secrets
+import socket
 import time
 from dataclasses import dataclass, field
 from typing import Any
@@ -188,3 +190,72 @@ async def provider_tokens(provider: OidcProvider, user: str) -> dict[str, Any]:
         )
     assert response.status_code == 200, response.text
     return response.json()
+
+
+class StubProvider:
+    """A loopback HTTP server answering fixed documents per path, or never answering ("hang").
+
+    For what the real provider will not do: be down, hang, or serve malformed documents.
+    """
+
+    def __init__(self) -> None:
+        self.routes: dict[str, tuple[int, bytes] | str] = {}
+        self.hits: dict[str, int] = {}
+        self._release = asyncio.Event()
+        self._server: asyncio.Server | None = None
+        self.url = ""
+
+    def serve_json(self, path: str, document: Any, status: int = 200) -> None:
+        self.routes[path] = (status, json.dumps(document).encode())
+
+    def discovery(self, **changes: Any) -> dict[str, Any]:
+        document = {
+            "issuer": self.url,
+            "authorization_endpoint": f"{self.url}/auth",
+            "token_endpoint": f"{self.url}/token",
+            "jwks_uri": f"{self.url}/jwks",
+            "id_token_signing_alg_values_supported": ["ES256"],
+        }
+        document.update(changes)
+        return {k: v for k, v in document.items() if v is not None}
+
+    async def __aenter__(self) -> StubProvider:
+        self._server = await asyncio.start_server(self._handle, "127.0.0.1", 0)
+        port = self._server.sockets[0].getsockname()[1]
+        self.url = f"http://127.0.0.1:{port}"
+        return self
+
+    async def __aexit__(self, *exc: object) -> None:
+        self._release.set()
+        assert self._server is not None
+        self._server.close()
+        await self._server.wait_closed()
+
+    async def _handle(self, reader: asyncio.StreamReader, writer: asyncio.StreamWriter) -> None:
+        try:
+            request_line = await reader.readline()
+            while (await reader.readline()).strip():
+                pass
+            path = request_line.split()[1].decode().split("?")[0]
+            self.hits[path] = self.hits.get(path, 0) + 1
+            route = self.routes.get(path, (404, b"{}"))
+            if route == "hang":
+                await self._release.wait()
+                return
+            assert isinstance(route, tuple)
+            status, body = route
+            writer.write(
+                f"HTTP/1.1 {status} X\r\nContent-Type: application/json\r\n"
+                f"Content-Length: {len(body)}\r\nConnection: close\r\n\r\n".encode()
+                + body
+            )
+            await writer.drain()
+        finally:
+            writer.close()
+
+
+def closed_port() -> int:
+    """A loopback port nothing listens on (bound, then released)."""
+    with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as probe:
+        probe.bind(("127.0.0.1", 0))
+        return probe.getsockname()[1]
