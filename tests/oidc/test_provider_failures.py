@@ -256,3 +256,27 @@ async def test_break_glass_local_sign_in_works_while_the_provider_is_down(
         )
         # then a Hearth session is issued without the provider
         assert step2.json()["data"]["verifyMfa"]["accessToken"]
+
+
+async def test_a_rotated_key_is_picked_up_by_one_refetch(
+    app: Starlette, settings: Settings, database_url: str, clock: FrozenClock, stub: StubProvider
+) -> None:
+    # given Hearth knows the provider's first key
+    rotated = ECKey.generate_key("P-256", {"kid": "stub-key-2", "use": "sig", "alg": "ES256"})
+    stub.serve_json("/.well-known/openid-configuration", stub.discovery())
+    stub.serve_json("/jwks", {"keys": [KEY.as_dict(private=False)]})
+    async with hearth_for(settings, database_url, clock, stub.url) as hearth:
+        agency = await make_agency()
+        await make_user("alice", external_id=ALICE, agencies={agency: AccessLevel.FULL})
+        keys = OidcProvider(stub.url, {"stub-key": KEY, "stub-key-2": rotated})
+        assert "errors" not in await bearer(hearth, keys.forge(kid="stub-key"))
+        provider = hearth.app.state.identity.provider  # type: ignore[attr-defined]
+        later = time.monotonic() + settings.oidc_jwks_min_refetch_seconds + 1
+        provider.monotonic = lambda: later
+        # when the provider rotates to a new key and a token signed with it arrives
+        stub.serve_json("/jwks", {"keys": [rotated.as_dict(private=False)]})
+        jwks_hits = stub.hits["/jwks"]
+        answer = await bearer(hearth, keys.forge(kid="stub-key-2"))
+        # then one refetch finds it
+        assert "errors" not in answer, answer
+        assert stub.hits["/jwks"] == jwks_hits + 1
