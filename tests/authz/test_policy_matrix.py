@@ -16,41 +16,45 @@ from authz.enforcer import POLICY_PATH, build_enforcer
 from authz.principal import SYSTEM_DOMAIN, agency_domain
 from authz.resources import Action, Resource, Role
 
-# Y = allowed, . = denied. Agency roles (FULL .. ASC) are held in one agency, the others
-# system-wide.
+# Y = allowed, . = denied. Agency roles (FULL .. ASC, and CANR) are held in one agency, the
+# others system-wide. VEND and CANR are service accounts' roles (VEND also a user's system role).
 # The last block lists pairs that appear nowhere in policies.csv: denied to everyone.
 MATRIX = """
-resource        action       FULL VIEW REPT HDC  ASC  ADM  SO   LEAD DSB  VEND
-agency          read         Y    Y    Y    .    .    Y    Y    Y    Y    Y
-agency          create       .    .    .    .    .    Y    .    Y    .    .
-agency          update       .    .    .    .    .    Y    .    Y    .    .
-agency          record_mou   .    .    .    .    .    Y    .    Y    .    .
-project         read         Y    Y    Y    .    .    Y    Y    Y    Y    .
-project         create       .    .    .    .    .    Y    .    Y    .    .
-project         update       .    .    .    .    .    Y    .    Y    .    .
-can             read         Y    Y    Y    .    .    Y    Y    Y    Y    .
-can             create       .    .    .    .    .    Y    .    Y    .    .
-user            read         .    .    .    Y    Y    Y    Y    Y    .    Y
-user            sync         .    .    .    .    .    Y    .    .    .    Y
-user            deactivate   .    .    .    .    .    Y    .    .    .    Y
-user            invite       .    .    .    .    .    Y    .    .    .    .
-access_request  request      .    .    .    Y    Y    .    .    .    .    .
-access_request  read         .    .    .    Y    Y    Y    Y    Y    .    .
-access_request  decide       .    .    .    .    .    Y    .    .    .    .
-duty            assign       .    .    .    .    .    Y    .    .    .    .
-system_role     assign       .    .    .    .    .    Y    .    .    .    .
-training        read         .    .    .    Y    Y    Y    Y    Y    .    .
-training        record       .    .    .    .    .    Y    .    .    .    Y
-training        manage       .    .    .    .    .    Y    .    .    .    .
+resource        action       FULL VIEW REPT HDC  ASC  ADM  SO   LEAD DSB  VEND CANR
+agency          read         Y    Y    Y    .    .    Y    Y    Y    Y    Y    Y
+agency          create       .    .    .    .    .    Y    .    Y    .    .    .
+agency          update       .    .    .    .    .    Y    .    Y    .    .    .
+agency          record_mou   .    .    .    .    .    Y    .    Y    .    .    .
+project         read         Y    Y    Y    .    .    Y    Y    Y    Y    .    Y
+project         create       .    .    .    .    .    Y    .    Y    .    .    .
+project         update       .    .    .    .    .    Y    .    Y    .    .    .
+can             read         Y    Y    Y    .    .    Y    Y    Y    Y    .    Y
+can             create       .    .    .    .    .    Y    .    Y    .    .    .
+user            read         .    .    .    Y    Y    Y    Y    Y    .    Y    .
+user            sync         .    .    .    .    .    Y    .    .    .    Y    .
+user            deactivate   .    .    .    .    .    Y    .    .    .    Y    .
+user            invite       .    .    .    .    .    Y    .    .    .    .    .
+access_request  request      .    .    .    Y    Y    .    .    .    .    .    .
+access_request  read         .    .    .    Y    Y    Y    Y    Y    .    .    .
+access_request  decide       .    .    .    .    .    Y    .    .    .    .    .
+duty            assign       .    .    .    .    .    Y    .    .    .    .    .
+system_role     assign       .    .    .    .    .    Y    .    .    .    .    .
+training        read         .    .    .    Y    Y    Y    Y    Y    .    .    .
+training        record       .    .    .    .    .    Y    .    .    .    Y    .
+training        manage       .    .    .    .    .    Y    .    .    .    .    .
+service_account read         .    .    .    .    .    Y    Y    .    .    .    .
+service_account create       .    .    .    .    .    Y    .    .    .    .    .
+service_account manage       .    .    .    .    .    Y    .    .    .    .    .
 # pairs in no policy line
-agency          deactivate   .    .    .    .    .    .    .    .    .    .
-project         record_mou   .    .    .    .    .    .    .    .    .    .
-user            create       .    .    .    .    .    .    .    .    .    .
-user            update       .    .    .    .    .    .    .    .    .    .
-duty            read         .    .    .    .    .    .    .    .    .    .
-system_role     read         .    .    .    .    .    .    .    .    .    .
-training        create       .    .    .    .    .    .    .    .    .    .
-access_request  assign       .    .    .    .    .    .    .    .    .    .
+agency          deactivate   .    .    .    .    .    .    .    .    .    .    .
+project         record_mou   .    .    .    .    .    .    .    .    .    .    .
+user            create       .    .    .    .    .    .    .    .    .    .    .
+user            update       .    .    .    .    .    .    .    .    .    .    .
+duty            read         .    .    .    .    .    .    .    .    .    .    .
+system_role     read         .    .    .    .    .    .    .    .    .    .    .
+training        create       .    .    .    .    .    .    .    .    .    .    .
+access_request  assign       .    .    .    .    .    .    .    .    .    .    .
+service_account sync         .    .    .    .    .    .    .    .    .    .    .
 """
 
 COLUMNS = {
@@ -64,6 +68,7 @@ COLUMNS = {
     "LEAD": Role.LEAD_AGENCY,
     "DSB": Role.DSB_MEMBER,
     "VEND": Role.VENDOR_SYNC,
+    "CANR": Role.CAN_REPORTING,
 }
 AGENCY_ROLES = frozenset(
     {
@@ -72,6 +77,8 @@ AGENCY_ROLES = frozenset(
         Role.LEVEL_REPORTING_ONLY,
         Role.HDC,
         Role.SECURITY_COORDINATOR,
+        # a CAN reporting service account holds it in each agency of its CAN
+        Role.CAN_REPORTING,
     }
 )
 SYSTEM_ROLES = frozenset(Role) - AGENCY_ROLES
