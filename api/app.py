@@ -14,6 +14,7 @@ from typing import Any
 from zoneinfo import ZoneInfo
 
 from starlette.applications import Starlette
+from starlette.middleware.sessions import SessionMiddleware
 from starlette.requests import Request
 from starlette.responses import JSONResponse, Response
 from starlette.routing import Route
@@ -25,6 +26,8 @@ from tortoise.context import TortoiseContext, get_current_context
 
 from api.db import tortoise_config
 from api.identity import LocalIdentity, TokenService, load_signing_key
+from api.identity.oidc import OidcIdentity, session_cookie_options
+from api.identity.service import TokenEndpoint
 from api.settings import Settings
 from authz.enforcer import Authorizer, current_authorizer, set_current_authorizer
 from schema import Limits, build_schema
@@ -178,6 +181,7 @@ class HearthGraphQL(GraphQL[Context, None]):
                 else:
                     context.principal = authenticated.principal
                     context.mfa_expired = authenticated.mfa_expired
+                    context.mfa_error = authenticated.mfa_error
         return context
 
     async def process_result(self, request: Any, result: ExecutionResult) -> GraphQLHTTPResponse:
@@ -243,7 +247,13 @@ def create_app(settings: Settings, *, database_url: str, clock: Clock | None = N
         access_ttl=timedelta(seconds=settings.access_token_ttl_seconds),
         challenge_ttl=timedelta(seconds=settings.challenge_ttl_seconds),
     )
-    identity = LocalIdentity(tokens=tokens, policy=policy, mfa_max_age=timedelta(days=settings.mfa_max_age_days))
+    local = LocalIdentity(tokens=tokens, policy=policy, mfa_max_age=timedelta(days=settings.mfa_max_age_days))
+    identity: LocalIdentity | OidcIdentity = local
+    if settings.identity == "oidc":
+        identity = OidcIdentity(settings=settings, local=local, clock=clock)
+    token_endpoint = TokenEndpoint(
+        tokens=tokens, clock=clock, ttl=timedelta(seconds=settings.service_token_ttl_seconds)
+    )
     authorizer = Authorizer()
     schema = build_schema(
         Limits(
@@ -278,17 +288,28 @@ def create_app(settings: Settings, *, database_url: str, clock: Clock | None = N
                 yield
             finally:
                 await authorizer.close()
+                if isinstance(identity, OidcIdentity):
+                    await identity.aclose()
 
     async def health(_: Request) -> Response:
         return Response(json.dumps({"status": "ok"}), media_type="application/json")
 
-    app = Starlette(
-        routes=[Route("/graphql", view, methods=["GET", "POST"]), Route("/healthz", health)],
-        lifespan=lifespan,
-    )
+    routes = [
+        Route("/graphql", view, methods=["GET", "POST"]),
+        Route("/healthz", health),
+        # Service accounts' client credentials, in both identity modes
+        Route("/oauth/token", token_endpoint, name="oauth_token"),
+    ]
+    if isinstance(identity, OidcIdentity):
+        routes += identity.routes()
+    app = Starlette(routes=routes, lifespan=lifespan)
     app.state.identity = identity
     app.state.authorizer = authorizer
     app.state.schema = schema
+    if isinstance(identity, OidcIdentity):
+        # Only the browser sign-in's state, nonce and PKCE verifier (and, for logout, the
+        # session id and ID token) live in this signed cookie, scoped to /auth/oidc.
+        app.add_middleware(SessionMiddleware, **session_cookie_options(settings))
     app.add_middleware(BodyLimit, max_bytes=settings.max_body_bytes)
     app.add_middleware(RequestId)  # added last: outermost
     return app

@@ -25,6 +25,7 @@ MODEL_MODULES = [
     "models.releases",
     "models.enrollments",
     "models.case_notes",
+    "models.service_accounts",
 ]
 
 

@@ -6,7 +6,7 @@ from functools import lru_cache
 from pathlib import Path
 from typing import Literal
 
-from pydantic import Field
+from pydantic import Field, SecretStr, model_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
 __all__ = ["Settings", "get_settings"]
@@ -37,7 +37,9 @@ class Settings(BaseSettings):
     workers: int = 1
 
     # Identity
-    identity: Literal["local"] = "local"
+    identity: Literal["local", "oidc"] = Field(
+        default="local", description="local: Hearth's own accounts; oidc: an external provider."
+    )
     signing_key: str | None = Field(
         default=None, description="Ed25519 private key as a JWK (JSON). Unset: kept in data_dir."
     )
@@ -52,6 +54,65 @@ class Settings(BaseSettings):
     login_lockout_seconds: int = 15 * 60
     totp_issuer: str = "CT HMIS (Hearth)"
 
+    # OpenID Connect (identity = "oidc"); see README "Signing in through an identity provider"
+    oidc_issuer: str | None = Field(default=None, description="The provider's exact issuer.")
+    oidc_discovery_url: str | None = Field(
+        default=None, description="Unset: <issuer>/.well-known/openid-configuration."
+    )
+    oidc_client_id: str | None = None
+    oidc_client_secret: SecretStr | None = None
+    oidc_audience: str | None = Field(
+        default=None,
+        description="Hearth's resource indicator: provider access tokens must name it in aud.",
+    )
+    oidc_scopes: str = "openid email profile"
+    oidc_redirect_uri: str | None = Field(
+        default=None, description="Unset: this server's /auth/oidc/callback as requested."
+    )
+    oidc_post_login_redirect: str | None = Field(
+        default=None,
+        description="Front end URL the callback sends tokens (or the error) to in the fragment; "
+        "unset: the callback answers JSON.",
+    )
+    oidc_post_logout_redirect_uri: str | None = None
+    oidc_algorithms: list[str] = Field(
+        default_factory=lambda: ["RS256", "PS256", "ES256"],
+        description="Signature algorithms accepted from the provider (never none or HS*).",
+    )
+    oidc_require_at_jwt: bool = Field(
+        default=True, description="Access tokens must carry the RFC 9068 header typ at+jwt."
+    )
+    oidc_user_match: Literal["external_id", "email"] = Field(
+        default="external_id",
+        description="external_id: a claim holds the vendor's externalId; email: verified e-mail.",
+    )
+    oidc_external_id_claim: str = "sub"
+    oidc_mfa_amr_values: list[str] = Field(
+        default_factory=lambda: ["mfa", "otp", "hwk", "sms", "tel", "sc", "swk", "fido"],
+        description="amr values (RFC 8176) that show a second factor (policy 202).",
+    )
+    oidc_mfa_acr_values: list[str] = Field(
+        default_factory=list, description="acr values that show a second factor (policy 202)."
+    )
+    oidc_step_up_acr: str | None = Field(
+        default=None, description="acr_values to ask for when a sign-in lacked a second factor."
+    )
+    oidc_allow_local_login: bool = Field(
+        default=False, description="Also accept Hearth passwords (break-glass) in oidc mode."
+    )
+    oidc_http_timeout_seconds: float = 5.0
+    oidc_metadata_cache_seconds: int = 3600
+    oidc_jwks_cache_seconds: int = 3600
+    oidc_jwks_min_refetch_seconds: int = 60
+    oidc_leeway_seconds: int = Field(default=60, ge=0, le=60)
+    session_secret: SecretStr | None = Field(
+        default=None,
+        description="Signs the short-lived sign-in cookie of the OIDC browser flow (oidc only).",
+    )
+
+    # Service accounts (client credentials at /oauth/token), in both identity modes
+    service_token_ttl_seconds: int = 5 * 60
+
     # GraphQL hardening
     max_body_bytes: int = 256 * 1024
     max_query_depth: int = 12
@@ -60,6 +121,31 @@ class Settings(BaseSettings):
     max_page_size: int = 100
     parser_cache_size: int = 256
     validation_cache_size: int = 256
+
+    @model_validator(mode="after")
+    def _oidc_complete(self) -> Settings:
+        bad = [a for a in self.oidc_algorithms if a.lower() == "none" or a.upper().startswith("HS")]
+        if bad:
+            raise ValueError(f"HEARTH_OIDC_ALGORITHMS may not include {bad}: asymmetric only.")
+        if self.identity != "oidc":
+            return self
+        missing = [
+            f"HEARTH_{name.upper()}"
+            for name in (
+                "oidc_issuer", "oidc_client_id", "oidc_client_secret", "oidc_audience",
+                "session_secret",
+            )
+            if not getattr(self, name)
+        ]
+        if missing:
+            raise ValueError(f"HEARTH_IDENTITY=oidc needs {', '.join(missing)}.")
+        if self.oidc_audience == self.oidc_client_id:
+            # An ID token's aud is the client id: equal values would let one pass as an
+            # access token's audience.
+            raise ValueError("HEARTH_OIDC_AUDIENCE must differ from HEARTH_OIDC_CLIENT_ID.")
+        if self.production and not str(self.oidc_issuer).startswith("https://"):
+            raise ValueError("HEARTH_OIDC_ISSUER must be https:// in production.")
+        return self
 
     @property
     def production(self) -> bool:

@@ -20,8 +20,16 @@ from casbin.util.builtin_operators import key_match
 from tortoise.connection import get_connection
 
 from authz.principal import SYSTEM_DOMAIN, Principal, agency_domain
-from authz.resources import Action, Resource, Role, role_for_duty, role_for_level, role_for_system
-from models.enums import AccessLevel, Duty, SystemRole
+from authz.resources import (
+    Action,
+    Resource,
+    Role,
+    role_for_duty,
+    role_for_level,
+    role_for_service,
+    role_for_system,
+)
+from models.enums import AccessLevel, Duty, ServiceRole, SystemRole
 
 __all__ = [
     "CHANNEL",
@@ -42,6 +50,8 @@ CHANNEL = "hearth_authz"
 
 # One statement for every role assignment in force. A membership or duty counts only while the
 # user is active and the agency is active with a signed MOU that grants the level (policy 101).
+# Service accounts until revoked: VENDOR_SYNC system-wide, CAN_REPORTING in each agency of its CAN
+# that is active with a signed MOU.
 _ASSIGNMENTS_SQL = """
 SELECT m.user_id::text AS user_id, 'level' AS kind, m.access_level AS name,
        m.agency_id::text AS agency
@@ -65,6 +75,15 @@ UNION ALL
 SELECT r.user_id::text, 'system', r.role, NULL
   FROM system_role_grant r JOIN hearth_user u ON u.id = r.user_id
  WHERE u.status = 'ACTIVE'
+UNION ALL
+SELECT s.id::text, 'service', s.role, NULL
+  FROM service_account s
+ WHERE s.revoked_at IS NULL AND s.role = 'VENDOR_SYNC'
+UNION ALL
+SELECT s.id::text, 'service', s.role, a.id::text
+  FROM service_account s JOIN agency a ON a.can_id = s.can_id
+ WHERE s.revoked_at IS NULL AND s.role = 'CAN_REPORTING'
+   AND a.status = 'ACTIVE' AND a.mou_signed_on IS NOT NULL
 """
 
 
@@ -73,7 +92,11 @@ def grouping_lines(rows: list[dict[str, Any]]) -> list[list[str]]:
     lines = []
     for row in rows:
         subject = f"user:{row['user_id']}"
-        if row["kind"] == "level":
+        if row["kind"] == "service":
+            role = role_for_service(ServiceRole(row["name"])).value
+            domain = agency_domain(row["agency"]) if row["agency"] else SYSTEM_DOMAIN
+            lines.append([f"service:{row['user_id']}", role, domain])
+        elif row["kind"] == "level":
             lines.append(
                 [
                     subject,

@@ -20,11 +20,19 @@ def agency_domain(agency_id: UUID | str) -> str:
 
 @dataclass(frozen=True, slots=True)
 class Principal:
-    """Who is calling and what they hold. ``memberships`` lists only agencies they may act in."""
+    """Who is calling and what they hold. ``memberships`` lists only agencies they may act in.
+
+    A service account (``kind == "service"``) is a principal too: ``user_id`` is then the
+    service account's id, ``username`` its name and ``client_id`` its OAuth2 client id; it has
+    no session, memberships or duties, and ``service_agencies`` lists the agencies its role is
+    held in (a CAN reporting account's CAN). Its casbin subject is ``service:<id>``.
+    """
 
     user_id: UUID
     username: str
     kind: Literal["user", "service"] = "user"
+    client_id: str | None = None
+    service_agencies: frozenset[UUID] = frozenset()
     session_id: UUID | None = None
     auth_time: datetime | None = None
     mfa_at: datetime | None = None
@@ -40,11 +48,15 @@ class Principal:
 
     @property
     def subject(self) -> str:
-        return f"user:{self.user_id}"
+        return f"{self.kind}:{self.user_id}"
 
     @property
     def agency_ids(self) -> frozenset[UUID]:
-        return frozenset(self.memberships) | {agency for agency, _ in self.duties}
+        return (
+            frozenset(self.memberships)
+            | {agency for agency, _ in self.duties}
+            | self.service_agencies
+        )
 
     def domains(self) -> list[str]:
         """Every casbin domain the principal may hold a role in: "*" first, then agencies."""

@@ -4,9 +4,17 @@ from __future__ import annotations
 
 from enum import Enum
 
-from models.enums import AccessLevel, Duty, SystemRole
+from models.enums import AccessLevel, Duty, ServiceRole, SystemRole
 
-__all__ = ["Action", "Resource", "Role", "role_for_duty", "role_for_level", "role_for_system"]
+__all__ = [
+    "Action",
+    "Resource",
+    "Role",
+    "role_for_duty",
+    "role_for_level",
+    "role_for_service",
+    "role_for_system",
+]
 
 
 class Resource(str, Enum):
@@ -25,6 +33,7 @@ class Resource(str, Enum):
     SERVICE = "service"
     CASE_NOTE = "case_note"
     CAN_STAFF = "can_staff"
+    SERVICE_ACCOUNT = "service_account"
 
 
 class Action(str, Enum):
@@ -61,6 +70,8 @@ class Role(str, Enum):
     DSB_MEMBER = "role:dsb_member"
     VENDOR_SYNC = "role:vendor_sync"
     CAN_BACKBONE = "role:can_backbone"
+    # A CAN backbone agency's reporting service account, held in each agency of its CAN.
+    CAN_REPORTING = "role:can_reporting"
 
 
 _LEVEL_ROLES = {
@@ -80,6 +91,11 @@ _SYSTEM_ROLES = {
     SystemRole.VENDOR_SYNC: Role.VENDOR_SYNC,
 }
 
+_SERVICE_ROLES = {
+    ServiceRole.VENDOR_SYNC: Role.VENDOR_SYNC,
+    ServiceRole.CAN_REPORTING: Role.CAN_REPORTING,
+}
+
 
 def role_for_level(level: AccessLevel) -> Role:
     return _LEVEL_ROLES[level]
@@ -91,3 +107,7 @@ def role_for_duty(duty: Duty) -> Role:
 
 def role_for_system(role: SystemRole) -> Role:
     return _SYSTEM_ROLES[role]
+
+
+def role_for_service(role: ServiceRole) -> Role:
+    return _SERVICE_ROLES[role]

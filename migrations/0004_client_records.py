@@ -8,7 +8,7 @@ from uuid import uuid4
 from tortoise import fields
 
 class Migration(migrations.Migration):
-    dependencies = [('hearth', '0002_reference_data')]
+    dependencies = [('hearth', '0003_service_accounts')]
 
     initial = False
 

@@ -15,6 +15,7 @@ __all__ = [
     "Duty",
     "ReleaseCategory",
     "ReleaseScope",
+    "ServiceRole",
     "SystemRole",
     "UserStatus",
 ]
@@ -43,6 +44,13 @@ class SystemRole(str, Enum):
     LEAD_AGENCY = "LEAD_AGENCY"
     DSB_MEMBER = "DSB_MEMBER"
     VENDOR_SYNC = "VENDOR_SYNC"
+
+
+class ServiceRole(str, Enum):
+    """What a service account (a machine client, never a person) does."""
+
+    VENDOR_SYNC = "VENDOR_SYNC"  # the HMIS vendor's user sync and LMS feed, system-wide
+    CAN_REPORTING = "CAN_REPORTING"  # a CAN backbone agency's reporting job, within its CAN
 
 
 class UserStatus(str, Enum):

@@ -25,17 +25,27 @@ from schema.auth import AuthMutation, AuthQuery
 from schema.clients import ClientMutation, ClientQuery
 from schema.errors import ErrorCodes
 from schema.governance import GovernanceMutation, GovernanceQuery
+from schema.service_accounts import ServiceAccountMutation, ServiceAccountQuery
 from schema.training import TrainingMutation, TrainingQuery
 from schema.users import UserMutation, UserQuery
 
 __all__ = ["Limits", "build_schema"]
 
 Query = merge_types(
-    "Query", (AuthQuery, GovernanceQuery, UserQuery, AccessQuery, TrainingQuery, ClientQuery)
+    "Query",
+    (AuthQuery, GovernanceQuery, UserQuery, AccessQuery, TrainingQuery, ClientQuery, ServiceAccountQuery),
 )
 Mutation = merge_types(
     "Mutation",
-    (AuthMutation, GovernanceMutation, UserMutation, AccessMutation, TrainingMutation, ClientMutation),
+    (
+        AuthMutation,
+        GovernanceMutation,
+        UserMutation,
+        AccessMutation,
+        TrainingMutation,
+        ClientMutation,
+        ServiceAccountMutation,
+    ),
 )
 
 

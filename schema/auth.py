@@ -14,6 +14,7 @@ from schema.operations import mutation, query
 from schema.permissions import Authenticated, Public
 from schema.types import TrainingCompletion, User
 from services import auth as auth_service
+from services.errors import Forbidden
 
 __all__ = ["AuthMutation", "AuthQuery"]
 
@@ -114,6 +115,8 @@ class AuthQuery:
     async def me(self, info: Info) -> Me:
         ctx = info.context
         principal = ctx.require_principal(allow_expired_mfa=True)
+        if principal.kind != "user":
+            raise Forbidden("A service account has no user account.")
         user = await UserModel.get(id=principal.user_id)
         completions = list(await CompletionModel.filter(user_id=user.id).order_by("completed_on"))
         mfa_at = principal.mfa_at

@@ -31,6 +31,8 @@ class Context:
     principal: Principal | None = None
     auth_error: DomainError | None = None
     mfa_expired: bool = False
+    # What to answer when mfa_expired (the identity's own MFA_REQUIRED); None: the local one.
+    mfa_error: DomainError | None = None
     response: Any = None
     request_id: str | None = None
     timezone: ZoneInfo = field(default_factory=lambda: ZoneInfo("America/New_York"))
@@ -63,6 +65,8 @@ class Context:
         if self.principal is None:
             raise Unauthenticated("Sign in first: send an access token as 'Authorization: Bearer ...'.")
         if self.mfa_expired and not allow_expired_mfa:
+            if self.mfa_error is not None:
+                raise self.mfa_error
             raise MfaRequired(
                 "Your second factor is more than 7 days old (policy 202): call reauthenticateMfa.",
                 reauthenticate_with="reauthenticateMfa",

@@ -166,7 +166,9 @@ async def update_agency(
             await agency.save()
         except IntegrityError:
             raise Conflict("An agency with that name exists.", field="name") from None
-    if "status" in values:
+    if "status" in values or "can" in values:
+        # both change role assignments: agency status (policy 101), and a CAN reporting
+        # service account's scope
         await notify_change()
     return agency
 

@@ -157,15 +157,26 @@ async def verify_totp(*, user_id: UUID, code: str, now: datetime, policy: AuthPo
     return user
 
 
-async def create_session(*, user: User, now: datetime, policy: AuthPolicy) -> tuple[Session, str]:
-    """A new session after password and second factor; returns it with its refresh token."""
+async def create_session(
+    *,
+    user: User,
+    now: datetime,
+    policy: AuthPolicy,
+    auth_time: datetime | None = None,
+    mfa_at: datetime | None = None,
+) -> tuple[Session, str]:
+    """A new session after password and second factor; returns it with its refresh token.
+
+    ``auth_time`` and ``mfa_at`` default to now; an identity provider's sign-in passes the
+    time the provider checked the user (policy 202 counts the week from then).
+    """
     refresh = secrets.token_urlsafe(32)
     async with in_transaction():
         session = await Session.create(
             user=user,
             created_at=now,
-            auth_time=now,
-            mfa_at=now,
+            auth_time=auth_time or now,
+            mfa_at=mfa_at or now,
             expires_at=now + policy.refresh_ttl,
             refresh_token_hash=token_digest(refresh),
         )

@@ -7,16 +7,22 @@ from datetime import datetime
 from typing import Protocol
 
 from authz.principal import Principal
+from services.errors import DomainError
 
 __all__ = ["Authenticated", "IdentityProvider", "TokenPair"]
 
 
 @dataclass(frozen=True, slots=True)
 class Authenticated:
-    """A bearer token's principal, and whether its second factor is older than policy 202 allows."""
+    """A bearer token's principal, and whether its second factor is older than policy 202 allows.
+
+    ``mfa_error`` is what to answer when it is (e.g. where to send the user to sign in again at
+    the identity provider); None: the default ``MFA_REQUIRED`` pointing at ``reauthenticateMfa``.
+    """
 
     principal: Principal
     mfa_expired: bool
+    mfa_error: DomainError | None = None
 
 
 @dataclass(frozen=True, slots=True)
@@ -28,7 +34,7 @@ class TokenPair:
 
 
 class IdentityProvider(Protocol):
-    """What the API needs of any provider (local accounts now, OpenID Connect later)."""
+    """What the API needs of any provider (local accounts, or OpenID Connect)."""
 
     name: str
 

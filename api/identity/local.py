@@ -7,6 +7,7 @@ from datetime import datetime, timedelta
 from uuid import UUID
 
 from api.identity.base import Authenticated, TokenPair
+from api.identity.service import authenticate_service
 from api.identity.tokens import TokenService
 from authz.principal import Principal
 from models.enums import UserStatus
@@ -54,6 +55,10 @@ class LocalIdentity:
         access, expires = self.tokens.access_token(user_id=user_id, session_id=session.id, now=now)
         return TokenPair(access, expires, refresh, session.mfa_at + self.mfa_max_age)
 
+    async def pair_for(self, session: Session, refresh: str, now: datetime) -> TokenPair:
+        """The tokens of a session another sign-in path created (OpenID Connect)."""
+        return await self._pair(session, refresh, now)
+
     async def verify_mfa(self, *, challenge_token: str, code: str, now: datetime) -> TokenPair:
         claims = self.tokens.read_challenge(challenge_token, now)
         user = await auth.verify_totp(
@@ -79,7 +84,9 @@ class LocalIdentity:
             await auth.revoke_session(session_id=principal.session_id, reason="logout", now=now)
 
     async def authenticate(self, bearer: str, *, now: datetime) -> Authenticated:
-        claims = self.tokens.read_access(bearer, now)
+        claims = self.tokens.read_bearer(bearer, now)
+        if claims["token_use"] == "service":  # noqa: S105 (a token kind, not a secret)
+            return await authenticate_service(claims)
         try:
             user_id, session_id = UUID(claims["sub"]), UUID(claims.get("sid", ""))
         except ValueError:

@@ -58,7 +58,8 @@ class TokenService:
     def _encode(self, claims: dict[str, Any]) -> str:
         return jwt.encode({"alg": ALGORITHMS[0]}, claims, self.key, algorithms=ALGORITHMS)
 
-    def _decode(self, token: str, use: str, now: datetime) -> dict[str, Any]:
+    def _decode(self, token: str, use: str | list[str], now: datetime) -> dict[str, Any]:
+        uses = {"values": use} if isinstance(use, list) else {"value": use}
         try:
             decoded = jwt.decode(token, self.key, algorithms=ALGORITHMS)
             registry = JWTClaimsRegistry(
@@ -67,7 +68,7 @@ class TokenService:
                 iss={"essential": True, "value": self.issuer},
                 exp={"essential": True},
                 sub={"essential": True},
-                token_use={"essential": True, "value": use},
+                token_use={"essential": True, **uses},
             )
             registry.validate(decoded.claims)
         except (JoseError, ValueError):
@@ -101,8 +102,35 @@ class TokenService:
         }
         return self._encode(claims), expires
 
+    def service_token(
+        self,
+        *,
+        account_id: uuid.UUID,
+        client_id: str,
+        secret_version: int,
+        ttl: timedelta,
+        now: datetime,
+    ) -> tuple[str, datetime]:
+        """A service account's access token (client credentials): no session, no refresh."""
+        expires = now + ttl
+        claims = {
+            "iss": self.issuer,
+            "sub": str(account_id),
+            "client_id": client_id,
+            "ver": secret_version,
+            "iat": int(now.timestamp()),
+            "exp": int(expires.timestamp()),
+            "jti": uuid.uuid4().hex,
+            "token_use": "service",
+        }
+        return self._encode(claims), expires
+
     def read_access(self, token: str, now: datetime) -> dict[str, Any]:
         return self._decode(token, "access", now)
+
+    def read_bearer(self, token: str, now: datetime) -> dict[str, Any]:
+        """A user's access token or a service account's token (see ``token_use``)."""
+        return self._decode(token, ["access", "service"], now)
 
     def read_challenge(self, token: str, now: datetime) -> dict[str, Any]:
         return self._decode(token, "mfa_challenge", now)

@@ -16,71 +16,77 @@ from authz.enforcer import POLICY_PATH, build_enforcer
 from authz.principal import SYSTEM_DOMAIN, agency_domain
 from authz.resources import Action, Resource, Role
 
-# Y = allowed, . = denied. Agency roles (FULL .. ASC, and CANB: CAN backbone staff, held in the
-# CAN's backbone agency) are held in one agency, the others system-wide.
-# The last block lists pairs that appear nowhere in policies.csv: denied to everyone.
+# Y = allowed, . = denied. Agency roles (FULL .. ASC; CANB: CAN backbone staff, held in the CAN's
+# backbone agency; CANR: a CAN reporting service account, held in each agency of its CAN) are held
+# in one agency, the others system-wide. VEND and CANR are service accounts' roles (VEND also a
+# user's system role). The last block lists pairs that appear nowhere in policies.csv.
 MATRIX = """
-resource        action            FULL VIEW REPT HDC  ASC  ADM  SO   LEAD DSB  VEND CANB
-agency          read              Y    Y    Y    .    .    Y    Y    Y    Y    Y    .
-agency          create            .    .    .    .    .    Y    .    Y    .    .    .
-agency          update            .    .    .    .    .    Y    .    Y    .    .    .
-agency          record_mou        .    .    .    .    .    Y    .    Y    .    .    .
-project         read              Y    Y    Y    .    .    Y    Y    Y    Y    .    .
-project         create            .    .    .    .    .    Y    .    Y    .    .    .
-project         update            .    .    .    .    .    Y    .    Y    .    .    .
-can             read              Y    Y    Y    .    .    Y    Y    Y    Y    .    .
-can             create            .    .    .    .    .    Y    .    Y    .    .    .
-user            read              .    .    .    Y    Y    Y    Y    Y    .    Y    .
-user            sync              .    .    .    .    .    Y    .    .    .    Y    .
-user            deactivate        .    .    .    .    .    Y    .    .    .    Y    .
-user            invite            .    .    .    .    .    Y    .    .    .    .    .
-access_request  request           .    .    .    Y    Y    .    .    .    .    .    .
-access_request  read              .    .    .    Y    Y    Y    Y    Y    .    .    .
-access_request  decide            .    .    .    .    .    Y    .    .    .    .    .
-duty            assign            .    .    .    .    .    Y    .    .    .    .    .
-system_role     assign            .    .    .    .    .    Y    .    .    .    .    .
-training        read              .    .    .    Y    Y    Y    Y    Y    .    .    .
-training        record            .    .    .    .    .    Y    .    .    .    Y    .
-training        manage            .    .    .    .    .    Y    .    .    .    .    .
+resource        action            FULL VIEW REPT HDC  ASC  ADM  SO   LEAD DSB  VEND CANB CANR
+agency          read              Y    Y    Y    .    .    Y    Y    Y    Y    Y    .    Y
+agency          create            .    .    .    .    .    Y    .    Y    .    .    .    .
+agency          update            .    .    .    .    .    Y    .    Y    .    .    .    .
+agency          record_mou        .    .    .    .    .    Y    .    Y    .    .    .    .
+project         read              Y    Y    Y    .    .    Y    Y    Y    Y    .    .    Y
+project         create            .    .    .    .    .    Y    .    Y    .    .    .    .
+project         update            .    .    .    .    .    Y    .    Y    .    .    .    .
+can             read              Y    Y    Y    .    .    Y    Y    Y    Y    .    .    Y
+can             create            .    .    .    .    .    Y    .    Y    .    .    .    .
+user            read              .    .    .    Y    Y    Y    Y    Y    .    Y    .    .
+user            sync              .    .    .    .    .    Y    .    .    .    Y    .    .
+user            deactivate        .    .    .    .    .    Y    .    .    .    Y    .    .
+user            invite            .    .    .    .    .    Y    .    .    .    .    .    .
+access_request  request           .    .    .    Y    Y    .    .    .    .    .    .    .
+access_request  read              .    .    .    Y    Y    Y    Y    Y    .    .    .    .
+access_request  decide            .    .    .    .    .    Y    .    .    .    .    .    .
+duty            assign            .    .    .    .    .    Y    .    .    .    .    .    .
+system_role     assign            .    .    .    .    .    Y    .    .    .    .    .    .
+training        read              .    .    .    Y    Y    Y    Y    Y    .    .    .    .
+training        record            .    .    .    .    .    Y    .    .    .    Y    .    .
+training        manage            .    .    .    .    .    Y    .    .    .    .    .    .
 # client records (policies 205, 207, 401, 404); CANB: backbone staff in the backbone agency
-client          read              Y    Y    .    .    .    .    .    .    .    .    Y
-client          create            Y    .    .    .    .    .    .    .    .    .    .
-client          update            Y    .    .    .    .    .    .    .    .    .    .
-client          export            Y    .    .    .    .    .    .    .    .    .    Y
-client          annotate          Y    .    .    .    .    .    .    .    .    .    .
-consent         create            Y    .    .    .    .    .    .    .    .    .    .
-release         create            Y    .    .    .    .    .    .    .    .    .    .
-release         revoke            Y    .    .    .    .    .    .    .    .    .    .
-enrollment      create            Y    .    .    .    .    .    .    .    .    .    .
-enrollment      update            Y    .    .    .    .    .    .    .    .    .    .
-service         create            Y    .    .    .    .    .    .    .    .    .    .
-case_note       create            Y    .    .    .    .    .    .    .    .    .    .
-case_note       request_deletion  .    .    .    Y    .    .    .    .    .    .    .
-case_note       approve_deletion  .    .    .    .    .    Y    .    .    .    .    .
-can_staff       assign            .    .    .    .    .    Y    .    .    .    .    .
+client          read              Y    Y    .    .    .    .    .    .    .    .    Y    .
+client          create            Y    .    .    .    .    .    .    .    .    .    .    .
+client          update            Y    .    .    .    .    .    .    .    .    .    .    .
+client          export            Y    .    .    .    .    .    .    .    .    .    Y    .
+client          annotate          Y    .    .    .    .    .    .    .    .    .    .    .
+consent         create            Y    .    .    .    .    .    .    .    .    .    .    .
+release         create            Y    .    .    .    .    .    .    .    .    .    .    .
+release         revoke            Y    .    .    .    .    .    .    .    .    .    .    .
+enrollment      create            Y    .    .    .    .    .    .    .    .    .    .    .
+enrollment      update            Y    .    .    .    .    .    .    .    .    .    .    .
+service         create            Y    .    .    .    .    .    .    .    .    .    .    .
+case_note       create            Y    .    .    .    .    .    .    .    .    .    .    .
+case_note       request_deletion  .    .    .    Y    .    .    .    .    .    .    .    .
+case_note       approve_deletion  .    .    .    .    .    Y    .    .    .    .    .    .
+can_staff       assign            .    .    .    .    .    Y    .    .    .    .    .    .
+# service accounts (issue 6); CANR: a CAN reporting service account, in each agency of its CAN
+service_account read              .    .    .    .    .    Y    Y    .    .    .    .    .
+service_account create            .    .    .    .    .    Y    .    .    .    .    .    .
+service_account manage            .    .    .    .    .    Y    .    .    .    .    .    .
 # pairs in no policy line
-agency          deactivate        .    .    .    .    .    .    .    .    .    .    .
-project         record_mou        .    .    .    .    .    .    .    .    .    .    .
-user            create            .    .    .    .    .    .    .    .    .    .    .
-user            update            .    .    .    .    .    .    .    .    .    .    .
-duty            read              .    .    .    .    .    .    .    .    .    .    .
-system_role     read              .    .    .    .    .    .    .    .    .    .    .
-training        create            .    .    .    .    .    .    .    .    .    .    .
-access_request  assign            .    .    .    .    .    .    .    .    .    .    .
-client          deactivate        .    .    .    .    .    .    .    .    .    .    .
-client          sync              .    .    .    .    .    .    .    .    .    .    .
-consent         update            .    .    .    .    .    .    .    .    .    .    .
-consent         read              .    .    .    .    .    .    .    .    .    .    .
-release         update            .    .    .    .    .    .    .    .    .    .    .
-release         read              .    .    .    .    .    .    .    .    .    .    .
-enrollment      read              .    .    .    .    .    .    .    .    .    .    .
-service         update            .    .    .    .    .    .    .    .    .    .    .
-case_note       update            .    .    .    .    .    .    .    .    .    .    .
-case_note       read              .    .    .    .    .    .    .    .    .    .    .
-case_note       deactivate        .    .    .    .    .    .    .    .    .    .    .
-case_note       decide            .    .    .    .    .    .    .    .    .    .    .
-can_staff       read              .    .    .    .    .    .    .    .    .    .    .
-client          approve_deletion  .    .    .    .    .    .    .    .    .    .    .
+agency          deactivate        .    .    .    .    .    .    .    .    .    .    .    .
+project         record_mou        .    .    .    .    .    .    .    .    .    .    .    .
+user            create            .    .    .    .    .    .    .    .    .    .    .    .
+user            update            .    .    .    .    .    .    .    .    .    .    .    .
+duty            read              .    .    .    .    .    .    .    .    .    .    .    .
+system_role     read              .    .    .    .    .    .    .    .    .    .    .    .
+training        create            .    .    .    .    .    .    .    .    .    .    .    .
+access_request  assign            .    .    .    .    .    .    .    .    .    .    .    .
+client          deactivate        .    .    .    .    .    .    .    .    .    .    .    .
+client          sync              .    .    .    .    .    .    .    .    .    .    .    .
+consent         update            .    .    .    .    .    .    .    .    .    .    .    .
+consent         read              .    .    .    .    .    .    .    .    .    .    .    .
+release         update            .    .    .    .    .    .    .    .    .    .    .    .
+release         read              .    .    .    .    .    .    .    .    .    .    .    .
+enrollment      read              .    .    .    .    .    .    .    .    .    .    .    .
+service         update            .    .    .    .    .    .    .    .    .    .    .    .
+case_note       update            .    .    .    .    .    .    .    .    .    .    .    .
+case_note       read              .    .    .    .    .    .    .    .    .    .    .    .
+case_note       deactivate        .    .    .    .    .    .    .    .    .    .    .    .
+case_note       decide            .    .    .    .    .    .    .    .    .    .    .    .
+can_staff       read              .    .    .    .    .    .    .    .    .    .    .    .
+client          approve_deletion  .    .    .    .    .    .    .    .    .    .    .    .
+service_account sync              .    .    .    .    .    .    .    .    .    .    .    .
 """
 
 COLUMNS = {
@@ -95,6 +101,7 @@ COLUMNS = {
     "DSB": Role.DSB_MEMBER,
     "VEND": Role.VENDOR_SYNC,
     "CANB": Role.CAN_BACKBONE,
+    "CANR": Role.CAN_REPORTING,
 }
 AGENCY_ROLES = frozenset(
     {
@@ -104,6 +111,8 @@ AGENCY_ROLES = frozenset(
         Role.HDC,
         Role.SECURITY_COORDINATOR,
         Role.CAN_BACKBONE,
+        # a CAN reporting service account holds it in each agency of its CAN
+        Role.CAN_REPORTING,
     }
 )
 SYSTEM_ROLES = frozenset(Role) - AGENCY_ROLES

@@ -1,0 +1,157 @@
+"""Service accounts: the System Administrator's machine clients for /oauth/token."""
+
+from __future__ import annotations
+
+import datetime
+
+import strawberry
+from strawberry.types import Info
+
+from authz.resources import Action, Resource
+from models import enums
+from models import governance as gov
+from models import users as user_models
+from schema.inputs import parse_id
+from schema.loaders import by_id
+from schema.operations import mutation, query
+from schema.permissions import Can
+from schema.relay import Connection, to_connection
+from schema.types import Can as CanType
+from schema.types import User
+from services import service_accounts as service
+from services.pagination import paginate
+
+__all__ = ["ServiceAccountMutation", "ServiceAccountQuery"]
+
+ServiceRole = strawberry.enum(
+    enums.ServiceRole,
+    description="What a service account does: VENDOR_SYNC (the HMIS vendor's user sync and LMS "
+    "feed, system-wide) or CAN_REPORTING (a CAN backbone agency's read-only reporting in its CAN).",
+)
+
+
+@strawberry.type(description="A machine client (never a person) that signs in at /oauth/token.")
+class ServiceAccount:
+    id: strawberry.ID = strawberry.field(description="Hearth id.")
+    name: str = strawberry.field(description="Which integration this is (unique).")
+    role: ServiceRole = strawberry.field(description="What it may do.")  # type: ignore[valid-type]
+    client_id: str = strawberry.field(description="OAuth2 client id for /oauth/token.")
+    created_at: datetime.datetime = strawberry.field(description="When created.")
+    secret_rotated_at: datetime.datetime = strawberry.field(
+        description="When the current secret was issued."
+    )
+    last_used_at: datetime.datetime | None = strawberry.field(
+        description="When it last obtained a token."
+    )
+    revoked_at: datetime.datetime | None = strawberry.field(
+        description="When revoked; its tokens stopped working then."
+    )
+    revoke_reason: str | None = strawberry.field(description="Why it was revoked.")
+
+    @strawberry.field(description="True until revoked.")
+    def active(self) -> bool:
+        return self.revoked_at is None
+
+    @strawberry.field(
+        name="coordinatedAccessNetwork",
+        description="The CAN a CAN_REPORTING account reports on; null for system-wide roles.",
+    )
+    async def can(self, info: Info) -> CanType | None:
+        can_id = self.can_id  # type: ignore[attr-defined]
+        return await by_id(info.context, gov.Can).load(can_id) if can_id else None
+
+    @strawberry.field(description="The System Administrator who created it.")
+    async def created_by(self, info: Info) -> User:
+        return await by_id(info.context, user_models.User).load(self.created_by_id)  # type: ignore[attr-defined]
+
+
+@strawberry.type(description="A service account and its client secret, shown this once only.")
+class ServiceAccountSecret:
+    service_account: ServiceAccount = strawberry.field(description="The account.")
+    client_id: str = strawberry.field(description="OAuth2 client id.")
+    client_secret: str = strawberry.field(
+        description="OAuth2 client secret. Shown once: Hearth keeps only a hash of it."
+    )
+
+
+@strawberry.input(description="A new service account.")
+class CreateServiceAccountInput:
+    name: str = strawberry.field(description="Which integration (3-100 characters, unique).")
+    role: ServiceRole = strawberry.field(description="What it may do.")  # type: ignore[valid-type]
+    can_id: strawberry.ID | None = strawberry.field(
+        default=None, description="The CAN, for CAN_REPORTING (and only then)."
+    )
+
+
+def _issued(issued: service.IssuedSecret) -> ServiceAccountSecret:
+    return ServiceAccountSecret(
+        service_account=issued.account,  # type: ignore[arg-type]
+        client_id=issued.account.client_id,
+        client_secret=issued.client_secret,
+    )
+
+
+@strawberry.type
+class ServiceAccountQuery:
+    @query(
+        Can(Resource.SERVICE_ACCOUNT, Action.READ),
+        description="Service accounts (active ones unless includeRevoked), pages of at most 100.",
+    )
+    async def service_accounts(
+        self,
+        info: Info,
+        first: int = 50,
+        after: str | None = None,
+        include_revoked: bool = False,
+    ) -> Connection[ServiceAccount]:
+        qs = service.visible_service_accounts(
+            info.context.decisions, include_revoked=include_revoked
+        )
+        return to_connection(await paginate(qs, first=first, after=after))
+
+
+@strawberry.type
+class ServiceAccountMutation:
+    @mutation(
+        Can(Resource.SERVICE_ACCOUNT, Action.CREATE),
+        description="Create a service account for one integration (policy 109: never shared). "
+        "Returns its client secret, once.",
+    )
+    async def create_service_account(
+        self, info: Info, input: CreateServiceAccountInput
+    ) -> ServiceAccountSecret:
+        ctx = info.context
+        issued = await service.create_service_account(
+            decisions=ctx.decisions,
+            name=input.name,
+            role=enums.ServiceRole(input.role),
+            can_id=parse_id(input.can_id, "canId") if input.can_id is not None else None,
+            now=ctx.now,
+        )
+        return _issued(issued)
+
+    @mutation(
+        Can(Resource.SERVICE_ACCOUNT, Action.MANAGE),
+        description="Issue a new client secret, shown once; the old secret and every token "
+        "issued under it stop working at once.",
+    )
+    async def rotate_service_account_secret(
+        self, info: Info, id: strawberry.ID
+    ) -> ServiceAccountSecret:
+        ctx = info.context
+        issued = await service.rotate_secret(
+            decisions=ctx.decisions, account_id=parse_id(id, "id"), now=ctx.now
+        )
+        return _issued(issued)
+
+    @mutation(
+        Can(Resource.SERVICE_ACCOUNT, Action.MANAGE),
+        description="Revoke a service account for good: its tokens stop working at once.",
+    )
+    async def revoke_service_account(
+        self, info: Info, id: strawberry.ID, reason: str
+    ) -> ServiceAccount:
+        ctx = info.context
+        return await service.revoke_service_account(  # type: ignore[return-value]
+            decisions=ctx.decisions, account_id=parse_id(id, "id"), reason=reason, now=ctx.now
+        )
