@@ -24,6 +24,10 @@ admin_app = typer.Typer(help="Bootstrap administration.", no_args_is_help=True)
 schema_app = typer.Typer(help="The GraphQL schema (SDL).", no_args_is_help=True)
 app.add_typer(admin_app, name="admin")
 app.add_typer(schema_app, name="schema")
+audit_app = typer.Typer(help="The audit trail (policy 207).", no_args_is_help=True)
+report_app = typer.Typer(help="Reports (policy 212).", no_args_is_help=True)
+app.add_typer(audit_app, name="audit")
+app.add_typer(report_app, name="report")
 
 
 @contextmanager
@@ -135,3 +139,17 @@ def schema_export(
         typer.echo(sdl, nl=False)
     else:
         out.write_text(sdl)
+
+
+@audit_app.command("verify")
+def audit_verify() -> None:
+    """Walk the audit hash chain; print the first broken row and exit 1 if there is one."""
+    from services.audit import verify_chain
+
+    settings = get_settings()
+    with database(settings) as url:
+        checked, broken = _run(_with_orm(url, settings, verify_chain()))
+    if broken is not None:
+        typer.echo(json.dumps({"ok": False, "checked": checked, "brokenAt": broken.seq, "reason": broken.reason}))
+        raise typer.Exit(code=1)
+    typer.echo(json.dumps({"ok": True, "checked": checked}))

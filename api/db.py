@@ -25,6 +25,9 @@ MODEL_MODULES = [
     "models.releases",
     "models.enrollments",
     "models.case_notes",
+    "models.audit",
+    "models.access_reports",
+    "models.outbox",
 ]
 
 

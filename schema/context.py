@@ -35,6 +35,8 @@ class Context:
     request_id: str | None = None
     timezone: ZoneInfo = field(default_factory=lambda: ZoneInfo("America/New_York"))
     loaders: dict[Any, Any] = field(default_factory=dict)
+    # The request's audit buffer (schema.audit.AuditReads): client data read, searches.
+    audit: Any = None
     _decisions: Decisions | None = None
     _now: datetime | None = None
     _client_scope: ClientScope | None = None
