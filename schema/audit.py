@@ -115,14 +115,21 @@ def _domain_code(error: GraphQLError) -> str | None:
     return None
 
 
-def _client_id_of(arguments: dict[str, Any]) -> UUID | None:
-    """The client a refused operation named, when its arguments say."""
-    candidates: list[Any] = [arguments.get("id"), arguments.get("client_id")]
+def _client_id_of(root_field: str, arguments: dict[str, Any]) -> UUID | None:
+    """The client a refused operation named, when its (GraphQL) arguments say."""
+    candidates: list[Any] = [arguments.get("clientId")]
+    if root_field in ("client", "clientRecordExport"):
+        candidates.append(arguments.get("id"))
     for value in arguments.values():
-        candidates.append(getattr(value, "client_id", None))
+        if isinstance(value, dict):
+            candidates.append(value.get("clientId"))
+            if root_field == "updateClient":
+                candidates.append(value.get("id"))
     for candidate in candidates:
+        if candidate is None:
+            continue
         try:
-            return UUID(str(candidate)) if candidate is not None else None
+            return UUID(str(candidate))
         except ValueError:
             continue
     return None
@@ -229,7 +236,7 @@ class AuditReads(SchemaExtension):
             if _domain_code(error) not in DENIED_CODES:
                 continue
             denied.add(root_field)
-            client_id = _client_id_of(buffer.roots.get(root_field, {}))
+            client_id = _client_id_of(root_field, buffer.roots.get(root_field, {}))
             rows.append(
                 audit_service.AuditRow(
                     action=AuditAction.DENIED,
