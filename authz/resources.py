@@ -25,6 +25,8 @@ class Resource(str, Enum):
     SERVICE = "service"
     CASE_NOTE = "case_note"
     CAN_STAFF = "can_staff"
+    ACCESS_REPORT = "access_report"
+    ACCESS_REVIEW = "access_review"
 
 
 class Action(str, Enum):
@@ -45,6 +47,8 @@ class Action(str, Enum):
     ANNOTATE = "annotate"
     REQUEST_DELETION = "request_deletion"
     APPROVE_DELETION = "approve_deletion"
+    PUBLISH = "publish"
+    NOTIFY = "notify"
 
 
 class Role(str, Enum):

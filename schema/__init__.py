@@ -21,6 +21,7 @@ from strawberry.schema.config import StrawberryConfig
 from strawberry.tools import merge_types
 
 from schema.access import AccessMutation, AccessQuery
+from schema.access_reports import AccessReportMutation, AccessReportQuery
 from schema.audit import audit_reads
 from schema.auth import AuthMutation, AuthQuery
 from schema.clients import ClientMutation, ClientQuery
@@ -32,11 +33,15 @@ from schema.users import UserMutation, UserQuery
 __all__ = ["Limits", "build_schema"]
 
 Query = merge_types(
-    "Query", (AuthQuery, GovernanceQuery, UserQuery, AccessQuery, TrainingQuery, ClientQuery)
+    "Query",
+    (AuthQuery, GovernanceQuery, UserQuery, AccessQuery, TrainingQuery, ClientQuery, AccessReportQuery),
 )
 Mutation = merge_types(
     "Mutation",
-    (AuthMutation, GovernanceMutation, UserMutation, AccessMutation, TrainingMutation, ClientMutation),
+    (
+        AuthMutation, GovernanceMutation, UserMutation, AccessMutation, TrainingMutation, ClientMutation,
+        AccessReportMutation,
+    ),
 )
 
 
