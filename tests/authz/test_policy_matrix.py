@@ -16,41 +16,80 @@ from authz.enforcer import POLICY_PATH, build_enforcer
 from authz.principal import SYSTEM_DOMAIN, agency_domain
 from authz.resources import Action, Resource, Role
 
-# Y = allowed, . = denied. Agency roles (FULL .. ASC) are held in one agency, the others
-# system-wide.
+# Y = allowed, . = denied. Agency roles (FULL .. ASC, and CANB: CAN backbone staff, held in the
+# CAN's backbone agency) are held in one agency, the others system-wide.
 # The last block lists pairs that appear nowhere in policies.csv: denied to everyone.
 MATRIX = """
-resource        action       FULL VIEW REPT HDC  ASC  ADM  SO   LEAD DSB  VEND
-agency          read         Y    Y    Y    .    .    Y    Y    Y    Y    Y
-agency          create       .    .    .    .    .    Y    .    Y    .    .
-agency          update       .    .    .    .    .    Y    .    Y    .    .
-agency          record_mou   .    .    .    .    .    Y    .    Y    .    .
-project         read         Y    Y    Y    .    .    Y    Y    Y    Y    .
-project         create       .    .    .    .    .    Y    .    Y    .    .
-project         update       .    .    .    .    .    Y    .    Y    .    .
-can             read         Y    Y    Y    .    .    Y    Y    Y    Y    .
-can             create       .    .    .    .    .    Y    .    Y    .    .
-user            read         .    .    .    Y    Y    Y    Y    Y    .    Y
-user            sync         .    .    .    .    .    Y    .    .    .    Y
-user            deactivate   .    .    .    .    .    Y    .    .    .    Y
-user            invite       .    .    .    .    .    Y    .    .    .    .
-access_request  request      .    .    .    Y    Y    .    .    .    .    .
-access_request  read         .    .    .    Y    Y    Y    Y    Y    .    .
-access_request  decide       .    .    .    .    .    Y    .    .    .    .
-duty            assign       .    .    .    .    .    Y    .    .    .    .
-system_role     assign       .    .    .    .    .    Y    .    .    .    .
-training        read         .    .    .    Y    Y    Y    Y    Y    .    .
-training        record       .    .    .    .    .    Y    .    .    .    Y
-training        manage       .    .    .    .    .    Y    .    .    .    .
+resource        action            FULL VIEW REPT HDC  ASC  ADM  SO   LEAD DSB  VEND CANB
+agency          read              Y    Y    Y    .    .    Y    Y    Y    Y    Y    .
+agency          create            .    .    .    .    .    Y    .    Y    .    .    .
+agency          update            .    .    .    .    .    Y    .    Y    .    .    .
+agency          record_mou        .    .    .    .    .    Y    .    Y    .    .    .
+project         read              Y    Y    Y    .    .    Y    Y    Y    Y    .    .
+project         create            .    .    .    .    .    Y    .    Y    .    .    .
+project         update            .    .    .    .    .    Y    .    Y    .    .    .
+can             read              Y    Y    Y    .    .    Y    Y    Y    Y    .    .
+can             create            .    .    .    .    .    Y    .    Y    .    .    .
+user            read              .    .    .    Y    Y    Y    Y    Y    .    Y    .
+user            sync              .    .    .    .    .    Y    .    .    .    Y    .
+user            deactivate        .    .    .    .    .    Y    .    .    .    Y    .
+user            invite            .    .    .    .    .    Y    .    .    .    .    .
+access_request  request           .    .    .    Y    Y    .    .    .    .    .    .
+access_request  read              .    .    .    Y    Y    Y    Y    Y    .    .    .
+access_request  decide            .    .    .    .    .    Y    .    .    .    .    .
+duty            assign            .    .    .    .    .    Y    .    .    .    .    .
+system_role     assign            .    .    .    .    .    Y    .    .    .    .    .
+training        read              .    .    .    Y    Y    Y    Y    Y    .    .    .
+training        record            .    .    .    .    .    Y    .    .    .    Y    .
+training        manage            .    .    .    .    .    Y    .    .    .    .    .
+# client records (policies 205, 207, 401, 404); CANB: backbone staff in the backbone agency
+client          read              Y    Y    .    .    .    .    .    .    .    .    Y
+client          create            Y    .    .    .    .    .    .    .    .    .    .
+client          update            Y    .    .    .    .    .    .    .    .    .    .
+client          export            Y    .    .    .    .    .    .    .    .    .    Y
+client          annotate          Y    .    .    .    .    .    .    .    .    .    .
+consent         create            Y    .    .    .    .    .    .    .    .    .    .
+release         create            Y    .    .    .    .    .    .    .    .    .    .
+release         revoke            Y    .    .    .    .    .    .    .    .    .    .
+enrollment      create            Y    .    .    .    .    .    .    .    .    .    .
+enrollment      update            Y    .    .    .    .    .    .    .    .    .    .
+service         create            Y    .    .    .    .    .    .    .    .    .    .
+case_note       create            Y    .    .    .    .    .    .    .    .    .    .
+case_note       request_deletion  .    .    .    Y    .    .    .    .    .    .    .
+case_note       approve_deletion  .    .    .    .    .    Y    .    .    .    .    .
+can_staff       assign            .    .    .    .    .    Y    .    .    .    .    .
+# user access report, its review and escalation (policies 212, 213)
+access_report   read              .    .    .    Y    Y    Y    .    .    .    .    .
+access_report   publish           .    .    .    .    .    Y    .    .    .    .    .
+access_review   record            .    .    .    Y    Y    .    .    .    .    .    .
+access_review   read              .    .    .    Y    Y    Y    .    Y    Y    .    .
+access_review   deactivate        .    .    .    .    .    Y    .    .    .    .    .
+access_review   notify            .    .    .    .    .    Y    .    Y    .    .    .
 # pairs in no policy line
-agency          deactivate   .    .    .    .    .    .    .    .    .    .
-project         record_mou   .    .    .    .    .    .    .    .    .    .
-user            create       .    .    .    .    .    .    .    .    .    .
-user            update       .    .    .    .    .    .    .    .    .    .
-duty            read         .    .    .    .    .    .    .    .    .    .
-system_role     read         .    .    .    .    .    .    .    .    .    .
-training        create       .    .    .    .    .    .    .    .    .    .
-access_request  assign       .    .    .    .    .    .    .    .    .    .
+agency          deactivate        .    .    .    .    .    .    .    .    .    .    .
+project         record_mou        .    .    .    .    .    .    .    .    .    .    .
+user            create            .    .    .    .    .    .    .    .    .    .    .
+user            update            .    .    .    .    .    .    .    .    .    .    .
+duty            read              .    .    .    .    .    .    .    .    .    .    .
+system_role     read              .    .    .    .    .    .    .    .    .    .    .
+training        create            .    .    .    .    .    .    .    .    .    .    .
+access_request  assign            .    .    .    .    .    .    .    .    .    .    .
+client          deactivate        .    .    .    .    .    .    .    .    .    .    .
+client          sync              .    .    .    .    .    .    .    .    .    .    .
+consent         update            .    .    .    .    .    .    .    .    .    .    .
+consent         read              .    .    .    .    .    .    .    .    .    .    .
+release         update            .    .    .    .    .    .    .    .    .    .    .
+release         read              .    .    .    .    .    .    .    .    .    .    .
+enrollment      read              .    .    .    .    .    .    .    .    .    .    .
+service         update            .    .    .    .    .    .    .    .    .    .    .
+case_note       update            .    .    .    .    .    .    .    .    .    .    .
+case_note       read              .    .    .    .    .    .    .    .    .    .    .
+case_note       deactivate        .    .    .    .    .    .    .    .    .    .    .
+case_note       decide            .    .    .    .    .    .    .    .    .    .    .
+can_staff       read              .    .    .    .    .    .    .    .    .    .    .
+client          approve_deletion  .    .    .    .    .    .    .    .    .    .    .
+access_report   record            .    .    .    .    .    .    .    .    .    .    .
+access_review   publish           .    .    .    .    .    .    .    .    .    .    .
 """
 
 COLUMNS = {
@@ -64,6 +103,7 @@ COLUMNS = {
     "LEAD": Role.LEAD_AGENCY,
     "DSB": Role.DSB_MEMBER,
     "VEND": Role.VENDOR_SYNC,
+    "CANB": Role.CAN_BACKBONE,
 }
 AGENCY_ROLES = frozenset(
     {
@@ -72,6 +112,7 @@ AGENCY_ROLES = frozenset(
         Role.LEVEL_REPORTING_ONLY,
         Role.HDC,
         Role.SECURITY_COORDINATOR,
+        Role.CAN_BACKBONE,
     }
 )
 SYSTEM_ROLES = frozenset(Role) - AGENCY_ROLES
