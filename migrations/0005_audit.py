@@ -73,9 +73,12 @@ AUDIT_SQL = [
     CREATE TRIGGER audit_event_no_truncate BEFORE TRUNCATE ON audit_event
     FOR EACH STATEMENT EXECUTE FUNCTION hearth_audit_append_only()
     """,
+    # The User Access Report asks, per client viewed, whether the user's agency enrolled them.
+    "CREATE INDEX IF NOT EXISTS enrollment_client_agency ON enrollment (client_id, agency_id)",
 ]
 
 AUDIT_REVERSE_SQL = [
+    "DROP INDEX IF EXISTS enrollment_client_agency",
     "DROP TRIGGER IF EXISTS audit_event_no_truncate ON audit_event",
     "DROP TRIGGER IF EXISTS audit_event_append_only ON audit_event",
     "DROP FUNCTION IF EXISTS hearth_audit_append_only()",
