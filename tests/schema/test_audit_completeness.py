@@ -229,3 +229,16 @@ async def test_the_client_history_lists_changes_and_reads_separately(api: Api) -
     # and someone who may not see the client sees no history either
     token_b = await api.sign_in(w["worker_b"])
     assert (await api.error(TRAIL, {"id": client["id"], "kind": "CHANGES"}, token_b))["code"] == "NOT_FOUND"
+
+
+async def test_a_record_export_is_audited_as_export(api: Api) -> None:
+    w = await _world()
+    token = await api.sign_in(w["worker_a"])
+    client = await _client(api, token)
+    before = await AuditEvent.all().count()
+    export = """query($id: ID!) { clientRecordExport(clientId: $id) }"""
+    await api.ok(export, {"id": client["id"]}, token)
+    rows = [r for r in await _rows() if r.seq > before]
+    assert [(r.action, r.entity_type, str(r.client_id), r.agency_id) for r in rows] == [
+        ("EXPORT", "Client", client["id"], w["a"].id)
+    ]
