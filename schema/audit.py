@@ -71,6 +71,8 @@ class ReadBuffer:
     searches: list[tuple[str, ...]] = field(default_factory=list)
     # root field name -> its arguments (a refused one is audited as DENIED)
     roots: dict[str, dict[str, Any]] = field(default_factory=dict)
+    # response key (an alias, or the field name) -> root field name
+    keys: dict[str, str] = field(default_factory=dict)
 
     def note(self, root: Any, field_name: str, value: Any) -> None:
         entry = self._entry(root)
@@ -172,6 +174,7 @@ class AuditReads(SchemaExtension):
             return _next(root, info, *args, **kwargs)
         if info.path.prev is None:
             buffer.roots.setdefault(info.field_name, kwargs)
+            buffer.keys[str(info.path.key)] = info.field_name
             if buffer.meta.operation is None:
                 buffer.meta.operation = info.field_name
         result = _next(root, info, *args, **kwargs)
@@ -230,7 +233,7 @@ class AuditReads(SchemaExtension):
             )
         denied: set[str] = set()
         for error in errors:
-            root_field = error.path[0] if error.path else None
+            root_field = buffer.keys.get(str(error.path[0])) if error.path else None
             if not isinstance(root_field, str) or root_field in denied or root_field not in self.client_fields:
                 continue
             if _domain_code(error) not in DENIED_CODES:
