@@ -28,5 +28,9 @@ test: $(STAMP)
 schema: $(STAMP)
 	$(BIN)/hearth schema export --out schema.graphql
 
+# Not part of `make test`: builds a scratch database (hearth_bench) with 10 million audit rows.
+bench: $(STAMP)
+	$(BIN)/python bench/user_access_report.py $(BENCH_ARGS)
+
 clean:
 	rm -rf $(VENV) .hearth

@@ -28,7 +28,7 @@ from api.db import tortoise_config
 from api.identity import LocalIdentity, TokenService, load_signing_key
 from api.identity.oidc import OidcIdentity, session_cookie_options
 from api.identity.service import TokenEndpoint
-from api.settings import Settings
+from api.settings import Settings, report_thresholds
 from authz.enforcer import Authorizer, current_authorizer, set_current_authorizer
 from schema import Limits, build_schema
 from schema.context import Context
@@ -154,6 +154,7 @@ class HearthGraphQL(GraphQL[Context, None]):
         self.settings = settings
         self.policy = policy
         self.timezone = ZoneInfo(settings.timezone)
+        self.report_thresholds = report_thresholds(settings)
 
     async def get_context(self, request: Any, response: Any) -> Context:
         request_id = request_id_of(request.scope) or uuid.uuid4().hex
@@ -167,6 +168,7 @@ class HearthGraphQL(GraphQL[Context, None]):
             max_page_size=self.settings.max_page_size,
             request_id=request_id,
             timezone=self.timezone,
+            report_thresholds=self.report_thresholds,
         )
         header = request.headers.get("authorization", "")
         if header:

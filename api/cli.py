@@ -24,6 +24,10 @@ admin_app = typer.Typer(help="Bootstrap administration.", no_args_is_help=True)
 schema_app = typer.Typer(help="The GraphQL schema (SDL).", no_args_is_help=True)
 app.add_typer(admin_app, name="admin")
 app.add_typer(schema_app, name="schema")
+audit_app = typer.Typer(help="The audit trail (policy 207).", no_args_is_help=True)
+report_app = typer.Typer(help="Reports (policy 212).", no_args_is_help=True)
+app.add_typer(audit_app, name="audit")
+app.add_typer(report_app, name="report")
 
 
 @contextmanager
@@ -135,3 +139,85 @@ def schema_export(
         typer.echo(sdl, nl=False)
     else:
         out.write_text(sdl)
+
+
+@audit_app.command("verify")
+def audit_verify() -> None:
+    """Walk the audit hash chain; print the first broken row and exit 1 if there is one."""
+    from services.audit import verify_chain
+
+    settings = get_settings()
+    with database(settings) as url:
+        checked, broken = _run(_with_orm(url, settings, verify_chain()))
+    if broken is not None:
+        typer.echo(json.dumps({"ok": False, "checked": checked, "brokenAt": broken.seq, "reason": broken.reason}))
+        raise typer.Exit(code=1)
+    typer.echo(json.dumps({"ok": True, "checked": checked}))
+
+
+_REPORT_COLUMNS = [
+    "username", "name", "status", "access_level", "duties", "last_login_at", "records_viewed",
+    "records_created", "records_changed", "denied_attempts", "previous_average", "flags", "reasons",
+]
+
+
+async def _user_access_rows(agency: str, quarter: str, settings: Settings) -> list[dict[str, Any]]:
+    from datetime import UTC, datetime
+    from uuid import UUID
+    from zoneinfo import ZoneInfo
+
+    from api.settings import report_thresholds
+    from services.access_reports import parse_quarter, user_access_report
+    from services.errors import ValidationFailed
+
+    tz = ZoneInfo(settings.timezone)
+    try:
+        agency_id = UUID(agency)
+    except ValueError:
+        raise ValidationFailed("--agency is the agency's id.", field="agency") from None
+    today = datetime.now(UTC).astimezone(tz).date()
+    report = await user_access_report(
+        agency_id=agency_id, quarter=parse_quarter(quarter, today=today), thresholds=report_thresholds(settings), tz=tz
+    )
+    return [
+        {
+            "username": r.username,
+            "name": r.name or "",
+            "status": r.status,
+            "access_level": r.access_level or "",
+            "duties": " ".join(r.duties),
+            "last_login_at": r.last_login_at.isoformat() if r.last_login_at else "",
+            "records_viewed": r.records_viewed,
+            "records_created": r.records_created,
+            "records_changed": r.records_changed,
+            "denied_attempts": r.denied_attempts,
+            "previous_average": f"{r.previous_average:.1f}",
+            "flags": " ".join(f.pattern for f in r.flags),
+            "reasons": " | ".join(f.reason for f in r.flags),
+        }
+        for r in report.rows
+    ]
+
+
+@report_app.command("user-access")
+def report_user_access(
+    quarter: Annotated[str, typer.Option(help="The quarter, e.g. 2026Q3.")],
+    agency: Annotated[str, typer.Option(help="The agency's id.")],
+    csv_file: Annotated[Path | None, typer.Option("--csv", help="Write CSV here (default: standard output).")] = None,
+) -> None:
+    """The quarterly User Access Report of one agency (policies 212, 213), as CSV."""
+    import csv
+    import io
+
+    settings = get_settings()
+    with database(settings) as url:
+        rows = _run(_with_orm(url, settings, _user_access_rows(agency, quarter, settings)))
+    buffer = io.StringIO()
+    writer = csv.DictWriter(buffer, fieldnames=_REPORT_COLUMNS)
+    writer.writeheader()
+    writer.writerows(rows)
+    if csv_file is None:
+        typer.echo(buffer.getvalue(), nl=False)
+    else:
+        csv_file.write_text(buffer.getvalue())
+        typer.echo(f"{len(rows)} users written to {csv_file}")

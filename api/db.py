@@ -26,6 +26,9 @@ MODEL_MODULES = [
     "models.enrollments",
     "models.case_notes",
     "models.service_accounts",
+    "models.audit",
+    "models.access_reports",
+    "models.outbox",
 ]
 
 

@@ -4,12 +4,12 @@ from __future__ import annotations
 
 from functools import lru_cache
 from pathlib import Path
-from typing import Literal
+from typing import Any, Literal
 
 from pydantic import Field, SecretStr, model_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
-__all__ = ["Settings", "get_settings"]
+__all__ = ["Settings", "get_settings", "report_thresholds"]
 
 
 class Settings(BaseSettings):
@@ -122,6 +122,15 @@ class Settings(BaseSettings):
     parser_cache_size: int = 256
     validation_cache_size: int = 256
 
+    # The User Access Report's thresholds (policy 212 "What to look for"); see README.
+    access_report_increase_factor: float = 2.0
+    access_report_previous_quarters: int = 4
+    access_report_increase_min_records: int = 20
+    access_report_unenrolled_views: int = 10
+    access_report_denied_attempts: int = 5
+    access_report_views_per_hour: int = 50
+    access_report_views_of_one_client: int = 20
+
     @model_validator(mode="after")
     def _oidc_complete(self) -> Settings:
         bad = [a for a in self.oidc_algorithms if a.lower() == "none" or a.upper().startswith("HS")]
@@ -150,6 +159,21 @@ class Settings(BaseSettings):
     @property
     def production(self) -> bool:
         return self.env == "production"
+
+
+def report_thresholds(settings: Settings) -> Any:
+    """The User Access Report thresholds these settings configure."""
+    from services.access_reports import Thresholds
+
+    return Thresholds(
+        increase_factor=settings.access_report_increase_factor,
+        previous_quarters=settings.access_report_previous_quarters,
+        increase_min_records=settings.access_report_increase_min_records,
+        unenrolled_views=settings.access_report_unenrolled_views,
+        denied_attempts=settings.access_report_denied_attempts,
+        views_per_hour=settings.access_report_views_per_hour,
+        views_of_one_client=settings.access_report_views_of_one_client,
+    )
 
 
 @lru_cache

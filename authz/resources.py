@@ -34,6 +34,8 @@ class Resource(str, Enum):
     CASE_NOTE = "case_note"
     CAN_STAFF = "can_staff"
     SERVICE_ACCOUNT = "service_account"
+    ACCESS_REPORT = "access_report"
+    ACCESS_REVIEW = "access_review"
 
 
 class Action(str, Enum):
@@ -54,6 +56,8 @@ class Action(str, Enum):
     ANNOTATE = "annotate"
     REQUEST_DELETION = "request_deletion"
     APPROVE_DELETION = "approve_deletion"
+    PUBLISH = "publish"
+    NOTIFY = "notify"
 
 
 class Role(str, Enum):

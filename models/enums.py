@@ -10,9 +10,11 @@ __all__ = [
     "AccessRequestStatus",
     "AgencyStatus",
     "AnnotationKind",
+    "AuditAction",
     "ConsentKind",
     "DeletionRequestStatus",
     "Duty",
+    "EscalationReviewer",
     "ReleaseCategory",
     "ReleaseScope",
     "ServiceRole",
@@ -113,3 +115,23 @@ class DeletionRequestStatus(str, Enum):
     PENDING = "PENDING"
     APPROVED = "APPROVED"
     DENIED = "DENIED"
+
+
+class AuditAction(str, Enum):
+    """What an audit row records (DESIGN.md section 5; policy 207)."""
+
+    VIEW = "VIEW"
+    SEARCH = "SEARCH"
+    CREATE = "CREATE"
+    UPDATE = "UPDATE"
+    DELETE_REQUEST = "DELETE_REQUEST"
+    DELETE = "DELETE"
+    EXPORT = "EXPORT"
+    DENIED = "DENIED"
+
+
+class EscalationReviewer(str, Enum):
+    """Who must have reviewed before a level 3 deactivation (policy 212)."""
+
+    HDC = "HDC"
+    MANAGER = "MANAGER"

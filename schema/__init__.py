@@ -21,6 +21,8 @@ from strawberry.schema.config import StrawberryConfig
 from strawberry.tools import merge_types
 
 from schema.access import AccessMutation, AccessQuery
+from schema.access_reports import AccessReportMutation, AccessReportQuery
+from schema.audit import audit_reads
 from schema.auth import AuthMutation, AuthQuery
 from schema.clients import ClientMutation, ClientQuery
 from schema.errors import ErrorCodes
@@ -33,7 +35,16 @@ __all__ = ["Limits", "build_schema"]
 
 Query = merge_types(
     "Query",
-    (AuthQuery, GovernanceQuery, UserQuery, AccessQuery, TrainingQuery, ClientQuery, ServiceAccountQuery),
+    (
+        AuthQuery,
+        GovernanceQuery,
+        UserQuery,
+        AccessQuery,
+        TrainingQuery,
+        ClientQuery,
+        ServiceAccountQuery,
+        AccessReportQuery,
+    ),
 )
 Mutation = merge_types(
     "Mutation",
@@ -45,8 +56,17 @@ Mutation = merge_types(
         TrainingMutation,
         ClientMutation,
         ServiceAccountMutation,
+        AccessReportMutation,
     ),
 )
+
+
+def _graphql_names(*types: Any) -> list[str]:
+    return [f.graphql_name or strawberry.schema.name_converter.to_camel_case(f.python_name) for t in types for f in t.__strawberry_definition__.fields]  # type: ignore[attr-defined]
+
+
+# Root fields whose refusal (FORBIDDEN, NOT_FOUND) is audited as DENIED.
+_CLIENT_OPERATIONS = _graphql_names(ClientQuery, ClientMutation)
 
 
 @dataclass(frozen=True, slots=True)
@@ -94,6 +114,7 @@ def build_schema(limits: Limits | None = None) -> strawberry.Schema:
         lambda: QueryDepthLimiter(max_depth=limits.max_depth),
         lambda: MaxAliasesLimiter(max_alias_count=limits.max_aliases),
         lambda: ValidationCache(maxsize=limits.validation_cache_size),
+        audit_reads(_CLIENT_OPERATIONS),
     ]
     if not limits.introspection:
         extensions.append(DisableIntrospection)

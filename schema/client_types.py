@@ -18,6 +18,7 @@ from models import enums
 from models import governance as gov
 from models import releases as release_models
 from models import users as user_models
+from schema.audit_trail import AuditEntry, AuditTrailKind, audit_trail
 from schema.client_loaders import (
     access_loader,
     disabilities_loader,
@@ -25,6 +26,7 @@ from schema.client_loaders import (
     rows_by_enrollment,
 )
 from schema.loaders import by_id, many_by
+from schema.relay import Connection
 from schema.types import Agency, Can, Project
 
 __all__ = [
@@ -416,6 +418,14 @@ class Client:
         if not self._access.can_view_identifying:
             return []
         return await many_by(info.context, client_models.ClientAnnotation, "client_id", "created_at").load(self._model.id)
+
+    @strawberry.field(
+        description="Who added, edited or deleted what in this record, and when (policy 207 d); READS lists who viewed, searched or exported it. Newest first, pages of at most 100."
+    )
+    async def audit_trail(
+        self, info: Info, kind: AuditTrailKind = AuditTrailKind.CHANGES, first: int = 20, after: str | None = None
+    ) -> Connection[AuditEntry]:
+        return await audit_trail(self._model.id, kind, first, after)
 
 
 def client_view(client: client_models.Client, access: ClientAccess) -> Client:

@@ -14,6 +14,7 @@ from authz.resources import Action, Resource
 from models.case_notes import CaseNoteDeletionRequest as DeletionModel
 from models.enums import AnnotationKind as AnnotationKindEnum
 from models.enums import ConsentKind as ConsentKindEnum
+from schema.audit import note_search
 from schema.client_loaders import prime_access
 from schema.client_types import (
     AnnotationKind,
@@ -320,6 +321,7 @@ class ClientQuery:
             hmis_id=parse_id(search.hmis_id, "search.hmisId") if search.hmis_id is not None else None,
         )
         page = await paginate(service.search_clients(scope, criteria), first=first, after=after)
+        note_search(ctx, [name for name, value in vars(search).items() if value])
         access = await access_for(scope, page.items)
         prime_access(ctx, access)
         return to_connection(page, lambda c: client_view(c, access[c.id]))

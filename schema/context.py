@@ -37,6 +37,10 @@ class Context:
     request_id: str | None = None
     timezone: ZoneInfo = field(default_factory=lambda: ZoneInfo("America/New_York"))
     loaders: dict[Any, Any] = field(default_factory=dict)
+    # The request's audit buffer (schema.audit.AuditReads): client data read, searches.
+    audit: Any = None
+    # The User Access Report's thresholds (services.access_reports.Thresholds), from settings.
+    report_thresholds: Any = None
     _decisions: Decisions | None = None
     _now: datetime | None = None
     _client_scope: ClientScope | None = None

@@ -14,7 +14,8 @@ from authz.enforcer import Decisions
 from authz.resources import Action, Resource
 from models.case_notes import CaseNote, CaseNoteDeletionRequest
 from models.enrollments import Enrollment
-from models.enums import DeletionRequestStatus
+from models.enums import AuditAction, DeletionRequestStatus
+from services.audit import record as audit
 from services.clients import get_visible_client, require_holder, touch_client
 from services.errors import Conflict, Forbidden, NotFound, ValidationFailed
 
@@ -51,6 +52,8 @@ async def add_case_note(
             text=text,
         )
         await touch_client(client_id, now)
+        await audit(decisions.principal, AuditAction.CREATE, entity_type="CaseNote", entity_id=note.id,
+                    client_id=client_id, now=now, fields=["text"], agency_id=agency)
     return note
 
 
@@ -96,7 +99,7 @@ async def request_case_note_deletion(
         pending = CaseNoteDeletionRequest.filter(note_id=note.id, status=DeletionRequestStatus.PENDING)
         if await pending.exists():
             raise Conflict("A deletion request for this note is already pending.")
-        return await CaseNoteDeletionRequest.create(
+        request = await CaseNoteDeletionRequest.create(
             note=note,
             client_id=client_id,
             agency_id=note.agency_id,  # type: ignore[attr-defined]
@@ -104,6 +107,9 @@ async def request_case_note_deletion(
             requested_by_id=decisions.principal.user_id,
             requested_at=now,
         )
+        await audit(decisions.principal, AuditAction.DELETE_REQUEST, entity_type="CaseNote", entity_id=note.id,
+                    client_id=client_id, now=now, fields=["text"], agency_id=note.agency_id)  # type: ignore[attr-defined]
+        return request
 
 
 async def decide_case_note_deletion(
@@ -130,6 +136,16 @@ async def decide_case_note_deletion(
         if approve:
             await CaseNote.filter(id=request.note_id).update(text=None, deleted_at=now)  # type: ignore[attr-defined]
             await touch_client(request.client_id, now)  # type: ignore[attr-defined]
+        await audit(
+            decisions.principal,
+            AuditAction.DELETE if approve else AuditAction.UPDATE,
+            entity_type="CaseNote" if approve else "CaseNoteDeletionRequest",
+            entity_id=request.note_id if approve else request.id,  # type: ignore[attr-defined]
+            client_id=request.client_id,  # type: ignore[attr-defined]
+            now=now,
+            fields=["text"] if approve else ["status"],
+            agency_id=request.agency_id,  # type: ignore[attr-defined]
+        )
     return request
 
 

@@ -17,8 +17,10 @@ from authz.resources import Action, Resource
 from models.case_notes import CaseNote
 from models.clients import ClientAnnotation, ConsentToEnter
 from models.enrollments import Disability, Enrollment, Exit, HealthAndDv, IncomeBenefits, Service
+from models.enums import AuditAction
 from models.governance import Agency
 from models.releases import Release
+from services.audit import record as audit
 from services.clients import get_visible_client
 from services.errors import Forbidden
 
@@ -77,6 +79,8 @@ async def client_record_export(
             grouped.setdefault(row.enrollment_id, []).append(_row(row))  # type: ignore[attr-defined]
         by_enrollment[key] = grouped
     notes = await CaseNote.filter(client_id=client_id, agency_id__in=list(agencies)).order_by("created_at", "id")
+    await audit(decisions.principal, AuditAction.EXPORT, entity_type="Client", entity_id=client_id, client_id=client_id,
+                now=now, fields=["record"], agency_id=min(holders, key=str) if holders else None)
     return {
         "exportedAt": now.isoformat(),
         "policy": "CT HMIS policy 207 e: the client's copy of their HMIS record",

@@ -22,9 +22,10 @@ from authz.clients import (
 from authz.enforcer import Decisions
 from authz.resources import Action, Resource
 from models.clients import Client, ClientAnnotation, ConsentToEnter
-from models.enums import AnnotationKind, ConsentKind
+from models.enums import AnnotationKind, AuditAction, ConsentKind
 from models.governance import Agency
 from services import hud
+from services.audit import record as audit
 from services.errors import Conflict, Forbidden, NotFound, ValidationFailed
 
 __all__ = [
@@ -227,7 +228,11 @@ async def create_client(
             updated_at=now,
             last_activity_at=now,
         )
-        await _store_consent(client.id, agency.id, consent, decisions.principal.user_id, now)
+        stored = await _store_consent(client.id, agency.id, consent, decisions.principal.user_id, now)
+        await audit(decisions.principal, AuditAction.CREATE, entity_type="Client", entity_id=client.id, client_id=client.id,
+                    now=now, fields=[_camel(k) for k in values], agency_id=agency.id)
+        await audit(decisions.principal, AuditAction.CREATE, entity_type="ConsentToEnter", entity_id=stored.id,
+                    client_id=client.id, now=now, agency_id=agency.id)
     return client
 
 
@@ -292,11 +297,15 @@ async def update_client(
     _check_consistency(merged)
     if not values:
         return client
-    updated = await Client.filter(id=client_id, version=version).update(
-        **values, version=F("version") + 1, updated_at=now, last_activity_at=now
-    )
-    if not updated:
-        raise Conflict("The client was changed by someone else since you read it; reload and retry.", field="version")
+    async with in_transaction():
+        updated = await Client.filter(id=client_id, version=version).update(
+            **values, version=F("version") + 1, updated_at=now, last_activity_at=now
+        )
+        if not updated:
+            raise Conflict("The client was changed by someone else since you read it; reload and retry.", field="version")
+        editing = sorted(access.holder_agencies & scope.write_agencies, key=str)
+        await audit(decisions.principal, AuditAction.UPDATE, entity_type="Client", entity_id=client_id, client_id=client_id,
+                    now=now, fields=[_camel(k) for k in values], agency_id=editing[0] if editing else None)
     return await Client.get(id=client_id)
 
 
@@ -328,6 +337,8 @@ async def record_consent(
             raise Conflict("This agency already holds the client's consent.")
         stored = await _store_consent(client_id, agency.id, consent, decisions.principal.user_id, now)
         await touch_client(client_id, now)
+        await audit(decisions.principal, AuditAction.CREATE, entity_type="ConsentToEnter", entity_id=stored.id,
+                    client_id=client_id, now=now, agency_id=agency.id)
     return stored
 
 
@@ -385,4 +396,6 @@ async def annotate_client(
             created_at=now,
         )
         await touch_client(client_id, now)
+        await audit(decisions.principal, AuditAction.CREATE, entity_type="ClientAnnotation", entity_id=annotation.id,
+                    client_id=client_id, now=now, fields=[field], agency_id=agency)
     return annotation

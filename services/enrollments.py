@@ -15,8 +15,10 @@ from authz.clients import ClientScope
 from authz.enforcer import Decisions
 from authz.resources import Action, Resource
 from models.enrollments import Disability, Enrollment, Exit, HealthAndDv, IncomeBenefits, Service
+from models.enums import AuditAction
 from models.governance import Agency, Project
 from services import hud
+from services.audit import record as audit
 from services.clients import get_visible_client, touch_client
 from services.errors import Conflict, Forbidden, NotFound, ValidationFailed
 
@@ -55,6 +57,18 @@ _ENROLLMENT_CODES = {
 def _camel(name: str) -> str:
     head, *rest = name.split("_")
     return head + "".join(part.title() for part in rest)
+
+
+async def _audit_created(decisions: Decisions, row: Any, enrollment: Enrollment, now: datetime) -> None:
+    await audit(
+        decisions.principal,
+        AuditAction.CREATE,
+        entity_type=type(row).__name__,
+        entity_id=row.id,
+        client_id=enrollment.client_id,  # type: ignore[attr-defined]
+        now=now,
+        agency_id=enrollment.agency_id,  # type: ignore[attr-defined]
+    )
 
 
 async def _project(project_id: UUID) -> Project:
@@ -112,6 +126,7 @@ async def create_enrollment(
             **values,
         )
         await touch_client(client_id, now)
+        await _audit_created(decisions, enrollment, enrollment, now)
     return enrollment
 
 
@@ -212,6 +227,7 @@ async def exit_enrollment(
             created_at=now,
         )
         await touch_client(enrollment.client_id, now)  # type: ignore[attr-defined]
+        await _audit_created(decisions, row, enrollment, now)
     return row
 
 
@@ -256,6 +272,7 @@ async def record_service(
             created_at=now,
         )
         await touch_client(enrollment.client_id, now)  # type: ignore[attr-defined]
+        await _audit_created(decisions, row, enrollment, now)
     return row
 
 
@@ -316,6 +333,7 @@ async def record_income_benefits(
             created_at=now,
         )
         await touch_client(enrollment.client_id, now)  # type: ignore[attr-defined]
+        await _audit_created(decisions, row, enrollment, now)
     return row
 
 
@@ -348,6 +366,7 @@ async def record_disability(
             created_at=now,
         )
         await touch_client(enrollment.client_id, now)  # type: ignore[attr-defined]
+        await _audit_created(decisions, row, enrollment, now)
     return row
 
 
@@ -378,4 +397,5 @@ async def record_health_and_dv(
             **{k: v for k, v in data.items() if v is not None},
         )
         await touch_client(enrollment.client_id, now)  # type: ignore[attr-defined]
+        await _audit_created(decisions, row, enrollment, now)
     return row

@@ -10,9 +10,10 @@ from tortoise.transactions import in_transaction
 from authz.clients import ClientScope
 from authz.enforcer import Decisions
 from authz.resources import Action, Resource
-from models.enums import ConsentKind, ReleaseCategory, ReleaseScope
+from models.enums import AuditAction, ConsentKind, ReleaseCategory, ReleaseScope
 from models.governance import Agency, Can
 from models.releases import Release, ReleaseRecipient
+from services.audit import record as audit
 from services.clients import get_visible_client, require_holder, touch_client
 from services.errors import Conflict, Forbidden, NotFound, ValidationFailed
 
@@ -87,6 +88,8 @@ async def record_release(
                 [ReleaseRecipient(release_id=release.id, agency_id=a) for a in recipients]
             )
         await touch_client(client_id, now)
+        await audit(decisions.principal, AuditAction.CREATE, entity_type="ReleaseOfInformation", entity_id=release.id,
+                    client_id=client_id, now=now, fields=["scope", "categories", "startsOn", "expiresOn"], agency_id=releasing)
     return release
 
 
@@ -110,4 +113,7 @@ async def revoke_release(
         release.revocation_reason = reason
         await release.save(update_fields=["revoked_at", "revoked_by_id", "revocation_reason"])
         await touch_client(release.client_id, now)  # type: ignore[attr-defined]
+        await audit(decisions.principal, AuditAction.UPDATE, entity_type="ReleaseOfInformation", entity_id=release.id,
+                    client_id=release.client_id, now=now, fields=["revokedAt", "revocationReason"],  # type: ignore[attr-defined]
+                    agency_id=release.releasing_agency_id)  # type: ignore[attr-defined]
     return release

@@ -59,6 +59,13 @@ case_note       create            Y    .    .    .    .    .    .    .    .    .
 case_note       request_deletion  .    .    .    Y    .    .    .    .    .    .    .    .
 case_note       approve_deletion  .    .    .    .    .    Y    .    .    .    .    .    .
 can_staff       assign            .    .    .    .    .    Y    .    .    .    .    .    .
+# user access report, its review and escalation (policies 212, 213)
+access_report   read              .    .    .    Y    Y    Y    .    .    .    .    .    .
+access_report   publish           .    .    .    .    .    Y    .    .    .    .    .    .
+access_review   record            .    .    .    Y    Y    .    .    .    .    .    .    .
+access_review   read              .    .    .    Y    Y    Y    .    Y    Y    .    .    .
+access_review   deactivate        .    .    .    .    .    Y    .    .    .    .    .    .
+access_review   notify            .    .    .    .    .    Y    .    Y    .    .    .    .
 # service accounts (issue 6); CANR: a CAN reporting service account, in each agency of its CAN
 service_account read              .    .    .    .    .    Y    Y    .    .    .    .    .
 service_account create            .    .    .    .    .    Y    .    .    .    .    .    .
@@ -87,6 +94,8 @@ case_note       decide            .    .    .    .    .    .    .    .    .    .
 can_staff       read              .    .    .    .    .    .    .    .    .    .    .    .
 client          approve_deletion  .    .    .    .    .    .    .    .    .    .    .    .
 service_account sync              .    .    .    .    .    .    .    .    .    .    .    .
+access_report   record            .    .    .    .    .    .    .    .    .    .    .    .
+access_review   publish           .    .    .    .    .    .    .    .    .    .    .    .
 """
 
 COLUMNS = {

@@ -1,0 +1,159 @@
+"""Benchmark: the User Access Report over ten million audit rows.
+
+Builds a scratch database (dropped first), fills it with SQL ``generate_series`` (agencies,
+users, clients, enrollments and audit rows spread over five quarters), then times the report
+for several agencies. Not part of ``make test``::
+
+    .venv/bin/python bench/user_access_report.py --server postgres://postgres@127.0.0.1:5432
+
+The chain trigger is switched off while the rows are generated (the hash chain is not what is
+measured, and a per-row trigger would make generation take far longer); it is switched on again
+afterwards. The database named by ``--database`` is dropped: never point it at real data.
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import statistics
+import time
+from urllib.parse import urlsplit, urlunsplit
+from zoneinfo import ZoneInfo
+
+import asyncpg
+
+from api.db import tortoise_config
+from api.dbmigrate import apply_migrations
+from api.settings import Settings
+
+FILL = """
+WITH coc AS (SELECT id FROM continuum_of_care ORDER BY code LIMIT 1)
+INSERT INTO agency (id, name, victim_service_provider, coc_id, status, mou_access_levels, mou_signed_on, created_at, updated_at)
+SELECT md5('a' || g)::uuid, 'Bench agency ' || g, false, (SELECT id FROM coc), 'ACTIVE',
+       '["FULL", "VIEW_ONLY", "REPORTING_ONLY"]', '2025-01-01', now(), now()
+  FROM generate_series(1, {agencies}) g;
+
+INSERT INTO hearth_user (id, username, email, email_normalized, status, last_login_at, created_at, updated_at)
+SELECT md5('u' || g)::uuid, 'bench' || g, 'bench' || g || '@example.org', 'bench' || g || '@example.org',
+       'ACTIVE', '2026-03-20', now(), now()
+  FROM generate_series(1, {users}) g;
+
+INSERT INTO membership (id, user_id, agency_id, access_level, created_at, updated_at)
+SELECT md5('m' || g)::uuid, md5('u' || g)::uuid, md5('a' || ((g - 1) / {per_agency} + 1))::uuid,
+       CASE WHEN g % 10 = 0 THEN 'VIEW_ONLY' ELSE 'FULL' END, now(), now()
+  FROM generate_series(1, {users}) g;
+
+INSERT INTO project (id, agency_id, name, project_type, operating_start_date, continuum_project, coc_code, created_at, updated_at)
+SELECT md5('p' || g)::uuid, md5('a' || g)::uuid, 'Shelter ' || g, 1, '2020-01-01', true, 'CT-503', now(), now()
+  FROM generate_series(1, {agencies}) g;
+
+-- client c belongs to agency ((c - 1) % agencies) + 1
+INSERT INTO client (id, created_by_agency_id, created_by_user_id, name_data_quality, ssn_data_quality, dob_data_quality,
+                    am_ind_ak_native, asian, black_af_american, hispanic_latinao, mid_east_n_african, native_hi_pacific,
+                    white, veteran_status, version, created_at, updated_at, last_activity_at)
+SELECT md5('c' || g)::uuid, md5('a' || ((g - 1) % {agencies} + 1))::uuid,
+       md5('u' || (((g - 1) % {agencies}) * {per_agency} + 1))::uuid,
+       99, 99, 99, 0, 0, 0, 0, 0, 0, 0, 99, 1, now(), now(), now()
+  FROM generate_series(1, {clients}) g;
+
+-- three clients in four have an enrollment at their agency
+INSERT INTO enrollment (id, client_id, project_id, agency_id, entry_date, household_id, relationship_to_hoh,
+                        disabling_condition, created_by_user_id, created_at, updated_at)
+SELECT md5('e' || g)::uuid, md5('c' || g)::uuid, md5('p' || ((g - 1) % {agencies} + 1))::uuid,
+       md5('a' || ((g - 1) % {agencies} + 1))::uuid, '2025-01-01', md5('h' || g), 1, 99,
+       md5('u' || (((g - 1) % {agencies}) * {per_agency} + 1))::uuid, now(), now()
+  FROM generate_series(1, {clients}) g WHERE g % 4 <> 0;
+"""
+
+AUDIT = """
+INSERT INTO audit_event (seq, occurred_at, actor_id, true_actor_id, agency_id, action, entity_type, entity_id,
+                         client_id, fields_touched, request_id, operation, client_ip, prev_hash, row_hash)
+SELECT g, ts, actor, actor, agency, action, 'Client', client::text, client, '["firstName","dob"]',
+       md5('r' || g), 'client', '10.0.0.1', NULL, 'bench'
+  FROM (
+    SELECT g,
+           timestamptz '2025-04-01 04:00+00' + ((g * 104729) % {span}) * interval '1 second' AS ts,
+           md5('u' || u)::uuid AS actor,
+           md5('a' || ((u - 1) / {per_agency} + 1))::uuid AS agency,
+           -- mostly the agency's own clients; one in twenty anywhere
+           md5('c' || CASE WHEN g % 20 = 0 THEN (g * 7) % {clients} + 1
+                           ELSE ((u - 1) / {per_agency}) + 1 + {agencies} * ((g * 31) % ({clients} / {agencies})) END)::uuid AS client,
+           CASE WHEN g % 100 < 85 THEN 'VIEW' WHEN g % 100 < 90 THEN 'SEARCH' WHEN g % 100 < 94 THEN 'CREATE'
+                WHEN g % 100 < 99 THEN 'UPDATE' ELSE 'DENIED' END AS action
+      FROM (SELECT g, 1 + (g * 7919) % {users} AS u FROM generate_series({first}::bigint, {last}::bigint) g) s
+  ) rows
+"""
+
+
+async def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument("--server", default="postgres://postgres@127.0.0.1:5432", help="PostgreSQL server URL")
+    parser.add_argument("--database", default="hearth_bench", help="scratch database (dropped and recreated)")
+    parser.add_argument("--rows", type=int, default=10_000_000)
+    parser.add_argument("--agencies", type=int, default=200)
+    parser.add_argument("--users-per-agency", type=int, default=10)
+    parser.add_argument("--clients", type=int, default=200_000)
+    parser.add_argument("--runs", type=int, default=5, help="agencies to time the report for")
+    args = parser.parse_args()
+
+    parts = urlsplit(args.server)
+    admin = await asyncpg.connect(urlunsplit(parts._replace(path="/postgres")))
+    await admin.execute(f'DROP DATABASE IF EXISTS "{args.database}" WITH (FORCE)')
+    await admin.execute(f'CREATE DATABASE "{args.database}"')
+    await admin.close()
+    url = urlunsplit(parts._replace(path=f"/{args.database}"))
+    settings = Settings(env="test")
+    await apply_migrations(tortoise_config(url, settings))
+
+    users = args.agencies * args.users_per_agency
+    params = {
+        "agencies": args.agencies, "users": users, "per_agency": args.users_per_agency,
+        "clients": args.clients, "span": 5 * 91 * 86400,
+    }
+    conn = await asyncpg.connect(url)
+    started = time.perf_counter()
+    await conn.execute(FILL.format(**params))
+    await conn.execute("ALTER TABLE audit_event DISABLE TRIGGER audit_event_chain")
+    chunk = 1_000_000
+    for first in range(1, args.rows + 1, chunk):
+        last = min(first + chunk - 1, args.rows)
+        await conn.execute(AUDIT.format(first=first, last=last, **params))
+        print(f"  {last:>11,} audit rows", flush=True)
+    await conn.execute("ALTER TABLE audit_event ENABLE TRIGGER audit_event_chain")
+    # Autovacuum does this for an insert-only table in production; the report's index-only scan
+    # needs the visibility map it sets.
+    await conn.execute("VACUUM (ANALYZE) audit_event")
+    await conn.execute("ANALYZE")
+    size = await conn.fetchval("SELECT pg_size_pretty(pg_total_relation_size('audit_event'))")
+    await conn.close()
+    print(f"generated {args.rows:,} audit rows ({size}) in {time.perf_counter() - started:.1f} s")
+
+    from tortoise.context import TortoiseContext
+
+    from services.access_reports import Quarter, Thresholds, user_access_report
+
+    tz = ZoneInfo(settings.timezone)
+    async with TortoiseContext() as ctx:
+        await ctx.init(config=tortoise_config(url, settings))
+        times = []
+        for n in range(1, args.runs + 1):
+            agency = await _agency_id(url, n * (args.agencies // args.runs))
+            t0 = time.perf_counter()
+            report = await user_access_report(agency_id=agency, quarter=Quarter(2026, 1), thresholds=Thresholds(), tz=tz)
+            times.append(time.perf_counter() - t0)
+            flagged = sum(1 for r in report.rows if r.flags)
+            print(f"  agency {n}: {len(report.rows)} users, {flagged} flagged, {times[-1] * 1000:.0f} ms")
+    print(f"user access report over {args.rows:,} audit rows: median {statistics.median(times) * 1000:.0f} ms, "
+          f"max {max(times) * 1000:.0f} ms ({args.runs} agencies)")
+
+
+async def _agency_id(url: str, n: int) -> object:
+    conn = await asyncpg.connect(url)
+    try:
+        return await conn.fetchval("SELECT md5('a' || $1::text)::uuid", str(n))
+    finally:
+        await conn.close()
+
+
+if __name__ == "__main__":
+    asyncio.run(main())

@@ -1,0 +1,44 @@
+"""The append-only audit trail of client data (DESIGN.md section 5; policies 207, 212).
+
+Rows are written only by INSERT: a trigger numbers them, chains each to the previous one by a
+SHA-256 hash and refuses UPDATE and DELETE (migration 0005). No foreign keys: the trail must
+outlive the users, clients and agencies it names.
+"""
+
+from __future__ import annotations
+
+from tortoise import fields
+from tortoise.models import Model
+
+from models.enums import AuditAction
+
+__all__ = ["AuditEvent"]
+
+
+class AuditEvent(Model):
+    """One access to, or change of, client data. Field names only, never values."""
+
+    # Numbered by the chain trigger (the column default is overridden).
+    seq = fields.BigIntField(primary_key=True)
+    occurred_at = fields.DatetimeField()
+    actor_id = fields.UUIDField(null=True)
+    # The person really at the keyboard (impersonation); the actor until impersonation exists.
+    true_actor_id = fields.UUIDField(null=True)
+    agency_id = fields.UUIDField(null=True)
+    action = fields.CharEnumField(AuditAction, max_length=16)
+    entity_type = fields.CharField(max_length=40)
+    entity_id = fields.CharField(max_length=64, null=True)
+    client_id = fields.UUIDField(null=True)
+    fields_touched = fields.JSONField(default=list)
+    release_id = fields.UUIDField(null=True)
+    request_id = fields.CharField(max_length=64, null=True)
+    operation = fields.CharField(max_length=100, null=True)
+    client_ip = fields.CharField(max_length=45, null=True)
+    prev_hash = fields.CharField(max_length=64, null=True)
+    row_hash = fields.CharField(max_length=64)
+
+    class Meta:
+        table = "audit_event"
+        # The User Access Report's covering index on (actor_id, occurred_at) is created by the
+        # migration (Tortoise cannot declare INCLUDE columns).
+        indexes = (("client_id", "occurred_at"),)

@@ -1,0 +1,288 @@
+"""Auditing reads: a schema extension that sees every client-linked object a request resolves.
+
+Every field resolution passes :meth:`AuditReads.resolve`. When the parent object is client data
+(a ``Client`` view, or a model row that carries ``client_id``: enrollment, case note, consent,
+release, annotation, deletion request), the object is noted, and the field's name with it if the
+field came back with a value (a masked field is null, so it is not counted as read). After the
+operation, one multi-row INSERT writes a ``VIEW`` row per object, the request's ``SEARCH`` rows
+and a ``DENIED`` row per refused client operation. If that write fails, the response carries
+an error and no data: nothing leaves unaudited.
+
+Changes are audited by the services themselves, in the transaction of the change
+(``services.audit.record``); the objects a mutation changed are not audited again as read.
+"""
+
+from __future__ import annotations
+
+import inspect
+import logging
+from collections.abc import AsyncIterator, Callable, Iterable
+from dataclasses import dataclass, field
+from typing import Any
+from uuid import UUID
+
+from graphql import GraphQLError
+from strawberry.extensions import SchemaExtension
+from tortoise.models import Model
+
+from authz.clients import ClientAccess
+from authz.masking import IDENTIFYING
+from models.enums import AuditAction
+from schema.client_types import Client
+from services import audit as audit_service
+from services.errors import DomainError
+
+__all__ = ["AuditReads", "ReadBuffer", "note_search"]
+
+log = logging.getLogger("hearth.audit")
+
+
+def _camel(name: str) -> str:
+    head, *rest = name.split("_")
+    return head + "".join(part.title() for part in rest)
+
+
+# Fields of a Client that are personal data or lead to it; the rest (data quality codes,
+# version, timestamps, access) say nothing about the person.
+CLIENT_SENSITIVE = frozenset(
+    {_camel(n) for n in IDENTIFYING}
+    | {"ssn", "ssnLastFour", "enrollments", "caseNotes", "annotations", "consents", "releases", "auditTrail"}
+)
+_NOT_DATA = frozenset({"id", "__typename"})
+DENIED_CODES = frozenset({"FORBIDDEN", "NOT_FOUND"})
+
+
+@dataclass(slots=True)
+class _Seen:
+    entity_type: str
+    entity_id: str
+    client_id: UUID
+    agency_id: UUID | None = None
+    access: ClientAccess | None = None
+    fields: set[str] = field(default_factory=set)
+
+
+@dataclass(slots=True)
+class ReadBuffer:
+    """What one request read; written once, after execution."""
+
+    meta: audit_service.RequestMeta
+    seen: dict[tuple[str, str], _Seen] = field(default_factory=dict)
+    searches: list[tuple[str, ...]] = field(default_factory=list)
+    # root field name -> its arguments (a refused one is audited as DENIED)
+    roots: dict[str, dict[str, Any]] = field(default_factory=dict)
+    # response key (an alias, or the field name) -> root field name
+    keys: dict[str, str] = field(default_factory=dict)
+
+    def note(self, root: Any, field_name: str, value: Any) -> None:
+        entry = self._entry(root)
+        if entry is None:
+            return
+        if value is None or field_name in _NOT_DATA or (isinstance(value, list) and not value):
+            return
+        if entry.entity_type == "Client" and field_name not in CLIENT_SENSITIVE:
+            return
+        entry.fields.add(field_name)
+
+    def _entry(self, root: Any) -> _Seen | None:
+        if isinstance(root, Client):
+            key = ("Client", str(root.id))
+            if key not in self.seen:
+                self.seen[key] = _Seen("Client", key[1], root._model.id, access=root._access)
+            return self.seen[key]
+        if isinstance(root, Model) and hasattr(root, "client_id"):
+            kind = type(root).__name__
+            if kind == "Release":
+                kind = "ReleaseOfInformation"
+            key = (kind, str(root.pk))
+            if key not in self.seen:
+                self.seen[key] = _Seen(kind, key[1], root.client_id, agency_id=getattr(root, "agency_id", None))
+            return self.seen[key]
+        return None
+
+
+def note_search(context: Any, criteria: Iterable[str]) -> None:
+    """A client search was made with these criteria (names only, never the values)."""
+    buffer = getattr(context, "audit", None)
+    if buffer is not None:
+        buffer.searches.append(tuple(_camel(c) for c in criteria))
+
+
+def _domain_code(error: GraphQLError) -> str | None:
+    cause: BaseException | None = error.original_error
+    while cause is not None:
+        if isinstance(cause, DomainError):
+            return cause.code
+        cause = getattr(cause, "original_error", None)
+    return None
+
+
+def _client_id_of(root_field: str, arguments: dict[str, Any]) -> UUID | None:
+    """The client a refused operation named, when its (GraphQL) arguments say."""
+    candidates: list[Any] = [arguments.get("clientId")]
+    if root_field in ("client", "clientRecordExport"):
+        candidates.append(arguments.get("id"))
+    for value in arguments.values():
+        if isinstance(value, dict):
+            candidates.append(value.get("clientId"))
+            if root_field == "updateClient":
+                candidates.append(value.get("id"))
+    for candidate in candidates:
+        if candidate is None:
+            continue
+        try:
+            return UUID(str(candidate))
+        except ValueError:
+            continue
+    return None
+
+
+class AuditReads(SchemaExtension):
+    """Collect the client data a request resolves and write the audit rows before responding."""
+
+    client_fields: frozenset[str] = frozenset()
+
+    async def on_execute(self) -> AsyncIterator[None]:  # type: ignore[override]
+        context = self.execution_context.context
+        request = getattr(context, "request", None)
+        client = getattr(request, "client", None)
+        meta = audit_service.RequestMeta(
+            request_id=getattr(context, "request_id", None),
+            operation=self.execution_context.operation_name,
+            client_ip=getattr(client, "host", None),
+        )
+        buffer = ReadBuffer(meta)
+        context.audit = buffer
+        token = audit_service.current_request.set(meta)
+        try:
+            yield
+        finally:
+            audit_service.current_request.reset(token)
+        result = self.execution_context.result
+        if result is None or not hasattr(result, "errors"):
+            return
+        try:
+            await audit_service.append(self._rows(context, buffer, result.errors or []))
+        except Exception as error:
+            log.exception("audit write failed (request %s); the response is withheld", meta.request_id)
+            result.data = None
+            result.errors = [*(result.errors or []), GraphQLError("audit write failed", original_error=error)]
+
+    def resolve(self, _next: Callable[..., Any], root: Any, info: Any, *args: Any, **kwargs: Any) -> Any:
+        buffer: ReadBuffer | None = getattr(info.context, "audit", None)
+        if buffer is None:
+            return _next(root, info, *args, **kwargs)
+        if info.path.prev is None:
+            buffer.roots.setdefault(info.field_name, kwargs)
+            buffer.keys[str(info.path.key)] = info.field_name
+            if buffer.meta.operation is None:
+                buffer.meta.operation = info.field_name
+        result = _next(root, info, *args, **kwargs)
+        if not (isinstance(root, Client) or (isinstance(root, Model) and hasattr(root, "client_id"))):
+            return result
+        if inspect.isawaitable(result):
+            return self._noted(buffer, root, info.field_name, result)
+        buffer.note(root, info.field_name, result)
+        return result
+
+    @staticmethod
+    async def _noted(buffer: ReadBuffer, root: Any, field_name: str, pending: Any) -> Any:
+        value = await pending
+        buffer.note(root, field_name, value)
+        return value
+
+    def _rows(self, context: Any, buffer: ReadBuffer, errors: list[GraphQLError]) -> list[audit_service.AuditRow]:
+        principal = getattr(context, "principal", None)
+        if principal is None:
+            return []
+        now = context.now
+        common = {
+            "occurred_at": now,
+            "actor_id": principal.user_id,
+            "request_id": buffer.meta.request_id,
+            "operation": buffer.meta.operation,
+            "client_ip": buffer.meta.client_ip,
+        }
+        access_by_client = {s.client_id: s.access for s in buffer.seen.values() if s.access is not None}
+        rows = []
+        for seen in buffer.seen.values():
+            if (seen.entity_type, seen.entity_id) in buffer.meta.changed:
+                continue
+            access = seen.access or access_by_client.get(seen.client_id)
+            rows.append(
+                audit_service.AuditRow(
+                    action=AuditAction.VIEW,
+                    entity_type=seen.entity_type,
+                    entity_id=seen.entity_id,
+                    client_id=seen.client_id,
+                    agency_id=self._agency(principal, seen, access),
+                    fields=tuple(seen.fields),
+                    release_id=self._release(seen, access),
+                    **common,
+                )
+            )
+        for criteria in buffer.searches:
+            rows.append(
+                audit_service.AuditRow(
+                    action=AuditAction.SEARCH,
+                    entity_type="ClientSearch",
+                    agency_id=audit_service.acting_agency(principal),
+                    fields=criteria,
+                    **common,
+                )
+            )
+        denied: set[str] = set()
+        for error in errors:
+            root_field = buffer.keys.get(str(error.path[0])) if error.path else None
+            if not isinstance(root_field, str) or root_field in denied or root_field not in self.client_fields:
+                continue
+            if _domain_code(error) not in DENIED_CODES:
+                continue
+            denied.add(root_field)
+            client_id = _client_id_of(root_field, buffer.roots.get(root_field, {}))
+            rows.append(
+                audit_service.AuditRow(
+                    action=AuditAction.DENIED,
+                    entity_type="Client",
+                    entity_id=str(client_id) if client_id else None,
+                    client_id=client_id,
+                    agency_id=audit_service.acting_agency(principal),
+                    fields=(root_field,),
+                    **common,
+                )
+            )
+        return rows
+
+    @staticmethod
+    def _agency(principal: Any, seen: _Seen, access: ClientAccess | None) -> UUID | None:
+        mine = principal.agency_ids
+        preferred: list[UUID] = []
+        if seen.agency_id in mine:
+            preferred.append(seen.agency_id)  # type: ignore[arg-type]
+        if access is not None:
+            preferred.extend(sorted(access.holder_agencies & mine, key=str))
+            preferred.extend(sorted(access.scope.read_agencies, key=str))
+        return audit_service.acting_agency(principal, preferred)
+
+    @staticmethod
+    def _release(seen: _Seen, access: ClientAccess | None) -> UUID | None:
+        """The release that let the caller read another agency's data, if one did."""
+        if access is None or not access.release_ids:
+            return None
+        if seen.entity_type == "Client":
+            return None if access.holder else access.release_ids[0]
+        if seen.agency_id is not None and seen.agency_id not in access.scope.read_agencies:
+            return access.release_ids[0]
+        return None
+
+
+def audit_reads(client_fields: Iterable[str]) -> Callable[[], AuditReads]:
+    """A factory for the extension that knows which root fields are client operations."""
+    names = frozenset(client_fields)
+
+    def make() -> AuditReads:
+        extension = AuditReads()
+        extension.client_fields = names
+        return extension
+
+    return make

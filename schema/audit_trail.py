@@ -1,0 +1,84 @@
+"""A client's audit trail as the client may ask for it: who added, edited or deleted what, and
+when (policy 207 d); reads listed separately."""
+
+from __future__ import annotations
+
+import datetime
+from enum import Enum
+from typing import Any
+from uuid import UUID
+
+import strawberry
+from strawberry.types import Info
+
+from models import governance as gov
+from models import users as user_models
+from models.audit import AuditEvent
+from models.enums import AuditAction as AuditActionEnum
+from schema.loaders import by_id
+from schema.relay import Connection, Edge, PageInfo
+from services import audit as audit_service
+
+__all__ = ["AuditAction", "AuditEntry", "AuditTrailKind", "audit_trail"]
+
+AuditAction = strawberry.enum(AuditActionEnum, description="What an audit row records.")
+
+
+@strawberry.enum(description="Which part of the trail: changes (added, edited, deleted) or reads (viewed, searched, exported).")
+class AuditTrailKind(Enum):
+    CHANGES = "CHANGES"
+    READS = "READS"
+
+
+@strawberry.type(description="One access to or change of the client's record. Field names only, never values.")
+class AuditEntry:
+    at: datetime.datetime = strawberry.field(description="When.")
+    action: AuditAction = strawberry.field(description="CREATE, UPDATE, DELETE_REQUEST, DELETE; or VIEW, SEARCH, EXPORT.")  # type: ignore[valid-type]
+    entity_type: str = strawberry.field(description="What was touched: Client, Enrollment, CaseNote, ...")
+    entity_id: str | None = strawberry.field(description="Its id.")
+    fields: list[str] = strawberry.field(description="Names of the fields read or changed.")
+    operation: str | None = strawberry.field(description="The API operation.")
+    via_release_id: strawberry.ID | None = strawberry.field(description="The release of information that allowed another agency's read.")
+    _actor_id: strawberry.Private[UUID | None]
+    _agency_id: strawberry.Private[UUID | None]
+
+    @strawberry.field(description="Who (username).")
+    async def actor(self, info: Info) -> str | None:
+        if self._actor_id is None:
+            return None
+        user = await by_id(info.context, user_models.User).load(self._actor_id)
+        return user.username if user else None
+
+    @strawberry.field(description="For which agency (name).")
+    async def agency(self, info: Info) -> str | None:
+        if self._agency_id is None:
+            return None
+        agency = await by_id(info.context, gov.Agency).load(self._agency_id)
+        return agency.name if agency else None
+
+
+def _entry(row: AuditEvent) -> AuditEntry:
+    return AuditEntry(
+        at=row.occurred_at,
+        action=row.action,
+        entity_type=row.entity_type,
+        entity_id=row.entity_id,
+        fields=list(row.fields_touched or []),
+        operation=row.operation,
+        via_release_id=strawberry.ID(str(row.release_id)) if row.release_id else None,
+        _actor_id=row.actor_id,
+        _agency_id=row.agency_id,
+    )
+
+
+async def audit_trail(client_id: UUID, kind: AuditTrailKind, first: int, after: str | None) -> Connection[Any]:
+    actions = audit_service.CHANGE_ACTIONS if kind == AuditTrailKind.CHANGES else audit_service.READ_ACTIONS
+    rows, more, total = await audit_service.client_trail(client_id=client_id, actions=actions, first=first, after=after)
+    cursors = [audit_service.encode_seq_cursor(r.seq) for r in rows]
+    nodes = [_entry(r) for r in rows]
+    return Connection(
+        edges=[Edge(cursor=c, node=n) for c, n in zip(cursors, nodes, strict=True)],
+        nodes=nodes,
+        page_info=PageInfo(has_next_page=more, end_cursor=cursors[-1] if cursors else None),
+        total_count=total,
+    )

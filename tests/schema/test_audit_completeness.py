@@ -1,0 +1,245 @@
+"""Every read and write of client data leaves an audit row (policy 207; DESIGN.md section 5)."""
+
+from __future__ import annotations
+
+from datetime import date, timedelta
+
+import pytest
+
+from models.audit import AuditEvent
+from models.clients import Client
+from models.enums import AccessLevel
+from models.governance import Project
+from services import audit as audit_service
+from tests.factories import Api, make_agency, make_user
+
+CREATE_CLIENT = """
+mutation($input: CreateClientInput!) { createClient(input: $input) { id version firstName } }"""
+UPDATE_CLIENT = """
+mutation($id: ID!, $v: Int!) { updateClient(input: {id: $id, version: $v, lastName: "Lee"}) { id version } }"""
+CREATE_ENROLLMENT = """
+mutation($input: CreateEnrollmentInput!) { createEnrollment(input: $input) { id } }"""
+ADD_NOTE = """
+mutation($input: AddCaseNoteInput!) { addCaseNote(input: $input) { id } }"""
+RECORD_RELEASE = """
+mutation($input: RecordReleaseInput!) { recordRelease(input: $input) { id } }"""
+SEARCH = """
+query($name: String) { clients(search: {name: $name}, first: 50) { nodes { id firstName ssn } } }"""
+READ_CLIENT = """
+query($id: ID!) { client(id: $id) { id firstName dob ssn enrollments { id entryDate } caseNotes { id text } } }"""
+READ_NAME = """query($id: ID!) { client(id: $id) { id firstName } }"""
+TRAIL = """
+query($id: ID!, $kind: AuditTrailKind!) {
+  client(id: $id) { id auditTrail(kind: $kind, first: 10) { totalCount nodes { action actor agency entityType fields viaReleaseId } } }
+}"""
+
+
+async def _world() -> dict:
+    a = await make_agency("Agency A")
+    b = await make_agency("Agency B")
+    project = await Project.create(
+        agency=a, name="A Shelter", project_type=0, operating_start_date=date(2020, 1, 1), coc_code="CT-503"
+    )
+    return {
+        "a": a,
+        "b": b,
+        "project": project,
+        "worker_a": await make_user(agencies={a: AccessLevel.FULL}),
+        "viewer_a": await make_user(agencies={a: AccessLevel.VIEW_ONLY}),
+        "reporter_a": await make_user(agencies={a: AccessLevel.REPORTING_ONLY}),
+        "worker_b": await make_user(agencies={b: AccessLevel.FULL}),
+    }
+
+
+async def _client(api: Api, token: str, first_name: str = "Rosa") -> dict:
+    today = api.clock.now().date()
+    return (await api.ok(CREATE_CLIENT, {"input": {
+        "firstName": first_name, "ssn": "123456789", "ssnDataQuality": 1, "dob": "1980-02-04",
+        "consent": {"kind": "WRITTEN", "takenOn": str(today)}}}, token))["createClient"]
+
+
+async def _rows(action: str | None = None) -> list[AuditEvent]:
+    qs = AuditEvent.all() if action is None else AuditEvent.filter(action=action)
+    return list(await qs.order_by("seq"))
+
+
+async def test_a_search_reading_n_clients_writes_n_view_rows_and_one_search_row(api: Api) -> None:
+    # given: three clients of agency A
+    w = await _world()
+    token = await api.sign_in(w["worker_a"])
+    ids = {(await _client(api, token, f"Rosa{i}"))["id"] for i in range(3)}
+    viewer = await api.sign_in(w["viewer_a"])
+    before = await AuditEvent.all().count()
+    # when: a view-only user finds them
+    nodes = (await api.ok(SEARCH, {"name": "rosa"}, viewer))["clients"]["nodes"]
+    # then
+    assert {n["id"] for n in nodes} == ids
+    new = [r for r in await _rows() if r.seq > before]
+    views = [r for r in new if r.action == "VIEW"]
+    assert len(views) == 3
+    assert {str(r.client_id) for r in views} == ids
+    assert all(r.actor_id == w["viewer_a"].id and r.agency_id == w["a"].id for r in views)
+    # the SSN was masked for a view-only user: it was not read
+    assert all(r.fields_touched == ["firstName"] for r in views)
+    searches = [r for r in new if r.action == "SEARCH"]
+    assert [(s.entity_type, s.fields_touched, s.client_id) for s in searches] == [("ClientSearch", ["name"], None)]
+    assert len(new) == 4
+    assert all(r.request_id and r.operation == "clients" for r in new)
+
+
+async def test_nested_client_data_is_audited_per_object(api: Api) -> None:
+    w = await _world()
+    token = await api.sign_in(w["worker_a"])
+    client = await _client(api, token)
+    today = api.clock.now().date()
+    enrollment = (await api.ok(CREATE_ENROLLMENT, {"input": {
+        "clientId": client["id"], "projectId": str(w["project"].id), "entryDate": str(today - timedelta(days=1)),
+        "relationshipToHoH": 1}}, token))["createEnrollment"]
+    note = (await api.ok(ADD_NOTE, {"input": {"clientId": client["id"], "text": "Met at intake."}}, token))["addCaseNote"]
+    before = await AuditEvent.all().count()
+    # when
+    await api.ok(READ_CLIENT, {"id": client["id"]}, token)
+    # then: the client, its enrollment and its note, each with the fields returned
+    views = {(r.entity_type, r.entity_id): r.fields_touched for r in await _rows("VIEW") if r.seq > before}
+    assert views == {
+        ("Client", client["id"]): ["caseNotes", "dob", "enrollments", "firstName", "ssn"],
+        ("Enrollment", enrollment["id"]): ["entryDate"],
+        ("CaseNote", note["id"]): ["text"],
+    }
+
+
+async def test_writes_are_audited_and_not_counted_again_as_reads(api: Api) -> None:
+    w = await _world()
+    token = await api.sign_in(w["worker_a"])
+    # when
+    client = await _client(api, token)
+    await api.ok(UPDATE_CLIENT, {"id": client["id"], "v": client["version"]}, token)
+    # then
+    rows = await _rows()
+    assert [(r.action, r.entity_type) for r in rows] == [
+        ("CREATE", "Client"), ("CREATE", "ConsentToEnter"), ("UPDATE", "Client"),
+    ]
+    assert "firstName" in rows[0].fields_touched
+    assert rows[2].fields_touched == ["lastName"]
+    assert all(r.agency_id == w["a"].id and str(r.client_id) == client["id"] for r in rows)
+
+
+async def test_a_failed_mutation_writes_no_change_rows(api: Api) -> None:
+    w = await _world()
+    token = await api.sign_in(w["worker_a"])
+    client = await _client(api, token)
+    before = await AuditEvent.all().count()
+    # when: a stale version
+    error = await api.error(UPDATE_CLIENT, {"id": client["id"], "v": client["version"] + 5}, token)
+    # then
+    assert error["code"] == "CONFLICT"
+    assert await AuditEvent.filter(seq__gt=before).count() == 0
+
+
+async def test_the_change_and_its_audit_row_commit_together(api: Api, monkeypatch: pytest.MonkeyPatch) -> None:
+    w = await _world()
+    token = await api.sign_in(w["worker_a"])
+
+    async def broken(rows: object) -> None:
+        raise RuntimeError("audit storage down")
+
+    monkeypatch.setattr(audit_service, "append", broken)
+    # when
+    error = await api.error(CREATE_CLIENT, {"input": {"firstName": "Ann", "consent": {
+        "kind": "WRITTEN", "takenOn": str(api.clock.now().date())}}}, token)
+    # then: no client without its audit row
+    assert error["code"] == "INTERNAL"
+    assert await Client.all().count() == 0
+
+
+async def test_a_read_whose_audit_write_fails_returns_an_error_and_no_data(api: Api, monkeypatch: pytest.MonkeyPatch) -> None:
+    w = await _world()
+    token = await api.sign_in(w["worker_a"])
+    client = await _client(api, token)
+
+    async def broken(rows: object) -> None:
+        raise RuntimeError("audit storage down")
+
+    monkeypatch.setattr(audit_service, "append", broken)
+    body = await api.gql(READ_NAME, {"id": client["id"]}, token)
+    assert body["data"] is None
+    assert [e["extensions"]["code"] for e in body["errors"]] == ["INTERNAL"]
+    assert "Rosa" not in str(body)
+
+
+async def test_denied_attempts_are_audited_in_their_own_transaction(api: Api) -> None:
+    w = await _world()
+    token = await api.sign_in(w["worker_a"])
+    client = await _client(api, token)
+    before = await AuditEvent.all().count()
+    # when: agency B (no release) and a reporting-only user try
+    assert (await api.error(READ_NAME, {"id": client["id"]}, await api.sign_in(w["worker_b"])))["code"] == "NOT_FOUND"
+    aliased = """query($id: ID!) { hidden: client(id: $id) { id } }"""
+    assert (await api.error(aliased, {"id": client["id"]}, await api.sign_in(w["reporter_a"])))["code"] == "FORBIDDEN"
+    viewer = await api.sign_in(w["viewer_a"])
+    assert (await api.error(UPDATE_CLIENT, {"id": client["id"], "v": 1}, viewer))["code"] == "FORBIDDEN"
+    # then
+    denied = [r for r in await _rows("DENIED") if r.seq > before]
+    assert [(r.actor_id, str(r.client_id), r.fields_touched) for r in denied] == [
+        (w["worker_b"].id, client["id"], ["client"]),
+        (w["reporter_a"].id, client["id"], ["client"]),
+        (w["viewer_a"].id, client["id"], ["updateClient"]),
+    ]
+    assert await AuditEvent.filter(seq__gt=before, action__in=["VIEW", "UPDATE"]).count() == 0
+
+
+async def test_a_cross_agency_read_records_the_release_that_allowed_it(api: Api) -> None:
+    w = await _world()
+    token = await api.sign_in(w["worker_a"])
+    client = await _client(api, token)
+    today = api.clock.now().date()
+    release = (await api.ok(RECORD_RELEASE, {"input": {
+        "clientId": client["id"], "scope": "AGENCIES", "agencyIds": [str(w["b"].id)], "categories": ["IDENTIFYING"],
+        "startsOn": str(today), "expiresOn": str(today + timedelta(days=30)), "kind": "WRITTEN"}}, token))["recordRelease"]
+    # when
+    token_b = await api.sign_in(w["worker_b"])
+    await api.ok(READ_NAME, {"id": client["id"]}, token_b)
+    await api.ok(READ_NAME, {"id": client["id"]}, token)
+    # then: B's read names the release; A's own read needs none
+    views = await _rows("VIEW")
+    assert [(r.actor_id, r.agency_id, str(r.release_id) if r.release_id else None) for r in views] == [
+        (w["worker_b"].id, w["b"].id, release["id"]),
+        (w["worker_a"].id, w["a"].id, None),
+    ]
+
+
+async def test_the_client_history_lists_changes_and_reads_separately(api: Api) -> None:
+    w = await _world()
+    token = await api.sign_in(w["worker_a"])
+    client = await _client(api, token)
+    await api.ok(UPDATE_CLIENT, {"id": client["id"], "v": client["version"]}, token)
+    viewer = await api.sign_in(w["viewer_a"])
+    await api.ok(READ_NAME, {"id": client["id"]}, viewer)
+    # when
+    changes = (await api.ok(TRAIL, {"id": client["id"], "kind": "CHANGES"}, viewer))["client"]["auditTrail"]
+    reads = (await api.ok(TRAIL, {"id": client["id"], "kind": "READS"}, viewer))["client"]["auditTrail"]
+    # then: who added and edited what, newest first
+    assert [(n["action"], n["entityType"], n["actor"], n["agency"]) for n in changes["nodes"]] == [
+        ("UPDATE", "Client", w["worker_a"].username, "Agency A"),
+        ("CREATE", "ConsentToEnter", w["worker_a"].username, "Agency A"),
+        ("CREATE", "Client", w["worker_a"].username, "Agency A"),
+    ]
+    assert changes["nodes"][0]["fields"] == ["lastName"]
+    assert [(n["action"], n["actor"]) for n in reads["nodes"]][-1] == ("VIEW", w["viewer_a"].username)
+    assert all(n["action"] in ("VIEW", "SEARCH", "EXPORT") for n in reads["nodes"])
+    # and someone who may not see the client sees no history either
+    token_b = await api.sign_in(w["worker_b"])
+    assert (await api.error(TRAIL, {"id": client["id"], "kind": "CHANGES"}, token_b))["code"] == "NOT_FOUND"
+
+
+async def test_a_record_export_is_audited_as_export(api: Api) -> None:
+    w = await _world()
+    token = await api.sign_in(w["worker_a"])
+    client = await _client(api, token)
+    before = await AuditEvent.all().count()
+    export = """query($id: ID!) { clientRecordExport(clientId: $id) }"""
+    await api.ok(export, {"id": client["id"]}, token)
+    rows = [r for r in await _rows() if r.seq > before]
+    assert [(r.action, r.entity_type, str(r.client_id), r.agency_id) for r in rows] == [
+        ("EXPORT", "Client", client["id"], w["a"].id)
+    ]
