@@ -27,6 +27,7 @@ from tortoise.models import Model
 
 from authz.clients import ClientAccess
 from authz.masking import IDENTIFYING
+from models.clients import Client as ClientModel
 from models.enums import AuditAction
 from schema.client_types import Client
 from services import audit as audit_service
@@ -35,6 +36,15 @@ from services.errors import DomainError
 __all__ = ["AuditReads", "ReadBuffer", "note_search"]
 
 log = logging.getLogger("hearth.audit")
+
+
+def _client_linked(root: Any) -> bool:
+    """A row with a foreign key to a client (not any attribute called client_id: a service
+    account's ``client_id`` is its OAuth client id)."""
+    if not isinstance(root, Model):
+        return False
+    relation = root._meta.fields_map.get("client")
+    return relation is not None and getattr(relation, "related_model", None) is ClientModel
 
 
 def _camel(name: str) -> str:
@@ -90,7 +100,7 @@ class ReadBuffer:
             if key not in self.seen:
                 self.seen[key] = _Seen("Client", key[1], root._model.id, access=root._access)
             return self.seen[key]
-        if isinstance(root, Model) and hasattr(root, "client_id"):
+        if _client_linked(root):
             kind = type(root).__name__
             if kind == "Release":
                 kind = "ReleaseOfInformation"
@@ -178,7 +188,7 @@ class AuditReads(SchemaExtension):
             if buffer.meta.operation is None:
                 buffer.meta.operation = info.field_name
         result = _next(root, info, *args, **kwargs)
-        if not (isinstance(root, Client) or (isinstance(root, Model) and hasattr(root, "client_id"))):
+        if not (isinstance(root, Client) or _client_linked(root)):
             return result
         if inspect.isawaitable(result):
             return self._noted(buffer, root, info.field_name, result)
