@@ -23,6 +23,7 @@ from uuid import UUID
 
 from graphql import GraphQLError
 from strawberry.extensions import SchemaExtension
+from strawberry.types.graphql import OperationType
 from tortoise.models import Model
 
 from authz.clients import ClientAccess
@@ -241,6 +242,8 @@ class AuditReads(SchemaExtension):
                     **common,
                 )
             )
+        if principal.kind == "service":
+            rows.extend(self._service_calls(buffer, errors, common))
         denied: set[str] = set()
         for error in errors:
             root_field = buffer.keys.get(str(error.path[0])) if error.path else None
@@ -262,6 +265,29 @@ class AuditReads(SchemaExtension):
                 )
             )
         return rows
+
+    def _service_calls(
+        self, buffer: ReadBuffer, errors: list[GraphQLError], common: dict[str, Any]
+    ) -> list[audit_service.AuditRow]:
+        """Every operation a service account calls (issue 6: the vendor sync and CAN reporting
+        jobs are audited under their own account): one row per root field, with its argument
+        names; a refused call is DENIED."""
+        refused = {
+            buffer.keys.get(str(error.path[0])) for error in errors if error.path
+        }
+        mutation = self.execution_context.operation_type == OperationType.MUTATION
+        return [
+            audit_service.AuditRow(
+                action=AuditAction.DENIED
+                if root_field in refused
+                else (AuditAction.UPDATE if mutation else AuditAction.VIEW),
+                entity_type="ServiceCall",
+                entity_id=root_field,
+                fields=tuple(sorted(arguments)),
+                **common,
+            )
+            for root_field, arguments in buffer.roots.items()
+        ]
 
     @staticmethod
     def _agency(principal: Any, seen: _Seen, access: ClientAccess | None) -> UUID | None:

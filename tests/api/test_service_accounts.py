@@ -355,3 +355,28 @@ async def test_no_shared_accounts_each_integration_has_its_own_client(
     assert all(h.startswith("$argon2id$") for h in stored)
     assert first["clientSecret"] not in stored
 
+
+
+async def test_every_call_is_audited_under_the_service_account(
+    api: Api, http: httpx.AsyncClient, admin_token: str
+) -> None:
+    # given the vendor's sync account with a token
+    from models.audit import AuditEvent
+
+    created = await create(api, admin_token, name="Audited vendor sync", role="VENDOR_SYNC")
+    account_id = created["serviceAccount"]["id"]
+    token = await access(http, created["clientId"], created["clientSecret"])
+    # when it syncs a user, lists users and tries what its role does not grant
+    await api.ok(SYNC, token=token)
+    await api.ok(USERS, token=token)
+    assert (await api.error(CREATE_AGENCY, token=token))["code"] == "FORBIDDEN"
+    # then each call is on the audit trail under the account, the refused one as DENIED
+    rows = await AuditEvent.filter(entity_type="ServiceCall").order_by("seq").values(
+        "actor_id", "action", "entity_id", "fields_touched"
+    )
+    assert [(str(r["actor_id"]), r["action"].value, r["entity_id"]) for r in rows] == [
+        (account_id, "UPDATE", "syncUser"),
+        (account_id, "VIEW", "users"),
+        (account_id, "DENIED", "createAgency"),
+    ]
+    assert rows[0]["fields_touched"] == ["input"]
