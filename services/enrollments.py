@@ -125,8 +125,7 @@ async def create_enrollment(
             updated_at=now,
             **values,
         )
-        await touch_client(client_id, now)
-        await _audit_created(decisions, enrollment, enrollment, now)
+        await _after_write(decisions, enrollment, enrollment, now)
     return enrollment
 
 
@@ -226,9 +225,15 @@ async def exit_enrollment(
             created_by_user_id=decisions.principal.user_id,
             created_at=now,
         )
-        await touch_client(enrollment.client_id, now)  # type: ignore[attr-defined]
-        await _audit_created(decisions, row, enrollment, now)
+        await _after_write(decisions, row, enrollment, now)
     return row
+
+
+async def _after_write(decisions: Decisions, row: Any, enrollment: Enrollment, now: datetime) -> None:
+    """After a row is added to an enrollment: the client's retention clock restarts and the
+    change is audited, in the same transaction."""
+    await touch_client(enrollment.client_id, now)  # type: ignore[attr-defined]
+    await _audit_created(decisions, row, enrollment, now)
 
 
 async def _within(enrollment: Enrollment, day: date, field: str, today: date) -> None:
@@ -271,8 +276,7 @@ async def record_service(
             created_by_user_id=decisions.principal.user_id,
             created_at=now,
         )
-        await touch_client(enrollment.client_id, now)  # type: ignore[attr-defined]
-        await _audit_created(decisions, row, enrollment, now)
+        await _after_write(decisions, row, enrollment, now)
     return row
 
 
@@ -332,8 +336,7 @@ async def record_income_benefits(
             insurance_from_any_source=insurance_from_any_source,
             created_at=now,
         )
-        await touch_client(enrollment.client_id, now)  # type: ignore[attr-defined]
-        await _audit_created(decisions, row, enrollment, now)
+        await _after_write(decisions, row, enrollment, now)
     return row
 
 
@@ -365,8 +368,7 @@ async def record_disability(
             indefinite_and_impairs=indefinite_and_impairs,
             created_at=now,
         )
-        await touch_client(enrollment.client_id, now)  # type: ignore[attr-defined]
-        await _audit_created(decisions, row, enrollment, now)
+        await _after_write(decisions, row, enrollment, now)
     return row
 
 
@@ -396,6 +398,5 @@ async def record_health_and_dv(
             created_at=now,
             **{k: v for k, v in data.items() if v is not None},
         )
-        await touch_client(enrollment.client_id, now)  # type: ignore[attr-defined]
-        await _audit_created(decisions, row, enrollment, now)
+        await _after_write(decisions, row, enrollment, now)
     return row
