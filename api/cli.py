@@ -221,3 +221,55 @@ def report_user_access(
     else:
         csv_file.write_text(buffer.getvalue())
         typer.echo(f"{len(rows)} users written to {csv_file}")
+
+
+jobs_app = typer.Typer(help="The compliance and notification jobs (policies 109, 202, 211).", no_args_is_help=True)
+app.add_typer(jobs_app, name="jobs")
+
+
+async def _run_job(name: str, settings: Settings) -> dict[str, Any]:
+    from services.clock import SystemClock
+    from services.jobs import JobContext, run_job
+
+    run = await run_job(name, JobContext.from_settings(settings, SystemClock()), trigger="cli")
+    if run is None:
+        return {"job": name, "status": "SKIPPED", "reason": "another instance is running it"}
+    return {
+        "job": name,
+        "status": run.status.value,
+        "startedAt": run.started_at.isoformat(),
+        "finishedAt": run.finished_at.isoformat() if run.finished_at else None,
+        "counts": run.counts,
+        "error": run.error,
+    }
+
+
+@jobs_app.command("run")
+def jobs_run(
+    name: Annotated[str, typer.Argument(help="shared-contacts, retraining, deadlines or notifications.")],
+) -> None:
+    """Run one job now (as the scheduler would), print its record as JSON; exit 1 if it failed."""
+    from services.jobs import JOBS
+
+    if name not in JOBS:
+        typer.echo(f"unknown job {name!r}; known: {', '.join(JOBS)}", err=True)
+        raise typer.Exit(code=2)
+    settings = get_settings()
+    with database(settings) as url:
+        result = _run(_with_orm(url, settings, _run_job(name, settings)))
+    typer.echo(json.dumps(result))
+    if result["status"] == "FAILED":
+        raise typer.Exit(code=1)
+
+
+@jobs_app.command("requeue-dead")
+def jobs_requeue_dead() -> None:
+    """Put dead-letter notifications back in the queue (after fixing SMTP or an address)."""
+    from datetime import UTC, datetime
+
+    from services.notifications import requeue_dead
+
+    settings = get_settings()
+    with database(settings) as url:
+        count = _run(_with_orm(url, settings, requeue_dead(now=datetime.now(UTC))))
+    typer.echo(json.dumps({"requeued": count}))

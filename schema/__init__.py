@@ -25,6 +25,7 @@ from schema.access_reports import AccessReportMutation, AccessReportQuery
 from schema.audit import audit_reads
 from schema.auth import AuthMutation, AuthQuery
 from schema.clients import ClientMutation, ClientQuery
+from schema.compliance import ComplianceMutation, ComplianceQuery
 from schema.errors import ErrorCodes
 from schema.governance import GovernanceMutation, GovernanceQuery
 from schema.service_accounts import ServiceAccountMutation, ServiceAccountQuery
@@ -44,6 +45,7 @@ Query = merge_types(
         ClientQuery,
         ServiceAccountQuery,
         AccessReportQuery,
+        ComplianceQuery,
     ),
 )
 Mutation = merge_types(
@@ -57,6 +59,7 @@ Mutation = merge_types(
         ClientMutation,
         ServiceAccountMutation,
         AccessReportMutation,
+        ComplianceMutation,
     ),
 )
 
