@@ -184,7 +184,7 @@ async def deliver_pending(
             row = await OutboxMessage.get(id=rows[0]["id"])
             address = row.to_address
             if address is None and row.recipient_id is not None:
-                address = await User.filter(id=row.recipient_id).values_list("email", flat=True).first()
+                address = await User.filter(id=row.recipient_id).first().values_list("email", flat=True)
             row.attempts += 1
             stop = False
             if not address:
