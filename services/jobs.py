@@ -124,6 +124,10 @@ async def run_job(
             try:
                 run.counts = await job(ctx)
                 run.status = JobStatus.SUCCEEDED
+            except asyncio.CancelledError:  # shutdown: say so rather than stay RUNNING forever
+                run.status, run.error, run.finished_at = JobStatus.FAILED, "interrupted by shutdown", ctx.clock.now()
+                await asyncio.shield(run.save())
+                raise
             except Exception as error:  # recorded, never raised into the scheduler
                 log.exception("job %s failed", name)
                 run.status = JobStatus.FAILED
