@@ -24,22 +24,25 @@ __all__ = ["ComplianceCase", "ComplianceMutation", "ComplianceQuery", "open_case
 
 ComplianceCaseKind = strawberry.enum(
     models.CaseKind,
+    name="ComplianceCaseKind",
     description="SHARED_CONTACT: policies 109 and 202, 14 days to provide a unique e-mail address "
     "or MFA contact. RETRAINING: policy 211, 45 days to complete the training.",
 )
 ComplianceCaseStatus = strawberry.enum(
     models.CaseStatus,
+    name="ComplianceCaseStatus",
     description="OPEN: the deadline runs. RESOLVED: the user complied. ENFORCED: the deadline "
     "passed and the account was deactivated or made inactive. WITHDRAWN: the account was "
     "deactivated for another reason first.",
 )
 ComplianceRule = strawberry.enum(
     models.CaseRule,
+    name="ComplianceRule",
     description="The rule of the manual a finding matched: SHARED_EMAIL, SHARED_MFA_CONTACT "
     "(109, 202); NO_LOGIN_AFTER_TRAINING, REPEATED_TICKETS, HELPDESK_HOURS, COC_REQUEST "
     "(211 a-d).",
 )
-JobRunStatus = strawberry.enum(models.JobStatus, description="RUNNING, SUCCEEDED or FAILED.")
+JobRunStatus = strawberry.enum(models.JobStatus, name="JobRunStatus", description="RUNNING, SUCCEEDED or FAILED.")
 
 _POLICY = {models.CaseKind.SHARED_CONTACT: "109, 202", models.CaseKind.RETRAINING: "211"}
 

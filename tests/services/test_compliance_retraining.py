@@ -9,7 +9,14 @@ from zoneinfo import ZoneInfo
 
 import pytest
 
-from models.compliance import CaseKind, CaseRule, CaseStatus, ComplianceCase, ComplianceFinding, HelpdeskTicket
+from models.compliance import (
+    CaseKind,
+    CaseRule,
+    CaseStatus,
+    ComplianceCase,
+    ComplianceFinding,
+    HelpdeskTicket,
+)
 from models.enums import AccessLevel, Duty, SystemRole, UserStatus
 from models.outbox import OutboxMessage
 from models.training import TrainingCompletion, TrainingCourse
@@ -66,7 +73,8 @@ async def test_no_login_within_45_days_of_training_is_flagged(app: object) -> No
     # then
     assert counts.opened == 1
     case = await ComplianceCase.get(user=w["ann"])
-    assert case.kind == CaseKind.RETRAINING and case.due_on == date(2026, 7, 16)
+    assert case.kind == CaseKind.RETRAINING
+    assert case.due_on == date(2026, 7, 16)
     finding = await ComplianceFinding.get(user=w["ann"])
     assert finding.rule == CaseRule.NO_LOGIN_AFTER_TRAINING
     assert finding.evidence["initialTrainingOn"] == "2026-04-01"
@@ -149,7 +157,8 @@ async def test_four_hours_of_help_desk_in_a_month_are_flagged(app: object) -> No
     await _sweep()
     assert await _rules(w["ann"]) == {CaseRule.HELPDESK_HOURS}
     finding = await ComplianceFinding.get(user=w["ann"])
-    assert finding.evidence["month"] == "2026-05" and finding.evidence["minutes"] == 240
+    assert finding.evidence["month"] == "2026-05"
+    assert finding.evidence["minutes"] == 240
 
 
 async def test_hours_under_four_split_across_months_or_on_performance_are_not_flagged(app: object) -> None:
@@ -172,7 +181,7 @@ async def test_a_coc_request_flags_every_active_user_of_the_agency(app: object) 
     other = await make_agency("Elsewhere")
     await make_user("zed", agencies={other: AccessLevel.FULL})
     await make_user("gone", agencies={w["agency"]: AccessLevel.FULL}, status=UserStatus.INACTIVE)
-    request, flagged = await compliance.request_agency_retraining(
+    _request, flagged = await compliance.request_agency_retraining(
         decisions=await decisions_for(w["admin"]), agency_id=w["agency"].id, coc_code="ct-503",
         reason="Consistently low UDE completeness", now=NOW, tz=TZ,
     )
@@ -180,7 +189,8 @@ async def test_a_coc_request_flags_every_active_user_of_the_agency(app: object) 
     flagged_users = set(await ComplianceCase.all().values_list("user__username", flat=True))
     assert flagged_users == {"ann", "hdc"}
     finding = await ComplianceFinding.filter(user=w["ann"]).first()
-    assert finding.rule == CaseRule.COC_REQUEST and finding.evidence["coc"] == "CT-503"
+    assert finding.rule == CaseRule.COC_REQUEST
+    assert finding.evidence["coc"] == "CT-503"
 
 
 async def test_a_coc_request_for_an_agency_outside_that_coc_is_refused(app: object) -> None:
@@ -234,7 +244,9 @@ async def test_a_ticket_recorded_twice_by_its_reference_is_kept_once(app: object
             "topic": "Login", "minutes_spent": 10, "system_performance_issue": False, "external_ref": "HD-1001", "now": NOW}
     first, created = await compliance.record_helpdesk_ticket(**args)
     again, created_again = await compliance.record_helpdesk_ticket(**args)
-    assert created and not created_again and first.id == again.id
+    assert created
+    assert not created_again
+    assert first.id == again.id
     assert await HelpdeskTicket.all().count() == 1
 
 
@@ -250,10 +262,12 @@ async def test_user_hdc_and_executive_director_are_told_why(app: object) -> None
         (w["ann"].id, None), (w["hdc"].id, None), (None, "director@harbor.example.org")
     }
     for m in messages:
-        assert "policy 211" in m.body and "July 16, 2026" in m.body
+        assert "policy 211" in m.body
+        assert "July 16, 2026" in m.body
         assert "no sign-in within 45 days of the initial training completed on 2026-04-01" in m.body
     director = next(m for m in messages if m.to_address)
-    assert director.body.startswith("Dear Dana Director,") and "Ann Lee (ann)" in director.body
+    assert director.body.startswith("Dear Dana Director,")
+    assert "Ann Lee (ann)" in director.body
 
 
 async def test_completing_the_training_closes_the_case(app: object) -> None:
@@ -283,7 +297,8 @@ async def test_without_the_training_the_account_becomes_inactive_on_day_45(app: 
     counts = await compliance.enforce_deadlines(now=NOW + timedelta(days=45), tz=TZ)
     assert counts.enforced == 1
     ann = await User.get(id=w["ann"].id)
-    assert ann.status == UserStatus.INACTIVE and "Policy 211" in ann.deactivation_reason
+    assert ann.status == UserStatus.INACTIVE
+    assert "Policy 211" in ann.deactivation_reason
     assert (await ComplianceCase.get(user=ann)).status == CaseStatus.ENFORCED
     enforced = await OutboxMessage.filter(kind="compliance.retraining.enforced")
     assert {(m.recipient_id, m.to_address) for m in enforced} == {

@@ -113,8 +113,10 @@ async def test_the_user_and_their_hdc_are_told_with_the_policy_and_deadline(app:
     assert len(messages) == 4
     assert all(m.to_address is None for m in messages)
     to_ann = next(m for m in messages if m.recipient_id == ann.id)
-    assert "April 15, 2026" in to_ann.subject and "109" in to_ann.subject
-    assert "deactivated" in to_ann.body and "policy 109 and 202" in to_ann.body
+    assert "April 15, 2026" in to_ann.subject
+    assert "109" in to_ann.subject
+    assert "deactivated" in to_ann.body
+    assert "policy 109 and 202" in to_ann.body
     to_hdc = [m for m in messages if m.recipient_id == w["hdc"].id]
     assert {"ann" in m.body for m in to_hdc} == {True, False}
 
@@ -131,7 +133,8 @@ async def test_running_the_sweep_twice_opens_and_sends_nothing_more(app: object)
     # then
     after = (await ComplianceCase.all().count(), await ComplianceFinding.all().count(), await OutboxMessage.all().count())
     assert after == before == (2, 2, 4)
-    assert again.opened == 0 and again.messages == 0
+    assert again.opened == 0
+    assert again.messages == 0
 
 
 async def test_a_case_closes_by_itself_when_the_vendor_gives_a_unique_address(app: object) -> None:
@@ -187,14 +190,15 @@ async def test_a_contact_made_unique_before_the_due_date_spares_the_account(app:
     await User.filter(id=bob.id).update(email="bob@x.org", email_normalized="bob@x.org")
     counts = await compliance.enforce_deadlines(now=NOW + timedelta(days=14), tz=TZ)
     # then
-    assert counts.enforced == 0 and counts.resolved == 2
+    assert counts.enforced == 0
+    assert counts.resolved == 2
     assert {u.status for u in await User.filter(id__in=[ann.id, bob.id])} == {UserStatus.ACTIVE}
 
 
 async def test_sharing_again_after_a_resolved_case_opens_a_new_case(app: object) -> None:
     # given: a resolved case
     w = await _world()
-    ann, bob = await _pair(w["agency"], a=_email("A@x.org"), b=_email("a@x.org"))
+    _ann, bob = await _pair(w["agency"], a=_email("A@x.org"), b=_email("a@x.org"))
     await compliance.sweep_shared_contacts(now=NOW, tz=TZ)
     await User.filter(id=bob.id).update(email="bob@x.org", email_normalized="bob@x.org")
     await compliance.sweep_shared_contacts(now=NOW + timedelta(days=2), tz=TZ)

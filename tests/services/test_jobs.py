@@ -46,10 +46,14 @@ async def test_a_run_is_recorded_with_its_counts(app: object, clock: FrozenClock
     await _sharing_pair()
     clock.set(MARCH_31)
     run = await run_job("shared-contacts", _ctx(clock))
-    assert run is not None and run.status == JobStatus.SUCCEEDED
+    assert run is not None
+    assert run.status == JobStatus.SUCCEEDED
     stored = await JobRun.get(id=run.id)
-    assert stored.trigger == "cli" and stored.started_at == MARCH_31 and stored.finished_at == MARCH_31
-    assert stored.counts["opened"] == 2 and stored.counts["messages"] == 4
+    assert stored.trigger == "cli"
+    assert stored.started_at == MARCH_31
+    assert stored.finished_at == MARCH_31
+    assert stored.counts["opened"] == 2
+    assert stored.counts["messages"] == 4
     assert stored.counts["users_checked"] == 3
 
 
@@ -58,7 +62,8 @@ async def test_a_failing_job_is_recorded_not_raised(app: object, clock: FrozenCl
     await run_job("shared-contacts", _ctx(clock))
     # notifications without an SMTP host: FAILED with the reason; messages kept
     run = await run_job("notifications", _ctx(clock))
-    assert run is not None and run.status == JobStatus.FAILED
+    assert run is not None
+    assert run.status == JobStatus.FAILED
     assert "HEARTH_SMTP_HOST is not set" in run.error
     assert await OutboxMessage.filter(status=DeliveryStatus.PENDING).count() == 4
 
@@ -90,7 +95,8 @@ async def test_two_scheduler_instances_racing_run_a_slot_once(app: object, clock
     runs = await JobRun.filter(job="shared-contacts")
     assert len(runs) == 1
     assert runs[0].slot == datetime(2026, 4, 1, 10, 0, tzinfo=UTC)
-    assert runs[0].trigger == "scheduler" and runs[0].instance in {"one", "two"}
+    assert runs[0].trigger == "scheduler"
+    assert runs[0].instance in {"one", "two"}
     assert sum(len(r) for r in results) == await JobRun.all().count() == 2
     assert await ComplianceCase.all().count() == 2
     # and a third instance coming later for the same slot runs nothing
@@ -155,7 +161,8 @@ async def test_the_cli_runs_a_job_and_prints_its_record(app: object, runner: Cli
         unknown = await asyncio.to_thread(runner.invoke, cli, ["jobs", "run", "backup"])
     assert result.exit_code == 0, result.output
     record = json.loads(result.stdout)
-    assert record["status"] == "SUCCEEDED" and record["counts"]["opened"] == 2
+    assert record["status"] == "SUCCEEDED"
+    assert record["counts"]["opened"] == 2
     assert await ComplianceCase.all().count() == 2
     assert unknown.exit_code == 2
 
@@ -180,4 +187,5 @@ async def test_the_served_app_runs_the_scheduler_and_catches_up(app: object, set
             await asyncio.sleep(0.01)
     assert not any(t.get_name() == "hearth-scheduler" and not t.done() for t in asyncio.all_tasks())
     caught_up = await JobRun.get(job="deadlines", instance__not="old")
-    assert caught_up.slot == datetime(2026, 4, 10, 11, 0, tzinfo=UTC) and caught_up.status == JobStatus.SUCCEEDED
+    assert caught_up.slot == datetime(2026, 4, 10, 11, 0, tzinfo=UTC)
+    assert caught_up.status == JobStatus.SUCCEEDED

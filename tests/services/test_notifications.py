@@ -40,13 +40,13 @@ class Mailbox:
         self.refuse: set[str] = set()
         self.fail_data = 0  # answer DATA with 451 this many times
 
-    async def handle_RCPT(self, server, session, envelope, address, rcpt_options):  # noqa: N802
+    async def handle_RCPT(self, server, session, envelope, address, rcpt_options):
         if address in self.refuse:
             return "550 5.1.1 No such mailbox"
         envelope.rcpt_tos.append(address)
         return "250 OK"
 
-    async def handle_DATA(self, server, session, envelope):  # noqa: N802
+    async def handle_DATA(self, server, session, envelope):
         if self.fail_data:
             self.fail_data -= 1
             return "451 4.3.0 Try again later"
@@ -98,12 +98,14 @@ async def test_queued_messages_arrive_once(app: object, smtp: tuple[Mailbox, Smt
     counts = await deliver_pending(config=config, now=NOW)
     again = await deliver_pending(config=config, now=NOW + timedelta(minutes=5))
     # then
-    assert counts["sent"] == 2 and again["sent"] == 0
+    assert counts["sent"] == 2
+    assert again["sent"] == 0
     assert sorted(m["X-Envelope-To"] for m in mailbox.messages) == ["Ann@Harbor.example.org", "director@harbor.example.org"]
     assert {m["Subject"] for m in mailbox.messages} == {"Hello Ann", "Subject director@harbor.example.org"}
     assert all(m["Message-ID"] and m["From"] == config.sender for m in mailbox.messages)
     rows = await OutboxMessage.all()
-    assert {r.status for r in rows} == {DeliveryStatus.SENT} and all(r.delivered_at == NOW for r in rows)
+    assert {r.status for r in rows} == {DeliveryStatus.SENT}
+    assert all(r.delivered_at == NOW for r in rows)
 
 
 async def test_queueing_the_same_message_twice_sends_it_once(app: object, smtp: tuple[Mailbox, SmtpConfig]) -> None:
@@ -123,15 +125,18 @@ async def test_a_temporary_failure_is_retried_later_and_then_delivered(app: obje
     first = await deliver_pending(config=config, now=NOW)
     row = await OutboxMessage.get()
     # then: still queued, retry in 5 minutes
-    assert first["retry"] == 1 and row.status == DeliveryStatus.PENDING
-    assert row.attempts == 1 and row.next_attempt_at == NOW + timedelta(seconds=300)
+    assert first["retry"] == 1
+    assert row.status == DeliveryStatus.PENDING
+    assert row.attempts == 1
+    assert row.next_attempt_at == NOW + timedelta(seconds=300)
     assert "451" in row.last_error
     # not due yet: nothing tried
     assert (await deliver_pending(config=config, now=NOW + timedelta(seconds=299)))["retry"] == 0
     # second attempt fails: the delay doubles
     await deliver_pending(config=config, now=NOW + timedelta(seconds=300))
     row = await OutboxMessage.get()
-    assert row.attempts == 2 and row.next_attempt_at == NOW + timedelta(seconds=900)
+    assert row.attempts == 2
+    assert row.next_attempt_at == NOW + timedelta(seconds=900)
     # third attempt succeeds
     assert (await deliver_pending(config=config, now=NOW + timedelta(seconds=900)))["sent"] == 1
     assert len(mailbox.messages) == 1
@@ -145,7 +150,8 @@ async def test_a_refused_address_is_dead_at_once_and_the_others_still_go(app: ob
     counts = await deliver_pending(config=config, now=NOW)
     assert counts == {"sent": 1, "retry": 0, "dead": 1, "skipped": 0}
     dead = await OutboxMessage.get(to_address="gone@x.org")
-    assert dead.status == DeliveryStatus.DEAD and "550" in dead.last_error
+    assert dead.status == DeliveryStatus.DEAD
+    assert "550" in dead.last_error
     # an operator fixes it and requeues the dead letters
     mailbox.refuse = set()
     assert await requeue_dead(now=NOW + timedelta(hours=1)) == 1
@@ -162,7 +168,8 @@ async def test_after_the_last_attempt_a_message_is_dead(app: object, smtp: tuple
         await deliver_pending(config=config, now=moment)
         moment += timedelta(days=1)
     row = await OutboxMessage.get()
-    assert row.status == DeliveryStatus.DEAD and row.attempts == config.max_attempts
+    assert row.status == DeliveryStatus.DEAD
+    assert row.attempts == config.max_attempts
     assert mailbox.messages == []
 
 
@@ -171,7 +178,8 @@ async def test_a_server_that_is_down_loses_nothing(app: object) -> None:
     await _notices("a@x.org", "b@x.org")
     counts = await deliver_pending(config=config, now=NOW)
     # the run stops at the first connection failure; both messages stay queued
-    assert counts["sent"] == 0 and counts["retry"] == 1
+    assert counts["sent"] == 0
+    assert counts["retry"] == 1
     rows = await OutboxMessage.all()
     assert {r.status for r in rows} == {DeliveryStatus.PENDING}
     assert sorted(r.attempts for r in rows) == [0, 1]
@@ -182,7 +190,8 @@ async def test_a_server_that_times_out_loses_nothing(app: object, silent_server:
     await _notices("a@x.org")
     counts = await deliver_pending(config=config, now=NOW)
     row = await OutboxMessage.get()
-    assert counts["retry"] == 1 and row.status == DeliveryStatus.PENDING
+    assert counts["retry"] == 1
+    assert row.status == DeliveryStatus.PENDING
     assert "Timeout" in row.last_error
 
 
@@ -210,6 +219,9 @@ async def test_compliance_messages_name_the_policy_and_deadline_and_no_client(ap
     assert to == {"A@x.org", "a@X.org", hdc.email}
     for message in mailbox.messages:
         text = message.get_payload(decode=True).decode()
-        assert "April 15, 2026" in text and "policy 109 and 202" in text
-        assert "Zelda" not in text and "Quuxworth" not in text and "123456789" not in text
+        assert "April 15, 2026" in text
+        assert "policy 109 and 202" in text
+        assert "Zelda" not in text
+        assert "Quuxworth" not in text
+        assert "123456789" not in text
         assert "no client information" in text
