@@ -128,6 +128,9 @@ async def run_job(
                 run.status, run.error, run.finished_at = JobStatus.FAILED, "interrupted by shutdown", ctx.clock.now()
                 await asyncio.shield(run.save())
                 raise
+            except notifications.NotConfigured as error:  # expected on a developer's machine
+                log.warning("job %s: %s", name, error)
+                run.status, run.error = JobStatus.FAILED, str(error)
             except Exception as error:  # recorded, never raised into the scheduler
                 log.exception("job %s failed", name)
                 run.status = JobStatus.FAILED

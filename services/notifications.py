@@ -25,6 +25,7 @@ from models.outbox import DeliveryStatus, OutboxMessage
 from models.users import User
 
 __all__ = [
+    "NotConfigured",
     "Notice",
     "SmtpConfig",
     "deliver_pending",
@@ -36,6 +37,10 @@ log = logging.getLogger("hearth.notifications")
 
 MAX_RETRY_DELAY = timedelta(hours=12)
 _ERROR_CHARS = 300
+
+
+class NotConfigured(RuntimeError):
+    """No SMTP server is configured: messages stay queued."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -169,7 +174,7 @@ async def deliver_pending(
         pending = await OutboxMessage.filter(status=DeliveryStatus.PENDING).count()
         counts["skipped"] = pending
         if pending:
-            raise RuntimeError(f"HEARTH_SMTP_HOST is not set: {pending} message(s) stay queued")
+            raise NotConfigured(f"HEARTH_SMTP_HOST is not set: {pending} message(s) stay queued")
         return counts
     for _ in range(config.batch_size):
         async with in_transaction() as conn:

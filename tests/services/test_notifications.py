@@ -19,7 +19,14 @@ from models.clients import Client
 from models.enums import AccessLevel, Duty
 from models.outbox import DeliveryStatus, OutboxMessage
 from services import compliance
-from services.notifications import Notice, SmtpConfig, deliver_pending, queue, requeue_dead
+from services.notifications import (
+    NotConfigured,
+    Notice,
+    SmtpConfig,
+    deliver_pending,
+    queue,
+    requeue_dead,
+)
 from tests.factories import make_agency, make_user
 
 NOW = datetime(2026, 4, 1, 10, 0, tzinfo=UTC)
@@ -197,7 +204,7 @@ async def test_a_server_that_times_out_loses_nothing(app: object, silent_server:
 
 async def test_without_an_smtp_host_messages_stay_queued_and_the_run_says_why(app: object) -> None:
     await _notices("a@x.org")
-    with pytest.raises(RuntimeError, match="HEARTH_SMTP_HOST"):
+    with pytest.raises(NotConfigured, match="HEARTH_SMTP_HOST"):
         await deliver_pending(config=SmtpConfig(host=None), now=NOW)
     assert (await OutboxMessage.get()).status == DeliveryStatus.PENDING
 
