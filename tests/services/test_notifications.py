@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import asyncio
 import socket
+import warnings
 from collections.abc import AsyncIterator, Iterator
 from datetime import UTC, date, datetime, timedelta
 from email import message_from_bytes
@@ -232,3 +233,36 @@ async def test_compliance_messages_name_the_policy_and_deadline_and_no_client(ap
         assert "Quuxworth" not in text
         assert "123456789" not in text
         assert "no client information" in text
+
+
+async def test_credentials_from_the_settings_are_used_and_a_wrong_password_loses_nothing(app: object) -> None:
+    from aiosmtpd.smtp import AuthResult, LoginPassword
+
+    from api.settings import Settings
+
+    def authenticator(server, session, envelope, mechanism, auth_data):
+        ok = isinstance(auth_data, LoginPassword) and (auth_data.login, auth_data.password) == (b"hearth", b"s3cret")
+        return AuthResult(success=ok)
+
+    mailbox = Mailbox()
+    port = _free_port()
+    # a test server on loopback: AUTH without TLS, which aiosmtpd rightly warns about
+    warnings.filterwarnings("ignore", "Requiring AUTH while not requiring TLS", UserWarning)
+    controller = Controller(mailbox, hostname="127.0.0.1", port=port, authenticator=authenticator,
+                            auth_required=True, auth_require_tls=False)
+    controller.start()
+    try:
+        settings = Settings(_env_file=None, smtp_host="127.0.0.1", smtp_port=port, smtp_tls="none",
+                            smtp_username="hearth", smtp_password="wrong")  # type: ignore[call-arg]
+        await _notices("a@x.org")
+        refused = await deliver_pending(config=SmtpConfig.from_settings(settings), now=NOW)
+        row = await OutboxMessage.get()
+        assert refused["sent"] == 0
+        assert row.status != DeliveryStatus.SENT
+        assert mailbox.messages == []
+        await requeue_dead(now=NOW)
+        good = Settings(_env_file=None, **{**settings.model_dump(), "smtp_password": "s3cret"})  # type: ignore[arg-type]
+        assert (await deliver_pending(config=SmtpConfig.from_settings(good), now=NOW + timedelta(hours=1)))["sent"] == 1
+        assert len(mailbox.messages) == 1
+    finally:
+        controller.stop()
