@@ -269,8 +269,13 @@ async def _seed(url: str, settings: Settings, *, clients: int, seed: int, anchor
     await apply_migrations(tortoise_config(url, settings))
     conn = await asyncpg.connect(to_tortoise_url(url), timeout=30)
     try:
-        if demo and await has_data(conn):
-            return None
+        if await has_data(conn):
+            if demo:
+                return None
+            if not append:
+                from services.errors import Conflict
+
+                raise Conflict("The database already has agencies or clients; seed an empty database, or pass --append.", field="database")
         columns = ("[progress.description]{task.description}", BarColumn(), MofNCompleteColumn(), TimeElapsedColumn())
         with Progress(*columns, transient=False) as bar:
             task = bar.add_task("clients", total=clients)

@@ -591,8 +591,12 @@ class _Generator:
 
         name_defects, ssn_defects = draw(names), draw(ssns)
         dob_bad = set(rng.sample(range(n), round(DEFECT_RATES["dob_bad"] * n)))
-        special = set(rng.sample(range(n), round(DEFECT_RATES["special_characters"] * n)))
-        children = [i for i, m in enumerate(m for h in households for m in h) if m.age < 18]
+        # Special characters only where names are kept; child veterans only where the DOB is sound
+        # (so each defect is found by the query that looks for it).
+        named = [i for i in range(n) if name_defects.get(i) not in ("name_dq_dk_refused", "name_dq_missing")]
+        special = set(rng.sample(named, min(len(named), round(DEFECT_RATES["special_characters"] * n))))
+        members = (m for h in households for m in h)
+        children = [i for i, m in enumerate(members) if m.age < 18 and i not in dob_bad]
         vets = set(rng.sample(children, min(len(children), round(DEFECT_RATES["child_veteran"] * n))))
         hoh = set(rng.sample(range(len(households)), round(DEFECT_RATES["household_hoh"] * len(households))))
         return name_defects, ssn_defects, dob_bad, special, vets, hoh
@@ -704,6 +708,8 @@ class _Generator:
         veteran = 0
         if member.age >= 18:
             veteran = 1 if rng.random() < 0.06 else (rng.choice((8, 9, 99)) if rng.random() < 0.01 else 0)
+        if i in dob_bad:
+            veteran = 0  # a DOB after entry would make an adult veteran look like a child veteran
         if i in vets:
             veteran = 1
             self.defects["child_veteran"] += 1
@@ -810,9 +816,9 @@ class _Generator:
                 for cid, member in zip(ids, members, strict=True):
                     if rng.random() < DEFECT_RATES["overlapping_enrollment"]:
                         self.defects["overlapping_enrollment"] += 1
-                        second = entry + timedelta(days=rng.randint(1, 3))
-                        ends = exit_on if exit_on is None or exit_on > second else None
-                        self.enrollment(cid, member, 1, _uuid(rng).hex, agency, second, ends, project, user, None,
+                        short = exit_on is not None and (exit_on - entry).days <= 3
+                        second = entry if short else entry + timedelta(days=rng.randint(1, 3))
+                        self.enrollment(cid, member, 1, _uuid(rng).hex, agency, second, exit_on, project, user, None,
                                         plain=True)
 
     def enrollment(self, cid: uuid.UUID, member: _Member, relationship: int, household: str, agency: _Agency,
@@ -862,7 +868,7 @@ class _Generator:
         # Stage 1 records dated the entry date.
         if adult:
             if plain:
-                pass
+                self.income(eid, entry, 1, created)
             else:
                 pop["missing_entry_income"] += 1
                 if rng.random() < DEFECT_RATES["missing_entry_income"]:
