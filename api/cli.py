@@ -301,6 +301,9 @@ def seed(
     from services.errors import DomainError
 
     settings = get_settings()
+    if settings.env == "production":
+        typer.echo("hearth seed writes users with published passwords; refused with HEARTH_ENV=production", err=True)
+        raise typer.Exit(code=2)
     when = _seed_anchor(anchor, settings)
     if demo:
         clients = 200

@@ -14,6 +14,8 @@ its chain trigger like any other insert, so ``hearth audit verify`` holds afterw
 
 from __future__ import annotations
 
+import asyncio
+import contextlib
 import json
 import math
 import random
@@ -328,7 +330,9 @@ async def has_data(conn: asyncpg.Connection) -> bool:
 
 
 class _Bulk:
-    """Row buffers per table, flushed together (parents first) by COPY."""
+    """Row buffers per table, handed over in batches to one COPY task, which writes each batch's
+    tables parents first. Generating the next batch (Python) overlaps with PostgreSQL loading the
+    last one; at most two batches wait, so memory stays bounded."""
 
     def __init__(self, conn: asyncpg.Connection, batch: int) -> None:
         self.conn = conn
@@ -336,10 +340,40 @@ class _Bulk:
         self.rows: dict[str, list[tuple[Any, ...]]] = {t: [] for t in _BULK_ORDER}
         self.counts: dict[str, int] = dict.fromkeys(_BULK_ORDER, 0)
         self.pending = 0
+        self.queue: asyncio.Queue[dict[str, list[tuple[Any, ...]]]] = asyncio.Queue(maxsize=2)
+        self.worker: asyncio.Task[None] | None = None
 
     def add(self, table: str, row: tuple[Any, ...]) -> None:
         self.rows[table].append(row)
         self.pending += 1
+
+    async def _copy(self) -> None:
+        while True:
+            batch = await self.queue.get()
+            try:
+                for table in _BULK_ORDER:
+                    rows = batch[table]
+                    if rows:
+                        await self.conn.copy_records_to_table(table, records=rows, columns=_COLUMNS[table])
+                        self.counts[table] += len(rows)
+            finally:
+                self.queue.task_done()
+
+    async def _until(self, awaitable: Any) -> None:
+        """Await ``awaitable`` unless the COPY task fails first (then raise its error)."""
+        assert self.worker is not None
+        waiting = asyncio.ensure_future(awaitable)
+        done, _ = await asyncio.wait({waiting, self.worker}, return_when=asyncio.FIRST_COMPLETED)
+        if self.worker in done:
+            waiting.cancel()
+            self.worker.result()
+            raise RuntimeError("the COPY task stopped")
+        waiting.result()
+
+    async def tick(self) -> None:
+        """Let the COPY task send data while the generator works."""
+        if self.worker is not None:
+            await asyncio.sleep(0)
 
     async def maybe_flush(self) -> bool:
         if self.pending < self.batch:
@@ -348,13 +382,24 @@ class _Bulk:
         return True
 
     async def flush(self) -> None:
-        for table in _BULK_ORDER:
-            rows = self.rows[table]
-            if rows:
-                await self.conn.copy_records_to_table(table, records=rows, columns=_COLUMNS[table])
-                self.counts[table] += len(rows)
-                self.rows[table] = []
-        self.pending = 0
+        if self.worker is None:
+            self.worker = asyncio.get_running_loop().create_task(self._copy())
+        batch, self.rows, self.pending = self.rows, {t: [] for t in _BULK_ORDER}, 0
+        await self._until(self.queue.put(batch))
+
+    async def finish(self) -> None:
+        """Flush what is left and wait until PostgreSQL has every row."""
+        await self.flush()
+        try:
+            await self._until(self.queue.join())
+        finally:
+            await self.close()
+
+    async def close(self) -> None:
+        if self.worker is not None and not self.worker.done():
+            self.worker.cancel()
+            with contextlib.suppress(asyncio.CancelledError):
+                await self.worker
 
 
 class _Generator:
@@ -627,7 +672,8 @@ class _Generator:
             index += len(members)
             if await self.bulk.maybe_flush() and progress:
                 progress(index, self.n)
-        await self.bulk.flush()
+            await self.bulk.tick()
+        await self.bulk.finish()
         if progress:
             progress(self.n, self.n)
 
@@ -1018,9 +1064,12 @@ async def generate(
     # Known from the seed on purpose: benchmarks sign in as the generated users. Never production.
     password = f"hearth-seed-{seed}-{_HERBS[seed % len(_HERBS)].lower()}"
     generator = _Generator(conn, clients=clients, seed=seed, anchor=anchor, tag=tag, batch=batch)
-    async with conn.transaction():
-        await generator.structure(password)
-        await generator.clients(progress)
+    try:
+        async with conn.transaction():
+            await generator.structure(password)
+            await generator.clients(progress)
+    finally:
+        await generator.bulk.close()
     # Running servers reload role assignments (authz/enforcer.py).
     await conn.execute("SELECT pg_notify('hearth_authz', '')")
     counts = dict(generator.small_counts)
