@@ -35,6 +35,7 @@ from argon2.low_level import hash_secret
 from services.errors import Conflict, ValidationFailed
 
 __all__ = [
+    "CLIENT_DEFECTS",
     "DEFECT_RATES",
     "MAX_CLIENTS",
     "SeedSummary",
@@ -71,7 +72,7 @@ DEFECT_RATES: dict[str, float] = {
 
 # Defects counted out of all clients (the others: out of households, heads' or adults' enrollments,
 # entry income rows or exits; SeedSummary.populations says which number).
-_CLIENT_DEFECTS = (
+CLIENT_DEFECTS = (
     "name_dq_partial", "name_dq_dk_refused", "name_dq_missing", "ssn_dq_dk_refused", "ssn_dq_missing",
     "ssn_invalid", "dob_bad", "child_veteran", "special_characters",
 )
@@ -231,6 +232,7 @@ _COLUMNS: dict[str, tuple[str, ...]] = {
         "client_ip",
     ),
 }
+_LAST_ACTIVITY = _COLUMNS["client"].index("last_activity_at")
 # Parents before children: foreign keys are checked row by row during COPY.
 _BULK_ORDER = tuple(_COLUMNS)
 
@@ -420,6 +422,8 @@ class _Generator:
         self.summary_users: dict[str, SeedUser] = {}
         self.sysadmin: uuid.UUID | None = None
         self.small_counts: dict[str, int] = {}
+        # Client id -> the time of the latest change to the client or its records.
+        self.activity: dict[uuid.UUID, datetime] = {}
 
     def at(self, day: date, minutes: int = 600) -> datetime:
         """A moment on ``day`` (never after the generator's now)."""
@@ -654,7 +658,7 @@ class _Generator:
         name_d, ssn_d, dob_bad, special, vets, hoh_d = self.pick_defects(households)
         for key in DEFECT_RATES:
             self.populations[key] = 0
-        for key in _CLIENT_DEFECTS:
+        for key in CLIENT_DEFECTS:
             self.populations[key] = self.n
         self.populations["household_hoh"] = len(households)
         with_clients = [a for a in self.agencies if not a.vsp]
@@ -665,10 +669,17 @@ class _Generator:
             stays = self.stays(home, with_clients)
             ids = [_uuid(rng) for _ in members]
             first_entry = stays[0][1]
-            for offset, member in enumerate(members):
+            rows = [
                 self.client(ids[offset], member, index + offset, home, stays, first_entry,
                             name_d, ssn_d, dob_bad, special, vets)
+                for offset, member in enumerate(members)
+            ]
             self.household_enrollments(ids, members, stays, h_index in hoh_d)
+            # Clients go in after their records are drawn, with the time of the last change
+            # (policy 303's retention counts from it); COPY still writes the client table first.
+            for row in rows:
+                row[_LAST_ACTIVITY] = self.activity.pop(row[0])
+                self.bulk.add("client", tuple(row))
             index += len(members)
             if await self.bulk.maybe_flush() and progress:
                 progress(index, self.n)
@@ -705,7 +716,7 @@ class _Generator:
         return out
 
     def client(self, cid: uuid.UUID, member: _Member, i: int, home: _Agency, stays: list[Any], first_entry: date,
-               name_d: dict[int, str], ssn_d: dict[int, str], dob_bad: set[int], special: set[int], vets: set[int]) -> None:
+               name_d: dict[int, str], ssn_d: dict[int, str], dob_bad: set[int], special: set[int], vets: set[int]) -> list[Any]:
         rng, add = self.rng, self.bulk.add
         first, last, middle = rng.choice(_HERBS), rng.choice(_COLORS_VEG), None
         if i in special:
@@ -763,14 +774,14 @@ class _Generator:
         has_contact = member.relationship == 1 and member.age >= 18 and rng.random() < 0.6
         created = self.at(first_entry, 540 + rng.randint(0, 480))
         author = rng.choice(stays[0][0].staff)
-        add("client", (
+        row = [
             cid, first, middle, last, None, name_dq, ssn, ssn[-4:] if ssn else None, ssn_dq, dob, dob_dq, *race,
             race_none, None, sex, veteran,
             f"203555{rng.randint(0, 9999):04d}" if has_contact else None, None,
             f"{rng.randint(1, 999)} {rng.choice(_COLORS_VEG)} St" if has_contact else None, None,
             town if has_contact else None, "CT" if has_contact else None, zip_code if has_contact else None,
-            1, self.now - timedelta(minutes=1), created, created, stays[0][0].id, author, self.can_ids[stays[0][0].can],
-        ))
+            1, created, created, created, stays[0][0].id, author, self.can_ids[stays[0][0].can],
+        ]
         fields = [_camel(n) for n, v in (("first_name", first), ("last_name", last), ("ssn", ssn), ("dob", dob), ("sex", sex)) if v is not None]
         self.audit(created, author, stays[0][0].id, "CREATE", "Client", cid, cid, fields)
         # Consent to enter for each agency that enrolled the client (policies 205, 207).
@@ -791,6 +802,7 @@ class _Generator:
         viewer = rng.choice(stays[-1][0].staff)
         self.audit(self.now - timedelta(days=rng.randint(1, 90), minutes=rng.randint(0, 600)), viewer,
                    stays[-1][0].id, "VIEW", "Client", cid, cid, ["firstName", "lastName", "dob"])
+        return row
 
     def ssn(self) -> str:
         rng = self.rng
@@ -1013,22 +1025,27 @@ class _Generator:
             text = rng.choice(_ODD_NOTES) if rng.random() < 0.02 else rng.choice(_NOTES)
             nid = _uuid(rng)
             deleted = rng.random() < 0.005
-            add("case_note", (nid, at, None if deleted else text, at + timedelta(days=2) if deleted else None,
+            requested = min(at + _DAY, self.now - timedelta(minutes=2))
+            decided = min(at + 2 * _DAY, self.now - timedelta(minutes=1))
+            add("case_note", (nid, at, None if deleted else text, decided if deleted else None,
                               agency.id, author, cid, eid))
             self.audit(at, author, agency.id, "CREATE", "CaseNote", nid, cid, ["text"])
             if deleted:
                 # Policy 404: the HDC requested, the System Administrator approved; a tombstone stays.
                 add("case_note_deletion_request", (
-                    _uuid(rng), "Entered in the wrong client's record", "APPROVED", at + timedelta(days=1),
-                    at + timedelta(days=2), "Approved", agency.id, cid, self.sysadmin, nid, agency.hdc,
+                    _uuid(rng), "Entered in the wrong client's record", "APPROVED", requested, decided,
+                    "Approved", agency.id, cid, self.sysadmin, nid, agency.hdc,
                 ))
-                self.audit(at + timedelta(days=1), agency.hdc, agency.id, "DELETE_REQUEST", "CaseNote", nid, cid, [])
-                self.audit(at + timedelta(days=2), self.sysadmin, agency.id, "DELETE", "CaseNote", nid, cid, ["text"])
+                self.audit(requested, agency.hdc, agency.id, "DELETE_REQUEST", "CaseNote", nid, cid, [])
+                self.audit(decided, self.sysadmin, agency.id, "DELETE", "CaseNote", nid, cid, ["text"])
 
     def audit(self, at: datetime, actor: uuid.UUID | None, agency: uuid.UUID, action: str, entity: str,
               entity_id: uuid.UUID, client: uuid.UUID, fields: list[str]) -> None:
+        at = min(at, self.now - timedelta(minutes=1))
+        if action != "VIEW" and at > self.activity.get(client, at - _DAY):
+            self.activity[client] = at
         self.bulk.add("audit_event", (
-            min(at, self.now - timedelta(minutes=1)), actor, actor, agency, action, entity, str(entity_id), client,
+            at, actor, actor, agency, action, entity, str(entity_id), client,
             json.dumps(sorted(set(fields))), None, None, "seed", None,
         ))
 
