@@ -118,8 +118,10 @@ _PROJECTS = [
     (7, PSH, "Thames Valley PSH"),
     (8, ES_EE, "Safe Harbor Confidential Shelter"),
 ]
-_FIRST_STAY = (ES_EE, ES_NBN, SO, CE, DAY, SSO, HP)
-_LATER_STAY = (RRH, PSH, TH, ES_EE)
+# Where stays happen, by project type: first stays at shelters, outreach and the front door, later
+# ones in housing. Weights keep night-by-night shelter (a row per night) to about a tenth of stays.
+_FIRST_STAY = {ES_EE: 8, ES_NBN: 2, SO: 4, CE: 2, DAY: 2, SSO: 2, HP: 3}
+_LATER_STAY = {RRH: 4, PSH: 3, TH: 2, ES_EE: 2}
 _MEDIAN_LOS = {ES_EE: 30, ES_NBN: 30, TH: 180, PSH: 900, RRH: 240, SO: 60}
 
 _HERBS = (
@@ -698,14 +700,16 @@ class _Generator:
             agency = home if rng.random() < 0.8 else rng.choice([a for a in agencies if a.coc == home.coc])
             wanted = _FIRST_STAY if n == 0 else _LATER_STAY
             candidates = [p for p in agency.projects if p[1] in wanted] or agency.projects
-            project = rng.choice(candidates)
+            project = rng.choices(candidates, [wanted.get(p[1], 1) for p in candidates])[0]
             median = _MEDIAN_LOS.get(project[1], 45)
             los = max(1, min(int(median * math.exp(rng.gauss(0, 0.7))), 2000))
             if project[1] == ES_NBN:
                 los = min(los, 120)
             exit_on: date | None = entry + timedelta(days=los)
             last = n == count - 1
-            if exit_on >= self.anchor or (last and rng.random() < 0.35):
+            # About a third of last stays are still open (night-by-night stays end: a bed night is
+            # recorded for every open night, and HUD exits those without one for 90 days).
+            if exit_on >= self.anchor or (last and project[1] != ES_NBN and rng.random() < 0.35):
                 exit_on = None
             out.append((agency, entry, exit_on, project))
             if exit_on is None:
