@@ -426,6 +426,7 @@ class _Generator:
         self.small_counts: dict[str, int] = {}
         # Client id -> the time of the latest change to the client or its records.
         self.activity: dict[uuid.UUID, datetime] = {}
+        self.notes_written = 0
 
     def at(self, day: date, minutes: int = 600) -> datetime:
         """A moment on ``day`` (never after the generator's now)."""
@@ -1028,7 +1029,10 @@ class _Generator:
             author = rng.choice(agency.staff)
             text = rng.choice(_ODD_NOTES) if rng.random() < 0.02 else rng.choice(_NOTES)
             nid = _uuid(rng)
-            deleted = rng.random() < 0.005
+            # About 0.5% of notes deleted under an approved request (one early on, so a small data
+            # set has one too).
+            self.notes_written += 1
+            deleted = rng.random() < 0.005 or self.notes_written == 8
             requested = min(at + _DAY, self.now - timedelta(minutes=2))
             decided = min(at + 2 * _DAY, self.now - timedelta(minutes=1))
             add("case_note", (nid, at, None if deleted else text, decided if deleted else None,
