@@ -5,7 +5,6 @@ from __future__ import annotations
 
 import asyncio
 import json
-from collections.abc import Iterator
 from datetime import UTC, datetime, timedelta
 from zoneinfo import ZoneInfo
 
@@ -13,7 +12,6 @@ import pytest
 from typer.testing import CliRunner
 
 from api.cli import app as cli
-from api.settings import get_settings
 from authz import enforcer
 from models.compliance import CaseStatus, ComplianceCase, JobRun, JobStatus
 from models.enums import AccessLevel, Duty, UserStatus
@@ -143,14 +141,6 @@ async def test_fourteen_days_of_scheduled_runs_deactivate_accounts_still_sharing
     assert {c.status for c in await ComplianceCase.all()} == {CaseStatus.ENFORCED}
     assert await JobRun.filter(job="shared-contacts").count() == 1
     assert await JobRun.filter(job="deadlines").count() == 15
-
-
-@pytest.fixture
-def runner(database_url: str, monkeypatch: pytest.MonkeyPatch) -> Iterator[CliRunner]:
-    monkeypatch.setenv("HEARTH_DATABASE_URL", database_url)
-    get_settings.cache_clear()
-    yield CliRunner()
-    get_settings.cache_clear()
 
 
 async def test_the_cli_runs_a_job_and_prints_its_record(app: object, runner: CliRunner) -> None:
