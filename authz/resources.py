@@ -36,6 +36,7 @@ class Resource(str, Enum):
     SERVICE_ACCOUNT = "service_account"
     ACCESS_REPORT = "access_report"
     ACCESS_REVIEW = "access_review"
+    HUD_CSV = "hud_csv"
 
 
 class Action(str, Enum):

@@ -27,6 +27,7 @@ from schema.auth import AuthMutation, AuthQuery
 from schema.clients import ClientMutation, ClientQuery
 from schema.errors import ErrorCodes
 from schema.governance import GovernanceMutation, GovernanceQuery
+from schema.hud_csv import HudCsvMutation
 from schema.service_accounts import ServiceAccountMutation, ServiceAccountQuery
 from schema.training import TrainingMutation, TrainingQuery
 from schema.users import UserMutation, UserQuery
@@ -57,6 +58,7 @@ Mutation = merge_types(
         ClientMutation,
         ServiceAccountMutation,
         AccessReportMutation,
+        HudCsvMutation,
     ),
 )
 
@@ -66,7 +68,7 @@ def _graphql_names(*types: Any) -> list[str]:
 
 
 # Root fields whose refusal (FORBIDDEN, NOT_FOUND) is audited as DENIED.
-_CLIENT_OPERATIONS = _graphql_names(ClientQuery, ClientMutation)
+_CLIENT_OPERATIONS = _graphql_names(ClientQuery, ClientMutation, HudCsvMutation)
 
 
 @dataclass(frozen=True, slots=True)

@@ -10,7 +10,7 @@ import strawberry
 from strawberry.types import Info
 
 from authz.clients import ClientAccess
-from authz.masking import masked_client_fields
+from authz.masking import masked_client_fields, masked_health_and_dv
 from models import case_notes as note_models
 from models import clients as client_models
 from models import enrollments as enrollment_models
@@ -202,28 +202,16 @@ class HealthAndDv:
     due_date: datetime.date | None = strawberry.field(description="HUD DueDate (HEALTH).")
 
 
-_DV_FIELDS = ("domestic_violence_survivor", "when_occurred", "currently_fleeing")
-_HEALTH_FIELDS = ("general_health_status", "dental_health_status", "mental_health_status", "pregnancy_status", "due_date")
-
-
 def health_view(
     row: enrollment_models.HealthAndDv, *, own: bool, access: ClientAccess | None, agency_id: Any = None
 ) -> HealthAndDv:
     """A health and DV record with each group null unless the caller wrote it (``own``) or the
-    writing agency (``agency_id``) shared the group's category with them."""
-
-    def shown(category: enums.ReleaseCategory) -> bool:
-        return own or (access is not None and agency_id is not None and access.sees_row(agency_id, category))
-
-    dv = shown(Category.DOMESTIC_VIOLENCE)
-    health = shown(Category.HEALTH)
-    values: dict[str, Any] = {name: getattr(row, name) if dv else None for name in _DV_FIELDS}
-    values.update({name: getattr(row, name) if health else None for name in _HEALTH_FIELDS})
+    writing agency (``agency_id``) shared the group's category with them (authz/masking.py)."""
     return HealthAndDv(
         id=strawberry.ID(str(row.id)),
         information_date=row.information_date,
         data_collection_stage=row.data_collection_stage,
-        **values,
+        **masked_health_and_dv(row, own=own, access=access, agency_id=agency_id),
     )
 
 

@@ -70,6 +70,8 @@ access_review   notify            .    .    .    .    .    Y    .    Y    .    .
 service_account read              .    .    .    .    .    Y    Y    .    .    .    .    .
 service_account create            .    .    .    .    .    Y    .    .    .    .    .    .
 service_account manage            .    .    .    .    .    Y    .    .    .    .    .    .
+# HUD HMIS CSV export (issue 7): HDC in its agency, CAN backbone staff, the Lead Agency
+hud_csv         export            .    .    .    Y    .    .    .    Y    .    .    Y    .
 # pairs in no policy line
 agency          deactivate        .    .    .    .    .    .    .    .    .    .    .    .
 project         record_mou        .    .    .    .    .    .    .    .    .    .    .    .
@@ -96,6 +98,7 @@ client          approve_deletion  .    .    .    .    .    .    .    .    .    .
 service_account sync              .    .    .    .    .    .    .    .    .    .    .    .
 access_report   record            .    .    .    .    .    .    .    .    .    .    .    .
 access_review   publish           .    .    .    .    .    .    .    .    .    .    .    .
+hud_csv         read              .    .    .    .    .    .    .    .    .    .    .    .
 """
 
 COLUMNS = {
