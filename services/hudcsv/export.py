@@ -224,9 +224,8 @@ class _Spool:
         self.rows = 0
 
     def write(self, row: dict[str, Any]) -> None:
-        unknown = set(row) - set(self.columns)
-        assert not unknown, f"{self.name}: {sorted(unknown)}"
-        self.writer.writerow([value(row.get(c), self.tz) for c in self.columns])
+        tz = self.tz
+        self.writer.writerow(["" if (v := row.get(c)) is None else value(v, tz) for c in self.columns])
         self.rows += 1
 
     def close(self) -> None:

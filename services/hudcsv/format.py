@@ -14,6 +14,9 @@ __all__ = ["clean_text", "hash_name", "hash_ssn", "hud_id", "soundex", "value"]
 
 _FORBIDDEN = re.compile(r"[<>\[\]{}]")
 _SPACE = re.compile(r"\s+")
+# Anything clean_text would change: a forbidden character, whitespace other than single inner
+# spaces, or space at either end.
+_DIRTY = re.compile(r"[<>\[\]{}]|[^\S ]|  |^ | $")
 _SOUNDEX_CODES = {
     **dict.fromkeys("BFPV", "1"), **dict.fromkeys("CGJKQSXZ", "2"), **dict.fromkeys("DT", "3"),
     "L": "4", **dict.fromkeys("MN", "5"), "R": "6",
@@ -23,6 +26,8 @@ _SOUNDEX_CODES = {
 def clean_text(text: str) -> str:
     """FY2026: every UTF-8 character as entered except ``< > [ ] { }``; whitespace (newlines
     included) collapsed to one space."""
+    if not _DIRTY.search(text):
+        return text
     return _SPACE.sub(" ", _FORBIDDEN.sub("", text)).strip()
 
 
@@ -33,18 +38,29 @@ def hud_id(value: UUID | str) -> str:
 
 def value(item: Any, tz: ZoneInfo) -> str:
     """One cell: yyyy-mm-dd dates, yyyy-mm-dd hh:mm:ss local datetimes, money with 2 decimals."""
+    kind = type(item)  # exact types first: this runs for every cell of every row
     if item is None:
         return ""
+    if kind is int:
+        return str(item)
+    if kind is str:
+        return clean_text(item)
+    if kind is datetime:
+        return item.astimezone(tz).replace(tzinfo=None).isoformat(" ", "seconds")
+    if kind is date:
+        return item.isoformat()
+    if kind is UUID:
+        return item.hex
+    if isinstance(item, UUID):  # asyncpg's UUID is a subclass
+        return item.hex
     if isinstance(item, bool):
         return "1" if item else "0"
-    if isinstance(item, datetime):
-        return item.astimezone(tz).strftime("%Y-%m-%d %H:%M:%S")
-    if isinstance(item, date):
-        return item.isoformat()
     if isinstance(item, Decimal):
         return f"{item:.2f}"
-    if isinstance(item, UUID):
-        return item.hex
+    if isinstance(item, datetime):
+        return item.astimezone(tz).replace(tzinfo=None).isoformat(" ", "seconds")
+    if isinstance(item, date):
+        return item.isoformat()
     if isinstance(item, str):
         return clean_text(item)
     return str(item)
