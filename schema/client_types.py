@@ -93,6 +93,7 @@ class ConsentToEnter:
     first_contact_by_phone: bool = strawberry.field(description="Verbal consent is allowed only then.")
     taken_on: datetime.date = strawberry.field(description="When the client consented.")
     evidence_reference: str | None = strawberry.field(description="Where the signed form (or call note) is kept.")
+    source: str | None = strawberry.field(description="Where the consent came from when imported (HUD CSV import: the source HMIS), else null.")
     recorded_at: datetime.datetime = strawberry.field(description="When recorded in HMIS.")
 
     @strawberry.field(description="The agency the client allowed to enter data.")

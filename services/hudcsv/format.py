@@ -4,11 +4,14 @@ from __future__ import annotations
 
 import hashlib
 import re
+from collections.abc import Callable
 from datetime import date, datetime
 from decimal import Decimal
 from typing import Any
 from uuid import UUID
 from zoneinfo import ZoneInfo
+
+from asyncpg.pgproto.pgproto import UUID as PgUUID
 
 __all__ = ["clean_text", "hash_name", "hash_ssn", "hud_id", "soundex", "value"]
 
@@ -36,33 +39,37 @@ def hud_id(value: UUID | str) -> str:
     return value.hex if isinstance(value, UUID) else str(value)
 
 
+def _datetime(item: datetime, tz: ZoneInfo) -> str:
+    return item.astimezone(tz).replace(tzinfo=None).isoformat(" ", "seconds")
+
+
+def _hex(item: Any, _: ZoneInfo) -> str:
+    return str(item.hex)
+
+
+# By exact type (this runs for every non-blank cell of every row); subclasses fall back below.
+_BY_TYPE: dict[type, Callable[[Any, ZoneInfo], str]] = {
+    int: lambda item, _: str(item),
+    str: lambda item, _: clean_text(item),
+    datetime: _datetime,
+    date: lambda item, _: item.isoformat(),
+    UUID: _hex,
+    PgUUID: _hex,  # what asyncpg returns
+    bool: lambda item, _: "1" if item else "0",
+    Decimal: lambda item, _: f"{item:.2f}",
+}
+
+
 def value(item: Any, tz: ZoneInfo) -> str:
     """One cell: yyyy-mm-dd dates, yyyy-mm-dd hh:mm:ss local datetimes, money with 2 decimals."""
-    kind = type(item)  # exact types first: this runs for every cell of every row
     if item is None:
         return ""
-    if kind is int:
-        return str(item)
-    if kind is str:
-        return clean_text(item)
-    if kind is datetime:
-        return item.astimezone(tz).replace(tzinfo=None).isoformat(" ", "seconds")
-    if kind is date:
-        return item.isoformat()
-    if kind is UUID:
-        return item.hex
-    if isinstance(item, UUID):  # asyncpg's UUID is a subclass
-        return item.hex
-    if isinstance(item, bool):
-        return "1" if item else "0"
-    if isinstance(item, Decimal):
-        return f"{item:.2f}"
-    if isinstance(item, datetime):
-        return item.astimezone(tz).replace(tzinfo=None).isoformat(" ", "seconds")
-    if isinstance(item, date):
-        return item.isoformat()
-    if isinstance(item, str):
-        return clean_text(item)
+    formatter = _BY_TYPE.get(type(item))
+    if formatter is not None:
+        return formatter(item, tz)
+    for kind in (bool, int, str, datetime, date, UUID, Decimal):  # subclasses, most specific first
+        if isinstance(item, kind):
+            return _BY_TYPE[kind](item, tz)
     return str(item)
 
 

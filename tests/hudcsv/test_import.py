@@ -15,6 +15,7 @@ from models.clients import Client, ConsentToEnter
 from models.enrollments import Disability, Enrollment, Exit, HealthAndDv, IncomeBenefits, Service
 from models.enums import AuditAction, Duty
 from models.governance import Agency, Project
+from models.users import User
 from services.errors import Forbidden, ValidationFailed
 from services.hudcsv.importer import (
     ImportRefused,
@@ -24,7 +25,7 @@ from services.hudcsv.importer import (
     parse_datetime,
 )
 from tests.conftest import START
-from tests.factories import make_agency, make_user
+from tests.factories import Api, make_agency, make_user
 from tests.hudcsv.support import TZ, write_zip
 
 EXPORT_ID = "EXP1"
@@ -303,3 +304,12 @@ async def test_an_agency_without_an_hdc_must_name_the_importing_user(app: object
     agency = await make_agency("No HDC")
     with pytest.raises(ValidationFailed):
         await run_import(write_zip(tmp_path / "v.zip", source_files()), agency)
+
+
+async def test_the_imported_consent_shows_its_source_through_the_api(agency: Agency, tmp_path: Path, api: Api) -> None:
+    await run_import(write_zip(tmp_path / "ok.zip", source_files()), agency)
+    maria = await Client.get(source_id="C1")
+    token = await api.sign_in(await User.get(username="newhdc"))
+    seen = (await api.ok("query($id: ID!) { client(id: $id) { firstName consents { kind source } } }", {"id": str(maria.id)}, token))["client"]
+    assert seen["firstName"] == "Maria"
+    assert seen["consents"] == [{"kind": "WRITTEN", "source": "Imported from OldSoft (HUD CSV, implementation oldsoft-ct)"}]
