@@ -23,6 +23,7 @@ from tests.authz.client_world import World, add_client, add_enrollment, build_wo
 from tests.conftest import START
 from tests.factories import make_user
 from tests.hudcsv.support import PERIOD, TZ, decisions_for, export_as, read_zip
+from tests.schema.statement_log import log_statements
 
 DATE = re.compile(r"^\d{4}-\d{2}-\d{2}$")
 DATETIME = re.compile(r"^\d{4}-\d{2}-\d{2} \d{2}:\d{2}:\d{2}$")
@@ -236,3 +237,18 @@ async def test_many_batches_write_each_client_once(world: World, tmp_path: Path)
     assert len(files["Services"]) == 15
     # a household member is never an orphan: every enrollment's client is in Client.csv
     assert {e["PersonalID"] for e in files["Enrollment"]} == set(ids)
+
+
+async def test_the_statements_per_batch_do_not_grow_with_the_clients(world: World, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """No query per client: an export of 1 client and one of 11 send the same statements."""
+    hdc = await make_role_user(world, "HDC@A")
+    log = log_statements(monkeypatch)
+    plan = await plan_export(await decisions_for(hdc), parse_scope(f"agency:{world.a.id}"), hashed=False,
+                             today=START.date(), **PERIOD)
+    _, few = await log.during(write_export(plan, out=tmp_path / "few.zip", now=START, tz=TZ, implementation_id="t"))
+    for n in range(10):
+        client = await add_client(world, first_name=f"C{n}")
+        await add_enrollment(client, world.project_a, world.writer_a)
+    _, many = await log.during(write_export(plan, out=tmp_path / "many.zip", now=START, tz=TZ, implementation_id="t"))
+    assert len(read_zip(tmp_path / "many.zip")["Client"]) == 11
+    assert len(many) == len(few)
