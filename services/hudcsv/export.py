@@ -35,7 +35,7 @@ from dataclasses import dataclass, field
 from datetime import date, datetime
 from pathlib import Path
 from typing import Any, TextIO
-from uuid import UUID
+from uuid import UUID, uuid4
 from zipfile import ZIP_DEFLATED, ZipFile
 from zoneinfo import ZoneInfo
 
@@ -315,7 +315,7 @@ async def write_export(
 ) -> ExportResult:
     """Write the zip to ``out`` and audit it (EXPORT per client, and one row for the file with
     its scope and row counts), in one REPEATABLE READ transaction: one consistent snapshot."""
-    export_uuid = export_id or _new_id()
+    export_uuid = export_id or uuid4()
     eid = hud_id(export_uuid)
     out.parent.mkdir(parents=True, exist_ok=True)
     try:
@@ -343,12 +343,6 @@ async def write_export(
         raise
     return ExportResult(export_id=export_uuid, path=out, row_counts=counts, hash_status=plan.hash_status,
                         size_bytes=record.size_bytes, record=record)
-
-
-def _new_id() -> UUID:
-    import uuid
-
-    return uuid.uuid4()
 
 
 def _enrollments(plan: ExportPlan) -> Any:
@@ -561,7 +555,7 @@ async def run_export(
     ``directory`` under the export's id."""
     plan = await plan_export(decisions, parse_scope(scope), start=start, end=end, hashed=hashed,
                              today=now.astimezone(tz).date())
-    export_id = _new_id()
+    export_id = uuid4()
     if out is None:
         assert directory is not None
         out = directory / f"hud-csv-{export_id.hex}.zip"
