@@ -4,7 +4,7 @@ VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 
-.PHONY: serve test migrate schema bench clean
+.PHONY: serve test migrate schema bench bench-hud clean
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
@@ -38,6 +38,11 @@ schema: $(STAMP)
 # Not part of `make test`: builds a scratch database (hearth_bench) with 10 million audit rows.
 bench: $(STAMP)
 	$(BIN)/python bench/user_access_report.py $(BENCH_ARGS)
+
+# Not part of `make test`: HUD CSV import and export for 10,000 and 100,000 clients in a scratch
+# database (hearth_bench_hud); HUD_BENCH_ARGS="--clients 10000" for one size.
+bench-hud: $(STAMP)
+	$(BIN)/python bench/hud_csv.py $(HUD_BENCH_ARGS)
 
 clean:
 	rm -rf $(VENV) .hearth

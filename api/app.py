@@ -27,6 +27,7 @@ from strawberry.types import ExecutionResult
 from tortoise.context import TortoiseContext, get_current_context
 
 from api.db import tortoise_config
+from api.downloads import hud_csv_download
 from api.identity import LocalIdentity, TokenService, load_signing_key
 from api.identity.oidc import OidcIdentity, session_cookie_options
 from api.identity.service import TokenEndpoint
@@ -172,6 +173,7 @@ class HearthGraphQL(GraphQL[Context, None]):
             request_id=request_id,
             timezone=self.timezone,
             report_thresholds=self.report_thresholds,
+            settings=self.settings,
         )
         header = request.headers.get("authorization", "")
         if header:
@@ -318,6 +320,8 @@ def create_app(settings: Settings, *, database_url: str, clock: Clock | None = N
         Route("/healthz", health),
         # Service accounts' client credentials, in both identity modes
         Route("/oauth/token", token_endpoint, name="oauth_token"),
+        # HUD CSV exports requested through GraphQL, for the user who asked (issue 7)
+        Route("/exports/hud-csv/{export_id}", hud_csv_download(identity, authorizer, clock, settings), methods=["GET"]),
     ]
     if isinstance(identity, OidcIdentity):
         routes += identity.routes()

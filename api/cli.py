@@ -28,6 +28,10 @@ audit_app = typer.Typer(help="The audit trail (policy 207).", no_args_is_help=Tr
 report_app = typer.Typer(help="Reports (policy 212).", no_args_is_help=True)
 app.add_typer(audit_app, name="audit")
 app.add_typer(report_app, name="report")
+export_app = typer.Typer(help="Exports (HUD HMIS CSV FY2026).", no_args_is_help=True)
+import_app = typer.Typer(help="Imports (HUD HMIS CSV FY2026 and FY2024).", no_args_is_help=True)
+app.add_typer(export_app, name="export")
+app.add_typer(import_app, name="import")
 
 
 @contextmanager
@@ -378,3 +382,84 @@ def _seed_database(settings: Settings, database_url: str | None) -> Iterator[str
     else:
         with database(settings) as url:
             yield url
+# --- HUD HMIS CSV (issue 7) -------------------------------------------------------------------
+
+
+async def _hud_export(user: str, scope: str, start: str, end: str, out: Path, hashed: bool, settings: Settings) -> dict[str, Any]:
+    from datetime import UTC, date, datetime
+    from zoneinfo import ZoneInfo
+
+    from authz.enforcer import Authorizer, Decisions
+    from models.users import User
+    from services.errors import Forbidden, ValidationFailed
+    from services.hudcsv.export import run_export
+    from services.principals import load_principal
+
+    try:
+        start_date, end_date = date.fromisoformat(start), date.fromisoformat(end)
+    except ValueError:
+        raise ValidationFailed("--start and --end are dates (yyyy-mm-dd).", field="start") from None
+    found = await User.filter(username=user).first()
+    loaded = await load_principal(found.id) if found else None
+    if loaded is None or loaded[1] != "ACTIVE":
+        raise Forbidden("No active user of that name.", field="user")
+    authorizer = Authorizer()
+    await authorizer.reload()
+    result = await run_export(
+        Decisions(authorizer, loaded[0]), scope=scope, start=start_date, end=end_date, hashed=hashed,
+        now=datetime.now(UTC), tz=ZoneInfo(settings.timezone), out=out, implementation_id=settings.hud_implementation_id,
+    )
+    return {"exportId": str(result.export_id), "file": str(result.path), "hashStatus": result.hash_status, "rows": result.row_counts}
+
+
+@export_app.command("hud-csv")
+def export_hud_csv(
+    scope: Annotated[str, typer.Option(help="agency:ID, can:ID, project:ID or all.")],
+    start: Annotated[str, typer.Option(help="First day of the period (yyyy-mm-dd).")],
+    end: Annotated[str, typer.Option(help="Last day of the period (yyyy-mm-dd).")],
+    out: Annotated[Path, typer.Option(help="The zip to write.")],
+    user: Annotated[str, typer.Option(help="Export as this user: their permissions and visibility apply.")],
+    hashed: Annotated[bool, typer.Option("--hash", help="The hashed variant (HashStatus 4).")] = False,
+) -> None:
+    """A HUD HMIS CSV FY2026 zip of what the user may see; prints one JSON line (row counts)."""
+    settings = get_settings()
+    with database(settings) as url:
+        result = _run(_with_orm(url, settings, _hud_export(user, scope, start, end, out, hashed, settings)))
+    typer.echo(json.dumps(result))
+
+
+async def _hud_import(file: Path, agency: str, user: str | None, settings: Settings) -> dict[str, Any]:
+    from datetime import UTC, datetime
+    from uuid import UUID
+    from zoneinfo import ZoneInfo
+
+    from services.errors import ValidationFailed
+    from services.hudcsv.importer import ImportRefused, import_hud_csv
+
+    try:
+        agency_id = UUID(agency)
+    except ValueError:
+        raise ValidationFailed("--agency is the agency's id.", field="agency") from None
+    try:
+        result = await import_hud_csv(file, agency_id=agency_id, username=user, now=datetime.now(UTC), tz=ZoneInfo(settings.timezone))
+    except ImportRefused as refused:
+        for problem in refused.problems:
+            typer.echo(json.dumps({"file": problem.file, "row": problem.row, "column": problem.column, "problem": problem.message}), err=True)
+        if refused.total > len(refused.problems):
+            typer.echo(json.dumps({"more": refused.total - len(refused.problems)}), err=True)
+        raise
+    return {"exportId": result.export_id, "sourceSystem": result.source_system, "read": result.rows_read, "created": result.created}
+
+
+@import_app.command("hud-csv")
+def import_hud_csv_command(
+    file: Annotated[Path, typer.Argument(help="The HUD CSV zip.")],
+    agency: Annotated[str, typer.Option(help="The importing agency's id: records become its records.")],
+    user: Annotated[str | None, typer.Option(help="Record the import under this user (default: the agency's HDC).")] = None,
+) -> None:
+    """Validate a HUD HMIS CSV zip, then import it in one transaction; problems (file, row, column)
+    go to standard error as JSON lines and nothing is written."""
+    settings = get_settings()
+    with database(settings) as url:
+        result = _run(_with_orm(url, settings, _hud_import(file, agency, user, settings)))
+    typer.echo(json.dumps(result))

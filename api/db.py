@@ -30,6 +30,7 @@ MODEL_MODULES = [
     "models.access_reports",
     "models.outbox",
     "models.compliance",
+    "models.hud_exports",
 ]
 
 

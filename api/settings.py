@@ -177,6 +177,17 @@ class Settings(BaseSettings):
             "notifications": self.schedule_notifications,
         }
 
+    # HUD HMIS CSV export (issue 7); see README "HUD HMIS CSV export and import"
+    export_dir: Path | None = Field(
+        default=None, description="Where requested exports are written. Unset: <data_dir>/exports."
+    )
+    hud_export_ttl_seconds: int = Field(
+        default=15 * 60, description="How long a requested export may be downloaded; then it is gone."
+    )
+    hud_implementation_id: str = Field(
+        default="hearth-ct-hmis", description="Export.ImplementationID: this HMIS implementation's id."
+    )
+
     @model_validator(mode="after")
     def _oidc_complete(self) -> Settings:
         bad = [a for a in self.oidc_algorithms if a.lower() == "none" or a.upper().startswith("HS")]
@@ -205,6 +216,10 @@ class Settings(BaseSettings):
     @property
     def production(self) -> bool:
         return self.env == "production"
+
+    @property
+    def exports_path(self) -> Path:
+        return self.export_dir or self.data_dir / "exports"
 
 
 def report_thresholds(settings: Settings) -> Any:

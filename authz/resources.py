@@ -40,6 +40,7 @@ class Resource(str, Enum):
     RETRAINING = "retraining"
     COMPLIANCE_CASE = "compliance_case"
     JOB_RUN = "job_run"
+    HUD_CSV = "hud_csv"
 
 
 class Action(str, Enum):

@@ -66,8 +66,13 @@ class Client(Model):
     created_at = fields.DatetimeField()
     updated_at = fields.DatetimeField()
 
+    # Provenance of imported rows (HUD CSV import): the source HMIS and its id for the row.
+    source_system = fields.CharField(max_length=200, null=True)
+    source_id = fields.CharField(max_length=64, null=True)
+
     class Meta:
         table = "client"
+        unique_together = (("created_by_agency", "source_system", "source_id"),)
 
 
 class ConsentToEnter(Model):

@@ -39,8 +39,13 @@ class Enrollment(Model):
     created_at = fields.DatetimeField()
     updated_at = fields.DatetimeField()
 
+    # Provenance of imported rows (HUD CSV import): the source HMIS and its id for the row.
+    source_system = fields.CharField(max_length=200, null=True)
+    source_id = fields.CharField(max_length=64, null=True)
+
     class Meta:
         table = "enrollment"
+        unique_together = (("agency", "source_system", "source_id"),)
 
 
 class Exit(Model):
@@ -56,6 +61,10 @@ class Exit(Model):
     other_destination = fields.CharField(max_length=50, null=True)
     created_by_user = fields.ForeignKeyField("hearth.User", related_name="exits_created", on_delete=fields.RESTRICT)
     created_at = fields.DatetimeField()
+
+    # Provenance of imported rows (HUD CSV import): the source HMIS and its id for the row.
+    source_system = fields.CharField(max_length=200, null=True)
+    source_id = fields.CharField(max_length=64, null=True)
 
     class Meta:
         table = "enrollment_exit"
@@ -74,8 +83,13 @@ class Service(Model):
     created_by_user = fields.ForeignKeyField("hearth.User", related_name="services_created", on_delete=fields.RESTRICT)
     created_at = fields.DatetimeField()
 
+    # Provenance of imported rows (HUD CSV import): the source HMIS and its id for the row.
+    source_system = fields.CharField(max_length=200, null=True)
+    source_id = fields.CharField(max_length=64, null=True)
+
     class Meta:
         table = "service"
+        unique_together = (("enrollment", "source_system", "source_id"),)
 
 
 class IncomeBenefits(Model):
@@ -93,8 +107,13 @@ class IncomeBenefits(Model):
     insurance_from_any_source = fields.SmallIntField(null=True)
     created_at = fields.DatetimeField()
 
+    # Provenance of imported rows (HUD CSV import): the source HMIS and its id for the row.
+    source_system = fields.CharField(max_length=200, null=True)
+    source_id = fields.CharField(max_length=64, null=True)
+
     class Meta:
         table = "income_benefits"
+        unique_together = (("enrollment", "source_system", "source_id"),)
 
 
 class Disability(Model):
@@ -109,8 +128,13 @@ class Disability(Model):
     indefinite_and_impairs = fields.SmallIntField(null=True)
     created_at = fields.DatetimeField()
 
+    # Provenance of imported rows (HUD CSV import): the source HMIS and its id for the row.
+    source_system = fields.CharField(max_length=200, null=True)
+    source_id = fields.CharField(max_length=64, null=True)
+
     class Meta:
         table = "disability"
+        unique_together = (("enrollment", "source_system", "source_id"),)
 
 
 class HealthAndDv(Model):
@@ -130,5 +154,10 @@ class HealthAndDv(Model):
     due_date = fields.DateField(null=True)
     created_at = fields.DatetimeField()
 
+    # Provenance of imported rows (HUD CSV import): the source HMIS and its id for the row.
+    source_system = fields.CharField(max_length=200, null=True)
+    source_id = fields.CharField(max_length=64, null=True)
+
     class Meta:
         table = "health_and_dv"
+        unique_together = (("enrollment", "source_system", "source_id"),)

@@ -87,6 +87,10 @@ class Project(Model):
     created_at = fields.DatetimeField(auto_now_add=True)
     updated_at = fields.DatetimeField(auto_now=True)
 
+    # Provenance of imported rows (HUD CSV import): the source HMIS and its id for the row.
+    source_system = fields.CharField(max_length=200, null=True)
+    source_id = fields.CharField(max_length=64, null=True)
+
     class Meta:
         table = "project"
-        unique_together = (("agency", "name"),)
+        unique_together = (("agency", "name"), ("agency", "source_system", "source_id"))

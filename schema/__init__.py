@@ -28,6 +28,7 @@ from schema.clients import ClientMutation, ClientQuery
 from schema.compliance import ComplianceMutation, ComplianceQuery
 from schema.errors import ErrorCodes
 from schema.governance import GovernanceMutation, GovernanceQuery
+from schema.hud_csv import HudCsvMutation
 from schema.service_accounts import ServiceAccountMutation, ServiceAccountQuery
 from schema.training import TrainingMutation, TrainingQuery
 from schema.users import UserMutation, UserQuery
@@ -60,6 +61,7 @@ Mutation = merge_types(
         ServiceAccountMutation,
         AccessReportMutation,
         ComplianceMutation,
+        HudCsvMutation,
     ),
 )
 
@@ -69,7 +71,7 @@ def _graphql_names(*types: Any) -> list[str]:
 
 
 # Root fields whose refusal (FORBIDDEN, NOT_FOUND) is audited as DENIED.
-_CLIENT_OPERATIONS = _graphql_names(ClientQuery, ClientMutation)
+_CLIENT_OPERATIONS = _graphql_names(ClientQuery, ClientMutation, HudCsvMutation)
 
 
 @dataclass(frozen=True, slots=True)

@@ -10,7 +10,7 @@ import strawberry
 from strawberry.types import Info
 
 from authz.clients import ClientAccess
-from authz.masking import masked_client_fields
+from authz.masking import masked_client_fields, masked_health_and_dv
 from models import case_notes as note_models
 from models import clients as client_models
 from models import enrollments as enrollment_models
@@ -93,6 +93,7 @@ class ConsentToEnter:
     first_contact_by_phone: bool = strawberry.field(description="Verbal consent is allowed only then.")
     taken_on: datetime.date = strawberry.field(description="When the client consented.")
     evidence_reference: str | None = strawberry.field(description="Where the signed form (or call note) is kept.")
+    source: str | None = strawberry.field(description="Where the consent came from when imported (HUD CSV import: the source HMIS), else null.")
     recorded_at: datetime.datetime = strawberry.field(description="When recorded in HMIS.")
 
     @strawberry.field(description="The agency the client allowed to enter data.")
@@ -202,28 +203,16 @@ class HealthAndDv:
     due_date: datetime.date | None = strawberry.field(description="HUD DueDate (HEALTH).")
 
 
-_DV_FIELDS = ("domestic_violence_survivor", "when_occurred", "currently_fleeing")
-_HEALTH_FIELDS = ("general_health_status", "dental_health_status", "mental_health_status", "pregnancy_status", "due_date")
-
-
 def health_view(
     row: enrollment_models.HealthAndDv, *, own: bool, access: ClientAccess | None, agency_id: Any = None
 ) -> HealthAndDv:
     """A health and DV record with each group null unless the caller wrote it (``own``) or the
-    writing agency (``agency_id``) shared the group's category with them."""
-
-    def shown(category: enums.ReleaseCategory) -> bool:
-        return own or (access is not None and agency_id is not None and access.sees_row(agency_id, category))
-
-    dv = shown(Category.DOMESTIC_VIOLENCE)
-    health = shown(Category.HEALTH)
-    values: dict[str, Any] = {name: getattr(row, name) if dv else None for name in _DV_FIELDS}
-    values.update({name: getattr(row, name) if health else None for name in _HEALTH_FIELDS})
+    writing agency (``agency_id``) shared the group's category with them (authz/masking.py)."""
     return HealthAndDv(
         id=strawberry.ID(str(row.id)),
         information_date=row.information_date,
         data_collection_stage=row.data_collection_stage,
-        **values,
+        **masked_health_and_dv(row, own=own, access=access, agency_id=agency_id),
     )
 
 

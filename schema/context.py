@@ -41,6 +41,8 @@ class Context:
     audit: Any = None
     # The User Access Report's thresholds (services.access_reports.Thresholds), from settings.
     report_thresholds: Any = None
+    # The deployment's settings (api.settings.Settings), for resolvers that need a setting.
+    settings: Any = None
     _decisions: Decisions | None = None
     _now: datetime | None = None
     _client_scope: ClientScope | None = None

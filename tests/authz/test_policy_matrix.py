@@ -75,6 +75,8 @@ helpdesk_ticket record            .    .    .    .    .    Y    .    .    .    Y
 retraining      request           .    .    .    .    .    Y    .    Y    .    .    .    .
 compliance_case read              .    .    .    Y    .    Y    Y    .    .    .    .    .
 job_run         read              .    .    .    .    .    Y    Y    .    .    .    .    .
+# HUD HMIS CSV export (issue 7): HDC in its agency, CAN backbone staff, the Lead Agency
+hud_csv         export            .    .    .    Y    .    .    .    Y    .    .    Y    .
 # pairs in no policy line
 agency          deactivate        .    .    .    .    .    .    .    .    .    .    .    .
 project         record_mou        .    .    .    .    .    .    .    .    .    .    .    .
@@ -101,6 +103,7 @@ client          approve_deletion  .    .    .    .    .    .    .    .    .    .
 service_account sync              .    .    .    .    .    .    .    .    .    .    .    .
 access_report   record            .    .    .    .    .    .    .    .    .    .    .    .
 access_review   publish           .    .    .    .    .    .    .    .    .    .    .    .
+hud_csv         read              .    .    .    .    .    .    .    .    .    .    .    .
 """
 
 COLUMNS = {

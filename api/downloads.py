@@ -1,0 +1,77 @@
+"""File downloads over HTTP: HUD CSV exports requested through GraphQL (issue 7).
+
+``GET /exports/hud-csv/{id}`` with the same ``Authorization: Bearer`` token as /graphql. Only
+the user who requested the export may fetch it, while it has not expired and while they still
+may export HUD CSV; each download is audited. Errors answer in GraphQL's shape (``errors[0]``
+with ``extensions.code``): 401 UNAUTHENTICATED or MFA_REQUIRED, 403 FORBIDDEN, 404 NOT_FOUND
+(no such export, or not yours), 410 GONE (expired; the file is then deleted).
+"""
+
+from __future__ import annotations
+
+import asyncio
+from collections.abc import Awaitable, Callable
+from pathlib import Path
+from typing import Any
+from uuid import UUID
+
+from starlette.requests import Request
+from starlette.responses import FileResponse, JSONResponse, Response
+
+from api.settings import Settings
+from authz.enforcer import Authorizer, Decisions
+from authz.resources import Action, Resource
+from models.enums import AuditAction
+from models.hud_exports import HudCsvExport
+from services.audit import AuditRow, append
+from services.clock import Clock
+from services.errors import DomainError, MfaRequired, Unauthenticated
+
+__all__ = ["hud_csv_download"]
+
+
+def _error(status: int, code: str, message: str) -> JSONResponse:
+    return JSONResponse({"errors": [{"message": message, "extensions": {"code": code}}]}, status_code=status)
+
+
+def hud_csv_download(
+    identity: Any, authorizer: Authorizer, clock: Clock, settings: Settings
+) -> Callable[[Request], Awaitable[Response]]:
+    async def download(request: Request) -> Response:
+        now = clock.now()
+        scheme, _, token = request.headers.get("authorization", "").partition(" ")
+        if scheme.lower() != "bearer" or not token.strip():
+            return _error(401, Unauthenticated.code, "Use 'Authorization: Bearer <access token>'.")
+        try:
+            authenticated = await identity.authenticate(token.strip(), now=now)
+        except DomainError as error:
+            return _error(401, error.code, error.message)
+        if authenticated.mfa_expired:
+            return _error(401, MfaRequired.code, "Your second factor is too old (policy 202): reauthenticate first.")
+        principal = authenticated.principal
+        try:
+            export_id = UUID(request.path_params["export_id"])
+        except ValueError:
+            return _error(404, "NOT_FOUND", "No such export.")
+        record = await HudCsvExport.filter(id=export_id).first()
+        if record is None or record.requested_by_id != principal.user_id:  # type: ignore[attr-defined]
+            return _error(404, "NOT_FOUND", "No such export.")
+        path = settings.exports_path / record.file_name
+        if record.expires_at is None or record.expires_at <= now:
+            await asyncio.to_thread(path.unlink, missing_ok=True)
+            return _error(410, "GONE", "The export has expired: request it again.")
+        if not Decisions(authorizer, principal).anywhere(Resource.HUD_CSV, Action.EXPORT):
+            return _error(403, "FORBIDDEN", "You may no longer export HUD CSV.")
+        if not await asyncio.to_thread(Path.exists, path):
+            return _error(410, "GONE", "The export's file is gone: request it again.")
+        await append([
+            AuditRow(occurred_at=now, action=AuditAction.EXPORT, entity_type="HudCsvExport", entity_id=str(record.id),
+                     actor_id=principal.user_id, fields=("download",), request_id=request.scope.get("state", {}).get("request_id"),
+                     client_ip=request.client.host if request.client else None)
+        ])
+        return FileResponse(
+            path, media_type="application/zip", filename=f"hud-csv-{record.id.hex}.zip",
+            headers={"Cache-Control": "no-store"},
+        )
+
+    return download

@@ -1,0 +1,1 @@
+"""HUD HMIS CSV FY2026: the column table, export (streaming) and import (validated first)."""

@@ -1,0 +1,565 @@
+"""HUD HMIS CSV FY2026 export: exactly what the caller could read through the API, streamed.
+
+Who may export which scope (``hud_csv:export`` in policies.csv):
+  agency:ID   the agency's HMIS Data Coordinator, the backbone staff of its CAN, the Lead Agency
+  project:ID  as for the project's agency
+  can:ID      the CAN's backbone staff, the Lead Agency
+  all         the Lead Agency
+Anything else is FORBIDDEN (an unknown id too: the answer does not say whether it exists).
+
+What the file holds: the enrollments at the scope's projects active in the period (entry on or
+before the end, no exit before the start) that the caller sees through the API, their exits,
+services, income, disabilities and health records, and their clients. Rows are chosen and
+masked by the same code the API uses: ``visible_clients`` (SQL), ``access_for`` and
+``ClientAccess.row_agencies`` (which agencies' rows), ``authz.masking`` (which fields).
+
+The lens: a caller who reads the scope's clients through the API (FULL or VIEW_ONLY at the
+agency, or backbone staff of the CAN) exports with their own ``ClientScope``. A caller who may
+export but reads no client there (an HDC whose licence is REPORTING_ONLY, the Lead Agency) gets
+the reporting lens: what the scope's agencies hold, always hashed (HashStatus 4), never full
+SSNs and never 42 CFR Part 2 rows (substance use disabilities).
+
+Streaming: enrollments are read in keyset batches ordered by client; each batch's rows are
+written to spool files on disk, then the spools are copied into the zip's entries. Memory holds
+one batch (and the set of user ids named), whatever the number of clients.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import csv
+import shutil
+import tempfile
+from collections.abc import Callable, Iterable
+from dataclasses import dataclass, field
+from datetime import date, datetime
+from pathlib import Path
+from typing import Any, TextIO
+from uuid import UUID, uuid4
+from zipfile import ZIP_DEFLATED, ZipFile
+from zoneinfo import ZoneInfo
+
+from tortoise.expressions import Q, Subquery
+from tortoise.transactions import in_transaction
+
+from authz.clients import ClientAccess, ClientScope, access_for, client_scope, visible_clients
+from authz.enforcer import Decisions
+from authz.masking import masked_client_fields, masked_health_and_dv, sees_disability
+from authz.resources import Action, Resource
+from models.clients import Client
+from models.enrollments import Disability, Enrollment, Exit, HealthAndDv, IncomeBenefits, Service
+from models.enums import AuditAction, ReleaseCategory
+from models.governance import Agency, Can, Project
+from models.hud_exports import HudCsvExport
+from models.users import User
+from services.audit import AuditRow, append, current_request
+from services.errors import Forbidden, ValidationFailed
+from services.hudcsv.columns import FILES, columns
+from services.hudcsv.format import hash_name, hash_ssn, hud_id, value
+
+__all__ = [
+    "CSV_VERSION",
+    "INCOME_SOURCE_COLUMNS",
+    "ExportPlan",
+    "ExportResult",
+    "ExportScope",
+    "parse_scope",
+    "plan_export",
+    "write_export",
+]
+
+CSV_VERSION = "2026"
+SOFTWARE_NAME = "Hearth"
+SOFTWARE_VERSION = "0.1.0"
+HASHED, UNHASHED = 4, 1
+# HUD IncomeBenefits source flag -> amount column (4.02).
+INCOME_SOURCE_COLUMNS = {
+    "Earned": "EarnedAmount", "Unemployment": "UnemploymentAmount", "SSI": "SSIAmount",
+    "SSDI": "SSDIAmount", "VADisabilityService": "VADisabilityServiceAmount",
+    "VADisabilityNonService": "VADisabilityNonServiceAmount", "PrivateDisability": "PrivateDisabilityAmount",
+    "WorkersComp": "WorkersCompAmount", "TANF": "TANFAmount", "GA": "GAAmount",
+    "SocSecRetirement": "SocSecRetirementAmount", "Pension": "PensionAmount",
+    "ChildSupport": "ChildSupportAmount", "Alimony": "AlimonyAmount", "OtherIncomeSource": "OtherIncomeAmount",
+}
+_RACE = (
+    ("AmIndAKNative", "am_ind_ak_native"), ("Asian", "asian"), ("BlackAfAmerican", "black_af_american"),
+    ("HispanicLatinao", "hispanic_latinao"), ("MidEastNAfrican", "mid_east_n_african"),
+    ("NativeHIPacific", "native_hi_pacific"), ("White", "white"),
+)
+# Files with rows from the batches, spooled to disk while the batches run.
+_SPOOLED = ("Client", "Enrollment", "Exit", "IncomeBenefits", "HealthAndDV", "Disabilities", "Services")
+
+
+@dataclass(frozen=True, slots=True)
+class ExportScope:
+    kind: str  # agency, can, project, all
+    id: UUID | None = None
+
+    def __str__(self) -> str:
+        return self.kind if self.id is None else f"{self.kind}:{self.id}"
+
+
+def parse_scope(text: str) -> ExportScope:
+    """``agency:ID``, ``can:ID``, ``project:ID`` or ``all``."""
+    kind, _, raw = text.strip().partition(":")
+    kind = kind.lower()
+    if kind == "all" and not raw:
+        return ExportScope("all")
+    if kind in ("agency", "can", "project") and raw:
+        try:
+            return ExportScope(kind, UUID(raw))
+        except ValueError:
+            pass
+    raise ValidationFailed("scope is agency:ID, can:ID, project:ID or all.", field="scope")
+
+
+@dataclass(frozen=True, slots=True)
+class ExportPlan:
+    """What to export, seen through which lens."""
+
+    scope: ExportScope
+    start: date
+    end: date
+    project_ids: tuple[UUID, ...]
+    lens: ClientScope
+    hash_status: int
+    part2: bool
+    actor_id: UUID | None
+    actor_agency: UUID | None
+
+
+@dataclass(slots=True)
+class ExportResult:
+    export_id: UUID
+    path: Path
+    row_counts: dict[str, int]
+    hash_status: int
+    size_bytes: int = 0
+    record: HudCsvExport | None = field(default=None)
+
+
+def _forbidden() -> Forbidden:
+    return Forbidden("You may not export that scope.", field="scope")
+
+
+async def plan_export(
+    decisions: Decisions, scope: ExportScope, *, start: date, end: date, hashed: bool, today: date
+) -> ExportPlan:
+    """Check the caller may export ``scope`` and choose the lens (see the module docstring)."""
+    if end < start:
+        raise ValidationFailed("endDate is before startDate.", field="endDate")
+    principal = decisions.principal
+    lead = decisions.system_wide(Resource.HUD_CSV, Action.EXPORT)
+    own = await client_scope(decisions, today)
+
+    def backbone_of(can: Can | None) -> bool:
+        return (
+            can is not None
+            and can.id in principal.can_staff
+            and can.backbone_agency_id is not None  # type: ignore[attr-defined]
+            and decisions.in_agency(Resource.HUD_CSV, Action.EXPORT, can.backbone_agency_id)  # type: ignore[attr-defined]
+        )
+
+    agencies: list[UUID]
+    projects: list[UUID]
+    if scope.kind == "all":
+        if not lead:
+            raise _forbidden()
+        agencies = list(await Agency.all().values_list("id", flat=True))  # type: ignore[arg-type]
+        projects = list(await Project.all().values_list("id", flat=True))  # type: ignore[arg-type]
+        reads = False
+    elif scope.kind == "can":
+        can = await Can.filter(id=scope.id).first()
+        if can is None or not (lead or backbone_of(can)):
+            raise _forbidden()
+        agencies = list(await Agency.filter(can_id=can.id).values_list("id", flat=True))  # type: ignore[arg-type]
+        projects = list(await Project.filter(agency_id__in=agencies).values_list("id", flat=True))  # type: ignore[arg-type]
+        reads = can.id in own.backbone_cans
+    else:
+        if scope.kind == "project":
+            project = await Project.filter(id=scope.id).first()
+            agency = await Agency.filter(id=project.agency_id).first() if project else None  # type: ignore[attr-defined]
+        else:
+            project = None
+            agency = await Agency.filter(id=scope.id).first()
+        if agency is None:
+            raise _forbidden()
+        can = await Can.filter(id=agency.can_id).first() if agency.can_id else None  # type: ignore[attr-defined]
+        if not (lead or decisions.in_agency(Resource.HUD_CSV, Action.EXPORT, agency.id) or backbone_of(can)):
+            raise _forbidden()
+        agencies = [agency.id]
+        projects = [project.id] if project else list(await Project.filter(agency_id=agency.id).values_list("id", flat=True))  # type: ignore[arg-type]
+        reads = agency.id in own.read_agencies or (can is not None and can.id in own.backbone_cans)
+    if reads:
+        lens, hash_status, part2 = own, HASHED if hashed else UNHASHED, True
+    else:
+        # The reporting lens: what the scope's agencies hold, hashed, no full SSN, no Part 2.
+        cans = await Agency.filter(id__in=agencies, can_id__isnull=False).values_list("can_id", flat=True)
+        lens = ClientScope(
+            read_agencies=frozenset(agencies),
+            write_agencies=frozenset(),
+            full_agencies=frozenset(),
+            recipient_cans=frozenset(cans),  # type: ignore[arg-type]
+            backbone_cans=frozenset(),
+            today=today,
+        )
+        hash_status, part2 = HASHED, False
+    return ExportPlan(
+        scope=scope, start=start, end=end, project_ids=tuple(projects), lens=lens, hash_status=hash_status,
+        part2=part2, actor_id=principal.user_id, actor_agency=agencies[0] if len(agencies) == 1 else None,
+    )
+
+
+class _Spool:
+    """One file's rows on disk, in the table's column order."""
+
+    def __init__(self, directory: Path, name: str, tz: ZoneInfo) -> None:
+        self.name = name
+        self.columns = [c.name for c in columns(name)]
+        self.path = directory / f"{name}.csv"
+        self.handle: TextIO = self.path.open("w", newline="", encoding="utf-8")
+        self.writer = csv.writer(self.handle)
+        self.writer.writerow(self.columns)
+        self.tz = tz
+        self.rows = 0
+
+    def write(self, row: dict[str, Any]) -> None:
+        tz = self.tz
+        self.writer.writerow(["" if (v := row.get(c)) is None else value(v, tz) for c in self.columns])
+        self.rows += 1
+
+    def close(self) -> None:
+        self.handle.close()
+
+
+def _trailer(created: datetime, updated: datetime | None, user: UUID | None, export_id: str) -> dict[str, Any]:
+    return {"DateCreated": created, "DateUpdated": updated or created, "UserID": user, "ExportID": export_id}
+
+
+def client_row(client: Client, access: ClientAccess, hash_status: int, export_id: str) -> dict[str, Any]:
+    """Client.csv for one client, through the masking layer (hashed for HashStatus 4)."""
+    seen = masked_client_fields(client, access)
+    ssn = seen["ssn"] or (f"xxxxx{seen['ssn_last_four']}" if seen["ssn_last_four"] else None)
+    names = {k: seen[k] for k in ("first_name", "middle_name", "last_name")}
+    if hash_status == HASHED:
+        names = {k: hash_name(v) for k, v in names.items()}
+        ssn = hash_ssn(ssn)
+    race = {hud: seen[attr] if seen[attr] is not None else 0 for hud, attr in _RACE}
+    race_none = seen["race_none"]
+    if race_none is None and not any(v == 1 for v in race.values()):
+        race_none = 99
+    return {
+        "PersonalID": client.id, "FirstName": names["first_name"], "MiddleName": names["middle_name"],
+        "LastName": names["last_name"], "NameSuffix": seen["name_suffix"],
+        "NameDataQuality": seen["name_data_quality"], "SSN": ssn, "SSNDataQuality": seen["ssn_data_quality"],
+        "DOB": seen["dob"], "DOBDataQuality": seen["dob_data_quality"], "Sex": seen["sex"], **race,
+        "RaceNone": race_none, "AdditionalRaceEthnicity": seen["additional_race_ethnicity"],
+        "VeteranStatus": seen["veteran_status"] if seen["veteran_status"] is not None else 99,
+        **_trailer(client.created_at, client.updated_at, client.created_by_user_id, export_id),  # type: ignore[attr-defined]
+    }
+
+
+_ENROLLMENT_COLUMNS = {
+    "EntryDate": "entry_date", "HouseholdID": "household_id", "RelationshipToHoH": "relationship_to_hoh",
+    "EnrollmentCoC": "enrollment_coc", "LivingSituation": "living_situation",
+    "RentalSubsidyType": "rental_subsidy_type", "LengthOfStay": "length_of_stay",
+    "LOSUnderThreshold": "los_under_threshold", "PreviousStreetESSH": "previous_street_essh",
+    "DateToStreetESSH": "date_to_street_essh", "TimesHomelessPastThreeYears": "times_homeless_past_three_years",
+    "MonthsHomelessPastThreeYears": "months_homeless_past_three_years",
+    "DisablingCondition": "disabling_condition", "DateOfEngagement": "date_of_engagement", "MoveInDate": "move_in_date",
+}
+_HEALTH_COLUMNS = {
+    "DomesticViolenceSurvivor": "domestic_violence_survivor", "WhenOccurred": "when_occurred",
+    "CurrentlyFleeing": "currently_fleeing", "GeneralHealthStatus": "general_health_status",
+    "DentalHealthStatus": "dental_health_status", "MentalHealthStatus": "mental_health_status",
+    "PregnancyStatus": "pregnancy_status", "DueDate": "due_date",
+}
+
+
+def enrollment_row(e: dict[str, Any], export_id: str) -> dict[str, Any]:
+    return {
+        "EnrollmentID": e["id"], "PersonalID": e["client_id"], "ProjectID": e["project_id"],
+        **{hud: e[attr] for hud, attr in _ENROLLMENT_COLUMNS.items()},
+        **_trailer(e["created_at"], e["updated_at"], e["created_by_user_id"], export_id),
+    }
+
+
+def income_row(r: dict[str, Any], e: dict[str, Any], export_id: str) -> dict[str, Any]:
+    sources: dict[str, str] = r["income_sources"] or {}
+    any_source = r["income_from_any_source"]
+    row: dict[str, Any] = {
+        "IncomeBenefitsID": r["id"], "EnrollmentID": e["id"], "PersonalID": e["client_id"],
+        "InformationDate": r["information_date"], "IncomeFromAnySource": any_source,
+        "TotalMonthlyIncome": r["total_monthly_income"], "BenefitsFromAnySource": r["benefits_from_any_source"],
+        "InsuranceFromAnySource": r["insurance_from_any_source"], "DataCollectionStage": r["data_collection_stage"],
+        **_trailer(r["created_at"], None, e["created_by_user_id"], export_id),
+    }
+    for source, amount_column in INCOME_SOURCE_COLUMNS.items():
+        if source in sources:
+            row[source], row[amount_column] = 1, sources[source]
+        elif any_source in (0, 1):
+            row[source] = 0
+    return row
+
+
+_ENROLLMENT_FIELDS = (
+    "id", "client_id", "project_id", "agency_id", *_ENROLLMENT_COLUMNS.values(), "created_at", "updated_at",
+    "created_by_user_id",
+)
+
+
+async def write_export(
+    plan: ExportPlan, *, out: Path, now: datetime, tz: ZoneInfo, implementation_id: str, batch: int = 2000,
+    export_id: UUID | None = None, on_batch: Callable[[int], None] | None = None,
+    requested_by: UUID | None = None, expires_at: datetime | None = None,
+) -> ExportResult:
+    """Write the zip to ``out`` and audit it (EXPORT per client, and one row for the file with
+    its scope and row counts), in one REPEATABLE READ transaction: one consistent snapshot."""
+    export_uuid = export_id or uuid4()
+    eid = hud_id(export_uuid)
+    out.parent.mkdir(parents=True, exist_ok=True)
+    try:
+        async with in_transaction() as conn:
+            await conn.execute_script("SET TRANSACTION ISOLATION LEVEL REPEATABLE READ")
+            with tempfile.TemporaryDirectory(dir=out.parent, prefix=".hudcsv-") as tmp:
+                spools = {name: _Spool(Path(tmp), name, tz) for name in _SPOOLED}
+                users: set[UUID] = set()
+                if plan.actor_id is not None:
+                    users.add(plan.actor_id)
+                try:
+                    await _write_client_data(plan, spools, users, eid, now, batch, on_batch)
+                finally:
+                    for spool in spools.values():
+                        spool.close()
+                counts = await _write_zip(plan, spools, users, eid, export_uuid, out, now, tz, implementation_id)
+            await _audit_file(plan, export_uuid, counts, now)
+            record = await HudCsvExport.create(
+                id=export_uuid, requested_by_id=requested_by, scope=str(plan.scope), start_date=plan.start,
+                end_date=plan.end, hash_status=plan.hash_status, row_counts=counts, file_name=out.name,
+                size_bytes=(await asyncio.to_thread(out.stat)).st_size, created_at=now, expires_at=expires_at,
+            )
+    except BaseException:
+        await asyncio.to_thread(out.unlink, missing_ok=True)
+        raise
+    return ExportResult(export_id=export_uuid, path=out, row_counts=counts, hash_status=plan.hash_status,
+                        size_bytes=record.size_bytes, record=record)
+
+
+def _enrollments(plan: ExportPlan) -> Any:
+    ended_before = Exit.filter(exit_date__lt=plan.start).values("enrollment_id")
+    return (
+        Enrollment.filter(project_id__in=list(plan.project_ids), entry_date__lte=plan.end)
+        .exclude(id__in=Subquery(ended_before))
+        .filter(client_id__in=Subquery(visible_clients(plan.lens).values("id")))
+    )
+
+
+async def _write_client_data(
+    plan: ExportPlan, spools: dict[str, _Spool], users: set[UUID], eid: str, now: datetime, batch: int,
+    on_batch: Callable[[int], None] | None,
+) -> None:
+    if not plan.project_ids:
+        return
+    base = _enrollments(plan)
+    last: tuple[UUID, UUID] | None = None
+    written_client: UUID | None = None
+    while True:
+        qs = base
+        if last is not None:
+            qs = qs.filter(Q(client_id__gt=last[0]) | Q(client_id=last[0], id__gt=last[1]))
+        rows = list(await qs.order_by("client_id", "id").limit(batch).values(*_ENROLLMENT_FIELDS))
+        if not rows:
+            return
+        last = (rows[-1]["client_id"], rows[-1]["id"])
+        clients = {c.id: c for c in await Client.filter(id__in=list({r["client_id"] for r in rows}))}
+        access = await access_for(plan.lens, list(clients.values()))
+        kept = [
+            r for r in rows
+            if r["agency_id"] in access[r["client_id"]].row_agencies(ReleaseCategory.ENROLLMENT_AND_SERVICES)
+        ]
+        exported_clients: list[UUID] = []
+        for r in kept:
+            if r["client_id"] != written_client:
+                written_client = r["client_id"]
+                client = clients[written_client]
+                spools["Client"].write(client_row(client, access[client.id], plan.hash_status, eid))
+                users.add(client.created_by_user_id)  # type: ignore[attr-defined]
+                exported_clients.append(client.id)
+            spools["Enrollment"].write(enrollment_row(r, eid))
+            users.add(r["created_by_user_id"])
+        await _write_children(plan, spools, users, kept, access, eid)
+        await _audit_clients(plan, exported_clients, now)
+        if on_batch is not None:
+            on_batch(len(exported_clients))
+
+
+async def _write_children(
+    plan: ExportPlan, spools: dict[str, _Spool], users: set[UUID], kept: list[dict[str, Any]],
+    access: dict[UUID, ClientAccess], eid: str,
+) -> None:
+    if not kept:
+        return
+    by_id = {r["id"]: r for r in kept}
+    ids = list(by_id)
+    for x in await Exit.filter(enrollment_id__in=ids).order_by("enrollment_id").values():
+        e = by_id[x["enrollment_id"]]
+        spools["Exit"].write({
+            "ExitID": x["id"], "EnrollmentID": e["id"], "PersonalID": e["client_id"], "ExitDate": x["exit_date"],
+            "Destination": x["destination"], "DestinationSubsidyType": x["destination_subsidy_type"],
+            "OtherDestination": x["other_destination"],
+            **_trailer(x["created_at"], None, x["created_by_user_id"], eid),
+        })
+        users.add(x["created_by_user_id"])
+    for s in await Service.filter(enrollment_id__in=ids).order_by("enrollment_id", "date_provided", "id").values():
+        e = by_id[s["enrollment_id"]]
+        spools["Services"].write({
+            "ServicesID": s["id"], "EnrollmentID": e["id"], "PersonalID": e["client_id"],
+            "DateProvided": s["date_provided"], "RecordType": s["record_type"], "TypeProvided": s["type_provided"],
+            "OtherTypeProvided": s["other_type_provided"], "FAAmount": s["fa_amount"],
+            **_trailer(s["created_at"], None, s["created_by_user_id"], eid),
+        })
+        users.add(s["created_by_user_id"])
+    for r in await IncomeBenefits.filter(enrollment_id__in=ids).order_by("enrollment_id", "information_date", "id").values():
+        spools["IncomeBenefits"].write(income_row(r, by_id[r["enrollment_id"]], eid))
+    for d in await Disability.filter(enrollment_id__in=ids).order_by("enrollment_id", "information_date", "id").values():
+        e = by_id[d["enrollment_id"]]
+        if not sees_disability(access[e["client_id"]], e["agency_id"], d["disability_type"]):
+            continue
+        if d["disability_type"] == 10 and not plan.part2:
+            continue
+        spools["Disabilities"].write({
+            "DisabilitiesID": d["id"], "EnrollmentID": e["id"], "PersonalID": e["client_id"],
+            "InformationDate": d["information_date"], "DisabilityType": d["disability_type"],
+            "DisabilityResponse": d["disability_response"], "IndefiniteAndImpairs": d["indefinite_and_impairs"],
+            "DataCollectionStage": d["data_collection_stage"],
+            **_trailer(d["created_at"], None, e["created_by_user_id"], eid),
+        })
+    for h in await HealthAndDv.filter(enrollment_id__in=ids).order_by("enrollment_id", "information_date", "id").values():
+        e = by_id[h["enrollment_id"]]
+        seen = masked_health_and_dv(h, own=False, access=access[e["client_id"]], agency_id=e["agency_id"])
+        spools["HealthAndDV"].write({
+            "HealthAndDVID": h["id"], "EnrollmentID": e["id"], "PersonalID": e["client_id"],
+            "InformationDate": h["information_date"], "DataCollectionStage": h["data_collection_stage"],
+            **{hud: seen[attr] for hud, attr in _HEALTH_COLUMNS.items()},
+            **_trailer(h["created_at"], None, e["created_by_user_id"], eid),
+        })
+
+
+def _audit_meta() -> dict[str, Any]:
+    meta = current_request.get()
+    return {
+        "request_id": meta.request_id if meta else None,
+        "operation": meta.operation if meta else None,
+        "client_ip": meta.client_ip if meta else None,
+    }
+
+
+async def _audit_clients(plan: ExportPlan, clients: Iterable[UUID], now: datetime) -> None:
+    """One EXPORT row per client in the file (the client's own trail shows the export)."""
+    meta = _audit_meta()
+    await append([
+        AuditRow(occurred_at=now, action=AuditAction.EXPORT, entity_type="Client", entity_id=str(c), client_id=c,
+                 actor_id=plan.actor_id, agency_id=plan.actor_agency, fields=("hudCsv",), **meta)
+        for c in clients
+    ])
+
+
+async def _audit_file(plan: ExportPlan, export_id: UUID, counts: dict[str, int], now: datetime) -> None:
+    """The file's EXPORT row: scope, period, hash status and every file's row count (names and
+    numbers, no client data)."""
+    details = (
+        f"scope:{plan.scope}", f"period:{plan.start.isoformat()}..{plan.end.isoformat()}",
+        f"hashStatus:{plan.hash_status}", *(f"rows:{name}:{n}" for name, n in counts.items()),
+    )
+    await append([
+        AuditRow(occurred_at=now, action=AuditAction.EXPORT, entity_type="HudCsvExport", entity_id=str(export_id),
+                 actor_id=plan.actor_id, agency_id=plan.actor_agency, fields=details, **_audit_meta())
+    ])
+
+
+async def _write_zip(
+    plan: ExportPlan, spools: dict[str, _Spool], users: set[UUID], eid: str, export_uuid: UUID, out: Path,
+    now: datetime, tz: ZoneInfo, implementation_id: str,
+) -> dict[str, int]:
+    tmp = Path(next(iter(spools.values())).path.parent)
+    extra = {name: _Spool(tmp, name, tz) for name in FILES if name not in spools}
+    try:
+        await _write_reference_files(plan, extra, users, eid, now, implementation_id)
+    finally:
+        for spool in extra.values():
+            spool.close()
+    every = {**spools, **extra}
+    await asyncio.to_thread(_zip, out, [(f"{name}.csv", every[name].path) for name in FILES])
+    return {name: every[name].rows for name in FILES}
+
+
+def _zip(out: Path, entries: list[tuple[str, Path]]) -> None:
+    """Copy the spools into the zip's entries (in a thread: deflating is CPU and disk work)."""
+    with ZipFile(out, "w", compression=ZIP_DEFLATED) as archive:
+        for name, path in entries:
+            with archive.open(name, "w") as entry, path.open("rb") as source:
+                shutil.copyfileobj(source, entry, 1 << 20)
+
+
+async def _write_reference_files(
+    plan: ExportPlan, spools: dict[str, _Spool], users: set[UUID], eid: str, now: datetime, implementation_id: str,
+) -> None:
+    """Export, Organization, Project, ProjectCoC, HMISParticipation and User; the files Hearth
+    holds no data for (Funder, Inventory, Assessment, ...) keep their header row only. Rows with
+    no author of their own (agencies, projects) name the exporting user as UserID."""
+    author = plan.actor_id
+    projects = list(await Project.filter(id__in=list(plan.project_ids)).order_by("id"))
+    agencies = list(await Agency.filter(id__in=list({p.agency_id for p in projects})).order_by("id"))  # type: ignore[attr-defined]
+    coc_codes = sorted({p.coc_code for p in projects})
+    spools["Export"].write({
+        "ExportID": eid, "SourceType": 1, "SourceID": ";".join(coc_codes) or None, "SourceName": "CT HMIS",
+        "ExportDate": now, "ExportStartDate": plan.start, "ExportEndDate": plan.end, "SoftwareName": SOFTWARE_NAME,
+        "SoftwareVersion": SOFTWARE_VERSION, "CSVVersion": CSV_VERSION, "ExportPeriodType": 3, "ExportDirective": 2,
+        "HashStatus": plan.hash_status, "ImplementationID": implementation_id,
+    })
+    for a in agencies:
+        spools["Organization"].write({
+            "OrganizationID": a.id, "OrganizationName": a.name, "VictimServiceProvider": a.victim_service_provider,
+            "OrganizationCommonName": a.common_name, **_trailer(a.created_at, a.updated_at, author, eid),
+        })
+    for p in projects:
+        trailer = _trailer(p.created_at, p.updated_at, author, eid)
+        spools["Project"].write({
+            "ProjectID": p.id, "OrganizationID": p.agency_id, "ProjectName": p.name,  # type: ignore[attr-defined]
+            "ProjectCommonName": p.common_name, "OperatingStartDate": p.operating_start_date,
+            "OperatingEndDate": p.operating_end_date, "ContinuumProject": p.continuum_project,
+            "ProjectType": p.project_type, "HousingType": p.housing_type, "TargetPopulation": p.target_population,
+            **trailer,
+        })
+        spools["ProjectCoC"].write({"ProjectCoCID": p.id, "ProjectID": p.id, "CoCCode": p.coc_code, **trailer})
+        spools["HMISParticipation"].write({
+            "HMISParticipationID": p.id, "ProjectID": p.id, "HMISParticipationType": 1,
+            "HMISParticipationStatusStartDate": p.operating_start_date,
+            "HMISParticipationStatusEndDate": p.operating_end_date, **trailer,
+        })
+    ids = sorted(u for u in users if u is not None)
+    for start in range(0, len(ids), 5000):
+        for u in await User.filter(id__in=ids[start:start + 5000]).order_by("id"):
+            spools["User"].write({
+                "UserID": u.id, "UserFirstName": u.first_name, "UserLastName": u.last_name, "UserEmail": u.email,
+                "DateCreated": u.created_at, "DateUpdated": u.updated_at, "ExportID": eid,
+            })
+
+
+async def run_export(
+    decisions: Decisions, *, scope: str, start: date, end: date, hashed: bool, now: datetime, tz: ZoneInfo,
+    out: Path | None, directory: Path | None = None, implementation_id: str, expires_at: datetime | None = None,
+    on_batch: Callable[[int], None] | None = None,
+) -> ExportResult:
+    """Check, plan and write one export for the caller: to ``out``, or (for download) to
+    ``directory`` under the export's id."""
+    plan = await plan_export(decisions, parse_scope(scope), start=start, end=end, hashed=hashed,
+                             today=now.astimezone(tz).date())
+    export_id = uuid4()
+    if out is None:
+        assert directory is not None
+        out = directory / f"hud-csv-{export_id.hex}.zip"
+    return await write_export(
+        plan, out=out, now=now, tz=tz, implementation_id=implementation_id, export_id=export_id,
+        on_batch=on_batch, requested_by=decisions.principal.user_id, expires_at=expires_at,
+    )

@@ -1,0 +1,64 @@
+"""Helpers for the HUD CSV tests: run an export as a user, read a zip, build a zip by hand."""
+
+from __future__ import annotations
+
+import csv
+import io
+import zipfile
+from datetime import date
+from pathlib import Path
+from typing import Any
+from zoneinfo import ZoneInfo
+
+from authz.enforcer import Decisions, current_authorizer
+from models.users import User
+from services.hudcsv.columns import FILES, columns
+from services.hudcsv.export import ExportResult, run_export
+from services.principals import load_principal
+from tests.conftest import START
+
+TZ = ZoneInfo("America/New_York")
+PERIOD = {"start": date(2025, 10, 1), "end": date(2026, 9, 30)}
+
+
+async def decisions_for(user: User) -> Decisions:
+    loaded = await load_principal(user.id)
+    assert loaded is not None
+    return Decisions(current_authorizer(), loaded[0])
+
+
+async def export_as(user: User, scope: str, out: Path, *, hashed: bool = False, **period: Any) -> ExportResult:
+    return await run_export(
+        await decisions_for(user), scope=scope, hashed=hashed, now=START, tz=TZ, out=out,
+        implementation_id="hearth-test", **{**PERIOD, **period},
+    )
+
+
+def read_zip(path: Path) -> dict[str, list[dict[str, str]]]:
+    """Each file's rows as dicts (the header checked against the table's order)."""
+    result = {}
+    with zipfile.ZipFile(path) as archive:
+        for name in archive.namelist():
+            text = archive.read(name).decode("utf-8")
+            rows = list(csv.reader(io.StringIO(text)))
+            file = name.removesuffix(".csv")
+            assert rows[0] == [c.name for c in columns(file)], file
+            result[file] = [dict(zip(rows[0], r, strict=True)) for r in rows[1:]]
+    return result
+
+
+def write_zip(path: Path, files: dict[str, list[dict[str, str]]], *, encoding: str = "utf-8",
+              drop_columns: dict[str, set[str]] | None = None, rename: dict[str, dict[str, str]] | None = None,
+              only: tuple[str, ...] = FILES) -> Path:
+    """A zip with a CSV per file in ``only`` (the table's columns, minus ``drop_columns``,
+    headers renamed by ``rename``), rows from ``files``."""
+    with zipfile.ZipFile(path, "w") as archive:
+        for file in only:
+            names = [c.name for c in columns(file) if c.name not in (drop_columns or {}).get(file, set())]
+            buffer = io.StringIO()
+            writer = csv.writer(buffer)
+            writer.writerow([(rename or {}).get(file, {}).get(n, n) for n in names])
+            for row in files.get(file, []):
+                writer.writerow([row.get(n, "") for n in names])
+            archive.writestr(f"{file}.csv", buffer.getvalue().encode(encoding))
+    return path

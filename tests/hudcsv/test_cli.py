@@ -1,0 +1,70 @@
+"""``hearth export hud-csv`` and ``hearth import hud-csv``: the same services, on the command line."""
+
+from __future__ import annotations
+
+import asyncio
+import json
+from pathlib import Path
+
+import pytest
+from typer.testing import CliRunner, Result
+
+from api.cli import app as cli
+from authz import enforcer
+from models.clients import Client
+from models.enums import Duty
+from tests.authz.client_world import build_world, make_role_user
+from tests.factories import make_agency, make_user
+from tests.hudcsv.support import read_zip, write_zip
+from tests.hudcsv.test_import import source_files
+
+
+async def _cli(runner: CliRunner, *args: str) -> Result:
+    with pytest.MonkeyPatch.context() as patch:
+        patch.setattr(enforcer, "_current", None)
+        return await asyncio.to_thread(runner.invoke, cli, list(args))
+
+
+async def test_export_as_a_user_writes_the_zip(app: object, runner: CliRunner, tmp_path: Path) -> None:
+    world = await build_world()
+    hdc = await make_role_user(world, "HDC@A")
+    out = tmp_path / "a.zip"
+    result = await _cli(runner, "export", "hud-csv", "--scope", f"agency:{world.a.id}", "--start", "2025-10-01",
+                        "--end", "2026-09-30", "--out", str(out), "--user", hdc.username)
+    assert result.exit_code == 0, result.output
+    summary = json.loads(result.stdout)
+    assert summary["rows"]["Client"] == 1
+    assert summary["hashStatus"] == 1
+    assert [c["FirstName"] for c in read_zip(out)["Client"]] == ["Rosa"]
+
+
+async def test_export_of_a_scope_the_user_may_not_read_is_refused(app: object, runner: CliRunner, tmp_path: Path) -> None:
+    world = await build_world()
+    hdc = await make_role_user(world, "HDC@A")
+    out = tmp_path / "b.zip"
+    result = await _cli(runner, "export", "hud-csv", "--scope", f"agency:{world.b.id}", "--start", "2025-10-01",
+                        "--end", "2026-09-30", "--out", str(out), "--user", hdc.username)
+    assert result.exit_code == 2
+    assert json.loads(result.stderr)["error"]["code"] == "FORBIDDEN"
+    assert not out.exists()
+
+
+async def test_import_reports_problems_as_json_lines_and_writes_nothing(app: object, runner: CliRunner, tmp_path: Path) -> None:
+    agency = await make_agency("New Agency", coc="CT-505")
+    await make_user("newhdc", duties={agency: Duty.HMIS_DATA_COORDINATOR})
+    files = source_files()
+    files["Enrollment"][0]["EntryDate"] = "someday"
+    files["Enrollment"][1]["PersonalID"] = "C9"
+    bad = write_zip(tmp_path / "bad.zip", files)
+    result = await _cli(runner, "import", "hud-csv", str(bad), "--agency", str(agency.id))
+    assert result.exit_code == 2
+    lines = [json.loads(line) for line in result.stderr.splitlines()]
+    assert {"file": "Enrollment.csv", "row": 2, "column": "EntryDate", "problem": "not a date: 'someday'"} in lines
+    assert any(line.get("column") == "PersonalID" and line.get("row") == 3 for line in lines)
+    assert lines[-1]["error"]["code"] == "VALIDATION"
+    assert await Client.all().count() == 0
+    # the good file goes in
+    good = write_zip(tmp_path / "good.zip", source_files())
+    result = await _cli(runner, "import", "hud-csv", str(good), "--agency", str(agency.id))
+    assert result.exit_code == 0, result.output
+    assert json.loads(result.stdout)["created"]["Client"] == 2
