@@ -16,10 +16,13 @@ from urllib.parse import urlsplit, urlunsplit
 import asyncpg
 import httpx
 import pytest
+from argon2 import PasswordHasher
+from argon2.profiles import CHEAPEST
 from joserfc.jwk import OKPKey
 from tortoise.connection import get_connection
 from typer.testing import CliRunner
 
+import services.passwords as passwords
 from api.app import create_app
 from api.db import embedded_postgres, to_tortoise_url, tortoise_config
 from api.dbmigrate import apply_migrations
@@ -64,6 +67,19 @@ async def database_url(server_url: str) -> str:
     url = urlunsplit(parts._replace(path=f"/{name}"))
     await apply_migrations(tortoise_config(url, Settings(env="test")))
     return url
+
+
+# Sign-ins, users and service-account secrets are argon2-hashed hundreds of times: at the cheapest
+# cost in tests. The rules under test (an unknown account still costs one verify, argon2id,
+# constant work) do not depend on the cost parameters, which every hash carries with it.
+_CHEAP = PasswordHasher.from_parameters(CHEAPEST)
+_CHEAP_DUMMY = _CHEAP.hash("hearth-timing-equaliser-not-a-password")
+
+
+@pytest.fixture(autouse=True)
+def _cheap_argon2(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setattr(passwords, "_hasher", _CHEAP)
+    monkeypatch.setattr(passwords, "_DUMMY_HASH", _CHEAP_DUMMY)
 
 
 @pytest.fixture(scope="session")

@@ -21,13 +21,10 @@ from typing import Any
 
 import httpx
 import pytest
-from argon2 import PasswordHasher
-from argon2.profiles import CHEAPEST
 from joserfc.jwk import ECKey, RSAKey
 from pydantic import SecretStr
 from starlette.applications import Starlette
 
-import services.passwords as passwords
 from api.app import create_app
 from api.settings import Settings
 from services.clock import FrozenClock
@@ -51,17 +48,6 @@ NO_NODE = (
     "Node.js is not installed: the OpenID Connect tests run node's oidc-provider "
     "(tests/oidc/provider) and are skipped. Install Node.js 20.19+ to run them."
 )
-
-_CHEAP = PasswordHasher.from_parameters(CHEAPEST)
-_CHEAP_DUMMY = _CHEAP.hash("hearth-timing-equaliser-not-a-password")
-
-
-@pytest.fixture(autouse=True)
-def _cheap_argon2(monkeypatch: pytest.MonkeyPatch) -> None:
-    """Client secrets are argon2-hashed like passwords: at the cheapest cost in these tests."""
-    monkeypatch.setattr(passwords, "_hasher", _CHEAP)
-    monkeypatch.setattr(passwords, "_DUMMY_HASH", _CHEAP_DUMMY)
-
 
 def _npm_ci() -> None:
     if (PROVIDER_DIR / "node_modules" / "oidc-provider").is_dir():
