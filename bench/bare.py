@@ -2,7 +2,7 @@
 the same data SQL Hearth sends, and nothing else (no auth, no consent, no masking, no audit).
 
 The statements come from a plan file (``HEARTH_BENCH_PLAN``) that ``bench.run`` writes after
-capturing what Hearth sent for the same query: the count and page of clients, the enrollments of
+capturing what Hearth sent for the same query: the page of clients (and its count), the enrollments of
 the page, the record's releases and notes; each statement is replayed with the captured
 arguments (the benchmark asks the same page every time). Stock means stock: one pool call per
 statement, DataLoaders for the nested lists, strawberry's default field resolution, no GC
@@ -121,8 +121,11 @@ class Query:
     @strawberry.field
     async def clients(self, info: Info, search: ClientSearchInput, first: int = 20) -> ClientConnection:
         plan, pool = info.context["plan"]["search"], info.context["pool"]
-        total = await pool.fetchval(*plan["count"])
         rows = await pool.fetch(*plan["page"])
+        if "count" in plan:  # Hearth counted apart
+            total = await pool.fetchval(*plan["count"])
+        else:  # the total came with the page (COUNT(*) OVER ())
+            total = rows[0]["hearth_page_total"] if rows else 0
         return ClientConnection(total_count=total, nodes=[_client(r) for r in rows[:first]])
 
     @strawberry.field

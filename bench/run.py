@@ -104,6 +104,7 @@ async def ensure_seeded(url: str, clients: int, seed: int, reseed: bool, state: 
                 await conn.close()
             if summary.get("clients") == clients and summary.get("seed") == seed and have >= clients:
                 print(f"reusing {name}: {have:,} clients (seed {seed})", flush=True)
+                await apply_migrations(tortoise_config(url, Settings(env="test")))  # new indexes
                 return summary
         print(f"seeding {name} with {clients:,} clients (seed {seed}) ...", flush=True)
         await admin.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
@@ -318,17 +319,18 @@ async def raw_ceiling(url: str, statements: list[workload.Statement], concurrenc
 def _plans(search: workload.Captured, record: workload.Captured) -> dict[str, Any]:
     """What the bare stack replays: the data statements Hearth sent, by what they load."""
 
-    def by_role(captured: workload.Captured) -> dict[str, tuple[Any, ...]]:
+    def by_role(captured: workload.Captured, *, page: bool) -> dict[str, tuple[Any, ...]]:
         plan: dict[str, tuple[Any, ...]] = {}
         for s in captured.data():
             role = s.table or ""
             if role == "client":
-                role = "count" if "COUNT(" in s.sql.upper() else ("page" if "LIMIT" in s.sql.upper() and "count" in plan else "client")
+                # a separate count (pages after the first), or the page (with its total)
+                role = ("count" if s.sql.upper().startswith("SELECT COUNT(") else "page") if page else "client"
             plan[role] = (s.sql, *s.args)  # the last one: the resolver's, after access_for's
         return plan
 
-    search_plan, record_plan = by_role(search), by_role(record)
-    missing = {"count", "page", "enrollment"} - set(search_plan) | {"client", "enrollment", "release_of_information", "case_note"} - set(record_plan)
+    search_plan, record_plan = by_role(search, page=True), by_role(record, page=False)
+    missing = {"page", "enrollment"} - set(search_plan) | {"client", "enrollment", "release_of_information", "case_note"} - set(record_plan)
     if missing:
         raise RuntimeError(f"could not find Hearth's data statements for {sorted(missing)}")
     return {"search": search_plan, "record": record_plan}
@@ -432,7 +434,7 @@ async def main(args: argparse.Namespace) -> dict[str, Any]:
         no_audit = Server("hearth-audit-off", "bench.hearth_app:make_app_without_audit", server_env, workers)
         bare = Server("bare", "bench.bare:make_app", {
             **server_env, "HEARTH_BENCH_PLAN": str(plan_file), "HEARTH_BENCH_DATABASE_URL": url,
-            "HEARTH_DB_POOL_MAX": str(settings.db_pool_max),
+            "HEARTH_DB_POOL_MAX": str(Settings(workers=workers).pool_max),  # Hearth's per-worker pool
         }, workers)
         auth = {"authorization": f"Bearer {token}"}
         log = state / "servers.log"
@@ -583,6 +585,18 @@ def cli() -> None:
     print()
     print(table)
     print(f"written {out.with_suffix('.json')} and {out.with_suffix('.md')} in {report['seconds']:.0f} s")
+    if out == RESULTS / "latest":
+        update_readme(table)
+
+
+def update_readme(table: str) -> None:
+    """Put the latest table in README.md, between its ``bench:latest`` markers."""
+    readme = ROOT / "README.md"
+    text = readme.read_text()
+    start, end = "<!-- bench:latest -->\n", "<!-- /bench:latest -->"
+    if start in text and end in text:
+        head, rest = text.split(start, 1)
+        readme.write_text(head + start + table + rest[rest.index(end):])
 
 
 if __name__ == "__main__":
