@@ -97,9 +97,17 @@ class ReadBuffer:
     roots: dict[str, dict[str, Any]] = field(default_factory=dict)
     # response key (an alias, or the field name) -> root field name
     keys: dict[str, str] = field(default_factory=dict)
+    # id(object) -> (the object, its entry): each field of an object finds its entry at once
+    # (the object is kept, so its id cannot be reused by another during the request)
+    objects: dict[int, tuple[Any, _Seen | None]] = field(default_factory=dict)
 
     def note(self, root: Any, field_name: str, value: Any) -> None:
-        entry = self._entry(root)
+        known = self.objects.get(id(root))
+        if known is not None and known[0] is root:
+            entry = known[1]
+        else:
+            entry = self._entry(root)
+            self.objects[id(root)] = (root, entry)
         if entry is None:
             return
         if value is None or field_name in _NOT_DATA or (isinstance(value, list) and not value):
