@@ -494,15 +494,23 @@ async def batch_jobs(args: argparse.Namespace, uar_server: str) -> list[dict[str
                      **figures_})
     else:
         jobs.append({"name": "User Access Report", "figure": "skipped (--uar-rows 0)"})
+    name = f"HUD CSV export of {args.hud_clients:,} clients"
     try:
-        from bench import hud_csv  # type: ignore[attr-defined]  # branch hud (issue 8 item 6)
+        from bench import hud_csv  # type: ignore[attr-defined]  # branch hud: run(clients, server=...) -> figures
     except ImportError:
         hud_csv = None
-    if hud_csv is None or not hasattr(hud_csv, "run"):
-        jobs.append({"name": f"HUD CSV export of {args.clients:,} clients", "figure": "not available (bench/hud_csv.py has not landed)"})
+    if not args.hud_clients:
+        jobs.append({"name": "HUD CSV export", "figure": "skipped (--hud-clients 0)"})
+    elif hud_csv is None or not hasattr(hud_csv, "run"):
+        jobs.append({"name": name, "figure": "not available (bench/hud_csv.py has not landed)"})
     else:
-        result = await hud_csv.run(clients=args.clients)
-        jobs.append({"name": f"HUD CSV export of {args.clients:,} clients", "figure": str(result), "result": result})
+        result = await asyncio.to_thread(hud_csv.run, args.hud_clients, server=uar_server)
+        jobs.append({
+            "name": name,
+            "figure": f"export {result.get('export_s')} s, peak traced memory {result.get('export_peak_traced_mb')} MiB "
+                      f"({result.get('export_rows'):,} rows; import {result.get('import_s')} s)",
+            **result,
+        })
     jobs.append({"name": "Retention plan", "figure": "not available (no retention plan exists yet)"})
     return jobs
 
@@ -565,7 +573,9 @@ def parse(argv: list[str] | None = None) -> argparse.Namespace:
     parser.add_argument("--warmup", type=float, default=3.0)
     parser.add_argument("--uar-rows", type=int, default=int(os.environ.get("HEARTH_BENCH_UAR_ROWS", 1_000_000)),
                         help="audit rows for the User Access Report (10000000 for the full figure; 0 skips)")
-    parser.add_argument("--uar-server", default=None, help="PostgreSQL server for the report's scratch database")
+    parser.add_argument("--hud-clients", type=int, default=int(os.environ.get("HEARTH_BENCH_HUD_CLIENTS", 100_000)),
+                        help="clients for the HUD CSV export (bench/hud_csv.py, its own scratch database; 0 skips)")
+    parser.add_argument("--uar-server", default=None, help="PostgreSQL server for the report's and the export's scratch databases")
     parser.add_argument("--uar-database", default="hearth_bench")
     parser.add_argument("--state", default=os.environ.get("HEARTH_BENCH_STATE", ".hearth/bench"))
     parser.add_argument("--out", default=str(RESULTS / "latest"), help="results path without extension")

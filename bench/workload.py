@@ -156,53 +156,23 @@ class Captured:
         return [s for s in self.statements if s.is_data]
 
 
-class _Logger:
-    """asyncpg query logger: appends while on."""
-
-    def __init__(self) -> None:
-        self.on = False
-        self.records: list[Statement] = []
-
-    def __call__(self, record: Any) -> None:
-        if self.on:
-            self.records.append(Statement(record.query, tuple(record.args or ())))
-
-
-# asyncpg's own type introspection on a connection's first meeting with a type: not the app's.
-_DRIVER = ("typeinfo_tree", "set_config('jit'", "current_setting('jit')")
-
-
 async def capture(app: Any, token: str, body: bytes) -> Captured:
-    """Send ``body`` once through the in-process ``app`` and capture its SQL (after one warm-up
-    request, so that the driver's first-use introspection is not counted)."""
-    from tortoise.connection import get_connection
+    """Send ``body`` once through the in-process ``app`` and capture its SQL with the tests'
+    statement log (after one warm-up request, so that the driver's first-use introspection is
+    not counted)."""
+    import pytest
 
-    pool = get_connection("default")._pool
-    logger = _Logger()
-    acquire, release = pool.acquire, pool.release
+    from tests.schema.statement_log import log_statements
 
-    async def logged_acquire(*, timeout: float | None = None) -> Any:  # noqa: ASYNC109 (asyncpg's signature)
-        connection = await acquire(timeout=timeout)
-        connection.add_query_logger(logger)
-        return connection
-
-    async def unlogged_release(connection: Any, *, timeout: float | None = None) -> None:  # noqa: ASYNC109
-        connection.remove_query_logger(logger)
-        await release(connection, timeout=timeout)
-
-    pool.acquire, pool.release = logged_acquire, unlogged_release
     headers = {"authorization": f"Bearer {token}", "content-type": "application/json"}
-    transport = httpx.ASGITransport(app=app)
+    patch = pytest.MonkeyPatch()
     try:
-        async with httpx.AsyncClient(transport=transport, base_url="http://127.0.0.1") as http:
+        log = log_statements(patch)
+        async with httpx.AsyncClient(transport=httpx.ASGITransport(app=app), base_url="http://127.0.0.1") as http:
             warm = await http.post("/graphql", content=body, headers=headers)
             if warm.status_code != 200 or warm.json().get("errors"):
                 raise RuntimeError(f"benchmark query failed: {warm.text[:500]}")
-            logger.on = True
-            await http.post("/graphql", content=body, headers=headers)
-            await asyncio.sleep(0)  # loggers run via call_soon
-            logger.on = False
+            await log.during(http.post("/graphql", content=body, headers=headers))
     finally:
-        del pool.acquire, pool.release
-    statements = [s for s in logger.records if not any(m in s.sql for m in _DRIVER)]
-    return Captured(statements)
+        patch.undo()
+    return Captured([Statement(sql, args) for sql, args in log.application_records()])
