@@ -14,8 +14,15 @@ $(STAMP): $(BIN)/python pyproject.toml
 	$(BIN)/python -m pip install --quiet -e '.[test]'
 	touch $(STAMP)
 
+# DEMO=0 skips the demo data set (hearth seed --demo: 200 clients, only into a database without
+# agencies or clients; a failure stops make serve).
+DEMO ?= 1
+
 serve: $(STAMP)
 	$(BIN)/hearth migrate
+ifneq ($(DEMO),0)
+	$(BIN)/hearth seed --demo
+endif
 	$(BIN)/hearth serve
 
 migrate: $(STAMP)

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import asyncio
+import contextlib
 import gc
 import json
 import logging
@@ -36,6 +38,7 @@ from schema.errors import coded
 from services.auth import AuthPolicy
 from services.clock import Clock, SystemClock
 from services.errors import DomainError, Unauthenticated
+from services.jobs import JobContext, Scheduler
 
 __all__ = ["BodyLimit", "BodyTooLarge", "HearthGraphQL", "RequestId", "create_app", "request_id_of"]
 
@@ -239,6 +242,15 @@ async def _current(authorizer: Authorizer) -> AsyncIterator[None]:
         set_current_authorizer(previous)
 
 
+def _start_scheduler(settings: Settings, clock: Clock) -> asyncio.Task[None] | None:
+    """The in-process job scheduler (HEARTH_SCHEDULER_ENABLED); exactly-once across instances
+    comes from services.jobs, so every worker may run one."""
+    if not settings.runs_scheduler:
+        return None
+    scheduler = Scheduler(settings.schedules(), JobContext.from_settings(settings, clock))
+    return asyncio.create_task(scheduler.run_forever(), name="hearth-scheduler")
+
+
 def create_app(settings: Settings, *, database_url: str, clock: Clock | None = None) -> Starlette:
     """The Hearth ASGI app for one database. ``clock`` is injectable for time-based policy tests."""
     clock = clock or SystemClock()
@@ -286,9 +298,14 @@ def create_app(settings: Settings, *, database_url: str, clock: Clock | None = N
             # Long-lived start-up objects leave the cyclic GC's young generations (p99 latency).
             gc.collect()
             gc.freeze()
+            scheduler = _start_scheduler(settings, clock)
             try:
                 yield
             finally:
+                if scheduler is not None:
+                    scheduler.cancel()
+                    with contextlib.suppress(asyncio.CancelledError):
+                        await scheduler
                 await authorizer.close()
                 if isinstance(identity, OidcIdentity):
                     await identity.aclose()

@@ -224,3 +224,160 @@ def report_user_access(
     else:
         csv_file.write_text(buffer.getvalue())
         typer.echo(f"{len(rows)} users written to {csv_file}")
+
+
+jobs_app = typer.Typer(help="The compliance and notification jobs (policies 109, 202, 211).", no_args_is_help=True)
+app.add_typer(jobs_app, name="jobs")
+
+
+async def _run_job(name: str, settings: Settings) -> dict[str, Any]:
+    from services.clock import SystemClock
+    from services.jobs import JobContext, run_job
+
+    run = await run_job(name, JobContext.from_settings(settings, SystemClock()), trigger="cli")
+    if run is None:
+        return {"job": name, "status": "SKIPPED", "reason": "another instance is running it"}
+    return {
+        "job": name,
+        "status": run.status.value,
+        "startedAt": run.started_at.isoformat(),
+        "finishedAt": run.finished_at.isoformat() if run.finished_at else None,
+        "counts": run.counts,
+        "error": run.error,
+    }
+
+
+@jobs_app.command("run")
+def jobs_run(
+    name: Annotated[str, typer.Argument(help="shared-contacts, retraining, deadlines or notifications.")],
+) -> None:
+    """Run one job now (as the scheduler would), print its record as JSON; exit 1 if it failed."""
+    from services.jobs import JOBS
+
+    if name not in JOBS:
+        typer.echo(f"unknown job {name!r}; known: {', '.join(JOBS)}", err=True)
+        raise typer.Exit(code=2)
+    settings = get_settings()
+    with database(settings) as url:
+        result = _run(_with_orm(url, settings, _run_job(name, settings)))
+    typer.echo(json.dumps(result))
+    if result["status"] == "FAILED":
+        raise typer.Exit(code=1)
+
+
+@jobs_app.command("requeue-dead")
+def jobs_requeue_dead() -> None:
+    """Put dead-letter notifications back in the queue (after fixing SMTP or an address)."""
+    from datetime import UTC, datetime
+
+    from services.notifications import requeue_dead
+
+    settings = get_settings()
+    with database(settings) as url:
+        count = _run(_with_orm(url, settings, requeue_dead(now=datetime.now(UTC))))
+    typer.echo(json.dumps({"requeued": count}))
+
+
+def _seed_anchor(anchor: str | None, settings: Settings) -> Any:
+    from datetime import UTC, date, datetime
+    from zoneinfo import ZoneInfo
+
+    if anchor is None:
+        return datetime.now(UTC).astimezone(ZoneInfo(settings.timezone)).date()
+    try:
+        return date.fromisoformat(anchor)
+    except ValueError:
+        raise typer.BadParameter("--anchor is a date, YYYY-MM-DD.") from None
+
+
+def _print_seed_summary(summary: Any) -> None:
+    from rich.console import Console
+    from rich.table import Table
+
+    console = Console()
+    console.print(
+        f"[bold]Seeded[/bold] {summary.clients} clients (seed {summary.seed}, anchor {summary.anchor}) "
+        f"in {summary.seconds:.1f} s"
+    )
+    counts = Table("table", "rows", title="Rows written")
+    for table, rows in summary.counts.items():
+        counts.add_row(table, str(rows))
+    console.print(counts)
+    users = Table("who", "username", "TOTP secret", title=f"Sign-in (every user's password: {summary.password})")
+    for key, user in summary.users.items():
+        users.add_row(key, user.username, user.totp_secret)
+    console.print(users)
+    console.print(
+        "Sign in with `login(username, password)` then `verifyMfa` with the current TOTP code of the "
+        "secret (e.g. python -c \"import pyotp; print(pyotp.TOTP('SECRET').now())\"). A code is good once."
+    )
+
+
+async def _seed(url: str, settings: Settings, *, clients: int, seed: int, anchor: Any, append: bool, demo: bool) -> Any:
+    import asyncpg
+    from rich.progress import BarColumn, MofNCompleteColumn, Progress, TimeElapsedColumn
+
+    from api.db import to_tortoise_url
+    from api.dbmigrate import apply_migrations
+    from services.seed import generate, has_data
+
+    await apply_migrations(tortoise_config(url, settings))
+    conn = await asyncpg.connect(to_tortoise_url(url), timeout=30)
+    try:
+        if await has_data(conn):
+            if demo:
+                return None
+            if not append:
+                from services.errors import Conflict
+
+                raise Conflict("The database already has agencies or clients; seed an empty database, or pass --append.", field="database")
+        columns = ("[progress.description]{task.description}", BarColumn(), MofNCompleteColumn(), TimeElapsedColumn())
+        with Progress(*columns, transient=False) as bar:
+            task = bar.add_task("clients", total=clients)
+            return await generate(
+                conn, clients=clients, seed=seed, anchor=anchor, append=append,
+                progress=lambda done, total: bar.update(task, completed=done, total=total),
+            )
+    finally:
+        await conn.close()
+
+
+@app.command()
+def seed(
+    clients: Annotated[int, typer.Option(help="How many clients to generate.")] = 1000,
+    seed_value: Annotated[int, typer.Option("--seed", help="Random seed: the same seed and anchor give the same data.")] = 1,
+    database_url: Annotated[str | None, typer.Option(help="postgres://... (default: HEARTH_DATABASE_URL or the embedded database).")] = None,
+    anchor: Annotated[str | None, typer.Option(help="The data set's 'today', YYYY-MM-DD (default: today).")] = None,
+    append: Annotated[bool, typer.Option(help="Add a second data set (names suffixed -s<seed>) to a database that has data.")] = False,
+    demo: Annotated[bool, typer.Option(help="make serve: 200 clients, only into a database without agencies or clients.")] = False,
+) -> None:
+    """Fill the database with synthetic CT-shaped HMIS data (migrates first). Refuses a database
+    that already has agencies or clients unless --append."""
+    from services.errors import DomainError
+
+    settings = get_settings()
+    if settings.env == "production":
+        typer.echo("hearth seed writes users with published passwords; refused with HEARTH_ENV=production", err=True)
+        raise typer.Exit(code=2)
+    when = _seed_anchor(anchor, settings)
+    if demo:
+        clients = 200
+    with _seed_database(settings, database_url) as url:
+        try:
+            summary = _run(_seed(url, settings, clients=clients, seed=seed_value, anchor=when, append=append, demo=demo))
+        except DomainError as error:
+            typer.echo(json.dumps({"error": {"code": error.code, "field": error.field, "message": error.message}}), err=True)
+            raise typer.Exit(code=2) from None
+    if summary is None:
+        typer.echo("demo data: the database already has data; nothing added")
+        return
+    _print_seed_summary(summary)
+
+
+@contextmanager
+def _seed_database(settings: Settings, database_url: str | None) -> Iterator[str]:
+    if database_url:
+        yield database_url
+    else:
+        with database(settings) as url:
+            yield url

@@ -29,6 +29,7 @@ MODEL_MODULES = [
     "models.audit",
     "models.access_reports",
     "models.outbox",
+    "models.compliance",
 ]
 
 

@@ -138,6 +138,52 @@ class Settings(BaseSettings):
     access_report_views_per_hour: int = 50
     access_report_views_of_one_client: int = 20
 
+    # E-mail notifications (the outbox, delivered by the notifications job); see README
+    smtp_host: str | None = Field(
+        default=None, description="Unset: notifications stay queued and the job records why."
+    )
+    smtp_port: int = 587
+    smtp_tls: Literal["starttls", "tls", "none"] = Field(
+        default="starttls", description="starttls (port 587), tls (implicit, port 465) or none."
+    )
+    smtp_username: str | None = None
+    smtp_password: SecretStr | None = None
+    smtp_from: str = "CT HMIS <no-reply@localhost>"
+    smtp_timeout_seconds: float = 10.0
+    notification_max_attempts: int = Field(default=8, ge=1)
+    notification_retry_seconds: int = Field(
+        default=300, ge=1, description="First retry delay; doubles per attempt, at most 12 hours."
+    )
+    notification_batch_size: int = Field(default=200, ge=1)
+
+    # Jobs and their in-process scheduler (crontab expressions in HEARTH_TIMEZONE)
+    scheduler_enabled: bool | None = Field(
+        default=None, description="Run the in-process scheduler. Unset: on, except in env=test."
+    )
+    schedule_shared_contacts: str = Field(
+        default="0 6 1 1,4,7,10 *", description="Quarterly (policy 202): 06:00 on each quarter's first day."
+    )
+    schedule_retraining: str = "30 6 * * *"
+    schedule_deadlines: str = "0 7 * * *"
+    schedule_notifications: str = "*/5 * * * *"
+    retraining_no_login_lookback_days: int = Field(
+        default=90,
+        ge=45,
+        description="Policy 211 (a) looks at initial trainings completed within this many days.",
+    )
+
+    @property
+    def runs_scheduler(self) -> bool:
+        return self.scheduler_enabled if self.scheduler_enabled is not None else self.env != "test"
+
+    def schedules(self) -> dict[str, str]:
+        return {
+            "shared-contacts": self.schedule_shared_contacts,
+            "retraining": self.schedule_retraining,
+            "deadlines": self.schedule_deadlines,
+            "notifications": self.schedule_notifications,
+        }
+
     @model_validator(mode="after")
     def _oidc_complete(self) -> Settings:
         bad = [a for a in self.oidc_algorithms if a.lower() == "none" or a.upper().startswith("HS")]

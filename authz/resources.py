@@ -36,6 +36,10 @@ class Resource(str, Enum):
     SERVICE_ACCOUNT = "service_account"
     ACCESS_REPORT = "access_report"
     ACCESS_REVIEW = "access_review"
+    HELPDESK_TICKET = "helpdesk_ticket"
+    RETRAINING = "retraining"
+    COMPLIANCE_CASE = "compliance_case"
+    JOB_RUN = "job_run"
 
 
 class Action(str, Enum):

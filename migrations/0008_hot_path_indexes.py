@@ -33,8 +33,8 @@ INDEX_REVERSE_SQL = [
 
 
 class Migration(migrations.Migration):
-    # The lead renumbers the chain at merge (0006 and 0007 are other branches').
-    dependencies = [('hearth', '0005_audit')]
+    # Numbered for branch bench; after main's 0006. The lead renumbers the chain at merge.
+    dependencies = [('hearth', '0006_compliance')]
 
     initial = False
 

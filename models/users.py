@@ -19,10 +19,13 @@ class User(Model):
     external_id = fields.CharField(max_length=128, unique=True, null=True)
     username = fields.CharField(max_length=64, unique=True)
     email = fields.CharField(max_length=254)
-    # Normalised forms carry the uniqueness of policy 109: no shared e-mail or MFA contact.
-    email_normalized = fields.CharField(max_length=254, unique=True)
+    # Normalised forms, for policy 109's "no shared e-mail or MFA contact". Not unique in the
+    # database: sharing across the two columns cannot be a constraint, and accounts loaded from
+    # another system may share; Hearth's write paths refuse new sharing (services.users) and the
+    # shared-contact sweep gives the rest 14 days (services.compliance). Decision 41.
+    email_normalized = fields.CharField(max_length=254, db_index=True)
     mfa_contact = fields.CharField(max_length=254, null=True)
-    mfa_contact_normalized = fields.CharField(max_length=254, unique=True, null=True)
+    mfa_contact_normalized = fields.CharField(max_length=254, null=True, db_index=True)
     first_name = fields.CharField(max_length=100, null=True)
     last_name = fields.CharField(max_length=100, null=True)
     status = fields.CharEnumField(UserStatus, default=UserStatus.ACTIVE, max_length=16)
@@ -31,6 +34,7 @@ class User(Model):
     totp_confirmed_at = fields.DatetimeField(null=True)
     # Last TOTP time step accepted: a code is good once (no replay within its window).
     totp_last_step = fields.BigIntField(null=True)
+    first_login_at = fields.DatetimeField(null=True)  # policy 211 (a)
     last_login_at = fields.DatetimeField(null=True)
     deactivated_at = fields.DatetimeField(null=True)
     deactivation_reason = fields.CharField(max_length=500, null=True)

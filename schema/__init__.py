@@ -26,6 +26,7 @@ from schema.access_reports import AccessReportMutation, AccessReportQuery
 from schema.audit import SelectiveMiddleware, audit_reads, install_audited_attributes
 from schema.auth import AuthMutation, AuthQuery
 from schema.clients import ClientMutation, ClientQuery
+from schema.compliance import ComplianceMutation, ComplianceQuery
 from schema.errors import ErrorCodes
 from schema.governance import GovernanceMutation, GovernanceQuery
 from schema.service_accounts import ServiceAccountMutation, ServiceAccountQuery
@@ -45,6 +46,7 @@ Query = merge_types(
         ClientQuery,
         ServiceAccountQuery,
         AccessReportQuery,
+        ComplianceQuery,
     ),
 )
 Mutation = merge_types(
@@ -58,6 +60,7 @@ Mutation = merge_types(
         ClientMutation,
         ServiceAccountMutation,
         AccessReportMutation,
+        ComplianceMutation,
     ),
 )
 

@@ -10,6 +10,7 @@ from strawberry.types import Info
 
 from models.training import TrainingCompletion as CompletionModel
 from models.users import User as UserModel
+from schema.compliance import ComplianceCase, open_cases_of
 from schema.operations import mutation, query
 from schema.permissions import Authenticated, Public
 from schema.types import TrainingCompletion, User
@@ -107,6 +108,9 @@ class Me:
     blocked_agencies: list[BlockedAgency] = strawberry.field(
         description="Agencies you cannot act in now."
     )
+    compliance_cases: list[ComplianceCase] = strawberry.field(
+        description="Your open compliance cases and their deadlines (policies 109, 202, 211)."
+    )
 
 
 @strawberry.type
@@ -136,6 +140,7 @@ class AuthQuery:
                 BlockedAgency(agency_id=strawberry.ID(str(a)), reason=r)
                 for a, r in principal.blocked_agencies.items()
             ],
+            compliance_cases=await open_cases_of(user.id),
         )
 
 

@@ -60,6 +60,7 @@ class TrainingMutation:
             course_code=input.course_code,
             completed_on=input.completed_on,
             now=ctx.now,
+            tz=ctx.timezone,
         )
 
     @mutation(

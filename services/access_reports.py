@@ -357,6 +357,13 @@ async def publish_user_access_report(*, decisions: Decisions, quarter: Quarter, 
                     agency_id=r["agency_id"],
                     kind="user_access_report.published",
                     subject=f"User Access Report {quarter.label}: review it by {due:%Y-%m-%d}",
+                    body=(
+                        f"The CT HMIS User Access Report for {quarter.label} has been published for "
+                        f"your agency. As its {Duty(r['duty']).value.replace('_', ' ').title()}, review it "
+                        f"in CT HMIS by {due:%Y-%m-%d} (policies 212 and 213) and record your review.\n\n"
+                        "This message was sent by the CT HMIS system. It contains no client information.\n"
+                    ),
+                    dedupe_key=f"uar:{quarter.label}:{r['agency_id']}:{Duty(r['duty']).value}:{r['user_id']}",
                     payload={"quarter": quarter.label, "agencyId": str(r["agency_id"]), "duty": r["duty"], "reviewDueBy": due.isoformat()},
                     created_at=now,
                 )

@@ -23,7 +23,7 @@ from models.governance import Agency
 from models.users import Membership, User
 from services.access_reports import REVIEW_WINDOW, Quarter
 from services.errors import Conflict, Forbidden, NotFound, ValidationFailed
-from services.users import _deactivate
+from services.users import deactivate_account
 
 __all__ = [
     "DsbSummary",
@@ -154,7 +154,7 @@ async def deactivate_for_misuse(
             raise Conflict("The user was already deactivated under this escalation.")
         user = await User.filter(id=escalation.subject_id).select_for_update().get()  # type: ignore[attr-defined]
         if user.status != UserStatus.INACTIVE:
-            await _deactivate(user, f"Inappropriate usage (policy 212): {reason_text}", now)
+            await deactivate_account(user, f"Inappropriate usage (policy 212): {reason_text}", now)
             await user.save()
         escalation.deactivated_at = now
         escalation.deactivation_reason = reason_text

@@ -15,25 +15,12 @@ from models.users import SystemRoleGrant, User
 from services.contacts import normalize_email, normalize_mfa_contact
 from services.errors import ValidationFailed
 from services.passwords import check_password_policy, hash_password
+from services.users import check_unique
 
 __all__ = ["create_system_administrator"]
 
 # The same alphabet the vendor sync accepts, so every account name can sign in the same way.
 _USERNAME_CHARS = frozenset("abcdefghijklmnopqrstuvwxyz0123456789._-@")
-
-
-async def _check_unique(username: str, email: str, mfa_contact: str | None) -> None:
-    """Policy 109: name, e-mail address and MFA contact belong to one user each."""
-    if await User.filter(username=username).exists():
-        raise ValidationFailed("That username belongs to another user.", field="username")
-    if await User.filter(email_normalized=email).exists():
-        raise ValidationFailed(
-            "That e-mail address belongs to another user (policy 109).", field="email"
-        )
-    if mfa_contact and await User.filter(mfa_contact_normalized=mfa_contact).exists():
-        raise ValidationFailed(
-            "That MFA contact belongs to another user (policy 109).", field="mfaContact"
-        )
 
 
 async def create_system_administrator(
@@ -49,11 +36,14 @@ async def create_system_administrator(
     mfa_contact = mfa_contact.strip() if mfa_contact else None
     mfa_normalized = normalize_mfa_contact(mfa_contact) if mfa_contact else None
     check_password_policy(password, username=username, email=email)
-    await _check_unique(username, email_normalized, mfa_normalized)
     password_hash = await asyncio.to_thread(hash_password, password)
     secret = pyotp.random_base32()
     try:
         async with in_transaction():
+            await check_unique(
+                {"username": username, "email_normalized": email_normalized, "mfa_contact_normalized": mfa_normalized},
+                None,
+            )
             user = await User.create(
                 username=username,
                 email=email.strip(),

@@ -181,6 +181,8 @@ async def create_session(
             refresh_token_hash=token_digest(refresh),
         )
         await User.filter(id=user.id).update(last_login_at=now)
+        # Policy 211 (a) asks whether the first sign-in came within 45 days of training.
+        await User.filter(id=user.id, first_login_at__isnull=True).update(first_login_at=now)
     return session, refresh
 
 

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from datetime import date, datetime
 from uuid import UUID
+from zoneinfo import ZoneInfo
 
 from tortoise.transactions import in_transaction
 
@@ -11,6 +12,7 @@ from authz.enforcer import Decisions
 from authz.resources import Action, Resource
 from models.enums import AccessLevel, Duty
 from models.training import TrainingCompletion, TrainingCourse
+from services.compliance import resolve_retraining_on_completion
 from services.errors import Forbidden, ValidationFailed
 from services.users import get_user
 
@@ -49,6 +51,7 @@ async def record_completion(
     course_code: str,
     completed_on: date,
     now: datetime,
+    tz: ZoneInfo,
 ) -> TrainingCompletion:
     """Record that the user completed the course (the LMS feed); idempotent per user and course."""
     if not decisions.system_wide(Resource.TRAINING, Action.RECORD):
@@ -67,4 +70,6 @@ async def record_completion(
             completion.completed_on = completed_on
             completion.recorded_at = now
             await completion.save()
+        # Policy 211: completing the training closes an open retraining case.
+        await resolve_retraining_on_completion(user_id=user.id, now=now, tz=tz)
     return completion

@@ -7,6 +7,7 @@ from datetime import datetime
 from typing import Any
 from uuid import UUID
 
+from tortoise.connection import get_connection
 from tortoise.exceptions import IntegrityError
 from tortoise.expressions import Q
 from tortoise.transactions import in_transaction
@@ -22,6 +23,8 @@ from services.errors import Forbidden, NotFound, ValidationFailed
 __all__ = [
     "SyncResult",
     "UserData",
+    "check_unique",
+    "deactivate_account",
     "deactivate_user",
     "get_user",
     "grant_system_role",
@@ -93,12 +96,18 @@ def _clean(data: UserData) -> dict[str, Any]:
     }
 
 
-async def _check_unique(values: dict[str, Any], user_id: UUID | None) -> None:
-    """Policy 109: no shared user names, e-mail addresses or MFA contacts.
+async def check_unique(values: dict[str, Any], user_id: UUID | None) -> None:
+    """Policy 109: no shared user names, e-mail addresses or MFA contacts. Call it inside the
+    write's transaction: it locks the contact points (the database cannot hold a uniqueness
+    constraint across the two columns), so two concurrent writers cannot both pass.
 
     An MFA contact that is another user's e-mail address is shared too: codes would reach them.
     """
     email, mfa = values["email_normalized"], values["mfa_contact_normalized"]
+    for point in sorted({email, mfa} - {None}):
+        await get_connection("default").execute_query(
+            "SELECT pg_advisory_xact_lock(hashtextextended($1, 109))", [f"contact:{point}"]
+        )
     clash = (
         Q(username=values["username"]) | Q(email_normalized=email) | Q(mfa_contact_normalized=email)
     )
@@ -133,7 +142,8 @@ def _clash_field(error: IntegrityError) -> str:
     return "email"
 
 
-async def _deactivate(user: User, reason: str, now: datetime) -> None:
+async def deactivate_account(user: User, reason: str, now: datetime) -> None:
+    """Mark the account inactive with a reason and end its sessions (the caller saves it)."""
     user.status = UserStatus.INACTIVE
     user.deactivated_at = now
     user.deactivation_reason = reason
@@ -149,7 +159,7 @@ async def sync_user(*, decisions: Decisions, data: UserData, now: datetime) -> S
     try:
         async with in_transaction():
             user = await User.filter(external_id=values["external_id"]).select_for_update().first()
-            await _check_unique(values, user.id if user else None)
+            await check_unique(values, user.id if user else None)
             if user is None:
                 inactive = data.status == UserStatus.INACTIVE
                 user = await User.create(
@@ -165,7 +175,7 @@ async def sync_user(*, decisions: Decisions, data: UserData, now: datetime) -> S
             if user.status != data.status:
                 columns += ["status", "deactivated_at", "deactivation_reason"]
                 if data.status == UserStatus.INACTIVE:
-                    await _deactivate(user, _VENDOR_DEACTIVATION, now)
+                    await deactivate_account(user, _VENDOR_DEACTIVATION, now)
                 else:
                     user.status = UserStatus.ACTIVE
                     user.deactivated_at = None
@@ -181,6 +191,11 @@ async def sync_user(*, decisions: Decisions, data: UserData, now: datetime) -> S
         ) from None
     if "status" in changed:
         await notify_change()
+    if {"email", "mfaContact"} & set(changed):
+        # Policies 109, 202: a case about a shared contact closes once the contact is unique.
+        from services.compliance import resolve_unshared_contacts
+
+        await resolve_unshared_contacts(now=now)
     return SyncResult(user=user, created=False, changed_fields=tuple(changed))
 
 
@@ -212,7 +227,7 @@ async def deactivate_user(
     async with in_transaction():
         user = await get_user(user_id=user_id, external_id=external_id)
         if user.status != UserStatus.INACTIVE:
-            await _deactivate(user, reason, now)
+            await deactivate_account(user, reason, now)
             await user.save()
     await notify_change()
     return user

@@ -18,11 +18,12 @@ import httpx
 import pytest
 from joserfc.jwk import OKPKey
 from tortoise.connection import get_connection
+from typer.testing import CliRunner
 
 from api.app import create_app
 from api.db import embedded_postgres, to_tortoise_url, tortoise_config
 from api.dbmigrate import apply_migrations
-from api.settings import Settings
+from api.settings import Settings, get_settings
 from services.clock import FrozenClock
 from tests.factories import Api
 
@@ -119,6 +120,15 @@ async def http(app: object) -> AsyncIterator[httpx.AsyncClient]:
     transport = httpx.ASGITransport(app=app)  # type: ignore[arg-type]
     async with httpx.AsyncClient(transport=transport, base_url="http://hearth.test") as client:
         yield client
+
+
+@pytest.fixture
+def runner(database_url: str, monkeypatch: pytest.MonkeyPatch) -> Iterator[CliRunner]:
+    """The CLI pointed at the test database."""
+    monkeypatch.setenv("HEARTH_DATABASE_URL", database_url)
+    get_settings.cache_clear()
+    yield CliRunner()
+    get_settings.cache_clear()
 
 
 @pytest.fixture

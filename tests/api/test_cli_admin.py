@@ -10,7 +10,6 @@ import pytest
 from typer.testing import CliRunner, Result
 
 from api.cli import app as cli
-from api.settings import get_settings
 from authz import enforcer
 from models.enums import SystemRole
 from models.users import SystemRoleGrant, User
@@ -18,15 +17,6 @@ from tests.api.helpers import AGENCIES, tokens
 from tests.factories import Api
 
 PASSPHRASE = "lanterns over the harbour at dusk"
-
-
-@pytest.fixture
-def runner(database_url: str, monkeypatch: pytest.MonkeyPatch) -> CliRunner:
-    """The CLI pointed at the test database."""
-    monkeypatch.setenv("HEARTH_DATABASE_URL", database_url)
-    get_settings.cache_clear()
-    yield CliRunner()  # type: ignore[misc]
-    get_settings.cache_clear()
 
 
 async def _create(runner: CliRunner, *args: str, password: str = PASSPHRASE) -> Result:

@@ -12,19 +12,10 @@ import pytest
 from typer.testing import CliRunner, Result
 
 from api.cli import app as cli
-from api.settings import get_settings
 from authz import enforcer
 from models.enums import AccessLevel, AuditAction
 from services.audit import AuditRow, append
 from tests.factories import make_agency, make_user
-
-
-@pytest.fixture
-def runner(database_url: str, monkeypatch: pytest.MonkeyPatch) -> CliRunner:
-    monkeypatch.setenv("HEARTH_DATABASE_URL", database_url)
-    get_settings.cache_clear()
-    yield CliRunner()  # type: ignore[misc]
-    get_settings.cache_clear()
 
 
 async def _report(runner: CliRunner, *args: str) -> Result:

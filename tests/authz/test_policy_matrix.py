@@ -70,6 +70,11 @@ access_review   notify            .    .    .    .    .    Y    .    Y    .    .
 service_account read              .    .    .    .    .    Y    Y    .    .    .    .    .
 service_account create            .    .    .    .    .    Y    .    .    .    .    .    .
 service_account manage            .    .    .    .    .    Y    .    .    .    .    .    .
+# account lifecycle compliance (policies 109, 202, 211); VEND: the vendor's help-desk feed
+helpdesk_ticket record            .    .    .    .    .    Y    .    .    .    Y    .    .
+retraining      request           .    .    .    .    .    Y    .    Y    .    .    .    .
+compliance_case read              .    .    .    Y    .    Y    Y    .    .    .    .    .
+job_run         read              .    .    .    .    .    Y    Y    .    .    .    .    .
 # pairs in no policy line
 agency          deactivate        .    .    .    .    .    .    .    .    .    .    .    .
 project         record_mou        .    .    .    .    .    .    .    .    .    .    .    .

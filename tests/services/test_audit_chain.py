@@ -13,7 +13,6 @@ from tortoise.connection import get_connection
 from typer.testing import CliRunner
 
 from api.cli import app as cli
-from api.settings import get_settings
 from authz import enforcer
 from models.audit import AuditEvent
 from models.enums import AuditAction
@@ -123,14 +122,6 @@ async def test_a_rehashed_row_still_breaks_the_next_link(app: object, database_u
     assert broken is not None
     assert broken.seq == 3
     assert "prev_hash" in broken.reason
-
-
-@pytest.fixture
-def runner(database_url: str, monkeypatch: pytest.MonkeyPatch) -> CliRunner:
-    monkeypatch.setenv("HEARTH_DATABASE_URL", database_url)
-    get_settings.cache_clear()
-    yield CliRunner()  # type: ignore[misc]
-    get_settings.cache_clear()
 
 
 async def _verify(runner: CliRunner) -> tuple[int, dict]:

@@ -1,0 +1,250 @@
+"""Account lifecycle compliance: help-desk tickets, CoC retraining requests, the deadlines view
+(policies 109, 202, 211) and the record of job runs."""
+
+from __future__ import annotations
+
+import datetime
+from typing import Any
+
+import strawberry
+from strawberry.scalars import JSON
+from strawberry.types import Info
+
+from authz.resources import Action, Resource
+from models import compliance as models
+from schema.inputs import parse_id
+from schema.operations import mutation, query
+from schema.permissions import Can
+from schema.relay import Connection, to_connection
+from schema.types import User
+from services import compliance as service
+from services.pagination import paginate
+
+__all__ = ["ComplianceCase", "ComplianceMutation", "ComplianceQuery", "open_cases_of"]
+
+ComplianceCaseKind = strawberry.enum(
+    models.CaseKind,
+    name="ComplianceCaseKind",
+    description="SHARED_CONTACT: policies 109 and 202, 14 days to provide a unique e-mail address "
+    "or MFA contact. RETRAINING: policy 211, 45 days to complete the training.",
+)
+ComplianceCaseStatus = strawberry.enum(
+    models.CaseStatus,
+    name="ComplianceCaseStatus",
+    description="OPEN: the deadline runs. RESOLVED: the user complied. ENFORCED: the deadline "
+    "passed and the account was deactivated or made inactive. WITHDRAWN: the account was "
+    "deactivated for another reason first.",
+)
+ComplianceRule = strawberry.enum(
+    models.CaseRule,
+    name="ComplianceRule",
+    description="The rule of the manual a finding matched: SHARED_EMAIL, SHARED_MFA_CONTACT "
+    "(109, 202); NO_LOGIN_AFTER_TRAINING, REPEATED_TICKETS, HELPDESK_HOURS, COC_REQUEST "
+    "(211 a-d).",
+)
+JobRunStatus = strawberry.enum(models.JobStatus, name="JobRunStatus", description="RUNNING, SUCCEEDED or FAILED.")
+
+_POLICY = {models.CaseKind.SHARED_CONTACT: "109, 202", models.CaseKind.RETRAINING: "211"}
+
+
+@strawberry.type(description="One rule that matched, with its evidence.")
+class ComplianceFinding:
+    rule: ComplianceRule = strawberry.field(description="The rule.")  # type: ignore[valid-type]
+    evidence: JSON = strawberry.field(
+        description="What was found: shared: field, sharedWith (usernames); no login: "
+        "initialTrainingOn, signInDeadline, firstSignInAt; tickets: ticketIds, topic; hours: "
+        "month, minutes, ticketIds; CoC request: requestId, coc, agency, reason."
+    )
+    found_at: datetime.datetime = strawberry.field(description="When a sweep found it.")
+
+    @strawberry.field(description="The finding in words, as the notifications give it.")
+    def description(self) -> str:
+        return service.describe_finding(models.CaseRule(self.rule), self.evidence)
+
+
+@strawberry.type(description="A user's obligation with a deadline (policies 109, 202, 211).")
+class ComplianceCase:
+    id: strawberry.ID = strawberry.field(description="Hearth id.")
+    kind: ComplianceCaseKind = strawberry.field(description="What is required.")  # type: ignore[valid-type]
+    status: ComplianceCaseStatus = strawberry.field(description="Where it stands.")  # type: ignore[valid-type]
+    user: User = strawberry.field(description="Whose account.")
+    opened_at: datetime.datetime = strawberry.field(description="When the case was opened.")
+    due_on: datetime.date = strawberry.field(
+        description="The deadline: on this day the account is deactivated or made inactive."
+    )
+    closed_at: datetime.datetime | None = strawberry.field(description="When it closed.")
+    resolution: str | None = strawberry.field(description="How it closed.")
+
+    @strawberry.field(description="The policies behind it.")
+    def policy(self) -> str:
+        return _POLICY[models.CaseKind(self.kind)]
+
+    @strawberry.field(description="The rules that matched, oldest first.")
+    def findings(self) -> list[ComplianceFinding]:
+        rows = self.findings  # type: ignore[attr-defined]  (prefetched)
+        return sorted(rows, key=lambda f: (f.found_at, str(f.id)))  # type: ignore[return-value]
+
+
+@strawberry.type(description="A help-desk ticket (policy 211's evidence).")
+class HelpdeskTicket:
+    id: strawberry.ID = strawberry.field(description="Hearth id.")
+    external_ref: str | None = strawberry.field(description="The help desk's ticket number.")
+    opened_at: datetime.datetime = strawberry.field(description="When the ticket was opened.")
+    topic: str = strawberry.field(description="What it was about.")
+    minutes_spent: int = strawberry.field(description="Help-desk time spent on it.")
+    system_performance_issue: bool = strawberry.field(
+        description="True when about system performance (policy 211 does not count those)."
+    )
+
+    @strawberry.field(description="The user the ticket is about.")
+    def user_id(self) -> strawberry.ID:
+        return strawberry.ID(str(self.user_id))  # type: ignore[attr-defined]
+
+
+@strawberry.type
+class RecordHelpdeskTicketPayload:
+    ticket: HelpdeskTicket = strawberry.field(description="The ticket.")
+    created: bool = strawberry.field(
+        description="False when a ticket with this externalRef was recorded before (nothing changed)."
+    )
+
+
+@strawberry.input(description="A help-desk ticket. Exactly one of userId and externalId.")
+class RecordHelpdeskTicketInput:
+    user_id: strawberry.ID | None = strawberry.field(default=None, description="Hearth user id.")
+    external_id: str | None = strawberry.field(default=None, description="The vendor's user id.")
+    opened_at: datetime.datetime = strawberry.field(description="When opened, with an offset.")
+    topic: str = strawberry.field(description="The issue, 1 to 200 characters.")
+    minutes_spent: int = strawberry.field(description="Help-desk minutes, 0 to 1440.")
+    system_performance_issue: bool = strawberry.field(
+        description="True when the issue is the system's performance, not the user's."
+    )
+    external_ref: str | None = strawberry.field(
+        default=None, description="The help desk's ticket number: makes recording idempotent."
+    )
+
+
+@strawberry.input(description="A CoC's request that an agency's users be retrained (211 d).")
+class RequestAgencyRetrainingInput:
+    agency_id: strawberry.ID = strawberry.field(description="The agency.")
+    coc_code: str = strawberry.field(description="The requesting CoC, e.g. CT-503.")
+    reason: str = strawberry.field(
+        description="Why, e.g. consistently low UDE or ESG performance (1 to 500 characters)."
+    )
+
+
+@strawberry.type
+class RequestAgencyRetrainingPayload:
+    request_id: strawberry.ID = strawberry.field(description="The request's id.")
+    users_flagged: int = strawberry.field(
+        description="Active users of the agency who got a retraining finding."
+    )
+
+
+@strawberry.type(description="One run of a job (hearth jobs run, or the scheduler).")
+class JobRun:
+    id: strawberry.ID = strawberry.field(description="Hearth id.")
+    job: str = strawberry.field(description="shared-contacts, retraining, deadlines, notifications.")
+    slot: datetime.datetime | None = strawberry.field(
+        description="The scheduled time it ran for; null when started by hand."
+    )
+    trigger: str = strawberry.field(description="scheduler or cli.")
+    instance: str = strawberry.field(description="host:pid of the instance that ran it.")
+    status: JobRunStatus = strawberry.field(description="How it ended.")  # type: ignore[valid-type]
+    started_at: datetime.datetime = strawberry.field(description="Start.")
+    finished_at: datetime.datetime | None = strawberry.field(description="End.")
+    counts: JSON = strawberry.field(description="What it did (cases opened, messages sent...).")
+    error: str | None = strawberry.field(description="Why it failed.")
+
+
+async def open_cases_of(user_id: Any) -> list[ComplianceCase]:
+    """A user's own open cases, for ``me``."""
+    rows = await models.ComplianceCase.filter(
+        user_id=user_id, status=models.CaseStatus.OPEN
+    ).select_related("user").prefetch_related("findings").order_by("due_on", "id")
+    return rows  # type: ignore[return-value]
+
+
+@strawberry.type
+class ComplianceQuery:
+    @query(
+        Can(Resource.COMPLIANCE_CASE, Action.READ),
+        description="Compliance cases and their deadlines (pages of at most 100): all of them for "
+        "the System Administrator and the Security Officer, your agency's users' for an HDC.",
+    )
+    async def compliance_cases(
+        self,
+        info: Info,
+        status: ComplianceCaseStatus | None = None,  # type: ignore[valid-type]
+        agency_id: strawberry.ID | None = None,
+        kind: ComplianceCaseKind | None = None,  # type: ignore[valid-type]
+        first: int = 50,
+        after: str | None = None,
+    ) -> Connection[ComplianceCase]:
+        cases = service.cases_visible_to(
+            info.context.decisions,
+            status=status,
+            agency_id=parse_id(agency_id, "agencyId") if agency_id is not None else None,
+            kind=kind,
+        )
+        page = await paginate(
+            cases.select_related("user").prefetch_related("findings"), first=first, after=after
+        )
+        return to_connection(page)
+
+    @query(
+        Can(Resource.JOB_RUN, Action.READ),
+        description="Runs of the compliance and notification jobs, newest first within a page.",
+    )
+    async def job_runs(
+        self, info: Info, job: str | None = None, first: int = 50, after: str | None = None
+    ) -> Connection[JobRun]:
+        runs = models.JobRun.all()
+        if job is not None:
+            runs = runs.filter(job=job)
+        return to_connection(await paginate(runs, first=first, after=after))
+
+
+@strawberry.type
+class ComplianceMutation:
+    @mutation(
+        Can(Resource.HELPDESK_TICKET, Action.RECORD),
+        description="Record a help-desk ticket (the help-desk integration or the System "
+        "Administrator). Unknown user: NOT_FOUND; negative minutes: VALIDATION.",
+    )
+    async def record_helpdesk_ticket(
+        self, info: Info, input: RecordHelpdeskTicketInput
+    ) -> RecordHelpdeskTicketPayload:
+        ctx = info.context
+        ticket, created = await service.record_helpdesk_ticket(
+            decisions=ctx.decisions,
+            user_id=parse_id(input.user_id, "userId") if input.user_id is not None else None,
+            external_id=input.external_id,
+            opened_at=input.opened_at,
+            topic=input.topic,
+            minutes_spent=input.minutes_spent,
+            system_performance_issue=input.system_performance_issue,
+            external_ref=input.external_ref,
+            now=ctx.now,
+        )
+        return RecordHelpdeskTicketPayload(ticket=ticket, created=created)  # type: ignore[arg-type]
+
+    @mutation(
+        Can(Resource.RETRAINING, Action.REQUEST),
+        description="Record a CoC's request to retrain an agency (policy 211 d): every active "
+        "user of the agency gets a retraining case due in 45 days. An agency outside that CoC: "
+        "VALIDATION.",
+    )
+    async def request_agency_retraining(
+        self, info: Info, input: RequestAgencyRetrainingInput
+    ) -> RequestAgencyRetrainingPayload:
+        ctx = info.context
+        request, flagged = await service.request_agency_retraining(
+            decisions=ctx.decisions,
+            agency_id=parse_id(input.agency_id, "agencyId"),
+            coc_code=input.coc_code,
+            reason=input.reason,
+            now=ctx.now,
+            tz=ctx.timezone,
+        )
+        return RequestAgencyRetrainingPayload(request_id=strawberry.ID(str(request.id)), users_flagged=flagged)
