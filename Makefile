@@ -35,9 +35,10 @@ test: $(STAMP)
 schema: $(STAMP)
 	$(BIN)/hearth schema export --out schema.graphql
 
-# Not part of `make test`: builds a scratch database (hearth_bench) with 10 million audit rows.
+# Not part of `make test`: seeds a benchmark database once (100,000 clients), then drives Hearth,
+# the bare stack and raw asyncpg on loopback; about 6 minutes. README "Benchmarks".
 bench: $(STAMP)
-	$(BIN)/python bench/user_access_report.py $(BENCH_ARGS)
+	$(BIN)/python -m bench.run $(BENCH_ARGS)
 
 # Not part of `make test`: HUD CSV import and export for 10,000 and 100,000 clients in a scratch
 # database (hearth_bench_hud); HUD_BENCH_ARGS="--clients 10000" for one size.

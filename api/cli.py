@@ -76,7 +76,7 @@ def makemigrations() -> None:
 def serve(
     host: Annotated[str | None, typer.Option(help="Bind address (HEARTH_HOST).")] = None,
     port: Annotated[int | None, typer.Option(help="Port (HEARTH_PORT).")] = None,
-    workers: Annotated[int | None, typer.Option(help="Worker processes (HEARTH_WORKERS).")] = None,
+    workers: Annotated[int | None, typer.Option(help="Worker processes (HEARTH_WORKERS; default one per core).")] = None,
 ) -> None:
     """Serve GraphQL at /graphql (GraphiQL in the browser unless HEARTH_ENV=production)."""
     import uvicorn
@@ -84,6 +84,9 @@ def serve(
     settings = get_settings()
     with database(settings) as url:
         os.environ["HEARTH_DATABASE_URL"] = url
+        count = workers or settings.worker_count
+        # the workers read their settings afresh: each sizes its pool for this many workers
+        os.environ["HEARTH_WORKERS"] = str(count)
         bind_host, bind_port = host or settings.host, port or settings.port
         typer.echo(f"Hearth GraphQL on http://{bind_host}:{bind_port}/graphql")
         uvicorn.run(
@@ -91,7 +94,7 @@ def serve(
             factory=True,
             host=bind_host,
             port=bind_port,
-            workers=workers or settings.workers,
+            workers=count,
             log_level="info",
         )
 

@@ -48,7 +48,7 @@ def tortoise_config(url: str, settings: Settings) -> dict[str, Any]:
     connection["engine"] = "api.pgclient"
     connection["credentials"].update(
         minsize=settings.db_pool_min,
-        maxsize=settings.db_pool_max,
+        maxsize=settings.pool_max,
         acquire_timeout=settings.db_acquire_timeout,
         # statements issued by Hearth are short; a runaway one is cut off rather than queued behind
         command_timeout=60,

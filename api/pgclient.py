@@ -1,7 +1,15 @@
-"""Tortoise's asyncpg client, with a bounded wait for a pooled connection.
+"""Tortoise's asyncpg client, with a bounded wait for a pooled connection and a cheap release.
 
 Tortoise acquires pooled connections without a timeout, so an exhausted pool would hang a
 request forever. This engine gives every acquire a deadline (``acquire_timeout`` credential).
+
+Tortoise also acquires a connection per statement (outside transactions), and asyncpg's pool
+resets the session on every release with a statement of its own (``SELECT
+pg_advisory_unlock_all(); CLOSE ALL; UNLISTEN *; RESET ALL``): a second round trip for every
+statement. Hearth keeps no session state on pooled connections (advisory locks are
+transaction-level, LISTEN has its own connection, nothing SETs a session variable), so the
+release keeps only asyncpg's own part of the reset: an open transaction is rolled back and
+listeners are dropped (``Connection._reset``, which the pool always runs before ``reset``).
 """
 
 from __future__ import annotations
@@ -12,6 +20,10 @@ import asyncpg
 from tortoise.backends.asyncpg.client import AsyncpgDBClient
 
 __all__ = ["HearthAsyncpgClient", "client_class"]
+
+
+async def _no_session_reset(_connection: asyncpg.Connection) -> None:
+    """The pool's ``reset``: nothing beyond asyncpg's rollback of an open transaction."""
 
 
 class _DeadlinePool(asyncpg.Pool):
@@ -38,6 +50,7 @@ class HearthAsyncpgClient(AsyncpgDBClient):
             loop=kwargs.pop("loop", None),
             connection_class=kwargs.pop("connection_class", asyncpg.connection.Connection),
             record_class=kwargs.pop("record_class", asyncpg.Record),
+            reset=_no_session_reset,
             **kwargs,
         )
         pool.acquire_timeout = self._acquire_timeout

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 from functools import lru_cache
 from pathlib import Path
 from typing import Any, Literal
@@ -24,7 +25,11 @@ class Settings(BaseSettings):
     )
     data_dir: Path = Path(".hearth")
     db_pool_min: int = 1
-    db_pool_max: int = 10
+    db_pool_max: int | None = Field(
+        default=None,
+        ge=1,
+        description="Connections per worker. Unset: 20 shared among the workers, at least 5 each.",
+    )
     db_acquire_timeout: float = 10.0
 
     timezone: str = Field(
@@ -34,7 +39,9 @@ class Settings(BaseSettings):
 
     host: str = "127.0.0.1"
     port: int = 8000
-    workers: int = 1
+    workers: int | None = Field(
+        default=None, ge=1, description="uvicorn worker processes. Unset: one per core."
+    )
 
     # Identity
     identity: Literal["local", "oidc"] = Field(
@@ -220,6 +227,16 @@ class Settings(BaseSettings):
     @property
     def exports_path(self) -> Path:
         return self.export_dir or self.data_dir / "exports"
+
+    @property
+    def worker_count(self) -> int:
+        return self.workers or os.cpu_count() or 1
+
+    @property
+    def pool_max(self) -> int:
+        """Each worker's pool: the configured size, else 20 connections shared among the
+        workers (at least 5 each), so that adding workers does not multiply connections."""
+        return self.db_pool_max or max(5, 20 // self.worker_count)
 
 
 def report_thresholds(settings: Settings) -> Any:

@@ -47,6 +47,8 @@ log = logging.getLogger(__name__)
 MODEL_PATH = Path(__file__).with_name("model.conf")
 POLICY_PATH = Path(__file__).resolve().parent.parent / "policies.csv"
 CHANNEL = "hearth_authz"
+# Decisions memoised per process between reloads (cleared whole past this many).
+DECISION_CACHE_SIZE = 100_000
 
 # One statement for every role assignment in force. A membership or duty counts only while the
 # user is active and the agency is active with a signed MOU that grants the level (policy 101).
@@ -132,6 +134,7 @@ class Authorizer:
         self.instance_id = uuid.uuid4().hex
         self._policy_path = policy_path
         self._enforcer = build_enforcer([], policy_path)
+        self._decided: dict[tuple[str, str, str, str], bool] = {}
         self._lock = asyncio.Lock()
         self._listener: asyncpg.Connection | None = None
         self._dsn: str | None = None
@@ -148,12 +151,23 @@ class Authorizer:
 
     async def _reload_locked(self) -> None:
         rows = await get_connection("default").execute_query_dict(_ASSIGNMENTS_SQL)
-        self._enforcer = build_enforcer(grouping_lines(rows), self._policy_path)
+        enforcer = build_enforcer(grouping_lines(rows), self._policy_path)
+        # Swapped together, with no await between: no decision of the old matrix survives.
+        self._enforcer, self._decided = enforcer, {}
         self.generation += 1
         self.reloaded.set()
 
     def allowed(self, subject: str, domain: str, obj: str, act: str) -> bool:
-        return bool(self._enforcer.enforce(subject, domain, obj, act))
+        """casbin's decision, memoised until the next reload: the matrix only changes by a
+        reload (the policy file is fixed, role assignments are reloaded whole), and casbin's
+        matcher costs about a millisecond a call, several per request."""
+        key = (subject, domain, obj, act)
+        decided = self._decided.get(key)
+        if decided is None:
+            if len(self._decided) >= DECISION_CACHE_SIZE:
+                self._decided = {}
+            decided = self._decided[key] = bool(self._enforcer.enforce(subject, domain, obj, act))
+        return decided
 
     async def listen(self, dsn: str) -> None:
         """Reload whenever another process announces a change.

@@ -4,7 +4,10 @@ Builds a scratch database (dropped first), fills it with SQL ``generate_series``
 users, clients, enrollments and audit rows spread over five quarters), then times the report
 for several agencies. Not part of ``make test``::
 
-    .venv/bin/python bench/user_access_report.py --server postgres://postgres@127.0.0.1:5432
+    .venv/bin/python -m bench.user_access_report --server postgres://postgres@127.0.0.1:5432
+
+``make bench`` runs it (through :func:`run`) with a smaller default; ``--rows 10000000`` is the
+full figure.
 
 The chain trigger is switched off while the rows are generated (the hash chain is not what is
 measured, and a per-row trigger would make generation take far longer); it is switched on again
@@ -85,6 +88,76 @@ SELECT g, ts, actor, actor, agency, action, 'Client', client::text, client, '["f
 """
 
 
+async def run(
+    *,
+    server: str,
+    database: str = "hearth_bench",
+    rows: int = 10_000_000,
+    agencies: int = 200,
+    users_per_agency: int = 10,
+    clients: int = 200_000,
+    runs: int = 5,
+    quiet: bool = False,
+) -> dict[str, float | int | str]:
+    """Build the scratch database and time the report for ``runs`` agencies; the figures."""
+    say = (lambda *_, **__: None) if quiet else print
+    parts = urlsplit(server)
+    admin = await asyncpg.connect(urlunsplit(parts._replace(path="/postgres")))
+    await admin.execute(f'DROP DATABASE IF EXISTS "{database}" WITH (FORCE)')
+    await admin.execute(f'CREATE DATABASE "{database}"')
+    await admin.close()
+    url = urlunsplit(parts._replace(path=f"/{database}"))
+    settings = Settings(env="test")
+    await apply_migrations(tortoise_config(url, settings))
+
+    users = agencies * users_per_agency
+    params = {
+        "agencies": agencies, "users": users, "per_agency": users_per_agency,
+        "clients": clients, "span": 5 * 91 * 86400,
+    }
+    conn = await asyncpg.connect(url)
+    started = time.perf_counter()
+    await conn.execute(FILL.format(**params))
+    await conn.execute("ALTER TABLE audit_event DISABLE TRIGGER audit_event_chain")
+    chunk = 1_000_000
+    for first in range(1, rows + 1, chunk):
+        last = min(first + chunk - 1, rows)
+        await conn.execute(AUDIT.format(first=first, last=last, **params))
+        say(f"  {last:>11,} audit rows", flush=True)
+    await conn.execute("ALTER TABLE audit_event ENABLE TRIGGER audit_event_chain")
+    # Autovacuum does this for an insert-only table in production; the report's index-only scan
+    # needs the visibility map it sets.
+    await conn.execute("VACUUM (ANALYZE) audit_event")
+    await conn.execute("ANALYZE")
+    size = await conn.fetchval("SELECT pg_size_pretty(pg_total_relation_size('audit_event'))")
+    await conn.close()
+    generated = time.perf_counter() - started
+    say(f"generated {rows:,} audit rows ({size}) in {generated:.1f} s")
+
+    from tortoise.context import TortoiseContext
+
+    from services.access_reports import Quarter, Thresholds, user_access_report
+
+    tz = ZoneInfo(settings.timezone)
+    async with TortoiseContext() as ctx:
+        await ctx.init(config=tortoise_config(url, settings))
+        times = []
+        for n in range(1, runs + 1):
+            agency = await _agency_id(url, n * (agencies // runs))
+            t0 = time.perf_counter()
+            report = await user_access_report(agency_id=agency, quarter=Quarter(2026, 1), thresholds=Thresholds(), tz=tz)
+            times.append(time.perf_counter() - t0)
+            flagged = sum(1 for r in report.rows if r.flags)
+            say(f"  agency {n}: {len(report.rows)} users, {flagged} flagged, {times[-1] * 1000:.0f} ms")
+    say(f"user access report over {rows:,} audit rows: median {statistics.median(times) * 1000:.0f} ms, "
+        f"max {max(times) * 1000:.0f} ms ({runs} agencies)")
+    return {
+        "rows": rows, "audit_size": size, "generate_s": round(generated, 1),
+        "median_ms": round(statistics.median(times) * 1000, 1), "max_ms": round(max(times) * 1000, 1),
+        "agencies_timed": runs,
+    }
+
+
 async def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--server", default="postgres://postgres@127.0.0.1:5432", help="PostgreSQL server URL")
@@ -95,56 +168,10 @@ async def main() -> None:
     parser.add_argument("--clients", type=int, default=200_000)
     parser.add_argument("--runs", type=int, default=5, help="agencies to time the report for")
     args = parser.parse_args()
-
-    parts = urlsplit(args.server)
-    admin = await asyncpg.connect(urlunsplit(parts._replace(path="/postgres")))
-    await admin.execute(f'DROP DATABASE IF EXISTS "{args.database}" WITH (FORCE)')
-    await admin.execute(f'CREATE DATABASE "{args.database}"')
-    await admin.close()
-    url = urlunsplit(parts._replace(path=f"/{args.database}"))
-    settings = Settings(env="test")
-    await apply_migrations(tortoise_config(url, settings))
-
-    users = args.agencies * args.users_per_agency
-    params = {
-        "agencies": args.agencies, "users": users, "per_agency": args.users_per_agency,
-        "clients": args.clients, "span": 5 * 91 * 86400,
-    }
-    conn = await asyncpg.connect(url)
-    started = time.perf_counter()
-    await conn.execute(FILL.format(**params))
-    await conn.execute("ALTER TABLE audit_event DISABLE TRIGGER audit_event_chain")
-    chunk = 1_000_000
-    for first in range(1, args.rows + 1, chunk):
-        last = min(first + chunk - 1, args.rows)
-        await conn.execute(AUDIT.format(first=first, last=last, **params))
-        print(f"  {last:>11,} audit rows", flush=True)
-    await conn.execute("ALTER TABLE audit_event ENABLE TRIGGER audit_event_chain")
-    # Autovacuum does this for an insert-only table in production; the report's index-only scan
-    # needs the visibility map it sets.
-    await conn.execute("VACUUM (ANALYZE) audit_event")
-    await conn.execute("ANALYZE")
-    size = await conn.fetchval("SELECT pg_size_pretty(pg_total_relation_size('audit_event'))")
-    await conn.close()
-    print(f"generated {args.rows:,} audit rows ({size}) in {time.perf_counter() - started:.1f} s")
-
-    from tortoise.context import TortoiseContext
-
-    from services.access_reports import Quarter, Thresholds, user_access_report
-
-    tz = ZoneInfo(settings.timezone)
-    async with TortoiseContext() as ctx:
-        await ctx.init(config=tortoise_config(url, settings))
-        times = []
-        for n in range(1, args.runs + 1):
-            agency = await _agency_id(url, n * (args.agencies // args.runs))
-            t0 = time.perf_counter()
-            report = await user_access_report(agency_id=agency, quarter=Quarter(2026, 1), thresholds=Thresholds(), tz=tz)
-            times.append(time.perf_counter() - t0)
-            flagged = sum(1 for r in report.rows if r.flags)
-            print(f"  agency {n}: {len(report.rows)} users, {flagged} flagged, {times[-1] * 1000:.0f} ms")
-    print(f"user access report over {args.rows:,} audit rows: median {statistics.median(times) * 1000:.0f} ms, "
-          f"max {max(times) * 1000:.0f} ms ({args.runs} agencies)")
+    await run(
+        server=args.server, database=args.database, rows=args.rows, agencies=args.agencies,
+        users_per_agency=args.users_per_agency, clients=args.clients, runs=args.runs,
+    )
 
 
 async def _agency_id(url: str, n: int) -> object:

@@ -10,6 +10,7 @@ from typing import Any
 import strawberry
 from graphql import GraphQLError
 from strawberry.extensions import (
+    AddValidationRules,
     DisableIntrospection,
     MaxAliasesLimiter,
     MaxTokensLimiter,
@@ -22,7 +23,7 @@ from strawberry.tools import merge_types
 
 from schema.access import AccessMutation, AccessQuery
 from schema.access_reports import AccessReportMutation, AccessReportQuery
-from schema.audit import audit_reads
+from schema.audit import SelectiveMiddleware, audit_reads, install_audited_attributes
 from schema.auth import AuthMutation, AuthQuery
 from schema.clients import ClientMutation, ClientQuery
 from schema.compliance import ComplianceMutation, ComplianceQuery
@@ -107,25 +108,40 @@ class HearthSchema(strawberry.Schema):
         # ErrorCodes logs what is unexpected; expected domain errors are not server faults.
         return None
 
+    def _get_middleware_manager(self, extensions: list[Any]) -> Any:
+        # Plain fields audit themselves (schema.audit.audited_attribute): the per-field
+        # middleware chain runs only for fields with resolvers of their own.
+        return SelectiveMiddleware(*(ext for ext in extensions if ext._implements_resolve()))
 
-def build_schema(limits: Limits | None = None) -> strawberry.Schema:
+
+def build_schema(limits: Limits | None = None, *, attribute_audit: bool = True) -> strawberry.Schema:
+    """The schema. ``attribute_audit`` (the default) lets plain fields note their own reads
+    instead of passing the audit middleware; False keeps the middleware on every field (the
+    ordinary path the tests compare it with: same data, same audit rows)."""
     limits = limits or Limits()
     # Factories: strawberry builds fresh extensions per request; the parser and validation
     # caches live at module level, keyed by size, so they are shared all the same.
+    # The depth and alias rules are made once: the stock extensions make new rule classes per
+    # request, and the validation cache (keyed by the rules) then never hit.
+    depth_rule = QueryDepthLimiter(max_depth=limits.max_depth).validation_rules[0]
+    aliases_rule = MaxAliasesLimiter(max_alias_count=limits.max_aliases).validation_rules[0]
     extensions: list[Any] = [
         ErrorCodes,
         lambda: MaxTokensLimiter(max_token_count=limits.max_tokens),
         lambda: _ParserCache(maxsize=limits.parser_cache_size),
-        lambda: QueryDepthLimiter(max_depth=limits.max_depth),
-        lambda: MaxAliasesLimiter(max_alias_count=limits.max_aliases),
+        lambda: AddValidationRules([depth_rule]),
+        lambda: AddValidationRules([aliases_rule]),
         lambda: ValidationCache(maxsize=limits.validation_cache_size),
         audit_reads(_CLIENT_OPERATIONS),
     ]
     if not limits.introspection:
         extensions.append(DisableIntrospection)
-    return HearthSchema(
+    schema = HearthSchema(
         query=Query,
         mutation=Mutation,
         extensions=extensions,
         config=StrawberryConfig(disable_field_suggestions=True),
     )
+    if attribute_audit:
+        install_audited_attributes(schema._schema)
+    return schema

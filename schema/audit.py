@@ -22,6 +22,7 @@ from typing import Any
 from uuid import UUID
 
 from graphql import GraphQLError
+from graphql.execution.middleware import MiddlewareManager
 from strawberry.extensions import SchemaExtension
 from strawberry.types.graphql import OperationType
 from tortoise.models import Model
@@ -34,18 +35,30 @@ from schema.client_types import Client
 from services import audit as audit_service
 from services.errors import DomainError
 
-__all__ = ["AuditReads", "ReadBuffer", "note_search"]
+__all__ = [
+    "AuditReads",
+    "ReadBuffer",
+    "SelectiveMiddleware",
+    "audited_attribute",
+    "install_audited_attributes",
+    "note_search",
+]
 
 log = logging.getLogger("hearth.audit")
 
 
+_LINKED: dict[type, bool] = {}
+
+
 def _client_linked(root: Any) -> bool:
     """A row with a foreign key to a client (not any attribute called client_id: a service
-    account's ``client_id`` is its OAuth client id)."""
-    if not isinstance(root, Model):
-        return False
-    relation = root._meta.fields_map.get("client")
-    return relation is not None and getattr(relation, "related_model", None) is ClientModel
+    account's ``client_id`` is its OAuth client id). Decided once per model class."""
+    kind = type(root)
+    linked = _LINKED.get(kind)
+    if linked is None:
+        relation = root._meta.fields_map.get("client") if isinstance(root, Model) else None
+        linked = _LINKED[kind] = relation is not None and getattr(relation, "related_model", None) is ClientModel
+    return linked
 
 
 def _camel(name: str) -> str:
@@ -84,9 +97,17 @@ class ReadBuffer:
     roots: dict[str, dict[str, Any]] = field(default_factory=dict)
     # response key (an alias, or the field name) -> root field name
     keys: dict[str, str] = field(default_factory=dict)
+    # id(object) -> (the object, its entry): each field of an object finds its entry at once
+    # (the object is kept, so its id cannot be reused by another during the request)
+    objects: dict[int, tuple[Any, _Seen | None]] = field(default_factory=dict)
 
     def note(self, root: Any, field_name: str, value: Any) -> None:
-        entry = self._entry(root)
+        known = self.objects.get(id(root))
+        if known is not None and known[0] is root:
+            entry = known[1]
+        else:
+            entry = self._entry(root)
+            self.objects[id(root)] = (root, entry)
         if entry is None:
             return
         if value is None or field_name in _NOT_DATA or (isinstance(value, list) and not value):
@@ -310,6 +331,55 @@ class AuditReads(SchemaExtension):
         if seen.agency_id is not None and seen.agency_id not in access.scope.read_agencies:
             return access.release_ids[0]
         return None
+
+
+def audited_attribute(python_name: str) -> Callable[..., Any]:
+    """The resolver of a plain field (no resolver of its own): the attribute, noted in the
+    request's audit buffer when the object is client data, exactly as :meth:`AuditReads.resolve`
+    notes it, without a middleware call per field. :func:`install_audited_attributes` puts it
+    on every plain field and marks it so that the audit middleware leaves it alone."""
+
+    def resolve(root: Any, info: Any) -> Any:
+        value = getattr(root, python_name)
+        if isinstance(root, Client) or _client_linked(root):
+            buffer: ReadBuffer | None = getattr(info.context, "audit", None)
+            if buffer is not None:
+                buffer.note(root, info.field_name, value)
+        return value
+
+    resolve.audited_attribute = True  # type: ignore[attr-defined]
+    return resolve
+
+
+def install_audited_attributes(graphql_schema: Any) -> int:
+    """Give every plain field of ``graphql_schema`` (strawberry's basic fields: no resolver,
+    no extensions) an :func:`audited_attribute` resolver; how many were replaced."""
+    from strawberry.schema.schema_converter import GraphQLCoreConverter
+
+    replaced = 0
+    for graphql_type in graphql_schema.type_map.values():
+        if graphql_type.name.startswith("__") or not hasattr(graphql_type, "fields") or hasattr(graphql_type, "out_type"):
+            continue
+        fields = graphql_type.fields
+        for graphql_field in fields.values() if isinstance(fields, dict) else ():
+            definition = (graphql_field.extensions or {}).get(GraphQLCoreConverter.DEFINITION_BACKREF)
+            if definition is None or not getattr(definition, "is_basic_field", False):
+                continue
+            if not getattr(graphql_field.resolve, "_is_default", False):
+                continue
+            graphql_field.resolve = audited_attribute(definition.python_name)
+            replaced += 1
+    return replaced
+
+
+class SelectiveMiddleware(MiddlewareManager):
+    """graphql-core's middleware manager, except that resolvers marked ``audited_attribute``
+    (plain fields that audit themselves) run bare: no middleware chain per plain field."""
+
+    def get_field_resolver(self, field_resolver: Callable[..., Any]) -> Callable[..., Any]:
+        if getattr(field_resolver, "audited_attribute", False):
+            return field_resolver
+        return super().get_field_resolver(field_resolver)
 
 
 def audit_reads(client_fields: Iterable[str]) -> Callable[[], AuditReads]:

@@ -26,7 +26,7 @@ def access_loader(context: Any) -> DataLoader[UUID, ClientAccess | None]:
 
         async def load(ids: Sequence[UUID]) -> list[ClientAccess | None]:
             scope = await context.client_scope()
-            clients = list(await visible_clients(scope).filter(id__in=list(ids)))
+            clients = list(await visible_clients(scope, among=ids))
             access = await access_for(scope, clients)
             return [access.get(i) for i in ids]
 

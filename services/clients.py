@@ -254,7 +254,7 @@ async def get_visible_client(
 ) -> tuple[Client, ClientAccess]:
     """The client and the caller's access to it; NOT_FOUND (on the input ``field`` that named
     the client) when the caller may not see it."""
-    client = await visible_clients(scope).filter(id=client_id).first()
+    client = await visible_clients(scope, among=[client_id]).first()
     if client is None:
         raise NotFound("No such client, or you may not see it.", field=field)
     return client, (await access_for(scope, [client]))[client.id]

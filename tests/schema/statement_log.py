@@ -28,14 +28,22 @@ class StatementLog:
 
     statements: list[str] = field(default_factory=list)
     counting: bool = False
+    # each statement's arguments, in the same order (the benchmark replays them)
+    arguments: list[tuple[Any, ...]] = field(default_factory=list)
 
     def __call__(self, record: Any) -> None:
         if self.counting:
             self.statements.append(record.query)
+            self.arguments.append(tuple(record.args or ()))
+
+    def application_records(self) -> list[tuple[str, tuple[Any, ...]]]:
+        """The application's statements of the last ``during``, with their arguments."""
+        kept = set(application_statements(self.statements))
+        return [(sql, args) for sql, args in zip(self.statements, self.arguments, strict=True) if sql in kept]
 
     async def during(self, work: Any) -> tuple[Any, list[str]]:
         """Run ``work``; its result and the application's statements, in order."""
-        self.statements = []
+        self.statements, self.arguments = [], []
         self.counting = True
         try:
             result = await work

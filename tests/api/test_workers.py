@@ -1,0 +1,53 @@
+"""Workers and pool sizing (issue 8): one uvicorn worker per core unless HEARTH_WORKERS says
+otherwise, and each worker's pool sized so that more workers do not multiply connections."""
+
+from __future__ import annotations
+
+import os
+from typing import Any
+
+import pytest
+from typer.testing import CliRunner
+
+from api.cli import app as cli
+from api.db import tortoise_config
+from api.settings import Settings, get_settings
+
+
+def test_one_worker_per_core_by_default() -> None:
+    assert Settings(_env_file=None).worker_count == (os.cpu_count() or 1)  # type: ignore[call-arg]
+    assert Settings(workers=3).worker_count == 3
+
+
+@pytest.mark.parametrize(("workers", "pool"), [(1, 20), (2, 10), (4, 5), (16, 5)])
+def test_the_pool_is_shared_among_the_workers(workers: int, pool: int) -> None:
+    settings = Settings(workers=workers)
+    assert settings.pool_max == pool
+    assert tortoise_config("postgres://u@127.0.0.1/db", settings)["connections"]["default"]["credentials"]["maxsize"] == pool
+
+
+def test_a_configured_pool_size_wins() -> None:
+    assert Settings(workers=8, db_pool_max=12).pool_max == 12
+
+
+def test_serve_starts_the_configured_workers_and_tells_them_how_many(
+    monkeypatch: pytest.MonkeyPatch, database_url: str
+) -> None:
+    started: dict[str, Any] = {}
+
+    def run(app: str, **options: Any) -> None:
+        started.update(options, app=app, env_workers=os.environ.get("HEARTH_WORKERS"))
+
+    monkeypatch.setattr("uvicorn.run", run)
+    monkeypatch.setenv("HEARTH_DATABASE_URL", database_url)
+    monkeypatch.setenv("HEARTH_WORKERS", "3")
+    get_settings.cache_clear()
+    try:
+        result = CliRunner().invoke(cli, ["serve"])
+    finally:
+        get_settings.cache_clear()
+    assert result.exit_code == 0, result.output
+    assert started["app"] == "api.asgi:make_app"
+    assert started["factory"] is True
+    assert started["workers"] == 3
+    assert started["env_workers"] == "3"  # the workers size their pools for three
