@@ -123,6 +123,7 @@ def check_structure(result: ExportResult, files: Files, coc_codes: str) -> None:
     for file, (pk, _) in KEYS.items():
         values = [row[pk] for row in files[file]]
         assert len(values) == len(set(values)), file
+        assert all(0 < len(v) <= 32 for v in values), file  # HUD ids are at most 32 characters
         ids[file] = set(values)
     for file, (_, fks) in KEYS.items():
         for column, parent in fks.items():
