@@ -40,8 +40,9 @@ schema: $(STAMP)
 bench: $(STAMP)
 	$(BIN)/python -m bench.run $(BENCH_ARGS)
 
-# Not part of `make test`: HUD CSV import and export for 10,000 and 100,000 clients in a scratch
-# database (hearth_bench_hud); HUD_BENCH_ARGS="--clients 10000" for one size.
+# Not part of `make test`: HUD CSV export and import on generated data (hearth seed) for 10,000 and
+# 100,000 clients, in scratch databases hearth_bench_hud_<N> (kept and reused for the same seed)
+# and hearth_bench_hud_import; HUD_BENCH_ARGS="--clients 10000" for one size.
 bench-hud: $(STAMP)
 	$(BIN)/python bench/hud_csv.py $(HUD_BENCH_ARGS)
 

@@ -311,6 +311,13 @@ def _print_seed_summary(summary: Any) -> None:
     for key, user in summary.users.items():
         users.add_row(key, user.username, user.totp_secret)
     console.print(users)
+    ids = Table("CAN or agency", "id", title="Ids (for `hearth export hud-csv --scope can:ID` or `agency:ID`)")
+    for name, can_id in summary.cans.items():
+        ids.add_row(name, str(can_id))
+    for slug, agency_id in summary.agencies.items():
+        ids.add_row(f"agency {slug}" + (" (victim service provider)" if agency_id == summary.vsp_agency_id else ""),
+                    str(agency_id))
+    console.print(ids)
     console.print(
         "Sign in with `login(username, password)` then `verifyMfa` with the current TOTP code of the "
         "secret (e.g. python -c \"import pyotp; print(pyotp.TOTP('SECRET').now())\"). A code is good once."

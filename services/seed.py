@@ -57,7 +57,7 @@ DEFECT_RATES: dict[str, float] = {
     "ssn_dq_dk_refused": 0.06,  # SSNDQ 8/9, no SSN
     "ssn_dq_missing": 0.02,  # SSNDQ 99, no SSN
     "ssn_invalid": 0.02,  # SSNDQ 1 with 000/666/9xx area, 123456789, 111111111
-    "dob_bad": 0.005,  # DOB before 1915 or after the first entry
+    "dob_bad": 0.005,  # DOB in 1900-1914, or after the first entry (never after the anchor)
     "child_veteran": 0.002,  # of all clients, drawn among children
     "special_characters": 0.02,  # <>[]{} , " newline and non-ASCII in names
     "household_hoh": 0.005,  # of households: 0 or 2 heads
@@ -753,8 +753,9 @@ class _Generator:
         dob = first_entry - timedelta(days=int(member.age * 365.25) + rng.randint(0, 364))
         dob_dq = 1 if rng.random() < 0.95 else 2
         if i in dob_bad:
-            dob = date(rng.randint(1890, 1914), rng.randint(1, 12), rng.randint(1, 28)) if rng.random() < 0.5 \
-                else first_entry + timedelta(days=rng.randint(1, 400))
+            # Implausible but storable: the API refuses a DOB before 1900 or after today (the anchor).
+            dob = date(rng.randint(1900, 1914), rng.randint(1, 12), rng.randint(1, 28)) if rng.random() < 0.5 \
+                else first_entry + timedelta(days=rng.randint(1, min(400, (self.anchor - first_entry).days)))
             dob_dq = 1
             self.defects["dob_bad"] += 1
         sex = _weighted(rng, ((1, 55), (0, 44), (8, 0.3), (9, 0.3), (99, 0.4)))

@@ -13,6 +13,7 @@ from api.cli import app as cli
 from authz import enforcer
 from models.clients import Client
 from models.enums import Duty
+from models.governance import Agency
 from tests.authz.client_world import build_world, make_role_user
 from tests.factories import make_agency, make_user
 from tests.hudcsv.support import read_zip, write_zip
@@ -68,3 +69,25 @@ async def test_import_reports_problems_as_json_lines_and_writes_nothing(app: obj
     result = await _cli(runner, "import", "hud-csv", str(good), "--agency", str(agency.id))
     assert result.exit_code == 0, result.output
     assert json.loads(result.stdout)["created"]["Client"] == 2
+
+
+async def test_seed_then_export_on_the_command_line(app: object, runner: CliRunner, tmp_path: Path) -> None:
+    # given a generated data set (the seed command prints the ids an export scope names)
+    seeded = await _cli(runner, "seed", "--clients", "60", "--seed", "4", "--anchor", "2026-03-02")
+    assert seeded.exit_code == 0, seeded.output
+    a01 = (await Agency.get(name="Harborlight Housing Services")).id
+    assert str(a01) in seeded.output
+    period = ("--start", "2023-01-01", "--end", "2026-03-02")
+    # when the Lead Agency exports statewide and the agency's HDC exports the agency
+    statewide = await _cli(runner, "export", "hud-csv", "--scope", "all", *period, "--out", str(tmp_path / "all.zip"),
+                           "--user", "lead.agency")
+    agency = await _cli(runner, "export", "hud-csv", "--scope", f"agency:{a01}", *period,
+                        "--out", str(tmp_path / "a01.zip"), "--user", "a01.hdc")
+    # then the statewide file holds every generated client, hashed; the agency's its own, unhashed
+    assert statewide.exit_code == 0, statewide.output
+    assert agency.exit_code == 0, agency.output
+    assert (json.loads(statewide.stdout)["rows"]["Client"], json.loads(statewide.stdout)["hashStatus"]) == (60, 4)
+    rows = json.loads(agency.stdout)["rows"]
+    assert json.loads(agency.stdout)["hashStatus"] == 1
+    assert rows["Client"] == await Client.filter(consents__agency_id=a01).distinct().count()
+    assert len(read_zip(tmp_path / "a01.zip")["Client"]) == rows["Client"]

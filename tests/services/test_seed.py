@@ -155,6 +155,8 @@ async def test_defects_are_injected_at_the_documented_rates(conn: asyncpg.Connec
             # ... row-level ones are within four standard deviations of the documented rate.
             tolerance = 4 * math.sqrt(rate * (1 - rate) / population) + 1 / population
             assert abs(found / population - rate) <= tolerance, (defect, found, population)
+    # Defects are implausible values the API would still store (a DOB from 1900 to today).
+    assert await _count(conn, "SELECT count(*) FROM client WHERE dob < '1900-01-01' OR dob > $1", ANCHOR) == 0
 
 
 async def _restore_reference(conn: asyncpg.Connection, saved: dict[str, list[asyncpg.Record]]) -> None:
