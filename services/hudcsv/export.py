@@ -28,6 +28,7 @@ from __future__ import annotations
 
 import asyncio
 import csv
+import itertools
 import shutil
 import tempfile
 from collections.abc import Callable, Iterable
@@ -313,31 +314,40 @@ async def write_export(
     export_id: UUID | None = None, on_batch: Callable[[int], None] | None = None,
     requested_by: UUID | None = None, expires_at: datetime | None = None,
 ) -> ExportResult:
-    """Write the zip to ``out`` and audit it (EXPORT per client, and one row for the file with
-    its scope and row counts), in one REPEATABLE READ transaction: one consistent snapshot."""
+    """Write the zip to ``out`` from one REPEATABLE READ snapshot, then audit it (EXPORT per
+    client, and one row for the file with its scope and row counts) and record it in a short
+    transaction of its own. The audit chain's lock is held only for that short write: auditing
+    inside the long read would stall every audited write in the system for the whole export,
+    and a second export's chain insert would read the last row from its old snapshot."""
     export_uuid = export_id or uuid4()
     eid = hud_id(export_uuid)
     out.parent.mkdir(parents=True, exist_ok=True)
     try:
-        async with in_transaction() as conn:
-            await conn.execute_script("SET TRANSACTION ISOLATION LEVEL REPEATABLE READ")
-            with tempfile.TemporaryDirectory(dir=out.parent, prefix=".hudcsv-") as tmp:
+        with tempfile.TemporaryDirectory(dir=out.parent, prefix=".hudcsv-") as tmp:
+            exported = Path(tmp) / "exported-clients.txt"
+            async with in_transaction() as conn:
+                await conn.execute_script("SET TRANSACTION ISOLATION LEVEL REPEATABLE READ")
                 spools = {name: _Spool(Path(tmp), name, tz) for name in _SPOOLED}
                 users: set[UUID] = set()
                 if plan.actor_id is not None:
                     users.add(plan.actor_id)
                 try:
-                    await _write_client_data(plan, spools, users, eid, now, batch, on_batch)
+                    with exported.open("w") as ids_out:
+                        await _write_client_data(plan, spools, users, eid, now, batch, on_batch, ids_out)
                 finally:
                     for spool in spools.values():
                         spool.close()
                 counts = await _write_zip(plan, spools, users, eid, export_uuid, out, now, tz, implementation_id)
-            await _audit_file(plan, export_uuid, counts, now)
-            record = await HudCsvExport.create(
-                id=export_uuid, requested_by_id=requested_by, scope=str(plan.scope), start_date=plan.start,
-                end_date=plan.end, hash_status=plan.hash_status, row_counts=counts, file_name=out.name,
-                size_bytes=(await asyncio.to_thread(out.stat)).st_size, created_at=now, expires_at=expires_at,
-            )
+            async with in_transaction():
+                with exported.open() as ids_in:
+                    while chunk := [UUID(line.strip()) for line in itertools.islice(ids_in, batch)]:
+                        await _audit_clients(plan, chunk, now)
+                await _audit_file(plan, export_uuid, counts, now)
+                record = await HudCsvExport.create(
+                    id=export_uuid, requested_by_id=requested_by, scope=str(plan.scope), start_date=plan.start,
+                    end_date=plan.end, hash_status=plan.hash_status, row_counts=counts, file_name=out.name,
+                    size_bytes=(await asyncio.to_thread(out.stat)).st_size, created_at=now, expires_at=expires_at,
+                )
     except BaseException:
         await asyncio.to_thread(out.unlink, missing_ok=True)
         raise
@@ -356,8 +366,10 @@ def _enrollments(plan: ExportPlan) -> Any:
 
 async def _write_client_data(
     plan: ExportPlan, spools: dict[str, _Spool], users: set[UUID], eid: str, now: datetime, batch: int,
-    on_batch: Callable[[int], None] | None,
+    on_batch: Callable[[int], None] | None, ids_out: TextIO,
 ) -> None:
+    """Client files from the snapshot; each exported client's id goes to ``ids_out`` for the
+    audit written after the snapshot closes."""
     if not plan.project_ids:
         return
     base = _enrollments(plan)
@@ -388,7 +400,7 @@ async def _write_client_data(
             spools["Enrollment"].write(enrollment_row(r, eid))
             users.add(r["created_by_user_id"])
         await _write_children(plan, spools, users, kept, access, eid)
-        await _audit_clients(plan, exported_clients, now)
+        ids_out.writelines(f"{c}\n" for c in exported_clients)
         if on_batch is not None:
             on_batch(len(exported_clients))
 

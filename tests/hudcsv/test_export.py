@@ -252,3 +252,28 @@ async def test_the_statements_per_batch_do_not_grow_with_the_clients(world: Worl
     _, many = await log.during(write_export(plan, out=tmp_path / "many.zip", now=START, tz=TZ, implementation_id="t"))
     assert len(read_zip(tmp_path / "many.zip")["Client"]) == 11
     assert len(many) == len(few)
+
+
+async def test_two_exports_at_once_both_finish_and_keep_the_audit_chain(world: World, tmp_path: Path) -> None:
+    """The audit rows are written after the read snapshot closes: an export never holds the audit
+    chain's lock through its read (every audited write would wait), and a second export's chain
+    insert never reads the last row from an old snapshot (it failed with a duplicate key)."""
+    import asyncio
+
+    from services.audit import verify_chain
+
+    for n in range(6):
+        client = await add_client(world, first_name=f"C{n}")
+        await add_enrollment(client, world.project_a, world.writer_a, disabilities=())
+    hdc = await make_role_user(world, "HDC@A")
+    plan = await plan_export(await decisions_for(hdc), parse_scope(f"agency:{world.a.id}"), hashed=False,
+                             today=START.date(), **PERIOD)
+    first, second = await asyncio.gather(
+        write_export(plan, out=tmp_path / "one.zip", now=START, tz=TZ, implementation_id="t", batch=1),
+        write_export(plan, out=tmp_path / "two.zip", now=START, tz=TZ, implementation_id="t", batch=1),
+    )
+    assert first.row_counts["Client"] == second.row_counts["Client"] == 7
+    assert await AuditEvent.filter(action=AuditAction.EXPORT, entity_type="Client").count() == 14
+    checked, broken = await verify_chain()
+    assert broken is None
+    assert checked >= 16
