@@ -499,7 +499,7 @@ async def batch_jobs(args: argparse.Namespace, uar_server: str) -> list[dict[str
         jobs.append({"name": "User Access Report", "figure": "skipped (--uar-rows 0)"})
     name = f"HUD CSV export of {args.hud_clients:,} clients"
     try:
-        from bench import hud_csv  # type: ignore[attr-defined]  # branch hud: run(clients, server=...) -> figures
+        from bench import hud_csv  # run(clients, server=...) -> figures
     except ImportError:
         hud_csv = None
     if not args.hud_clients:
@@ -510,8 +510,10 @@ async def batch_jobs(args: argparse.Namespace, uar_server: str) -> list[dict[str
         result = await asyncio.to_thread(hud_csv.run, args.hud_clients, server=uar_server)
         jobs.append({
             "name": name,
-            "figure": f"export {result.get('export_s')} s, peak traced memory {result.get('export_peak_traced_mb')} MiB "
-                      f"({result.get('export_rows'):,} rows; import {result.get('import_s')} s)",
+            "figure": f"statewide export {result.get('export_all_s')} s ({result.get('export_all_rows', 0):,} rows, "
+                      f"peak RSS {result.get('export_all_peak_rss_mb')} MB); agency export {result.get('export_agency_s')} s "
+                      f"(peak traced {result.get('export_agency_peak_traced_mb')} MiB); import of it {result.get('import_s')} s "
+                      f"(peak RSS {result.get('import_peak_rss_mb')} MB)",
             **result,
         })
     jobs.append({"name": "Retention plan", "figure": "not available (no retention plan exists yet)"})
