@@ -500,8 +500,8 @@ async def sweep_shared_contacts(*, now: datetime, tz: ZoneInfo) -> SweepCounts:
     address or MFA contact, due in 14 days; cases whose contact became unique close."""
     counts = SweepCounts()
     async with in_transaction():
-        await _resolve_unshared(now=now, counts=counts)
         found, counts.users_checked = await _sharing()
+        await _resolve_unshared(now=now, counts=counts, found=found)
         # A key stands for "this contact, shared, found in this open case": the day makes a
         # later re-sharing (after a resolved case) a new finding; the open-case rule keeps a
         # daily re-run from adding copies.
@@ -513,14 +513,18 @@ async def sweep_shared_contacts(*, now: datetime, tz: ZoneInfo) -> SweepCounts:
     return counts
 
 
-async def _resolve_unshared(*, now: datetime, counts: SweepCounts, user_ids: Iterable[UUID] | None = None) -> None:
-    cases = ComplianceCase.filter(kind=CaseKind.SHARED_CONTACT, status=CaseStatus.OPEN).select_related("user")
-    if user_ids is not None:
-        cases = cases.filter(user_id__in=list(user_ids))
-    open_cases = await cases
+async def _resolve_unshared(
+    *, now: datetime, counts: SweepCounts, found: dict[UUID, list[_Found]] | None = None
+) -> None:
+    """Close open shared-contact cases whose user shares nothing now (``found``: the current
+    sharing, when the caller has it already)."""
+    open_cases = await ComplianceCase.filter(
+        kind=CaseKind.SHARED_CONTACT, status=CaseStatus.OPEN
+    ).select_related("user")
     if not open_cases:
         return
-    found, _ = await _sharing()
+    if found is None:
+        found, _ = await _sharing()
     notices: list[Notice] = []
     for case in open_cases:
         if case.user.status != UserStatus.ACTIVE:
@@ -652,19 +656,19 @@ async def sweep_retraining(*, now: datetime, tz: ZoneInfo, lookback_days: int = 
     return counts
 
 
-async def _required_courses(user_id: UUID) -> set[UUID]:
+async def _required_courses(user_id: UUID, courses: list[TrainingCourse]) -> set[UUID]:
     levels = await Membership.filter(user_id=user_id).values_list("access_level", flat=True)
     duties = await UserDuty.filter(user_id=user_id).values_list("duty", flat=True)
     keys = {str(getattr(v, "value", v)) for v in (*levels, *duties)}
-    return {c.id for c in await TrainingCourse.all() if keys & set(c.required_for)}
+    return {c.id for c in courses if keys & set(c.required_for)}
 
 
-async def _completed_since(case: ComplianceCase, tz: ZoneInfo) -> bool:
+async def _completed_since(case: ComplianceCase, tz: ZoneInfo, courses: list[TrainingCourse]) -> bool:
     """The retraining counts when a course the user's access requires (or, if none is set up,
     any course) is completed on or after the day the case opened."""
     opened_on = _local_date(case.opened_at, tz)
     completions = TrainingCompletion.filter(user_id=case.user_id, completed_on__gte=opened_on)
-    required = await _required_courses(case.user_id)
+    required = await _required_courses(case.user_id, courses)
     if required:
         completions = completions.filter(course_id__in=list(required))
     return await completions.exists()
@@ -674,12 +678,16 @@ async def _resolve_trained(*, now: datetime, tz: ZoneInfo, counts: SweepCounts, 
     cases = ComplianceCase.filter(kind=CaseKind.RETRAINING, status=CaseStatus.OPEN).select_related("user")
     if user_id is not None:
         cases = cases.filter(user_id=user_id)
+    open_cases = await cases
+    if not open_cases:
+        return
+    courses = list(await TrainingCourse.all())
     notices: list[Notice] = []
-    for case in await cases:
+    for case in open_cases:
         if case.user.status != UserStatus.ACTIVE:
             await _close(case, CaseStatus.WITHDRAWN, "The account was deactivated for another reason.", now)
             counts.withdrawn += 1
-        elif await _completed_since(case, tz):
+        elif await _completed_since(case, tz, courses):
             await _close(case, CaseStatus.RESOLVED, "The required training was completed.", now)
             counts.resolved += 1
             notices += await _case_notices(case, case.user, "resolved", [])

@@ -19,6 +19,7 @@ from typing import Any
 from uuid import UUID
 
 import aiosmtplib
+from tortoise.expressions import Q
 from tortoise.transactions import in_transaction
 
 from models.outbox import DeliveryStatus, OutboxMessage
@@ -178,15 +179,16 @@ async def deliver_pending(
         return counts
     for _ in range(config.batch_size):
         async with in_transaction() as conn:
-            rows = await conn.execute_query_dict(
-                "SELECT id FROM outbox_message WHERE status = 'PENDING'"
-                " AND (next_attempt_at IS NULL OR next_attempt_at <= $1)"
-                " ORDER BY created_at, id LIMIT 1 FOR UPDATE SKIP LOCKED",
-                [now],
+            row = await (
+                OutboxMessage.filter(status=DeliveryStatus.PENDING)
+                .filter(Q(next_attempt_at__isnull=True) | Q(next_attempt_at__lte=now))
+                .order_by("created_at", "id")
+                .select_for_update(skip_locked=True)
+                .using_db(conn)
+                .first()
             )
-            if not rows:
+            if row is None:
                 break
-            row = await OutboxMessage.get(id=rows[0]["id"])
             address = row.to_address
             if address is None and row.recipient_id is not None:
                 address = await User.filter(id=row.recipient_id).first().values_list("email", flat=True)
