@@ -36,6 +36,7 @@ from authz.enforcer import Authorizer, current_authorizer, set_current_authorize
 from schema import Limits, build_schema
 from schema.context import Context
 from schema.errors import coded
+from services.audit import seal as audit_seal
 from services.auth import AuthPolicy
 from services.clock import Clock, SystemClock
 from services.errors import DomainError, Unauthenticated
@@ -253,6 +254,25 @@ def _start_scheduler(settings: Settings, clock: Clock) -> asyncio.Task[None] | N
     return asyncio.create_task(scheduler.run_forever(), name="hearth-scheduler")
 
 
+async def _seal_forever(interval: float) -> None:
+    """Seal the audit trail every ``interval`` seconds (services.audit.seal; one sealer at a
+    time across processes, by the database's lock). A failure is logged and retried."""
+    while True:
+        try:
+            await audit_seal()
+        except asyncio.CancelledError:
+            raise
+        except Exception:  # the next round retries; the rows stay and stay unsealed meanwhile
+            log.exception("audit seal failed")
+        await asyncio.sleep(interval)
+
+
+def _start_sealer(settings: Settings) -> asyncio.Task[None] | None:
+    if settings.seal_interval <= 0:
+        return None
+    return asyncio.create_task(_seal_forever(settings.seal_interval), name="hearth-audit-sealer")
+
+
 def create_app(settings: Settings, *, database_url: str, clock: Clock | None = None) -> Starlette:
     """The Hearth ASGI app for one database. ``clock`` is injectable for time-based policy tests."""
     clock = clock or SystemClock()
@@ -300,14 +320,14 @@ def create_app(settings: Settings, *, database_url: str, clock: Clock | None = N
             # Long-lived start-up objects leave the cyclic GC's young generations (p99 latency).
             gc.collect()
             gc.freeze()
-            scheduler = _start_scheduler(settings, clock)
+            background = [t for t in (_start_scheduler(settings, clock), _start_sealer(settings)) if t is not None]
             try:
                 yield
             finally:
-                if scheduler is not None:
-                    scheduler.cancel()
+                for task in background:
+                    task.cancel()
                     with contextlib.suppress(asyncio.CancelledError):
-                        await scheduler
+                        await task
                 await authorizer.close()
                 if isinstance(identity, OidcIdentity):
                     await identity.aclose()

@@ -148,18 +148,50 @@ def schema_export(
         out.write_text(sdl)
 
 
+@audit_app.command("seal")
+def audit_seal() -> None:
+    """Seal the committed audit rows into the hash chain now (every Hearth process also does it
+    every HEARTH_AUDIT_SEAL_SECONDS)."""
+    settings = get_settings()
+    with database(settings) as url:
+        sealed, left = _run(_with_orm(url, settings, _seal_settled()))
+    typer.echo(json.dumps({"sealed": sealed, "unsealed": left}))
+
+
+async def _seal_settled(*, within: float = 10.0) -> tuple[int, int]:
+    """Seal, waiting up to ``within`` seconds for writers still running; (sealed, left unsealed)."""
+    import time
+
+    from services.audit import seal, unsealed
+
+    deadline = time.monotonic() + within
+    sealed = await seal()
+    while (left := await unsealed()) and time.monotonic() < deadline:
+        await asyncio.sleep(0.2)  # a writer that may still add rows is running; its horizon settles
+        sealed += await seal()
+    return sealed, left
+
+
 @audit_app.command("verify")
 def audit_verify() -> None:
-    """Walk the audit hash chain; print the first broken row and exit 1 if there is one."""
+    """Seal what is final, recompute every sealed block of the audit chain; print the first broken
+    block and exit 1 if there is one."""
     from services.audit import verify_chain
+
+    async def check() -> Any:
+        await _seal_settled()
+        return await verify_chain()
 
     settings = get_settings()
     with database(settings) as url:
-        checked, broken = _run(_with_orm(url, settings, verify_chain()))
-    if broken is not None:
-        typer.echo(json.dumps({"ok": False, "checked": checked, "brokenAt": broken.seq, "reason": broken.reason}))
+        result = _run(_with_orm(url, settings, check()))
+    if result.broken is not None:
+        typer.echo(json.dumps({
+            "ok": False, "checked": result.checked, "unsealed": result.unsealed,
+            "brokenAt": result.broken.seq, "brokenTo": result.broken.last_seq, "reason": result.broken.reason,
+        }))
         raise typer.Exit(code=1)
-    typer.echo(json.dumps({"ok": True, "checked": checked}))
+    typer.echo(json.dumps({"ok": True, "checked": result.checked, "unsealed": result.unsealed}))
 
 
 _REPORT_COLUMNS = [

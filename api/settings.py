@@ -172,6 +172,17 @@ class Settings(BaseSettings):
         description="Policy 211 (a) looks at initial trainings completed within this many days.",
     )
 
+    # The audit sealer (decision 65): every process seals the committed audit rows this often.
+    audit_seal_seconds: float | None = Field(
+        default=None, ge=0, description="Seconds between audit seals; 0 turns the sealer off. Unset: 5, except 0 in env=test."
+    )
+
+    @property
+    def seal_interval(self) -> float:
+        if self.audit_seal_seconds is not None:
+            return self.audit_seal_seconds
+        return 0.0 if self.env == "test" else 5.0
+
     @property
     def runs_scheduler(self) -> bool:
         return self.scheduler_enabled if self.scheduler_enabled is not None else self.env != "test"

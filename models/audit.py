@@ -1,8 +1,9 @@
 """The append-only audit trail of client data (DESIGN.md section 5; policies 207, 212).
 
-Rows are written only by INSERT: a trigger numbers them, chains each to the previous one by a
-SHA-256 hash and refuses UPDATE and DELETE (migration 0005). No foreign keys: the trail must
-outlive the users, clients and agencies it names.
+Rows are written only by INSERT, numbered by an identity column; triggers refuse UPDATE, DELETE
+and TRUNCATE (migration 0005). A sealer chains the committed rows in blocks by SHA-256 hashes in
+``audit_seal`` (migration 0009, ``services.audit.seal``), off the request path. No foreign keys:
+the trail must outlive the users, clients and agencies it names.
 """
 
 from __future__ import annotations
@@ -18,7 +19,7 @@ __all__ = ["AuditEvent"]
 class AuditEvent(Model):
     """One access to, or change of, client data. Field names only, never values."""
 
-    # Numbered by the chain trigger (the column default is overridden).
+    # GENERATED ALWAYS AS IDENTITY (migration 0009): a writer cannot choose its number.
     seq = fields.BigIntField(primary_key=True)
     occurred_at = fields.DatetimeField()
     actor_id = fields.UUIDField(null=True)
@@ -34,8 +35,6 @@ class AuditEvent(Model):
     request_id = fields.CharField(max_length=64, null=True)
     operation = fields.CharField(max_length=100, null=True)
     client_ip = fields.CharField(max_length=45, null=True)
-    prev_hash = fields.CharField(max_length=64, null=True)
-    row_hash = fields.CharField(max_length=64)
 
     class Meta:
         table = "audit_event"

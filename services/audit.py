@@ -1,5 +1,5 @@
-"""The audit trail: append rows (one multi-row INSERT), verify the hash chain, read a client's
-history (DESIGN.md section 5; policies 207 d, 212).
+"""The audit trail: append rows (one multi-row INSERT), seal them into the hash chain and verify
+it, read a client's history (DESIGN.md section 5; policies 207 d, 212).
 
 Request metadata (request id, operation, client IP) reaches services through
 :data:`current_request`, which the GraphQL layer sets for each operation; services pass what
@@ -16,7 +16,7 @@ from collections.abc import Iterable, Sequence
 from contextvars import ContextVar
 from dataclasses import dataclass, field
 from datetime import datetime
-from typing import Any
+from typing import Any, NamedTuple
 from uuid import UUID
 
 from tortoise.connection import get_connection
@@ -31,12 +31,16 @@ __all__ = [
     "READ_ACTIONS",
     "AuditRow",
     "Broken",
+    "ChainCheck",
     "RequestMeta",
     "acting_agency",
     "append",
     "client_trail",
     "current_request",
+    "forget_horizons",
     "record",
+    "seal",
+    "unsealed",
     "verify_chain",
 ]
 
@@ -151,43 +155,110 @@ async def record(
 
 @dataclass(frozen=True, slots=True)
 class Broken:
-    """The first row where the chain does not hold, and why."""
+    """The first sealed block where the chain does not hold (rows ``seq`` to ``last_seq``), and why."""
 
     seq: int
+    last_seq: int
     reason: str
 
 
-async def verify_chain(*, batch: int = 10_000) -> tuple[int, Broken | None]:
-    """Walk the chain in order; the number of rows checked and the first broken row, if any.
+class ChainCheck(NamedTuple):
+    """What :func:`verify_chain` found: rows checked, the first broken block, rows not sealed yet."""
 
-    Detects a changed row (its hash no longer matches its content), a deleted row (a gap in the
-    numbering, and the next row's ``prev_hash`` no longer matches) and reordered rows (the
-    number is part of the hashed content). Truncation of the newest rows leaves no gap: compare
-    the count with an external anchor (a periodic copy of the last hash) to catch that.
+    checked: int
+    broken: Broken | None
+    unsealed: int
+
+
+# Horizons taken by this process that were not final yet, oldest first (see :func:`seal`).
+_marks: list[tuple[int, list[str]]] = []
+SEAL_BLOCK = 10_000
+
+
+async def seal(*, block: int = SEAL_BLOCK) -> int:
+    """Seal the committed rows that no running transaction can still add to; the rows sealed.
+
+    Writers append without a lock (migration 0009). A horizon is the last number handed out,
+    marked with the transactions then writing to the trail (``hearth_audit_mark``); it is final
+    once they have all ended, and the database refuses to seal up to one that is not. So each
+    call marks a new horizon and seals up to the newest final one, this call's or an earlier
+    call's: under load the previous call's horizon is final by now, when idle this one is.
+    Blocks of at most ``block`` rows, one short transaction each, one sealer at a time.
+    """
+    conn = get_connection("default")
+    mark = (await conn.execute_query_dict("SELECT horizon, writers FROM hearth_audit_mark()"))[0]
+    if _marks and _marks[-1][0] > mark["horizon"]:  # the numbering restarted: older marks mean nothing
+        _marks.clear()
+    _marks.append((mark["horizon"], list(mark["writers"])))
+    sealed = 0
+    for index in range(len(_marks) - 1, -1, -1):
+        horizon, writers = _marks[index]
+        while True:
+            rows = await conn.execute_query_dict(
+                "SELECT hearth_audit_seal($1, $2::text[], $3) AS n", [horizon, writers, block]
+            )
+            n = rows[0]["n"]
+            if not n:
+                break
+            sealed += n
+        if n is not None:  # final: it and every older horizon are done with
+            del _marks[: index + 1]
+            break
+    del _marks[:-100]  # a stuck transaction must not make the list grow without bound
+    return sealed
+
+
+def forget_horizons() -> None:
+    """Drop this process's pending horizons (after the numbering restarted: tests)."""
+    _marks.clear()
+
+
+async def unsealed() -> int:
+    """Rows newer than the last sealed block."""
+    rows = await get_connection("default").execute_query_dict(
+        "SELECT count(*) AS n FROM audit_event WHERE seq > coalesce((SELECT max(last_seq) FROM audit_seal), $1)",
+        [_SEQ_MIN],
+    )
+    return rows[0]["n"]
+
+
+_SEQ_MIN = -(2**63)
+
+
+async def verify_chain(*, batch: int = 200) -> ChainCheck:
+    """Recompute every sealed block in order; rows checked, the first broken block, rows unsealed.
+
+    A block covers the rows numbered after the previous block's last row up to its own last
+    row; its hash covers the previous block's hash and each row's content, number included. So
+    a changed row (hash), a deleted or inserted row (count and hash), reordered rows (numbers are
+    hashed) and a changed or deleted block (the next block's link) are all detected. Removing
+    the newest rows together with their blocks leaves no trace: compare the last block's hash
+    with an external copy (README) to catch that.
     """
     conn = get_connection("default")
     checked = 0
-    last_seq: int | None = None
-    last_hash: str | None = None
+    last_seq, last_hash = _SEQ_MIN, None
     while True:
-        rows = await conn.execute_query_dict(
-            "SELECT seq, row_hash, prev_hash, "
-            "encode(sha256(convert_to(hearth_audit_canonical(a), 'UTF8')), 'hex') AS computed "
-            "FROM audit_event a WHERE seq > $1 ORDER BY seq LIMIT $2",
-            [last_seq if last_seq is not None else -1, batch],
+        blocks = await conn.execute_query_dict(
+            "SELECT s.last_seq, s.after_seq, s.first_seq, s.row_count, s.prev_hash, s.hash, b.row_count AS rows,"
+            " b.hash AS computed FROM (SELECT * FROM audit_seal WHERE last_seq > $1 ORDER BY last_seq LIMIT $2) s"
+            " CROSS JOIN LATERAL hearth_audit_block(s.after_seq, s.last_seq, s.prev_hash) b ORDER BY s.last_seq",
+            [last_seq, batch],
         )
-        if not rows:
-            return checked, None
-        for row in rows:
-            expected_seq = 1 if last_seq is None else last_seq + 1
-            if row["seq"] != expected_seq:
-                return checked, Broken(row["seq"], f"row {expected_seq} is missing (rows deleted or renumbered)")
-            if row["prev_hash"] != last_hash:
-                return checked, Broken(row["seq"], "prev_hash does not match the previous row's hash")
-            if row["computed"] != row["row_hash"]:
-                return checked, Broken(row["seq"], "the row's content does not match its hash (changed)")
-            last_seq, last_hash = row["seq"], row["row_hash"]
-            checked += 1
+        if not blocks:
+            return ChainCheck(checked, None, await unsealed())
+        for b in blocks:
+            broken = None
+            if b["after_seq"] != last_seq or b["prev_hash"] != last_hash:
+                broken = "the block does not follow the previous one (a block was removed or changed)"
+            elif b["rows"] != b["row_count"]:
+                broken = f"{b['row_count']} rows were sealed here, {b['rows']} are left (rows deleted or added)"
+            elif b["computed"] != b["hash"]:
+                broken = "the rows do not match the block's hash (a row was changed)"
+            if broken:
+                return ChainCheck(checked, Broken(b["first_seq"], b["last_seq"], broken), await unsealed())
+            last_seq, last_hash = b["last_seq"], b["hash"]
+            checked += b["row_count"]
 
 
 def encode_seq_cursor(seq: int) -> str:

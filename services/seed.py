@@ -8,8 +8,8 @@ injected at the rates of ``hud-data-standards.md`` section 5.7.
 
 Everything is drawn from one ``random.Random(seed)`` and dated relative to ``anchor`` (the
 generator's "today"): the same seed and anchor give the same rows, ids included. Bulk rows go in
-with PostgreSQL COPY (``copy_records_to_table``) in one transaction; the audit trail goes through
-its chain trigger like any other insert, so ``hearth audit verify`` holds afterwards.
+with PostgreSQL COPY (``copy_records_to_table``) in one transaction; the audit trail is numbered
+like any other insert, and the sealer chains it afterwards, so ``hearth audit verify`` holds afterwards.
 """
 
 from __future__ import annotations

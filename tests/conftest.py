@@ -28,7 +28,7 @@ from api.db import embedded_postgres, to_tortoise_url, tortoise_config
 from api.dbmigrate import apply_migrations
 from api.settings import Settings, get_settings
 from services.clock import FrozenClock
-from tests.factories import Api
+from tests.factories import Api, truncation
 
 ROOT = Path(__file__).resolve().parent.parent
 START = datetime(2026, 3, 2, 14, 0, tzinfo=UTC)  # a Monday
@@ -118,12 +118,7 @@ async def _clean(request: pytest.FixtureRequest, clock: FrozenClock) -> AsyncIte
             "SELECT tablename FROM pg_tables WHERE schemaname = 'public' AND tablename <> 'tortoise_migrations'"
         )
     ]
-    # The audit trail refuses TRUNCATE (migration 0005); the harness, as table owner, may.
-    await conn.execute_script(
-        "ALTER TABLE audit_event DISABLE TRIGGER audit_event_no_truncate;"
-        f"TRUNCATE {', '.join(tables)} CASCADE;"
-        "ALTER TABLE audit_event ENABLE TRIGGER audit_event_no_truncate"
-    )
+    await conn.execute_script(truncation(tables))
     for statement in _reference_sql():
         await conn.execute_script(statement)
     from authz.enforcer import current_authorizer

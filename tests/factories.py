@@ -13,6 +13,7 @@ from models.enums import AccessLevel, Duty, SystemRole, UserStatus
 from models.governance import Agency, ContinuumOfCare
 from models.training import TrainingCompletion, TrainingCourse
 from models.users import Membership, SystemRoleGrant, User, UserDuty
+from services.audit import forget_horizons
 from services.clock import FrozenClock
 from services.passwords import hash_password
 
@@ -126,3 +127,20 @@ async def make_user(
 
     await notify_change()
     return user
+
+
+def truncation(tables: list[str] | tuple[str, ...]) -> str:
+    """SQL that empties ``tables`` as their owner may: the audit trail and its seals refuse
+    TRUNCATE (migrations 0005, 0009), so their guards are switched off around it; the seals go
+    with the trail, numbering restarts, and this process's sealer forgets its horizons."""
+    names = list(dict.fromkeys(t.strip() for t in tables if t.strip()))
+    if "audit_event" in names and "audit_seal" not in names:
+        names.append("audit_seal")
+    forget_horizons()
+    return (
+        "ALTER TABLE audit_event DISABLE TRIGGER audit_event_no_truncate;"
+        "ALTER TABLE audit_seal DISABLE TRIGGER audit_seal_no_truncate;"
+        f"TRUNCATE {', '.join(names)} RESTART IDENTITY CASCADE;"
+        "ALTER TABLE audit_seal ENABLE TRIGGER audit_seal_no_truncate;"
+        "ALTER TABLE audit_event ENABLE TRIGGER audit_event_no_truncate"
+    )

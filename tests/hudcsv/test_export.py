@@ -260,7 +260,7 @@ async def test_two_exports_at_once_both_finish_and_keep_the_audit_chain(world: W
     insert never reads the last row from an old snapshot (it failed with a duplicate key)."""
     import asyncio
 
-    from services.audit import verify_chain
+    from services.audit import seal, verify_chain
 
     for n in range(6):
         client = await add_client(world, first_name=f"C{n}")
@@ -274,6 +274,7 @@ async def test_two_exports_at_once_both_finish_and_keep_the_audit_chain(world: W
     )
     assert first.row_counts["Client"] == second.row_counts["Client"] == 7
     assert await AuditEvent.filter(action=AuditAction.EXPORT, entity_type="Client").count() == 14
-    checked, broken = await verify_chain()
+    await seal()
+    checked, broken, _ = await verify_chain()
     assert broken is None
     assert checked >= 16

@@ -27,7 +27,7 @@ from services.hudcsv.format import clean_text, soundex
 from services.hudcsv.importer import ImportRefused, import_hud_csv
 from services.seed import SeedSummary, generate
 from tests.conftest import START
-from tests.factories import Api
+from tests.factories import Api, truncation
 from tests.hudcsv.support import TZ, export_as, read_zip, write_zip
 from tests.hudcsv.test_round_trip import CLIENT_TABLES, _without_export_identity
 from tests.services.test_seed import _sign_in
@@ -370,11 +370,7 @@ async def test_round_trip_and_idempotent_reimport_on_generated_data(generated: G
     assert [c for c in before["Client"] if c["NameDataQuality"] != "1"]
     assert [x for x in before["Exit"] if x["Destination"] in ("30", "99")]
     # when the client data is gone (users, agencies and projects stay) and the file comes back in
-    await get_connection("default").execute_script(
-        "ALTER TABLE audit_event DISABLE TRIGGER audit_event_no_truncate;"
-        f"TRUNCATE {CLIENT_TABLES};"
-        "ALTER TABLE audit_event ENABLE TRIGGER audit_event_no_truncate"
-    )
+    await get_connection("default").execute_script(truncation(CLIENT_TABLES.split(",")))
     result = await import_hud_csv(first.path, agency_id=a01, username=hdc.username, now=START, tz=TZ)
     assert result.created["Client"] == len(before["Client"])
     assert result.created["Enrollment"] == len(before["Enrollment"])

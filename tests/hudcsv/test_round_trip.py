@@ -14,6 +14,7 @@ from services.hudcsv.columns import FILES
 from services.hudcsv.importer import import_hud_csv
 from tests.authz.client_world import add_client, add_enrollment, build_world, make_role_user
 from tests.conftest import START
+from tests.factories import truncation
 from tests.hudcsv.support import TZ, export_as, read_zip
 
 CLIENT_TABLES = (
@@ -50,11 +51,7 @@ async def test_export_import_export_gives_the_same_files(app: object, tmp_path: 
     assert len(before["Client"]) == 3
     assert len(before["Exit"]) == 1
     # when the client data is gone (users, agencies and projects stay) and the file comes back in
-    await get_connection("default").execute_script(
-        "ALTER TABLE audit_event DISABLE TRIGGER audit_event_no_truncate;"
-        f"TRUNCATE {CLIENT_TABLES};"
-        "ALTER TABLE audit_event ENABLE TRIGGER audit_event_no_truncate"
-    )
+    await get_connection("default").execute_script(truncation(CLIENT_TABLES.split(",")))
     assert await Client.all().count() == 0
     result = await import_hud_csv(first.path, agency_id=world.a.id, username=hdc.username, now=START, tz=TZ)
     assert result.created["Client"] == 3
