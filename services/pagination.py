@@ -8,7 +8,6 @@ from dataclasses import dataclass
 from typing import Any, Generic, TypeVar
 from uuid import UUID
 
-from tortoise.expressions import RawSQL
 from tortoise.queryset import QuerySet
 
 from services.errors import ValidationFailed
@@ -18,7 +17,6 @@ __all__ = ["Page", "decode_cursor", "encode_cursor", "paginate"]
 T = TypeVar("T")
 
 MAX_PAGE_SIZE = 100
-_TOTAL = "hearth_total_count"
 _PREFIX = "v1:"
 
 
@@ -49,19 +47,12 @@ class Page(Generic[T]):
 async def paginate(
     queryset: QuerySet[Any], *, first: int, after: str | None, max_size: int = MAX_PAGE_SIZE
 ) -> Page[Any]:
-    """One page ordered by primary key, plus whether more follow and how many match in all.
-
-    The first page is one statement: the count comes with the rows (``COUNT(*) OVER ()``, taken
-    before the LIMIT), so the filter (for clients, the whole visibility test) runs once. A later
-    page counts separately, since its cursor condition would narrow a window count.
-    """
+    """One page ordered by primary key, plus whether more follow and how many match in all."""
     if first < 0 or first > max_size:
         raise ValidationFailed(f"first must be between 0 and {max_size}.", field="first")
+    total = await queryset.count()
     page_qs = queryset.order_by("id")
-    if after is None:
-        rows = list(await page_qs.annotate(**{_TOTAL: RawSQL("COUNT(*) OVER ()")}).limit(first + 1))
-        total = getattr(rows[0], _TOTAL) if rows else 0
-    else:
-        total = await queryset.count()
-        rows = list(await page_qs.filter(id__gt=decode_cursor(after)).limit(first + 1))
+    if after is not None:
+        page_qs = page_qs.filter(id__gt=decode_cursor(after))
+    rows = list(await page_qs.limit(first + 1))
     return Page(items=rows[:first], has_next_page=len(rows) > first, total_count=total)
