@@ -10,6 +10,10 @@ statement. Hearth keeps no session state on pooled connections (advisory locks a
 transaction-level, LISTEN has its own connection, nothing SETs a session variable), so the
 release keeps only asyncpg's own part of the reset: an open transaction is rolled back and
 listeners are dropped (``Connection._reset``, which the pool always runs before ``reset``).
+
+PostgreSQL's JIT compiler is off on Hearth's connections: it starts above a planner cost that a
+visibility filter over a large client table reaches, and then spends hundreds of milliseconds
+compiling a query that runs in tens (an OLTP API never gains from it).
 """
 
 from __future__ import annotations
@@ -41,6 +45,7 @@ class HearthAsyncpgClient(AsyncpgDBClient):
         super().__init__(*args, **kwargs)
 
     async def create_pool(self, **kwargs: Any) -> asyncpg.Pool:
+        server_settings = {"jit": "off", **(kwargs.pop("server_settings", None) or {})}
         pool = _DeadlinePool(
             None,
             min_size=kwargs.pop("min_size", 1),
@@ -51,6 +56,7 @@ class HearthAsyncpgClient(AsyncpgDBClient):
             connection_class=kwargs.pop("connection_class", asyncpg.connection.Connection),
             record_class=kwargs.pop("record_class", asyncpg.Record),
             reset=_no_session_reset,
+            server_settings=server_settings,
             **kwargs,
         )
         pool.acquire_timeout = self._acquire_timeout

@@ -16,7 +16,7 @@ from authz.clients import (
     ClientAccess,
     ClientScope,
     access_for,
-    identifying_clients,
+    searchable_clients,
     visible_clients,
 )
 from authz.enforcer import Decisions
@@ -348,7 +348,7 @@ def search_clients(scope: ClientScope, criteria: SearchCriteria) -> QuerySet[Cli
     if criteria.empty:
         raise ValidationFailed("Give at least one of name, dob, ssnLastFour or hmisId.", field="search")
     identifying = criteria.name or criteria.dob or criteria.ssn_last_four
-    qs = identifying_clients(scope) if identifying else visible_clients(scope)
+    qs = searchable_clients(scope, identifying=bool(identifying))
     if criteria.hmis_id is not None:
         qs = qs.filter(id=criteria.hmis_id)
     if criteria.name:

@@ -55,3 +55,8 @@ async def test_waiting_for_a_connection_has_a_deadline(client: HearthAsyncpgClie
     # and once the connection is back, the pool serves again
     async with client.acquire_connection() as again:
         assert await again.fetchval("SELECT 2") == 2
+
+
+async def test_the_jit_compiler_is_off_on_pooled_connections(client: HearthAsyncpgClient) -> None:
+    async with client.acquire_connection() as conn:
+        assert await conn.fetchval("SHOW jit") == "off"
