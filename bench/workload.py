@@ -67,6 +67,16 @@ VERIFY = """mutation Verify($t: String!, $c: String!) {
 # (session and principal, casbin scope, consent and releases, the audit insert).
 DATA_TABLES = ("client", "enrollment", "release_of_information", "case_note")
 _MAIN_TABLE = re.compile(r'^\s*SELECT\b.*?\bFROM\s+"?([a-z_]+)"?', re.IGNORECASE | re.DOTALL)
+_PARENTHESES = re.compile(r"\([^()]*\)")
+
+
+def _top_level(sql: str) -> str:
+    """The statement without its parenthesised parts (subqueries in the select list or WHERE)."""
+    while True:
+        stripped = _PARENTHESES.sub("", sql)
+        if stripped == sql:
+            return sql
+        sql = stripped
 
 
 def _json(payload: dict[str, Any]) -> bytes:
@@ -127,7 +137,7 @@ class Statement:
 
     @property
     def table(self) -> str | None:
-        match = _MAIN_TABLE.match(self.sql)
+        match = _MAIN_TABLE.match(_top_level(self.sql))
         return match.group(1) if match else None
 
     @property

@@ -20,6 +20,13 @@ from tortoise.migrations import operations as ops
 #   changed or deleted block, breaks a hash or a link. Rows newer than the last block are
 #   reported as unsealed (seconds' worth under load).
 #
+# Production grants (as in 0005): the application's role needs SELECT, INSERT on audit_seal and
+# SELECT on the sequence (hearth_audit_mark reads its last value), and nothing more:
+#
+#     REVOKE UPDATE, DELETE, TRUNCATE ON audit_seal FROM hearth_app;
+#     GRANT SELECT, INSERT ON audit_seal TO hearth_app;
+#     GRANT SELECT ON SEQUENCE audit_event_seq_seq TO hearth_app;
+#
 # The per-row prev_hash and row_hash columns go: the first sealer run after this migration seals
 # the existing rows with everything else (run `hearth audit verify` before upgrading to check the
 # old chain one last time). audit_seal is append-only like audit_event, by the same triggers.
