@@ -74,15 +74,19 @@ async def client_scope(decisions: Decisions, today: date) -> ClientScope:
         # decides what they read of the backbone agency's own clients.
     write = decisions.agencies(Resource.CLIENT, Action.UPDATE)
     full = frozenset(a for a in write if principal.memberships.get(a) == AccessLevel.FULL)
-    cans: frozenset[UUID] = frozenset()
-    if read:
-        rows = await Agency.filter(id__in=list(read), can_id__isnull=False).values_list("can_id", flat=True)
-        cans = frozenset(rows)  # type: ignore[arg-type]
+    # The CANs of the caller's reading agencies: known from the principal for its memberships
+    # (loaded with them); asked of the database only for others (a service account's agencies).
+    known = principal.agency_cans
+    cans = {known[a] for a in read if a in known and known[a] is not None}
+    unknown = [a for a in read if a not in known]
+    if unknown:
+        rows = await Agency.filter(id__in=unknown, can_id__isnull=False).values_list("can_id", flat=True)
+        cans.update(rows)  # type: ignore[arg-type]
     return ClientScope(
         read_agencies=read,
         write_agencies=write,
         full_agencies=full,
-        recipient_cans=cans,
+        recipient_cans=frozenset(cans),  # type: ignore[arg-type]
         backbone_cans=principal.can_staff,
         today=today,
         backbone_agencies={can: frozenset(agencies) for can, agencies in backbone.items()},

@@ -45,6 +45,9 @@ class Principal:
     missing_training: tuple[str, ...] = ()
     # CANs whose records the user sees as backbone staff (policy 207 e).
     can_staff: frozenset[UUID] = frozenset()
+    # The CAN of each agency the user is a member of (None: the agency is in no CAN), loaded with
+    # the memberships so that working out the client scope needs no query of its own.
+    agency_cans: dict[UUID, UUID | None] = field(default_factory=dict)
 
     @property
     def subject(self) -> str:

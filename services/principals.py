@@ -3,7 +3,9 @@
 from __future__ import annotations
 
 import json
+from dataclasses import dataclass
 from datetime import datetime
+from typing import Any
 from uuid import UUID
 
 from tortoise.connection import get_connection
@@ -11,12 +13,12 @@ from tortoise.connection import get_connection
 from authz.principal import Principal
 from models.enums import AccessLevel, AgencyStatus, Duty, SystemRole
 
-__all__ = ["load_principal"]
+__all__ = ["SessionRow", "load_principal", "load_session_principal"]
 
 _PRINCIPAL_SQL = """
 SELECT u.id, u.username, u.status,
   (SELECT coalesce(json_agg(json_build_object(
-            'agency', m.agency_id, 'level', m.access_level, 'name', a.name,
+            'agency', m.agency_id, 'level', m.access_level, 'name', a.name, 'can', a.can_id,
             'status', a.status, 'mou', a.mou_signed_on IS NOT NULL,
             'granted', a.mou_access_levels ? m.access_level)), '[]'::json)
      FROM membership m JOIN agency a ON a.id = m.agency_id WHERE m.user_id = u.id) AS memberships,
@@ -41,6 +43,13 @@ SELECT u.id, u.username, u.status,
      AS can_staff
 FROM hearth_user u WHERE u.id = $1
 """
+
+# A bearer token's session and its user's principal in one statement (every request sends it).
+_SESSION_PRINCIPAL_SQL = _PRINCIPAL_SQL.replace(
+    "SELECT u.id, u.username, u.status,",
+    "SELECT u.id, u.username, u.status, s.revoked_at AS session_revoked_at,"
+    " s.expires_at AS session_expires_at, s.auth_time AS session_auth_time, s.mfa_at AS session_mfa_at,",
+).replace("FROM hearth_user u WHERE u.id = $1", "FROM hearth_user u JOIN session s ON s.user_id = u.id AND s.id = $2 WHERE u.id = $1")
 
 
 def _json(value: object) -> list[dict[str, object]]:
@@ -68,11 +77,38 @@ async def load_principal(
     rows = await get_connection("default").execute_query_dict(_PRINCIPAL_SQL, [user_id])
     if not rows:
         return None
+    return _principal(rows[0], session_id=session_id, auth_time=auth_time, mfa_at=mfa_at)
+
+
+@dataclass(frozen=True, slots=True)
+class SessionRow:
+    revoked_at: datetime | None
+    expires_at: datetime
+    auth_time: datetime
+    mfa_at: datetime
+
+
+async def load_session_principal(user_id: UUID, session_id: UUID) -> tuple[Principal, str, SessionRow] | None:
+    """A session of this user with the user's principal and status, in one statement; None if the
+    user has no such session."""
+    rows = await get_connection("default").execute_query_dict(_SESSION_PRINCIPAL_SQL, [user_id, session_id])
+    if not rows:
+        return None
     row = rows[0]
+    session = SessionRow(row["session_revoked_at"], row["session_expires_at"], row["session_auth_time"], row["session_mfa_at"])
+    principal, status = _principal(row, session_id=session_id, auth_time=session.auth_time, mfa_at=session.mfa_at)
+    return principal, status, session
+
+
+def _principal(
+    row: dict[str, Any], *, session_id: UUID | None, auth_time: datetime | None, mfa_at: datetime | None
+) -> tuple[Principal, str]:
     memberships: dict[UUID, AccessLevel] = {}
+    agency_cans: dict[UUID, UUID | None] = {}
     blocked: dict[UUID, str] = {}
     for m in _json(row["memberships"]):
         agency = UUID(str(m["agency"]))
+        agency_cans[agency] = UUID(str(m["can"])) if m.get("can") else None
         reason = _blocked_reason(m)
         if reason:
             blocked[agency] = reason
@@ -95,5 +131,6 @@ async def load_principal(
         blocked_agencies=blocked,
         missing_training=tuple(row["missing_training"]),
         can_staff=frozenset(row["can_staff"]),
+        agency_cans=agency_cans,
     )
     return principal, row["status"]

@@ -14,7 +14,7 @@ from models.enums import UserStatus
 from models.sessions import Session
 from services import auth
 from services.errors import Unauthenticated
-from services.principals import load_principal
+from services.principals import load_session_principal
 
 __all__ = ["Challenge", "LocalIdentity"]
 
@@ -91,14 +91,12 @@ class LocalIdentity:
             user_id, session_id = UUID(claims["sub"]), UUID(claims.get("sid", ""))
         except ValueError:
             raise Unauthenticated("The token is not valid or has expired.") from None
-        session = await Session.get_or_none(id=session_id, user_id=user_id)
-        if session is None or session.revoked_at is not None or session.expires_at <= now:
+        loaded = await load_session_principal(user_id, session_id)
+        if loaded is None:
             raise Unauthenticated("The session has ended; sign in again.")
-        loaded = await load_principal(
-            user_id, session_id=session.id, auth_time=session.auth_time, mfa_at=session.mfa_at
-        )
-        if loaded is None or loaded[1] != UserStatus.ACTIVE.value:
+        principal, status, session = loaded
+        if session.revoked_at is not None or session.expires_at <= now:
+            raise Unauthenticated("The session has ended; sign in again.")
+        if status != UserStatus.ACTIVE.value:
             raise Unauthenticated("The account is not active.")
-        return Authenticated(
-            principal=loaded[0], mfa_expired=now - session.mfa_at > self.mfa_max_age
-        )
+        return Authenticated(principal=principal, mfa_expired=now - session.mfa_at > self.mfa_max_age)
