@@ -81,6 +81,8 @@ def serve(
     """Serve GraphQL at /graphql (GraphiQL in the browser unless HEARTH_ENV=production)."""
     import uvicorn
 
+    from api.serving import HTTP_PROTOCOL
+
     settings = get_settings()
     with database(settings) as url:
         os.environ["HEARTH_DATABASE_URL"] = url
@@ -96,6 +98,7 @@ def serve(
             port=bind_port,
             workers=count,
             log_level="info",
+            http=HTTP_PROTOCOL,  # TCP_NODELAY on every connection (api/serving.py)
         )
 
 
@@ -159,17 +162,19 @@ def audit_seal() -> None:
 
 
 async def _seal_settled(*, within: float = 10.0) -> tuple[int, int]:
-    """Seal, waiting up to ``within`` seconds for writers still running; (sealed, left unsealed)."""
+    """Seal every row committed so far, waiting up to ``within`` seconds for writers still
+    running (rows written after the start are left to the server's sealer); (sealed, left)."""
     import time
 
-    from services.audit import seal, unsealed
+    from services.audit import current_horizon, seal, sealed_through, unsealed
 
     deadline = time.monotonic() + within
+    horizon = await current_horizon()
     sealed = await seal()
-    while (left := await unsealed()) and time.monotonic() < deadline:
-        await asyncio.sleep(0.2)  # a writer that may still add rows is running; its horizon settles
+    while not await sealed_through(horizon) and time.monotonic() < deadline:
+        await asyncio.sleep(0.2)  # a writer that may still add rows up to the horizon is running
         sealed += await seal()
-    return sealed, left
+    return sealed, await unsealed()
 
 
 @audit_app.command("verify")

@@ -51,6 +51,7 @@ import httpx
 from api.db import embedded_postgres, to_tortoise_url, tortoise_config
 from api.dbmigrate import apply_migrations
 from api.identity.tokens import load_signing_key
+from api.serving import HTTP_PROTOCOL
 from api.settings import Settings
 from bench import workload
 from bench.load import LoadResult, drive
@@ -201,7 +202,7 @@ class Server:
         command = [
             sys.executable, "-m", "uvicorn", self.factory, "--factory", "--host", HOST,
             "--port", str(self.port), "--workers", str(self.workers), "--no-access-log",
-            "--log-level", "warning",
+            "--log-level", "warning", "--http", HTTP_PROTOCOL,  # the same server layer for all
         ]
         self.process = subprocess.Popen(  # noqa: S603 (our own interpreter and arguments)
             command, cwd=ROOT, env={**os.environ, **self.env}, stdout=log.open("ab"),

@@ -36,10 +36,12 @@ __all__ = [
     "acting_agency",
     "append",
     "client_trail",
+    "current_horizon",
     "current_request",
     "forget_horizons",
     "record",
     "seal",
+    "sealed_through",
     "unsealed",
     "verify_chain",
 ]
@@ -211,6 +213,22 @@ async def seal(*, block: int = SEAL_BLOCK) -> int:
             break
     del _marks[:-100]  # a stuck transaction must not make the list grow without bound
     return sealed
+
+
+async def current_horizon() -> int:
+    """The last number handed out so far."""
+    rows = await get_connection("default").execute_query_dict("SELECT horizon FROM hearth_audit_mark()")
+    return rows[0]["horizon"]
+
+
+async def sealed_through(horizon: int) -> bool:
+    """Whether every committed row numbered up to ``horizon`` is sealed."""
+    rows = await get_connection("default").execute_query_dict(
+        "SELECT NOT EXISTS (SELECT 1 FROM audit_event WHERE seq <= $1"
+        " AND seq > coalesce((SELECT max(last_seq) FROM audit_seal), $2)) AS done",
+        [horizon, _SEQ_MIN],
+    )
+    return rows[0]["done"]
 
 
 def forget_horizons() -> None:

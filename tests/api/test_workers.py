@@ -51,3 +51,42 @@ def test_serve_starts_the_configured_workers_and_tells_them_how_many(
     assert started["factory"] is True
     assert started["workers"] == 3
     assert started["env_workers"] == "3"  # the workers size their pools for three
+    assert started["http"] == "api.serving:NoDelayH11Protocol"
+
+
+async def _accepted_nodelay(http: str) -> int:
+    """Serve one request through uvicorn on a listening socket made the way uvicorn's
+    multi-worker mode makes it (protocol number 0); TCP_NODELAY of the accepted connection."""
+    import asyncio
+    import socket
+
+    import uvicorn
+
+    async def tiny(scope: dict[str, Any], receive: Any, send: Any) -> None:
+        await send({"type": "http.response.start", "status": 200, "headers": [(b"content-length", b"2")]})
+        await send({"type": "http.response.body", "body": b"ok"})
+
+    listening = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
+    listening.bind(("127.0.0.1", 0))
+    assert listening.proto == 0
+    server = uvicorn.Server(uvicorn.Config(tiny, http=http, log_level="warning", lifespan="off"))
+    serving = asyncio.create_task(server.serve(sockets=[listening]))
+    try:
+        while not server.started:
+            await asyncio.sleep(0)
+        reader, writer = await asyncio.open_connection(*listening.getsockname())
+        writer.write(b"GET / HTTP/1.1\r\nhost: x\r\n\r\n")
+        await writer.drain()
+        assert (await reader.readuntil(b"ok")).startswith(b"HTTP/1.1 200")
+        (connection,) = server.server_state.connections
+        value = connection.transport.get_extra_info("socket").getsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY)
+        writer.close()
+        return value
+    finally:
+        server.should_exit = True
+        await serving
+
+
+async def test_served_connections_have_tcp_nodelay_where_stock_uvicorn_leaves_nagle_on() -> None:
+    assert await _accepted_nodelay("h11") == 0  # the stock protocol on uvicorn's own socket
+    assert await _accepted_nodelay("api.serving:NoDelayH11Protocol") != 0

@@ -19,7 +19,7 @@ from api.cli import app as cli
 from authz import enforcer
 from models.audit import AuditEvent
 from models.enums import AuditAction
-from services.audit import AuditRow, append, seal, unsealed, verify_chain
+from services.audit import AuditRow, append, current_horizon, seal, sealed_through, unsealed, verify_chain
 
 AT = datetime(2026, 3, 2, 14, 0, tzinfo=UTC)
 INSERT_ONE = (
@@ -83,6 +83,17 @@ async def test_rows_are_numbered_by_the_database_and_sealed_in_chained_blocks(ap
     await append([_row(6)])
     assert await seal() == 1
     assert await verify_chain() == (6, None, 0)
+
+
+async def test_sealed_through_a_horizon(app: object) -> None:
+    await append([_row(1), _row(2)])
+    horizon = await current_horizon()
+    assert horizon == 2
+    assert not await sealed_through(horizon)
+    await seal()
+    await append([_row(3)])  # after the horizon: does not matter to it
+    assert await sealed_through(horizon)
+    assert not await sealed_through(await current_horizon())
 
 
 async def test_update_delete_and_truncate_are_refused_even_for_the_app(app: object) -> None:
