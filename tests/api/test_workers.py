@@ -72,7 +72,9 @@ async def _accepted_nodelay(http: str) -> int:
     server = uvicorn.Server(uvicorn.Config(tiny, http=http, log_level="warning", lifespan="off"))
     serving = asyncio.create_task(server.serve(sockets=[listening]))
     try:
-        while not server.started:
+        for _ in range(10_000):  # start-up is a few loop turns (bounded: a broken start fails below)
+            if server.started:
+                break
             await asyncio.sleep(0)
         reader, writer = await asyncio.open_connection(*listening.getsockname())
         writer.write(b"GET / HTTP/1.1\r\nhost: x\r\n\r\n")

@@ -19,7 +19,15 @@ from api.cli import app as cli
 from authz import enforcer
 from models.audit import AuditEvent
 from models.enums import AuditAction
-from services.audit import AuditRow, append, current_horizon, seal, sealed_through, unsealed, verify_chain
+from services.audit import (
+    AuditRow,
+    append,
+    current_horizon,
+    seal,
+    sealed_through,
+    unsealed,
+    verify_chain,
+)
 
 AT = datetime(2026, 3, 2, 14, 0, tzinfo=UTC)
 INSERT_ONE = (
