@@ -12,7 +12,7 @@ from strawberry.dataloader import DataLoader
 from tortoise.expressions import Q
 from tortoise.models import Model
 
-from authz.clients import ClientAccess, access_for, visible_clients
+from authz.clients import ClientAccess, access_for, clients_visible_by_row
 from models.clients import Client
 from models.enums import ReleaseCategory
 
@@ -26,7 +26,7 @@ def access_loader(context: Any) -> DataLoader[UUID, ClientAccess | None]:
 
         async def load(ids: Sequence[UUID]) -> list[ClientAccess | None]:
             scope = await context.client_scope()
-            clients = list(await visible_clients(scope, among=ids))
+            clients = list(await clients_visible_by_row(scope).filter(id__in=list(ids)))
             access = await access_for(scope, clients)
             return [access.get(i) for i in ids]
 

@@ -16,8 +16,7 @@ from authz.clients import (
     ClientAccess,
     ClientScope,
     access_for,
-    searchable_clients,
-    visible_clients,
+    clients_visible_by_row,
 )
 from authz.enforcer import Decisions
 from authz.resources import Action, Resource
@@ -254,7 +253,7 @@ async def get_visible_client(
 ) -> tuple[Client, ClientAccess]:
     """The client and the caller's access to it; NOT_FOUND (on the input ``field`` that named
     the client) when the caller may not see it."""
-    client = await visible_clients(scope, among=[client_id]).first()
+    client = await clients_visible_by_row(scope).filter(id=client_id).first()
     if client is None:
         raise NotFound("No such client, or you may not see it.", field=field)
     return client, (await access_for(scope, [client]))[client.id]
@@ -348,7 +347,7 @@ def search_clients(scope: ClientScope, criteria: SearchCriteria) -> QuerySet[Cli
     if criteria.empty:
         raise ValidationFailed("Give at least one of name, dob, ssnLastFour or hmisId.", field="search")
     identifying = criteria.name or criteria.dob or criteria.ssn_last_four
-    qs = searchable_clients(scope, identifying=bool(identifying))
+    qs = clients_visible_by_row(scope, identifying=bool(identifying))
     if criteria.hmis_id is not None:
         qs = qs.filter(id=criteria.hmis_id)
     if criteria.name:

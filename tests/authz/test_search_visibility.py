@@ -1,4 +1,4 @@
-"""The search's row-by-row visibility test (``searchable_clients``, the fast path) finds exactly
+"""The search's row-by-row visibility test (``clients_visible_by_row``, the fast path) finds exactly
 the clients the set-based filters (``visible_clients``, ``identifying_clients``) find, for every
 kind of caller and every kind of release, in force or not."""
 
@@ -8,9 +8,9 @@ from datetime import date
 
 import pytest
 
-from authz.clients import client_scope, identifying_clients, searchable_clients, visible_clients
+from authz.clients import client_scope, clients_visible_by_row, identifying_clients, visible_clients
 from authz.enforcer import notify_change
-from models.clients import CanStaff
+from models.clients import CanStaff, Client
 from models.enums import ReleaseCategory, ReleaseScope
 from tests.authz.client_world import World, add_client, build_world, make_role_user, release
 from tests.services.support import decisions_for
@@ -63,14 +63,20 @@ async def test_the_row_by_row_test_finds_what_the_set_filters_find(app: object) 
         scope = await client_scope(await decisions_for(user), TODAY)
         for identifying, reference in ((False, visible_clients(scope)), (True, identifying_clients(scope))):
             expected = set(await reference.values_list("id", flat=True))
-            found = set(await searchable_clients(scope, identifying=identifying).values_list("id", flat=True))
+            found = set(await clients_visible_by_row(scope, identifying=identifying).values_list("id", flat=True))
             assert found == expected, (role, identifying)
             # and with another criterion on top, as a search adds them
-            narrowed = searchable_clients(scope, identifying=identifying).filter(first_name__istartswith="search1")
+            narrowed = clients_visible_by_row(scope, identifying=identifying).filter(first_name__istartswith="search1")
             assert set(await narrowed.values_list("id", flat=True)) == set(
                 await reference.filter(first_name__istartswith="search1").values_list("id", flat=True)
             )
-            assert await searchable_clients(scope, identifying=identifying).count() == len(expected)
+            assert await clients_visible_by_row(scope, identifying=identifying).count() == len(expected)
+        # and looked up by id, as a record or a batch of records is
+        every = [c.id for c in await Client.all()]
+        expected_among = {c.id for c in await visible_clients(scope, among=every)}
+        assert {c.id for c in await clients_visible_by_row(scope).filter(id__in=every)} == expected_among, role
+        for client_id in every[:6]:
+            assert (await clients_visible_by_row(scope).filter(id=client_id).exists()) == (client_id in expected_among)
         seen[role] = len(set(await visible_clients(scope).values_list("id", flat=True)))
     # the roles see different, non-trivial sets (the comparison above is not between empty sets)
     total = 14 * 3 + 2  # Rosa, the clients above
@@ -88,4 +94,4 @@ async def test_only_uuids_reach_the_sql_text(app: object, bad: object) -> None:
     user = await make_role_user(world, "FULL@A")
     scope = await client_scope(await decisions_for(user), TODAY)
     with pytest.raises((ValueError, TypeError, AttributeError)):
-        searchable_clients(replace(scope, read_agencies=frozenset({bad})), identifying=False)
+        clients_visible_by_row(replace(scope, read_agencies=frozenset({bad})), identifying=False)
