@@ -225,12 +225,12 @@ def _step(step: str, clients: int, *, server: str, database: str, seed: int, wor
 
 
 def run(clients: int, *, server: str = SERVER, database: str = "hearth_bench_hud", seed: int = 7,
-        trace_statewide_max: int = 10_000) -> dict[str, Any]:
-    """Every step for one size; the figures as a dict."""
+        trace_statewide_max: int = 10_000, steps: tuple[str, ...] = STEPS) -> dict[str, Any]:
+    """Every step (or those named) for one size; the figures as a dict."""
     figures: dict[str, Any] = {"clients": clients, "seed": seed, "anchor": ANCHOR.isoformat(), "nproc": os.cpu_count(),
                                "load_average": [round(x, 1) for x in os.getloadavg()]}
     with tempfile.TemporaryDirectory(prefix="hearth-bench-hud-") as tmp:
-        for step in STEPS:
+        for step in steps:
             figures.update(_step(step, clients, server=server, database=database, seed=seed, work=Path(tmp),
                                  trace_max=trace_statewide_max))
     figures["load_average_after"] = [round(x, 1) for x in os.getloadavg()]
