@@ -5,8 +5,10 @@ in blocks, and never seals past a row a running transaction may still add."""
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import json
 import uuid
+from collections.abc import AsyncIterator
 from datetime import UTC, datetime
 from urllib.parse import urlsplit, urlunsplit
 
@@ -57,6 +59,20 @@ async def _tamper(database_url: str, sql: str) -> None:
         await conn.execute(sql)
         await conn.execute("ALTER TABLE audit_seal ENABLE TRIGGER audit_seal_append_only")
         await conn.execute("ALTER TABLE audit_event ENABLE TRIGGER audit_event_append_only")
+    finally:
+        await conn.close()
+
+
+@contextlib.asynccontextmanager
+async def _open_writer(database_url: str) -> AsyncIterator[asyncpg.transaction.Transaction]:
+    """Another connection's transaction that has appended one row (number drawn) and is still
+    open; the test commits or rolls it back."""
+    conn = await asyncpg.connect(database_url, timeout=10)
+    try:
+        transaction = conn.transaction()
+        await transaction.start()
+        await conn.execute(INSERT_ONE)
+        yield transaction
     finally:
         await conn.close()
 
@@ -141,11 +157,7 @@ async def test_concurrent_appends_are_all_sealed(app: object) -> None:
 async def test_rows_a_running_transaction_may_still_add_are_not_sealed(app: object, database_url: str) -> None:
     # given: a writer whose transaction is still open holds number 2; rows 1 and 3 are committed
     await append([_row(1)])
-    slow = await asyncpg.connect(database_url, timeout=10)
-    try:
-        open_tx = slow.transaction()
-        await open_tx.start()
-        await slow.execute(INSERT_ONE)
+    async with _open_writer(database_url) as open_tx:
         await append([_row(3)])
 
         # when: the sealer runs
@@ -156,8 +168,6 @@ async def test_rows_a_running_transaction_may_still_add_are_not_sealed(app: obje
         assert all(s["last_seq"] < 2 for s in await _seals())
         # when: the writer commits, the next run seals rows 2 and 3 in order
         await open_tx.commit()
-    finally:
-        await slow.close()
     await seal()
     assert [s["last_seq"] for s in await _seals()][-1] == 3
     assert await verify_chain() == (3, None, 0)
@@ -185,15 +195,9 @@ async def test_transactions_that_do_not_write_the_trail_do_not_hold_sealing_back
 async def test_an_aborted_writers_gap_is_sealed_as_it_is(app: object, database_url: str) -> None:
     # given: number 2 was drawn by a transaction that rolled back
     await append([_row(1)])
-    slow = await asyncpg.connect(database_url, timeout=10)
-    try:
-        open_tx = slow.transaction()
-        await open_tx.start()
-        await slow.execute(INSERT_ONE)
+    async with _open_writer(database_url) as open_tx:
         await append([_row(3)])
         await open_tx.rollback()
-    finally:
-        await slow.close()
     # then: the gap is part of what is sealed
     assert await seal() == 2
     assert [r.seq for r in await AuditEvent.all().order_by("seq")] == [1, 3]
@@ -232,14 +236,8 @@ async def test_a_deleted_row_is_detected(app: object, database_url: str) -> None
 async def test_a_row_slipped_into_a_gap_is_detected(app: object, database_url: str) -> None:
     # given: a sealed gap (an aborted writer's number 2)
     await append([_row(1)])
-    conn = await asyncpg.connect(database_url, timeout=10)
-    try:
-        tx = conn.transaction()
-        await tx.start()
-        await conn.execute(INSERT_ONE)
-        await tx.rollback()
-    finally:
-        await conn.close()
+    async with _open_writer(database_url) as open_tx:
+        await open_tx.rollback()
     await append([_row(3)])
     await seal()
     # when: someone adds a row with that number afterwards
@@ -297,19 +295,13 @@ async def test_a_rehashed_block_still_breaks_the_next_link(app: object, database
 
 async def test_the_database_refuses_a_horizon_that_is_not_final(app: object, database_url: str) -> None:
     # given: a horizon marked while a writer's transaction is open
-    slow = await asyncpg.connect(database_url, timeout=10)
-    try:
-        open_tx = slow.transaction()
-        await open_tx.start()
-        await slow.execute(INSERT_ONE)
+    async with _open_writer(database_url) as open_tx:
         conn = get_connection("default")
         mark = (await conn.execute_query_dict("SELECT horizon, writers FROM hearth_audit_mark()"))[0]
         # then: sealing up to it is refused (NULL) until the writer ends
         refused = await conn.execute_query_dict("SELECT hearth_audit_seal($1, $2::text[], 100) AS n", [mark["horizon"], mark["writers"]])
         assert refused[0]["n"] is None
         await open_tx.commit()
-    finally:
-        await slow.close()
     accepted = await conn.execute_query_dict("SELECT hearth_audit_seal($1, $2::text[], 100) AS n", [mark["horizon"], mark["writers"]])
     assert accepted[0]["n"] == 1
 
