@@ -143,6 +143,21 @@ def _literal_ids(ids: frozenset[UUID] | set[UUID]) -> str:
     return ", ".join(f"'{UUID(str(i))}'" for i in sorted(ids, key=str))
 
 
+def _in_force_sql(today: str, cans: str, agencies: str) -> str:
+    """The condition of :func:`releases_in_force` on a release aliased ``r``, in SQL: not
+    revoked, started, not expired, and covering the caller (statewide, one of ``cans`` for scope
+    CAN, one of ``agencies`` among its recipients). The arguments are SQL expressions: a
+    parameter or a literal for ``today``, membership tests (``= ANY($n)`` or ``IN (...)``) for
+    the others."""
+    return (
+        f'r."revoked_at" IS NULL AND r."starts_on" <= {today} AND r."expires_on" >= {today}'  # noqa: S608
+        f""" AND (r."scope" = '{ReleaseScope.STATEWIDE.value}'"""
+        f""" OR (r."scope" = '{ReleaseScope.CAN.value}' AND r."scope_can_id" {cans})"""
+        f""" OR (r."scope" = '{ReleaseScope.AGENCIES.value}' AND EXISTS (SELECT 1 FROM "release_recipient" rr"""
+        f' WHERE rr."release_id" = r."id" AND rr."agency_id" {agencies})))'
+    )
+
+
 def _visible_row_sql(scope: ClientScope, *, identifying: bool) -> str:
     """The visibility test for one ``client`` row, as SQL probing indexes for that row only.
 
@@ -166,20 +181,12 @@ def _visible_row_sql(scope: ClientScope, *, identifying: bool) -> str:
             'COALESCE((SELECT true FROM "consent_to_enter" "t" WHERE "t"."client_id" = "client"."id"'  # noqa: S608 (checked literals)
             f' AND "t"."agency_id" IN ({agencies}) LIMIT 1), false)'
         )
-        covering = [f"\"r\".\"scope\" = '{ReleaseScope.STATEWIDE.value}'"]
-        if scope.recipient_cans:
-            covering.append(
-                f"(\"r\".\"scope\" = '{ReleaseScope.CAN.value}' AND \"r\".\"scope_can_id\" IN ({_literal_ids(scope.recipient_cans)}))"
-            )
-        covering.append(
-            f"(\"r\".\"scope\" = '{ReleaseScope.AGENCIES.value}' AND EXISTS (SELECT 1 FROM \"release_recipient\" \"rr\""  # noqa: S608
-            f' WHERE "rr"."release_id" = "r"."id" AND "rr"."agency_id" IN ({agencies})))'
-        )
-        categories = f""" AND "r"."categories" @> '["{ReleaseCategory.IDENTIFYING.value}"]'""" if identifying else ""
+        cans = f"IN ({_literal_ids(scope.recipient_cans)})" if scope.recipient_cans else "= ANY('{}'::uuid[])"
+        categories = f""" AND r."categories" @> '["{ReleaseCategory.IDENTIFYING.value}"]'""" if identifying else ""
+        in_force = _in_force_sql(f"'{today}'", cans, f"IN ({agencies})")
         tests.append(
-            'COALESCE((SELECT true FROM "release_of_information" "r" WHERE "r"."client_id" = "client"."id"'  # noqa: S608
-            f""" AND "r"."revoked_at" IS NULL AND "r"."starts_on" <= '{today}' AND "r"."expires_on" >= '{today}'"""
-            f"{categories} AND ({' OR '.join(covering)}) LIMIT 1), false)"
+            'COALESCE((SELECT true FROM "release_of_information" r WHERE r."client_id" = "client"."id"'  # noqa: S608
+            f" AND {in_force}{categories} LIMIT 1), false)"
         )
     return "(" + (" OR ".join(tests) or "false") + ")"
 
@@ -265,14 +272,10 @@ _HOLDERS_SQL = (
     'SELECT "client_id", "agency_id" FROM "consent_to_enter"'
     ' WHERE "client_id" = ANY($1::uuid[]) AND "agency_id" = ANY($2::uuid[])'
 )
-_RELEASES_SQL = f"""
-SELECT r."id", r."client_id", r."categories", r."releasing_agency_id" FROM "release_of_information" r
- WHERE r."client_id" = ANY($1::uuid[]) AND r."revoked_at" IS NULL AND r."starts_on" <= $2 AND r."expires_on" >= $2
-   AND (r."scope" = '{ReleaseScope.STATEWIDE.value}'
-        OR (r."scope" = '{ReleaseScope.CAN.value}' AND r."scope_can_id" = ANY($3::uuid[]))
-        OR (r."scope" = '{ReleaseScope.AGENCIES.value}' AND EXISTS (
-              SELECT 1 FROM "release_recipient" rr WHERE rr."release_id" = r."id" AND rr."agency_id" = ANY($4::uuid[]))))
-"""  # noqa: S608 (enum constants only)
+_RELEASES_SQL = (
+    'SELECT r."id", r."client_id", r."categories", r."releasing_agency_id" FROM "release_of_information" r'  # noqa: S608
+    ' WHERE r."client_id" = ANY($1::uuid[]) AND ' + _in_force_sql("$2", "= ANY($3::uuid[])", "= ANY($4::uuid[])")
+)
 
 
 async def access_for(scope: ClientScope, clients: list[Client]) -> dict[UUID, ClientAccess]:
