@@ -12,7 +12,7 @@ Part 2) is shared only by a release that names SUBSTANCE_USE.
 from __future__ import annotations
 
 import json
-from collections.abc import Mapping, Sequence
+from collections.abc import Mapping
 from dataclasses import dataclass, field
 from datetime import date
 from typing import Any
@@ -113,29 +113,21 @@ def releases_in_force(scope: ClientScope) -> QuerySet[Release]:
     )
 
 
-def _holders(scope: ClientScope, among: list[UUID] | None = None) -> Q:
+def _holders(scope: ClientScope) -> Q:
     held = ConsentToEnter.filter(agency_id__in=list(scope.read_agencies))
-    if among is not None:
-        held = held.filter(client_id__in=among)
     return Q(id__in=Subquery(held.values("client_id")))
 
 
-def visible_clients(scope: ClientScope, among: Sequence[UUID] | None = None) -> QuerySet[Client]:
-    """Clients the caller may see at all, as one SQL filter; with ``among``, only those of
-    these ids. The ids go into the consent and release subqueries too: the same answer, but
-    PostgreSQL probes the indexes for those clients instead of collecting every client the
-    caller's agencies hold or are released (a record lookup read tens of thousands of rows)."""
+def visible_clients(scope: ClientScope) -> QuerySet[Client]:
+    """Clients the caller may see at all, as one set-based SQL filter (the HUD CSV export uses
+    it as a subquery over all clients). Searches and lookups by id use
+    :func:`clients_visible_by_row`, the same rule tested row by row; the tests compare the two."""
     if scope.empty:
         return Client.filter(id=None)
-    ids = None if among is None else list(among)
     visible = Q(created_under_can_id__in=list(scope.backbone_cans)) if scope.backbone_cans else Q(id=None)
     if scope.read_agencies:
-        released = releases_in_force(scope)
-        if ids is not None:
-            released = released.filter(client_id__in=ids)
-        visible |= _holders(scope, ids) | Q(id__in=Subquery(released.values("client_id")))
-    qs = Client.filter(visible)
-    return qs if ids is None else qs.filter(id__in=ids)
+        visible |= _holders(scope) | Q(id__in=Subquery(releases_in_force(scope).values("client_id")))
+    return Client.filter(visible)
 
 
 def _literal_ids(ids: frozenset[UUID] | set[UUID]) -> str:
@@ -204,7 +196,8 @@ def clients_visible_by_row(scope: ClientScope, *, identifying: bool = False) -> 
 
 def identifying_clients(scope: ClientScope) -> QuerySet[Client]:
     """Clients whose identifying data the caller may see (searching by name, DOB or SSN is
-    limited to these, so a search never confirms who is in HMIS behind a mask)."""
+    limited to these, so a search never confirms who is in HMIS behind a mask). The set-based
+    statement of the rule; searches run it as ``clients_visible_by_row(identifying=True)``."""
     if scope.empty:
         return Client.filter(id=None)
     visible = Q(created_under_can_id__in=list(scope.backbone_cans)) if scope.backbone_cans else Q(id=None)

@@ -180,6 +180,7 @@ class ChainCheck(NamedTuple):
 # Horizons taken by this process that were not final yet, oldest first (see :func:`seal`).
 _marks: list[tuple[int, list[str]]] = []
 SEAL_BLOCK = 10_000
+_SEQ_MIN = -(2**63)  # below every number: the "previous block" of the first one
 
 
 async def seal(*, block: int = SEAL_BLOCK) -> int:
@@ -244,8 +245,6 @@ async def unsealed() -> int:
     )
     return rows[0]["n"]
 
-
-_SEQ_MIN = -(2**63)
 
 
 async def verify_chain(*, batch: int = 200) -> ChainCheck:

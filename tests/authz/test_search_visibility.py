@@ -73,7 +73,7 @@ async def test_the_row_by_row_test_finds_what_the_set_filters_find(app: object) 
             assert await clients_visible_by_row(scope, identifying=identifying).count() == len(expected)
         # and looked up by id, as a record or a batch of records is
         every = [c.id for c in await Client.all()]
-        expected_among = {c.id for c in await visible_clients(scope, among=every)}
+        expected_among = {c.id for c in await visible_clients(scope).filter(id__in=every)}
         assert {c.id for c in await clients_visible_by_row(scope).filter(id__in=every)} == expected_among, role
         for client_id in every[:6]:
             assert (await clients_visible_by_row(scope).filter(id=client_id).exists()) == (client_id in expected_among)
