@@ -420,7 +420,9 @@ async def main(args: argparse.Namespace) -> dict[str, Any]:
             "HEARTH_WORKERS": str(workers),
         }
         os.environ.update({k: v for k, v in server_env.items() if k != "HEARTH_WORKERS"})
-        local = Settings()
+        # No sealer or scheduler in the capturing app: their statements would be counted as the
+        # request's when they ran during a capture.
+        local = Settings(audit_seal_seconds=0, scheduler_enabled=False)
         async with in_process_hearth(local, url) as app:
             transport = httpx.ASGITransport(app=app)
             async with httpx.AsyncClient(transport=transport, base_url="http://127.0.0.1") as http:

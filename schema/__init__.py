@@ -28,6 +28,7 @@ from schema.auth import AuthMutation, AuthQuery
 from schema.clients import ClientMutation, ClientQuery
 from schema.compliance import ComplianceMutation, ComplianceQuery
 from schema.errors import ErrorCodes
+from schema.executor import HearthExecutionContext
 from schema.governance import GovernanceMutation, GovernanceQuery
 from schema.hud_csv import HudCsvMutation
 from schema.service_accounts import ServiceAccountMutation, ServiceAccountQuery
@@ -114,10 +115,14 @@ class HearthSchema(strawberry.Schema):
         return SelectiveMiddleware(*(ext for ext in extensions if ext._implements_resolve()))
 
 
-def build_schema(limits: Limits | None = None, *, attribute_audit: bool = True) -> strawberry.Schema:
+def build_schema(
+    limits: Limits | None = None, *, attribute_audit: bool = True, plain_fields: bool = True
+) -> strawberry.Schema:
     """The schema. ``attribute_audit`` (the default) lets plain fields note their own reads
     instead of passing the audit middleware; False keeps the middleware on every field (the
-    ordinary path the tests compare it with: same data, same audit rows)."""
+    ordinary path the tests compare it with: same data, same audit rows). ``plain_fields`` (the
+    default) runs them on Hearth's executor, which reads plain fields without calling their
+    resolvers (``schema.executor``); False keeps graphql-core's stock executor."""
     limits = limits or Limits()
     # Factories: strawberry builds fresh extensions per request; the parser and validation
     # caches live at module level, keyed by size, so they are shared all the same.
@@ -141,6 +146,7 @@ def build_schema(limits: Limits | None = None, *, attribute_audit: bool = True) 
         mutation=Mutation,
         extensions=extensions,
         config=StrawberryConfig(disable_field_suggestions=True),
+        execution_context_class=HearthExecutionContext if plain_fields else None,
     )
     if attribute_audit:
         install_audited_attributes(schema._schema)

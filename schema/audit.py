@@ -41,6 +41,8 @@ __all__ = [
     "SelectiveMiddleware",
     "audited_attribute",
     "install_audited_attributes",
+    "note_attribute",
+    "note_attributes",
     "note_search",
 ]
 
@@ -102,6 +104,10 @@ class ReadBuffer:
     objects: dict[int, tuple[Any, _Seen | None]] = field(default_factory=dict)
 
     def note(self, root: Any, field_name: str, value: Any) -> None:
+        self.note_many(root, ((field_name, value),))
+
+    def note_many(self, root: Any, read: Iterable[tuple[str, Any]]) -> None:
+        """``root`` was read: these fields (GraphQL names) with these values."""
         known = self.objects.get(id(root))
         if known is not None and known[0] is root:
             entry = known[1]
@@ -110,11 +116,13 @@ class ReadBuffer:
             self.objects[id(root)] = (root, entry)
         if entry is None:
             return
-        if value is None or field_name in _NOT_DATA or (isinstance(value, list) and not value):
-            return
-        if entry.entity_type == "Client" and field_name not in CLIENT_SENSITIVE:
-            return
-        entry.fields.add(field_name)
+        client = entry.entity_type == "Client"
+        for field_name, value in read:
+            if value is None or field_name in _NOT_DATA or (isinstance(value, list) and not value):
+                continue
+            if client and field_name not in CLIENT_SENSITIVE:
+                continue
+            entry.fields.add(field_name)
 
     def _entry(self, root: Any) -> _Seen | None:
         if isinstance(root, Client):
@@ -236,6 +244,8 @@ class AuditReads(SchemaExtension):
             "client_ip": buffer.meta.client_ip,
         }
         access_by_client = {s.client_id: s.access for s in buffer.seen.values() if s.access is not None}
+        mine = principal.agency_ids
+        agency_by_access: dict[int, UUID | None] = {}
         rows = []
         for seen in buffer.seen.values():
             if (seen.entity_type, seen.entity_id) in buffer.meta.changed:
@@ -247,7 +257,7 @@ class AuditReads(SchemaExtension):
                     entity_type=seen.entity_type,
                     entity_id=seen.entity_id,
                     client_id=seen.client_id,
-                    agency_id=self._agency(principal, seen, access),
+                    agency_id=self._agency(principal, mine, seen, access, agency_by_access),
                     fields=tuple(seen.fields),
                     release_id=self._release(seen, access),
                     **common,
@@ -311,15 +321,22 @@ class AuditReads(SchemaExtension):
         ]
 
     @staticmethod
-    def _agency(principal: Any, seen: _Seen, access: ClientAccess | None) -> UUID | None:
-        mine = principal.agency_ids
-        preferred: list[UUID] = []
-        if seen.agency_id in mine:
-            preferred.append(seen.agency_id)  # type: ignore[arg-type]
-        if access is not None:
-            preferred.extend(sorted(access.holder_agencies & mine, key=str))
-            preferred.extend(sorted(access.scope.read_agencies, key=str))
-        return audit_service.acting_agency(principal, preferred)
+    def _agency(
+        principal: Any, mine: Any, seen: _Seen, access: ClientAccess | None, by_access: dict[int, UUID | None]
+    ) -> UUID | None:
+        """The agency the caller read this row for: the row's own agency if it is theirs, else
+        (the same for every row read under one access, so worked out once per access) the first
+        of their agencies holding the client's consent, then of the agencies they read for."""
+        if seen.agency_id is not None and seen.agency_id in mine:
+            return seen.agency_id
+        key = id(access)
+        if key not in by_access:
+            preferred: list[UUID] = []
+            if access is not None:
+                preferred.extend(sorted(access.holder_agencies & mine, key=str))
+                preferred.extend(sorted(access.scope.read_agencies, key=str))
+            by_access[key] = audit_service.acting_agency(principal, preferred)
+        return by_access[key]
 
     @staticmethod
     def _release(seen: _Seen, access: ClientAccess | None) -> UUID | None:
@@ -341,14 +358,27 @@ def audited_attribute(python_name: str) -> Callable[..., Any]:
 
     def resolve(root: Any, info: Any) -> Any:
         value = getattr(root, python_name)
-        if isinstance(root, Client) or _client_linked(root):
-            buffer: ReadBuffer | None = getattr(info.context, "audit", None)
-            if buffer is not None:
-                buffer.note(root, info.field_name, value)
+        note_attribute(info.context, root, info.field_name, value)
         return value
 
-    resolve.audited_attribute = True  # type: ignore[attr-defined]
+    resolve.audited_attribute = python_name  # type: ignore[attr-defined]
     return resolve
+
+
+def note_attribute(context: Any, root: Any, field_name: str, value: Any) -> None:
+    """Note that plain field ``field_name`` of ``root`` was read as ``value``, when ``root`` is
+    client data (what :func:`audited_attribute` does)."""
+    note_attributes(context, root, ((field_name, value),))
+
+
+def note_attributes(context: Any, root: Any, read: Iterable[tuple[str, Any]]) -> None:
+    """Note plain fields of ``root`` read with these values, when ``root`` is client data: what
+    :func:`audited_attribute` does field by field, and the executor's plain-field path
+    (``schema.executor``) once per object."""
+    if isinstance(root, Client) or _client_linked(root):
+        buffer: ReadBuffer | None = getattr(context, "audit", None)
+        if buffer is not None:
+            buffer.note_many(root, read)
 
 
 def install_audited_attributes(graphql_schema: Any) -> int:

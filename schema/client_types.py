@@ -2,11 +2,15 @@
 
 from __future__ import annotations
 
+import dataclasses
 import datetime
+from collections.abc import Callable
 from decimal import Decimal
 from typing import Any
+from uuid import UUID
 
 import strawberry
+from strawberry.dataloader import DataLoader
 from strawberry.types import Info
 
 from authz.clients import ClientAccess
@@ -25,7 +29,7 @@ from schema.client_loaders import (
     rows_by_client,
     rows_by_enrollment,
 )
-from schema.loaders import by_id, many_by
+from schema.loaders import by_id, many_by, selected_below
 from schema.relay import Connection
 from schema.types import Agency, Can, Project
 
@@ -46,6 +50,7 @@ __all__ = [
     "Service",
     "client_view",
     "health_view",
+    "prefetch_lists",
 ]
 
 ConsentKind = strawberry.enum(enums.ConsentKind, description="Written, or verbal (first contact by phone).")
@@ -375,6 +380,8 @@ class Client:
     access: ClientAccessInfo = strawberry.field(description="What you may see and do, and why.")
     _access: strawberry.Private[ClientAccess]
     _model: strawberry.Private[client_models.Client]
+    # GraphQL field name -> this client's rows, loaded for a whole page at once (prefetch_lists)
+    _prefetched: strawberry.Private[dict[str, list[Any]]] = dataclasses.field(default_factory=dict)
 
     @strawberry.field(description="The agency that created the record.")
     async def created_by_agency(self, info: Info) -> Agency:
@@ -392,15 +399,20 @@ class Client:
         rows = await many_by(info.context, release_models.Release, "client_id").load(self._model.id)
         return [r for r in rows if r.releasing_agency_id in scope.read_agencies or r.id in self._access.release_ids]
 
+    # Declared sync on purpose: prefetched rows (prefetch_lists) are returned as a list, with no
+    # coroutine, task or future per client; otherwise the loader's future is returned, which
+    # graphql-core awaits as it would an async resolver's.
     @strawberry.field(description="Enrollments: your agencies' own, and others' shared by release (ENROLLMENT_AND_SERVICES).")
-    async def enrollments(self, info: Info) -> list[Enrollment]:
-        loader = rows_by_client(info.context, enrollment_models.Enrollment, Category.ENROLLMENT_AND_SERVICES, ("entry_date", "id"))
-        return await loader.load(self._model.id)
+    def enrollments(self, info: Info) -> list[Enrollment]:
+        return self._rows(info, "enrollments")
 
     @strawberry.field(description="Case notes: your agencies' own, and others' shared by release (CASE_NOTES).")
-    async def case_notes(self, info: Info) -> list[CaseNote]:
-        loader = rows_by_client(info.context, note_models.CaseNote, Category.CASE_NOTES, ("created_at", "id"))
-        return await loader.load(self._model.id)
+    def case_notes(self, info: Info) -> list[CaseNote]:
+        return self._rows(info, "caseNotes")
+
+    def _rows(self, info: Info, field_name: str) -> Any:
+        rows = self._prefetched.get(field_name)
+        return rows if rows is not None else _CLIENT_LISTS[field_name](info.context).load(self._model.id)
 
     @strawberry.field(description="Corrections and supplements shown with the record (policy 207 f).")
     async def annotations(self, info: Info) -> list[RecordAnnotation]:
@@ -415,6 +427,30 @@ class Client:
         self, info: Info, kind: AuditTrailKind = AuditTrailKind.CHANGES, first: int = 20, after: str | None = None
     ) -> Connection[AuditEntry]:
         return await audit_trail(self._model.id, kind, first, after)
+
+
+# A client's lists filtered to the rows the caller may see, by GraphQL field name: the loader
+# both the field's resolver and prefetch_lists use.
+_CLIENT_LISTS: dict[str, Callable[[Any], DataLoader[UUID, list[Any]]]] = {
+    "enrollments": lambda context: rows_by_client(
+        context, enrollment_models.Enrollment, Category.ENROLLMENT_AND_SERVICES, ("entry_date", "id")
+    ),
+    "caseNotes": lambda context: rows_by_client(context, note_models.CaseNote, Category.CASE_NOTES, ("created_at", "id")),
+}
+
+
+async def prefetch_lists(info: Info, views: list[Client], *paths: tuple[str, ...]) -> None:
+    """Load the lists a page of clients will be asked for (enrollments, case notes), for the
+    whole page now: the same batched statement the field's loader would send, so that each
+    client's field is a plain list rather than a future awaited client by client. ``paths`` lead
+    from the root field to the clients (``("nodes",)``, ``("edges", "node")``)."""
+    if not views:
+        return
+    wanted = selected_below(info, *paths) & _CLIENT_LISTS.keys()
+    for field_name in sorted(wanted):
+        lists = await _CLIENT_LISTS[field_name](info.context).load_many([view._model.id for view in views])
+        for view, rows in zip(views, lists, strict=True):
+            view._prefetched[field_name] = rows
 
 
 def client_view(client: client_models.Client, access: ClientAccess) -> Client:

@@ -36,6 +36,7 @@ from schema.client_types import (
     Service,
     client_view,
     health_view,
+    prefetch_lists,
 )
 from schema.inputs import changes, not_null, parse_id
 from schema.operations import mutation, query
@@ -324,7 +325,9 @@ class ClientQuery:
         note_search(ctx, [name for name, value in vars(search).items() if value])
         access = await access_for(scope, page.items)
         prime_access(ctx, access)
-        return to_connection(page, lambda c: client_view(c, access[c.id]))
+        connection = to_connection(page, lambda c: client_view(c, access[c.id]))
+        await prefetch_lists(info, connection.nodes, ("nodes",), ("edges", "node"))
+        return connection
 
     @query(Can(Resource.CLIENT, Action.READ), description="One client; NOT_FOUND if you may not see it.")
     async def client(self, info: Info, id: strawberry.ID) -> Client:

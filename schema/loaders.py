@@ -3,13 +3,38 @@
 from __future__ import annotations
 
 from collections import defaultdict
-from collections.abc import Sequence
+from collections.abc import Iterator, Sequence
 from typing import Any
 
 from strawberry.dataloader import DataLoader
+from strawberry.types.nodes import SelectedField
 from tortoise.models import Model
 
-__all__ = ["by_id", "many_by"]
+__all__ = ["by_id", "many_by", "selected_below"]
+
+
+def _fields(selections: list[Any]) -> Iterator[SelectedField]:
+    """The fields of a selection set, through fragments and inline fragments."""
+    for selection in selections:
+        if isinstance(selection, SelectedField):
+            yield selection
+        else:
+            yield from _fields(selection.selections)
+
+
+def selected_below(info: Any, *paths: tuple[str, ...]) -> set[str]:
+    """The names of the fields the request selects at each of ``paths`` below the field being
+    resolved (``("nodes",)`` under a connection: the fields asked of every node). A field under
+    a false ``@include``/``@skip`` counts as selected: a look-ahead may load what is not asked,
+    never miss what is."""
+    names: set[str] = set()
+    for root in info.selected_fields:
+        for path in paths:
+            level = [root]
+            for step in path:
+                level = [child for parent in level for child in _fields(parent.selections) if child.name == step]
+            names.update(child.name for parent in level for child in _fields(parent.selections))
+    return names
 
 
 def by_id(context: Any, model: type[Model]) -> DataLoader[Any, Any]:

@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import base64
 import binascii
+import functools
 import json
 from collections.abc import Iterable, Sequence
 from contextvars import ContextVar
@@ -69,6 +70,13 @@ class RequestMeta:
 current_request: ContextVar[RequestMeta | None] = ContextVar("hearth_audit_request", default=None)
 
 
+@functools.lru_cache(maxsize=4096)
+def _fields_json(fields: tuple[str, ...]) -> str:
+    """The field names as stored: a JSON array, sorted, each once (a page's rows share a few
+    sets of names, so each set is encoded once)."""
+    return json.dumps(sorted(set(fields)))
+
+
 @dataclass(frozen=True, slots=True)
 class AuditRow:
     """One row to append. ``fields`` are names, never values."""
@@ -91,7 +99,7 @@ class AuditRow:
         return [
             self.occurred_at, self.actor_id, self.true_actor_id or self.actor_id, self.agency_id,
             self.action.value, self.entity_type, self.entity_id, self.client_id,
-            json.dumps(sorted(set(self.fields))), self.release_id, self.request_id,
+            _fields_json(tuple(self.fields)), self.release_id, self.request_id,
             (self.operation or "")[:100] or None, self.client_ip,
         ]
 

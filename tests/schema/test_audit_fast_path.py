@@ -1,6 +1,7 @@
 """The fast path for plain fields (issue 8): a plain field audits its own read instead of passing
-the audit middleware, and the answer and the audit rows are exactly those of the ordinary path
-(the middleware on every field), for the three kinds of viewer and every nested relation."""
+the audit middleware, and Hearth's executor reads it without calling its resolver; the answer and
+the audit rows are exactly those of the ordinary paths (the middleware on every field; the stock
+executor), for the three kinds of viewer and every nested relation."""
 
 from __future__ import annotations
 
@@ -60,9 +61,15 @@ def test_plain_fields_of_client_data_take_the_fast_path() -> None:
     assert isinstance(schema._get_middleware_manager([]), SelectiveMiddleware)
 
 
+# The ordinary paths: the audit middleware on every field (no plain-field resolvers, so Hearth's
+# executor has nothing to shortcut), and the plain-field resolvers on graphql-core's stock executor.
+ORDINARY = {"middleware": {"attribute_audit": False}, "stock-executor": {"plain_fields": False}}
+
+
+@pytest.mark.parametrize("ordinary_path", ORDINARY)
 @pytest.mark.parametrize("viewer", VIEWERS)
 async def test_the_fast_path_answers_and_audits_exactly_like_the_ordinary_path(
-    api: Api, app: Any, monkeypatch: pytest.MonkeyPatch, viewer: str
+    api: Api, app: Any, monkeypatch: pytest.MonkeyPatch, viewer: str, ordinary_path: str
 ) -> None:
     # given clients with every relation, and a viewer of each kind
     world = await _world(3)
@@ -73,7 +80,7 @@ async def test_the_fast_path_answers_and_audits_exactly_like_the_ordinary_path(
     # when the same requests go through the fast path and through the ordinary path
     fast = [await _answer_and_audit(api, q, v, token) for q, v in requests]
     view = _view(app)
-    monkeypatch.setattr(view, "schema", build_schema(attribute_audit=False))
+    monkeypatch.setattr(view, "schema", build_schema(**ORDINARY[ordinary_path]))
     ordinary = [await _answer_and_audit(api, q, v, token) for q, v in requests]
 
     # then the answers (masking included) and the audit rows are the same

@@ -1,0 +1,195 @@
+"""Hearth's executor (schema/executor.py) against graphql-core's stock one, on a small schema
+whose values are chosen to hit every branch: values that pass as they are, values that need the
+type's coercion, values that do not coerce, nulls in non-null fields (and the null that bubbles
+up to the nearest nullable parent), aliases, fragments, directives, fields with resolvers. The
+answers, the errors (message, path, location) and the audit notes must be the same; and the plain
+fields must really be read without their resolvers, or the comparison proves nothing."""
+
+from __future__ import annotations
+
+import datetime
+import enum
+import uuid
+from typing import Any
+
+import pytest
+import strawberry
+from graphql import GraphQLError
+
+import schema.audit as audit_module
+import schema.executor as executor_module
+from schema.audit import install_audited_attributes
+from schema.executor import HearthExecutionContext
+
+
+@strawberry.enum(name="Shade")
+class Shade(enum.Enum):
+    LIGHT = "light"
+    DARK = "dark"
+
+
+@strawberry.type
+class Part:
+    label: str
+    weight: int | None
+
+
+@strawberry.type
+class Item:
+    name: str
+    nickname: str | None
+    count: int
+    maybe: int | None
+    shade: Shade
+    when: datetime.date | None
+    ident: strawberry.ID
+    flag: bool
+    ratio: float | None
+    parts: list[Part]
+
+    @strawberry.field
+    def shout(self) -> str:
+        return self.name.upper()
+
+    @strawberry.field
+    def scaled(self, by: int = 2) -> int:
+        return self.count * by
+
+
+def _item(**overrides: Any) -> Item:
+    values: dict[str, Any] = {
+        "name": "kettle",
+        "nickname": None,
+        "count": 3,
+        "maybe": 7,
+        "shade": Shade.DARK,
+        "when": datetime.date(2026, 3, 2),
+        "ident": "item-1",
+        "flag": True,
+        "ratio": 0.5,
+        "parts": [Part(label="lid", weight=2), Part(label="spout", weight=None)],
+    }
+    values.update(overrides)
+    return Item(**values)
+
+
+ITEMS = [
+    _item(),
+    _item(name="pot", ident=uuid.UUID("12345678-1234-5678-1234-567812345678"), count=True, maybe=None),
+    _item(name="pan", nickname=5, ident=42, when=None, ratio=2, flag=False, shade="dark"),  # coerced
+    _item(name="jug", maybe=2**31),  # Int out of range: an error, null
+    _item(name="cup", nickname=["not", "a", "string"]),  # does not coerce: an error, null
+    _item(name="mug", shade="purple"),  # not a value of the enum: an error bubbling to the item
+    _item(name=None),  # null in a non-null field: the item becomes null
+    _item(name="bowl", parts=[Part(label=None, weight=1), Part(label="rim", weight=2**40)]),  # type: ignore[arg-type]
+]
+
+
+@strawberry.type
+class Query:
+    @strawberry.field
+    def items(self) -> list[Item | None]:
+        return ITEMS
+
+    @strawberry.field
+    def first(self) -> Item:
+        return ITEMS[0]
+
+
+QUERY = """
+query Q($skip: Boolean!, $by: Int!) {
+  items {
+    __typename
+    name
+    alias: name
+    nickname count maybe shade when ident flag ratio
+    shout
+    scaled(by: $by)
+    ...ItemBits
+    hidden: count @skip(if: $skip)
+    shown: maybe @include(if: $skip)
+    parts { label weight }
+  }
+  first { name count parts { ... on Part { label } } }
+}
+fragment ItemBits on Item { when name count }
+"""
+
+
+def _schema(*, fast: bool) -> strawberry.Schema:
+    schema = strawberry.Schema(query=Query, execution_context_class=HearthExecutionContext if fast else None)
+    assert install_audited_attributes(schema._schema) > 10
+    return schema
+
+
+def _errors(errors: list[GraphQLError] | None) -> list[tuple[Any, ...]]:
+    return sorted((e.message, tuple(e.path or ()), tuple((loc.line, loc.column) for loc in e.locations or ())) for e in errors or [])
+
+
+class _Notes:
+    def __init__(self) -> None:
+        self.calls: list[tuple[int, str, Any]] = []
+
+    def __call__(self, context: Any, root: Any, read: Any) -> None:
+        self.calls.extend((id(root), field_name, repr(value)) for field_name, value in read)
+
+
+@pytest.mark.parametrize("skip", [True, False])
+def test_answers_errors_and_audit_notes_are_those_of_the_stock_executor(monkeypatch: pytest.MonkeyPatch, skip: bool) -> None:
+    runs = {}
+    for fast in (True, False):
+        notes = _Notes()
+        monkeypatch.setattr(audit_module, "note_attributes", notes)
+        monkeypatch.setattr(executor_module, "note_attributes", notes)
+        result = _schema(fast=fast).execute_sync(QUERY, variable_values={"skip": skip, "by": 3})
+        runs[fast] = (result.data, _errors(result.errors), sorted(notes.calls))
+
+    fast_run, stock_run = runs[True], runs[False]
+    assert fast_run[0] == stock_run[0]
+    assert fast_run[1] == stock_run[1]
+    assert fast_run[2] == stock_run[2]
+    # and the values chosen did hit the branches: coercion, errors, bubbling nulls
+    data, errors, _ = fast_run
+    items = data["items"]
+    assert (items[1]["ident"], items[1]["count"]) == ("12345678-1234-5678-1234-567812345678", 1)
+    assert (items[2]["nickname"], items[2]["ident"], items[2]["ratio"]) == ("5", "42", 2.0)
+    assert (items[3]["maybe"], items[4]["nickname"]) == (None, None)
+    assert items[5:] == [None, None, None]
+    assert {path[:2] for _, path, _ in errors} == {("items", 3), ("items", 4), ("items", 5), ("items", 6), ("items", 7)}
+    assert any("Cannot return null for non-nullable field Item.name." == message for message, _, _ in errors)
+
+
+def test_plain_fields_are_read_without_their_resolvers(monkeypatch: pytest.MonkeyPatch) -> None:
+    calls = {True: 0, False: 0}
+    for fast in (True, False):
+        schema = _schema(fast=fast)
+        field = schema._schema.type_map["Item"].fields["count"]
+        original = field.resolve
+
+        def counting(root: Any, info: Any, _original: Any = original, _fast: bool = fast) -> Any:
+            calls[_fast] += 1
+            return _original(root, info)
+
+        counting.audited_attribute = "count"  # type: ignore[attr-defined]
+        monkeypatch.setattr(field, "resolve", counting)
+        result = schema.execute_sync("{ items { count } first { count } }")
+        assert result.data is not None
+    assert calls[False] == len(ITEMS) + 1
+    assert calls[True] == 0
+
+
+def test_a_field_with_middleware_goes_the_ordinary_way() -> None:
+    # a middleware that wraps every resolver (as the audit middleware wraps fields with resolvers
+    # of their own) must see plain fields too when it does not leave them alone
+    seen: list[str] = []
+
+    class Watch(strawberry.extensions.SchemaExtension):
+        def resolve(self, _next: Any, root: Any, info: Any, *args: Any, **kwargs: Any) -> Any:
+            seen.append(info.field_name)
+            return _next(root, info, *args, **kwargs)
+
+    schema = strawberry.Schema(query=Query, extensions=[Watch], execution_context_class=HearthExecutionContext)
+    install_audited_attributes(schema._schema)
+    result = schema.execute_sync("{ first { name count } }")
+    assert result.data == {"first": {"name": "kettle", "count": 3}}
+    assert (seen.count("name"), seen.count("count")) == (1, 1)
