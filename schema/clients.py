@@ -39,6 +39,7 @@ from schema.client_types import (
     prefetch_lists,
 )
 from schema.inputs import changes, not_null, parse_id
+from schema.loaders import selected_below
 from schema.operations import mutation, query
 from schema.permissions import Can
 from schema.relay import Connection, to_connection
@@ -321,7 +322,9 @@ class ClientQuery:
             ssn_last_four=search.ssn_last_four,
             hmis_id=parse_id(search.hmis_id, "search.hmisId") if search.hmis_id is not None else None,
         )
-        page = await paginate(service.search_clients(scope, criteria), first=first, after=after)
+        # A sync job walking pages, or a list without a count, does not pay for counting.
+        counted = "totalCount" in selected_below(info, ())
+        page = await paginate(service.search_clients(scope, criteria), first=first, after=after, count=counted)
         note_search(ctx, [name for name, value in vars(search).items() if value])
         access = await access_for(scope, page.items)
         prime_access(ctx, access)

@@ -45,12 +45,14 @@ class Page(Generic[T]):
 
 
 async def paginate(
-    queryset: QuerySet[Any], *, first: int, after: str | None, max_size: int = MAX_PAGE_SIZE
+    queryset: QuerySet[Any], *, first: int, after: str | None, max_size: int = MAX_PAGE_SIZE, count: bool = True
 ) -> Page[Any]:
-    """One page ordered by primary key, plus whether more follow and how many match in all."""
+    """One page ordered by primary key, plus whether more follow and how many match in all.
+    ``count=False`` (the caller does not ask for the total) leaves out the count's statement,
+    which on a broad search costs more than the page; ``total_count`` is then -1."""
     if first < 0 or first > max_size:
         raise ValidationFailed(f"first must be between 0 and {max_size}.", field="first")
-    total = await queryset.count()
+    total = await queryset.count() if count else -1
     page_qs = queryset.order_by("id")
     if after is not None:
         page_qs = page_qs.filter(id__gt=decode_cursor(after))

@@ -6,7 +6,7 @@ import contextlib
 import json
 import os
 import uuid
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from pathlib import Path
 from typing import Any
@@ -48,12 +48,19 @@ def load_signing_key(configured: str | None, data_dir: Path) -> OKPKey:
     return OKPKey.import_key(json.loads(path.read_text()))
 
 
+# Tokens whose signature this process has checked, kept so that a bearer sending the same token
+# again is not verified again (an Ed25519 verification on every request); the claims are still
+# validated (issuer, expiry, use) every time. Only tokens signed with our key get in.
+_VERIFIED_MAX = 4096
+
+
 @dataclass(frozen=True, slots=True)
 class TokenService:
     key: OKPKey
     issuer: str
     access_ttl: timedelta
     challenge_ttl: timedelta
+    _verified: dict[str, dict[str, Any]] = field(default_factory=dict, repr=False, compare=False)
 
     def _encode(self, claims: dict[str, Any]) -> str:
         return jwt.encode({"alg": ALGORITHMS[0]}, claims, self.key, algorithms=ALGORITHMS)
@@ -61,7 +68,12 @@ class TokenService:
     def _decode(self, token: str, use: str | list[str], now: datetime) -> dict[str, Any]:
         uses = {"values": use} if isinstance(use, list) else {"value": use}
         try:
-            decoded = jwt.decode(token, self.key, algorithms=ALGORITHMS)
+            claims = self._verified.get(token)
+            if claims is None:
+                claims = jwt.decode(token, self.key, algorithms=ALGORITHMS).claims
+                if len(self._verified) >= _VERIFIED_MAX:
+                    self._verified.clear()
+                self._verified[token] = claims
             registry = JWTClaimsRegistry(
                 now=int(now.timestamp()),
                 leeway=0,
@@ -70,10 +82,10 @@ class TokenService:
                 sub={"essential": True},
                 token_use={"essential": True, **uses},
             )
-            registry.validate(decoded.claims)
+            registry.validate(claims)
         except (JoseError, ValueError):
             raise Unauthenticated("The token is not valid or has expired.") from None
-        return decoded.claims
+        return dict(claims)
 
     def access_token(
         self, *, user_id: uuid.UUID, session_id: uuid.UUID, now: datetime

@@ -1,8 +1,9 @@
-"""A page of clients loads the lists its nodes are asked for (enrollments, case notes) for the whole
-page at once, so that each client's field is a list, not a future awaited client by client
-(issue 8). The rows must be exactly those the field's own loader gives: the same client read as a
-record (no prefetch) and on a page (prefetched), through `nodes`, `edges` and fragments, for the
-three kinds of viewer; and the look-ahead must find the fields through fragments and aliases."""
+"""What a client search looks ahead at in its selection (issue 8). A page of clients loads the lists
+its nodes are asked for (enrollments, case notes) for the whole page at once, so that each
+client's field is a list, not a future awaited client by client; the rows must be exactly those
+the field's own loader gives: the same client read as a record (no prefetch) and on a page
+(prefetched), through `nodes`, `edges` and fragments, for the three kinds of viewer. A page whose
+`totalCount` is not asked is not counted. The look-ahead finds fields through fragments."""
 
 from __future__ import annotations
 
@@ -13,6 +14,7 @@ import pytest
 
 import schema.client_types as client_types
 from tests.factories import Api
+from tests.schema.statement_log import log_statements
 from tests.schema.test_client_statements import VIEWERS, _world
 
 LISTS = """
@@ -105,3 +107,20 @@ def test_the_look_ahead_goes_through_fragments() -> None:
     assert selected_below(info, ("edges", "node")) == {"releases"}
     assert selected_below(info, ("nodes",), ("edges", "node")) == {"id", "enrollments", "caseNotes", "releases"}
     assert selected_below(info, ("pageInfo",)) == set()
+
+
+async def test_a_page_is_counted_only_when_its_total_is_asked(api: Api, app: Any, monkeypatch: pytest.MonkeyPatch) -> None:
+    world = await _world(3)
+    token = await api.sign_in(world.holder)
+    log = log_statements(monkeypatch)
+    asked = {
+        "plain": "query { clients(search: {name: \"smith\"}, first: 2) { totalCount nodes { id } } }",
+        "fragment": "query { clients(search: {name: \"smith\"}, first: 2) { ...T nodes { id } } } fragment T on ClientConnection { totalCount }",
+    }
+    for query in asked.values():
+        body, counted = await log.during(api.ok(query, None, token))
+        assert body["clients"]["totalCount"] == 3
+    _, uncounted = await log.during(api.ok("query { clients(search: {name: \"smith\"}, first: 2) { nodes { id } pageInfo { hasNextPage } } }", None, token))
+    assert len(uncounted) == len(counted) - 1
+    assert any(sql.startswith("SELECT COUNT(") for sql in counted)
+    assert not any(sql.startswith("SELECT COUNT(") for sql in uncounted)
