@@ -171,6 +171,9 @@ class HearthGraphQL(GraphQL[Context, None]):
         except TypeError:
             return super().encode_json(data)
 
+    def decode_json(self, data: str | bytes) -> object:
+        return orjson.loads(data)
+
     async def get_context(self, request: Any, response: Any) -> Context:
         request_id = request_id_of(request.scope) or uuid.uuid4().hex
         context = Context(

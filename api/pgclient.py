@@ -44,6 +44,13 @@ class _DeadlinePool(asyncpg.Pool):
     def acquire(self, *, timeout: float | None = None) -> Any:
         return super().acquire(timeout=self.acquire_timeout if timeout is None else timeout)
 
+    async def _acquire(self, timeout: float | None) -> Any:  # noqa: ASYNC109 (asyncpg's signature)
+        # With a deadline asyncpg waits through a task and a timer, on every statement. When a
+        # connection is free no one waits, so none is needed (getting it does not suspend).
+        if timeout is not None and not self._queue.empty():
+            timeout = None
+        return await super()._acquire(timeout)
+
 
 class _Executor(AsyncpgExecutor):
     """Tortoise's executor; a select of one model's rows (no joined models) builds each instance

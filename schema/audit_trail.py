@@ -16,7 +16,7 @@ from models import users as user_models
 from models.audit import AuditEvent
 from models.enums import AuditAction as AuditActionEnum
 from schema.loaders import by_id
-from schema.relay import Connection, Edge, PageInfo
+from schema.relay import Connection, connection
 from services import audit as audit_service
 
 __all__ = ["AuditAction", "AuditEntry", "AuditTrailKind", "audit_trail"]
@@ -74,11 +74,6 @@ def _entry(row: AuditEvent) -> AuditEntry:
 async def audit_trail(client_id: UUID, kind: AuditTrailKind, first: int, after: str | None) -> Connection[Any]:
     actions = audit_service.CHANGE_ACTIONS if kind == AuditTrailKind.CHANGES else audit_service.READ_ACTIONS
     rows, more, total = await audit_service.client_trail(client_id=client_id, actions=actions, first=first, after=after)
-    cursors = [audit_service.encode_seq_cursor(r.seq) for r in rows]
-    nodes = [_entry(r) for r in rows]
-    return Connection(
-        edges=[Edge(cursor=c, node=n) for c, n in zip(cursors, nodes, strict=True)],
-        nodes=nodes,
-        page_info=PageInfo(has_next_page=more, end_cursor=cursors[-1] if cursors else None),
-        total_count=total,
+    return connection(
+        [_entry(r) for r in rows], lambda i: audit_service.encode_seq_cursor(rows[i].seq), has_next_page=more, total_count=total
     )

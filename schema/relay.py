@@ -2,13 +2,14 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from typing import Any, Generic, TypeVar
 
 import strawberry
 
 from services.pagination import Page
 
-__all__ = ["Connection", "Edge", "PageInfo", "to_connection"]
+__all__ = ["Connection", "Edge", "PageInfo", "connection", "to_connection"]
 
 T = TypeVar("T")
 
@@ -31,20 +32,30 @@ class Edge(Generic[T]):
     description="A page of items in a stable order. Walk with `first` and `after: pageInfo.endCursor`."
 )
 class Connection(Generic[T]):
-    edges: list[Edge[T]] = strawberry.field(description="The items, each with its cursor.")
+    # The edges (and every item's cursor) are made only when asked for: a list that reads
+    # `nodes` and `pageInfo` needs one cursor, the last.
+    edges: list[Edge[T]] = strawberry.field(
+        resolver=lambda root: [Edge(cursor=root._cursor_of(i), node=node) for i, node in enumerate(root.nodes)],
+        description="The items, each with its cursor.",
+    )
     nodes: list[T] = strawberry.field(description="The items alone.")
     page_info: PageInfo = strawberry.field(description="Paging state.")
     total_count: int = strawberry.field(description="How many items match in all pages.")
+    _cursor_of: strawberry.Private[Callable[[int], str]]  # the cursor of the item at this index
+
+
+def connection(nodes: list[Any], cursor_of: Callable[[int], str], *, has_next_page: bool, total_count: int) -> Connection[Any]:
+    """A page of ``nodes``; ``cursor_of(i)`` is the cursor of the i-th."""
+    return Connection(
+        nodes=nodes,
+        page_info=PageInfo(has_next_page=has_next_page, end_cursor=cursor_of(len(nodes) - 1) if nodes else None),
+        total_count=total_count,
+        _cursor_of=cursor_of,
+    )
 
 
 def to_connection(page: Page[Any], convert: Any = None) -> Connection[Any]:
     nodes = [convert(item) for item in page.items] if convert else list(page.items)
-    cursors = [page.cursor(item) for item in page.items]
-    return Connection(
-        edges=[Edge(cursor=c, node=n) for c, n in zip(cursors, nodes, strict=True)],
-        nodes=nodes,
-        page_info=PageInfo(
-            has_next_page=page.has_next_page, end_cursor=cursors[-1] if cursors else None
-        ),
-        total_count=page.total_count,
+    return connection(
+        nodes, lambda i: page.cursor(page.items[i]), has_next_page=page.has_next_page, total_count=page.total_count
     )
