@@ -348,3 +348,29 @@ async def test_the_served_app_seals_by_itself(app: object, settings, database_ur
             await asyncio.sleep(0.01)
     assert not any(t.get_name() == "hearth-audit-sealer" and not t.done() for t in asyncio.all_tasks())
     assert await verify_chain() == (2, None, 0)
+
+
+async def test_rows_of_one_request_and_of_several_are_stored_as_given(app: object) -> None:
+    # rows sharing the request's columns go as single values plus arrays, others as arrays only:
+    # both must store every column of every row, in order
+    actor, proxy = uuid.uuid4(), uuid.uuid4()
+    one_request = [
+        AuditRow(occurred_at=AT, action=AuditAction.VIEW, entity_type="Client", entity_id=str(n), client_id=uuid.UUID(int=n),
+                 actor_id=actor, true_actor_id=proxy, agency_id=uuid.UUID(int=50 + n), fields=("dob", "firstName", "dob"),
+                 release_id=uuid.UUID(int=90) if n == 2 else None, request_id="req-1", operation="x" * 150, client_ip="10.0.0.1")
+        for n in (1, 2, 3)
+    ]
+    several = [_row(4), one_request[0]._replace(entity_id="5", request_id="req-2"), _row(6)._replace(fields=())]
+    for rows in (one_request, several):
+        before = await AuditEvent.all().count()
+        await append(rows)
+        stored = await AuditEvent.filter(seq__gt=before).order_by("seq")
+        assert [
+            (r.occurred_at, r.actor_id, r.true_actor_id, r.agency_id, r.action, r.entity_type, r.entity_id, r.client_id,
+             r.fields_touched, r.release_id, r.request_id, r.operation, r.client_ip)
+            for r in stored
+        ] == [
+            (g.occurred_at, g.actor_id, g.true_actor_id or g.actor_id, g.agency_id, g.action, g.entity_type, g.entity_id,
+             g.client_id, sorted(set(g.fields)), g.release_id, g.request_id, g.operation[:100] if g.operation else None, g.client_ip)
+            for g in rows
+        ]
