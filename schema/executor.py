@@ -8,15 +8,18 @@ resolver, checks twice for an awaitable, and completes the value through two lev
 ``complete_value`` before coercing it: about 5 µs of the 7-10 µs a field costs, to read one
 attribute.
 
-:class:`HearthExecutionContext` decides once per selection (per field group, which graphql-core
-memoises for every item of a list) whether a field is plain, and then, per object: reads the
-attribute, notes it for the read audit exactly as the resolver would (``note_attribute``), and
-coerces it with the type's own ``coerce_output_value`` (a ``str`` for ``String``/``ID``, an
-``int`` in range for ``Int`` and a ``bool`` for ``Boolean`` are what coercion would return, so they
-pass as they are). Anything else goes the ordinary way: a field with a resolver, arguments or a
+:class:`HearthExecutionContext` overrides ``execute_fields``. It decides once per selection (per
+grouped field set, which graphql-core memoises for every item of a list) which fields are plain,
+and then, per object, reads each plain field in the loop itself: the attribute, coerced with the
+type's own ``coerce_output_value`` (a ``str`` for ``String``/``ID``, an ``int`` in range for
+``Int`` and a ``bool`` for ``Boolean`` are what coercion would return, so they pass as they are),
+and notes the object's plain fields for the read audit in one call (``note_attributes``), before
+the first field with a resolver so that an object is noted before what is nested in it, as the
+resolvers noted it. Anything else goes the ordinary way: a field with a resolver, arguments or a
 middleware chain; a null in a non-null field and any value that does not coerce (graphql-core
-then raises the error it always raises, at the same path). ``tests/schema/test_executor.py``
-compares answers, errors and audit rows with the stock executor.
+then raises the error it always raises, at the same path, and the resolver notes the read).
+``tests/schema/test_executor.py`` compares answers, errors and audit notes with the stock
+executor; docs/decisions.md 71.
 """
 
 from __future__ import annotations
