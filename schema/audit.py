@@ -14,7 +14,6 @@ Changes are audited by the services themselves, in the transaction of the change
 
 from __future__ import annotations
 
-import inspect
 import logging
 from collections.abc import AsyncIterator, Callable, Iterable
 from dataclasses import dataclass, field
@@ -220,7 +219,7 @@ class AuditReads(SchemaExtension):
         result = _next(root, info, *args, **kwargs)
         if not (isinstance(root, Client) or _client_linked(root)):
             return result
-        if inspect.isawaitable(result):
+        if info.is_awaitable(result):
             return self._noted(buffer, root, info.field_name, result)
         buffer.note(root, info.field_name, result)
         return result
@@ -245,7 +244,7 @@ class AuditReads(SchemaExtension):
         }
         access_by_client = {s.client_id: s.access for s in buffer.seen.values() if s.access is not None}
         mine = principal.agency_ids
-        agency_by_access: dict[int, UUID | None] = {}
+        agency_by_access: dict[Any, UUID | None] = {}
         rows = []
         for seen in buffer.seen.values():
             if (seen.entity_type, seen.entity_id) in buffer.meta.changed:
@@ -322,14 +321,15 @@ class AuditReads(SchemaExtension):
 
     @staticmethod
     def _agency(
-        principal: Any, mine: Any, seen: _Seen, access: ClientAccess | None, by_access: dict[int, UUID | None]
+        principal: Any, mine: Any, seen: _Seen, access: ClientAccess | None, by_access: dict[Any, UUID | None]
     ) -> UUID | None:
         """The agency the caller read this row for: the row's own agency if it is theirs, else
-        (the same for every row read under one access, so worked out once per access) the first
-        of their agencies holding the client's consent, then of the agencies they read for."""
+        the first of their agencies holding the client's consent, then of the agencies they read
+        for (worked out once per set of consent holders: a page's clients share a few)."""
         if seen.agency_id is not None and seen.agency_id in mine:
             return seen.agency_id
-        key = id(access)
+        # what the answer depends on: the consent holders and the caller's scope
+        key = (access.holder_agencies, id(access.scope)) if access is not None else None
         if key not in by_access:
             preferred: list[UUID] = []
             if access is not None:
