@@ -29,7 +29,7 @@ from schema.client_loaders import (
     rows_by_client,
     rows_by_enrollment,
 )
-from schema.loaders import by_id, many_by, selected_below
+from schema.loaders import by_id, many_by
 from schema.relay import Connection
 from schema.types import Agency, Can, Project
 
@@ -439,16 +439,15 @@ _CLIENT_LISTS: dict[str, Callable[[Any], DataLoader[UUID, list[Any]]]] = {
 }
 
 
-async def prefetch_lists(info: Info, views: list[Client], *paths: tuple[str, ...]) -> None:
-    """Load the lists a page of clients will be asked for (enrollments, case notes), for the
-    whole page now: the same batched statement the field's loader would send, so that each
-    client's field is a plain list rather than a future awaited client by client. ``paths`` lead
-    from the root field to the clients (``("nodes",)``, ``("edges", "node")``)."""
+async def prefetch_lists(context: Any, views: list[Client], wanted: set[str]) -> None:
+    """Load the lists a page of clients will be asked for (``wanted``: field names of its nodes;
+    enrollments and case notes are loaded ahead), for the whole page now: the same batched
+    statement the field's loader would send, so that each client's field is a plain list rather
+    than a future awaited client by client."""
     if not views:
         return
-    wanted = selected_below(info, *paths) & _CLIENT_LISTS.keys()
-    for field_name in sorted(wanted):
-        lists = await _CLIENT_LISTS[field_name](info.context).load_many([view._model.id for view in views])
+    for field_name in sorted(wanted & _CLIENT_LISTS.keys()):
+        lists = await _CLIENT_LISTS[field_name](context).load_many([view._model.id for view in views])
         for view, rows in zip(views, lists, strict=True):
             view._prefetched[field_name] = rows
 

@@ -323,13 +323,14 @@ class ClientQuery:
             hmis_id=parse_id(search.hmis_id, "search.hmisId") if search.hmis_id is not None else None,
         )
         # A sync job walking pages, or a list without a count, does not pay for counting.
-        counted = "totalCount" in selected_below(info, ())
+        selected = info.selected_fields
+        counted = "totalCount" in selected_below(selected, ())
         page = await paginate(service.search_clients(scope, criteria), first=first, after=after, count=counted)
         note_search(ctx, [name for name, value in vars(search).items() if value])
         access = await access_for(scope, page.items)
         prime_access(ctx, access)
         connection = to_connection(page, lambda c: client_view(c, access[c.id]))
-        await prefetch_lists(info, connection.nodes, ("nodes",), ("edges", "node"))
+        await prefetch_lists(ctx, connection.nodes, selected_below(selected, ("nodes",), ("edges", "node")))
         return connection
 
     @query(Can(Resource.CLIENT, Action.READ), description="One client; NOT_FOUND if you may not see it.")

@@ -22,13 +22,14 @@ def _fields(selections: list[Any]) -> Iterator[SelectedField]:
             yield from _fields(selection.selections)
 
 
-def selected_below(info: Any, *paths: tuple[str, ...]) -> set[str]:
+def selected_below(selected: list[Any], *paths: tuple[str, ...]) -> set[str]:
     """The names of the fields the request selects at each of ``paths`` below the field being
-    resolved (``("nodes",)`` under a connection: the fields asked of every node). A field under
-    a false ``@include``/``@skip`` counts as selected: a look-ahead may load what is not asked,
-    never miss what is."""
+    resolved (``selected``: its ``info.selected_fields``, which strawberry rebuilds on every
+    access, so a resolver reads it once; ``("nodes",)`` under a connection: the fields asked of
+    every node). A field under a false ``@include``/``@skip`` counts as selected: a look-ahead
+    may load what is not asked, never miss what is."""
     names: set[str] = set()
-    for root in info.selected_fields:
+    for root in selected:
         for path in paths:
             level = [root]
             for step in path:

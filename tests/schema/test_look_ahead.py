@@ -7,7 +7,6 @@ the field's own loader gives: the same client read as a record (no prefetch) and
 
 from __future__ import annotations
 
-from types import SimpleNamespace
 from typing import Any
 
 import pytest
@@ -99,14 +98,14 @@ def test_the_look_ahead_goes_through_fragments() -> None:
         InlineFragment(type_condition=None, directives={}, selections=[field("caseNotes")]),
     )
     edges = field("edges", field("node", field("releases")), field("cursor"))
-    info = SimpleNamespace(selected_fields=[field("clients", field("totalCount"), nodes, edges)])
+    selected = [field("clients", field("totalCount"), nodes, edges)]
 
     from schema.loaders import selected_below
 
-    assert selected_below(info, ("nodes",)) == {"id", "enrollments", "caseNotes"}
-    assert selected_below(info, ("edges", "node")) == {"releases"}
-    assert selected_below(info, ("nodes",), ("edges", "node")) == {"id", "enrollments", "caseNotes", "releases"}
-    assert selected_below(info, ("pageInfo",)) == set()
+    assert selected_below(selected, ("nodes",)) == {"id", "enrollments", "caseNotes"}
+    assert selected_below(selected, ("edges", "node")) == {"releases"}
+    assert selected_below(selected, ("nodes",), ("edges", "node")) == {"id", "enrollments", "caseNotes", "releases"}
+    assert selected_below(selected, ("pageInfo",)) == set()
 
 
 async def test_a_page_is_counted_only_when_its_total_is_asked(api: Api, app: Any, monkeypatch: pytest.MonkeyPatch) -> None:
