@@ -6,7 +6,7 @@ PostgreSQL's, the load generator's and the machine's noise. This measures what H
 change: the Python CPU time (``time.process_time``) each request costs this process, for Hearth
 and for the bare stack over the same data, requests alternating between the two (the VM's speed
 drifts by tens of percent from one minute to the next; alternating makes the drift hit both
-alike). ``--versus stock-executor`` (or ``middleware``) alternates with another build of Hearth's
+alike). ``--versus stock-executor`` (or ``middleware``, or ``audit-off``) alternates with another build of Hearth's
 schema instead. ``--cprofile FILE`` also writes a profile of Hearth's requests
 (``python -m pstats FILE``), ``--pyinstrument FILE`` a pyinstrument one (not a dependency:
 ``pip install pyinstrument`` into the virtualenv first). Uses the benchmark database of
@@ -76,10 +76,30 @@ async def _interleaved(targets: list[Target], body: bytes, requests: int, profil
     return samples
 
 
+def _without_audit() -> Any:
+    """The schema with the read audit switched off, as ``bench.hearth_app`` serves it."""
+    import schema as schema_package
+    from bench.hearth_app import _no_audit
+
+    audit_reads = schema_package.audit_reads
+    schema_package.audit_reads = _no_audit  # type: ignore[attr-defined]  # while building only
+    try:
+        return schema_package.build_schema()
+    finally:
+        schema_package.audit_reads = audit_reads  # type: ignore[attr-defined]
+
+
+def _build(**options: Any) -> Any:
+    import schema as schema_package
+
+    return lambda: schema_package.build_schema(**options)
+
+
 # Other builds of the schema to measure against the served one, request by request (--versus).
 VERSUS = {
-    "stock-executor": {"plain_fields": False},
-    "middleware": {"attribute_audit": False},
+    "stock-executor": _build(plain_fields=False),
+    "middleware": _build(attribute_audit=False),
+    "audit-off": _without_audit,
 }
 
 
@@ -106,10 +126,8 @@ async def main(args: argparse.Namespace) -> None:
             if args.versus:
                 from starlette.routing import Route
 
-                from schema import build_schema
-
                 view = next(r.endpoint for r in app.routes if isinstance(r, Route) and r.path == "/graphql")
-                served, other = view.schema, build_schema(**VERSUS[args.versus])
+                served, other = view.schema, VERSUS[args.versus]()
                 targets = [
                     Target("hearth", http, headers, lambda: setattr(view, "schema", served)),
                     Target(args.versus, http, headers, lambda: setattr(view, "schema", other)),

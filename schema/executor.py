@@ -20,10 +20,18 @@ middleware chain; a null in a non-null field and any value that does not coerce 
 then raises the error it always raises, at the same path, and the resolver notes the read).
 ``tests/schema/test_executor.py`` compares answers, errors and audit notes with the stock
 executor; docs/decisions.md 71.
+
+Tortoise models are not awaitables here. ``Model.__await__`` exists (``await instance`` gives the
+instance back), so graphql-core's ``is_awaitable`` takes every model in a list (an enrollment, a
+note) for a pending value: one coroutine and one task per item, gathered, to get the same object
+back. :func:`_is_awaitable` answers False for them, and for every other class already found to
+have no ``__await__`` and no ``__getattr__``; everything else is asked as graphql-core asks
+(decision 76).
 """
 
 from __future__ import annotations
 
+from types import CoroutineType, GeneratorType
 from typing import Any, NamedTuple
 
 from graphql import (
@@ -37,7 +45,9 @@ from graphql import (
 )
 from graphql.pyutils import Path, Undefined
 from graphql.pyutils.gather_with_cancel import gather_with_cancel
+from strawberry.execution.is_awaitable import optimized_is_awaitable
 from strawberry.schema.schema import StrawberryGraphQLCoreExecutionContext
+from tortoise.models import Model
 
 from schema.audit import note_attributes
 
@@ -65,11 +75,46 @@ def _passes(leaf: Any) -> type | None:
     return None
 
 
+# Classes whose instances are never awaitable: no ``__await__`` (or Tortoise's, which returns the
+# instance) and no ``__getattr__`` that could make one up. Grows to the schema's object classes.
+_NOT_AWAITABLE: set[type] = set()
+
+
+def _is_awaitable(value: Any) -> bool:
+    """graphql-core's test (strawberry's version of it), with Tortoise models not awaitable."""
+    kind = type(value)
+    if kind in _NOT_AWAITABLE:
+        return False
+    if isinstance(value, Model):
+        if getattr(kind, "__await__", None) is Model.__await__:
+            _NOT_AWAITABLE.add(kind)
+            return False
+        return optimized_is_awaitable(value)
+    if optimized_is_awaitable(value):
+        return True
+    if _same_answer_for_all(kind, value):
+        _NOT_AWAITABLE.add(kind)
+    return False
+
+
+def _same_answer_for_all(kind: type, value: Any) -> bool:
+    """No instance of ``kind`` can be awaitable once one was not: nothing makes up attributes,
+    and an instance either has no attributes of its own or is one of the schema's objects
+    (strawberry types; none sets ``__await__`` on itself). Generators and coroutines are
+    decided one by one."""
+    if issubclass(kind, (GeneratorType, CoroutineType)):
+        return False
+    if getattr(kind, "__getattr__", None) is not None or kind.__getattribute__ is not object.__getattribute__:
+        return False
+    return not hasattr(value, "__dict__") or hasattr(kind, "__strawberry_definition__")
+
+
 class HearthExecutionContext(StrawberryGraphQLCoreExecutionContext):
     """graphql-core's execution, with the plain-field path described in the module."""
 
     def __init__(self, *args: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
+        self.is_awaitable = _is_awaitable
         # id(grouped field set) -> (the set, kept alive so its id is not reused; its plan)
         self._plans: dict[int, tuple[Any, list[tuple[str, Any, _Plain | None]]]] = {}
         # id(field group) -> the group, for list fields without @stream (kept alive likewise)

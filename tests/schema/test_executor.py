@@ -193,3 +193,42 @@ def test_a_field_with_middleware_goes_the_ordinary_way() -> None:
     result = schema.execute_sync("{ first { name count } }")
     assert result.data == {"first": {"name": "kettle", "count": 3}}
     assert (seen.count("name"), seen.count("count")) == (1, 1)
+
+
+class _Lazy:
+    """Makes up attributes: may answer differently for each instance, so it is never cached."""
+
+    def __init__(self, awaitable: bool) -> None:
+        self._awaitable = awaitable
+
+    def __getattr__(self, name: str) -> Any:
+        if name == "__await__" and self._awaitable:
+            return lambda: iter(())
+        raise AttributeError(name)
+
+
+def test_is_awaitable_is_graphql_cores_answer_except_for_tortoise_models() -> None:
+    from graphql.pyutils import is_awaitable as graphql_is_awaitable
+
+    from models.enrollments import Enrollment
+
+    async def pending() -> int:
+        return 1
+
+    coroutine = pending()
+    try:
+        values: list[Any] = [
+            coroutine, 1, "a", None, uuid.uuid4(), datetime.date(2026, 1, 1), Shade.DARK, _item(),
+            Part(label="lid", weight=None), _Lazy(False), _Lazy(True), _Lazy(False), object(),
+        ]
+        for _ in range(2):  # the second time from the cache
+            for value in values:
+                assert executor_module._is_awaitable(value) is graphql_is_awaitable(value), value
+        # a Tortoise model has an __await__ that gives itself back: not a pending value here
+        enrollment = Enrollment()
+        assert graphql_is_awaitable(enrollment)
+        assert executor_module._is_awaitable(enrollment) is False
+        assert Enrollment in executor_module._NOT_AWAITABLE
+        assert _Lazy not in executor_module._NOT_AWAITABLE
+    finally:
+        coroutine.close()

@@ -3,7 +3,8 @@ its nodes are asked for (enrollments, case notes) for the whole page at once, so
 client's field is a list, not a future awaited client by client; the rows must be exactly those
 the field's own loader gives: the same client read as a record (no prefetch) and on a page
 (prefetched), through `nodes`, `edges` and fragments, for the three kinds of viewer. A page whose
-`totalCount` is not asked is not counted. The look-ahead finds fields through fragments."""
+`totalCount` is not asked is not counted. The look-ahead finds fields through fragments. The
+rows of a list (Tortoise models, which have an ``__await__``) are not awaited one by one."""
 
 from __future__ import annotations
 
@@ -12,6 +13,7 @@ from typing import Any
 import pytest
 
 import schema.client_types as client_types
+from schema.executor import HearthExecutionContext
 from tests.factories import Api
 from tests.schema.statement_log import log_statements
 from tests.schema.test_client_statements import VIEWERS, _world
@@ -69,6 +71,22 @@ async def test_a_page_prefetches_exactly_the_rows_each_record_shows(
     assert pages["fragments"] == records
     assert any(node["enrollments"] for node in records)
     assert any(node["caseNotes"] for node in records)
+
+
+async def test_the_rows_of_a_list_are_not_awaited_one_by_one(api: Api, app: Any, monkeypatch: pytest.MonkeyPatch) -> None:
+    world = await _world(4)
+    token = await api.sign_in(world.holder)
+    awaited: list[Any] = []
+    original = HearthExecutionContext.complete_awaitable_list_item_value
+
+    def spy(self: Any, item: Any, *args: Any, **kwargs: Any) -> Any:
+        awaited.append(item)
+        return original(self, item, *args, **kwargs)
+
+    monkeypatch.setattr(HearthExecutionContext, "complete_awaitable_list_item_value", spy)
+    nodes = (await api.ok(PAGE, {"name": "smith"}, token))["clients"]["nodes"]
+    assert sum(len(node["enrollments"]) for node in nodes) > 0
+    assert awaited == []
 
 
 async def test_a_page_that_asks_no_lists_loads_none(api: Api, app: Any, monkeypatch: pytest.MonkeyPatch) -> None:
