@@ -174,6 +174,14 @@ class HearthGraphQL(GraphQL[Context, None]):
     def decode_json(self, data: str | bytes) -> object:
         return orjson.loads(data)
 
+    async def execute_single(self, *args: Any, **kwargs: Any) -> Any:
+        context = kwargs.get("context")
+        try:
+            return await super().execute_single(*args, **kwargs)
+        finally:
+            if isinstance(context, Context):
+                context.release()
+
     async def get_context(self, request: Any, response: Any) -> Context:
         request_id = request_id_of(request.scope) or uuid.uuid4().hex
         context = Context(

@@ -186,12 +186,41 @@ def _visible_row_sql(scope: ClientScope, *, identifying: bool) -> str:
 def clients_visible_by_row(scope: ClientScope, *, identifying: bool = False) -> QuerySet[Client]:
     """:func:`visible_clients` (or, with ``identifying``, :func:`identifying_clients`): the same
     rows, tested row by row (:func:`_visible_row_sql`), so that a search or a lookup by id costs
-    what its other criteria let through, whoever asks; and the SQL is a short string to build."""
+    what its other criteria let through, whoever asks; and the SQL is a short string to build.
+
+    Each client read comes with what :func:`access_for` needs of it (:func:`_access_sql`: the
+    caller's agencies holding its consent, the releases in force covering the caller), so that
+    ``access_for`` sends no statement of its own for them. A count leaves the columns out."""
     if scope.empty:
         return Client.filter(id=None)
-    return Client.annotate(hearth_visible=RawSQL(_visible_row_sql(scope, identifying=identifying))).filter(
-        hearth_visible=True
+    annotations = {"hearth_visible": RawSQL(_visible_row_sql(scope, identifying=identifying))}
+    if scope.read_agencies:
+        holders, releases = _access_sql(scope)
+        annotations.update({_HOLDERS_COLUMN: RawSQL(holders), _RELEASES_COLUMN: RawSQL(releases)})
+    return Client.annotate(**annotations).filter(hearth_visible=True)
+
+
+_HOLDERS_COLUMN = "hearth_holders"
+_RELEASES_COLUMN = "hearth_releases"
+
+
+def _access_sql(scope: ClientScope) -> tuple[str, str]:
+    """:func:`access_for`'s two statements as columns of a ``client`` row: the caller's agencies
+    holding the client's consent (``uuid[]``), and the releases in force covering the caller, each
+    as ``[id, categories, releasing agency]`` (``json``, NULL for none). Literals of checked types,
+    as in :func:`_visible_row_sql`."""
+    agencies = _literal_ids(scope.read_agencies)
+    cans = f"IN ({_literal_ids(scope.recipient_cans)})" if scope.recipient_cans else "= ANY('{}'::uuid[])"
+    in_force = _in_force_sql(f"'{scope.today.isoformat()}'", cans, f"IN ({agencies})")
+    holders = (
+        'ARRAY(SELECT "t"."agency_id" FROM "consent_to_enter" "t" WHERE "t"."client_id" = "client"."id"'  # noqa: S608
+        f' AND "t"."agency_id" IN ({agencies}))'
     )
+    releases = (
+        '(SELECT json_agg(json_build_array(r."id", r."categories", r."releasing_agency_id"))'  # noqa: S608
+        f' FROM "release_of_information" r WHERE r."client_id" = "client"."id" AND {in_force})'
+    )
+    return holders, releases
 
 
 def identifying_clients(scope: ClientScope) -> QuerySet[Client]:
@@ -271,21 +300,44 @@ _RELEASES_SQL = (
 )
 
 
+def _read_with_access(clients: list[Client]) -> bool:
+    """Whether every client was read with its access columns (:func:`clients_visible_by_row`)."""
+    return all(_HOLDERS_COLUMN in vars(c) and _RELEASES_COLUMN in vars(c) for c in clients)
+
+
+def _release_rows(client: Client) -> list[dict[str, Any]]:
+    """The client's release column, as the rows ``_RELEASES_SQL`` gives."""
+    raw = vars(client)[_RELEASES_COLUMN]
+    if raw is None:
+        return []
+    return [
+        {"id": UUID(str(release)), "client_id": client.id, "categories": categories, "releasing_agency_id": UUID(str(agency))}
+        for release, categories, agency in (json.loads(raw) if isinstance(raw, str) else raw)
+    ]
+
+
 async def access_for(scope: ClientScope, clients: list[Client]) -> dict[UUID, ClientAccess]:
-    """Access to each client, in two queries for any number of clients. A release recorded by
-    one of the caller's own agencies shares nothing with the caller that it does not hold."""
+    """Access to each client: from the columns it was read with, else in two queries for any
+    number of clients. A release recorded by one of the caller's own agencies shares nothing
+    with the caller that it does not hold."""
     ids = [c.id for c in clients]
     holders: dict[UUID, set[UUID]] = {i: set() for i in ids}
     shared: dict[UUID, dict[UUID, set[ReleaseCategory]]] = {i: {} for i in ids}
     releases: dict[UUID, list[UUID]] = {i: [] for i in ids}
     if ids and scope.read_agencies:
-        conn = get_connection("default")
-        agencies = list(scope.read_agencies)
-        for row in await conn.execute_query_dict(_HOLDERS_SQL, [ids, agencies]):
+        if _read_with_access(clients):
+            holder_rows = [{"client_id": c.id, "agency_id": a} for c in clients for a in vars(c)[_HOLDERS_COLUMN]]
+            release_rows = [row for c in clients for row in _release_rows(c)]
+        else:
+            conn = get_connection("default")
+            agencies = list(scope.read_agencies)
+            holder_rows = await conn.execute_query_dict(_HOLDERS_SQL, [ids, agencies])
+            release_rows = await conn.execute_query_dict(
+                _RELEASES_SQL, [ids, scope.today, list(scope.recipient_cans), agencies]
+            )
+        for row in holder_rows:
             holders[row["client_id"]].add(row["agency_id"])
-        for row in await conn.execute_query_dict(
-            _RELEASES_SQL, [ids, scope.today, list(scope.recipient_cans), agencies]
-        ):
+        for row in release_rows:
             if row["releasing_agency_id"] in scope.read_agencies:
                 continue
             categories = row["categories"]

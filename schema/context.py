@@ -65,6 +65,14 @@ class Context:
             self._client_scope = await client_scope(self.decisions, self.today)
         return self._client_scope
 
+    def release(self) -> None:
+        """Drop what the operation read (loaders and their rows, the audit buffer) once it is
+        answered. The execution's own objects refer to each other (graphql-core's context, the
+        middleware, the extensions, this context) and wait for the cyclic garbage collector; what
+        hangs off them must not wait with them (decision 79)."""
+        self.loaders.clear()
+        self.audit = None
+
     def require_principal(self, *, allow_expired_mfa: bool = False) -> Principal:
         if self.auth_error is not None:
             raise self.auth_error

@@ -120,6 +120,13 @@ class HearthExecutionContext(StrawberryGraphQLCoreExecutionContext):
         # id(field group) -> the group, for list fields without @stream (kept alive likewise)
         self._unstreamed: dict[int, Any] = {}
 
+    def build_response(self, data: Any) -> Any:
+        """graphql-core's; the plans are dropped first (this context waits in a reference cycle
+        for the garbage collector, and they need not wait with it: decision 79)."""
+        self._plans.clear()
+        self._unstreamed.clear()
+        return super().build_response(data)
+
     def get_stream_usage(self, field_details_list: Any, path: Path) -> Any:
         """graphql-core's, remembered for lists that are not streamed: it caches only streamed
         ones, and reads the field's directives again for every list of every object (51 times
