@@ -16,8 +16,9 @@ from schema.operations import mutation, query
 from schema.permissions import Can
 from schema.relay import Connection, to_connection
 from schema.types import SystemRole, User, UserStatus
+from services import user_sync as sync
 from services import users as service
-from services.errors import DomainError, ValidationFailed
+from services.errors import ValidationFailed
 from services.pagination import paginate
 
 __all__ = ["UserMutation", "UserQuery"]
@@ -88,8 +89,8 @@ class Invitation:
     expires_at: datetime.datetime = strawberry.field(description="When it stops working.")
 
 
-def _data(item: SyncUserInput) -> service.UserData:
-    return service.UserData(
+def _data(item: SyncUserInput) -> sync.UserData:
+    return sync.UserData(
         external_id=item.external_id,
         username=item.username,
         email=item.email,
@@ -97,6 +98,21 @@ def _data(item: SyncUserInput) -> service.UserData:
         first_name=item.first_name,
         last_name=item.last_name,
         status=item.status,
+    )
+
+
+def _result(item: SyncUserInput, outcome: sync.SyncResult | ValidationFailed) -> SyncUserResult:
+    if isinstance(outcome, ValidationFailed):
+        return SyncUserResult(
+            external_id=item.external_id, user=None, created=False, changed_fields=[],
+            error=error_payload(outcome),
+        )
+    return SyncUserResult(
+        external_id=item.external_id,
+        user=outcome.user,  # type: ignore[arg-type]
+        created=outcome.created,
+        changed_fields=list(outcome.changed_fields),
+        error=None,
     )
 
 
@@ -138,7 +154,7 @@ class UserMutation:
     )
     async def sync_user(self, info: Info, input: SyncUserInput) -> SyncUserPayload:
         ctx = info.context
-        result = await service.sync_user(decisions=ctx.decisions, data=_data(input), now=ctx.now)
+        result = await sync.sync_user(decisions=ctx.decisions, data=_data(input), now=ctx.now)
         return SyncUserPayload(
             user=result.user, created=result.created, changed_fields=list(result.changed_fields)
         )
@@ -151,33 +167,10 @@ class UserMutation:
         ctx = info.context
         if len(input) > ctx.max_batch_size:
             raise ValidationFailed(f"At most {ctx.max_batch_size} users per batch.", field="input")
-        results = []
-        for item in input:
-            try:
-                done = await service.sync_user(
-                    decisions=ctx.decisions, data=_data(item), now=ctx.now
-                )
-            except DomainError as error:
-                results.append(
-                    SyncUserResult(
-                        external_id=item.external_id,
-                        user=None,
-                        created=False,
-                        changed_fields=[],
-                        error=error_payload(error),
-                    )
-                )
-            else:
-                results.append(
-                    SyncUserResult(
-                        external_id=item.external_id,
-                        user=done.user,
-                        created=done.created,
-                        changed_fields=list(done.changed_fields),
-                        error=None,
-                    )
-                )
-        return results
+        outcomes = await sync.sync_users(
+            decisions=ctx.decisions, items=[_data(item) for item in input], now=ctx.now
+        )
+        return [_result(item, outcome) for item, outcome in zip(input, outcomes, strict=True)]
 
     @mutation(
         Can(Resource.USER, Action.DEACTIVATE),

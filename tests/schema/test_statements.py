@@ -106,3 +106,37 @@ async def test_listing_agencies_with_their_relations_costs_the_same_for_any_page
 
     # then every page costs the same number of statements
     assert len(set(counts.values())) == 1, counts
+
+
+SYNC_USERS = """
+mutation($input: [SyncUserInput!]!) {
+  syncUsers(input: $input) { externalId created changedFields error { code } user { id } }
+}"""
+
+
+async def test_a_sync_batch_costs_the_same_for_any_batch_size(api: Api, statements: StatementLog) -> None:
+    # given the vendor
+    vendor = await api.sign_in(await make_user(roles=(SystemRole.VENDOR_SYNC,)))
+
+    def batch(size: int, tag: str, status: str = "ACTIVE") -> list[dict[str, str]]:
+        return [
+            {"externalId": f"v-{size}-{i}", "username": f"u{size}.{i}", "email": f"u{size}.{i}.{tag}@x.org",
+             "mfaContact": f"m{size}.{i}@x.org", "status": status}
+            for i in range(size)
+        ]
+
+    async def count(items: list[dict[str, str]]) -> int:
+        body, seen = await statements.during(api.ok(SYNC_USERS, {"input": items}, vendor))
+        assert all(r["error"] is None for r in body["syncUsers"])
+        return len(seen)
+
+    # when it creates batches of 1, 10 and 100 users, then changes every one's address, then
+    # deactivates them all (which ends their sessions too)
+    created = {size: await count(batch(size, "a")) for size in (1, 10, 100)}
+    changed = {size: await count(batch(size, "b")) for size in (1, 10, 100)}
+    deactivated = {size: await count(batch(size, "b", "INACTIVE")) for size in (1, 10, 100)}
+
+    # then each kind of batch costs the same number of statements whatever its size
+    assert len(set(created.values())) == 1, created
+    assert len(set(changed.values())) == 1, changed
+    assert len(set(deactivated.values())) == 1, deactivated

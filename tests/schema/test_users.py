@@ -390,3 +390,128 @@ async def test_the_vendor_finds_a_user_by_external_id(api: Api, vendor: str) -> 
         "totalCount": 1,
         "nodes": [{"username": "ann.lee", "externalId": "vendor-17"}],
     }
+
+
+SYNC_USERS_FULL = """
+mutation($input: [SyncUserInput!]!) {
+  syncUsers(input: $input) {
+    externalId created changedFields user { id username email lastName status } error { code field }
+  }
+}"""
+
+
+async def test_a_batch_sees_what_its_earlier_items_did(api: Api, vendor: str) -> None:
+    # given two stored users
+    given = [
+        {"externalId": "vendor-1", "username": "bob", "email": "bob@x.org"},
+        {"externalId": "vendor-2", "username": "amy", "email": "amy@x.org"},
+    ]
+    assert all(r["created"] for r in (await api.ok(SYNC_USERS, {"input": given}, vendor))["syncUsers"])
+    items = [
+        # bob moves to a new address, so his old one is free for a new user after him
+        {"externalId": "vendor-1", "username": "bob", "email": "robert@x.org"},
+        {"externalId": "vendor-3", "username": "cal", "email": "Bob@x.org"},
+        # a new user takes an address an earlier item of the batch took: refused
+        {"externalId": "vendor-4", "username": "dee", "email": "robert@x.org"},
+        # amy takes the username of a user created earlier in the batch: refused
+        {"externalId": "vendor-2", "username": "cal", "email": "amy@x.org"},
+        # a new user whose MFA contact is amy's address: refused
+        {"externalId": "vendor-5", "username": "eve", "email": "eve@x.org", "mfaContact": "AMY@x.org"},
+        # the same new user twice: created, then changed; each result shows its own step
+        {"externalId": "vendor-6", "username": "fay", "email": "fay@x.org", "lastName": "One"},
+        {"externalId": "vendor-6", "username": "fay", "email": "fay@x.org", "lastName": "Two"},
+        # amy leaves; the batch deactivates her
+        {"externalId": "vendor-2", "username": "amy", "email": "amy@x.org", "status": "INACTIVE"},
+    ]
+
+    results = (await api.ok(SYNC_USERS_FULL, {"input": items}, vendor))["syncUsers"]
+
+    outcome = [(r["created"], r["changedFields"], r["error"] and r["error"]["field"]) for r in results]
+    assert outcome == [
+        (False, ["email"], None),
+        (True, [], None),
+        (False, [], "email"),
+        (False, [], "username"),
+        (False, [], "mfaContact"),
+        (True, [], None),
+        (False, ["lastName"], None),
+        (False, ["status"], None),
+    ]
+    assert [results[5]["user"]["lastName"], results[6]["user"]["lastName"]] == ["One", "Two"]
+    assert results[5]["user"]["id"] == results[6]["user"]["id"]
+    stored = {u.external_id: u for u in await User.filter(external_id__startswith="vendor-")}
+    assert sorted(stored) == ["vendor-1", "vendor-2", "vendor-3", "vendor-6"]
+    assert (stored["vendor-1"].email_normalized, stored["vendor-3"].email_normalized) == ("robert@x.org", "bob@x.org")
+    assert stored["vendor-6"].last_name == "Two"
+    assert (stored["vendor-2"].username, stored["vendor-2"].status) == ("amy", UserStatus.INACTIVE)
+    # what the batch answered is what is stored
+    for result in results:
+        if result["user"] is not None and result is not results[5]:
+            user = stored[result["externalId"]]
+            assert result["user"] == {
+                "id": str(user.id), "username": user.username, "email": user.email,
+                "lastName": user.last_name, "status": user.status.value,
+            }
+
+
+async def test_a_batch_deactivation_ends_the_users_sessions(api: Api, vendor: str) -> None:
+    # given two users with sessions
+    one, two = await make_user("one.user"), await make_user("two.user")
+    await User.filter(id=one.id).update(external_id="vendor-1")
+    await User.filter(id=two.id).update(external_id="vendor-2")
+    tokens = [await api.sign_in(one), await api.sign_in(two)]
+    items = [
+        {"externalId": f"vendor-{n}", "username": u.username, "email": u.email, "status": "INACTIVE"}
+        for n, u in ((1, one), (2, two))
+    ]
+
+    # when one batch deactivates both
+    results = (await api.ok(SYNC_USERS_FULL, {"input": items}, vendor))["syncUsers"]
+
+    # then neither can use the API any more, and the vendor still can
+    assert [r["changedFields"] for r in results] == [["status"], ["status"]]
+    for token in tokens:
+        assert (await api.error(ME, {}, token))["code"] == "UNAUTHENTICATED"
+    assert (await api.ok(ME, {}, vendor))["me"]["user"]["username"]
+
+
+async def test_a_batch_losing_a_race_goes_item_by_item(
+    api: Api, vendor: str, monkeypatch: pytest.MonkeyPatch, database_url: str
+) -> None:
+    # given a writer that takes the username "carol" after the batch has read, before it writes
+    import asyncpg
+
+    from services import user_sync
+
+    write = user_sync._Batch._write
+    raced: list[bool] = []
+
+    async def racing_write(self: Any, connection: Any) -> None:
+        if not raced:
+            raced.append(True)
+            other = await asyncpg.connect(database_url)
+            try:
+                await other.execute(
+                    "INSERT INTO hearth_user (id, username, email, email_normalized, status, created_at, updated_at)"
+                    " VALUES (gen_random_uuid(), 'carol', 'c@y.org', 'c@y.org', 'ACTIVE', now(), now())"
+                )
+            finally:
+                await other.close()
+        await write(self, connection)
+
+    monkeypatch.setattr(user_sync._Batch, "_write", racing_write)
+    items = [
+        {"externalId": "vendor-1", "username": "ann", "email": "ann@x.org"},
+        {"externalId": "vendor-2", "username": "carol", "email": "carol@x.org"},
+        {"externalId": "vendor-3", "username": "dan", "email": "dan@x.org"},
+    ]
+
+    # when the vendor syncs a batch creating "carol"
+    results = (await api.ok(SYNC_USERS, {"input": items}, vendor))["syncUsers"]
+
+    # then the batch was retried item by item: carol's item fails alone, the others are stored
+    assert raced == [True]
+    assert [r["created"] for r in results] == [True, False, True]
+    assert (results[1]["error"]["code"], results[1]["error"]["field"]) == ("VALIDATION", "username")
+    stored = {u.external_id for u in await User.filter(external_id__startswith="vendor-")}
+    assert stored == {"vendor-1", "vendor-3"}

@@ -14,7 +14,7 @@ from models.sessions import Session
 from models.users import User
 from services import compliance
 from services.auth import AuthPolicy, create_session
-from services.users import UserData, sync_user
+from services.user_sync import UserData, sync_user
 from tests.factories import make_agency, make_user
 from tests.services.support import decisions_for
 

@@ -1,0 +1,347 @@
+"""The HMIS vendor's user sync: idempotent by external id, a batch in a constant number of statements.
+
+A batch is applied as if its items were sent one by one, in order (an item sees what the items
+before it did), but in one transaction of six statements whatever its size: the stored users
+with the batch's external ids (locked), the advisory locks of every contact point (policy 109,
+as ``services.users.check_unique`` takes them), every user that could clash with a username or
+contact point of the batch, then one INSERT of the new users, one UPDATE of the changed ones and
+one UPDATE of the sessions of the deactivated ones. The clash checks run in Python over what was
+read; the locks keep another writer from taking a contact point meanwhile. A unique violation
+(another writer took a username or an external id after the read) rolls the batch back and the
+items go one by one, each in its own transaction, exactly as a batch of one. docs/decisions.md 81.
+"""
+
+from __future__ import annotations
+
+import copy
+import uuid
+from collections import defaultdict
+from collections.abc import Sequence
+from dataclasses import dataclass
+from datetime import datetime
+from typing import Any
+from uuid import UUID
+
+from tortoise import timezone
+from tortoise.exceptions import IntegrityError
+from tortoise.expressions import Q
+from tortoise.transactions import in_transaction
+
+from authz.enforcer import Decisions, notify_change
+from authz.resources import Action, Resource
+from models.enums import UserStatus
+from models.sessions import Session
+from models.users import User
+from services.contacts import normalize_email, normalize_mfa_contact
+from services.errors import Forbidden, ValidationFailed
+
+__all__ = ["SyncResult", "UserData", "sync_user", "sync_users"]
+
+_USERNAME_CHARS = set("abcdefghijklmnopqrstuvwxyz0123456789._-@")
+_VENDOR_DEACTIVATION = "deactivated by the vendor sync"
+# Columns as the vendor names them in SyncUserInput (normalised forms count as their field).
+_PUBLIC_NAMES = {
+    "external_id": "externalId",
+    "username": "username",
+    "email": "email",
+    "email_normalized": "email",
+    "mfa_contact": "mfaContact",
+    "mfa_contact_normalized": "mfaContact",
+    "first_name": "firstName",
+    "last_name": "lastName",
+    "status": "status",
+    "deactivated_at": "status",
+    "deactivation_reason": "status",
+}
+# What a sync writes, in the order of the INSERT's and UPDATE's arrays.
+_COLUMNS = (
+    ("id", "uuid"), ("external_id", "text"), ("username", "text"), ("email", "text"),
+    ("email_normalized", "text"), ("mfa_contact", "text"), ("mfa_contact_normalized", "text"),
+    ("first_name", "text"), ("last_name", "text"), ("status", "text"),
+    ("deactivated_at", "timestamptz"), ("deactivation_reason", "text"), ("updated_at", "timestamptz"),
+)
+_ARRAYS = ", ".join(f"${n}::{kind}[]" for n, (_, kind) in enumerate(_COLUMNS, start=1))
+_NAMES = ", ".join(name for name, _ in _COLUMNS)
+_INSERT_SQL = (
+    f"INSERT INTO hearth_user ({_NAMES}, created_at) "  # noqa: S608 (constant names)
+    f"SELECT *, u.updated_at FROM unnest({_ARRAYS}) AS u({_NAMES})"
+)
+_UPDATE_SQL = (
+    "UPDATE hearth_user SET "  # noqa: S608 (constant names)
+    + ", ".join(f"{name} = u.{name}" for name, _ in _COLUMNS[1:])
+    + f" FROM unnest({_ARRAYS}) AS u({_NAMES}) WHERE hearth_user.id = u.id"
+)
+# Taken in the order given (sorted): two writers never wait for each other's next lock.
+_LOCK_SQL = (
+    "SELECT pg_advisory_xact_lock(hashtextextended(p, 109)) "
+    "FROM unnest($1::text[]) WITH ORDINALITY AS t(p, n) ORDER BY n"
+)
+
+
+@dataclass(frozen=True, slots=True)
+class UserData:
+    """A user as the HMIS vendor describes it."""
+
+    external_id: str
+    username: str
+    email: str
+    mfa_contact: str | None = None
+    first_name: str | None = None
+    last_name: str | None = None
+    status: UserStatus = UserStatus.ACTIVE
+
+
+@dataclass(frozen=True, slots=True)
+class SyncResult:
+    user: User
+    created: bool
+    changed_fields: tuple[str, ...]
+
+
+Outcome = SyncResult | ValidationFailed
+
+
+def _clean(data: UserData) -> dict[str, Any]:
+    external_id = data.external_id.strip()
+    if not external_id or len(external_id) > 128:
+        raise ValidationFailed("externalId must be 1 to 128 characters.", field="externalId")
+    username = data.username.strip().casefold()
+    if not (3 <= len(username) <= 64) or not set(username) <= _USERNAME_CHARS:
+        raise ValidationFailed(
+            "username must be 3 to 64 letters, digits or . _ - @.", field="username"
+        )
+    for name, value in (("firstName", data.first_name), ("lastName", data.last_name)):
+        if value is not None and len(value) > 100:
+            raise ValidationFailed(f"{name} has at most 100 characters.", field=name)
+    mfa = data.mfa_contact.strip() if data.mfa_contact else None
+    return {
+        "external_id": external_id,
+        "username": username,
+        "email": data.email.strip(),
+        "email_normalized": normalize_email(data.email),
+        "mfa_contact": mfa,
+        "mfa_contact_normalized": normalize_mfa_contact(mfa) if mfa else None,
+        "first_name": data.first_name,
+        "last_name": data.last_name,
+    }
+
+
+def _points(values: dict[str, Any]) -> set[str]:
+    return {values["email_normalized"], values["mfa_contact_normalized"]} - {None}
+
+
+class _Holders:
+    """Who holds each username and contact point, as the batch has left them so far."""
+
+    def __init__(self) -> None:
+        self.held: dict[UUID, tuple[str, set[str]]] = {}
+        self.by_name: dict[str, set[UUID]] = defaultdict(set)
+        self.by_point: dict[str, set[UUID]] = defaultdict(set)
+
+    def hold(self, user_id: UUID, username: str, email: str | None, mfa: str | None) -> None:
+        if user_id in self.held:
+            old_name, old_points = self.held[user_id]
+            self.by_name[old_name].discard(user_id)
+            for point in old_points:
+                self.by_point[point].discard(user_id)
+        points = {email, mfa} - {None}
+        self.held[user_id] = (username, points)  # type: ignore[assignment]
+        self.by_name[username].add(user_id)
+        for point in points:
+            self.by_point[point].add(user_id)  # type: ignore[index]
+
+    def clash(self, values: dict[str, Any], user_id: UUID | None) -> ValidationFailed | None:
+        """Policy 109: no shared user names, e-mail addresses or MFA contacts (an MFA contact that
+        is another user's e-mail address is shared too). Same checks and messages as
+        ``services.users.check_unique``."""
+        others = {user_id}
+        if self.by_name.get(values["username"], set()) - others:
+            return ValidationFailed("That username belongs to another user.", field="username")
+        if self.by_point.get(values["email_normalized"], set()) - others:
+            return ValidationFailed(
+                "That e-mail address belongs to another user (policy 109).", field="email"
+            )
+        mfa = values["mfa_contact_normalized"]
+        if mfa is not None and self.by_point.get(mfa, set()) - others:
+            return ValidationFailed(
+                "That MFA contact belongs to another user (policy 109).", field="mfaContact"
+            )
+        return None
+
+
+def _clash_field(error: IntegrityError) -> str:
+    """The input field behind a unique violation a concurrent writer caused."""
+    constraint = str(getattr(error.__cause__, "constraint_name", "") or error)
+    for column, field in (
+        ("username", "username"),
+        ("mfa_contact", "mfaContact"),
+        ("external_id", "externalId"),
+    ):
+        if column in constraint:
+            return field
+    return "email"
+
+
+def _arrays(users: Sequence[User]) -> list[list[Any]]:
+    columns: list[list[Any]] = []
+    for name, _ in _COLUMNS:
+        values = [getattr(u, name) for u in users]
+        if name == "status":
+            values = [UserStatus(v).value for v in values]
+        columns.append(values)
+    return columns
+
+
+class _Batch:
+    """One transaction's worth of items: read, decided in Python, written in three statements."""
+
+    def __init__(self, items: Sequence[UserData], cleaned: Sequence[dict[str, Any] | ValidationFailed], now: datetime):
+        self.items, self.cleaned, self.now = items, cleaned, now
+        self.stamp = timezone.now()  # what Tortoise's auto_now would write
+        self.holders = _Holders()
+        self.by_external: dict[str, User] = {}
+        self.new: dict[UUID, User] = {}
+        self.changed: dict[UUID, User] = {}
+        self.revoked: set[UUID] = set()
+        self.returned: set[int] = set()  # ids of instances already handed out in a result
+
+    async def run(self) -> list[Outcome]:
+        valid = [values for values in self.cleaned if isinstance(values, dict)]
+        if not valid:
+            return list(self.cleaned)  # type: ignore[arg-type]
+        async with in_transaction() as connection:
+            await self._read(connection, valid)
+            outcomes = [
+                values if isinstance(values, ValidationFailed) else self._apply(item, values)
+                for item, values in zip(self.items, self.cleaned, strict=True)
+            ]
+            await self._write(connection)
+        for outcome in outcomes:
+            if isinstance(outcome, SyncResult):
+                outcome.user._saved_in_db = True
+        return outcomes
+
+    async def _read(self, connection: Any, valid: list[dict[str, Any]]) -> None:
+        external_ids = sorted({v["external_id"] for v in valid})
+        stored = (
+            await User.filter(external_id__in=external_ids)
+            .order_by("id").select_for_update().using_db(connection)
+        )
+        points = sorted(set().union(*(_points(v) for v in valid)))
+        await connection.execute_query(_LOCK_SQL, [[f"contact:{p}" for p in points]])
+        names = sorted({v["username"] for v in valid})
+        clashing = (
+            await User.filter(
+                Q(username__in=names) | Q(email_normalized__in=points) | Q(mfa_contact_normalized__in=points)
+            )
+            .using_db(connection)
+            .values_list("id", "username", "email_normalized", "mfa_contact_normalized")
+        )
+        for row in clashing:
+            self.holders.hold(*row)
+        for user in stored:
+            self.by_external[user.external_id] = user  # type: ignore[index]
+            self.holders.hold(user.id, user.username, user.email_normalized, user.mfa_contact_normalized)
+
+    def _apply(self, item: UserData, values: dict[str, Any]) -> Outcome:
+        user = self.by_external.get(values["external_id"])
+        refused = self.holders.clash(values, user.id if user else None)
+        if refused is not None:
+            return refused
+        if user is None:
+            return self._create(item, values)
+        if id(user) in self.returned:  # an earlier item's result keeps the state it left
+            user = self.by_external[values["external_id"]] = copy.copy(user)
+        columns = [k for k, v in values.items() if getattr(user, k) != v]
+        for key in columns:
+            setattr(user, key, values[key])
+        if user.status != item.status:
+            columns += ["status", "deactivated_at", "deactivation_reason"]
+            inactive = item.status == UserStatus.INACTIVE
+            user.status = item.status
+            user.deactivated_at = self.now if inactive else None
+            user.deactivation_reason = _VENDOR_DEACTIVATION if inactive else None
+            if inactive:
+                self.revoked.add(user.id)
+        if columns:
+            user.updated_at = self.stamp
+            (self.new if user.id in self.new else self.changed)[user.id] = user
+        self.holders.hold(user.id, user.username, user.email_normalized, user.mfa_contact_normalized)
+        self.returned.add(id(user))
+        return SyncResult(user=user, created=False, changed_fields=tuple(dict.fromkeys(_PUBLIC_NAMES[c] for c in columns)))
+
+    def _create(self, item: UserData, values: dict[str, Any]) -> SyncResult:
+        inactive = item.status == UserStatus.INACTIVE
+        user = User(
+            id=uuid.uuid4(),
+            **values,
+            status=item.status,
+            deactivated_at=self.now if inactive else None,
+            deactivation_reason=_VENDOR_DEACTIVATION if inactive else None,
+            created_at=self.stamp,
+            updated_at=self.stamp,
+        )
+        self.by_external[user.external_id] = self.new[user.id] = user  # type: ignore[index]
+        self.holders.hold(user.id, user.username, user.email_normalized, user.mfa_contact_normalized)
+        self.returned.add(id(user))
+        return SyncResult(user=user, created=True, changed_fields=())
+
+    async def _write(self, connection: Any) -> None:
+        if self.new:
+            await connection.execute_query(_INSERT_SQL, _arrays(list(self.new.values())))
+        if self.changed:
+            await connection.execute_query(_UPDATE_SQL, _arrays(list(self.changed.values())))
+        if self.revoked:
+            await Session.filter(user_id__in=sorted(self.revoked), revoked_at__isnull=True).using_db(
+                connection
+            ).update(revoked_at=self.now, revoke_reason="user deactivated")
+
+
+def _cleaned(items: Sequence[UserData]) -> list[dict[str, Any] | ValidationFailed]:
+    cleaned: list[dict[str, Any] | ValidationFailed] = []
+    for item in items:
+        try:
+            cleaned.append(_clean(item))
+        except ValidationFailed as error:
+            cleaned.append(error)
+    return cleaned
+
+
+async def sync_users(*, decisions: Decisions, items: Sequence[UserData], now: datetime) -> list[Outcome]:
+    """Create or update each user by external id, in order; each item succeeds or fails alone
+    (its outcome is the user or the ValidationFailed that refused it). The same input twice
+    changes nothing."""
+    if not decisions.system_wide(Resource.USER, Action.SYNC):
+        raise Forbidden("Only the HMIS vendor or the System Administrator syncs users.")
+    cleaned = _cleaned(items)
+    try:
+        outcomes = await _Batch(items, cleaned, now).run()
+    except IntegrityError:
+        # Another writer took a username or external id between the read and the write: the
+        # items go one by one, each alone as a batch of one.
+        outcomes = []
+        for item, values in zip(items, cleaned, strict=True):
+            try:
+                outcomes += await _Batch([item], [values], now).run()
+            except IntegrityError as error:
+                outcomes.append(ValidationFailed(
+                    "The username, e-mail address or MFA contact belongs to another user (policy 109).",
+                    field=_clash_field(error),
+                ))
+    changed = {name for o in outcomes if isinstance(o, SyncResult) for name in o.changed_fields}
+    if "status" in changed:
+        await notify_change()
+    if {"email", "mfaContact"} & changed:
+        # Policies 109, 202: a case about a shared contact closes once the contact is unique.
+        from services.compliance import resolve_unshared_contacts
+
+        await resolve_unshared_contacts(now=now)
+    return outcomes
+
+
+async def sync_user(*, decisions: Decisions, data: UserData, now: datetime) -> SyncResult:
+    """Create or update the user with this external id; the same input twice changes nothing."""
+    (outcome,) = await sync_users(decisions=decisions, items=[data], now=now)
+    if isinstance(outcome, ValidationFailed):
+        raise outcome
+    return outcome
