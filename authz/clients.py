@@ -19,7 +19,7 @@ from typing import Any
 from uuid import UUID
 
 from tortoise.connection import get_connection
-from tortoise.expressions import Q, RawSQL, Subquery
+from tortoise.expressions import Q, Subquery
 from tortoise.queryset import QuerySet
 
 from authz.enforcer import Decisions
@@ -31,14 +31,17 @@ from models.releases import Release, ReleaseRecipient
 
 __all__ = [
     "BACKBONE_CATEGORIES",
+    "HOLDERS_COLUMN",
+    "RELEASES_COLUMN",
     "ClientAccess",
     "ClientScope",
+    "access_columns_sql",
     "access_for",
     "client_scope",
-    "clients_visible_by_row",
     "identifying_clients",
     "releases_in_force",
     "visible_clients",
+    "visible_row_sql",
 ]
 
 # Backbone staff see everything created under their CAN except Part 2 data.
@@ -121,7 +124,8 @@ def _holders(scope: ClientScope) -> Q:
 def visible_clients(scope: ClientScope) -> QuerySet[Client]:
     """Clients the caller may see at all, as one set-based SQL filter (the HUD CSV export uses
     it as a subquery over all clients). Searches and lookups by id use
-    :func:`clients_visible_by_row`, the same rule tested row by row; the tests compare the two."""
+    :func:`visible_row_sql` (``authz.client_rows``), the same rule tested row by row; the tests
+    compare the two."""
     if scope.empty:
         return Client.filter(id=None)
     visible = Q(created_under_can_id__in=list(scope.backbone_cans)) if scope.backbone_cans else Q(id=None)
@@ -150,7 +154,7 @@ def _in_force_sql(today: str, cans: str, agencies: str) -> str:
     )
 
 
-def _visible_row_sql(scope: ClientScope, *, identifying: bool) -> str:
+def visible_row_sql(scope: ClientScope, *, identifying: bool) -> str:
     """The visibility test for one ``client`` row, as SQL probing indexes for that row only.
 
     The same rule as :func:`visible_clients` / :func:`identifying_clients` (consent held by one
@@ -183,32 +187,15 @@ def _visible_row_sql(scope: ClientScope, *, identifying: bool) -> str:
     return "(" + (" OR ".join(tests) or "false") + ")"
 
 
-def clients_visible_by_row(scope: ClientScope, *, identifying: bool = False) -> QuerySet[Client]:
-    """:func:`visible_clients` (or, with ``identifying``, :func:`identifying_clients`): the same
-    rows, tested row by row (:func:`_visible_row_sql`), so that a search or a lookup by id costs
-    what its other criteria let through, whoever asks; and the SQL is a short string to build.
-
-    Each client read comes with what :func:`access_for` needs of it (:func:`_access_sql`: the
-    caller's agencies holding its consent, the releases in force covering the caller), so that
-    ``access_for`` sends no statement of its own for them. A count leaves the columns out."""
-    if scope.empty:
-        return Client.filter(id=None)
-    annotations = {"hearth_visible": RawSQL(_visible_row_sql(scope, identifying=identifying))}
-    if scope.read_agencies:
-        holders, releases = _access_sql(scope)
-        annotations.update({_HOLDERS_COLUMN: RawSQL(holders), _RELEASES_COLUMN: RawSQL(releases)})
-    return Client.annotate(**annotations).filter(hearth_visible=True)
+HOLDERS_COLUMN = "hearth_holders"
+RELEASES_COLUMN = "hearth_releases"
 
 
-_HOLDERS_COLUMN = "hearth_holders"
-_RELEASES_COLUMN = "hearth_releases"
-
-
-def _access_sql(scope: ClientScope) -> tuple[str, str]:
+def access_columns_sql(scope: ClientScope) -> tuple[str, str]:
     """:func:`access_for`'s two statements as columns of a ``client`` row: the caller's agencies
     holding the client's consent (``uuid[]``), and the releases in force covering the caller, each
     as ``[id, categories, releasing agency]`` (``json``, NULL for none). Literals of checked types,
-    as in :func:`_visible_row_sql`."""
+    as in :func:`visible_row_sql`."""
     agencies = _literal_ids(scope.read_agencies)
     cans = f"IN ({_literal_ids(scope.recipient_cans)})" if scope.recipient_cans else "= ANY('{}'::uuid[])"
     in_force = _in_force_sql(f"'{scope.today.isoformat()}'", cans, f"IN ({agencies})")
@@ -226,7 +213,7 @@ def _access_sql(scope: ClientScope) -> tuple[str, str]:
 def identifying_clients(scope: ClientScope) -> QuerySet[Client]:
     """Clients whose identifying data the caller may see (searching by name, DOB or SSN is
     limited to these, so a search never confirms who is in HMIS behind a mask). The set-based
-    statement of the rule; searches run it as ``clients_visible_by_row(identifying=True)``."""
+    statement of the rule; searches run it as ``visible_row_sql(identifying=True)``."""
     if scope.empty:
         return Client.filter(id=None)
     visible = Q(created_under_can_id__in=list(scope.backbone_cans)) if scope.backbone_cans else Q(id=None)
@@ -301,13 +288,13 @@ _RELEASES_SQL = (
 
 
 def _read_with_access(clients: list[Client]) -> bool:
-    """Whether every client was read with its access columns (:func:`clients_visible_by_row`)."""
-    return all(_HOLDERS_COLUMN in vars(c) and _RELEASES_COLUMN in vars(c) for c in clients)
+    """Whether every client was read with its access columns (``authz.client_rows``)."""
+    return all(HOLDERS_COLUMN in vars(c) and RELEASES_COLUMN in vars(c) for c in clients)
 
 
 def _release_rows(client: Client) -> list[dict[str, Any]]:
     """The client's release column, as the rows ``_RELEASES_SQL`` gives."""
-    raw = vars(client)[_RELEASES_COLUMN]
+    raw = vars(client)[RELEASES_COLUMN]
     if raw is None:
         return []
     return [
@@ -326,7 +313,7 @@ async def access_for(scope: ClientScope, clients: list[Client]) -> dict[UUID, Cl
     releases: dict[UUID, list[UUID]] = {i: [] for i in ids}
     if ids and scope.read_agencies:
         if _read_with_access(clients):
-            holder_rows = [{"client_id": c.id, "agency_id": a} for c in clients for a in vars(c)[_HOLDERS_COLUMN]]
+            holder_rows = [{"client_id": c.id, "agency_id": a} for c in clients for a in vars(c)[HOLDERS_COLUMN]]
             release_rows = [row for c in clients for row in _release_rows(c)]
         else:
             conn = get_connection("default")

@@ -66,7 +66,7 @@ VERIFY = """mutation Verify($t: String!, $c: String!) {
 # Tables whose rows the GraphQL answer is made of; the other statements are the walls
 # (session and principal, casbin scope, consent and releases, the audit insert).
 DATA_TABLES = ("client", "enrollment", "release_of_information", "case_note")
-_MAIN_TABLE = re.compile(r'^\s*SELECT\b.*?\bFROM\s+"?([a-z_]+)"?', re.IGNORECASE | re.DOTALL)
+_MAIN_TABLE = re.compile(r'^\s*(?:WITH\b.*?)?SELECT\b.*?\bFROM\s+"?([a-z_]+)"?', re.IGNORECASE | re.DOTALL)
 _PARENTHESES = re.compile(r"\([^()]*\)")
 
 
@@ -142,7 +142,7 @@ class Statement:
 
     @property
     def is_read(self) -> bool:
-        return self.sql.lstrip().upper().startswith("SELECT")
+        return self.sql.lstrip().upper().startswith(("SELECT", "WITH"))
 
     @property
     def is_data(self) -> bool:

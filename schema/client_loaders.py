@@ -12,7 +12,8 @@ from strawberry.dataloader import DataLoader
 from tortoise.expressions import Q
 from tortoise.models import Model
 
-from authz.clients import ClientAccess, access_for, clients_visible_by_row
+from authz.client_rows import visible_by_id
+from authz.clients import ClientAccess, access_for
 from models.clients import Client
 from models.enums import ReleaseCategory
 
@@ -26,7 +27,7 @@ def access_loader(context: Any) -> DataLoader[UUID, ClientAccess | None]:
 
         async def load(ids: Sequence[UUID]) -> list[ClientAccess | None]:
             scope = await context.client_scope()
-            clients = list(await clients_visible_by_row(scope).filter(id__in=list(ids)))
+            clients = await visible_by_id(scope, list(ids))
             access = await access_for(scope, clients)
             return [access.get(i) for i in ids]
 

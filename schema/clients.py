@@ -325,7 +325,7 @@ class ClientQuery:
         # A sync job walking pages, or a list without a count, does not pay for counting.
         selected = info.selected_fields
         counted = "totalCount" in selected_below(selected, ())
-        page = await paginate(service.search_clients(scope, criteria), first=first, after=after, count=counted)
+        page = await service.search_clients(scope, criteria, first=first, after=after, count=counted)
         note_search(ctx, [name for name, value in vars(search).items() if value])
         access = await access_for(scope, page.items)
         prime_access(ctx, access)

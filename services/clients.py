@@ -8,16 +8,12 @@ from datetime import date, datetime
 from typing import Any
 from uuid import UUID
 
-from tortoise.expressions import F, Q
-from tortoise.queryset import QuerySet
+from tortoise.expressions import F
+from tortoise.filters import escape_like
 from tortoise.transactions import in_transaction
 
-from authz.clients import (
-    ClientAccess,
-    ClientScope,
-    access_for,
-    clients_visible_by_row,
-)
+from authz.client_rows import visible_by_id, visible_page
+from authz.clients import ClientAccess, ClientScope, access_for
 from authz.enforcer import Decisions
 from authz.resources import Action, Resource
 from models.clients import Client, ClientAnnotation, ConsentToEnter
@@ -26,6 +22,7 @@ from models.governance import Agency
 from services import hud
 from services.audit import record as audit
 from services.errors import Conflict, Forbidden, NotFound, ValidationFailed
+from services.pagination import Page, check_page_size, decode_cursor
 
 __all__ = [
     "ANNOTATABLE_FIELDS",
@@ -253,10 +250,10 @@ async def get_visible_client(
 ) -> tuple[Client, ClientAccess]:
     """The client and the caller's access to it; NOT_FOUND (on the input ``field`` that named
     the client) when the caller may not see it."""
-    client = await clients_visible_by_row(scope).filter(id=client_id).first()
-    if client is None:
+    found = await visible_by_id(scope, [client_id])
+    if not found:
         raise NotFound("No such client, or you may not see it.", field=field)
-    return client, (await access_for(scope, [client]))[client.id]
+    return found[0], (await access_for(scope, found))[client_id]
 
 
 
@@ -341,28 +338,61 @@ async def record_consent(
     return stored
 
 
-def search_clients(scope: ClientScope, criteria: SearchCriteria) -> QuerySet[Client]:
-    """Clients matching every criterion given; refuses an empty search (no dumping the table).
-    Name, DOB and SSN match only among clients whose identifying data the caller may see."""
-    if criteria.empty:
-        raise ValidationFailed("Give at least one of name, dob, ssnLastFour or hmisId.", field="search")
-    identifying = criteria.name or criteria.dob or criteria.ssn_last_four
-    qs = clients_visible_by_row(scope, identifying=bool(identifying))
+_NAME_MATCH = (
+    'UPPER(CAST("client"."first_name" AS VARCHAR)) LIKE UPPER(${n}) ESCAPE \'\\\' '
+    'OR UPPER(CAST("client"."last_name" AS VARCHAR)) LIKE UPPER(${n}) ESCAPE \'\\\''
+)
+
+
+def _criteria_sql(criteria: SearchCriteria) -> tuple[list[str], list[Any]]:
+    """The criteria as SQL conditions on ``"client"`` with parameters (the expressions of the
+    name prefix indexes of migration 0008, so that PostgreSQL finds names through them)."""
+    conditions: list[str] = []
+    params: list[Any] = []
+
+    def param(value: Any) -> str:
+        params.append(value)
+        return f"${len(params)}"
+
     if criteria.hmis_id is not None:
-        qs = qs.filter(id=criteria.hmis_id)
+        conditions.append(f'"client"."id" = {param(criteria.hmis_id)}::uuid')
     if criteria.name:
         words = criteria.name.split()
         if len(words) > 5 or any(len(w) > 50 for w in words):
             raise ValidationFailed("Search by at most five names.", field="search.name")
         for word in words:
-            qs = qs.filter(Q(first_name__istartswith=word) | Q(last_name__istartswith=word))
+            conditions.append("(" + _NAME_MATCH.format(n=len(params) + 1) + ")")
+            params.append(f"{escape_like(word)}%")
     if criteria.dob is not None:
-        qs = qs.filter(dob=criteria.dob)
+        conditions.append(f'"client"."dob" = {param(criteria.dob)}::date')
     if criteria.ssn_last_four:
         if not (len(criteria.ssn_last_four) == 4 and criteria.ssn_last_four.isdigit()):
             raise ValidationFailed("ssnLastFour is four digits.", field="search.ssnLastFour")
-        qs = qs.filter(ssn_last_four=criteria.ssn_last_four)
-    return qs
+        conditions.append(f'"client"."ssn_last_four" = {param(criteria.ssn_last_four)}')
+    return conditions, params
+
+
+async def search_clients(
+    scope: ClientScope, criteria: SearchCriteria, *, first: int, after: str | None, count: bool = True
+) -> Page[Client]:
+    """A page of clients matching every criterion given, by id; refuses an empty search (no
+    dumping the table). Name, DOB and SSN match only among clients whose identifying data the
+    caller may see. ``count=False`` leaves out the total (``total_count`` -1): on a broad search
+    the count costs the database more than the page, and a sync job walking pages needs none."""
+    if criteria.empty:
+        raise ValidationFailed("Give at least one of name, dob, ssnLastFour or hmisId.", field="search")
+    conditions, params = _criteria_sql(criteria)
+    check_page_size(first)
+    clients, total = await visible_page(
+        scope,
+        identifying=bool(criteria.name or criteria.dob or criteria.ssn_last_four),
+        conditions=conditions,
+        params=params,
+        limit=first + 1,
+        after=decode_cursor(after) if after is not None else None,
+        count=count,
+    )
+    return Page(items=clients[:first], has_next_page=len(clients) > first, total_count=total)
 
 
 async def annotate_client(

@@ -12,7 +12,7 @@ from tortoise.queryset import QuerySet
 
 from services.errors import ValidationFailed
 
-__all__ = ["Page", "decode_cursor", "encode_cursor", "paginate"]
+__all__ = ["Page", "check_page_size", "decode_cursor", "encode_cursor", "paginate"]
 
 T = TypeVar("T")
 
@@ -44,14 +44,18 @@ class Page(Generic[T]):
         return encode_cursor(item.pk)
 
 
+def check_page_size(first: int, max_size: int = MAX_PAGE_SIZE) -> None:
+    if first < 0 or first > max_size:
+        raise ValidationFailed(f"first must be between 0 and {max_size}.", field="first")
+
+
 async def paginate(
     queryset: QuerySet[Any], *, first: int, after: str | None, max_size: int = MAX_PAGE_SIZE, count: bool = True
 ) -> Page[Any]:
     """One page ordered by primary key, plus whether more follow and how many match in all.
     ``count=False`` (the caller does not ask for the total) leaves out the count's statement,
     which on a broad search costs more than the page; ``total_count`` is then -1."""
-    if first < 0 or first > max_size:
-        raise ValidationFailed(f"first must be between 0 and {max_size}.", field="first")
+    check_page_size(first, max_size)
     total = await queryset.count() if count else -1
     page_qs = queryset.order_by("id")
     if after is not None:

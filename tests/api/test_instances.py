@@ -1,5 +1,6 @@
-"""Instances built from rows by Hearth's executor (``api.pgclient.from_row``) are the ones Tortoise
-builds (``Model._init_from_db``), for every model, with every column kind the models use."""
+"""Instances built from rows by Hearth (``models.rows.from_row``: its executor and its written-out
+selects) are the ones Tortoise builds (``Model._init_from_db``), for every model, with every column
+kind the models use."""
 
 from __future__ import annotations
 
@@ -10,10 +11,10 @@ import pytest
 from tortoise import Tortoise
 from tortoise.models import Model
 
-from api.pgclient import from_row
 from authz.enforcer import current_authorizer
 from models.clients import Client
 from models.enrollments import Enrollment
+from models.rows import from_row
 from services.seed import generate
 from tests.conftest import START
 

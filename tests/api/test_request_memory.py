@@ -13,6 +13,7 @@ from typing import Any
 import pytest
 
 import api.pgclient as pgclient
+import authz.client_rows as client_rows
 from tests.factories import Api
 from tests.schema.test_client_statements import EVERYTHING, _world
 
@@ -24,20 +25,24 @@ async def test_the_rows_of_a_request_are_freed_when_it_is_answered(
     token = await api.sign_in(world.holder)
     await api.ok(EVERYTHING, {"name": "smith", "first": 10}, token)  # warm: caches filled once
     built: list[weakref.ref[Any]] = []
+    kinds: set[str] = set()
     original = pgclient.from_row
 
     def spy(model: Any, row: Any) -> Any:
         instance = original(model, row)
         built.append(weakref.ref(instance))
+        kinds.add(model.__name__)
         return instance
 
-    monkeypatch.setattr(pgclient, "from_row", spy)
+    monkeypatch.setattr(pgclient, "from_row", spy)  # enrollments, notes (Tortoise's selects)
+    monkeypatch.setattr(client_rows, "from_row", spy)  # the clients (written-out selects)
     gc.collect()
     gc.disable()
     try:
         data = await api.ok(EVERYTHING, {"name": "smith", "first": 10}, token)
         assert data["clients"]["nodes"]
         assert len(built) > 10
+        assert {"Client", "Enrollment"} <= kinds
         alive = [ref() for ref in built if ref() is not None]
         assert not alive, sorted({type(i).__name__ for i in alive})
     finally:

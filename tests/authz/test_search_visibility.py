@@ -1,24 +1,30 @@
-"""The search's row-by-row visibility test (``clients_visible_by_row``, the fast path) finds exactly
-the clients the set-based filters (``visible_clients``, ``identifying_clients``) find, for every
-kind of caller and every kind of release, in force or not; and the access its rows come with is
-what ``access_for`` works out with its own statements."""
+"""The written-out reads of ``authz.client_rows`` (the row-by-row visibility test, keyset pages
+with and without their count, lookups by id) find exactly the clients the set-based filters
+(``visible_clients``, ``identifying_clients``) find, for every kind of caller and every kind of
+release, in force or not; a search finds what the same criteria find over those sets; and the
+access the rows come with is what ``access_for`` works out with its own statements."""
 
 from __future__ import annotations
 
 from datetime import date
 
 import pytest
+from tortoise.expressions import Q
 
+from authz.client_rows import visible_by_id, visible_page
 from authz.clients import (
+    ClientScope,
     access_for,
     client_scope,
-    clients_visible_by_row,
     identifying_clients,
     visible_clients,
+    visible_row_sql,
 )
 from authz.enforcer import notify_change
 from models.clients import CanStaff, Client
 from models.enums import ReleaseCategory, ReleaseScope
+from services.clients import SearchCriteria, search_clients
+from services.pagination import encode_cursor
 from tests.authz.client_world import World, add_client, build_world, make_role_user, release
 from tests.services.support import decisions_for
 
@@ -58,6 +64,20 @@ async def _clients(world: World) -> None:
     await add_client(world.b, first_name="Shared", holders=(world.a,))
 
 
+async def _walk(scope: ClientScope, identifying: bool, *, size: int, count: bool) -> tuple[list, set[int]]:
+    """Every visible client, page by page (``size`` at a time), and the totals the pages gave."""
+    ids, totals, after = [], set(), None
+    while True:
+        page, total = await visible_page(
+            scope, identifying=identifying, conditions=[], params=[], limit=size + 1, after=after, count=count
+        )
+        ids += [c.id for c in page[:size]]
+        totals.add(total)
+        if len(page) <= size:
+            return ids, totals
+        after = page[size - 1].id
+
+
 async def test_the_row_by_row_test_finds_what_the_set_filters_find(app: object) -> None:
     world = await build_world()
     await _clients(world)
@@ -65,32 +85,72 @@ async def test_the_row_by_row_test_finds_what_the_set_filters_find(app: object) 
     await CanStaff.get_or_create(can=world.north, user=staff_k)
     await notify_change()
     seen: dict[str, int] = {}
+    every = [c.id for c in await Client.all()]
     for role in ROLES:
         user = staff_k if role == "CAN_STAFF" else await make_role_user(world, role)
         scope = await client_scope(await decisions_for(user), TODAY)
         for identifying, reference in ((False, visible_clients(scope)), (True, identifying_clients(scope))):
-            expected = set(await reference.values_list("id", flat=True))
-            found = set(await clients_visible_by_row(scope, identifying=identifying).values_list("id", flat=True))
-            assert found == expected, (role, identifying)
-            # and with another criterion on top, as a search adds them
-            narrowed = clients_visible_by_row(scope, identifying=identifying).filter(first_name__istartswith="search1")
-            assert set(await narrowed.values_list("id", flat=True)) == set(
-                await reference.filter(first_name__istartswith="search1").values_list("id", flat=True)
-            )
-            assert await clients_visible_by_row(scope, identifying=identifying).count() == len(expected)
+            expected = sorted(await reference.values_list("id", flat=True))
+            # one page, counted or not; and walked in pages of 4 by cursor
+            for count in (True, False):
+                page, total = await visible_page(
+                    scope, identifying=identifying, conditions=[], params=[], limit=1000, after=None, count=count
+                )
+                assert [c.id for c in page] == expected, (role, identifying, count)
+                assert total == (len(expected) if count else -1)
+                walked, totals = await _walk(scope, identifying, size=4, count=count)
+                assert walked == expected, (role, identifying, count)
+                assert totals == ({len(expected)} if count else {-1})
         # and looked up by id, as a record or a batch of records is
-        every = [c.id for c in await Client.all()]
         expected_among = {c.id for c in await visible_clients(scope).filter(id__in=every)}
-        assert {c.id for c in await clients_visible_by_row(scope).filter(id__in=every)} == expected_among, role
+        assert {c.id for c in await visible_by_id(scope, every)} == expected_among, role
         for client_id in every[:6]:
-            assert (await clients_visible_by_row(scope).filter(id=client_id).exists()) == (client_id in expected_among)
-        seen[role] = len(set(await visible_clients(scope).values_list("id", flat=True)))
+            assert bool(await visible_by_id(scope, [client_id])) == (client_id in expected_among)
+        seen[role] = len(expected_among)
     # the roles see different, non-trivial sets (the comparison above is not between empty sets)
     total = 14 * 3 + 2  # Rosa, the clients above
     assert 0 < seen["FULL@A"] < total
     assert 0 < seen["FULL@B"] < total
     assert seen["FULL@A"] != seen["FULL@B"]
     assert seen["SYSADMIN"] == 0
+
+
+CRITERIA = {
+    "one name": (SearchCriteria(name="search1"), lambda: Q(first_name__istartswith="search1") | Q(last_name__istartswith="search1")),
+    "two names": (
+        SearchCriteria(name="Search1 to"),
+        lambda: (Q(first_name__istartswith="search1") | Q(last_name__istartswith="search1"))
+        & (Q(first_name__istartswith="to") | Q(last_name__istartswith="to")),
+    ),
+    "a wildcard": (SearchCriteria(name="Search_"), lambda: Q(first_name__istartswith="search_") | Q(last_name__istartswith="search_")),
+    "dob": (SearchCriteria(dob=date(1980, 1, 1)), lambda: Q(dob=date(1980, 1, 1))),
+}
+
+
+async def test_a_search_finds_what_its_criteria_find_among_the_visible(app: object) -> None:
+    world = await build_world()
+    await _clients(world)
+    await Client.filter(first_name__in=["Search1", "Search3"]).update(dob=date(1980, 1, 1))
+    every = sorted(c.id for c in await Client.all())
+    found_any = 0
+    for role in ("FULL@A", "FULL@B", "VIEW_ONLY@B", "CAN_STAFF+FULL"):
+        scope = await client_scope(await decisions_for(await make_role_user(world, role)), TODAY)
+        for name, (criteria, where) in CRITERIA.items():
+            expected = sorted(await identifying_clients(scope).filter(where()).values_list("id", flat=True))
+            for count in (True, False):
+                page = await search_clients(scope, criteria, first=100, after=None, count=count)
+                assert [c.id for c in page.items] == expected, (role, name, count)
+                assert page.total_count == (len(expected) if count else -1)
+                # a cursor past every match: an empty page that still knows the total
+                past = await search_clients(scope, criteria, first=5, after=encode_cursor(every[-1]), count=count)
+                assert (past.items, past.total_count) == ([], len(expected) if count else -1)
+            found_any += len(expected)
+        # the HMIS id finds a client whose identity is masked too (it is not an identifying criterion)
+        for client_id in every[:8]:
+            page = await search_clients(scope, SearchCriteria(hmis_id=client_id), first=5, after=None)
+            visible = await visible_clients(scope).filter(id=client_id).exists()
+            assert ([c.id for c in page.items], page.total_count) == (([client_id], 1) if visible else ([], 0))
+    assert found_any > 10
 
 
 async def test_the_access_read_with_the_rows_is_the_access_asked_apart(app: object) -> None:
@@ -103,7 +163,7 @@ async def test_the_access_read_with_the_rows_is_the_access_asked_apart(app: obje
     for role in ROLES:
         user = staff_k if role == "CAN_STAFF" else await make_role_user(world, role)
         scope = await client_scope(await decisions_for(user), TODAY)
-        read = list(await clients_visible_by_row(scope).order_by("id"))
+        read, _ = await visible_page(scope, identifying=False, conditions=[], params=[], limit=1000, after=None, count=False)
         plain = list(await Client.filter(id__in=[c.id for c in read]).order_by("id"))
         assert [c.id for c in read] == [c.id for c in plain]
         from_columns, from_statements = await access_for(scope, read), await access_for(scope, plain)
@@ -125,4 +185,4 @@ async def test_only_uuids_reach_the_sql_text(app: object, bad: object) -> None:
     user = await make_role_user(world, "FULL@A")
     scope = await client_scope(await decisions_for(user), TODAY)
     with pytest.raises((ValueError, TypeError, AttributeError)):
-        clients_visible_by_row(replace(scope, read_agencies=frozenset({bad})), identifying=False)
+        visible_row_sql(replace(scope, read_agencies=frozenset({bad})), identifying=False)

@@ -1,0 +1,131 @@
+"""Visible clients read with written-out SQL: by id, and in keyset pages with or without a count.
+
+Every statement tests visibility row by row (:func:`authz.clients.visible_row_sql`) and reads each
+client with the columns :func:`authz.clients.access_for` needs (:func:`access_columns_sql`), so
+that working out the caller's access sends no statement of its own. The statements are text made
+of the model's column names, the scope's checked literals and ``$n`` parameters for everything a
+caller typed: nothing is built through Tortoise's query builder on a request (a page cost about
+0.7 ms of Python in PyPika), and rows become instances as Tortoise makes them
+(:func:`models.rows.from_row`).
+
+A page that is counted is one statement: the matches are collected once (``MATERIALIZED``, so
+PostgreSQL finds them through the criteria's indexes, as a count does) and both the count and the
+page are taken from them. Counted apart, PostgreSQL walked the same matches for the count and
+again, along the primary key, for the page: about a quarter of the search's database time on the
+benchmark data (docs/decisions.md 82).
+"""
+
+from __future__ import annotations
+
+import functools
+from collections.abc import Sequence
+from typing import Any
+from uuid import UUID
+
+from tortoise.connection import get_connection
+
+from authz.clients import (
+    HOLDERS_COLUMN,
+    RELEASES_COLUMN,
+    ClientScope,
+    access_columns_sql,
+    visible_row_sql,
+)
+from models.clients import Client
+from models.rows import from_row
+
+__all__ = ["count_visible", "visible_by_id", "visible_page"]
+
+_TOTAL_COLUMN = "hearth_page_total"
+
+
+@functools.cache
+def _client_columns() -> str:
+    return ", ".join(f'"client"."{column}"' for column in Client._meta.db_fields)
+
+
+def _select_list(scope: ClientScope) -> str:
+    columns = _client_columns()
+    if scope.read_agencies:
+        holders, releases = access_columns_sql(scope)
+        columns += f', {holders} AS "{HOLDERS_COLUMN}", {releases} AS "{RELEASES_COLUMN}"'
+    return columns
+
+
+async def _read(scope: ClientScope, sql: str, params: Sequence[Any]) -> tuple[list[Client], list[Any]]:
+    _, rows = await get_connection("default").execute_query(sql, list(params))
+    clients = []
+    for row in rows:
+        client = from_row(Client, row)
+        if scope.read_agencies:
+            object.__setattr__(client, HOLDERS_COLUMN, row[HOLDERS_COLUMN])
+            object.__setattr__(client, RELEASES_COLUMN, row[RELEASES_COLUMN])
+        clients.append(client)
+    return clients, rows
+
+
+def _where(scope: ClientScope, identifying: bool, conditions: Sequence[str]) -> str:
+    return " AND ".join([visible_row_sql(scope, identifying=identifying), *conditions])
+
+
+async def visible_by_id(scope: ClientScope, ids: Sequence[UUID]) -> list[Client]:
+    """The clients among ``ids`` the caller may see (in no particular order)."""
+    if scope.empty or not ids:
+        return []
+    where = _where(scope, False, ['"client"."id" = ANY($1::uuid[])'])
+    sql = f'SELECT {_select_list(scope)} FROM "client" WHERE {where}'  # noqa: S608 (checked literals, parameters)
+    clients, _ = await _read(scope, sql, [list(ids)])
+    return clients
+
+
+async def count_visible(scope: ClientScope, *, identifying: bool, conditions: Sequence[str], params: Sequence[Any]) -> int:
+    """How many clients the caller may see meet ``conditions`` (SQL over ``"client"`` with
+    parameters ``$1`` ... for ``params``)."""
+    if scope.empty:
+        return 0
+    sql = f'SELECT COUNT(*) FROM "client" WHERE {_where(scope, identifying, conditions)}'  # noqa: S608
+    _, rows = await get_connection("default").execute_query(sql, list(params))
+    return int(rows[0][0])
+
+
+async def visible_page(
+    scope: ClientScope,
+    *,
+    identifying: bool,
+    conditions: Sequence[str],
+    params: Sequence[Any],
+    limit: int,
+    after: UUID | None,
+    count: bool,
+) -> tuple[list[Client], int]:
+    """Up to ``limit`` visible clients meeting ``conditions`` (as :func:`count_visible`), by id,
+    after the client ``after``; and how many match in all when ``count`` (else -1)."""
+    if scope.empty:
+        return [], 0 if count else -1
+    where = _where(scope, identifying, conditions)
+    args = list(params)
+    keyset = ""
+    if after is not None:
+        args.append(after)
+        keyset = f"${len(args)}::uuid"
+    args.append(limit)
+    limit_arg = f"${len(args)}"
+    if not count:
+        after_sql = f' AND "client"."id" > {keyset}' if keyset else ""
+        sql = f'SELECT {_select_list(scope)} FROM "client" WHERE {where}{after_sql} ORDER BY "client"."id" LIMIT {limit_arg}'  # noqa: S608
+        clients, _ = await _read(scope, sql, args)
+        return clients, -1
+    after_sql = f' WHERE "m"."id" > {keyset}' if keyset else ""
+    sql = (
+        f'WITH "m" AS MATERIALIZED (SELECT "client"."id" FROM "client" WHERE {where}) '  # noqa: S608
+        f'SELECT {_select_list(scope)}, (SELECT COUNT(*) FROM "m") AS "{_TOTAL_COLUMN}" FROM "client" '
+        f'WHERE "client"."id" IN (SELECT "m"."id" FROM "m"{after_sql} ORDER BY "m"."id" LIMIT {limit_arg}) '
+        'ORDER BY "client"."id"'
+    )
+    clients, rows = await _read(scope, sql, args)
+    if rows:
+        return clients, int(rows[0][_TOTAL_COLUMN])
+    if after is None:
+        return [], 0
+    # a cursor past the last match: no row to carry the total
+    return [], await count_visible(scope, identifying=identifying, conditions=conditions, params=params)
