@@ -53,7 +53,7 @@ from api.dbmigrate import apply_migrations
 from api.identity.tokens import load_signing_key
 from api.serving import HTTP_PROTOCOL
 from api.settings import Settings
-from bench import workload
+from bench import cpu, workload
 from bench.load import LoadResult, drive
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -262,32 +262,40 @@ class Scenario:
     title: str
     concurrency: int
     body: Callable[[int], bytes]
-    targets: list[tuple[str, str, dict[str, str]]]  # (target name, base URL, headers)
+    targets: list[tuple[str, Server, dict[str, str]]]  # (target name, its server, headers)
     duration: float
     statements: int | None = None
     results: dict[str, list[LoadResult]] = field(default_factory=dict)
+    cpu: dict[str, list[cpu.CpuCost]] = field(default_factory=dict)  # per run, when /proc tells
 
 
 async def measure(scenario: Scenario, runs: int, warmup: float) -> None:
-    """A warm-up per target, then ``runs`` rounds in which every target gets one run."""
-    for name, base, headers in scenario.targets:
-        await drive(f"{base}/graphql", scenario.body, headers=headers, concurrency=scenario.concurrency, duration=warmup)
+    """A warm-up per target, then ``runs`` rounds in which every target gets one run; each run's
+    CPU per request by process (bench/cpu.py) is kept with it."""
+    for name, server, headers in scenario.targets:
+        await drive(f"{server.url}/graphql", scenario.body, headers=headers, concurrency=scenario.concurrency, duration=warmup)
         scenario.results[name] = []
+        scenario.cpu[name] = []
     for _ in range(runs):
-        for name, base, headers in scenario.targets:
+        for name, server, headers in scenario.targets:
+            group = server.process.pid if server.process else None
+            before = cpu.snapshot([group] if group else [])
             result = await drive(
-                f"{base}/graphql", scenario.body, headers=headers,
+                f"{server.url}/graphql", scenario.body, headers=headers,
                 concurrency=scenario.concurrency, duration=scenario.duration,
             )
+            used = cpu.cost(before, cpu.snapshot([group] if group else []), result.requests, group)
             scenario.results[name].append(result)
+            if used is not None:
+                scenario.cpu[name].append(used)
             if result.first_error:
                 print(f"    {scenario.key}/{name}: {result.errors} errors, first: {result.first_error}", flush=True)
         summary = ", ".join(f"{n} {r[-1].rps:.0f}/s" for n, r in scenario.results.items())
         print(f"  {scenario.title} @{scenario.concurrency}: {summary}", flush=True)
 
 
-def figures(results: list[LoadResult]) -> dict[str, float | int]:
-    return {
+def figures(results: list[LoadResult], costs: list[cpu.CpuCost] | None = None) -> dict[str, Any]:
+    figures_: dict[str, Any] = {
         "rps": round(statistics.median(r.rps for r in results), 1),
         "p50_ms": round(statistics.median(r.p50 for r in results), 2),
         "p99_ms": round(statistics.median(r.p99 for r in results), 2),
@@ -295,14 +303,30 @@ def figures(results: list[LoadResult]) -> dict[str, float | int]:
         "requests": sum(r.requests for r in results),
         "runs": [round(r.rps, 1) for r in results],
     }
+    figures_.update(cpu_figures(costs or []))
+    return figures_
 
 
-async def raw_ceiling(url: str, statements: list[workload.Statement], concurrency: int, duration: float) -> float:
+def cpu_figures(costs: list[cpu.CpuCost]) -> dict[str, Any]:
+    """Median CPU ms per request of the runs: the server, PostgreSQL, the load generator."""
+    if not costs:
+        return {}
+    servers = [c.server for c in costs if c.server is not None]
+    return {
+        "cpu_server_ms": round(statistics.median(servers), 2) if servers else None,
+        "cpu_db_ms": round(statistics.median(c.database for c in costs), 2),
+        "cpu_load_ms": round(statistics.median(c.load for c in costs), 2),
+    }
+
+
+async def raw_ceiling(url: str, statements: list[workload.Statement], concurrency: int, duration: float) -> tuple[float, cpu.CpuCost | None]:
     """Requests per second when each request is just ``statements``, sent with raw asyncpg on
-    one pooled connection per request, at ``concurrency``."""
+    one pooled connection per request, at ``concurrency``; and the CPU per request of PostgreSQL
+    and of this process (the client)."""
     pool = await asyncpg.create_pool(url, min_size=concurrency, max_size=concurrency)
     done = 0
     try:
+        before = cpu.snapshot()
         deadline = time.perf_counter() + duration
         start = time.perf_counter()
 
@@ -315,7 +339,8 @@ async def raw_ceiling(url: str, statements: list[workload.Statement], concurrenc
                 done += 1
 
         await asyncio.gather(*(worker() for _ in range(concurrency)))
-        return done / (time.perf_counter() - start)
+        rate = done / (time.perf_counter() - start)
+        return rate, cpu.cost(before, cpu.snapshot(), done)  # before the pool's backends end
     finally:
         await pool.close()
 
@@ -379,15 +404,19 @@ def markdown(report: dict[str, Any]) -> str:
         f"PostgreSQL {report.get('postgres', '?')}. Load average before/after: "
         f"{report['load_before']} / {report['load_after']}.",
         f"Data: {cfg['clients']:,} generated clients (seed {cfg['seed']}); {cfg['workers']} worker(s) per server; "
-        f"median of {cfg['runs']} runs of {cfg['duration']:.0f} s after a {cfg['warmup']:.0f} s warm-up.",
+        f"median of {cfg['runs']} runs of {cfg['duration']:.0f} s after a {cfg['warmup']:.0f} s warm-up. CPU per request "
+        "by process, read from /proc over each run (the raw ceiling's server column is its client's).",
         "",
-        "| Benchmark | Server | Connections | Requests/s | p50 ms | p99 ms | Errors | SQL statements/request |",
-        "|---|---|---:|---:|---:|---:|---:|---:|",
+        "| Benchmark | Server | Connections | Requests/s | p50 ms | p99 ms | Errors | SQL statements/request "
+        "| CPU ms/request: server | PostgreSQL |",
+        "|---|---|---:|---:|---:|---:|---:|---:|---:|---:|",
     ]
     for row in report["rows"]:
+        server_cpu = row.get("cpu_load_ms") if row["server"].startswith("raw") else row.get("cpu_server_ms")
         lines.append(
             f"| {row['benchmark']} | {row['server']} | {row['connections']} | {_fmt(row.get('rps'))} | "
-            f"{_fmt(row.get('p50_ms'))} | {_fmt(row.get('p99_ms'))} | {_fmt(row.get('errors'))} | {_fmt(row.get('statements'))} |"
+            f"{_fmt(row.get('p50_ms'))} | {_fmt(row.get('p99_ms'))} | {_fmt(row.get('errors'))} | {_fmt(row.get('statements'))} "
+            f"| {_fmt(server_cpu)} | {_fmt(row.get('cpu_db_ms'))} |"
         )
     lines += ["", "| Ratio (same run) | Value | Target |", "|---|---:|---|"]
     for ratio in report["ratios"]:
@@ -455,11 +484,11 @@ async def main(args: argparse.Namespace) -> dict[str, Any]:
                 d = args.duration
                 scenarios = [
                     Scenario("search", "Client search page (50, with enrollments)", 10, lambda n: search_body,
-                             [("hearth", hearth.url, auth), ("hearth-audit-off", no_audit.url, auth), ("bare", bare.url, {})], d, search.count),
+                             [("hearth", hearth, auth), ("hearth-audit-off", no_audit, auth), ("bare", bare, {})], d, search.count),
                     Scenario("record1", "Single record (enrollments, releases, notes)", 1, lambda n: record_body,
-                             [("hearth", hearth.url, auth), ("bare", bare.url, {})], d, record.count),
+                             [("hearth", hearth, auth), ("bare", bare, {})], d, record.count),
                     Scenario("record10", "Single record (enrollments, releases, notes)", 10, lambda n: record_body,
-                             [("hearth", hearth.url, auth), ("bare", bare.url, {})], d, record.count),
+                             [("hearth", hearth, auth), ("bare", bare, {})], d, record.count),
                 ]
                 for scenario in scenarios:
                     await measure(scenario, args.runs, args.warmup)
@@ -467,23 +496,25 @@ async def main(args: argparse.Namespace) -> dict[str, Any]:
                     vendor = await workload.service_token(http, summary["vendor"]["client_id"], summary["vendor"]["client_secret"])
                 sync_scenario = Scenario(
                     "sync", "Vendor sync (syncUsers, batches of 100)", 1,
-                    lambda n: workload.sync_body(n, 100, tag), [("hearth", hearth.url, {"authorization": f"Bearer {vendor}"})],
+                    lambda n: workload.sync_body(n, 100, tag), [("hearth", hearth, {"authorization": f"Bearer {vendor}"})],
                     d, sync.count,
                 )
                 await measure(sync_scenario, args.runs, min(args.warmup, 2.0))
                 scenarios.append(sync_scenario)
         finally:
             plan_file.unlink(missing_ok=True)  # noqa: ASYNC240 (a harness, not a server)
-        ceilings = {
-            "search": statistics.median([await raw_ceiling(url, search.reads(), 10, min(d, 5.0)) for _ in range(args.runs)]),
-            "record10": statistics.median([await raw_ceiling(url, record.reads(), 10, min(d, 5.0)) for _ in range(args.runs)]),
-        }
+        ceilings: dict[str, float] = {}
+        ceiling_cpu: dict[str, dict[str, Any]] = {}
+        for key, captured in (("search", search), ("record10", record)):
+            measured = [await raw_ceiling(url, captured.reads(), 10, min(d, 5.0)) for _ in range(args.runs)]
+            ceilings[key] = statistics.median(rate for rate, _ in measured)
+            ceiling_cpu[key] = cpu_figures([used for _, used in measured if used is not None])
         print(f"  raw asyncpg ceiling: search {ceilings['search']:.0f}/s, record {ceilings['record10']:.0f}/s", flush=True)
         async with asyncpg.create_pool(url, min_size=1, max_size=1) as pool:
             postgres = await pool.fetchval("SHOW server_version")
 
     jobs = await batch_jobs(args, args.uar_server or urlunsplit(urlsplit(url)._replace(path="")))
-    report = build_report(args, workers, summary, scenarios, ceilings, {
+    report = build_report(args, workers, summary, scenarios, ceilings, ceiling_cpu, {
         "search": search, "search10": search10, "record": record, "sync": sync, "sync10": sync10,
     }, jobs)
     report.update(postgres=postgres, load_before=load_before, load_after=[round(x, 2) for x in os.getloadavg()],
@@ -529,12 +560,14 @@ async def batch_jobs(args: argparse.Namespace, uar_server: str) -> list[dict[str
 
 
 def build_report(args: argparse.Namespace, workers: int, summary: dict[str, Any], scenarios: list[Scenario],
-                 ceilings: dict[str, float], captured: dict[str, workload.Captured], jobs: list[dict[str, Any]]) -> dict[str, Any]:
+                 ceilings: dict[str, float], ceiling_cpu: dict[str, dict[str, Any]], captured: dict[str, workload.Captured],
+                 jobs: list[dict[str, Any]]) -> dict[str, Any]:
     rows: list[dict[str, Any]] = []
     by_key = {s.key: s for s in scenarios}
     for scenario in scenarios:
         for name, results in scenario.results.items():
-            row = {"benchmark": scenario.title, "key": scenario.key, "server": name, "connections": scenario.concurrency, **figures(results)}
+            row = {"benchmark": scenario.title, "key": scenario.key, "server": name, "connections": scenario.concurrency,
+                   **figures(results, scenario.cpu.get(name))}
             row["statements"] = scenario.statements if name.startswith("hearth") else None
             if scenario.key == "sync":
                 row["users_per_s"] = round(row["rps"] * 100, 1)
@@ -544,7 +577,7 @@ def build_report(args: argparse.Namespace, workers: int, summary: dict[str, Any]
         scenario = by_key[key]
         reads = captured["search" if key == "search" else "record"].reads()
         rows.append({"benchmark": scenario.title, "key": key, "server": "raw asyncpg (same SQL)", "connections": 10,
-                     "rps": round(rps, 1), "statements": len(reads)})
+                     "rps": round(rps, 1), "statements": len(reads), **ceiling_cpu.get(key, {})})
 
     def rps(key: str, server: str) -> float:
         return next(r["rps"] for r in rows if r["key"] == key and r["server"] == server)
@@ -559,6 +592,24 @@ def build_report(args: argparse.Namespace, workers: int, summary: dict[str, Any]
     cost = 1 - rps("search", "hearth") / rps("search", "hearth-audit-off")
     ratios.append({"name": "Audit cost (1 - audit on / audit off), search page", "value": round(cost, 3),
                    "target": f"at most {AUDIT_BUDGET}"})
+
+    def cpu_total(key: str, server: str) -> float | None:
+        row = next(r for r in rows if r["key"] == key and r["server"] == server)
+        if row.get("cpu_server_ms") is None or row.get("cpu_db_ms") is None:
+            return None
+        return float(row["cpu_server_ms"] + row["cpu_db_ms"])
+
+    # The same comparisons by CPU per request (server + PostgreSQL), which the VM's drift moves
+    # far less than throughput: on a saturated machine throughput goes as its inverse.
+    for key, label in (("search", "search page"), ("record10", "single record @10")):
+        hearth_cpu, bare_cpu = cpu_total(key, "hearth"), cpu_total(key, "bare")
+        if hearth_cpu and bare_cpu:
+            ratios.append({"name": f"Hearth / bare stack by CPU per request (bare's / Hearth's), {label}",
+                           "value": round(bare_cpu / hearth_cpu, 2), "target": f"floor {FLOOR}, goal {GOAL}"})
+    on, off = cpu_total("search", "hearth"), cpu_total("search", "hearth-audit-off")
+    if on and off:
+        ratios.append({"name": "Audit cost by CPU per request (1 - audit off / audit on), search page",
+                       "value": round(1 - off / on, 3), "target": f"at most {AUDIT_BUDGET}"})
     statements = {
         key: {"count": c.count, "reads": len(c.reads()), "data": len(c.data()), "writes": c.count - len(c.reads())}
         for key, c in captured.items()
@@ -581,8 +632,8 @@ def parse(argv: list[str] | None = None) -> argparse.Namespace:
     parser.add_argument("--reseed", action="store_true", help="drop and re-seed the benchmark database")
     parser.add_argument("--workers", type=int, default=int(os.environ.get("HEARTH_WORKERS", 0)) or None,
                         help="uvicorn workers per server (default HEARTH_WORKERS, else one per core)")
-    parser.add_argument("--runs", type=int, default=int(os.environ.get("HEARTH_BENCH_RUNS", 3)))
-    parser.add_argument("--duration", type=float, default=float(os.environ.get("HEARTH_BENCH_DURATION", 8)))
+    parser.add_argument("--runs", type=int, default=int(os.environ.get("HEARTH_BENCH_RUNS", 5)))
+    parser.add_argument("--duration", type=float, default=float(os.environ.get("HEARTH_BENCH_DURATION", 5)))
     parser.add_argument("--warmup", type=float, default=3.0)
     parser.add_argument("--uar-rows", type=int, default=int(os.environ.get("HEARTH_BENCH_UAR_ROWS", 10_000_000)),
                         help="audit rows for the User Access Report (generated once, then reused; 0 skips)")

@@ -232,3 +232,87 @@ def test_is_awaitable_is_graphql_cores_answer_except_for_tortoise_models() -> No
         assert _Lazy not in executor_module._NOT_AWAITABLE
     finally:
         coroutine.close()
+
+
+@strawberry.type
+class Slow:
+    n: int
+    label: str | None
+
+    @strawberry.field
+    async def later(self) -> int:
+        if self.n == 3:
+            raise ValueError("boom")
+        return self.n * 10
+
+    @strawberry.field
+    def inner(self) -> list[Part]:
+        return [Part(label="a", weight=self.n), Part(label=self.label, weight=None)]  # type: ignore[arg-type]
+
+
+async def _slow(n: int) -> Slow:
+    return Slow(n=n, label="x")
+
+
+@strawberry.type
+class ListQuery:
+    @strawberry.field
+    def loose(self) -> list[Slow | None]:
+        return [Slow(n=1, label="x"), None, Slow(n=3, label="x"), Slow(n=4, label=None), Slow(n=5, label="y")]
+
+    @strawberry.field
+    def strict(self) -> list[Slow] | None:
+        return [Slow(n=1, label="x"), Slow(n=3, label="x")]  # the error in item 1 nulls the list
+
+    @strawberry.field
+    def holes(self) -> list[Slow] | None:
+        return [Slow(n=1, label="x"), None]  # type: ignore[list-item]  (null in a list of non-null)
+
+    @strawberry.field
+    def pending(self) -> list[Slow]:
+        return [_slow(1), _slow(2)]  # type: ignore[list-item]  (awaitable items)
+
+    @strawberry.field
+    def tupled(self) -> list[Part]:
+        return (Part(label="t", weight=1),)  # type: ignore[return-value]  (not a list: the stock way)
+
+
+LIST_QUERY = """
+{
+  loose { n later label inner { label weight } }
+  strict { n later }
+  holes { n }
+  pending { n later inner { label } }
+  tupled { label }
+}
+"""
+
+
+async def test_lists_of_objects_complete_as_the_stock_executor_completes_them(monkeypatch: pytest.MonkeyPatch) -> None:
+    by_item: list[Any] = []  # items completed graphql-core's way, item by item
+    stock = HearthExecutionContext.complete_list_item_value
+
+    def counted(self: Any, item: Any, *args: Any) -> Any:
+        by_item.append(item)
+        return stock(self, item, *args)
+
+    monkeypatch.setattr(HearthExecutionContext, "complete_list_item_value", counted)
+    runs = {}
+    for fast in (True, False):
+        schema = strawberry.Schema(query=ListQuery, execution_context_class=HearthExecutionContext if fast else None)
+        install_audited_attributes(schema._schema)
+        result = await schema.execute(LIST_QUERY)
+        runs[fast] = (result.data, _errors(result.errors))
+    assert runs[True] == runs[False]
+    data, errors = runs[True]
+    # the cases were hit: a null item, a failing pending field, nulls bubbling to the item and to
+    # the list, awaitable items, a tuple
+    assert data["loose"][1:4] == [None, None, None]
+    assert data["loose"][4] == {"n": 5, "later": 50, "label": "y", "inner": [{"label": "a", "weight": 5}, {"label": "y", "weight": None}]}
+    assert (data["strict"], data["holes"]) == (None, None)
+    assert data["pending"] == [{"n": 1, "later": 10, "inner": [{"label": "a"}, {"label": "x"}]}, {"n": 2, "later": 20, "inner": [{"label": "a"}, {"label": "x"}]}]
+    assert data["tupled"] == [{"label": "t"}]
+    # Hearth's executor completed only the two null items and the tuple's item item by item
+    assert [item for item in by_item if not isinstance(item, Part)] == [None, None]
+    assert [item.label for item in by_item if isinstance(item, Part)] == ["t"]
+    assert {path for _, path, _ in errors} >= {("loose", 2, "later"), ("strict", 1, "later"), ("holes", 1)}
