@@ -551,12 +551,23 @@ async def batch_jobs(args: argparse.Namespace, uar_server: str) -> list[dict[str
         jobs.append({
             "name": name,
             "figure": f"statewide export {result.get('export_all_s')} s ({result.get('export_all_rows', 0):,} rows, "
-                      f"peak RSS {result.get('export_all_peak_rss_mb')} MB); agency export {result.get('export_agency_s')} s "
-                      f"(peak traced {result.get('export_agency_peak_traced_mb')} MiB); the import: make bench-hud",
+                      f"peak RSS {result.get('export_all_peak_rss_mb')} MB{_rss_growth(result, 'all')}); agency export "
+                      f"{result.get('export_agency_s')} s (peak traced {result.get('export_agency_peak_traced_mb')} MiB); "
+                      "the import: make bench-hud",
             **result,
         })
     jobs.append({"name": "Retention plan", "figure": "not available (no retention plan exists yet)"})
     return jobs
+
+
+def _rss_growth(result: dict[str, Any], key: str) -> str:
+    """What the export added to its process's peak memory: the process (Hearth's modules, the
+    database pool, the authorizer) peaks before the export starts, and a streamed export may add
+    nothing above that."""
+    before, peak = result.get(f"export_{key}_rss_before_mb"), result.get(f"export_{key}_peak_rss_mb")
+    if before is None or peak is None:
+        return ""
+    return f", {peak - before:+.1f} MB over the {before} MB the process had before the export"
 
 
 def build_report(args: argparse.Namespace, workers: int, summary: dict[str, Any], scenarios: list[Scenario],
