@@ -339,8 +339,8 @@ async def record_consent(
 
 
 _NAME_MATCH = (
-    'UPPER(CAST("client"."first_name" AS VARCHAR)) LIKE UPPER(${n}) ESCAPE \'\\\' '
-    'OR UPPER(CAST("client"."last_name" AS VARCHAR)) LIKE UPPER(${n}) ESCAPE \'\\\''
+    'UPPER(CAST("client"."first_name" AS VARCHAR)) LIKE UPPER({p}) ESCAPE \'\\\' '
+    'OR UPPER(CAST("client"."last_name" AS VARCHAR)) LIKE UPPER({p}) ESCAPE \'\\\''
 )
 
 
@@ -361,8 +361,7 @@ def _criteria_sql(criteria: SearchCriteria) -> tuple[list[str], list[Any]]:
         if len(words) > 5 or any(len(w) > 50 for w in words):
             raise ValidationFailed("Search by at most five names.", field="search.name")
         for word in words:
-            conditions.append("(" + _NAME_MATCH.format(n=len(params) + 1) + ")")
-            params.append(f"{escape_like(word)}%")
+            conditions.append("(" + _NAME_MATCH.format(p=param(f"{escape_like(word)}%")) + ")")
     if criteria.dob is not None:
         conditions.append(f'"client"."dob" = {param(criteria.dob)}::date')
     if criteria.ssn_last_four:

@@ -2,9 +2,9 @@
 
 A batch is applied as if its items were sent one by one, in order (an item sees what the items
 before it did), but in one transaction of six statements whatever its size: the stored users
-with the batch's external ids (locked), the advisory locks of every contact point (policy 109,
-as ``services.users.check_unique`` takes them), every user that could clash with a username or
-contact point of the batch, then one INSERT of the new users, one UPDATE of the changed ones and
+with the batch's external ids (locked), the advisory locks of every contact point (policy 109:
+``services.users.lock_contact_points``, which ``check_unique`` takes too), every user that could
+clash with a username or contact point of the batch, then one INSERT of the new users, one UPDATE of the changed ones and
 one UPDATE of the sessions of the deactivated ones. The clash checks run in Python over what was
 read; the locks keep another writer from taking a contact point meanwhile. A unique violation
 (another writer took a username or an external id after the read) rolls the batch back and the
@@ -34,6 +34,7 @@ from models.sessions import Session
 from models.users import User
 from services.contacts import normalize_email, normalize_mfa_contact
 from services.errors import Forbidden, ValidationFailed
+from services.users import contact_refusal, lock_contact_points
 
 __all__ = ["SyncResult", "UserData", "sync_user", "sync_users"]
 
@@ -71,13 +72,6 @@ _UPDATE_SQL = (
     + ", ".join(f"{name} = u.{name}" for name, _ in _COLUMNS[1:])
     + f" FROM unnest({_ARRAYS}) AS u({_NAMES}) WHERE hearth_user.id = u.id"
 )
-# Taken in the order given (sorted): two writers never wait for each other's next lock.
-_LOCK_SQL = (
-    "SELECT pg_advisory_xact_lock(hashtextextended(p, 109)) "
-    "FROM unnest($1::text[]) WITH ORDINALITY AS t(p, n) ORDER BY n"
-)
-
-
 @dataclass(frozen=True, slots=True)
 class UserData:
     """A user as the HMIS vendor describes it."""
@@ -156,16 +150,12 @@ class _Holders:
         ``services.users.check_unique``."""
         others = {user_id}
         if self.by_name.get(values["username"], set()) - others:
-            return ValidationFailed("That username belongs to another user.", field="username")
+            return contact_refusal("username")
         if self.by_point.get(values["email_normalized"], set()) - others:
-            return ValidationFailed(
-                "That e-mail address belongs to another user (policy 109).", field="email"
-            )
+            return contact_refusal("email")
         mfa = values["mfa_contact_normalized"]
         if mfa is not None and self.by_point.get(mfa, set()) - others:
-            return ValidationFailed(
-                "That MFA contact belongs to another user (policy 109).", field="mfaContact"
-            )
+            return contact_refusal("mfaContact")
         return None
 
 
@@ -228,7 +218,7 @@ class _Batch:
             .order_by("id").select_for_update().using_db(connection)
         )
         points = sorted(set().union(*(_points(v) for v in valid)))
-        await connection.execute_query(_LOCK_SQL, [[f"contact:{p}" for p in points]])
+        await lock_contact_points(points, connection)
         names = sorted({v["username"] for v in valid})
         clashing = (
             await User.filter(

@@ -3,6 +3,7 @@ vendor's sync is services.user_sync)."""
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from datetime import datetime
 from typing import Any
 from uuid import UUID
@@ -20,13 +21,42 @@ from services.errors import Forbidden, NotFound, ValidationFailed
 
 __all__ = [
     "check_unique",
+    "contact_refusal",
     "deactivate_account",
     "deactivate_user",
     "get_user",
     "grant_system_role",
     "invite_user",
+    "lock_contact_points",
     "revoke_system_role",
 ]
+
+# Policy 109's locks: one per contact point, taken in sorted order (two writers never wait for
+# each other's next lock), in one statement for any number of points.
+_CONTACT_LOCK_SQL = (
+    "SELECT pg_advisory_xact_lock(hashtextextended(p, 109)) "
+    "FROM unnest($1::text[]) WITH ORDINALITY AS t(p, n) ORDER BY n"
+)
+_REFUSALS = {
+    "username": "That username belongs to another user.",
+    "email": "That e-mail address belongs to another user (policy 109).",
+    "mfaContact": "That MFA contact belongs to another user (policy 109).",
+}
+
+
+def contact_refusal(field: str) -> ValidationFailed:
+    """The refusal of a username (``username``), e-mail address (``email``) or MFA contact
+    (``mfaContact``) another user holds."""
+    return ValidationFailed(_REFUSALS[field], field=field)
+
+
+async def lock_contact_points(points: Iterable[str | None], connection: Any = None) -> None:
+    """Lock these contact points until the transaction ends (call it inside the write's
+    transaction): the database cannot hold a uniqueness constraint across the two columns."""
+    keys = [f"contact:{point}" for point in sorted(set(points) - {None})]  # type: ignore[type-var]
+    if keys:
+        await (connection or get_connection("default")).execute_query(_CONTACT_LOCK_SQL, [keys])
+
 
 async def check_unique(values: dict[str, Any], user_id: UUID | None) -> None:
     """Policy 109: no shared user names, e-mail addresses or MFA contacts. Call it inside the
@@ -36,10 +66,7 @@ async def check_unique(values: dict[str, Any], user_id: UUID | None) -> None:
     An MFA contact that is another user's e-mail address is shared too: codes would reach them.
     """
     email, mfa = values["email_normalized"], values["mfa_contact_normalized"]
-    for point in sorted({email, mfa} - {None}):
-        await get_connection("default").execute_query(
-            "SELECT pg_advisory_xact_lock(hashtextextended($1, 109))", [f"contact:{point}"]
-        )
+    await lock_contact_points((email, mfa))
     clash = (
         Q(username=values["username"]) | Q(email_normalized=email) | Q(mfa_contact_normalized=email)
     )
@@ -50,15 +77,11 @@ async def check_unique(values: dict[str, Any], user_id: UUID | None) -> None:
         others = others.exclude(id=user_id)
     rows = await others.limit(3).values("username", "email_normalized", "mfa_contact_normalized")
     if any(row["username"] == values["username"] for row in rows):
-        raise ValidationFailed("That username belongs to another user.", field="username")
+        raise contact_refusal("username")
     if any(email in (row["email_normalized"], row["mfa_contact_normalized"]) for row in rows):
-        raise ValidationFailed(
-            "That e-mail address belongs to another user (policy 109).", field="email"
-        )
+        raise contact_refusal("email")
     if rows:
-        raise ValidationFailed(
-            "That MFA contact belongs to another user (policy 109).", field="mfaContact"
-        )
+        raise contact_refusal("mfaContact")
 
 
 async def deactivate_account(user: User, reason: str, now: datetime) -> None:
