@@ -4,8 +4,8 @@ A batch is applied as if its items were sent one by one, in order (an item sees 
 before it did), but in one transaction of six statements whatever its size: the stored users
 with the batch's external ids (locked), the advisory locks of every contact point (policy 109:
 ``services.users.lock_contact_points``, which ``check_unique`` takes too), every user that could
-clash with a username or contact point of the batch, then one INSERT of the new users, one UPDATE of the changed ones and
-one UPDATE of the sessions of the deactivated ones. The clash checks run in Python over what was
+clash with a username or contact point of the batch, then one INSERT of the new users, one UPDATE
+of the changed ones and one UPDATE of the sessions of the deactivated ones. The clash checks run in Python over what was
 read; the locks keep another writer from taking a contact point meanwhile. A unique violation
 (another writer took a username or an external id after the read) rolls the batch back and the
 items go one by one, each in its own transaction, exactly as a batch of one. docs/decisions.md 81.
