@@ -152,7 +152,16 @@ class BodyTooLarge(Exception):
 class HearthGraphQL(GraphQL[Context, None]):
     """The GraphQL view: POST only; the context authenticates the bearer token once."""
 
-    def __init__(self, *, identity: Any, authorizer: Authorizer, clock: Clock, settings: Settings, policy: AuthPolicy, **kwargs: Any) -> None:
+    def __init__(
+        self,
+        *,
+        identity: Any,
+        authorizer: Authorizer,
+        clock: Clock,
+        settings: Settings,
+        policy: AuthPolicy,
+        **kwargs: Any,
+    ) -> None:
         super().__init__(**kwargs)
         self.identity = identity
         self.authorizer = authorizer
@@ -304,7 +313,9 @@ def create_app(settings: Settings, *, database_url: str, clock: Clock | None = N
         access_ttl=timedelta(seconds=settings.access_token_ttl_seconds),
         challenge_ttl=timedelta(seconds=settings.challenge_ttl_seconds),
     )
-    local = LocalIdentity(tokens=tokens, policy=policy, mfa_max_age=timedelta(days=settings.mfa_max_age_days))
+    local = LocalIdentity(
+        tokens=tokens, policy=policy, mfa_max_age=timedelta(days=settings.mfa_max_age_days)
+    )
     identity: LocalIdentity | OidcIdentity = local
     if settings.identity == "oidc":
         identity = OidcIdentity(settings=settings, local=local, clock=clock)
@@ -341,7 +352,11 @@ def create_app(settings: Settings, *, database_url: str, clock: Clock | None = N
             # Long-lived start-up objects leave the cyclic GC's young generations (p99 latency).
             gc.collect()
             gc.freeze()
-            background = [t for t in (_start_scheduler(settings, clock), _start_sealer(settings)) if t is not None]
+            background = [
+                t
+                for t in (_start_scheduler(settings, clock), _start_sealer(settings))
+                if t is not None
+            ]
             try:
                 yield
             finally:
@@ -362,7 +377,11 @@ def create_app(settings: Settings, *, database_url: str, clock: Clock | None = N
         # Service accounts' client credentials, in both identity modes
         Route("/oauth/token", token_endpoint, name="oauth_token"),
         # HUD CSV exports requested through GraphQL, for the user who asked (issue 7)
-        Route("/exports/hud-csv/{export_id}", hud_csv_download(identity, authorizer, clock, settings), methods=["GET"]),
+        Route(
+            "/exports/hud-csv/{export_id}",
+            hud_csv_download(identity, authorizer, clock, settings),
+            methods=["GET"],
+        ),
     ]
     if isinstance(identity, OidcIdentity):
         routes += identity.routes()

@@ -19,7 +19,9 @@ from api.settings import Settings, get_settings
 
 __all__ = ["app"]
 
-app = typer.Typer(help="Hearth: a GraphQL HMIS backend for the CT HMIS policies.", no_args_is_help=True)
+app = typer.Typer(
+    help="Hearth: a GraphQL HMIS backend for the CT HMIS policies.", no_args_is_help=True
+)
 admin_app = typer.Typer(help="Bootstrap administration.", no_args_is_help=True)
 schema_app = typer.Typer(help="The GraphQL schema (SDL).", no_args_is_help=True)
 app.add_typer(admin_app, name="admin")
@@ -76,7 +78,9 @@ def makemigrations() -> None:
 def serve(
     host: Annotated[str | None, typer.Option(help="Bind address (HEARTH_HOST).")] = None,
     port: Annotated[int | None, typer.Option(help="Port (HEARTH_PORT).")] = None,
-    workers: Annotated[int | None, typer.Option(help="Worker processes (HEARTH_WORKERS; default one per core).")] = None,
+    workers: Annotated[
+        int | None, typer.Option(help="Worker processes (HEARTH_WORKERS; default one per core).")
+    ] = None,
 ) -> None:
     """Serve GraphQL at /graphql (GraphiQL in the browser unless HEARTH_ENV=production)."""
     import uvicorn
@@ -117,9 +121,19 @@ def admin_create(
         password = sys.stdin.readline().rstrip("\r\n")
     settings = get_settings()
     with database(settings) as url:
-        result = _run(_with_orm(url, settings, create_system_administrator(
-            username=username, email=email, mfa_contact=mfa_contact, password=password, issuer=settings.totp_issuer
-        )))
+        result = _run(
+            _with_orm(
+                url,
+                settings,
+                create_system_administrator(
+                    username=username,
+                    email=email,
+                    mfa_contact=mfa_contact,
+                    password=password,
+                    issuer=settings.totp_issuer,
+                ),
+            )
+        )
     typer.echo(json.dumps(result))
 
 
@@ -133,7 +147,12 @@ async def _with_orm(url: str, settings: Settings, coro: Any) -> Any:
         try:
             return await coro
         except DomainError as error:
-            typer.echo(json.dumps({"error": {"code": error.code, "field": error.field, "message": error.message}}), err=True)
+            typer.echo(
+                json.dumps(
+                    {"error": {"code": error.code, "field": error.field, "message": error.message}}
+                ),
+                err=True,
+            )
             raise typer.Exit(code=2) from None
 
 
@@ -191,17 +210,36 @@ def audit_verify() -> None:
     with database(settings) as url:
         result = _run(_with_orm(url, settings, check()))
     if result.broken is not None:
-        typer.echo(json.dumps({
-            "ok": False, "checked": result.checked, "unsealed": result.unsealed,
-            "brokenAt": result.broken.seq, "brokenTo": result.broken.last_seq, "reason": result.broken.reason,
-        }))
+        typer.echo(
+            json.dumps(
+                {
+                    "ok": False,
+                    "checked": result.checked,
+                    "unsealed": result.unsealed,
+                    "brokenAt": result.broken.seq,
+                    "brokenTo": result.broken.last_seq,
+                    "reason": result.broken.reason,
+                }
+            )
+        )
         raise typer.Exit(code=1)
     typer.echo(json.dumps({"ok": True, "checked": result.checked, "unsealed": result.unsealed}))
 
 
 _REPORT_COLUMNS = [
-    "username", "name", "status", "access_level", "duties", "last_login_at", "records_viewed",
-    "records_created", "records_changed", "denied_attempts", "previous_average", "flags", "reasons",
+    "username",
+    "name",
+    "status",
+    "access_level",
+    "duties",
+    "last_login_at",
+    "records_viewed",
+    "records_created",
+    "records_changed",
+    "denied_attempts",
+    "previous_average",
+    "flags",
+    "reasons",
 ]
 
 
@@ -221,7 +259,10 @@ async def _user_access_rows(agency: str, quarter: str, settings: Settings) -> li
         raise ValidationFailed("--agency is the agency's id.", field="agency") from None
     today = datetime.now(UTC).astimezone(tz).date()
     report = await user_access_report(
-        agency_id=agency_id, quarter=parse_quarter(quarter, today=today), thresholds=report_thresholds(settings), tz=tz
+        agency_id=agency_id,
+        quarter=parse_quarter(quarter, today=today),
+        thresholds=report_thresholds(settings),
+        tz=tz,
     )
     return [
         {
@@ -247,7 +288,9 @@ async def _user_access_rows(agency: str, quarter: str, settings: Settings) -> li
 def report_user_access(
     quarter: Annotated[str, typer.Option(help="The quarter, e.g. 2026Q3.")],
     agency: Annotated[str, typer.Option(help="The agency's id.")],
-    csv_file: Annotated[Path | None, typer.Option("--csv", help="Write CSV here (default: standard output).")] = None,
+    csv_file: Annotated[
+        Path | None, typer.Option("--csv", help="Write CSV here (default: standard output).")
+    ] = None,
 ) -> None:
     """The quarterly User Access Report of one agency (policies 212, 213), as CSV."""
     import csv
@@ -267,7 +310,9 @@ def report_user_access(
         typer.echo(f"{len(rows)} users written to {csv_file}")
 
 
-jobs_app = typer.Typer(help="The compliance and notification jobs (policies 109, 202, 211).", no_args_is_help=True)
+jobs_app = typer.Typer(
+    help="The compliance and notification jobs (policies 109, 202, 211).", no_args_is_help=True
+)
 app.add_typer(jobs_app, name="jobs")
 
 
@@ -290,7 +335,9 @@ async def _run_job(name: str, settings: Settings) -> dict[str, Any]:
 
 @jobs_app.command("run")
 def jobs_run(
-    name: Annotated[str, typer.Argument(help="shared-contacts, retraining, deadlines or notifications.")],
+    name: Annotated[
+        str, typer.Argument(help="shared-contacts, retraining, deadlines or notifications.")
+    ],
 ) -> None:
     """Run one job now (as the scheduler would), print its record as JSON; exit 1 if it failed."""
     from services.jobs import JOBS
@@ -344,16 +391,28 @@ def _print_seed_summary(summary: Any) -> None:
     for table, rows in summary.counts.items():
         counts.add_row(table, str(rows))
     console.print(counts)
-    users = Table("who", "username", "TOTP secret", title=f"Sign-in (every user's password: {summary.password})")
+    users = Table(
+        "who",
+        "username",
+        "TOTP secret",
+        title=f"Sign-in (every user's password: {summary.password})",
+    )
     for key, user in summary.users.items():
         users.add_row(key, user.username, user.totp_secret)
     console.print(users)
-    ids = Table("CAN or agency", "id", title="Ids (for `hearth export hud-csv --scope can:ID` or `agency:ID`)")
+    ids = Table(
+        "CAN or agency",
+        "id",
+        title="Ids (for `hearth export hud-csv --scope can:ID` or `agency:ID`)",
+    )
     for name, can_id in summary.cans.items():
         ids.add_row(name, str(can_id))
     for slug, agency_id in summary.agencies.items():
-        ids.add_row(f"agency {slug}" + (" (victim service provider)" if agency_id == summary.vsp_agency_id else ""),
-                    str(agency_id))
+        ids.add_row(
+            f"agency {slug}"
+            + (" (victim service provider)" if agency_id == summary.vsp_agency_id else ""),
+            str(agency_id),
+        )
     console.print(ids)
     console.print(
         "Sign in with `login(username, password)` then `verifyMfa` with the current TOTP code of the "
@@ -361,7 +420,9 @@ def _print_seed_summary(summary: Any) -> None:
     )
 
 
-async def _seed(url: str, settings: Settings, *, clients: int, seed: int, anchor: Any, append: bool, demo: bool) -> Any:
+async def _seed(
+    url: str, settings: Settings, *, clients: int, seed: int, anchor: Any, append: bool, demo: bool
+) -> Any:
     import asyncpg
     from rich.progress import BarColumn, MofNCompleteColumn, Progress, TimeElapsedColumn
 
@@ -378,12 +439,24 @@ async def _seed(url: str, settings: Settings, *, clients: int, seed: int, anchor
             if not append:
                 from services.errors import Conflict
 
-                raise Conflict("The database already has agencies or clients; seed an empty database, or pass --append.", field="database")
-        columns = ("[progress.description]{task.description}", BarColumn(), MofNCompleteColumn(), TimeElapsedColumn())
+                raise Conflict(
+                    "The database already has agencies or clients; seed an empty database, or pass --append.",
+                    field="database",
+                )
+        columns = (
+            "[progress.description]{task.description}",
+            BarColumn(),
+            MofNCompleteColumn(),
+            TimeElapsedColumn(),
+        )
         with Progress(*columns, transient=False) as bar:
             task = bar.add_task("clients", total=clients)
             return await generate(
-                conn, clients=clients, seed=seed, anchor=anchor, append=append,
+                conn,
+                clients=clients,
+                seed=seed,
+                anchor=anchor,
+                append=append,
                 progress=lambda done, total: bar.update(task, completed=done, total=total),
             )
     finally:
@@ -393,11 +466,31 @@ async def _seed(url: str, settings: Settings, *, clients: int, seed: int, anchor
 @app.command()
 def seed(
     clients: Annotated[int, typer.Option(help="How many clients to generate.")] = 1000,
-    seed_value: Annotated[int, typer.Option("--seed", help="Random seed: the same seed and anchor give the same data.")] = 1,
-    database_url: Annotated[str | None, typer.Option(help="postgres://... (default: HEARTH_DATABASE_URL or the embedded database).")] = None,
-    anchor: Annotated[str | None, typer.Option(help="The data set's 'today', YYYY-MM-DD (default: today).")] = None,
-    append: Annotated[bool, typer.Option(help="Add a second data set (names suffixed -s<seed>) to a database that has data.")] = False,
-    demo: Annotated[bool, typer.Option(help="make serve: 200 clients, only into a database without agencies or clients.")] = False,
+    seed_value: Annotated[
+        int,
+        typer.Option("--seed", help="Random seed: the same seed and anchor give the same data."),
+    ] = 1,
+    database_url: Annotated[
+        str | None,
+        typer.Option(
+            help="postgres://... (default: HEARTH_DATABASE_URL or the embedded database)."
+        ),
+    ] = None,
+    anchor: Annotated[
+        str | None, typer.Option(help="The data set's 'today', YYYY-MM-DD (default: today).")
+    ] = None,
+    append: Annotated[
+        bool,
+        typer.Option(
+            help="Add a second data set (names suffixed -s<seed>) to a database that has data."
+        ),
+    ] = False,
+    demo: Annotated[
+        bool,
+        typer.Option(
+            help="make serve: 200 clients, only into a database without agencies or clients."
+        ),
+    ] = False,
 ) -> None:
     """Fill the database with synthetic CT-shaped HMIS data (migrates first). Refuses a database
     that already has agencies or clients unless --append."""
@@ -405,16 +498,34 @@ def seed(
 
     settings = get_settings()
     if settings.env == "production":
-        typer.echo("hearth seed writes users with published passwords; refused with HEARTH_ENV=production", err=True)
+        typer.echo(
+            "hearth seed writes users with published passwords; refused with HEARTH_ENV=production",
+            err=True,
+        )
         raise typer.Exit(code=2)
     when = _seed_anchor(anchor, settings)
     if demo:
         clients = 200
     with _seed_database(settings, database_url) as url:
         try:
-            summary = _run(_seed(url, settings, clients=clients, seed=seed_value, anchor=when, append=append, demo=demo))
+            summary = _run(
+                _seed(
+                    url,
+                    settings,
+                    clients=clients,
+                    seed=seed_value,
+                    anchor=when,
+                    append=append,
+                    demo=demo,
+                )
+            )
         except DomainError as error:
-            typer.echo(json.dumps({"error": {"code": error.code, "field": error.field, "message": error.message}}), err=True)
+            typer.echo(
+                json.dumps(
+                    {"error": {"code": error.code, "field": error.field, "message": error.message}}
+                ),
+                err=True,
+            )
             raise typer.Exit(code=2) from None
     if summary is None:
         typer.echo("demo data: the database already has data; nothing added")
@@ -429,10 +540,14 @@ def _seed_database(settings: Settings, database_url: str | None) -> Iterator[str
     else:
         with database(settings) as url:
             yield url
+
+
 # --- HUD HMIS CSV (issue 7) -------------------------------------------------------------------
 
 
-async def _hud_export(user: str, scope: str, start: str, end: str, out: Path, hashed: bool, settings: Settings) -> dict[str, Any]:
+async def _hud_export(
+    user: str, scope: str, start: str, end: str, out: Path, hashed: bool, settings: Settings
+) -> dict[str, Any]:
     from datetime import UTC, date, datetime
     from zoneinfo import ZoneInfo
 
@@ -453,10 +568,22 @@ async def _hud_export(user: str, scope: str, start: str, end: str, out: Path, ha
     authorizer = Authorizer()
     await authorizer.reload()
     result = await run_export(
-        Decisions(authorizer, loaded[0]), scope=scope, start=start_date, end=end_date, hashed=hashed,
-        now=datetime.now(UTC), tz=ZoneInfo(settings.timezone), out=out, implementation_id=settings.hud_implementation_id,
+        Decisions(authorizer, loaded[0]),
+        scope=scope,
+        start=start_date,
+        end=end_date,
+        hashed=hashed,
+        now=datetime.now(UTC),
+        tz=ZoneInfo(settings.timezone),
+        out=out,
+        implementation_id=settings.hud_implementation_id,
     )
-    return {"exportId": str(result.export_id), "file": str(result.path), "hashStatus": result.hash_status, "rows": result.row_counts}
+    return {
+        "exportId": str(result.export_id),
+        "file": str(result.path),
+        "hashStatus": result.hash_status,
+        "rows": result.row_counts,
+    }
 
 
 @export_app.command("hud-csv")
@@ -465,17 +592,25 @@ def export_hud_csv(
     start: Annotated[str, typer.Option(help="First day of the period (yyyy-mm-dd).")],
     end: Annotated[str, typer.Option(help="Last day of the period (yyyy-mm-dd).")],
     out: Annotated[Path, typer.Option(help="The zip to write.")],
-    user: Annotated[str, typer.Option(help="Export as this user: their permissions and visibility apply.")],
-    hashed: Annotated[bool, typer.Option("--hash", help="The hashed variant (HashStatus 4).")] = False,
+    user: Annotated[
+        str, typer.Option(help="Export as this user: their permissions and visibility apply.")
+    ],
+    hashed: Annotated[
+        bool, typer.Option("--hash", help="The hashed variant (HashStatus 4).")
+    ] = False,
 ) -> None:
     """A HUD HMIS CSV FY2026 zip of what the user may see; prints one JSON line (row counts)."""
     settings = get_settings()
     with database(settings) as url:
-        result = _run(_with_orm(url, settings, _hud_export(user, scope, start, end, out, hashed, settings)))
+        result = _run(
+            _with_orm(url, settings, _hud_export(user, scope, start, end, out, hashed, settings))
+        )
     typer.echo(json.dumps(result))
 
 
-async def _hud_import(file: Path, agency: str, user: str | None, settings: Settings) -> dict[str, Any]:
+async def _hud_import(
+    file: Path, agency: str, user: str | None, settings: Settings
+) -> dict[str, Any]:
     from datetime import UTC, datetime
     from uuid import UUID
     from zoneinfo import ZoneInfo
@@ -488,21 +623,47 @@ async def _hud_import(file: Path, agency: str, user: str | None, settings: Setti
     except ValueError:
         raise ValidationFailed("--agency is the agency's id.", field="agency") from None
     try:
-        result = await import_hud_csv(file, agency_id=agency_id, username=user, now=datetime.now(UTC), tz=ZoneInfo(settings.timezone))
+        result = await import_hud_csv(
+            file,
+            agency_id=agency_id,
+            username=user,
+            now=datetime.now(UTC),
+            tz=ZoneInfo(settings.timezone),
+        )
     except ImportRefused as refused:
         for problem in refused.problems:
-            typer.echo(json.dumps({"file": problem.file, "row": problem.row, "column": problem.column, "problem": problem.message}), err=True)
+            typer.echo(
+                json.dumps(
+                    {
+                        "file": problem.file,
+                        "row": problem.row,
+                        "column": problem.column,
+                        "problem": problem.message,
+                    }
+                ),
+                err=True,
+            )
         if refused.total > len(refused.problems):
             typer.echo(json.dumps({"more": refused.total - len(refused.problems)}), err=True)
         raise
-    return {"exportId": result.export_id, "sourceSystem": result.source_system, "read": result.rows_read, "created": result.created}
+    return {
+        "exportId": result.export_id,
+        "sourceSystem": result.source_system,
+        "read": result.rows_read,
+        "created": result.created,
+    }
 
 
 @import_app.command("hud-csv")
 def import_hud_csv_command(
     file: Annotated[Path, typer.Argument(help="The HUD CSV zip.")],
-    agency: Annotated[str, typer.Option(help="The importing agency's id: records become its records.")],
-    user: Annotated[str | None, typer.Option(help="Record the import under this user (default: the agency's HDC).")] = None,
+    agency: Annotated[
+        str, typer.Option(help="The importing agency's id: records become its records.")
+    ],
+    user: Annotated[
+        str | None,
+        typer.Option(help="Record the import under this user (default: the agency's HDC)."),
+    ] = None,
 ) -> None:
     """Validate a HUD HMIS CSV zip, then import it in one transaction; problems (file, row, column)
     go to standard error as JSON lines and nothing is written."""

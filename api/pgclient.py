@@ -58,9 +58,17 @@ class _Executor(AsyncpgExecutor):
     """Tortoise's executor; a select of one model's rows (no joined models) builds each instance
     from its row as Tortoise does for a select of chosen fields, annotations included."""
 
-    async def execute_select(self, sql: str, values: list[Any] | None = None, custom_fields: list[Any] | None = None) -> list[Any]:
+    async def execute_select(
+        self, sql: str, values: list[Any] | None = None, custom_fields: list[Any] | None = None
+    ) -> list[Any]:
         joined = self.select_related_idx
-        if not joined or len(joined) != 1 or joined[0][0] is not self.model or self.prefetch_map or self._prefetch_queries:
+        if (
+            not joined
+            or len(joined) != 1
+            or joined[0][0] is not self.model
+            or self.prefetch_map
+            or self._prefetch_queries
+        ):
             return await super().execute_select(sql, values, custom_fields)
         _, rows = await self.db.execute_query(sql, values)
         model = self.model

@@ -161,7 +161,8 @@ class Settings(BaseSettings):
         default=None, description="Run the in-process scheduler. Unset: on, except in env=test."
     )
     schedule_shared_contacts: str = Field(
-        default="0 6 1 1,4,7,10 *", description="Quarterly (policy 202): 06:00 on each quarter's first day."
+        default="0 6 1 1,4,7,10 *",
+        description="Quarterly (policy 202): 06:00 on each quarter's first day.",
     )
     schedule_retraining: str = "30 6 * * *"
     schedule_deadlines: str = "0 7 * * *"
@@ -174,7 +175,9 @@ class Settings(BaseSettings):
 
     # The audit sealer (decision 65): every process seals the committed audit rows this often.
     audit_seal_seconds: float | None = Field(
-        default=None, ge=0, description="Seconds between audit seals; 0 turns the sealer off. Unset: 5, except 0 in env=test."
+        default=None,
+        ge=0,
+        description="Seconds between audit seals; 0 turns the sealer off. Unset: 5, except 0 in env=test.",
     )
 
     @property
@@ -200,10 +203,12 @@ class Settings(BaseSettings):
         default=None, description="Where requested exports are written. Unset: <data_dir>/exports."
     )
     hud_export_ttl_seconds: int = Field(
-        default=15 * 60, description="How long a requested export may be downloaded; then it is gone."
+        default=15 * 60,
+        description="How long a requested export may be downloaded; then it is gone.",
     )
     hud_implementation_id: str = Field(
-        default="hearth-ct-hmis", description="Export.ImplementationID: this HMIS implementation's id."
+        default="hearth-ct-hmis",
+        description="Export.ImplementationID: this HMIS implementation's id.",
     )
 
     @model_validator(mode="after")
@@ -216,7 +221,10 @@ class Settings(BaseSettings):
         missing = [
             f"HEARTH_{name.upper()}"
             for name in (
-                "oidc_issuer", "oidc_client_id", "oidc_client_secret", "oidc_audience",
+                "oidc_issuer",
+                "oidc_client_id",
+                "oidc_client_secret",
+                "oidc_audience",
                 "session_secret",
             )
             if not getattr(self, name)

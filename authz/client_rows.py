@@ -52,7 +52,9 @@ def _select_list(scope: ClientScope) -> str:
     return columns
 
 
-async def _read(scope: ClientScope, sql: str, params: Sequence[Any]) -> tuple[list[Client], list[Any]]:
+async def _read(
+    scope: ClientScope, sql: str, params: Sequence[Any]
+) -> tuple[list[Client], list[Any]]:
     _, rows = await get_connection("default").execute_query(sql, list(params))
     clients = []
     for row in rows:
@@ -78,7 +80,9 @@ async def visible_by_id(scope: ClientScope, ids: Sequence[UUID]) -> list[Client]
     return clients
 
 
-async def count_visible(scope: ClientScope, *, identifying: bool, conditions: Sequence[str], params: Sequence[Any]) -> int:
+async def count_visible(
+    scope: ClientScope, *, identifying: bool, conditions: Sequence[str], params: Sequence[Any]
+) -> int:
     """How many clients the caller may see meet ``conditions`` (SQL over ``"client"`` with
     parameters ``$1`` ... for ``params``)."""
     if scope.empty:
@@ -128,4 +132,6 @@ async def visible_page(
     if after is None:
         return [], 0
     # a cursor past the last match: no row to carry the total
-    return [], await count_visible(scope, identifying=identifying, conditions=conditions, params=params)
+    return [], await count_visible(
+        scope, identifying=identifying, conditions=conditions, params=params
+    )

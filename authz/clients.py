@@ -85,7 +85,9 @@ async def client_scope(decisions: Decisions, today: date) -> ClientScope:
     cans = {known[a] for a in read if a in known and known[a] is not None}
     unknown = [a for a in read if a not in known]
     if unknown:
-        rows = await Agency.filter(id__in=unknown, can_id__isnull=False).values_list("can_id", flat=True)
+        rows = await Agency.filter(id__in=unknown, can_id__isnull=False).values_list(
+            "can_id", flat=True
+        )
         cans.update(rows)  # type: ignore[arg-type]
     return ClientScope(
         read_agencies=read,
@@ -104,7 +106,9 @@ def releases_in_force(scope: ClientScope) -> QuerySet[Release]:
     if scope.recipient_cans:
         covering |= Q(scope=ReleaseScope.CAN, scope_can_id__in=list(scope.recipient_cans))
     if scope.read_agencies:
-        named = ReleaseRecipient.filter(agency_id__in=list(scope.read_agencies)).values("release_id")
+        named = ReleaseRecipient.filter(agency_id__in=list(scope.read_agencies)).values(
+            "release_id"
+        )
         covering |= Q(scope=ReleaseScope.AGENCIES, id__in=Subquery(named))
     if not scope.read_agencies:
         return Release.filter(id=None)  # backbone staff alone: releases are not addressed to them
@@ -128,9 +132,13 @@ def visible_clients(scope: ClientScope) -> QuerySet[Client]:
     compare the two."""
     if scope.empty:
         return Client.filter(id=None)
-    visible = Q(created_under_can_id__in=list(scope.backbone_cans)) if scope.backbone_cans else Q(id=None)
+    visible = (
+        Q(created_under_can_id__in=list(scope.backbone_cans)) if scope.backbone_cans else Q(id=None)
+    )
     if scope.read_agencies:
-        visible |= _holders(scope) | Q(id__in=Subquery(releases_in_force(scope).values("client_id")))
+        visible |= _holders(scope) | Q(
+            id__in=Subquery(releases_in_force(scope).values("client_id"))
+        )
     return Client.filter(visible)
 
 
@@ -177,8 +185,16 @@ def visible_row_sql(scope: ClientScope, *, identifying: bool) -> str:
             'COALESCE((SELECT true FROM "consent_to_enter" "t" WHERE "t"."client_id" = "client"."id"'  # noqa: S608 (checked literals)
             f' AND "t"."agency_id" IN ({agencies}) LIMIT 1), false)'
         )
-        cans = f"IN ({_literal_ids(scope.recipient_cans)})" if scope.recipient_cans else "= ANY('{}'::uuid[])"
-        categories = f""" AND r."categories" @> '["{ReleaseCategory.IDENTIFYING.value}"]'""" if identifying else ""
+        cans = (
+            f"IN ({_literal_ids(scope.recipient_cans)})"
+            if scope.recipient_cans
+            else "= ANY('{}'::uuid[])"
+        )
+        categories = (
+            f""" AND r."categories" @> '["{ReleaseCategory.IDENTIFYING.value}"]'"""
+            if identifying
+            else ""
+        )
         in_force = _in_force_sql(f"'{today}'", cans, f"IN ({agencies})")
         tests.append(
             'COALESCE((SELECT true FROM "release_of_information" r WHERE r."client_id" = "client"."id"'  # noqa: S608
@@ -197,7 +213,11 @@ def access_columns_sql(scope: ClientScope) -> tuple[str, str]:
     as ``[id, categories, releasing agency]`` (``json``, NULL for none). Literals of checked types,
     as in :func:`visible_row_sql`."""
     agencies = _literal_ids(scope.read_agencies)
-    cans = f"IN ({_literal_ids(scope.recipient_cans)})" if scope.recipient_cans else "= ANY('{}'::uuid[])"
+    cans = (
+        f"IN ({_literal_ids(scope.recipient_cans)})"
+        if scope.recipient_cans
+        else "= ANY('{}'::uuid[])"
+    )
     in_force = _in_force_sql(f"'{scope.today.isoformat()}'", cans, f"IN ({agencies})")
     holders = (
         'ARRAY(SELECT "t"."agency_id" FROM "consent_to_enter" "t" WHERE "t"."client_id" = "client"."id"'  # noqa: S608
@@ -216,9 +236,13 @@ def identifying_clients(scope: ClientScope) -> QuerySet[Client]:
     statement of the rule; searches run it as ``visible_row_sql(identifying=True)``."""
     if scope.empty:
         return Client.filter(id=None)
-    visible = Q(created_under_can_id__in=list(scope.backbone_cans)) if scope.backbone_cans else Q(id=None)
+    visible = (
+        Q(created_under_can_id__in=list(scope.backbone_cans)) if scope.backbone_cans else Q(id=None)
+    )
     if scope.read_agencies:
-        identifying = releases_in_force(scope).filter(categories__contains=[ReleaseCategory.IDENTIFYING.value])
+        identifying = releases_in_force(scope).filter(
+            categories__contains=[ReleaseCategory.IDENTIFYING.value]
+        )
         visible |= _holders(scope) | Q(id__in=Subquery(identifying.values("client_id")))
     return Client.filter(visible)
 
@@ -283,7 +307,8 @@ _HOLDERS_SQL = (
 )
 _RELEASES_SQL = (
     'SELECT r."id", r."client_id", r."categories", r."releasing_agency_id" FROM "release_of_information" r'  # noqa: S608
-    ' WHERE r."client_id" = ANY($1::uuid[]) AND ' + _in_force_sql("$2", "= ANY($3::uuid[])", "= ANY($4::uuid[])")
+    ' WHERE r."client_id" = ANY($1::uuid[]) AND '
+    + _in_force_sql("$2", "= ANY($3::uuid[])", "= ANY($4::uuid[])")
 )
 
 
@@ -298,7 +323,12 @@ def _release_rows(client: Client) -> list[dict[str, Any]]:
     if raw is None:
         return []
     return [
-        {"id": UUID(str(release)), "client_id": client.id, "categories": categories, "releasing_agency_id": UUID(str(agency))}
+        {
+            "id": UUID(str(release)),
+            "client_id": client.id,
+            "categories": categories,
+            "releasing_agency_id": UUID(str(agency)),
+        }
         for release, categories, agency in (json.loads(raw) if isinstance(raw, str) else raw)
     ]
 
@@ -313,7 +343,11 @@ async def access_for(scope: ClientScope, clients: list[Client]) -> dict[UUID, Cl
     releases: dict[UUID, list[UUID]] = {i: [] for i in ids}
     if ids and scope.read_agencies:
         if _read_with_access(clients):
-            holder_rows = [{"client_id": c.id, "agency_id": a} for c in clients for a in vars(c)[HOLDERS_COLUMN]]
+            holder_rows = [
+                {"client_id": c.id, "agency_id": a}
+                for c in clients
+                for a in vars(c)[HOLDERS_COLUMN]
+            ]
             release_rows = [row for c in clients for row in _release_rows(c)]
         else:
             conn = get_connection("default")
@@ -349,6 +383,8 @@ async def access_for(scope: ClientScope, clients: list[Client]) -> dict[UUID, Cl
             release_ids=tuple(sorted(releases[client.id], key=str)),
             backbone=backbone,
             shared=by_agency,
-            backbone_agencies=scope.backbone_agencies.get(can_id, frozenset()) if backbone else frozenset(),
+            backbone_agencies=scope.backbone_agencies.get(can_id, frozenset())
+            if backbone
+            else frozenset(),
         )
     return result

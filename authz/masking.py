@@ -73,9 +73,17 @@ def masked_client_fields(client: Client, access: ClientAccess) -> dict[str, Any]
 
 # A health and DV record's field groups, each shown only with its category.
 HEALTH_AND_DV_GROUPS: dict[ReleaseCategory, tuple[str, ...]] = {
-    ReleaseCategory.DOMESTIC_VIOLENCE: ("domestic_violence_survivor", "when_occurred", "currently_fleeing"),
+    ReleaseCategory.DOMESTIC_VIOLENCE: (
+        "domestic_violence_survivor",
+        "when_occurred",
+        "currently_fleeing",
+    ),
     ReleaseCategory.HEALTH: (
-        "general_health_status", "dental_health_status", "mental_health_status", "pregnancy_status", "due_date",
+        "general_health_status",
+        "dental_health_status",
+        "mental_health_status",
+        "pregnancy_status",
+        "due_date",
     ),
 }
 SUBSTANCE_USE_DISABILITY = 10
@@ -89,7 +97,9 @@ def masked_health_and_dv(
     get = values.get if isinstance(values, dict) else lambda name: getattr(values, name)
     result: dict[str, Any] = {}
     for category, names in HEALTH_AND_DV_GROUPS.items():
-        shown = own or (access is not None and agency_id is not None and access.sees_row(agency_id, category))
+        shown = own or (
+            access is not None and agency_id is not None and access.sees_row(agency_id, category)
+        )
         result.update({name: get(name) if shown else None for name in names})
     return result
 
@@ -97,5 +107,9 @@ def masked_health_and_dv(
 def sees_disability(access: ClientAccess, agency_id: UUID, disability_type: int) -> bool:
     """A disability row written by ``agency_id``: HEALTH, or SUBSTANCE_USE for type 10 (42 CFR
     Part 2)."""
-    category = ReleaseCategory.SUBSTANCE_USE if disability_type == SUBSTANCE_USE_DISABILITY else ReleaseCategory.HEALTH
+    category = (
+        ReleaseCategory.SUBSTANCE_USE
+        if disability_type == SUBSTANCE_USE_DISABILITY
+        else ReleaseCategory.HEALTH
+    )
     return access.sees_row(agency_id, category)

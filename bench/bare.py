@@ -62,8 +62,19 @@ class CaseNote:
 
 
 CLIENT_COLUMNS = (
-    "id", "first_name", "middle_name", "last_name", "dob", "ssn_last_four", "veteran_status",
-    "name_data_quality", "version", "phone", "city", "state", "zip_code",
+    "id",
+    "first_name",
+    "middle_name",
+    "last_name",
+    "dob",
+    "ssn_last_four",
+    "veteran_status",
+    "name_data_quality",
+    "version",
+    "phone",
+    "city",
+    "state",
+    "zip_code",
 )
 
 
@@ -119,7 +130,9 @@ def _row(kind: type, row: asyncpg.Record) -> Any:
 @strawberry.type
 class Query:
     @strawberry.field
-    async def clients(self, info: Info, search: ClientSearchInput, first: int = 20) -> ClientConnection:
+    async def clients(
+        self, info: Info, search: ClientSearchInput, first: int = 20
+    ) -> ClientConnection:
         plan, pool = info.context["plan"]["search"], info.context["pool"]
         rows = await pool.fetch(*plan["page"])
         if "count" in plan:  # Hearth counted apart
@@ -170,7 +183,9 @@ def make_app() -> Starlette:
 
     @asynccontextmanager
     async def lifespan(_: Starlette) -> AsyncIterator[None]:
-        view.pool = await asyncpg.create_pool(url, min_size=1, max_size=int(os.environ.get("HEARTH_DB_POOL_MAX", "10")))
+        view.pool = await asyncpg.create_pool(
+            url, min_size=1, max_size=int(os.environ.get("HEARTH_DB_POOL_MAX", "10"))
+        )
         try:
             yield
         finally:
@@ -179,4 +194,7 @@ def make_app() -> Starlette:
     async def health(_: Any) -> JSONResponse:
         return JSONResponse({"status": "ok"})
 
-    return Starlette(routes=[Route("/graphql", view, methods=["POST"]), Route("/healthz", health)], lifespan=lifespan)
+    return Starlette(
+        routes=[Route("/graphql", view, methods=["POST"]), Route("/healthz", health)],
+        lifespan=lifespan,
+    )

@@ -63,7 +63,9 @@ def snapshot(groups: Iterable[int] = ()) -> Snapshot | None:
     return Snapshot(by_group, postgres, (times.user + times.system) * 1000)
 
 
-def cost(before: Snapshot | None, after: Snapshot | None, requests: int, group: int | None = None) -> CpuCost | None:
+def cost(
+    before: Snapshot | None, after: Snapshot | None, requests: int, group: int | None = None
+) -> CpuCost | None:
     """CPU per request between two snapshots (``group``: the server's process group). A
     process that ended between them takes its time with it: the servers run for the whole
     benchmark, PostgreSQL's backends for as long as their pooled connections."""

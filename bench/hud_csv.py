@@ -51,7 +51,9 @@ if str(ROOT) not in sys.path:
 SERVER = "postgres://postgres@127.0.0.1:5432"
 ANCHOR = date(2026, 3, 2)
 NOW = datetime(2026, 3, 2, 14, 0, tzinfo=UTC)
-START = ANCHOR - timedelta(days=3 * 365 + 1)  # the generator's stays fall in the three years before the anchor
+START = ANCHOR - timedelta(
+    days=3 * 365 + 1
+)  # the generator's stays fall in the three years before the anchor
 LEAD, HDC = "lead.agency", "a01.hdc"  # generated users (services/seed.py)
 STEPS = ("seed", "export-all", "export-agency", "import")
 
@@ -117,16 +119,30 @@ async def step_seed(server: str, database: str, clients: int, seed: int) -> dict
     summary = await generate_at(url, clients=clients, seed=seed, anchor=ANCHOR)
     conn = await asyncpg.connect(url)
     try:
-        await conn.execute("CREATE TABLE hearth_bench_seed (seed int NOT NULL, clients int NOT NULL, anchor date NOT NULL,"
-                           " generator text NOT NULL)")
-        await conn.execute("INSERT INTO hearth_bench_seed VALUES ($1, $2, $3, $4)", seed, clients, ANCHOR, _generator())
+        await conn.execute(
+            "CREATE TABLE hearth_bench_seed (seed int NOT NULL, clients int NOT NULL, anchor date NOT NULL,"
+            " generator text NOT NULL)"
+        )
+        await conn.execute(
+            "INSERT INTO hearth_bench_seed VALUES ($1, $2, $3, $4)",
+            seed,
+            clients,
+            ANCHOR,
+            _generator(),
+        )
         await conn.execute("ANALYZE")
     finally:
         await conn.close()
-    return {"seed_reused": False, "seed_s": round(summary.seconds, 1), "seed_rows": sum(summary.counts.values())}
+    return {
+        "seed_reused": False,
+        "seed_s": round(summary.seconds, 1),
+        "seed_rows": sum(summary.counts.values()),
+    }
 
 
-async def step_export(server: str, database: str, statewide: bool, out: Path, *, trace: bool) -> dict[str, Any]:
+async def step_export(
+    server: str, database: str, statewide: bool, out: Path, *, trace: bool
+) -> dict[str, Any]:
     """Export ``all`` as the Lead Agency, or the biggest agency as its HDC: timed, then traced."""
     from tortoise.context import TortoiseContext
 
@@ -157,8 +173,17 @@ async def step_export(server: str, database: str, statewide: bool, out: Path, *,
         decisions = Decisions(authorizer, loaded[0])
 
         async def export(path: Path) -> Any:
-            return await run_export(decisions, scope=scope, start=START, end=ANCHOR, hashed=False, now=NOW, tz=tz,
-                                    out=path, implementation_id="hearth-bench")
+            return await run_export(
+                decisions,
+                scope=scope,
+                start=START,
+                end=ANCHOR,
+                hashed=False,
+                now=NOW,
+                tz=tz,
+                out=path,
+                implementation_id="hearth-bench",
+            )
 
         rss_before = _maxrss_mb()
         t0 = time.perf_counter()
@@ -173,7 +198,9 @@ async def step_export(server: str, database: str, statewide: bool, out: Path, *,
         if trace:
             tracemalloc.start()
             await export(out.with_suffix(".traced.zip"))
-            figures[f"export_{key}_peak_traced_mb"] = round(tracemalloc.get_traced_memory()[1] / 2**20, 1)
+            figures[f"export_{key}_peak_traced_mb"] = round(
+                tracemalloc.get_traced_memory()[1] / 2**20, 1
+            )
             tracemalloc.stop()
             out.with_suffix(".traced.zip").unlink()
     return figures
@@ -195,14 +222,25 @@ async def step_import(server: str, database: str, source: Path) -> dict[str, Any
     async with TortoiseContext() as ctx:
         await ctx.init(config=tortoise_config(url, settings))
         coc = await ContinuumOfCare.get(code="CT-505")
-        agency = await Agency.create(name="Bench importing agency", coc=coc, mou_signed_on=ANCHOR, mou_signed_by="ED",
-                                     mou_access_levels=["FULL", "VIEW_ONLY", "REPORTING_ONLY"])
-        user = await User.create(username="benchhdc", email="hdc@bench.example.org", email_normalized="hdc@bench.example.org")
+        agency = await Agency.create(
+            name="Bench importing agency",
+            coc=coc,
+            mou_signed_on=ANCHOR,
+            mou_signed_by="ED",
+            mou_access_levels=["FULL", "VIEW_ONLY", "REPORTING_ONLY"],
+        )
+        user = await User.create(
+            username="benchhdc",
+            email="hdc@bench.example.org",
+            email_normalized="hdc@bench.example.org",
+        )
         await Membership.create(user=user, agency=agency, access_level=AccessLevel.FULL)
         await UserDuty.create(user=user, agency=agency, duty=Duty.HMIS_DATA_COORDINATOR)
         rss_before = _maxrss_mb()
         t0 = time.perf_counter()
-        result = await import_hud_csv(source, agency_id=agency.id, username=None, now=NOW, tz=ZoneInfo(settings.timezone))
+        result = await import_hud_csv(
+            source, agency_id=agency.id, username=None, now=NOW, tz=ZoneInfo(settings.timezone)
+        )
         return {
             "import_s": round(time.perf_counter() - t0, 1),
             "import_rows": sum(result.created.values()),
@@ -212,27 +250,69 @@ async def step_import(server: str, database: str, source: Path) -> dict[str, Any
         }
 
 
-def _step(step: str, clients: int, *, server: str, database: str, seed: int, work: Path, trace_max: int) -> dict[str, Any]:
+def _step(
+    step: str, clients: int, *, server: str, database: str, seed: int, work: Path, trace_max: int
+) -> dict[str, Any]:
     """One step in a fresh Python process (its own peak memory)."""
     out = subprocess.run(  # noqa: S603 (our own script, fixed arguments)
-        [sys.executable, __file__, "--step", step, "--clients", str(clients), "--server", server,
-         "--database", database, "--seed", str(seed), "--work", str(work), "--trace-statewide-max", str(trace_max)],
-        check=False, capture_output=True, text=True, cwd=ROOT,
+        [
+            sys.executable,
+            __file__,
+            "--step",
+            step,
+            "--clients",
+            str(clients),
+            "--server",
+            server,
+            "--database",
+            database,
+            "--seed",
+            str(seed),
+            "--work",
+            str(work),
+            "--trace-statewide-max",
+            str(trace_max),
+        ],
+        check=False,
+        capture_output=True,
+        text=True,
+        cwd=ROOT,
     )
     if out.returncode:
         raise RuntimeError(f"bench step {step} ({clients} clients) failed:\n{out.stderr}")
     return json.loads(out.stdout.strip().splitlines()[-1])  # type: ignore[no-any-return]
 
 
-def run(clients: int, *, server: str = SERVER, database: str = "hearth_bench_hud", seed: int = 7,
-        trace_statewide_max: int = 10_000, steps: tuple[str, ...] = STEPS) -> dict[str, Any]:
+def run(
+    clients: int,
+    *,
+    server: str = SERVER,
+    database: str = "hearth_bench_hud",
+    seed: int = 7,
+    trace_statewide_max: int = 10_000,
+    steps: tuple[str, ...] = STEPS,
+) -> dict[str, Any]:
     """Every step (or those named) for one size; the figures as a dict."""
-    figures: dict[str, Any] = {"clients": clients, "seed": seed, "anchor": ANCHOR.isoformat(), "nproc": os.cpu_count(),
-                               "load_average": [round(x, 1) for x in os.getloadavg()]}
+    figures: dict[str, Any] = {
+        "clients": clients,
+        "seed": seed,
+        "anchor": ANCHOR.isoformat(),
+        "nproc": os.cpu_count(),
+        "load_average": [round(x, 1) for x in os.getloadavg()],
+    }
     with tempfile.TemporaryDirectory(prefix="hearth-bench-hud-") as tmp:
         for step in steps:
-            figures.update(_step(step, clients, server=server, database=database, seed=seed, work=Path(tmp),
-                                 trace_max=trace_statewide_max))
+            figures.update(
+                _step(
+                    step,
+                    clients,
+                    server=server,
+                    database=database,
+                    seed=seed,
+                    work=Path(tmp),
+                    trace_max=trace_statewide_max,
+                )
+            )
     figures["load_average_after"] = [round(x, 1) for x in os.getloadavg()]
     return figures
 
@@ -246,19 +326,33 @@ async def _one(step: str, args: argparse.Namespace) -> dict[str, Any]:
     if step == "import":
         return await step_import(args.server, args.database, work / "agency.zip")
     statewide = step == "export-all"
-    return await step_export(args.server, seeded, statewide, work / ("all.zip" if statewide else "agency.zip"),
-                             trace=not statewide or n <= args.trace_statewide_max)
+    return await step_export(
+        args.server,
+        seeded,
+        statewide,
+        work / ("all.zip" if statewide else "agency.zip"),
+        trace=not statewide or n <= args.trace_statewide_max,
+    )
 
 
 def main() -> None:
-    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser = argparse.ArgumentParser(
+        description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
+    )
     parser.add_argument("--clients", type=int, nargs="+", default=[10_000, 100_000])
     parser.add_argument("--server", default=SERVER, help="PostgreSQL server URL")
-    parser.add_argument("--database", default="hearth_bench_hud",
-                        help="prefix of the scratch databases (<prefix>_<N> seeded, <prefix>_import)")
+    parser.add_argument(
+        "--database",
+        default="hearth_bench_hud",
+        help="prefix of the scratch databases (<prefix>_<N> seeded, <prefix>_import)",
+    )
     parser.add_argument("--seed", type=int, default=7)
-    parser.add_argument("--trace-statewide-max", type=int, default=10_000,
-                        help="trace the statewide export's memory up to this many clients")
+    parser.add_argument(
+        "--trace-statewide-max",
+        type=int,
+        default=10_000,
+        help="trace the statewide export's memory up to this many clients",
+    )
     parser.add_argument("--step", choices=STEPS, help=argparse.SUPPRESS)
     parser.add_argument("--work", help=argparse.SUPPRESS)
     args = parser.parse_args()
@@ -266,8 +360,18 @@ def main() -> None:
         print(json.dumps(asyncio.run(_one(args.step, args))))
         return
     for n in args.clients:
-        print(json.dumps(run(n, server=args.server, database=args.database, seed=args.seed,
-                             trace_statewide_max=args.trace_statewide_max)), flush=True)
+        print(
+            json.dumps(
+                run(
+                    n,
+                    server=args.server,
+                    database=args.database,
+                    seed=args.seed,
+                    trace_statewide_max=args.trace_statewide_max,
+                )
+            ),
+            flush=True,
+        )
 
 
 if __name__ == "__main__":

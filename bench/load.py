@@ -32,7 +32,9 @@ def require_loopback(url: str) -> None:
         addresses = {info[4][0] for info in socket.getaddrinfo(host, None)}
     except socket.gaierror as error:
         raise ValueError(f"cannot resolve {host!r}") from error
-    if not addresses or not all(ipaddress.ip_address(a.split("%")[0]).is_loopback for a in addresses):
+    if not addresses or not all(
+        ipaddress.ip_address(a.split("%")[0]).is_loopback for a in addresses
+    ):
         raise ValueError(f"the load generator only targets loopback; {host!r} is not")
 
 
@@ -84,7 +86,9 @@ async def drive(
     limits = httpx.Limits(max_connections=concurrency, max_keepalive_connections=concurrency)
     # httpx writes a request's head and body separately: without TCP_NODELAY, Nagle holds the
     # body until the server's delayed ACK (about 40 ms a request on Linux).
-    transport = httpx.AsyncHTTPTransport(limits=limits, socket_options=[(socket.IPPROTO_TCP, socket.TCP_NODELAY, 1)])
+    transport = httpx.AsyncHTTPTransport(
+        limits=limits, socket_options=[(socket.IPPROTO_TCP, socket.TCP_NODELAY, 1)]
+    )
     async with httpx.AsyncClient(transport=transport, timeout=30.0) as client:
         start = time.perf_counter()
         deadline = start + duration

@@ -50,7 +50,9 @@ class Target(NamedTuple):
     before: Any = None  # called before each of its requests (swaps the schema for --versus)
 
 
-async def _interleaved(targets: list[Target], body: bytes, requests: int, profiler: Any = None) -> list[list[float]]:
+async def _interleaved(
+    targets: list[Target], body: bytes, requests: int, profiler: Any = None
+) -> list[list[float]]:
     """CPU per request of each target, alternating request by request in one process, so that the
     machine's drift (tens of percent from one minute to the next on a shared VM) hits all alike.
     The profiler, if any, sees the first target's requests only."""
@@ -115,18 +117,30 @@ async def main(args: argparse.Namespace) -> None:
         manager = summary["users"]["case_manager"]
         data_dir = state / "hearth-data"
         load_signing_key(None, data_dir)
-        os.environ.update({"HEARTH_DATABASE_URL": url, "HEARTH_DATA_DIR": str(data_dir), "HEARTH_ENV": "development"})
+        os.environ.update(
+            {
+                "HEARTH_DATABASE_URL": url,
+                "HEARTH_DATA_DIR": str(data_dir),
+                "HEARTH_ENV": "development",
+            }
+        )
         body = BODIES[args.query](summary)
         async with contextlib.AsyncExitStack() as stack:
-            app = await stack.enter_async_context(in_process_hearth(Settings(audit_seal_seconds=0, scheduler_enabled=False), url))
+            app = await stack.enter_async_context(
+                in_process_hearth(Settings(audit_seal_seconds=0, scheduler_enabled=False), url)
+            )
             http = await stack.enter_async_context(_client(app))
-            token = await workload.sign_in(http, manager["username"], manager["password"], manager["totp_secret"])
+            token = await workload.sign_in(
+                http, manager["username"], manager["password"], manager["totp_secret"]
+            )
             headers = {"authorization": f"Bearer {token}", "content-type": "application/json"}
             targets = [Target("hearth", http, headers)]
             if args.versus:
                 from starlette.routing import Route
 
-                view = next(r.endpoint for r in app.routes if isinstance(r, Route) and r.path == "/graphql")
+                view = next(
+                    r.endpoint for r in app.routes if isinstance(r, Route) and r.path == "/graphql"
+                )
                 served, other = view.schema, VERSUS[args.versus]()
                 targets = [
                     Target("hearth", http, headers, lambda: setattr(view, "schema", served)),
@@ -134,13 +148,19 @@ async def main(args: argparse.Namespace) -> None:
                 ]
             elif args.bare:
                 plans = _plans(
-                    await workload.capture(app, token, workload.search_body(summary["search_name"], 50)),
+                    await workload.capture(
+                        app, token, workload.search_body(summary["search_name"], 50)
+                    ),
                     await workload.capture(app, token, workload.record_body(summary["record_id"])),
                 )
-                plan_file = Path(tempfile.mkstemp(prefix="hearth-profile-plan-", suffix=".pickle")[1])
+                plan_file = Path(
+                    tempfile.mkstemp(prefix="hearth-profile-plan-", suffix=".pickle")[1]
+                )
                 stack.callback(plan_file.unlink)
                 plan_file.write_bytes(pickle.dumps(plans))  # noqa: ASYNC240
-                os.environ.update({"HEARTH_BENCH_PLAN": str(plan_file), "HEARTH_BENCH_DATABASE_URL": url})
+                os.environ.update(
+                    {"HEARTH_BENCH_PLAN": str(plan_file), "HEARTH_BENCH_DATABASE_URL": url}
+                )
                 from bench.bare import make_app
 
                 bare_app = make_app()
@@ -157,9 +177,13 @@ async def main(args: argparse.Namespace) -> None:
                 profiler.start, profiler.stop = profiler.enable, profiler.disable
             samples = await _interleaved(targets, body, args.requests, profiler)
     for target, measured in zip(targets, samples, strict=True):
-        print(f"{target.name:>15}: median {statistics.median(measured):6.2f} ms CPU, mean {statistics.fmean(measured):6.2f} ms ({len(measured)} requests)")
+        print(
+            f"{target.name:>15}: median {statistics.median(measured):6.2f} ms CPU, mean {statistics.fmean(measured):6.2f} ms ({len(measured)} requests)"
+        )
     if len(targets) > 1:
-        print(f"{targets[0].name} / {targets[1].name}, CPU per request: {statistics.median(samples[0]) / statistics.median(samples[1]):.3f}")
+        print(
+            f"{targets[0].name} / {targets[1].name}, CPU per request: {statistics.median(samples[0]) / statistics.median(samples[1]):.3f}"
+        )
     if args.pyinstrument:
         Path(args.pyinstrument).write_text(profiler.output_text(unicode=False, show_all=False))  # noqa: ASYNC240
         print(f"profile written to {args.pyinstrument}")
@@ -169,15 +193,28 @@ async def main(args: argparse.Namespace) -> None:
 
 
 def cli() -> None:
-    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser = argparse.ArgumentParser(
+        description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
+    )
     parser.add_argument("--query", choices=sorted(BODIES), default="search")
     parser.add_argument("--requests", type=int, default=200)
     parser.add_argument("--no-bare", dest="bare", action="store_false", help="measure Hearth alone")
-    parser.add_argument("--pyinstrument", metavar="FILE", help="write a pyinstrument profile of Hearth's requests")
-    parser.add_argument("--cprofile", metavar="FILE", help="write a cProfile profile of Hearth's requests (CPU, no waits)")
-    parser.add_argument("--versus", choices=sorted(VERSUS),
-                        help="alternate with another build of Hearth's schema instead of the bare stack")
-    parser.add_argument("--clients", type=int, default=int(os.environ.get("HEARTH_BENCH_CLIENTS", 100_000)))
+    parser.add_argument(
+        "--pyinstrument", metavar="FILE", help="write a pyinstrument profile of Hearth's requests"
+    )
+    parser.add_argument(
+        "--cprofile",
+        metavar="FILE",
+        help="write a cProfile profile of Hearth's requests (CPU, no waits)",
+    )
+    parser.add_argument(
+        "--versus",
+        choices=sorted(VERSUS),
+        help="alternate with another build of Hearth's schema instead of the bare stack",
+    )
+    parser.add_argument(
+        "--clients", type=int, default=int(os.environ.get("HEARTH_BENCH_CLIENTS", 100_000))
+    )
     parser.add_argument("--seed", type=int, default=int(os.environ.get("HEARTH_BENCH_SEED", 1)))
     parser.add_argument("--state", default=os.environ.get("HEARTH_BENCH_STATE", ".hearth/bench"))
     asyncio.run(main(parser.parse_args()))

@@ -89,7 +89,9 @@ async def _admin(url: str) -> asyncpg.Connection:
     return await asyncpg.connect(urlunsplit(urlsplit(url)._replace(path="/postgres")))
 
 
-async def ensure_seeded(url: str, clients: int, seed: int, reseed: bool, state: Path) -> dict[str, Any]:
+async def ensure_seeded(
+    url: str, clients: int, seed: int, reseed: bool, state: Path
+) -> dict[str, Any]:
     """The generator's summary for this database, seeding it first when needed."""
     marker = state / f"seed-{_database_name(url)}.json"
     name = _database_name(url)
@@ -103,7 +105,11 @@ async def ensure_seeded(url: str, clients: int, seed: int, reseed: bool, state: 
                 have = await conn.fetchval("SELECT count(*) FROM client")
             finally:
                 await conn.close()
-            if summary.get("clients") == clients and summary.get("seed") == seed and have >= clients:
+            if (
+                summary.get("clients") == clients
+                and summary.get("seed") == seed
+                and have >= clients
+            ):
                 print(f"reusing {name}: {have:,} clients (seed {seed})", flush=True)
                 await apply_migrations(tortoise_config(url, Settings(env="test")))  # new indexes
                 return summary
@@ -128,8 +134,13 @@ async def ensure_seeded(url: str, clients: int, seed: int, reseed: bool, state: 
 
 def _summary(generated: Any) -> dict[str, Any]:
     users = {
-        key: {"username": u.username, "password": u.password, "totp_secret": u.totp_secret,
-              "user_id": str(u.user_id), "agency_id": str(u.agency_id) if u.agency_id else None}
+        key: {
+            "username": u.username,
+            "password": u.password,
+            "totp_secret": u.totp_secret,
+            "user_id": str(u.user_id),
+            "agency_id": str(u.agency_id) if u.agency_id else None,
+        }
         for key, u in generated.users.items()
     }
     return {"users": users, "counts": dict(generated.counts)}
@@ -151,7 +162,9 @@ async def _bench_fixtures(url: str, summary: dict[str, Any]) -> dict[str, Any]:
             "INSERT INTO service_account (id, name, role, client_id, secret_hash, secret_version,"
             " secret_rotated_at, created_at, created_by_id) VALUES"
             " (gen_random_uuid(), $1, 'VENDOR_SYNC', $2, $3, 1, now(), now(), $4)",
-            f"Bench vendor sync {client_id}", client_id, hash_password(secret),
+            f"Bench vendor sync {client_id}",
+            client_id,
+            hash_password(secret),
             summary["users"]["system_admin"]["user_id"],
         )
         await conn.execute("SELECT pg_notify('hearth_authz', '')")
@@ -172,8 +185,11 @@ async def _bench_fixtures(url: str, summary: dict[str, Any]) -> dict[str, Any]:
         )
     finally:
         await conn.close()
-    return {"vendor": {"client_id": client_id, "client_secret": secret}, "search_name": prefix,
-            "record_id": str(record)}
+    return {
+        "vendor": {"client_id": client_id, "client_secret": secret},
+        "search_name": prefix,
+        "record_id": str(record),
+    }
 
 
 # ------------------------------------------------------------------------------ servers
@@ -200,13 +216,30 @@ class Server:
 
     def start(self, log: Path) -> None:
         command = [
-            sys.executable, "-m", "uvicorn", self.factory, "--factory", "--host", HOST,
-            "--port", str(self.port), "--workers", str(self.workers), "--no-access-log",
-            "--log-level", "warning", "--http", HTTP_PROTOCOL,  # the same server layer for all
+            sys.executable,
+            "-m",
+            "uvicorn",
+            self.factory,
+            "--factory",
+            "--host",
+            HOST,
+            "--port",
+            str(self.port),
+            "--workers",
+            str(self.workers),
+            "--no-access-log",
+            "--log-level",
+            "warning",
+            "--http",
+            HTTP_PROTOCOL,  # the same server layer for all
         ]
         self.process = subprocess.Popen(  # noqa: S603 (our own interpreter and arguments)
-            command, cwd=ROOT, env={**os.environ, **self.env}, stdout=log.open("ab"),
-            stderr=subprocess.STDOUT, start_new_session=True,
+            command,
+            cwd=ROOT,
+            env={**os.environ, **self.env},
+            stdout=log.open("ab"),
+            stderr=subprocess.STDOUT,
+            start_new_session=True,
         )
 
     async def ready(self, within: float = 60.0) -> None:
@@ -214,7 +247,9 @@ class Server:
         async with httpx.AsyncClient() as http:
             while time.monotonic() < deadline:
                 if self.process and self.process.poll() is not None:
-                    raise RuntimeError(f"{self.name} exited ({self.process.returncode}); see the server log")
+                    raise RuntimeError(
+                        f"{self.name} exited ({self.process.returncode}); see the server log"
+                    )
                 with contextlib.suppress(httpx.HTTPError):
                     if (await http.get(f"{self.url}/healthz")).status_code == 200:
                         return
@@ -223,7 +258,9 @@ class Server:
 
     def stop(self) -> None:
         if self.process and self.process.poll() is None:
-            os.killpg(self.process.pid, signal.SIGTERM)  # the session we started (uvicorn and its workers)
+            os.killpg(
+                self.process.pid, signal.SIGTERM
+            )  # the session we started (uvicorn and its workers)
             try:
                 self.process.wait(15)
             except subprocess.TimeoutExpired:
@@ -273,7 +310,13 @@ async def measure(scenario: Scenario, runs: int, warmup: float) -> None:
     """A warm-up per target, then ``runs`` rounds in which every target gets one run; each run's
     CPU per request by process (bench/cpu.py) is kept with it."""
     for name, server, headers in scenario.targets:
-        await drive(f"{server.url}/graphql", scenario.body, headers=headers, concurrency=scenario.concurrency, duration=warmup)
+        await drive(
+            f"{server.url}/graphql",
+            scenario.body,
+            headers=headers,
+            concurrency=scenario.concurrency,
+            duration=warmup,
+        )
         scenario.results[name] = []
         scenario.cpu[name] = []
     for _ in range(runs):
@@ -281,15 +324,21 @@ async def measure(scenario: Scenario, runs: int, warmup: float) -> None:
             group = server.process.pid if server.process else None
             before = cpu.snapshot([group] if group else [])
             result = await drive(
-                f"{server.url}/graphql", scenario.body, headers=headers,
-                concurrency=scenario.concurrency, duration=scenario.duration,
+                f"{server.url}/graphql",
+                scenario.body,
+                headers=headers,
+                concurrency=scenario.concurrency,
+                duration=scenario.duration,
             )
             used = cpu.cost(before, cpu.snapshot([group] if group else []), result.requests, group)
             scenario.results[name].append(result)
             if used is not None:
                 scenario.cpu[name].append(used)
             if result.first_error:
-                print(f"    {scenario.key}/{name}: {result.errors} errors, first: {result.first_error}", flush=True)
+                print(
+                    f"    {scenario.key}/{name}: {result.errors} errors, first: {result.first_error}",
+                    flush=True,
+                )
         summary = ", ".join(f"{n} {r[-1].rps:.0f}/s" for n, r in scenario.results.items())
         print(f"  {scenario.title} @{scenario.concurrency}: {summary}", flush=True)
 
@@ -319,7 +368,9 @@ def cpu_figures(costs: list[cpu.CpuCost]) -> dict[str, Any]:
     }
 
 
-async def raw_ceiling(url: str, statements: list[workload.Statement], concurrency: int, duration: float) -> tuple[float, cpu.CpuCost | None]:
+async def raw_ceiling(
+    url: str, statements: list[workload.Statement], concurrency: int, duration: float
+) -> tuple[float, cpu.CpuCost | None]:
     """Requests per second when each request is just ``statements``, sent with raw asyncpg on
     one pooled connection per request, at ``concurrency``; and the CPU per request of PostgreSQL
     and of this process (the client)."""
@@ -354,12 +405,21 @@ def _plans(search: workload.Captured, record: workload.Captured) -> dict[str, An
             role = s.table or ""
             if role == "client":
                 # a separate count (pages after the first), or the page (with its total)
-                role = ("count" if s.sql.upper().startswith("SELECT COUNT(") else "page") if page else "client"
+                role = (
+                    ("count" if s.sql.upper().startswith("SELECT COUNT(") else "page")
+                    if page
+                    else "client"
+                )
             plan[role] = (s.sql, *s.args)  # the last one: the resolver's, after access_for's
         return plan
 
     search_plan, record_plan = by_role(search, page=True), by_role(record, page=False)
-    missing = {"page", "enrollment"} - set(search_plan) | {"client", "enrollment", "release_of_information", "case_note"} - set(record_plan)
+    missing = {"page", "enrollment"} - set(search_plan) | {
+        "client",
+        "enrollment",
+        "release_of_information",
+        "case_note",
+    } - set(record_plan)
     if missing:
         raise RuntimeError(f"could not find Hearth's data statements for {sorted(missing)}")
     return {"search": search_plan, "record": record_plan}
@@ -412,7 +472,9 @@ def markdown(report: dict[str, Any]) -> str:
         "|---|---|---:|---:|---:|---:|---:|---:|---:|---:|",
     ]
     for row in report["rows"]:
-        server_cpu = row.get("cpu_load_ms") if row["server"].startswith("raw") else row.get("cpu_server_ms")
+        server_cpu = (
+            row.get("cpu_load_ms") if row["server"].startswith("raw") else row.get("cpu_server_ms")
+        )
         lines.append(
             f"| {row['benchmark']} | {row['server']} | {row['connections']} | {_fmt(row.get('rps'))} | "
             f"{_fmt(row.get('p50_ms'))} | {_fmt(row.get('p99_ms'))} | {_fmt(row.get('errors'))} | {_fmt(row.get('statements'))} "
@@ -445,7 +507,9 @@ async def main(args: argparse.Namespace) -> dict[str, Any]:
         data_dir = state / "hearth-data"
         load_signing_key(None, data_dir)  # one key, made before several workers race for it
         server_env = {
-            "HEARTH_DATABASE_URL": url, "HEARTH_DATA_DIR": str(data_dir), "HEARTH_ENV": "development",
+            "HEARTH_DATABASE_URL": url,
+            "HEARTH_DATA_DIR": str(data_dir),
+            "HEARTH_ENV": "development",
             "HEARTH_WORKERS": str(workers),
         }
         os.environ.update({k: v for k, v in server_env.items() if k != "HEARTH_WORKERS"})
@@ -455,24 +519,50 @@ async def main(args: argparse.Namespace) -> dict[str, Any]:
         async with in_process_hearth(local, url) as app:
             transport = httpx.ASGITransport(app=app)
             async with httpx.AsyncClient(transport=transport, base_url="http://127.0.0.1") as http:
-                token = await workload.sign_in(http, manager["username"], manager["password"], manager["totp_secret"])
-                vendor = await workload.service_token(http, summary["vendor"]["client_id"], summary["vendor"]["client_secret"])
-            search = await workload.capture(app, token, workload.search_body(summary["search_name"], 50))
-            search10 = await workload.capture(app, token, workload.search_body(summary["search_name"], 10))
+                token = await workload.sign_in(
+                    http, manager["username"], manager["password"], manager["totp_secret"]
+                )
+                vendor = await workload.service_token(
+                    http, summary["vendor"]["client_id"], summary["vendor"]["client_secret"]
+                )
+            search = await workload.capture(
+                app, token, workload.search_body(summary["search_name"], 50)
+            )
+            search10 = await workload.capture(
+                app, token, workload.search_body(summary["search_name"], 10)
+            )
             record = await workload.capture(app, token, workload.record_body(summary["record_id"]))
-            sync = await workload.capture(app, vendor, workload.sync_body(0, 100, f"cap{secrets.token_hex(3)}"))
-            sync10 = await workload.capture(app, vendor, workload.sync_body(0, 10, f"cap{secrets.token_hex(3)}"))
+            sync = await workload.capture(
+                app, vendor, workload.sync_body(0, 100, f"cap{secrets.token_hex(3)}")
+            )
+            sync10 = await workload.capture(
+                app, vendor, workload.sync_body(0, 10, f"cap{secrets.token_hex(3)}")
+            )
         plan_file = Path(tempfile.mkstemp(prefix="hearth-bench-plan-", suffix=".pickle")[1])
         plan_file.write_bytes(pickle.dumps(_plans(search, record)))  # noqa: ASYNC240 (a harness, not a server)
-        print(f"SQL statements per request: search {search.count} (page of 10: {search10.count}), "
-              f"record {record.count}, syncUsers of 100: {sync.count} (of 10: {sync10.count})", flush=True)
+        print(
+            f"SQL statements per request: search {search.count} (page of 10: {search10.count}), "
+            f"record {record.count}, syncUsers of 100: {sync.count} (of 10: {sync10.count})",
+            flush=True,
+        )
 
         hearth = Server("hearth", "api.asgi:make_app", server_env, workers)
-        no_audit = Server("hearth-audit-off", "bench.hearth_app:make_app_without_audit", server_env, workers)
-        bare = Server("bare", "bench.bare:make_app", {
-            **server_env, "HEARTH_BENCH_PLAN": str(plan_file), "HEARTH_BENCH_DATABASE_URL": url,
-            "HEARTH_DB_POOL_MAX": str(Settings(workers=workers).pool_max),  # Hearth's per-worker pool
-        }, workers)
+        no_audit = Server(
+            "hearth-audit-off", "bench.hearth_app:make_app_without_audit", server_env, workers
+        )
+        bare = Server(
+            "bare",
+            "bench.bare:make_app",
+            {
+                **server_env,
+                "HEARTH_BENCH_PLAN": str(plan_file),
+                "HEARTH_BENCH_DATABASE_URL": url,
+                "HEARTH_DB_POOL_MAX": str(
+                    Settings(workers=workers).pool_max
+                ),  # Hearth's per-worker pool
+            },
+            workers,
+        )
         auth = {"authorization": f"Bearer {token}"}
         log = state / "servers.log"
         search_body = workload.search_body(summary["search_name"], 50)
@@ -483,21 +573,52 @@ async def main(args: argparse.Namespace) -> dict[str, Any]:
             async with servers([hearth, no_audit, bare], log):
                 d = args.duration
                 scenarios = [
-                    Scenario("search", "Client search page (50, with enrollments)", 10, lambda n: search_body,
-                             [("hearth", hearth, auth), ("hearth-audit-off", no_audit, auth), ("bare", bare, {})], d, search.count),
-                    Scenario("record1", "Single record (enrollments, releases, notes)", 1, lambda n: record_body,
-                             [("hearth", hearth, auth), ("bare", bare, {})], d, record.count),
-                    Scenario("record10", "Single record (enrollments, releases, notes)", 10, lambda n: record_body,
-                             [("hearth", hearth, auth), ("bare", bare, {})], d, record.count),
+                    Scenario(
+                        "search",
+                        "Client search page (50, with enrollments)",
+                        10,
+                        lambda n: search_body,
+                        [
+                            ("hearth", hearth, auth),
+                            ("hearth-audit-off", no_audit, auth),
+                            ("bare", bare, {}),
+                        ],
+                        d,
+                        search.count,
+                    ),
+                    Scenario(
+                        "record1",
+                        "Single record (enrollments, releases, notes)",
+                        1,
+                        lambda n: record_body,
+                        [("hearth", hearth, auth), ("bare", bare, {})],
+                        d,
+                        record.count,
+                    ),
+                    Scenario(
+                        "record10",
+                        "Single record (enrollments, releases, notes)",
+                        10,
+                        lambda n: record_body,
+                        [("hearth", hearth, auth), ("bare", bare, {})],
+                        d,
+                        record.count,
+                    ),
                 ]
                 for scenario in scenarios:
                     await measure(scenario, args.runs, args.warmup)
                 async with httpx.AsyncClient(base_url=hearth.url) as http:
-                    vendor = await workload.service_token(http, summary["vendor"]["client_id"], summary["vendor"]["client_secret"])
+                    vendor = await workload.service_token(
+                        http, summary["vendor"]["client_id"], summary["vendor"]["client_secret"]
+                    )
                 sync_scenario = Scenario(
-                    "sync", "Vendor sync (syncUsers, batches of 100)", 1,
-                    lambda n: workload.sync_body(n, 100, tag), [("hearth", hearth, {"authorization": f"Bearer {vendor}"})],
-                    d, sync.count,
+                    "sync",
+                    "Vendor sync (syncUsers, batches of 100)",
+                    1,
+                    lambda n: workload.sync_body(n, 100, tag),
+                    [("hearth", hearth, {"authorization": f"Bearer {vendor}"})],
+                    d,
+                    sync.count,
                 )
                 await measure(sync_scenario, args.runs, min(args.warmup, 2.0))
                 scenarios.append(sync_scenario)
@@ -506,19 +627,42 @@ async def main(args: argparse.Namespace) -> dict[str, Any]:
         ceilings: dict[str, float] = {}
         ceiling_cpu: dict[str, dict[str, Any]] = {}
         for key, captured in (("search", search), ("record10", record)):
-            measured = [await raw_ceiling(url, captured.reads(), 10, min(d, 5.0)) for _ in range(args.runs)]
+            measured = [
+                await raw_ceiling(url, captured.reads(), 10, min(d, 5.0)) for _ in range(args.runs)
+            ]
             ceilings[key] = statistics.median(rate for rate, _ in measured)
             ceiling_cpu[key] = cpu_figures([used for _, used in measured if used is not None])
-        print(f"  raw asyncpg ceiling: search {ceilings['search']:.0f}/s, record {ceilings['record10']:.0f}/s", flush=True)
+        print(
+            f"  raw asyncpg ceiling: search {ceilings['search']:.0f}/s, record {ceilings['record10']:.0f}/s",
+            flush=True,
+        )
         async with asyncpg.create_pool(url, min_size=1, max_size=1) as pool:
             postgres = await pool.fetchval("SHOW server_version")
 
     jobs = await batch_jobs(args, args.uar_server or urlunsplit(urlsplit(url)._replace(path="")))
-    report = build_report(args, workers, summary, scenarios, ceilings, ceiling_cpu, {
-        "search": search, "search10": search10, "record": record, "sync": sync, "sync10": sync10,
-    }, jobs)
-    report.update(postgres=postgres, load_before=load_before, load_after=[round(x, 2) for x in os.getloadavg()],
-                  finished_at=datetime.now(UTC).isoformat(timespec="seconds"), label=args.label)
+    report = build_report(
+        args,
+        workers,
+        summary,
+        scenarios,
+        ceilings,
+        ceiling_cpu,
+        {
+            "search": search,
+            "search10": search10,
+            "record": record,
+            "sync": sync,
+            "sync10": sync10,
+        },
+        jobs,
+    )
+    report.update(
+        postgres=postgres,
+        load_before=load_before,
+        load_after=[round(x, 2) for x in os.getloadavg()],
+        finished_at=datetime.now(UTC).isoformat(timespec="seconds"),
+        label=args.label,
+    )
     return report
 
 
@@ -527,12 +671,18 @@ async def batch_jobs(args: argparse.Namespace, uar_server: str) -> list[dict[str
     if args.uar_rows:
         from bench.user_access_report import run as uar
 
-        figures_ = await uar(server=uar_server, database=args.uar_database, rows=args.uar_rows, runs=3, quiet=True)
-        jobs.append({"name": f"User Access Report over {args.uar_rows:,} audit rows",
-                     "figure": f"median {figures_['median_ms']:.0f} ms, max {figures_['max_ms']:.0f} ms per agency "
-                               f"({figures_['audit_size']} of audit rows, generated in {figures_['generate_s']:.0f} s"
-                               f"{', reused' if figures_.get('reused') else ''})",
-                     **figures_})
+        figures_ = await uar(
+            server=uar_server, database=args.uar_database, rows=args.uar_rows, runs=3, quiet=True
+        )
+        jobs.append(
+            {
+                "name": f"User Access Report over {args.uar_rows:,} audit rows",
+                "figure": f"median {figures_['median_ms']:.0f} ms, max {figures_['max_ms']:.0f} ms per agency "
+                f"({figures_['audit_size']} of audit rows, generated in {figures_['generate_s']:.0f} s"
+                f"{', reused' if figures_.get('reused') else ''})",
+                **figures_,
+            }
+        )
     else:
         jobs.append({"name": "User Access Report", "figure": "skipped (--uar-rows 0)"})
     name = f"HUD CSV export of {args.hud_clients:,} clients"
@@ -547,16 +697,25 @@ async def batch_jobs(args: argparse.Namespace, uar_server: str) -> list[dict[str
     else:
         # the export is the issue's figure; the import of its file is `make bench-hud`'s (it would
         # take the run past ten minutes)
-        result = await asyncio.to_thread(hud_csv.run, args.hud_clients, server=uar_server, steps=("seed", "export-all", "export-agency"))
-        jobs.append({
-            "name": name,
-            "figure": f"statewide export {result.get('export_all_s')} s ({result.get('export_all_rows', 0):,} rows, "
-                      f"peak RSS {result.get('export_all_peak_rss_mb')} MB{_rss_growth(result, 'all')}); agency export "
-                      f"{result.get('export_agency_s')} s (peak traced {result.get('export_agency_peak_traced_mb')} MiB); "
-                      "the import: make bench-hud",
-            **result,
-        })
-    jobs.append({"name": "Retention plan", "figure": "not available (no retention plan exists yet)"})
+        result = await asyncio.to_thread(
+            hud_csv.run,
+            args.hud_clients,
+            server=uar_server,
+            steps=("seed", "export-all", "export-agency"),
+        )
+        jobs.append(
+            {
+                "name": name,
+                "figure": f"statewide export {result.get('export_all_s')} s ({result.get('export_all_rows', 0):,} rows, "
+                f"peak RSS {result.get('export_all_peak_rss_mb')} MB{_rss_growth(result, 'all')}); agency export "
+                f"{result.get('export_agency_s')} s (peak traced {result.get('export_agency_peak_traced_mb')} MiB); "
+                "the import: make bench-hud",
+                **result,
+            }
+        )
+    jobs.append(
+        {"name": "Retention plan", "figure": "not available (no retention plan exists yet)"}
+    )
     return jobs
 
 
@@ -564,21 +723,36 @@ def _rss_growth(result: dict[str, Any], key: str) -> str:
     """What the export added to its process's peak memory: the process (Hearth's modules, the
     database pool, the authorizer) peaks before the export starts, and a streamed export may add
     nothing above that."""
-    before, peak = result.get(f"export_{key}_rss_before_mb"), result.get(f"export_{key}_peak_rss_mb")
+    before, peak = (
+        result.get(f"export_{key}_rss_before_mb"),
+        result.get(f"export_{key}_peak_rss_mb"),
+    )
     if before is None or peak is None:
         return ""
     return f", {peak - before:+.1f} MB over the {before} MB the process had before the export"
 
 
-def build_report(args: argparse.Namespace, workers: int, summary: dict[str, Any], scenarios: list[Scenario],
-                 ceilings: dict[str, float], ceiling_cpu: dict[str, dict[str, Any]], captured: dict[str, workload.Captured],
-                 jobs: list[dict[str, Any]]) -> dict[str, Any]:
+def build_report(
+    args: argparse.Namespace,
+    workers: int,
+    summary: dict[str, Any],
+    scenarios: list[Scenario],
+    ceilings: dict[str, float],
+    ceiling_cpu: dict[str, dict[str, Any]],
+    captured: dict[str, workload.Captured],
+    jobs: list[dict[str, Any]],
+) -> dict[str, Any]:
     rows: list[dict[str, Any]] = []
     by_key = {s.key: s for s in scenarios}
     for scenario in scenarios:
         for name, results in scenario.results.items():
-            row = {"benchmark": scenario.title, "key": scenario.key, "server": name, "connections": scenario.concurrency,
-                   **figures(results, scenario.cpu.get(name))}
+            row = {
+                "benchmark": scenario.title,
+                "key": scenario.key,
+                "server": name,
+                "connections": scenario.concurrency,
+                **figures(results, scenario.cpu.get(name)),
+            }
             row["statements"] = scenario.statements if name.startswith("hearth") else None
             if scenario.key == "sync":
                 row["users_per_s"] = round(row["rps"] * 100, 1)
@@ -587,22 +761,46 @@ def build_report(args: argparse.Namespace, workers: int, summary: dict[str, Any]
     for key, rps in ceilings.items():
         scenario = by_key[key]
         reads = captured["search" if key == "search" else "record"].reads()
-        rows.append({"benchmark": scenario.title, "key": key, "server": "raw asyncpg (same SQL)", "connections": 10,
-                     "rps": round(rps, 1), "statements": len(reads), **ceiling_cpu.get(key, {})})
+        rows.append(
+            {
+                "benchmark": scenario.title,
+                "key": key,
+                "server": "raw asyncpg (same SQL)",
+                "connections": 10,
+                "rps": round(rps, 1),
+                "statements": len(reads),
+                **ceiling_cpu.get(key, {}),
+            }
+        )
 
     def rps(key: str, server: str) -> float:
         return next(r["rps"] for r in rows if r["key"] == key and r["server"] == server)
 
     ratios = []
     for key, label in (("search", "search page"), ("record10", "single record @10")):
-        ratios.append({"name": f"Hearth / bare stack, {label}", "value": round(rps(key, "hearth") / rps(key, "bare"), 2),
-                       "target": f"floor {FLOOR}, goal {GOAL}"})
+        ratios.append(
+            {
+                "name": f"Hearth / bare stack, {label}",
+                "value": round(rps(key, "hearth") / rps(key, "bare"), 2),
+                "target": f"floor {FLOOR}, goal {GOAL}",
+            }
+        )
     for key, label in (("search", "search page"), ("record10", "single record @10")):
-        ratios.append({"name": f"Hearth / raw asyncpg ceiling, {label}", "value": round(rps(key, "hearth") / ceilings[key], 3),
-                       "target": "the ceiling we chase"})
+        ratios.append(
+            {
+                "name": f"Hearth / raw asyncpg ceiling, {label}",
+                "value": round(rps(key, "hearth") / ceilings[key], 3),
+                "target": "the ceiling we chase",
+            }
+        )
     cost = 1 - rps("search", "hearth") / rps("search", "hearth-audit-off")
-    ratios.append({"name": "Audit cost (1 - audit on / audit off), search page", "value": round(cost, 3),
-                   "target": f"at most {AUDIT_BUDGET}"})
+    ratios.append(
+        {
+            "name": "Audit cost (1 - audit on / audit off), search page",
+            "value": round(cost, 3),
+            "target": f"at most {AUDIT_BUDGET}",
+        }
+    )
 
     def cpu_total(key: str, server: str) -> float | None:
         row = next(r for r in rows if r["key"] == key and r["server"] == server)
@@ -615,20 +813,42 @@ def build_report(args: argparse.Namespace, workers: int, summary: dict[str, Any]
     for key, label in (("search", "search page"), ("record10", "single record @10")):
         hearth_cpu, bare_cpu = cpu_total(key, "hearth"), cpu_total(key, "bare")
         if hearth_cpu and bare_cpu:
-            ratios.append({"name": f"Hearth / bare stack by CPU per request (bare's / Hearth's), {label}",
-                           "value": round(bare_cpu / hearth_cpu, 2), "target": f"floor {FLOOR}, goal {GOAL}"})
+            ratios.append(
+                {
+                    "name": f"Hearth / bare stack by CPU per request (bare's / Hearth's), {label}",
+                    "value": round(bare_cpu / hearth_cpu, 2),
+                    "target": f"floor {FLOOR}, goal {GOAL}",
+                }
+            )
     on, off = cpu_total("search", "hearth"), cpu_total("search", "hearth-audit-off")
     if on and off:
-        ratios.append({"name": "Audit cost by CPU per request (1 - audit off / audit on), search page",
-                       "value": round(1 - off / on, 3), "target": f"at most {AUDIT_BUDGET}"})
+        ratios.append(
+            {
+                "name": "Audit cost by CPU per request (1 - audit off / audit on), search page",
+                "value": round(1 - off / on, 3),
+                "target": f"at most {AUDIT_BUDGET}",
+            }
+        )
     statements = {
-        key: {"count": c.count, "reads": len(c.reads()), "data": len(c.data()), "writes": c.count - len(c.reads())}
+        key: {
+            "count": c.count,
+            "reads": len(c.reads()),
+            "data": len(c.data()),
+            "writes": c.count - len(c.reads()),
+        }
         for key, c in captured.items()
     }
     return {
         "machine": machine(),
-        "config": {"clients": args.clients, "seed": args.seed, "workers": workers, "runs": args.runs,
-                   "duration": args.duration, "warmup": args.warmup, "uar_rows": args.uar_rows},
+        "config": {
+            "clients": args.clients,
+            "seed": args.seed,
+            "workers": workers,
+            "runs": args.runs,
+            "duration": args.duration,
+            "warmup": args.warmup,
+            "uar_rows": args.uar_rows,
+        },
         "rows": rows,
         "ratios": ratios,
         "statements": statements,
@@ -637,23 +857,49 @@ def build_report(args: argparse.Namespace, workers: int, summary: dict[str, Any]
 
 
 def parse(argv: list[str] | None = None) -> argparse.Namespace:
-    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
-    parser.add_argument("--clients", type=int, default=int(os.environ.get("HEARTH_BENCH_CLIENTS", 100_000)))
+    parser = argparse.ArgumentParser(
+        description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
+    )
+    parser.add_argument(
+        "--clients", type=int, default=int(os.environ.get("HEARTH_BENCH_CLIENTS", 100_000))
+    )
     parser.add_argument("--seed", type=int, default=int(os.environ.get("HEARTH_BENCH_SEED", 1)))
-    parser.add_argument("--reseed", action="store_true", help="drop and re-seed the benchmark database")
-    parser.add_argument("--workers", type=int, default=int(os.environ.get("HEARTH_WORKERS", 0)) or None,
-                        help="uvicorn workers per server (default HEARTH_WORKERS, else one per core)")
+    parser.add_argument(
+        "--reseed", action="store_true", help="drop and re-seed the benchmark database"
+    )
+    parser.add_argument(
+        "--workers",
+        type=int,
+        default=int(os.environ.get("HEARTH_WORKERS", 0)) or None,
+        help="uvicorn workers per server (default HEARTH_WORKERS, else one per core)",
+    )
     parser.add_argument("--runs", type=int, default=int(os.environ.get("HEARTH_BENCH_RUNS", 5)))
-    parser.add_argument("--duration", type=float, default=float(os.environ.get("HEARTH_BENCH_DURATION", 5)))
+    parser.add_argument(
+        "--duration", type=float, default=float(os.environ.get("HEARTH_BENCH_DURATION", 5))
+    )
     parser.add_argument("--warmup", type=float, default=3.0)
-    parser.add_argument("--uar-rows", type=int, default=int(os.environ.get("HEARTH_BENCH_UAR_ROWS", 10_000_000)),
-                        help="audit rows for the User Access Report (generated once, then reused; 0 skips)")
-    parser.add_argument("--hud-clients", type=int, default=int(os.environ.get("HEARTH_BENCH_HUD_CLIENTS", 100_000)),
-                        help="clients for the HUD CSV export (bench/hud_csv.py, its own scratch database; 0 skips)")
-    parser.add_argument("--uar-server", default=None, help="PostgreSQL server for the report's and the export's scratch databases")
+    parser.add_argument(
+        "--uar-rows",
+        type=int,
+        default=int(os.environ.get("HEARTH_BENCH_UAR_ROWS", 10_000_000)),
+        help="audit rows for the User Access Report (generated once, then reused; 0 skips)",
+    )
+    parser.add_argument(
+        "--hud-clients",
+        type=int,
+        default=int(os.environ.get("HEARTH_BENCH_HUD_CLIENTS", 100_000)),
+        help="clients for the HUD CSV export (bench/hud_csv.py, its own scratch database; 0 skips)",
+    )
+    parser.add_argument(
+        "--uar-server",
+        default=None,
+        help="PostgreSQL server for the report's and the export's scratch databases",
+    )
     parser.add_argument("--uar-database", default="hearth_bench")
     parser.add_argument("--state", default=os.environ.get("HEARTH_BENCH_STATE", ".hearth/bench"))
-    parser.add_argument("--out", default=str(RESULTS / "latest"), help="results path without extension")
+    parser.add_argument(
+        "--out", default=str(RESULTS / "latest"), help="results path without extension"
+    )
     parser.add_argument("--label", default="latest")
     return parser.parse_args(argv)
 
@@ -669,7 +915,9 @@ def cli() -> None:
     out.with_suffix(".md").write_text(table)
     print()
     print(table)
-    print(f"written {out.with_suffix('.json')} and {out.with_suffix('.md')} in {report['seconds']:.0f} s")
+    print(
+        f"written {out.with_suffix('.json')} and {out.with_suffix('.md')} in {report['seconds']:.0f} s"
+    )
     if out == RESULTS / "latest":
         update_readme(table)
 
@@ -681,7 +929,7 @@ def update_readme(table: str) -> None:
     start, end = "<!-- bench:latest -->\n", "<!-- /bench:latest -->"
     if start in text and end in text:
         head, rest = text.split(start, 1)
-        readme.write_text(head + start + table + rest[rest.index(end):])
+        readme.write_text(head + start + table + rest[rest.index(end) :])
 
 
 if __name__ == "__main__":

@@ -111,8 +111,11 @@ async def run(
     settings = Settings(env="test")
     users = agencies * users_per_agency
     params = {
-        "agencies": agencies, "users": users, "per_agency": users_per_agency,
-        "clients": clients, "span": 5 * 91 * 86400,
+        "agencies": agencies,
+        "users": users,
+        "per_agency": users_per_agency,
+        "clients": clients,
+        "span": 5 * 91 * 86400,
     }
     wanted = {"rows": rows, **params}
     kept = None if rebuild else await _kept(url)
@@ -121,7 +124,9 @@ async def run(
         size, generated = kept["size"], kept["generate_s"]
         say(f"reusing {database}: {rows:,} audit rows ({size}), generated in {generated:.1f} s")
     else:
-        size, generated = await _generate(server, database, url, settings, rows, params, wanted, say)
+        size, generated = await _generate(
+            server, database, url, settings, rows, params, wanted, say
+        )
 
     from tortoise.context import TortoiseContext
 
@@ -134,15 +139,25 @@ async def run(
         for n in range(1, runs + 1):
             agency = await _agency_id(url, n * (agencies // runs))
             t0 = time.perf_counter()
-            report = await user_access_report(agency_id=agency, quarter=Quarter(2026, 1), thresholds=Thresholds(), tz=tz)
+            report = await user_access_report(
+                agency_id=agency, quarter=Quarter(2026, 1), thresholds=Thresholds(), tz=tz
+            )
             times.append(time.perf_counter() - t0)
             flagged = sum(1 for r in report.rows if r.flags)
-            say(f"  agency {n}: {len(report.rows)} users, {flagged} flagged, {times[-1] * 1000:.0f} ms")
-    say(f"user access report over {rows:,} audit rows: median {statistics.median(times) * 1000:.0f} ms, "
-        f"max {max(times) * 1000:.0f} ms ({runs} agencies)")
+            say(
+                f"  agency {n}: {len(report.rows)} users, {flagged} flagged, {times[-1] * 1000:.0f} ms"
+            )
+    say(
+        f"user access report over {rows:,} audit rows: median {statistics.median(times) * 1000:.0f} ms, "
+        f"max {max(times) * 1000:.0f} ms ({runs} agencies)"
+    )
     return {
-        "rows": rows, "audit_size": size, "generate_s": round(generated, 1), "reused": kept is not None and kept["params"] == wanted,
-        "median_ms": round(statistics.median(times) * 1000, 1), "max_ms": round(max(times) * 1000, 1),
+        "rows": rows,
+        "audit_size": size,
+        "generate_s": round(generated, 1),
+        "reused": kept is not None and kept["params"] == wanted,
+        "median_ms": round(statistics.median(times) * 1000, 1),
+        "max_ms": round(max(times) * 1000, 1),
         "agencies_timed": runs,
     }
 
@@ -158,13 +173,29 @@ async def _kept(url: str) -> dict[str, Any] | None:
         if not row["here"]:
             return None
         found = await conn.fetchrow("SELECT params, size, generate_s FROM hearth_bench_uar")
-        return None if found is None else {"params": json.loads(found["params"]), "size": found["size"], "generate_s": found["generate_s"]}
+        return (
+            None
+            if found is None
+            else {
+                "params": json.loads(found["params"]),
+                "size": found["size"],
+                "generate_s": found["generate_s"],
+            }
+        )
     finally:
         await conn.close()
 
 
-async def _generate(server: str, database: str, url: str, settings: Settings, rows: int, params: dict[str, Any],
-                    wanted: dict[str, Any], say: Any) -> tuple[str, float]:
+async def _generate(
+    server: str,
+    database: str,
+    url: str,
+    settings: Settings,
+    rows: int,
+    params: dict[str, Any],
+    wanted: dict[str, Any],
+    say: Any,
+) -> tuple[str, float]:
     admin = await asyncpg.connect(urlunsplit(urlsplit(server)._replace(path="/postgres")))
     await admin.execute(f'DROP DATABASE IF EXISTS "{database}" WITH (FORCE)')
     await admin.execute(f'CREATE DATABASE "{database}"')
@@ -173,9 +204,15 @@ async def _generate(server: str, database: str, url: str, settings: Settings, ro
     conn = await asyncpg.connect(url)
     started = time.perf_counter()
     await conn.execute(FILL.format(**params))
-    indexes = [r["indexdef"] for r in await conn.fetch(
-        "SELECT indexdef FROM pg_indexes WHERE tablename = 'audit_event' AND indexname <> 'audit_event_pkey'")]
-    for name in await conn.fetch("SELECT indexname FROM pg_indexes WHERE tablename = 'audit_event' AND indexname <> 'audit_event_pkey'"):
+    indexes = [
+        r["indexdef"]
+        for r in await conn.fetch(
+            "SELECT indexdef FROM pg_indexes WHERE tablename = 'audit_event' AND indexname <> 'audit_event_pkey'"
+        )
+    ]
+    for name in await conn.fetch(
+        "SELECT indexname FROM pg_indexes WHERE tablename = 'audit_event' AND indexname <> 'audit_event_pkey'"
+    ):
         await conn.execute(f'DROP INDEX "{name["indexname"]}"')
     chunk = 1_000_000
     for first in range(1, rows + 1, chunk):
@@ -191,18 +228,34 @@ async def _generate(server: str, database: str, url: str, settings: Settings, ro
     await conn.execute("ANALYZE")
     size = await conn.fetchval("SELECT pg_size_pretty(pg_total_relation_size('audit_event'))")
     generated = time.perf_counter() - started
-    await conn.execute("CREATE TABLE hearth_bench_uar (params text NOT NULL, size text NOT NULL, generate_s float8 NOT NULL)")
-    await conn.execute("INSERT INTO hearth_bench_uar VALUES ($1, $2, $3)", json.dumps(wanted), size, generated)
+    await conn.execute(
+        "CREATE TABLE hearth_bench_uar (params text NOT NULL, size text NOT NULL, generate_s float8 NOT NULL)"
+    )
+    await conn.execute(
+        "INSERT INTO hearth_bench_uar VALUES ($1, $2, $3)", json.dumps(wanted), size, generated
+    )
     await conn.close()
     say(f"generated {rows:,} audit rows ({size}) in {generated:.1f} s")
     return size, generated
 
 
 async def main() -> None:
-    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
-    parser.add_argument("--server", default="postgres://postgres@127.0.0.1:5432", help="PostgreSQL server URL")
-    parser.add_argument("--database", default="hearth_bench", help="scratch database (recreated unless it holds the same data set)")
-    parser.add_argument("--rebuild", action="store_true", help="recreate the database even if it holds the same data set")
+    parser = argparse.ArgumentParser(
+        description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
+    )
+    parser.add_argument(
+        "--server", default="postgres://postgres@127.0.0.1:5432", help="PostgreSQL server URL"
+    )
+    parser.add_argument(
+        "--database",
+        default="hearth_bench",
+        help="scratch database (recreated unless it holds the same data set)",
+    )
+    parser.add_argument(
+        "--rebuild",
+        action="store_true",
+        help="recreate the database even if it holds the same data set",
+    )
     parser.add_argument("--rows", type=int, default=10_000_000)
     parser.add_argument("--agencies", type=int, default=200)
     parser.add_argument("--users-per-agency", type=int, default=10)
@@ -210,8 +263,14 @@ async def main() -> None:
     parser.add_argument("--runs", type=int, default=5, help="agencies to time the report for")
     args = parser.parse_args()
     await run(
-        server=args.server, database=args.database, rows=args.rows, agencies=args.agencies,
-        users_per_agency=args.users_per_agency, clients=args.clients, runs=args.runs, rebuild=args.rebuild,
+        server=args.server,
+        database=args.database,
+        rows=args.rows,
+        agencies=args.agencies,
+        users_per_agency=args.users_per_agency,
+        clients=args.clients,
+        runs=args.runs,
+        rebuild=args.rebuild,
     )
 
 

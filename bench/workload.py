@@ -66,7 +66,9 @@ VERIFY = """mutation Verify($t: String!, $c: String!) {
 # Tables whose rows the GraphQL answer is made of; the other statements are the walls
 # (session and principal, casbin scope, consent and releases, the audit insert).
 DATA_TABLES = ("client", "enrollment", "release_of_information", "case_note")
-_MAIN_TABLE = re.compile(r'^\s*(?:WITH\b.*?)?SELECT\b.*?\bFROM\s+"?([a-z_]+)"?', re.IGNORECASE | re.DOTALL)
+_MAIN_TABLE = re.compile(
+    r'^\s*(?:WITH\b.*?)?SELECT\b.*?\bFROM\s+"?([a-z_]+)"?', re.IGNORECASE | re.DOTALL
+)
 _PARENTHESES = re.compile(r"\([^()]*\)")
 
 
@@ -110,10 +112,14 @@ async def sign_in(http: httpx.AsyncClient, username: str, password: str, totp_se
     """Password, then a TOTP code of the current time step; waits for the next step if this
     one was used already (a code is accepted once)."""
     for _ in range(2):
-        response = await http.post("/graphql", json={"query": LOGIN, "variables": {"u": username, "p": password}})
+        response = await http.post(
+            "/graphql", json={"query": LOGIN, "variables": {"u": username, "p": password}}
+        )
         challenge = response.json()["data"]["login"]["challengeToken"]
         code = pyotp.TOTP(totp_secret).now()
-        response = await http.post("/graphql", json={"query": VERIFY, "variables": {"t": challenge, "c": code}})
+        response = await http.post(
+            "/graphql", json={"query": VERIFY, "variables": {"t": challenge, "c": code}}
+        )
         body = response.json()
         if not body.get("errors"):
             return body["data"]["verifyMfa"]["accessToken"]
@@ -124,7 +130,11 @@ async def sign_in(http: httpx.AsyncClient, username: str, password: str, totp_se
 async def service_token(http: httpx.AsyncClient, client_id: str, client_secret: str) -> str:
     response = await http.post(
         "/oauth/token",
-        data={"grant_type": "client_credentials", "client_id": client_id, "client_secret": client_secret},
+        data={
+            "grant_type": "client_credentials",
+            "client_id": client_id,
+            "client_secret": client_secret,
+        },
     )
     response.raise_for_status()
     return response.json()["access_token"]
@@ -178,7 +188,9 @@ async def capture(app: Any, token: str, body: bytes) -> Captured:
     patch = pytest.MonkeyPatch()
     try:
         log = log_statements(patch)
-        async with httpx.AsyncClient(transport=httpx.ASGITransport(app=app), base_url="http://127.0.0.1") as http:
+        async with httpx.AsyncClient(
+            transport=httpx.ASGITransport(app=app), base_url="http://127.0.0.1"
+        ) as http:
             warm = await http.post("/graphql", content=body, headers=headers)
             if warm.status_code != 200 or warm.json().get("errors"):
                 raise RuntimeError(f"benchmark query failed: {warm.text[:500]}")

@@ -34,7 +34,7 @@ INDEX_REVERSE_SQL = [
 
 class Migration(migrations.Migration):
     # Numbered for branch bench; after main's 0006. The lead renumbers the chain at merge.
-    dependencies = [('hearth', '0007_hud_csv')]
+    dependencies = [("hearth", "0007_hud_csv")]
 
     initial = False
 

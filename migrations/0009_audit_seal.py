@@ -145,13 +145,13 @@ REVERSE_SQL = [
 
 
 class Migration(migrations.Migration):
-    dependencies = [('hearth', '0008_hot_path_indexes')]
+    dependencies = [("hearth", "0008_hot_path_indexes")]
 
     initial = False
 
     operations = [
         ops.RunSQL(BEFORE_SQL),
-        ops.RemoveField(model_name='AuditEvent', name='prev_hash'),
-        ops.RemoveField(model_name='AuditEvent', name='row_hash'),
+        ops.RemoveField(model_name="AuditEvent", name="prev_hash"),
+        ops.RemoveField(model_name="AuditEvent", name="row_hash"),
         ops.RunSQL(AFTER_SQL, reverse_sql=REVERSE_SQL),
     ]

@@ -16,14 +16,18 @@ class AccessRequest(Model):
     """An HDC's request to grant, change or remove a user's access at their agency."""
 
     id = fields.UUIDField(primary_key=True, default=uuid.uuid4)
-    user = fields.ForeignKeyField("hearth.User", related_name="access_requests", on_delete=fields.CASCADE)
+    user = fields.ForeignKeyField(
+        "hearth.User", related_name="access_requests", on_delete=fields.CASCADE
+    )
     agency = fields.ForeignKeyField(
         "hearth.Agency", related_name="access_requests", on_delete=fields.RESTRICT
     )
     kind = fields.CharEnumField(AccessRequestKind, max_length=16)
     access_level = fields.CharEnumField(AccessLevel, max_length=16, null=True)
     reason = fields.CharField(max_length=1000, null=True)
-    status = fields.CharEnumField(AccessRequestStatus, default=AccessRequestStatus.PENDING, max_length=16)
+    status = fields.CharEnumField(
+        AccessRequestStatus, default=AccessRequestStatus.PENDING, max_length=16
+    )
     requested_by = fields.ForeignKeyField(
         "hearth.User", related_name="access_requests_made", on_delete=fields.RESTRICT
     )

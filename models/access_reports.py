@@ -15,7 +15,9 @@ class AccessReportPublication(Model):
 
     id = fields.UUIDField(primary_key=True, default=uuid.uuid4)
     quarter = fields.CharField(max_length=6, unique=True)
-    published_by = fields.ForeignKeyField("hearth.User", related_name="access_reports_published", on_delete=fields.RESTRICT)
+    published_by = fields.ForeignKeyField(
+        "hearth.User", related_name="access_reports_published", on_delete=fields.RESTRICT
+    )
     published_at = fields.DatetimeField()
 
     class Meta:
@@ -26,9 +28,13 @@ class AccessReview(Model):
     """An agency's documented review of a quarter's report: date, reviewer, actions (retained)."""
 
     id = fields.UUIDField(primary_key=True, default=uuid.uuid4)
-    agency = fields.ForeignKeyField("hearth.Agency", related_name="access_reviews", on_delete=fields.RESTRICT)
+    agency = fields.ForeignKeyField(
+        "hearth.Agency", related_name="access_reviews", on_delete=fields.RESTRICT
+    )
     quarter = fields.CharField(max_length=6)
-    reviewer = fields.ForeignKeyField("hearth.User", related_name="access_reviews", on_delete=fields.RESTRICT)
+    reviewer = fields.ForeignKeyField(
+        "hearth.User", related_name="access_reviews", on_delete=fields.RESTRICT
+    )
     reviewed_at = fields.DatetimeField()
     notes = fields.TextField()
     actions = fields.TextField(null=True)
@@ -42,18 +48,29 @@ class AccessEscalation(Model):
     """Unexpected usage by one user, escalated through levels 1 to 4 (policy 212)."""
 
     id = fields.UUIDField(primary_key=True, default=uuid.uuid4)
-    agency = fields.ForeignKeyField("hearth.Agency", related_name="access_escalations", on_delete=fields.RESTRICT)
+    agency = fields.ForeignKeyField(
+        "hearth.Agency", related_name="access_escalations", on_delete=fields.RESTRICT
+    )
     quarter = fields.CharField(max_length=6)
-    subject = fields.ForeignKeyField("hearth.User", related_name="access_escalations", on_delete=fields.RESTRICT)
+    subject = fields.ForeignKeyField(
+        "hearth.User", related_name="access_escalations", on_delete=fields.RESTRICT
+    )
     level = fields.SmallIntField()
-    opened_by = fields.ForeignKeyField("hearth.User", related_name="access_escalations_opened", on_delete=fields.RESTRICT)
+    opened_by = fields.ForeignKeyField(
+        "hearth.User", related_name="access_escalations_opened", on_delete=fields.RESTRICT
+    )
     opened_at = fields.DatetimeField()
     updated_at = fields.DatetimeField()
     findings = fields.TextField()
     # Level 2: the System Administrator's verification ticket.
     ticket_reference = fields.CharField(max_length=100, null=True)
     # Level 3 needs both reviews before deactivation.
-    hdc_reviewed_by = fields.ForeignKeyField("hearth.User", related_name="access_escalations_hdc_reviewed", null=True, on_delete=fields.RESTRICT)
+    hdc_reviewed_by = fields.ForeignKeyField(
+        "hearth.User",
+        related_name="access_escalations_hdc_reviewed",
+        null=True,
+        on_delete=fields.RESTRICT,
+    )
     hdc_reviewed_at = fields.DatetimeField(null=True)
     manager_name = fields.CharField(max_length=200, null=True)
     manager_reviewed_at = fields.DatetimeField(null=True)

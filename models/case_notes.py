@@ -16,12 +16,18 @@ class CaseNote(Model):
     """A note about a client. Its text is removed only by an approved deletion (a tombstone stays)."""
 
     id = fields.UUIDField(primary_key=True, default=uuid.uuid4)
-    client = fields.ForeignKeyField("hearth.Client", related_name="case_notes", on_delete=fields.RESTRICT)
-    agency = fields.ForeignKeyField("hearth.Agency", related_name="case_notes", on_delete=fields.RESTRICT)
+    client = fields.ForeignKeyField(
+        "hearth.Client", related_name="case_notes", on_delete=fields.RESTRICT
+    )
+    agency = fields.ForeignKeyField(
+        "hearth.Agency", related_name="case_notes", on_delete=fields.RESTRICT
+    )
     enrollment = fields.ForeignKeyField(
         "hearth.Enrollment", related_name="case_notes", null=True, on_delete=fields.RESTRICT
     )
-    author = fields.ForeignKeyField("hearth.User", related_name="case_notes", on_delete=fields.RESTRICT)
+    author = fields.ForeignKeyField(
+        "hearth.User", related_name="case_notes", on_delete=fields.RESTRICT
+    )
     created_at = fields.DatetimeField()
     text = fields.TextField(null=True)
     deleted_at = fields.DatetimeField(null=True)
@@ -37,11 +43,19 @@ class CaseNoteDeletionRequest(Model):
     note: fields.ForeignKeyRelation[CaseNote] = fields.ForeignKeyField(
         "hearth.CaseNote", related_name="deletion_requests", on_delete=fields.RESTRICT
     )
-    client = fields.ForeignKeyField("hearth.Client", related_name="note_deletion_requests", on_delete=fields.RESTRICT)
-    agency = fields.ForeignKeyField("hearth.Agency", related_name="note_deletion_requests", on_delete=fields.RESTRICT)
+    client = fields.ForeignKeyField(
+        "hearth.Client", related_name="note_deletion_requests", on_delete=fields.RESTRICT
+    )
+    agency = fields.ForeignKeyField(
+        "hearth.Agency", related_name="note_deletion_requests", on_delete=fields.RESTRICT
+    )
     reason = fields.CharField(max_length=1000)
-    status = fields.CharEnumField(DeletionRequestStatus, default=DeletionRequestStatus.PENDING, max_length=16)
-    requested_by = fields.ForeignKeyField("hearth.User", related_name="note_deletions_requested", on_delete=fields.RESTRICT)
+    status = fields.CharEnumField(
+        DeletionRequestStatus, default=DeletionRequestStatus.PENDING, max_length=16
+    )
+    requested_by = fields.ForeignKeyField(
+        "hearth.User", related_name="note_deletions_requested", on_delete=fields.RESTRICT
+    )
     requested_at = fields.DatetimeField()
     decided_by = fields.ForeignKeyField(
         "hearth.User", related_name="note_deletions_decided", null=True, on_delete=fields.RESTRICT

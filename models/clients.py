@@ -82,10 +82,14 @@ class ConsentToEnter(Model):
     client: fields.ForeignKeyRelation[Client] = fields.ForeignKeyField(
         "hearth.Client", related_name="consents", on_delete=fields.RESTRICT
     )
-    agency = fields.ForeignKeyField("hearth.Agency", related_name="consents", on_delete=fields.RESTRICT)
+    agency = fields.ForeignKeyField(
+        "hearth.Agency", related_name="consents", on_delete=fields.RESTRICT
+    )
     kind = fields.CharEnumField(ConsentKind, max_length=16)
     first_contact_by_phone = fields.BooleanField(default=False)
-    taken_by = fields.ForeignKeyField("hearth.User", related_name="consents_taken", on_delete=fields.RESTRICT)
+    taken_by = fields.ForeignKeyField(
+        "hearth.User", related_name="consents_taken", on_delete=fields.RESTRICT
+    )
     taken_on = fields.DateField()
     evidence_reference = fields.CharField(max_length=200, null=True)
     source = fields.CharField(max_length=200, null=True)
@@ -103,11 +107,15 @@ class ClientAnnotation(Model):
     client: fields.ForeignKeyRelation[Client] = fields.ForeignKeyField(
         "hearth.Client", related_name="annotations", on_delete=fields.RESTRICT
     )
-    agency = fields.ForeignKeyField("hearth.Agency", related_name="annotations", on_delete=fields.RESTRICT)
+    agency = fields.ForeignKeyField(
+        "hearth.Agency", related_name="annotations", on_delete=fields.RESTRICT
+    )
     field = fields.CharField(max_length=64)
     kind = fields.CharEnumField(AnnotationKind, max_length=16)
     note = fields.TextField()
-    created_by = fields.ForeignKeyField("hearth.User", related_name="annotations", on_delete=fields.RESTRICT)
+    created_by = fields.ForeignKeyField(
+        "hearth.User", related_name="annotations", on_delete=fields.RESTRICT
+    )
     created_at = fields.DatetimeField()
 
     class Meta:

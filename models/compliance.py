@@ -55,7 +55,9 @@ class HelpdeskTicket(Model):
     """A help-desk ticket as the help-desk integration reports it (input to policy 211)."""
 
     id = fields.UUIDField(primary_key=True, default=uuid.uuid4)
-    user = fields.ForeignKeyField("hearth.User", related_name="helpdesk_tickets", on_delete=fields.CASCADE)
+    user = fields.ForeignKeyField(
+        "hearth.User", related_name="helpdesk_tickets", on_delete=fields.CASCADE
+    )
     # The help desk's own ticket number: recording the same ticket twice changes nothing.
     external_ref = fields.CharField(max_length=64, null=True, unique=True)
     opened_at = fields.DatetimeField()
@@ -76,10 +78,16 @@ class AgencyRetrainingRequest(Model):
     """A CoC's request that an agency's users be retrained (policy 211 (d))."""
 
     id = fields.UUIDField(primary_key=True, default=uuid.uuid4)
-    agency = fields.ForeignKeyField("hearth.Agency", related_name="retraining_requests", on_delete=fields.RESTRICT)
-    coc = fields.ForeignKeyField("hearth.ContinuumOfCare", related_name="retraining_requests", on_delete=fields.RESTRICT)
+    agency = fields.ForeignKeyField(
+        "hearth.Agency", related_name="retraining_requests", on_delete=fields.RESTRICT
+    )
+    coc = fields.ForeignKeyField(
+        "hearth.ContinuumOfCare", related_name="retraining_requests", on_delete=fields.RESTRICT
+    )
     reason = fields.CharField(max_length=500)
-    requested_by = fields.ForeignKeyField("hearth.User", related_name="retraining_requests_made", null=True, on_delete=fields.SET_NULL)
+    requested_by = fields.ForeignKeyField(
+        "hearth.User", related_name="retraining_requests_made", null=True, on_delete=fields.SET_NULL
+    )
     requested_at = fields.DatetimeField()
 
     class Meta:
@@ -90,7 +98,9 @@ class ComplianceCase(Model):
     """One user's obligation with a deadline: at most one open case per user and kind."""
 
     id = fields.UUIDField(primary_key=True, default=uuid.uuid4)
-    user = fields.ForeignKeyField("hearth.User", related_name="compliance_cases", on_delete=fields.CASCADE)
+    user = fields.ForeignKeyField(
+        "hearth.User", related_name="compliance_cases", on_delete=fields.CASCADE
+    )
     kind = fields.CharEnumField(CaseKind, max_length=24)
     status = fields.CharEnumField(CaseStatus, default=CaseStatus.OPEN, max_length=16)
     opened_at = fields.DatetimeField()
@@ -111,7 +121,9 @@ class ComplianceFinding(Model):
     case: fields.ForeignKeyRelation[ComplianceCase] = fields.ForeignKeyField(
         "hearth.ComplianceCase", related_name="findings", on_delete=fields.CASCADE
     )
-    user = fields.ForeignKeyField("hearth.User", related_name="compliance_findings", on_delete=fields.CASCADE)
+    user = fields.ForeignKeyField(
+        "hearth.User", related_name="compliance_findings", on_delete=fields.CASCADE
+    )
     rule = fields.CharEnumField(CaseRule, max_length=32)
     key = fields.CharField(max_length=200)
     evidence = fields.JSONField(default=dict)

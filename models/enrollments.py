@@ -15,10 +15,16 @@ class Enrollment(Model):
     """A client's stay in a project (HUD Enrollment.csv)."""
 
     id = fields.UUIDField(primary_key=True, default=uuid.uuid4)
-    client = fields.ForeignKeyField("hearth.Client", related_name="enrollments", on_delete=fields.RESTRICT)
-    project = fields.ForeignKeyField("hearth.Project", related_name="enrollments", on_delete=fields.RESTRICT)
+    client = fields.ForeignKeyField(
+        "hearth.Client", related_name="enrollments", on_delete=fields.RESTRICT
+    )
+    project = fields.ForeignKeyField(
+        "hearth.Project", related_name="enrollments", on_delete=fields.RESTRICT
+    )
     # The project's agency, denormalised: row visibility filters on it.
-    agency = fields.ForeignKeyField("hearth.Agency", related_name="enrollments", on_delete=fields.RESTRICT)
+    agency = fields.ForeignKeyField(
+        "hearth.Agency", related_name="enrollments", on_delete=fields.RESTRICT
+    )
     entry_date = fields.DateField()
     household_id = fields.CharField(max_length=32, db_index=True)
     relationship_to_hoh = fields.SmallIntField()
@@ -35,7 +41,9 @@ class Enrollment(Model):
     disabling_condition = fields.SmallIntField(default=99)
     move_in_date = fields.DateField(null=True)
     date_of_engagement = fields.DateField(null=True)
-    created_by_user = fields.ForeignKeyField("hearth.User", related_name="enrollments_created", on_delete=fields.RESTRICT)
+    created_by_user = fields.ForeignKeyField(
+        "hearth.User", related_name="enrollments_created", on_delete=fields.RESTRICT
+    )
     created_at = fields.DatetimeField()
     updated_at = fields.DatetimeField()
 
@@ -59,7 +67,9 @@ class Exit(Model):
     destination = fields.SmallIntField()
     destination_subsidy_type = fields.SmallIntField(null=True)
     other_destination = fields.CharField(max_length=50, null=True)
-    created_by_user = fields.ForeignKeyField("hearth.User", related_name="exits_created", on_delete=fields.RESTRICT)
+    created_by_user = fields.ForeignKeyField(
+        "hearth.User", related_name="exits_created", on_delete=fields.RESTRICT
+    )
     created_at = fields.DatetimeField()
 
     # Provenance of imported rows (HUD CSV import): the source HMIS and its id for the row.
@@ -74,13 +84,17 @@ class Service(Model):
     """A service provided within an enrollment (HUD Services.csv)."""
 
     id = fields.UUIDField(primary_key=True, default=uuid.uuid4)
-    enrollment = fields.ForeignKeyField("hearth.Enrollment", related_name="services", on_delete=fields.RESTRICT)
+    enrollment = fields.ForeignKeyField(
+        "hearth.Enrollment", related_name="services", on_delete=fields.RESTRICT
+    )
     date_provided = fields.DateField()
     record_type = fields.SmallIntField()
     type_provided = fields.SmallIntField()
     other_type_provided = fields.CharField(max_length=50, null=True)
     fa_amount = fields.DecimalField(max_digits=12, decimal_places=2, null=True)
-    created_by_user = fields.ForeignKeyField("hearth.User", related_name="services_created", on_delete=fields.RESTRICT)
+    created_by_user = fields.ForeignKeyField(
+        "hearth.User", related_name="services_created", on_delete=fields.RESTRICT
+    )
     created_at = fields.DatetimeField()
 
     # Provenance of imported rows (HUD CSV import): the source HMIS and its id for the row.
@@ -96,7 +110,9 @@ class IncomeBenefits(Model):
     """Income, benefits and insurance at a collection stage (HUD IncomeBenefits.csv, 4.02-4.04)."""
 
     id = fields.UUIDField(primary_key=True, default=uuid.uuid4)
-    enrollment = fields.ForeignKeyField("hearth.Enrollment", related_name="income_benefits", on_delete=fields.RESTRICT)
+    enrollment = fields.ForeignKeyField(
+        "hearth.Enrollment", related_name="income_benefits", on_delete=fields.RESTRICT
+    )
     information_date = fields.DateField()
     data_collection_stage = fields.SmallIntField()
     income_from_any_source = fields.SmallIntField(null=True)
@@ -120,7 +136,9 @@ class Disability(Model):
     """A disability at a collection stage (HUD Disabilities.csv). Type 10 is substance use."""
 
     id = fields.UUIDField(primary_key=True, default=uuid.uuid4)
-    enrollment = fields.ForeignKeyField("hearth.Enrollment", related_name="disabilities", on_delete=fields.RESTRICT)
+    enrollment = fields.ForeignKeyField(
+        "hearth.Enrollment", related_name="disabilities", on_delete=fields.RESTRICT
+    )
     information_date = fields.DateField()
     data_collection_stage = fields.SmallIntField()
     disability_type = fields.SmallIntField()
@@ -141,7 +159,9 @@ class HealthAndDv(Model):
     """Health and domestic violence at a collection stage (HUD HealthAndDV.csv)."""
 
     id = fields.UUIDField(primary_key=True, default=uuid.uuid4)
-    enrollment = fields.ForeignKeyField("hearth.Enrollment", related_name="health_and_dv", on_delete=fields.RESTRICT)
+    enrollment = fields.ForeignKeyField(
+        "hearth.Enrollment", related_name="health_and_dv", on_delete=fields.RESTRICT
+    )
     information_date = fields.DateField()
     data_collection_stage = fields.SmallIntField()
     domestic_violence_survivor = fields.SmallIntField(null=True)

@@ -24,10 +24,14 @@ class OutboxMessage(Model):
     sent is on record; neither ever holds client data."""
 
     id = fields.UUIDField(primary_key=True, default=uuid.uuid4)
-    recipient = fields.ForeignKeyField("hearth.User", related_name="outbox_messages", null=True, on_delete=fields.CASCADE)
+    recipient = fields.ForeignKeyField(
+        "hearth.User", related_name="outbox_messages", null=True, on_delete=fields.CASCADE
+    )
     # Set when the recipient has no account; otherwise the user's e-mail at delivery time.
     to_address = fields.CharField(max_length=254, null=True)
-    agency = fields.ForeignKeyField("hearth.Agency", related_name="outbox_messages", null=True, on_delete=fields.CASCADE)
+    agency = fields.ForeignKeyField(
+        "hearth.Agency", related_name="outbox_messages", null=True, on_delete=fields.CASCADE
+    )
     kind = fields.CharField(max_length=64)
     subject = fields.CharField(max_length=200)
     body = fields.TextField(default="")

@@ -17,7 +17,9 @@ class Release(Model):
     release; revocation is an event with its time and actor."""
 
     id = fields.UUIDField(primary_key=True, default=uuid.uuid4)
-    client = fields.ForeignKeyField("hearth.Client", related_name="releases", on_delete=fields.RESTRICT)
+    client = fields.ForeignKeyField(
+        "hearth.Client", related_name="releases", on_delete=fields.RESTRICT
+    )
     releasing_agency = fields.ForeignKeyField(
         "hearth.Agency", related_name="releases_made", on_delete=fields.RESTRICT
     )
@@ -31,7 +33,9 @@ class Release(Model):
     expires_on = fields.DateField()
     kind = fields.CharEnumField(ConsentKind, max_length=16)
     evidence_reference = fields.CharField(max_length=200, null=True)
-    recorded_by = fields.ForeignKeyField("hearth.User", related_name="releases_recorded", on_delete=fields.RESTRICT)
+    recorded_by = fields.ForeignKeyField(
+        "hearth.User", related_name="releases_recorded", on_delete=fields.RESTRICT
+    )
     recorded_at = fields.DatetimeField()
     revoked_at = fields.DatetimeField(null=True)
     revoked_by = fields.ForeignKeyField(
@@ -50,7 +54,9 @@ class ReleaseRecipient(Model):
     release: fields.ForeignKeyRelation[Release] = fields.ForeignKeyField(
         "hearth.Release", related_name="recipients", on_delete=fields.CASCADE
     )
-    agency = fields.ForeignKeyField("hearth.Agency", related_name="releases_received", on_delete=fields.RESTRICT)
+    agency = fields.ForeignKeyField(
+        "hearth.Agency", related_name="releases_received", on_delete=fields.RESTRICT
+    )
 
     class Meta:
         table = "release_recipient"

@@ -71,7 +71,9 @@ class UserDuty(Model):
     user: fields.ForeignKeyRelation[User] = fields.ForeignKeyField(
         "hearth.User", related_name="duties", on_delete=fields.CASCADE
     )
-    agency = fields.ForeignKeyField("hearth.Agency", related_name="duties", on_delete=fields.RESTRICT)
+    agency = fields.ForeignKeyField(
+        "hearth.Agency", related_name="duties", on_delete=fields.RESTRICT
+    )
     duty = fields.CharEnumField(Duty, max_length=40)
     assigned_at = fields.DatetimeField(auto_now_add=True)
 

@@ -69,7 +69,11 @@ Mutation = merge_types(
 
 
 def _graphql_names(*types: Any) -> list[str]:
-    return [f.graphql_name or strawberry.schema.name_converter.to_camel_case(f.python_name) for t in types for f in t.__strawberry_definition__.fields]  # type: ignore[attr-defined]
+    return [
+        f.graphql_name or strawberry.schema.name_converter.to_camel_case(f.python_name)
+        for t in types
+        for f in t.__strawberry_definition__.fields
+    ]  # type: ignore[attr-defined]
 
 
 # Root fields whose refusal (FORBIDDEN, NOT_FOUND) is audited as DENIED.

@@ -21,12 +21,17 @@ from services.access_reports import Thresholds
 
 __all__ = ["AccessReportMutation", "AccessReportQuery"]
 
-EscalationReviewer = strawberry.enum(EscalationReviewerEnum, description="HDC: the HDC's own review. MANAGER: the user's manager's, recorded by the HDC or Security Coordinator.")
+EscalationReviewer = strawberry.enum(
+    EscalationReviewerEnum,
+    description="HDC: the HDC's own review. MANAGER: the user's manager's, recorded by the HDC or Security Coordinator.",
+)
 
 
 @strawberry.type(description="An unusual pattern, with the reason in plain language.")
 class AccessFlag:
-    pattern: str = strawberry.field(description="SUDDEN_INCREASE, VIEWED_WITHOUT_ENROLLMENT, INCONSISTENT_WITH_ROLE or CONCENTRATION.")
+    pattern: str = strawberry.field(
+        description="SUDDEN_INCREASE, VIEWED_WITHOUT_ENROLLMENT, INCONSISTENT_WITH_ROLE or CONCENTRATION."
+    )
     reason: str = strawberry.field(description="Why it was flagged, with the numbers.")
 
 
@@ -36,15 +41,27 @@ class UserAccessRow:
     username: str = strawberry.field(description="Sign-in name.")
     name: str | None = strawberry.field(description="First and last name.")
     status: str = strawberry.field(description="ACTIVE or INACTIVE.")
-    access_level: str | None = strawberry.field(description="FULL, VIEW_ONLY or REPORTING_ONLY at this agency.")
-    duties: list[str] = strawberry.field(description="HMIS_DATA_COORDINATOR, AGENCY_SECURITY_COORDINATOR at this agency.")
+    access_level: str | None = strawberry.field(
+        description="FULL, VIEW_ONLY or REPORTING_ONLY at this agency."
+    )
+    duties: list[str] = strawberry.field(
+        description="HMIS_DATA_COORDINATOR, AGENCY_SECURITY_COORDINATOR at this agency."
+    )
     last_login_at: datetime.datetime | None = strawberry.field(description="Last sign-in.")
-    records_viewed: int = strawberry.field(description="Distinct client records viewed in the quarter.")
+    records_viewed: int = strawberry.field(
+        description="Distinct client records viewed in the quarter."
+    )
     records_created: int = strawberry.field(description="Client records created.")
-    records_changed: int = strawberry.field(description="Distinct client records changed (edits, additions, deletion requests).")
+    records_changed: int = strawberry.field(
+        description="Distinct client records changed (edits, additions, deletion requests)."
+    )
     denied_attempts: int = strawberry.field(description="Refused attempts on client data.")
-    previous_average: float = strawberry.field(description="Average records viewed per quarter over the earlier quarters compared.")
-    flags: list[AccessFlag] = strawberry.field(description="Patterns flagged; empty when nothing is unusual.")
+    previous_average: float = strawberry.field(
+        description="Average records viewed per quarter over the earlier quarters compared."
+    )
+    flags: list[AccessFlag] = strawberry.field(
+        description="Patterns flagged; empty when nothing is unusual."
+    )
 
 
 @strawberry.type(description="An agency's documented review (policy 212: date, reviewer, actions).")
@@ -60,21 +77,35 @@ class AccessReview:
         return (await by_id(info.context, user_models.User).load(self.reviewer_id)).username  # type: ignore[attr-defined]
 
 
-@strawberry.type(description="Unexpected usage by one user, escalated through levels 1-4 (policy 212).")
+@strawberry.type(
+    description="Unexpected usage by one user, escalated through levels 1-4 (policy 212)."
+)
 class AccessEscalation:
     id: strawberry.ID = strawberry.field(description="Hearth id.")
     quarter: str = strawberry.field(description="The quarter whose report raised it.")
-    level: int = strawberry.field(description="1 internal review, 2 system verification, 3 collaborative review, 4 Board notified.")
+    level: int = strawberry.field(
+        description="1 internal review, 2 system verification, 3 collaborative review, 4 Board notified."
+    )
     opened_at: datetime.datetime = strawberry.field(description="When opened.")
     findings: str = strawberry.field(description="Findings, with each level's notes.")
     ticket_reference: str | None = strawberry.field(description="Level 2: the verification ticket.")
-    hdc_reviewed_at: datetime.datetime | None = strawberry.field(description="Level 3: when the HDC reviewed.")
+    hdc_reviewed_at: datetime.datetime | None = strawberry.field(
+        description="Level 3: when the HDC reviewed."
+    )
     manager_name: str | None = strawberry.field(description="Level 3: the manager who reviewed.")
-    manager_reviewed_at: datetime.datetime | None = strawberry.field(description="Level 3: when the manager reviewed.")
-    deactivated_at: datetime.datetime | None = strawberry.field(description="When the user was deactivated.")
+    manager_reviewed_at: datetime.datetime | None = strawberry.field(
+        description="Level 3: when the manager reviewed."
+    )
+    deactivated_at: datetime.datetime | None = strawberry.field(
+        description="When the user was deactivated."
+    )
     deactivation_reason: str | None = strawberry.field(description="Why.")
-    corrective_action: str | None = strawberry.field(description="The manager's corrective or disciplinary action.")
-    dsb_notified_at: datetime.datetime | None = strawberry.field(description="Level 4: when the Board was informed.")
+    corrective_action: str | None = strawberry.field(
+        description="The manager's corrective or disciplinary action."
+    )
+    dsb_notified_at: datetime.datetime | None = strawberry.field(
+        description="Level 4: when the Board was informed."
+    )
     dsb_summary: str | None = strawberry.field(description="Level 4: what the Board was told.")
 
     @strawberry.field(description="The user whose access is in question (username).")
@@ -84,10 +115,18 @@ class AccessEscalation:
 
 @strawberry.type(description="The thresholds in force (settings HEARTH_ACCESS_REPORT_*).")
 class AccessReportThresholds:
-    increase_factor: float = strawberry.field(description="(a) flagged above this many times the earlier average.")
-    previous_quarters: int = strawberry.field(description="(a) how many earlier quarters are averaged.")
-    increase_min_records: int = strawberry.field(description="(a) not flagged below this many records.")
-    unenrolled_views: int = strawberry.field(description="(b) clients viewed without enrollment or service at the agency.")
+    increase_factor: float = strawberry.field(
+        description="(a) flagged above this many times the earlier average."
+    )
+    previous_quarters: int = strawberry.field(
+        description="(a) how many earlier quarters are averaged."
+    )
+    increase_min_records: int = strawberry.field(
+        description="(a) not flagged below this many records."
+    )
+    unenrolled_views: int = strawberry.field(
+        description="(b) clients viewed without enrollment or service at the agency."
+    )
     denied_attempts: int = strawberry.field(description="(c) refused attempts.")
     views_per_hour: int = strawberry.field(description="(d) clients viewed within one hour.")
     views_of_one_client: int = strawberry.field(description="(d) openings of one client's record.")
@@ -98,24 +137,42 @@ class UserAccessReport:
     agency_id: strawberry.ID = strawberry.field(description="The agency.")
     agency_name: str = strawberry.field(description="Its name.")
     quarter: str = strawberry.field(description="e.g. 2026Q3.")
-    starts_at: datetime.datetime = strawberry.field(description="Start of the quarter (local midnight).")
+    starts_at: datetime.datetime = strawberry.field(
+        description="Start of the quarter (local midnight)."
+    )
     ends_at: datetime.datetime = strawberry.field(description="End of the quarter (exclusive).")
-    users: list[UserAccessRow] = strawberry.field(description="Every user of the agency, flagged or not.")
+    users: list[UserAccessRow] = strawberry.field(
+        description="Every user of the agency, flagged or not."
+    )
     thresholds: AccessReportThresholds = strawberry.field(description="When patterns are flagged.")
-    published_at: datetime.datetime | None = strawberry.field(description="When the System Administrator distributed it.")
-    review_due_by: datetime.datetime | None = strawberry.field(description="One week after distribution (policy 212).")
-    review_overdue: bool = strawberry.field(description="Past the due date with no review recorded.")
-    reviews: list[AccessReview] = strawberry.field(description="The agency's recorded reviews of this quarter.")
+    published_at: datetime.datetime | None = strawberry.field(
+        description="When the System Administrator distributed it."
+    )
+    review_due_by: datetime.datetime | None = strawberry.field(
+        description="One week after distribution (policy 212)."
+    )
+    review_overdue: bool = strawberry.field(
+        description="Past the due date with no review recorded."
+    )
+    reviews: list[AccessReview] = strawberry.field(
+        description="The agency's recorded reviews of this quarter."
+    )
 
     @strawberry.field(description="Escalations opened for this agency and quarter.")
     async def escalations(self) -> list[AccessEscalation]:
-        return await EscalationModel.filter(agency_id=self.agency_id, quarter=self.quarter).order_by("opened_at")  # type: ignore[return-value]
+        return await EscalationModel.filter(
+            agency_id=self.agency_id, quarter=self.quarter
+        ).order_by("opened_at")  # type: ignore[return-value]
 
 
-@strawberry.type(description="A quarter's report published (distributed) by the System Administrator.")
+@strawberry.type(
+    description="A quarter's report published (distributed) by the System Administrator."
+)
 class AccessReportPublication:
     quarter: str = strawberry.field(description="The quarter.")
-    published_at: datetime.datetime = strawberry.field(description="When; agencies' reviews are due a week later.")
+    published_at: datetime.datetime = strawberry.field(
+        description="When; agencies' reviews are due a week later."
+    )
 
 
 @strawberry.type(description="One escalation level count.")
@@ -127,16 +184,28 @@ class LevelCount:
 @strawberry.type(description="The quarter for the Data Strategy Board (policy 212, level 4).")
 class DsbAccessSummary:
     quarter: str = strawberry.field(description="The quarter.")
-    users_deactivated: int = strawberry.field(description="Licensed end users deactivated for inappropriate usage.")
+    users_deactivated: int = strawberry.field(
+        description="Licensed end users deactivated for inappropriate usage."
+    )
     reasons: list[str] = strawberry.field(description="Reasons for deactivation.")
-    corrective_actions: list[str] = strawberry.field(description="Corrective measures or additional actions taken.")
-    escalations_by_level: list[LevelCount] = strawberry.field(description="Escalations by current level.")
-    agencies_reviewed: list[str] = strawberry.field(description="Agencies that recorded their review.")
-    agencies_overdue: list[str] = strawberry.field(description="Agencies past the one-week deadline without a review.")
+    corrective_actions: list[str] = strawberry.field(
+        description="Corrective measures or additional actions taken."
+    )
+    escalations_by_level: list[LevelCount] = strawberry.field(
+        description="Escalations by current level."
+    )
+    agencies_reviewed: list[str] = strawberry.field(
+        description="Agencies that recorded their review."
+    )
+    agencies_overdue: list[str] = strawberry.field(
+        description="Agencies past the one-week deadline without a review."
+    )
 
 
 def _thresholds(t: Thresholds) -> AccessReportThresholds:
-    return AccessReportThresholds(**{name: getattr(t, name) for name in AccessReportThresholds.__annotations__})
+    return AccessReportThresholds(
+        **{name: getattr(t, name) for name in AccessReportThresholds.__annotations__}
+    )
 
 
 def _row(row: service.UserAccessRow) -> UserAccessRow:
@@ -182,21 +251,29 @@ class EscalateAccessInput:
     escalation_id: strawberry.ID = strawberry.field(description="The escalation.")
     level: int = strawberry.field(description="The next level: 2 or 3.")
     notes: str = strawberry.field(description="Why.")
-    ticket_reference: str | None = strawberry.field(default=None, description="Level 2: the ticket submitted to the System Administrator.")
+    ticket_reference: str | None = strawberry.field(
+        default=None, description="Level 2: the ticket submitted to the System Administrator."
+    )
 
 
 @strawberry.input(description="Level 3: a review needed before deactivation.")
 class RecordEscalationReviewInput:
     escalation_id: strawberry.ID = strawberry.field(description="The escalation.")
-    reviewer: EscalationReviewer = strawberry.field(description="HDC (yourself, as the agency's HDC) or MANAGER.")  # type: ignore[valid-type]
-    manager_name: str | None = strawberry.field(default=None, description="MANAGER: the manager's name.")
+    reviewer: EscalationReviewer = strawberry.field(
+        description="HDC (yourself, as the agency's HDC) or MANAGER."
+    )  # type: ignore[valid-type]
+    manager_name: str | None = strawberry.field(
+        default=None, description="MANAGER: the manager's name."
+    )
 
 
 @strawberry.input(description="Level 3: deactivate the user for confirmed inappropriate usage.")
 class DeactivateForMisuseInput:
     escalation_id: strawberry.ID = strawberry.field(description="The escalation.")
     reason: str = strawberry.field(description="Reason for deactivation.")
-    corrective_action: str | None = strawberry.field(default=None, description="The manager's corrective or disciplinary action.")
+    corrective_action: str | None = strawberry.field(
+        default=None, description="The manager's corrective or disciplinary action."
+    )
 
 
 @strawberry.type
@@ -205,13 +282,17 @@ class AccessReportQuery:
         Can(Resource.ACCESS_REPORT, Action.READ),
         description="The User Access Report of one agency for a quarter (policies 212, 213): per user, activity and flagged patterns. VALIDATION for a quarter not begun; FORBIDDEN for an agency you do not administer.",
     )
-    async def user_access_report(self, info: Info, agency_id: strawberry.ID, quarter: str) -> UserAccessReport:
+    async def user_access_report(
+        self, info: Info, agency_id: strawberry.ID, quarter: str
+    ) -> UserAccessReport:
         ctx = info.context
         agency = parse_id(agency_id, "agencyId")
         service.require_report_access(ctx.decisions, agency)
         q = _quarter(info, quarter)
         thresholds = ctx.report_thresholds or Thresholds()
-        report = await service.user_access_report(agency_id=agency, quarter=q, thresholds=thresholds, tz=ctx.timezone)
+        report = await service.user_access_report(
+            agency_id=agency, quarter=q, thresholds=thresholds, tz=ctx.timezone
+        )
         status = await service.report_status(agency_id=agency, quarter=q, now=ctx.now)
         return UserAccessReport(
             agency_id=strawberry.ID(str(report.agency_id)),
@@ -231,15 +312,21 @@ class AccessReportQuery:
         Can(Resource.ACCESS_REVIEW, Action.READ),
         description="The quarter's summary for the Data Strategy Board: users deactivated, reasons, corrective measures, reviews done and overdue. System-wide roles only.",
     )
-    async def data_strategy_board_access_summary(self, info: Info, quarter: str) -> DsbAccessSummary:
+    async def data_strategy_board_access_summary(
+        self, info: Info, quarter: str
+    ) -> DsbAccessSummary:
         ctx = info.context
-        summary = await review_service.dsb_summary(decisions=ctx.decisions, quarter=_quarter(info, quarter), now=ctx.now, tz=ctx.timezone)
+        summary = await review_service.dsb_summary(
+            decisions=ctx.decisions, quarter=_quarter(info, quarter), now=ctx.now, tz=ctx.timezone
+        )
         return DsbAccessSummary(
             quarter=summary.quarter,
             users_deactivated=summary.users_deactivated,
             reasons=list(summary.reasons),
             corrective_actions=list(summary.corrective_actions),
-            escalations_by_level=[LevelCount(level=k, count=v) for k, v in summary.escalations_by_level.items()],
+            escalations_by_level=[
+                LevelCount(level=k, count=v) for k, v in summary.escalations_by_level.items()
+            ],
             agencies_reviewed=list(summary.agencies_reviewed),
             agencies_overdue=list(summary.agencies_overdue),
         )
@@ -253,59 +340,105 @@ class AccessReportMutation:
     )
     async def publish_user_access_report(self, info: Info, quarter: str) -> AccessReportPublication:
         ctx = info.context
-        publication = await service.publish_user_access_report(decisions=ctx.decisions, quarter=_quarter(info, quarter), now=ctx.now)
-        return AccessReportPublication(quarter=publication.quarter, published_at=publication.published_at)
+        publication = await service.publish_user_access_report(
+            decisions=ctx.decisions, quarter=_quarter(info, quarter), now=ctx.now
+        )
+        return AccessReportPublication(
+            quarter=publication.quarter, published_at=publication.published_at
+        )
 
     @mutation(
         Can(Resource.ACCESS_REVIEW, Action.RECORD),
         description="Record your agency's review of a quarter's report (policy 212: date, reviewer, actions). The agency's HDC or Security Coordinator only.",
     )
-    async def record_access_review(self, info: Info, input: RecordAccessReviewInput) -> AccessReview:
+    async def record_access_review(
+        self, info: Info, input: RecordAccessReviewInput
+    ) -> AccessReview:
         ctx = info.context
         return await review_service.record_access_review(  # type: ignore[return-value]
-            decisions=ctx.decisions, agency_id=parse_id(input.agency_id, "agencyId"), quarter=_quarter(info, input.quarter),
-            notes=input.notes, actions=input.actions, now=ctx.now,
+            decisions=ctx.decisions,
+            agency_id=parse_id(input.agency_id, "agencyId"),
+            quarter=_quarter(info, input.quarter),
+            notes=input.notes,
+            actions=input.actions,
+            now=ctx.now,
         )
 
-    @mutation(Can(Resource.ACCESS_REVIEW, Action.RECORD), description="Level 1: open an escalation about one of your agency's users.")
-    async def open_access_escalation(self, info: Info, input: OpenAccessEscalationInput) -> AccessEscalation:
+    @mutation(
+        Can(Resource.ACCESS_REVIEW, Action.RECORD),
+        description="Level 1: open an escalation about one of your agency's users.",
+    )
+    async def open_access_escalation(
+        self, info: Info, input: OpenAccessEscalationInput
+    ) -> AccessEscalation:
         ctx = info.context
         return await review_service.open_escalation(  # type: ignore[return-value]
-            decisions=ctx.decisions, agency_id=parse_id(input.agency_id, "agencyId"), quarter=_quarter(info, input.quarter),
-            user_id=parse_id(input.user_id, "userId"), findings=input.findings, now=ctx.now,
+            decisions=ctx.decisions,
+            agency_id=parse_id(input.agency_id, "agencyId"),
+            quarter=_quarter(info, input.quarter),
+            user_id=parse_id(input.user_id, "userId"),
+            findings=input.findings,
+            now=ctx.now,
         )
 
-    @mutation(Can(Resource.ACCESS_REVIEW, Action.RECORD), description="Raise an escalation one level: 2 (verification ticket) or 3 (collaborative review).")
+    @mutation(
+        Can(Resource.ACCESS_REVIEW, Action.RECORD),
+        description="Raise an escalation one level: 2 (verification ticket) or 3 (collaborative review).",
+    )
     async def escalate_access(self, info: Info, input: EscalateAccessInput) -> AccessEscalation:
         ctx = info.context
         return await review_service.escalate(  # type: ignore[return-value]
-            decisions=ctx.decisions, escalation_id=parse_id(input.escalation_id, "escalationId"), level=input.level,
-            notes=input.notes, ticket_reference=input.ticket_reference, now=ctx.now,
+            decisions=ctx.decisions,
+            escalation_id=parse_id(input.escalation_id, "escalationId"),
+            level=input.level,
+            notes=input.notes,
+            ticket_reference=input.ticket_reference,
+            now=ctx.now,
         )
 
-    @mutation(Can(Resource.ACCESS_REVIEW, Action.RECORD), description="Level 3: record the HDC's or the manager's review (both are needed before deactivation).")
-    async def record_escalation_review(self, info: Info, input: RecordEscalationReviewInput) -> AccessEscalation:
+    @mutation(
+        Can(Resource.ACCESS_REVIEW, Action.RECORD),
+        description="Level 3: record the HDC's or the manager's review (both are needed before deactivation).",
+    )
+    async def record_escalation_review(
+        self, info: Info, input: RecordEscalationReviewInput
+    ) -> AccessEscalation:
         ctx = info.context
         return await review_service.record_escalation_review(  # type: ignore[return-value]
-            decisions=ctx.decisions, escalation_id=parse_id(input.escalation_id, "escalationId"),
-            reviewer=EscalationReviewerEnum(input.reviewer), manager_name=input.manager_name, now=ctx.now,
+            decisions=ctx.decisions,
+            escalation_id=parse_id(input.escalation_id, "escalationId"),
+            reviewer=EscalationReviewerEnum(input.reviewer),
+            manager_name=input.manager_name,
+            now=ctx.now,
         )
 
     @mutation(
         Can(Resource.ACCESS_REVIEW, Action.DEACTIVATE),
         description="Level 3: deactivate the user for confirmed inappropriate usage. CONFLICT unless the HDC and the manager have reviewed.",
     )
-    async def deactivate_for_inappropriate_use(self, info: Info, input: DeactivateForMisuseInput) -> AccessEscalation:
+    async def deactivate_for_inappropriate_use(
+        self, info: Info, input: DeactivateForMisuseInput
+    ) -> AccessEscalation:
         ctx = info.context
         return await review_service.deactivate_for_misuse(  # type: ignore[return-value]
-            decisions=ctx.decisions, escalation_id=parse_id(input.escalation_id, "escalationId"),
-            reason=input.reason, corrective_action=input.corrective_action, now=ctx.now,
+            decisions=ctx.decisions,
+            escalation_id=parse_id(input.escalation_id, "escalationId"),
+            reason=input.reason,
+            corrective_action=input.corrective_action,
+            now=ctx.now,
         )
 
-    @mutation(Can(Resource.ACCESS_REVIEW, Action.NOTIFY), description="Level 4: record that the Data Strategy Board was informed of confirmed inappropriate usage.")
-    async def notify_data_strategy_board(self, info: Info, escalation_id: strawberry.ID, summary: str) -> AccessEscalation:
+    @mutation(
+        Can(Resource.ACCESS_REVIEW, Action.NOTIFY),
+        description="Level 4: record that the Data Strategy Board was informed of confirmed inappropriate usage.",
+    )
+    async def notify_data_strategy_board(
+        self, info: Info, escalation_id: strawberry.ID, summary: str
+    ) -> AccessEscalation:
         ctx = info.context
         return await review_service.notify_dsb(  # type: ignore[return-value]
-            decisions=ctx.decisions, escalation_id=parse_id(escalation_id, "escalationId"), summary=summary, now=ctx.now,
+            decisions=ctx.decisions,
+            escalation_id=parse_id(escalation_id, "escalationId"),
+            summary=summary,
+            now=ctx.now,
         )
-

@@ -58,7 +58,9 @@ def _client_linked(root: Any) -> bool:
     linked = _LINKED.get(kind)
     if linked is None:
         relation = root._meta.fields_map.get("client") if isinstance(root, Model) else None
-        linked = _LINKED[kind] = relation is not None and getattr(relation, "related_model", None) is ClientModel
+        linked = _LINKED[kind] = (
+            relation is not None and getattr(relation, "related_model", None) is ClientModel
+        )
     return linked
 
 
@@ -71,7 +73,16 @@ def _camel(name: str) -> str:
 # version, timestamps, access) say nothing about the person.
 CLIENT_SENSITIVE = frozenset(
     {_camel(n) for n in IDENTIFYING}
-    | {"ssn", "ssnLastFour", "enrollments", "caseNotes", "annotations", "consents", "releases", "auditTrail"}
+    | {
+        "ssn",
+        "ssnLastFour",
+        "enrollments",
+        "caseNotes",
+        "annotations",
+        "consents",
+        "releases",
+        "auditTrail",
+    }
 )
 _NOT_DATA = frozenset({"id", "__typename"})
 DENIED_CODES = frozenset({"FORBIDDEN", "NOT_FOUND"})
@@ -135,7 +146,9 @@ class ReadBuffer:
                 kind = "ReleaseOfInformation"
             key = (kind, str(root.pk))
             if key not in self.seen:
-                self.seen[key] = _Seen(kind, key[1], root.client_id, agency_id=getattr(root, "agency_id", None))
+                self.seen[key] = _Seen(
+                    kind, key[1], root.client_id, agency_id=getattr(root, "agency_id", None)
+                )
             return self.seen[key]
         return None
 
@@ -203,11 +216,18 @@ class AuditReads(SchemaExtension):
         try:
             await audit_service.append(self._rows(context, buffer, result.errors or []))
         except Exception as error:
-            log.exception("audit write failed (request %s); the response is withheld", meta.request_id)
+            log.exception(
+                "audit write failed (request %s); the response is withheld", meta.request_id
+            )
             result.data = None
-            result.errors = [*(result.errors or []), GraphQLError("audit write failed", original_error=error)]
+            result.errors = [
+                *(result.errors or []),
+                GraphQLError("audit write failed", original_error=error),
+            ]
 
-    def resolve(self, _next: Callable[..., Any], root: Any, info: Any, *args: Any, **kwargs: Any) -> Any:
+    def resolve(
+        self, _next: Callable[..., Any], root: Any, info: Any, *args: Any, **kwargs: Any
+    ) -> Any:
         buffer: ReadBuffer | None = getattr(info.context, "audit", None)
         if buffer is None:
             return _next(root, info, *args, **kwargs)
@@ -230,7 +250,9 @@ class AuditReads(SchemaExtension):
         buffer.note(root, field_name, value)
         return value
 
-    def _rows(self, context: Any, buffer: ReadBuffer, errors: list[GraphQLError]) -> list[audit_service.AuditRow]:
+    def _rows(
+        self, context: Any, buffer: ReadBuffer, errors: list[GraphQLError]
+    ) -> list[audit_service.AuditRow]:
         principal = getattr(context, "principal", None)
         if principal is None:
             return []
@@ -242,7 +264,9 @@ class AuditReads(SchemaExtension):
             "operation": buffer.meta.operation,
             "client_ip": buffer.meta.client_ip,
         }
-        access_by_client = {s.client_id: s.access for s in buffer.seen.values() if s.access is not None}
+        access_by_client = {
+            s.client_id: s.access for s in buffer.seen.values() if s.access is not None
+        }
         mine = principal.agency_ids
         agency_by_access: dict[Any, UUID | None] = {}
         rows = []
@@ -277,7 +301,11 @@ class AuditReads(SchemaExtension):
         denied: set[str] = set()
         for error in errors:
             root_field = buffer.keys.get(str(error.path[0])) if error.path else None
-            if not isinstance(root_field, str) or root_field in denied or root_field not in self.client_fields:
+            if (
+                not isinstance(root_field, str)
+                or root_field in denied
+                or root_field not in self.client_fields
+            ):
                 continue
             if _domain_code(error) not in DENIED_CODES:
                 continue
@@ -302,9 +330,7 @@ class AuditReads(SchemaExtension):
         """Every operation a service account calls (issue 6: the vendor sync and CAN reporting
         jobs are audited under their own account): one row per root field, with its argument
         names; a refused call is DENIED."""
-        refused = {
-            buffer.keys.get(str(error.path[0])) for error in errors if error.path
-        }
+        refused = {buffer.keys.get(str(error.path[0])) for error in errors if error.path}
         mutation = self.execution_context.operation_type == OperationType.MUTATION
         return [
             audit_service.AuditRow(
@@ -321,7 +347,11 @@ class AuditReads(SchemaExtension):
 
     @staticmethod
     def _agency(
-        principal: Any, mine: Any, seen: _Seen, access: ClientAccess | None, by_access: dict[Any, UUID | None]
+        principal: Any,
+        mine: Any,
+        seen: _Seen,
+        access: ClientAccess | None,
+        by_access: dict[Any, UUID | None],
     ) -> UUID | None:
         """The agency the caller read this row for: the row's own agency if it is theirs, else
         the first of their agencies holding the client's consent, then of the agencies they read
@@ -388,11 +418,17 @@ def install_audited_attributes(graphql_schema: Any) -> int:
 
     replaced = 0
     for graphql_type in graphql_schema.type_map.values():
-        if graphql_type.name.startswith("__") or not hasattr(graphql_type, "fields") or hasattr(graphql_type, "out_type"):
+        if (
+            graphql_type.name.startswith("__")
+            or not hasattr(graphql_type, "fields")
+            or hasattr(graphql_type, "out_type")
+        ):
             continue
         fields = graphql_type.fields
         for graphql_field in fields.values() if isinstance(fields, dict) else ():
-            definition = (graphql_field.extensions or {}).get(GraphQLCoreConverter.DEFINITION_BACKREF)
+            definition = (graphql_field.extensions or {}).get(
+                GraphQLCoreConverter.DEFINITION_BACKREF
+            )
             if definition is None or not getattr(definition, "is_basic_field", False):
                 continue
             if not getattr(graphql_field.resolve, "_is_default", False):

@@ -24,21 +24,31 @@ __all__ = ["AuditAction", "AuditEntry", "AuditTrailKind", "audit_trail"]
 AuditAction = strawberry.enum(AuditActionEnum, description="What an audit row records.")
 
 
-@strawberry.enum(description="Which part of the trail: changes (added, edited, deleted) or reads (viewed, searched, exported).")
+@strawberry.enum(
+    description="Which part of the trail: changes (added, edited, deleted) or reads (viewed, searched, exported)."
+)
 class AuditTrailKind(Enum):
     CHANGES = "CHANGES"
     READS = "READS"
 
 
-@strawberry.type(description="One access to or change of the client's record. Field names only, never values.")
+@strawberry.type(
+    description="One access to or change of the client's record. Field names only, never values."
+)
 class AuditEntry:
     at: datetime.datetime = strawberry.field(description="When.")
-    action: AuditAction = strawberry.field(description="CREATE, UPDATE, DELETE_REQUEST, DELETE; or VIEW, SEARCH, EXPORT.")  # type: ignore[valid-type]
-    entity_type: str = strawberry.field(description="What was touched: Client, Enrollment, CaseNote, ...")
+    action: AuditAction = strawberry.field(
+        description="CREATE, UPDATE, DELETE_REQUEST, DELETE; or VIEW, SEARCH, EXPORT."
+    )  # type: ignore[valid-type]
+    entity_type: str = strawberry.field(
+        description="What was touched: Client, Enrollment, CaseNote, ..."
+    )
     entity_id: str | None = strawberry.field(description="Its id.")
     fields: list[str] = strawberry.field(description="Names of the fields read or changed.")
     operation: str | None = strawberry.field(description="The API operation.")
-    via_release_id: strawberry.ID | None = strawberry.field(description="The release of information that allowed another agency's read.")
+    via_release_id: strawberry.ID | None = strawberry.field(
+        description="The release of information that allowed another agency's read."
+    )
     _actor_id: strawberry.Private[UUID | None]
     _agency_id: strawberry.Private[UUID | None]
 
@@ -71,9 +81,20 @@ def _entry(row: AuditEvent) -> AuditEntry:
     )
 
 
-async def audit_trail(client_id: UUID, kind: AuditTrailKind, first: int, after: str | None) -> Connection[Any]:
-    actions = audit_service.CHANGE_ACTIONS if kind == AuditTrailKind.CHANGES else audit_service.READ_ACTIONS
-    rows, more, total = await audit_service.client_trail(client_id=client_id, actions=actions, first=first, after=after)
+async def audit_trail(
+    client_id: UUID, kind: AuditTrailKind, first: int, after: str | None
+) -> Connection[Any]:
+    actions = (
+        audit_service.CHANGE_ACTIONS
+        if kind == AuditTrailKind.CHANGES
+        else audit_service.READ_ACTIONS
+    )
+    rows, more, total = await audit_service.client_trail(
+        client_id=client_id, actions=actions, first=first, after=after
+    )
     return connection(
-        [_entry(r) for r in rows], lambda i: audit_service.encode_seq_cursor(rows[i].seq), has_next_page=more, total_count=total
+        [_entry(r) for r in rows],
+        lambda i: audit_service.encode_seq_cursor(rows[i].seq),
+        has_next_page=more,
+        total_count=total,
     )

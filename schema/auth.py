@@ -216,7 +216,9 @@ class AuthMutation:
             "to confirm with verifyMfa."
         ),
     )
-    async def accept_invitation(self, info: Info, input: AcceptInvitationInput) -> AuthenticatorEnrollment:
+    async def accept_invitation(
+        self, info: Info, input: AcceptInvitationInput
+    ) -> AuthenticatorEnrollment:
         ctx = info.context
         enrollment = await auth_service.accept_invite(
             token=input.token, password=input.password, now=ctx.now, policy=ctx.auth_policy

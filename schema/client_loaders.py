@@ -75,7 +75,9 @@ def rows_by_client(
     return context.loaders[key]
 
 
-def rows_by_enrollment(context: Any, model: type[Model], order: tuple[str, ...]) -> DataLoader[UUID, list[Any]]:
+def rows_by_enrollment(
+    context: Any, model: type[Model], order: tuple[str, ...]
+) -> DataLoader[UUID, list[Any]]:
     """An enrollment's child rows (the enrollment itself was already found visible)."""
     key = ("enrollment-rows", model)
     if key not in context.loaders:

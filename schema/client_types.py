@@ -53,26 +53,47 @@ __all__ = [
     "prefetch_lists",
 ]
 
-ConsentKind = strawberry.enum(enums.ConsentKind, description="Written, or verbal (first contact by phone).")
+ConsentKind = strawberry.enum(
+    enums.ConsentKind, description="Written, or verbal (first contact by phone)."
+)
 ReleaseScope = strawberry.enum(enums.ReleaseScope, description="Who a release shares with.")
 ReleaseCategory = strawberry.enum(
-    enums.ReleaseCategory, description="A category of client data. SUBSTANCE_USE is 42 CFR Part 2 data."
+    enums.ReleaseCategory,
+    description="A category of client data. SUBSTANCE_USE is 42 CFR Part 2 data.",
 )
-AnnotationKind = strawberry.enum(enums.AnnotationKind, description="How a correction request was answered.")
-DeletionRequestStatus = strawberry.enum(enums.DeletionRequestStatus, description="Where a deletion request stands.")
+AnnotationKind = strawberry.enum(
+    enums.AnnotationKind, description="How a correction request was answered."
+)
+DeletionRequestStatus = strawberry.enum(
+    enums.DeletionRequestStatus, description="Where a deletion request stands."
+)
 
 Category = enums.ReleaseCategory
 
 
-@strawberry.type(description="What you may see and do with this client, and why. Masked fields are null.")
+@strawberry.type(
+    description="What you may see and do with this client, and why. Masked fields are null."
+)
 class ClientAccessInfo:
-    can_view_identifying: bool = strawberry.field(description="Names, DOB, demographics, contact, address.")
-    can_view_ssn: bool = strawberry.field(description="The full SSN (FULL access at an agency holding consent).")
+    can_view_identifying: bool = strawberry.field(
+        description="Names, DOB, demographics, contact, address."
+    )
+    can_view_ssn: bool = strawberry.field(
+        description="The full SSN (FULL access at an agency holding consent)."
+    )
     can_view_ssn_last_four: bool = strawberry.field(description="The SSN's last four digits.")
-    can_edit: bool = strawberry.field(description="Your agency holds the client's consent and you have FULL access.")
-    holds_consent: bool = strawberry.field(description="One of your agencies holds the client's consent to enter data.")
-    via_release: bool = strawberry.field(description="You see this client through a release of information.")
-    via_can_backbone: bool = strawberry.field(description="You see it as backbone staff of the CAN it was created under.")
+    can_edit: bool = strawberry.field(
+        description="Your agency holds the client's consent and you have FULL access."
+    )
+    holds_consent: bool = strawberry.field(
+        description="One of your agencies holds the client's consent to enter data."
+    )
+    via_release: bool = strawberry.field(
+        description="You see this client through a release of information."
+    )
+    via_can_backbone: bool = strawberry.field(
+        description="You see it as backbone staff of the CAN it was created under."
+    )
     shared_categories: list[ReleaseCategory] = strawberry.field(  # type: ignore[valid-type]
         description="Categories of other agencies' data shared with you (by release or as CAN backbone)."
     )
@@ -95,10 +116,16 @@ def _access_info(access: ClientAccess) -> ClientAccessInfo:
 class ConsentToEnter:
     id: strawberry.ID = strawberry.field(description="Hearth id.")
     kind: ConsentKind = strawberry.field(description="WRITTEN or VERBAL.")  # type: ignore[valid-type]
-    first_contact_by_phone: bool = strawberry.field(description="Verbal consent is allowed only then.")
+    first_contact_by_phone: bool = strawberry.field(
+        description="Verbal consent is allowed only then."
+    )
     taken_on: datetime.date = strawberry.field(description="When the client consented.")
-    evidence_reference: str | None = strawberry.field(description="Where the signed form (or call note) is kept.")
-    source: str | None = strawberry.field(description="Where the consent came from when imported (HUD CSV import: the source HMIS), else null.")
+    evidence_reference: str | None = strawberry.field(
+        description="Where the signed form (or call note) is kept."
+    )
+    source: str | None = strawberry.field(
+        description="Where the consent came from when imported (HUD CSV import: the source HMIS), else null."
+    )
     recorded_at: datetime.datetime = strawberry.field(description="When recorded in HMIS.")
 
     @strawberry.field(description="The agency the client allowed to enter data.")
@@ -106,16 +133,23 @@ class ConsentToEnter:
         return await by_id(info.context, gov.Agency).load(self.agency_id)  # type: ignore[attr-defined]
 
 
-@strawberry.type(name="ReleaseOfInformation", description="A client's release of information (policy 207). Immutable; revocation is an event.")
+@strawberry.type(
+    name="ReleaseOfInformation",
+    description="A client's release of information (policy 207). Immutable; revocation is an event.",
+)
 class ReleaseOfInformation:
     id: strawberry.ID = strawberry.field(description="Hearth id.")
     scope: ReleaseScope = strawberry.field(description="AGENCIES, CAN or STATEWIDE.")  # type: ignore[valid-type]
     starts_on: datetime.date = strawberry.field(description="First day in force.")
     expires_on: datetime.date = strawberry.field(description="Last day in force.")
     kind: ConsentKind = strawberry.field(description="WRITTEN or VERBAL.")  # type: ignore[valid-type]
-    evidence_reference: str | None = strawberry.field(description="Where the signed release is kept.")
+    evidence_reference: str | None = strawberry.field(
+        description="Where the signed release is kept."
+    )
     recorded_at: datetime.datetime = strawberry.field(description="When recorded.")
-    revoked_at: datetime.datetime | None = strawberry.field(description="When the client withdrew it.")
+    revoked_at: datetime.datetime | None = strawberry.field(
+        description="When the client withdrew it."
+    )
     revocation_reason: str | None = strawberry.field(description="Why, if given.")
 
     @strawberry.field(description="Categories of data shared.")
@@ -138,7 +172,9 @@ class ReleaseOfInformation:
 
     @strawberry.field(description="The agencies shared with (scope AGENCIES).")
     async def agencies(self, info: Info) -> list[Agency]:
-        recipients = await many_by(info.context, release_models.ReleaseRecipient, "release_id").load(self.id)
+        recipients = await many_by(
+            info.context, release_models.ReleaseRecipient, "release_id"
+        ).load(self.id)
         return await by_id(info.context, gov.Agency).load_many([r.agency_id for r in recipients])
 
 
@@ -157,7 +193,9 @@ class Exit:
     id: strawberry.ID = strawberry.field(description="Hearth id.")
     exit_date: datetime.date = strawberry.field(description="HUD ExitDate (3.11).")
     destination: int = strawberry.field(description="HUD Destination (3.12).")
-    destination_subsidy_type: int | None = strawberry.field(description="HUD DestinationSubsidyType.")
+    destination_subsidy_type: int | None = strawberry.field(
+        description="HUD DestinationSubsidyType."
+    )
     other_destination: str | None = strawberry.field(description="HUD OtherDestination.")
 
 
@@ -172,10 +210,16 @@ class IncomeBenefits:
     id: strawberry.ID = strawberry.field(description="Hearth id.")
     information_date: datetime.date = strawberry.field(description="HUD InformationDate.")
     data_collection_stage: int = strawberry.field(description="HUD DataCollectionStage (5.03).")
-    income_from_any_source: int | None = strawberry.field(description="HUD IncomeFromAnySource (1.8).")
+    income_from_any_source: int | None = strawberry.field(
+        description="HUD IncomeFromAnySource (1.8)."
+    )
     total_monthly_income: Decimal | None = strawberry.field(description="HUD TotalMonthlyIncome.")
-    benefits_from_any_source: int | None = strawberry.field(description="HUD BenefitsFromAnySource.")
-    insurance_from_any_source: int | None = strawberry.field(description="HUD InsuranceFromAnySource.")
+    benefits_from_any_source: int | None = strawberry.field(
+        description="HUD BenefitsFromAnySource."
+    )
+    insurance_from_any_source: int | None = strawberry.field(
+        description="HUD InsuranceFromAnySource."
+    )
 
     @strawberry.field(description="The sources marked yes, with amounts.")
     def income_sources(self) -> list[IncomeSource]:
@@ -183,7 +227,9 @@ class IncomeBenefits:
         return [IncomeSource(source=k, amount=Decimal(v)) for k, v in sorted(raw.items())]
 
 
-@strawberry.type(description="A disability at a collection stage (HUD Disabilities.csv). Type 10 is 42 CFR Part 2 data.")
+@strawberry.type(
+    description="A disability at a collection stage (HUD Disabilities.csv). Type 10 is 42 CFR Part 2 data."
+)
 class Disability:
     id: strawberry.ID = strawberry.field(description="Hearth id.")
     information_date: datetime.date = strawberry.field(description="HUD InformationDate.")
@@ -193,23 +239,41 @@ class Disability:
     indefinite_and_impairs: int | None = strawberry.field(description="HUD IndefiniteAndImpairs.")
 
 
-@strawberry.type(description="Health and domestic violence at a collection stage. Each group is null unless you may see it.")
+@strawberry.type(
+    description="Health and domestic violence at a collection stage. Each group is null unless you may see it."
+)
 class HealthAndDv:
     id: strawberry.ID = strawberry.field(description="Hearth id.")
     information_date: datetime.date = strawberry.field(description="HUD InformationDate.")
     data_collection_stage: int = strawberry.field(description="HUD DataCollectionStage.")
-    domestic_violence_survivor: int | None = strawberry.field(description="HUD DomesticViolenceSurvivor (DOMESTIC_VIOLENCE).")
-    when_occurred: int | None = strawberry.field(description="HUD WhenOccurred (DOMESTIC_VIOLENCE).")
-    currently_fleeing: int | None = strawberry.field(description="HUD CurrentlyFleeing (DOMESTIC_VIOLENCE).")
-    general_health_status: int | None = strawberry.field(description="HUD GeneralHealthStatus (HEALTH).")
-    dental_health_status: int | None = strawberry.field(description="HUD DentalHealthStatus (HEALTH).")
-    mental_health_status: int | None = strawberry.field(description="HUD MentalHealthStatus (HEALTH).")
+    domestic_violence_survivor: int | None = strawberry.field(
+        description="HUD DomesticViolenceSurvivor (DOMESTIC_VIOLENCE)."
+    )
+    when_occurred: int | None = strawberry.field(
+        description="HUD WhenOccurred (DOMESTIC_VIOLENCE)."
+    )
+    currently_fleeing: int | None = strawberry.field(
+        description="HUD CurrentlyFleeing (DOMESTIC_VIOLENCE)."
+    )
+    general_health_status: int | None = strawberry.field(
+        description="HUD GeneralHealthStatus (HEALTH)."
+    )
+    dental_health_status: int | None = strawberry.field(
+        description="HUD DentalHealthStatus (HEALTH)."
+    )
+    mental_health_status: int | None = strawberry.field(
+        description="HUD MentalHealthStatus (HEALTH)."
+    )
     pregnancy_status: int | None = strawberry.field(description="HUD PregnancyStatus (HEALTH).")
     due_date: datetime.date | None = strawberry.field(description="HUD DueDate (HEALTH).")
 
 
 def health_view(
-    row: enrollment_models.HealthAndDv, *, own: bool, access: ClientAccess | None, agency_id: Any = None
+    row: enrollment_models.HealthAndDv,
+    *,
+    own: bool,
+    access: ClientAccess | None,
+    agency_id: Any = None,
 ) -> HealthAndDv:
     """A health and DV record with each group null unless the caller wrote it (``own``) or the
     writing agency (``agency_id``) shared the group's category with them (authz/masking.py)."""
@@ -226,16 +290,30 @@ class Enrollment:
     id: strawberry.ID = strawberry.field(description="Hearth id (HUD EnrollmentID).")
     entry_date: datetime.date = strawberry.field(description="HUD EntryDate (3.10).")
     household_id: str = strawberry.field(description="HUD HouseholdID (5.09).")
-    relationship_to_hoh: int = strawberry.field(name="relationshipToHoH", description="HUD RelationshipToHoH (3.15).")
-    enrollment_coc: str | None = strawberry.field(name="enrollmentCoC", description="HUD EnrollmentCoC (3.16).")
+    relationship_to_hoh: int = strawberry.field(
+        name="relationshipToHoH", description="HUD RelationshipToHoH (3.15)."
+    )
+    enrollment_coc: str | None = strawberry.field(
+        name="enrollmentCoC", description="HUD EnrollmentCoC (3.16)."
+    )
     living_situation: int | None = strawberry.field(description="HUD LivingSituation (3.917).")
     rental_subsidy_type: int | None = strawberry.field(description="HUD RentalSubsidyType.")
     length_of_stay: int | None = strawberry.field(description="HUD LengthOfStay.")
-    los_under_threshold: int | None = strawberry.field(name="losUnderThreshold", description="HUD LOSUnderThreshold.")
-    previous_street_essh: int | None = strawberry.field(name="previousStreetESSH", description="HUD PreviousStreetESSH.")
-    date_to_street_essh: datetime.date | None = strawberry.field(name="dateToStreetESSH", description="HUD DateToStreetESSH.")
-    times_homeless_past_three_years: int | None = strawberry.field(description="HUD TimesHomelessPastThreeYears.")
-    months_homeless_past_three_years: int | None = strawberry.field(description="HUD MonthsHomelessPastThreeYears.")
+    los_under_threshold: int | None = strawberry.field(
+        name="losUnderThreshold", description="HUD LOSUnderThreshold."
+    )
+    previous_street_essh: int | None = strawberry.field(
+        name="previousStreetESSH", description="HUD PreviousStreetESSH."
+    )
+    date_to_street_essh: datetime.date | None = strawberry.field(
+        name="dateToStreetESSH", description="HUD DateToStreetESSH."
+    )
+    times_homeless_past_three_years: int | None = strawberry.field(
+        description="HUD TimesHomelessPastThreeYears."
+    )
+    months_homeless_past_three_years: int | None = strawberry.field(
+        description="HUD MonthsHomelessPastThreeYears."
+    )
     disabling_condition: int = strawberry.field(description="HUD DisablingCondition (3.08).")
     move_in_date: datetime.date | None = strawberry.field(description="HUD MoveInDate (3.20).")
     date_of_engagement: datetime.date | None = strawberry.field(description="HUD DateOfEngagement.")
@@ -252,29 +330,39 @@ class Enrollment:
 
     @strawberry.field(description="Services provided.")
     async def services(self, info: Info) -> list[Service]:
-        return await rows_by_enrollment(info.context, enrollment_models.Service, ("date_provided", "id")).load(self.id)
+        return await rows_by_enrollment(
+            info.context, enrollment_models.Service, ("date_provided", "id")
+        ).load(self.id)
 
     @strawberry.field(description="Income and benefits records.")
     async def income_benefits(self, info: Info) -> list[IncomeBenefits]:
-        return await rows_by_enrollment(info.context, enrollment_models.IncomeBenefits, ("information_date", "id")).load(self.id)
+        return await rows_by_enrollment(
+            info.context, enrollment_models.IncomeBenefits, ("information_date", "id")
+        ).load(self.id)
 
     @strawberry.field(description="Disabilities you may see (HEALTH; type 10 needs SUBSTANCE_USE).")
     async def disabilities(self, info: Info) -> list[Disability]:
         key = (self.id, self.agency_id, self.client_id)  # type: ignore[attr-defined]
         return await disabilities_loader(info.context).load(key)
 
-    @strawberry.field(name="healthAndDv", description="Health and DV records, each group masked unless shared.")
+    @strawberry.field(
+        name="healthAndDv", description="Health and DV records, each group masked unless shared."
+    )
     async def health_and_dv(self, info: Info) -> list[HealthAndDv]:
         ctx = info.context
         access = await access_loader(ctx).load(self.client_id)  # type: ignore[attr-defined]
         if access is None:
             return []
-        rows = await rows_by_enrollment(ctx, enrollment_models.HealthAndDv, ("information_date", "id")).load(self.id)
+        rows = await rows_by_enrollment(
+            ctx, enrollment_models.HealthAndDv, ("information_date", "id")
+        ).load(self.id)
         agency_id = self.agency_id  # type: ignore[attr-defined]
         return [health_view(row, own=False, access=access, agency_id=agency_id) for row in rows]
 
 
-@strawberry.type(description="Who asked for a case note's deletion, who approved, why and when (policy 404).")
+@strawberry.type(
+    description="Who asked for a case note's deletion, who approved, why and when (policy 404)."
+)
 class CaseNoteDeletionRequest:
     id: strawberry.ID = strawberry.field(description="Hearth id.")
     reason: str = strawberry.field(description="Why deletion was asked for.")
@@ -291,7 +379,11 @@ class CaseNoteDeletionRequest:
     @strawberry.field(description="The System Administrator who decided.")
     async def decided_by(self, info: Info) -> str | None:
         decided = self.decided_by_id  # type: ignore[attr-defined]
-        return (await by_id(info.context, user_models.User).load(decided)).username if decided else None
+        return (
+            (await by_id(info.context, user_models.User).load(decided)).username
+            if decided
+            else None
+        )
 
     @strawberry.field(description="The client's HMIS id.")
     def client_id(self) -> strawberry.ID:
@@ -325,12 +417,16 @@ class CaseNote:
     async def deletion(self, info: Info) -> CaseNoteDeletionRequest | None:
         if self.deleted_at is None:  # type: ignore[attr-defined]
             return None
-        requests = await many_by(info.context, note_models.CaseNoteDeletionRequest, "note_id").load(self.id)
+        requests = await many_by(info.context, note_models.CaseNoteDeletionRequest, "note_id").load(
+            self.id
+        )
         approved = [r for r in requests if r.status == enums.DeletionRequestStatus.APPROVED]
         return approved[-1] if approved else None
 
 
-@strawberry.type(description="A correction note on the record; the original value stays (policy 207 f).")
+@strawberry.type(
+    description="A correction note on the record; the original value stays (policy 207 f)."
+)
 class RecordAnnotation:
     id: strawberry.ID = strawberry.field(description="Hearth id.")
     field: str = strawberry.field(description="The field annotated (GraphQL name), or 'record'.")
@@ -343,7 +439,9 @@ class RecordAnnotation:
         return await by_id(info.context, gov.Agency).load(self.agency_id)  # type: ignore[attr-defined]
 
 
-@strawberry.type(description="A person served. Identifying fields are null unless `access` allows them.")
+@strawberry.type(
+    description="A person served. Identifying fields are null unless `access` allows them."
+)
 class Client:
     id: strawberry.ID = strawberry.field(description="The HMIS id (HUD PersonalID).")
     first_name: str | None = strawberry.field(description="3.01 FirstName.")
@@ -351,8 +449,12 @@ class Client:
     last_name: str | None = strawberry.field(description="3.01 LastName.")
     name_suffix: str | None = strawberry.field(description="3.01 NameSuffix.")
     name_data_quality: int = strawberry.field(description="3.01 NameDataQuality.")
-    ssn: str | None = strawberry.field(description="3.02 SSN, in full: FULL access at an agency holding consent.")
-    ssn_last_four: str | None = strawberry.field(description="The SSN's last four digits: identifying access.")
+    ssn: str | None = strawberry.field(
+        description="3.02 SSN, in full: FULL access at an agency holding consent."
+    )
+    ssn_last_four: str | None = strawberry.field(
+        description="The SSN's last four digits: identifying access."
+    )
     ssn_data_quality: int = strawberry.field(description="3.02 SSNDataQuality.")
     dob: datetime.date | None = strawberry.field(description="3.03 DOB.")
     dob_data_quality: int = strawberry.field(description="3.03 DOBDataQuality.")
@@ -364,7 +466,9 @@ class Client:
     native_hi_pacific: int | None = strawberry.field(description="3.04 NativeHIPacific.")
     white: int | None = strawberry.field(description="3.04 White.")
     race_none: int | None = strawberry.field(description="3.04 RaceNone (8, 9, 99).")
-    additional_race_ethnicity: str | None = strawberry.field(description="3.04 AdditionalRaceEthnicity.")
+    additional_race_ethnicity: str | None = strawberry.field(
+        description="3.04 AdditionalRaceEthnicity."
+    )
     sex: int | None = strawberry.field(description="4.21 Sex.")
     veteran_status: int | None = strawberry.field(description="3.07 VeteranStatus.")
     phone: str | None = strawberry.field(description="Phone (digits).")
@@ -374,7 +478,9 @@ class Client:
     city: str | None = strawberry.field(description="City.")
     state: str | None = strawberry.field(description="State (two letters).")
     zip_code: str | None = strawberry.field(description="ZIP code.")
-    version: int = strawberry.field(description="Pass to updateClient: a stale version gets CONFLICT.")
+    version: int = strawberry.field(
+        description="Pass to updateClient: a stale version gets CONFLICT."
+    )
     created_at: datetime.datetime = strawberry.field(description="When created.")
     updated_at: datetime.datetime = strawberry.field(description="When last changed.")
     access: ClientAccessInfo = strawberry.field(description="What you may see and do, and why.")
@@ -390,41 +496,65 @@ class Client:
     @strawberry.field(description="Consents to enter data held by your agencies.")
     async def consents(self, info: Info) -> list[ConsentToEnter]:
         scope = await info.context.client_scope()
-        rows = await many_by(info.context, client_models.ConsentToEnter, "client_id").load(self._model.id)
+        rows = await many_by(info.context, client_models.ConsentToEnter, "client_id").load(
+            self._model.id
+        )
         return [r for r in rows if r.agency_id in scope.read_agencies]
 
-    @strawberry.field(description="Releases recorded by your agencies, and those that share this client with you.")
+    @strawberry.field(
+        description="Releases recorded by your agencies, and those that share this client with you."
+    )
     async def releases(self, info: Info) -> list[ReleaseOfInformation]:
         scope = await info.context.client_scope()
         rows = await many_by(info.context, release_models.Release, "client_id").load(self._model.id)
-        return [r for r in rows if r.releasing_agency_id in scope.read_agencies or r.id in self._access.release_ids]
+        return [
+            r
+            for r in rows
+            if r.releasing_agency_id in scope.read_agencies or r.id in self._access.release_ids
+        ]
 
     # Declared sync on purpose: prefetched rows (prefetch_lists) are returned as a list, with no
     # coroutine, task or future per client; otherwise the loader's future is returned, which
     # graphql-core awaits as it would an async resolver's.
-    @strawberry.field(description="Enrollments: your agencies' own, and others' shared by release (ENROLLMENT_AND_SERVICES).")
+    @strawberry.field(
+        description="Enrollments: your agencies' own, and others' shared by release (ENROLLMENT_AND_SERVICES)."
+    )
     def enrollments(self, info: Info) -> list[Enrollment]:
         return self._rows(info, "enrollments")
 
-    @strawberry.field(description="Case notes: your agencies' own, and others' shared by release (CASE_NOTES).")
+    @strawberry.field(
+        description="Case notes: your agencies' own, and others' shared by release (CASE_NOTES)."
+    )
     def case_notes(self, info: Info) -> list[CaseNote]:
         return self._rows(info, "caseNotes")
 
     def _rows(self, info: Info, field_name: str) -> Any:
         rows = self._prefetched.get(field_name)
-        return rows if rows is not None else _CLIENT_LISTS[field_name](info.context).load(self._model.id)
+        return (
+            rows
+            if rows is not None
+            else _CLIENT_LISTS[field_name](info.context).load(self._model.id)
+        )
 
-    @strawberry.field(description="Corrections and supplements shown with the record (policy 207 f).")
+    @strawberry.field(
+        description="Corrections and supplements shown with the record (policy 207 f)."
+    )
     async def annotations(self, info: Info) -> list[RecordAnnotation]:
         if not self._access.can_view_identifying:
             return []
-        return await many_by(info.context, client_models.ClientAnnotation, "client_id", "created_at").load(self._model.id)
+        return await many_by(
+            info.context, client_models.ClientAnnotation, "client_id", "created_at"
+        ).load(self._model.id)
 
     @strawberry.field(
         description="Who added, edited or deleted what in this record, and when (policy 207 d); READS lists who viewed, searched or exported it. Newest first, pages of at most 100."
     )
     async def audit_trail(
-        self, info: Info, kind: AuditTrailKind = AuditTrailKind.CHANGES, first: int = 20, after: str | None = None
+        self,
+        info: Info,
+        kind: AuditTrailKind = AuditTrailKind.CHANGES,
+        first: int = 20,
+        after: str | None = None,
     ) -> Connection[AuditEntry]:
         return await audit_trail(self._model.id, kind, first, after)
 
@@ -433,9 +563,14 @@ class Client:
 # both the field's resolver and prefetch_lists use.
 _CLIENT_LISTS: dict[str, Callable[[Any], DataLoader[UUID, list[Any]]]] = {
     "enrollments": lambda context: rows_by_client(
-        context, enrollment_models.Enrollment, Category.ENROLLMENT_AND_SERVICES, ("entry_date", "id")
+        context,
+        enrollment_models.Enrollment,
+        Category.ENROLLMENT_AND_SERVICES,
+        ("entry_date", "id"),
     ),
-    "caseNotes": lambda context: rows_by_client(context, note_models.CaseNote, Category.CASE_NOTES, ("created_at", "id")),
+    "caseNotes": lambda context: rows_by_client(
+        context, note_models.CaseNote, Category.CASE_NOTES, ("created_at", "id")
+    ),
 }
 
 
@@ -447,7 +582,9 @@ async def prefetch_lists(context: Any, views: list[Client], wanted: set[str]) ->
     if not views:
         return
     for field_name in sorted(wanted & _CLIENT_LISTS.keys()):
-        lists = await _CLIENT_LISTS[field_name](context).load_many([view._model.id for view in views])
+        lists = await _CLIENT_LISTS[field_name](context).load_many(
+            [view._model.id for view in views]
+        )
         for view, rows in zip(views, lists, strict=True):
             view._prefetched[field_name] = rows
 

@@ -42,7 +42,9 @@ ComplianceRule = strawberry.enum(
     "(109, 202); NO_LOGIN_AFTER_TRAINING, REPEATED_TICKETS, HELPDESK_HOURS, COC_REQUEST "
     "(211 a-d).",
 )
-JobRunStatus = strawberry.enum(models.JobStatus, name="JobRunStatus", description="RUNNING, SUCCEEDED or FAILED.")
+JobRunStatus = strawberry.enum(
+    models.JobStatus, name="JobRunStatus", description="RUNNING, SUCCEEDED or FAILED."
+)
 
 _POLICY = {models.CaseKind.SHARED_CONTACT: "109, 202", models.CaseKind.RETRAINING: "211"}
 
@@ -144,7 +146,9 @@ class RequestAgencyRetrainingPayload:
 @strawberry.type(description="One run of a job (hearth jobs run, or the scheduler).")
 class JobRun:
     id: strawberry.ID = strawberry.field(description="Hearth id.")
-    job: str = strawberry.field(description="shared-contacts, retraining, deadlines, notifications.")
+    job: str = strawberry.field(
+        description="shared-contacts, retraining, deadlines, notifications."
+    )
     slot: datetime.datetime | None = strawberry.field(
         description="The scheduled time it ran for; null when started by hand."
     )
@@ -159,9 +163,12 @@ class JobRun:
 
 async def open_cases_of(user_id: Any) -> list[ComplianceCase]:
     """A user's own open cases, for ``me``."""
-    rows = await models.ComplianceCase.filter(
-        user_id=user_id, status=models.CaseStatus.OPEN
-    ).select_related("user").prefetch_related("findings").order_by("due_on", "id")
+    rows = (
+        await models.ComplianceCase.filter(user_id=user_id, status=models.CaseStatus.OPEN)
+        .select_related("user")
+        .prefetch_related("findings")
+        .order_by("due_on", "id")
+    )
     return rows  # type: ignore[return-value]
 
 
@@ -247,4 +254,6 @@ class ComplianceMutation:
             now=ctx.now,
             tz=ctx.timezone,
         )
-        return RequestAgencyRetrainingPayload(request_id=strawberry.ID(str(request.id)), users_flagged=flagged)
+        return RequestAgencyRetrainingPayload(
+            request_id=strawberry.ID(str(request.id)), users_flagged=flagged
+        )

@@ -77,7 +77,9 @@ class Context:
         if self.auth_error is not None:
             raise self.auth_error
         if self.principal is None:
-            raise Unauthenticated("Sign in first: send an access token as 'Authorization: Bearer ...'.")
+            raise Unauthenticated(
+                "Sign in first: send an access token as 'Authorization: Bearer ...'."
+            )
         if self.mfa_expired and not allow_expired_mfa:
             if self.mfa_error is not None:
                 raise self.mfa_error

@@ -83,8 +83,22 @@ def _passes(leaf: Any) -> type | None:
 # starts with the built-in values fields return (``_same_answer_for_all`` cannot vouch for them:
 # a C type's ``__getattribute__`` is a slot of its own, not ``object``'s).
 _NOT_AWAITABLE: set[type] = {
-    type(None), bool, int, float, str, bytes, list, tuple, dict, set, frozenset,
-    datetime.date, datetime.datetime, datetime.time, Decimal, UUID,
+    type(None),
+    bool,
+    int,
+    float,
+    str,
+    bytes,
+    list,
+    tuple,
+    dict,
+    set,
+    frozenset,
+    datetime.date,
+    datetime.datetime,
+    datetime.time,
+    Decimal,
+    UUID,
 }
 
 
@@ -112,7 +126,10 @@ def _same_answer_for_all(kind: type, value: Any) -> bool:
     decided one by one."""
     if issubclass(kind, (GeneratorType, CoroutineType)):
         return False
-    if getattr(kind, "__getattr__", None) is not None or kind.__getattribute__ is not object.__getattribute__:
+    if (
+        getattr(kind, "__getattr__", None) is not None
+        or kind.__getattribute__ is not object.__getattribute__
+    ):
         return False
     return not hasattr(value, "__dict__") or hasattr(kind, "__strawberry_definition__")
 
@@ -150,7 +167,12 @@ class HearthExecutionContext(StrawberryGraphQLCoreExecutionContext):
         first = field_details_list[0]
         node = first.node
         field_def = self.schema.get_field(parent_type, node.name.value)
-        if field_def is None or field_def.args or node.arguments or first.fragment_variable_values is not None:
+        if (
+            field_def is None
+            or field_def.args
+            or node.arguments
+            or first.fragment_variable_values is not None
+        ):
             return None
         resolve = field_def.resolve
         attribute = getattr(resolve, "audited_attribute", None)
@@ -166,11 +188,16 @@ class HearthExecutionContext(StrawberryGraphQLCoreExecutionContext):
             return None
         return _Plain(node.name.value, attribute, leaf, non_null, _passes(leaf))
 
-    def _plan(self, parent_type: GraphQLObjectType, grouped_field_set: Any) -> list[tuple[str, Any, _Plain | None]]:
+    def _plan(
+        self, parent_type: GraphQLObjectType, grouped_field_set: Any
+    ) -> list[tuple[str, Any, _Plain | None]]:
         key = id(grouped_field_set)
         known = self._plans.get(key)
         if known is None or known[0] is not grouped_field_set:
-            plan = [(name, details, self._plain(parent_type, details)) for name, details in grouped_field_set.items()]
+            plan = [
+                (name, details, self._plain(parent_type, details))
+                for name, details in grouped_field_set.items()
+            ]
             known = self._plans[key] = (grouped_field_set, plan)
         return known[1]
 
@@ -184,7 +211,9 @@ class HearthExecutionContext(StrawberryGraphQLCoreExecutionContext):
             return None, _ORDINARY
         if value is None:
             return None, _ORDINARY if plain.non_null else None
-        if type(value) is plain.passes and (plain.passes is not int or _INT_MIN <= value <= _INT_MAX):
+        if type(value) is plain.passes and (
+            plain.passes is not int or _INT_MIN <= value <= _INT_MAX
+        ):
             return value, value
         try:
             return value, self.complete_leaf_value(plain.leaf, value)
@@ -220,7 +249,11 @@ class HearthExecutionContext(StrawberryGraphQLCoreExecutionContext):
                     note_attributes(context, source_value, read)
                     read = []
                 result = self.execute_field(
-                    parent_type, source_value, field_details_list, Path(path, response_name, parent_type.name), position_context
+                    parent_type,
+                    source_value,
+                    field_details_list,
+                    Path(path, response_name, parent_type.name),
+                    position_context,
                 )
                 if result is not Undefined:
                     results[response_name] = result
@@ -262,10 +295,16 @@ class HearthExecutionContext(StrawberryGraphQLCoreExecutionContext):
             or object_type.is_type_of is not None
             or self.get_stream_usage(field_details_list, path) is not None
         ):
-            return super().complete_iterable_value(item_type, field_details_list, info, path, items, position_context)
-        grouped_field_set, new_defer_usages, _ = self.collect_subfields(object_type, field_details_list)
+            return super().complete_iterable_value(
+                item_type, field_details_list, info, path, items, position_context
+            )
+        grouped_field_set, new_defer_usages, _ = self.collect_subfields(
+            object_type, field_details_list
+        )
         if new_defer_usages:
-            return super().complete_iterable_value(item_type, field_details_list, info, path, items, position_context)
+            return super().complete_iterable_value(
+                item_type, field_details_list, info, path, items, position_context
+            )
         is_awaitable = self.is_awaitable
         execute_fields = self.execute_fields
         completed_results: list[Any] = []
@@ -276,23 +315,40 @@ class HearthExecutionContext(StrawberryGraphQLCoreExecutionContext):
                 item_path = path.add_key(index, None)
                 if item is None or is_awaitable(item):  # the ordinary way
                     if item is not None:
-                        append(self.complete_awaitable_list_item_value(
-                            item, item_type, field_details_list, info, item_path, position_context
-                        ))
+                        append(
+                            self.complete_awaitable_list_item_value(
+                                item,
+                                item_type,
+                                field_details_list,
+                                info,
+                                item_path,
+                                position_context,
+                            )
+                        )
                         awaitable_indices.append(index)
                     elif self.complete_list_item_value(
-                        item, completed_results, item_type, field_details_list, info, item_path, position_context
+                        item,
+                        completed_results,
+                        item_type,
+                        field_details_list,
+                        info,
+                        item_path,
+                        position_context,
                     ):
                         awaitable_indices.append(index)
                     continue
                 try:
-                    completed = execute_fields(object_type, item, item_path, grouped_field_set, None)
+                    completed = execute_fields(
+                        object_type, item, item_path, grouped_field_set, None
+                    )
                 except Exception as raw_error:
                     self.handle_field_error(raw_error, item_type, field_details_list, item_path)
                     completed = None
                 else:
                     if type(completed) is not dict:  # some field is pending
-                        completed = self._await_item(completed, item_type, field_details_list, item_path)
+                        completed = self._await_item(
+                            completed, item_type, field_details_list, item_path
+                        )
                         awaitable_indices.append(index)
                 append(completed)
         except Exception:
@@ -304,7 +360,9 @@ class HearthExecutionContext(StrawberryGraphQLCoreExecutionContext):
             return completed_results
         return self._gathered_items(completed_results, awaitable_indices)
 
-    async def _await_item(self, pending: Any, item_type: Any, field_details_list: Any, item_path: Path) -> Any:
+    async def _await_item(
+        self, pending: Any, item_type: Any, field_details_list: Any, item_path: Path
+    ) -> Any:
         """graphql-core's ``complete_list_item_value``'s ``await_completed``."""
         try:
             return await pending
@@ -313,13 +371,17 @@ class HearthExecutionContext(StrawberryGraphQLCoreExecutionContext):
             return None
 
     @staticmethod
-    async def _gathered_items(completed_results: list[Any], awaitable_indices: list[int]) -> list[Any]:
+    async def _gathered_items(
+        completed_results: list[Any], awaitable_indices: list[int]
+    ) -> list[Any]:
         """graphql-core's ``get_completed_results``: the pending items awaited, in parallel."""
         if len(awaitable_indices) == 1:
             index = awaitable_indices[0]
             completed_results[index] = await completed_results[index]
         else:
-            awaited = await gather_with_cancel(*(completed_results[index] for index in awaitable_indices))
+            awaited = await gather_with_cancel(
+                *(completed_results[index] for index in awaitable_indices)
+            )
             for index, value in zip(awaitable_indices, awaited, strict=True):
                 completed_results[index] = value
         return completed_results

@@ -19,9 +19,15 @@ DOWNLOAD_PATH = "/exports/hud-csv/"
 
 @strawberry.input(description="What to export: scope, period (inclusive) and whether hashed.")
 class RequestHudCsvExportInput:
-    scope: str = strawberry.field(description="agency:ID, can:ID, project:ID or all (Lead Agency only).")
-    start_date: datetime.date = strawberry.field(description="ExportStartDate: enrollments active from this day.")
-    end_date: datetime.date = strawberry.field(description="ExportEndDate: enrollments active until this day.")
+    scope: str = strawberry.field(
+        description="agency:ID, can:ID, project:ID or all (Lead Agency only)."
+    )
+    start_date: datetime.date = strawberry.field(
+        description="ExportStartDate: enrollments active from this day."
+    )
+    end_date: datetime.date = strawberry.field(
+        description="ExportEndDate: enrollments active until this day."
+    )
     hashed: bool = strawberry.field(
         default=False,
         description="The hashed variant (HashStatus 4). Callers who read no client data in the scope always get it.",
@@ -34,9 +40,13 @@ class HudCsvFileRows:
     rows: int = strawberry.field(description="Data rows (the header not counted).")
 
 
-@strawberry.type(description="A HUD HMIS CSV FY2026 zip written for you; download it before it expires.")
+@strawberry.type(
+    description="A HUD HMIS CSV FY2026 zip written for you; download it before it expires."
+)
 class HudCsvExport:
-    id: strawberry.ID = strawberry.field(description="The export's id (its ExportID is this id without dashes).")
+    id: strawberry.ID = strawberry.field(
+        description="The export's id (its ExportID is this id without dashes)."
+    )
     scope: str = strawberry.field(description="The scope exported.")
     start_date: datetime.date = strawberry.field(description="ExportStartDate.")
     end_date: datetime.date = strawberry.field(description="ExportEndDate.")
@@ -56,13 +66,22 @@ class HudCsvMutation:
         Can(Resource.HUD_CSV, Action.EXPORT),
         description="Write a HUD HMIS CSV FY2026 export of what you may see for a scope and period, audited; returns its row counts and a short-lived download URL. A scope you may not export: FORBIDDEN.",
     )
-    async def request_hud_csv_export(self, info: Info, input: RequestHudCsvExportInput) -> HudCsvExport:
+    async def request_hud_csv_export(
+        self, info: Info, input: RequestHudCsvExportInput
+    ) -> HudCsvExport:
         ctx = info.context
         settings = ctx.settings
         directory = settings.exports_path
         result = await run_export(
-            ctx.decisions, scope=input.scope, start=input.start_date, end=input.end_date, hashed=input.hashed,
-            now=ctx.now, tz=ctx.timezone, out=None, directory=directory,
+            ctx.decisions,
+            scope=input.scope,
+            start=input.start_date,
+            end=input.end_date,
+            hashed=input.hashed,
+            now=ctx.now,
+            tz=ctx.timezone,
+            out=None,
+            directory=directory,
             implementation_id=settings.hud_implementation_id,
             expires_at=ctx.now + datetime.timedelta(seconds=settings.hud_export_ttl_seconds),
         )
@@ -70,9 +89,16 @@ class HudCsvMutation:
         assert record is not None
         assert record.expires_at is not None
         return HudCsvExport(
-            id=strawberry.ID(str(record.id)), scope=record.scope, start_date=record.start_date, end_date=record.end_date,
+            id=strawberry.ID(str(record.id)),
+            scope=record.scope,
+            start_date=record.start_date,
+            end_date=record.end_date,
             hash_status=record.hash_status,
-            files=[HudCsvFileRows(file=f"{name}.csv", rows=n) for name, n in record.row_counts.items()],
-            size_bytes=record.size_bytes, created_at=record.created_at, expires_at=record.expires_at,
+            files=[
+                HudCsvFileRows(file=f"{name}.csv", rows=n) for name, n in record.row_counts.items()
+            ],
+            size_bytes=record.size_bytes,
+            created_at=record.created_at,
+            expires_at=record.expires_at,
             download_url=f"{DOWNLOAD_PATH}{record.id}",
         )

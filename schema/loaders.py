@@ -33,7 +33,12 @@ def selected_below(selected: list[Any], *paths: tuple[str, ...]) -> set[str]:
         for path in paths:
             level = [root]
             for step in path:
-                level = [child for parent in level for child in _fields(parent.selections) if child.name == step]
+                level = [
+                    child
+                    for parent in level
+                    for child in _fields(parent.selections)
+                    if child.name == step
+                ]
             names.update(child.name for parent in level for child in _fields(parent.selections))
     return names
 

@@ -35,7 +35,9 @@ class Connection(Generic[T]):
     # The edges (and every item's cursor) are made only when asked for: a list that reads
     # `nodes` and `pageInfo` needs one cursor, the last.
     edges: list[Edge[T]] = strawberry.field(
-        resolver=lambda root: [Edge(cursor=root._cursor_of(i), node=node) for i, node in enumerate(root.nodes)],
+        resolver=lambda root: [
+            Edge(cursor=root._cursor_of(i), node=node) for i, node in enumerate(root.nodes)
+        ],
         description="The items, each with its cursor.",
     )
     nodes: list[T] = strawberry.field(description="The items alone.")
@@ -44,11 +46,15 @@ class Connection(Generic[T]):
     _cursor_of: strawberry.Private[Callable[[int], str]]  # the cursor of the item at this index
 
 
-def connection(nodes: list[Any], cursor_of: Callable[[int], str], *, has_next_page: bool, total_count: int) -> Connection[Any]:
+def connection(
+    nodes: list[Any], cursor_of: Callable[[int], str], *, has_next_page: bool, total_count: int
+) -> Connection[Any]:
     """A page of ``nodes``; ``cursor_of(i)`` is the cursor of the i-th."""
     return Connection(
         nodes=nodes,
-        page_info=PageInfo(has_next_page=has_next_page, end_cursor=cursor_of(len(nodes) - 1) if nodes else None),
+        page_info=PageInfo(
+            has_next_page=has_next_page, end_cursor=cursor_of(len(nodes) - 1) if nodes else None
+        ),
         total_count=total_count,
         _cursor_of=cursor_of,
     )
@@ -57,5 +63,8 @@ def connection(nodes: list[Any], cursor_of: Callable[[int], str], *, has_next_pa
 def to_connection(page: Page[Any], convert: Any = None) -> Connection[Any]:
     nodes = [convert(item) for item in page.items] if convert else list(page.items)
     return connection(
-        nodes, lambda i: page.cursor(page.items[i]), has_next_page=page.has_next_page, total_count=page.total_count
+        nodes,
+        lambda i: page.cursor(page.items[i]),
+        has_next_page=page.has_next_page,
+        total_count=page.total_count,
     )

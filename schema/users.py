@@ -104,7 +104,10 @@ def _data(item: SyncUserInput) -> sync.UserData:
 def _result(item: SyncUserInput, outcome: sync.SyncResult | ValidationFailed) -> SyncUserResult:
     if isinstance(outcome, ValidationFailed):
         return SyncUserResult(
-            external_id=item.external_id, user=None, created=False, changed_fields=[],
+            external_id=item.external_id,
+            user=None,
+            created=False,
+            changed_fields=[],
             error=error_payload(outcome),
         )
     return SyncUserResult(

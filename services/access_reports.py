@@ -102,7 +102,9 @@ def parse_quarter(value: str, *, today: date) -> Quarter:
 class Flag:
     """One pattern of policy 212's "What to look for", and why it was raised."""
 
-    pattern: str  # SUDDEN_INCREASE, VIEWED_WITHOUT_ENROLLMENT, INCONSISTENT_WITH_ROLE, CONCENTRATION
+    pattern: (
+        str  # SUDDEN_INCREASE, VIEWED_WITHOUT_ENROLLMENT, INCONSISTENT_WITH_ROLE, CONCENTRATION
+    )
     reason: str
 
 
@@ -240,43 +242,57 @@ def _flags(row: dict[str, Any], t: Thresholds, tz: ZoneInfo) -> tuple[Flag, ...]
     viewed = row["viewed"]
     average = float(row["earlier_viewed"]) / t.previous_quarters
     if average > 0 and viewed >= t.increase_min_records and viewed > t.increase_factor * average:
-        flags.append(Flag(
-            "SUDDEN_INCREASE",
-            f"Viewed {viewed} client records this quarter against an average of {average:.1f} "
-            f"over the previous {t.previous_quarters} quarters (more than {t.increase_factor:g} times).",
-        ))
+        flags.append(
+            Flag(
+                "SUDDEN_INCREASE",
+                f"Viewed {viewed} client records this quarter against an average of {average:.1f} "
+                f"over the previous {t.previous_quarters} quarters (more than {t.increase_factor:g} times).",
+            )
+        )
     if row["unenrolled"] >= t.unenrolled_views:
-        flags.append(Flag(
-            "VIEWED_WITHOUT_ENROLLMENT",
-            f"Viewed {row['unenrolled']} client records that have no enrollment or service at this agency.",
-        ))
+        flags.append(
+            Flag(
+                "VIEWED_WITHOUT_ENROLLMENT",
+                f"Viewed {row['unenrolled']} client records that have no enrollment or service at this agency.",
+            )
+        )
     level = row["access_level"]
     if level == "VIEW_ONLY" and row["writes"]:
-        flags.append(Flag(
-            "INCONSISTENT_WITH_ROLE",
-            f"Made {row['writes']} changes to client data while holding view-only access.",
-        ))
+        flags.append(
+            Flag(
+                "INCONSISTENT_WITH_ROLE",
+                f"Made {row['writes']} changes to client data while holding view-only access.",
+            )
+        )
     if level == "REPORTING_ONLY" and row["reads"]:
-        flags.append(Flag(
-            "INCONSISTENT_WITH_ROLE",
-            f"Opened client records {row['reads']} times while holding reporting-only access, which shows no client records.",
-        ))
+        flags.append(
+            Flag(
+                "INCONSISTENT_WITH_ROLE",
+                f"Opened client records {row['reads']} times while holding reporting-only access, which shows no client records.",
+            )
+        )
     if row["denied"] >= t.denied_attempts:
-        flags.append(Flag(
-            "INCONSISTENT_WITH_ROLE",
-            f"Was refused {row['denied']} times when reaching for client data beyond their access.",
-        ))
+        flags.append(
+            Flag(
+                "INCONSISTENT_WITH_ROLE",
+                f"Was refused {row['denied']} times when reaching for client data beyond their access.",
+            )
+        )
     if row["busiest_hour_clients"] >= t.views_per_hour:
         hour = row["busiest_hour"].astimezone(tz)
-        flags.append(Flag(
-            "CONCENTRATION",
-            f"Viewed {row['busiest_hour_clients']} client records within one hour ({hour:%Y-%m-%d %H:00} {hour.tzname()}).",
-        ))
+        flags.append(
+            Flag(
+                "CONCENTRATION",
+                f"Viewed {row['busiest_hour_clients']} client records within one hour ({hour:%Y-%m-%d %H:00} {hour.tzname()}).",
+            )
+        )
     if row["most_openings"] >= t.views_of_one_client:
-        flags.append(Flag(
-            "CONCENTRATION",
-            f"Opened one client's record {row['most_openings']} times this quarter (client {row['most_opened_client']}).",
-        ))
+        flags.append(
+            Flag(
+                "CONCENTRATION",
+                f"Opened one client's record {row['most_openings']} times this quarter (client {row['most_opened_client']}).",
+            )
+        )
     return tuple(flags)
 
 
@@ -291,7 +307,9 @@ async def user_access_report(
     earlier_start, _ = quarter.shifted(-thresholds.previous_quarters).bounds(tz)
     conn = get_connection("default")
     staff = [r["user_id"] for r in await conn.execute_query_dict(_STAFF_SQL, [agency_id])]
-    rows = await conn.execute_query_dict(_REPORT_SQL, [agency_id, start, end, earlier_start, str(tz), staff])
+    rows = await conn.execute_query_dict(
+        _REPORT_SQL, [agency_id, start, end, earlier_start, str(tz), staff]
+    )
     result = []
     for row in rows:
         name = " ".join(p for p in (row["first_name"], row["last_name"]) if p) or None
@@ -326,18 +344,26 @@ async def user_access_report(
 async def report_status(*, agency_id: UUID, quarter: Quarter, now: datetime) -> ReportStatus:
     """Whether the quarter was published, and whether the agency's review is overdue."""
     publication = await AccessReportPublication.get_or_none(quarter=quarter.label)
-    reviews = tuple(await AccessReview.filter(agency_id=agency_id, quarter=quarter.label).order_by("reviewed_at"))
+    reviews = tuple(
+        await AccessReview.filter(agency_id=agency_id, quarter=quarter.label).order_by(
+            "reviewed_at"
+        )
+    )
     if publication is None:
         return ReportStatus(None, None, False, reviews)
     due = publication.published_at + REVIEW_WINDOW
     return ReportStatus(publication.published_at, due, not reviews and now > due, reviews)
 
 
-async def publish_user_access_report(*, decisions: Decisions, quarter: Quarter, now: datetime) -> AccessReportPublication:
+async def publish_user_access_report(
+    *, decisions: Decisions, quarter: Quarter, now: datetime
+) -> AccessReportPublication:
     """Distribute a quarter's report: each active agency's HDC and Security Coordinator get a
     notification in the outbox; their review is due within a week (policy 212)."""
     if not decisions.system_wide(Resource.ACCESS_REPORT, Action.PUBLISH):
-        raise Forbidden("Only the System Administrator publishes the User Access Report (policy 212).")
+        raise Forbidden(
+            "Only the System Administrator publishes the User Access Report (policy 212)."
+        )
     async with in_transaction():
         if await AccessReportPublication.filter(quarter=quarter.label).select_for_update().exists():
             raise Conflict("That quarter's report has already been published.")
@@ -364,7 +390,12 @@ async def publish_user_access_report(*, decisions: Decisions, quarter: Quarter, 
                         "This message was sent by the CT HMIS system. It contains no client information.\n"
                     ),
                     dedupe_key=f"uar:{quarter.label}:{r['agency_id']}:{Duty(r['duty']).value}:{r['user_id']}",
-                    payload={"quarter": quarter.label, "agencyId": str(r["agency_id"]), "duty": r["duty"], "reviewDueBy": due.isoformat()},
+                    payload={
+                        "quarter": quarter.label,
+                        "agencyId": str(r["agency_id"]),
+                        "duty": r["duty"],
+                        "reviewDueBy": due.isoformat(),
+                    },
                     created_at=now,
                 )
                 for r in recipients

@@ -48,11 +48,19 @@ def _text(value: str | None, field: str, limit: int, *, required: bool) -> str |
 
 def _require_coordinator(decisions: Decisions, agency_id: UUID) -> None:
     if not decisions.in_agency(Resource.ACCESS_REVIEW, Action.RECORD, agency_id):
-        raise Forbidden("Only the agency's HMIS Data Coordinator or Security Coordinator does this (policy 212).")
+        raise Forbidden(
+            "Only the agency's HMIS Data Coordinator or Security Coordinator does this (policy 212)."
+        )
 
 
 async def record_access_review(
-    *, decisions: Decisions, agency_id: UUID, quarter: Quarter, notes: str, actions: str | None, now: datetime
+    *,
+    decisions: Decisions,
+    agency_id: UUID,
+    quarter: Quarter,
+    notes: str,
+    actions: str | None,
+    now: datetime,
 ) -> AccessReview:
     """Document the agency's review: date, reviewer (the caller), actions taken; retained."""
     _require_coordinator(decisions, agency_id)
@@ -67,7 +75,13 @@ async def record_access_review(
 
 
 async def open_escalation(
-    *, decisions: Decisions, agency_id: UUID, quarter: Quarter, user_id: UUID, findings: str, now: datetime
+    *,
+    decisions: Decisions,
+    agency_id: UUID,
+    quarter: Quarter,
+    user_id: UUID,
+    findings: str,
+    now: datetime,
 ) -> AccessEscalation:
     """Level 1: the HDC or Security Coordinator reviews findings with the user's manager."""
     _require_coordinator(decisions, agency_id)
@@ -93,19 +107,35 @@ async def _locked(escalation_id: UUID) -> AccessEscalation:
 
 
 async def escalate(
-    *, decisions: Decisions, escalation_id: UUID, level: int, notes: str, ticket_reference: str | None, now: datetime
+    *,
+    decisions: Decisions,
+    escalation_id: UUID,
+    level: int,
+    notes: str,
+    ticket_reference: str | None,
+    now: datetime,
 ) -> AccessEscalation:
     """Raise an escalation one level: 2 (verification ticket) or 3 (collaborative review)."""
     if level not in (2, 3):
-        raise ValidationFailed("Escalate to level 2 or 3 here; level 4 is notifyDataStrategyBoard.", field="level")
+        raise ValidationFailed(
+            "Escalate to level 2 or 3 here; level 4 is notifyDataStrategyBoard.", field="level"
+        )
     async with in_transaction():
         escalation = await _locked(escalation_id)
         _require_coordinator(decisions, escalation.agency_id)  # type: ignore[attr-defined]
         if level != escalation.level + 1:
-            raise Conflict(f"The escalation is at level {escalation.level}: levels are taken one at a time.")
+            raise Conflict(
+                f"The escalation is at level {escalation.level}: levels are taken one at a time."
+            )
         if level == 2:
-            escalation.ticket_reference = _text(ticket_reference, "ticketReference", 100, required=True)
-        escalation.findings += "\n\n" + f"Level {level} ({now:%Y-%m-%d}): " + (_text(notes, "notes", 4000, required=True) or "")
+            escalation.ticket_reference = _text(
+                ticket_reference, "ticketReference", 100, required=True
+            )
+        escalation.findings += (
+            "\n\n"
+            + f"Level {level} ({now:%Y-%m-%d}): "
+            + (_text(notes, "notes", 4000, required=True) or "")
+        )
         escalation.level = level
         escalation.updated_at = now
         await escalation.save()
@@ -113,7 +143,12 @@ async def escalate(
 
 
 async def record_escalation_review(
-    *, decisions: Decisions, escalation_id: UUID, reviewer: EscalationReviewer, manager_name: str | None, now: datetime
+    *,
+    decisions: Decisions,
+    escalation_id: UUID,
+    reviewer: EscalationReviewer,
+    manager_name: str | None,
+    now: datetime,
 ) -> AccessEscalation:
     """Level 3: the HDC's own review, or the manager's (recorded by the HDC or Security
     Coordinator, naming the manager). Deactivation needs both."""
@@ -137,7 +172,12 @@ async def record_escalation_review(
 
 
 async def deactivate_for_misuse(
-    *, decisions: Decisions, escalation_id: UUID, reason: str, corrective_action: str | None, now: datetime
+    *,
+    decisions: Decisions,
+    escalation_id: UUID,
+    reason: str,
+    corrective_action: str | None,
+    now: datetime,
 ) -> AccessEscalation:
     """Level 3: inappropriate usage confirmed; the System Administrator deactivates the user,
     only after review by the HDC and the manager (policy 212)."""
@@ -149,7 +189,9 @@ async def deactivate_for_misuse(
         if escalation.level != 3:
             raise Conflict("Deactivation follows a level 3 collaborative review.")
         if escalation.hdc_reviewed_at is None or escalation.manager_reviewed_at is None:
-            raise Conflict("Deactivation only after review by the HDC and the manager (policy 212).")
+            raise Conflict(
+                "Deactivation only after review by the HDC and the manager (policy 212)."
+            )
         if escalation.deactivated_at is not None:
             raise Conflict("The user was already deactivated under this escalation.")
         user = await User.filter(id=escalation.subject_id).select_for_update().get()  # type: ignore[attr-defined]
@@ -158,21 +200,29 @@ async def deactivate_for_misuse(
             await user.save()
         escalation.deactivated_at = now
         escalation.deactivation_reason = reason_text
-        escalation.corrective_action = _text(corrective_action, "correctiveAction", 4000, required=False)
+        escalation.corrective_action = _text(
+            corrective_action, "correctiveAction", 4000, required=False
+        )
         escalation.updated_at = now
         await escalation.save()
     await notify_change()
     return escalation
 
 
-async def notify_dsb(*, decisions: Decisions, escalation_id: UUID, summary: str, now: datetime) -> AccessEscalation:
+async def notify_dsb(
+    *, decisions: Decisions, escalation_id: UUID, summary: str, now: datetime
+) -> AccessEscalation:
     """Level 4: the Lead Agency informs the Data Strategy Board of confirmed inappropriate usage."""
     if not decisions.system_wide(Resource.ACCESS_REVIEW, Action.NOTIFY):
-        raise Forbidden("Only the Lead Agency (or System Administrator) informs the Data Strategy Board.")
+        raise Forbidden(
+            "Only the Lead Agency (or System Administrator) informs the Data Strategy Board."
+        )
     async with in_transaction():
         escalation = await _locked(escalation_id)
         if escalation.level != 3 or escalation.deactivated_at is None:
-            raise Conflict("The Board is informed of confirmed inappropriate usage: deactivate at level 3 first.")
+            raise Conflict(
+                "The Board is informed of confirmed inappropriate usage: deactivate at level 3 first."
+            )
         escalation.level = 4
         escalation.dsb_notified_at = now
         escalation.dsb_summary = _text(summary, "summary", 4000, required=True)
@@ -192,29 +242,38 @@ class DsbSummary:
     agencies_overdue: tuple[str, ...]
 
 
-async def dsb_summary(*, decisions: Decisions, quarter: Quarter, now: datetime, tz: ZoneInfo) -> DsbSummary:
+async def dsb_summary(
+    *, decisions: Decisions, quarter: Quarter, now: datetime, tz: ZoneInfo
+) -> DsbSummary:
     """The quarter for the Data Strategy Board: deactivations, reasons, corrective measures, and
     which agencies reviewed the report in time."""
     if not decisions.system_wide(Resource.ACCESS_REVIEW, Action.READ):
-        raise Forbidden("The Data Strategy Board summary is for the Board, the Lead Agency and the System Administrator.")
+        raise Forbidden(
+            "The Data Strategy Board summary is for the Board, the Lead Agency and the System Administrator."
+        )
     escalations = list(await AccessEscalation.filter(quarter=quarter.label))
     deactivated = [e for e in escalations if e.deactivated_at is not None]
     by_level: dict[int, int] = {}
     for e in escalations:
         by_level[e.level] = by_level.get(e.level, 0) + 1
-    reviewed_ids = set(await AccessReview.filter(quarter=quarter.label).values_list("agency_id", flat=True))
+    reviewed_ids = set(
+        await AccessReview.filter(quarter=quarter.label).values_list("agency_id", flat=True)
+    )
     agencies = {a.id: a.name for a in await Agency.filter(status="ACTIVE")}
     publication = await AccessReportPublication.get_or_none(quarter=quarter.label)
     overdue: list[str] = []
     if publication is not None and now > publication.published_at + REVIEW_WINDOW:
-        overdue = sorted(name for agency_id, name in agencies.items() if agency_id not in reviewed_ids)
+        overdue = sorted(
+            name for agency_id, name in agencies.items() if agency_id not in reviewed_ids
+        )
     return DsbSummary(
         quarter=quarter.label,
         users_deactivated=len({e.subject_id for e in deactivated}),  # type: ignore[attr-defined]
         reasons=tuple(e.deactivation_reason or "" for e in deactivated),
-        corrective_actions=tuple(x for e in deactivated for x in (e.corrective_action, e.dsb_summary) if x),
+        corrective_actions=tuple(
+            x for e in deactivated for x in (e.corrective_action, e.dsb_summary) if x
+        ),
         escalations_by_level=dict(sorted(by_level.items())),
         agencies_reviewed=tuple(sorted(agencies[a] for a in reviewed_ids if a in agencies)),
         agencies_overdue=tuple(overdue),
     )
-

@@ -41,7 +41,11 @@ async def create_system_administrator(
     try:
         async with in_transaction():
             await check_unique(
-                {"username": username, "email_normalized": email_normalized, "mfa_contact_normalized": mfa_normalized},
+                {
+                    "username": username,
+                    "email_normalized": email_normalized,
+                    "mfa_contact_normalized": mfa_normalized,
+                },
                 None,
             )
             user = await User.create(

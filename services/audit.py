@@ -47,7 +47,12 @@ __all__ = [
     "verify_chain",
 ]
 
-CHANGE_ACTIONS = (AuditAction.CREATE, AuditAction.UPDATE, AuditAction.DELETE_REQUEST, AuditAction.DELETE)
+CHANGE_ACTIONS = (
+    AuditAction.CREATE,
+    AuditAction.UPDATE,
+    AuditAction.DELETE_REQUEST,
+    AuditAction.DELETE,
+)
 READ_ACTIONS = (AuditAction.VIEW, AuditAction.SEARCH, AuditAction.EXPORT)
 
 
@@ -93,15 +98,24 @@ class AuditRow(NamedTuple):
     def request(self) -> tuple[Any, ...]:
         """The columns that are the same for every row of one request."""
         return (
-            self.occurred_at, self.actor_id, self.true_actor_id or self.actor_id, self.request_id,
-            (self.operation or "")[:100] or None, self.client_ip,
+            self.occurred_at,
+            self.actor_id,
+            self.true_actor_id or self.actor_id,
+            self.request_id,
+            (self.operation or "")[:100] or None,
+            self.client_ip,
         )
 
     def own(self) -> tuple[Any, ...]:
         """The columns of this row alone."""
         return (
-            self.agency_id, self.action.value, self.entity_type, self.entity_id, self.client_id,
-            _field_names(tuple(self.fields)), self.release_id,
+            self.agency_id,
+            self.action.value,
+            self.entity_type,
+            self.entity_id,
+            self.client_id,
+            _field_names(tuple(self.fields)),
+            self.release_id,
         )
 
 
@@ -111,10 +125,23 @@ class AuditRow(NamedTuple):
 # arrays, which checks every element of every array for nesting; the server's time is lower too).
 # Rows that do not share those columns go as one array per column. Either statement is the same
 # for any number of rows (prepared once per connection).
-_REQUEST = (("occurred_at", "timestamptz"), ("actor_id", "uuid"), ("true_actor_id", "uuid"),
-            ("request_id", "text"), ("operation", "text"), ("client_ip", "text"))
-_OWN = (("agency_id", "uuid"), ("action", "text"), ("entity_type", "text"), ("entity_id", "text"),
-        ("client_id", "uuid"), ("fields_touched", "jsonb"), ("release_id", "uuid"))
+_REQUEST = (
+    ("occurred_at", "timestamptz"),
+    ("actor_id", "uuid"),
+    ("true_actor_id", "uuid"),
+    ("request_id", "text"),
+    ("operation", "text"),
+    ("client_ip", "text"),
+)
+_OWN = (
+    ("agency_id", "uuid"),
+    ("action", "text"),
+    ("entity_type", "text"),
+    ("entity_id", "text"),
+    ("client_id", "uuid"),
+    ("fields_touched", "jsonb"),
+    ("release_id", "uuid"),
+)
 _NAMES = ", ".join(name for name, _ in (*_REQUEST, *_OWN))
 _FIELDS_TOUCHED = [name for name, _ in _OWN].index("fields_touched")
 _APPEND_ONE_REQUEST_SQL = (
@@ -122,7 +149,8 @@ _APPEND_ONE_REQUEST_SQL = (
     + ", ".join(f"${i + 1}::{kind}" for i, (_, kind) in enumerate(_REQUEST))
     + ", "
     + ", ".join(
-        f"u.e -> {i}" if kind == "jsonb" else f"(u.e ->> {i})::{kind}" for i, (_, kind) in enumerate(_OWN)
+        f"u.e -> {i}" if kind == "jsonb" else f"(u.e ->> {i})::{kind}"
+        for i, (_, kind) in enumerate(_OWN)
     )
     + f" FROM jsonb_array_elements(${len(_REQUEST) + 1}::jsonb) WITH ORDINALITY AS u(e, n) ORDER BY u.n"
 )
@@ -148,7 +176,9 @@ async def append(rows: Sequence[AuditRow]) -> None:
         own = orjson.dumps([row.own() for row in rows], default=_json_default).decode()
         await get_connection("default").execute_query(_APPEND_ONE_REQUEST_SQL, [*request, own])
         return
-    columns = [list(column) for column in zip(*(row.request() + row.own() for row in rows), strict=True)]
+    columns = [
+        list(column) for column in zip(*(row.request() + row.own() for row in rows), strict=True)
+    ]
     touched = len(_REQUEST) + _FIELDS_TOUCHED
     columns[touched] = [orjson.dumps(names).decode() for names in columns[touched]]
     await get_connection("default").execute_query(_APPEND_SQL, columns)
@@ -234,7 +264,9 @@ async def seal(*, block: int = SEAL_BLOCK) -> int:
     """
     conn = get_connection("default")
     mark = (await conn.execute_query_dict("SELECT horizon, writers FROM hearth_audit_mark()"))[0]
-    if _marks and _marks[-1][0] > mark["horizon"]:  # the numbering restarted: older marks mean nothing
+    if (
+        _marks and _marks[-1][0] > mark["horizon"]
+    ):  # the numbering restarted: older marks mean nothing
         _marks.clear()
     _marks.append((mark["horizon"], list(mark["writers"])))
     sealed = 0
@@ -257,7 +289,9 @@ async def seal(*, block: int = SEAL_BLOCK) -> int:
 
 async def current_horizon() -> int:
     """The last number handed out so far."""
-    rows = await get_connection("default").execute_query_dict("SELECT horizon FROM hearth_audit_mark()")
+    rows = await get_connection("default").execute_query_dict(
+        "SELECT horizon FROM hearth_audit_mark()"
+    )
     return rows[0]["horizon"]
 
 
@@ -285,7 +319,6 @@ async def unsealed() -> int:
     return rows[0]["n"]
 
 
-
 async def verify_chain(*, batch: int = 200) -> ChainCheck:
     """Recompute every sealed block in order; rows checked, the first broken block, rows unsealed.
 
@@ -311,13 +344,17 @@ async def verify_chain(*, batch: int = 200) -> ChainCheck:
         for b in blocks:
             broken = None
             if b["after_seq"] != last_seq or b["prev_hash"] != last_hash:
-                broken = "the block does not follow the previous one (a block was removed or changed)"
+                broken = (
+                    "the block does not follow the previous one (a block was removed or changed)"
+                )
             elif b["rows"] != b["row_count"]:
                 broken = f"{b['row_count']} rows were sealed here, {b['rows']} are left (rows deleted or added)"
             elif b["computed"] != b["hash"]:
                 broken = "the rows do not match the block's hash (a row was changed)"
             if broken:
-                return ChainCheck(checked, Broken(b["first_seq"], b["last_seq"], broken), await unsealed())
+                return ChainCheck(
+                    checked, Broken(b["first_seq"], b["last_seq"], broken), await unsealed()
+                )
             last_seq, last_hash = b["last_seq"], b["hash"]
             checked += b["row_count"]
 
@@ -337,7 +374,12 @@ def decode_seq_cursor(cursor: str) -> int:
 
 
 async def client_trail(
-    *, client_id: UUID, actions: Sequence[AuditAction], first: int, after: str | None, max_size: int = 100
+    *,
+    client_id: UUID,
+    actions: Sequence[AuditAction],
+    first: int,
+    after: str | None,
+    max_size: int = 100,
 ) -> tuple[list[AuditEvent], bool, int]:
     """A client's audit rows of these actions, newest first: (page, more follow, total)."""
     if first < 0 or first > max_size:

@@ -17,7 +17,9 @@ from services.users import get_user
 __all__ = ["assign_can_staff", "remove_can_staff"]
 
 
-async def assign_can_staff(*, decisions: Decisions, user_id: UUID, can_id: UUID, now: datetime) -> CanStaff:
+async def assign_can_staff(
+    *, decisions: Decisions, user_id: UUID, can_id: UUID, now: datetime
+) -> CanStaff:
     if not decisions.system_wide(Resource.CAN_STAFF, Action.ASSIGN):
         raise Forbidden("Only the System Administrator assigns CAN backbone staff.")
     can = await Can.get_or_none(id=can_id)

@@ -19,7 +19,12 @@ from services.audit import record as audit
 from services.clients import get_visible_client, require_holder, touch_client
 from services.errors import Conflict, Forbidden, NotFound, ValidationFailed
 
-__all__ = ["MAX_NOTE_LENGTH", "add_case_note", "decide_case_note_deletion", "request_case_note_deletion"]
+__all__ = [
+    "MAX_NOTE_LENGTH",
+    "add_case_note",
+    "decide_case_note_deletion",
+    "request_case_note_deletion",
+]
 
 MAX_NOTE_LENGTH = 20_000
 
@@ -36,12 +41,21 @@ async def add_case_note(
 ) -> CaseNote:
     """A new note. Once saved it cannot be changed or deleted by the agency."""
     _, access = await get_visible_client(scope, client_id)
-    agency = require_holder(access, decisions.agencies(Resource.CASE_NOTE, Action.CREATE), agency_id, doing="write case notes")
+    agency = require_holder(
+        access,
+        decisions.agencies(Resource.CASE_NOTE, Action.CREATE),
+        agency_id,
+        doing="write case notes",
+    )
     text = text.strip()
     if not text or len(text) > MAX_NOTE_LENGTH:
         raise ValidationFailed(f"A note is 1 to {MAX_NOTE_LENGTH} characters.", field="text")
-    if enrollment_id is not None and not await Enrollment.exists(id=enrollment_id, client_id=client_id, agency_id=agency):
-        raise ValidationFailed("No such enrollment of this client at your agency.", field="enrollmentId")
+    if enrollment_id is not None and not await Enrollment.exists(
+        id=enrollment_id, client_id=client_id, agency_id=agency
+    ):
+        raise ValidationFailed(
+            "No such enrollment of this client at your agency.", field="enrollmentId"
+        )
     async with in_transaction():
         note = await CaseNote.create(
             client_id=client_id,
@@ -52,8 +66,16 @@ async def add_case_note(
             text=text,
         )
         await touch_client(client_id, now)
-        await audit(decisions.principal, AuditAction.CREATE, entity_type="CaseNote", entity_id=note.id,
-                    client_id=client_id, now=now, fields=["text"], agency_id=agency)
+        await audit(
+            decisions.principal,
+            AuditAction.CREATE,
+            entity_type="CaseNote",
+            entity_id=note.id,
+            client_id=client_id,
+            now=now,
+            fields=["text"],
+            agency_id=agency,
+        )
     return note
 
 
@@ -70,7 +92,9 @@ async def request_case_note_deletion(
     """The agency's HDC asks for a note's deletion: client, date the note was created, reason."""
     agencies = decisions.agencies(Resource.CASE_NOTE, Action.REQUEST_DELETION)
     if not agencies:
-        raise Forbidden("Only the agency's HMIS Data Coordinator requests case note deletion (policy 404).")
+        raise Forbidden(
+            "Only the agency's HMIS Data Coordinator requests case note deletion (policy 404)."
+        )
     reason = reason.strip()
     if not reason or len(reason) > 1000:
         raise ValidationFailed("Give a reason of 1 to 1000 characters.", field="reason")
@@ -86,7 +110,9 @@ async def request_case_note_deletion(
         candidates = candidates.filter(id=note_id)
     notes = list(await candidates.limit(2))
     if not notes:
-        raise NotFound("No note of your agency for that client on that date.", field="noteCreatedOn")
+        raise NotFound(
+            "No note of your agency for that client on that date.", field="noteCreatedOn"
+        )
     if len(notes) > 1:
         raise ValidationFailed("Several notes match that date: give noteId.", field="noteId")
     note = notes[0]
@@ -94,9 +120,16 @@ async def request_case_note_deletion(
         # Lock the note itself: two requests for it at once are serialised and the second sees
         # the first (locking the pending requests would lock nothing while there are none).
         # (.exists() would drop FOR UPDATE: tortoise's ExistsQuery does not carry it.)
-        if await CaseNote.filter(id=note.id, deleted_at__isnull=True).select_for_update().first() is None:
-            raise NotFound("No note of your agency for that client on that date.", field="noteCreatedOn")
-        pending = CaseNoteDeletionRequest.filter(note_id=note.id, status=DeletionRequestStatus.PENDING)
+        if (
+            await CaseNote.filter(id=note.id, deleted_at__isnull=True).select_for_update().first()
+            is None
+        ):
+            raise NotFound(
+                "No note of your agency for that client on that date.", field="noteCreatedOn"
+            )
+        pending = CaseNoteDeletionRequest.filter(
+            note_id=note.id, status=DeletionRequestStatus.PENDING
+        )
         if await pending.exists():
             raise Conflict("A deletion request for this note is already pending.")
         request = await CaseNoteDeletionRequest.create(
@@ -107,8 +140,16 @@ async def request_case_note_deletion(
             requested_by_id=decisions.principal.user_id,
             requested_at=now,
         )
-        await audit(decisions.principal, AuditAction.DELETE_REQUEST, entity_type="CaseNote", entity_id=note.id,
-                    client_id=client_id, now=now, fields=["text"], agency_id=note.agency_id)  # type: ignore[attr-defined]
+        await audit(
+            decisions.principal,
+            AuditAction.DELETE_REQUEST,
+            entity_type="CaseNote",
+            entity_id=note.id,
+            client_id=client_id,
+            now=now,
+            fields=["text"],
+            agency_id=note.agency_id,
+        )  # type: ignore[attr-defined]
         return request
 
 
@@ -147,5 +188,3 @@ async def decide_case_note_deletion(
             agency_id=request.agency_id,  # type: ignore[attr-defined]
         )
     return request
-
-

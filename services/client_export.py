@@ -27,7 +27,15 @@ from services.errors import Forbidden
 __all__ = ["SUBSTANCE_USE_DISABILITY", "client_record_export"]
 
 SUBSTANCE_USE_DISABILITY = 10
-_SKIP = {"client_id", "enrollment_id", "created_by_user_id", "author_id", "taken_by_id", "recorded_by_id", "revoked_by_id"}
+_SKIP = {
+    "client_id",
+    "enrollment_id",
+    "created_by_user_id",
+    "author_id",
+    "taken_by_id",
+    "recorded_by_id",
+    "revoked_by_id",
+}
 
 
 def _plain(value: Any) -> Any:
@@ -56,12 +64,20 @@ async def client_record_export(
     holders = access.holder_agencies & exporting
     backbone = access.backbone
     if not holders and not backbone:
-        raise Forbidden("Only the agency holding the record, or the CAN backbone, gives the client a copy.")
+        raise Forbidden(
+            "Only the agency holding the record, or the CAN backbone, gives the client a copy."
+        )
     if holders:
         agencies = set(holders)
     else:
-        agencies = set(await Agency.filter(can_id=client.created_under_can_id).values_list("id", flat=True))  # type: ignore[attr-defined]
-    enrollments = list(await Enrollment.filter(client_id=client_id, agency_id__in=list(agencies)).order_by("entry_date", "id"))
+        agencies = set(
+            await Agency.filter(can_id=client.created_under_can_id).values_list("id", flat=True)
+        )  # type: ignore[attr-defined]
+    enrollments = list(
+        await Enrollment.filter(client_id=client_id, agency_id__in=list(agencies)).order_by(
+            "entry_date", "id"
+        )
+    )
     ids = [e.id for e in enrollments]
     exits = {x.enrollment_id: x for x in await Exit.filter(enrollment_id__in=ids)}  # type: ignore[attr-defined]
     disabilities = Disability.filter(enrollment_id__in=ids)
@@ -70,24 +86,48 @@ async def client_record_export(
     by_enrollment: dict[str, dict[UUID, list[dict[str, Any]]]] = {}
     for key, rows in (
         ("services", await Service.filter(enrollment_id__in=ids).order_by("date_provided", "id")),
-        ("incomeBenefits", await IncomeBenefits.filter(enrollment_id__in=ids).order_by("information_date", "id")),
+        (
+            "incomeBenefits",
+            await IncomeBenefits.filter(enrollment_id__in=ids).order_by("information_date", "id"),
+        ),
         ("disabilities", await disabilities.order_by("information_date", "id")),
-        ("healthAndDv", await HealthAndDv.filter(enrollment_id__in=ids).order_by("information_date", "id")),
+        (
+            "healthAndDv",
+            await HealthAndDv.filter(enrollment_id__in=ids).order_by("information_date", "id"),
+        ),
     ):
         grouped: dict[UUID, list[dict[str, Any]]] = {}
         for row in rows:
             grouped.setdefault(row.enrollment_id, []).append(_row(row))  # type: ignore[attr-defined]
         by_enrollment[key] = grouped
-    notes = await CaseNote.filter(client_id=client_id, agency_id__in=list(agencies)).order_by("created_at", "id")
-    await audit(decisions.principal, AuditAction.EXPORT, entity_type="Client", entity_id=client_id, client_id=client_id,
-                now=now, fields=["record"], agency_id=min(holders, key=str) if holders else None)
+    notes = await CaseNote.filter(client_id=client_id, agency_id__in=list(agencies)).order_by(
+        "created_at", "id"
+    )
+    await audit(
+        decisions.principal,
+        AuditAction.EXPORT,
+        entity_type="Client",
+        entity_id=client_id,
+        client_id=client_id,
+        now=now,
+        fields=["record"],
+        agency_id=min(holders, key=str) if holders else None,
+    )
     return {
         "exportedAt": now.isoformat(),
         "policy": "CT HMIS policy 207 e: the client's copy of their HMIS record",
         "scope": "agency" if holders else "can",
         "client": _row(client),
-        "consents": [_row(c) for c in await ConsentToEnter.filter(client_id=client_id, agency_id__in=list(agencies))],
-        "releases": [_row(r) for r in await Release.filter(client_id=client_id, releasing_agency_id__in=list(agencies))],
+        "consents": [
+            _row(c)
+            for c in await ConsentToEnter.filter(client_id=client_id, agency_id__in=list(agencies))
+        ],
+        "releases": [
+            _row(r)
+            for r in await Release.filter(
+                client_id=client_id, releasing_agency_id__in=list(agencies)
+            )
+        ],
         "enrollments": [
             {
                 **_row(e),
@@ -97,8 +137,18 @@ async def client_record_export(
             for e in enrollments
         ],
         "caseNotes": [
-            {"id": str(n.id), "createdAt": n.created_at.isoformat(), "text": n.text, "deleted": n.deleted_at is not None}
+            {
+                "id": str(n.id),
+                "createdAt": n.created_at.isoformat(),
+                "text": n.text,
+                "deleted": n.deleted_at is not None,
+            }
             for n in notes
         ],
-        "annotations": [_row(a) for a in await ClientAnnotation.filter(client_id=client_id, agency_id__in=list(agencies))],
+        "annotations": [
+            _row(a)
+            for a in await ClientAnnotation.filter(
+                client_id=client_id, agency_id__in=list(agencies)
+            )
+        ],
     }

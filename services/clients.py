@@ -53,8 +53,22 @@ _RACE_FLAGS = (
 # GraphQL names of client fields a correction may be attached to (policy 207 f).
 ANNOTATABLE_FIELDS = frozenset(
     {
-        "firstName", "middleName", "lastName", "nameSuffix", "ssn", "dob", "sex", "veteranStatus",
-        "race", "phone", "email", "address", "enrollments", "services", "caseNotes", "record",
+        "firstName",
+        "middleName",
+        "lastName",
+        "nameSuffix",
+        "ssn",
+        "dob",
+        "sex",
+        "veteranStatus",
+        "race",
+        "phone",
+        "email",
+        "address",
+        "enrollments",
+        "services",
+        "caseNotes",
+        "record",
     }
 )
 
@@ -78,7 +92,12 @@ class SearchCriteria:
 
     @property
     def empty(self) -> bool:
-        return not (self.name and self.name.strip()) and self.dob is None and not self.ssn_last_four and self.hmis_id is None
+        return (
+            not (self.name and self.name.strip())
+            and self.dob is None
+            and not self.ssn_last_four
+            and self.hmis_id is None
+        )
 
 
 def acting_agency(allowed: frozenset[UUID], requested: UUID | None, *, doing: str) -> UUID:
@@ -90,7 +109,9 @@ def acting_agency(allowed: frozenset[UUID], requested: UUID | None, *, doing: st
     if not allowed:
         raise Forbidden(f"You may not {doing}.")
     if len(allowed) > 1:
-        raise ValidationFailed(f"You act for several agencies: name the agency to {doing} for.", field="agencyId")
+        raise ValidationFailed(
+            f"You act for several agencies: name the agency to {doing} for.", field="agencyId"
+        )
     return next(iter(allowed))
 
 
@@ -115,12 +136,16 @@ def _client_values(data: dict[str, Any], today: date) -> dict[str, Any]:
         elif key == "ssn":
             ssn = re.sub(r"[\s-]", "", value).lower() if value else None
             if ssn is not None and not _SSN.match(ssn):
-                raise ValidationFailed("An SSN is nine digits ('x' for each unknown digit).", field="ssn")
+                raise ValidationFailed(
+                    "An SSN is nine digits ('x' for each unknown digit).", field="ssn"
+                )
             values["ssn"] = ssn
             values["ssn_last_four"] = ssn[-4:] if ssn and ssn[-4:].isdigit() else None
         elif key == "dob":
             if value is not None and (value > today or value.year < 1900):
-                raise ValidationFailed("The date of birth is in the future or before 1900.", field="dob")
+                raise ValidationFailed(
+                    "The date of birth is in the future or before 1900.", field="dob"
+                )
             values[key] = value
         elif key in _RACE_FLAGS:
             hud.check_code(value, hud.NO_YES, _camel(key), required=True)
@@ -166,9 +191,13 @@ def _client_values(data: dict[str, Any], today: date) -> dict[str, Any]:
 def _check_consistency(merged: dict[str, Any]) -> None:
     ssn = merged.get("ssn")
     if ssn and "x" in ssn and merged.get("ssn_data_quality") != 2:
-        raise ValidationFailed("A partial SSN needs ssnDataQuality 2 (approximate or partial).", field="ssnDataQuality")
+        raise ValidationFailed(
+            "A partial SSN needs ssnDataQuality 2 (approximate or partial).", field="ssnDataQuality"
+        )
     if merged.get("race_none") is not None and any(merged.get(f) == 1 for f in _RACE_FLAGS):
-        raise ValidationFailed("raceNone is only for a client with no race or ethnicity marked.", field="raceNone")
+        raise ValidationFailed(
+            "raceNone is only for a client with no race or ethnicity marked.", field="raceNone"
+        )
 
 
 def _camel(name: str) -> str:
@@ -209,7 +238,9 @@ async def create_client(
 ) -> Client:
     """A new client, with the consent that allows the agency to enter them (policies 205, 207)."""
     agency = await _agency_for_client_data(
-        acting_agency(decisions.agencies(Resource.CLIENT, Action.CREATE), agency_id, doing="create clients")
+        acting_agency(
+            decisions.agencies(Resource.CLIENT, Action.CREATE), agency_id, doing="create clients"
+        )
     )
     consent = _consent_values(consent, today)
     values = _client_values(data, today)
@@ -224,15 +255,34 @@ async def create_client(
             updated_at=now,
             last_activity_at=now,
         )
-        stored = await _store_consent(client.id, agency.id, consent, decisions.principal.user_id, now)
-        await audit(decisions.principal, AuditAction.CREATE, entity_type="Client", entity_id=client.id, client_id=client.id,
-                    now=now, fields=[_camel(k) for k in values], agency_id=agency.id)
-        await audit(decisions.principal, AuditAction.CREATE, entity_type="ConsentToEnter", entity_id=stored.id,
-                    client_id=client.id, now=now, agency_id=agency.id)
+        stored = await _store_consent(
+            client.id, agency.id, consent, decisions.principal.user_id, now
+        )
+        await audit(
+            decisions.principal,
+            AuditAction.CREATE,
+            entity_type="Client",
+            entity_id=client.id,
+            client_id=client.id,
+            now=now,
+            fields=[_camel(k) for k in values],
+            agency_id=agency.id,
+        )
+        await audit(
+            decisions.principal,
+            AuditAction.CREATE,
+            entity_type="ConsentToEnter",
+            entity_id=stored.id,
+            client_id=client.id,
+            now=now,
+            agency_id=agency.id,
+        )
     return client
 
 
-async def _store_consent(client_id: UUID, agency_id: UUID, consent: ConsentData, user_id: UUID, now: datetime) -> ConsentToEnter:
+async def _store_consent(
+    client_id: UUID, agency_id: UUID, consent: ConsentData, user_id: UUID, now: datetime
+) -> ConsentToEnter:
     return await ConsentToEnter.create(
         client_id=client_id,
         agency_id=agency_id,
@@ -256,14 +306,15 @@ async def get_visible_client(
     return found[0], (await access_for(scope, found))[client_id]
 
 
-
-
-def require_holder(access: ClientAccess, allowed: frozenset[UUID], requested: UUID | None, *, doing: str) -> UUID:
+def require_holder(
+    access: ClientAccess, allowed: frozenset[UUID], requested: UUID | None, *, doing: str
+) -> UUID:
     """The caller's agency that holds the client's consent and may do this."""
     holders = access.holder_agencies & allowed
     if requested is not None and requested in allowed and requested not in access.holder_agencies:
         raise ValidationFailed(
-            "Record the client's consent to enter data for that agency first (policy 207).", field="agencyId"
+            "Record the client's consent to enter data for that agency first (policy 207).",
+            field="agencyId",
         )
     if not holders:
         if allowed:
@@ -289,7 +340,10 @@ async def update_client(
     if not access.can_edit:
         raise Forbidden("You may read this client but not change it.")
     values = _client_values(changes, scope.today)
-    merged = {**{k: getattr(client, k) for k in ("ssn", "ssn_data_quality", "race_none", *_RACE_FLAGS)}, **values}
+    merged = {
+        **{k: getattr(client, k) for k in ("ssn", "ssn_data_quality", "race_none", *_RACE_FLAGS)},
+        **values,
+    }
     _check_consistency(merged)
     if not values:
         return client
@@ -298,10 +352,21 @@ async def update_client(
             **values, version=F("version") + 1, updated_at=now, last_activity_at=now
         )
         if not updated:
-            raise Conflict("The client was changed by someone else since you read it; reload and retry.", field="version")
+            raise Conflict(
+                "The client was changed by someone else since you read it; reload and retry.",
+                field="version",
+            )
         editing = sorted(access.holder_agencies & scope.write_agencies, key=str)
-        await audit(decisions.principal, AuditAction.UPDATE, entity_type="Client", entity_id=client_id, client_id=client_id,
-                    now=now, fields=[_camel(k) for k in values], agency_id=editing[0] if editing else None)
+        await audit(
+            decisions.principal,
+            AuditAction.UPDATE,
+            entity_type="Client",
+            entity_id=client_id,
+            client_id=client_id,
+            now=now,
+            fields=[_camel(k) for k in values],
+            agency_id=editing[0] if editing else None,
+        )
     return await Client.get(id=client_id)
 
 
@@ -321,7 +386,9 @@ async def record_consent(
 ) -> ConsentToEnter:
     """Consent for another agency to enter data about a client it can already see."""
     agency = await _agency_for_client_data(
-        acting_agency(decisions.agencies(Resource.CONSENT, Action.CREATE), agency_id, doing="record consent")
+        acting_agency(
+            decisions.agencies(Resource.CONSENT, Action.CREATE), agency_id, doing="record consent"
+        )
     )
     consent = _consent_values(consent, scope.today)
     await get_visible_client(scope, client_id)
@@ -331,10 +398,19 @@ async def record_consent(
         await Client.filter(id=client_id).select_for_update().first()
         if await ConsentToEnter.exists(client_id=client_id, agency_id=agency.id):
             raise Conflict("This agency already holds the client's consent.")
-        stored = await _store_consent(client_id, agency.id, consent, decisions.principal.user_id, now)
+        stored = await _store_consent(
+            client_id, agency.id, consent, decisions.principal.user_id, now
+        )
         await touch_client(client_id, now)
-        await audit(decisions.principal, AuditAction.CREATE, entity_type="ConsentToEnter", entity_id=stored.id,
-                    client_id=client_id, now=now, agency_id=agency.id)
+        await audit(
+            decisions.principal,
+            AuditAction.CREATE,
+            entity_type="ConsentToEnter",
+            entity_id=stored.id,
+            client_id=client_id,
+            now=now,
+            agency_id=agency.id,
+        )
     return stored
 
 
@@ -372,14 +448,21 @@ def _criteria_sql(criteria: SearchCriteria) -> tuple[list[str], list[Any]]:
 
 
 async def search_clients(
-    scope: ClientScope, criteria: SearchCriteria, *, first: int, after: str | None, count: bool = True
+    scope: ClientScope,
+    criteria: SearchCriteria,
+    *,
+    first: int,
+    after: str | None,
+    count: bool = True,
 ) -> Page[Client]:
     """A page of clients matching every criterion given, by id; refuses an empty search (no
     dumping the table). Name, DOB and SSN match only among clients whose identifying data the
     caller may see. ``count=False`` leaves out the total (``total_count`` -1): on a broad search
     the count costs the database more than the page, and a sync job walking pages needs none."""
     if criteria.empty:
-        raise ValidationFailed("Give at least one of name, dob, ssnLastFour or hmisId.", field="search")
+        raise ValidationFailed(
+            "Give at least one of name, dob, ssnLastFour or hmisId.", field="search"
+        )
     conditions, params = _criteria_sql(criteria)
     check_page_size(first)
     clients, total = await visible_page(
@@ -407,7 +490,12 @@ async def annotate_client(
 ) -> ClientAnnotation:
     """Mark a field inaccurate or incomplete, or supplement it; the original value stays (207 f)."""
     _, access = await get_visible_client(scope, client_id)
-    agency = require_holder(access, decisions.agencies(Resource.CLIENT, Action.ANNOTATE), agency_id, doing="annotate this client")
+    agency = require_holder(
+        access,
+        decisions.agencies(Resource.CLIENT, Action.ANNOTATE),
+        agency_id,
+        doing="annotate this client",
+    )
     if field not in ANNOTATABLE_FIELDS:
         raise ValidationFailed("That field cannot be annotated.", field="field")
     text = _text(note, "note", 4000)
@@ -424,6 +512,14 @@ async def annotate_client(
             created_at=now,
         )
         await touch_client(client_id, now)
-        await audit(decisions.principal, AuditAction.CREATE, entity_type="ClientAnnotation", entity_id=annotation.id,
-                    client_id=client_id, now=now, fields=[field], agency_id=agency)
+        await audit(
+            decisions.principal,
+            AuditAction.CREATE,
+            entity_type="ClientAnnotation",
+            entity_id=annotation.id,
+            client_id=client_id,
+            now=now,
+            fields=[field],
+            agency_id=agency,
+        )
     return annotation

@@ -133,7 +133,9 @@ async def record_helpdesk_ticket(
     """Record a ticket from the help desk (policy 211's evidence). The same ``external_ref``
     twice returns the first ticket unchanged."""
     if not decisions.system_wide(Resource.HELPDESK_TICKET, Action.RECORD):
-        raise Forbidden("Only the System Administrator or the help-desk integration records tickets.")
+        raise Forbidden(
+            "Only the System Administrator or the help-desk integration records tickets."
+        )
     topic = topic.strip()
     if not topic or len(topic) > 200:
         raise ValidationFailed("topic must be 1 to 200 characters.", field="topic")
@@ -153,7 +155,9 @@ async def record_helpdesk_ticket(
         existing = await HelpdeskTicket.get_or_none(external_ref=ref)
         if existing is not None:
             if existing.user_id != user.id:
-                raise ValidationFailed("That externalRef is another user's ticket.", field="externalRef")
+                raise ValidationFailed(
+                    "That externalRef is another user's ticket.", field="externalRef"
+                )
             return existing, False
     words = topic_words(topic)
     try:
@@ -170,13 +174,21 @@ async def record_helpdesk_ticket(
     except IntegrityError:  # the same externalRef, recorded concurrently
         existing = await HelpdeskTicket.get_or_none(external_ref=ref)
         if existing is None or existing.user_id != user.id:
-            raise ValidationFailed("That externalRef is another user's ticket.", field="externalRef") from None
+            raise ValidationFailed(
+                "That externalRef is another user's ticket.", field="externalRef"
+            ) from None
         return existing, False
     return ticket, True
 
 
 async def request_agency_retraining(
-    *, decisions: Decisions, agency_id: UUID, coc_code: str, reason: str, now: datetime, tz: ZoneInfo
+    *,
+    decisions: Decisions,
+    agency_id: UUID,
+    coc_code: str,
+    reason: str,
+    now: datetime,
+    tz: ZoneInfo,
 ) -> tuple[AgencyRetrainingRequest, int]:
     """Policy 211 (d): a CoC asks that an agency's users be retrained. Every active user of the
     agency gets a retraining case at once. Returns the request and the number of users flagged."""
@@ -199,17 +211,26 @@ async def request_agency_retraining(
     counts = SweepCounts()
     async with in_transaction():
         request = await AgencyRetrainingRequest.create(
-            agency=agency, coc=coc, reason=reason, requested_by_id=decisions.principal.user_id, requested_at=now
+            agency=agency,
+            coc=coc,
+            reason=reason,
+            requested_by_id=decisions.principal.user_id,
+            requested_at=now,
         )
-        user_ids = await Membership.filter(agency=agency, user__status=UserStatus.ACTIVE).values_list(
-            "user_id", flat=True
-        )
+        user_ids = await Membership.filter(
+            agency=agency, user__status=UserStatus.ACTIVE
+        ).values_list("user_id", flat=True)
         found = [
             _Found(
                 user_id=uid,
                 rule=CaseRule.COC_REQUEST,
                 key=f"request:{request.id}",
-                evidence={"requestId": str(request.id), "coc": coc.code, "agency": agency.name, "reason": reason},
+                evidence={
+                    "requestId": str(request.id),
+                    "coc": coc.code,
+                    "agency": agency.name,
+                    "reason": reason,
+                },
             )
             for uid in user_ids
         ]
@@ -229,17 +250,25 @@ class _Found:
 
 
 _RULE_TEXT = {
-    CaseRule.SHARED_EMAIL: lambda e: f"the e-mail address is also used by {len(e['sharedWith'])} other account(s)",
-    CaseRule.SHARED_MFA_CONTACT: lambda e: f"the MFA contact is also used by {len(e['sharedWith'])} other account(s)",
+    CaseRule.SHARED_EMAIL: lambda e: (
+        f"the e-mail address is also used by {len(e['sharedWith'])} other account(s)"
+    ),
+    CaseRule.SHARED_MFA_CONTACT: lambda e: (
+        f"the MFA contact is also used by {len(e['sharedWith'])} other account(s)"
+    ),
     CaseRule.NO_LOGIN_AFTER_TRAINING: lambda e: (
         f"no sign-in within {NO_LOGIN_DAYS} days of the initial training completed on {e['initialTrainingOn']}"
     ),
     CaseRule.REPEATED_TICKETS: lambda e: (
-        f"{len(e['ticketIds'])} help-desk tickets on the same or a similar issue (\"{e['topic']}\") "
+        f'{len(e["ticketIds"])} help-desk tickets on the same or a similar issue ("{e["topic"]}") '
         f"within {TICKET_WINDOW_DAYS} days"
     ),
-    CaseRule.HELPDESK_HOURS: lambda e: f"{e['minutes'] / 60:.1f} hours of help-desk support in {e['month']}",
-    CaseRule.COC_REQUEST: lambda e: f"{e['coc']} requested retraining for {e['agency']}: {e['reason']}",
+    CaseRule.HELPDESK_HOURS: lambda e: (
+        f"{e['minutes'] / 60:.1f} hours of help-desk support in {e['month']}"
+    ),
+    CaseRule.COC_REQUEST: lambda e: (
+        f"{e['coc']} requested retraining for {e['agency']}: {e['reason']}"
+    ),
 }
 
 
@@ -261,14 +290,20 @@ async def _record_findings(
     users = {u.id: u for u in await User.filter(id__in=list(by_user))}
     open_cases = {
         c.user_id: c
-        for c in await ComplianceCase.filter(user_id__in=list(by_user), kind=kind, status=CaseStatus.OPEN)
+        for c in await ComplianceCase.filter(
+            user_id__in=list(by_user), kind=kind, status=CaseStatus.OPEN
+        )
     }
     seen = {
         (r["user_id"], r["rule"], r["key"])
-        for r in await ComplianceFinding.filter(user_id__in=list(by_user)).values("user_id", "rule", "key")
+        for r in await ComplianceFinding.filter(user_id__in=list(by_user)).values(
+            "user_id", "rule", "key"
+        )
     }
     open_rules: dict[UUID, set[CaseRule]] = defaultdict(set)
-    for r in await ComplianceFinding.filter(case_id__in=[c.id for c in open_cases.values()]).values("case__user_id", "rule"):
+    for r in await ComplianceFinding.filter(case_id__in=[c.id for c in open_cases.values()]).values(
+        "case__user_id", "rule"
+    ):
         open_rules[r["case__user_id"]].add(CaseRule(r["rule"]))
     today = now.astimezone(tz).date()
     notices: list[Notice] = []
@@ -277,7 +312,8 @@ async def _record_findings(
         if user is None or user.status != UserStatus.ACTIVE:
             continue
         fresh = [
-            f for f in items
+            f
+            for f in items
             if (f.user_id, f.rule.value, f.key) not in seen and f.rule not in open_rules[user_id]
         ]
         # One finding per rule in a sweep: the first is evidence enough.
@@ -290,19 +326,31 @@ async def _record_findings(
         opened = case is None
         if case is None:
             case = await ComplianceCase.create(
-                user_id=user_id, kind=kind, opened_at=now, due_on=today + timedelta(days=_DAYS[kind])
+                user_id=user_id,
+                kind=kind,
+                opened_at=now,
+                due_on=today + timedelta(days=_DAYS[kind]),
             )
             counts.opened += 1
         else:
             counts.findings += len(by_rule)
         await ComplianceFinding.bulk_create(
             [
-                ComplianceFinding(case=case, user_id=user_id, rule=f.rule, key=f.key, evidence=f.evidence, found_at=now)
+                ComplianceFinding(
+                    case=case,
+                    user_id=user_id,
+                    rule=f.rule,
+                    key=f.key,
+                    evidence=f.evidence,
+                    found_at=now,
+                )
                 for f in by_rule.values()
             ]
         )
         if opened:
-            notices += await _case_notices(case, user, "opened", [(f.rule, f.evidence) for f in by_rule.values()])
+            notices += await _case_notices(
+                case, user, "opened", [(f.rule, f.evidence) for f in by_rule.values()]
+            )
     counts.messages += await queue(notices, now=now)
 
 
@@ -324,7 +372,11 @@ async def _recipients(user_id: UUID) -> _Recipients:
         agency_id__in=ids, duty=Duty.HMIS_DATA_COORDINATOR, user__status=UserStatus.ACTIVE
     ).values("user_id", "agency_id")
     return _Recipients(
-        hdcs=[(h["user_id"], h["agency_id"], names[h["agency_id"]]) for h in hdcs if h["user_id"] != user_id],
+        hdcs=[
+            (h["user_id"], h["agency_id"], names[h["agency_id"]])
+            for h in hdcs
+            if h["user_id"] != user_id
+        ],
         directors=[
             (a["executive_director_email"], a["executive_director_name"], a["id"], a["name"])
             for a in agencies
@@ -339,12 +391,27 @@ def _display(user: User) -> str:
 
 
 _SUBJECTS = {
-    (CaseKind.SHARED_CONTACT, "opened"): "Action needed by {due}: {who} shares an e-mail address or MFA contact (CT HMIS policies 109, 202)",
-    (CaseKind.SHARED_CONTACT, "enforced"): "{who}: CT HMIS account deactivated, shared contact not replaced (policies 109, 202)",
-    (CaseKind.SHARED_CONTACT, "resolved"): "Resolved: {who} now has a unique contact (CT HMIS policies 109, 202)",
+    (
+        CaseKind.SHARED_CONTACT,
+        "opened",
+    ): "Action needed by {due}: {who} shares an e-mail address or MFA contact (CT HMIS policies 109, 202)",
+    (
+        CaseKind.SHARED_CONTACT,
+        "enforced",
+    ): "{who}: CT HMIS account deactivated, shared contact not replaced (policies 109, 202)",
+    (
+        CaseKind.SHARED_CONTACT,
+        "resolved",
+    ): "Resolved: {who} now has a unique contact (CT HMIS policies 109, 202)",
     (CaseKind.RETRAINING, "opened"): "Retraining required by {due}: {who} (CT HMIS policy 211)",
-    (CaseKind.RETRAINING, "enforced"): "{who}: CT HMIS access made inactive, retraining not completed (policy 211)",
-    (CaseKind.RETRAINING, "resolved"): "Resolved: {who} completed the retraining (CT HMIS policy 211)",
+    (
+        CaseKind.RETRAINING,
+        "enforced",
+    ): "{who}: CT HMIS access made inactive, retraining not completed (policy 211)",
+    (
+        CaseKind.RETRAINING,
+        "resolved",
+    ): "Resolved: {who} completed the retraining (CT HMIS policy 211)",
 }
 
 _ACTION = {
@@ -370,7 +437,10 @@ _ACTION = {
         "The retraining was not completed by {due}, so the user's CT HMIS access has been made "
         "inactive (policy 211). It can be restored once the training is completed."
     ),
-    (CaseKind.RETRAINING, "resolved"): "The required training has been completed. Nothing more is needed.",
+    (
+        CaseKind.RETRAINING,
+        "resolved",
+    ): "The required training has been completed. Nothing more is needed.",
 }
 
 
@@ -385,10 +455,22 @@ async def _case_notices(
     why = f"\nWhy:{reasons}\n" if reasons else ""
     action = _ACTION[(kind, event)].format(due=due)
     subject = _SUBJECTS[(kind, event)].format(due=due, who=who)
-    payload = {"caseId": str(case.id), "kind": kind.value, "event": event, "dueOn": case.due_on.isoformat()}
+    payload = {
+        "caseId": str(case.id),
+        "kind": kind.value,
+        "event": event,
+        "dueOn": case.due_on.isoformat(),
+    }
 
-    def notice(to: str, *, recipient_id: UUID | None = None, address: str | None = None,
-               agency_id: UUID | None = None, greeting: str, about: str) -> Notice:
+    def notice(
+        to: str,
+        *,
+        recipient_id: UUID | None = None,
+        address: str | None = None,
+        agency_id: UUID | None = None,
+        greeting: str,
+        about: str,
+    ) -> Notice:
         body = (
             f"{greeting}\n\n{about}\n{why}\n{action}\n\nDeadline: {due}\n"
             f"Policy: CT HMIS Policies and Procedures, policy {_POLICY[kind]}\n\n"
@@ -408,7 +490,8 @@ async def _case_notices(
     recipients = await _recipients(user.id)
     notices = [
         notice(
-            f"user:{user.id}", recipient_id=user.id,
+            f"user:{user.id}",
+            recipient_id=user.id,
             greeting=f"Hello {user.first_name or user.username},",
             about=f"This concerns your CT HMIS account {user.username}.",
         )
@@ -416,7 +499,9 @@ async def _case_notices(
     for hdc_id, agency_id, agency_name in recipients.hdcs:
         notices.append(
             notice(
-                f"user:{hdc_id}", recipient_id=hdc_id, agency_id=agency_id,
+                f"user:{hdc_id}",
+                recipient_id=hdc_id,
+                agency_id=agency_id,
                 greeting="Hello,",
                 about=f"As HMIS Data Coordinator of {agency_name}: this concerns the CT HMIS account of {who}.",
             )
@@ -425,7 +510,9 @@ async def _case_notices(
         for email, name, agency_id, agency_name in recipients.directors:
             notices.append(
                 notice(
-                    f"director:{agency_id}", address=email, agency_id=agency_id,
+                    f"director:{agency_id}",
+                    address=email,
+                    agency_id=agency_id,
                     greeting=f"Dear {name or 'Executive Director'},",
                     about=f"As Executive Director of {agency_name} on record with the CT HMIS System "
                     f"Administrator: a user of your agency, {who}, needs retraining.",
@@ -468,7 +555,9 @@ def _contact_points(email: str | None, mfa: str | None) -> dict[str, CaseRule]:
 
 async def _sharing() -> tuple[dict[UUID, list[_Found]], int]:
     """Active accounts that share a contact point with another active account."""
-    rows = await User.filter(status=UserStatus.ACTIVE).values("id", "username", "email", "mfa_contact")
+    rows = await User.filter(status=UserStatus.ACTIVE).values(
+        "id", "username", "email", "mfa_contact"
+    )
     holders: dict[str, set[UUID]] = defaultdict(set)
     points_of: dict[UUID, dict[str, CaseRule]] = {}
     usernames = {r["id"]: r["username"] for r in rows}
@@ -507,7 +596,9 @@ async def sweep_shared_contacts(*, now: datetime, tz: ZoneInfo) -> SweepCounts:
         # daily re-run from adding copies.
         day = now.astimezone(tz).date().isoformat()
         items = [
-            _Found(f.user_id, f.rule, f"{f.key}@{day}", f.evidence) for fs in found.values() for f in fs
+            _Found(f.user_id, f.rule, f"{f.key}@{day}", f.evidence)
+            for fs in found.values()
+            for f in fs
         ]
         await _record_findings(CaseKind.SHARED_CONTACT, items, now=now, tz=tz, counts=counts)
     return counts
@@ -528,10 +619,14 @@ async def _resolve_unshared(
     notices: list[Notice] = []
     for case in open_cases:
         if case.user.status != UserStatus.ACTIVE:
-            await _close(case, CaseStatus.WITHDRAWN, "The account was deactivated for another reason.", now)
+            await _close(
+                case, CaseStatus.WITHDRAWN, "The account was deactivated for another reason.", now
+            )
             counts.withdrawn += 1
         elif case.user_id not in found:
-            await _close(case, CaseStatus.RESOLVED, "The e-mail address and MFA contact are unique now.", now)
+            await _close(
+                case, CaseStatus.RESOLVED, "The e-mail address and MFA contact are unique now.", now
+            )
             counts.resolved += 1
             notices += await _case_notices(case, case.user, "resolved", [])
     counts.messages += await queue(notices, now=now)
@@ -590,13 +685,18 @@ async def _ticket_findings(*, now: datetime, tz: ZoneInfo) -> list[_Found]:
     month, both counting only tickets unrelated to system performance and opened after the
     user's last retraining case closed (a completed retraining starts the count again)."""
     horizon = now - timedelta(days=2 * TICKET_WINDOW_DAYS)
-    tickets = await HelpdeskTicket.filter(
-        opened_at__gte=horizon, system_performance_issue=False, user__status=UserStatus.ACTIVE
-    ).order_by("opened_at", "id").values("id", "user_id", "opened_at", "topic", "topic_key", "minutes_spent")
+    tickets = (
+        await HelpdeskTicket.filter(
+            opened_at__gte=horizon, system_performance_issue=False, user__status=UserStatus.ACTIVE
+        )
+        .order_by("opened_at", "id")
+        .values("id", "user_id", "opened_at", "topic", "topic_key", "minutes_spent")
+    )
     if not tickets:
         return []
     closed = await ComplianceCase.filter(
-        kind=CaseKind.RETRAINING, status__in=[CaseStatus.RESOLVED, CaseStatus.ENFORCED],
+        kind=CaseKind.RETRAINING,
+        status__in=[CaseStatus.RESOLVED, CaseStatus.ENFORCED],
         user_id__in={t["user_id"] for t in tickets},
     ).values("user_id", "closed_at")
     since: dict[UUID, datetime] = {}
@@ -613,8 +713,10 @@ async def _ticket_findings(*, now: datetime, tz: ZoneInfo) -> list[_Found]:
         words = [frozenset(t["topic_key"].split()) for t in items]
         for i, last in enumerate(items):
             cluster = [
-                items[j] for j in range(i + 1)
-                if last["opened_at"] - items[j]["opened_at"] < window and _similar(words[j], words[i])
+                items[j]
+                for j in range(i + 1)
+                if last["opened_at"] - items[j]["opened_at"] < window
+                and _similar(words[j], words[i])
             ]
             if len(cluster) >= TICKETS_SAME_ISSUE:
                 found.append(
@@ -622,7 +724,10 @@ async def _ticket_findings(*, now: datetime, tz: ZoneInfo) -> list[_Found]:
                         user_id=user_id,
                         rule=CaseRule.REPEATED_TICKETS,
                         key=f"tickets:{cluster[0]['id']}",
-                        evidence={"ticketIds": [str(t["id"]) for t in cluster], "topic": cluster[0]["topic"]},
+                        evidence={
+                            "ticketIds": [str(t["id"]) for t in cluster],
+                            "topic": cluster[0]["topic"],
+                        },
                     )
                 )
                 break
@@ -637,7 +742,11 @@ async def _ticket_findings(*, now: datetime, tz: ZoneInfo) -> list[_Found]:
                         user_id=user_id,
                         rule=CaseRule.HELPDESK_HOURS,
                         key=f"month:{month}",
-                        evidence={"month": month, "minutes": minutes, "ticketIds": [str(t["id"]) for t in month_tickets]},
+                        evidence={
+                            "month": month,
+                            "minutes": minutes,
+                            "ticketIds": [str(t["id"]) for t in month_tickets],
+                        },
                     )
                 )
     return found
@@ -663,7 +772,9 @@ async def _required_courses(user_id: UUID, courses: list[TrainingCourse]) -> set
     return {c.id for c in courses if keys & set(c.required_for)}
 
 
-async def _completed_since(case: ComplianceCase, tz: ZoneInfo, courses: list[TrainingCourse]) -> bool:
+async def _completed_since(
+    case: ComplianceCase, tz: ZoneInfo, courses: list[TrainingCourse]
+) -> bool:
     """The retraining counts when a course the user's access requires (or, if none is set up,
     any course) is completed on or after the day the case opened."""
     opened_on = _local_date(case.opened_at, tz)
@@ -674,8 +785,12 @@ async def _completed_since(case: ComplianceCase, tz: ZoneInfo, courses: list[Tra
     return await completions.exists()
 
 
-async def _resolve_trained(*, now: datetime, tz: ZoneInfo, counts: SweepCounts, user_id: UUID | None = None) -> None:
-    cases = ComplianceCase.filter(kind=CaseKind.RETRAINING, status=CaseStatus.OPEN).select_related("user")
+async def _resolve_trained(
+    *, now: datetime, tz: ZoneInfo, counts: SweepCounts, user_id: UUID | None = None
+) -> None:
+    cases = ComplianceCase.filter(kind=CaseKind.RETRAINING, status=CaseStatus.OPEN).select_related(
+        "user"
+    )
     if user_id is not None:
         cases = cases.filter(user_id=user_id)
     open_cases = await cases
@@ -685,7 +800,9 @@ async def _resolve_trained(*, now: datetime, tz: ZoneInfo, counts: SweepCounts, 
     notices: list[Notice] = []
     for case in open_cases:
         if case.user.status != UserStatus.ACTIVE:
-            await _close(case, CaseStatus.WITHDRAWN, "The account was deactivated for another reason.", now)
+            await _close(
+                case, CaseStatus.WITHDRAWN, "The account was deactivated for another reason.", now
+            )
             counts.withdrawn += 1
         elif await _completed_since(case, tz, courses):
             await _close(case, CaseStatus.RESOLVED, "The required training was completed.", now)
@@ -713,15 +830,20 @@ async def enforce_deadlines(*, now: datetime, tz: ZoneInfo) -> SweepCounts:
     async with in_transaction():
         await _resolve_unshared(now=now, counts=counts)
         await _resolve_trained(now=now, tz=tz, counts=counts)
-        due = await ComplianceCase.filter(status=CaseStatus.OPEN, due_on__lte=today).select_related("user")
+        due = await ComplianceCase.filter(status=CaseStatus.OPEN, due_on__lte=today).select_related(
+            "user"
+        )
         notices: list[Notice] = []
         for case in due:
             kind = CaseKind(case.kind)
             findings = await _findings_of(case)
             reason = (
                 f"Policy {_POLICY[kind]}: "
-                + ("shared e-mail address or MFA contact not replaced" if kind == CaseKind.SHARED_CONTACT
-                   else "retraining not completed")
+                + (
+                    "shared e-mail address or MFA contact not replaced"
+                    if kind == CaseKind.SHARED_CONTACT
+                    else "retraining not completed"
+                )
                 + f" by {case.due_on.isoformat()} (case {case.id})"
             )
             if case.user.status == UserStatus.ACTIVE:
@@ -740,7 +862,11 @@ async def enforce_deadlines(*, now: datetime, tz: ZoneInfo) -> SweepCounts:
 
 
 def cases_visible_to(
-    decisions: Decisions, *, status: CaseStatus | None, agency_id: UUID | None, kind: CaseKind | None
+    decisions: Decisions,
+    *,
+    status: CaseStatus | None,
+    agency_id: UUID | None,
+    kind: CaseKind | None,
 ) -> QuerySet[ComplianceCase]:
     """System Administrator and Security Officer: every case; an HDC: cases of users of the
     agencies they coordinate. Asking for another agency is FORBIDDEN."""
@@ -750,9 +876,13 @@ def cases_visible_to(
         if not mine or (agency_id is not None and agency_id not in mine):
             raise Forbidden("You may see the compliance cases of your own agency's users only.")
         scope = [agency_id] if agency_id is not None else list(mine)
-        cases = cases.filter(user_id__in=Subquery(Membership.filter(agency_id__in=scope).values("user_id")))
+        cases = cases.filter(
+            user_id__in=Subquery(Membership.filter(agency_id__in=scope).values("user_id"))
+        )
     elif agency_id is not None:
-        cases = cases.filter(user_id__in=Subquery(Membership.filter(agency_id=agency_id).values("user_id")))
+        cases = cases.filter(
+            user_id__in=Subquery(Membership.filter(agency_id=agency_id).values("user_id"))
+        )
     if status is not None:
         cases = cases.filter(status=status)
     if kind is not None:

@@ -37,9 +37,21 @@ POST_EXIT = 6  # 5.03.1 DataCollectionStage
 # HUD IncomeBenefits source columns (4.02).
 INCOME_SOURCES = frozenset(
     {
-        "Earned", "Unemployment", "SSI", "SSDI", "VADisabilityService", "VADisabilityNonService",
-        "PrivateDisability", "WorkersComp", "TANF", "GA", "SocSecRetirement", "Pension",
-        "ChildSupport", "Alimony", "OtherIncomeSource",
+        "Earned",
+        "Unemployment",
+        "SSI",
+        "SSDI",
+        "VADisabilityService",
+        "VADisabilityNonService",
+        "PrivateDisability",
+        "WorkersComp",
+        "TANF",
+        "GA",
+        "SocSecRetirement",
+        "Pension",
+        "ChildSupport",
+        "Alimony",
+        "OtherIncomeSource",
     }
 )
 _ENROLLMENT_CODES = {
@@ -59,7 +71,9 @@ def _camel(name: str) -> str:
     return head + "".join(part.title() for part in rest)
 
 
-async def _audit_created(decisions: Decisions, row: Any, enrollment: Enrollment, now: datetime) -> None:
+async def _audit_created(
+    decisions: Decisions, row: Any, enrollment: Enrollment, now: datetime
+) -> None:
     await audit(
         decisions.principal,
         AuditAction.CREATE,
@@ -108,7 +122,9 @@ async def create_enrollment(
     if entry_date < project.operating_start_date or (
         project.operating_end_date and entry_date > project.operating_end_date
     ):
-        raise ValidationFailed("The project was not operating on the entry date.", field="entryDate")
+        raise ValidationFailed(
+            "The project was not operating on the entry date.", field="entryDate"
+        )
     hud.check_code(relationship_to_hoh, hud.RELATIONSHIP_TO_HOH, "relationshipToHoH", required=True)
     values = _enrollment_values(data, entry_date)
     async with in_transaction():
@@ -136,13 +152,19 @@ def _enrollment_values(data: dict[str, Any], entry_date: date) -> dict[str, Any]
             hud.check_code(value, _ENROLLMENT_CODES[key], _camel(key))
         elif key == "enrollment_coc":
             if value is not None and value not in hud.HUD_COC_CODES:
-                raise ValidationFailed("enrollmentCoC must be a Connecticut HUD CoC code.", field="enrollmentCoC")
+                raise ValidationFailed(
+                    "enrollmentCoC must be a Connecticut HUD CoC code.", field="enrollmentCoC"
+                )
         elif key in ("move_in_date", "date_of_engagement"):
             if value is not None and value < entry_date:
-                raise ValidationFailed(f"{_camel(key)} is before the entry date.", field=_camel(key))
+                raise ValidationFailed(
+                    f"{_camel(key)} is before the entry date.", field=_camel(key)
+                )
         elif key == "date_to_street_essh":
             if value is not None and value > entry_date:
-                raise ValidationFailed("dateToStreetESSH is after the entry date.", field="dateToStreetESSH")
+                raise ValidationFailed(
+                    "dateToStreetESSH is after the entry date.", field="dateToStreetESSH"
+                )
         else:
             raise ValidationFailed(f"{_camel(key)} cannot be set here.", field=_camel(key))
         if value is not None:
@@ -150,12 +172,15 @@ def _enrollment_values(data: dict[str, Any], entry_date: date) -> dict[str, Any]
     return values
 
 
-async def _household(project: Project, household_id: str | None, relationship: int, client_id: UUID) -> str:
+async def _household(
+    project: Project, household_id: str | None, relationship: int, client_id: UUID
+) -> str:
     """The household to join (or a new one), keeping exactly one head among open enrollments."""
     if household_id is None:
         if relationship != HOH:
             raise ValidationFailed(
-                "A new household starts with its head (relationshipToHoH 1).", field="relationshipToHoH"
+                "A new household starts with its head (relationshipToHoH 1).",
+                field="relationshipToHoH",
             )
         return uuid.uuid4().hex
     household_id = household_id.strip()
@@ -167,10 +192,16 @@ async def _household(project: Project, household_id: str | None, relationship: i
     )
     members = await Enrollment.filter(household_id=household_id)
     if not members:
-        raise ValidationFailed("No such household; leave householdId empty to start one.", field="householdId")
+        raise ValidationFailed(
+            "No such household; leave householdId empty to start one.", field="householdId"
+        )
     if any(m.project_id != project.id for m in members):  # type: ignore[attr-defined]
         raise ValidationFailed("That household belongs to another project.", field="householdId")
-    exited = set(await Exit.filter(enrollment_id__in=[m.id for m in members]).values_list("enrollment_id", flat=True))
+    exited = set(
+        await Exit.filter(enrollment_id__in=[m.id for m in members]).values_list(
+            "enrollment_id", flat=True
+        )
+    )
     open_members = [m for m in members if m.id not in exited]
     if any(m.client_id == client_id for m in open_members):  # type: ignore[attr-defined]
         raise Conflict("The client is already enrolled in this household.", field="clientId")
@@ -179,11 +210,15 @@ async def _household(project: Project, household_id: str | None, relationship: i
     return household_id
 
 
-async def _own_enrollment(decisions: Decisions, enrollment_id: UUID, resource: Resource, action: Action) -> Enrollment:
+async def _own_enrollment(
+    decisions: Decisions, enrollment_id: UUID, resource: Resource, action: Action
+) -> Enrollment:
     """The enrollment, locked for the caller's transaction: writes to one enrollment (an exit and
     what must fall within it) are serialised, so two exits at once end it once."""
     enrollment = await Enrollment.filter(id=enrollment_id).select_for_update().first()
-    if enrollment is None or not decisions.in_agency(Resource.CLIENT, Action.READ, enrollment.agency_id):  # type: ignore[attr-defined]
+    if enrollment is None or not decisions.in_agency(
+        Resource.CLIENT, Action.READ, enrollment.agency_id
+    ):  # type: ignore[attr-defined]
         raise NotFound("No such enrollment, or you may not see it.", field="enrollmentId")
     if not decisions.in_agency(resource, action, enrollment.agency_id):  # type: ignore[attr-defined]
         raise Forbidden("You may read this enrollment but not change it.")
@@ -203,7 +238,9 @@ async def exit_enrollment(
 ) -> Exit:
     """Close an enrollment (3.11, 3.12): not before entry, not in the future, once."""
     async with in_transaction():
-        enrollment = await _own_enrollment(decisions, enrollment_id, Resource.ENROLLMENT, Action.UPDATE)
+        enrollment = await _own_enrollment(
+            decisions, enrollment_id, Resource.ENROLLMENT, Action.UPDATE
+        )
         if await Exit.exists(enrollment_id=enrollment.id):
             raise Conflict("The enrollment has already ended.")
         if exit_date < enrollment.entry_date:
@@ -215,7 +252,9 @@ async def exit_enrollment(
         hud.check_code(destination, hud.DESTINATION, "destination", required=True)
         hud.check_code(destination_subsidy_type, hud.RENTAL_SUBSIDY_TYPE, "destinationSubsidyType")
         if other_destination is not None and len(other_destination) > 50:
-            raise ValidationFailed("otherDestination has at most 50 characters.", field="otherDestination")
+            raise ValidationFailed(
+                "otherDestination has at most 50 characters.", field="otherDestination"
+            )
         row = await Exit.create(
             enrollment=enrollment,
             exit_date=exit_date,
@@ -229,7 +268,9 @@ async def exit_enrollment(
     return row
 
 
-async def _after_write(decisions: Decisions, row: Any, enrollment: Enrollment, now: datetime) -> None:
+async def _after_write(
+    decisions: Decisions, row: Any, enrollment: Enrollment, now: datetime
+) -> None:
     """After a row is added to an enrollment: the client's retention clock restarts and the
     change is audited, in the same transaction."""
     await touch_client(enrollment.client_id, now)  # type: ignore[attr-defined]
@@ -257,7 +298,9 @@ async def record_service(
 ) -> Service:
     """A service within the enrollment's dates (HUD Services.csv)."""
     async with in_transaction():
-        enrollment = await _own_enrollment(decisions, enrollment_id, Resource.SERVICE, Action.CREATE)
+        enrollment = await _own_enrollment(
+            decisions, enrollment_id, Resource.SERVICE, Action.CREATE
+        )
         await _within(enrollment, date_provided, "dateProvided", scope.today)
         hud.check_code(record_type, hud.RECORD_TYPE, "recordType", required=True)
         if not 1 <= type_provided <= 999:
@@ -265,7 +308,9 @@ async def record_service(
         if fa_amount is not None and (fa_amount < 0 or fa_amount > Decimal("1000000")):
             raise ValidationFailed("faAmount must be between 0 and 1,000,000.", field="faAmount")
         if other_type_provided is not None and len(other_type_provided) > 50:
-            raise ValidationFailed("otherTypeProvided has at most 50 characters.", field="otherTypeProvided")
+            raise ValidationFailed(
+                "otherTypeProvided has at most 50 characters.", field="otherTypeProvided"
+            )
         row = await Service.create(
             enrollment=enrollment,
             date_provided=date_provided,
@@ -281,7 +326,11 @@ async def record_service(
 
 
 async def _stage_row(
-    decisions: Decisions, scope: ClientScope, enrollment_id: UUID, information_date: date, stage: int
+    decisions: Decisions,
+    scope: ClientScope,
+    enrollment_id: UUID,
+    information_date: date,
+    stage: int,
 ) -> Enrollment:
     enrollment = await _own_enrollment(decisions, enrollment_id, Resource.ENROLLMENT, Action.UPDATE)
     hud.check_code(stage, hud.DATA_COLLECTION_STAGE, "dataCollectionStage", required=True)
@@ -289,9 +338,13 @@ async def _stage_row(
         # post-exit rows fall after the exit (between it and today)
         exit_row = await Exit.get_or_none(enrollment_id=enrollment.id)
         if exit_row is None:
-            raise ValidationFailed("Post-exit data needs an exited enrollment.", field="dataCollectionStage")
+            raise ValidationFailed(
+                "Post-exit data needs an exited enrollment.", field="dataCollectionStage"
+            )
         if not exit_row.exit_date <= information_date <= scope.today:
-            raise ValidationFailed("Post-exit data is dated from the exit to today.", field="informationDate")
+            raise ValidationFailed(
+                "Post-exit data is dated from the exit to today.", field="informationDate"
+            )
     else:
         await _within(enrollment, information_date, "informationDate", scope.today)
     return enrollment

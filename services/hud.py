@@ -30,7 +30,25 @@ RACE_NONE = MISSING
 SEX = {0, 1} | MISSING  # 4.21
 RELATIONSHIP_TO_HOH = {1, 2, 3, 4, 5, 99}  # 3.15.1
 LIVING_SITUATION = {
-    101, 116, 118, 204, 205, 206, 207, 215, 225, 302, 314, 329, 332, 335, 336, 410, 411, 421, 435,
+    101,
+    116,
+    118,
+    204,
+    205,
+    206,
+    207,
+    215,
+    225,
+    302,
+    314,
+    329,
+    332,
+    335,
+    336,
+    410,
+    411,
+    421,
+    435,
 } | MISSING  # 3.917
 DESTINATION = (LIVING_SITUATION - {335, 336}) | {312, 313, 327, 422, 423, 426, 17, 24, 30}  # 3.12
 RENTAL_SUBSIDY_TYPE = {419, 420, 428, 431, 433, 434, 436, 437, 438, 439, 440}  # 3.12.A
@@ -43,7 +61,9 @@ RECORD_TYPE = {141, 142, 143, 144, 151, 152, 161, 200, 210, 300}  # 1.4
 HUD_COC_CODES = {"CT-503", "CT-505"}
 
 
-def check_code(value: int | None, allowed: Collection[int], field: str, *, required: bool = False) -> None:
+def check_code(
+    value: int | None, allowed: Collection[int], field: str, *, required: bool = False
+) -> None:
     """Refuse a code outside its HUD list (None passes unless required)."""
     if value is None:
         if required:

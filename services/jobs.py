@@ -81,7 +81,9 @@ JOBS: dict[str, Callable[[JobContext], Awaitable[dict[str, Any]]]] = {
 
 def _lock_key(job: str) -> int:
     """A stable signed 64-bit advisory lock key per job."""
-    return int.from_bytes(hashlib.sha256(f"hearth.job.{job}".encode()).digest()[:8], "big", signed=True)
+    return int.from_bytes(
+        hashlib.sha256(f"hearth.job.{job}".encode()).digest()[:8], "big", signed=True
+    )
 
 
 def instance_name() -> str:
@@ -125,7 +127,11 @@ async def run_job(
                 run.counts = await job(ctx)
                 run.status = JobStatus.SUCCEEDED
             except asyncio.CancelledError:  # shutdown: say so rather than stay RUNNING forever
-                run.status, run.error, run.finished_at = JobStatus.FAILED, "interrupted by shutdown", ctx.clock.now()
+                run.status, run.error, run.finished_at = (
+                    JobStatus.FAILED,
+                    "interrupted by shutdown",
+                    ctx.clock.now(),
+                )
                 await asyncio.shield(run.save())
                 raise
             except notifications.NotConfigured as error:  # expected on a developer's machine
@@ -150,7 +156,9 @@ class Scheduler:
     sleeps until the next scheduled time and ticks; tests call ``tick`` with a frozen clock.
     """
 
-    def __init__(self, schedules: dict[str, str], ctx: JobContext, *, instance: str | None = None) -> None:
+    def __init__(
+        self, schedules: dict[str, str], ctx: JobContext, *, instance: str | None = None
+    ) -> None:
         unknown = set(schedules) - set(JOBS)
         if unknown:
             raise ValueError(f"unknown jobs in the schedule: {sorted(unknown)}")
@@ -187,7 +195,9 @@ class Scheduler:
             slot = self.due_slot(name, now)
             if slot is None:
                 continue
-            run = await run_job(name, self.ctx, trigger="scheduler", slot=slot, instance=self.instance)
+            run = await run_job(
+                name, self.ctx, trigger="scheduler", slot=slot, instance=self.instance
+            )
             self._since[name] = slot
             if run is not None:
                 runs.append(run)

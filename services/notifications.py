@@ -79,7 +79,9 @@ async def queue(notices: Iterable[Notice], *, now: datetime) -> int:
     if not rows:
         return 0
     keys = [r.dedupe_key for r in rows]
-    existing = set(await OutboxMessage.filter(dedupe_key__in=keys).values_list("dedupe_key", flat=True))
+    existing = set(
+        await OutboxMessage.filter(dedupe_key__in=keys).values_list("dedupe_key", flat=True)
+    )
     fresh = {r.dedupe_key: r for r in rows if r.dedupe_key not in existing}
     await OutboxMessage.bulk_create(list(fresh.values()), ignore_conflicts=True)
     return len(fresh)
@@ -139,7 +141,11 @@ def _permanent(error: Exception) -> bool:
 
 def _connection_failure(error: Exception) -> bool:
     return isinstance(
-        error, aiosmtplib.SMTPConnectError | aiosmtplib.SMTPTimeoutError | aiosmtplib.SMTPServerDisconnected | OSError
+        error,
+        aiosmtplib.SMTPConnectError
+        | aiosmtplib.SMTPTimeoutError
+        | aiosmtplib.SMTPServerDisconnected
+        | OSError,
     ) and not isinstance(error, aiosmtplib.SMTPResponseException)
 
 
@@ -191,7 +197,9 @@ async def deliver_pending(
                 break
             address = row.to_address
             if address is None and row.recipient_id is not None:
-                address = await User.filter(id=row.recipient_id).first().values_list("email", flat=True)
+                address = (
+                    await User.filter(id=row.recipient_id).first().values_list("email", flat=True)
+                )
             row.attempts += 1
             stop = False
             if not address:

@@ -50,7 +50,12 @@ def check_page_size(first: int, max_size: int = MAX_PAGE_SIZE) -> None:
 
 
 async def paginate(
-    queryset: QuerySet[Any], *, first: int, after: str | None, max_size: int = MAX_PAGE_SIZE, count: bool = True
+    queryset: QuerySet[Any],
+    *,
+    first: int,
+    after: str | None,
+    max_size: int = MAX_PAGE_SIZE,
+    count: bool = True,
 ) -> Page[Any]:
     """One page ordered by primary key, plus whether more follow and how many match in all.
     ``count=False`` (the caller does not ask for the total) leaves out the count's statement,

@@ -49,7 +49,10 @@ _SESSION_PRINCIPAL_SQL = _PRINCIPAL_SQL.replace(
     "SELECT u.id, u.username, u.status,",
     "SELECT u.id, u.username, u.status, s.revoked_at AS session_revoked_at,"
     " s.expires_at AS session_expires_at, s.auth_time AS session_auth_time, s.mfa_at AS session_mfa_at,",
-).replace("FROM hearth_user u WHERE u.id = $1", "FROM hearth_user u JOIN session s ON s.user_id = u.id AND s.id = $2 WHERE u.id = $1")
+).replace(
+    "FROM hearth_user u WHERE u.id = $1",
+    "FROM hearth_user u JOIN session s ON s.user_id = u.id AND s.id = $2 WHERE u.id = $1",
+)
 
 
 def _json(value: object) -> list[dict[str, object]]:
@@ -88,20 +91,35 @@ class SessionRow:
     mfa_at: datetime
 
 
-async def load_session_principal(user_id: UUID, session_id: UUID) -> tuple[Principal, str, SessionRow] | None:
+async def load_session_principal(
+    user_id: UUID, session_id: UUID
+) -> tuple[Principal, str, SessionRow] | None:
     """A session of this user with the user's principal and status, in one statement; None if the
     user has no such session."""
-    rows = await get_connection("default").execute_query_dict(_SESSION_PRINCIPAL_SQL, [user_id, session_id])
+    rows = await get_connection("default").execute_query_dict(
+        _SESSION_PRINCIPAL_SQL, [user_id, session_id]
+    )
     if not rows:
         return None
     row = rows[0]
-    session = SessionRow(row["session_revoked_at"], row["session_expires_at"], row["session_auth_time"], row["session_mfa_at"])
-    principal, status = _principal(row, session_id=session_id, auth_time=session.auth_time, mfa_at=session.mfa_at)
+    session = SessionRow(
+        row["session_revoked_at"],
+        row["session_expires_at"],
+        row["session_auth_time"],
+        row["session_mfa_at"],
+    )
+    principal, status = _principal(
+        row, session_id=session_id, auth_time=session.auth_time, mfa_at=session.mfa_at
+    )
     return principal, status, session
 
 
 def _principal(
-    row: dict[str, Any], *, session_id: UUID | None, auth_time: datetime | None, mfa_at: datetime | None
+    row: dict[str, Any],
+    *,
+    session_id: UUID | None,
+    auth_time: datetime | None,
+    mfa_at: datetime | None,
 ) -> tuple[Principal, str]:
     memberships: dict[UUID, AccessLevel] = {}
     agency_cans: dict[UUID, UUID | None] = {}

@@ -41,7 +41,10 @@ async def record_release(
     """Record a release made by an agency holding the client's consent. Immutable once stored."""
     _, access = await get_visible_client(scope, client_id)
     releasing = require_holder(
-        access, decisions.agencies(Resource.RELEASE, Action.CREATE), agency_id, doing="record releases"
+        access,
+        decisions.agencies(Resource.RELEASE, Action.CREATE),
+        agency_id,
+        doing="record releases",
     )
     if expires_on is None:
         raise ValidationFailed("A release needs an expiry date (policy 207).", field="expiresOn")
@@ -52,12 +55,16 @@ async def record_release(
     if not categories:
         raise ValidationFailed("Name at least one category of data to share.", field="categories")
     if evidence_reference is not None and len(evidence_reference) > 200:
-        raise ValidationFailed("evidenceReference has at most 200 characters.", field="evidenceReference")
+        raise ValidationFailed(
+            "evidenceReference has at most 200 characters.", field="evidenceReference"
+        )
     recipients: list[UUID] = []
     if scope_kind == ReleaseScope.AGENCIES:
         recipients = sorted(set(recipient_agency_ids), key=str)
         if not recipients or len(recipients) > MAX_RECIPIENTS:
-            raise ValidationFailed(f"Name 1 to {MAX_RECIPIENTS} agencies to share with.", field="agencyIds")
+            raise ValidationFailed(
+                f"Name 1 to {MAX_RECIPIENTS} agencies to share with.", field="agencyIds"
+            )
         if await Agency.filter(id__in=recipients).count() != len(recipients):
             raise ValidationFailed("One of the agencies does not exist.", field="agencyIds")
         if can_id is not None:
@@ -88,8 +95,16 @@ async def record_release(
                 [ReleaseRecipient(release_id=release.id, agency_id=a) for a in recipients]
             )
         await touch_client(client_id, now)
-        await audit(decisions.principal, AuditAction.CREATE, entity_type="ReleaseOfInformation", entity_id=release.id,
-                    client_id=client_id, now=now, fields=["scope", "categories", "startsOn", "expiresOn"], agency_id=releasing)
+        await audit(
+            decisions.principal,
+            AuditAction.CREATE,
+            entity_type="ReleaseOfInformation",
+            entity_id=release.id,
+            client_id=client_id,
+            now=now,
+            fields=["scope", "categories", "startsOn", "expiresOn"],
+            agency_id=releasing,
+        )
     return release
 
 
@@ -101,7 +116,9 @@ async def revoke_release(
         release = await Release.filter(id=release_id).select_for_update().first()
         allowed = decisions.agencies(Resource.RELEASE, Action.REVOKE)
         if release is None or release.releasing_agency_id not in allowed:  # type: ignore[attr-defined]
-            if release is not None and decisions.agencies(Resource.CLIENT, Action.READ) & {release.releasing_agency_id}:  # type: ignore[attr-defined]
+            if release is not None and decisions.agencies(Resource.CLIENT, Action.READ) & {
+                release.releasing_agency_id
+            }:  # type: ignore[attr-defined]
                 raise Forbidden("You may not revoke releases for that agency.")
             raise NotFound("No such release, or you may not see it.", field="releaseId")
         if release.revoked_at is not None:
@@ -113,7 +130,14 @@ async def revoke_release(
         release.revocation_reason = reason
         await release.save(update_fields=["revoked_at", "revoked_by_id", "revocation_reason"])
         await touch_client(release.client_id, now)  # type: ignore[attr-defined]
-        await audit(decisions.principal, AuditAction.UPDATE, entity_type="ReleaseOfInformation", entity_id=release.id,
-                    client_id=release.client_id, now=now, fields=["revokedAt", "revocationReason"],  # type: ignore[attr-defined]
-                    agency_id=release.releasing_agency_id)  # type: ignore[attr-defined]
+        await audit(
+            decisions.principal,
+            AuditAction.UPDATE,
+            entity_type="ReleaseOfInformation",
+            entity_id=release.id,
+            client_id=release.client_id,
+            now=now,
+            fields=["revokedAt", "revocationReason"],  # type: ignore[attr-defined]
+            agency_id=release.releasing_agency_id,
+        )  # type: ignore[attr-defined]
     return release

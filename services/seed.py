@@ -73,8 +73,15 @@ DEFECT_RATES: dict[str, float] = {
 # Defects counted out of all clients (the others: out of households, heads' or adults' enrollments,
 # entry income rows or exits; SeedSummary.populations says which number).
 CLIENT_DEFECTS = (
-    "name_dq_partial", "name_dq_dk_refused", "name_dq_missing", "ssn_dq_dk_refused", "ssn_dq_missing",
-    "ssn_invalid", "dob_bad", "child_veteran", "special_characters",
+    "name_dq_partial",
+    "name_dq_dk_refused",
+    "name_dq_missing",
+    "ssn_dq_dk_refused",
+    "ssn_dq_missing",
+    "ssn_invalid",
+    "dob_bad",
+    "child_veteran",
+    "special_characters",
 )
 
 # ---------------------------------------------------------------------------------------------
@@ -103,18 +110,30 @@ ES_EE, ES_NBN, TH, PSH, SO, DAY, SSO, HP, RRH, CE = 0, 1, 2, 3, 4, 11, 6, 12, 13
 # 25 projects with client data (ES-EE 20%, ES-NbN 8%, TH 8%, PSH 16%, RRH 16%, SO 12%, SSO 4%,
 # HP 8%, CE 4%, Day 4%), 17 in CT-505, plus the victim service provider's shelter.
 _PROJECTS = [
-    (0, ES_EE, "Harborlight Emergency Shelter"), (0, ES_NBN, "Harborlight Warming Center"),
-    (0, RRH, "Harborlight Rapid Rehousing"), (0, PSH, "Harborlight Supportive Apartments"),
-    (0, SO, "Harborlight Street Outreach"), (0, CE, "Bridgeport Coordinated Entry"),
-    (1, ES_EE, "Park City Family Shelter"), (1, HP, "Park City Prevention"),
-    (1, TH, "Park City Youth Transitional Housing"), (2, ES_EE, "Sound Shore Shelter"),
-    (2, RRH, "Sound Shore Rapid Rehousing"), (2, PSH, "Sound Shore Scattered Site PSH"),
-    (2, DAY, "Sound Shore Day Center"), (3, ES_EE, "Ridgeway Family Shelter"),
-    (3, RRH, "Ridgeway Family Rehousing"), (3, SO, "Ridgeway Outreach"),
-    (3, HP, "Ridgeway Prevention"), (4, ES_EE, "Capitol Region Shelter"),
-    (4, PSH, "Capitol Region PSH"), (4, ES_NBN, "Capitol Region Overflow"),
-    (5, SO, "Riverbend Street Outreach"), (5, SSO, "Riverbend Services Only"),
-    (6, RRH, "Elm City Rapid Rehousing"), (6, TH, "Elm City Transitional Living"),
+    (0, ES_EE, "Harborlight Emergency Shelter"),
+    (0, ES_NBN, "Harborlight Warming Center"),
+    (0, RRH, "Harborlight Rapid Rehousing"),
+    (0, PSH, "Harborlight Supportive Apartments"),
+    (0, SO, "Harborlight Street Outreach"),
+    (0, CE, "Bridgeport Coordinated Entry"),
+    (1, ES_EE, "Park City Family Shelter"),
+    (1, HP, "Park City Prevention"),
+    (1, TH, "Park City Youth Transitional Housing"),
+    (2, ES_EE, "Sound Shore Shelter"),
+    (2, RRH, "Sound Shore Rapid Rehousing"),
+    (2, PSH, "Sound Shore Scattered Site PSH"),
+    (2, DAY, "Sound Shore Day Center"),
+    (3, ES_EE, "Ridgeway Family Shelter"),
+    (3, RRH, "Ridgeway Family Rehousing"),
+    (3, SO, "Ridgeway Outreach"),
+    (3, HP, "Ridgeway Prevention"),
+    (4, ES_EE, "Capitol Region Shelter"),
+    (4, PSH, "Capitol Region PSH"),
+    (4, ES_NBN, "Capitol Region Overflow"),
+    (5, SO, "Riverbend Street Outreach"),
+    (5, SSO, "Riverbend Services Only"),
+    (6, RRH, "Elm City Rapid Rehousing"),
+    (6, TH, "Elm City Transitional Living"),
     (7, PSH, "Thames Valley PSH"),
     (8, ES_EE, "Safe Harbor Confidential Shelter"),
 ]
@@ -125,20 +144,90 @@ _LATER_STAY = {RRH: 4, PSH: 3, TH: 2, ES_EE: 2}
 _MEDIAN_LOS = {ES_EE: 30, ES_NBN: 30, TH: 180, PSH: 900, RRH: 240, SO: 60}
 
 _HERBS = (
-    "Basil", "Sage", "Thyme", "Rosemary", "Dill", "Fennel", "Mint", "Chive", "Tarragon", "Oregano",
-    "Parsley", "Cilantro", "Lavender", "Marjoram", "Sorrel", "Chervil", "Lovage", "Borage",
-    "Angelica", "Yarrow", "Juniper", "Saffron", "Clove", "Cassia", "Anise", "Hyssop", "Savory",
-    "Bay", "Nettle", "Caraway",
+    "Basil",
+    "Sage",
+    "Thyme",
+    "Rosemary",
+    "Dill",
+    "Fennel",
+    "Mint",
+    "Chive",
+    "Tarragon",
+    "Oregano",
+    "Parsley",
+    "Cilantro",
+    "Lavender",
+    "Marjoram",
+    "Sorrel",
+    "Chervil",
+    "Lovage",
+    "Borage",
+    "Angelica",
+    "Yarrow",
+    "Juniper",
+    "Saffron",
+    "Clove",
+    "Cassia",
+    "Anise",
+    "Hyssop",
+    "Savory",
+    "Bay",
+    "Nettle",
+    "Caraway",
 )
 _COLORS_VEG = (
-    "Amber", "Indigo", "Crimson", "Teal", "Ochre", "Sienna", "Umber", "Cobalt", "Scarlet", "Azure",
-    "Carrot", "Radish", "Parsnip", "Turnip", "Kale", "Leek", "Celery", "Pumpkin", "Squash",
-    "Cabbage", "Spinach", "Lentil", "Barley", "Walnut", "Chestnut", "Olive", "Pepper", "Onion",
-    "Garlic", "Potato",
+    "Amber",
+    "Indigo",
+    "Crimson",
+    "Teal",
+    "Ochre",
+    "Sienna",
+    "Umber",
+    "Cobalt",
+    "Scarlet",
+    "Azure",
+    "Carrot",
+    "Radish",
+    "Parsnip",
+    "Turnip",
+    "Kale",
+    "Leek",
+    "Celery",
+    "Pumpkin",
+    "Squash",
+    "Cabbage",
+    "Spinach",
+    "Lentil",
+    "Barley",
+    "Walnut",
+    "Chestnut",
+    "Olive",
+    "Pepper",
+    "Onion",
+    "Garlic",
+    "Potato",
 )
 # Names that test sanitisation in exports: forbidden characters, CSV quoting, non-ASCII, emoji.
-_ODD_FIRST = ("José", "Zoë \"Z\"", "Ñandú", "<Basil>", "Sage\nRose", "Chive 🌿", "Dill{2}", "Mint, Jr")
-_ODD_LAST = ("O'Brien, Jr.", "Peña", "[Teal]", "Crème-Brûlée", "Smith \"Smitty\"", "Ölander", "Kale{x}", "Røed")
+_ODD_FIRST = (
+    "José",
+    'Zoë "Z"',
+    "Ñandú",
+    "<Basil>",
+    "Sage\nRose",
+    "Chive 🌿",
+    "Dill{2}",
+    "Mint, Jr",
+)
+_ODD_LAST = (
+    "O'Brien, Jr.",
+    "Peña",
+    "[Teal]",
+    "Crème-Brûlée",
+    'Smith "Smitty"',
+    "Ölander",
+    "Kale{x}",
+    "Røed",
+)
 _TOWNS = {
     0: (("Bridgeport", "06604"), ("Fairfield", "06824"), ("Stratford", "06615")),
     1: (("Stamford", "06901"), ("Norwalk", "06850"), ("Greenwich", "06830")),
@@ -155,82 +244,269 @@ _NOTES = (
     "Coordinated with landlord about move-in inspection.",
 )
 _ODD_NOTES = (
-    "Client said: \"I'm fine, thanks\", then left.\nFollow-up set.",
+    'Client said: "I\'m fine, thanks", then left.\nFollow-up set.',
     "Notes with <angle> [square] {curly} brackets, commas, and é ñ ü 🏠.",
 )
 _LIVING = (
-    (116, 25), (101, 35), (335, 8), (336, 7), (204, 2), (205, 1), (206, 2), (207, 2), (215, 1),
-    (410, 3), (435, 2), (302, 3), (314, 2), (329, 1), (332, 1), (411, 1), (421, 1), (118, 1),
-    (8, 1), (9, 1), (99, 1),
+    (116, 25),
+    (101, 35),
+    (335, 8),
+    (336, 7),
+    (204, 2),
+    (205, 1),
+    (206, 2),
+    (207, 2),
+    (215, 1),
+    (410, 3),
+    (435, 2),
+    (302, 3),
+    (314, 2),
+    (329, 1),
+    (332, 1),
+    (411, 1),
+    (421, 1),
+    (118, 1),
+    (8, 1),
+    (9, 1),
+    (99, 1),
 )
 _DESTINATIONS = (
-    (410, 10), (411, 6), (421, 5), (422, 4), (423, 3), (426, 3), (435, 6), (101, 7), (116, 6),
-    (118, 2), (302, 4), (312, 3), (313, 3), (314, 2), (327, 1), (332, 2), (204, 2), (205, 1),
-    (206, 2), (207, 2), (215, 1), (225, 1), (329, 1), (24, 1), (17, 2), (8, 1), (9, 1),
+    (410, 10),
+    (411, 6),
+    (421, 5),
+    (422, 4),
+    (423, 3),
+    (426, 3),
+    (435, 6),
+    (101, 7),
+    (116, 6),
+    (118, 2),
+    (302, 4),
+    (312, 3),
+    (313, 3),
+    (314, 2),
+    (327, 1),
+    (332, 2),
+    (204, 2),
+    (205, 1),
+    (206, 2),
+    (207, 2),
+    (215, 1),
+    (225, 1),
+    (329, 1),
+    (24, 1),
+    (17, 2),
+    (8, 1),
+    (9, 1),
 )
-_INCOME_SOURCES = ("Earned", "SSI", "SSDI", "Unemployment", "TANF", "SocSecRetirement", "GA", "ChildSupport")
+_INCOME_SOURCES = (
+    "Earned",
+    "SSI",
+    "SSDI",
+    "Unemployment",
+    "TANF",
+    "SocSecRetirement",
+    "GA",
+    "ChildSupport",
+)
 _DISABILITY_TYPES = (5, 6, 7, 8, 9, 10)
-_CATEGORIES = ("IDENTIFYING", "ENROLLMENT_AND_SERVICES", "HEALTH", "DOMESTIC_VIOLENCE", "CASE_NOTES")
+_CATEGORIES = (
+    "IDENTIFYING",
+    "ENROLLMENT_AND_SERVICES",
+    "HEALTH",
+    "DOMESTIC_VIOLENCE",
+    "CASE_NOTES",
+)
 _DAY = timedelta(days=1)
 
 # Columns of each table the generator writes, in the order the rows are built.
 _COLUMNS: dict[str, tuple[str, ...]] = {
     "client": (
-        "id", "first_name", "middle_name", "last_name", "name_suffix", "name_data_quality", "ssn",
-        "ssn_last_four", "ssn_data_quality", "dob", "dob_data_quality", "am_ind_ak_native", "asian",
-        "black_af_american", "hispanic_latinao", "mid_east_n_african", "native_hi_pacific", "white",
-        "race_none", "additional_race_ethnicity", "sex", "veteran_status", "phone", "email",
-        "address_line1", "address_line2", "city", "state", "zip_code", "version", "last_activity_at",
-        "created_at", "updated_at", "created_by_agency_id", "created_by_user_id", "created_under_can_id",
+        "id",
+        "first_name",
+        "middle_name",
+        "last_name",
+        "name_suffix",
+        "name_data_quality",
+        "ssn",
+        "ssn_last_four",
+        "ssn_data_quality",
+        "dob",
+        "dob_data_quality",
+        "am_ind_ak_native",
+        "asian",
+        "black_af_american",
+        "hispanic_latinao",
+        "mid_east_n_african",
+        "native_hi_pacific",
+        "white",
+        "race_none",
+        "additional_race_ethnicity",
+        "sex",
+        "veteran_status",
+        "phone",
+        "email",
+        "address_line1",
+        "address_line2",
+        "city",
+        "state",
+        "zip_code",
+        "version",
+        "last_activity_at",
+        "created_at",
+        "updated_at",
+        "created_by_agency_id",
+        "created_by_user_id",
+        "created_under_can_id",
     ),
     "consent_to_enter": (
-        "id", "kind", "first_contact_by_phone", "taken_on", "evidence_reference", "source",
-        "recorded_at", "agency_id", "client_id", "taken_by_id",
+        "id",
+        "kind",
+        "first_contact_by_phone",
+        "taken_on",
+        "evidence_reference",
+        "source",
+        "recorded_at",
+        "agency_id",
+        "client_id",
+        "taken_by_id",
     ),
     "release_of_information": (
-        "id", "scope", "categories", "starts_on", "expires_on", "kind", "evidence_reference",
-        "recorded_at", "revoked_at", "revocation_reason", "client_id", "recorded_by_id",
-        "releasing_agency_id", "revoked_by_id", "scope_can_id",
+        "id",
+        "scope",
+        "categories",
+        "starts_on",
+        "expires_on",
+        "kind",
+        "evidence_reference",
+        "recorded_at",
+        "revoked_at",
+        "revocation_reason",
+        "client_id",
+        "recorded_by_id",
+        "releasing_agency_id",
+        "revoked_by_id",
+        "scope_can_id",
     ),
     "release_recipient": ("id", "agency_id", "release_id"),
     "enrollment": (
-        "id", "entry_date", "household_id", "relationship_to_hoh", "enrollment_coc",
-        "living_situation", "rental_subsidy_type", "length_of_stay", "los_under_threshold",
-        "previous_street_essh", "date_to_street_essh", "times_homeless_past_three_years",
-        "months_homeless_past_three_years", "disabling_condition", "move_in_date",
-        "date_of_engagement", "created_at", "updated_at", "agency_id", "client_id",
-        "created_by_user_id", "project_id",
+        "id",
+        "entry_date",
+        "household_id",
+        "relationship_to_hoh",
+        "enrollment_coc",
+        "living_situation",
+        "rental_subsidy_type",
+        "length_of_stay",
+        "los_under_threshold",
+        "previous_street_essh",
+        "date_to_street_essh",
+        "times_homeless_past_three_years",
+        "months_homeless_past_three_years",
+        "disabling_condition",
+        "move_in_date",
+        "date_of_engagement",
+        "created_at",
+        "updated_at",
+        "agency_id",
+        "client_id",
+        "created_by_user_id",
+        "project_id",
     ),
     "enrollment_exit": (
-        "id", "exit_date", "destination", "destination_subsidy_type", "other_destination",
-        "created_at", "created_by_user_id", "enrollment_id",
+        "id",
+        "exit_date",
+        "destination",
+        "destination_subsidy_type",
+        "other_destination",
+        "created_at",
+        "created_by_user_id",
+        "enrollment_id",
     ),
     "service": (
-        "id", "date_provided", "record_type", "type_provided", "other_type_provided", "fa_amount",
-        "created_at", "created_by_user_id", "enrollment_id",
+        "id",
+        "date_provided",
+        "record_type",
+        "type_provided",
+        "other_type_provided",
+        "fa_amount",
+        "created_at",
+        "created_by_user_id",
+        "enrollment_id",
     ),
     "income_benefits": (
-        "id", "information_date", "data_collection_stage", "income_from_any_source",
-        "total_monthly_income", "income_sources", "benefits_from_any_source",
-        "insurance_from_any_source", "created_at", "enrollment_id",
+        "id",
+        "information_date",
+        "data_collection_stage",
+        "income_from_any_source",
+        "total_monthly_income",
+        "income_sources",
+        "benefits_from_any_source",
+        "insurance_from_any_source",
+        "created_at",
+        "enrollment_id",
     ),
     "disability": (
-        "id", "information_date", "data_collection_stage", "disability_type", "disability_response",
-        "indefinite_and_impairs", "created_at", "enrollment_id",
+        "id",
+        "information_date",
+        "data_collection_stage",
+        "disability_type",
+        "disability_response",
+        "indefinite_and_impairs",
+        "created_at",
+        "enrollment_id",
     ),
     "health_and_dv": (
-        "id", "information_date", "data_collection_stage", "domestic_violence_survivor",
-        "when_occurred", "currently_fleeing", "general_health_status", "dental_health_status",
-        "mental_health_status", "pregnancy_status", "due_date", "created_at", "enrollment_id",
+        "id",
+        "information_date",
+        "data_collection_stage",
+        "domestic_violence_survivor",
+        "when_occurred",
+        "currently_fleeing",
+        "general_health_status",
+        "dental_health_status",
+        "mental_health_status",
+        "pregnancy_status",
+        "due_date",
+        "created_at",
+        "enrollment_id",
     ),
-    "case_note": ("id", "created_at", "text", "deleted_at", "agency_id", "author_id", "client_id", "enrollment_id"),
+    "case_note": (
+        "id",
+        "created_at",
+        "text",
+        "deleted_at",
+        "agency_id",
+        "author_id",
+        "client_id",
+        "enrollment_id",
+    ),
     "case_note_deletion_request": (
-        "id", "reason", "status", "requested_at", "decided_at", "decision_note", "agency_id",
-        "client_id", "decided_by_id", "note_id", "requested_by_id",
+        "id",
+        "reason",
+        "status",
+        "requested_at",
+        "decided_at",
+        "decision_note",
+        "agency_id",
+        "client_id",
+        "decided_by_id",
+        "note_id",
+        "requested_by_id",
     ),
     "audit_event": (
-        "occurred_at", "actor_id", "true_actor_id", "agency_id", "action", "entity_type",
-        "entity_id", "client_id", "fields_touched", "release_id", "request_id", "operation",
+        "occurred_at",
+        "actor_id",
+        "true_actor_id",
+        "agency_id",
+        "action",
+        "entity_type",
+        "entity_id",
+        "client_id",
+        "fields_touched",
+        "release_id",
+        "request_id",
+        "operation",
         "client_ip",
     ),
 }
@@ -318,8 +594,13 @@ def _password_hash(password: str, rng: random.Random) -> str:
     params = PasswordHasher()
     salt = rng.getrandbits(128).to_bytes(16, "big")
     return hash_secret(
-        password.encode(), salt, time_cost=params.time_cost, memory_cost=params.memory_cost,
-        parallelism=params.parallelism, hash_len=params.hash_len, type=Type.ID,
+        password.encode(),
+        salt,
+        time_cost=params.time_cost,
+        memory_cost=params.memory_cost,
+        parallelism=params.parallelism,
+        hash_len=params.hash_len,
+        type=Type.ID,
     ).decode()
 
 
@@ -330,7 +611,9 @@ def _totp_secret(rng: random.Random) -> str:
 
 async def has_data(conn: asyncpg.Connection) -> bool:
     """Whether the database holds agencies or clients (seeding then needs ``append``)."""
-    return bool(await conn.fetchval("SELECT EXISTS (SELECT 1 FROM agency) OR EXISTS (SELECT 1 FROM client)"))
+    return bool(
+        await conn.fetchval("SELECT EXISTS (SELECT 1 FROM agency) OR EXISTS (SELECT 1 FROM client)")
+    )
 
 
 class _Bulk:
@@ -358,7 +641,9 @@ class _Bulk:
                 for table in _BULK_ORDER:
                     rows = batch[table]
                     if rows:
-                        await self.conn.copy_records_to_table(table, records=rows, columns=_COLUMNS[table])
+                        await self.conn.copy_records_to_table(
+                            table, records=rows, columns=_COLUMNS[table]
+                        )
                         self.counts[table] += len(rows)
             finally:
                 self.queue.task_done()
@@ -407,7 +692,16 @@ class _Bulk:
 
 
 class _Generator:
-    def __init__(self, conn: asyncpg.Connection, *, clients: int, seed: int, anchor: date, tag: str, batch: int) -> None:
+    def __init__(
+        self,
+        conn: asyncpg.Connection,
+        *,
+        clients: int,
+        seed: int,
+        anchor: date,
+        tag: str,
+        batch: int,
+    ) -> None:
         self.conn = conn
         self.n = clients
         self.rng = random.Random(seed)  # noqa: S311 (synthetic data, reproducible by design)
@@ -437,36 +731,64 @@ class _Generator:
 
     async def structure(self, password: str) -> None:
         rng, tag = self.rng, self.tag
-        cocs = {r["code"]: r["id"] for r in await self.conn.fetch("SELECT id, code FROM continuum_of_care")}
+        cocs = {
+            r["code"]: r["id"]
+            for r in await self.conn.fetch("SELECT id, code FROM continuum_of_care")
+        }
         missing = {"CT-503", "CT-505"} - set(cocs)
         if missing:
-            raise ValidationFailed("The database lacks the reference CoCs; run `hearth migrate` first.", field="database")
-        courses = [r["id"] for r in await self.conn.fetch("SELECT id FROM training_course ORDER BY code")]
+            raise ValidationFailed(
+                "The database lacks the reference CoCs; run `hearth migrate` first.",
+                field="database",
+            )
+        courses = [
+            r["id"] for r in await self.conn.fetch("SELECT id FROM training_course ORDER BY code")
+        ]
         founded = self.anchor - timedelta(days=1500)
         created = self.at(founded)
         suffix = f" [{tag}]" if tag else ""
         self.can_ids = [_uuid(rng) for _ in _CANS]
         await self.conn.executemany(
             "INSERT INTO can (id, name, created_at, coc_id) VALUES ($1, $2, $3, $4)",
-            [(cid, name + suffix, created, cocs[coc]) for cid, (name, coc) in zip(self.can_ids, _CANS, strict=True)],
+            [
+                (cid, name + suffix, created, cocs[coc])
+                for cid, (name, coc) in zip(self.can_ids, _CANS, strict=True)
+            ],
         )
         mou_on = self.anchor - timedelta(days=400)
         for slug, name, can, weight, vsp, _ in _AGENCIES:
-            self.agencies.append(_Agency(slug, _uuid(rng), name + suffix, can, _CANS[can][1], weight, vsp))
+            self.agencies.append(
+                _Agency(slug, _uuid(rng), name + suffix, can, _CANS[can][1], weight, vsp)
+            )
         await self.conn.executemany(
             "INSERT INTO agency (id, name, common_name, victim_service_provider, executive_director_name,"
             " executive_director_email, status, mou_signed_on, mou_signed_by, mou_access_levels, created_at,"
             " updated_at, coc_id, can_id) VALUES ($1,$2,$3,$4,$5,$6,'ACTIVE',$7,$8,$9,$10,$10,$11,$12)",
             [
-                (a.id, a.name, a.name.split()[0], a.vsp, f"{rng.choice(_HERBS)} {rng.choice(_COLORS_VEG)}",
-                 f"director@{a.slug}{tag}.example.org", mou_on, "Executive Director",
-                 json.dumps(["FULL", "VIEW_ONLY", "REPORTING_ONLY"]), created, cocs[a.coc], self.can_ids[a.can])
+                (
+                    a.id,
+                    a.name,
+                    a.name.split()[0],
+                    a.vsp,
+                    f"{rng.choice(_HERBS)} {rng.choice(_COLORS_VEG)}",
+                    f"director@{a.slug}{tag}.example.org",
+                    mou_on,
+                    "Executive Director",
+                    json.dumps(["FULL", "VIEW_ONLY", "REPORTING_ONLY"]),
+                    created,
+                    cocs[a.coc],
+                    self.can_ids[a.can],
+                )
                 for a in self.agencies
             ],
         )
         await self.conn.executemany(
             "UPDATE can SET backbone_agency_id = $1 WHERE id = $2",
-            [(a.id, self.can_ids[a.can]) for a, spec in zip(self.agencies, _AGENCIES, strict=True) if spec[5]],
+            [
+                (a.id, self.can_ids[a.can])
+                for a, spec in zip(self.agencies, _AGENCIES, strict=True)
+                if spec[5]
+            ],
         )
         project_rows = []
         for index, ptype, name in _PROJECTS:
@@ -475,7 +797,18 @@ class _Generator:
             agency.projects.append((pid, ptype, agency.coc))
             housing = 1 if ptype in (ES_EE, ES_NBN, TH, PSH, RRH) else 3
             project_rows.append(
-                (pid, name + suffix, ptype, founded, ptype != HP, housing, 1 if agency.vsp else None, agency.coc, created, agency.id)
+                (
+                    pid,
+                    name + suffix,
+                    ptype,
+                    founded,
+                    ptype != HP,
+                    housing,
+                    1 if agency.vsp else None,
+                    agency.coc,
+                    created,
+                    agency.id,
+                )
             )
         await self.conn.executemany(
             "INSERT INTO project (id, name, common_name, project_type, operating_start_date, operating_end_date,"
@@ -491,22 +824,47 @@ class _Generator:
         users: list[tuple[Any, ...]] = []
         grants, memberships, duties, staff, requests = [], [], [], [], []
 
-        def user(key: str | None, username: str, role: str, agency: _Agency | None = None) -> uuid.UUID:
+        def user(
+            key: str | None, username: str, role: str, agency: _Agency | None = None
+        ) -> uuid.UUID:
             uid, secret = _uuid(rng), _totp_secret(rng)
             username = f"{username}{tag}"
             domain = f"{agency.slug if agency else 'lead'}{tag}.example.org"
             first, last = rng.choice(_HERBS), rng.choice(_COLORS_VEG)
-            users.append((uid, username, f"{username}@{domain}", f"{username}@{domain}".casefold(), first, last,
-                          pw_hash, secret, created, created))
+            users.append(
+                (
+                    uid,
+                    username,
+                    f"{username}@{domain}",
+                    f"{username}@{domain}".casefold(),
+                    first,
+                    last,
+                    pw_hash,
+                    secret,
+                    created,
+                    created,
+                )
+            )
             if key:
-                self.summary_users[key] = SeedUser(key, username, uid, password, secret, role,
-                                                   agency.id if agency else None, agency.name if agency else None)
+                self.summary_users[key] = SeedUser(
+                    key,
+                    username,
+                    uid,
+                    password,
+                    secret,
+                    role,
+                    agency.id if agency else None,
+                    agency.name if agency else None,
+                )
             return uid
 
         self.sysadmin = user("system_admin", "sysadmin", "SYSTEM_ADMINISTRATOR")
         grants.append((self.sysadmin, "SYSTEM_ADMINISTRATOR"))
-        for key, name, role in (("security_officer", "security.officer", "SECURITY_OFFICER"),
-                                ("lead_agency", "lead.agency", "LEAD_AGENCY"), ("dsb_member", "dsb.member", "DSB_MEMBER")):
+        for key, name, role in (
+            ("security_officer", "security.officer", "SECURITY_OFFICER"),
+            ("lead_agency", "lead.agency", "LEAD_AGENCY"),
+            ("dsb_member", "dsb.member", "DSB_MEMBER"),
+        ):
             grants.append((user(key, name, role), role))
 
         def member(uid: uuid.UUID, agency: _Agency, level: str, hdc: uuid.UUID | None) -> None:
@@ -517,14 +875,23 @@ class _Generator:
         other_can = next(a for a in self.agencies if not a.vsp and a.can != self.agencies[0].can)
         for agency in self.agencies:
             big = agency is self.agencies[0]
-            hdc = user("hdc" if big else ("vsp_hdc" if agency.vsp else None), f"{agency.slug}.hdc", "HDC", agency)
+            hdc = user(
+                "hdc" if big else ("vsp_hdc" if agency.vsp else None),
+                f"{agency.slug}.hdc",
+                "HDC",
+                agency,
+            )
             agency.hdc = hdc
             member(hdc, agency, "FULL", None)
             duties.append((hdc, agency.id, "HMIS_DATA_COORDINATOR"))
             asc = user("asc" if big else None, f"{agency.slug}.asc", "ASC", agency)
             member(asc, agency, "FULL", hdc)
             duties.append((asc, agency.id, "AGENCY_SECURITY_COORDINATOR"))
-            count = max(2, min(40, math.ceil(self.n * agency.weight / share / 2500))) if not agency.vsp else 1
+            count = (
+                max(2, min(40, math.ceil(self.n * agency.weight / share / 2500)))
+                if not agency.vsp
+                else 1
+            )
             for i in range(1, count + 1):
                 key = None
                 if big and i == 1:
@@ -534,11 +901,29 @@ class _Generator:
                 uid = user(key, f"{agency.slug}.cm{i}", "FULL", agency)
                 member(uid, agency, "FULL", hdc)
                 agency.staff.append(uid)
-            member(user("view_only" if big else None, f"{agency.slug}.view", "VIEW_ONLY", agency), agency, "VIEW_ONLY", hdc)
-            member(user("reporting_only" if big else None, f"{agency.slug}.report", "REPORTING_ONLY", agency),
-                   agency, "REPORTING_ONLY", hdc)
+            member(
+                user("view_only" if big else None, f"{agency.slug}.view", "VIEW_ONLY", agency),
+                agency,
+                "VIEW_ONLY",
+                hdc,
+            )
+            member(
+                user(
+                    "reporting_only" if big else None,
+                    f"{agency.slug}.report",
+                    "REPORTING_ONLY",
+                    agency,
+                ),
+                agency,
+                "REPORTING_ONLY",
+                hdc,
+            )
         for can_index, can_id in enumerate(self.can_ids):
-            backbone = next(a for a, spec in zip(self.agencies, _AGENCIES, strict=True) if spec[5] and a.can == can_index)
+            backbone = next(
+                a
+                for a, spec in zip(self.agencies, _AGENCIES, strict=True)
+                if spec[5] and a.can == can_index
+            )
             key = "can_backbone" if can_index == self.agencies[0].can else None
             uid = user(key, f"can{can_index + 1}.backbone", "CAN_BACKBONE", backbone)
             member(uid, backbone, "FULL", backbone.hdc)
@@ -546,46 +931,100 @@ class _Generator:
 
         conn = self.conn
         await conn.copy_records_to_table(
-            "hearth_user", records=[(*u[:6], "ACTIVE", *u[6:8], created, *u[8:]) for u in users],
-            columns=("id", "username", "email", "email_normalized", "first_name", "last_name", "status",
-                     "password_hash", "totp_secret", "totp_confirmed_at", "created_at", "updated_at"),
+            "hearth_user",
+            records=[(*u[:6], "ACTIVE", *u[6:8], created, *u[8:]) for u in users],
+            columns=(
+                "id",
+                "username",
+                "email",
+                "email_normalized",
+                "first_name",
+                "last_name",
+                "status",
+                "password_hash",
+                "totp_secret",
+                "totp_confirmed_at",
+                "created_at",
+                "updated_at",
+            ),
         )
         await conn.copy_records_to_table(
-            "system_role_grant", records=[(_uuid(rng), role, created, uid) for uid, role in grants],
+            "system_role_grant",
+            records=[(_uuid(rng), role, created, uid) for uid, role in grants],
             columns=("id", "role", "granted_at", "user_id"),
         )
         await conn.copy_records_to_table(
-            "membership", records=[(_uuid(rng), level, created, created, aid, uid) for uid, aid, level in memberships],
+            "membership",
+            records=[
+                (_uuid(rng), level, created, created, aid, uid) for uid, aid, level in memberships
+            ],
             columns=("id", "access_level", "created_at", "updated_at", "agency_id", "user_id"),
         )
         await conn.copy_records_to_table(
-            "user_duty", records=[(_uuid(rng), duty, created, aid, uid) for uid, aid, duty in duties],
+            "user_duty",
+            records=[(_uuid(rng), duty, created, aid, uid) for uid, aid, duty in duties],
             columns=("id", "duty", "assigned_at", "agency_id", "user_id"),
         )
         await conn.copy_records_to_table(
-            "can_staff", records=[(_uuid(rng), created, cid, uid) for uid, cid in staff],
+            "can_staff",
+            records=[(_uuid(rng), created, cid, uid) for uid, cid in staff],
             columns=("id", "assigned_at", "can_id", "user_id"),
         )
         # Designation of Access: each membership was requested by the agency's HDC and approved
         # by the System Administrator (policies 107, 401).
         await conn.copy_records_to_table(
             "access_request",
-            records=[(_uuid(rng), "GRANT", level, "Designation of Access", "APPROVED", created - timedelta(days=2),
-                      created - timedelta(days=1), None, aid, self.sysadmin, by, uid) for uid, aid, level, by in requests],
-            columns=("id", "kind", "access_level", "reason", "status", "requested_at", "decided_at", "decision_note",
-                     "agency_id", "decided_by_id", "requested_by_id", "user_id"),
+            records=[
+                (
+                    _uuid(rng),
+                    "GRANT",
+                    level,
+                    "Designation of Access",
+                    "APPROVED",
+                    created - timedelta(days=2),
+                    created - timedelta(days=1),
+                    None,
+                    aid,
+                    self.sysadmin,
+                    by,
+                    uid,
+                )
+                for uid, aid, level, by in requests
+            ],
+            columns=(
+                "id",
+                "kind",
+                "access_level",
+                "reason",
+                "status",
+                "requested_at",
+                "decided_at",
+                "decision_note",
+                "agency_id",
+                "decided_by_id",
+                "requested_by_id",
+                "user_id",
+            ),
         )
         # Policy 110: every user completed the LMS courses before using HMIS.
         trained_on = (created - timedelta(days=3)).date()
         await conn.copy_records_to_table(
             "training_completion",
-            records=[(_uuid(rng), trained_on, created, course, u[0]) for u in users for course in courses],
+            records=[
+                (_uuid(rng), trained_on, created, course, u[0]) for u in users for course in courses
+            ],
             columns=("id", "completed_on", "recorded_at", "course_id", "user_id"),
         )
         self.small_counts = {
-            "can": len(self.can_ids), "agency": len(self.agencies), "project": len(_PROJECTS),
-            "hearth_user": len(users), "system_role_grant": len(grants), "membership": len(memberships),
-            "user_duty": len(duties), "can_staff": len(staff), "access_request": len(requests),
+            "can": len(self.can_ids),
+            "agency": len(self.agencies),
+            "project": len(_PROJECTS),
+            "hearth_user": len(users),
+            "system_role_grant": len(grants),
+            "membership": len(memberships),
+            "user_duty": len(duties),
+            "can_staff": len(staff),
+            "access_request": len(requests),
             "training_completion": len(users) * len(courses),
         }
 
@@ -626,7 +1065,9 @@ class _Generator:
             return self.rng.randint(55, 64)
         return self.rng.randint(65, 85)
 
-    def pick_defects(self, households: list[list[_Member]]) -> tuple[dict[int, str], dict[int, str], set[int], set[int], set[int], set[int]]:
+    def pick_defects(
+        self, households: list[list[_Member]]
+    ) -> tuple[dict[int, str], dict[int, str], set[int], set[int], set[int], set[int]]:
         """Exactly round(rate * population) clients (or households) for each client-level defect."""
         rng, n = self.rng, self.n
         names = ("name_dq_partial", "name_dq_dk_refused", "name_dq_missing")
@@ -637,7 +1078,7 @@ class _Generator:
             chosen = rng.sample(range(n), sum(sizes))
             out, start = {}, 0
             for key, size in zip(keys, sizes, strict=True):
-                out.update(dict.fromkeys(chosen[start:start + size], key))
+                out.update(dict.fromkeys(chosen[start : start + size], key))
                 start += size
             return out
 
@@ -645,12 +1086,24 @@ class _Generator:
         dob_bad = set(rng.sample(range(n), round(DEFECT_RATES["dob_bad"] * n)))
         # Special characters only where names are kept; child veterans only where the DOB is sound
         # (so each defect is found by the query that looks for it).
-        named = [i for i in range(n) if name_defects.get(i) not in ("name_dq_dk_refused", "name_dq_missing")]
-        special = set(rng.sample(named, min(len(named), round(DEFECT_RATES["special_characters"] * n))))
+        named = [
+            i
+            for i in range(n)
+            if name_defects.get(i) not in ("name_dq_dk_refused", "name_dq_missing")
+        ]
+        special = set(
+            rng.sample(named, min(len(named), round(DEFECT_RATES["special_characters"] * n)))
+        )
         members = (m for h in households for m in h)
         children = [i for i, m in enumerate(members) if m.age < 18 and i not in dob_bad]
-        vets = set(rng.sample(children, min(len(children), round(DEFECT_RATES["child_veteran"] * n))))
-        hoh = set(rng.sample(range(len(households)), round(DEFECT_RATES["household_hoh"] * len(households))))
+        vets = set(
+            rng.sample(children, min(len(children), round(DEFECT_RATES["child_veteran"] * n)))
+        )
+        hoh = set(
+            rng.sample(
+                range(len(households)), round(DEFECT_RATES["household_hoh"] * len(households))
+            )
+        )
         return name_defects, ssn_defects, dob_bad, special, vets, hoh
 
     # -- clients -------------------------------------------------------------------------------
@@ -673,8 +1126,19 @@ class _Generator:
             ids = [_uuid(rng) for _ in members]
             first_entry = stays[0][1]
             rows = [
-                self.client(ids[offset], member, index + offset, home, stays, first_entry,
-                            name_d, ssn_d, dob_bad, special, vets)
+                self.client(
+                    ids[offset],
+                    member,
+                    index + offset,
+                    home,
+                    stays,
+                    first_entry,
+                    name_d,
+                    ssn_d,
+                    dob_bad,
+                    special,
+                    vets,
+                )
                 for offset, member in enumerate(members)
             ]
             self.household_enrollments(ids, members, stays, h_index in hoh_d)
@@ -691,14 +1155,20 @@ class _Generator:
         if progress:
             progress(self.n, self.n)
 
-    def stays(self, home: _Agency, agencies: list[_Agency]) -> list[tuple[_Agency, date, date | None, tuple[uuid.UUID, int, str]]]:
+    def stays(
+        self, home: _Agency, agencies: list[_Agency]
+    ) -> list[tuple[_Agency, date, date | None, tuple[uuid.UUID, int, str]]]:
         """A household's stays: (agency, entry, exit or None, project)."""
         rng = self.rng
         count = _weighted(rng, ((1, 50), (2, 30), (3, 15), (4, 5)))
         entry = self.window_start + timedelta(days=rng.randint(0, 1050))
         out = []
         for n in range(count):
-            agency = home if rng.random() < 0.8 else rng.choice([a for a in agencies if a.coc == home.coc])
+            agency = (
+                home
+                if rng.random() < 0.8
+                else rng.choice([a for a in agencies if a.coc == home.coc])
+            )
             wanted = _FIRST_STAY if n == 0 else _LATER_STAY
             candidates = [p for p in agency.projects if p[1] in wanted] or agency.projects
             project = rng.choices(candidates, [wanted.get(p[1], 1) for p in candidates])[0]
@@ -720,8 +1190,20 @@ class _Generator:
                 break
         return out
 
-    def client(self, cid: uuid.UUID, member: _Member, i: int, home: _Agency, stays: list[Any], first_entry: date,
-               name_d: dict[int, str], ssn_d: dict[int, str], dob_bad: set[int], special: set[int], vets: set[int]) -> list[Any]:
+    def client(
+        self,
+        cid: uuid.UUID,
+        member: _Member,
+        i: int,
+        home: _Agency,
+        stays: list[Any],
+        first_entry: date,
+        name_d: dict[int, str],
+        ssn_d: dict[int, str],
+        dob_bad: set[int],
+        special: set[int],
+        vets: set[int],
+    ) -> list[Any]:
         rng, add = self.rng, self.bulk.add
         first, last, middle = rng.choice(_HERBS), rng.choice(_COLORS_VEG), None
         if i in special:
@@ -746,7 +1228,10 @@ class _Generator:
         elif defect == "ssn_dq_missing":
             ssn, ssn_dq = None, 99
         elif defect == "ssn_invalid":
-            ssn = rng.choice(("000", "666", f"9{rng.randint(0, 99):02d}")) + f"{rng.randint(1, 99):02d}{rng.randint(1, 9999):04d}"
+            ssn = (
+                rng.choice(("000", "666", f"9{rng.randint(0, 99):02d}"))
+                + f"{rng.randint(1, 99):02d}{rng.randint(1, 9999):04d}"
+            )
             ssn = rng.choice((ssn, "123456789", "111111111"))
         if defect:
             self.defects[defect] += 1
@@ -754,8 +1239,12 @@ class _Generator:
         dob_dq = 1 if rng.random() < 0.95 else 2
         if i in dob_bad:
             # Implausible but storable: the API refuses a DOB before 1900 or after today (the anchor).
-            dob = date(rng.randint(1900, 1914), rng.randint(1, 12), rng.randint(1, 28)) if rng.random() < 0.5 \
-                else first_entry + timedelta(days=rng.randint(1, min(400, (self.anchor - first_entry).days)))
+            dob = (
+                date(rng.randint(1900, 1914), rng.randint(1, 12), rng.randint(1, 28))
+                if rng.random() < 0.5
+                else first_entry
+                + timedelta(days=rng.randint(1, min(400, (self.anchor - first_entry).days)))
+            )
             dob_dq = 1
             self.defects["dob_bad"] += 1
         sex = _weighted(rng, ((1, 55), (0, 44), (8, 0.3), (9, 0.3), (99, 0.4)))
@@ -764,13 +1253,23 @@ class _Generator:
         if rng.random() < 0.02:
             race_none = rng.choice((8, 9, 99))
         else:
-            for slot, rate in ((2, 0.35), (6, 0.40), (3, 0.30), (0, 0.02), (1, 0.02), (4, 0.01), (5, 0.01)):
+            for slot, rate in (
+                (2, 0.35),
+                (6, 0.40),
+                (3, 0.30),
+                (0, 0.02),
+                (1, 0.02),
+                (4, 0.01),
+                (5, 0.01),
+            ):
                 race[slot] = 1 if rng.random() < rate else 0
             if not any(race):
                 race[6] = 1
         veteran = 0
         if member.age >= 18:
-            veteran = 1 if rng.random() < 0.06 else (rng.choice((8, 9, 99)) if rng.random() < 0.01 else 0)
+            veteran = (
+                1 if rng.random() < 0.06 else (rng.choice((8, 9, 99)) if rng.random() < 0.01 else 0)
+            )
         if i in dob_bad:
             veteran = 0  # a DOB after entry would make an adult veteran look like a child veteran
         if i in vets:
@@ -781,14 +1280,48 @@ class _Generator:
         created = self.at(first_entry, 540 + rng.randint(0, 480))
         author = rng.choice(stays[0][0].staff)
         row = [
-            cid, first, middle, last, None, name_dq, ssn, ssn[-4:] if ssn else None, ssn_dq, dob, dob_dq, *race,
-            race_none, None, sex, veteran,
-            f"203555{rng.randint(0, 9999):04d}" if has_contact else None, None,
-            f"{rng.randint(1, 999)} {rng.choice(_COLORS_VEG)} St" if has_contact else None, None,
-            town if has_contact else None, "CT" if has_contact else None, zip_code if has_contact else None,
-            1, created, created, created, stays[0][0].id, author, self.can_ids[stays[0][0].can],
+            cid,
+            first,
+            middle,
+            last,
+            None,
+            name_dq,
+            ssn,
+            ssn[-4:] if ssn else None,
+            ssn_dq,
+            dob,
+            dob_dq,
+            *race,
+            race_none,
+            None,
+            sex,
+            veteran,
+            f"203555{rng.randint(0, 9999):04d}" if has_contact else None,
+            None,
+            f"{rng.randint(1, 999)} {rng.choice(_COLORS_VEG)} St" if has_contact else None,
+            None,
+            town if has_contact else None,
+            "CT" if has_contact else None,
+            zip_code if has_contact else None,
+            1,
+            created,
+            created,
+            created,
+            stays[0][0].id,
+            author,
+            self.can_ids[stays[0][0].can],
         ]
-        fields = [_camel(n) for n, v in (("first_name", first), ("last_name", last), ("ssn", ssn), ("dob", dob), ("sex", sex)) if v is not None]
+        fields = [
+            _camel(n)
+            for n, v in (
+                ("first_name", first),
+                ("last_name", last),
+                ("ssn", ssn),
+                ("dob", dob),
+                ("sex", sex),
+            )
+            if v is not None
+        ]
         self.audit(created, author, stays[0][0].id, "CREATE", "Client", cid, cid, fields)
         # Consent to enter for each agency that enrolled the client (policies 205, 207).
         seen: set[uuid.UUID] = set()
@@ -800,14 +1333,35 @@ class _Generator:
             verbal = rng.random() < 0.05
             consent_id = _uuid(rng)
             at = self.at(entry, 540)
-            add("consent_to_enter", (consent_id, "VERBAL" if verbal else "WRITTEN", verbal, entry, None, None, at,
-                                     agency.id, cid, taker))
+            add(
+                "consent_to_enter",
+                (
+                    consent_id,
+                    "VERBAL" if verbal else "WRITTEN",
+                    verbal,
+                    entry,
+                    None,
+                    None,
+                    at,
+                    agency.id,
+                    cid,
+                    taker,
+                ),
+            )
             self.audit(at, taker, agency.id, "CREATE", "ConsentToEnter", consent_id, cid, [])
         self.release(cid, stays[0][0], stays[0][1])
         # A case worker looked the client up recently.
         viewer = rng.choice(stays[-1][0].staff)
-        self.audit(self.now - timedelta(days=rng.randint(1, 90), minutes=rng.randint(0, 600)), viewer,
-                   stays[-1][0].id, "VIEW", "Client", cid, cid, ["firstName", "lastName", "dob"])
+        self.audit(
+            self.now - timedelta(days=rng.randint(1, 90), minutes=rng.randint(0, 600)),
+            viewer,
+            stays[-1][0].id,
+            "VIEW",
+            "Client",
+            cid,
+            cid,
+            ["firstName", "lastName", "dob"],
+        )
         return row
 
     def ssn(self) -> str:
@@ -822,9 +1376,15 @@ class _Generator:
         rng, add = self.rng, self.bulk.add
         if rng.random() >= 0.45:
             return
-        state = _weighted(rng, ((0, 55), (1, 20), (2, 15), (3, 10)))  # in force, expired, revoked, Part 2
+        state = _weighted(
+            rng, ((0, 55), (1, 20), (2, 15), (3, 10))
+        )  # in force, expired, revoked, Part 2
         starts = min(entry, self.anchor - _DAY)
-        categories = ["IDENTIFYING", "ENROLLMENT_AND_SERVICES", *rng.sample(_CATEGORIES[2:], rng.randint(0, 3))]
+        categories = [
+            "IDENTIFYING",
+            "ENROLLMENT_AND_SERVICES",
+            *rng.sample(_CATEGORIES[2:], rng.randint(0, 3)),
+        ]
         if state == 3:
             categories.append("SUBSTANCE_USE")
         if state == 1:
@@ -837,24 +1397,65 @@ class _Generator:
         recorded = self.at(starts, 600)
         revoked_at = revoked_by = reason = None
         if state == 2:
-            revoked_at = self.at(starts + timedelta(days=rng.randint(1, max(1, (self.anchor - starts).days - 1))), 700)
+            revoked_at = self.at(
+                starts + timedelta(days=rng.randint(1, max(1, (self.anchor - starts).days - 1))),
+                700,
+            )
             revoked_by, reason = by, "Client withdrew the release"
         scope_name = ("AGENCIES", "CAN", "STATEWIDE")[scope]
-        add("release_of_information", (
-            rid, scope_name, json.dumps(sorted(categories)), starts, expires, "WRITTEN", f"ROI-{rid.hex[:8]}",
-            recorded, revoked_at, reason, cid, by, agency.id, revoked_by, self.can_ids[agency.can] if scope == 1 else None,
-        ))
+        add(
+            "release_of_information",
+            (
+                rid,
+                scope_name,
+                json.dumps(sorted(categories)),
+                starts,
+                expires,
+                "WRITTEN",
+                f"ROI-{rid.hex[:8]}",
+                recorded,
+                revoked_at,
+                reason,
+                cid,
+                by,
+                agency.id,
+                revoked_by,
+                self.can_ids[agency.can] if scope == 1 else None,
+            ),
+        )
         if scope == 0:
-            others = [a for a in self.agencies if a is not agency and not a.vsp and a.coc == agency.coc]
-            for recipient in sorted(rng.sample(others, min(len(others), rng.randint(1, 2))), key=lambda a: a.slug):
+            others = [
+                a for a in self.agencies if a is not agency and not a.vsp and a.coc == agency.coc
+            ]
+            for recipient in sorted(
+                rng.sample(others, min(len(others), rng.randint(1, 2))), key=lambda a: a.slug
+            ):
                 add("release_recipient", (_uuid(rng), recipient.id, rid))
-        self.audit(recorded, by, agency.id, "CREATE", "ReleaseOfInformation", rid, cid,
-                   ["scope", "categories", "startsOn", "expiresOn"])
+        self.audit(
+            recorded,
+            by,
+            agency.id,
+            "CREATE",
+            "ReleaseOfInformation",
+            rid,
+            cid,
+            ["scope", "categories", "startsOn", "expiresOn"],
+        )
         if revoked_at is not None:
-            self.audit(revoked_at, by, agency.id, "UPDATE", "ReleaseOfInformation", rid, cid,
-                       ["revokedAt", "revocationReason"])
+            self.audit(
+                revoked_at,
+                by,
+                agency.id,
+                "UPDATE",
+                "ReleaseOfInformation",
+                rid,
+                cid,
+                ["revokedAt", "revocationReason"],
+            )
 
-    def household_enrollments(self, ids: list[uuid.UUID], members: list[_Member], stays: list[Any], hoh_defect: bool) -> None:
+    def household_enrollments(
+        self, ids: list[uuid.UUID], members: list[_Member], stays: list[Any], hoh_defect: bool
+    ) -> None:
         rng = self.rng
         for s_index, (agency, entry, exit_on, project) in enumerate(stays):
             household = _uuid(rng).hex
@@ -871,7 +1472,18 @@ class _Generator:
                         relationship = 99  # no head
                     elif m_index == 1:
                         relationship = 1  # a second head
-                self.enrollment(cid, member, relationship, household, agency, entry, exit_on, project, user, move_in)
+                self.enrollment(
+                    cid,
+                    member,
+                    relationship,
+                    household,
+                    agency,
+                    entry,
+                    exit_on,
+                    project,
+                    user,
+                    move_in,
+                )
                 if s_index == 0 and m_index == 0 and hoh_defect:
                     self.defects["household_hoh"] += 1
             if s_index == 0:
@@ -882,18 +1494,50 @@ class _Generator:
                         self.defects["overlapping_enrollment"] += 1
                         short = exit_on is not None and (exit_on - entry).days <= 3
                         second = entry if short else entry + timedelta(days=rng.randint(1, 3))
-                        self.enrollment(cid, member, 1, _uuid(rng).hex, agency, second, exit_on, project, user, None,
-                                        plain=True)
+                        self.enrollment(
+                            cid,
+                            member,
+                            1,
+                            _uuid(rng).hex,
+                            agency,
+                            second,
+                            exit_on,
+                            project,
+                            user,
+                            None,
+                            plain=True,
+                        )
 
-    def enrollment(self, cid: uuid.UUID, member: _Member, relationship: int, household: str, agency: _Agency,
-                   entry: date, exit_on: date | None, project: tuple[uuid.UUID, int, str], user: uuid.UUID,
-                   move_in: date | None, *, plain: bool = False) -> None:
+    def enrollment(
+        self,
+        cid: uuid.UUID,
+        member: _Member,
+        relationship: int,
+        household: str,
+        agency: _Agency,
+        entry: date,
+        exit_on: date | None,
+        project: tuple[uuid.UUID, int, str],
+        user: uuid.UUID,
+        move_in: date | None,
+        *,
+        plain: bool = False,
+    ) -> None:
         rng, add, d = self.rng, self.bulk.add, self.defects
         pop = self.populations
         eid = _uuid(rng)
         adult = member.age >= 18 or relationship == 1
-        lag = _weighted(rng, ((0, 50), (rng.randint(1, 3), 25), (rng.randint(4, 6), 8), (rng.randint(7, 10), 6),
-                              (rng.randint(11, 30), 9), (-1, 2)))
+        lag = _weighted(
+            rng,
+            (
+                (0, 50),
+                (rng.randint(1, 3), 25),
+                (rng.randint(4, 6), 8),
+                (rng.randint(7, 10), 6),
+                (rng.randint(11, 30), 9),
+                (-1, 2),
+            ),
+        )
         created = self.at(entry + timedelta(days=lag), 540 + rng.randint(0, 480))
         coc = project[2]
         if relationship == 1 and not plain:
@@ -909,7 +1553,9 @@ class _Generator:
             los = rng.choice((10, 11, 2, 3, 4, 5))
             under = rng.choice((0, 1))
             prev = rng.choice((0, 1))
-            street = entry - timedelta(days=rng.randint(400, 1500) if rng.random() < 0.2 else rng.randint(0, 364))
+            street = entry - timedelta(
+                days=rng.randint(400, 1500) if rng.random() < 0.2 else rng.randint(0, 364)
+            )
             times, months = rng.randint(1, 4), rng.randint(101, 113)
             if not plain:
                 pop["missing_times_months_homeless"] += 1
@@ -917,17 +1563,52 @@ class _Generator:
                     times = months = None
                     d["missing_times_months_homeless"] += 1
                 pop["disabling_condition_mismatch"] += 1
-                if disabling == 0 and rng.random() < DEFECT_RATES["disabling_condition_mismatch"] / 0.65:
+                if (
+                    disabling == 0
+                    and rng.random() < DEFECT_RATES["disabling_condition_mismatch"] / 0.65
+                ):
                     mismatch = True
                     d["disabling_condition_mismatch"] += 1
         elif member.age < 18:
             disabling = 0
         engagement = entry + timedelta(days=rng.randint(0, 20)) if project[1] == SO else None
-        add("enrollment", (
-            eid, entry, household, relationship, coc, living, rental, los, under, prev, street, times, months,
-            disabling, move_in, engagement, created, created, agency.id, cid, user, project[0],
-        ))
-        self.audit(created, user, agency.id, "CREATE", "Enrollment", eid, cid, ["entryDate", "projectId", "householdId"])
+        add(
+            "enrollment",
+            (
+                eid,
+                entry,
+                household,
+                relationship,
+                coc,
+                living,
+                rental,
+                los,
+                under,
+                prev,
+                street,
+                times,
+                months,
+                disabling,
+                move_in,
+                engagement,
+                created,
+                created,
+                agency.id,
+                cid,
+                user,
+                project[0],
+            ),
+        )
+        self.audit(
+            created,
+            user,
+            agency.id,
+            "CREATE",
+            "Enrollment",
+            eid,
+            cid,
+            ["entryDate", "projectId", "householdId"],
+        )
         end = exit_on or self.anchor
         # Stage 1 records dated the entry date.
         if adult:
@@ -938,7 +1619,9 @@ class _Generator:
                 if rng.random() < DEFECT_RATES["missing_entry_income"]:
                     d["missing_entry_income"] += 1
                 else:
-                    self.income(eid, entry, 1, created, defect_rate=DEFECT_RATES["income_any_no_sources"])
+                    self.income(
+                        eid, entry, 1, created, defect_rate=DEFECT_RATES["income_any_no_sources"]
+                    )
             self.disabilities(eid, entry, 1, created, disabling, mismatch)
             self.health(eid, entry, 1, created, member)
         self.services(eid, entry, exit_on, project[1], user, agency)
@@ -959,13 +1642,24 @@ class _Generator:
                 destination = _weighted(rng, _DESTINATIONS)
             xid = _uuid(rng)
             add("enrollment_exit", (xid, exit_on, destination, None, None, exit_created, user, eid))
-            self.audit(exit_created, user, agency.id, "CREATE", "Exit", xid, cid, ["exitDate", "destination"])
+            self.audit(
+                exit_created,
+                user,
+                agency.id,
+                "CREATE",
+                "Exit",
+                xid,
+                cid,
+                ["exitDate", "destination"],
+            )
             if adult:
                 self.income(eid, exit_on, 3, exit_created)
                 self.disabilities(eid, exit_on, 3, exit_created, disabling, mismatch)
         self.notes(cid, eid, agency, entry, end)
 
-    def income(self, eid: uuid.UUID, day: date, stage: int, created: datetime, defect_rate: float = 0.0) -> None:
+    def income(
+        self, eid: uuid.UUID, day: date, stage: int, created: datetime, defect_rate: float = 0.0
+    ) -> None:
         rng = self.rng
         sources: dict[str, str] = {}
         anything = 1 if rng.random() < 0.55 else _weighted(rng, ((0, 90), (8, 3), (9, 3), (99, 4)))
@@ -978,12 +1672,31 @@ class _Generator:
                 for name in rng.sample(_INCOME_SOURCES, rng.randint(1, 2)):
                     sources[name] = f"{rng.randint(100, 2500)}.00"
         total = sum((Decimal(v) for v in sources.values()), Decimal(0)) if sources else None
-        self.bulk.add("income_benefits", (
-            _uuid(rng), day, stage, anything, total, json.dumps(dict(sorted(sources.items()))),
-            rng.choice((0, 1)), 1 if rng.random() < 0.85 else 0, created, eid,
-        ))
+        self.bulk.add(
+            "income_benefits",
+            (
+                _uuid(rng),
+                day,
+                stage,
+                anything,
+                total,
+                json.dumps(dict(sorted(sources.items()))),
+                rng.choice((0, 1)),
+                1 if rng.random() < 0.85 else 0,
+                created,
+                eid,
+            ),
+        )
 
-    def disabilities(self, eid: uuid.UUID, day: date, stage: int, created: datetime, disabling: int, mismatch: bool) -> None:
+    def disabilities(
+        self,
+        eid: uuid.UUID,
+        day: date,
+        stage: int,
+        created: datetime,
+        disabling: int,
+        mismatch: bool,
+    ) -> None:
         rng = self.rng
         impairing = rng.choice(_DISABILITY_TYPES) if disabling == 1 or mismatch else None
         for dtype in _DISABILITY_TYPES:
@@ -993,24 +1706,54 @@ class _Generator:
                 response, indefinite = (rng.choice((1, 2, 3)) if dtype == 10 else 1), 0
             else:
                 response, indefinite = 0, None
-            self.bulk.add("disability", (_uuid(rng), day, stage, dtype, response, indefinite, created, eid))
+            self.bulk.add(
+                "disability", (_uuid(rng), day, stage, dtype, response, indefinite, created, eid)
+            )
 
-    def health(self, eid: uuid.UUID, day: date, stage: int, created: datetime, member: _Member) -> None:
+    def health(
+        self, eid: uuid.UUID, day: date, stage: int, created: datetime, member: _Member
+    ) -> None:
         rng = self.rng
         survivor = 1 if rng.random() < 0.25 else 0
-        self.bulk.add("health_and_dv", (
-            _uuid(rng), day, stage, survivor, rng.randint(1, 4) if survivor else None,
-            rng.choice((0, 1)) if survivor else None, rng.randint(1, 5), rng.randint(1, 5), rng.randint(1, 5),
-            None, None, created, eid,
-        ))
+        self.bulk.add(
+            "health_and_dv",
+            (
+                _uuid(rng),
+                day,
+                stage,
+                survivor,
+                rng.randint(1, 4) if survivor else None,
+                rng.choice((0, 1)) if survivor else None,
+                rng.randint(1, 5),
+                rng.randint(1, 5),
+                rng.randint(1, 5),
+                None,
+                None,
+                created,
+                eid,
+            ),
+        )
 
-    def services(self, eid: uuid.UUID, entry: date, exit_on: date | None, ptype: int, user: uuid.UUID, agency: _Agency) -> None:
+    def services(
+        self,
+        eid: uuid.UUID,
+        entry: date,
+        exit_on: date | None,
+        ptype: int,
+        user: uuid.UUID,
+        agency: _Agency,
+    ) -> None:
         rng, add = self.rng, self.bulk.add
         last = (exit_on - _DAY) if exit_on else self.anchor - _DAY
         if ptype == ES_NBN:
             day = entry
-            while day <= last:  # a bed night for every night, including the entry date, none on exit
-                add("service", (_uuid(rng), day, 200, 200, None, None, self.at(day, 1260), user, eid))
+            while (
+                day <= last
+            ):  # a bed night for every night, including the entry date, none on exit
+                add(
+                    "service",
+                    (_uuid(rng), day, 200, 200, None, None, self.at(day, 1260), user, eid),
+                )
                 day += _DAY
             return
         if ptype in (SO, RRH, HP, SSO):
@@ -1019,9 +1762,24 @@ class _Generator:
                 span = max(0, (last - entry).days)
                 day = entry + timedelta(days=rng.randint(0, span))
                 amount = Decimal(rng.randint(200, 3000)) if record == 152 else None
-                add("service", (_uuid(rng), day, record, rng.randint(1, 10), None, amount, self.at(day, 900), user, eid))
+                add(
+                    "service",
+                    (
+                        _uuid(rng),
+                        day,
+                        record,
+                        rng.randint(1, 10),
+                        None,
+                        amount,
+                        self.at(day, 900),
+                        user,
+                        eid,
+                    ),
+                )
 
-    def notes(self, cid: uuid.UUID, eid: uuid.UUID, agency: _Agency, entry: date, end: date) -> None:
+    def notes(
+        self, cid: uuid.UUID, eid: uuid.UUID, agency: _Agency, entry: date, end: date
+    ) -> None:
         rng, add = self.rng, self.bulk.add
         for _ in range(_weighted(rng, ((0, 35), (1, 35), (2, 20), (3, 10)))):
             span = max(0, (end - entry).days)
@@ -1036,27 +1794,77 @@ class _Generator:
             deleted = rng.random() < 0.005 or self.notes_written == 8
             requested = min(at + _DAY, self.now - timedelta(minutes=2))
             decided = min(at + 2 * _DAY, self.now - timedelta(minutes=1))
-            add("case_note", (nid, at, None if deleted else text, decided if deleted else None,
-                              agency.id, author, cid, eid))
+            add(
+                "case_note",
+                (
+                    nid,
+                    at,
+                    None if deleted else text,
+                    decided if deleted else None,
+                    agency.id,
+                    author,
+                    cid,
+                    eid,
+                ),
+            )
             self.audit(at, author, agency.id, "CREATE", "CaseNote", nid, cid, ["text"])
             if deleted:
                 # Policy 404: the HDC requested, the System Administrator approved; a tombstone stays.
-                add("case_note_deletion_request", (
-                    _uuid(rng), "Entered in the wrong client's record", "APPROVED", requested, decided,
-                    "Approved", agency.id, cid, self.sysadmin, nid, agency.hdc,
-                ))
-                self.audit(requested, agency.hdc, agency.id, "DELETE_REQUEST", "CaseNote", nid, cid, [])
-                self.audit(decided, self.sysadmin, agency.id, "DELETE", "CaseNote", nid, cid, ["text"])
+                add(
+                    "case_note_deletion_request",
+                    (
+                        _uuid(rng),
+                        "Entered in the wrong client's record",
+                        "APPROVED",
+                        requested,
+                        decided,
+                        "Approved",
+                        agency.id,
+                        cid,
+                        self.sysadmin,
+                        nid,
+                        agency.hdc,
+                    ),
+                )
+                self.audit(
+                    requested, agency.hdc, agency.id, "DELETE_REQUEST", "CaseNote", nid, cid, []
+                )
+                self.audit(
+                    decided, self.sysadmin, agency.id, "DELETE", "CaseNote", nid, cid, ["text"]
+                )
 
-    def audit(self, at: datetime, actor: uuid.UUID | None, agency: uuid.UUID, action: str, entity: str,
-              entity_id: uuid.UUID, client: uuid.UUID, fields: list[str]) -> None:
+    def audit(
+        self,
+        at: datetime,
+        actor: uuid.UUID | None,
+        agency: uuid.UUID,
+        action: str,
+        entity: str,
+        entity_id: uuid.UUID,
+        client: uuid.UUID,
+        fields: list[str],
+    ) -> None:
         at = min(at, self.now - timedelta(minutes=1))
         if action != "VIEW" and at > self.activity.get(client, at - _DAY):
             self.activity[client] = at
-        self.bulk.add("audit_event", (
-            at, actor, actor, agency, action, entity, str(entity_id), client,
-            json.dumps(sorted(set(fields))), None, None, "seed", None,
-        ))
+        self.bulk.add(
+            "audit_event",
+            (
+                at,
+                actor,
+                actor,
+                agency,
+                action,
+                entity,
+                str(entity_id),
+                client,
+                json.dumps(sorted(set(fields))),
+                None,
+                None,
+                "seed",
+                None,
+            ),
+        )
 
 
 async def generate(
@@ -1082,11 +1890,18 @@ async def generate(
     tag = ""
     if await has_data(conn):
         if not append:
-            raise Conflict("The database already has agencies or clients; seed an empty database, or pass append.",
-                           field="database")
+            raise Conflict(
+                "The database already has agencies or clients; seed an empty database, or pass append.",
+                field="database",
+            )
         tag = f"-s{seed}"
-    if await conn.fetchval("SELECT EXISTS (SELECT 1 FROM hearth_user WHERE username = $1)", f"sysadmin{tag}"):
-        raise Conflict(f"A data set with seed {seed} is already loaded (user sysadmin{tag} exists).", field="seed")
+    if await conn.fetchval(
+        "SELECT EXISTS (SELECT 1 FROM hearth_user WHERE username = $1)", f"sysadmin{tag}"
+    ):
+        raise Conflict(
+            f"A data set with seed {seed} is already loaded (user sysadmin{tag} exists).",
+            field="seed",
+        )
     # Known from the seed on purpose: benchmarks sign in as the generated users. Never production.
     password = f"hearth-seed-{seed}-{_HERBS[seed % len(_HERBS)].lower()}"
     generator = _Generator(conn, clients=clients, seed=seed, anchor=anchor, tag=tag, batch=batch)
@@ -1102,12 +1917,19 @@ async def generate(
     counts.update(generator.bulk.counts)
     vsp = next(a for a in generator.agencies if a.vsp)
     return SeedSummary(
-        seed=seed, clients=clients, anchor=anchor, tag=tag, password=password, counts=counts,
-        defects=dict(generator.defects), populations=dict(generator.populations),
+        seed=seed,
+        clients=clients,
+        anchor=anchor,
+        tag=tag,
+        password=password,
+        counts=counts,
+        defects=dict(generator.defects),
+        populations=dict(generator.populations),
         users=generator.summary_users,
         agencies={a.slug: a.id for a in generator.agencies},
         cans={name: cid for (name, _), cid in zip(_CANS, generator.can_ids, strict=True)},
-        vsp_agency_id=vsp.id, seconds=time.perf_counter() - started,
+        vsp_agency_id=vsp.id,
+        seconds=time.perf_counter() - started,
     )
 
 

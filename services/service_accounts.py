@@ -167,7 +167,9 @@ async def revoke_service_account(
     return account
 
 
-async def authenticate_client(*, client_id: str, client_secret: str, now: datetime) -> ServiceAccount:
+async def authenticate_client(
+    *, client_id: str, client_secret: str, now: datetime
+) -> ServiceAccount:
     """The active service account these credentials name; the same error for any failure."""
     account = None
     if client_id.startswith(CLIENT_ID_PREFIX) and len(client_id) <= MAX_CLIENT_ID:

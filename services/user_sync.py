@@ -56,10 +56,19 @@ _PUBLIC_NAMES = {
 }
 # What a sync writes, in the order of the INSERT's and UPDATE's arrays.
 _COLUMNS = (
-    ("id", "uuid"), ("external_id", "text"), ("username", "text"), ("email", "text"),
-    ("email_normalized", "text"), ("mfa_contact", "text"), ("mfa_contact_normalized", "text"),
-    ("first_name", "text"), ("last_name", "text"), ("status", "text"),
-    ("deactivated_at", "timestamptz"), ("deactivation_reason", "text"), ("updated_at", "timestamptz"),
+    ("id", "uuid"),
+    ("external_id", "text"),
+    ("username", "text"),
+    ("email", "text"),
+    ("email_normalized", "text"),
+    ("mfa_contact", "text"),
+    ("mfa_contact_normalized", "text"),
+    ("first_name", "text"),
+    ("last_name", "text"),
+    ("status", "text"),
+    ("deactivated_at", "timestamptz"),
+    ("deactivation_reason", "text"),
+    ("updated_at", "timestamptz"),
 )
 _ARRAYS = ", ".join(f"${n}::{kind}[]" for n, (_, kind) in enumerate(_COLUMNS, start=1))
 _NAMES = ", ".join(name for name, _ in _COLUMNS)
@@ -72,6 +81,8 @@ _UPDATE_SQL = (
     + ", ".join(f"{name} = u.{name}" for name, _ in _COLUMNS[1:])
     + f" FROM unnest({_ARRAYS}) AS u({_NAMES}) WHERE hearth_user.id = u.id"
 )
+
+
 @dataclass(frozen=True, slots=True)
 class UserData:
     """A user as the HMIS vendor describes it."""
@@ -185,7 +196,12 @@ def _arrays(users: Sequence[User]) -> list[list[Any]]:
 class _Batch:
     """One transaction's worth of items: read, decided in Python, written in three statements."""
 
-    def __init__(self, items: Sequence[UserData], cleaned: Sequence[dict[str, Any] | ValidationFailed], now: datetime):
+    def __init__(
+        self,
+        items: Sequence[UserData],
+        cleaned: Sequence[dict[str, Any] | ValidationFailed],
+        now: datetime,
+    ):
         self.items, self.cleaned, self.now = items, cleaned, now
         self.stamp = timezone.now()  # what Tortoise's auto_now would write
         self.holders = _Holders()
@@ -215,14 +231,18 @@ class _Batch:
         external_ids = sorted({v["external_id"] for v in valid})
         stored = (
             await User.filter(external_id__in=external_ids)
-            .order_by("id").select_for_update().using_db(connection)
+            .order_by("id")
+            .select_for_update()
+            .using_db(connection)
         )
         points = sorted(set().union(*(_points(v) for v in valid)))
         await lock_contact_points(points, connection)
         names = sorted({v["username"] for v in valid})
         clashing = (
             await User.filter(
-                Q(username__in=names) | Q(email_normalized__in=points) | Q(mfa_contact_normalized__in=points)
+                Q(username__in=names)
+                | Q(email_normalized__in=points)
+                | Q(mfa_contact_normalized__in=points)
             )
             .using_db(connection)
             .values_list("id", "username", "email_normalized", "mfa_contact_normalized")
@@ -231,7 +251,9 @@ class _Batch:
             self.holders.hold(*row)
         for user in stored:
             self.by_external[user.external_id] = user  # type: ignore[index]
-            self.holders.hold(user.id, user.username, user.email_normalized, user.mfa_contact_normalized)
+            self.holders.hold(
+                user.id, user.username, user.email_normalized, user.mfa_contact_normalized
+            )
 
     def _apply(self, item: UserData, values: dict[str, Any]) -> Outcome:
         user = self.by_external.get(values["external_id"])
@@ -256,9 +278,15 @@ class _Batch:
         if columns:
             user.updated_at = self.stamp
             (self.new if user.id in self.new else self.changed)[user.id] = user
-        self.holders.hold(user.id, user.username, user.email_normalized, user.mfa_contact_normalized)
+        self.holders.hold(
+            user.id, user.username, user.email_normalized, user.mfa_contact_normalized
+        )
         self.returned.add(id(user))
-        return SyncResult(user=user, created=False, changed_fields=tuple(dict.fromkeys(_PUBLIC_NAMES[c] for c in columns)))
+        return SyncResult(
+            user=user,
+            created=False,
+            changed_fields=tuple(dict.fromkeys(_PUBLIC_NAMES[c] for c in columns)),
+        )
 
     def _create(self, item: UserData, values: dict[str, Any]) -> SyncResult:
         inactive = item.status == UserStatus.INACTIVE
@@ -272,7 +300,9 @@ class _Batch:
             updated_at=self.stamp,
         )
         self.by_external[user.external_id] = self.new[user.id] = user  # type: ignore[index]
-        self.holders.hold(user.id, user.username, user.email_normalized, user.mfa_contact_normalized)
+        self.holders.hold(
+            user.id, user.username, user.email_normalized, user.mfa_contact_normalized
+        )
         self.returned.add(id(user))
         return SyncResult(user=user, created=True, changed_fields=())
 
@@ -282,9 +312,11 @@ class _Batch:
         if self.changed:
             await connection.execute_query(_UPDATE_SQL, _arrays(list(self.changed.values())))
         if self.revoked:
-            await Session.filter(user_id__in=sorted(self.revoked), revoked_at__isnull=True).using_db(
-                connection
-            ).update(revoked_at=self.now, revoke_reason="user deactivated")
+            await (
+                Session.filter(user_id__in=sorted(self.revoked), revoked_at__isnull=True)
+                .using_db(connection)
+                .update(revoked_at=self.now, revoke_reason="user deactivated")
+            )
 
 
 def _cleaned(items: Sequence[UserData]) -> list[dict[str, Any] | ValidationFailed]:
@@ -297,7 +329,9 @@ def _cleaned(items: Sequence[UserData]) -> list[dict[str, Any] | ValidationFaile
     return cleaned
 
 
-async def sync_users(*, decisions: Decisions, items: Sequence[UserData], now: datetime) -> list[Outcome]:
+async def sync_users(
+    *, decisions: Decisions, items: Sequence[UserData], now: datetime
+) -> list[Outcome]:
     """Create or update each user by external id, in order; each item succeeds or fails alone
     (its outcome is the user or the ValidationFailed that refused it). The same input twice
     changes nothing."""
@@ -314,10 +348,12 @@ async def sync_users(*, decisions: Decisions, items: Sequence[UserData], now: da
             try:
                 outcomes += await _Batch([item], [values], now).run()
             except IntegrityError as error:
-                outcomes.append(ValidationFailed(
-                    "The username, e-mail address or MFA contact belongs to another user (policy 109).",
-                    field=_clash_field(error),
-                ))
+                outcomes.append(
+                    ValidationFailed(
+                        "The username, e-mail address or MFA contact belongs to another user (policy 109).",
+                        field=_clash_field(error),
+                    )
+                )
     changed = {name for o in outcomes if isinstance(o, SyncResult) for name in o.changed_fields}
     if "status" in changed:
         await notify_change()

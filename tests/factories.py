@@ -37,21 +37,31 @@ class Api:
         self.http = http
         self.clock = clock
 
-    async def post(self, query: str, variables: dict[str, Any] | None = None, token: str | None = None) -> httpx.Response:
+    async def post(
+        self, query: str, variables: dict[str, Any] | None = None, token: str | None = None
+    ) -> httpx.Response:
         headers = {"Authorization": f"Bearer {token}"} if token else {}
-        return await self.http.post("/graphql", json={"query": query, "variables": variables or {}}, headers=headers)
+        return await self.http.post(
+            "/graphql", json={"query": query, "variables": variables or {}}, headers=headers
+        )
 
-    async def gql(self, query: str, variables: dict[str, Any] | None = None, token: str | None = None) -> dict[str, Any]:
+    async def gql(
+        self, query: str, variables: dict[str, Any] | None = None, token: str | None = None
+    ) -> dict[str, Any]:
         response = await self.post(query, variables, token)
         assert response.status_code == 200, response.text
         return response.json()
 
-    async def ok(self, query: str, variables: dict[str, Any] | None = None, token: str | None = None) -> dict[str, Any]:
+    async def ok(
+        self, query: str, variables: dict[str, Any] | None = None, token: str | None = None
+    ) -> dict[str, Any]:
         body = await self.gql(query, variables, token)
         assert not body.get("errors"), body["errors"]
         return body["data"]
 
-    async def error(self, query: str, variables: dict[str, Any] | None = None, token: str | None = None) -> dict[str, Any]:
+    async def error(
+        self, query: str, variables: dict[str, Any] | None = None, token: str | None = None
+    ) -> dict[str, Any]:
         """The first error's ``extensions`` plus its ``message``."""
         body = await self.gql(query, variables, token)
         assert body.get("errors"), f"expected an error, got {body}"
@@ -64,7 +74,9 @@ class Api:
 
     async def sign_in(self, user: User, password: str = PASSWORD) -> str:
         """Password then a real TOTP code; the clock then moves past that code's time step."""
-        challenge = (await self.ok(LOGIN, {"u": user.username, "p": password}))["login"]["challengeToken"]
+        challenge = (await self.ok(LOGIN, {"u": user.username, "p": password}))["login"][
+            "challengeToken"
+        ]
         tokens = (await self.ok(VERIFY, {"t": challenge, "c": self.code(user)}))["verifyMfa"]
         self.clock.advance(timedelta(seconds=30))
         return tokens["accessToken"]
@@ -122,7 +134,12 @@ async def make_user(
         await UserDuty.create(user=user, agency=agency, duty=duty)
     if trained:
         for course in await TrainingCourse.all():
-            await TrainingCompletion.create(user=user, course=course, completed_on=date(2026, 1, 20), recorded_at=datetime(2026, 1, 20, tzinfo=UTC))
+            await TrainingCompletion.create(
+                user=user,
+                course=course,
+                completed_on=date(2026, 1, 20),
+                recorded_at=datetime(2026, 1, 20, tzinfo=UTC),
+            )
     from authz.enforcer import notify_change
 
     await notify_change()

@@ -95,7 +95,9 @@ async def test_every_model_foreign_key_is_a_real_constraint(database_url: str, a
             expected.add((meta.db_table, field.source_field, field.related_model._meta.db_table))
     conn = await asyncpg.connect(database_url, timeout=10)
     try:
-        actual = {(r["source"], r["column_name"], r["target"]) for r in await conn.fetch(ALL_FOREIGN_KEYS)}
+        actual = {
+            (r["source"], r["column_name"], r["target"]) for r in await conn.fetch(ALL_FOREIGN_KEYS)
+        }
     finally:
         await conn.close()
     assert expected, "no foreign keys found on the models"

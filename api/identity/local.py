@@ -99,4 +99,6 @@ class LocalIdentity:
             raise Unauthenticated("The session has ended; sign in again.")
         if status != UserStatus.ACTIVE.value:
             raise Unauthenticated("The account is not active.")
-        return Authenticated(principal=principal, mfa_expired=now - session.mfa_at > self.mfa_max_age)
+        return Authenticated(
+            principal=principal, mfa_expired=now - session.mfa_at > self.mfa_max_age
+        )

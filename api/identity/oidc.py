@@ -152,7 +152,9 @@ class ProviderClient:
     async def _get_json(self, url: str, what: str) -> dict[str, Any]:
         now = self.monotonic()
         if now < self._failed_until:
-            raise ProviderError(f"The identity provider is unavailable ({what}); try again shortly.")
+            raise ProviderError(
+                f"The identity provider is unavailable ({what}); try again shortly."
+            )
         try:
             async with asyncio.timeout(self.timeout * 2):  # one deadline for the whole exchange
                 response = await self._http().get(url)
@@ -536,9 +538,7 @@ class OidcIdentity:
     # -- what the GraphQL sign-in operations do in this mode ----------------------------------
 
     def _local_login_refused(self) -> Unauthenticated:
-        return Unauthenticated(
-            "Sign in through the identity provider.", login_url=LOGIN_PATH
-        )
+        return Unauthenticated("Sign in through the identity provider.", login_url=LOGIN_PATH)
 
     async def login(self, *, username: str, password: str, now: datetime) -> Challenge:
         if not self.settings.oidc_allow_local_login:
@@ -634,7 +634,10 @@ class OidcIdentity:
             await self._active_principal(user_id)
             user = await User.get(id=user_id)
             session, refresh = await auth.create_session(
-                user=user, now=now, policy=self.policy, auth_time=proof.auth_time,
+                user=user,
+                now=now,
+                policy=self.policy,
+                auth_time=proof.auth_time,
                 mfa_at=proof.auth_time,
             )
         except DomainError as error:
@@ -687,9 +690,7 @@ def _camel(name: str) -> str:
     return head + "".join(part.title() for part in rest)
 
 
-def _failure(
-    settings: Settings, code: str, message: str, status: int, **details: Any
-) -> Response:
+def _failure(settings: Settings, code: str, message: str, status: int, **details: Any) -> Response:
     """A failed browser sign-in: JSON like every Hearth error, or back to the front end."""
     extensions = {"code": code, **{_camel(k): v for k, v in details.items() if v is not None}}
     if settings.oidc_post_login_redirect:

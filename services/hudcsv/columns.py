@@ -13,10 +13,30 @@ TABLE = Path(__file__).with_name("fy2026-columns.csv")
 
 # The order files are listed in the standard (hud-data-standards.md section 1.1) and the zip.
 FILES = (
-    "Export", "Organization", "User", "Project", "Funder", "ProjectCoC", "Inventory", "Affiliation",
-    "HMISParticipation", "CEParticipation", "Client", "Enrollment", "Exit", "IncomeBenefits",
-    "HealthAndDV", "EmploymentEducation", "Disabilities", "Services", "CurrentLivingSituation",
-    "Assessment", "AssessmentQuestions", "AssessmentResults", "Event", "YouthEducationStatus",
+    "Export",
+    "Organization",
+    "User",
+    "Project",
+    "Funder",
+    "ProjectCoC",
+    "Inventory",
+    "Affiliation",
+    "HMISParticipation",
+    "CEParticipation",
+    "Client",
+    "Enrollment",
+    "Exit",
+    "IncomeBenefits",
+    "HealthAndDV",
+    "EmploymentEducation",
+    "Disabilities",
+    "Services",
+    "CurrentLivingSituation",
+    "Assessment",
+    "AssessmentQuestions",
+    "AssessmentResults",
+    "Event",
+    "YouthEducationStatus",
 )
 
 
@@ -34,7 +54,9 @@ def _table() -> dict[str, tuple[Column, ...]]:
         for row in csv.DictReader(handle):
             column = Column(row["Column"].strip(), row["DataType"], row["NullsAllowed"] == "1")
             rows.setdefault(row["File"], []).append((int(row["ColumnNo"]), column))
-    return {name: tuple(c for _, c in sorted(cols, key=lambda x: x[0])) for name, cols in rows.items()}
+    return {
+        name: tuple(c for _, c in sorted(cols, key=lambda x: x[0])) for name, cols in rows.items()
+    }
 
 
 def columns(file: str) -> tuple[Column, ...]:

@@ -75,20 +75,41 @@ SOFTWARE_VERSION = "0.1.0"
 HASHED, UNHASHED = 4, 1
 # HUD IncomeBenefits source flag -> amount column (4.02).
 INCOME_SOURCE_COLUMNS = {
-    "Earned": "EarnedAmount", "Unemployment": "UnemploymentAmount", "SSI": "SSIAmount",
-    "SSDI": "SSDIAmount", "VADisabilityService": "VADisabilityServiceAmount",
-    "VADisabilityNonService": "VADisabilityNonServiceAmount", "PrivateDisability": "PrivateDisabilityAmount",
-    "WorkersComp": "WorkersCompAmount", "TANF": "TANFAmount", "GA": "GAAmount",
-    "SocSecRetirement": "SocSecRetirementAmount", "Pension": "PensionAmount",
-    "ChildSupport": "ChildSupportAmount", "Alimony": "AlimonyAmount", "OtherIncomeSource": "OtherIncomeAmount",
+    "Earned": "EarnedAmount",
+    "Unemployment": "UnemploymentAmount",
+    "SSI": "SSIAmount",
+    "SSDI": "SSDIAmount",
+    "VADisabilityService": "VADisabilityServiceAmount",
+    "VADisabilityNonService": "VADisabilityNonServiceAmount",
+    "PrivateDisability": "PrivateDisabilityAmount",
+    "WorkersComp": "WorkersCompAmount",
+    "TANF": "TANFAmount",
+    "GA": "GAAmount",
+    "SocSecRetirement": "SocSecRetirementAmount",
+    "Pension": "PensionAmount",
+    "ChildSupport": "ChildSupportAmount",
+    "Alimony": "AlimonyAmount",
+    "OtherIncomeSource": "OtherIncomeAmount",
 }
 _RACE = (
-    ("AmIndAKNative", "am_ind_ak_native"), ("Asian", "asian"), ("BlackAfAmerican", "black_af_american"),
-    ("HispanicLatinao", "hispanic_latinao"), ("MidEastNAfrican", "mid_east_n_african"),
-    ("NativeHIPacific", "native_hi_pacific"), ("White", "white"),
+    ("AmIndAKNative", "am_ind_ak_native"),
+    ("Asian", "asian"),
+    ("BlackAfAmerican", "black_af_american"),
+    ("HispanicLatinao", "hispanic_latinao"),
+    ("MidEastNAfrican", "mid_east_n_african"),
+    ("NativeHIPacific", "native_hi_pacific"),
+    ("White", "white"),
 )
 # Files with rows from the batches, spooled to disk while the batches run.
-_SPOOLED = ("Client", "Enrollment", "Exit", "IncomeBenefits", "HealthAndDV", "Disabilities", "Services")
+_SPOOLED = (
+    "Client",
+    "Enrollment",
+    "Exit",
+    "IncomeBenefits",
+    "HealthAndDV",
+    "Disabilities",
+    "Services",
+)
 
 
 @dataclass(frozen=True, slots=True)
@@ -186,16 +207,26 @@ async def plan_export(
         if agency is None:
             raise _forbidden()
         can = await Can.filter(id=agency.can_id).first() if agency.can_id else None  # type: ignore[attr-defined]
-        if not (lead or decisions.in_agency(Resource.HUD_CSV, Action.EXPORT, agency.id) or backbone_of(can)):
+        if not (
+            lead
+            or decisions.in_agency(Resource.HUD_CSV, Action.EXPORT, agency.id)
+            or backbone_of(can)
+        ):
             raise _forbidden()
         agencies = [agency.id]
-        projects = [project.id] if project else list(await Project.filter(agency_id=agency.id).values_list("id", flat=True))  # type: ignore[arg-type]
+        projects = (
+            [project.id]
+            if project
+            else list(await Project.filter(agency_id=agency.id).values_list("id", flat=True))
+        )  # type: ignore[arg-type]
         reads = agency.id in own.read_agencies or (can is not None and can.id in own.backbone_cans)
     if reads:
         lens, hash_status, part2 = own, HASHED if hashed else UNHASHED, True
     else:
         # The reporting lens: what the scope's agencies hold, hashed, no full SSN, no Part 2.
-        cans = await Agency.filter(id__in=agencies, can_id__isnull=False).values_list("can_id", flat=True)
+        cans = await Agency.filter(id__in=agencies, can_id__isnull=False).values_list(
+            "can_id", flat=True
+        )
         lens = ClientScope(
             read_agencies=frozenset(agencies),
             write_agencies=frozenset(),
@@ -206,8 +237,15 @@ async def plan_export(
         )
         hash_status, part2 = HASHED, False
     return ExportPlan(
-        scope=scope, start=start, end=end, project_ids=tuple(projects), lens=lens, hash_status=hash_status,
-        part2=part2, actor_id=principal.user_id, actor_agency=agencies[0] if len(agencies) == 1 else None,
+        scope=scope,
+        start=start,
+        end=end,
+        project_ids=tuple(projects),
+        lens=lens,
+        hash_status=hash_status,
+        part2=part2,
+        actor_id=principal.user_id,
+        actor_agency=agencies[0] if len(agencies) == 1 else None,
     )
 
 
@@ -226,18 +264,29 @@ class _Spool:
 
     def write(self, row: dict[str, Any]) -> None:
         tz = self.tz
-        self.writer.writerow(["" if (v := row.get(c)) is None else value(v, tz) for c in self.columns])
+        self.writer.writerow(
+            ["" if (v := row.get(c)) is None else value(v, tz) for c in self.columns]
+        )
         self.rows += 1
 
     def close(self) -> None:
         self.handle.close()
 
 
-def _trailer(created: datetime, updated: datetime | None, user: UUID | None, export_id: str) -> dict[str, Any]:
-    return {"DateCreated": created, "DateUpdated": updated or created, "UserID": user, "ExportID": export_id}
+def _trailer(
+    created: datetime, updated: datetime | None, user: UUID | None, export_id: str
+) -> dict[str, Any]:
+    return {
+        "DateCreated": created,
+        "DateUpdated": updated or created,
+        "UserID": user,
+        "ExportID": export_id,
+    }
 
 
-def client_row(client: Client, access: ClientAccess, hash_status: int, export_id: str) -> dict[str, Any]:
+def client_row(
+    client: Client, access: ClientAccess, hash_status: int, export_id: str
+) -> dict[str, Any]:
     """Client.csv for one client, through the masking layer (hashed for HashStatus 4)."""
     seen = masked_client_fields(client, access)
     ssn = seen["ssn"] or (f"xxxxx{seen['ssn_last_four']}" if seen["ssn_last_four"] else None)
@@ -250,36 +299,59 @@ def client_row(client: Client, access: ClientAccess, hash_status: int, export_id
     if race_none is None and not any(v == 1 for v in race.values()):
         race_none = 99
     return {
-        "PersonalID": client.id, "FirstName": names["first_name"], "MiddleName": names["middle_name"],
-        "LastName": names["last_name"], "NameSuffix": seen["name_suffix"],
-        "NameDataQuality": seen["name_data_quality"], "SSN": ssn, "SSNDataQuality": seen["ssn_data_quality"],
-        "DOB": seen["dob"], "DOBDataQuality": seen["dob_data_quality"], "Sex": seen["sex"], **race,
-        "RaceNone": race_none, "AdditionalRaceEthnicity": seen["additional_race_ethnicity"],
+        "PersonalID": client.id,
+        "FirstName": names["first_name"],
+        "MiddleName": names["middle_name"],
+        "LastName": names["last_name"],
+        "NameSuffix": seen["name_suffix"],
+        "NameDataQuality": seen["name_data_quality"],
+        "SSN": ssn,
+        "SSNDataQuality": seen["ssn_data_quality"],
+        "DOB": seen["dob"],
+        "DOBDataQuality": seen["dob_data_quality"],
+        "Sex": seen["sex"],
+        **race,
+        "RaceNone": race_none,
+        "AdditionalRaceEthnicity": seen["additional_race_ethnicity"],
         "VeteranStatus": seen["veteran_status"] if seen["veteran_status"] is not None else 99,
         **_trailer(client.created_at, client.updated_at, client.created_by_user_id, export_id),  # type: ignore[attr-defined]
     }
 
 
 _ENROLLMENT_COLUMNS = {
-    "EntryDate": "entry_date", "HouseholdID": "household_id", "RelationshipToHoH": "relationship_to_hoh",
-    "EnrollmentCoC": "enrollment_coc", "LivingSituation": "living_situation",
-    "RentalSubsidyType": "rental_subsidy_type", "LengthOfStay": "length_of_stay",
-    "LOSUnderThreshold": "los_under_threshold", "PreviousStreetESSH": "previous_street_essh",
-    "DateToStreetESSH": "date_to_street_essh", "TimesHomelessPastThreeYears": "times_homeless_past_three_years",
+    "EntryDate": "entry_date",
+    "HouseholdID": "household_id",
+    "RelationshipToHoH": "relationship_to_hoh",
+    "EnrollmentCoC": "enrollment_coc",
+    "LivingSituation": "living_situation",
+    "RentalSubsidyType": "rental_subsidy_type",
+    "LengthOfStay": "length_of_stay",
+    "LOSUnderThreshold": "los_under_threshold",
+    "PreviousStreetESSH": "previous_street_essh",
+    "DateToStreetESSH": "date_to_street_essh",
+    "TimesHomelessPastThreeYears": "times_homeless_past_three_years",
     "MonthsHomelessPastThreeYears": "months_homeless_past_three_years",
-    "DisablingCondition": "disabling_condition", "DateOfEngagement": "date_of_engagement", "MoveInDate": "move_in_date",
+    "DisablingCondition": "disabling_condition",
+    "DateOfEngagement": "date_of_engagement",
+    "MoveInDate": "move_in_date",
 }
 _HEALTH_COLUMNS = {
-    "DomesticViolenceSurvivor": "domestic_violence_survivor", "WhenOccurred": "when_occurred",
-    "CurrentlyFleeing": "currently_fleeing", "GeneralHealthStatus": "general_health_status",
-    "DentalHealthStatus": "dental_health_status", "MentalHealthStatus": "mental_health_status",
-    "PregnancyStatus": "pregnancy_status", "DueDate": "due_date",
+    "DomesticViolenceSurvivor": "domestic_violence_survivor",
+    "WhenOccurred": "when_occurred",
+    "CurrentlyFleeing": "currently_fleeing",
+    "GeneralHealthStatus": "general_health_status",
+    "DentalHealthStatus": "dental_health_status",
+    "MentalHealthStatus": "mental_health_status",
+    "PregnancyStatus": "pregnancy_status",
+    "DueDate": "due_date",
 }
 
 
 def enrollment_row(e: dict[str, Any], export_id: str) -> dict[str, Any]:
     return {
-        "EnrollmentID": e["id"], "PersonalID": e["client_id"], "ProjectID": e["project_id"],
+        "EnrollmentID": e["id"],
+        "PersonalID": e["client_id"],
+        "ProjectID": e["project_id"],
         **{hud: e[attr] for hud, attr in _ENROLLMENT_COLUMNS.items()},
         **_trailer(e["created_at"], e["updated_at"], e["created_by_user_id"], export_id),
     }
@@ -289,10 +361,15 @@ def income_row(r: dict[str, Any], e: dict[str, Any], export_id: str) -> dict[str
     sources: dict[str, str] = r["income_sources"] or {}
     any_source = r["income_from_any_source"]
     row: dict[str, Any] = {
-        "IncomeBenefitsID": r["id"], "EnrollmentID": e["id"], "PersonalID": e["client_id"],
-        "InformationDate": r["information_date"], "IncomeFromAnySource": any_source,
-        "TotalMonthlyIncome": r["total_monthly_income"], "BenefitsFromAnySource": r["benefits_from_any_source"],
-        "InsuranceFromAnySource": r["insurance_from_any_source"], "DataCollectionStage": r["data_collection_stage"],
+        "IncomeBenefitsID": r["id"],
+        "EnrollmentID": e["id"],
+        "PersonalID": e["client_id"],
+        "InformationDate": r["information_date"],
+        "IncomeFromAnySource": any_source,
+        "TotalMonthlyIncome": r["total_monthly_income"],
+        "BenefitsFromAnySource": r["benefits_from_any_source"],
+        "InsuranceFromAnySource": r["insurance_from_any_source"],
+        "DataCollectionStage": r["data_collection_stage"],
         **_trailer(r["created_at"], None, e["created_by_user_id"], export_id),
     }
     for source, amount_column in INCOME_SOURCE_COLUMNS.items():
@@ -304,15 +381,29 @@ def income_row(r: dict[str, Any], e: dict[str, Any], export_id: str) -> dict[str
 
 
 _ENROLLMENT_FIELDS = (
-    "id", "client_id", "project_id", "agency_id", *_ENROLLMENT_COLUMNS.values(), "created_at", "updated_at",
+    "id",
+    "client_id",
+    "project_id",
+    "agency_id",
+    *_ENROLLMENT_COLUMNS.values(),
+    "created_at",
+    "updated_at",
     "created_by_user_id",
 )
 
 
 async def write_export(
-    plan: ExportPlan, *, out: Path, now: datetime, tz: ZoneInfo, implementation_id: str, batch: int = 2000,
-    export_id: UUID | None = None, on_batch: Callable[[int], None] | None = None,
-    requested_by: UUID | None = None, expires_at: datetime | None = None,
+    plan: ExportPlan,
+    *,
+    out: Path,
+    now: datetime,
+    tz: ZoneInfo,
+    implementation_id: str,
+    batch: int = 2000,
+    export_id: UUID | None = None,
+    on_batch: Callable[[int], None] | None = None,
+    requested_by: UUID | None = None,
+    expires_at: datetime | None = None,
 ) -> ExportResult:
     """Write the zip to ``out`` from one REPEATABLE READ snapshot, then audit it (EXPORT per
     client, and one row for the file with its scope and row counts) and record it in a short
@@ -333,26 +424,44 @@ async def write_export(
                     users.add(plan.actor_id)
                 try:
                     with exported.open("w") as ids_out:
-                        await _write_client_data(plan, spools, users, eid, now, batch, on_batch, ids_out)
+                        await _write_client_data(
+                            plan, spools, users, eid, now, batch, on_batch, ids_out
+                        )
                 finally:
                     for spool in spools.values():
                         spool.close()
-                counts = await _write_zip(plan, spools, users, eid, export_uuid, out, now, tz, implementation_id)
+                counts = await _write_zip(
+                    plan, spools, users, eid, export_uuid, out, now, tz, implementation_id
+                )
             async with in_transaction():
                 with exported.open() as ids_in:
                     while chunk := [UUID(line.strip()) for line in itertools.islice(ids_in, batch)]:
                         await _audit_clients(plan, chunk, now)
                 await _audit_file(plan, export_uuid, counts, now)
                 record = await HudCsvExport.create(
-                    id=export_uuid, requested_by_id=requested_by, scope=str(plan.scope), start_date=plan.start,
-                    end_date=plan.end, hash_status=plan.hash_status, row_counts=counts, file_name=out.name,
-                    size_bytes=(await asyncio.to_thread(out.stat)).st_size, created_at=now, expires_at=expires_at,
+                    id=export_uuid,
+                    requested_by_id=requested_by,
+                    scope=str(plan.scope),
+                    start_date=plan.start,
+                    end_date=plan.end,
+                    hash_status=plan.hash_status,
+                    row_counts=counts,
+                    file_name=out.name,
+                    size_bytes=(await asyncio.to_thread(out.stat)).st_size,
+                    created_at=now,
+                    expires_at=expires_at,
                 )
     except BaseException:
         await asyncio.to_thread(out.unlink, missing_ok=True)
         raise
-    return ExportResult(export_id=export_uuid, path=out, row_counts=counts, hash_status=plan.hash_status,
-                        size_bytes=record.size_bytes, record=record)
+    return ExportResult(
+        export_id=export_uuid,
+        path=out,
+        row_counts=counts,
+        hash_status=plan.hash_status,
+        size_bytes=record.size_bytes,
+        record=record,
+    )
 
 
 def _enrollments(plan: ExportPlan) -> Any:
@@ -365,8 +474,14 @@ def _enrollments(plan: ExportPlan) -> Any:
 
 
 async def _write_client_data(
-    plan: ExportPlan, spools: dict[str, _Spool], users: set[UUID], eid: str, now: datetime, batch: int,
-    on_batch: Callable[[int], None] | None, ids_out: TextIO,
+    plan: ExportPlan,
+    spools: dict[str, _Spool],
+    users: set[UUID],
+    eid: str,
+    now: datetime,
+    batch: int,
+    on_batch: Callable[[int], None] | None,
+    ids_out: TextIO,
 ) -> None:
     """Client files from the snapshot; each exported client's id goes to ``ids_out`` for the
     audit written after the snapshot closes."""
@@ -383,11 +498,15 @@ async def _write_client_data(
         if not rows:
             return
         last = (rows[-1]["client_id"], rows[-1]["id"])
-        clients = {c.id: c for c in await Client.filter(id__in=list({r["client_id"] for r in rows}))}
+        clients = {
+            c.id: c for c in await Client.filter(id__in=list({r["client_id"] for r in rows}))
+        }
         access = await access_for(plan.lens, list(clients.values()))
         kept = [
-            r for r in rows
-            if r["agency_id"] in access[r["client_id"]].row_agencies(ReleaseCategory.ENROLLMENT_AND_SERVICES)
+            r
+            for r in rows
+            if r["agency_id"]
+            in access[r["client_id"]].row_agencies(ReleaseCategory.ENROLLMENT_AND_SERVICES)
         ]
         exported_clients: list[UUID] = []
         for r in kept:
@@ -406,8 +525,12 @@ async def _write_client_data(
 
 
 async def _write_children(
-    plan: ExportPlan, spools: dict[str, _Spool], users: set[UUID], kept: list[dict[str, Any]],
-    access: dict[UUID, ClientAccess], eid: str,
+    plan: ExportPlan,
+    spools: dict[str, _Spool],
+    users: set[UUID],
+    kept: list[dict[str, Any]],
+    access: dict[UUID, ClientAccess],
+    eid: str,
 ) -> None:
     if not kept:
         return
@@ -415,46 +538,88 @@ async def _write_children(
     ids = list(by_id)
     for x in await Exit.filter(enrollment_id__in=ids).order_by("enrollment_id").values():
         e = by_id[x["enrollment_id"]]
-        spools["Exit"].write({
-            "ExitID": x["id"], "EnrollmentID": e["id"], "PersonalID": e["client_id"], "ExitDate": x["exit_date"],
-            "Destination": x["destination"], "DestinationSubsidyType": x["destination_subsidy_type"],
-            "OtherDestination": x["other_destination"],
-            **_trailer(x["created_at"], None, x["created_by_user_id"], eid),
-        })
+        spools["Exit"].write(
+            {
+                "ExitID": x["id"],
+                "EnrollmentID": e["id"],
+                "PersonalID": e["client_id"],
+                "ExitDate": x["exit_date"],
+                "Destination": x["destination"],
+                "DestinationSubsidyType": x["destination_subsidy_type"],
+                "OtherDestination": x["other_destination"],
+                **_trailer(x["created_at"], None, x["created_by_user_id"], eid),
+            }
+        )
         users.add(x["created_by_user_id"])
-    for s in await Service.filter(enrollment_id__in=ids).order_by("enrollment_id", "date_provided", "id").values():
+    for s in (
+        await Service.filter(enrollment_id__in=ids)
+        .order_by("enrollment_id", "date_provided", "id")
+        .values()
+    ):
         e = by_id[s["enrollment_id"]]
-        spools["Services"].write({
-            "ServicesID": s["id"], "EnrollmentID": e["id"], "PersonalID": e["client_id"],
-            "DateProvided": s["date_provided"], "RecordType": s["record_type"], "TypeProvided": s["type_provided"],
-            "OtherTypeProvided": s["other_type_provided"], "FAAmount": s["fa_amount"],
-            **_trailer(s["created_at"], None, s["created_by_user_id"], eid),
-        })
+        spools["Services"].write(
+            {
+                "ServicesID": s["id"],
+                "EnrollmentID": e["id"],
+                "PersonalID": e["client_id"],
+                "DateProvided": s["date_provided"],
+                "RecordType": s["record_type"],
+                "TypeProvided": s["type_provided"],
+                "OtherTypeProvided": s["other_type_provided"],
+                "FAAmount": s["fa_amount"],
+                **_trailer(s["created_at"], None, s["created_by_user_id"], eid),
+            }
+        )
         users.add(s["created_by_user_id"])
-    for r in await IncomeBenefits.filter(enrollment_id__in=ids).order_by("enrollment_id", "information_date", "id").values():
+    for r in (
+        await IncomeBenefits.filter(enrollment_id__in=ids)
+        .order_by("enrollment_id", "information_date", "id")
+        .values()
+    ):
         spools["IncomeBenefits"].write(income_row(r, by_id[r["enrollment_id"]], eid))
-    for d in await Disability.filter(enrollment_id__in=ids).order_by("enrollment_id", "information_date", "id").values():
+    for d in (
+        await Disability.filter(enrollment_id__in=ids)
+        .order_by("enrollment_id", "information_date", "id")
+        .values()
+    ):
         e = by_id[d["enrollment_id"]]
         if not sees_disability(access[e["client_id"]], e["agency_id"], d["disability_type"]):
             continue
         if d["disability_type"] == 10 and not plan.part2:
             continue
-        spools["Disabilities"].write({
-            "DisabilitiesID": d["id"], "EnrollmentID": e["id"], "PersonalID": e["client_id"],
-            "InformationDate": d["information_date"], "DisabilityType": d["disability_type"],
-            "DisabilityResponse": d["disability_response"], "IndefiniteAndImpairs": d["indefinite_and_impairs"],
-            "DataCollectionStage": d["data_collection_stage"],
-            **_trailer(d["created_at"], None, e["created_by_user_id"], eid),
-        })
-    for h in await HealthAndDv.filter(enrollment_id__in=ids).order_by("enrollment_id", "information_date", "id").values():
+        spools["Disabilities"].write(
+            {
+                "DisabilitiesID": d["id"],
+                "EnrollmentID": e["id"],
+                "PersonalID": e["client_id"],
+                "InformationDate": d["information_date"],
+                "DisabilityType": d["disability_type"],
+                "DisabilityResponse": d["disability_response"],
+                "IndefiniteAndImpairs": d["indefinite_and_impairs"],
+                "DataCollectionStage": d["data_collection_stage"],
+                **_trailer(d["created_at"], None, e["created_by_user_id"], eid),
+            }
+        )
+    for h in (
+        await HealthAndDv.filter(enrollment_id__in=ids)
+        .order_by("enrollment_id", "information_date", "id")
+        .values()
+    ):
         e = by_id[h["enrollment_id"]]
-        seen = masked_health_and_dv(h, own=False, access=access[e["client_id"]], agency_id=e["agency_id"])
-        spools["HealthAndDV"].write({
-            "HealthAndDVID": h["id"], "EnrollmentID": e["id"], "PersonalID": e["client_id"],
-            "InformationDate": h["information_date"], "DataCollectionStage": h["data_collection_stage"],
-            **{hud: seen[attr] for hud, attr in _HEALTH_COLUMNS.items()},
-            **_trailer(h["created_at"], None, e["created_by_user_id"], eid),
-        })
+        seen = masked_health_and_dv(
+            h, own=False, access=access[e["client_id"]], agency_id=e["agency_id"]
+        )
+        spools["HealthAndDV"].write(
+            {
+                "HealthAndDVID": h["id"],
+                "EnrollmentID": e["id"],
+                "PersonalID": e["client_id"],
+                "InformationDate": h["information_date"],
+                "DataCollectionStage": h["data_collection_stage"],
+                **{hud: seen[attr] for hud, attr in _HEALTH_COLUMNS.items()},
+                **_trailer(h["created_at"], None, e["created_by_user_id"], eid),
+            }
+        )
 
 
 def _audit_meta() -> dict[str, Any]:
@@ -469,29 +634,61 @@ def _audit_meta() -> dict[str, Any]:
 async def _audit_clients(plan: ExportPlan, clients: Iterable[UUID], now: datetime) -> None:
     """One EXPORT row per client in the file (the client's own trail shows the export)."""
     meta = _audit_meta()
-    await append([
-        AuditRow(occurred_at=now, action=AuditAction.EXPORT, entity_type="Client", entity_id=str(c), client_id=c,
-                 actor_id=plan.actor_id, agency_id=plan.actor_agency, fields=("hudCsv",), **meta)
-        for c in clients
-    ])
+    await append(
+        [
+            AuditRow(
+                occurred_at=now,
+                action=AuditAction.EXPORT,
+                entity_type="Client",
+                entity_id=str(c),
+                client_id=c,
+                actor_id=plan.actor_id,
+                agency_id=plan.actor_agency,
+                fields=("hudCsv",),
+                **meta,
+            )
+            for c in clients
+        ]
+    )
 
 
-async def _audit_file(plan: ExportPlan, export_id: UUID, counts: dict[str, int], now: datetime) -> None:
+async def _audit_file(
+    plan: ExportPlan, export_id: UUID, counts: dict[str, int], now: datetime
+) -> None:
     """The file's EXPORT row: scope, period, hash status and every file's row count (names and
     numbers, no client data)."""
     details = (
-        f"scope:{plan.scope}", f"period:{plan.start.isoformat()}..{plan.end.isoformat()}",
-        f"hashStatus:{plan.hash_status}", *(f"rows:{name}:{n}" for name, n in counts.items()),
+        f"scope:{plan.scope}",
+        f"period:{plan.start.isoformat()}..{plan.end.isoformat()}",
+        f"hashStatus:{plan.hash_status}",
+        *(f"rows:{name}:{n}" for name, n in counts.items()),
     )
-    await append([
-        AuditRow(occurred_at=now, action=AuditAction.EXPORT, entity_type="HudCsvExport", entity_id=str(export_id),
-                 actor_id=plan.actor_id, agency_id=plan.actor_agency, fields=details, **_audit_meta())
-    ])
+    await append(
+        [
+            AuditRow(
+                occurred_at=now,
+                action=AuditAction.EXPORT,
+                entity_type="HudCsvExport",
+                entity_id=str(export_id),
+                actor_id=plan.actor_id,
+                agency_id=plan.actor_agency,
+                fields=details,
+                **_audit_meta(),
+            )
+        ]
+    )
 
 
 async def _write_zip(
-    plan: ExportPlan, spools: dict[str, _Spool], users: set[UUID], eid: str, export_uuid: UUID, out: Path,
-    now: datetime, tz: ZoneInfo, implementation_id: str,
+    plan: ExportPlan,
+    spools: dict[str, _Spool],
+    users: set[UUID],
+    eid: str,
+    export_uuid: UUID,
+    out: Path,
+    now: datetime,
+    tz: ZoneInfo,
+    implementation_id: str,
 ) -> dict[str, int]:
     tmp = Path(next(iter(spools.values())).path.parent)
     extra = {name: _Spool(tmp, name, tz) for name in FILES if name not in spools}
@@ -514,64 +711,133 @@ def _zip(out: Path, entries: list[tuple[str, Path]]) -> None:
 
 
 async def _write_reference_files(
-    plan: ExportPlan, spools: dict[str, _Spool], users: set[UUID], eid: str, now: datetime, implementation_id: str,
+    plan: ExportPlan,
+    spools: dict[str, _Spool],
+    users: set[UUID],
+    eid: str,
+    now: datetime,
+    implementation_id: str,
 ) -> None:
     """Export, Organization, Project, ProjectCoC, HMISParticipation and User; the files Hearth
     holds no data for (Funder, Inventory, Assessment, ...) keep their header row only. Rows with
     no author of their own (agencies, projects) name the exporting user as UserID."""
     author = plan.actor_id
     projects = list(await Project.filter(id__in=list(plan.project_ids)).order_by("id"))
-    agencies = list(await Agency.filter(id__in=list({p.agency_id for p in projects})).order_by("id"))  # type: ignore[attr-defined]
+    agencies = list(
+        await Agency.filter(id__in=list({p.agency_id for p in projects})).order_by("id")
+    )  # type: ignore[attr-defined]
     coc_codes = sorted({p.coc_code for p in projects})
-    spools["Export"].write({
-        "ExportID": eid, "SourceType": 1, "SourceID": ";".join(coc_codes) or None, "SourceName": "CT HMIS",
-        "ExportDate": now, "ExportStartDate": plan.start, "ExportEndDate": plan.end, "SoftwareName": SOFTWARE_NAME,
-        "SoftwareVersion": SOFTWARE_VERSION, "CSVVersion": CSV_VERSION, "ExportPeriodType": 3, "ExportDirective": 2,
-        "HashStatus": plan.hash_status, "ImplementationID": implementation_id,
-    })
+    spools["Export"].write(
+        {
+            "ExportID": eid,
+            "SourceType": 1,
+            "SourceID": ";".join(coc_codes) or None,
+            "SourceName": "CT HMIS",
+            "ExportDate": now,
+            "ExportStartDate": plan.start,
+            "ExportEndDate": plan.end,
+            "SoftwareName": SOFTWARE_NAME,
+            "SoftwareVersion": SOFTWARE_VERSION,
+            "CSVVersion": CSV_VERSION,
+            "ExportPeriodType": 3,
+            "ExportDirective": 2,
+            "HashStatus": plan.hash_status,
+            "ImplementationID": implementation_id,
+        }
+    )
     for a in agencies:
-        spools["Organization"].write({
-            "OrganizationID": a.id, "OrganizationName": a.name, "VictimServiceProvider": a.victim_service_provider,
-            "OrganizationCommonName": a.common_name, **_trailer(a.created_at, a.updated_at, author, eid),
-        })
+        spools["Organization"].write(
+            {
+                "OrganizationID": a.id,
+                "OrganizationName": a.name,
+                "VictimServiceProvider": a.victim_service_provider,
+                "OrganizationCommonName": a.common_name,
+                **_trailer(a.created_at, a.updated_at, author, eid),
+            }
+        )
     for p in projects:
         trailer = _trailer(p.created_at, p.updated_at, author, eid)
-        spools["Project"].write({
-            "ProjectID": p.id, "OrganizationID": p.agency_id, "ProjectName": p.name,  # type: ignore[attr-defined]
-            "ProjectCommonName": p.common_name, "OperatingStartDate": p.operating_start_date,
-            "OperatingEndDate": p.operating_end_date, "ContinuumProject": p.continuum_project,
-            "ProjectType": p.project_type, "HousingType": p.housing_type, "TargetPopulation": p.target_population,
-            **trailer,
-        })
-        spools["ProjectCoC"].write({"ProjectCoCID": p.id, "ProjectID": p.id, "CoCCode": p.coc_code, **trailer})
-        spools["HMISParticipation"].write({
-            "HMISParticipationID": p.id, "ProjectID": p.id, "HMISParticipationType": 1,
-            "HMISParticipationStatusStartDate": p.operating_start_date,
-            "HMISParticipationStatusEndDate": p.operating_end_date, **trailer,
-        })
+        spools["Project"].write(
+            {
+                "ProjectID": p.id,
+                "OrganizationID": p.agency_id,
+                "ProjectName": p.name,  # type: ignore[attr-defined]
+                "ProjectCommonName": p.common_name,
+                "OperatingStartDate": p.operating_start_date,
+                "OperatingEndDate": p.operating_end_date,
+                "ContinuumProject": p.continuum_project,
+                "ProjectType": p.project_type,
+                "HousingType": p.housing_type,
+                "TargetPopulation": p.target_population,
+                **trailer,
+            }
+        )
+        spools["ProjectCoC"].write(
+            {"ProjectCoCID": p.id, "ProjectID": p.id, "CoCCode": p.coc_code, **trailer}
+        )
+        spools["HMISParticipation"].write(
+            {
+                "HMISParticipationID": p.id,
+                "ProjectID": p.id,
+                "HMISParticipationType": 1,
+                "HMISParticipationStatusStartDate": p.operating_start_date,
+                "HMISParticipationStatusEndDate": p.operating_end_date,
+                **trailer,
+            }
+        )
     ids = sorted(u for u in users if u is not None)
     for start in range(0, len(ids), 5000):
-        for u in await User.filter(id__in=ids[start:start + 5000]).order_by("id"):
-            spools["User"].write({
-                "UserID": u.id, "UserFirstName": u.first_name, "UserLastName": u.last_name, "UserEmail": u.email,
-                "DateCreated": u.created_at, "DateUpdated": u.updated_at, "ExportID": eid,
-            })
+        for u in await User.filter(id__in=ids[start : start + 5000]).order_by("id"):
+            spools["User"].write(
+                {
+                    "UserID": u.id,
+                    "UserFirstName": u.first_name,
+                    "UserLastName": u.last_name,
+                    "UserEmail": u.email,
+                    "DateCreated": u.created_at,
+                    "DateUpdated": u.updated_at,
+                    "ExportID": eid,
+                }
+            )
 
 
 async def run_export(
-    decisions: Decisions, *, scope: str, start: date, end: date, hashed: bool, now: datetime, tz: ZoneInfo,
-    out: Path | None, directory: Path | None = None, implementation_id: str, expires_at: datetime | None = None,
+    decisions: Decisions,
+    *,
+    scope: str,
+    start: date,
+    end: date,
+    hashed: bool,
+    now: datetime,
+    tz: ZoneInfo,
+    out: Path | None,
+    directory: Path | None = None,
+    implementation_id: str,
+    expires_at: datetime | None = None,
     on_batch: Callable[[int], None] | None = None,
 ) -> ExportResult:
     """Check, plan and write one export for the caller: to ``out``, or (for download) to
     ``directory`` under the export's id."""
-    plan = await plan_export(decisions, parse_scope(scope), start=start, end=end, hashed=hashed,
-                             today=now.astimezone(tz).date())
+    plan = await plan_export(
+        decisions,
+        parse_scope(scope),
+        start=start,
+        end=end,
+        hashed=hashed,
+        today=now.astimezone(tz).date(),
+    )
     export_id = uuid4()
     if out is None:
         assert directory is not None
         out = directory / f"hud-csv-{export_id.hex}.zip"
     return await write_export(
-        plan, out=out, now=now, tz=tz, implementation_id=implementation_id, export_id=export_id,
-        on_batch=on_batch, requested_by=decisions.principal.user_id, expires_at=expires_at,
+        plan,
+        out=out,
+        now=now,
+        tz=tz,
+        implementation_id=implementation_id,
+        export_id=export_id,
+        on_batch=on_batch,
+        requested_by=decisions.principal.user_id,
+        expires_at=expires_at,
     )

@@ -21,8 +21,12 @@ _SPACE = re.compile(r"\s+")
 # spaces, or space at either end.
 _DIRTY = re.compile(r"[<>\[\]{}]|[^\S ]|  |^ | $")
 _SOUNDEX_CODES = {
-    **dict.fromkeys("BFPV", "1"), **dict.fromkeys("CGJKQSXZ", "2"), **dict.fromkeys("DT", "3"),
-    "L": "4", **dict.fromkeys("MN", "5"), "R": "6",
+    **dict.fromkeys("BFPV", "1"),
+    **dict.fromkeys("CGJKQSXZ", "2"),
+    **dict.fromkeys("DT", "3"),
+    "L": "4",
+    **dict.fromkeys("MN", "5"),
+    "R": "6",
 }
 
 

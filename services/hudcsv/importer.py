@@ -42,24 +42,53 @@ from services.errors import Forbidden, NotFound, ValidationFailed
 from services.hudcsv.columns import Column, columns
 from services.hudcsv.export import INCOME_SOURCE_COLUMNS
 
-__all__ = ["ImportRefused", "ImportResult", "Problem", "import_hud_csv", "parse_date", "parse_datetime"]
+__all__ = [
+    "ImportRefused",
+    "ImportResult",
+    "Problem",
+    "import_hud_csv",
+    "parse_date",
+    "parse_datetime",
+]
 
 # The files Hearth reads, parents before children (foreign keys are checked in this order).
 IMPORTED = (
-    "Export", "Organization", "User", "Project", "ProjectCoC", "Client", "Enrollment", "Exit", "Services",
-    "IncomeBenefits", "Disabilities", "HealthAndDV",
+    "Export",
+    "Organization",
+    "User",
+    "Project",
+    "ProjectCoC",
+    "Client",
+    "Enrollment",
+    "Exit",
+    "Services",
+    "IncomeBenefits",
+    "Disabilities",
+    "HealthAndDV",
 )
 # Columns FY2024 files do not have (and FY2024 names of renamed ones), by file.
 _FY2024_ABSENT = {"Client": {"Sex"}, "Enrollment": {"MentalHealthConsultation"}}
 _FY2024_NAMES = {"Client": {"HispanicLatinaeo": "HispanicLatinao"}}
 # Hearth's column widths where they are narrower than, or not stated by, the table.
 _MAX_LENGTH = {
-    "FirstName": 50, "MiddleName": 50, "LastName": 50, "NameSuffix": 50, "AdditionalRaceEthnicity": 100,
-    "HouseholdID": 32, "EnrollmentCoC": 6, "OtherDestination": 50, "OtherTypeProvided": 50,
-    "ProjectName": 200, "ProjectCommonName": 200, "CoCCode": 6,
+    "FirstName": 50,
+    "MiddleName": 50,
+    "LastName": 50,
+    "NameSuffix": 50,
+    "AdditionalRaceEthnicity": 100,
+    "HouseholdID": 32,
+    "EnrollmentCoC": 6,
+    "OtherDestination": 50,
+    "OtherTypeProvided": 50,
+    "ProjectName": 200,
+    "ProjectCommonName": 200,
+    "CoCCode": 6,
 }
 _ID_LENGTH = 64
-_MONEY = frozenset({"TotalMonthlyIncome", "FAAmount", "OtherIncomeAmount"} | {c for c in INCOME_SOURCE_COLUMNS.values()})
+_MONEY = frozenset(
+    {"TotalMonthlyIncome", "FAAmount", "OtherIncomeAmount"}
+    | {c for c in INCOME_SOURCE_COLUMNS.values()}
+)
 # Primary key and foreign keys of each imported file.
 _KEYS: dict[str, tuple[str, dict[str, str]]] = {
     "Organization": ("OrganizationID", {}),
@@ -76,7 +105,16 @@ _KEYS: dict[str, tuple[str, dict[str, str]]] = {
 }
 _SSN = re.compile(r"^[0-9x]{9}$")
 _HEX32 = re.compile(r"^[0-9a-f]{32}$")
-_DATE_FORMATS = ("%Y-%m-%d", "%Y/%m/%d", "%m/%d/%Y", "%m-%d-%Y", "%d-%b-%Y", "%m/%d/%y", "%m-%d-%y", "%d-%b-%y")
+_DATE_FORMATS = (
+    "%Y-%m-%d",
+    "%Y/%m/%d",
+    "%m/%d/%Y",
+    "%m-%d-%Y",
+    "%d-%b-%Y",
+    "%m/%d/%y",
+    "%m-%d-%y",
+    "%d-%b-%y",
+)
 _ISO_DATE = re.compile(r"^\d{4}-\d{2}-\d{2}$")
 _ISO_DATETIME = re.compile(r"^\d{4}-\d{2}-\d{2} \d{2}:\d{2}:\d{2}$")
 _TIME_FORMATS = ("%H:%M:%S", "%H:%M", "%H:%M:%S.%f")
@@ -93,7 +131,11 @@ class Problem:
     message: str
 
     def __str__(self) -> str:
-        where = self.file + (f" row {self.row}" if self.row else "") + (f" column {self.column}" if self.column else "")
+        where = (
+            self.file
+            + (f" row {self.row}" if self.row else "")
+            + (f" column {self.column}" if self.column else "")
+        )
         return f"{where}: {self.message}"
 
 
@@ -101,7 +143,10 @@ class ImportRefused(ValidationFailed):
     """The import found problems and wrote nothing."""
 
     def __init__(self, problems: list[Problem], total: int) -> None:
-        super().__init__(f"The HUD CSV import was refused: {total} problem(s), nothing was written.", field="file")
+        super().__init__(
+            f"The HUD CSV import was refused: {total} problem(s), nothing was written.",
+            field="file",
+        )
         self.problems = problems
         self.total = total
 
@@ -207,13 +252,19 @@ class _Archive:
             (self.entries if "/" not in name else nested)[key] = name
         for file in IMPORTED:
             if file.lower() not in self.entries:
-                hint = " (it is in a folder: the CSVs must sit at the zip's root)" if file.lower() in nested else ""
+                hint = (
+                    " (it is in a folder: the CSVs must sit at the zip's root)"
+                    if file.lower() in nested
+                    else ""
+                )
                 problems.add(f"{file}.csv", None, None, f"missing from the zip{hint}")
 
     def has(self, file: str) -> bool:
         return file.lower() in self.entries
 
-    def rows(self, file: str, problems: _Problems, broken: set[str] | None = None) -> Iterator[tuple[int, dict[str, str]]]:
+    def rows(
+        self, file: str, problems: _Problems, broken: set[str] | None = None
+    ) -> Iterator[tuple[int, dict[str, str]]]:
         """(row number, {table column: text}) for each data row; header and decoding problems
         are added to ``problems`` (they end the file, which is then added to ``broken``)."""
         assert self.zip is not None
@@ -238,7 +289,9 @@ def _structural(problems: _Problems, name: str) -> bool:
     return last is not None and last.file == name and (last.row == 1 or last.column is None)
 
 
-def _read(name: str, file: str, text: Iterator[str], problems: _Problems) -> Iterator[tuple[int, dict[str, str]]]:
+def _read(
+    name: str, file: str, text: Iterator[str], problems: _Problems
+) -> Iterator[tuple[int, dict[str, str]]]:
     line = 1
     try:
         reader = csv.reader(text)
@@ -255,7 +308,9 @@ def _read(name: str, file: str, text: Iterator[str], problems: _Problems) -> Ite
             if key in wanted and wanted[key] not in positions:
                 positions[wanted[key]] = i
         absent = _FY2024_ABSENT.get(file, set())
-        missing = [c.name for c in columns(file) if c.name not in positions and c.name not in absent]
+        missing = [
+            c.name for c in columns(file) if c.name not in positions and c.name not in absent
+        ]
         for column in missing:
             problems.add(name, 1, column, "column missing from the header row")
         if missing:
@@ -270,7 +325,12 @@ def _read(name: str, file: str, text: Iterator[str], problems: _Problems) -> Ite
                 continue
             yield line, {column: row[i].strip() for column, i in positions.items()}
     except UnicodeDecodeError:
-        problems.add(name, line + 1, None, "not UTF-8 text (a foreign encoding, e.g. Windows-1252?): export the file as UTF-8")
+        problems.add(
+            name,
+            line + 1,
+            None,
+            "not UTF-8 text (a foreign encoding, e.g. Windows-1252?): export the file as UTF-8",
+        )
     except csv.Error as error:
         problems.add(name, line + 1, None, f"not readable as CSV ({error})")
 
@@ -291,7 +351,11 @@ class _Context:
 def _checker(column: Column, ctx: _Context) -> Callable[[str], str | None]:
     """Why a non-blank cell of this column is wrong, or None (chosen once per column)."""
     if column.name == "DateDeleted" or column.data_type == "datetime":
-        return lambda text: None if parse_datetime(text, ctx.today, ctx.tz) else f"not a date and time: {text[:30]!r}"
+        return lambda text: (
+            None
+            if parse_datetime(text, ctx.today, ctx.tz)
+            else f"not a date and time: {text[:30]!r}"
+        )
     if column.data_type == "date":
         return lambda text: None if parse_date(text, ctx.today) else f"not a date: {text[:30]!r}"
     if column.data_type == "numeric":
@@ -314,7 +378,12 @@ def _checker(column: Column, ctx: _Context) -> Callable[[str], str | None]:
 
         return number
     limit = _MAX_LENGTH.get(column.name)
-    if column.name.endswith("ID") and column.name not in ("ImplementationID", "SourceID", "GrantID", "ExportID"):
+    if column.name.endswith("ID") and column.name not in (
+        "ImplementationID",
+        "SourceID",
+        "GrantID",
+        "ExportID",
+    ):
         limit = limit or _ID_LENGTH
     if limit:
         return lambda text: f"longer than {limit} characters" if len(text) > limit else None
@@ -338,7 +407,9 @@ def _validate(archive: _Archive, problems: _Problems, ctx: _Context) -> None:
                     continue  # a column FY2024 files do not have
                 if not text:
                     if not nullable:
-                        problems.add(name, line, column, "required (the column table forbids a blank)")
+                        problems.add(
+                            name, line, column, "required (the column table forbids a blank)"
+                        )
                     continue
                 reason = check(text)
                 if reason:
@@ -347,20 +418,31 @@ def _validate(archive: _Archive, problems: _Problems, ctx: _Context) -> None:
                 ctx.export_id = row["ExportID"]
                 ctx.hash_status = int(row["HashStatus"]) if row["HashStatus"].isdigit() else None
                 if ctx.hash_status not in (None, 1):
-                    problems.add(name, line, "HashStatus", "a hashed export (HashStatus other than 1) cannot be imported")
+                    problems.add(
+                        name,
+                        line,
+                        "HashStatus",
+                        "a hashed export (HashStatus other than 1) cannot be imported",
+                    )
                 continue
             if "ExportID" in row and ctx.export_id and row["ExportID"] != ctx.export_id:
                 problems.add(name, line, "ExportID", "does not match Export.csv's ExportID")
             if file == "Client" and row.get("SSN"):
                 if not _SSN.match(row["SSN"].replace("-", "").lower()):
-                    problems.add(name, line, "SSN", "an SSN is nine digits ('x' for an unknown digit)")
+                    problems.add(
+                        name, line, "SSN", "an SSN is nine digits ('x' for an unknown digit)"
+                    )
             if key is not None:
                 ident = row[key]
                 if ident in seen:
                     problems.add(name, line, key, f"duplicate id {ident[:40]!r}")
                 seen.add(ident)
             for column, parent in foreign.items():
-                if row[column] and parent not in ctx.broken and row[column] not in ctx.ids.get(parent, set()):
+                if (
+                    row[column]
+                    and parent not in ctx.broken
+                    and row[column] not in ctx.ids.get(parent, set())
+                ):
                     problems.add(name, line, column, f"no {parent} with id {row[column][:40]!r}")
         ctx.rows[file] = count
         if file == "Export" and count != 1:
@@ -385,10 +467,27 @@ def _money(text: str) -> Decimal | None:
 class _Writer:
     """Pass 2: the rows, mapped to Hearth ids, written in batches in the open transaction."""
 
-    def __init__(self, conn: Any, archive: _Archive, problems: _Problems, ctx: _Context, *, agency: Agency,
-                 user_id: UUID, source_system: str, source_label: str, now: datetime, batch: int) -> None:
+    def __init__(
+        self,
+        conn: Any,
+        archive: _Archive,
+        problems: _Problems,
+        ctx: _Context,
+        *,
+        agency: Agency,
+        user_id: UUID,
+        source_system: str,
+        source_label: str,
+        now: datetime,
+        batch: int,
+    ) -> None:
         self.conn, self.archive, self.problems, self.ctx = conn, archive, problems, ctx
-        self.agency, self.user_id, self.source, self.label = agency, user_id, source_system, source_label
+        self.agency, self.user_id, self.source, self.label = (
+            agency,
+            user_id,
+            source_system,
+            source_label,
+        )
         self.now, self.batch = now, batch
         self.users: dict[str, UUID] = {}
         self.projects: dict[str, UUID] = {}
@@ -406,7 +505,10 @@ class _Writer:
     async def _free(self, table: str, candidates: list[UUID]) -> set[UUID]:
         if not candidates:
             return set()
-        rows = await self.conn.execute_query_dict(f"SELECT id FROM {table} WHERE id = ANY($1::uuid[])", [candidates])  # noqa: S608 (table names are ours)
+        rows = await self.conn.execute_query_dict(
+            f"SELECT id FROM {table} WHERE id = ANY($1::uuid[])",  # noqa: S608 (table names are ours)
+            [candidates],
+        )
         taken = {r["id"] for r in rows}
         return {c for c in candidates if c not in taken}
 
@@ -444,7 +546,12 @@ class _Writer:
 
     async def users_map(self) -> None:
         sources = [row["UserID"] for row in self._rows("User")]
-        found = {u for u in await User.filter(id__in=[w for w in map(_hex_uuid, sources) if w]).values_list("id", flat=True)}
+        found = {
+            u
+            for u in await User.filter(
+                id__in=[w for w in map(_hex_uuid, sources) if w]
+            ).values_list("id", flat=True)
+        }
         for s in sources:
             w = _hex_uuid(s)
             self.users[s] = w if w in found else self.user_id  # type: ignore[assignment]
@@ -454,11 +561,14 @@ class _Writer:
 
     async def projects_map(self) -> int:
         coc = {row["ProjectID"]: row["CoCCode"] for row in self._rows("ProjectCoC")}
-        existing = await self._existing("SELECT source_id, id FROM project WHERE agency_id = $1 AND source_system = $2")
+        existing = await self._existing(
+            "SELECT source_id, id FROM project WHERE agency_id = $1 AND source_system = $2"
+        )
         own = set(await Project.filter(agency_id=self.agency.id).values_list("id", flat=True))
         names = dict(await Project.filter(agency_id=self.agency.id).values_list("name", "id"))
         agency_coc = await self.conn.execute_query_dict(
-            "SELECT code FROM continuum_of_care WHERE id = $1", [self.agency.coc_id]  # type: ignore[attr-defined]
+            "SELECT code FROM continuum_of_care WHERE id = $1",
+            [self.agency.coc_id],  # type: ignore[attr-defined]
         )
         created = 0
         for line, row in self.archive.rows("Project", self.problems):
@@ -469,7 +579,12 @@ class _Writer:
             elif hearth in own:
                 self.projects[source] = hearth  # type: ignore[assignment]
             elif row["ProjectName"] in names:
-                self.problems.add("Project.csv", line, "ProjectName", "the agency already has another project of this name")
+                self.problems.add(
+                    "Project.csv",
+                    line,
+                    "ProjectName",
+                    "the agency already has another project of this name",
+                )
             elif not row["ProjectType"]:
                 self.problems.add("Project.csv", line, "ProjectType", "required by Hearth")
             else:
@@ -478,11 +593,23 @@ class _Writer:
                     "INSERT INTO project (id, agency_id, name, common_name, project_type, operating_start_date,"
                     " operating_end_date, continuum_project, housing_type, target_population, coc_code, created_at,"
                     " updated_at, source_system, source_id) VALUES ($1,$2,$3,$4,$5,$6,$7,$8,$9,$10,$11,$12,$13,$14,$15)",
-                    [new_id, self.agency.id, row["ProjectName"], row["ProjectCommonName"] or None, _int(row["ProjectType"]),
-                     self._d(row["OperatingStartDate"]), self._d(row["OperatingEndDate"]), row["ContinuumProject"] == "1",
-                     _int(row["HousingType"]), _int(row["TargetPopulation"]),
-                     coc.get(source) or agency_coc[0]["code"], self._dt(row["DateCreated"]) or self.now,
-                     self._dt(row["DateUpdated"]) or self.now, self.source, source],
+                    [
+                        new_id,
+                        self.agency.id,
+                        row["ProjectName"],
+                        row["ProjectCommonName"] or None,
+                        _int(row["ProjectType"]),
+                        self._d(row["OperatingStartDate"]),
+                        self._d(row["OperatingEndDate"]),
+                        row["ContinuumProject"] == "1",
+                        _int(row["HousingType"]),
+                        _int(row["TargetPopulation"]),
+                        coc.get(source) or agency_coc[0]["code"],
+                        self._dt(row["DateCreated"]) or self.now,
+                        self._dt(row["DateUpdated"]) or self.now,
+                        self.source,
+                        source,
+                    ],
                 )
                 names[row["ProjectName"]] = new_id
                 self.projects[source] = new_id
@@ -502,22 +629,53 @@ class _Writer:
                 self.clients[r["PersonalID"]] = new_id
                 ssn = r["SSN"].replace("-", "").lower() or None
                 updated = self._dt(r["DateUpdated"]) or self.now
-                values.append([
-                    new_id, r["FirstName"] or None, r["MiddleName"] or None, r["LastName"] or None,
-                    r["NameSuffix"] or None, _int(r["NameDataQuality"]), ssn,
-                    ssn[-4:] if ssn and ssn[-4:].isdigit() else None, _int(r["SSNDataQuality"]), self._d(r["DOB"]),
-                    _int(r["DOBDataQuality"]), *(_int(r[c]) or 0 for c in _RACE_COLUMNS), _int(r["RaceNone"]),
-                    r["AdditionalRaceEthnicity"] or None, _int(r.get("Sex", "")), _int(r["VeteranStatus"]),
-                    self.agency.id, self.agency.can_id, self._user(r["UserID"]),  # type: ignore[attr-defined]
-                    updated, self._dt(r["DateCreated"]) or self.now, updated, self.source, r["PersonalID"],
-                ])
+                values.append(
+                    [
+                        new_id,
+                        r["FirstName"] or None,
+                        r["MiddleName"] or None,
+                        r["LastName"] or None,
+                        r["NameSuffix"] or None,
+                        _int(r["NameDataQuality"]),
+                        ssn,
+                        ssn[-4:] if ssn and ssn[-4:].isdigit() else None,
+                        _int(r["SSNDataQuality"]),
+                        self._d(r["DOB"]),
+                        _int(r["DOBDataQuality"]),
+                        *(_int(r[c]) or 0 for c in _RACE_COLUMNS),
+                        _int(r["RaceNone"]),
+                        r["AdditionalRaceEthnicity"] or None,
+                        _int(r.get("Sex", "")),
+                        _int(r["VeteranStatus"]),
+                        self.agency.id,
+                        self.agency.can_id,
+                        self._user(r["UserID"]),  # type: ignore[attr-defined]
+                        updated,
+                        self._dt(r["DateCreated"]) or self.now,
+                        updated,
+                        self.source,
+                        r["PersonalID"],
+                    ]
+                )
                 self.new_clients.append(new_id)
             if values:
                 await self.conn.execute_many(_CLIENT_INSERT, values)
-                await self.conn.execute_many(_CONSENT_INSERT, [
-                    [uuid.uuid4(), v[0], self.agency.id, v[-6], v[-4].astimezone(self.ctx.tz).date(),
-                     f"HUD CSV export {self.ctx.export_id}"[:200], self.label, self.now] for v in values
-                ])
+                await self.conn.execute_many(
+                    _CONSENT_INSERT,
+                    [
+                        [
+                            uuid.uuid4(),
+                            v[0],
+                            self.agency.id,
+                            v[-6],
+                            v[-4].astimezone(self.ctx.tz).date(),
+                            f"HUD CSV export {self.ctx.export_id}"[:200],
+                            self.label,
+                            self.now,
+                        ]
+                        for v in values
+                    ],
+                )
                 created += len(values)
         return created
 
@@ -529,22 +687,41 @@ class _Writer:
         self.enrollments = {r["source_id"]: (r["id"], r["client_id"]) for r in existing}
         created = 0
         async for chunk in self._chunks("Enrollment"):
-            new = [r for r in chunk if r["EnrollmentID"] not in self.enrollments
-                   and r["PersonalID"] in self.clients and r["ProjectID"] in self.projects]
+            new = [
+                r
+                for r in chunk
+                if r["EnrollmentID"] not in self.enrollments
+                and r["PersonalID"] in self.clients
+                and r["ProjectID"] in self.projects
+            ]
             ids = await self._ids("enrollment", [r["EnrollmentID"] for r in new])
             values = []
             for new_id, r in zip(ids, new, strict=True):
                 client = self.clients[r["PersonalID"]]
                 self.enrollments[r["EnrollmentID"]] = (new_id, client)
-                values.append([
-                    new_id, client, self.projects[r["ProjectID"]], self.agency.id, self._d(r["EntryDate"]),
-                    r["HouseholdID"], _int(r["RelationshipToHoH"]), r["EnrollmentCoC"] or None,
-                    *(_int(r[c]) for c in _ENROLLMENT_INTS[:2]), *(_int(r[c]) for c in _ENROLLMENT_INTS[2:5]),
-                    self._d(r["DateToStreetESSH"]), *(_int(r[c]) for c in _ENROLLMENT_INTS[5:]),
-                    self._d(r["MoveInDate"]), self._d(r["DateOfEngagement"]), self._user(r["UserID"]),
-                    self._dt(r["DateCreated"]) or self.now, self._dt(r["DateUpdated"]) or self.now, self.source,
-                    r["EnrollmentID"],
-                ])
+                values.append(
+                    [
+                        new_id,
+                        client,
+                        self.projects[r["ProjectID"]],
+                        self.agency.id,
+                        self._d(r["EntryDate"]),
+                        r["HouseholdID"],
+                        _int(r["RelationshipToHoH"]),
+                        r["EnrollmentCoC"] or None,
+                        *(_int(r[c]) for c in _ENROLLMENT_INTS[:2]),
+                        *(_int(r[c]) for c in _ENROLLMENT_INTS[2:5]),
+                        self._d(r["DateToStreetESSH"]),
+                        *(_int(r[c]) for c in _ENROLLMENT_INTS[5:]),
+                        self._d(r["MoveInDate"]),
+                        self._d(r["DateOfEngagement"]),
+                        self._user(r["UserID"]),
+                        self._dt(r["DateCreated"]) or self.now,
+                        self._dt(r["DateUpdated"]) or self.now,
+                        self.source,
+                        r["EnrollmentID"],
+                    ]
+                )
             if values:
                 await self.conn.execute_many(_ENROLLMENT_INSERT, values)
                 created += len(values)
@@ -557,7 +734,10 @@ class _Writer:
         async for chunk in self._chunks(file):
             rows = [r for r in chunk if r["EnrollmentID"] in self.enrollments]
             ids = await self._ids(table, [r[_KEYS[file][0]] for r in rows])
-            values = [build(self, new_id, self.enrollments[r["EnrollmentID"]][0], r) for new_id, r in zip(ids, rows, strict=True)]
+            values = [
+                build(self, new_id, self.enrollments[r["EnrollmentID"]][0], r)
+                for new_id, r in zip(ids, rows, strict=True)
+            ]
             if values:
                 await self.conn.execute_many(sql, values)
         return await self._count(table) - before
@@ -571,7 +751,15 @@ class _Writer:
         return int(rows[0]["n"])
 
 
-_RACE_COLUMNS = ("AmIndAKNative", "Asian", "BlackAfAmerican", "HispanicLatinao", "MidEastNAfrican", "NativeHIPacific", "White")
+_RACE_COLUMNS = (
+    "AmIndAKNative",
+    "Asian",
+    "BlackAfAmerican",
+    "HispanicLatinao",
+    "MidEastNAfrican",
+    "NativeHIPacific",
+    "White",
+)
 _CLIENT_INSERT = (
     "INSERT INTO client (id, first_name, middle_name, last_name, name_suffix, name_data_quality, ssn, ssn_last_four,"
     " ssn_data_quality, dob, dob_data_quality, am_ind_ak_native, asian, black_af_american, hispanic_latinao,"
@@ -586,8 +774,14 @@ _CONSENT_INSERT = (
     " ON CONFLICT (client_id, agency_id) DO NOTHING"
 )
 _ENROLLMENT_INTS = (
-    "LivingSituation", "RentalSubsidyType", "LengthOfStay", "LOSUnderThreshold", "PreviousStreetESSH",
-    "TimesHomelessPastThreeYears", "MonthsHomelessPastThreeYears", "DisablingCondition",
+    "LivingSituation",
+    "RentalSubsidyType",
+    "LengthOfStay",
+    "LOSUnderThreshold",
+    "PreviousStreetESSH",
+    "TimesHomelessPastThreeYears",
+    "MonthsHomelessPastThreeYears",
+    "DisablingCondition",
 )
 _ENROLLMENT_INSERT = (
     "INSERT INTO enrollment (id, client_id, project_id, agency_id, entry_date, household_id, relationship_to_hoh,"
@@ -600,14 +794,34 @@ _ENROLLMENT_INSERT = (
 
 
 def _exit(w: _Writer, new_id: UUID, enrollment: UUID, r: dict[str, str]) -> list[Any]:
-    return [new_id, enrollment, w._d(r["ExitDate"]), _int(r["Destination"]), _int(r["DestinationSubsidyType"]),
-            r["OtherDestination"] or None, w._user(r["UserID"]), w._dt(r["DateCreated"]) or w.now, w.source, r["ExitID"]]
+    return [
+        new_id,
+        enrollment,
+        w._d(r["ExitDate"]),
+        _int(r["Destination"]),
+        _int(r["DestinationSubsidyType"]),
+        r["OtherDestination"] or None,
+        w._user(r["UserID"]),
+        w._dt(r["DateCreated"]) or w.now,
+        w.source,
+        r["ExitID"],
+    ]
 
 
 def _service(w: _Writer, new_id: UUID, enrollment: UUID, r: dict[str, str]) -> list[Any]:
-    return [new_id, enrollment, w._d(r["DateProvided"]), _int(r["RecordType"]), _int(r["TypeProvided"]),
-            r["OtherTypeProvided"] or None, _money(r["FAAmount"]), w._user(r["UserID"]),
-            w._dt(r["DateCreated"]) or w.now, w.source, r["ServicesID"]]
+    return [
+        new_id,
+        enrollment,
+        w._d(r["DateProvided"]),
+        _int(r["RecordType"]),
+        _int(r["TypeProvided"]),
+        r["OtherTypeProvided"] or None,
+        _money(r["FAAmount"]),
+        w._user(r["UserID"]),
+        w._dt(r["DateCreated"]) or w.now,
+        w.source,
+        r["ServicesID"],
+    ]
 
 
 def _income(w: _Writer, new_id: UUID, enrollment: UUID, r: dict[str, str]) -> list[Any]:
@@ -618,23 +832,60 @@ def _income(w: _Writer, new_id: UUID, enrollment: UUID, r: dict[str, str]) -> li
         for source, amount in INCOME_SOURCE_COLUMNS.items()
         if r[source] == "1"
     }
-    return [new_id, enrollment, w._d(r["InformationDate"]), _int(r["DataCollectionStage"]),
-            _int(r["IncomeFromAnySource"]), _money(r["TotalMonthlyIncome"]), json.dumps(dict(sorted(sources.items()))),
-            _int(r["BenefitsFromAnySource"]), _int(r["InsuranceFromAnySource"]), w._dt(r["DateCreated"]) or w.now,
-            w.source, r["IncomeBenefitsID"]]
+    return [
+        new_id,
+        enrollment,
+        w._d(r["InformationDate"]),
+        _int(r["DataCollectionStage"]),
+        _int(r["IncomeFromAnySource"]),
+        _money(r["TotalMonthlyIncome"]),
+        json.dumps(dict(sorted(sources.items()))),
+        _int(r["BenefitsFromAnySource"]),
+        _int(r["InsuranceFromAnySource"]),
+        w._dt(r["DateCreated"]) or w.now,
+        w.source,
+        r["IncomeBenefitsID"],
+    ]
 
 
 def _disability(w: _Writer, new_id: UUID, enrollment: UUID, r: dict[str, str]) -> list[Any]:
-    return [new_id, enrollment, w._d(r["InformationDate"]), _int(r["DataCollectionStage"]), _int(r["DisabilityType"]),
-            _int(r["DisabilityResponse"]), _int(r["IndefiniteAndImpairs"]), w._dt(r["DateCreated"]) or w.now,
-            w.source, r["DisabilitiesID"]]
+    return [
+        new_id,
+        enrollment,
+        w._d(r["InformationDate"]),
+        _int(r["DataCollectionStage"]),
+        _int(r["DisabilityType"]),
+        _int(r["DisabilityResponse"]),
+        _int(r["IndefiniteAndImpairs"]),
+        w._dt(r["DateCreated"]) or w.now,
+        w.source,
+        r["DisabilitiesID"],
+    ]
 
 
 def _health(w: _Writer, new_id: UUID, enrollment: UUID, r: dict[str, str]) -> list[Any]:
-    return [new_id, enrollment, w._d(r["InformationDate"]), _int(r["DataCollectionStage"]),
-            *(_int(r[c]) for c in ("DomesticViolenceSurvivor", "WhenOccurred", "CurrentlyFleeing", "GeneralHealthStatus",
-                                   "DentalHealthStatus", "MentalHealthStatus", "PregnancyStatus")),
-            w._d(r["DueDate"]), w._dt(r["DateCreated"]) or w.now, w.source, r["HealthAndDVID"]]
+    return [
+        new_id,
+        enrollment,
+        w._d(r["InformationDate"]),
+        _int(r["DataCollectionStage"]),
+        *(
+            _int(r[c])
+            for c in (
+                "DomesticViolenceSurvivor",
+                "WhenOccurred",
+                "CurrentlyFleeing",
+                "GeneralHealthStatus",
+                "DentalHealthStatus",
+                "MentalHealthStatus",
+                "PregnancyStatus",
+            )
+        ),
+        w._d(r["DueDate"]),
+        w._dt(r["DateCreated"]) or w.now,
+        w.source,
+        r["HealthAndDVID"],
+    ]
 
 
 _CHILDREN: dict[str, tuple[str, Any]] = {
@@ -682,12 +933,21 @@ async def _importing_user(agency: Agency, username: str | None) -> UUID:
         return user.id
     duty = await UserDuty.filter(agency_id=agency.id, duty=Duty.HMIS_DATA_COORDINATOR).first()
     if duty is None:
-        raise ValidationFailed("The agency has no HMIS Data Coordinator: name the importing user (--user).", field="user")
+        raise ValidationFailed(
+            "The agency has no HMIS Data Coordinator: name the importing user (--user).",
+            field="user",
+        )
     return duty.user_id  # type: ignore[attr-defined,no-any-return]
 
 
 async def import_hud_csv(
-    path: Path, *, agency_id: UUID, username: str | None, now: datetime, tz: ZoneInfo, batch: int = 5000
+    path: Path,
+    *,
+    agency_id: UUID,
+    username: str | None,
+    now: datetime,
+    tz: ZoneInfo,
+    batch: int = 5000,
 ) -> ImportResult:
     """Validate the zip, then import it for the agency in one transaction (see the module docstring).
     Raises :class:`ImportRefused` with every problem (up to MAX_PROBLEMS listed) and writes nothing."""
@@ -695,7 +955,10 @@ async def import_hud_csv(
     if agency is None:
         raise NotFound("No such agency.", field="agency")
     if agency.victim_service_provider:
-        raise Forbidden("Victim service providers keep client data out of HMIS (HUD privacy rule).", field="agency")
+        raise Forbidden(
+            "Victim service providers keep client data out of HMIS (HUD privacy rule).",
+            field="agency",
+        )
     user_id = await _importing_user(agency, username)
     today = now.astimezone(tz).date()
     problems = _Problems()
@@ -710,10 +973,22 @@ async def import_hud_csv(
         source_system = export_row["ImplementationID"][:200]
         software = export_row.get("SoftwareName") or "another HMIS"
         label = f"Imported from {software} (HUD CSV, implementation {source_system})"[:200]
-        result = ImportResult(export_id=ctx.export_id, source_system=source_system, rows_read=dict(ctx.rows))
+        result = ImportResult(
+            export_id=ctx.export_id, source_system=source_system, rows_read=dict(ctx.rows)
+        )
         async with in_transaction() as conn:
-            writer = _Writer(conn, archive, problems, ctx, agency=agency, user_id=user_id, source_system=source_system,
-                             source_label=label, now=now, batch=batch)
+            writer = _Writer(
+                conn,
+                archive,
+                problems,
+                ctx,
+                agency=agency,
+                user_id=user_id,
+                source_system=source_system,
+                source_label=label,
+                now=now,
+                batch=batch,
+            )
             await writer.users_map()
             result.created["Project"] = await writer.projects_map()
             if problems.total:
@@ -732,13 +1007,33 @@ async def import_hud_csv(
 async def _audit(writer: _Writer, result: ImportResult, now: datetime) -> None:
     """A CREATE row per new client (its trail shows the import) and one for the import itself."""
     rows = [
-        AuditRow(occurred_at=now, action=AuditAction.CREATE, entity_type="Client", entity_id=str(c), client_id=c,
-                 actor_id=writer.user_id, agency_id=writer.agency.id, fields=("hudCsvImport",))
+        AuditRow(
+            occurred_at=now,
+            action=AuditAction.CREATE,
+            entity_type="Client",
+            entity_id=str(c),
+            client_id=c,
+            actor_id=writer.user_id,
+            agency_id=writer.agency.id,
+            fields=("hudCsvImport",),
+        )
         for c in writer.new_clients
     ]
-    details = (f"export:{result.export_id}"[:80], f"source:{result.source_system}"[:80],
-               *(f"created:{k}:{v}" for k, v in result.created.items()))
-    rows.append(AuditRow(occurred_at=now, action=AuditAction.CREATE, entity_type="HudCsvImport", entity_id=result.export_id[:64],
-                         actor_id=writer.user_id, agency_id=writer.agency.id, fields=details))
+    details = (
+        f"export:{result.export_id}"[:80],
+        f"source:{result.source_system}"[:80],
+        *(f"created:{k}:{v}" for k, v in result.created.items()),
+    )
+    rows.append(
+        AuditRow(
+            occurred_at=now,
+            action=AuditAction.CREATE,
+            entity_type="HudCsvImport",
+            entity_id=result.export_id[:64],
+            actor_id=writer.user_id,
+            agency_id=writer.agency.id,
+            fields=details,
+        )
+    )
     for start in range(0, len(rows), 2000):
-        await append(rows[start:start + 2000])
+        await append(rows[start : start + 2000])

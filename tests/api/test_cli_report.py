@@ -24,16 +24,30 @@ async def _report(runner: CliRunner, *args: str) -> Result:
         return await asyncio.to_thread(runner.invoke, cli, ["report", "user-access", *args])
 
 
-async def test_the_report_is_written_as_csv_with_flags_and_reasons(app: object, runner: CliRunner, tmp_path: Path) -> None:
+async def test_the_report_is_written_as_csv_with_flags_and_reasons(
+    app: object, runner: CliRunner, tmp_path: Path
+) -> None:
     # given: a view-only user who changed a client record in 2026Q1
     agency = await make_agency("Agency A")
     viewer = await make_user("viewer", agencies={agency: AccessLevel.VIEW_ONLY})
     await make_user("worker", agencies={agency: AccessLevel.FULL})
-    await append([AuditRow(occurred_at=datetime(2026, 2, 3, 15, tzinfo=UTC), action=AuditAction.UPDATE,
-                           entity_type="Client", entity_id="x", actor_id=viewer.id, agency_id=agency.id)])
+    await append(
+        [
+            AuditRow(
+                occurred_at=datetime(2026, 2, 3, 15, tzinfo=UTC),
+                action=AuditAction.UPDATE,
+                entity_type="Client",
+                entity_id="x",
+                actor_id=viewer.id,
+                agency_id=agency.id,
+            )
+        ]
+    )
     out = tmp_path / "q1.csv"
     # when
-    result = await _report(runner, "--quarter", "2026Q1", "--agency", str(agency.id), "--csv", str(out))
+    result = await _report(
+        runner, "--quarter", "2026Q1", "--agency", str(agency.id), "--csv", str(out)
+    )
     # then
     assert result.exit_code == 0, result.output
     rows = {r["username"]: r for r in csv.DictReader(out.read_text().splitlines())}

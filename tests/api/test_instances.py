@@ -27,7 +27,9 @@ async def conn(app: object, database_url: str) -> AsyncIterator[asyncpg.Connecti
 
 
 def _models() -> list[type[Model]]:
-    return sorted((m for app in Tortoise.apps.values() for m in app.values()), key=lambda m: m.__name__)
+    return sorted(
+        (m for app in Tortoise.apps.values() for m in app.values()), key=lambda m: m.__name__
+    )
 
 
 def _state(instance: Model) -> dict[str, object]:

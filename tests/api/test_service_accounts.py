@@ -234,7 +234,9 @@ async def test_bad_input_is_refused(api: Api, admin_token: str, case: str) -> No
 
 async def test_names_are_unique(api: Api, admin_token: str) -> None:
     await create(api, admin_token, name="Vendor", role="VENDOR_SYNC")
-    error = await api.error(CREATE, {"input": {"name": "Vendor", "role": "VENDOR_SYNC"}}, admin_token)
+    error = await api.error(
+        CREATE, {"input": {"name": "Vendor", "role": "VENDOR_SYNC"}}, admin_token
+    )
     assert (error["code"], error["field"]) == ("CONFLICT", "name")
 
 
@@ -356,7 +358,6 @@ async def test_no_shared_accounts_each_integration_has_its_own_client(
     assert first["clientSecret"] not in stored
 
 
-
 async def test_every_call_is_audited_under_the_service_account(
     api: Api, http: httpx.AsyncClient, admin_token: str
 ) -> None:
@@ -371,8 +372,10 @@ async def test_every_call_is_audited_under_the_service_account(
     await api.ok(USERS, token=token)
     assert (await api.error(CREATE_AGENCY, token=token))["code"] == "FORBIDDEN"
     # then each call is on the audit trail under the account, the refused one as DENIED
-    rows = await AuditEvent.filter(entity_type="ServiceCall").order_by("seq").values(
-        "actor_id", "action", "entity_id", "fields_touched"
+    rows = (
+        await AuditEvent.filter(entity_type="ServiceCall")
+        .order_by("seq")
+        .values("actor_id", "action", "entity_id", "fields_touched")
     )
     assert [(str(r["actor_id"]), r["action"].value, r["entity_id"]) for r in rows] == [
         (account_id, "UPDATE", "syncUser"),

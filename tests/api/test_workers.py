@@ -23,7 +23,12 @@ def test_one_worker_per_core_by_default() -> None:
 def test_the_pool_is_shared_among_the_workers(workers: int, pool: int) -> None:
     settings = Settings(workers=workers)
     assert settings.pool_max == pool
-    assert tortoise_config("postgres://u@127.0.0.1/db", settings)["connections"]["default"]["credentials"]["maxsize"] == pool
+    assert (
+        tortoise_config("postgres://u@127.0.0.1/db", settings)["connections"]["default"][
+            "credentials"
+        ]["maxsize"]
+        == pool
+    )
 
 
 def test_a_configured_pool_size_wins() -> None:
@@ -63,7 +68,9 @@ async def _accepted_nodelay(http: str) -> int:
     import uvicorn
 
     async def tiny(scope: dict[str, Any], receive: Any, send: Any) -> None:
-        await send({"type": "http.response.start", "status": 200, "headers": [(b"content-length", b"2")]})
+        await send(
+            {"type": "http.response.start", "status": 200, "headers": [(b"content-length", b"2")]}
+        )
         await send({"type": "http.response.body", "body": b"ok"})
 
     listening = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
@@ -72,7 +79,9 @@ async def _accepted_nodelay(http: str) -> int:
     server = uvicorn.Server(uvicorn.Config(tiny, http=http, log_level="warning", lifespan="off"))
     serving = asyncio.create_task(server.serve(sockets=[listening]))
     try:
-        for _ in range(10_000):  # start-up is a few loop turns (bounded: a broken start fails below)
+        for _ in range(
+            10_000
+        ):  # start-up is a few loop turns (bounded: a broken start fails below)
             if server.started:
                 break
             await asyncio.sleep(0)
@@ -81,7 +90,9 @@ async def _accepted_nodelay(http: str) -> int:
         await writer.drain()
         assert (await reader.readuntil(b"ok")).startswith(b"HTTP/1.1 200")
         (connection,) = server.server_state.connections
-        value = connection.transport.get_extra_info("socket").getsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY)
+        value = connection.transport.get_extra_info("socket").getsockopt(
+            socket.IPPROTO_TCP, socket.TCP_NODELAY
+        )
         writer.close()
         return value
     finally:

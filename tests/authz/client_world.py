@@ -85,7 +85,13 @@ ROSA_HEALTH = {
     "dueDate": None,
 }
 DV_FIELDS = ("domesticViolenceSurvivor", "whenOccurred", "currentlyFleeing")
-HEALTH_FIELDS = ("generalHealthStatus", "dentalHealthStatus", "mentalHealthStatus", "pregnancyStatus", "dueDate")
+HEALTH_FIELDS = (
+    "generalHealthStatus",
+    "dentalHealthStatus",
+    "mentalHealthStatus",
+    "pregnancyStatus",
+    "dueDate",
+)
 
 _MODEL_VALUES = {
     "first_name": "Rosa",
@@ -134,17 +140,27 @@ async def _writer(agency: Agency) -> User:
     """A user who wrote records and never signs in (no password: cheap to make)."""
     n = next(_seq)
     return await User.create(
-        username=f"writer{n}", email=f"writer{n}@example.org", email_normalized=f"writer{n}@example.org"
+        username=f"writer{n}",
+        email=f"writer{n}@example.org",
+        email_normalized=f"writer{n}@example.org",
     )
 
 
 async def add_client(
-    world_or_agency: World | Agency, writer: User | None = None, *, holders: tuple[Agency, ...] = (), **values: Any
+    world_or_agency: World | Agency,
+    writer: User | None = None,
+    *,
+    holders: tuple[Agency, ...] = (),
+    **values: Any,
 ) -> Client:
     """A client created by an agency (under its CAN), with that agency's consent and any others'."""
     agency = world_or_agency.a if isinstance(world_or_agency, World) else world_or_agency
     if writer is None:
-        writer = world_or_agency.writer_a if isinstance(world_or_agency, World) else await _writer(agency)
+        writer = (
+            world_or_agency.writer_a
+            if isinstance(world_or_agency, World)
+            else await _writer(agency)
+        )
     fields_ = {"name_data_quality": 1, "ssn_data_quality": 1, "dob_data_quality": 1, **values}
     if fields_.get("ssn") and "ssn_last_four" not in fields_:
         tail = fields_["ssn"][-4:]
@@ -160,13 +176,23 @@ async def add_client(
     )
     for holder in (agency, *holders):
         await ConsentToEnter.create(
-            client=client, agency=holder, kind=ConsentKind.WRITTEN, taken_by=writer, taken_on=TODAY, recorded_at=NOW
+            client=client,
+            agency=holder,
+            kind=ConsentKind.WRITTEN,
+            taken_by=writer,
+            taken_on=TODAY,
+            recorded_at=NOW,
         )
     return client
 
 
 async def add_enrollment(
-    client: Client, project: Project, writer: User, *, disabilities: tuple[int, ...] = (5, 10), note: str | None = None
+    client: Client,
+    project: Project,
+    writer: User,
+    *,
+    disabilities: tuple[int, ...] = (5, 10),
+    note: str | None = None,
 ) -> Enrollment:
     """An enrollment with a service, an income record, disabilities, health and DV, and a note."""
     enrollment = await Enrollment.create(
@@ -181,28 +207,53 @@ async def add_enrollment(
         updated_at=NOW,
     )
     await Service.create(
-        enrollment=enrollment, date_provided=TODAY - timedelta(days=5), record_type=200, type_provided=200,
-        created_by_user=writer, created_at=NOW,
+        enrollment=enrollment,
+        date_provided=TODAY - timedelta(days=5),
+        record_type=200,
+        type_provided=200,
+        created_by_user=writer,
+        created_at=NOW,
     )
     await IncomeBenefits.create(
-        enrollment=enrollment, information_date=enrollment.entry_date, data_collection_stage=1,
-        income_from_any_source=1, total_monthly_income=Decimal("900.00"), income_sources={"SSI": "900.00"},
+        enrollment=enrollment,
+        information_date=enrollment.entry_date,
+        data_collection_stage=1,
+        income_from_any_source=1,
+        total_monthly_income=Decimal("900.00"),
+        income_sources={"SSI": "900.00"},
         created_at=NOW,
     )
     for kind in disabilities:
         await Disability.create(
-            enrollment=enrollment, information_date=enrollment.entry_date, data_collection_stage=1,
-            disability_type=kind, disability_response=1, indefinite_and_impairs=1, created_at=NOW,
+            enrollment=enrollment,
+            information_date=enrollment.entry_date,
+            data_collection_stage=1,
+            disability_type=kind,
+            disability_response=1,
+            indefinite_and_impairs=1,
+            created_at=NOW,
         )
     await HealthAndDv.create(
-        enrollment=enrollment, information_date=enrollment.entry_date, data_collection_stage=1,
-        domestic_violence_survivor=1, when_occurred=2, currently_fleeing=0, general_health_status=3,
-        dental_health_status=2, mental_health_status=4, pregnancy_status=0, created_at=NOW,
+        enrollment=enrollment,
+        information_date=enrollment.entry_date,
+        data_collection_stage=1,
+        domestic_violence_survivor=1,
+        when_occurred=2,
+        currently_fleeing=0,
+        general_health_status=3,
+        dental_health_status=2,
+        mental_health_status=4,
+        pregnancy_status=0,
+        created_at=NOW,
     )
     if note is not None:
         await CaseNote.create(
-            client=client, agency_id=project.agency_id, enrollment=enrollment, author=writer,  # type: ignore[attr-defined]
-            created_at=NOW, text=note,
+            client=client,
+            agency_id=project.agency_id,
+            enrollment=enrollment,
+            author=writer,  # type: ignore[attr-defined]
+            created_at=NOW,
+            text=note,
         )
     return enrollment
 
@@ -218,18 +269,37 @@ async def build_world() -> World:
     north.backbone_agency = k  # type: ignore[assignment]
     await north.save()
     project_a = await Project.create(
-        agency=a, name="A Shelter", project_type=0, operating_start_date=date(2020, 1, 1), coc_code="CT-503"
+        agency=a,
+        name="A Shelter",
+        project_type=0,
+        operating_start_date=date(2020, 1, 1),
+        coc_code="CT-503",
     )
     project_b = await Project.create(
-        agency=b, name="B Outreach", project_type=4, operating_start_date=date(2020, 1, 1), coc_code="CT-503"
+        agency=b,
+        name="B Outreach",
+        project_type=4,
+        operating_start_date=date(2020, 1, 1),
+        coc_code="CT-503",
     )
     writer_a, writer_b = await _writer(a), await _writer(b)
     rosa = await add_client(a, writer_a, **_MODEL_VALUES)
     enrollment = await add_enrollment(rosa, project_a, writer_a, note="Met at intake.")
     note = await CaseNote.get(client=rosa)
     return World(
-        a=a, b=b, c=c, k=k, north=north, south=south, project_a=project_a, project_b=project_b,
-        writer_a=writer_a, writer_b=writer_b, rosa=rosa, rosa_enrollment=enrollment, rosa_note=note,
+        a=a,
+        b=b,
+        c=c,
+        k=k,
+        north=north,
+        south=south,
+        project_a=project_a,
+        project_b=project_b,
+        writer_a=writer_a,
+        writer_b=writer_b,
+        rosa=rosa,
+        rosa_enrollment=enrollment,
+        rosa_note=note,
     )
 
 
@@ -239,7 +309,10 @@ async def release(
     scope: ReleaseScope = ReleaseScope.AGENCIES,
     to: tuple[Agency, ...] = (),
     can: Can | None = None,
-    categories: tuple[ReleaseCategory, ...] = (ReleaseCategory.IDENTIFYING, ReleaseCategory.ENROLLMENT_AND_SERVICES),
+    categories: tuple[ReleaseCategory, ...] = (
+        ReleaseCategory.IDENTIFYING,
+        ReleaseCategory.ENROLLMENT_AND_SERVICES,
+    ),
     starts: int = -30,
     expires: int = 30,
     revoked: bool = False,
@@ -298,18 +371,22 @@ async def _make_role_user(world: World, role: str) -> User:
     """
     agencies = {"A": world.a, "B": world.b, "C": world.c, "K": world.k}
     if role in ("SYSADMIN", "SECURITY_OFFICER"):
-        system = SystemRole.SYSTEM_ADMINISTRATOR if role == "SYSADMIN" else SystemRole.SECURITY_OFFICER
+        system = (
+            SystemRole.SYSTEM_ADMINISTRATOR if role == "SYSADMIN" else SystemRole.SECURITY_OFFICER
+        )
         return await make_user(roles=(system,))
     if role == "HDC@A":
         return await make_user(duties={world.a: Duty.HMIS_DATA_COORDINATOR})
     if role == "HDC+REPORTING_ONLY@A":
         return await make_user(
-            agencies={world.a: AccessLevel.REPORTING_ONLY}, duties={world.a: Duty.HMIS_DATA_COORDINATOR}
+            agencies={world.a: AccessLevel.REPORTING_ONLY},
+            duties={world.a: Duty.HMIS_DATA_COORDINATOR},
         )
     if role in ("CAN_STAFF", "CAN_STAFF+FULL", "CAN_STAFF+REPORTING_ONLY", "BACKBONE_NOT_STAFF"):
-        level = {"CAN_STAFF": AccessLevel.VIEW_ONLY, "CAN_STAFF+REPORTING_ONLY": AccessLevel.REPORTING_ONLY}.get(
-            role, AccessLevel.FULL
-        )
+        level = {
+            "CAN_STAFF": AccessLevel.VIEW_ONLY,
+            "CAN_STAFF+REPORTING_ONLY": AccessLevel.REPORTING_ONLY,
+        }.get(role, AccessLevel.FULL)
         user = await make_user(agencies={world.k: level})
         if role != "BACKBONE_NOT_STAFF":
             await CanStaff.create(user=user, can=world.north, assigned_at=NOW)
@@ -390,7 +467,11 @@ def observe(client: dict[str, Any], world: World) -> Seen:
     unknown rows, access flags that disagree with the fields)."""
     assert client["id"] == str(world.rosa.id)
     # never masked: data quality and the version
-    assert (client["nameDataQuality"], client["ssnDataQuality"], client["dobDataQuality"]) == (1, 1, 1)
+    assert (client["nameDataQuality"], client["ssnDataQuality"], client["dobDataQuality"]) == (
+        1,
+        1,
+        1,
+    )
     assert client["version"] == 1
     identifying = _all_or_none({k: client[k] for k in IDENTIFYING_FIELDS}, ROSA, "identifying data")
     if client["ssn"] is not None:
@@ -416,12 +497,19 @@ def observe(client: dict[str, Any], world: World) -> Seen:
         disabilities = tuple(sorted(d["disabilityType"] for d in e["disabilities"]))
         assert len(e["healthAndDv"]) == 1
         row = e["healthAndDv"][0]
-        dv = _all_or_none({k: row[k] for k in DV_FIELDS}, {k: ROSA_HEALTH[k] for k in DV_FIELDS}, "DV group")
+        dv = _all_or_none(
+            {k: row[k] for k in DV_FIELDS}, {k: ROSA_HEALTH[k] for k in DV_FIELDS}, "DV group"
+        )
         health = _all_or_none(
-            {k: row[k] for k in HEALTH_FIELDS}, {k: ROSA_HEALTH[k] for k in HEALTH_FIELDS}, "health group"
+            {k: row[k] for k in HEALTH_FIELDS},
+            {k: ROSA_HEALTH[k] for k in HEALTH_FIELDS},
+            "health group",
         )
     notes = client["caseNotes"]
-    assert [(n["id"], n["text"]) for n in notes] in ([], [(str(world.rosa_note.id), "Met at intake.")]), notes
+    assert [(n["id"], n["text"]) for n in notes] in (
+        [],
+        [(str(world.rosa_note.id), "Met at intake.")],
+    ), notes
     return Seen(
         identifying=identifying,
         ssn=ssn,

@@ -43,10 +43,16 @@ from tests.authz.client_world import (
 )
 from tests.factories import Api
 
-READ_CLIENT = CLIENT_FIELDS + """
+READ_CLIENT = (
+    CLIENT_FIELDS
+    + """
 query($id: ID!) { client(id: $id) { ...ClientSeen } }"""
-FIND_BY_HMIS_ID = CLIENT_FIELDS + """
+)
+FIND_BY_HMIS_ID = (
+    CLIENT_FIELDS
+    + """
 query($id: ID!) { clients(search: {hmisId: $id}) { totalCount nodes { ...ClientSeen } } }"""
+)
 
 IDENT = ReleaseCategory.IDENTIFYING
 E = ReleaseCategory.ENROLLMENT_AND_SERVICES
@@ -55,7 +61,13 @@ SU = ReleaseCategory.SUBSTANCE_USE
 DV = ReleaseCategory.DOMESTIC_VIOLENCE
 CN = ReleaseCategory.CASE_NOTES
 ALL = (IDENT, E, H, SU, DV, CN)
-ALL_BUT_PART2 = ("CASE_NOTES", "DOMESTIC_VIOLENCE", "ENROLLMENT_AND_SERVICES", "HEALTH", "IDENTIFYING")
+ALL_BUT_PART2 = (
+    "CASE_NOTES",
+    "DOMESTIC_VIOLENCE",
+    "ENROLLMENT_AND_SERVICES",
+    "HEALTH",
+    "IDENTIFYING",
+)
 
 # Releases recorded by A for Rosa. Dates are days from today; default categories IDENTIFYING +
 # ENROLLMENT_AND_SERVICES, in force from 30 days ago to 30 days ahead.
@@ -87,87 +99,147 @@ RELEASES: dict[str, dict[str, Any] | None] = {
 # --- what is seen -------------------------------------------------------------------------
 # A FULL user of the holding agency: everything, full SSN, may edit; no release is involved.
 HOLDER_FULL = Seen(
-    identifying=True, ssn=FULL_SSN, enrollment=True, disabilities=(5, 10), dv=True, health=True,
-    note=True, can_edit=True, holds_consent=True,
+    identifying=True,
+    ssn=FULL_SSN,
+    enrollment=True,
+    disabilities=(5, 10),
+    dv=True,
+    health=True,
+    note=True,
+    can_edit=True,
+    holds_consent=True,
 )
 # VIEW_ONLY at the holding agency: the same but the last four of the SSN only, and no edits.
 HOLDER_VIEW = replace(HOLDER_FULL, ssn=LAST_FOUR, can_edit=False)
 # Another agency under a release of IDENTIFYING + ENROLLMENT_AND_SERVICES: names and the last
 # four, the enrollment with its services; disabilities hidden, health and DV groups null, no notes.
 RELEASED_IE = Seen(
-    identifying=True, ssn=LAST_FOUR, enrollment=True, via_release=True,
+    identifying=True,
+    ssn=LAST_FOUR,
+    enrollment=True,
+    via_release=True,
     shared=("IDENTIFYING", "ENROLLMENT_AND_SERVICES"),
 )
 # CAN North backbone staff: everything created under the CAN except Part 2 (type 10).
 BACKBONE = Seen(
-    identifying=True, ssn=LAST_FOUR, enrollment=True, disabilities=(5,), dv=True, health=True,
-    note=True, via_backbone=True, shared=ALL_BUT_PART2,
+    identifying=True,
+    ssn=LAST_FOUR,
+    enrollment=True,
+    disabilities=(5,),
+    dv=True,
+    health=True,
+    note=True,
+    via_backbone=True,
+    shared=ALL_BUT_PART2,
 )
 
 MATRIX: list[tuple[str, str, Seen | str]] = [
     # caller                    release                                    what client(id) answers
     # -- roles and access levels, no release -------------------------------------------------
-    ("FULL@A",                  "none",                                    HOLDER_FULL),
-    ("VIEW_ONLY@A",             "none",                                    HOLDER_VIEW),
-    ("REPORTING_ONLY@A",        "none",                                    FORBIDDEN),
-    ("HDC@A",                   "none",                                    HOLDER_FULL),
-    ("HDC+REPORTING_ONLY@A",    "none",                                    FORBIDDEN),
-    ("FULL@B",                  "none",                                    NOT_FOUND),
-    ("VIEW_ONLY@B",             "none",                                    NOT_FOUND),
-    ("REPORTING_ONLY@B",        "none",                                    FORBIDDEN),
-    ("FULL@C",                  "none",                                    NOT_FOUND),  # same CAN as A
-    ("CAN_STAFF",               "none",                                    BACKBONE),
-    ("CAN_STAFF+FULL",          "none",                                    BACKBONE),
+    ("FULL@A", "none", HOLDER_FULL),
+    ("VIEW_ONLY@A", "none", HOLDER_VIEW),
+    ("REPORTING_ONLY@A", "none", FORBIDDEN),
+    ("HDC@A", "none", HOLDER_FULL),
+    ("HDC+REPORTING_ONLY@A", "none", FORBIDDEN),
+    ("FULL@B", "none", NOT_FOUND),
+    ("VIEW_ONLY@B", "none", NOT_FOUND),
+    ("REPORTING_ONLY@B", "none", FORBIDDEN),
+    ("FULL@C", "none", NOT_FOUND),  # same CAN as A
+    ("CAN_STAFF", "none", BACKBONE),
+    ("CAN_STAFF+FULL", "none", BACKBONE),
     # a REPORTING_ONLY member of the backbone agency is never CAN staff: no client rows at all
-    ("CAN_STAFF+REPORTING_ONLY", "none",                                   FORBIDDEN),
-    ("BACKBONE_NOT_STAFF",      "none",                                    NOT_FOUND),
-    ("SYSADMIN",                "none",                                    FORBIDDEN),
-    ("SECURITY_OFFICER",        "none",                                    FORBIDDEN),
+    ("CAN_STAFF+REPORTING_ONLY", "none", FORBIDDEN),
+    ("BACKBONE_NOT_STAFF", "none", NOT_FOUND),
+    ("SYSADMIN", "none", FORBIDDEN),
+    ("SECURITY_OFFICER", "none", FORBIDDEN),
     # -- FULL at agency B, release by release -------------------------------------------------
-    ("FULL@B",                  "AGENCIES(B) in force",                    RELEASED_IE),
-    ("FULL@B",                  "CAN(South: B's CAN) in force",            RELEASED_IE),
-    ("FULL@B",                  "STATEWIDE in force",                      RELEASED_IE),
-    ("FULL@B",                  "CAN(North: A's CAN) in force",            NOT_FOUND),
-    ("FULL@B",                  "AGENCIES(C) in force",                    NOT_FOUND),
-    ("FULL@B",                  "AGENCIES(B) expired yesterday",           NOT_FOUND),
-    ("FULL@B",                  "AGENCIES(B) expires today",               RELEASED_IE),
-    ("FULL@B",                  "AGENCIES(B) starts tomorrow",             NOT_FOUND),
-    ("FULL@B",                  "AGENCIES(B) starts today",                RELEASED_IE),
-    ("FULL@B",                  "AGENCIES(B) revoked",                     NOT_FOUND),
-    ("FULL@B",                  "AGENCIES(B) [ENROLLMENT_AND_SERVICES] only",
-        replace(RELEASED_IE, identifying=False, ssn=NO_SSN, shared=("ENROLLMENT_AND_SERVICES",))),
-    ("FULL@B",                  "AGENCIES(B) [IDENTIFYING] only",
-        replace(RELEASED_IE, enrollment=False, shared=("IDENTIFYING",))),
-    ("FULL@B",                  "AGENCIES(B) [+HEALTH]",
-        replace(RELEASED_IE, disabilities=(5,), health=True, shared=(*RELEASED_IE.shared, "HEALTH"))),
-    ("FULL@B",                  "AGENCIES(B) [+SUBSTANCE_USE]",
-        replace(RELEASED_IE, disabilities=(10,), shared=(*RELEASED_IE.shared, "SUBSTANCE_USE"))),
-    ("FULL@B",                  "AGENCIES(B) [+HEALTH +SUBSTANCE_USE]",
-        replace(RELEASED_IE, disabilities=(5, 10), health=True, shared=(*RELEASED_IE.shared, "HEALTH", "SUBSTANCE_USE"))),
-    ("FULL@B",                  "AGENCIES(B) [+DOMESTIC_VIOLENCE]",
-        replace(RELEASED_IE, dv=True, shared=(*RELEASED_IE.shared, "DOMESTIC_VIOLENCE"))),
-    ("FULL@B",                  "AGENCIES(B) [IDENTIFYING, CASE_NOTES]",
-        replace(RELEASED_IE, enrollment=False, note=True, shared=("IDENTIFYING", "CASE_NOTES"))),
-    ("FULL@B",                  "AGENCIES(B) all categories",
-        replace(RELEASED_IE, disabilities=(5, 10), dv=True, health=True, note=True, shared=tuple(c.value for c in ALL))),
+    ("FULL@B", "AGENCIES(B) in force", RELEASED_IE),
+    ("FULL@B", "CAN(South: B's CAN) in force", RELEASED_IE),
+    ("FULL@B", "STATEWIDE in force", RELEASED_IE),
+    ("FULL@B", "CAN(North: A's CAN) in force", NOT_FOUND),
+    ("FULL@B", "AGENCIES(C) in force", NOT_FOUND),
+    ("FULL@B", "AGENCIES(B) expired yesterday", NOT_FOUND),
+    ("FULL@B", "AGENCIES(B) expires today", RELEASED_IE),
+    ("FULL@B", "AGENCIES(B) starts tomorrow", NOT_FOUND),
+    ("FULL@B", "AGENCIES(B) starts today", RELEASED_IE),
+    ("FULL@B", "AGENCIES(B) revoked", NOT_FOUND),
+    (
+        "FULL@B",
+        "AGENCIES(B) [ENROLLMENT_AND_SERVICES] only",
+        replace(RELEASED_IE, identifying=False, ssn=NO_SSN, shared=("ENROLLMENT_AND_SERVICES",)),
+    ),
+    (
+        "FULL@B",
+        "AGENCIES(B) [IDENTIFYING] only",
+        replace(RELEASED_IE, enrollment=False, shared=("IDENTIFYING",)),
+    ),
+    (
+        "FULL@B",
+        "AGENCIES(B) [+HEALTH]",
+        replace(
+            RELEASED_IE, disabilities=(5,), health=True, shared=(*RELEASED_IE.shared, "HEALTH")
+        ),
+    ),
+    (
+        "FULL@B",
+        "AGENCIES(B) [+SUBSTANCE_USE]",
+        replace(RELEASED_IE, disabilities=(10,), shared=(*RELEASED_IE.shared, "SUBSTANCE_USE")),
+    ),
+    (
+        "FULL@B",
+        "AGENCIES(B) [+HEALTH +SUBSTANCE_USE]",
+        replace(
+            RELEASED_IE,
+            disabilities=(5, 10),
+            health=True,
+            shared=(*RELEASED_IE.shared, "HEALTH", "SUBSTANCE_USE"),
+        ),
+    ),
+    (
+        "FULL@B",
+        "AGENCIES(B) [+DOMESTIC_VIOLENCE]",
+        replace(RELEASED_IE, dv=True, shared=(*RELEASED_IE.shared, "DOMESTIC_VIOLENCE")),
+    ),
+    (
+        "FULL@B",
+        "AGENCIES(B) [IDENTIFYING, CASE_NOTES]",
+        replace(RELEASED_IE, enrollment=False, note=True, shared=("IDENTIFYING", "CASE_NOTES")),
+    ),
+    (
+        "FULL@B",
+        "AGENCIES(B) all categories",
+        replace(
+            RELEASED_IE,
+            disabilities=(5, 10),
+            dv=True,
+            health=True,
+            note=True,
+            shared=tuple(c.value for c in ALL),
+        ),
+    ),
     # -- the other callers under a release ----------------------------------------------------
-    ("VIEW_ONLY@B",             "AGENCIES(B) in force",                    RELEASED_IE),
-    ("REPORTING_ONLY@B",        "STATEWIDE all categories",                FORBIDDEN),
-    ("FULL@C",                  "CAN(North: A's CAN) in force",            RELEASED_IE),
-    ("FULL@C",                  "AGENCIES(B) in force",                    NOT_FOUND),
+    ("VIEW_ONLY@B", "AGENCIES(B) in force", RELEASED_IE),
+    ("REPORTING_ONLY@B", "STATEWIDE all categories", FORBIDDEN),
+    ("FULL@C", "CAN(North: A's CAN) in force", RELEASED_IE),
+    ("FULL@C", "AGENCIES(B) in force", NOT_FOUND),
     # the holder's own release shares nothing new with the holder
-    ("FULL@A",                  "STATEWIDE all categories",                HOLDER_FULL),
-    ("VIEW_ONLY@A",             "STATEWIDE all categories",                HOLDER_VIEW),
-    ("REPORTING_ONLY@A",        "STATEWIDE all categories",                FORBIDDEN),
-    ("HDC+REPORTING_ONLY@A",    "STATEWIDE all categories",                FORBIDDEN),
+    ("FULL@A", "STATEWIDE all categories", HOLDER_FULL),
+    ("VIEW_ONLY@A", "STATEWIDE all categories", HOLDER_VIEW),
+    ("REPORTING_ONLY@A", "STATEWIDE all categories", FORBIDDEN),
+    ("HDC+REPORTING_ONLY@A", "STATEWIDE all categories", FORBIDDEN),
     # backbone staff: a release to B changes nothing; one to K (their agency) naming Part 2 adds it
-    ("CAN_STAFF",               "AGENCIES(B) all categories",              BACKBONE),
-    ("CAN_STAFF",               "AGENCIES(K) [+SUBSTANCE_USE]",
-        replace(BACKBONE, disabilities=(5, 10), via_release=True, shared=tuple(c.value for c in ALL))),
-    ("CAN_STAFF+REPORTING_ONLY", "AGENCIES(K) [+SUBSTANCE_USE]",           FORBIDDEN),
-    ("BACKBONE_NOT_STAFF",      "AGENCIES(K) in force",                    RELEASED_IE),
-    ("SYSADMIN",                "STATEWIDE all categories",                FORBIDDEN),
-    ("SECURITY_OFFICER",        "STATEWIDE all categories",                FORBIDDEN),
+    ("CAN_STAFF", "AGENCIES(B) all categories", BACKBONE),
+    (
+        "CAN_STAFF",
+        "AGENCIES(K) [+SUBSTANCE_USE]",
+        replace(
+            BACKBONE, disabilities=(5, 10), via_release=True, shared=tuple(c.value for c in ALL)
+        ),
+    ),
+    ("CAN_STAFF+REPORTING_ONLY", "AGENCIES(K) [+SUBSTANCE_USE]", FORBIDDEN),
+    ("BACKBONE_NOT_STAFF", "AGENCIES(K) in force", RELEASED_IE),
+    ("SYSADMIN", "STATEWIDE all categories", FORBIDDEN),
+    ("SECURITY_OFFICER", "STATEWIDE all categories", FORBIDDEN),
 ]
 
 
@@ -184,8 +256,12 @@ async def _record(world: World, name: str) -> None:
     await release(world, **kwargs)
 
 
-@pytest.mark.parametrize(("role", "release_name", "expected"), MATRIX, ids=[f"{r} | {n}" for r, n, _ in MATRIX])
-async def test_what_each_caller_sees_of_a_client(api: Api, role: str, release_name: str, expected: Seen | str) -> None:
+@pytest.mark.parametrize(
+    ("role", "release_name", "expected"), MATRIX, ids=[f"{r} | {n}" for r, n, _ in MATRIX]
+)
+async def test_what_each_caller_sees_of_a_client(
+    api: Api, role: str, release_name: str, expected: Seen | str
+) -> None:
     # given Rosa's record at A, the release of this row, and the caller
     world = await build_world()
     await _record(world, release_name)
@@ -227,20 +303,47 @@ query($id: ID!) {
 # Release by ... -> what A's FULL user sees of B's rows (A's own rows are always listed).
 HELD_BY_BOTH: list[tuple[str, dict[str, Any] | None, bool, bool]] = [
     # release                                      spec                                                             B's enrollment  B's note
-    ("none",                                       None,                                                            False, False),
-    ("by B to A [ENROLLMENT_AND_SERVICES]",        {"by": "B", "to": "A", "categories": (E,)},                      True,  False),
-    ("by B to A [CASE_NOTES]",                     {"by": "B", "to": "A", "categories": (CN,)},                     False, True),
-    ("by B to A, expired yesterday",               {"by": "B", "to": "A", "categories": (E, CN), "expires": -1},    False, False),
-    ("by B to A, revoked",                         {"by": "B", "to": "A", "categories": (E, CN), "revoked": True},  False, False),
-    ("by B STATEWIDE",                             {"by": "B", "scope": ReleaseScope.STATEWIDE, "categories": (E, CN)}, True, True),
-    ("by B to C",                                  {"by": "B", "to": "C", "categories": (E, CN)},                   False, False),
+    ("none", None, False, False),
+    (
+        "by B to A [ENROLLMENT_AND_SERVICES]",
+        {"by": "B", "to": "A", "categories": (E,)},
+        True,
+        False,
+    ),
+    ("by B to A [CASE_NOTES]", {"by": "B", "to": "A", "categories": (CN,)}, False, True),
+    (
+        "by B to A, expired yesterday",
+        {"by": "B", "to": "A", "categories": (E, CN), "expires": -1},
+        False,
+        False,
+    ),
+    (
+        "by B to A, revoked",
+        {"by": "B", "to": "A", "categories": (E, CN), "revoked": True},
+        False,
+        False,
+    ),
+    (
+        "by B STATEWIDE",
+        {"by": "B", "scope": ReleaseScope.STATEWIDE, "categories": (E, CN)},
+        True,
+        True,
+    ),
+    ("by B to C", {"by": "B", "to": "C", "categories": (E, CN)}, False, False),
     # A cannot open B's records with a release of its own
-    ("by A STATEWIDE, all categories",             {"by": "A", "scope": ReleaseScope.STATEWIDE, "categories": ALL}, False, False),
-    ("by A to A, all categories",                  {"by": "A", "to": "A", "categories": ALL},                       False, False),
+    (
+        "by A STATEWIDE, all categories",
+        {"by": "A", "scope": ReleaseScope.STATEWIDE, "categories": ALL},
+        False,
+        False,
+    ),
+    ("by A to A, all categories", {"by": "A", "to": "A", "categories": ALL}, False, False),
 ]
 
 
-@pytest.mark.parametrize(("name", "spec", "sees_enrollment", "sees_note"), HELD_BY_BOTH, ids=[r[0] for r in HELD_BY_BOTH])
+@pytest.mark.parametrize(
+    ("name", "spec", "sees_enrollment", "sees_note"), HELD_BY_BOTH, ids=[r[0] for r in HELD_BY_BOTH]
+)
 async def test_a_client_held_by_a_and_b_shows_bs_records_to_a_only_through_bs_release(
     api: Api, name: str, spec: dict[str, Any] | None, sees_enrollment: bool, sees_note: bool
 ) -> None:
@@ -267,7 +370,9 @@ async def test_a_client_held_by_a_and_b_shows_bs_records_to_a_only_through_bs_re
     assert projects == (["A Shelter", "B Outreach"] if sees_enrollment else ["A Shelter"])
     by_project = {e["project"]["name"]: e for e in ben_seen["enrollments"]}
     assert sorted(d["disabilityType"] for d in by_project["A Shelter"]["disabilities"]) == [5, 10]
-    if sees_enrollment:  # B's enrollment, but not B's health data: that needs HEALTH / SUBSTANCE_USE
+    if (
+        sees_enrollment
+    ):  # B's enrollment, but not B's health data: that needs HEALTH / SUBSTANCE_USE
         assert by_project["B Outreach"]["disabilities"] == []
         assert by_project["B Outreach"]["healthAndDv"] == [{"generalHealthStatus": None}]
     notes = sorted(n["text"] for n in ben_seen["caseNotes"])
@@ -275,6 +380,7 @@ async def test_a_client_held_by_a_and_b_shows_bs_records_to_a_only_through_bs_re
 
 
 # --- CAN backbone staff --------------------------------------------------------------------
+
 
 async def test_backbone_staff_see_only_what_agencies_of_their_can_recorded(api: Api) -> None:
     # given Ben, created by A (CAN North) and also held by B (CAN South), with records from both,
@@ -292,7 +398,11 @@ async def test_backbone_staff_see_only_what_agencies_of_their_can_recorded(api: 
 
     # then Ben's CAN North records only (no Part 2), nothing of B's; Sam was not created under North
     assert ben_seen["firstName"] == "Ben"
-    assert ben_seen["access"] == {"holdsConsent": False, "viaRelease": False, "sharedCategories": list(ALL_BUT_PART2)}
+    assert ben_seen["access"] == {
+        "holdsConsent": False,
+        "viaRelease": False,
+        "sharedCategories": list(ALL_BUT_PART2),
+    }
     assert [e["project"]["name"] for e in ben_seen["enrollments"]] == ["A Shelter"]
     assert [d["disabilityType"] for d in ben_seen["enrollments"][0]["disabilities"]] == [5]
     assert [n["text"] for n in ben_seen["caseNotes"]] == ["A's note"]
@@ -320,20 +430,32 @@ async def test_backbone_staff_of_another_can_see_nothing(api: Api) -> None:
 # him (disabilities 5 and 10). Backbone staff see him only as far as their level at K allows.
 BACKBONE_AGENCY_HOLDS: list[tuple[str, str | dict[str, Any]]] = [
     # caller                      what client(id) answers for Sam
-    ("CAN_STAFF+REPORTING_ONLY",  FORBIDDEN),  # REPORTING_ONLY: no client rows, CAN staff or not
-    ("CAN_STAFF",                 {"holdsConsent": True, "canEdit": False, "viaCanBackbone": False, "disabilities": [5, 10]}),
-    ("CAN_STAFF+FULL",            {"holdsConsent": True, "canEdit": True, "viaCanBackbone": False, "disabilities": [5, 10]}),
+    ("CAN_STAFF+REPORTING_ONLY", FORBIDDEN),  # REPORTING_ONLY: no client rows, CAN staff or not
+    (
+        "CAN_STAFF",
+        {"holdsConsent": True, "canEdit": False, "viaCanBackbone": False, "disabilities": [5, 10]},
+    ),
+    (
+        "CAN_STAFF+FULL",
+        {"holdsConsent": True, "canEdit": True, "viaCanBackbone": False, "disabilities": [5, 10]},
+    ),
 ]
 
 
-@pytest.mark.parametrize(("role", "expected"), BACKBONE_AGENCY_HOLDS, ids=[r[0] for r in BACKBONE_AGENCY_HOLDS])
+@pytest.mark.parametrize(
+    ("role", "expected"), BACKBONE_AGENCY_HOLDS, ids=[r[0] for r in BACKBONE_AGENCY_HOLDS]
+)
 async def test_backbone_staff_see_what_the_backbone_agency_holds_only_by_their_level_there(
     api: Api, role: str, expected: str | dict[str, Any]
 ) -> None:
     # given Sam, created under CAN South, held by B and by K, enrolled at K
     world = await build_world()
     project_k = await Project.create(
-        agency=world.k, name="K Hub", project_type=14, operating_start_date=date(2020, 1, 1), coc_code="CT-503"
+        agency=world.k,
+        name="K Hub",
+        project_type=14,
+        operating_start_date=date(2020, 1, 1),
+        coc_code="CT-503",
     )
     sam = await add_client(world.b, world.writer_b, holders=(world.k,), first_name="Sam")
     await add_enrollment(sam, project_k, world.writer_a)
@@ -349,7 +471,9 @@ async def test_backbone_staff_see_what_the_backbone_agency_holds_only_by_their_l
     seen = body["data"]["client"]
     assert seen["firstName"] == "Sam"
     flags = {k: seen["access"][k] for k in ("holdsConsent", "canEdit", "viaCanBackbone")}
-    disabilities = sorted(d["disabilityType"] for e in seen["enrollments"] for d in e["disabilities"])
+    disabilities = sorted(
+        d["disabilityType"] for e in seen["enrollments"] for d in e["disabilities"]
+    )
     assert {**flags, "disabilities": disabilities} == expected
 
 
@@ -367,14 +491,38 @@ query($id: ID!) {
 # A release to B of IDENTIFYING + ENROLLMENT_AND_SERVICES; days are relative to 2026-03-02.
 IN_FORCE_BY_LOCAL_DATE: list[tuple[str, datetime, dict[str, int], str]] = [
     # UTC instant of the read                            (= New York)       release window          answer
-    ("expires 3/2, read 3/2 21:00 New York",   datetime(2026, 3, 3, 2, 0, tzinfo=UTC),  {"expires": 0},  "visible"),
-    ("expires 3/2, read 3/3 00:30 New York",   datetime(2026, 3, 3, 5, 30, tzinfo=UTC), {"expires": 0},  NOT_FOUND),
-    ("starts 3/3, read 3/2 21:00 New York",    datetime(2026, 3, 3, 2, 0, tzinfo=UTC),  {"starts": 1},   NOT_FOUND),
-    ("starts 3/3, read 3/3 00:30 New York",    datetime(2026, 3, 3, 5, 30, tzinfo=UTC), {"starts": 1},   "visible"),
+    (
+        "expires 3/2, read 3/2 21:00 New York",
+        datetime(2026, 3, 3, 2, 0, tzinfo=UTC),
+        {"expires": 0},
+        "visible",
+    ),
+    (
+        "expires 3/2, read 3/3 00:30 New York",
+        datetime(2026, 3, 3, 5, 30, tzinfo=UTC),
+        {"expires": 0},
+        NOT_FOUND,
+    ),
+    (
+        "starts 3/3, read 3/2 21:00 New York",
+        datetime(2026, 3, 3, 2, 0, tzinfo=UTC),
+        {"starts": 1},
+        NOT_FOUND,
+    ),
+    (
+        "starts 3/3, read 3/3 00:30 New York",
+        datetime(2026, 3, 3, 5, 30, tzinfo=UTC),
+        {"starts": 1},
+        "visible",
+    ),
 ]
 
 
-@pytest.mark.parametrize(("what", "at", "window", "expected"), IN_FORCE_BY_LOCAL_DATE, ids=[r[0] for r in IN_FORCE_BY_LOCAL_DATE])
+@pytest.mark.parametrize(
+    ("what", "at", "window", "expected"),
+    IN_FORCE_BY_LOCAL_DATE,
+    ids=[r[0] for r in IN_FORCE_BY_LOCAL_DATE],
+)
 async def test_release_dates_are_connecticut_dates(
     api: Api, what: str, at: datetime, window: dict[str, int], expected: str
 ) -> None:

@@ -295,7 +295,9 @@ async def test_reporting_only_backbone_staff_get_no_client_role() -> None:
     from models.governance import Can, ContinuumOfCare
 
     backbone = await make_agency()
-    can = await Can.create(name="Test CAN", coc=await ContinuumOfCare.get(code="CT-503"), backbone_agency=backbone)
+    can = await Can.create(
+        name="Test CAN", coc=await ContinuumOfCare.get(code="CT-503"), backbone_agency=backbone
+    )
     reporter = await make_user(agencies={backbone: AccessLevel.REPORTING_ONLY})
     await CanStaff.create(user=reporter, can=can, assigned_at=datetime(2026, 3, 1, tzinfo=UTC))
     authorizer = current_authorizer()

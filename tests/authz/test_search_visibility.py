@@ -32,8 +32,17 @@ TODAY = date(2026, 3, 2)
 IDENT = ReleaseCategory.IDENTIFYING
 E = ReleaseCategory.ENROLLMENT_AND_SERVICES
 ROLES = (
-    "FULL@A", "VIEW_ONLY@A", "REPORTING_ONLY@A", "FULL@B", "VIEW_ONLY@B", "HDC@A",
-    "CAN_STAFF", "CAN_STAFF+FULL", "BACKBONE_NOT_STAFF", "SYSADMIN", "SECURITY_OFFICER",
+    "FULL@A",
+    "VIEW_ONLY@A",
+    "REPORTING_ONLY@A",
+    "FULL@B",
+    "VIEW_ONLY@B",
+    "HDC@A",
+    "CAN_STAFF",
+    "CAN_STAFF+FULL",
+    "BACKBONE_NOT_STAFF",
+    "SYSADMIN",
+    "SECURITY_OFFICER",
 )
 
 
@@ -64,12 +73,20 @@ async def _clients(world: World) -> None:
     await add_client(world.b, first_name="Shared", holders=(world.a,))
 
 
-async def _walk(scope: ClientScope, identifying: bool, *, size: int, count: bool) -> tuple[list, set[int]]:
+async def _walk(
+    scope: ClientScope, identifying: bool, *, size: int, count: bool
+) -> tuple[list, set[int]]:
     """Every visible client, page by page (``size`` at a time), and the totals the pages gave."""
     ids, totals, after = [], set(), None
     while True:
         page, total = await visible_page(
-            scope, identifying=identifying, conditions=[], params=[], limit=size + 1, after=after, count=count
+            scope,
+            identifying=identifying,
+            conditions=[],
+            params=[],
+            limit=size + 1,
+            after=after,
+            count=count,
         )
         ids += [c.id for c in page[:size]]
         totals.add(total)
@@ -89,12 +106,21 @@ async def test_the_row_by_row_test_finds_what_the_set_filters_find(app: object) 
     for role in ROLES:
         user = staff_k if role == "CAN_STAFF" else await make_role_user(world, role)
         scope = await client_scope(await decisions_for(user), TODAY)
-        for identifying, reference in ((False, visible_clients(scope)), (True, identifying_clients(scope))):
+        for identifying, reference in (
+            (False, visible_clients(scope)),
+            (True, identifying_clients(scope)),
+        ):
             expected = sorted(await reference.values_list("id", flat=True))
             # one page, counted or not; and walked in pages of 4 by cursor
             for count in (True, False):
                 page, total = await visible_page(
-                    scope, identifying=identifying, conditions=[], params=[], limit=1000, after=None, count=count
+                    scope,
+                    identifying=identifying,
+                    conditions=[],
+                    params=[],
+                    limit=1000,
+                    after=None,
+                    count=count,
                 )
                 assert [c.id for c in page] == expected, (role, identifying, count)
                 assert total == (len(expected) if count else -1)
@@ -116,13 +142,21 @@ async def test_the_row_by_row_test_finds_what_the_set_filters_find(app: object) 
 
 
 CRITERIA = {
-    "one name": (SearchCriteria(name="search1"), lambda: Q(first_name__istartswith="search1") | Q(last_name__istartswith="search1")),
+    "one name": (
+        SearchCriteria(name="search1"),
+        lambda: Q(first_name__istartswith="search1") | Q(last_name__istartswith="search1"),
+    ),
     "two names": (
         SearchCriteria(name="Search1 to"),
-        lambda: (Q(first_name__istartswith="search1") | Q(last_name__istartswith="search1"))
-        & (Q(first_name__istartswith="to") | Q(last_name__istartswith="to")),
+        lambda: (
+            (Q(first_name__istartswith="search1") | Q(last_name__istartswith="search1"))
+            & (Q(first_name__istartswith="to") | Q(last_name__istartswith="to"))
+        ),
     ),
-    "a wildcard": (SearchCriteria(name="Search_"), lambda: Q(first_name__istartswith="search_") | Q(last_name__istartswith="search_")),
+    "a wildcard": (
+        SearchCriteria(name="Search_"),
+        lambda: Q(first_name__istartswith="search_") | Q(last_name__istartswith="search_"),
+    ),
     "dob": (SearchCriteria(dob=date(1980, 1, 1)), lambda: Q(dob=date(1980, 1, 1))),
 }
 
@@ -136,20 +170,28 @@ async def test_a_search_finds_what_its_criteria_find_among_the_visible(app: obje
     for role in ("FULL@A", "FULL@B", "VIEW_ONLY@B", "CAN_STAFF+FULL"):
         scope = await client_scope(await decisions_for(await make_role_user(world, role)), TODAY)
         for name, (criteria, where) in CRITERIA.items():
-            expected = sorted(await identifying_clients(scope).filter(where()).values_list("id", flat=True))
+            expected = sorted(
+                await identifying_clients(scope).filter(where()).values_list("id", flat=True)
+            )
             for count in (True, False):
                 page = await search_clients(scope, criteria, first=100, after=None, count=count)
                 assert [c.id for c in page.items] == expected, (role, name, count)
                 assert page.total_count == (len(expected) if count else -1)
                 # a cursor past every match: an empty page that still knows the total
-                past = await search_clients(scope, criteria, first=5, after=encode_cursor(every[-1]), count=count)
+                past = await search_clients(
+                    scope, criteria, first=5, after=encode_cursor(every[-1]), count=count
+                )
                 assert (past.items, past.total_count) == ([], len(expected) if count else -1)
             found_any += len(expected)
         # the HMIS id finds a client whose identity is masked too (it is not an identifying criterion)
         for client_id in every[:8]:
-            page = await search_clients(scope, SearchCriteria(hmis_id=client_id), first=5, after=None)
+            page = await search_clients(
+                scope, SearchCriteria(hmis_id=client_id), first=5, after=None
+            )
             visible = await visible_clients(scope).filter(id=client_id).exists()
-            assert ([c.id for c in page.items], page.total_count) == (([client_id], 1) if visible else ([], 0))
+            assert ([c.id for c in page.items], page.total_count) == (
+                ([client_id], 1) if visible else ([], 0)
+            )
     assert found_any > 10
 
 
@@ -163,16 +205,22 @@ async def test_the_access_read_with_the_rows_is_the_access_asked_apart(app: obje
     for role in ROLES:
         user = staff_k if role == "CAN_STAFF" else await make_role_user(world, role)
         scope = await client_scope(await decisions_for(user), TODAY)
-        read, _ = await visible_page(scope, identifying=False, conditions=[], params=[], limit=1000, after=None, count=False)
+        read, _ = await visible_page(
+            scope, identifying=False, conditions=[], params=[], limit=1000, after=None, count=False
+        )
         plain = list(await Client.filter(id__in=[c.id for c in read]).order_by("id"))
         assert [c.id for c in read] == [c.id for c in plain]
-        from_columns, from_statements = await access_for(scope, read), await access_for(scope, plain)
+        from_columns, from_statements = (
+            await access_for(scope, read),
+            await access_for(scope, plain),
+        )
         assert from_columns == from_statements, role
         shared += sum(1 for access in from_columns.values() if access.release_ids)
         # a batch mixing both kinds of instance is asked apart, with the same answer
         if len(read) > 1:
             assert await access_for(scope, [read[0], plain[1]]) == {
-                read[0].id: from_statements[read[0].id], plain[1].id: from_statements[plain[1].id]
+                read[0].id: from_statements[read[0].id],
+                plain[1].id: from_statements[plain[1].id],
             }
     assert shared > 10  # releases really came with the rows
 

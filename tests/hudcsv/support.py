@@ -27,10 +27,18 @@ async def decisions_for(user: User) -> Decisions:
     return Decisions(current_authorizer(), loaded[0])
 
 
-async def export_as(user: User, scope: str, out: Path, *, hashed: bool = False, **period: Any) -> ExportResult:
+async def export_as(
+    user: User, scope: str, out: Path, *, hashed: bool = False, **period: Any
+) -> ExportResult:
     return await run_export(
-        await decisions_for(user), scope=scope, hashed=hashed, now=START, tz=TZ, out=out,
-        implementation_id="hearth-test", **{**PERIOD, **period},
+        await decisions_for(user),
+        scope=scope,
+        hashed=hashed,
+        now=START,
+        tz=TZ,
+        out=out,
+        implementation_id="hearth-test",
+        **{**PERIOD, **period},
     )
 
 
@@ -47,14 +55,22 @@ def read_zip(path: Path) -> dict[str, list[dict[str, str]]]:
     return result
 
 
-def write_zip(path: Path, files: dict[str, list[dict[str, str]]], *, encoding: str = "utf-8",
-              drop_columns: dict[str, set[str]] | None = None, rename: dict[str, dict[str, str]] | None = None,
-              only: tuple[str, ...] = FILES) -> Path:
+def write_zip(
+    path: Path,
+    files: dict[str, list[dict[str, str]]],
+    *,
+    encoding: str = "utf-8",
+    drop_columns: dict[str, set[str]] | None = None,
+    rename: dict[str, dict[str, str]] | None = None,
+    only: tuple[str, ...] = FILES,
+) -> Path:
     """A zip with a CSV per file in ``only`` (the table's columns, minus ``drop_columns``,
     headers renamed by ``rename``), rows from ``files``."""
     with zipfile.ZipFile(path, "w") as archive:
         for file in only:
-            names = [c.name for c in columns(file) if c.name not in (drop_columns or {}).get(file, set())]
+            names = [
+                c.name for c in columns(file) if c.name not in (drop_columns or {}).get(file, set())
+            ]
             buffer = io.StringIO()
             writer = csv.writer(buffer)
             writer.writerow([(rename or {}).get(file, {}).get(n, n) for n in names])

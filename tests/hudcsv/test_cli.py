@@ -26,12 +26,27 @@ async def _cli(runner: CliRunner, *args: str) -> Result:
         return await asyncio.to_thread(runner.invoke, cli, list(args))
 
 
-async def test_export_as_a_user_writes_the_zip(app: object, runner: CliRunner, tmp_path: Path) -> None:
+async def test_export_as_a_user_writes_the_zip(
+    app: object, runner: CliRunner, tmp_path: Path
+) -> None:
     world = await build_world()
     hdc = await make_role_user(world, "HDC@A")
     out = tmp_path / "a.zip"
-    result = await _cli(runner, "export", "hud-csv", "--scope", f"agency:{world.a.id}", "--start", "2025-10-01",
-                        "--end", "2026-09-30", "--out", str(out), "--user", hdc.username)
+    result = await _cli(
+        runner,
+        "export",
+        "hud-csv",
+        "--scope",
+        f"agency:{world.a.id}",
+        "--start",
+        "2025-10-01",
+        "--end",
+        "2026-09-30",
+        "--out",
+        str(out),
+        "--user",
+        hdc.username,
+    )
     assert result.exit_code == 0, result.output
     summary = json.loads(result.stdout)
     assert summary["rows"]["Client"] == 1
@@ -39,18 +54,35 @@ async def test_export_as_a_user_writes_the_zip(app: object, runner: CliRunner, t
     assert [c["FirstName"] for c in read_zip(out)["Client"]] == ["Rosa"]
 
 
-async def test_export_of_a_scope_the_user_may_not_read_is_refused(app: object, runner: CliRunner, tmp_path: Path) -> None:
+async def test_export_of_a_scope_the_user_may_not_read_is_refused(
+    app: object, runner: CliRunner, tmp_path: Path
+) -> None:
     world = await build_world()
     hdc = await make_role_user(world, "HDC@A")
     out = tmp_path / "b.zip"
-    result = await _cli(runner, "export", "hud-csv", "--scope", f"agency:{world.b.id}", "--start", "2025-10-01",
-                        "--end", "2026-09-30", "--out", str(out), "--user", hdc.username)
+    result = await _cli(
+        runner,
+        "export",
+        "hud-csv",
+        "--scope",
+        f"agency:{world.b.id}",
+        "--start",
+        "2025-10-01",
+        "--end",
+        "2026-09-30",
+        "--out",
+        str(out),
+        "--user",
+        hdc.username,
+    )
     assert result.exit_code == 2
     assert json.loads(result.stderr)["error"]["code"] == "FORBIDDEN"
     assert not out.exists()
 
 
-async def test_import_reports_problems_as_json_lines_and_writes_nothing(app: object, runner: CliRunner, tmp_path: Path) -> None:
+async def test_import_reports_problems_as_json_lines_and_writes_nothing(
+    app: object, runner: CliRunner, tmp_path: Path
+) -> None:
     agency = await make_agency("New Agency", coc="CT-505")
     await make_user("newhdc", duties={agency: Duty.HMIS_DATA_COORDINATOR})
     files = source_files()
@@ -60,7 +92,12 @@ async def test_import_reports_problems_as_json_lines_and_writes_nothing(app: obj
     result = await _cli(runner, "import", "hud-csv", str(bad), "--agency", str(agency.id))
     assert result.exit_code == 2
     lines = [json.loads(line) for line in result.stderr.splitlines()]
-    assert {"file": "Enrollment.csv", "row": 2, "column": "EntryDate", "problem": "not a date: 'someday'"} in lines
+    assert {
+        "file": "Enrollment.csv",
+        "row": 2,
+        "column": "EntryDate",
+        "problem": "not a date: 'someday'",
+    } in lines
     assert any(line.get("column") == "PersonalID" and line.get("row") == 3 for line in lines)
     assert lines[-1]["error"]["code"] == "VALIDATION"
     assert await Client.all().count() == 0
@@ -71,7 +108,9 @@ async def test_import_reports_problems_as_json_lines_and_writes_nothing(app: obj
     assert json.loads(result.stdout)["created"]["Client"] == 2
 
 
-async def test_seed_then_export_on_the_command_line(app: object, runner: CliRunner, tmp_path: Path) -> None:
+async def test_seed_then_export_on_the_command_line(
+    app: object, runner: CliRunner, tmp_path: Path
+) -> None:
     # given a generated data set (the seed command prints the ids an export scope names)
     seeded = await _cli(runner, "seed", "--clients", "60", "--seed", "4", "--anchor", "2026-03-02")
     assert seeded.exit_code == 0, seeded.output
@@ -79,14 +118,37 @@ async def test_seed_then_export_on_the_command_line(app: object, runner: CliRunn
     assert str(a01) in seeded.output
     period = ("--start", "2023-01-01", "--end", "2026-03-02")
     # when the Lead Agency exports statewide and the agency's HDC exports the agency
-    statewide = await _cli(runner, "export", "hud-csv", "--scope", "all", *period, "--out", str(tmp_path / "all.zip"),
-                           "--user", "lead.agency")
-    agency = await _cli(runner, "export", "hud-csv", "--scope", f"agency:{a01}", *period,
-                        "--out", str(tmp_path / "a01.zip"), "--user", "a01.hdc")
+    statewide = await _cli(
+        runner,
+        "export",
+        "hud-csv",
+        "--scope",
+        "all",
+        *period,
+        "--out",
+        str(tmp_path / "all.zip"),
+        "--user",
+        "lead.agency",
+    )
+    agency = await _cli(
+        runner,
+        "export",
+        "hud-csv",
+        "--scope",
+        f"agency:{a01}",
+        *period,
+        "--out",
+        str(tmp_path / "a01.zip"),
+        "--user",
+        "a01.hdc",
+    )
     # then the statewide file holds every generated client, hashed; the agency's its own, unhashed
     assert statewide.exit_code == 0, statewide.output
     assert agency.exit_code == 0, agency.output
-    assert (json.loads(statewide.stdout)["rows"]["Client"], json.loads(statewide.stdout)["hashStatus"]) == (60, 4)
+    assert (
+        json.loads(statewide.stdout)["rows"]["Client"],
+        json.loads(statewide.stdout)["hashStatus"],
+    ) == (60, 4)
     rows = json.loads(agency.stdout)["rows"]
     assert json.loads(agency.stdout)["hashStatus"] == 1
     assert rows["Client"] == await Client.filter(consents__agency_id=a01).distinct().count()

@@ -38,7 +38,9 @@ async def world(app: object) -> World:
     return await build_world()
 
 
-async def test_all_24_files_at_the_root_with_the_tables_columns_dates_and_one_export_id(world: World, tmp_path: Path) -> None:
+async def test_all_24_files_at_the_root_with_the_tables_columns_dates_and_one_export_id(
+    world: World, tmp_path: Path
+) -> None:
     # given a client whose name holds the forbidden characters and a newline
     await add_client(world, first_name="Jo<a>n [x]", last_name="{Smith}\nJr", ssn="987654321")
     hdc = await make_role_user(world, "HDC@A")
@@ -79,34 +81,61 @@ async def test_all_24_files_at_the_root_with_the_tables_columns_dates_and_one_ex
     assert [p["CoCCode"] for p in files["ProjectCoC"]] == ["CT-503"]
     assert files["HMISParticipation"][0]["HMISParticipationType"] == "1"
     assert [o["OrganizationID"] for o in files["Organization"]] == [world.a.id.hex]
-    for empty in ("Funder", "Inventory", "Affiliation", "CEParticipation", "EmploymentEducation", "Assessment", "Event"):
+    for empty in (
+        "Funder",
+        "Inventory",
+        "Affiliation",
+        "CEParticipation",
+        "EmploymentEducation",
+        "Assessment",
+        "Event",
+    ):
         assert files[empty] == []
     # every UserID is listed in User.csv; the row counts are the files' rows
     users = {u["UserID"] for u in files["User"]}
-    assert {row["UserID"] for f in FILES if f not in ("Export", "User") for row in files[f]} <= users
+    assert {
+        row["UserID"] for f in FILES if f not in ("Export", "User") for row in files[f]
+    } <= users
     assert result.row_counts == {f: len(files[f]) for f in FILES}
     # the client with no enrollment in the period is not exported
     assert len(files["Client"]) == 2
 
 
-async def test_the_agencys_hdc_gets_what_the_agency_holds_unmasked(world: World, tmp_path: Path) -> None:
+async def test_the_agencys_hdc_gets_what_the_agency_holds_unmasked(
+    world: World, tmp_path: Path
+) -> None:
     hdc = await make_role_user(world, "HDC@A")
     files = read_zip((await export_as(hdc, f"agency:{world.a.id}", tmp_path / "a.zip")).path)
     (rosa,) = files["Client"]
-    assert (rosa["PersonalID"], rosa["FirstName"], rosa["LastName"], rosa["SSN"]) == (world.rosa.id.hex, "Rosa", "Parks", "123456789")
+    assert (rosa["PersonalID"], rosa["FirstName"], rosa["LastName"], rosa["SSN"]) == (
+        world.rosa.id.hex,
+        "Rosa",
+        "Parks",
+        "123456789",
+    )
     assert rosa["DOB"] == "1980-02-04"
     assert rosa["BlackAfAmerican"] == "1"
     assert rosa["RaceNone"] == ""
-    assert sorted(d["DisabilityType"] for d in files["Disabilities"]) == ["10", "5"]  # Part 2: the agency's own
+    assert sorted(d["DisabilityType"] for d in files["Disabilities"]) == [
+        "10",
+        "5",
+    ]  # Part 2: the agency's own
     (health,) = files["HealthAndDV"]
     assert (health["DomesticViolenceSurvivor"], health["GeneralHealthStatus"]) == ("1", "3")
     (income,) = files["IncomeBenefits"]
-    assert (income["SSI"], income["SSIAmount"], income["Earned"], income["TotalMonthlyIncome"]) == ("1", "900.00", "0", "900.00")
+    assert (income["SSI"], income["SSIAmount"], income["Earned"], income["TotalMonthlyIncome"]) == (
+        "1",
+        "900.00",
+        "0",
+        "900.00",
+    )
     assert [e["EnrollmentID"] for e in files["Enrollment"]] == [world.rosa_enrollment.id.hex]
     assert len(files["Services"]) == 1
 
 
-async def test_can_backbone_staff_get_the_cans_records_as_the_api_shows_them(world: World, tmp_path: Path) -> None:
+async def test_can_backbone_staff_get_the_cans_records_as_the_api_shows_them(
+    world: World, tmp_path: Path
+) -> None:
     # given a client created under CAN South (by B) enrolled at A's project with only B's consent:
     # backbone staff of CAN North do not see her through the API
     south = await add_client(world.b, world.writer_b, first_name="Southie")
@@ -115,13 +144,19 @@ async def test_can_backbone_staff_get_the_cans_records_as_the_api_shows_them(wor
     files = read_zip((await export_as(staff, f"can:{world.north.id}", tmp_path / "n.zip")).path)
     # then only Rosa, with identifying data but the SSN's last four only, and no Part 2 row
     (rosa,) = files["Client"]
-    assert (rosa["PersonalID"], rosa["FirstName"], rosa["SSN"]) == (world.rosa.id.hex, "Rosa", "xxxxx6789")
+    assert (rosa["PersonalID"], rosa["FirstName"], rosa["SSN"]) == (
+        world.rosa.id.hex,
+        "Rosa",
+        "xxxxx6789",
+    )
     assert [d["DisabilityType"] for d in files["Disabilities"]] == ["5"]
     assert len(files["Enrollment"]) == 1
     assert files["Export"][0]["HashStatus"] == "1"
 
 
-async def test_a_reporting_only_hdc_gets_the_hashed_variant_without_part_2(world: World, tmp_path: Path) -> None:
+async def test_a_reporting_only_hdc_gets_the_hashed_variant_without_part_2(
+    world: World, tmp_path: Path
+) -> None:
     hdc = await make_role_user(world, "HDC+REPORTING_ONLY@A")
     files = read_zip((await export_as(hdc, f"agency:{world.a.id}", tmp_path / "r.zip")).path)
     assert files["Export"][0]["HashStatus"] == "4"
@@ -140,7 +175,9 @@ async def test_a_reporting_only_hdc_gets_the_hashed_variant_without_part_2(world
 
 async def test_hashed_on_request_hashes_the_full_ssn(world: World, tmp_path: Path) -> None:
     hdc = await make_role_user(world, "HDC@A")
-    files = read_zip((await export_as(hdc, f"agency:{world.a.id}", tmp_path / "h.zip", hashed=True)).path)
+    files = read_zip(
+        (await export_as(hdc, f"agency:{world.a.id}", tmp_path / "h.zip", hashed=True)).path
+    )
     (rosa,) = files["Client"]
     assert files["Export"][0]["HashStatus"] == "4"
     assert rosa["SSN"] == "6789" + _sha("123456789")
@@ -163,7 +200,11 @@ async def test_the_lead_agency_exports_statewide_hashed(world: World, tmp_path: 
 async def test_the_period_selects_enrollments_active_in_it(world: World, tmp_path: Path) -> None:
     hdc = await make_role_user(world, "HDC@A")
     # Rosa's enrollment began 2026-02-20: a period ending before it leaves her out
-    files = read_zip((await export_as(hdc, f"agency:{world.a.id}", tmp_path / "p.zip", end=date(2026, 1, 31))).path)
+    files = read_zip(
+        (
+            await export_as(hdc, f"agency:{world.a.id}", tmp_path / "p.zip", end=date(2026, 1, 31))
+        ).path
+    )
     assert files["Client"] == []
     assert files["Enrollment"] == []
     assert len(files["Project"]) == 1
@@ -185,9 +226,17 @@ async def test_the_period_selects_enrollments_active_in_it(world: World, tmp_pat
         ("HDC@A", "agency:00000000-0000-4000-8000-000000000000"),
     ],
 )
-async def test_a_scope_the_caller_may_not_export_is_forbidden(world: World, tmp_path: Path, role: str, scope: str) -> None:
+async def test_a_scope_the_caller_may_not_export_is_forbidden(
+    world: World, tmp_path: Path, role: str, scope: str
+) -> None:
     user = await make_role_user(world, role)
-    ids = {"a": world.a.id, "b": world.b.id, "north": world.north.id, "south": world.south.id, "project_b": world.project_b.id}
+    ids = {
+        "a": world.a.id,
+        "b": world.b.id,
+        "north": world.north.id,
+        "south": world.south.id,
+        "project_b": world.project_b.id,
+    }
     with pytest.raises(Forbidden):
         await export_as(user, scope.format(**ids), tmp_path / "x.zip")
     assert not (tmp_path / "x.zip").exists()
@@ -195,7 +244,13 @@ async def test_a_scope_the_caller_may_not_export_is_forbidden(world: World, tmp_
 
 
 async def test_a_project_scope_exports_that_project_only(world: World, tmp_path: Path) -> None:
-    other = await Project.create(agency=world.a, name="A Housing", project_type=3, operating_start_date=date(2020, 1, 1), coc_code="CT-503")
+    other = await Project.create(
+        agency=world.a,
+        name="A Housing",
+        project_type=3,
+        operating_start_date=date(2020, 1, 1),
+        coc_code="CT-503",
+    )
     bea = await add_client(world, first_name="Bea")
     await add_enrollment(bea, other, world.writer_a)
     hdc = await make_role_user(world, "HDC@A")
@@ -204,7 +259,9 @@ async def test_a_project_scope_exports_that_project_only(world: World, tmp_path:
     assert [p["ProjectID"] for p in files["Project"]] == [other.id.hex]
 
 
-async def test_every_export_is_audited_with_scope_and_row_counts(world: World, tmp_path: Path) -> None:
+async def test_every_export_is_audited_with_scope_and_row_counts(
+    world: World, tmp_path: Path
+) -> None:
     hdc = await make_role_user(world, "HDC@A")
     result = await export_as(hdc, f"agency:{world.a.id}", tmp_path / "a.zip")
     (file_row,) = await AuditEvent.filter(action=AuditAction.EXPORT, entity_type="HudCsvExport")
@@ -227,9 +284,16 @@ async def test_many_batches_write_each_client_once(world: World, tmp_path: Path)
         for _ in range(2):
             await add_enrollment(client, world.project_a, world.writer_a, disabilities=())
     hdc = await make_role_user(world, "HDC@A")
-    plan = await plan_export(await decisions_for(hdc), parse_scope(f"agency:{world.a.id}"), hashed=False,
-                             today=START.date(), **PERIOD)
-    result = await write_export(plan, out=tmp_path / "b.zip", now=START, tz=TZ, implementation_id="t", batch=3)
+    plan = await plan_export(
+        await decisions_for(hdc),
+        parse_scope(f"agency:{world.a.id}"),
+        hashed=False,
+        today=START.date(),
+        **PERIOD,
+    )
+    result = await write_export(
+        plan, out=tmp_path / "b.zip", now=START, tz=TZ, implementation_id="t", batch=3
+    )
     files = read_zip(result.path)
     ids = [c["PersonalID"] for c in files["Client"]]
     assert len(ids) == len(set(ids)) == 8
@@ -239,22 +303,35 @@ async def test_many_batches_write_each_client_once(world: World, tmp_path: Path)
     assert {e["PersonalID"] for e in files["Enrollment"]} == set(ids)
 
 
-async def test_the_statements_per_batch_do_not_grow_with_the_clients(world: World, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+async def test_the_statements_per_batch_do_not_grow_with_the_clients(
+    world: World, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
     """No query per client: an export of 1 client and one of 11 send the same statements."""
     hdc = await make_role_user(world, "HDC@A")
     log = log_statements(monkeypatch)
-    plan = await plan_export(await decisions_for(hdc), parse_scope(f"agency:{world.a.id}"), hashed=False,
-                             today=START.date(), **PERIOD)
-    _, few = await log.during(write_export(plan, out=tmp_path / "few.zip", now=START, tz=TZ, implementation_id="t"))
+    plan = await plan_export(
+        await decisions_for(hdc),
+        parse_scope(f"agency:{world.a.id}"),
+        hashed=False,
+        today=START.date(),
+        **PERIOD,
+    )
+    _, few = await log.during(
+        write_export(plan, out=tmp_path / "few.zip", now=START, tz=TZ, implementation_id="t")
+    )
     for n in range(10):
         client = await add_client(world, first_name=f"C{n}")
         await add_enrollment(client, world.project_a, world.writer_a)
-    _, many = await log.during(write_export(plan, out=tmp_path / "many.zip", now=START, tz=TZ, implementation_id="t"))
+    _, many = await log.during(
+        write_export(plan, out=tmp_path / "many.zip", now=START, tz=TZ, implementation_id="t")
+    )
     assert len(read_zip(tmp_path / "many.zip")["Client"]) == 11
     assert len(many) == len(few)
 
 
-async def test_two_exports_at_once_both_finish_and_keep_the_audit_chain(world: World, tmp_path: Path) -> None:
+async def test_two_exports_at_once_both_finish_and_keep_the_audit_chain(
+    world: World, tmp_path: Path
+) -> None:
     """The audit rows are written after the read snapshot closes: an export never holds the audit
     chain's lock through its read (every audited write would wait), and a second export's chain
     insert never reads the last row from an old snapshot (it failed with a duplicate key)."""
@@ -266,11 +343,20 @@ async def test_two_exports_at_once_both_finish_and_keep_the_audit_chain(world: W
         client = await add_client(world, first_name=f"C{n}")
         await add_enrollment(client, world.project_a, world.writer_a, disabilities=())
     hdc = await make_role_user(world, "HDC@A")
-    plan = await plan_export(await decisions_for(hdc), parse_scope(f"agency:{world.a.id}"), hashed=False,
-                             today=START.date(), **PERIOD)
+    plan = await plan_export(
+        await decisions_for(hdc),
+        parse_scope(f"agency:{world.a.id}"),
+        hashed=False,
+        today=START.date(),
+        **PERIOD,
+    )
     first, second = await asyncio.gather(
-        write_export(plan, out=tmp_path / "one.zip", now=START, tz=TZ, implementation_id="t", batch=1),
-        write_export(plan, out=tmp_path / "two.zip", now=START, tz=TZ, implementation_id="t", batch=1),
+        write_export(
+            plan, out=tmp_path / "one.zip", now=START, tz=TZ, implementation_id="t", batch=1
+        ),
+        write_export(
+            plan, out=tmp_path / "two.zip", now=START, tz=TZ, implementation_id="t", batch=1
+        ),
     )
     assert first.row_counts["Client"] == second.row_counts["Client"] == 7
     assert await AuditEvent.filter(action=AuditAction.EXPORT, entity_type="Client").count() == 14

@@ -49,9 +49,16 @@ KEYS: dict[str, tuple[str, dict[str, str]]] = {
     "HMISParticipation": ("HMISParticipationID", {"ProjectID": "Project"}),
     "Client": ("PersonalID", {}),
     "Enrollment": ("EnrollmentID", {"PersonalID": "Client", "ProjectID": "Project"}),
-    **{child: (pk, {"EnrollmentID": "Enrollment", "PersonalID": "Client"}) for child, pk in (
-        ("Exit", "ExitID"), ("Services", "ServicesID"), ("IncomeBenefits", "IncomeBenefitsID"),
-        ("Disabilities", "DisabilitiesID"), ("HealthAndDV", "HealthAndDVID"))},
+    **{
+        child: (pk, {"EnrollmentID": "Enrollment", "PersonalID": "Client"})
+        for child, pk in (
+            ("Exit", "ExitID"),
+            ("Services", "ServicesID"),
+            ("IncomeBenefits", "IncomeBenefitsID"),
+            ("Disabilities", "DisabilitiesID"),
+            ("HealthAndDV", "HealthAndDVID"),
+        )
+    },
 }
 CLIENT_QUERY = """query($id: ID!) { client(id: $id) { id firstName lastName ssn ssnLastFour dob
   enrollments { id project { id } disabilities { id disabilityType } } } }"""
@@ -83,7 +90,9 @@ async def generated(app: object, database_url: str) -> AsyncIterator[Generated]:
         await conn.close()
 
 
-async def _export(g: Generated, key: str, scope: str, out: Path, **options: Any) -> tuple[ExportResult, Files]:
+async def _export(
+    g: Generated, key: str, scope: str, out: Path, **options: Any
+) -> tuple[ExportResult, Files]:
     result = await export_as(await g.db_user(key), scope, out, **{**PERIOD, **options})
     return result, read_zip(result.path)  # read_zip checks every header against the table, in order
 
@@ -100,7 +109,10 @@ def check_structure(result: ExportResult, files: Files, coc_codes: str) -> None:
     assert {row["ExportID"] for rows in files.values() for row in rows} == {export["ExportID"]}
     assert export["SourceType"] == "1"
     assert export["SourceID"] == coc_codes
-    assert (export["ExportStartDate"], export["ExportEndDate"]) == (PERIOD["start"].isoformat(), PERIOD["end"].isoformat())
+    assert (export["ExportStartDate"], export["ExportEndDate"]) == (
+        PERIOD["start"].isoformat(),
+        PERIOD["end"].isoformat(),
+    )
     for file, rows in files.items():
         for column in columns(file):
             for n, row in enumerate(rows, start=2):
@@ -131,7 +143,9 @@ def check_structure(result: ExportResult, files: Files, coc_codes: str) -> None:
     owner = {e["EnrollmentID"]: e["PersonalID"] for e in files["Enrollment"]}
     for file in ("Exit", "Services", "IncomeBenefits", "Disabilities", "HealthAndDV"):
         assert all(owner[row["EnrollmentID"]] == row["PersonalID"] for row in files[file]), file
-    assert {row["UserID"] for rows in files.values() for row in rows if "UserID" in row} - {""} <= ids["User"]
+    assert {row["UserID"] for rows in files.values() for row in rows if "UserID" in row} - {
+        ""
+    } <= ids["User"]
     assert {c["CoCCode"] for c in files["ProjectCoC"]} <= {"CT-503", "CT-505"}
     assert ";".join(sorted({c["CoCCode"] for c in files["ProjectCoC"]})) == coc_codes
     assert result.row_counts == {f: len(rows) for f, rows in files.items()}
@@ -158,10 +172,15 @@ async def _first_can(g: Generated) -> tuple[Any, UUID, list[UUID]]:
 
 
 async def _scope_projects(g: Generated, agencies: list[UUID]) -> set[str]:
-    return {r["id"].hex for r in await g.conn.fetch("SELECT id FROM project WHERE agency_id = ANY($1)", agencies)}
+    return {
+        r["id"].hex
+        for r in await g.conn.fetch("SELECT id FROM project WHERE agency_id = ANY($1)", agencies)
+    }
 
 
-async def test_statewide_export_as_the_lead_is_hashed_complete_and_well_formed(generated: Generated, tmp_path: Path) -> None:
+async def test_statewide_export_as_the_lead_is_hashed_complete_and_well_formed(
+    generated: Generated, tmp_path: Path
+) -> None:
     g = generated
     result, files = await _export(g, "lead_agency", "all", tmp_path / "all.zip")
     check_structure(result, files, "CT-503;CT-505")
@@ -174,10 +193,16 @@ async def test_statewide_export_as_the_lead_is_hashed_complete_and_well_formed(g
     assert len(files["Enrollment"]) == await g.conn.fetchval("SELECT count(*) FROM enrollment")
     assert len(files["Exit"]) == await g.conn.fetchval("SELECT count(*) FROM enrollment_exit")
     assert not [d for d in files["Disabilities"] if d["DisabilityType"] == "10"]
-    assert len(files["Disabilities"]) == await g.conn.fetchval("SELECT count(*) FROM disability WHERE disability_type <> 10")
+    assert len(files["Disabilities"]) == await g.conn.fetchval(
+        "SELECT count(*) FROM disability WHERE disability_type <> 10"
+    )
     for row in files["Client"]:
         client = db[row["PersonalID"]]
-        for hud, attr in (("FirstName", "first_name"), ("MiddleName", "middle_name"), ("LastName", "last_name")):
+        for hud, attr in (
+            ("FirstName", "first_name"),
+            ("MiddleName", "middle_name"),
+            ("LastName", "last_name"),
+        ):
             name = client[attr]
             # SHA-256 of the Soundex code; a name with no letters A-Z hashes the empty code
             expected = hashlib.sha256(soundex(name).encode()).hexdigest() if name else ""
@@ -193,25 +218,45 @@ async def test_statewide_export_as_the_lead_is_hashed_complete_and_well_formed(g
         assert row["SSNDataQuality"] == str(client["ssn_data_quality"])
         assert row["DOB"] == client["dob"].isoformat()
     # name and SSN not collected (8, 9, 99): blank, with the code; the null EnrollmentCoC defect
-    for column, codes, defects in (("FirstName", ("8", "9", "99"), ("name_dq_dk_refused", "name_dq_missing")),
-                                   ("SSN", ("8", "9", "99"), ("ssn_dq_dk_refused", "ssn_dq_missing"))):
+    for column, codes, defects in (
+        ("FirstName", ("8", "9", "99"), ("name_dq_dk_refused", "name_dq_missing")),
+        ("SSN", ("8", "9", "99"), ("ssn_dq_dk_refused", "ssn_dq_missing")),
+    ):
         dq = "NameDataQuality" if column == "FirstName" else "SSNDataQuality"
         blank = [c for c in files["Client"] if c[dq] in codes]
         assert len(blank) == sum(g.summary.defects[d] for d in defects) > 0, column
         assert all(c[column] == "" for c in blank), column
-    assert len([e for e in files["Enrollment"] if e["EnrollmentCoC"] == "" and e["RelationshipToHoH"] == "1"]) \
+    assert (
+        len(
+            [
+                e
+                for e in files["Enrollment"]
+                if e["EnrollmentCoC"] == "" and e["RelationshipToHoH"] == "1"
+            ]
+        )
         == g.summary.defects["null_enrollment_coc"]
+    )
     # The victim service provider: its organization and project, and no client data at all.
     vsp_projects = await _scope_projects(g, [g.summary.vsp_agency_id])
     assert {p["ProjectID"] for p in files["Project"]} >= vsp_projects
-    (vsp,) = [o for o in files["Organization"] if o["OrganizationID"] == _hex(g.summary.vsp_agency_id)]
+    (vsp,) = [
+        o for o in files["Organization"] if o["OrganizationID"] == _hex(g.summary.vsp_agency_id)
+    ]
     assert vsp["VictimServiceProvider"] == "1"
     assert not [e for e in files["Enrollment"] if e["ProjectID"] in vsp_projects]
     # The audit: one EXPORT row for the file (scope and row counts), one per client.
-    (audit,) = await g.conn.fetch("SELECT fields_touched FROM audit_event WHERE action = 'EXPORT' AND entity_type = 'HudCsvExport'")
-    assert {"scope:all", f"rows:Client:{CLIENTS}", "hashStatus:4"} <= set(json.loads(audit["fields_touched"]))
-    assert await g.conn.fetchval(
-        "SELECT count(*) FROM audit_event WHERE action = 'EXPORT' AND entity_type = 'Client'") == CLIENTS
+    (audit,) = await g.conn.fetch(
+        "SELECT fields_touched FROM audit_event WHERE action = 'EXPORT' AND entity_type = 'HudCsvExport'"
+    )
+    assert {"scope:all", f"rows:Client:{CLIENTS}", "hashStatus:4"} <= set(
+        json.loads(audit["fields_touched"])
+    )
+    assert (
+        await g.conn.fetchval(
+            "SELECT count(*) FROM audit_event WHERE action = 'EXPORT' AND entity_type = 'Client'"
+        )
+        == CLIENTS
+    )
 
 
 async def test_agency_export_as_its_hdc_is_well_formed_unhashed_and_the_vsp_exports_nothing(
@@ -223,8 +268,13 @@ async def test_agency_export_as_its_hdc_is_well_formed_unhashed_and_the_vsp_expo
     assert files["Export"][0]["HashStatus"] == "1"
     projects = await _scope_projects(g, [a01])
     assert {p["ProjectID"] for p in files["Project"]} == projects
-    expected = {r["id"].hex for r in await g.conn.fetch(
-        "SELECT e.id FROM enrollment e JOIN project p ON p.id = e.project_id WHERE p.agency_id = $1", a01)}
+    expected = {
+        r["id"].hex
+        for r in await g.conn.fetch(
+            "SELECT e.id FROM enrollment e JOIN project p ON p.id = e.project_id WHERE p.agency_id = $1",
+            a01,
+        )
+    }
     assert {e["EnrollmentID"] for e in files["Enrollment"]} == expected
     # The agency's own Part 2 rows are its own: there.
     assert [d for d in files["Disabilities"] if d["DisabilityType"] == "10"]
@@ -233,17 +283,33 @@ async def test_agency_export_as_its_hdc_is_well_formed_unhashed_and_the_vsp_expo
     for row in files["Client"]:
         assert row["SSN"] == (db[row["PersonalID"]]["ssn"] or ""), row["PersonalID"]
         assert row["FirstName"] == clean_text(db[row["PersonalID"]]["first_name"] or "")
-    assert [c for c in files["Client"] if db[c["PersonalID"]]["ssn"] in ("123456789", "111111111")
-            or (db[c["PersonalID"]]["ssn"] or "").startswith(("000", "666", "9"))]
+    assert [
+        c
+        for c in files["Client"]
+        if db[c["PersonalID"]]["ssn"] in ("123456789", "111111111")
+        or (db[c["PersonalID"]]["ssn"] or "").startswith(("000", "666", "9"))
+    ]
     # Names with the forbidden characters, quotes, commas and newlines come out clean and whole.
-    odd = [c for c in files["Client"] if re.search(r"[<>\[\]{}\n\",]", db[c["PersonalID"]]["first_name"] or "")
-           or re.search(r"[<>\[\]{}\n\",]", db[c["PersonalID"]]["last_name"] or "")]
+    odd = [
+        c
+        for c in files["Client"]
+        if re.search(r"[<>\[\]{}\n\",]", db[c["PersonalID"]]["first_name"] or "")
+        or re.search(r"[<>\[\]{}\n\",]", db[c["PersonalID"]]["last_name"] or "")
+    ]
     assert odd
     # The victim service provider's HDC may export it: an empty (header-only) client part.
     vsp = g.summary.vsp_agency_id
     result, files = await _export(g, "vsp_hdc", f"agency:{vsp}", tmp_path / "vsp.zip")
     check_structure(result, files, "CT-505")
-    for file in ("Client", "Enrollment", "Exit", "Services", "IncomeBenefits", "Disabilities", "HealthAndDV"):
+    for file in (
+        "Client",
+        "Enrollment",
+        "Exit",
+        "Services",
+        "IncomeBenefits",
+        "Disabilities",
+        "HealthAndDV",
+    ):
         assert files[file] == [], file
 
 
@@ -260,11 +326,16 @@ async def test_can_export_as_backbone_staff_is_what_the_api_shows_them(
     # Consent decides: clients enrolled in the CAN's projects and created under another CAN,
     # whose enrollments there no release in force shares with the backbone agency, are absent.
     exported = {c["PersonalID"] for c in files["Client"]}
-    hidden = await g.conn.fetchval(f"SELECT count(DISTINCT e.client_id) {HIDDEN_FROM_BACKBONE}",
-                                   agencies, can, backbone_agency)
+    hidden = await g.conn.fetchval(
+        f"SELECT count(DISTINCT e.client_id) {HIDDEN_FROM_BACKBONE}", agencies, can, backbone_agency
+    )
     assert hidden > 0
-    in_scope = {r["client_id"].hex for r in await g.conn.fetch(
-        "SELECT DISTINCT client_id FROM enrollment WHERE agency_id = ANY($1)", agencies)}
+    in_scope = {
+        r["client_id"].hex
+        for r in await g.conn.fetch(
+            "SELECT DISTINCT client_id FROM enrollment WHERE agency_id = ANY($1)", agencies
+        )
+    }
     assert exported < in_scope
     assert len(in_scope - exported) == hidden
     # The same user through the API: for every client with records in the CAN's projects, the
@@ -283,26 +354,41 @@ async def test_can_export_as_backbone_staff_is_what_the_api_shows_them(
             assert hex_id not in exported
             continue
         enrollments = [e for e in seen["enrollments"] if UUID(e["project"]["id"]).hex in projects]
-        assert {UUID(e["id"]).hex for e in enrollments} == by_client.get(hex_id, {}).get("Enrollment", set()), hex_id
-        assert {UUID(d["id"]).hex for e in enrollments for d in e["disabilities"]} == \
-            by_client.get(hex_id, {}).get("Disabilities", set()), hex_id
+        assert {UUID(e["id"]).hex for e in enrollments} == by_client.get(hex_id, {}).get(
+            "Enrollment", set()
+        ), hex_id
+        assert {UUID(d["id"]).hex for e in enrollments for d in e["disabilities"]} == by_client.get(
+            hex_id, {}
+        ).get("Disabilities", set()), hex_id
         if hex_id in clients:
             row = clients[hex_id]
             assert row["FirstName"] == clean_text(seen["firstName"] or "")
             assert row["LastName"] == clean_text(seen["lastName"] or "")
             assert row["DOB"] == (seen["dob"] or "")
-            assert row["SSN"] == (seen["ssn"] or (f"xxxxx{seen['ssnLastFour']}" if seen["ssnLastFour"] else ""))
+            assert row["SSN"] == (
+                seen["ssn"] or (f"xxxxx{seen['ssnLastFour']}" if seen["ssnLastFour"] else "")
+            )
     # Part 2: another agency's substance use rows only through a release in force naming
     # SUBSTANCE_USE that covers the backbone agency; the backbone agency's own are its own.
-    released = {r["client_id"].hex for r in await g.conn.fetch(
-        """SELECT client_id FROM release_of_information r WHERE revoked_at IS NULL AND starts_on <= $1
+    released = {
+        r["client_id"].hex
+        for r in await g.conn.fetch(
+            """SELECT client_id FROM release_of_information r WHERE revoked_at IS NULL AND starts_on <= $1
              AND expires_on >= $1 AND categories ? 'SUBSTANCE_USE' AND releasing_agency_id <> $2
              AND (scope = 'STATEWIDE' OR (scope = 'CAN' AND scope_can_id = $3)
                   OR (scope = 'AGENCIES' AND EXISTS (SELECT 1 FROM release_recipient x
                                                      WHERE x.release_id = r.id AND x.agency_id = $2)))""",
-        ANCHOR, backbone_agency, can)}
-    agency_of = {r["id"].hex: r["agency_id"] for r in await g.conn.fetch(
-        "SELECT id, agency_id FROM enrollment WHERE agency_id = ANY($1)", agencies)}
+            ANCHOR,
+            backbone_agency,
+            can,
+        )
+    }
+    agency_of = {
+        r["id"].hex: r["agency_id"]
+        for r in await g.conn.fetch(
+            "SELECT id, agency_id FROM enrollment WHERE agency_id = ANY($1)", agencies
+        )
+    }
     part2 = [d for d in files["Disabilities"] if d["DisabilityType"] == "10"]
     others = [d for d in part2 if agency_of[d["EnrollmentID"]] != backbone_agency]
     assert others  # shared by a Part 2 release ...
@@ -311,7 +397,10 @@ async def test_can_export_as_backbone_staff_is_what_the_api_shows_them(
         """SELECT count(*) FROM disability d JOIN enrollment e ON e.id = d.enrollment_id
             WHERE d.disability_type = 10 AND e.agency_id = ANY($1) AND e.agency_id <> $2
               AND e.client_id::text <> ALL($3::text[])""",
-        agencies, backbone_agency, [str(UUID(h)) for h in released])
+        agencies,
+        backbone_agency,
+        [str(UUID(h)) for h in released],
+    )
     assert withheld > 0  # ... and withheld without one
 
 
@@ -325,7 +414,11 @@ async def test_a_statewide_release_brings_a_hidden_client_into_the_can_export(
     row = await g.conn.fetchrow(
         f"""SELECT e.client_id, e.agency_id {HIDDEN_FROM_BACKBONE}
               AND NOT EXISTS (SELECT 1 FROM release_of_information r WHERE r.client_id = c.id)
-            ORDER BY e.client_id LIMIT 1""", agencies, can, staff.agency_id)  # noqa: S608
+            ORDER BY e.client_id LIMIT 1""",  # noqa: S608
+        agencies,
+        can,
+        staff.agency_id,
+    )
     assert row is not None
     client, holder = row["client_id"], row["agency_id"]
     _, before = await _export(g, "can_backbone", f"can:{can}", tmp_path / "before.zip")
@@ -336,18 +429,33 @@ async def test_a_statewide_release_brings_a_hidden_client_into_the_can_export(
     manager = await g.conn.fetchrow(
         """SELECT u.username FROM hearth_user u JOIN membership m ON m.user_id = u.id
             WHERE m.agency_id = $1 AND m.access_level = 'FULL' AND u.username LIKE '%.cm%' ORDER BY u.username LIMIT 1""",
-        holder)
+        holder,
+    )
     writer = await _sign_in_by_name(api, g, manager["username"])
-    await api.ok(RECORD_RELEASE, {"input": {
-        "clientId": str(client), "scope": "STATEWIDE", "categories": ["IDENTIFYING", "ENROLLMENT_AND_SERVICES"],
-        "startsOn": ANCHOR.isoformat(), "expiresOn": date(2027, 3, 1).isoformat(), "kind": "WRITTEN",
-        "agencyId": str(holder),
-    }}, writer)
+    await api.ok(
+        RECORD_RELEASE,
+        {
+            "input": {
+                "clientId": str(client),
+                "scope": "STATEWIDE",
+                "categories": ["IDENTIFYING", "ENROLLMENT_AND_SERVICES"],
+                "startsOn": ANCHOR.isoformat(),
+                "expiresOn": date(2027, 3, 1).isoformat(),
+                "kind": "WRITTEN",
+                "agencyId": str(holder),
+            }
+        },
+        writer,
+    )
     # then the backbone staff see the client in the API and in the export, without Part 2 rows
     assert (await api.ok(CLIENT_QUERY, {"id": str(client)}, token))["client"]["id"] == str(client)
     _, after = await _export(g, "can_backbone", f"can:{can}", tmp_path / "after.zip")
     assert client.hex in {c["PersonalID"] for c in after["Client"]}
-    assert not [d for d in after["Disabilities"] if d["PersonalID"] == client.hex and d["DisabilityType"] == "10"]
+    assert not [
+        d
+        for d in after["Disabilities"]
+        if d["PersonalID"] == client.hex and d["DisabilityType"] == "10"
+    ]
 
 
 async def _sign_in_by_name(api: Api, g: Generated, username: str) -> str:
@@ -355,12 +463,16 @@ async def _sign_in_by_name(api: Api, g: Generated, username: str) -> str:
     read from the database, as the seed command prints it)."""
     from services.seed import SeedUser
 
-    row = await g.conn.fetchrow("SELECT id, totp_secret FROM hearth_user WHERE username = $1", username)
+    row = await g.conn.fetchrow(
+        "SELECT id, totp_secret FROM hearth_user WHERE username = $1", username
+    )
     user = SeedUser("", username, row["id"], g.summary.password, row["totp_secret"], "FULL")
     return await _sign_in(api, user)
 
 
-async def test_round_trip_and_idempotent_reimport_on_generated_data(generated: Generated, tmp_path: Path) -> None:
+async def test_round_trip_and_idempotent_reimport_on_generated_data(
+    generated: Generated, tmp_path: Path
+) -> None:
     g = generated
     hdc = await g.db_user("hdc")
     a01, first, before = await _a01_export(g, tmp_path / "first.zip")
@@ -371,7 +483,9 @@ async def test_round_trip_and_idempotent_reimport_on_generated_data(generated: G
     assert [x for x in before["Exit"] if x["Destination"] in ("30", "99")]
     # when the client data is gone (users, agencies and projects stay) and the file comes back in
     await get_connection("default").execute_script(truncation(CLIENT_TABLES.split(",")))
-    result = await import_hud_csv(first.path, agency_id=a01, username=hdc.username, now=START, tz=TZ)
+    result = await import_hud_csv(
+        first.path, agency_id=a01, username=hdc.username, now=START, tz=TZ
+    )
     assert result.created["Client"] == len(before["Client"])
     assert result.created["Enrollment"] == len(before["Enrollment"])
     assert result.created["Project"] == 0
@@ -381,9 +495,20 @@ async def test_round_trip_and_idempotent_reimport_on_generated_data(generated: G
     for name in FILES:
         assert _without_export_identity(after)[name] == _without_export_identity(before)[name], name
     # and importing the same file again adds nothing
-    counts = {t: await g.conn.fetchval(f"SELECT count(*) FROM {t}")  # noqa: S608
-              for t in ("client", "enrollment", "enrollment_exit", "service", "income_benefits", "disability",
-                        "health_and_dv", "consent_to_enter", "project")}
+    counts = {
+        t: await g.conn.fetchval(f"SELECT count(*) FROM {t}")  # noqa: S608
+        for t in (
+            "client",
+            "enrollment",
+            "enrollment_exit",
+            "service",
+            "income_benefits",
+            "disability",
+            "health_and_dv",
+            "consent_to_enter",
+            "project",
+        )
+    }
     again = await import_hud_csv(first.path, agency_id=a01, username=hdc.username, now=START, tz=TZ)
     assert set(again.created.values()) == {0}
     for table, n in counts.items():
@@ -400,7 +525,9 @@ async def test_a_damaged_generated_export_is_refused_with_every_problem_and_noth
     files["Enrollment"][3]["PersonalID"] = "no-such-client"
     files["Exit"][0]["ExitDate"] = "31/31/2025"
     files["Client"][5]["PersonalID"] = files["Client"][4]["PersonalID"]
-    damaged = write_zip(tmp_path / "damaged.zip", files, drop_columns={"Services": {"DateProvided"}})
+    damaged = write_zip(
+        tmp_path / "damaged.zip", files, drop_columns={"Services": {"DateProvided"}}
+    )
     before = await g.conn.fetchval("SELECT count(*) FROM client")
     with pytest.raises(ImportRefused) as refused:
         await import_hud_csv(damaged, agency_id=target, username=None, now=START, tz=TZ)
@@ -408,9 +535,13 @@ async def test_a_damaged_generated_export_is_refused_with_every_problem_and_noth
     assert ("Enrollment.csv", 5, "PersonalID") in found
     assert ("Exit.csv", 2, "ExitDate") in found
     assert ("Client.csv", 7, "PersonalID") in found
-    assert any(p.file == "Services.csv" and p.column == "DateProvided" for p in refused.value.problems)
+    assert any(
+        p.file == "Services.csv" and p.column == "DateProvided" for p in refused.value.problems
+    )
     assert await g.conn.fetchval("SELECT count(*) FROM client") == before
     assert await g.conn.fetchval("SELECT count(*) FROM client WHERE source_id IS NOT NULL") == 0
     # the undamaged file goes into that agency whole (its clients get the agency's consent)
-    result = await import_hud_csv(tmp_path / "a01.zip", agency_id=target, username=None, now=START, tz=TZ)
+    result = await import_hud_csv(
+        tmp_path / "a01.zip", agency_id=target, username=None, now=START, tz=TZ
+    )
     assert result.created["Client"] == len(files["Client"])

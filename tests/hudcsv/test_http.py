@@ -30,7 +30,9 @@ def _input(scope: str, **extra: object) -> dict[str, object]:
     return {"input": {"scope": scope, "startDate": "2025-10-01", "endDate": "2026-09-30", **extra}}
 
 
-async def test_request_then_download_the_zip(api: Api, http: httpx.AsyncClient, settings: Settings) -> None:
+async def test_request_then_download_the_zip(
+    api: Api, http: httpx.AsyncClient, settings: Settings
+) -> None:
     world = await build_world()
     hdc = await make_role_user(world, "HDC@A")
     token = await api.sign_in(hdc)
@@ -51,13 +53,17 @@ async def test_request_then_download_the_zip(api: Api, http: httpx.AsyncClient, 
         assert sorted(archive.namelist()) == sorted(f"{f}.csv" for f in FILES)
         assert "Rosa" in archive.read("Client.csv").decode()
     # audited: the export (scope, counts) and the download
-    rows_audited = await AuditEvent.filter(action=AuditAction.EXPORT, entity_type="HudCsvExport").order_by("seq")
+    rows_audited = await AuditEvent.filter(
+        action=AuditAction.EXPORT, entity_type="HudCsvExport"
+    ).order_by("seq")
     assert [("download" in r.fields_touched) for r in rows_audited] == [False, True]
     assert "rows:Client:1" in rows_audited[0].fields_touched
     assert rows_audited[0].request_id is not None
 
 
-async def test_only_the_requester_may_download_and_only_until_it_expires(api: Api, http: httpx.AsyncClient, settings: Settings) -> None:
+async def test_only_the_requester_may_download_and_only_until_it_expires(
+    api: Api, http: httpx.AsyncClient, settings: Settings
+) -> None:
     world = await build_world()
     hdc = await make_role_user(world, "HDC@A")
     token = await api.sign_in(hdc)
@@ -72,7 +78,9 @@ async def test_only_the_requester_may_download_and_only_until_it_expires(api: Ap
     other = await api.sign_in(await make_role_user(world, "CAN_STAFF"))
     theirs = await http.get(url, headers={"Authorization": f"Bearer {other}"})
     assert theirs.status_code == 404
-    assert (await http.get("/exports/hud-csv/not-an-id", headers={"Authorization": f"Bearer {token}"})).status_code == 404
+    assert (
+        await http.get("/exports/hud-csv/not-an-id", headers={"Authorization": f"Bearer {token}"})
+    ).status_code == 404
     # after the time to live: gone, and the file deleted
     record = await HudCsvExport.get(id=export["id"])
     path = Path(settings.exports_path) / record.file_name
@@ -85,11 +93,17 @@ async def test_only_the_requester_may_download_and_only_until_it_expires(api: Ap
     assert not path.exists()
 
 
-@pytest.mark.parametrize(("role", "scope"), [("HDC@A", "agency:{b}"), ("HDC@A", "all"), ("CAN_STAFF", "can:{south}")])
-async def test_a_scope_the_caller_may_not_read_is_forbidden_and_audited(api: Api, role: str, scope: str) -> None:
+@pytest.mark.parametrize(
+    ("role", "scope"), [("HDC@A", "agency:{b}"), ("HDC@A", "all"), ("CAN_STAFF", "can:{south}")]
+)
+async def test_a_scope_the_caller_may_not_read_is_forbidden_and_audited(
+    api: Api, role: str, scope: str
+) -> None:
     world = await build_world()
     token = await api.sign_in(await make_role_user(world, role))
-    error = await api.error(REQUEST, _input(scope.format(b=world.b.id, south=world.south.id)), token)
+    error = await api.error(
+        REQUEST, _input(scope.format(b=world.b.id, south=world.south.id)), token
+    )
     assert error["code"] == "FORBIDDEN"
     assert await AuditEvent.filter(action=AuditAction.DENIED).exists()
     assert not await HudCsvExport.exists()
@@ -102,17 +116,31 @@ async def test_callers_without_the_permission_and_bad_input(api: Api) -> None:
     hdc = await api.sign_in(await make_role_user(world, "HDC@A"))
     bad = await api.error(REQUEST, _input("agency:42"), hdc)
     assert (bad["code"], bad["field"]) == ("VALIDATION", "scope")
-    backwards = await api.error(REQUEST, {"input": {"scope": f"agency:{world.a.id}", "startDate": "2026-01-02", "endDate": "2026-01-01"}}, hdc)
+    backwards = await api.error(
+        REQUEST,
+        {
+            "input": {
+                "scope": f"agency:{world.a.id}",
+                "startDate": "2026-01-02",
+                "endDate": "2026-01-01",
+            }
+        },
+        hdc,
+    )
     assert backwards["code"] == "VALIDATION"
     assert (await api.error(REQUEST, _input(f"agency:{world.a.id}")))["code"] == "UNAUTHENTICATED"
 
 
-async def test_a_reporting_only_hdc_downloads_the_hashed_variant(api: Api, http: httpx.AsyncClient) -> None:
+async def test_a_reporting_only_hdc_downloads_the_hashed_variant(
+    api: Api, http: httpx.AsyncClient
+) -> None:
     world = await build_world()
     token = await api.sign_in(await make_role_user(world, "HDC+REPORTING_ONLY@A"))
     export = (await api.ok(REQUEST, _input(f"agency:{world.a.id}"), token))["requestHudCsvExport"]
     assert export["hashStatus"] == 4
-    body = (await http.get(export["downloadUrl"], headers={"Authorization": f"Bearer {token}"})).content
+    body = (
+        await http.get(export["downloadUrl"], headers={"Authorization": f"Bearer {token}"})
+    ).content
     with zipfile.ZipFile(io.BytesIO(body)) as archive:
         clients = archive.read("Client.csv").decode()
     assert "Rosa" not in clients

@@ -23,7 +23,9 @@ CLIENT_TABLES = (
 )
 
 
-def _without_export_identity(files: dict[str, list[dict[str, str]]]) -> dict[str, list[dict[str, str]]]:
+def _without_export_identity(
+    files: dict[str, list[dict[str, str]]],
+) -> dict[str, list[dict[str, str]]]:
     result = {}
     for name, rows in files.items():
         drop = {"ExportID", "ExportDate"} if name == "Export" else {"ExportID"}
@@ -35,16 +37,29 @@ async def test_export_import_export_gives_the_same_files(app: object, tmp_path: 
     # given agency A's records: Rosa (all record kinds, Part 2 included) and a household of two
     # with an exit, odd characters and a partial SSN
     world = await build_world()
-    mother = await add_client(world, first_name="Ana María", last_name="O'Neil, Jr", ssn="xxxxx4321", ssn_data_quality=2,
-                              race_none=99, veteran_status=99)
+    mother = await add_client(
+        world,
+        first_name="Ana María",
+        last_name="O'Neil, Jr",
+        ssn="xxxxx4321",
+        ssn_data_quality=2,
+        race_none=99,
+        veteran_status=99,
+    )
     child = await add_client(world, first_name="Lu", last_name="O'Neil")
     e1 = await add_enrollment(mother, world.project_a, world.writer_a, disabilities=(6,))
     e2 = await add_enrollment(child, world.project_a, world.writer_a, disabilities=())
     e2.household_id = e1.household_id
     e2.relationship_to_hoh = 2
     await e2.save()
-    await Exit.create(enrollment=e2, exit_date=date(2026, 3, 1), destination=410, other_destination="with \"aunt\"",
-                      created_by_user=world.writer_a, created_at=START)
+    await Exit.create(
+        enrollment=e2,
+        exit_date=date(2026, 3, 1),
+        destination=410,
+        other_destination='with "aunt"',
+        created_by_user=world.writer_a,
+        created_at=START,
+    )
     hdc = await make_role_user(world, "HDC@A")
     first = await export_as(hdc, f"agency:{world.a.id}", tmp_path / "first.zip")
     before = read_zip(first.path)
@@ -53,7 +68,9 @@ async def test_export_import_export_gives_the_same_files(app: object, tmp_path: 
     # when the client data is gone (users, agencies and projects stay) and the file comes back in
     await get_connection("default").execute_script(truncation(CLIENT_TABLES.split(",")))
     assert await Client.all().count() == 0
-    result = await import_hud_csv(first.path, agency_id=world.a.id, username=hdc.username, now=START, tz=TZ)
+    result = await import_hud_csv(
+        first.path, agency_id=world.a.id, username=hdc.username, now=START, tz=TZ
+    )
     assert result.created["Client"] == 3
     assert result.created["Project"] == 0  # the project is still there, under the same id
     # then exporting again gives the same files, apart from the export's own id and date
@@ -65,7 +82,11 @@ async def test_export_import_export_gives_the_same_files(app: object, tmp_path: 
     # the imported clients keep their Hearth ids and name their source
     rosa = await Client.get(id=world.rosa.id)
     assert (rosa.source_system, rosa.source_id) == ("hearth-test", world.rosa.id.hex)
-    assert (await ConsentToEnter.get(client=rosa)).source == "Imported from Hearth (HUD CSV, implementation hearth-test)"
+    assert (
+        await ConsentToEnter.get(client=rosa)
+    ).source == "Imported from Hearth (HUD CSV, implementation hearth-test)"
     # and importing it once more changes nothing
-    again = await import_hud_csv(first.path, agency_id=world.a.id, username=hdc.username, now=START, tz=TZ)
+    again = await import_hud_csv(
+        first.path, agency_id=world.a.id, username=hdc.username, now=START, tz=TZ
+    )
     assert set(again.created.values()) == {0}

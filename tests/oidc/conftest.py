@@ -49,6 +49,7 @@ NO_NODE = (
     "(tests/oidc/provider) and are skipped. Install Node.js 20.19+ to run them."
 )
 
+
 def _npm_ci() -> None:
     if (PROVIDER_DIR / "node_modules" / "oidc-provider").is_dir():
         return

@@ -88,7 +88,9 @@ async def test_a_provider_token_without_a_second_factor_gets_mfa_required_with_t
     assert extensions["reason"] == "NO_SECOND_FACTOR"
     assert extensions["loginUrl"] == "/auth/oidc/login?prompt=login&step_up=1"
     # `me` still answers, so the front end can say who is signed in
-    assert (await gql(hearth, ME, tokens["access_token"]))["data"]["me"]["user"]["username"] == "bob"
+    assert (await gql(hearth, ME, tokens["access_token"]))["data"]["me"]["user"][
+        "username"
+    ] == "bob"
 
 
 async def test_a_sign_in_older_than_a_week_gets_mfa_required(
@@ -270,7 +272,9 @@ async def test_users_can_be_mapped_by_verified_email_instead(
     settings: Settings, hearth: httpx.AsyncClient, oidc_provider: OidcProvider, clock: FrozenClock
 ) -> None:
     # given a deployment that links users by their verified e-mail address
-    await make_user("alice", email="Alice@Agency.example.org", email_normalized="alice@agency.example.org")
+    await make_user(
+        "alice", email="Alice@Agency.example.org", email_normalized="alice@agency.example.org"
+    )
     by_email = OidcIdentity(
         settings=oidc_settings(settings, oidc_provider.issuer, oidc_user_match="email"),
         local=hearth.app.state.identity.local,  # type: ignore[attr-defined]

@@ -42,7 +42,9 @@ async def stub() -> AsyncIterator[StubProvider]:
         yield server
 
 
-def hearth_for(settings: Settings, database_url: str, clock: FrozenClock, issuer: str, **more: Any) -> Any:
+def hearth_for(
+    settings: Settings, database_url: str, clock: FrozenClock, issuer: str, **more: Any
+) -> Any:
     configured = oidc_settings(settings, issuer, oidc_http_timeout_seconds=TIMEOUT, **more)
     return running(create_app(configured, database_url=database_url, clock=clock))
 
@@ -177,7 +179,10 @@ BAD_JWKS: dict[str, tuple[int, Any]] = {
     "not JSON": (200, "nonsense"),
     "no key list": (200, {"keys": "none"}),
     "an empty key list": (200, {"keys": []}),
-    "only a symmetric key": (200, {"keys": [OctKey.generate_key(256, {"kid": "k"}).as_dict(private=True)]}),
+    "only a symmetric key": (
+        200,
+        {"keys": [OctKey.generate_key(256, {"kid": "k"}).as_dict(private=True)]},
+    ),
     "only an encryption key": (200, {"keys": [{**KEY.as_dict(private=False), "use": "enc"}]}),
     "an HTTP error": (503, {}),
 }
@@ -223,7 +228,11 @@ async def test_keys_already_fetched_keep_working_while_the_provider_is_down(
         stub.routes["/jwks"] = (500, b"{}")
         stub.routes["/.well-known/openid-configuration"] = (500, b"{}")
         provider = hearth.app.state.identity.provider  # type: ignore[attr-defined]
-        later = time.monotonic() + settings.oidc_jwks_cache_seconds + settings.oidc_metadata_cache_seconds
+        later = (
+            time.monotonic()
+            + settings.oidc_jwks_cache_seconds
+            + settings.oidc_metadata_cache_seconds
+        )
         provider.monotonic = lambda: later
         hits = dict(stub.hits)
         answer = await bearer(hearth, token)

@@ -39,7 +39,11 @@ class StatementLog:
     def application_records(self) -> list[tuple[str, tuple[Any, ...]]]:
         """The application's statements of the last ``during``, with their arguments."""
         kept = set(application_statements(self.statements))
-        return [(sql, args) for sql, args in zip(self.statements, self.arguments, strict=True) if sql in kept]
+        return [
+            (sql, args)
+            for sql, args in zip(self.statements, self.arguments, strict=True)
+            if sql in kept
+        ]
 
     async def during(self, work: Any) -> tuple[Any, list[str]]:
         """Run ``work``; its result and the application's statements, in order."""

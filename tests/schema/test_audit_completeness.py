@@ -38,7 +38,11 @@ async def _world() -> dict:
     a = await make_agency("Agency A")
     b = await make_agency("Agency B")
     project = await Project.create(
-        agency=a, name="A Shelter", project_type=0, operating_start_date=date(2020, 1, 1), coc_code="CT-503"
+        agency=a,
+        name="A Shelter",
+        project_type=0,
+        operating_start_date=date(2020, 1, 1),
+        coc_code="CT-503",
     )
     return {
         "a": a,
@@ -53,9 +57,21 @@ async def _world() -> dict:
 
 async def _client(api: Api, token: str, first_name: str = "Rosa") -> dict:
     today = api.clock.now().date()
-    return (await api.ok(CREATE_CLIENT, {"input": {
-        "firstName": first_name, "ssn": "123456789", "ssnDataQuality": 1, "dob": "1980-02-04",
-        "consent": {"kind": "WRITTEN", "takenOn": str(today)}}}, token))["createClient"]
+    return (
+        await api.ok(
+            CREATE_CLIENT,
+            {
+                "input": {
+                    "firstName": first_name,
+                    "ssn": "123456789",
+                    "ssnDataQuality": 1,
+                    "dob": "1980-02-04",
+                    "consent": {"kind": "WRITTEN", "takenOn": str(today)},
+                }
+            },
+            token,
+        )
+    )["createClient"]
 
 
 async def _rows(action: str | None = None) -> list[AuditEvent]:
@@ -82,7 +98,9 @@ async def test_a_search_reading_n_clients_writes_n_view_rows_and_one_search_row(
     # the SSN was masked for a view-only user: it was not read
     assert all(r.fields_touched == ["firstName"] for r in views)
     searches = [r for r in new if r.action == "SEARCH"]
-    assert [(s.entity_type, s.fields_touched, s.client_id) for s in searches] == [("ClientSearch", ["name"], None)]
+    assert [(s.entity_type, s.fields_touched, s.client_id) for s in searches] == [
+        ("ClientSearch", ["name"], None)
+    ]
     assert len(new) == 4
     assert all(r.request_id and r.operation == "clients" for r in new)
 
@@ -92,15 +110,34 @@ async def test_nested_client_data_is_audited_per_object(api: Api) -> None:
     token = await api.sign_in(w["worker_a"])
     client = await _client(api, token)
     today = api.clock.now().date()
-    enrollment = (await api.ok(CREATE_ENROLLMENT, {"input": {
-        "clientId": client["id"], "projectId": str(w["project"].id), "entryDate": str(today - timedelta(days=1)),
-        "relationshipToHoH": 1}}, token))["createEnrollment"]
-    note = (await api.ok(ADD_NOTE, {"input": {"clientId": client["id"], "text": "Met at intake."}}, token))["addCaseNote"]
+    enrollment = (
+        await api.ok(
+            CREATE_ENROLLMENT,
+            {
+                "input": {
+                    "clientId": client["id"],
+                    "projectId": str(w["project"].id),
+                    "entryDate": str(today - timedelta(days=1)),
+                    "relationshipToHoH": 1,
+                }
+            },
+            token,
+        )
+    )["createEnrollment"]
+    note = (
+        await api.ok(
+            ADD_NOTE, {"input": {"clientId": client["id"], "text": "Met at intake."}}, token
+        )
+    )["addCaseNote"]
     before = await AuditEvent.all().count()
     # when
     await api.ok(READ_CLIENT, {"id": client["id"]}, token)
     # then: the client, its enrollment and its note, each with the fields returned
-    views = {(r.entity_type, r.entity_id): r.fields_touched for r in await _rows("VIEW") if r.seq > before}
+    views = {
+        (r.entity_type, r.entity_id): r.fields_touched
+        for r in await _rows("VIEW")
+        if r.seq > before
+    }
     assert views == {
         ("Client", client["id"]): ["caseNotes", "dob", "enrollments", "firstName", "ssn"],
         ("Enrollment", enrollment["id"]): ["entryDate"],
@@ -117,7 +154,9 @@ async def test_writes_are_audited_and_not_counted_again_as_reads(api: Api) -> No
     # then
     rows = await _rows()
     assert [(r.action, r.entity_type) for r in rows] == [
-        ("CREATE", "Client"), ("CREATE", "ConsentToEnter"), ("UPDATE", "Client"),
+        ("CREATE", "Client"),
+        ("CREATE", "ConsentToEnter"),
+        ("UPDATE", "Client"),
     ]
     assert "firstName" in rows[0].fields_touched
     assert rows[2].fields_touched == ["lastName"]
@@ -136,7 +175,9 @@ async def test_a_failed_mutation_writes_no_change_rows(api: Api) -> None:
     assert await AuditEvent.filter(seq__gt=before).count() == 0
 
 
-async def test_the_change_and_its_audit_row_commit_together(api: Api, monkeypatch: pytest.MonkeyPatch) -> None:
+async def test_the_change_and_its_audit_row_commit_together(
+    api: Api, monkeypatch: pytest.MonkeyPatch
+) -> None:
     w = await _world()
     token = await api.sign_in(w["worker_a"])
 
@@ -145,14 +186,24 @@ async def test_the_change_and_its_audit_row_commit_together(api: Api, monkeypatc
 
     monkeypatch.setattr(audit_service, "append", broken)
     # when
-    error = await api.error(CREATE_CLIENT, {"input": {"firstName": "Ann", "consent": {
-        "kind": "WRITTEN", "takenOn": str(api.clock.now().date())}}}, token)
+    error = await api.error(
+        CREATE_CLIENT,
+        {
+            "input": {
+                "firstName": "Ann",
+                "consent": {"kind": "WRITTEN", "takenOn": str(api.clock.now().date())},
+            }
+        },
+        token,
+    )
     # then: no client without its audit row
     assert error["code"] == "INTERNAL"
     assert await Client.all().count() == 0
 
 
-async def test_a_read_whose_audit_write_fails_returns_an_error_and_no_data(api: Api, monkeypatch: pytest.MonkeyPatch) -> None:
+async def test_a_read_whose_audit_write_fails_returns_an_error_and_no_data(
+    api: Api, monkeypatch: pytest.MonkeyPatch
+) -> None:
     w = await _world()
     token = await api.sign_in(w["worker_a"])
     client = await _client(api, token)
@@ -173,11 +224,17 @@ async def test_denied_attempts_are_audited_in_their_own_transaction(api: Api) ->
     client = await _client(api, token)
     before = await AuditEvent.all().count()
     # when: agency B (no release) and a reporting-only user try
-    assert (await api.error(READ_NAME, {"id": client["id"]}, await api.sign_in(w["worker_b"])))["code"] == "NOT_FOUND"
+    assert (await api.error(READ_NAME, {"id": client["id"]}, await api.sign_in(w["worker_b"])))[
+        "code"
+    ] == "NOT_FOUND"
     aliased = """query($id: ID!) { hidden: client(id: $id) { id } }"""
-    assert (await api.error(aliased, {"id": client["id"]}, await api.sign_in(w["reporter_a"])))["code"] == "FORBIDDEN"
+    assert (await api.error(aliased, {"id": client["id"]}, await api.sign_in(w["reporter_a"])))[
+        "code"
+    ] == "FORBIDDEN"
     viewer = await api.sign_in(w["viewer_a"])
-    assert (await api.error(UPDATE_CLIENT, {"id": client["id"], "v": 1}, viewer))["code"] == "FORBIDDEN"
+    assert (await api.error(UPDATE_CLIENT, {"id": client["id"], "v": 1}, viewer))[
+        "code"
+    ] == "FORBIDDEN"
     # then
     denied = [r for r in await _rows("DENIED") if r.seq > before]
     assert [(r.actor_id, str(r.client_id), r.fields_touched) for r in denied] == [
@@ -193,16 +250,32 @@ async def test_a_cross_agency_read_records_the_release_that_allowed_it(api: Api)
     token = await api.sign_in(w["worker_a"])
     client = await _client(api, token)
     today = api.clock.now().date()
-    release = (await api.ok(RECORD_RELEASE, {"input": {
-        "clientId": client["id"], "scope": "AGENCIES", "agencyIds": [str(w["b"].id)], "categories": ["IDENTIFYING"],
-        "startsOn": str(today), "expiresOn": str(today + timedelta(days=30)), "kind": "WRITTEN"}}, token))["recordRelease"]
+    release = (
+        await api.ok(
+            RECORD_RELEASE,
+            {
+                "input": {
+                    "clientId": client["id"],
+                    "scope": "AGENCIES",
+                    "agencyIds": [str(w["b"].id)],
+                    "categories": ["IDENTIFYING"],
+                    "startsOn": str(today),
+                    "expiresOn": str(today + timedelta(days=30)),
+                    "kind": "WRITTEN",
+                }
+            },
+            token,
+        )
+    )["recordRelease"]
     # when
     token_b = await api.sign_in(w["worker_b"])
     await api.ok(READ_NAME, {"id": client["id"]}, token_b)
     await api.ok(READ_NAME, {"id": client["id"]}, token)
     # then: B's read names the release; A's own read needs none
     views = await _rows("VIEW")
-    assert [(r.actor_id, r.agency_id, str(r.release_id) if r.release_id else None) for r in views] == [
+    assert [
+        (r.actor_id, r.agency_id, str(r.release_id) if r.release_id else None) for r in views
+    ] == [
         (w["worker_b"].id, w["b"].id, release["id"]),
         (w["worker_a"].id, w["a"].id, None),
     ]
@@ -216,8 +289,12 @@ async def test_the_client_history_lists_changes_and_reads_separately(api: Api) -
     viewer = await api.sign_in(w["viewer_a"])
     await api.ok(READ_NAME, {"id": client["id"]}, viewer)
     # when
-    changes = (await api.ok(TRAIL, {"id": client["id"], "kind": "CHANGES"}, viewer))["client"]["auditTrail"]
-    reads = (await api.ok(TRAIL, {"id": client["id"], "kind": "READS"}, viewer))["client"]["auditTrail"]
+    changes = (await api.ok(TRAIL, {"id": client["id"], "kind": "CHANGES"}, viewer))["client"][
+        "auditTrail"
+    ]
+    reads = (await api.ok(TRAIL, {"id": client["id"], "kind": "READS"}, viewer))["client"][
+        "auditTrail"
+    ]
     # then: who added and edited what, newest first
     assert [(n["action"], n["entityType"], n["actor"], n["agency"]) for n in changes["nodes"]] == [
         ("UPDATE", "Client", w["worker_a"].username, "Agency A"),
@@ -225,11 +302,16 @@ async def test_the_client_history_lists_changes_and_reads_separately(api: Api) -
         ("CREATE", "Client", w["worker_a"].username, "Agency A"),
     ]
     assert changes["nodes"][0]["fields"] == ["lastName"]
-    assert [(n["action"], n["actor"]) for n in reads["nodes"]][-1] == ("VIEW", w["viewer_a"].username)
+    assert [(n["action"], n["actor"]) for n in reads["nodes"]][-1] == (
+        "VIEW",
+        w["viewer_a"].username,
+    )
     assert all(n["action"] in ("VIEW", "SEARCH", "EXPORT") for n in reads["nodes"])
     # and someone who may not see the client sees no history either
     token_b = await api.sign_in(w["worker_b"])
-    assert (await api.error(TRAIL, {"id": client["id"], "kind": "CHANGES"}, token_b))["code"] == "NOT_FOUND"
+    assert (await api.error(TRAIL, {"id": client["id"], "kind": "CHANGES"}, token_b))[
+        "code"
+    ] == "NOT_FOUND"
 
 
 async def test_a_record_export_is_audited_as_export(api: Api) -> None:

@@ -36,12 +36,22 @@ def _view(app: Any) -> Any:
 
 def _audit(rows: list[AuditEvent]) -> list[tuple[Any, ...]]:
     return sorted(
-        (r.action, r.entity_type, r.entity_id, str(r.client_id), str(r.agency_id), tuple(sorted(r.fields_touched)), str(r.release_id))
+        (
+            r.action,
+            r.entity_type,
+            r.entity_id,
+            str(r.client_id),
+            str(r.agency_id),
+            tuple(sorted(r.fields_touched)),
+            str(r.release_id),
+        )
         for r in rows
     )
 
 
-async def _answer_and_audit(api: Api, query: str, variables: dict[str, Any], token: str) -> tuple[Any, Any]:
+async def _answer_and_audit(
+    api: Api, query: str, variables: dict[str, Any], token: str
+) -> tuple[Any, Any]:
     before = await AuditEvent.all().count()
     body = await api.gql(query, variables, token)
     rows = await AuditEvent.filter(seq__gt=before).order_by("seq")
@@ -57,7 +67,9 @@ def test_plain_fields_of_client_data_take_the_fast_path() -> None:
     # fields with resolvers of their own still pass the middleware
     assert not getattr(client.fields["enrollments"].resolve, "audited_attribute", False)
     ordinary = build_schema(attribute_audit=False)
-    assert not getattr(ordinary._schema.type_map["Client"].fields["firstName"].resolve, "audited_attribute", False)
+    assert not getattr(
+        ordinary._schema.type_map["Client"].fields["firstName"].resolve, "audited_attribute", False
+    )
     assert isinstance(schema._get_middleware_manager([]), SelectiveMiddleware)
 
 

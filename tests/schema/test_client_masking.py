@@ -31,25 +31,65 @@ CN = ReleaseCategory.CASE_NOTES
 SSN_OF = """
 query($id: ID!) { client(id: $id) { ssn ssnLastFour ssnDataQuality access { canViewSsn canViewSsnLastFour } } }"""
 
-STORED = ("123456789", "xxxxx6789", "xxxxxxxxx", None)  # full, partial (last four known), unknown, none
+STORED = (
+    "123456789",
+    "xxxxx6789",
+    "xxxxxxxxx",
+    None,
+)  # full, partial (last four known), unknown, none
 # caller, the release A recorded to B for each client (None: no release) ->
 #   canViewSsn, canViewSsnLastFour, then (ssn, ssnLastFour) for each stored SSN above
-SSN_RULES: list[tuple[str, tuple[ReleaseCategory, ...] | None, bool, bool, tuple[tuple[str | None, str | None], ...]]] = [
-    ("FULL@A",                 None,  True,  True,  (("123456789", "6789"), ("xxxxx6789", "6789"), ("xxxxxxxxx", None), (None, None))),
-    ("HDC@A",                  None,  True,  True,  (("123456789", "6789"), ("xxxxx6789", "6789"), ("xxxxxxxxx", None), (None, None))),
-    ("VIEW_ONLY@A",            None,  False, True,  ((None, "6789"),        (None, "6789"),        (None, None),        (None, None))),
+SSN_RULES: list[
+    tuple[
+        str,
+        tuple[ReleaseCategory, ...] | None,
+        bool,
+        bool,
+        tuple[tuple[str | None, str | None], ...],
+    ]
+] = [
+    (
+        "FULL@A",
+        None,
+        True,
+        True,
+        (("123456789", "6789"), ("xxxxx6789", "6789"), ("xxxxxxxxx", None), (None, None)),
+    ),
+    (
+        "HDC@A",
+        None,
+        True,
+        True,
+        (("123456789", "6789"), ("xxxxx6789", "6789"), ("xxxxxxxxx", None), (None, None)),
+    ),
+    (
+        "VIEW_ONLY@A",
+        None,
+        False,
+        True,
+        ((None, "6789"), (None, "6789"), (None, None), (None, None)),
+    ),
     # FULL somewhere else does not make a VIEW_ONLY holder's user see the full SSN
-    ("VIEW_ONLY@A + FULL@B",   None,  False, True,  ((None, "6789"),        (None, "6789"),        (None, None),        (None, None))),
-    ("FULL@B",                 (IDENT,),  False, True,  ((None, "6789"),        (None, "6789"),        (None, None),        (None, None))),
-    ("FULL@B",                 (E,),  False, False, ((None, None),          (None, None),          (None, None),        (None, None))),
-    ("CAN_STAFF",              None,  False, True,  ((None, "6789"),        (None, "6789"),        (None, None),        (None, None))),
+    (
+        "VIEW_ONLY@A + FULL@B",
+        None,
+        False,
+        True,
+        ((None, "6789"), (None, "6789"), (None, None), (None, None)),
+    ),
+    ("FULL@B", (IDENT,), False, True, ((None, "6789"), (None, "6789"), (None, None), (None, None))),
+    ("FULL@B", (E,), False, False, ((None, None), (None, None), (None, None), (None, None))),
+    ("CAN_STAFF", None, False, True, ((None, "6789"), (None, "6789"), (None, None), (None, None))),
 ]
 
 
 @pytest.mark.parametrize(
     ("caller", "categories", "can_view_ssn", "can_view_last_four", "expected"),
     SSN_RULES,
-    ids=[f"{r[0]} | {'release ' + '+'.join(c.value for c in r[1]) if r[1] else 'no release'}" for r in SSN_RULES],
+    ids=[
+        f"{r[0]} | {'release ' + '+'.join(c.value for c in r[1]) if r[1] else 'no release'}"
+        for r in SSN_RULES
+    ],
 )
 async def test_full_ssn_only_for_full_access_at_a_holder_last_four_with_identifying_access(
     api: Api,
@@ -63,7 +103,12 @@ async def test_full_ssn_only_for_full_access_at_a_holder_last_four_with_identify
     world = await build_world()
     clients = []
     for ssn in STORED:
-        client = await add_client(world, first_name="S", ssn=ssn, ssn_data_quality=1 if ssn == "123456789" else 2 if ssn else 99)
+        client = await add_client(
+            world,
+            first_name="S",
+            ssn=ssn,
+            ssn_data_quality=1 if ssn == "123456789" else 2 if ssn else 99,
+        )
         if categories is not None:
             await release(world, client=client, to=(world.b,), categories=categories)
         clients.append(client)
@@ -79,7 +124,10 @@ async def test_full_ssn_only_for_full_access_at_a_holder_last_four_with_identify
         # then
         assert (seen["ssn"], seen["ssnLastFour"]) == (ssn, last_four), stored
         assert seen["ssnDataQuality"] == (1 if stored == "123456789" else 2 if stored else 99)
-        assert seen["access"] == {"canViewSsn": can_view_ssn, "canViewSsnLastFour": can_view_last_four}
+        assert seen["access"] == {
+            "canViewSsn": can_view_ssn,
+            "canViewSsnLastFour": can_view_last_four,
+        }
 
 
 # --- one request, several clients, each masked by its own access ---------------------------
@@ -104,15 +152,23 @@ query {
 # Walkers held by B or released to B by A; what B's FULL user sees of each in one list.
 #   first name, how B sees it, enrollment project, disability types, (DV, health) of the
 #   healthAndDv record, case notes
-WALKERS: list[tuple[str, str, str | None, list[int], tuple[int | None, int | None] | None, list[str]]] = [
-    ("Own",      "held by B",                          "B Outreach", [5, 10], (1, 3),       ["Own note"]),
-    ("Health",   "A's release [I, E, HEALTH]",         "A Shelter",  [5],     (None, 3),    []),
-    ("Part2",    "A's release [I, E, SUBSTANCE_USE]",  "A Shelter",  [10],    (None, None), []),
-    ("Violence", "A's release [I, E, DV]",             "A Shelter",  [],      (1, None),    []),
-    ("Notes",    "A's release [I, CASE_NOTES]",        None,         [],      None,         ["Notes note"]),
-    ("Bare",     "A's release [I]",                    None,         [],      None,         []),
+WALKERS: list[
+    tuple[str, str, str | None, list[int], tuple[int | None, int | None] | None, list[str]]
+] = [
+    ("Own", "held by B", "B Outreach", [5, 10], (1, 3), ["Own note"]),
+    ("Health", "A's release [I, E, HEALTH]", "A Shelter", [5], (None, 3), []),
+    ("Part2", "A's release [I, E, SUBSTANCE_USE]", "A Shelter", [10], (None, None), []),
+    ("Violence", "A's release [I, E, DV]", "A Shelter", [], (1, None), []),
+    ("Notes", "A's release [I, CASE_NOTES]", None, [], None, ["Notes note"]),
+    ("Bare", "A's release [I]", None, [], None, []),
 ]
-_WALKER_RELEASES = {"Health": (IDENT, E, H), "Part2": (IDENT, E, SU), "Violence": (IDENT, E, DV), "Notes": (IDENT, CN), "Bare": (IDENT,)}
+_WALKER_RELEASES = {
+    "Health": (IDENT, E, H),
+    "Part2": (IDENT, E, SU),
+    "Violence": (IDENT, E, DV),
+    "Notes": (IDENT, CN),
+    "Bare": (IDENT,),
+}
 
 
 async def test_a_list_masks_each_client_by_that_clients_access(api: Api) -> None:
@@ -120,7 +176,9 @@ async def test_a_list_masks_each_client_by_that_clients_access(api: Api) -> None
     world = await build_world()
     for first, *_ in WALKERS:
         if first == "Own":
-            client = await add_client(world.b, world.writer_b, first_name=first, last_name="Walker", ssn="111223333")
+            client = await add_client(
+                world.b, world.writer_b, first_name=first, last_name="Walker", ssn="111223333"
+            )
             await add_enrollment(client, world.project_b, world.writer_b, note="Own note")
             continue
         client = await add_client(world, first_name=first, last_name="Walker", ssn="111223333")
@@ -140,12 +198,18 @@ async def test_a_list_masks_each_client_by_that_clients_access(api: Api) -> None
     for first, how, project, disabilities, health, notes in WALKERS:
         node = seen[first]
         assert node["lastName"] == "Walker", how
-        assert (node["ssn"], node["ssnLastFour"]) == (("111223333", "3333") if first == "Own" else (None, "3333")), how
+        assert (node["ssn"], node["ssnLastFour"]) == (
+            ("111223333", "3333") if first == "Own" else (None, "3333")
+        ), how
         assert node["access"]["holdsConsent"] == (first == "Own"), how
         assert node["access"]["viaRelease"] == (first != "Own"), how
-        assert [e["project"]["name"] for e in node["enrollments"]] == ([project] if project else []), how
+        assert [e["project"]["name"] for e in node["enrollments"]] == (
+            [project] if project else []
+        ), how
         for enrollment in node["enrollments"]:
-            assert sorted(d["disabilityType"] for d in enrollment["disabilities"]) == disabilities, how
+            assert (
+                sorted(d["disabilityType"] for d in enrollment["disabilities"]) == disabilities
+            ), how
             row = enrollment["healthAndDv"][0]
             assert (row["domesticViolenceSurvivor"], row["generalHealthStatus"]) == health, how
         assert [n["text"] for n in node["caseNotes"]] == notes, how
@@ -164,20 +228,25 @@ query($id: ID!) {
 
 # A annotated Rosa's DOB and recorded a release to C. Callers, the release A recorded to B ->
 #   consents listed, releases listed (by recipient), annotations listed
-OWN_LIST_RULES: list[tuple[str, tuple[ReleaseCategory, ...] | None, list[str], list[list[str]], bool]] = [
-    ("FULL@A",      None,  ["Agency A"], [["Agency C"]],               True),
-    ("FULL@A",      (E,),  ["Agency A"], [["Agency B"], ["Agency C"]], True),
-    ("VIEW_ONLY@A", None,  ["Agency A"], [["Agency C"]],               True),
-    ("FULL@B",      (IDENT,),  [],           [["Agency B"]],               True),   # A's release to C is not B's business
-    ("FULL@B",      (E,),  [],           [["Agency B"]],               False),  # corrections name identifying data
-    ("CAN_STAFF",   None,  [],           [],                           True),
+OWN_LIST_RULES: list[
+    tuple[str, tuple[ReleaseCategory, ...] | None, list[str], list[list[str]], bool]
+] = [
+    ("FULL@A", None, ["Agency A"], [["Agency C"]], True),
+    ("FULL@A", (E,), ["Agency A"], [["Agency B"], ["Agency C"]], True),
+    ("VIEW_ONLY@A", None, ["Agency A"], [["Agency C"]], True),
+    ("FULL@B", (IDENT,), [], [["Agency B"]], True),  # A's release to C is not B's business
+    ("FULL@B", (E,), [], [["Agency B"]], False),  # corrections name identifying data
+    ("CAN_STAFF", None, [], [], True),
 ]
 
 
 @pytest.mark.parametrize(
     ("caller", "categories", "consents", "releases", "annotations"),
     OWN_LIST_RULES,
-    ids=[f"{r[0]} | {'release ' + '+'.join(c.value for c in r[1]) if r[1] else 'no release to B'}" for r in OWN_LIST_RULES],
+    ids=[
+        f"{r[0]} | {'release ' + '+'.join(c.value for c in r[1]) if r[1] else 'no release to B'}"
+        for r in OWN_LIST_RULES
+    ],
 )
 async def test_consents_releases_and_annotations_follow_access(
     api: Api,
@@ -193,8 +262,13 @@ async def test_consents_releases_and_annotations_follow_access(
     if categories is not None:
         await release(world, to=(world.b,), categories=categories)
     await ClientAnnotation.create(
-        client=world.rosa, agency=world.a, field="dob", kind=AnnotationKind.INACCURATE,
-        note="Client says the DOB is a day off", created_by=world.writer_a, created_at=NOW,
+        client=world.rosa,
+        agency=world.a,
+        field="dob",
+        kind=AnnotationKind.INACCURATE,
+        note="Client says the DOB is a day off",
+        created_by=world.writer_a,
+        created_at=NOW,
     )
     token = await api.sign_in(await make_role_user(world, caller))
 
@@ -205,7 +279,9 @@ async def test_consents_releases_and_annotations_follow_access(
     assert [c["agency"]["name"] for c in seen["consents"]] == consents
     assert sorted([a["name"] for a in r["agencies"]] for r in seen["releases"]) == releases
     assert all(r["inForce"] for r in seen["releases"])
-    expected = [{"field": "dob", "note": "Client says the DOB is a day off", "agency": {"name": "Agency A"}}]
+    expected = [
+        {"field": "dob", "note": "Client says the DOB is a day off", "agency": {"name": "Agency A"}}
+    ]
     assert seen["annotations"] == (expected if annotations else [])
 
 
@@ -214,7 +290,11 @@ async def test_consents_releases_and_annotations_follow_access(
 # Columns that never reach the GraphQL Client type as values (provenance and retention; the
 # source HMIS and its id for an imported client, which the HUD CSV export does not write either).
 NOT_SERVED = {
-    "created_by_agency_id", "created_under_can_id", "created_by_user_id", "last_activity_at", "source_system",
+    "created_by_agency_id",
+    "created_under_can_id",
+    "created_by_user_id",
+    "last_activity_at",
+    "source_system",
     "source_id",
 }
 
@@ -225,4 +305,3 @@ def test_every_client_column_is_masked_or_declared_harmless() -> None:
     classified = set(IDENTIFYING) | set(ALWAYS_VISIBLE) | {"ssn", "ssn_last_four"} | NOT_SERVED
     assert columns == classified
     assert not set(IDENTIFYING) & set(ALWAYS_VISIBLE)
-

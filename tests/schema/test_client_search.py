@@ -41,15 +41,21 @@ CRITERIA: dict[str, dict[str, Any]] = {
 FOUND, MISSING = True, False
 SEARCH_RULES: list[tuple[str, tuple[ReleaseCategory, ...] | None, int, tuple[bool, ...], bool]] = [
     # caller         release to B   expires  name    last    2 words dob     ssn4    all3    hmisId  hmisId+name  names shown
-    ("FULL@A",       None,           30,     (FOUND, FOUND,  FOUND,  FOUND,  FOUND,  FOUND,  FOUND,  FOUND),      True),
-    ("VIEW_ONLY@A",  None,           30,     (FOUND, FOUND,  FOUND,  FOUND,  FOUND,  FOUND,  FOUND,  FOUND),      True),
-    ("CAN_STAFF",    None,           30,     (FOUND, FOUND,  FOUND,  FOUND,  FOUND,  FOUND,  FOUND,  FOUND),      True),
-    ("FULL@B",       (IDENT, E),         30,     (FOUND, FOUND,  FOUND,  FOUND,  FOUND,  FOUND,  FOUND,  FOUND),      True),
+    ("FULL@A", None, 30, (FOUND, FOUND, FOUND, FOUND, FOUND, FOUND, FOUND, FOUND), True),
+    ("VIEW_ONLY@A", None, 30, (FOUND, FOUND, FOUND, FOUND, FOUND, FOUND, FOUND, FOUND), True),
+    ("CAN_STAFF", None, 30, (FOUND, FOUND, FOUND, FOUND, FOUND, FOUND, FOUND, FOUND), True),
+    ("FULL@B", (IDENT, E), 30, (FOUND, FOUND, FOUND, FOUND, FOUND, FOUND, FOUND, FOUND), True),
     # visible through an ENROLLMENT_AND_SERVICES-only release: by HMIS id only, masked
-    ("FULL@B",       (E,),           30,     (MISSING, MISSING, MISSING, MISSING, MISSING, MISSING, FOUND, MISSING), False),
-    ("FULL@B",       (IDENT, E),         -1,     (MISSING,) * 8,                                                      False),
-    ("FULL@B",       None,           30,     (MISSING,) * 8,                                                      False),
-    ("FULL@C",       (IDENT, E),         30,     (MISSING,) * 8,                                                      False),  # released to B, not C
+    (
+        "FULL@B",
+        (E,),
+        30,
+        (MISSING, MISSING, MISSING, MISSING, MISSING, MISSING, FOUND, MISSING),
+        False,
+    ),
+    ("FULL@B", (IDENT, E), -1, (MISSING,) * 8, False),
+    ("FULL@B", None, 30, (MISSING,) * 8, False),
+    ("FULL@C", (IDENT, E), 30, (MISSING,) * 8, False),  # released to B, not C
 ]
 
 
@@ -71,7 +77,9 @@ async def test_identifying_criteria_match_only_clients_whose_identity_the_caller
 ) -> None:
     # given Rosa, a namesake B holds (B's users find her; nobody else does), and the release
     world = await build_world()
-    namesake = await add_client(world.b, world.writer_b, first_name="Rosa", last_name="Parkinson", dob=date(1980, 2, 4))
+    namesake = await add_client(
+        world.b, world.writer_b, first_name="Rosa", last_name="Parkinson", dob=date(1980, 2, 4)
+    )
     if categories is not None:
         await release(world, to=(world.b,), categories=categories, expires=expires)
     token = await api.sign_in(await make_role_user(world, caller))
@@ -110,20 +118,22 @@ async def test_bs_users_find_their_own_namesake_and_not_the_masked_one(api: Api)
 
 REFUSED: list[tuple[str, dict[str, Any], int | None, str]] = [
     # what                       search                        first   error field
-    ("no criteria",              {},                           None,   "search"),
-    ("blank name only",          {"name": "   "},             None,   "search"),
-    ("explicit nulls",           {"name": None, "dob": None},  None,   "search"),
-    ("first > 100",              {"name": "rosa"},             101,    "first"),
-    ("first < 0",                {"name": "rosa"},             -1,     "first"),
-    ("ssnLastFour not 4 digits", {"ssnLastFour": "67a9"},      None,   "search.ssnLastFour"),
-    ("ssnLastFour too long",     {"ssnLastFour": "56789"},     None,   "search.ssnLastFour"),
-    ("more than five names",     {"name": "a b c d e f"},      None,   "search.name"),
-    ("hmisId not an id",         {"hmisId": "rosa"},           None,   "search.hmisId"),
+    ("no criteria", {}, None, "search"),
+    ("blank name only", {"name": "   "}, None, "search"),
+    ("explicit nulls", {"name": None, "dob": None}, None, "search"),
+    ("first > 100", {"name": "rosa"}, 101, "first"),
+    ("first < 0", {"name": "rosa"}, -1, "first"),
+    ("ssnLastFour not 4 digits", {"ssnLastFour": "67a9"}, None, "search.ssnLastFour"),
+    ("ssnLastFour too long", {"ssnLastFour": "56789"}, None, "search.ssnLastFour"),
+    ("more than five names", {"name": "a b c d e f"}, None, "search.name"),
+    ("hmisId not an id", {"hmisId": "rosa"}, None, "search.hmisId"),
 ]
 
 
 @pytest.mark.parametrize(("what", "search", "first", "field"), REFUSED, ids=[r[0] for r in REFUSED])
-async def test_refused_searches(api: Api, what: str, search: dict[str, Any], first: int | None, field: str) -> None:
+async def test_refused_searches(
+    api: Api, what: str, search: dict[str, Any], first: int | None, field: str
+) -> None:
     # given a caller who sees Rosa
     world = await build_world()
     token = await api.sign_in(await make_role_user(world, "FULL@A"))
@@ -163,7 +173,9 @@ async def test_pages_walk_every_match_exactly_once(api: Api) -> None:
     # given seven Walkers A may see, and Walkers A must not find by name: one B holds, one shared
     # with A without identifying data
     world = await build_world()
-    walkers = {str((await add_client(world, first_name=f"W{i}", last_name="Walker")).id) for i in range(7)}
+    walkers = {
+        str((await add_client(world, first_name=f"W{i}", last_name="Walker")).id) for i in range(7)
+    }
     await add_client(world.b, world.writer_b, first_name="Hidden", last_name="Walker")
     masked = await add_client(world.b, world.writer_b, first_name="Masked", last_name="Walker")
     await release(world, client=masked, by=world.b, to=(world.a,), categories=(E,))
@@ -175,7 +187,9 @@ async def test_pages_walk_every_match_exactly_once(api: Api) -> None:
     after = None
     pages = []
     while True:
-        page = (await api.ok(SEARCH, {"search": {"name": "walker"}, "first": 3, "after": after}, token))["clients"]
+        page = (
+            await api.ok(SEARCH, {"search": {"name": "walker"}, "first": 3, "after": after}, token)
+        )["clients"]
         pages.append(page)
         seen += [n["id"] for n in page["nodes"]]
         if not page["pageInfo"]["hasNextPage"]:
@@ -187,5 +201,11 @@ async def test_pages_walk_every_match_exactly_once(api: Api) -> None:
     assert len(seen) == len(set(seen))
     assert [len(p["nodes"]) for p in pages] == [3, 3, 1]
     assert all(p["totalCount"] == 7 for p in pages)
-    beyond = (await api.ok(SEARCH, {"search": {"name": "walker"}, "first": 3, "after": pages[-1]["pageInfo"]["endCursor"]}, token))["clients"]
+    beyond = (
+        await api.ok(
+            SEARCH,
+            {"search": {"name": "walker"}, "first": 3, "after": pages[-1]["pageInfo"]["endCursor"]},
+            token,
+        )
+    )["clients"]
     assert (beyond["nodes"], beyond["pageInfo"]["hasNextPage"]) == ([], False)

@@ -383,7 +383,6 @@ async def test_the_nested_data_is_what_each_viewer_may_see(api: Api) -> None:
     assert backbone["enrollments"][0]["healthAndDv"][0]["generalHealthStatus"] == 3
 
 
-
 async def test_a_search_sends_the_session_with_its_principal_and_no_agency_lookup(
     api: Api, statements: StatementLog
 ) -> None:
@@ -391,8 +390,10 @@ async def test_a_search_sends_the_session_with_its_principal_and_no_agency_looku
     agencies' CANs come with the memberships (no statement of their own)."""
     world = await _world(3)
     token = await api.sign_in(world.holder)
-    _, seen = await statements.during(api.ok(QUERIES[next(iter(QUERIES))], {"name": "smith", "first": 3}, token))
-    principal = [s for s in seen if 'FROM hearth_user u JOIN session s' in s]
+    _, seen = await statements.during(
+        api.ok(QUERIES[next(iter(QUERIES))], {"name": "smith", "first": 3}, token)
+    )
+    principal = [s for s in seen if "FROM hearth_user u JOIN session s" in s]
     assert len(principal) == 1, seen
     assert not [s for s in seen if s.lstrip().startswith("SELECT") and ' FROM "session"' in s]
     assert not [s for s in seen if ' FROM "agency"' in s and 'NOT "can_id" IS NULL' in s]

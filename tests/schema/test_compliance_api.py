@@ -44,14 +44,26 @@ async def _world() -> dict:
         "officer": await make_user("officer", roles=(SystemRole.SECURITY_OFFICER,)),
         "lead": await make_user("lead", roles=(SystemRole.LEAD_AGENCY,)),
         "hdc": await make_user("hdc", duties={harbor: Duty.HMIS_DATA_COORDINATOR}),
-        "ann": await make_user("ann", agencies={harbor: AccessLevel.FULL}, email="A@x.org", email_normalized="a@x.org"),
-        "bob": await make_user("bob", agencies={other: AccessLevel.FULL}, email="a@X.org", email_normalized="a@x.org"),
+        "ann": await make_user(
+            "ann", agencies={harbor: AccessLevel.FULL}, email="A@x.org", email_normalized="a@x.org"
+        ),
+        "bob": await make_user(
+            "bob", agencies={other: AccessLevel.FULL}, email="a@X.org", email_normalized="a@x.org"
+        ),
     }
 
 
 def _ticket(user_id: object, **changes: object) -> dict:
-    return {"input": {"userId": str(user_id), "openedAt": "2026-03-01T15:00:00+00:00", "topic": "Password reset",
-                      "minutesSpent": 20, "systemPerformanceIssue": False, **changes}}
+    return {
+        "input": {
+            "userId": str(user_id),
+            "openedAt": "2026-03-01T15:00:00+00:00",
+            "topic": "Password reset",
+            "minutesSpent": 20,
+            "systemPerformanceIssue": False,
+            **changes,
+        }
+    }
 
 
 async def test_the_system_administrator_and_the_vendor_feed_record_tickets(
@@ -59,10 +71,14 @@ async def test_the_system_administrator_and_the_vendor_feed_record_tickets(
 ) -> None:
     w = await _world()
     admin = await api.sign_in(w["admin"])
-    data = (await api.ok(TICKET, _ticket(w["ann"].id, externalRef="HD-1"), admin))["recordHelpdeskTicket"]
+    data = (await api.ok(TICKET, _ticket(w["ann"].id, externalRef="HD-1"), admin))[
+        "recordHelpdeskTicket"
+    ]
     assert data["created"] is True
     assert data["ticket"]["userId"] == str(w["ann"].id)
-    again = (await api.ok(TICKET, _ticket(w["ann"].id, externalRef="HD-1"), admin))["recordHelpdeskTicket"]
+    again = (await api.ok(TICKET, _ticket(w["ann"].id, externalRef="HD-1"), admin))[
+        "recordHelpdeskTicket"
+    ]
     assert again["created"] is False
     assert again["ticket"]["id"] == data["ticket"]["id"]
     # the vendor's service account (VENDOR_SYNC) feeds the help desk too
@@ -102,11 +118,23 @@ async def test_bad_tickets_get_typed_errors(api: Api, changes: dict, code: str, 
 async def test_a_coc_request_outside_the_coc_is_refused_and_inside_flags_users(api: Api) -> None:
     w = await _world()
     lead = await api.sign_in(w["lead"])
-    error = await api.error(RETRAIN, {"input": {"agencyId": str(w["harbor"].id), "cocCode": "CT-505", "reason": "Low UDE"}}, lead)
+    error = await api.error(
+        RETRAIN,
+        {"input": {"agencyId": str(w["harbor"].id), "cocCode": "CT-505", "reason": "Low UDE"}},
+        lead,
+    )
     assert (error["code"], error["field"]) == ("VALIDATION", "agencyId")
-    done = (await api.ok(RETRAIN, {"input": {"agencyId": str(w["harbor"].id), "cocCode": "CT-503", "reason": "Low UDE"}}, lead))
+    done = await api.ok(
+        RETRAIN,
+        {"input": {"agencyId": str(w["harbor"].id), "cocCode": "CT-503", "reason": "Low UDE"}},
+        lead,
+    )
     assert done["requestAgencyRetraining"]["usersFlagged"] == 2  # ann and the HDC
-    hdc_error = await api.error(RETRAIN, {"input": {"agencyId": str(w["harbor"].id), "cocCode": "CT-503", "reason": "x"}}, await api.sign_in(w["hdc"]))
+    hdc_error = await api.error(
+        RETRAIN,
+        {"input": {"agencyId": str(w["harbor"].id), "cocCode": "CT-503", "reason": "x"}},
+        await api.sign_in(w["hdc"]),
+    )
     assert hdc_error["code"] == "FORBIDDEN"
 
 
@@ -116,7 +144,9 @@ async def test_who_sees_which_cases(api: Api, clock: FrozenClock) -> None:
     await compliance.sweep_shared_contacts(now=clock.now(), tz=TZ)
     # System Administrator and Security Officer: all open cases, with the deadline
     for who in ("admin", "officer"):
-        data = (await api.ok(CASES, {"status": "OPEN"}, await api.sign_in(w[who])))["complianceCases"]
+        data = (await api.ok(CASES, {"status": "OPEN"}, await api.sign_in(w[who])))[
+            "complianceCases"
+        ]
         assert data["totalCount"] == 2
         assert {n["user"]["username"] for n in data["nodes"]} == {"ann", "bob"}
         node = data["nodes"][0]
@@ -128,21 +158,36 @@ async def test_who_sees_which_cases(api: Api, clock: FrozenClock) -> None:
     hdc = await api.sign_in(w["hdc"])
     mine = (await api.ok(CASES, {}, hdc))["complianceCases"]
     assert [n["user"]["username"] for n in mine["nodes"]] == ["ann"]
-    assert (await api.ok(CASES, {"agency": str(w["harbor"].id)}, hdc))["complianceCases"]["totalCount"] == 1
+    assert (await api.ok(CASES, {"agency": str(w["harbor"].id)}, hdc))["complianceCases"][
+        "totalCount"
+    ] == 1
     assert (await api.error(CASES, {"agency": str(w["other"].id)}, hdc))["code"] == "FORBIDDEN"
     # an end user: FORBIDDEN, but `me` shows them their own case
     ann = await api.sign_in(w["ann"])
     assert (await api.error(CASES, {}, ann))["code"] == "FORBIDDEN"
     me = (await api.ok(ME, {}, ann))["me"]["complianceCases"]
-    assert me == [{"kind": "SHARED_CONTACT", "dueOn": "2026-03-16", "status": "OPEN",
-                   "findings": [{"rule": "SHARED_EMAIL", "description": "the e-mail address is also used by 1 other account(s)"}]}]
+    assert me == [
+        {
+            "kind": "SHARED_CONTACT",
+            "dueOn": "2026-03-16",
+            "status": "OPEN",
+            "findings": [
+                {
+                    "rule": "SHARED_EMAIL",
+                    "description": "the e-mail address is also used by 1 other account(s)",
+                }
+            ],
+        }
+    ]
     # the admin filters by agency
     admin = await api.sign_in(w["admin"])
     by_agency = (await api.ok(CASES, {"agency": str(w["other"].id)}, admin))["complianceCases"]
     assert [n["user"]["username"] for n in by_agency["nodes"]] == ["bob"]
 
 
-async def test_job_runs_are_visible_to_the_administrator_and_officer_only(api: Api, clock: FrozenClock) -> None:
+async def test_job_runs_are_visible_to_the_administrator_and_officer_only(
+    api: Api, clock: FrozenClock
+) -> None:
     from services.jobs import JobContext, run_job
     from services.notifications import SmtpConfig
 
@@ -161,8 +206,18 @@ async def test_statements_per_page_do_not_grow_with_the_number_of_cases(
 ) -> None:
     w = await _world()
     for i in range(n):
-        await make_user(f"twin{i}a", agencies={w["harbor"]: AccessLevel.FULL}, email=f"t{i}@x.org", email_normalized=f"t{i}@x.org")
-        await make_user(f"twin{i}b", agencies={w["harbor"]: AccessLevel.FULL}, email=f"T{i}@x.org", email_normalized=f"t{i}@x.org")
+        await make_user(
+            f"twin{i}a",
+            agencies={w["harbor"]: AccessLevel.FULL},
+            email=f"t{i}@x.org",
+            email_normalized=f"t{i}@x.org",
+        )
+        await make_user(
+            f"twin{i}b",
+            agencies={w["harbor"]: AccessLevel.FULL},
+            email=f"T{i}@x.org",
+            email_normalized=f"t{i}@x.org",
+        )
     await compliance.sweep_shared_contacts(now=clock.now() - timedelta(hours=1), tz=TZ)
     assert await ComplianceCase.all().count() == 2 * n + 2
     token = await api.sign_in(w["admin"])

@@ -75,8 +75,12 @@ def _item(**overrides: Any) -> Item:
 
 ITEMS = [
     _item(),
-    _item(name="pot", ident=uuid.UUID("12345678-1234-5678-1234-567812345678"), count=True, maybe=None),
-    _item(name="pan", nickname=5, ident=42, when=None, ratio=2, flag=False, shade="dark"),  # coerced
+    _item(
+        name="pot", ident=uuid.UUID("12345678-1234-5678-1234-567812345678"), count=True, maybe=None
+    ),
+    _item(
+        name="pan", nickname=5, ident=42, when=None, ratio=2, flag=False, shade="dark"
+    ),  # coerced
     _item(name="jug", maybe=2**31),  # Int out of range: an error, null
     _item(name="cup", nickname=["not", "a", "string"]),  # does not coerce: an error, null
     _item(name="mug", shade="purple"),  # not a value of the enum: an error bubbling to the item
@@ -117,13 +121,18 @@ fragment ItemBits on Item { when name count }
 
 
 def _schema(*, fast: bool) -> strawberry.Schema:
-    schema = strawberry.Schema(query=Query, execution_context_class=HearthExecutionContext if fast else None)
+    schema = strawberry.Schema(
+        query=Query, execution_context_class=HearthExecutionContext if fast else None
+    )
     assert install_audited_attributes(schema._schema) > 10
     return schema
 
 
 def _errors(errors: list[GraphQLError] | None) -> list[tuple[Any, ...]]:
-    return sorted((e.message, tuple(e.path or ()), tuple((loc.line, loc.column) for loc in e.locations or ())) for e in errors or [])
+    return sorted(
+        (e.message, tuple(e.path or ()), tuple((loc.line, loc.column) for loc in e.locations or ()))
+        for e in errors or []
+    )
 
 
 class _Notes:
@@ -135,7 +144,9 @@ class _Notes:
 
 
 @pytest.mark.parametrize("skip", [True, False])
-def test_answers_errors_and_audit_notes_are_those_of_the_stock_executor(monkeypatch: pytest.MonkeyPatch, skip: bool) -> None:
+def test_answers_errors_and_audit_notes_are_those_of_the_stock_executor(
+    monkeypatch: pytest.MonkeyPatch, skip: bool
+) -> None:
     runs = {}
     for fast in (True, False):
         notes = _Notes()
@@ -155,8 +166,17 @@ def test_answers_errors_and_audit_notes_are_those_of_the_stock_executor(monkeypa
     assert (items[2]["nickname"], items[2]["ident"], items[2]["ratio"]) == ("5", "42", 2.0)
     assert (items[3]["maybe"], items[4]["nickname"]) == (None, None)
     assert items[5:] == [None, None, None]
-    assert {path[:2] for _, path, _ in errors} == {("items", 3), ("items", 4), ("items", 5), ("items", 6), ("items", 7)}
-    assert any("Cannot return null for non-nullable field Item.name." == message for message, _, _ in errors)
+    assert {path[:2] for _, path, _ in errors} == {
+        ("items", 3),
+        ("items", 4),
+        ("items", 5),
+        ("items", 6),
+        ("items", 7),
+    }
+    assert any(
+        "Cannot return null for non-nullable field Item.name." == message
+        for message, _, _ in errors
+    )
 
 
 def test_plain_fields_are_read_without_their_resolvers(monkeypatch: pytest.MonkeyPatch) -> None:
@@ -188,7 +208,9 @@ def test_a_field_with_middleware_goes_the_ordinary_way() -> None:
             seen.append(info.field_name)
             return _next(root, info, *args, **kwargs)
 
-    schema = strawberry.Schema(query=Query, extensions=[Watch], execution_context_class=HearthExecutionContext)
+    schema = strawberry.Schema(
+        query=Query, extensions=[Watch], execution_context_class=HearthExecutionContext
+    )
     install_audited_attributes(schema._schema)
     result = schema.execute_sync("{ first { name count } }")
     assert result.data == {"first": {"name": "kettle", "count": 3}}
@@ -218,8 +240,19 @@ def test_is_awaitable_is_graphql_cores_answer_except_for_tortoise_models() -> No
     coroutine = pending()
     try:
         values: list[Any] = [
-            coroutine, 1, "a", None, uuid.uuid4(), datetime.date(2026, 1, 1), Shade.DARK, _item(),
-            Part(label="lid", weight=None), _Lazy(False), _Lazy(True), _Lazy(False), object(),
+            coroutine,
+            1,
+            "a",
+            None,
+            uuid.uuid4(),
+            datetime.date(2026, 1, 1),
+            Shade.DARK,
+            _item(),
+            Part(label="lid", weight=None),
+            _Lazy(False),
+            _Lazy(True),
+            _Lazy(False),
+            object(),
         ]
         for _ in range(2):  # the second time from the cache
             for value in values:
@@ -258,7 +291,13 @@ async def _slow(n: int) -> Slow:
 class ListQuery:
     @strawberry.field
     def loose(self) -> list[Slow | None]:
-        return [Slow(n=1, label="x"), None, Slow(n=3, label="x"), Slow(n=4, label=None), Slow(n=5, label="y")]
+        return [
+            Slow(n=1, label="x"),
+            None,
+            Slow(n=3, label="x"),
+            Slow(n=4, label=None),
+            Slow(n=5, label="y"),
+        ]
 
     @strawberry.field
     def strict(self) -> list[Slow] | None:
@@ -288,7 +327,9 @@ LIST_QUERY = """
 """
 
 
-async def test_lists_of_objects_complete_as_the_stock_executor_completes_them(monkeypatch: pytest.MonkeyPatch) -> None:
+async def test_lists_of_objects_complete_as_the_stock_executor_completes_them(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
     by_item: list[Any] = []  # items completed graphql-core's way, item by item
     stock = HearthExecutionContext.complete_list_item_value
 
@@ -299,7 +340,9 @@ async def test_lists_of_objects_complete_as_the_stock_executor_completes_them(mo
     monkeypatch.setattr(HearthExecutionContext, "complete_list_item_value", counted)
     runs = {}
     for fast in (True, False):
-        schema = strawberry.Schema(query=ListQuery, execution_context_class=HearthExecutionContext if fast else None)
+        schema = strawberry.Schema(
+            query=ListQuery, execution_context_class=HearthExecutionContext if fast else None
+        )
         install_audited_attributes(schema._schema)
         result = await schema.execute(LIST_QUERY)
         runs[fast] = (result.data, _errors(result.errors))
@@ -308,11 +351,23 @@ async def test_lists_of_objects_complete_as_the_stock_executor_completes_them(mo
     # the cases were hit: a null item, a failing pending field, nulls bubbling to the item and to
     # the list, awaitable items, a tuple
     assert data["loose"][1:4] == [None, None, None]
-    assert data["loose"][4] == {"n": 5, "later": 50, "label": "y", "inner": [{"label": "a", "weight": 5}, {"label": "y", "weight": None}]}
+    assert data["loose"][4] == {
+        "n": 5,
+        "later": 50,
+        "label": "y",
+        "inner": [{"label": "a", "weight": 5}, {"label": "y", "weight": None}],
+    }
     assert (data["strict"], data["holes"]) == (None, None)
-    assert data["pending"] == [{"n": 1, "later": 10, "inner": [{"label": "a"}, {"label": "x"}]}, {"n": 2, "later": 20, "inner": [{"label": "a"}, {"label": "x"}]}]
+    assert data["pending"] == [
+        {"n": 1, "later": 10, "inner": [{"label": "a"}, {"label": "x"}]},
+        {"n": 2, "later": 20, "inner": [{"label": "a"}, {"label": "x"}]},
+    ]
     assert data["tupled"] == [{"label": "t"}]
     # Hearth's executor completed only the two null items and the tuple's item item by item
     assert [item for item in by_item if not isinstance(item, Part)] == [None, None]
     assert [item.label for item in by_item if isinstance(item, Part)] == ["t"]
-    assert {path for _, path, _ in errors} >= {("loose", 2, "later"), ("strict", 1, "later"), ("holes", 1)}
+    assert {path for _, path, _ in errors} >= {
+        ("loose", 2, "later"),
+        ("strict", 1, "later"),
+        ("holes", 1),
+    }

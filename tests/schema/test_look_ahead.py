@@ -26,7 +26,12 @@ LISTS = """
 SEARCH = "query($name: String!) { clients(search: {name: $name}, first: 5) "
 PAGE = SEARCH + "{ nodes {" + LISTS + "} } }"
 EDGES = SEARCH + "{ edges { node {" + LISTS + "} } } }"
-FRAGMENTS = SEARCH + "{ nodes { ...Lists ... on Client { id } } } } fragment Lists on Client {" + LISTS + "}"
+FRAGMENTS = (
+    SEARCH
+    + "{ nodes { ...Lists ... on Client { id } } } } fragment Lists on Client {"
+    + LISTS
+    + "}"
+)
 RECORD = "query($id: ID!) { client(id: $id) {" + LISTS + "} }"
 
 
@@ -53,7 +58,9 @@ async def test_a_page_prefetches_exactly_the_rows_each_record_shows(
 
     pages = {
         "nodes": (await api.ok(PAGE, {"name": "smith"}, token))["clients"]["nodes"],
-        "edges": [e["node"] for e in (await api.ok(EDGES, {"name": "smith"}, token))["clients"]["edges"]],
+        "edges": [
+            e["node"] for e in (await api.ok(EDGES, {"name": "smith"}, token))["clients"]["edges"]
+        ],
         "fragments": (await api.ok(FRAGMENTS, {"name": "smith"}, token))["clients"]["nodes"],
     }
     # every list of every page came prefetched
@@ -62,7 +69,9 @@ async def test_a_page_prefetches_exactly_the_rows_each_record_shows(
     assert {name for name, _ in seen} == {"enrollments", "caseNotes"}
 
     seen.clear()
-    records = [(await api.ok(RECORD, {"id": node["id"]}, token))["client"] for node in pages["nodes"]]
+    records = [
+        (await api.ok(RECORD, {"id": node["id"]}, token))["client"] for node in pages["nodes"]
+    ]
     # a record goes through the field's loader, and shows what the page showed
     assert seen
     assert not any(prefetched for _, prefetched in seen)
@@ -73,7 +82,9 @@ async def test_a_page_prefetches_exactly_the_rows_each_record_shows(
     assert any(node["caseNotes"] for node in records)
 
 
-async def test_the_rows_of_a_list_are_not_awaited_one_by_one(api: Api, app: Any, monkeypatch: pytest.MonkeyPatch) -> None:
+async def test_the_rows_of_a_list_are_not_awaited_one_by_one(
+    api: Api, app: Any, monkeypatch: pytest.MonkeyPatch
+) -> None:
     world = await _world(4)
     token = await api.sign_in(world.holder)
     awaited: list[Any] = []
@@ -89,17 +100,31 @@ async def test_the_rows_of_a_list_are_not_awaited_one_by_one(api: Api, app: Any,
     assert awaited == []
 
 
-async def test_a_page_that_asks_no_lists_loads_none(api: Api, app: Any, monkeypatch: pytest.MonkeyPatch) -> None:
+async def test_a_page_that_asks_no_lists_loads_none(
+    api: Api, app: Any, monkeypatch: pytest.MonkeyPatch
+) -> None:
     world = await _world(2)
     token = await api.sign_in(world.holder)
     loaded: list[str] = []
     real = dict(client_types._CLIENT_LISTS)
     for name, make in real.items():
-        monkeypatch.setitem(client_types._CLIENT_LISTS, name, lambda ctx, _n=name, _m=make: (loaded.append(_n), _m(ctx))[1])
+        monkeypatch.setitem(
+            client_types._CLIENT_LISTS,
+            name,
+            lambda ctx, _n=name, _m=make: (loaded.append(_n), _m(ctx))[1],
+        )
 
-    await api.ok("query { clients(search: {name: \"smith\"}, first: 5) { nodes { id firstName } } }", None, token)
+    await api.ok(
+        'query { clients(search: {name: "smith"}, first: 5) { nodes { id firstName } } }',
+        None,
+        token,
+    )
     assert loaded == []
-    await api.ok("query { clients(search: {name: \"smith\"}, first: 5) { nodes { id a: caseNotes { id } } } }", None, token)
+    await api.ok(
+        'query { clients(search: {name: "smith"}, first: 5) { nodes { id a: caseNotes { id } } } }',
+        None,
+        token,
+    )
     assert loaded == ["caseNotes"]
 
 
@@ -112,7 +137,12 @@ def test_the_look_ahead_goes_through_fragments() -> None:
     nodes = field(
         "nodes",
         field("id"),
-        FragmentSpread(name="F", type_condition="Client", directives={}, selections=[field("enrollments", field("id"))]),
+        FragmentSpread(
+            name="F",
+            type_condition="Client",
+            directives={},
+            selections=[field("enrollments", field("id"))],
+        ),
         InlineFragment(type_condition=None, directives={}, selections=[field("caseNotes")]),
     )
     edges = field("edges", field("node", field("releases")), field("cursor"))
@@ -122,23 +152,36 @@ def test_the_look_ahead_goes_through_fragments() -> None:
 
     assert selected_below(selected, ("nodes",)) == {"id", "enrollments", "caseNotes"}
     assert selected_below(selected, ("edges", "node")) == {"releases"}
-    assert selected_below(selected, ("nodes",), ("edges", "node")) == {"id", "enrollments", "caseNotes", "releases"}
+    assert selected_below(selected, ("nodes",), ("edges", "node")) == {
+        "id",
+        "enrollments",
+        "caseNotes",
+        "releases",
+    }
     assert selected_below(selected, ("pageInfo",)) == set()
 
 
-async def test_a_page_is_counted_only_when_its_total_is_asked(api: Api, app: Any, monkeypatch: pytest.MonkeyPatch) -> None:
+async def test_a_page_is_counted_only_when_its_total_is_asked(
+    api: Api, app: Any, monkeypatch: pytest.MonkeyPatch
+) -> None:
     world = await _world(3)
     token = await api.sign_in(world.holder)
     log = log_statements(monkeypatch)
     asked = {
-        "plain": "query { clients(search: {name: \"smith\"}, first: 2) { totalCount nodes { id } } }",
-        "fragment": "query { clients(search: {name: \"smith\"}, first: 2) { ...T nodes { id } } } fragment T on ClientConnection { totalCount }",
+        "plain": 'query { clients(search: {name: "smith"}, first: 2) { totalCount nodes { id } } }',
+        "fragment": 'query { clients(search: {name: "smith"}, first: 2) { ...T nodes { id } } } fragment T on ClientConnection { totalCount }',
     }
     for query in asked.values():
         body, counted = await log.during(api.ok(query, None, token))
         assert body["clients"]["totalCount"] == 3
         # the count comes with the page, in its statement (decision 82)
         assert sum("COUNT(" in sql.upper() for sql in counted) == 1
-    _, uncounted = await log.during(api.ok("query { clients(search: {name: \"smith\"}, first: 2) { nodes { id } pageInfo { hasNextPage } } }", None, token))
+    _, uncounted = await log.during(
+        api.ok(
+            'query { clients(search: {name: "smith"}, first: 2) { nodes { id } pageInfo { hasNextPage } } }',
+            None,
+            token,
+        )
+    )
     assert len(uncounted) == len(counted)
     assert not any("COUNT(" in sql.upper() for sql in uncounted)

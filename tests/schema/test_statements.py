@@ -114,14 +114,21 @@ mutation($input: [SyncUserInput!]!) {
 }"""
 
 
-async def test_a_sync_batch_costs_the_same_for_any_batch_size(api: Api, statements: StatementLog) -> None:
+async def test_a_sync_batch_costs_the_same_for_any_batch_size(
+    api: Api, statements: StatementLog
+) -> None:
     # given the vendor
     vendor = await api.sign_in(await make_user(roles=(SystemRole.VENDOR_SYNC,)))
 
     def batch(size: int, tag: str, status: str = "ACTIVE") -> list[dict[str, str]]:
         return [
-            {"externalId": f"v-{size}-{i}", "username": f"u{size}.{i}", "email": f"u{size}.{i}.{tag}@x.org",
-             "mfaContact": f"m{size}.{i}@x.org", "status": status}
+            {
+                "externalId": f"v-{size}-{i}",
+                "username": f"u{size}.{i}",
+                "email": f"u{size}.{i}.{tag}@x.org",
+                "mfaContact": f"m{size}.{i}@x.org",
+                "status": status,
+            }
             for i in range(size)
         ]
 

@@ -406,7 +406,9 @@ async def test_a_batch_sees_what_its_earlier_items_did(api: Api, vendor: str) ->
         {"externalId": "vendor-1", "username": "bob", "email": "bob@x.org"},
         {"externalId": "vendor-2", "username": "amy", "email": "amy@x.org"},
     ]
-    assert all(r["created"] for r in (await api.ok(SYNC_USERS, {"input": given}, vendor))["syncUsers"])
+    assert all(
+        r["created"] for r in (await api.ok(SYNC_USERS, {"input": given}, vendor))["syncUsers"]
+    )
     items = [
         # bob moves to a new address, so his old one is free for a new user after him
         {"externalId": "vendor-1", "username": "bob", "email": "robert@x.org"},
@@ -416,7 +418,12 @@ async def test_a_batch_sees_what_its_earlier_items_did(api: Api, vendor: str) ->
         # amy takes the username of a user created earlier in the batch: refused
         {"externalId": "vendor-2", "username": "cal", "email": "amy@x.org"},
         # a new user whose MFA contact is amy's address: refused
-        {"externalId": "vendor-5", "username": "eve", "email": "eve@x.org", "mfaContact": "AMY@x.org"},
+        {
+            "externalId": "vendor-5",
+            "username": "eve",
+            "email": "eve@x.org",
+            "mfaContact": "AMY@x.org",
+        },
         # the same new user twice: created, then changed; each result shows its own step
         {"externalId": "vendor-6", "username": "fay", "email": "fay@x.org", "lastName": "One"},
         {"externalId": "vendor-6", "username": "fay", "email": "fay@x.org", "lastName": "Two"},
@@ -426,7 +433,9 @@ async def test_a_batch_sees_what_its_earlier_items_did(api: Api, vendor: str) ->
 
     results = (await api.ok(SYNC_USERS_FULL, {"input": items}, vendor))["syncUsers"]
 
-    outcome = [(r["created"], r["changedFields"], r["error"] and r["error"]["field"]) for r in results]
+    outcome = [
+        (r["created"], r["changedFields"], r["error"] and r["error"]["field"]) for r in results
+    ]
     assert outcome == [
         (False, ["email"], None),
         (True, [], None),
@@ -441,7 +450,10 @@ async def test_a_batch_sees_what_its_earlier_items_did(api: Api, vendor: str) ->
     assert results[5]["user"]["id"] == results[6]["user"]["id"]
     stored = {u.external_id: u for u in await User.filter(external_id__startswith="vendor-")}
     assert sorted(stored) == ["vendor-1", "vendor-2", "vendor-3", "vendor-6"]
-    assert (stored["vendor-1"].email_normalized, stored["vendor-3"].email_normalized) == ("robert@x.org", "bob@x.org")
+    assert (stored["vendor-1"].email_normalized, stored["vendor-3"].email_normalized) == (
+        "robert@x.org",
+        "bob@x.org",
+    )
     assert stored["vendor-6"].last_name == "Two"
     assert (stored["vendor-2"].username, stored["vendor-2"].status) == ("amy", UserStatus.INACTIVE)
     # what the batch answered is what is stored
@@ -449,8 +461,11 @@ async def test_a_batch_sees_what_its_earlier_items_did(api: Api, vendor: str) ->
         if result["user"] is not None and result is not results[5]:
             user = stored[result["externalId"]]
             assert result["user"] == {
-                "id": str(user.id), "username": user.username, "email": user.email,
-                "lastName": user.last_name, "status": user.status.value,
+                "id": str(user.id),
+                "username": user.username,
+                "email": user.email,
+                "lastName": user.last_name,
+                "status": user.status.value,
             }
 
 
@@ -461,7 +476,12 @@ async def test_a_batch_deactivation_ends_the_users_sessions(api: Api, vendor: st
     await User.filter(id=two.id).update(external_id="vendor-2")
     tokens = [await api.sign_in(one), await api.sign_in(two)]
     items = [
-        {"externalId": f"vendor-{n}", "username": u.username, "email": u.email, "status": "INACTIVE"}
+        {
+            "externalId": f"vendor-{n}",
+            "username": u.username,
+            "email": u.email,
+            "status": "INACTIVE",
+        }
         for n, u in ((1, one), (2, two))
     ]
 

@@ -27,27 +27,61 @@ T = Thresholds()
 
 
 async def _clients(agency: Agency, user: User, n: int, *, enrolled: bool) -> list[uuid.UUID]:
-    project = await Project.create(agency=agency, name=f"P{uuid.uuid4().hex[:6]}", project_type=0,
-                                   operating_start_date=date(2020, 1, 1), coc_code="CT-503")
+    project = await Project.create(
+        agency=agency,
+        name=f"P{uuid.uuid4().hex[:6]}",
+        project_type=0,
+        operating_start_date=date(2020, 1, 1),
+        coc_code="CT-503",
+    )
     ids = []
     for _ in range(n):
-        client = await Client.create(created_by_agency=agency, created_by_user=user, created_at=IN_Q1,
-                                     updated_at=IN_Q1, last_activity_at=IN_Q1)
+        client = await Client.create(
+            created_by_agency=agency,
+            created_by_user=user,
+            created_at=IN_Q1,
+            updated_at=IN_Q1,
+            last_activity_at=IN_Q1,
+        )
         if enrolled:
-            await Enrollment.create(client=client, project=project, agency=agency, entry_date=date(2026, 1, 5),
-                                    household_id=uuid.uuid4().hex, relationship_to_hoh=1, created_by_user=user,
-                                    created_at=IN_Q1, updated_at=IN_Q1)
+            await Enrollment.create(
+                client=client,
+                project=project,
+                agency=agency,
+                entry_date=date(2026, 1, 5),
+                household_id=uuid.uuid4().hex,
+                relationship_to_hoh=1,
+                created_by_user=user,
+                created_at=IN_Q1,
+                updated_at=IN_Q1,
+            )
         ids.append(client.id)
     return ids
 
 
-async def _views(user: User, agency: Agency, clients: list[uuid.UUID], *, at: datetime = IN_Q1,
-                 spread: timedelta = timedelta(hours=3), action: AuditAction = AuditAction.VIEW) -> None:
-    await append([
-        AuditRow(occurred_at=at + spread * i, action=action, entity_type="Client", entity_id=str(c),
-                 client_id=c, actor_id=user.id, agency_id=agency.id)
-        for i, c in enumerate(clients)
-    ])
+async def _views(
+    user: User,
+    agency: Agency,
+    clients: list[uuid.UUID],
+    *,
+    at: datetime = IN_Q1,
+    spread: timedelta = timedelta(hours=3),
+    action: AuditAction = AuditAction.VIEW,
+) -> None:
+    await append(
+        [
+            AuditRow(
+                occurred_at=at + spread * i,
+                action=action,
+                entity_type="Client",
+                entity_id=str(c),
+                client_id=c,
+                actor_id=user.id,
+                agency_id=agency.id,
+            )
+            for i, c in enumerate(clients)
+        ]
+    )
 
 
 async def _report(agency: Agency, thresholds: Thresholds = T) -> dict[str, object]:
@@ -76,10 +110,28 @@ async def test_ordinary_use_is_counted_and_not_flagged(app: object) -> None:
     for months_back in (3, 6, 9, 12):
         await _views(w["full"], w["a"], enrolled[:10], at=IN_Q1 - timedelta(days=30 * months_back))
     await _views(w["full"], w["a"], enrolled)
-    await append([AuditRow(occurred_at=IN_Q1, action=AuditAction.CREATE, entity_type="Client", entity_id=str(enrolled[0]),
-                           client_id=enrolled[0], actor_id=w["full"].id, agency_id=w["a"].id),
-                  AuditRow(occurred_at=IN_Q1, action=AuditAction.UPDATE, entity_type="Client", entity_id=str(enrolled[1]),
-                           client_id=enrolled[1], actor_id=w["full"].id, agency_id=w["a"].id)])
+    await append(
+        [
+            AuditRow(
+                occurred_at=IN_Q1,
+                action=AuditAction.CREATE,
+                entity_type="Client",
+                entity_id=str(enrolled[0]),
+                client_id=enrolled[0],
+                actor_id=w["full"].id,
+                agency_id=w["a"].id,
+            ),
+            AuditRow(
+                occurred_at=IN_Q1,
+                action=AuditAction.UPDATE,
+                entity_type="Client",
+                entity_id=str(enrolled[1]),
+                client_id=enrolled[1],
+                actor_id=w["full"].id,
+                agency_id=w["a"].id,
+            ),
+        ]
+    )
     rows = await _report(w["a"])
     full = rows["full"]
     assert (full.records_viewed, full.records_created, full.records_changed) == (12, 1, 1)
@@ -151,11 +203,15 @@ async def test_concentration_in_one_hour_or_on_one_client_is_flagged(app: object
     assert calm["viewer"].flags == ()
 
 
-async def test_activity_outside_the_quarter_or_for_another_agency_is_not_counted(app: object) -> None:
+async def test_activity_outside_the_quarter_or_for_another_agency_is_not_counted(
+    app: object,
+) -> None:
     w = await _world()
     b = await make_agency("Agency B")
     clients = await _clients(w["a"], w["full"], 2, enrolled=True)
-    await _views(w["full"], w["a"], clients[:1], at=datetime(2026, 4, 1, 4, 30, tzinfo=UTC))  # 00:30 EDT: Q2
+    await _views(
+        w["full"], w["a"], clients[:1], at=datetime(2026, 4, 1, 4, 30, tzinfo=UTC)
+    )  # 00:30 EDT: Q2
     await _views(w["full"], b, clients[1:])
     assert (await _report(w["a"]))["full"].records_viewed == 0
 

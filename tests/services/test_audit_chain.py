@@ -98,7 +98,11 @@ async def test_rows_are_numbered_by_the_database_and_sealed_in_chained_blocks(ap
     assert await seal(block=2) == 5
     # then: three blocks, each linked to the one before
     seals = await _seals()
-    assert [(s["first_seq"], s["last_seq"], s["row_count"]) for s in seals] == [(1, 2, 2), (3, 4, 2), (5, 5, 1)]
+    assert [(s["first_seq"], s["last_seq"], s["row_count"]) for s in seals] == [
+        (1, 2, 2),
+        (3, 4, 2),
+        (5, 5, 1),
+    ]
     assert seals[0]["prev_hash"] is None
     assert [s["prev_hash"] for s in seals[1:]] == [s["hash"] for s in seals[:-1]]
     assert await verify_chain() == (5, None, 0)
@@ -154,7 +158,9 @@ async def test_concurrent_appends_are_all_sealed(app: object) -> None:
     assert await verify_chain() == (40, None, 0)
 
 
-async def test_rows_a_running_transaction_may_still_add_are_not_sealed(app: object, database_url: str) -> None:
+async def test_rows_a_running_transaction_may_still_add_are_not_sealed(
+    app: object, database_url: str
+) -> None:
     # given: a writer whose transaction is still open holds number 2; rows 1 and 3 are committed
     await append([_row(1)])
     async with _open_writer(database_url) as open_tx:
@@ -180,7 +186,9 @@ async def test_transactions_that_do_not_write_the_trail_do_not_hold_sealing_back
     # the same server, that never touch the audit trail
     await append([_row(1), _row(2)])
     here = await asyncpg.connect(database_url, timeout=10)
-    elsewhere = await asyncpg.connect(urlunsplit(urlsplit(database_url)._replace(path="/postgres")), timeout=10)
+    elsewhere = await asyncpg.connect(
+        urlunsplit(urlsplit(database_url)._replace(path="/postgres")), timeout=10
+    )
     try:
         for conn in (here, elsewhere):
             await conn.execute("BEGIN; SELECT pg_current_xact_id()")
@@ -218,7 +226,10 @@ async def test_a_changed_row_is_detected(app: object, database_url: str) -> None
 async def test_a_changed_row_in_a_block_of_many_is_detected(app: object, database_url: str) -> None:
     await append([_row(n) for n in range(1, 11)])
     await seal()
-    await _tamper(database_url, "UPDATE audit_event SET occurred_at = occurred_at + interval '1 second' WHERE seq = 7")
+    await _tamper(
+        database_url,
+        "UPDATE audit_event SET occurred_at = occurred_at + interval '1 second' WHERE seq = 7",
+    )
     result = await verify_chain()
     assert result.broken is not None
     assert (result.broken.seq, result.broken.last_seq) == (1, 10)
@@ -293,16 +304,24 @@ async def test_a_rehashed_block_still_breaks_the_next_link(app: object, database
     assert "follow" in result.broken.reason
 
 
-async def test_the_database_refuses_a_horizon_that_is_not_final(app: object, database_url: str) -> None:
+async def test_the_database_refuses_a_horizon_that_is_not_final(
+    app: object, database_url: str
+) -> None:
     # given: a horizon marked while a writer's transaction is open
     async with _open_writer(database_url) as open_tx:
         conn = get_connection("default")
-        mark = (await conn.execute_query_dict("SELECT horizon, writers FROM hearth_audit_mark()"))[0]
+        mark = (await conn.execute_query_dict("SELECT horizon, writers FROM hearth_audit_mark()"))[
+            0
+        ]
         # then: sealing up to it is refused (NULL) until the writer ends
-        refused = await conn.execute_query_dict("SELECT hearth_audit_seal($1, $2::text[], 100) AS n", [mark["horizon"], mark["writers"]])
+        refused = await conn.execute_query_dict(
+            "SELECT hearth_audit_seal($1, $2::text[], 100) AS n", [mark["horizon"], mark["writers"]]
+        )
         assert refused[0]["n"] is None
         await open_tx.commit()
-    accepted = await conn.execute_query_dict("SELECT hearth_audit_seal($1, $2::text[], 100) AS n", [mark["horizon"], mark["writers"]])
+    accepted = await conn.execute_query_dict(
+        "SELECT hearth_audit_seal($1, $2::text[], 100) AS n", [mark["horizon"], mark["writers"]]
+    )
     assert accepted[0]["n"] == 1
 
 
@@ -339,14 +358,18 @@ async def test_the_served_app_seals_by_itself(app: object, settings, database_ur
     assert settings.seal_interval == 0
     assert settings.model_copy(update={"env": "production"}).seal_interval == 5.0
     await append([_row(1), _row(2)])
-    served = create_app(settings.model_copy(update={"audit_seal_seconds": 0.05}), database_url=database_url)
+    served = create_app(
+        settings.model_copy(update={"audit_seal_seconds": 0.05}), database_url=database_url
+    )
     async with served.router.lifespan_context(served):
         assert any(t.get_name() == "hearth-audit-sealer" for t in asyncio.all_tasks())
         for _ in range(500):  # the first round runs at once; wait for it
             if not await unsealed():
                 break
             await asyncio.sleep(0.01)
-    assert not any(t.get_name() == "hearth-audit-sealer" and not t.done() for t in asyncio.all_tasks())
+    assert not any(
+        t.get_name() == "hearth-audit-sealer" and not t.done() for t in asyncio.all_tasks()
+    )
     assert await verify_chain() == (2, None, 0)
 
 
@@ -355,22 +378,64 @@ async def test_rows_of_one_request_and_of_several_are_stored_as_given(app: objec
     # both must store every column of every row, in order
     actor, proxy = uuid.uuid4(), uuid.uuid4()
     one_request = [
-        AuditRow(occurred_at=AT, action=AuditAction.VIEW, entity_type="Client", entity_id=str(n), client_id=uuid.UUID(int=n),
-                 actor_id=actor, true_actor_id=proxy, agency_id=uuid.UUID(int=50 + n), fields=("dob", "firstName", "dob"),
-                 release_id=uuid.UUID(int=90) if n == 2 else None, request_id="req-1", operation="x" * 150, client_ip="10.0.0.1")
+        AuditRow(
+            occurred_at=AT,
+            action=AuditAction.VIEW,
+            entity_type="Client",
+            entity_id=str(n),
+            client_id=uuid.UUID(int=n),
+            actor_id=actor,
+            true_actor_id=proxy,
+            agency_id=uuid.UUID(int=50 + n),
+            fields=("dob", "firstName", "dob"),
+            release_id=uuid.UUID(int=90) if n == 2 else None,
+            request_id="req-1",
+            operation="x" * 150,
+            client_ip="10.0.0.1",
+        )
         for n in (1, 2, 3)
     ]
-    several = [_row(4), one_request[0]._replace(entity_id="5", request_id="req-2"), _row(6)._replace(fields=())]
+    several = [
+        _row(4),
+        one_request[0]._replace(entity_id="5", request_id="req-2"),
+        _row(6)._replace(fields=()),
+    ]
     for rows in (one_request, several):
         before = await AuditEvent.all().count()
         await append(rows)
         stored = await AuditEvent.filter(seq__gt=before).order_by("seq")
         assert [
-            (r.occurred_at, r.actor_id, r.true_actor_id, r.agency_id, r.action, r.entity_type, r.entity_id, r.client_id,
-             r.fields_touched, r.release_id, r.request_id, r.operation, r.client_ip)
+            (
+                r.occurred_at,
+                r.actor_id,
+                r.true_actor_id,
+                r.agency_id,
+                r.action,
+                r.entity_type,
+                r.entity_id,
+                r.client_id,
+                r.fields_touched,
+                r.release_id,
+                r.request_id,
+                r.operation,
+                r.client_ip,
+            )
             for r in stored
         ] == [
-            (g.occurred_at, g.actor_id, g.true_actor_id or g.actor_id, g.agency_id, g.action, g.entity_type, g.entity_id,
-             g.client_id, sorted(set(g.fields)), g.release_id, g.request_id, g.operation[:100] if g.operation else None, g.client_ip)
+            (
+                g.occurred_at,
+                g.actor_id,
+                g.true_actor_id or g.actor_id,
+                g.agency_id,
+                g.action,
+                g.entity_type,
+                g.entity_id,
+                g.client_id,
+                sorted(set(g.fields)),
+                g.release_id,
+                g.request_id,
+                g.operation[:100] if g.operation else None,
+                g.client_ip,
+            )
             for g in rows
         ]

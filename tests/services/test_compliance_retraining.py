@@ -32,19 +32,36 @@ NOW = datetime(2026, 6, 1, 14, 0, tzinfo=UTC)
 
 
 async def _world() -> dict:
-    agency = await make_agency("Harbor House", executive_director_name="Dana Director",
-                               executive_director_email="director@harbor.example.org")
+    agency = await make_agency(
+        "Harbor House",
+        executive_director_name="Dana Director",
+        executive_director_email="director@harbor.example.org",
+    )
     hdc = await make_user("hdc", duties={agency: Duty.HMIS_DATA_COORDINATOR})
     admin = await make_user("root", roles=(SystemRole.SYSTEM_ADMINISTRATOR,))
-    ann = await make_user("ann", agencies={agency: AccessLevel.FULL}, first_name="Ann", last_name="Lee")
+    ann = await make_user(
+        "ann", agencies={agency: AccessLevel.FULL}, first_name="Ann", last_name="Lee"
+    )
     return {"agency": agency, "hdc": hdc, "admin": admin, "ann": ann}
 
 
-async def _ticket(w: dict, user: User, opened_at: datetime, topic: str = "Password reset", minutes: int = 15,
-                  performance: bool = False) -> None:
+async def _ticket(
+    w: dict,
+    user: User,
+    opened_at: datetime,
+    topic: str = "Password reset",
+    minutes: int = 15,
+    performance: bool = False,
+) -> None:
     await compliance.record_helpdesk_ticket(
-        decisions=await decisions_for(w["admin"]), user_id=user.id, external_id=None, opened_at=opened_at,
-        topic=topic, minutes_spent=minutes, system_performance_issue=performance, external_ref=None,
+        decisions=await decisions_for(w["admin"]),
+        user_id=user.id,
+        external_id=None,
+        opened_at=opened_at,
+        topic=topic,
+        minutes_spent=minutes,
+        system_performance_issue=performance,
+        external_ref=None,
         now=max(NOW, opened_at),
     )
 
@@ -102,7 +119,9 @@ async def test_a_sign_in_in_time_or_a_window_still_open_is_not_flagged(
 async def test_a_first_sign_in_after_day_45_is_still_flagged(app: object) -> None:
     w = await _world()
     await _trained(w["ann"], date(2026, 4, 1))
-    await User.filter(id=w["ann"].id).update(first_login_at=datetime(2026, 5, 20, 13, 0, tzinfo=UTC))
+    await User.filter(id=w["ann"].id).update(
+        first_login_at=datetime(2026, 5, 20, 13, 0, tzinfo=UTC)
+    )
     await _sweep()
     assert await _rules(w["ann"]) == {CaseRule.NO_LOGIN_AFTER_TRAINING}
 
@@ -128,11 +147,23 @@ async def test_three_similar_tickets_within_60_days_are_flagged(app: object) -> 
         # two only
         [("2026-05-01", "Password reset", False), ("2026-05-02", "password reset", False)],
         # three, but spread over more than 60 days
-        [("2026-03-01", "Password reset", False), ("2026-04-10", "password reset", False), ("2026-05-01", "password reset", False)],
+        [
+            ("2026-03-01", "Password reset", False),
+            ("2026-04-10", "password reset", False),
+            ("2026-05-01", "password reset", False),
+        ],
         # three on unrelated issues
-        [("2026-05-01", "Password reset", False), ("2026-05-02", "Printing a report", False), ("2026-05-03", "Adding a household member", False)],
+        [
+            ("2026-05-01", "Password reset", False),
+            ("2026-05-02", "Printing a report", False),
+            ("2026-05-03", "Adding a household member", False),
+        ],
         # three, one of them about system performance
-        [("2026-05-01", "Password reset", False), ("2026-05-02", "password reset", False), ("2026-05-03", "password reset", True)],
+        [
+            ("2026-05-01", "Password reset", False),
+            ("2026-05-02", "password reset", False),
+            ("2026-05-03", "password reset", True),
+        ],
     ],
 )
 async def test_fewer_spread_unrelated_or_performance_tickets_are_not_flagged(
@@ -141,7 +172,13 @@ async def test_fewer_spread_unrelated_or_performance_tickets_are_not_flagged(
     w = await _world()
     await User.filter(id=w["ann"].id).update(first_login_at=datetime(2026, 1, 21, tzinfo=UTC))
     for day, topic, perf in tickets:
-        await _ticket(w, w["ann"], datetime.fromisoformat(day).replace(hour=14, tzinfo=UTC), topic, performance=perf)
+        await _ticket(
+            w,
+            w["ann"],
+            datetime.fromisoformat(day).replace(hour=14, tzinfo=UTC),
+            topic,
+            performance=perf,
+        )
     await _sweep()
     assert await _rules(w["ann"]) == set()
 
@@ -152,8 +189,12 @@ async def test_fewer_spread_unrelated_or_performance_tickets_are_not_flagged(
 async def test_four_hours_of_help_desk_in_a_month_are_flagged(app: object) -> None:
     w = await _world()
     await User.filter(id=w["ann"].id).update(first_login_at=datetime(2026, 1, 21, tzinfo=UTC))
-    await _ticket(w, w["ann"], datetime(2026, 5, 4, 14, tzinfo=UTC), "Entering an exit", minutes=120)
-    await _ticket(w, w["ann"], datetime(2026, 5, 20, 14, tzinfo=UTC), "Running the APR", minutes=120)
+    await _ticket(
+        w, w["ann"], datetime(2026, 5, 4, 14, tzinfo=UTC), "Entering an exit", minutes=120
+    )
+    await _ticket(
+        w, w["ann"], datetime(2026, 5, 20, 14, tzinfo=UTC), "Running the APR", minutes=120
+    )
     await _sweep()
     assert await _rules(w["ann"]) == {CaseRule.HELPDESK_HOURS}
     finding = await ComplianceFinding.get(user=w["ann"])
@@ -161,14 +202,27 @@ async def test_four_hours_of_help_desk_in_a_month_are_flagged(app: object) -> No
     assert finding.evidence["minutes"] == 240
 
 
-async def test_hours_under_four_split_across_months_or_on_performance_are_not_flagged(app: object) -> None:
+async def test_hours_under_four_split_across_months_or_on_performance_are_not_flagged(
+    app: object,
+) -> None:
     w = await _world()
     await User.filter(id=w["ann"].id).update(first_login_at=datetime(2026, 1, 21, tzinfo=UTC))
     # 239 minutes in May; 200 at the end of April (local time) and 200 in May; 300 on performance
-    await _ticket(w, w["ann"], datetime(2026, 5, 4, 14, tzinfo=UTC), "Entering an exit", minutes=119)
+    await _ticket(
+        w, w["ann"], datetime(2026, 5, 4, 14, tzinfo=UTC), "Entering an exit", minutes=119
+    )
     await _ticket(w, w["ann"], datetime(2026, 5, 5, 14, tzinfo=UTC), "Running the APR", minutes=120)
-    await _ticket(w, w["ann"], datetime(2026, 5, 1, 3, tzinfo=UTC), "Bed list", minutes=200)  # April 30, 23:00 local
-    await _ticket(w, w["ann"], datetime(2026, 4, 10, 14, tzinfo=UTC), "Slow pages", minutes=300, performance=True)
+    await _ticket(
+        w, w["ann"], datetime(2026, 5, 1, 3, tzinfo=UTC), "Bed list", minutes=200
+    )  # April 30, 23:00 local
+    await _ticket(
+        w,
+        w["ann"],
+        datetime(2026, 4, 10, 14, tzinfo=UTC),
+        "Slow pages",
+        minutes=300,
+        performance=True,
+    )
     await _sweep()
     assert await _rules(w["ann"]) == set()
 
@@ -182,8 +236,12 @@ async def test_a_coc_request_flags_every_active_user_of_the_agency(app: object) 
     await make_user("zed", agencies={other: AccessLevel.FULL})
     await make_user("gone", agencies={w["agency"]: AccessLevel.FULL}, status=UserStatus.INACTIVE)
     _request, flagged = await compliance.request_agency_retraining(
-        decisions=await decisions_for(w["admin"]), agency_id=w["agency"].id, coc_code="ct-503",
-        reason="Consistently low UDE completeness", now=NOW, tz=TZ,
+        decisions=await decisions_for(w["admin"]),
+        agency_id=w["agency"].id,
+        coc_code="ct-503",
+        reason="Consistently low UDE completeness",
+        now=NOW,
+        tz=TZ,
     )
     assert flagged == 2  # ann and the HDC
     flagged_users = set(await ComplianceCase.all().values_list("user__username", flat=True))
@@ -197,20 +255,32 @@ async def test_a_coc_request_for_an_agency_outside_that_coc_is_refused(app: obje
     w = await _world()
     with pytest.raises(ValidationFailed) as refused:
         await compliance.request_agency_retraining(
-            decisions=await decisions_for(w["admin"]), agency_id=w["agency"].id, coc_code="CT-505",
-            reason="Low ESG performance", now=NOW, tz=TZ,
+            decisions=await decisions_for(w["admin"]),
+            agency_id=w["agency"].id,
+            coc_code="CT-505",
+            reason="Low ESG performance",
+            now=NOW,
+            tz=TZ,
         )
     assert refused.value.field == "agencyId"
     assert await ComplianceCase.all().count() == 0
     with pytest.raises(ValidationFailed):
         await compliance.request_agency_retraining(
-            decisions=await decisions_for(w["admin"]), agency_id=w["agency"].id, coc_code="XX-999",
-            reason="Low ESG performance", now=NOW, tz=TZ,
+            decisions=await decisions_for(w["admin"]),
+            agency_id=w["agency"].id,
+            coc_code="XX-999",
+            reason="Low ESG performance",
+            now=NOW,
+            tz=TZ,
         )
     with pytest.raises(Forbidden):
         await compliance.request_agency_retraining(
-            decisions=await decisions_for(w["hdc"]), agency_id=w["agency"].id, coc_code="CT-503",
-            reason="Low ESG performance", now=NOW, tz=TZ,
+            decisions=await decisions_for(w["hdc"]),
+            agency_id=w["agency"].id,
+            coc_code="CT-503",
+            reason="Low ESG performance",
+            now=NOW,
+            tz=TZ,
         )
 
 
@@ -220,28 +290,50 @@ async def test_a_coc_request_for_an_agency_outside_that_coc_is_refused(app: obje
 async def test_bad_tickets_are_refused_and_nothing_is_written(app: object) -> None:
     w = await _world()
     decisions = await decisions_for(w["admin"])
-    base = {"decisions": decisions, "external_id": None, "opened_at": NOW - timedelta(days=1), "topic": "Login",
-            "minutes_spent": 10, "system_performance_issue": False, "external_ref": None, "now": NOW}
+    base = {
+        "decisions": decisions,
+        "external_id": None,
+        "opened_at": NOW - timedelta(days=1),
+        "topic": "Login",
+        "minutes_spent": 10,
+        "system_performance_issue": False,
+        "external_ref": None,
+        "now": NOW,
+    }
     import uuid
 
     with pytest.raises(NotFound):
         await compliance.record_helpdesk_ticket(**{**base, "user_id": uuid.uuid4()})
-    for bad, field in (({"minutes_spent": -5}, "minutesSpent"), ({"topic": "  "}, "topic"),
-                       ({"opened_at": NOW + timedelta(hours=1)}, "openedAt"),
-                       ({"opened_at": datetime(2026, 5, 1)}, "openedAt")):
+    for bad, field in (
+        ({"minutes_spent": -5}, "minutesSpent"),
+        ({"topic": "  "}, "topic"),
+        ({"opened_at": NOW + timedelta(hours=1)}, "openedAt"),
+        ({"opened_at": datetime(2026, 5, 1)}, "openedAt"),
+    ):
         with pytest.raises(ValidationFailed) as refused:
             await compliance.record_helpdesk_ticket(**{**base, "user_id": w["ann"].id, **bad})
         assert refused.value.field == field
     with pytest.raises(Forbidden):
-        await compliance.record_helpdesk_ticket(**{**base, "decisions": await decisions_for(w["hdc"]), "user_id": w["ann"].id})
+        await compliance.record_helpdesk_ticket(
+            **{**base, "decisions": await decisions_for(w["hdc"]), "user_id": w["ann"].id}
+        )
     assert await HelpdeskTicket.all().count() == 0
 
 
 async def test_a_ticket_recorded_twice_by_its_reference_is_kept_once(app: object) -> None:
     w = await _world()
     decisions = await decisions_for(w["admin"])
-    args = {"decisions": decisions, "user_id": w["ann"].id, "external_id": None, "opened_at": NOW - timedelta(days=1),
-            "topic": "Login", "minutes_spent": 10, "system_performance_issue": False, "external_ref": "HD-1001", "now": NOW}
+    args = {
+        "decisions": decisions,
+        "user_id": w["ann"].id,
+        "external_id": None,
+        "opened_at": NOW - timedelta(days=1),
+        "topic": "Login",
+        "minutes_spent": 10,
+        "system_performance_issue": False,
+        "external_ref": "HD-1001",
+        "now": NOW,
+    }
     first, created = await compliance.record_helpdesk_ticket(**args)
     again, created_again = await compliance.record_helpdesk_ticket(**args)
     assert created
@@ -259,7 +351,9 @@ async def test_user_hdc_and_executive_director_are_told_why(app: object) -> None
     await _sweep()
     messages = await OutboxMessage.filter(kind="compliance.retraining.opened")
     assert {(m.recipient_id, m.to_address) for m in messages} == {
-        (w["ann"].id, None), (w["hdc"].id, None), (None, "director@harbor.example.org")
+        (w["ann"].id, None),
+        (w["hdc"].id, None),
+        (None, "director@harbor.example.org"),
     }
     for m in messages:
         assert "policy 211" in m.body
@@ -277,8 +371,15 @@ async def test_completing_the_training_closes_the_case(app: object) -> None:
     course = await TrainingCourse.filter(required_for__contains=["FULL"]).first()
     assert course is not None
     # when: the LMS reports a completion on June 20
-    await record_completion(decisions=await decisions_for(w["admin"]), user_id=w["ann"].id, external_id=None,
-                            course_code=course.code, completed_on=date(2026, 6, 20), now=NOW + timedelta(days=20), tz=TZ)
+    await record_completion(
+        decisions=await decisions_for(w["admin"]),
+        user_id=w["ann"].id,
+        external_id=None,
+        course_code=course.code,
+        completed_on=date(2026, 6, 20),
+        now=NOW + timedelta(days=20),
+        tz=TZ,
+    )
     # then
     case = await ComplianceCase.get(user=w["ann"])
     assert case.status == CaseStatus.RESOLVED
@@ -302,16 +403,22 @@ async def test_without_the_training_the_account_becomes_inactive_on_day_45(app: 
     assert (await ComplianceCase.get(user=ann)).status == CaseStatus.ENFORCED
     enforced = await OutboxMessage.filter(kind="compliance.retraining.enforced")
     assert {(m.recipient_id, m.to_address) for m in enforced} == {
-        (ann.id, None), (w["hdc"].id, None), (None, "director@harbor.example.org")
+        (ann.id, None),
+        (w["hdc"].id, None),
+        (None, "director@harbor.example.org"),
     }
 
 
-async def test_a_new_rule_while_a_case_is_open_joins_it_without_a_new_case_or_message(app: object) -> None:
+async def test_a_new_rule_while_a_case_is_open_joins_it_without_a_new_case_or_message(
+    app: object,
+) -> None:
     w = await _world()
     await _trained(w["ann"], date(2026, 4, 1))
     await _sweep()
     messages = await OutboxMessage.all().count()
-    await _ticket(w, w["ann"], datetime(2026, 6, 2, 14, tzinfo=UTC), "Entering an exit", minutes=250)
+    await _ticket(
+        w, w["ann"], datetime(2026, 6, 2, 14, tzinfo=UTC), "Entering an exit", minutes=250
+    )
     await _sweep(NOW + timedelta(days=2))
     assert await ComplianceCase.all().count() == 1
     assert await _rules(w["ann"]) == {CaseRule.NO_LOGIN_AFTER_TRAINING, CaseRule.HELPDESK_HOURS}

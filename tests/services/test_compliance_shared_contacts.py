@@ -23,8 +23,11 @@ NOW = datetime(2026, 4, 1, 10, 0, tzinfo=UTC)  # the quarterly run
 
 
 async def _world() -> dict:
-    agency = await make_agency("Harbor House", executive_director_name="Dana Director",
-                               executive_director_email="director@harbor.example.org")
+    agency = await make_agency(
+        "Harbor House",
+        executive_director_name="Dana Director",
+        executive_director_email="director@harbor.example.org",
+    )
     hdc = await make_user("hdc", duties={agency: Duty.HMIS_DATA_COORDINATOR})
     return {"agency": agency, "hdc": hdc}
 
@@ -65,8 +68,11 @@ async def test_users_sharing_an_email_in_any_case_get_a_case_due_in_14_days(app:
 async def test_phone_numbers_in_different_formats_are_one_mfa_contact(app: object) -> None:
     # given
     w = await _world()
-    await _pair(w["agency"], a={"mfa_contact": "(860) 555-0100", "mfa_contact_normalized": "8605550100"},
-                b={"mfa_contact": "860.555.0100", "mfa_contact_normalized": "legacy-value"})
+    await _pair(
+        w["agency"],
+        a={"mfa_contact": "(860) 555-0100", "mfa_contact_normalized": "8605550100"},
+        b={"mfa_contact": "860.555.0100", "mfa_contact_normalized": "legacy-value"},
+    )
     # when
     await compliance.sweep_shared_contacts(now=NOW, tz=TZ)
     # then: the sweep normalises the stored contact itself, whatever another system stored
@@ -79,7 +85,11 @@ async def test_phone_numbers_in_different_formats_are_one_mfa_contact(app: objec
 async def test_an_mfa_contact_that_is_another_users_email_is_shared(app: object) -> None:
     # given
     w = await _world()
-    await _pair(w["agency"], a=_email("ann@x.org"), b={"mfa_contact": "ANN@x.org", "mfa_contact_normalized": "ann@x.org"})
+    await _pair(
+        w["agency"],
+        a=_email("ann@x.org"),
+        b={"mfa_contact": "ANN@x.org", "mfa_contact_normalized": "ann@x.org"},
+    )
     # when
     await compliance.sweep_shared_contacts(now=NOW, tz=TZ)
     # then
@@ -89,10 +99,25 @@ async def test_an_mfa_contact_that_is_another_users_email_is_shared(app: object)
 async def test_unique_contacts_and_inactive_accounts_open_nothing(app: object) -> None:
     # given: distinct contacts, and a shared address whose other holder is inactive
     w = await _world()
-    await make_user("carl", agencies={w["agency"]: AccessLevel.FULL}, mfa_contact="8605550101", mfa_contact_normalized="8605550101")
-    await make_user("dina", agencies={w["agency"]: AccessLevel.FULL}, mfa_contact="8605550102", mfa_contact_normalized="8605550102")
+    await make_user(
+        "carl",
+        agencies={w["agency"]: AccessLevel.FULL},
+        mfa_contact="8605550101",
+        mfa_contact_normalized="8605550101",
+    )
+    await make_user(
+        "dina",
+        agencies={w["agency"]: AccessLevel.FULL},
+        mfa_contact="8605550102",
+        mfa_contact_normalized="8605550102",
+    )
     await make_user("erin", agencies={w["agency"]: AccessLevel.FULL}, **_email("team@x.org"))
-    await make_user("fred", agencies={w["agency"]: AccessLevel.FULL}, status=UserStatus.INACTIVE, **_email("Team@x.org"))
+    await make_user(
+        "fred",
+        agencies={w["agency"]: AccessLevel.FULL},
+        status=UserStatus.INACTIVE,
+        **_email("Team@x.org"),
+    )
     # when
     counts = await compliance.sweep_shared_contacts(now=NOW, tz=TZ)
     # then
@@ -109,7 +134,10 @@ async def test_the_user_and_their_hdc_are_told_with_the_policy_and_deadline(app:
     await compliance.sweep_shared_contacts(now=NOW, tz=TZ)
     # then: one message each to ann, bob, and the HDC about each of them; not the director
     messages = await OutboxMessage.all().order_by("subject")
-    assert {(m.recipient_id, m.to_address) for m in messages} >= {(ann.id, None), (w["hdc"].id, None)}
+    assert {(m.recipient_id, m.to_address) for m in messages} >= {
+        (ann.id, None),
+        (w["hdc"].id, None),
+    }
     assert len(messages) == 4
     assert all(m.to_address is None for m in messages)
     to_ann = next(m for m in messages if m.recipient_id == ann.id)
@@ -126,12 +154,20 @@ async def test_running_the_sweep_twice_opens_and_sends_nothing_more(app: object)
     w = await _world()
     await _pair(w["agency"], a=_email("A@x.org"), b=_email("a@x.org"))
     await compliance.sweep_shared_contacts(now=NOW, tz=TZ)
-    before = (await ComplianceCase.all().count(), await ComplianceFinding.all().count(), await OutboxMessage.all().count())
+    before = (
+        await ComplianceCase.all().count(),
+        await ComplianceFinding.all().count(),
+        await OutboxMessage.all().count(),
+    )
     # when: again the same day, and the next day
     again = await compliance.sweep_shared_contacts(now=NOW + timedelta(hours=1), tz=TZ)
     await compliance.sweep_shared_contacts(now=NOW + timedelta(days=1), tz=TZ)
     # then
-    after = (await ComplianceCase.all().count(), await ComplianceFinding.all().count(), await OutboxMessage.all().count())
+    after = (
+        await ComplianceCase.all().count(),
+        await ComplianceFinding.all().count(),
+        await OutboxMessage.all().count(),
+    )
     assert after == before == (2, 2, 4)
     assert again.opened == 0
     assert again.messages == 0
@@ -145,14 +181,22 @@ async def test_a_case_closes_by_itself_when_the_vendor_gives_a_unique_address(ap
     await User.filter(id=bob.id).update(external_id="v-bob")
     await compliance.sweep_shared_contacts(now=NOW, tz=TZ)
     # when: the vendor syncs bob with an address of his own
-    await sync_user(decisions=await decisions_for(admin), data=UserData(external_id="v-bob", username="bob", email="bob@x.org"), now=NOW + timedelta(days=3))
+    await sync_user(
+        decisions=await decisions_for(admin),
+        data=UserData(external_id="v-bob", username="bob", email="bob@x.org"),
+        now=NOW + timedelta(days=3),
+    )
     # then: both cases close (the address is no longer shared) and both are told
     cases = await ComplianceCase.all()
     assert {c.status for c in cases} == {CaseStatus.RESOLVED}
-    assert await OutboxMessage.filter(kind="compliance.shared_contact.resolved", recipient_id=ann.id).exists()
+    assert await OutboxMessage.filter(
+        kind="compliance.shared_contact.resolved", recipient_id=ann.id
+    ).exists()
 
 
-async def test_on_the_due_date_accounts_still_sharing_are_deactivated_and_signed_out(app: object) -> None:
+async def test_on_the_due_date_accounts_still_sharing_are_deactivated_and_signed_out(
+    app: object,
+) -> None:
     # given
     w = await _world()
     ann, bob = await _pair(w["agency"], a=_email("A@x.org"), b=_email("a@x.org"))
@@ -178,7 +222,9 @@ async def test_on_the_due_date_accounts_still_sharing_are_deactivated_and_signed
     enforced = await OutboxMessage.filter(kind="compliance.shared_contact.enforced")
     assert {m.recipient_id for m in enforced} == {ann.id, bob.id, w["hdc"].id}
     # and a second run the same day does nothing more
-    assert (await compliance.enforce_deadlines(now=NOW + timedelta(days=14, hours=2), tz=TZ)).enforced == 0
+    assert (
+        await compliance.enforce_deadlines(now=NOW + timedelta(days=14, hours=2), tz=TZ)
+    ).enforced == 0
 
 
 async def test_a_contact_made_unique_before_the_due_date_spares_the_account(app: object) -> None:

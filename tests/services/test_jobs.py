@@ -35,8 +35,12 @@ def _ctx(clock: FrozenClock, **changes) -> JobContext:
 async def _sharing_pair() -> tuple[User, User]:
     agency = await make_agency("Harbor House")
     await make_user("hdc", duties={agency: Duty.HMIS_DATA_COORDINATOR})
-    ann = await make_user("ann", agencies={agency: AccessLevel.FULL}, email="A@x.org", email_normalized="a@x.org")
-    bob = await make_user("bob", agencies={agency: AccessLevel.FULL}, email="a@X.org", email_normalized="a@x.org")
+    ann = await make_user(
+        "ann", agencies={agency: AccessLevel.FULL}, email="A@x.org", email_normalized="a@x.org"
+    )
+    bob = await make_user(
+        "bob", agencies={agency: AccessLevel.FULL}, email="a@X.org", email_normalized="a@x.org"
+    )
     return ann, bob
 
 
@@ -66,7 +70,9 @@ async def test_a_failing_job_is_recorded_not_raised(app: object, clock: FrozenCl
     assert await OutboxMessage.filter(status=DeliveryStatus.PENDING).count() == 4
 
 
-async def test_an_instance_that_finds_the_job_running_skips_it(app: object, clock: FrozenClock, database_url: str) -> None:
+async def test_an_instance_that_finds_the_job_running_skips_it(
+    app: object, clock: FrozenClock, database_url: str
+) -> None:
     import asyncpg
 
     other = await asyncpg.connect(database_url)
@@ -79,7 +85,9 @@ async def test_an_instance_that_finds_the_job_running_skips_it(app: object, cloc
     assert await run_job("deadlines", _ctx(clock)) is not None
 
 
-async def test_two_scheduler_instances_racing_run_a_slot_once(app: object, clock: FrozenClock) -> None:
+async def test_two_scheduler_instances_racing_run_a_slot_once(
+    app: object, clock: FrozenClock
+) -> None:
     # given: two instances, started before the quarter's first day
     await _sharing_pair()
     clock.set(MARCH_31)
@@ -103,7 +111,9 @@ async def test_two_scheduler_instances_racing_run_a_slot_once(app: object, clock
     assert await late.tick(clock.now()) == []
 
 
-async def test_nothing_runs_before_its_time_and_missed_times_run_once(app: object, clock: FrozenClock) -> None:
+async def test_nothing_runs_before_its_time_and_missed_times_run_once(
+    app: object, clock: FrozenClock
+) -> None:
     clock.set(datetime(2026, 4, 1, 10, 30, tzinfo=UTC))  # 06:30 local: deadlines not due
     scheduler = Scheduler({"deadlines": "0 7 * * *"}, _ctx(clock))
     await scheduler.start(clock.now())
@@ -122,7 +132,9 @@ def test_a_bad_schedule_is_refused_at_start_up() -> None:
         Scheduler({"backup": "0 7 * * *"}, _ctx(FrozenClock(MARCH_31)))
 
 
-async def test_fourteen_days_of_scheduled_runs_deactivate_accounts_still_sharing(app: object, clock: FrozenClock) -> None:
+async def test_fourteen_days_of_scheduled_runs_deactivate_accounts_still_sharing(
+    app: object, clock: FrozenClock
+) -> None:
     # given
     ann, bob = await _sharing_pair()
     clock.set(MARCH_31)
@@ -157,7 +169,9 @@ async def test_the_cli_runs_a_job_and_prints_its_record(app: object, runner: Cli
     assert unknown.exit_code == 2
 
 
-async def test_the_served_app_runs_the_scheduler_and_catches_up(app: object, settings, clock: FrozenClock, database_url: str) -> None:
+async def test_the_served_app_runs_the_scheduler_and_catches_up(
+    app: object, settings, clock: FrozenClock, database_url: str
+) -> None:
     """create_app starts the scheduler when HEARTH_SCHEDULER_ENABLED is on (off under env=test);
     a time missed while no instance ran is caught up at start-up."""
     from api.app import create_app
@@ -165,14 +179,22 @@ async def test_the_served_app_runs_the_scheduler_and_catches_up(app: object, set
     assert settings.runs_scheduler is False
     assert settings.model_copy(update={"env": "production"}).runs_scheduler is True
     clock.set(datetime(2026, 4, 10, 15, 0, tzinfo=UTC))
-    await JobRun.create(job="deadlines", slot=datetime(2026, 4, 8, 11, 0, tzinfo=UTC), trigger="scheduler",
-                        instance="old", status=JobStatus.SUCCEEDED, started_at=clock.now())
+    await JobRun.create(
+        job="deadlines",
+        slot=datetime(2026, 4, 8, 11, 0, tzinfo=UTC),
+        trigger="scheduler",
+        instance="old",
+        status=JobStatus.SUCCEEDED,
+        started_at=clock.now(),
+    )
     on = settings.model_copy(update={"scheduler_enabled": True})
     served = create_app(on, database_url=database_url, clock=clock)
     async with served.router.lifespan_context(served):
         assert any(t.get_name() == "hearth-scheduler" for t in asyncio.all_tasks())
         for _ in range(500):  # the first tick runs at once; wait for its record
-            if await JobRun.filter(job="deadlines", instance__not="old", status=JobStatus.SUCCEEDED).exists():
+            if await JobRun.filter(
+                job="deadlines", instance__not="old", status=JobStatus.SUCCEEDED
+            ).exists():
                 break
             await asyncio.sleep(0.01)
     assert not any(t.get_name() == "hearth-scheduler" and not t.done() for t in asyncio.all_tasks())

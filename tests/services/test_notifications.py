@@ -71,7 +71,17 @@ def smtp() -> Iterator[tuple[Mailbox, SmtpConfig]]:
     controller = Controller(mailbox, hostname="127.0.0.1", port=port)
     controller.start()
     try:
-        yield mailbox, SmtpConfig(host="127.0.0.1", port=port, tls="none", timeout=5, retry_seconds=300, max_attempts=3)
+        yield (
+            mailbox,
+            SmtpConfig(
+                host="127.0.0.1",
+                port=port,
+                tls="none",
+                timeout=5,
+                retry_seconds=300,
+                max_attempts=3,
+            ),
+        )
     finally:
         controller.stop()
 
@@ -79,6 +89,7 @@ def smtp() -> Iterator[tuple[Mailbox, SmtpConfig]]:
 @pytest.fixture
 async def silent_server() -> AsyncIterator[int]:
     """Accepts connections and never says a word (an SMTP server that hangs)."""
+
     async def hang(reader: asyncio.StreamReader, writer: asyncio.StreamWriter) -> None:
         await reader.read()
         writer.close()
@@ -92,15 +103,37 @@ async def silent_server() -> AsyncIterator[int]:
 
 async def _notices(*addresses: str) -> None:
     await queue(
-        [Notice(kind="test", subject=f"Subject {a}", body=f"Body for {a}", dedupe_key=f"t:{a}", to_address=a) for a in addresses],
+        [
+            Notice(
+                kind="test",
+                subject=f"Subject {a}",
+                body=f"Body for {a}",
+                dedupe_key=f"t:{a}",
+                to_address=a,
+            )
+            for a in addresses
+        ],
         now=NOW,
     )
 
 
 async def test_queued_messages_arrive_once(app: object, smtp: tuple[Mailbox, SmtpConfig]) -> None:
     mailbox, config = smtp
-    user = await make_user("ann", email="Ann@Harbor.example.org", email_normalized="ann@harbor.example.org")
-    await queue([Notice(kind="test", subject="Hello Ann", body="Text", dedupe_key="t:ann", recipient_id=user.id)], now=NOW)
+    user = await make_user(
+        "ann", email="Ann@Harbor.example.org", email_normalized="ann@harbor.example.org"
+    )
+    await queue(
+        [
+            Notice(
+                kind="test",
+                subject="Hello Ann",
+                body="Text",
+                dedupe_key="t:ann",
+                recipient_id=user.id,
+            )
+        ],
+        now=NOW,
+    )
     await _notices("director@harbor.example.org")
     # when
     counts = await deliver_pending(config=config, now=NOW)
@@ -108,15 +141,23 @@ async def test_queued_messages_arrive_once(app: object, smtp: tuple[Mailbox, Smt
     # then
     assert counts["sent"] == 2
     assert again["sent"] == 0
-    assert sorted(m["X-Envelope-To"] for m in mailbox.messages) == ["Ann@Harbor.example.org", "director@harbor.example.org"]
-    assert {m["Subject"] for m in mailbox.messages} == {"Hello Ann", "Subject director@harbor.example.org"}
+    assert sorted(m["X-Envelope-To"] for m in mailbox.messages) == [
+        "Ann@Harbor.example.org",
+        "director@harbor.example.org",
+    ]
+    assert {m["Subject"] for m in mailbox.messages} == {
+        "Hello Ann",
+        "Subject director@harbor.example.org",
+    }
     assert all(m["Message-ID"] and m["From"] == config.sender for m in mailbox.messages)
     rows = await OutboxMessage.all()
     assert {r.status for r in rows} == {DeliveryStatus.SENT}
     assert all(r.delivered_at == NOW for r in rows)
 
 
-async def test_queueing_the_same_message_twice_sends_it_once(app: object, smtp: tuple[Mailbox, SmtpConfig]) -> None:
+async def test_queueing_the_same_message_twice_sends_it_once(
+    app: object, smtp: tuple[Mailbox, SmtpConfig]
+) -> None:
     mailbox, config = smtp
     await _notices("a@x.org")
     await _notices("a@x.org")
@@ -125,7 +166,9 @@ async def test_queueing_the_same_message_twice_sends_it_once(app: object, smtp: 
     assert await OutboxMessage.all().count() == 1
 
 
-async def test_a_temporary_failure_is_retried_later_and_then_delivered(app: object, smtp: tuple[Mailbox, SmtpConfig]) -> None:
+async def test_a_temporary_failure_is_retried_later_and_then_delivered(
+    app: object, smtp: tuple[Mailbox, SmtpConfig]
+) -> None:
     mailbox, config = smtp
     mailbox.fail_data = 2
     await _notices("a@x.org")
@@ -151,7 +194,9 @@ async def test_a_temporary_failure_is_retried_later_and_then_delivered(app: obje
     assert (await OutboxMessage.get()).status == DeliveryStatus.SENT
 
 
-async def test_a_refused_address_is_dead_at_once_and_the_others_still_go(app: object, smtp: tuple[Mailbox, SmtpConfig]) -> None:
+async def test_a_refused_address_is_dead_at_once_and_the_others_still_go(
+    app: object, smtp: tuple[Mailbox, SmtpConfig]
+) -> None:
     mailbox, config = smtp
     mailbox.refuse = {"gone@x.org"}
     await _notices("gone@x.org", "here@x.org")
@@ -167,7 +212,9 @@ async def test_a_refused_address_is_dead_at_once_and_the_others_still_go(app: ob
     assert (await OutboxMessage.get(to_address="gone@x.org")).status == DeliveryStatus.SENT
 
 
-async def test_after_the_last_attempt_a_message_is_dead(app: object, smtp: tuple[Mailbox, SmtpConfig]) -> None:
+async def test_after_the_last_attempt_a_message_is_dead(
+    app: object, smtp: tuple[Mailbox, SmtpConfig]
+) -> None:
     mailbox, config = smtp
     mailbox.fail_data = 10
     await _notices("a@x.org")
@@ -210,14 +257,29 @@ async def test_without_an_smtp_host_messages_stay_queued_and_the_run_says_why(ap
     assert (await OutboxMessage.get()).status == DeliveryStatus.PENDING
 
 
-async def test_compliance_messages_name_the_policy_and_deadline_and_no_client(app: object, smtp: tuple[Mailbox, SmtpConfig]) -> None:
+async def test_compliance_messages_name_the_policy_and_deadline_and_no_client(
+    app: object, smtp: tuple[Mailbox, SmtpConfig]
+) -> None:
     mailbox, config = smtp
     agency = await make_agency("Harbor House")
     hdc = await make_user("hdc", duties={agency: Duty.HMIS_DATA_COORDINATOR})
-    ann = await make_user("ann", agencies={agency: AccessLevel.FULL}, email="A@x.org", email_normalized="a@x.org")
-    await make_user("bob", agencies={agency: AccessLevel.FULL}, email="a@X.org", email_normalized="a@x.org")
-    await Client.create(created_by_agency=agency, created_by_user=ann, first_name="Zelda", last_name="Quuxworth",
-                        ssn="123456789", dob=date(1980, 1, 1), created_at=NOW, updated_at=NOW, last_activity_at=NOW)
+    ann = await make_user(
+        "ann", agencies={agency: AccessLevel.FULL}, email="A@x.org", email_normalized="a@x.org"
+    )
+    await make_user(
+        "bob", agencies={agency: AccessLevel.FULL}, email="a@X.org", email_normalized="a@x.org"
+    )
+    await Client.create(
+        created_by_agency=agency,
+        created_by_user=ann,
+        first_name="Zelda",
+        last_name="Quuxworth",
+        ssn="123456789",
+        dob=date(1980, 1, 1),
+        created_at=NOW,
+        updated_at=NOW,
+        last_activity_at=NOW,
+    )
     await compliance.sweep_shared_contacts(now=NOW, tz=TZ)
     # when
     await deliver_pending(config=config, now=NOW)
@@ -235,25 +297,42 @@ async def test_compliance_messages_name_the_policy_and_deadline_and_no_client(ap
         assert "no client information" in text
 
 
-async def test_credentials_from_the_settings_are_used_and_a_wrong_password_loses_nothing(app: object) -> None:
+async def test_credentials_from_the_settings_are_used_and_a_wrong_password_loses_nothing(
+    app: object,
+) -> None:
     from aiosmtpd.smtp import AuthResult, LoginPassword
 
     from api.settings import Settings
 
     def authenticator(server, session, envelope, mechanism, auth_data):
-        ok = isinstance(auth_data, LoginPassword) and (auth_data.login, auth_data.password) == (b"hearth", b"s3cret")
+        ok = isinstance(auth_data, LoginPassword) and (auth_data.login, auth_data.password) == (
+            b"hearth",
+            b"s3cret",
+        )
         return AuthResult(success=ok)
 
     mailbox = Mailbox()
     port = _free_port()
     # a test server on loopback: AUTH without TLS, which aiosmtpd rightly warns about
     warnings.filterwarnings("ignore", "Requiring AUTH while not requiring TLS", UserWarning)
-    controller = Controller(mailbox, hostname="127.0.0.1", port=port, authenticator=authenticator,
-                            auth_required=True, auth_require_tls=False)
+    controller = Controller(
+        mailbox,
+        hostname="127.0.0.1",
+        port=port,
+        authenticator=authenticator,
+        auth_required=True,
+        auth_require_tls=False,
+    )
     controller.start()
     try:
-        settings = Settings(_env_file=None, smtp_host="127.0.0.1", smtp_port=port, smtp_tls="none",
-                            smtp_username="hearth", smtp_password="wrong")  # type: ignore[call-arg]
+        settings = Settings(
+            _env_file=None,
+            smtp_host="127.0.0.1",
+            smtp_port=port,
+            smtp_tls="none",
+            smtp_username="hearth",
+            smtp_password="wrong",
+        )  # type: ignore[call-arg]
         await _notices("a@x.org")
         refused = await deliver_pending(config=SmtpConfig.from_settings(settings), now=NOW)
         row = await OutboxMessage.get()
@@ -262,7 +341,11 @@ async def test_credentials_from_the_settings_are_used_and_a_wrong_password_loses
         assert mailbox.messages == []
         await requeue_dead(now=NOW)
         good = Settings(_env_file=None, **{**settings.model_dump(), "smtp_password": "s3cret"})  # type: ignore[arg-type]
-        assert (await deliver_pending(config=SmtpConfig.from_settings(good), now=NOW + timedelta(hours=1)))["sent"] == 1
+        assert (
+            await deliver_pending(
+                config=SmtpConfig.from_settings(good), now=NOW + timedelta(hours=1)
+            )
+        )["sent"] == 1
         assert len(mailbox.messages) == 1
     finally:
         controller.stop()

@@ -33,7 +33,9 @@ async def conn(app: object, database_url: str) -> AsyncIterator[asyncpg.Connecti
     await connection.close()
 
 
-async def _seed(conn: asyncpg.Connection, clients: int = 200, seed: int = 11, **options: object) -> SeedSummary:
+async def _seed(
+    conn: asyncpg.Connection, clients: int = 200, seed: int = 11, **options: object
+) -> SeedSummary:
     summary = await generate(conn, clients=clients, seed=seed, anchor=ANCHOR, **options)  # type: ignore[arg-type]
     await current_authorizer().reload()
     return summary
@@ -49,8 +51,16 @@ async def test_structure_counts_and_the_victim_service_provider(conn: asyncpg.Co
         assert rows > 0, table
         assert await _count(conn, f"SELECT count(*) FROM {table}") == rows, table  # noqa: S608
     assert summary.counts["client"] == 200
-    assert await _count(conn, "SELECT count(DISTINCT code) FROM continuum_of_care c JOIN can ON can.coc_id = c.id") == 2
-    assert await _count(conn, "SELECT count(*) FROM continuum_of_care") == 2  # reused, not duplicated
+    assert (
+        await _count(
+            conn,
+            "SELECT count(DISTINCT code) FROM continuum_of_care c JOIN can ON can.coc_id = c.id",
+        )
+        == 2
+    )
+    assert (
+        await _count(conn, "SELECT count(*) FROM continuum_of_care") == 2
+    )  # reused, not duplicated
     # The victim service provider has users and a project but no client data.
     vsp = summary.vsp_agency_id
     assert await _count(conn, "SELECT count(*) FROM agency WHERE victim_service_provider") == 1
@@ -65,18 +75,43 @@ async def test_structure_counts_and_the_victim_service_provider(conn: asyncpg.Co
         assert await _count(conn, sql, vsp) == 0, sql
     assert await _count(conn, "SELECT count(*) FROM project WHERE agency_id = $1", vsp) == 1
     # Every client: consent from the creating agency, at least one enrollment, a head per stay.
-    assert await _count(conn, """SELECT count(*) FROM client c WHERE NOT EXISTS (SELECT 1 FROM consent_to_enter t
-                                 WHERE t.client_id = c.id AND t.agency_id = c.created_by_agency_id)""") == 0
-    assert await _count(conn, "SELECT count(*) FROM client c WHERE NOT EXISTS (SELECT 1 FROM enrollment e WHERE e.client_id = c.id)") == 0
+    assert (
+        await _count(
+            conn,
+            """SELECT count(*) FROM client c WHERE NOT EXISTS (SELECT 1 FROM consent_to_enter t
+                                 WHERE t.client_id = c.id AND t.agency_id = c.created_by_agency_id)""",
+        )
+        == 0
+    )
+    assert (
+        await _count(
+            conn,
+            "SELECT count(*) FROM client c WHERE NOT EXISTS (SELECT 1 FROM enrollment e WHERE e.client_id = c.id)",
+        )
+        == 0
+    )
     # Nothing happens after the anchor (the data set's "now" is noon on the anchor date).
-    for table, column in (("client", "created_at"), ("enrollment", "created_at"), ("enrollment_exit", "created_at"),
-                          ("case_note", "deleted_at"), ("audit_event", "occurred_at"), ("service", "created_at"),
-                          ("release_of_information", "revoked_at"), ("case_note_deletion_request", "decided_at")):
+    for table, column in (
+        ("client", "created_at"),
+        ("enrollment", "created_at"),
+        ("enrollment_exit", "created_at"),
+        ("case_note", "deleted_at"),
+        ("audit_event", "occurred_at"),
+        ("service", "created_at"),
+        ("release_of_information", "revoked_at"),
+        ("case_note_deletion_request", "decided_at"),
+    ):
         latest = await conn.fetchval(f"SELECT max({column}) FROM {table}")  # noqa: S608
         assert latest is None or latest < START.replace(hour=12), table
     # A client's last activity is its latest change (the audit trail's newest non-VIEW row).
-    assert await _count(conn, """SELECT count(*) FROM client c WHERE c.last_activity_at IS DISTINCT FROM
-        (SELECT max(occurred_at) FROM audit_event a WHERE a.client_id = c.id AND a.action <> 'VIEW')""") == 0
+    assert (
+        await _count(
+            conn,
+            """SELECT count(*) FROM client c WHERE c.last_activity_at IS DISTINCT FROM
+        (SELECT max(occurred_at) FROM audit_event a WHERE a.client_id = c.id AND a.action <> 'VIEW')""",
+        )
+        == 0
+    )
     # Releases in every state: in force, expired, revoked, and Part 2 (SUBSTANCE_USE) in force.
     states = {
         "in force": "revoked_at IS NULL AND starts_on <= $1::date AND expires_on >= $1::date",
@@ -85,21 +120,68 @@ async def test_structure_counts_and_the_victim_service_provider(conn: asyncpg.Co
         "part 2": "revoked_at IS NULL AND expires_on >= $1 AND categories ? 'SUBSTANCE_USE'",
     }
     for state, where in states.items():
-        assert await _count(conn, f"SELECT count(*) FROM release_of_information WHERE {where} AND $1::date IS NOT NULL", ANCHOR) > 0, state  # noqa: S608
-    assert {r["scope"] for r in await conn.fetch("SELECT DISTINCT scope FROM release_of_information")} == {"AGENCIES", "CAN", "STATEWIDE"}
+        assert (
+            await _count(
+                conn,
+                f"SELECT count(*) FROM release_of_information WHERE {where} AND $1::date IS NOT NULL",  # noqa: S608
+                ANCHOR,
+            )
+            > 0
+        ), state
+    assert {
+        r["scope"] for r in await conn.fetch("SELECT DISTINCT scope FROM release_of_information")
+    } == {"AGENCIES", "CAN", "STATEWIDE"}
     # Project types of the recipe, exits, household sizes above one, ES-NbN bed nights.
-    types = {r["project_type"] for r in await conn.fetch("SELECT DISTINCT project_type FROM project")}
+    types = {
+        r["project_type"] for r in await conn.fetch("SELECT DISTINCT project_type FROM project")
+    }
     assert types == {0, 1, 2, 3, 4, 6, 11, 12, 13, 14}
-    assert await _count(conn, "SELECT count(*) FROM (SELECT household_id FROM enrollment GROUP BY 1 HAVING count(*) > 1) h") > 0
+    assert (
+        await _count(
+            conn,
+            "SELECT count(*) FROM (SELECT household_id FROM enrollment GROUP BY 1 HAVING count(*) > 1) h",
+        )
+        > 0
+    )
     assert await _count(conn, "SELECT count(*) FROM service WHERE record_type = 200") > 0
-    assert await _count(conn, "SELECT count(*) FROM enrollment_exit x JOIN enrollment e ON e.id = x.enrollment_id WHERE x.exit_date < e.entry_date") == 0
+    assert (
+        await _count(
+            conn,
+            "SELECT count(*) FROM enrollment_exit x JOIN enrollment e ON e.id = x.enrollment_id WHERE x.exit_date < e.entry_date",
+        )
+        == 0
+    )
     # Well-known users exist with the roles they are named for.
     assert set(summary.users) >= {
-        "case_manager", "case_manager_other_can", "hdc", "asc", "view_only", "reporting_only",
-        "can_backbone", "lead_agency", "system_admin", "security_officer", "dsb_member", "vsp_hdc",
+        "case_manager",
+        "case_manager_other_can",
+        "hdc",
+        "asc",
+        "view_only",
+        "reporting_only",
+        "can_backbone",
+        "lead_agency",
+        "system_admin",
+        "security_officer",
+        "dsb_member",
+        "vsp_hdc",
     }
-    assert await _count(conn, "SELECT count(*) FROM user_duty WHERE user_id = $1 AND duty = 'HMIS_DATA_COORDINATOR'", summary.users["hdc"].user_id) == 1
-    assert await _count(conn, "SELECT count(*) FROM can_staff WHERE user_id = $1", summary.users["can_backbone"].user_id) == 1
+    assert (
+        await _count(
+            conn,
+            "SELECT count(*) FROM user_duty WHERE user_id = $1 AND duty = 'HMIS_DATA_COORDINATOR'",
+            summary.users["hdc"].user_id,
+        )
+        == 1
+    )
+    assert (
+        await _count(
+            conn,
+            "SELECT count(*) FROM can_staff WHERE user_id = $1",
+            summary.users["can_backbone"].user_id,
+        )
+        == 1
+    )
 
 
 _DEFECT_SQL = {
@@ -156,30 +238,54 @@ async def test_defects_are_injected_at_the_documented_rates(conn: asyncpg.Connec
             tolerance = 4 * math.sqrt(rate * (1 - rate) / population) + 1 / population
             assert abs(found / population - rate) <= tolerance, (defect, found, population)
     # Defects are implausible values the API would still store (a DOB from 1900 to today).
-    assert await _count(conn, "SELECT count(*) FROM client WHERE dob < '1900-01-01' OR dob > $1", ANCHOR) == 0
+    assert (
+        await _count(
+            conn, "SELECT count(*) FROM client WHERE dob < '1900-01-01' OR dob > $1", ANCHOR
+        )
+        == 0
+    )
 
 
-async def _restore_reference(conn: asyncpg.Connection, saved: dict[str, list[asyncpg.Record]]) -> None:
+async def _restore_reference(
+    conn: asyncpg.Connection, saved: dict[str, list[asyncpg.Record]]
+) -> None:
     """Empty every table and put the reference rows back with their ids (like the test harness,
     which would otherwise give the CoCs and courses new random ids)."""
-    tables = [r["tablename"] for r in await conn.fetch(
-        "SELECT tablename FROM pg_tables WHERE schemaname = 'public' AND tablename <> 'tortoise_migrations'")]
+    tables = [
+        r["tablename"]
+        for r in await conn.fetch(
+            "SELECT tablename FROM pg_tables WHERE schemaname = 'public' AND tablename <> 'tortoise_migrations'"
+        )
+    ]
     await conn.execute(truncation(tables))
     for table, rows in saved.items():
-        await conn.copy_records_to_table(table, records=[tuple(r.values()) for r in rows], columns=list(rows[0].keys()))
+        await conn.copy_records_to_table(
+            table, records=[tuple(r.values()) for r in rows], columns=list(rows[0].keys())
+        )
 
 
 async def _checksum(conn: asyncpg.Connection) -> dict[str, str]:
-    tables = [r["tablename"] for r in await conn.fetch(
-        "SELECT tablename FROM pg_tables WHERE schemaname = 'public' AND tablename <> 'tortoise_migrations' ORDER BY 1")]
+    tables = [
+        r["tablename"]
+        for r in await conn.fetch(
+            "SELECT tablename FROM pg_tables WHERE schemaname = 'public' AND tablename <> 'tortoise_migrations' ORDER BY 1"
+        )
+    ]
     return {
-        t: await conn.fetchval(f"SELECT md5(coalesce(string_agg(md5(t::text), '' ORDER BY md5(t::text)), '')) FROM {t} t")  # noqa: S608
+        t: await conn.fetchval(
+            f"SELECT md5(coalesce(string_agg(md5(t::text), '' ORDER BY md5(t::text)), '')) FROM {t} t"  # noqa: S608
+        )
         for t in tables
     }
 
 
-async def test_the_same_seed_gives_the_same_data_and_another_seed_other_data(conn: asyncpg.Connection) -> None:
-    saved = {t: list(await conn.fetch(f"SELECT * FROM {t}")) for t in ("continuum_of_care", "training_course")}  # noqa: S608
+async def test_the_same_seed_gives_the_same_data_and_another_seed_other_data(
+    conn: asyncpg.Connection,
+) -> None:
+    saved = {
+        t: list(await conn.fetch(f"SELECT * FROM {t}"))  # noqa: S608
+        for t in ("continuum_of_care", "training_course")
+    }
     first = await _seed(conn, clients=150, seed=21)
     once = await _checksum(conn)
     await _restore_reference(conn, saved)
@@ -209,12 +315,16 @@ async def _sign_in(api: Api, user: SeedUser) -> str:
     challenge = (await api.ok(LOGIN, {"u": user.username, "p": user.password}))["login"]
     assert challenge["enrollmentRequired"] is False
     code = pyotp.TOTP(user.totp_secret).at(api.clock.now())
-    token = (await api.ok(VERIFY, {"t": challenge["challengeToken"], "c": code}))["verifyMfa"]["accessToken"]
+    token = (await api.ok(VERIFY, {"t": challenge["challengeToken"], "c": code}))["verifyMfa"][
+        "accessToken"
+    ]
     api.clock.advance(timedelta(seconds=30))
     return token
 
 
-async def test_generated_users_sign_in_and_see_clients_through_consent(conn: asyncpg.Connection, api: Api) -> None:
+async def test_generated_users_sign_in_and_see_clients_through_consent(
+    conn: asyncpg.Connection, api: Api
+) -> None:
     summary = await _seed(conn, clients=250, seed=5)
     big = summary.agencies["a01"]
     other = summary.users["case_manager_other_can"]
@@ -223,19 +333,27 @@ async def test_generated_users_sign_in_and_see_clients_through_consent(conn: asy
         """SELECT c.id FROM client c WHERE c.created_by_agency_id = $1
              AND NOT EXISTS (SELECT 1 FROM consent_to_enter t WHERE t.client_id = c.id AND t.agency_id <> $1)
              AND NOT EXISTS (SELECT 1 FROM release_of_information r WHERE r.client_id = c.id)
-           ORDER BY c.id LIMIT 1""", big)
+           ORDER BY c.id LIMIT 1""",
+        big,
+    )
     shared = await conn.fetchval(
         """SELECT c.id FROM client c JOIN release_of_information r ON r.client_id = c.id
             WHERE c.created_by_agency_id = $1 AND r.scope = 'STATEWIDE' AND r.revoked_at IS NULL
               AND r.starts_on <= $2 AND r.expires_on >= $2 AND r.categories ? 'IDENTIFYING'
               AND NOT EXISTS (SELECT 1 FROM consent_to_enter t WHERE t.client_id = c.id AND t.agency_id = $3)
-            ORDER BY c.id LIMIT 1""", big, ANCHOR, other.agency_id)
+            ORDER BY c.id LIMIT 1""",
+        big,
+        ANCHOR,
+        other.agency_id,
+    )
     assert hidden
     assert shared
     manager = await _sign_in(api, summary.users["case_manager"])
     seen = (await api.ok(CLIENT, {"id": str(hidden)}, manager))["client"]
     assert seen["id"] == str(hidden)
-    assert seen["firstName"] == await conn.fetchval("SELECT first_name FROM client WHERE id = $1", hidden)
+    assert seen["firstName"] == await conn.fetchval(
+        "SELECT first_name FROM client WHERE id = $1", hidden
+    )
     outsider = await _sign_in(api, other)
     assert (await api.error(CLIENT, {"id": str(hidden)}, outsider))["code"] == "NOT_FOUND"
     assert (await api.ok(CLIENT, {"id": str(shared)}, outsider))["client"]["id"] == str(shared)
@@ -290,9 +408,10 @@ async def test_the_seed_command_prints_sign_in_details_and_refuses_to_seed_twice
     assert code == 2
 
 
-async def test_demo_data_fills_an_empty_database(conn: asyncpg.Connection, runner: CliRunner) -> None:
+async def test_demo_data_fills_an_empty_database(
+    conn: asyncpg.Connection, runner: CliRunner
+) -> None:
     code, out = await _cli(runner, "--demo", "--anchor", date(2026, 3, 2).isoformat())
     assert code == 0, out
     assert await _count(conn, "SELECT count(*) FROM client") == 200
     assert "sysadmin" in out
-
