@@ -34,13 +34,13 @@ from zoneinfo import ZoneInfo
 
 from tortoise.transactions import in_transaction
 
+from models.enrollments import INCOME_SOURCES as INCOME_SOURCE_COLUMNS
 from models.enums import AuditAction, Duty
 from models.governance import Agency, Project
 from models.users import User, UserDuty
 from services.audit import AuditRow, append
 from services.errors import Forbidden, NotFound, ValidationFailed
 from services.hudcsv.columns import Column, columns
-from services.hudcsv.export import INCOME_SOURCE_COLUMNS
 
 __all__ = [
     "ImportRefused",
