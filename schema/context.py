@@ -92,7 +92,7 @@ class Context:
             if self.mfa_error is not None:
                 raise self.mfa_error
             raise MfaRequired(
-                "Your second factor is more than 7 days old (policy 202): call reauthenticateMfa.",
+                f"Your second factor is more than {self.settings.mfa_max_age_days} days old (policy 202): call reauthenticateMfa.",
                 reauthenticate_with="reauthenticateMfa",
             )
         return self.principal
