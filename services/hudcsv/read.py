@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import codecs
 import csv
+import functools
 import io
 import re
 from collections.abc import Iterator
@@ -15,6 +16,7 @@ from zipfile import BadZipFile, ZipFile
 from zoneinfo import ZoneInfo
 
 from services.hudcsv.columns import columns
+from services.hudcsv.elements import columns_of
 from services.hudcsv.problems import _Problems
 
 __all__ = ["IMPORTED", "parse_date", "parse_datetime"]
@@ -34,9 +36,17 @@ IMPORTED = (
     "Disabilities",
     "HealthAndDV",
 )
-# Columns FY2024 files do not have (and FY2024 names of renamed ones), by file.
+# Columns FY2024 files do not have, by file (the FY2024 names of renamed columns are the
+# elements', ``_fy2024_names``).
 _FY2024_ABSENT = {"Client": {"Sex"}, "Enrollment": {"MentalHealthConsultation"}}
-_FY2024_NAMES = {"Client": {"HispanicLatinaeo": "HispanicLatinao"}}
+
+
+@functools.cache
+def _fy2024_names(file: str) -> dict[str, str]:
+    """FY2024 column name -> FY2026 column name, for the file's renamed element columns."""
+    return {item.fy2024: column for column, item in columns_of(file) if item.fy2024}
+
+
 _DATE_FORMATS = (
     "%Y-%m-%d",
     "%Y/%m/%d",
@@ -182,7 +192,7 @@ def _read(
             problems.add(name, 1, None, "empty file: a header row is required")
             return
         wanted = {c.name.lower(): c.name for c in columns(file)}
-        renamed = {k.lower(): v for k, v in _FY2024_NAMES.get(file, {}).items()}
+        renamed = {k.lower(): v for k, v in _fy2024_names(file).items()}
         positions: dict[str, int] = {}
         for i, heading in enumerate(header):
             key = heading.strip().lstrip("\ufeff").lower()

@@ -3,6 +3,7 @@ checked across files; every problem collected, nothing written."""
 
 from __future__ import annotations
 
+import functools
 import re
 from collections.abc import Callable
 from dataclasses import dataclass, field
@@ -10,33 +11,40 @@ from datetime import date
 from decimal import Decimal, InvalidOperation
 from zoneinfo import ZoneInfo
 
-from models.enrollments import INCOME_SOURCES as INCOME_SOURCE_COLUMNS
+from models.enrollments import INCOME_SOURCES
 from services.hudcsv.columns import Column, columns
+from services.hudcsv.elements import columns_of
 from services.hudcsv.problems import _Problems
 from services.hudcsv.read import IMPORTED, _Archive, parse_date, parse_datetime
 
 __all__: list[str] = []
 
-# Hearth's column widths where they are narrower than, or not stated by, the table.
-_MAX_LENGTH = {
-    "FirstName": 50,
-    "MiddleName": 50,
-    "LastName": 50,
-    "NameSuffix": 50,
-    "AdditionalRaceEthnicity": 100,
-    "HouseholdID": 32,
-    "EnrollmentCoC": 6,
-    "OtherDestination": 50,
-    "OtherTypeProvided": 50,
-    "ProjectName": 200,
-    "ProjectCommonName": 200,
-    "CoCCode": 6,
-}
+# Hearth's column widths where they are narrower than, or not stated by, the table: the
+# elements' columns, and the project's.
+_PROJECT_LENGTHS = {"ProjectName": 200, "ProjectCommonName": 200, "CoCCode": 6}
 _ID_LENGTH = 64
-_MONEY = frozenset(
-    {"TotalMonthlyIncome", "FAAmount", "OtherIncomeAmount"}
-    | {c for c in INCOME_SOURCE_COLUMNS.values()}
-)
+
+
+@functools.cache
+def _max_length() -> dict[str, int]:
+    lengths = dict(_PROJECT_LENGTHS)
+    for file in IMPORTED:
+        for column, item in columns_of(file):
+            # an SSN may come with dashes: its own check below reads it without them
+            if item.kind is str and item.max_length is not None and column != "SSN":
+                lengths[column] = item.max_length
+    return lengths
+
+
+@functools.cache
+def _money() -> frozenset[str]:
+    """Columns of money: the elements' decimal columns and the income sources' amounts."""
+    decimals = {
+        column for file in IMPORTED for column, item in columns_of(file) if item.kind is Decimal
+    }
+    return frozenset(decimals | set(INCOME_SOURCES.values()))
+
+
 # Primary key and foreign keys of each imported file.
 _KEYS: dict[str, tuple[str, dict[str, str]]] = {
     "Organization": ("OrganizationID", {}),
@@ -78,7 +86,7 @@ def _checker(column: Column, ctx: _Context) -> Callable[[str], str | None]:
     if column.data_type == "date":
         return lambda text: None if parse_date(text, ctx.today) else f"not a date: {text[:30]!r}"
     if column.data_type == "numeric":
-        money = column.name in _MONEY
+        money = column.name in _money()
 
         def number(text: str) -> str | None:
             if not money and text.isdigit() and len(text) < 5:
@@ -96,7 +104,7 @@ def _checker(column: Column, ctx: _Context) -> Callable[[str], str | None]:
             return None
 
         return number
-    limit = _MAX_LENGTH.get(column.name)
+    limit = _max_length().get(column.name)
     if column.name.endswith("ID") and column.name not in (
         "ImplementationID",
         "SourceID",

@@ -1,8 +1,11 @@
 """Pass 2: the validated rows mapped to Hearth ids and written in batches in the import's
-transaction."""
+transaction. Each file's element columns, and how each value is read, come from the element
+registry (``services.hudcsv.elements``); the statements are built from the models' columns."""
 
 from __future__ import annotations
 
+import functools
+import json
 import re
 import uuid
 from collections.abc import Iterator
@@ -11,9 +14,23 @@ from decimal import Decimal
 from typing import Any
 from uuid import UUID
 
-from models.enrollments import INCOME_SOURCES as INCOME_SOURCE_COLUMNS
+from tortoise import fields
+from tortoise.models import Model
+
+from models.clients import Client
+from models.enrollments import (
+    INCOME_SOURCES,
+    Disability,
+    Enrollment,
+    Exit,
+    HealthAndDv,
+    IncomeBenefits,
+    Service,
+)
 from models.governance import Agency, Project
+from models.hud.elements import Element
 from models.users import User
+from services.hudcsv.elements import columns_of
 from services.hudcsv.problems import _Problems
 from services.hudcsv.read import _Archive, parse_date, parse_datetime
 from services.hudcsv.validate import _KEYS, _Context
@@ -34,6 +51,31 @@ def _int(text: str) -> int | None:
 
 def _money(text: str) -> Decimal | None:
     return Decimal(text).quantize(Decimal("0.01")) if text else None
+
+
+@functools.cache
+def _insert(model: type[Model], columns: tuple[str, ...], on_conflict: str = "") -> str:
+    """An INSERT of these columns of the model's table (JSON columns cast from text)."""
+    meta = model._meta
+    json = {
+        meta.fields_map[n].source_field or n
+        for n in meta.fields_map
+        if isinstance(meta.fields_map[n], fields.JSONField)
+    }
+    values = ",".join(f"${i}::jsonb" if c in json else f"${i}" for i, c in enumerate(columns, 1))
+    names = ", ".join(f'"{c}"' for c in columns)
+    return f'INSERT INTO "{meta.db_table}" ({names}) VALUES ({values}){on_conflict}'  # noqa: S608 (the models' names)
+
+
+async def _write_rows(
+    conn: Any, model: type[Model], rows: list[dict[str, Any]], on_conflict: str = ""
+) -> None:
+    """Rows of one model (each a dict of the same columns), in one executemany."""
+    if rows:
+        columns = tuple(rows[0])
+        await conn.execute_many(
+            _insert(model, columns, on_conflict), [list(r.values()) for r in rows]
+        )
 
 
 class _Writer:
@@ -73,6 +115,27 @@ class _Writer:
 
     def _d(self, text: str) -> date | None:
         return parse_date(text, self.ctx.today) if text else None
+
+    def _value(self, item: Element, text: str) -> Any:
+        """One element's cell as Hearth stores it; a blank is None, or the element's HUD
+        default (a race flag's 0)."""
+        if not text:
+            return item.csv_default
+        if item.kind is int:
+            return _int(text)
+        if item.kind is Decimal:
+            return _money(text)
+        if item.kind is date:
+            return self._d(text)
+        if item.kind is datetime:
+            return self._dt(text)
+        return text
+
+    def _elements(self, file: str, r: dict[str, str]) -> dict[str, Any]:
+        """A row's element values by column name (a column an FY2024 file lacks reads blank)."""
+        return {
+            item.name: self._value(item, r.get(column, "")) for column, item in columns_of(file)
+        }
 
     async def _free(self, table: str, candidates: list[UUID]) -> set[UUID]:
         if not candidates:
@@ -196,59 +259,48 @@ class _Writer:
         async for chunk in self._chunks("Client"):
             new = [r for r in chunk if r["PersonalID"] not in self.clients]
             ids = await self._ids("client", [r["PersonalID"] for r in new])
-            values = []
+            rows = []
             for new_id, r in zip(ids, new, strict=True):
                 self.clients[r["PersonalID"]] = new_id
-                ssn = r["SSN"].replace("-", "").lower() or None
+                values = self._elements("Client", r)
+                ssn = values["ssn"].replace("-", "").lower() if values["ssn"] else None
                 updated = self._dt(r["DateUpdated"]) or self.now
-                values.append(
-                    [
-                        new_id,
-                        r["FirstName"] or None,
-                        r["MiddleName"] or None,
-                        r["LastName"] or None,
-                        r["NameSuffix"] or None,
-                        _int(r["NameDataQuality"]),
-                        ssn,
-                        ssn[-4:] if ssn and ssn[-4:].isdigit() else None,
-                        _int(r["SSNDataQuality"]),
-                        self._d(r["DOB"]),
-                        _int(r["DOBDataQuality"]),
-                        *(_int(r[c]) or 0 for c in _RACE_COLUMNS),
-                        _int(r["RaceNone"]),
-                        r["AdditionalRaceEthnicity"] or None,
-                        _int(r.get("Sex", "")),
-                        _int(r["VeteranStatus"]),
-                        self.agency.id,
-                        self.agency.can_id,
-                        self._user(r["UserID"]),  # type: ignore[attr-defined]
-                        updated,
-                        self._dt(r["DateCreated"]) or self.now,
-                        updated,
-                        self.source,
-                        r["PersonalID"],
-                    ]
+                rows.append(
+                    {
+                        "id": new_id,
+                        **values,
+                        "ssn": ssn,
+                        "ssn_last_four": ssn[-4:] if ssn and ssn[-4:].isdigit() else None,
+                        "created_by_agency_id": self.agency.id,
+                        "created_under_can_id": self.agency.can_id,  # type: ignore[attr-defined]
+                        "created_by_user_id": self._user(r["UserID"]),
+                        "last_activity_at": updated,
+                        "created_at": self._dt(r["DateCreated"]) or self.now,
+                        "updated_at": updated,
+                        "source_system": self.source,
+                        "source_id": r["PersonalID"],
+                        "version": 1,
+                    }
                 )
                 self.new_clients.append(new_id)
-            if values:
-                await self.conn.execute_many(_CLIENT_INSERT, values)
-                await self.conn.execute_many(
-                    _CONSENT_INSERT,
+            await _write_rows(self.conn, Client, rows)
+            await self.conn.execute_many(
+                _CONSENT_INSERT,
+                [
                     [
-                        [
-                            uuid.uuid4(),
-                            v[0],
-                            self.agency.id,
-                            v[-6],
-                            v[-4].astimezone(self.ctx.tz).date(),
-                            f"HUD CSV export {self.ctx.export_id}"[:200],
-                            self.label,
-                            self.now,
-                        ]
-                        for v in values
-                    ],
-                )
-                created += len(values)
+                        uuid.uuid4(),
+                        row["id"],
+                        self.agency.id,
+                        row["created_by_user_id"],
+                        row["created_at"].astimezone(self.ctx.tz).date(),
+                        f"HUD CSV export {self.ctx.export_id}"[:200],
+                        self.label,
+                        self.now,
+                    ]
+                    for row in rows
+                ],
+            )
+            created += len(rows)
         return created
 
     async def enrollments_write(self) -> int:
@@ -267,51 +319,54 @@ class _Writer:
                 and r["ProjectID"] in self.projects
             ]
             ids = await self._ids("enrollment", [r["EnrollmentID"] for r in new])
-            values = []
+            rows = []
             for new_id, r in zip(ids, new, strict=True):
                 client = self.clients[r["PersonalID"]]
                 self.enrollments[r["EnrollmentID"]] = (new_id, client)
-                values.append(
-                    [
-                        new_id,
-                        client,
-                        self.projects[r["ProjectID"]],
-                        self.agency.id,
-                        self._d(r["EntryDate"]),
-                        r["HouseholdID"],
-                        _int(r["RelationshipToHoH"]),
-                        r["EnrollmentCoC"] or None,
-                        *(_int(r[c]) for c in _ENROLLMENT_INTS[:2]),
-                        *(_int(r[c]) for c in _ENROLLMENT_INTS[2:5]),
-                        self._d(r["DateToStreetESSH"]),
-                        *(_int(r[c]) for c in _ENROLLMENT_INTS[5:]),
-                        self._d(r["MoveInDate"]),
-                        self._d(r["DateOfEngagement"]),
-                        self._user(r["UserID"]),
-                        self._dt(r["DateCreated"]) or self.now,
-                        self._dt(r["DateUpdated"]) or self.now,
-                        self.source,
-                        r["EnrollmentID"],
-                    ]
+                rows.append(
+                    {
+                        "id": new_id,
+                        "client_id": client,
+                        "project_id": self.projects[r["ProjectID"]],
+                        "agency_id": self.agency.id,
+                        **self._elements("Enrollment", r),
+                        "created_by_user_id": self._user(r["UserID"]),
+                        "created_at": self._dt(r["DateCreated"]) or self.now,
+                        "updated_at": self._dt(r["DateUpdated"]) or self.now,
+                        "source_system": self.source,
+                        "source_id": r["EnrollmentID"],
+                    }
                 )
-            if values:
-                await self.conn.execute_many(_ENROLLMENT_INSERT, values)
-                created += len(values)
+            await _write_rows(self.conn, Enrollment, rows)
+            created += len(rows)
         return created
 
     async def children_write(self, file: str) -> int:
-        sql, build = _CHILDREN[file]
-        table = sql.split()[2]
+        model = _CHILDREN[file]
+        table = model._meta.db_table
+        authored = "created_by_user" in model._meta.fields_map
         before = await self._count(table)
         async for chunk in self._chunks(file):
             rows = [r for r in chunk if r["EnrollmentID"] in self.enrollments]
             ids = await self._ids(table, [r[_KEYS[file][0]] for r in rows])
-            values = [
-                build(self, new_id, self.enrollments[r["EnrollmentID"]][0], r)
-                for new_id, r in zip(ids, rows, strict=True)
-            ]
-            if values:
-                await self.conn.execute_many(sql, values)
+            built = []
+            for new_id, r in zip(ids, rows, strict=True):
+                row = {
+                    "id": new_id,
+                    "enrollment_id": self.enrollments[r["EnrollmentID"]][0],
+                    **self._elements(file, r),
+                }
+                if model is IncomeBenefits:
+                    row["income_sources"] = _income_sources(r)
+                if authored:
+                    row["created_by_user_id"] = self._user(r["UserID"])
+                row |= {
+                    "created_at": self._dt(r["DateCreated"]) or self.now,
+                    "source_system": self.source,
+                    "source_id": r[_KEYS[file][0]],
+                }
+                built.append(row)
+            await _write_rows(self.conn, model, built, " ON CONFLICT DO NOTHING")
         return await self._count(table) - before
 
     async def _count(self, table: str) -> int:
@@ -323,174 +378,26 @@ class _Writer:
         return int(rows[0]["n"])
 
 
-_RACE_COLUMNS = (
-    "AmIndAKNative",
-    "Asian",
-    "BlackAfAmerican",
-    "HispanicLatinao",
-    "MidEastNAfrican",
-    "NativeHIPacific",
-    "White",
-)
-_CLIENT_INSERT = (
-    "INSERT INTO client (id, first_name, middle_name, last_name, name_suffix, name_data_quality, ssn, ssn_last_four,"
-    " ssn_data_quality, dob, dob_data_quality, am_ind_ak_native, asian, black_af_american, hispanic_latinao,"
-    " mid_east_n_african, native_hi_pacific, white, race_none, additional_race_ethnicity, sex, veteran_status,"
-    " created_by_agency_id, created_under_can_id, created_by_user_id, last_activity_at, created_at, updated_at,"
-    " source_system, source_id, version) VALUES ($1,$2,$3,$4,$5,$6,$7,$8,$9,$10,$11,$12,$13,$14,$15,$16,$17,$18,$19,"
-    "$20,$21,$22,$23,$24,$25,$26,$27,$28,$29,$30,1)"
-)
 _CONSENT_INSERT = (
     "INSERT INTO consent_to_enter (id, client_id, agency_id, kind, first_contact_by_phone, taken_by_id, taken_on,"
     " evidence_reference, source, recorded_at) VALUES ($1,$2,$3,'WRITTEN',false,$4,$5,$6,$7,$8)"
     " ON CONFLICT (client_id, agency_id) DO NOTHING"
 )
-_ENROLLMENT_INTS = (
-    "LivingSituation",
-    "RentalSubsidyType",
-    "LengthOfStay",
-    "LOSUnderThreshold",
-    "PreviousStreetESSH",
-    "TimesHomelessPastThreeYears",
-    "MonthsHomelessPastThreeYears",
-    "DisablingCondition",
-)
-_ENROLLMENT_INSERT = (
-    "INSERT INTO enrollment (id, client_id, project_id, agency_id, entry_date, household_id, relationship_to_hoh,"
-    " enrollment_coc, living_situation, rental_subsidy_type, length_of_stay, los_under_threshold,"
-    " previous_street_essh, date_to_street_essh, times_homeless_past_three_years, months_homeless_past_three_years,"
-    " disabling_condition, move_in_date, date_of_engagement, created_by_user_id, created_at, updated_at,"
-    " source_system, source_id) VALUES ($1,$2,$3,$4,$5,$6,$7,$8,$9,$10,$11,$12,$13,$14,$15,$16,$17,$18,$19,$20,$21,"
-    "$22,$23,$24)"
-)
+# The enrollment's files, each with the model it is written to.
+_CHILDREN: dict[str, type[Model]] = {
+    "Exit": Exit,
+    "Services": Service,
+    "IncomeBenefits": IncomeBenefits,
+    "Disabilities": Disability,
+    "HealthAndDV": HealthAndDv,
+}
 
 
-def _exit(w: _Writer, new_id: UUID, enrollment: UUID, r: dict[str, str]) -> list[Any]:
-    return [
-        new_id,
-        enrollment,
-        w._d(r["ExitDate"]),
-        _int(r["Destination"]),
-        _int(r["DestinationSubsidyType"]),
-        r["OtherDestination"] or None,
-        w._user(r["UserID"]),
-        w._dt(r["DateCreated"]) or w.now,
-        w.source,
-        r["ExitID"],
-    ]
-
-
-def _service(w: _Writer, new_id: UUID, enrollment: UUID, r: dict[str, str]) -> list[Any]:
-    return [
-        new_id,
-        enrollment,
-        w._d(r["DateProvided"]),
-        _int(r["RecordType"]),
-        _int(r["TypeProvided"]),
-        r["OtherTypeProvided"] or None,
-        _money(r["FAAmount"]),
-        w._user(r["UserID"]),
-        w._dt(r["DateCreated"]) or w.now,
-        w.source,
-        r["ServicesID"],
-    ]
-
-
-def _income(w: _Writer, new_id: UUID, enrollment: UUID, r: dict[str, str]) -> list[Any]:
-    import json
-
+def _income_sources(r: dict[str, str]) -> str:
+    """The sources marked yes, with their amounts (a blank amount is 0.00), as stored JSON."""
     sources = {
         source: str(_money(r[amount]) or Decimal("0.00"))
-        for source, amount in INCOME_SOURCE_COLUMNS.items()
+        for source, amount in INCOME_SOURCES.items()
         if r[source] == "1"
     }
-    return [
-        new_id,
-        enrollment,
-        w._d(r["InformationDate"]),
-        _int(r["DataCollectionStage"]),
-        _int(r["IncomeFromAnySource"]),
-        _money(r["TotalMonthlyIncome"]),
-        json.dumps(dict(sorted(sources.items()))),
-        _int(r["BenefitsFromAnySource"]),
-        _int(r["InsuranceFromAnySource"]),
-        w._dt(r["DateCreated"]) or w.now,
-        w.source,
-        r["IncomeBenefitsID"],
-    ]
-
-
-def _disability(w: _Writer, new_id: UUID, enrollment: UUID, r: dict[str, str]) -> list[Any]:
-    return [
-        new_id,
-        enrollment,
-        w._d(r["InformationDate"]),
-        _int(r["DataCollectionStage"]),
-        _int(r["DisabilityType"]),
-        _int(r["DisabilityResponse"]),
-        _int(r["IndefiniteAndImpairs"]),
-        w._dt(r["DateCreated"]) or w.now,
-        w.source,
-        r["DisabilitiesID"],
-    ]
-
-
-def _health(w: _Writer, new_id: UUID, enrollment: UUID, r: dict[str, str]) -> list[Any]:
-    return [
-        new_id,
-        enrollment,
-        w._d(r["InformationDate"]),
-        _int(r["DataCollectionStage"]),
-        *(
-            _int(r[c])
-            for c in (
-                "DomesticViolenceSurvivor",
-                "WhenOccurred",
-                "CurrentlyFleeing",
-                "GeneralHealthStatus",
-                "DentalHealthStatus",
-                "MentalHealthStatus",
-                "PregnancyStatus",
-            )
-        ),
-        w._d(r["DueDate"]),
-        w._dt(r["DateCreated"]) or w.now,
-        w.source,
-        r["HealthAndDVID"],
-    ]
-
-
-_CHILDREN: dict[str, tuple[str, Any]] = {
-    "Exit": (
-        "INSERT INTO enrollment_exit (id, enrollment_id, exit_date, destination, destination_subsidy_type,"
-        " other_destination, created_by_user_id, created_at, source_system, source_id)"
-        " VALUES ($1,$2,$3,$4,$5,$6,$7,$8,$9,$10) ON CONFLICT DO NOTHING",
-        _exit,
-    ),
-    "Services": (
-        "INSERT INTO service (id, enrollment_id, date_provided, record_type, type_provided, other_type_provided,"
-        " fa_amount, created_by_user_id, created_at, source_system, source_id)"
-        " VALUES ($1,$2,$3,$4,$5,$6,$7,$8,$9,$10,$11) ON CONFLICT DO NOTHING",
-        _service,
-    ),
-    "IncomeBenefits": (
-        "INSERT INTO income_benefits (id, enrollment_id, information_date, data_collection_stage,"
-        " income_from_any_source, total_monthly_income, income_sources, benefits_from_any_source,"
-        " insurance_from_any_source, created_at, source_system, source_id)"
-        " VALUES ($1,$2,$3,$4,$5,$6,$7::jsonb,$8,$9,$10,$11,$12) ON CONFLICT DO NOTHING",
-        _income,
-    ),
-    "Disabilities": (
-        "INSERT INTO disability (id, enrollment_id, information_date, data_collection_stage, disability_type,"
-        " disability_response, indefinite_and_impairs, created_at, source_system, source_id)"
-        " VALUES ($1,$2,$3,$4,$5,$6,$7,$8,$9,$10) ON CONFLICT DO NOTHING",
-        _disability,
-    ),
-    "HealthAndDV": (
-        "INSERT INTO health_and_dv (id, enrollment_id, information_date, data_collection_stage,"
-        " domestic_violence_survivor, when_occurred, currently_fleeing, general_health_status, dental_health_status,"
-        " mental_health_status, pregnancy_status, due_date, created_at, source_system, source_id)"
-        " VALUES ($1,$2,$3,$4,$5,$6,$7,$8,$9,$10,$11,$12,$13,$14,$15) ON CONFLICT DO NOTHING",
-        _health,
-    ),
-}
+    return json.dumps(dict(sorted(sources.items())))
