@@ -553,6 +553,7 @@ async def _hud_export(
 
     from authz.enforcer import Authorizer, Decisions
     from models.users import User
+    from services.caller import Caller
     from services.errors import Forbidden, ValidationFailed
     from services.hudcsv.export import run_export
     from services.principals import load_principal
@@ -567,14 +568,15 @@ async def _hud_export(
         raise Forbidden("No active user of that name.", field="user")
     authorizer = Authorizer()
     await authorizer.reload()
+    caller = Caller(
+        Decisions(authorizer, loaded[0]), datetime.now(UTC), ZoneInfo(settings.timezone)
+    )
     result = await run_export(
-        Decisions(authorizer, loaded[0]),
+        caller,
         scope=scope,
         start=start_date,
         end=end_date,
         hashed=hashed,
-        now=datetime.now(UTC),
-        tz=ZoneInfo(settings.timezone),
         out=out,
         implementation_id=settings.hud_implementation_id,
     )

@@ -151,6 +151,7 @@ async def step_export(
     from authz.enforcer import Authorizer, Decisions
     from models.enums import Duty
     from models.users import User, UserDuty
+    from services.caller import Caller
     from services.hudcsv.export import run_export
     from services.principals import load_principal
 
@@ -174,13 +175,11 @@ async def step_export(
 
         async def export(path: Path) -> Any:
             return await run_export(
-                decisions,
+                Caller(decisions, NOW, tz),
                 scope=scope,
                 start=START,
                 end=ANCHOR,
                 hashed=False,
-                now=NOW,
-                tz=tz,
                 out=path,
                 implementation_id="hearth-bench",
             )

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import contextlib
-from collections.abc import Iterator
+from collections.abc import Iterator, Sequence
 from dataclasses import dataclass
 from typing import Any
 
@@ -23,12 +23,11 @@ from strawberry.tools import merge_types
 
 from schema.access import AccessMutation, AccessQuery
 from schema.access_reports import AccessReportMutation, AccessReportQuery
-from schema.audit import SelectiveMiddleware, audit_reads, install_audited_attributes
+from schema.audit import HearthExecutionContext, audit_reads
 from schema.auth import AuthMutation, AuthQuery
 from schema.clients import ClientMutation, ClientQuery
 from schema.compliance import ComplianceMutation, ComplianceQuery
 from schema.errors import ErrorCodes
-from schema.executor import HearthExecutionContext
 from schema.governance import GovernanceMutation, GovernanceQuery
 from schema.hud_csv import HudCsvMutation
 from schema.service_accounts import ServiceAccountMutation, ServiceAccountQuery
@@ -113,20 +112,17 @@ class HearthSchema(strawberry.Schema):
         # ErrorCodes logs what is unexpected; expected domain errors are not server faults.
         return None
 
-    def _get_middleware_manager(self, extensions: list[Any]) -> Any:
-        # Plain fields audit themselves (schema.audit.audited_attribute): the per-field
-        # middleware chain runs only for fields with resolvers of their own.
-        return SelectiveMiddleware(*(ext for ext in extensions if ext._implements_resolve()))
-
 
 def build_schema(
-    limits: Limits | None = None, *, attribute_audit: bool = True, plain_fields: bool = True
+    limits: Limits | None = None,
+    *,
+    execution_context_class: type[Any] | None = HearthExecutionContext,
+    extra_extensions: Sequence[Any] = (),
 ) -> strawberry.Schema:
-    """The schema. ``attribute_audit`` (the default) lets plain fields note their own reads
-    instead of passing the audit middleware; False keeps the middleware on every field (the
-    ordinary path the tests compare it with: same data, same audit rows). ``plain_fields`` (the
-    default) runs them on Hearth's executor, which reads plain fields without calling their
-    resolvers (``schema.executor``); False keeps graphql-core's stock executor."""
+    """The schema, executed by Hearth's executor (``schema.audit.HearthExecutionContext``), which
+    also reports what a request read to the read audit. The tests run the same schema on
+    graphql-core's stock executor (``execution_context_class=None``) with a reference audit in
+    ``extra_extensions``, and compare."""
     limits = limits or Limits()
     # Factories: strawberry builds fresh extensions per request; the parser and validation
     # caches live at module level, keyed by size, so they are shared all the same.
@@ -142,6 +138,7 @@ def build_schema(
         lambda: AddValidationRules([aliases_rule]),
         lambda: ValidationCache(maxsize=limits.validation_cache_size),
         audit_reads(_CLIENT_OPERATIONS),
+        *extra_extensions,
     ]
     if not limits.introspection:
         extensions.append(DisableIntrospection)
@@ -150,8 +147,6 @@ def build_schema(
         mutation=Mutation,
         extensions=extensions,
         config=StrawberryConfig(disable_field_suggestions=True),
-        execution_context_class=HearthExecutionContext if plain_fields else None,
+        execution_context_class=execution_context_class,
     )
-    if attribute_audit:
-        install_audited_attributes(schema._schema)
     return schema

@@ -3,11 +3,11 @@
 from __future__ import annotations
 
 import strawberry
-from strawberry.types import Info
 
 from authz import visibility
 from authz.resources import Action, Resource
 from models.enums import AccessRequestKind
+from schema.context import ResolverInfo
 from schema.inputs import parse_id
 from schema.operations import mutation, query
 from schema.permissions import Requires
@@ -61,7 +61,7 @@ class AccessQuery:
     )
     async def access_requests(
         self,
-        info: Info,
+        info: ResolverInfo,
         first: int = 50,
         after: str | None = None,
         status: AccessRequestStatus | None = None,  # type: ignore[valid-type]
@@ -81,16 +81,15 @@ class AccessMutation:
         Requires(Resource.ACCESS_REQUEST, Action.REQUEST),
         description="Designation of Access (policy 107): the agency's HDC or Security Coordinator asks.",
     )
-    async def request_access(self, info: Info, input: RequestAccessInput) -> AccessRequest:
+    async def request_access(self, info: ResolverInfo, input: RequestAccessInput) -> AccessRequest:
         ctx = info.context
         return await service.request_access(
-            decisions=ctx.decisions,
+            caller=ctx.caller,
             user_id=parse_id(input.user_id, "userId"),
             agency_id=parse_id(input.agency_id, "agencyId"),
             kind=AccessRequestKind.GRANT,
             level=input.level,
             reason=input.reason,
-            now=ctx.now,
         )
 
     @mutation(
@@ -98,17 +97,16 @@ class AccessMutation:
         description="Ask for a user's access at your agency to end (policy 107).",
     )
     async def request_access_removal(
-        self, info: Info, input: RequestAccessRemovalInput
+        self, info: ResolverInfo, input: RequestAccessRemovalInput
     ) -> AccessRequest:
         ctx = info.context
         return await service.request_access(
-            decisions=ctx.decisions,
+            caller=ctx.caller,
             user_id=parse_id(input.user_id, "userId"),
             agency_id=parse_id(input.agency_id, "agencyId"),
             kind=AccessRequestKind.REMOVE,
             level=None,
             reason=input.reason,
-            now=ctx.now,
         )
 
     @mutation(
@@ -116,7 +114,7 @@ class AccessMutation:
         description="Approve a request: the membership is created, changed or removed. Not your own.",
     )
     async def approve_access_request(
-        self, info: Info, input: DecideAccessRequestInput
+        self, info: ResolverInfo, input: DecideAccessRequestInput
     ) -> AccessRequest:
         return await _decide(info, input, approve=True)
 
@@ -125,7 +123,7 @@ class AccessMutation:
         description="Deny a request. Not your own.",
     )
     async def deny_access_request(
-        self, info: Info, input: DecideAccessRequestInput
+        self, info: ResolverInfo, input: DecideAccessRequestInput
     ) -> AccessRequest:
         return await _decide(info, input, approve=False)
 
@@ -133,9 +131,9 @@ class AccessMutation:
         Requires(Resource.DUTY, Action.ASSIGN),
         description="Assign a duty (HDC or Security Coordinator); CONFLICT if another user holds it.",
     )
-    async def assign_duty(self, info: Info, input: AssignDutyInput) -> UserDuty:
+    async def assign_duty(self, info: ResolverInfo, input: AssignDutyInput) -> UserDuty:
         return await service.assign_duty(
-            decisions=info.context.decisions,
+            caller=info.context.caller,
             user_id=parse_id(input.user_id, "userId"),
             agency_id=parse_id(input.agency_id, "agencyId"),
             duty=input.duty,
@@ -144,18 +142,19 @@ class AccessMutation:
     @mutation(
         Requires(Resource.DUTY, Action.ASSIGN), description="Remove a duty's holder at an agency."
     )
-    async def remove_duty(self, info: Info, agency_id: strawberry.ID, duty: Duty) -> bool:  # type: ignore[valid-type]
+    async def remove_duty(self, info: ResolverInfo, agency_id: strawberry.ID, duty: Duty) -> bool:  # type: ignore[valid-type]
         return await service.remove_duty(
-            decisions=info.context.decisions, agency_id=parse_id(agency_id, "agencyId"), duty=duty
+            caller=info.context.caller, agency_id=parse_id(agency_id, "agencyId"), duty=duty
         )
 
 
-async def _decide(info: Info, input: DecideAccessRequestInput, *, approve: bool) -> AccessRequest:
+async def _decide(
+    info: ResolverInfo, input: DecideAccessRequestInput, *, approve: bool
+) -> AccessRequest:
     ctx = info.context
     return await service.decide_access_request(
-        decisions=ctx.decisions,
+        caller=ctx.caller,
         request_id=parse_id(input.request_id, "requestId"),
         approve=approve,
         note=input.note,
-        now=ctx.now,
     )

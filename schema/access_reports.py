@@ -5,12 +5,12 @@ from __future__ import annotations
 import datetime
 
 import strawberry
-from strawberry.types import Info
 
 from authz.resources import Action, Resource
 from models import users as user_models
 from models.access_reports import AccessEscalation as EscalationModel
 from models.enums import EscalationReviewer as EscalationReviewerEnum
+from schema.context import ResolverInfo
 from schema.inputs import parse_id
 from schema.loaders import by_id
 from schema.operations import mutation, query
@@ -73,7 +73,7 @@ class AccessReview:
     actions: str | None = strawberry.field(description="Actions taken.")
 
     @strawberry.field(description="The reviewer (username).")
-    async def reviewer(self, info: Info) -> str:
+    async def reviewer(self, info: ResolverInfo) -> str:
         return (await by_id(info.context, user_models.User).load(self.reviewer_id)).username  # type: ignore[attr-defined]
 
 
@@ -109,7 +109,7 @@ class AccessEscalation:
     dsb_summary: str | None = strawberry.field(description="Level 4: what the Board was told.")
 
     @strawberry.field(description="The user whose access is in question (username).")
-    async def user(self, info: Info) -> str:
+    async def user(self, info: ResolverInfo) -> str:
         return (await by_id(info.context, user_models.User).load(self.subject_id)).username  # type: ignore[attr-defined]
 
 
@@ -226,7 +226,7 @@ def _row(row: service.UserAccessRow) -> UserAccessRow:
     )
 
 
-def _quarter(info: Info, value: str) -> service.Quarter:
+def _quarter(info: ResolverInfo, value: str) -> service.Quarter:
     return service.parse_quarter(value, today=info.context.today)
 
 
@@ -283,7 +283,7 @@ class AccessReportQuery:
         description="The User Access Report of one agency for a quarter (policies 212, 213): per user, activity and flagged patterns. VALIDATION for a quarter not begun; FORBIDDEN for an agency you do not administer.",
     )
     async def user_access_report(
-        self, info: Info, agency_id: strawberry.ID, quarter: str
+        self, info: ResolverInfo, agency_id: strawberry.ID, quarter: str
     ) -> UserAccessReport:
         ctx = info.context
         agency = parse_id(agency_id, "agencyId")
@@ -313,11 +313,11 @@ class AccessReportQuery:
         description="The quarter's summary for the Data Strategy Board: users deactivated, reasons, corrective measures, reviews done and overdue. System-wide roles only.",
     )
     async def data_strategy_board_access_summary(
-        self, info: Info, quarter: str
+        self, info: ResolverInfo, quarter: str
     ) -> DsbAccessSummary:
         ctx = info.context
         summary = await review_service.dsb_summary(
-            decisions=ctx.decisions, quarter=_quarter(info, quarter), now=ctx.now, tz=ctx.timezone
+            caller=ctx.caller, quarter=_quarter(info, quarter)
         )
         return DsbAccessSummary(
             quarter=summary.quarter,
@@ -338,10 +338,12 @@ class AccessReportMutation:
         Requires(Resource.ACCESS_REPORT, Action.PUBLISH),
         description="Distribute a quarter's User Access Report: each agency's HDC and Security Coordinator are notified; reviews are due within a week.",
     )
-    async def publish_user_access_report(self, info: Info, quarter: str) -> AccessReportPublication:
+    async def publish_user_access_report(
+        self, info: ResolverInfo, quarter: str
+    ) -> AccessReportPublication:
         ctx = info.context
         publication = await service.publish_user_access_report(
-            decisions=ctx.decisions, quarter=_quarter(info, quarter), now=ctx.now
+            caller=ctx.caller, quarter=_quarter(info, quarter)
         )
         return AccessReportPublication(
             quarter=publication.quarter, published_at=publication.published_at
@@ -352,16 +354,15 @@ class AccessReportMutation:
         description="Record your agency's review of a quarter's report (policy 212: date, reviewer, actions). The agency's HDC or Security Coordinator only.",
     )
     async def record_access_review(
-        self, info: Info, input: RecordAccessReviewInput
+        self, info: ResolverInfo, input: RecordAccessReviewInput
     ) -> AccessReview:
         ctx = info.context
         return await review_service.record_access_review(  # type: ignore[return-value]
-            decisions=ctx.decisions,
+            caller=ctx.caller,
             agency_id=parse_id(input.agency_id, "agencyId"),
             quarter=_quarter(info, input.quarter),
             notes=input.notes,
             actions=input.actions,
-            now=ctx.now,
         )
 
     @mutation(
@@ -369,31 +370,31 @@ class AccessReportMutation:
         description="Level 1: open an escalation about one of your agency's users.",
     )
     async def open_access_escalation(
-        self, info: Info, input: OpenAccessEscalationInput
+        self, info: ResolverInfo, input: OpenAccessEscalationInput
     ) -> AccessEscalation:
         ctx = info.context
         return await review_service.open_escalation(  # type: ignore[return-value]
-            decisions=ctx.decisions,
+            caller=ctx.caller,
             agency_id=parse_id(input.agency_id, "agencyId"),
             quarter=_quarter(info, input.quarter),
             user_id=parse_id(input.user_id, "userId"),
             findings=input.findings,
-            now=ctx.now,
         )
 
     @mutation(
         Requires(Resource.ACCESS_REVIEW, Action.RECORD),
         description="Raise an escalation one level: 2 (verification ticket) or 3 (collaborative review).",
     )
-    async def escalate_access(self, info: Info, input: EscalateAccessInput) -> AccessEscalation:
+    async def escalate_access(
+        self, info: ResolverInfo, input: EscalateAccessInput
+    ) -> AccessEscalation:
         ctx = info.context
         return await review_service.escalate(  # type: ignore[return-value]
-            decisions=ctx.decisions,
+            caller=ctx.caller,
             escalation_id=parse_id(input.escalation_id, "escalationId"),
             level=input.level,
             notes=input.notes,
             ticket_reference=input.ticket_reference,
-            now=ctx.now,
         )
 
     @mutation(
@@ -401,15 +402,14 @@ class AccessReportMutation:
         description="Level 3: record the HDC's or the manager's review (both are needed before deactivation).",
     )
     async def record_escalation_review(
-        self, info: Info, input: RecordEscalationReviewInput
+        self, info: ResolverInfo, input: RecordEscalationReviewInput
     ) -> AccessEscalation:
         ctx = info.context
         return await review_service.record_escalation_review(  # type: ignore[return-value]
-            decisions=ctx.decisions,
+            caller=ctx.caller,
             escalation_id=parse_id(input.escalation_id, "escalationId"),
             reviewer=EscalationReviewerEnum(input.reviewer),
             manager_name=input.manager_name,
-            now=ctx.now,
         )
 
     @mutation(
@@ -417,15 +417,14 @@ class AccessReportMutation:
         description="Level 3: deactivate the user for confirmed inappropriate usage. CONFLICT unless the HDC and the manager have reviewed.",
     )
     async def deactivate_for_inappropriate_use(
-        self, info: Info, input: DeactivateForMisuseInput
+        self, info: ResolverInfo, input: DeactivateForMisuseInput
     ) -> AccessEscalation:
         ctx = info.context
         return await review_service.deactivate_for_misuse(  # type: ignore[return-value]
-            decisions=ctx.decisions,
+            caller=ctx.caller,
             escalation_id=parse_id(input.escalation_id, "escalationId"),
             reason=input.reason,
             corrective_action=input.corrective_action,
-            now=ctx.now,
         )
 
     @mutation(
@@ -433,12 +432,11 @@ class AccessReportMutation:
         description="Level 4: record that the Data Strategy Board was informed of confirmed inappropriate usage.",
     )
     async def notify_data_strategy_board(
-        self, info: Info, escalation_id: strawberry.ID, summary: str
+        self, info: ResolverInfo, escalation_id: strawberry.ID, summary: str
     ) -> AccessEscalation:
         ctx = info.context
         return await review_service.notify_dsb(  # type: ignore[return-value]
-            decisions=ctx.decisions,
+            caller=ctx.caller,
             escalation_id=parse_id(escalation_id, "escalationId"),
             summary=summary,
-            now=ctx.now,
         )

@@ -1,12 +1,14 @@
-"""Auditing reads: a schema extension that sees every client-linked object a request resolves.
+"""Auditing reads: what a request read of client data, written before the response leaves.
 
-Every field resolution passes :meth:`AuditReads.resolve`. When the parent object is client data
-(a ``Client`` view, or a model row that carries ``client_id``: enrollment, case note, consent,
-release, annotation, deletion request), the object is noted, and the field's name with it if the
-field came back with a value (a masked field is null, so it is not counted as read). After the
-operation, one multi-row INSERT writes a ``VIEW`` row per object, the request's ``SEARCH`` rows
-and a ``DENIED`` row per refused client operation. If that write fails, the response carries
-an error and no data: nothing leaves unaudited.
+Hearth's executor (:class:`HearthExecutionContext`, over ``compat.graphql``) reports every field
+it resolves to the request's :class:`ReadBuffer`: the root fields with their arguments, and for
+client data (a ``Client`` view, or a model row that carries ``client_id``: enrollment, case note,
+consent, release, annotation, deletion request) the object with each field that came back with a
+value (a masked field is null, so it is not counted as read). This is the only path by which
+reads are noted. After the operation, :class:`AuditReads` writes in one multi-row INSERT a
+``VIEW`` row per object, the request's ``SEARCH`` rows and a ``DENIED`` row per refused client
+operation. If that write fails, the response carries an error and no data: nothing leaves
+unaudited.
 
 Changes are audited by the services themselves, in the transaction of the change
 (``services.audit.record``); the objects a mutation changed are not audited again as read.
@@ -21,12 +23,12 @@ from typing import Any
 from uuid import UUID
 
 from graphql import GraphQLError
-from graphql.execution.middleware import MiddlewareManager
 from strawberry.extensions import SchemaExtension
 from strawberry.types.graphql import OperationType
 from tortoise.models import Model
 
 from authz.clients import ClientAccess, masked_elements
+from compat.graphql import ObservedExecutionContext
 from models.clients import Client as ClientModel
 from models.enums import AuditAction
 from models.names import camel
@@ -34,16 +36,7 @@ from schema.client_types import Client
 from services import audit as audit_service
 from services.errors import DomainError
 
-__all__ = [
-    "AuditReads",
-    "ReadBuffer",
-    "SelectiveMiddleware",
-    "audited_attribute",
-    "install_audited_attributes",
-    "note_attribute",
-    "note_attributes",
-    "note_search",
-]
+__all__ = ["AuditReads", "HearthExecutionContext", "ReadBuffer", "audit_reads", "note_search"]
 
 log = logging.getLogger("hearth.audit")
 
@@ -99,10 +92,19 @@ class ReadBuffer:
     # (the object is kept, so its id cannot be reused by another during the request)
     objects: dict[int, tuple[Any, _Seen | None]] = field(default_factory=dict)
 
-    def note(self, root: Any, field_name: str, value: Any) -> None:
-        self.note_many(root, ((field_name, value),))
+    def observes(self, source: Any) -> bool:
+        """Whether ``source`` is client data (the executor reports its reads)."""
+        return isinstance(source, Client) or _client_linked(source)
 
-    def note_many(self, root: Any, read: Iterable[tuple[str, Any]]) -> None:
+    def root(self, response_key: str, field_name: str, arguments: dict[str, Any]) -> None:
+        """A root field was executed (a refused client operation is audited with its
+        arguments)."""
+        self.roots.setdefault(field_name, arguments)
+        self.keys[response_key] = field_name
+        if self.meta.operation is None:
+            self.meta.operation = field_name
+
+    def read(self, root: Any, read: Iterable[tuple[str, Any]]) -> None:
         """``root`` was read: these fields (GraphQL names) with these values."""
         known = self.objects.get(id(root))
         if known is not None and known[0] is root:
@@ -210,31 +212,6 @@ class AuditReads(SchemaExtension):
                 *(result.errors or []),
                 GraphQLError("audit write failed", original_error=error),
             ]
-
-    def resolve(
-        self, _next: Callable[..., Any], root: Any, info: Any, *args: Any, **kwargs: Any
-    ) -> Any:
-        buffer: ReadBuffer | None = getattr(info.context, "audit", None)
-        if buffer is None:
-            return _next(root, info, *args, **kwargs)
-        if info.path.prev is None:
-            buffer.roots.setdefault(info.field_name, kwargs)
-            buffer.keys[str(info.path.key)] = info.field_name
-            if buffer.meta.operation is None:
-                buffer.meta.operation = info.field_name
-        result = _next(root, info, *args, **kwargs)
-        if not (isinstance(root, Client) or _client_linked(root)):
-            return result
-        if info.is_awaitable(result):
-            return self._noted(buffer, root, info.field_name, result)
-        buffer.note(root, info.field_name, result)
-        return result
-
-    @staticmethod
-    async def _noted(buffer: ReadBuffer, root: Any, field_name: str, pending: Any) -> Any:
-        value = await pending
-        buffer.note(root, field_name, value)
-        return value
 
     def _rows(
         self, context: Any, buffer: ReadBuffer, errors: list[GraphQLError]
@@ -366,72 +343,10 @@ class AuditReads(SchemaExtension):
         return None
 
 
-def audited_attribute(python_name: str) -> Callable[..., Any]:
-    """The resolver of a plain field (no resolver of its own): the attribute, noted in the
-    request's audit buffer when the object is client data, exactly as :meth:`AuditReads.resolve`
-    notes it, without a middleware call per field. :func:`install_audited_attributes` puts it
-    on every plain field and marks it so that the audit middleware leaves it alone."""
+class HearthExecutionContext(ObservedExecutionContext):
+    """The executor, reporting to the request's read buffer (``Context.audit``)."""
 
-    def resolve(root: Any, info: Any) -> Any:
-        value = getattr(root, python_name)
-        note_attribute(info.context, root, info.field_name, value)
-        return value
-
-    resolve.audited_attribute = python_name  # type: ignore[attr-defined]
-    return resolve
-
-
-def note_attribute(context: Any, root: Any, field_name: str, value: Any) -> None:
-    """Note that plain field ``field_name`` of ``root`` was read as ``value``, when ``root`` is
-    client data (what :func:`audited_attribute` does)."""
-    note_attributes(context, root, ((field_name, value),))
-
-
-def note_attributes(context: Any, root: Any, read: Iterable[tuple[str, Any]]) -> None:
-    """Note plain fields of ``root`` read with these values, when ``root`` is client data: what
-    :func:`audited_attribute` does field by field, and the executor's plain-field path
-    (``schema.executor``) once per object."""
-    if isinstance(root, Client) or _client_linked(root):
-        buffer: ReadBuffer | None = getattr(context, "audit", None)
-        if buffer is not None:
-            buffer.note_many(root, read)
-
-
-def install_audited_attributes(graphql_schema: Any) -> int:
-    """Give every plain field of ``graphql_schema`` (strawberry's basic fields: no resolver,
-    no extensions) an :func:`audited_attribute` resolver; how many were replaced."""
-    from strawberry.schema.schema_converter import GraphQLCoreConverter
-
-    replaced = 0
-    for graphql_type in graphql_schema.type_map.values():
-        if (
-            graphql_type.name.startswith("__")
-            or not hasattr(graphql_type, "fields")
-            or hasattr(graphql_type, "out_type")
-        ):
-            continue
-        fields = graphql_type.fields
-        for graphql_field in fields.values() if isinstance(fields, dict) else ():
-            definition = (graphql_field.extensions or {}).get(
-                GraphQLCoreConverter.DEFINITION_BACKREF
-            )
-            if definition is None or not getattr(definition, "is_basic_field", False):
-                continue
-            if not getattr(graphql_field.resolve, "_is_default", False):
-                continue
-            graphql_field.resolve = audited_attribute(definition.python_name)
-            replaced += 1
-    return replaced
-
-
-class SelectiveMiddleware(MiddlewareManager):
-    """graphql-core's middleware manager, except that resolvers marked ``audited_attribute``
-    (plain fields that audit themselves) run bare: no middleware chain per plain field."""
-
-    def get_field_resolver(self, field_resolver: Callable[..., Any]) -> Callable[..., Any]:
-        if getattr(field_resolver, "audited_attribute", False):
-            return field_resolver
-        return super().get_field_resolver(field_resolver)
+    observer_of = staticmethod(lambda context: getattr(context, "audit", None))
 
 
 def audit_reads(client_fields: Iterable[str]) -> Callable[[], AuditReads]:

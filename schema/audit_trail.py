@@ -9,12 +9,12 @@ from typing import Any
 from uuid import UUID
 
 import strawberry
-from strawberry.types import Info
 
 from models import governance as gov
 from models import users as user_models
 from models.audit import AuditEvent
 from models.enums import AuditAction as AuditActionEnum
+from schema.context import ResolverInfo
 from schema.loaders import by_id
 from schema.relay import Connection, connection
 from services import audit as audit_service
@@ -53,14 +53,14 @@ class AuditEntry:
     _agency_id: strawberry.Private[UUID | None]
 
     @strawberry.field(description="Who (username).")
-    async def actor(self, info: Info) -> str | None:
+    async def actor(self, info: ResolverInfo) -> str | None:
         if self._actor_id is None:
             return None
         user = await by_id(info.context, user_models.User).load(self._actor_id)
         return user.username if user else None
 
     @strawberry.field(description="For which agency (name).")
-    async def agency(self, info: Info) -> str | None:
+    async def agency(self, info: ResolverInfo) -> str | None:
         if self._agency_id is None:
             return None
         agency = await by_id(info.context, gov.Agency).load(self._agency_id)

@@ -6,11 +6,11 @@ import datetime
 from typing import Any
 
 import strawberry
-from strawberry.types import Info
 
 from models.training import TrainingCompletion as CompletionModel
 from models.users import User as UserModel
 from schema.compliance import ComplianceCase, open_cases_of
+from schema.context import ResolverInfo
 from schema.operations import mutation, query
 from schema.permissions import Authenticated, Public
 from schema.types import TrainingCompletion, User
@@ -116,7 +116,7 @@ class Me:
 @strawberry.type
 class AuthQuery:
     @query(Authenticated(allow_expired_mfa=True), description="The signed-in user.")
-    async def me(self, info: Info) -> Me:
+    async def me(self, info: ResolverInfo) -> Me:
         ctx = info.context
         principal = ctx.require_principal(allow_expired_mfa=True)
         if principal.kind != "user":
@@ -158,7 +158,7 @@ class AuthMutation:
     @mutation(
         Public(), description="Sign-in step 1: password. Failed attempts are throttled per account."
     )
-    async def login(self, info: Info, input: LoginInput) -> LoginChallenge:
+    async def login(self, info: ResolverInfo, input: LoginInput) -> LoginChallenge:
         ctx = info.context
         challenge = await ctx.identity.login(
             username=input.username, password=input.password, now=ctx.now
@@ -170,7 +170,7 @@ class AuthMutation:
         )
 
     @mutation(Public(), description="Sign-in step 2: the TOTP code. Returns the session's tokens.")
-    async def verify_mfa(self, info: Info, input: VerifyMfaInput) -> AuthTokens:
+    async def verify_mfa(self, info: ResolverInfo, input: VerifyMfaInput) -> AuthTokens:
         ctx = info.context
         pair = await ctx.identity.verify_mfa(
             challenge_token=input.challenge_token, code=input.code, now=ctx.now
@@ -181,7 +181,7 @@ class AuthMutation:
         Public(),
         description="Trade a refresh token for new tokens (the old refresh token stops working).",
     )
-    async def refresh_session(self, info: Info, refresh_token: str) -> AuthTokens:
+    async def refresh_session(self, info: ResolverInfo, refresh_token: str) -> AuthTokens:
         ctx = info.context
         pair = await ctx.identity.refresh(refresh_token=refresh_token, now=ctx.now)
         return _tokens(pair)
@@ -193,7 +193,7 @@ class AuthMutation:
             "Returns when it is next due."
         ),
     )
-    async def reauthenticate_mfa(self, info: Info, code: str) -> datetime.datetime:
+    async def reauthenticate_mfa(self, info: ResolverInfo, code: str) -> datetime.datetime:
         ctx = info.context
         principal = ctx.require_principal(allow_expired_mfa=True)
         return await ctx.identity.reauthenticate(principal=principal, code=code, now=ctx.now)
@@ -202,7 +202,7 @@ class AuthMutation:
         Authenticated(allow_expired_mfa=True),
         description="End this session; its tokens stop working.",
     )
-    async def logout(self, info: Info) -> bool:
+    async def logout(self, info: ResolverInfo) -> bool:
         ctx = info.context
         await ctx.identity.logout(
             principal=ctx.require_principal(allow_expired_mfa=True), now=ctx.now
@@ -217,7 +217,7 @@ class AuthMutation:
         ),
     )
     async def accept_invitation(
-        self, info: Info, input: AcceptInvitationInput
+        self, info: ResolverInfo, input: AcceptInvitationInput
     ) -> AuthenticatorEnrollment:
         ctx = info.context
         enrollment = await auth_service.accept_invite(

@@ -12,7 +12,6 @@ from uuid import UUID
 
 import strawberry
 from strawberry.dataloader import DataLoader
-from strawberry.types import Info
 
 from authz.clients import (
     ClientAccess,
@@ -31,6 +30,7 @@ from models import releases as release_models
 from models import users as user_models
 from schema.audit_trail import AuditEntry, AuditTrailKind, audit_trail
 from schema.client_loaders import access_loader, rows_by_client, rows_by_enrollment
+from schema.context import ResolverInfo
 from schema.elements import with_elements
 from schema.loaders import by_id, many_by
 from schema.relay import Connection
@@ -130,7 +130,7 @@ class ConsentToEnter:
     recorded_at: datetime.datetime = strawberry.field(description="When recorded in HMIS.")
 
     @strawberry.field(description="The agency the client allowed to enter data.")
-    async def agency(self, info: Info) -> Agency:
+    async def agency(self, info: ResolverInfo) -> Agency:
         return await by_id(info.context, gov.Agency).load(self.agency_id)  # type: ignore[attr-defined]
 
 
@@ -158,21 +158,21 @@ class ReleaseOfInformation:
         return [enums.ReleaseCategory(c) for c in self.categories]  # type: ignore[attr-defined]
 
     @strawberry.field(description="True when in force today (started, not expired, not revoked).")
-    def in_force(self, info: Info) -> bool:
+    def in_force(self, info: ResolverInfo) -> bool:
         today = info.context.today
         return self.revoked_at is None and self.starts_on <= today <= self.expires_on
 
     @strawberry.field(description="The agency that recorded the release.")
-    async def releasing_agency(self, info: Info) -> Agency:
+    async def releasing_agency(self, info: ResolverInfo) -> Agency:
         return await by_id(info.context, gov.Agency).load(self.releasing_agency_id)  # type: ignore[attr-defined]
 
     @strawberry.field(description="The CAN shared with (scope CAN).")
-    async def can(self, info: Info) -> Can | None:
+    async def can(self, info: ResolverInfo) -> Can | None:
         can_id = self.scope_can_id  # type: ignore[attr-defined]
         return await by_id(info.context, gov.Can).load(can_id) if can_id else None
 
     @strawberry.field(description="The agencies shared with (scope AGENCIES).")
-    async def agencies(self, info: Info) -> list[Agency]:
+    async def agencies(self, info: ResolverInfo) -> list[Agency]:
         recipients = await many_by(
             info.context, release_models.ReleaseRecipient, "release_id"
         ).load(self.id)
@@ -244,34 +244,34 @@ class Enrollment:
     created_at: datetime.datetime = strawberry.field(description="When recorded.")
 
     @strawberry.field(description="The project.")
-    async def project(self, info: Info) -> Project:
+    async def project(self, info: ResolverInfo) -> Project:
         return await by_id(info.context, gov.Project).load(self.project_id)  # type: ignore[attr-defined]
 
     @strawberry.field(description="The exit, once the enrollment has ended.")
-    async def exit(self, info: Info) -> Exit | None:
+    async def exit(self, info: ResolverInfo) -> Exit | None:
         rows = await _enrollment_rows(self, info, enrollment_models.Exit, ("id",))
         return rows[0] if rows else None
 
     @strawberry.field(description="Services provided.")
-    async def services(self, info: Info) -> list[Service]:
+    async def services(self, info: ResolverInfo) -> list[Service]:
         return await _enrollment_rows(
             self, info, enrollment_models.Service, ("date_provided", "id")
         )
 
     @strawberry.field(description="Income and benefits records.")
-    async def income_benefits(self, info: Info) -> list[IncomeBenefits]:
+    async def income_benefits(self, info: ResolverInfo) -> list[IncomeBenefits]:
         order = ("information_date", "id")
         return await _enrollment_rows(self, info, enrollment_models.IncomeBenefits, order)
 
     @strawberry.field(description="Disabilities you may see (HEALTH; type 10 needs SUBSTANCE_USE).")
-    async def disabilities(self, info: Info) -> list[Disability]:
+    async def disabilities(self, info: ResolverInfo) -> list[Disability]:
         order = ("information_date", "id")
         return await _enrollment_rows(self, info, enrollment_models.Disability, order)
 
     @strawberry.field(
         name="healthAndDv", description="Health and DV records, each group masked unless shared."
     )
-    async def health_and_dv(self, info: Info) -> list[HealthAndDv]:
+    async def health_and_dv(self, info: ResolverInfo) -> list[HealthAndDv]:
         order = ("information_date", "id")
         rows = await _enrollment_rows(self, info, enrollment_models.HealthAndDv, order)
         if not rows:
@@ -282,7 +282,7 @@ class Enrollment:
 
 
 async def _enrollment_rows(
-    enrollment: Any, info: Info, model: type[Any], order: tuple[str, ...]
+    enrollment: Any, info: ResolverInfo, model: type[Any], order: tuple[str, ...]
 ) -> list[Any]:
     """The enrollment's rows of ``model`` that the caller may see."""
     key = (enrollment.id, enrollment.agency_id, enrollment.client_id)
@@ -301,12 +301,12 @@ class CaseNoteDeletionRequest:
     decision_note: str | None = strawberry.field(description="The System Administrator's note.")
 
     @strawberry.field(description="The HDC who asked.")
-    async def requested_by(self, info: Info) -> str:
+    async def requested_by(self, info: ResolverInfo) -> str:
         user = await by_id(info.context, user_models.User).load(self.requested_by_id)  # type: ignore[attr-defined]
         return user.username
 
     @strawberry.field(description="The System Administrator who decided.")
-    async def decided_by(self, info: Info) -> str | None:
+    async def decided_by(self, info: ResolverInfo) -> str | None:
         decided = self.decided_by_id  # type: ignore[attr-defined]
         return (
             (await by_id(info.context, user_models.User).load(decided)).username
@@ -319,7 +319,7 @@ class CaseNoteDeletionRequest:
         return strawberry.ID(str(self.client_id))  # type: ignore[attr-defined]
 
     @strawberry.field(description="When the note was created (the date the HDC gave).")
-    async def note_created_at(self, info: Info) -> datetime.datetime:
+    async def note_created_at(self, info: ResolverInfo) -> datetime.datetime:
         note = await by_id(info.context, note_models.CaseNote).load(self.note_id)  # type: ignore[attr-defined]
         return note.created_at
 
@@ -335,15 +335,15 @@ class CaseNote:
         return self.deleted_at is not None  # type: ignore[attr-defined]
 
     @strawberry.field(description="The agency that wrote it.")
-    async def agency(self, info: Info) -> Agency:
+    async def agency(self, info: ResolverInfo) -> Agency:
         return await by_id(info.context, gov.Agency).load(self.agency_id)  # type: ignore[attr-defined]
 
     @strawberry.field(description="Who wrote it (username).")
-    async def author(self, info: Info) -> str:
+    async def author(self, info: ResolverInfo) -> str:
         return (await by_id(info.context, user_models.User).load(self.author_id)).username  # type: ignore[attr-defined]
 
     @strawberry.field(description="The approved deletion (the tombstone), if any.")
-    async def deletion(self, info: Info) -> CaseNoteDeletionRequest | None:
+    async def deletion(self, info: ResolverInfo) -> CaseNoteDeletionRequest | None:
         if self.deleted_at is None:  # type: ignore[attr-defined]
             return None
         requests = await many_by(info.context, note_models.CaseNoteDeletionRequest, "note_id").load(
@@ -364,7 +364,7 @@ class RecordAnnotation:
     created_at: datetime.datetime = strawberry.field(description="When added.")
 
     @strawberry.field(description="The agency that added it.")
-    async def agency(self, info: Info) -> Agency:
+    async def agency(self, info: ResolverInfo) -> Agency:
         return await by_id(info.context, gov.Agency).load(self.agency_id)  # type: ignore[attr-defined]
 
 
@@ -386,11 +386,11 @@ class Client:
     _prefetched: strawberry.Private[dict[str, list[Any]]] = dataclasses.field(default_factory=dict)
 
     @strawberry.field(description="The agency that created the record.")
-    async def created_by_agency(self, info: Info) -> Agency:
+    async def created_by_agency(self, info: ResolverInfo) -> Agency:
         return await by_id(info.context, gov.Agency).load(self._model.created_by_agency_id)  # type: ignore[attr-defined]
 
     @strawberry.field(description="Consents to enter data held by your agencies.")
-    async def consents(self, info: Info) -> list[ConsentToEnter]:
+    async def consents(self, info: ResolverInfo) -> list[ConsentToEnter]:
         rows = await many_by(info.context, client_models.ConsentToEnter, "client_id").load(
             self._model.id
         )
@@ -399,7 +399,7 @@ class Client:
     @strawberry.field(
         description="Releases recorded by your agencies, and those that share this client with you."
     )
-    async def releases(self, info: Info) -> list[ReleaseOfInformation]:
+    async def releases(self, info: ResolverInfo) -> list[ReleaseOfInformation]:
         rows = await many_by(info.context, release_models.Release, "client_id").load(self._model.id)
         return [r for r in rows if shows_release(self._access, r)]
 
@@ -409,16 +409,16 @@ class Client:
     @strawberry.field(
         description="Enrollments: your agencies' own, and others' shared by release (ENROLLMENT_AND_SERVICES)."
     )
-    def enrollments(self, info: Info) -> list[Enrollment]:
+    def enrollments(self, info: ResolverInfo) -> list[Enrollment]:
         return self._rows(info, "enrollments")
 
     @strawberry.field(
         description="Case notes: your agencies' own, and others' shared by release (CASE_NOTES)."
     )
-    def case_notes(self, info: Info) -> list[CaseNote]:
+    def case_notes(self, info: ResolverInfo) -> list[CaseNote]:
         return self._rows(info, "caseNotes")
 
-    def _rows(self, info: Info, field_name: str) -> Any:
+    def _rows(self, info: ResolverInfo, field_name: str) -> Any:
         rows = self._prefetched.get(field_name)
         return (
             rows
@@ -429,7 +429,7 @@ class Client:
     @strawberry.field(
         description="Corrections and supplements shown with the record (policy 207 f)."
     )
-    async def annotations(self, info: Info) -> list[RecordAnnotation]:
+    async def annotations(self, info: ResolverInfo) -> list[RecordAnnotation]:
         rows = await many_by(
             info.context, client_models.ClientAnnotation, "client_id", "created_at"
         ).load(self._model.id)
@@ -440,7 +440,7 @@ class Client:
     )
     async def audit_trail(
         self,
-        info: Info,
+        info: ResolverInfo,
         kind: AuditTrailKind = AuditTrailKind.CHANGES,
         first: int = 20,
         after: str | None = None,

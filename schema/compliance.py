@@ -8,11 +8,11 @@ from typing import Any
 
 import strawberry
 from strawberry.scalars import JSON
-from strawberry.types import Info
 
 from authz.resources import Action, Resource
 from models import compliance as models
-from schema.inputs import parse_id
+from schema.context import ResolverInfo
+from schema.inputs import optional_id, parse_id
 from schema.operations import mutation, query
 from schema.permissions import Requires
 from schema.relay import Connection, to_connection
@@ -181,7 +181,7 @@ class ComplianceQuery:
     )
     async def compliance_cases(
         self,
-        info: Info,
+        info: ResolverInfo,
         status: ComplianceCaseStatus | None = None,  # type: ignore[valid-type]
         agency_id: strawberry.ID | None = None,
         kind: ComplianceCaseKind | None = None,  # type: ignore[valid-type]
@@ -191,7 +191,7 @@ class ComplianceQuery:
         cases = service.cases_visible_to(
             info.context.decisions,
             status=status,
-            agency_id=parse_id(agency_id, "agencyId") if agency_id is not None else None,
+            agency_id=optional_id(agency_id, "agencyId"),
             kind=kind,
         )
         page = await paginate(
@@ -204,7 +204,7 @@ class ComplianceQuery:
         description="Runs of the compliance and notification jobs, newest first within a page.",
     )
     async def job_runs(
-        self, info: Info, job: str | None = None, first: int = 50, after: str | None = None
+        self, info: ResolverInfo, job: str | None = None, first: int = 50, after: str | None = None
     ) -> Connection[JobRun]:
         runs = models.JobRun.all()
         if job is not None:
@@ -220,19 +220,18 @@ class ComplianceMutation:
         "Administrator). Unknown user: NOT_FOUND; negative minutes: VALIDATION.",
     )
     async def record_helpdesk_ticket(
-        self, info: Info, input: RecordHelpdeskTicketInput
+        self, info: ResolverInfo, input: RecordHelpdeskTicketInput
     ) -> RecordHelpdeskTicketPayload:
         ctx = info.context
         ticket, created = await service.record_helpdesk_ticket(
-            decisions=ctx.decisions,
-            user_id=parse_id(input.user_id, "userId") if input.user_id is not None else None,
+            caller=ctx.caller,
+            user_id=optional_id(input.user_id, "userId"),
             external_id=input.external_id,
             opened_at=input.opened_at,
             topic=input.topic,
             minutes_spent=input.minutes_spent,
             system_performance_issue=input.system_performance_issue,
             external_ref=input.external_ref,
-            now=ctx.now,
         )
         return RecordHelpdeskTicketPayload(ticket=ticket, created=created)  # type: ignore[arg-type]
 
@@ -243,16 +242,14 @@ class ComplianceMutation:
         "VALIDATION.",
     )
     async def request_agency_retraining(
-        self, info: Info, input: RequestAgencyRetrainingInput
+        self, info: ResolverInfo, input: RequestAgencyRetrainingInput
     ) -> RequestAgencyRetrainingPayload:
         ctx = info.context
         request, flagged = await service.request_agency_retraining(
-            decisions=ctx.decisions,
+            caller=ctx.caller,
             agency_id=parse_id(input.agency_id, "agencyId"),
             coc_code=input.coc_code,
             reason=input.reason,
-            now=ctx.now,
-            tz=ctx.timezone,
         )
         return RequestAgencyRetrainingPayload(
             request_id=strawberry.ID(str(request.id)), users_flagged=flagged

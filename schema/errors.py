@@ -25,6 +25,7 @@ import strawberry
 from graphql import GraphQLError, GraphQLSyntaxError, VariableDefinitionNode, print_ast
 from strawberry.extensions import SchemaExtension
 
+from models.names import camel
 from services.errors import DomainError
 
 __all__ = ["INTERNAL_MESSAGE", "ErrorCodes", "FieldError", "coded", "error_payload"]
@@ -57,11 +58,6 @@ def _causes(error: GraphQLError) -> Iterator[BaseException]:
         seen.add(id(cause))
         yield cause
         cause = getattr(cause, "original_error", None)
-
-
-def _camel(name: str) -> str:
-    head, *rest = name.split("_")
-    return head + "".join(part.title() for part in rest)
 
 
 def _domain_error(error: GraphQLError) -> DomainError | None:
@@ -114,7 +110,7 @@ def coded(error: GraphQLError, request_id: str | None = None) -> GraphQLError:
         if domain.field:
             extensions["field"] = domain.field
         # Details are Python keyword arguments; clients read camelCase like every other name.
-        extensions.update({_camel(k): v for k, v in domain.details.items() if v is not None})
+        extensions.update({camel(k): v for k, v in domain.details.items() if v is not None})
         return _like(error, domain.message, extensions)
     cause = _server_fault(error)
     if error.extensions and error.extensions.get("code") and cause is None:

@@ -5,11 +5,11 @@ from __future__ import annotations
 import datetime
 
 import strawberry
-from strawberry.types import Info
 
 from authz import visibility
 from authz.resources import Action, Resource
 from models.governance import ContinuumOfCare as ContinuumOfCareModel
+from schema.context import ResolverInfo
 from schema.inputs import changes, not_null, one, parse_id
 from schema.operations import mutation, query
 from schema.permissions import Requires
@@ -138,7 +138,7 @@ PAGE = "Pages hold at most 100 items."
 class GovernanceQuery:
     @query(Requires(Resource.AGENCY, Action.READ), description=f"Agencies you may see. {PAGE}")
     async def agencies(
-        self, info: Info, first: int = 50, after: str | None = None
+        self, info: ResolverInfo, first: int = 50, after: str | None = None
     ) -> Connection[Agency]:
         page = await paginate(visibility.agencies(info.context.decisions), first=first, after=after)
         return to_connection(page)
@@ -147,13 +147,13 @@ class GovernanceQuery:
         Requires(Resource.AGENCY, Action.READ),
         description="One agency; NOT_FOUND if you may not see it.",
     )
-    async def agency(self, info: Info, id: strawberry.ID) -> Agency:
+    async def agency(self, info: ResolverInfo, id: strawberry.ID) -> Agency:
         return await one(visibility.agencies(info.context.decisions), id, "agency")
 
     @query(Requires(Resource.PROJECT, Action.READ), description=f"Projects you may see. {PAGE}")
     async def projects(
         self,
-        info: Info,
+        info: ResolverInfo,
         first: int = 50,
         after: str | None = None,
         agency_id: strawberry.ID | None = None,
@@ -167,19 +167,19 @@ class GovernanceQuery:
         Requires(Resource.PROJECT, Action.READ),
         description="One project; NOT_FOUND if you may not see it.",
     )
-    async def project(self, info: Info, id: strawberry.ID) -> Project:
+    async def project(self, info: ResolverInfo, id: strawberry.ID) -> Project:
         return await one(visibility.projects(info.context.decisions), id, "project")
 
     @query(Requires(Resource.CAN, Action.READ), description=f"Coordinated Access Networks. {PAGE}")
     async def cans(
-        self, info: Info, first: int = 50, after: str | None = None
+        self, info: ResolverInfo, first: int = 50, after: str | None = None
     ) -> Connection[CanType]:
         return to_connection(
             await paginate(visibility.cans(info.context.decisions), first=first, after=after)
         )
 
     @query(Requires(Resource.CAN, Action.READ), description="Connecticut's Continuums of Care.")
-    async def continuums_of_care(self, info: Info) -> list[ContinuumOfCare]:
+    async def continuums_of_care(self, info: ResolverInfo) -> list[ContinuumOfCare]:
         return list(await ContinuumOfCareModel.all().order_by("code"))
 
 
@@ -189,47 +189,46 @@ class GovernanceMutation:
         Requires(Resource.AGENCY, Action.CREATE),
         description="Create a participating agency. It has no access until recordMou.",
     )
-    async def create_agency(self, info: Info, input: CreateAgencyInput) -> Agency:
+    async def create_agency(self, info: ResolverInfo, input: CreateAgencyInput) -> Agency:
         data = changes(input)
         if data.get("can_id") is not None:
             data["can_id"] = parse_id(data["can_id"], "canId")
-        return await service.create_agency(decisions=info.context.decisions, data=data)
+        return await service.create_agency(caller=info.context.caller, data=data)
 
     @mutation(Requires(Resource.AGENCY, Action.UPDATE), description="Change an agency.")
-    async def update_agency(self, info: Info, input: UpdateAgencyInput) -> Agency:
+    async def update_agency(self, info: ResolverInfo, input: UpdateAgencyInput) -> Agency:
         data = not_null(changes(input), "name", "coc_code", "victim_service_provider", "status")
         agency_id = parse_id(data.pop("id"), "id")
         if data.get("can_id") is not None:
             data["can_id"] = parse_id(data["can_id"], "canId")
         return await service.update_agency(
-            decisions=info.context.decisions, agency_id=agency_id, changes=data
+            caller=info.context.caller, agency_id=agency_id, changes=data
         )
 
     @mutation(
         Requires(Resource.AGENCY, Action.RECORD_MOU),
         description="Record the agency's signed MOU (policy 101).",
     )
-    async def record_mou(self, info: Info, input: RecordMouInput) -> Agency:
+    async def record_mou(self, info: ResolverInfo, input: RecordMouInput) -> Agency:
         return await service.record_mou(
-            decisions=info.context.decisions,
+            caller=info.context.caller,
             agency_id=parse_id(input.agency_id, "agencyId"),
             signed_on=input.signed_on,
             signed_by=input.signed_by,
             access_levels=list(input.access_levels),
-            today=info.context.now.date(),
         )
 
     @mutation(
         Requires(Resource.CAN, Action.CREATE), description="Create a Coordinated Access Network."
     )
-    async def create_can(self, info: Info, input: CreateCanInput) -> CanType:
+    async def create_can(self, info: ResolverInfo, input: CreateCanInput) -> CanType:
         backbone = (
             parse_id(input.backbone_agency_id, "backboneAgencyId")
             if input.backbone_agency_id
             else None
         )
         return await service.create_can(
-            decisions=info.context.decisions,
+            caller=info.context.caller,
             name=input.name,
             coc_code=input.coc_code,
             backbone_agency_id=backbone,
@@ -238,15 +237,15 @@ class GovernanceMutation:
     @mutation(
         Requires(Resource.PROJECT, Action.CREATE), description="Create a HUD project for an agency."
     )
-    async def create_project(self, info: Info, input: CreateProjectInput) -> Project:
+    async def create_project(self, info: ResolverInfo, input: CreateProjectInput) -> Project:
         data = changes(input)
         agency_id = parse_id(data.pop("agency_id"), "agencyId")
         return await service.create_project(
-            decisions=info.context.decisions, agency_id=agency_id, data=data
+            caller=info.context.caller, agency_id=agency_id, data=data
         )
 
     @mutation(Requires(Resource.PROJECT, Action.UPDATE), description="Change a project.")
-    async def update_project(self, info: Info, input: UpdateProjectInput) -> Project:
+    async def update_project(self, info: ResolverInfo, input: UpdateProjectInput) -> Project:
         data = not_null(
             changes(input),
             "name",
@@ -257,5 +256,5 @@ class GovernanceMutation:
         )
         project_id = parse_id(data.pop("id"), "id")
         return await service.update_project(
-            decisions=info.context.decisions, project_id=project_id, changes=data
+            caller=info.context.caller, project_id=project_id, changes=data
         )

@@ -5,9 +5,9 @@ from __future__ import annotations
 import datetime
 
 import strawberry
-from strawberry.types import Info
 
 from authz.resources import Action, Resource
+from schema.context import ResolverInfo
 from schema.operations import mutation
 from schema.permissions import Requires
 from services.hudcsv.export import run_export
@@ -67,19 +67,17 @@ class HudCsvMutation:
         description="Write a HUD HMIS CSV FY2026 export of what you may see for a scope and period, audited; returns its row counts and a short-lived download URL. A scope you may not export: FORBIDDEN.",
     )
     async def request_hud_csv_export(
-        self, info: Info, input: RequestHudCsvExportInput
+        self, info: ResolverInfo, input: RequestHudCsvExportInput
     ) -> HudCsvExport:
         ctx = info.context
         settings = ctx.settings
         directory = settings.exports_path
         result = await run_export(
-            ctx.decisions,
+            ctx.caller,
             scope=input.scope,
             start=input.start_date,
             end=input.end_date,
             hashed=input.hashed,
-            now=ctx.now,
-            tz=ctx.timezone,
             out=None,
             directory=directory,
             implementation_id=settings.hud_implementation_id,

@@ -5,9 +5,9 @@ from __future__ import annotations
 from typing import Any
 
 from strawberry.permission import BasePermission, PermissionExtension
-from strawberry.types import Info
 
 from authz.resources import Action, Resource
+from schema.context import ResolverInfo
 from services.errors import Forbidden
 
 __all__ = ["Authenticated", "HearthPermission", "Public", "Requires", "guard"]
@@ -23,7 +23,7 @@ class HearthPermission(BasePermission):
 class Public(HearthPermission):
     """No sign-in needed (the sign-in operations themselves)."""
 
-    def has_permission(self, source: Any, info: Info, **kwargs: Any) -> bool:
+    def has_permission(self, source: Any, info: ResolverInfo, **kwargs: Any) -> bool:
         return True
 
     def describe(self) -> str:
@@ -36,7 +36,7 @@ class Authenticated(HearthPermission):
     def __init__(self, *, allow_expired_mfa: bool = False) -> None:
         self.allow_expired_mfa = allow_expired_mfa
 
-    def has_permission(self, source: Any, info: Info, **kwargs: Any) -> bool:
+    def has_permission(self, source: Any, info: ResolverInfo, **kwargs: Any) -> bool:
         info.context.require_principal(allow_expired_mfa=self.allow_expired_mfa)
         return True
 
@@ -55,7 +55,7 @@ class Requires(HearthPermission):
         self.resource = resource
         self.action = action
 
-    def has_permission(self, source: Any, info: Info, **kwargs: Any) -> bool:
+    def has_permission(self, source: Any, info: ResolverInfo, **kwargs: Any) -> bool:
         context = info.context
         principal = context.require_principal()
         if principal.missing_training:

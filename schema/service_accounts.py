@@ -5,13 +5,13 @@ from __future__ import annotations
 import datetime
 
 import strawberry
-from strawberry.types import Info
 
 from authz.resources import Action, Resource
 from models import enums
 from models import governance as gov
 from models import users as user_models
-from schema.inputs import parse_id
+from schema.context import ResolverInfo
+from schema.inputs import optional_id, parse_id
 from schema.loaders import by_id
 from schema.operations import mutation, query
 from schema.permissions import Requires
@@ -56,12 +56,12 @@ class ServiceAccount:
         name="coordinatedAccessNetwork",
         description="The CAN a CAN_REPORTING account reports on; null for system-wide roles.",
     )
-    async def can(self, info: Info) -> CanType | None:
+    async def can(self, info: ResolverInfo) -> CanType | None:
         can_id = self.can_id  # type: ignore[attr-defined]
         return await by_id(info.context, gov.Can).load(can_id) if can_id else None
 
     @strawberry.field(description="The System Administrator who created it.")
-    async def created_by(self, info: Info) -> User:
+    async def created_by(self, info: ResolverInfo) -> User:
         return await by_id(info.context, user_models.User).load(self.created_by_id)  # type: ignore[attr-defined]
 
 
@@ -99,7 +99,7 @@ class ServiceAccountQuery:
     )
     async def service_accounts(
         self,
-        info: Info,
+        info: ResolverInfo,
         first: int = 50,
         after: str | None = None,
         include_revoked: bool = False,
@@ -118,15 +118,14 @@ class ServiceAccountMutation:
         "Returns its client secret, once.",
     )
     async def create_service_account(
-        self, info: Info, input: CreateServiceAccountInput
+        self, info: ResolverInfo, input: CreateServiceAccountInput
     ) -> ServiceAccountSecret:
         ctx = info.context
         issued = await service.create_service_account(
-            decisions=ctx.decisions,
+            caller=ctx.caller,
             name=input.name,
             role=enums.ServiceRole(input.role),
-            can_id=parse_id(input.can_id, "canId") if input.can_id is not None else None,
-            now=ctx.now,
+            can_id=optional_id(input.can_id, "canId"),
         )
         return _issued(issued)
 
@@ -136,12 +135,10 @@ class ServiceAccountMutation:
         "issued under it stop working at once.",
     )
     async def rotate_service_account_secret(
-        self, info: Info, id: strawberry.ID
+        self, info: ResolverInfo, id: strawberry.ID
     ) -> ServiceAccountSecret:
         ctx = info.context
-        issued = await service.rotate_secret(
-            decisions=ctx.decisions, account_id=parse_id(id, "id"), now=ctx.now
-        )
+        issued = await service.rotate_secret(caller=ctx.caller, account_id=parse_id(id, "id"))
         return _issued(issued)
 
     @mutation(
@@ -149,9 +146,9 @@ class ServiceAccountMutation:
         description="Revoke a service account for good: its tokens stop working at once.",
     )
     async def revoke_service_account(
-        self, info: Info, id: strawberry.ID, reason: str
+        self, info: ResolverInfo, id: strawberry.ID, reason: str
     ) -> ServiceAccount:
         ctx = info.context
         return await service.revoke_service_account(  # type: ignore[return-value]
-            decisions=ctx.decisions, account_id=parse_id(id, "id"), reason=reason, now=ctx.now
+            caller=ctx.caller, account_id=parse_id(id, "id"), reason=reason
         )

@@ -5,11 +5,11 @@ from __future__ import annotations
 import datetime
 
 import strawberry
-from strawberry.types import Info
 
 from authz.resources import Action, Resource
 from models.training import TrainingCourse as CourseModel
-from schema.inputs import parse_id
+from schema.context import ResolverInfo
+from schema.inputs import optional_id
 from schema.operations import mutation, query
 from schema.permissions import Requires
 from schema.types import TrainingCompletion, TrainingCourse
@@ -40,7 +40,7 @@ class UpsertTrainingCourseInput:
 @strawberry.type
 class TrainingQuery:
     @query(Requires(Resource.TRAINING, Action.READ), description="The mandatory LMS courses.")
-    async def training_courses(self, info: Info) -> list[TrainingCourse]:
+    async def training_courses(self, info: ResolverInfo) -> list[TrainingCourse]:
         return list(await CourseModel.all().order_by("code"))
 
 
@@ -51,17 +51,15 @@ class TrainingMutation:
         description="Record a course completion (LMS sync).",
     )
     async def record_training_completion(
-        self, info: Info, input: RecordTrainingCompletionInput
+        self, info: ResolverInfo, input: RecordTrainingCompletionInput
     ) -> TrainingCompletion:
         ctx = info.context
         return await service.record_completion(
-            decisions=ctx.decisions,
-            user_id=parse_id(input.user_id, "userId") if input.user_id is not None else None,
+            caller=ctx.caller,
+            user_id=optional_id(input.user_id, "userId"),
             external_id=input.external_id,
             course_code=input.course_code,
             completed_on=input.completed_on,
-            now=ctx.now,
-            tz=ctx.timezone,
         )
 
     @mutation(
@@ -69,10 +67,10 @@ class TrainingMutation:
         description="Create or change a mandatory course.",
     )
     async def upsert_training_course(
-        self, info: Info, input: UpsertTrainingCourseInput
+        self, info: ResolverInfo, input: UpsertTrainingCourseInput
     ) -> TrainingCourse:
         return await service.upsert_course(
-            decisions=info.context.decisions,
+            caller=info.context.caller,
             code=input.code,
             title=input.title,
             required_for=input.required_for,

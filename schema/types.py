@@ -5,12 +5,12 @@ from __future__ import annotations
 import datetime
 
 import strawberry
-from strawberry.types import Info
 
 from models import enums
 from models import governance as gov
 from models import training as training_models
 from models import users as user_models
+from schema.context import ResolverInfo
 from schema.loaders import by_id, many_by
 from services.agencies import HUD_PROJECT_TYPES
 
@@ -64,11 +64,11 @@ class Can:
     name: str = strawberry.field(description="Name of the CAN.")
 
     @strawberry.field(description="The CoC the CAN belongs to.")
-    async def continuum_of_care(self, info: Info) -> ContinuumOfCare:
+    async def continuum_of_care(self, info: ResolverInfo) -> ContinuumOfCare:
         return await by_id(info.context, gov.ContinuumOfCare).load(self.coc_id)  # type: ignore[attr-defined]
 
     @strawberry.field(description="The CAN's backbone agency, if recorded.")
-    async def backbone_agency(self, info: Info) -> Agency | None:
+    async def backbone_agency(self, info: ResolverInfo) -> Agency | None:
         agency_id = self.backbone_agency_id  # type: ignore[attr-defined]
         return await by_id(info.context, gov.Agency).load(agency_id) if agency_id else None
 
@@ -109,18 +109,18 @@ class Agency:
         )
 
     @strawberry.field(description="The agency's CoC.")
-    async def continuum_of_care(self, info: Info) -> ContinuumOfCare:
+    async def continuum_of_care(self, info: ResolverInfo) -> ContinuumOfCare:
         return await by_id(info.context, gov.ContinuumOfCare).load(self.coc_id)  # type: ignore[attr-defined]
 
     @strawberry.field(name="coordinatedAccessNetwork", description="The agency's CAN, if any.")
-    async def can(self, info: Info) -> Can | None:
+    async def can(self, info: ResolverInfo) -> Can | None:
         can_id = self.can_id  # type: ignore[attr-defined]
         return await by_id(info.context, gov.Can).load(can_id) if can_id else None
 
     @strawberry.field(
         description="Holders of the agency's duties (one HDC, one Security Coordinator)."
     )
-    async def duties(self, info: Info) -> list[UserDuty]:
+    async def duties(self, info: ResolverInfo) -> list[UserDuty]:
         return await many_by(info.context, user_models.UserDuty, "agency_id").load(self.id)
 
 
@@ -142,7 +142,7 @@ class Project:
         return HUD_PROJECT_TYPES[self.project_type]
 
     @strawberry.field(description="The agency running the project.")
-    async def agency(self, info: Info) -> Agency:
+    async def agency(self, info: ResolverInfo) -> Agency:
         return await by_id(info.context, gov.Agency).load(self.agency_id)  # type: ignore[attr-defined]
 
 
@@ -151,7 +151,7 @@ class Membership:
     access_level: AccessLevel = strawberry.field(description="Access level at the agency.")  # type: ignore[valid-type]
 
     @strawberry.field(description="The agency.")
-    async def agency(self, info: Info) -> Agency:
+    async def agency(self, info: ResolverInfo) -> Agency:
         return await by_id(info.context, gov.Agency).load(self.agency_id)  # type: ignore[attr-defined]
 
 
@@ -161,11 +161,11 @@ class UserDuty:
     assigned_at: datetime.datetime = strawberry.field(description="When assigned.")
 
     @strawberry.field(description="The agency.")
-    async def agency(self, info: Info) -> Agency:
+    async def agency(self, info: ResolverInfo) -> Agency:
         return await by_id(info.context, gov.Agency).load(self.agency_id)  # type: ignore[attr-defined]
 
     @strawberry.field(description="The holder.")
-    async def user(self, info: Info) -> User:
+    async def user(self, info: ResolverInfo) -> User:
         return await by_id(info.context, user_models.User).load(self.user_id)  # type: ignore[attr-defined]
 
 
@@ -188,15 +188,15 @@ class User:
     updated_at: datetime.datetime = strawberry.field(description="When last changed.")
 
     @strawberry.field(description="Agencies and access levels.")
-    async def memberships(self, info: Info) -> list[Membership]:
+    async def memberships(self, info: ResolverInfo) -> list[Membership]:
         return await many_by(info.context, user_models.Membership, "user_id").load(self.id)
 
     @strawberry.field(description="Duties held, per agency.")
-    async def duties(self, info: Info) -> list[UserDuty]:
+    async def duties(self, info: ResolverInfo) -> list[UserDuty]:
         return await many_by(info.context, user_models.UserDuty, "user_id").load(self.id)
 
     @strawberry.field(description="System-wide roles.")
-    async def system_roles(self, info: Info) -> list[SystemRole]:  # type: ignore[valid-type]
+    async def system_roles(self, info: ResolverInfo) -> list[SystemRole]:  # type: ignore[valid-type]
         grants = await many_by(info.context, user_models.SystemRoleGrant, "user_id").load(self.id)
         return [g.role for g in grants]
 
@@ -217,19 +217,19 @@ class AccessRequest:
     decision_note: str | None = strawberry.field(description="The System Administrator's note.")
 
     @strawberry.field(description="The user whose access changes.")
-    async def user(self, info: Info) -> User:
+    async def user(self, info: ResolverInfo) -> User:
         return await by_id(info.context, user_models.User).load(self.user_id)  # type: ignore[attr-defined]
 
     @strawberry.field(description="The agency.")
-    async def agency(self, info: Info) -> Agency:
+    async def agency(self, info: ResolverInfo) -> Agency:
         return await by_id(info.context, gov.Agency).load(self.agency_id)  # type: ignore[attr-defined]
 
     @strawberry.field(description="Who asked (the agency's HDC or Security Coordinator).")
-    async def requested_by(self, info: Info) -> User:
+    async def requested_by(self, info: ResolverInfo) -> User:
         return await by_id(info.context, user_models.User).load(self.requested_by_id)  # type: ignore[attr-defined]
 
     @strawberry.field(description="Who decided.")
-    async def decided_by(self, info: Info) -> User | None:
+    async def decided_by(self, info: ResolverInfo) -> User | None:
         decided = self.decided_by_id  # type: ignore[attr-defined]
         return await by_id(info.context, user_models.User).load(decided) if decided else None
 
@@ -250,5 +250,5 @@ class TrainingCompletion:
     )
 
     @strawberry.field(description="The course.")
-    async def course(self, info: Info) -> TrainingCourse:
+    async def course(self, info: ResolverInfo) -> TrainingCourse:
         return await by_id(info.context, training_models.TrainingCourse).load(self.course_id)  # type: ignore[attr-defined]

@@ -5,13 +5,13 @@ from __future__ import annotations
 import datetime
 
 import strawberry
-from strawberry.types import Info
 
 from authz import visibility
 from authz.resources import Action, Resource
 from models.enums import UserStatus as UserStatusEnum
+from schema.context import ResolverInfo
 from schema.errors import FieldError, error_payload
-from schema.inputs import one, parse_id
+from schema.inputs import one, optional_id, parse_id
 from schema.operations import mutation, query
 from schema.permissions import Requires
 from schema.relay import Connection, to_connection
@@ -127,7 +127,7 @@ class UserQuery:
     )
     async def users(
         self,
-        info: Info,
+        info: ResolverInfo,
         first: int = 50,
         after: str | None = None,
         filter: UserFilter | None = None,
@@ -148,7 +148,7 @@ class UserQuery:
         Requires(Resource.USER, Action.READ),
         description="One user; NOT_FOUND if you may not see them.",
     )
-    async def user(self, info: Info, id: strawberry.ID) -> User:
+    async def user(self, info: ResolverInfo, id: strawberry.ID) -> User:
         return await one(visibility.users(info.context.decisions), id, "user")
 
 
@@ -159,9 +159,9 @@ class UserMutation:
         description="Create or update the user with this externalId. Idempotent: the same input "
         "twice changes nothing. A shared e-mail or MFA contact is refused (VALIDATION, policy 109).",
     )
-    async def sync_user(self, info: Info, input: SyncUserInput) -> SyncUserPayload:
+    async def sync_user(self, info: ResolverInfo, input: SyncUserInput) -> SyncUserPayload:
         ctx = info.context
-        result = await sync.sync_user(decisions=ctx.decisions, data=_data(input), now=ctx.now)
+        result = await sync.sync_user(caller=ctx.caller, data=_data(input))
         return SyncUserPayload(
             user=result.user, created=result.created, changed_fields=list(result.changed_fields)
         )
@@ -170,40 +170,38 @@ class UserMutation:
         Requires(Resource.USER, Action.SYNC),
         description="syncUser for up to 100 users; each item succeeds or fails alone, in order.",
     )
-    async def sync_users(self, info: Info, input: list[SyncUserInput]) -> list[SyncUserResult]:
+    async def sync_users(
+        self, info: ResolverInfo, input: list[SyncUserInput]
+    ) -> list[SyncUserResult]:
         ctx = info.context
         if len(input) > ctx.max_batch_size:
             raise ValidationFailed(f"At most {ctx.max_batch_size} users per batch.", field="input")
-        outcomes = await sync.sync_users(
-            decisions=ctx.decisions, items=[_data(item) for item in input], now=ctx.now
-        )
+        outcomes = await sync.sync_users(caller=ctx.caller, items=[_data(item) for item in input])
         return [_result(item, outcome) for item, outcome in zip(input, outcomes, strict=True)]
 
     @mutation(
         Requires(Resource.USER, Action.DEACTIVATE),
         description="Deactivate a user and end their sessions.",
     )
-    async def deactivate_user(self, info: Info, input: DeactivateUserInput) -> User:
+    async def deactivate_user(self, info: ResolverInfo, input: DeactivateUserInput) -> User:
         ctx = info.context
-        user_id = parse_id(input.user_id, "userId") if input.user_id is not None else None
+        user_id = optional_id(input.user_id, "userId")
         return await service.deactivate_user(
-            decisions=ctx.decisions,
+            caller=ctx.caller,
             user_id=user_id,
             external_id=input.external_id,
             reason=input.reason,
-            now=ctx.now,
         )
 
     @mutation(
         Requires(Resource.USER, Action.INVITE),
         description="Issue a one-time invitation to set a password and enrol an authenticator.",
     )
-    async def invite_user(self, info: Info, user_id: strawberry.ID) -> Invitation:
+    async def invite_user(self, info: ResolverInfo, user_id: strawberry.ID) -> Invitation:
         ctx = info.context
         token = await service.invite_user(
-            decisions=ctx.decisions,
+            caller=ctx.caller,
             user_id=parse_id(user_id, "userId"),
-            now=ctx.now,
             policy=ctx.auth_policy,
         )
         return Invitation(token=token, expires_at=ctx.now + ctx.auth_policy.invite_ttl)
@@ -211,17 +209,19 @@ class UserMutation:
     @mutation(
         Requires(Resource.SYSTEM_ROLE, Action.ASSIGN), description="Grant a system-wide role."
     )
-    async def grant_system_role(self, info: Info, user_id: strawberry.ID, role: SystemRole) -> User:  # type: ignore[valid-type]
+    async def grant_system_role(
+        self, info: ResolverInfo, user_id: strawberry.ID, role: SystemRole
+    ) -> User:  # type: ignore[valid-type]
         return await service.grant_system_role(
-            decisions=info.context.decisions, user_id=parse_id(user_id, "userId"), role=role
+            caller=info.context.caller, user_id=parse_id(user_id, "userId"), role=role
         )
 
     @mutation(
         Requires(Resource.SYSTEM_ROLE, Action.ASSIGN), description="Revoke a system-wide role."
     )
     async def revoke_system_role(
-        self, info: Info, user_id: strawberry.ID, role: SystemRole
+        self, info: ResolverInfo, user_id: strawberry.ID, role: SystemRole
     ) -> User:  # type: ignore[valid-type]
         return await service.revoke_system_role(
-            decisions=info.context.decisions, user_id=parse_id(user_id, "userId"), role=role
+            caller=info.context.caller, user_id=parse_id(user_id, "userId"), role=role
         )

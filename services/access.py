@@ -2,18 +2,18 @@
 
 from __future__ import annotations
 
-from datetime import datetime
 from uuid import UUID
 
 from tortoise.exceptions import IntegrityError
 from tortoise.transactions import in_transaction
 
-from authz.enforcer import Decisions, notify_change
+from authz.enforcer import notify_change
 from authz.resources import Action, Resource
 from models.access import AccessRequest
 from models.enums import AccessLevel, AccessRequestKind, AccessRequestStatus, Duty, UserStatus
 from models.users import Membership, User, UserDuty
 from services.agencies import get_agency
+from services.caller import Caller
 from services.errors import Conflict, Forbidden, NotFound, ValidationFailed
 from services.users import get_user
 
@@ -36,15 +36,16 @@ def _note(value: str | None, field: str) -> str | None:
 
 async def request_access(
     *,
-    decisions: Decisions,
+    caller: Caller,
     user_id: UUID,
     agency_id: UUID,
     kind: AccessRequestKind,
     level: AccessLevel | None,
     reason: str | None,
-    now: datetime,
 ) -> AccessRequest:
     """The agency's HDC (or Security Coordinator) asks the System Administrator to act."""
+    decisions = caller.decisions
+    now = caller.now
     if not decisions.in_agency(Resource.ACCESS_REQUEST, Action.REQUEST, agency_id):
         raise Forbidden(
             "Only the agency's HMIS Data Coordinator or Security Coordinator requests access."
@@ -82,9 +83,15 @@ async def request_access(
 
 
 async def decide_access_request(
-    *, decisions: Decisions, request_id: UUID, approve: bool, note: str | None, now: datetime
+    *,
+    caller: Caller,
+    request_id: UUID,
+    approve: bool,
+    note: str | None,
 ) -> AccessRequest:
     """The System Administrator approves (membership created, changed or removed) or denies."""
+    decisions = caller.decisions
+    now = caller.now
     if not decisions.system_wide(Resource.ACCESS_REQUEST, Action.DECIDE):
         raise Forbidden("Only the System Administrator decides access requests.")
     async with in_transaction():
@@ -133,10 +140,9 @@ async def _apply(request: AccessRequest) -> None:
         await membership.save(update_fields=["access_level", "updated_at"])
 
 
-async def assign_duty(
-    *, decisions: Decisions, user_id: UUID, agency_id: UUID, duty: Duty
-) -> UserDuty:
+async def assign_duty(*, caller: Caller, user_id: UUID, agency_id: UUID, duty: Duty) -> UserDuty:
     """Give a licensed end user of the agency a duty; one holder per agency (policies 107, 108)."""
+    decisions = caller.decisions
     if not decisions.system_wide(Resource.DUTY, Action.ASSIGN):
         raise Forbidden("Only the System Administrator assigns duties.")
     async with in_transaction():
@@ -162,7 +168,8 @@ async def assign_duty(
     return assigned
 
 
-async def remove_duty(*, decisions: Decisions, agency_id: UUID, duty: Duty) -> bool:
+async def remove_duty(*, caller: Caller, agency_id: UUID, duty: Duty) -> bool:
+    decisions = caller.decisions
     if not decisions.system_wide(Resource.DUTY, Action.ASSIGN):
         raise Forbidden("Only the System Administrator removes duties.")
     removed = await UserDuty.filter(agency_id=agency_id, duty=duty).delete()

@@ -23,6 +23,7 @@ from models.enums import AgencyStatus, Duty, UserStatus
 from models.governance import Agency
 from models.outbox import OutboxMessage
 from models.users import UserDuty
+from services.caller import Caller
 from services.errors import Conflict, Forbidden, NotFound, ValidationFailed
 
 __all__ = [
@@ -356,10 +357,14 @@ async def report_status(*, agency_id: UUID, quarter: Quarter, now: datetime) -> 
 
 
 async def publish_user_access_report(
-    *, decisions: Decisions, quarter: Quarter, now: datetime
+    *,
+    caller: Caller,
+    quarter: Quarter,
 ) -> AccessReportPublication:
     """Distribute a quarter's report: each active agency's HDC and Security Coordinator get a
     notification in the outbox; their review is due within a week (policy 212)."""
+    decisions = caller.decisions
+    now = caller.now
     if not decisions.system_wide(Resource.ACCESS_REPORT, Action.PUBLISH):
         raise Forbidden(
             "Only the System Administrator publishes the User Access Report (policy 212)."

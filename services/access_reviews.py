@@ -9,9 +9,7 @@ the Data Strategy Board (users deactivated, reasons, corrective measures).
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import datetime
 from uuid import UUID
-from zoneinfo import ZoneInfo
 
 from tortoise.transactions import in_transaction
 
@@ -22,6 +20,7 @@ from models.enums import Duty, EscalationReviewer, UserStatus
 from models.governance import Agency
 from models.users import Membership, User
 from services.access_reports import REVIEW_WINDOW, Quarter
+from services.caller import Caller
 from services.errors import Conflict, Forbidden, NotFound, ValidationFailed
 from services.users import deactivate_account
 
@@ -55,14 +54,15 @@ def _require_coordinator(decisions: Decisions, agency_id: UUID) -> None:
 
 async def record_access_review(
     *,
-    decisions: Decisions,
+    caller: Caller,
     agency_id: UUID,
     quarter: Quarter,
     notes: str,
     actions: str | None,
-    now: datetime,
 ) -> AccessReview:
     """Document the agency's review: date, reviewer (the caller), actions taken; retained."""
+    decisions = caller.decisions
+    now = caller.now
     _require_coordinator(decisions, agency_id)
     return await AccessReview.create(
         agency_id=agency_id,
@@ -76,14 +76,15 @@ async def record_access_review(
 
 async def open_escalation(
     *,
-    decisions: Decisions,
+    caller: Caller,
     agency_id: UUID,
     quarter: Quarter,
     user_id: UUID,
     findings: str,
-    now: datetime,
 ) -> AccessEscalation:
     """Level 1: the HDC or Security Coordinator reviews findings with the user's manager."""
+    decisions = caller.decisions
+    now = caller.now
     _require_coordinator(decisions, agency_id)
     if not await Membership.exists(user_id=user_id, agency_id=agency_id):
         raise NotFound("No such user at that agency.", field="userId")
@@ -108,14 +109,15 @@ async def _locked(escalation_id: UUID) -> AccessEscalation:
 
 async def escalate(
     *,
-    decisions: Decisions,
+    caller: Caller,
     escalation_id: UUID,
     level: int,
     notes: str,
     ticket_reference: str | None,
-    now: datetime,
 ) -> AccessEscalation:
     """Raise an escalation one level: 2 (verification ticket) or 3 (collaborative review)."""
+    decisions = caller.decisions
+    now = caller.now
     if level not in (2, 3):
         raise ValidationFailed(
             "Escalate to level 2 or 3 here; level 4 is notifyDataStrategyBoard.", field="level"
@@ -144,14 +146,15 @@ async def escalate(
 
 async def record_escalation_review(
     *,
-    decisions: Decisions,
+    caller: Caller,
     escalation_id: UUID,
     reviewer: EscalationReviewer,
     manager_name: str | None,
-    now: datetime,
 ) -> AccessEscalation:
     """Level 3: the HDC's own review, or the manager's (recorded by the HDC or Security
     Coordinator, naming the manager). Deactivation needs both."""
+    decisions = caller.decisions
+    now = caller.now
     async with in_transaction():
         escalation = await _locked(escalation_id)
         agency_id = escalation.agency_id  # type: ignore[attr-defined]
@@ -173,14 +176,15 @@ async def record_escalation_review(
 
 async def deactivate_for_misuse(
     *,
-    decisions: Decisions,
+    caller: Caller,
     escalation_id: UUID,
     reason: str,
     corrective_action: str | None,
-    now: datetime,
 ) -> AccessEscalation:
     """Level 3: inappropriate usage confirmed; the System Administrator deactivates the user,
     only after review by the HDC and the manager (policy 212)."""
+    decisions = caller.decisions
+    now = caller.now
     if not decisions.system_wide(Resource.ACCESS_REVIEW, Action.DEACTIVATE):
         raise Forbidden("Only the System Administrator deactivates a user (policy 212).")
     reason_text = _text(reason, "reason", 500, required=True)
@@ -210,9 +214,14 @@ async def deactivate_for_misuse(
 
 
 async def notify_dsb(
-    *, decisions: Decisions, escalation_id: UUID, summary: str, now: datetime
+    *,
+    caller: Caller,
+    escalation_id: UUID,
+    summary: str,
 ) -> AccessEscalation:
     """Level 4: the Lead Agency informs the Data Strategy Board of confirmed inappropriate usage."""
+    decisions = caller.decisions
+    now = caller.now
     if not decisions.system_wide(Resource.ACCESS_REVIEW, Action.NOTIFY):
         raise Forbidden(
             "Only the Lead Agency (or System Administrator) informs the Data Strategy Board."
@@ -243,10 +252,14 @@ class DsbSummary:
 
 
 async def dsb_summary(
-    *, decisions: Decisions, quarter: Quarter, now: datetime, tz: ZoneInfo
+    *,
+    caller: Caller,
+    quarter: Quarter,
 ) -> DsbSummary:
     """The quarter for the Data Strategy Board: deactivations, reasons, corrective measures, and
     which agencies reviewed the report in time."""
+    decisions = caller.decisions
+    now = caller.now
     if not decisions.system_wide(Resource.ACCESS_REVIEW, Action.READ):
         raise Forbidden(
             "The Data Strategy Board summary is for the Board, the Lead Agency and the System Administrator."

@@ -13,6 +13,7 @@ from authz.enforcer import Decisions, notify_change
 from authz.resources import Action, Resource
 from models.enums import AccessLevel
 from models.governance import Agency, Can, ContinuumOfCare, Project
+from services.caller import Caller
 from services.contacts import normalize_email
 from services.errors import Conflict, Forbidden, NotFound, ValidationFailed
 
@@ -118,8 +119,9 @@ async def _agency_values(changes: dict[str, Any]) -> dict[str, Any]:
     return values
 
 
-async def create_agency(*, decisions: Decisions, data: dict[str, Any]) -> Agency:
+async def create_agency(*, caller: Caller, data: dict[str, Any]) -> Agency:
     """A new participating agency. It gets no access until its MOU is recorded (policy 101)."""
+    decisions = caller.decisions
     _require(
         decisions,
         Resource.AGENCY,
@@ -136,9 +138,8 @@ async def create_agency(*, decisions: Decisions, data: dict[str, Any]) -> Agency
         raise Conflict("An agency with that name exists.", field="name") from None
 
 
-async def update_agency(
-    *, decisions: Decisions, agency_id: UUID, changes: dict[str, Any]
-) -> Agency:
+async def update_agency(*, caller: Caller, agency_id: UUID, changes: dict[str, Any]) -> Agency:
+    decisions = caller.decisions
     _require(
         decisions,
         Resource.AGENCY,
@@ -175,14 +176,15 @@ async def update_agency(
 
 async def record_mou(
     *,
-    decisions: Decisions,
+    caller: Caller,
     agency_id: UUID,
     signed_on: date,
     signed_by: str,
     access_levels: list[AccessLevel],
-    today: date,
 ) -> Agency:
     """Record the signed MOU and the access levels it grants; the agency's users may then act."""
+    decisions = caller.decisions
+    today = caller.today
     _require(
         decisions,
         Resource.AGENCY,
@@ -206,8 +208,9 @@ async def record_mou(
 
 
 async def create_can(
-    *, decisions: Decisions, name: str, coc_code: str, backbone_agency_id: UUID | None
+    *, caller: Caller, name: str, coc_code: str, backbone_agency_id: UUID | None
 ) -> Can:
+    decisions = caller.decisions
     _require(
         decisions,
         Resource.CAN,
@@ -255,7 +258,8 @@ def _project_values(changes: dict[str, Any]) -> dict[str, Any]:
     return values
 
 
-async def create_project(*, decisions: Decisions, agency_id: UUID, data: dict[str, Any]) -> Project:
+async def create_project(*, caller: Caller, agency_id: UUID, data: dict[str, Any]) -> Project:
+    decisions = caller.decisions
     _require(
         decisions,
         Resource.PROJECT,
@@ -272,9 +276,8 @@ async def create_project(*, decisions: Decisions, agency_id: UUID, data: dict[st
         raise Conflict("The agency already has a project with that name.", field="name") from None
 
 
-async def update_project(
-    *, decisions: Decisions, project_id: UUID, changes: dict[str, Any]
-) -> Project:
+async def update_project(*, caller: Caller, project_id: UUID, changes: dict[str, Any]) -> Project:
+    decisions = caller.decisions
     _require(
         decisions,
         Resource.PROJECT,

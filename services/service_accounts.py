@@ -27,6 +27,7 @@ from authz.resources import Action, Resource
 from models.enums import ServiceRole
 from models.governance import Can
 from models.service_accounts import ServiceAccount
+from services.caller import Caller
 from services.errors import Conflict, DomainError, Forbidden, NotFound, ValidationFailed
 from services.passwords import hash_password, verify_password
 
@@ -89,12 +90,13 @@ def visible_service_accounts(decisions: Decisions, *, include_revoked: bool) -> 
 
 async def create_service_account(
     *,
-    decisions: Decisions,
+    caller: Caller,
     name: str,
     role: ServiceRole,
     can_id: UUID | None,
-    now: datetime,
 ) -> IssuedSecret:
+    decisions = caller.decisions
+    now = caller.now
     creator = _require(decisions, Action.CREATE)
     name = name.strip()
     if not 3 <= len(name) <= 100:
@@ -131,8 +133,10 @@ async def _get(account_id: UUID) -> ServiceAccount:
     return account
 
 
-async def rotate_secret(*, decisions: Decisions, account_id: UUID, now: datetime) -> IssuedSecret:
+async def rotate_secret(*, caller: Caller, account_id: UUID) -> IssuedSecret:
     """A new secret; the old one, and every token issued under it, stop working at once."""
+    decisions = caller.decisions
+    now = caller.now
     _require(decisions, Action.MANAGE)
     secret = _new_secret()
     secret_hash = await _hash(secret)
@@ -150,9 +154,14 @@ async def rotate_secret(*, decisions: Decisions, account_id: UUID, now: datetime
 
 
 async def revoke_service_account(
-    *, decisions: Decisions, account_id: UUID, reason: str, now: datetime
+    *,
+    caller: Caller,
+    account_id: UUID,
+    reason: str,
 ) -> ServiceAccount:
     """Revoke for good: its tokens stop working and it holds no role any more."""
+    decisions = caller.decisions
+    now = caller.now
     revoker = _require(decisions, Action.MANAGE)
     reason = reason.strip()
     if not 1 <= len(reason) <= 500:

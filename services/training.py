@@ -2,16 +2,15 @@
 
 from __future__ import annotations
 
-from datetime import date, datetime
+from datetime import date
 from uuid import UUID
-from zoneinfo import ZoneInfo
 
 from tortoise.transactions import in_transaction
 
-from authz.enforcer import Decisions
 from authz.resources import Action, Resource
 from models.enums import AccessLevel, Duty
 from models.training import TrainingCompletion, TrainingCourse
+from services.caller import Caller
 from services.compliance import resolve_retraining_on_completion
 from services.errors import Forbidden, ValidationFailed
 from services.users import get_user
@@ -22,9 +21,10 @@ REQUIREMENT_KEYS = frozenset({*(a.value for a in AccessLevel), *(d.value for d i
 
 
 async def upsert_course(
-    *, decisions: Decisions, code: str, title: str, required_for: list[str]
+    *, caller: Caller, code: str, title: str, required_for: list[str]
 ) -> TrainingCourse:
     """Create or change a course and the access levels and duties that require it."""
+    decisions = caller.decisions
     if not decisions.system_wide(Resource.TRAINING, Action.MANAGE):
         raise Forbidden("Only the System Administrator manages training courses.")
     code = code.strip().upper()
@@ -45,15 +45,16 @@ async def upsert_course(
 
 async def record_completion(
     *,
-    decisions: Decisions,
+    caller: Caller,
     user_id: UUID | None,
     external_id: str | None,
     course_code: str,
     completed_on: date,
-    now: datetime,
-    tz: ZoneInfo,
 ) -> TrainingCompletion:
     """Record that the user completed the course (the LMS feed); idempotent per user and course."""
+    decisions = caller.decisions
+    now = caller.now
+    tz = caller.timezone
     if not decisions.system_wide(Resource.TRAINING, Action.RECORD):
         raise Forbidden("Only the System Administrator or the LMS feed records training.")
     if completed_on > now.date():

@@ -27,11 +27,12 @@ from tortoise.exceptions import IntegrityError
 from tortoise.expressions import Q
 from tortoise.transactions import in_transaction
 
-from authz.enforcer import Decisions, notify_change
+from authz.enforcer import notify_change
 from authz.resources import Action, Resource
 from models.enums import UserStatus
 from models.sessions import Session
 from models.users import User
+from services.caller import Caller
 from services.contacts import normalize_email, normalize_mfa_contact
 from services.errors import Forbidden, ValidationFailed
 from services.users import contact_refusal, lock_contact_points
@@ -330,11 +331,15 @@ def _cleaned(items: Sequence[UserData]) -> list[dict[str, Any] | ValidationFaile
 
 
 async def sync_users(
-    *, decisions: Decisions, items: Sequence[UserData], now: datetime
+    *,
+    caller: Caller,
+    items: Sequence[UserData],
 ) -> list[Outcome]:
     """Create or update each user by external id, in order; each item succeeds or fails alone
     (its outcome is the user or the ValidationFailed that refused it). The same input twice
     changes nothing."""
+    decisions = caller.decisions
+    now = caller.now
     if not decisions.system_wide(Resource.USER, Action.SYNC):
         raise Forbidden("Only the HMIS vendor or the System Administrator syncs users.")
     cleaned = _cleaned(items)
@@ -365,9 +370,9 @@ async def sync_users(
     return outcomes
 
 
-async def sync_user(*, decisions: Decisions, data: UserData, now: datetime) -> SyncResult:
+async def sync_user(*, caller: Caller, data: UserData) -> SyncResult:
     """Create or update the user with this external id; the same input twice changes nothing."""
-    (outcome,) = await sync_users(decisions=decisions, items=[data], now=now)
+    (outcome,) = await sync_users(caller=caller, items=[data])
     if isinstance(outcome, ValidationFailed):
         raise outcome
     return outcome

@@ -12,11 +12,12 @@ from tortoise.connection import get_connection
 from tortoise.expressions import Q
 from tortoise.transactions import in_transaction
 
-from authz.enforcer import Decisions, notify_change
+from authz.enforcer import notify_change
 from authz.resources import Action, Resource
 from models.enums import SystemRole, UserStatus
 from models.users import SystemRoleGrant, User
 from services.auth import AuthPolicy, create_invite, revoke_user_sessions
+from services.caller import Caller
 from services.errors import Forbidden, NotFound, ValidationFailed
 
 __all__ = [
@@ -105,13 +106,14 @@ async def get_user(*, user_id: UUID | None = None, external_id: str | None = Non
 
 async def deactivate_user(
     *,
-    decisions: Decisions,
+    caller: Caller,
     user_id: UUID | None = None,
     external_id: str | None = None,
     reason: str,
-    now: datetime,
 ) -> User:
     """Deactivate an account and end its sessions at once (policies 107, 401)."""
+    decisions = caller.decisions
+    now = caller.now
     if not decisions.system_wide(Resource.USER, Action.DEACTIVATE):
         raise Forbidden("Only the HMIS vendor or the System Administrator deactivates users.")
     reason = reason.strip()
@@ -126,10 +128,10 @@ async def deactivate_user(
     return user
 
 
-async def invite_user(
-    *, decisions: Decisions, user_id: UUID, now: datetime, policy: AuthPolicy
-) -> str:
+async def invite_user(*, caller: Caller, user_id: UUID, policy: AuthPolicy) -> str:
     """A one-time enrolment token (password and authenticator) for the user."""
+    decisions = caller.decisions
+    now = caller.now
     if not decisions.system_wide(Resource.USER, Action.INVITE):
         raise Forbidden("Only the System Administrator issues enrolment invitations.")
     user = await get_user(user_id=user_id)
@@ -138,7 +140,8 @@ async def invite_user(
     return await create_invite(user_id=user.id, now=now, policy=policy)
 
 
-async def grant_system_role(*, decisions: Decisions, user_id: UUID, role: SystemRole) -> User:
+async def grant_system_role(*, caller: Caller, user_id: UUID, role: SystemRole) -> User:
+    decisions = caller.decisions
     if not decisions.system_wide(Resource.SYSTEM_ROLE, Action.ASSIGN):
         raise Forbidden("Only the System Administrator grants system roles.")
     user = await get_user(user_id=user_id)
@@ -147,7 +150,8 @@ async def grant_system_role(*, decisions: Decisions, user_id: UUID, role: System
     return user
 
 
-async def revoke_system_role(*, decisions: Decisions, user_id: UUID, role: SystemRole) -> User:
+async def revoke_system_role(*, caller: Caller, user_id: UUID, role: SystemRole) -> User:
+    decisions = caller.decisions
     if not decisions.system_wide(Resource.SYSTEM_ROLE, Action.ASSIGN):
         raise Forbidden("Only the System Administrator revokes system roles.")
     user = await get_user(user_id=user_id)

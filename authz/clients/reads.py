@@ -7,7 +7,7 @@ that working out the caller's access sends no statement of its own. The statemen
 of the model's column names, the scope's checked literals and ``$n`` parameters for everything a
 caller typed: nothing is built through Tortoise's query builder on a request (a page cost about
 0.7 ms of Python in PyPika), and rows become instances as Tortoise makes them
-(:func:`models.rows.from_row`).
+(:func:`compat.tortoise.from_row`).
 
 A page that is counted is one statement: the matches are collected once (``MATERIALIZED``, so
 PostgreSQL finds them through the criteria's indexes, as a count does) and both the count and the
@@ -32,8 +32,8 @@ from authz.clients.visibility import (
     access_columns_sql,
     visible_row_sql,
 )
+from compat.tortoise import from_row
 from models.clients import Client
-from models.rows import from_row
 
 __all__ = ["count_visible", "visible_by_id", "visible_page"]
 

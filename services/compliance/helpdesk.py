@@ -6,17 +6,16 @@ from __future__ import annotations
 import re
 from datetime import datetime
 from uuid import UUID
-from zoneinfo import ZoneInfo
 
 from tortoise.exceptions import IntegrityError
 from tortoise.transactions import in_transaction
 
-from authz.enforcer import Decisions
 from authz.resources import Action, Resource
 from models.compliance import AgencyRetrainingRequest, CaseKind, CaseRule, HelpdeskTicket
 from models.enums import UserStatus
 from models.governance import Agency, ContinuumOfCare
 from models.users import Membership
+from services.caller import Caller
 from services.compliance.cases import SweepCounts, _Found, _record_findings
 from services.errors import Forbidden, NotFound, ValidationFailed
 from services.users import get_user
@@ -54,7 +53,7 @@ def _similar(a: frozenset[str], b: frozenset[str]) -> bool:
 
 async def record_helpdesk_ticket(
     *,
-    decisions: Decisions,
+    caller: Caller,
     user_id: UUID | None,
     external_id: str | None,
     opened_at: datetime,
@@ -62,10 +61,11 @@ async def record_helpdesk_ticket(
     minutes_spent: int,
     system_performance_issue: bool,
     external_ref: str | None,
-    now: datetime,
 ) -> tuple[HelpdeskTicket, bool]:
     """Record a ticket from the help desk (policy 211's evidence). The same ``external_ref``
     twice returns the first ticket unchanged."""
+    decisions = caller.decisions
+    now = caller.now
     if not decisions.system_wide(Resource.HELPDESK_TICKET, Action.RECORD):
         raise Forbidden(
             "Only the System Administrator or the help-desk integration records tickets."
@@ -117,15 +117,16 @@ async def record_helpdesk_ticket(
 
 async def request_agency_retraining(
     *,
-    decisions: Decisions,
+    caller: Caller,
     agency_id: UUID,
     coc_code: str,
     reason: str,
-    now: datetime,
-    tz: ZoneInfo,
 ) -> tuple[AgencyRetrainingRequest, int]:
     """Policy 211 (d): a CoC asks that an agency's users be retrained. Every active user of the
     agency gets a retraining case at once. Returns the request and the number of users flagged."""
+    decisions = caller.decisions
+    now = caller.now
+    tz = caller.timezone
     if not decisions.system_wide(Resource.RETRAINING, Action.REQUEST):
         raise Forbidden("Only the System Administrator or the Lead Agency records a CoC's request.")
     reason = reason.strip()

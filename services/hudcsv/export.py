@@ -75,6 +75,7 @@ from models.hud.codes import NO_YES
 from models.hud_exports import HudCsvExport
 from models.users import User
 from services.audit import AuditRow, append, current_request
+from services.caller import Caller
 from services.errors import Forbidden, ValidationFailed
 from services.hudcsv.columns import FILES, columns
 from services.hudcsv.elements import columns_of, to_csv
@@ -717,14 +718,12 @@ async def _write_reference_files(
 
 
 async def run_export(
-    decisions: Decisions,
+    caller: Caller,
     *,
     scope: str,
     start: date,
     end: date,
     hashed: bool,
-    now: datetime,
-    tz: ZoneInfo,
     out: Path | None,
     directory: Path | None = None,
     implementation_id: str,
@@ -733,13 +732,9 @@ async def run_export(
 ) -> ExportResult:
     """Check, plan and write one export for the caller: to ``out``, or (for download) to
     ``directory`` under the export's id."""
+    decisions, now, tz = caller.decisions, caller.now, caller.timezone
     plan = await plan_export(
-        decisions,
-        parse_scope(scope),
-        start=start,
-        end=end,
-        hashed=hashed,
-        today=now.astimezone(tz).date(),
+        decisions, parse_scope(scope), start=start, end=end, hashed=hashed, today=caller.today
     )
     export_id = uuid4()
     if out is None:

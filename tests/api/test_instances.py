@@ -1,4 +1,4 @@
-"""Instances built from rows by Hearth (``models.rows.from_row``: its executor and its written-out
+"""Instances built from rows by Hearth (``compat.tortoise.from_row``: its executor and its written-out
 selects) are the ones Tortoise builds (``Model._init_from_db``), for every model, with every column
 kind the models use."""
 
@@ -12,9 +12,9 @@ from tortoise import Tortoise
 from tortoise.models import Model
 
 from authz.enforcer import current_authorizer
+from compat.tortoise import from_row
 from models.clients import Client
 from models.enrollments import Enrollment
-from models.rows import from_row
 from services.seed import generate
 from tests.conftest import START
 

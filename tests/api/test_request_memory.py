@@ -12,8 +12,8 @@ from typing import Any
 
 import pytest
 
-import api.pgclient as pgclient
 import authz.clients.reads as client_rows
+import compat.tortoise as pgclient
 from tests.factories import Api
 from tests.schema.test_client_statements import EVERYTHING, _world
 

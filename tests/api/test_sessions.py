@@ -11,6 +11,7 @@ from models.sessions import Session
 from services import users as user_service
 from tests.api.helpers import DEACTIVATE, LOGOUT, ME, REFRESH, tokens
 from tests.factories import Api, make_user
+from tests.services.support import caller_of
 
 
 async def _signed_in(api: Api, username: str = "alice", **kwargs: object) -> dict[str, str]:
@@ -132,10 +133,9 @@ async def test_deactivation_through_the_service_ends_the_session_mid_flight(api:
     decisions = Decisions(current_authorizer(), Principal(user_id=admin.id, username="admin"))
     # when
     await user_service.deactivate_user(
-        decisions=decisions,
+        caller=caller_of(decisions, now=api.clock.now()),
         user_id=bob.user_id,
         reason="left",
-        now=api.clock.now(),  # type: ignore[attr-defined]
     )
     # then
     assert (await api.error(ME, token=pair["accessToken"]))["code"] == "UNAUTHENTICATED"

@@ -18,6 +18,7 @@ from services import access, agencies, users
 from services.clock import FrozenClock
 from services.principals import load_principal
 from tests.factories import make_agency, make_user
+from tests.services.support import caller_of
 
 pytestmark = pytest.mark.usefixtures("app")
 
@@ -105,12 +106,11 @@ async def test_a_membership_without_a_signed_mou_gives_no_role() -> None:
     assert not _may(authz, hdc, domain, Resource.ACCESS_REQUEST, Action.REQUEST)
     # when the MOU is recorded
     await agencies.record_mou(
-        decisions=await _decisions_of(admin),
+        caller=caller_of(await _decisions_of(admin), today=date(2026, 3, 2)),
         agency_id=agency.id,
         signed_on=date(2026, 2, 1),
         signed_by="Executive Director",
         access_levels=[AccessLevel.FULL],
-        today=date(2026, 3, 2),
     )
     # then both hold their roles, at once
     assert _may(authz, member, domain, Resource.AGENCY, Action.READ)
@@ -126,7 +126,7 @@ async def test_a_suspended_agency_gives_no_role() -> None:
     assert _may(authz, member, agency_domain(agency.id), Resource.AGENCY, Action.READ)
     # when the agency is suspended
     await agencies.update_agency(
-        decisions=await _decisions_of(admin),
+        caller=caller_of(await _decisions_of(admin)),
         agency_id=agency.id,
         changes={"status": AgencyStatus.SUSPENDED},
     )
@@ -146,10 +146,9 @@ async def test_a_deactivated_user_holds_no_roles(clock: FrozenClock) -> None:
     assert _may(authz, user, SYSTEM_DOMAIN, Resource.USER, Action.READ)
     # when the user is deactivated
     await users.deactivate_user(
-        decisions=await _decisions_of(admin),
+        caller=caller_of(await _decisions_of(admin), now=clock.now()),
         user_id=user.id,
         reason="left the agency",
-        now=clock.now(),
     )
     # then nothing is allowed to them anywhere
     for domain in (agency_domain(agency.id), SYSTEM_DOMAIN):
@@ -186,14 +185,18 @@ async def test_another_process_hears_of_a_granted_system_role(second_process: St
     decisions = await _decisions_of(admin)
     await _after_reload(
         second,
-        users.grant_system_role(decisions=decisions, user_id=user.id, role=SystemRole.LEAD_AGENCY),
+        users.grant_system_role(
+            caller=caller_of(decisions), user_id=user.id, role=SystemRole.LEAD_AGENCY
+        ),
     )
     # then the second process allows what Lead Agency may do
     assert _may(second, user, SYSTEM_DOMAIN, Resource.AGENCY, Action.CREATE)
     # and when it is revoked, forbids it again
     await _after_reload(
         second,
-        users.revoke_system_role(decisions=decisions, user_id=user.id, role=SystemRole.LEAD_AGENCY),
+        users.revoke_system_role(
+            caller=caller_of(decisions), user_id=user.id, role=SystemRole.LEAD_AGENCY
+        ),
     )
     assert not _may(second, user, SYSTEM_DOMAIN, Resource.AGENCY, Action.CREATE)
 
@@ -210,7 +213,7 @@ async def test_another_process_hears_of_an_assigned_duty(second_process: Starter
     await _after_reload(
         second,
         access.assign_duty(
-            decisions=await _decisions_of(admin),
+            caller=caller_of(await _decisions_of(admin)),
             user_id=user.id,
             agency_id=agency.id,
             duty=Duty.HMIS_DATA_COORDINATOR,
@@ -252,7 +255,9 @@ async def test_a_dropped_listener_reconnects_and_catches_up(second_process: Star
     await _after_reload(
         second,
         users.grant_system_role(
-            decisions=await _decisions_of(admin), user_id=user.id, role=SystemRole.SECURITY_OFFICER
+            caller=caller_of(await _decisions_of(admin)),
+            user_id=user.id,
+            role=SystemRole.SECURITY_OFFICER,
         ),
     )
     assert _may(second, user, SYSTEM_DOMAIN, Resource.USER, Action.READ)
@@ -275,12 +280,11 @@ async def test_a_level_the_mou_no_longer_grants_gives_no_role() -> None:
     # when the MOU is recorded again granting VIEW_ONLY too
     admin = await make_user(roles=(SystemRole.SYSTEM_ADMINISTRATOR,))
     await agencies.record_mou(
-        decisions=await _decisions_of(admin),
+        caller=caller_of(await _decisions_of(admin), today=date(2026, 3, 2)),
         agency_id=agency.id,
         signed_on=date(2026, 2, 1),
         signed_by="Executive Director",
         access_levels=[AccessLevel.FULL, AccessLevel.VIEW_ONLY],
-        today=date(2026, 3, 2),
     )
 
     # then the role is back

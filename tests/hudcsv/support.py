@@ -12,6 +12,7 @@ from zoneinfo import ZoneInfo
 
 from authz.enforcer import Decisions, current_authorizer
 from models.users import User
+from services.caller import Caller
 from services.hudcsv.columns import FILES, columns
 from services.hudcsv.export import ExportResult, run_export
 from services.principals import load_principal
@@ -31,11 +32,9 @@ async def export_as(
     user: User, scope: str, out: Path, *, hashed: bool = False, **period: Any
 ) -> ExportResult:
     return await run_export(
-        await decisions_for(user),
+        Caller(await decisions_for(user), START, TZ),
         scope=scope,
         hashed=hashed,
-        now=START,
-        tz=TZ,
         out=out,
         implementation_id="hearth-test",
         **{**PERIOD, **period},

@@ -25,7 +25,7 @@ from services import compliance
 from services.errors import Forbidden, NotFound, ValidationFailed
 from services.training import record_completion
 from tests.factories import make_agency, make_user
-from tests.services.support import decisions_for
+from tests.services.support import caller_of, decisions_for
 
 TZ = ZoneInfo("America/New_York")
 NOW = datetime(2026, 6, 1, 14, 0, tzinfo=UTC)
@@ -54,7 +54,7 @@ async def _ticket(
     performance: bool = False,
 ) -> None:
     await compliance.record_helpdesk_ticket(
-        decisions=await decisions_for(w["admin"]),
+        caller=caller_of(await decisions_for(w["admin"]), now=max(NOW, opened_at)),
         user_id=user.id,
         external_id=None,
         opened_at=opened_at,
@@ -62,7 +62,6 @@ async def _ticket(
         minutes_spent=minutes,
         system_performance_issue=performance,
         external_ref=None,
-        now=max(NOW, opened_at),
     )
 
 
@@ -236,12 +235,10 @@ async def test_a_coc_request_flags_every_active_user_of_the_agency(app: object) 
     await make_user("zed", agencies={other: AccessLevel.FULL})
     await make_user("gone", agencies={w["agency"]: AccessLevel.FULL}, status=UserStatus.INACTIVE)
     _request, flagged = await compliance.request_agency_retraining(
-        decisions=await decisions_for(w["admin"]),
+        caller=caller_of(await decisions_for(w["admin"]), now=NOW, tz=TZ),
         agency_id=w["agency"].id,
         coc_code="ct-503",
         reason="Consistently low UDE completeness",
-        now=NOW,
-        tz=TZ,
     )
     assert flagged == 2  # ann and the HDC
     flagged_users = set(await ComplianceCase.all().values_list("user__username", flat=True))
@@ -255,32 +252,26 @@ async def test_a_coc_request_for_an_agency_outside_that_coc_is_refused(app: obje
     w = await _world()
     with pytest.raises(ValidationFailed) as refused:
         await compliance.request_agency_retraining(
-            decisions=await decisions_for(w["admin"]),
+            caller=caller_of(await decisions_for(w["admin"]), now=NOW, tz=TZ),
             agency_id=w["agency"].id,
             coc_code="CT-505",
             reason="Low ESG performance",
-            now=NOW,
-            tz=TZ,
         )
     assert refused.value.field == "agencyId"
     assert await ComplianceCase.all().count() == 0
     with pytest.raises(ValidationFailed):
         await compliance.request_agency_retraining(
-            decisions=await decisions_for(w["admin"]),
+            caller=caller_of(await decisions_for(w["admin"]), now=NOW, tz=TZ),
             agency_id=w["agency"].id,
             coc_code="XX-999",
             reason="Low ESG performance",
-            now=NOW,
-            tz=TZ,
         )
     with pytest.raises(Forbidden):
         await compliance.request_agency_retraining(
-            decisions=await decisions_for(w["hdc"]),
+            caller=caller_of(await decisions_for(w["hdc"]), now=NOW, tz=TZ),
             agency_id=w["agency"].id,
             coc_code="CT-503",
             reason="Low ESG performance",
-            now=NOW,
-            tz=TZ,
         )
 
 
@@ -372,13 +363,11 @@ async def test_completing_the_training_closes_the_case(app: object) -> None:
     assert course is not None
     # when: the LMS reports a completion on June 20
     await record_completion(
-        decisions=await decisions_for(w["admin"]),
+        caller=caller_of(await decisions_for(w["admin"]), now=NOW + timedelta(days=20), tz=TZ),
         user_id=w["ann"].id,
         external_id=None,
         course_code=course.code,
         completed_on=date(2026, 6, 20),
-        now=NOW + timedelta(days=20),
-        tz=TZ,
     )
     # then
     case = await ComplianceCase.get(user=w["ann"])

@@ -16,7 +16,7 @@ from services import compliance
 from services.auth import AuthPolicy, create_session
 from services.user_sync import UserData, sync_user
 from tests.factories import make_agency, make_user
-from tests.services.support import decisions_for
+from tests.services.support import caller_of, decisions_for
 
 TZ = ZoneInfo("America/New_York")
 NOW = datetime(2026, 4, 1, 10, 0, tzinfo=UTC)  # the quarterly run
@@ -182,9 +182,8 @@ async def test_a_case_closes_by_itself_when_the_vendor_gives_a_unique_address(ap
     await compliance.sweep_shared_contacts(now=NOW, tz=TZ)
     # when: the vendor syncs bob with an address of his own
     await sync_user(
-        decisions=await decisions_for(admin),
+        caller=caller_of(await decisions_for(admin), now=NOW + timedelta(days=3)),
         data=UserData(external_id="v-bob", username="bob", email="bob@x.org"),
-        now=NOW + timedelta(days=3),
     )
     # then: both cases close (the address is no longer shared) and both are told
     cases = await ComplianceCase.all()

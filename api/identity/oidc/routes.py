@@ -14,6 +14,8 @@ import httpx
 from authlib.deprecate import AuthlibDeprecationWarning
 from authlib.integrations.base_client import OAuthError as AuthlibOAuthError
 
+from models.names import camel
+
 with warnings.catch_warnings():
     # Authlib 1.9 nudges towards the "httpx2" fork; it still runs on httpx, which Hearth and its
     # tests use (decision 28). Imported once, so this is the only place the warning can come from.
@@ -196,14 +198,9 @@ class BrowserSignIn:
         ]
 
 
-def _camel(name: str) -> str:
-    head, *rest = name.split("_")
-    return head + "".join(part.title() for part in rest)
-
-
 def _failure(settings: Settings, code: str, message: str, status: int, **details: Any) -> Response:
     """A failed browser sign-in: JSON like every Hearth error, or back to the front end."""
-    extensions = {"code": code, **{_camel(k): v for k, v in details.items() if v is not None}}
+    extensions = {"code": code, **{camel(k): v for k, v in details.items() if v is not None}}
     if settings.oidc_post_login_redirect:
         fragment = urlencode({"error": code, "message": message, **extensions})
         return RedirectResponse(f"{settings.oidc_post_login_redirect}#{fragment}", status_code=303)

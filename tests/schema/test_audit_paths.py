@@ -1,7 +1,7 @@
-"""The fast path for plain fields (issue 8): a plain field audits its own read instead of passing
-the audit middleware, and Hearth's executor reads it without calling its resolver; the answer and
-the audit rows are exactly those of the ordinary paths (the middleware on every field; the stock
-executor), for the three kinds of viewer and every nested relation."""
+"""The read audit's one production path (Hearth's executor reporting what it resolves, with
+plain fields read off the object) answers and audits exactly like the reference path: graphql-core's
+stock executor with a middleware on every field (``tests.schema.audit_reference``), for the three
+kinds of viewer and every nested relation."""
 
 from __future__ import annotations
 
@@ -12,8 +12,8 @@ from starlette.routing import Route
 
 from models.audit import AuditEvent
 from schema import build_schema
-from schema.audit import SelectiveMiddleware
 from tests.factories import Api
+from tests.schema.audit_reference import MiddlewareAudit
 from tests.schema.test_client_statements import EVERYTHING, VIEWERS, _world
 
 RECORD = """
@@ -58,30 +58,9 @@ async def _answer_and_audit(
     return body, _audit(rows)
 
 
-def test_plain_fields_of_client_data_take_the_fast_path() -> None:
-    schema = build_schema()
-    client = schema._schema.type_map["Client"]
-    enrollment = schema._schema.type_map["Enrollment"]
-    assert getattr(client.fields["firstName"].resolve, "audited_attribute", False)
-    assert getattr(enrollment.fields["entryDate"].resolve, "audited_attribute", False)
-    # fields with resolvers of their own still pass the middleware
-    assert not getattr(client.fields["enrollments"].resolve, "audited_attribute", False)
-    ordinary = build_schema(attribute_audit=False)
-    assert not getattr(
-        ordinary._schema.type_map["Client"].fields["firstName"].resolve, "audited_attribute", False
-    )
-    assert isinstance(schema._get_middleware_manager([]), SelectiveMiddleware)
-
-
-# The ordinary paths: the audit middleware on every field (no plain-field resolvers, so Hearth's
-# executor has nothing to shortcut), and the plain-field resolvers on graphql-core's stock executor.
-ORDINARY = {"middleware": {"attribute_audit": False}, "stock-executor": {"plain_fields": False}}
-
-
-@pytest.mark.parametrize("ordinary_path", ORDINARY)
 @pytest.mark.parametrize("viewer", VIEWERS)
-async def test_the_fast_path_answers_and_audits_exactly_like_the_ordinary_path(
-    api: Api, app: Any, monkeypatch: pytest.MonkeyPatch, viewer: str, ordinary_path: str
+async def test_the_executor_answers_and_audits_exactly_like_the_reference_path(
+    api: Api, app: Any, monkeypatch: pytest.MonkeyPatch, viewer: str
 ) -> None:
     # given clients with every relation, and a viewer of each kind
     world = await _world(3)
@@ -92,7 +71,8 @@ async def test_the_fast_path_answers_and_audits_exactly_like_the_ordinary_path(
     # when the same requests go through the fast path and through the ordinary path
     fast = [await _answer_and_audit(api, q, v, token) for q, v in requests]
     view = _view(app)
-    monkeypatch.setattr(view, "schema", build_schema(**ORDINARY[ordinary_path]))
+    reference = build_schema(execution_context_class=None, extra_extensions=[MiddlewareAudit])
+    monkeypatch.setattr(view, "schema", reference)
     ordinary = [await _answer_and_audit(api, q, v, token) for q, v in requests]
 
     # then the answers (masking included) and the audit rows are the same
@@ -100,7 +80,7 @@ async def test_the_fast_path_answers_and_audits_exactly_like_the_ordinary_path(
         assert "errors" not in fast_body
         assert fast_body == ordinary_body
         assert fast_rows == ordinary_rows
-        # and the rows name the plain fields read (the part the fast path does itself)
+        # and the rows name the plain fields read (the executor reads them off the object)
         client_views = [r for r in fast_rows if r[0] == "VIEW" and r[1] == "Client"]
         assert client_views
         assert all("firstName" in r[5] or viewer == "backbone" for r in client_views)

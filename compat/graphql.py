@@ -1,40 +1,49 @@
-"""Hearth's executor: graphql-core's, with plain fields read straight off the object.
+"""graphql-core's executor, with plain fields read straight off the object and every field of an
+observed object reported to an observer (Hearth's read audit, ``schema.audit``).
 
 A page of 50 clients with their enrollments resolves about 1,200 fields, and nearly all of them
 are plain: an attribute of the object, a scalar or enum type, no arguments, no resolver of their
-own (``schema.audit.audited_attribute``, which the audit middleware already leaves alone). For
-each such field stock graphql-core builds a resolve info (fifteen values), a node list, calls the
-resolver, checks twice for an awaitable, and completes the value through two levels of
-``complete_value`` before coercing it: about 5 µs of the 7-10 µs a field costs, to read one
-attribute.
+own (strawberry's basic fields). For each such field stock graphql-core builds a resolve info
+(fifteen values), a node list, calls the resolver, checks twice for an awaitable, and completes
+the value through two levels of ``complete_value`` before coercing it: about 5 µs of the 7-10 µs a
+field costs, to read one attribute (docs/decisions.md 71).
 
-:class:`HearthExecutionContext` overrides ``execute_fields``. It decides once per selection (per
-grouped field set, which graphql-core memoises for every item of a list) which fields are plain,
-and then, per object, reads each plain field in the loop itself: the attribute, coerced with the
-type's own ``coerce_output_value`` (a ``str`` for ``String``/``ID``, an ``int`` in range for
-``Int`` and a ``bool`` for ``Boolean`` are what coercion would return, so they pass as they are),
-and notes the object's plain fields for the read audit in one call (``note_attributes``), before
-the first field with a resolver so that an object is noted before what is nested in it, as the
-resolvers noted it. Anything else goes the ordinary way: a field with a resolver, arguments or a
-middleware chain; a null in a non-null field and any value that does not coerce (graphql-core
-then raises the error it always raises, at the same path, and the resolver notes the read).
-``tests/schema/test_executor.py`` compares answers, errors and audit notes with the stock
-executor; docs/decisions.md 71.
+:class:`ObservedExecutionContext` overrides graphql-core 3.3's ``execute_fields``,
+``execute_field`` and ``complete_iterable_value`` (methods it marks private) and reads
+strawberry 0.341's field definitions (``GraphQLCoreConverter.DEFINITION_BACKREF``, the
+``_is_default`` mark of a basic field's resolver):
 
-Tortoise models are not awaitables here. ``Model.__await__`` exists (``await instance`` gives the
-instance back), so graphql-core's ``is_awaitable`` takes every model in a list (an enrollment, a
-note) for a pending value: one coroutine and one task per item, gathered, to get the same object
-back. :func:`_is_awaitable` answers False for them, and for every other class already found to
-have no ``__await__`` and no ``__getattr__``; everything else is asked as graphql-core asks
-(decision 76).
+- It decides once per selection (per grouped field set, which graphql-core memoises for every
+  item of a list) which fields are plain, and then, per object, reads each plain field in the loop
+  itself: the attribute, coerced with the type's own ``coerce_output_value`` (a ``str`` for
+  ``String``/``ID``, an ``int`` in range for ``Int`` and a ``bool`` for ``Boolean`` are what
+  coercion would return, so they pass as they are). Anything else goes the ordinary way: a field
+  with a resolver, arguments or a middleware; a null in a non-null field and any value that does
+  not coerce (graphql-core then raises the error it always raises, at the same path).
+- It reports reads to the context's :class:`Observer` (``observer_of(context)``): the root
+  fields with their arguments; for an object the observer observes, its plain fields once per
+  object (before the first field with a resolver, so that an object is noted before what is
+  nested in it) and every other field with its completed value. This is the only path by which
+  the read audit learns what a request read.
+- A list of objects is completed item by item straight through ``execute_fields``, skipping
+  graphql-core's five levels per item when nothing differs.
+- Tortoise models are not awaitables here. ``Model.__await__`` exists (``await instance`` gives
+  the instance back), so graphql-core's ``is_awaitable`` takes every model in a list (an
+  enrollment, a note) for a pending value: one coroutine and one task per item, gathered, to get
+  the same object back (decision 76).
+
+``tests/compat/test_graphql.py`` compares answers, errors and observed reads with graphql-core's
+stock executor on a schema built to hit every branch; ``tests/schema/test_audit_paths.py``
+compares Hearth's audit rows with those of a middleware on the stock executor.
 """
 
 from __future__ import annotations
 
 import datetime
+from collections.abc import Callable, Iterable
 from decimal import Decimal
 from types import CoroutineType, GeneratorType
-from typing import Any, NamedTuple
+from typing import Any, ClassVar, NamedTuple, Protocol
 from uuid import UUID
 
 from graphql import (
@@ -46,15 +55,32 @@ from graphql import (
     GraphQLString,
     is_leaf_type,
 )
+from graphql.execution.values import get_argument_values
 from graphql.pyutils import Path, Undefined
 from graphql.pyutils.gather_with_cancel import gather_with_cancel
 from strawberry.execution.is_awaitable import optimized_is_awaitable
 from strawberry.schema.schema import StrawberryGraphQLCoreExecutionContext
+from strawberry.schema.schema_converter import GraphQLCoreConverter
 from tortoise.models import Model
 
-from schema.audit import note_attributes
+import compat  # noqa: F401 (checks the installed versions)
 
-__all__ = ["HearthExecutionContext"]
+__all__ = ["ObservedExecutionContext", "Observer"]
+
+
+class Observer(Protocol):
+    """What an execution reports reads to."""
+
+    def observes(self, source: Any) -> bool:
+        """Whether reads of this object are reported."""
+
+    def read(self, source: Any, fields: Iterable[tuple[str, Any]]) -> None:
+        """``source``'s fields (GraphQL names) were read with these values (completed; none:
+        the object itself was reached)."""
+
+    def root(self, response_key: str, field_name: str, arguments: dict[str, Any]) -> None:
+        """A root field was executed with these (coerced) arguments."""
+
 
 _INT_MIN, _INT_MAX = -(2**31), 2**31 - 1
 _ORDINARY = object()  # the attribute could not be read: the field goes the ordinary way
@@ -134,22 +160,29 @@ def _same_answer_for_all(kind: type, value: Any) -> bool:
     return not hasattr(value, "__dict__") or hasattr(kind, "__strawberry_definition__")
 
 
-class HearthExecutionContext(StrawberryGraphQLCoreExecutionContext):
-    """graphql-core's execution, with the plain-field path described in the module."""
+class ObservedExecutionContext(StrawberryGraphQLCoreExecutionContext):
+    """graphql-core's execution, with the plain-field path and the observer described in the
+    module. A subclass says where the observer is (:attr:`observer_of`)."""
+
+    # The observer of an execution, from its context (None: nothing is reported).
+    observer_of: ClassVar[Callable[[Any], Observer | None]] = staticmethod(lambda context: None)
 
     def __init__(self, *args: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
         self.is_awaitable = _is_awaitable
+        self.observer = type(self).observer_of(self.context_value)
         # id(grouped field set) -> (the set, kept alive so its id is not reused; its plan)
         self._plans: dict[int, tuple[Any, list[tuple[str, Any, _Plain | None]]]] = {}
         # id(field group) -> the group, for list fields without @stream (kept alive likewise)
         self._unstreamed: dict[int, Any] = {}
 
     def build_response(self, data: Any) -> Any:
-        """graphql-core's; the plans are dropped first (this context waits in a reference cycle
-        for the garbage collector, and they need not wait with it: decision 79)."""
+        """graphql-core's; the plans and the observer are dropped first (this context waits in a
+        reference cycle for the garbage collector, and what they hold need not wait with it:
+        decision 79)."""
         self._plans.clear()
         self._unstreamed.clear()
+        self.observer = None
         return super().build_response(data)
 
     def get_stream_usage(self, field_details_list: Any, path: Path) -> Any:
@@ -175,9 +208,14 @@ class HearthExecutionContext(StrawberryGraphQLCoreExecutionContext):
         ):
             return None
         resolve = field_def.resolve
-        attribute = getattr(resolve, "audited_attribute", None)
-        if not isinstance(attribute, str):
+        definition = (field_def.extensions or {}).get(GraphQLCoreConverter.DEFINITION_BACKREF)
+        if (
+            definition is None
+            or not getattr(definition, "is_basic_field", False)
+            or not getattr(resolve, "_is_default", False)
+        ):
             return None
+        attribute = definition.python_name
         manager = self.middleware_manager
         if manager is not None and manager.get_field_resolver(resolve) is not resolve:
             return None
@@ -204,7 +242,7 @@ class HearthExecutionContext(StrawberryGraphQLCoreExecutionContext):
     def _read(self, plain: _Plain, source: Any) -> tuple[Any, Any]:
         """The attribute and its completed value; ``_ORDINARY`` where graphql-core would raise (a
         null in a non-null field, a value that does not coerce, an attribute that fails): such a
-        field goes the ordinary way, its resolver notes it and graphql-core raises its error."""
+        field goes the ordinary way and graphql-core raises its error."""
         try:
             value = getattr(source, plain.attribute)
         except Exception:
@@ -228,25 +266,29 @@ class HearthExecutionContext(StrawberryGraphQLCoreExecutionContext):
         grouped_field_set: Any,
         position_context: Any,
     ) -> Any:
-        """graphql-core's ``execute_fields``, with plain fields read in the loop itself and noted
-        for the read audit once per object (before the first field that has a resolver, so that
-        the object is noted before anything nested in it, as the resolvers noted it)."""
+        """graphql-core's ``execute_fields``, with plain fields read in the loop itself and
+        reported once per object (before the first field that has a resolver, so that the object
+        is reported before anything nested in it)."""
         plan = self._plan(parent_type, grouped_field_set)
         results: dict[str, Any] = {}
         awaitable_fields: list[str] = []
         read: list[tuple[str, Any]] = []
-        context = self.context_value
+        observer = self.observer
+        if observer is not None and not observer.observes(source_value):
+            observer = None
         is_awaitable = self.is_awaitable
         try:
             for response_name, field_details_list, plain in plan:
                 if plain is not None:
                     value, completed = self._read(plain, source_value)
+                    # the value read is reported even when it does not complete (the resolver
+                    # produced it; the stock path's middleware sees it)
+                    read.append((plain.field_name, value))
                     if completed is not _ORDINARY:
                         results[response_name] = completed
-                        read.append((plain.field_name, value))
                         continue
-                if read:
-                    note_attributes(context, source_value, read)
+                if read and observer is not None:
+                    observer.read(source_value, read)
                     read = []
                 result = self.execute_field(
                     parent_type,
@@ -264,11 +306,77 @@ class HearthExecutionContext(StrawberryGraphQLCoreExecutionContext):
                 self.settle_in_background([results[name] for name in awaitable_fields])
             raise
         finally:
-            if read:
-                note_attributes(context, source_value, read)
+            if read and observer is not None:
+                observer.read(source_value, read)
         if not awaitable_fields:
             return results
         return self._gathered(results, awaitable_fields)
+
+    def execute_field(
+        self,
+        parent_type: GraphQLObjectType,
+        source: Any,
+        field_details_list: Any,
+        path: Path,
+        position_context: Any,
+    ) -> Any:
+        """graphql-core's ``execute_field``, reported to the observer: a root field with its
+        arguments; a field of an observed object with its completed value."""
+        observer = self.observer
+        if observer is None:
+            return super().execute_field(
+                parent_type, source, field_details_list, path, position_context
+            )
+        if path.prev is None:
+            self._report_root(observer, parent_type, field_details_list, path)
+            return super().execute_field(
+                parent_type, source, field_details_list, path, position_context
+            )
+        if not observer.observes(source):
+            return super().execute_field(
+                parent_type, source, field_details_list, path, position_context
+            )
+        observer.read(source, ())  # the object is reported before what is nested in it
+        result = super().execute_field(
+            parent_type, source, field_details_list, path, position_context
+        )
+        if result is Undefined:
+            return result
+        field_name = field_details_list[0].node.name.value
+        if self.is_awaitable(result):
+            return self._reported(observer, source, field_name, result)
+        observer.read(source, ((field_name, result),))
+        return result
+
+    @staticmethod
+    async def _reported(observer: Observer, source: Any, field_name: str, pending: Any) -> Any:
+        value = await pending
+        observer.read(source, ((field_name, value),))
+        return value
+
+    def _report_root(
+        self,
+        observer: Observer,
+        parent_type: GraphQLObjectType,
+        field_details_list: Any,
+        path: Path,
+    ) -> None:
+        first = field_details_list[0]
+        node = first.node
+        field_def = self.schema.get_field(parent_type, node.name.value)
+        arguments: dict[str, Any] = {}
+        if field_def is not None and (field_def.args or node.arguments):
+            try:
+                arguments = get_argument_values(
+                    field_def,
+                    node,
+                    self.variable_values,
+                    first.fragment_variable_values,
+                    self.hide_suggestions,
+                )
+            except Exception:  # noqa: S110 (execute_field reports the same error at its path)
+                pass
+        observer.root(str(path.key), node.name.value, arguments)
 
     def complete_iterable_value(
         self,
