@@ -1,4 +1,4 @@
-"""The fast path for plain fields (issue 8): a plain field audits its own read instead of passing
+"""The fast path for plain fields: a plain field audits its own read instead of passing
 the audit middleware, and Hearth's executor reads it without calling its resolver; the answer and
 the audit rows are exactly those of the ordinary paths (the middleware on every field; the stock
 executor), for the three kinds of viewer and every nested relation."""
