@@ -7,49 +7,135 @@ import uuid
 from tortoise import fields
 from tortoise.models import Model
 
-from models.enums import AnnotationKind, ConsentKind
+from models.enums import AnnotationKind, ConsentKind, ReleaseCategory
+from models.hud import codes
+from models.hud.elements import element
 
 __all__ = ["CanStaff", "Client", "ClientAnnotation", "ConsentToEnter"]
+
+
+_ID = ReleaseCategory.IDENTIFYING
+
+
+def _race(column: str, **declared: object) -> fields.SmallIntField:
+    """A 3.04 race and ethnicity flag (0/1; HUD writes a blank as 0)."""
+    return element(
+        fields.SmallIntField(default=0),
+        "3.04",
+        column,
+        codes=codes.NO_YES,
+        category=_ID,
+        csv_default=0,
+        **declared,
+    )
 
 
 class Client(Model):
     """One person. Identifying fields are PII: served only through the masking layer."""
 
     id = fields.UUIDField(primary_key=True, default=uuid.uuid4)
-    # 3.01 Name
-    first_name = fields.CharField(max_length=50, null=True)
-    middle_name = fields.CharField(max_length=50, null=True)
-    last_name = fields.CharField(max_length=50, null=True)
-    name_suffix = fields.CharField(max_length=50, null=True)
-    name_data_quality = fields.SmallIntField(default=99)
-    # 3.02 SSN: nine characters, digits or 'x' for unknown digits (HUD); last four kept for search
-    ssn = fields.CharField(max_length=9, null=True)
-    ssn_last_four = fields.CharField(max_length=4, null=True, db_index=True)
-    ssn_data_quality = fields.SmallIntField(default=99)
-    # 3.03 DOB
-    dob = fields.DateField(null=True)
-    dob_data_quality = fields.SmallIntField(default=99)
-    # 3.04 Race and ethnicity (0/1 flags), RaceNone, AdditionalRaceEthnicity
-    am_ind_ak_native = fields.SmallIntField(default=0)
-    asian = fields.SmallIntField(default=0)
-    black_af_american = fields.SmallIntField(default=0)
-    hispanic_latinao = fields.SmallIntField(default=0)
-    mid_east_n_african = fields.SmallIntField(default=0)
-    native_hi_pacific = fields.SmallIntField(default=0)
-    white = fields.SmallIntField(default=0)
-    race_none = fields.SmallIntField(null=True)
-    additional_race_ethnicity = fields.CharField(max_length=100, null=True)
-    # 4.21 Sex, 3.07 Veteran status
-    sex = fields.SmallIntField(null=True)
-    veteran_status = fields.SmallIntField(default=99)
-    # Contact and address (PII)
-    phone = fields.CharField(max_length=20, null=True)
-    email = fields.CharField(max_length=254, null=True)
-    address_line1 = fields.CharField(max_length=200, null=True)
-    address_line2 = fields.CharField(max_length=200, null=True)
-    city = fields.CharField(max_length=100, null=True)
-    state = fields.CharField(max_length=2, null=True)
-    zip_code = fields.CharField(max_length=10, null=True)
+    first_name = element(
+        fields.CharField(max_length=50, null=True), "3.01", "FirstName", category=_ID
+    )
+    middle_name = element(
+        fields.CharField(max_length=50, null=True), "3.01", "MiddleName", category=_ID
+    )
+    last_name = element(
+        fields.CharField(max_length=50, null=True), "3.01", "LastName", category=_ID
+    )
+    name_suffix = element(
+        fields.CharField(max_length=50, null=True), "3.01", "NameSuffix", category=_ID
+    )
+    name_data_quality = element(
+        fields.SmallIntField(default=99),
+        "3.01",
+        "NameDataQuality",
+        codes=codes.DATA_QUALITY,
+        csv_default=99,
+    )
+    # Nine characters, digits or 'x' for unknown digits (HUD).
+    ssn = element(
+        fields.CharField(max_length=9, null=True),
+        "3.02",
+        "SSN",
+        "in full; nine digits, 'x' for each unknown one.",
+        category=_ID,
+        full_access_only=True,
+    )
+    # Kept for search and shown where the full SSN is not.
+    ssn_last_four = element(
+        fields.CharField(max_length=4, null=True, db_index=True),
+        None,
+        None,
+        "The SSN's last four digits.",
+        category=_ID,
+        settable=False,
+    )
+    ssn_data_quality = element(
+        fields.SmallIntField(default=99),
+        "3.02",
+        "SSNDataQuality",
+        codes=codes.DATA_QUALITY,
+        csv_default=99,
+    )
+    dob = element(fields.DateField(null=True), "3.03", "DOB", category=_ID)
+    dob_data_quality = element(
+        fields.SmallIntField(default=99),
+        "3.03",
+        "DOBDataQuality",
+        codes=codes.DATA_QUALITY,
+        csv_default=99,
+    )
+    am_ind_ak_native = _race("AmIndAKNative")
+    asian = _race("Asian")
+    black_af_american = _race("BlackAfAmerican")
+    hispanic_latinao = _race("HispanicLatinao", fy2024="HispanicLatinaeo")
+    mid_east_n_african = _race("MidEastNAfrican")
+    native_hi_pacific = _race("NativeHIPacific")
+    white = _race("White")
+    race_none = element(
+        fields.SmallIntField(null=True),
+        "3.04",
+        "RaceNone",
+        "only when no race or ethnicity is marked.",
+        codes=codes.RACE_NONE,
+        category=_ID,
+    )
+    additional_race_ethnicity = element(
+        fields.CharField(max_length=100, null=True), "3.04", "AdditionalRaceEthnicity", category=_ID
+    )
+    sex = element(fields.SmallIntField(null=True), "4.21", "Sex", codes=codes.SEX, category=_ID)
+    veteran_status = element(
+        fields.SmallIntField(default=99),
+        "3.07",
+        "VeteranStatus",
+        codes=codes.YES_NO_REASONS,
+        category=_ID,
+        csv_default=99,
+    )
+    phone = element(
+        fields.CharField(max_length=20, null=True), None, None, "Phone (digits).", category=_ID
+    )
+    email = element(
+        fields.CharField(max_length=254, null=True), None, None, "E-mail.", category=_ID
+    )
+    address_line1 = element(
+        fields.CharField(max_length=200, null=True), None, None, "Address.", category=_ID
+    )
+    address_line2 = element(
+        fields.CharField(max_length=200, null=True),
+        None,
+        None,
+        "Address, second line.",
+        category=_ID,
+    )
+    city = element(fields.CharField(max_length=100, null=True), None, None, "City.", category=_ID)
+    state = element(
+        fields.CharField(max_length=2, null=True), None, None, "State (two letters).", category=_ID
+    )
+    zip_code = element(
+        fields.CharField(max_length=10, null=True), None, None, "ZIP code.", category=_ID
+    )
     # Provenance: who created it, and under which CAN (policy 207 e)
     created_by_agency = fields.ForeignKeyField(
         "hearth.Agency", related_name="clients_created", on_delete=fields.RESTRICT

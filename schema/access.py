@@ -10,7 +10,7 @@ from authz.resources import Action, Resource
 from models.enums import AccessRequestKind
 from schema.inputs import parse_id
 from schema.operations import mutation, query
-from schema.permissions import Can
+from schema.permissions import Requires
 from schema.relay import Connection, to_connection
 from schema.types import AccessLevel, AccessRequest, AccessRequestStatus, Duty, UserDuty
 from services import access as service
@@ -56,7 +56,7 @@ class AssignDutyInput:
 @strawberry.type
 class AccessQuery:
     @query(
-        Can(Resource.ACCESS_REQUEST, Action.READ),
+        Requires(Resource.ACCESS_REQUEST, Action.READ),
         description="Designation of Access requests you may see.",
     )
     async def access_requests(
@@ -78,7 +78,7 @@ class AccessQuery:
 @strawberry.type
 class AccessMutation:
     @mutation(
-        Can(Resource.ACCESS_REQUEST, Action.REQUEST),
+        Requires(Resource.ACCESS_REQUEST, Action.REQUEST),
         description="Designation of Access (policy 107): the agency's HDC or Security Coordinator asks.",
     )
     async def request_access(self, info: Info, input: RequestAccessInput) -> AccessRequest:
@@ -94,7 +94,7 @@ class AccessMutation:
         )
 
     @mutation(
-        Can(Resource.ACCESS_REQUEST, Action.REQUEST),
+        Requires(Resource.ACCESS_REQUEST, Action.REQUEST),
         description="Ask for a user's access at your agency to end (policy 107).",
     )
     async def request_access_removal(
@@ -112,7 +112,7 @@ class AccessMutation:
         )
 
     @mutation(
-        Can(Resource.ACCESS_REQUEST, Action.DECIDE),
+        Requires(Resource.ACCESS_REQUEST, Action.DECIDE),
         description="Approve a request: the membership is created, changed or removed. Not your own.",
     )
     async def approve_access_request(
@@ -121,7 +121,8 @@ class AccessMutation:
         return await _decide(info, input, approve=True)
 
     @mutation(
-        Can(Resource.ACCESS_REQUEST, Action.DECIDE), description="Deny a request. Not your own."
+        Requires(Resource.ACCESS_REQUEST, Action.DECIDE),
+        description="Deny a request. Not your own.",
     )
     async def deny_access_request(
         self, info: Info, input: DecideAccessRequestInput
@@ -129,7 +130,7 @@ class AccessMutation:
         return await _decide(info, input, approve=False)
 
     @mutation(
-        Can(Resource.DUTY, Action.ASSIGN),
+        Requires(Resource.DUTY, Action.ASSIGN),
         description="Assign a duty (HDC or Security Coordinator); CONFLICT if another user holds it.",
     )
     async def assign_duty(self, info: Info, input: AssignDutyInput) -> UserDuty:
@@ -140,7 +141,9 @@ class AccessMutation:
             duty=input.duty,
         )
 
-    @mutation(Can(Resource.DUTY, Action.ASSIGN), description="Remove a duty's holder at an agency.")
+    @mutation(
+        Requires(Resource.DUTY, Action.ASSIGN), description="Remove a duty's holder at an agency."
+    )
     async def remove_duty(self, info: Info, agency_id: strawberry.ID, duty: Duty) -> bool:  # type: ignore[valid-type]
         return await service.remove_duty(
             decisions=info.context.decisions, agency_id=parse_id(agency_id, "agencyId"), duty=duty

@@ -14,7 +14,7 @@ from models.enums import EscalationReviewer as EscalationReviewerEnum
 from schema.inputs import parse_id
 from schema.loaders import by_id
 from schema.operations import mutation, query
-from schema.permissions import Can
+from schema.permissions import Requires
 from services import access_reports as service
 from services import access_reviews as review_service
 from services.access_reports import Thresholds
@@ -279,7 +279,7 @@ class DeactivateForMisuseInput:
 @strawberry.type
 class AccessReportQuery:
     @query(
-        Can(Resource.ACCESS_REPORT, Action.READ),
+        Requires(Resource.ACCESS_REPORT, Action.READ),
         description="The User Access Report of one agency for a quarter (policies 212, 213): per user, activity and flagged patterns. VALIDATION for a quarter not begun; FORBIDDEN for an agency you do not administer.",
     )
     async def user_access_report(
@@ -309,7 +309,7 @@ class AccessReportQuery:
         )
 
     @query(
-        Can(Resource.ACCESS_REVIEW, Action.READ),
+        Requires(Resource.ACCESS_REVIEW, Action.READ),
         description="The quarter's summary for the Data Strategy Board: users deactivated, reasons, corrective measures, reviews done and overdue. System-wide roles only.",
     )
     async def data_strategy_board_access_summary(
@@ -335,7 +335,7 @@ class AccessReportQuery:
 @strawberry.type
 class AccessReportMutation:
     @mutation(
-        Can(Resource.ACCESS_REPORT, Action.PUBLISH),
+        Requires(Resource.ACCESS_REPORT, Action.PUBLISH),
         description="Distribute a quarter's User Access Report: each agency's HDC and Security Coordinator are notified; reviews are due within a week.",
     )
     async def publish_user_access_report(self, info: Info, quarter: str) -> AccessReportPublication:
@@ -348,7 +348,7 @@ class AccessReportMutation:
         )
 
     @mutation(
-        Can(Resource.ACCESS_REVIEW, Action.RECORD),
+        Requires(Resource.ACCESS_REVIEW, Action.RECORD),
         description="Record your agency's review of a quarter's report (policy 212: date, reviewer, actions). The agency's HDC or Security Coordinator only.",
     )
     async def record_access_review(
@@ -365,7 +365,7 @@ class AccessReportMutation:
         )
 
     @mutation(
-        Can(Resource.ACCESS_REVIEW, Action.RECORD),
+        Requires(Resource.ACCESS_REVIEW, Action.RECORD),
         description="Level 1: open an escalation about one of your agency's users.",
     )
     async def open_access_escalation(
@@ -382,7 +382,7 @@ class AccessReportMutation:
         )
 
     @mutation(
-        Can(Resource.ACCESS_REVIEW, Action.RECORD),
+        Requires(Resource.ACCESS_REVIEW, Action.RECORD),
         description="Raise an escalation one level: 2 (verification ticket) or 3 (collaborative review).",
     )
     async def escalate_access(self, info: Info, input: EscalateAccessInput) -> AccessEscalation:
@@ -397,7 +397,7 @@ class AccessReportMutation:
         )
 
     @mutation(
-        Can(Resource.ACCESS_REVIEW, Action.RECORD),
+        Requires(Resource.ACCESS_REVIEW, Action.RECORD),
         description="Level 3: record the HDC's or the manager's review (both are needed before deactivation).",
     )
     async def record_escalation_review(
@@ -413,7 +413,7 @@ class AccessReportMutation:
         )
 
     @mutation(
-        Can(Resource.ACCESS_REVIEW, Action.DEACTIVATE),
+        Requires(Resource.ACCESS_REVIEW, Action.DEACTIVATE),
         description="Level 3: deactivate the user for confirmed inappropriate usage. CONFLICT unless the HDC and the manager have reviewed.",
     )
     async def deactivate_for_inappropriate_use(
@@ -429,7 +429,7 @@ class AccessReportMutation:
         )
 
     @mutation(
-        Can(Resource.ACCESS_REVIEW, Action.NOTIFY),
+        Requires(Resource.ACCESS_REVIEW, Action.NOTIFY),
         description="Level 4: record that the Data Strategy Board was informed of confirmed inappropriate usage.",
     )
     async def notify_data_strategy_board(

@@ -26,10 +26,10 @@ from strawberry.extensions import SchemaExtension
 from strawberry.types.graphql import OperationType
 from tortoise.models import Model
 
-from authz.clients import ClientAccess
-from authz.masking import IDENTIFYING
+from authz.clients import ClientAccess, masked_elements
 from models.clients import Client as ClientModel
 from models.enums import AuditAction
+from models.names import camel
 from schema.client_types import Client
 from services import audit as audit_service
 from services.errors import DomainError
@@ -64,25 +64,11 @@ def _client_linked(root: Any) -> bool:
     return linked
 
 
-def _camel(name: str) -> str:
-    head, *rest = name.split("_")
-    return head + "".join(part.title() for part in rest)
-
-
-# Fields of a Client that are personal data or lead to it; the rest (data quality codes,
-# version, timestamps, access) say nothing about the person.
+# Fields of a Client that are personal data or lead to it: its masked elements and its lists;
+# the rest (data quality codes, version, timestamps, access) say nothing about the person.
 CLIENT_SENSITIVE = frozenset(
-    {_camel(n) for n in IDENTIFYING}
-    | {
-        "ssn",
-        "ssnLastFour",
-        "enrollments",
-        "caseNotes",
-        "annotations",
-        "consents",
-        "releases",
-        "auditTrail",
-    }
+    {item.api_name for item in masked_elements("Client")}
+    | {"enrollments", "caseNotes", "annotations", "consents", "releases", "auditTrail"}
 )
 _NOT_DATA = frozenset({"id", "__typename"})
 DENIED_CODES = frozenset({"FORBIDDEN", "NOT_FOUND"})
@@ -157,7 +143,7 @@ def note_search(context: Any, criteria: Iterable[str]) -> None:
     """A client search was made with these criteria (names only, never the values)."""
     buffer = getattr(context, "audit", None)
     if buffer is not None:
-        buffer.searches.append(tuple(_camel(c) for c in criteria))
+        buffer.searches.append(tuple(camel(c) for c in criteria))
 
 
 def _domain_code(error: GraphQLError) -> str | None:

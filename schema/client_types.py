@@ -1,4 +1,5 @@
-"""GraphQL types of client data. PII reaches these types only through ``authz.masking``."""
+"""GraphQL types of client data. Client data reaches them only through the client-data policy
+(``authz.clients``): rows through its loaders, fields through its masking."""
 
 from __future__ import annotations
 
@@ -13,8 +14,14 @@ import strawberry
 from strawberry.dataloader import DataLoader
 from strawberry.types import Info
 
-from authz.clients import ClientAccess
-from authz.masking import masked_client_fields, masked_health_and_dv
+from authz.clients import (
+    ClientAccess,
+    client_fields,
+    row_fields,
+    shows_annotation,
+    shows_consent,
+    shows_release,
+)
 from models import case_notes as note_models
 from models import clients as client_models
 from models import enrollments as enrollment_models
@@ -23,12 +30,8 @@ from models import governance as gov
 from models import releases as release_models
 from models import users as user_models
 from schema.audit_trail import AuditEntry, AuditTrailKind, audit_trail
-from schema.client_loaders import (
-    access_loader,
-    disabilities_loader,
-    rows_by_client,
-    rows_by_enrollment,
-)
+from schema.client_loaders import access_loader, rows_by_client, rows_by_enrollment
+from schema.elements import with_elements
 from schema.loaders import by_id, many_by
 from schema.relay import Connection
 from schema.types import Agency, Can, Project
@@ -67,8 +70,6 @@ AnnotationKind = strawberry.enum(
 DeletionRequestStatus = strawberry.enum(
     enums.DeletionRequestStatus, description="Where a deletion request stands."
 )
-
-Category = enums.ReleaseCategory
 
 
 @strawberry.type(
@@ -179,24 +180,15 @@ class ReleaseOfInformation:
 
 
 @strawberry.type(description="A service within an enrollment (HUD Services.csv).")
+@with_elements("Service", "output", after="id")
 class Service:
     id: strawberry.ID = strawberry.field(description="Hearth id.")
-    date_provided: datetime.date = strawberry.field(description="HUD DateProvided.")
-    record_type: int = strawberry.field(description="HUD RecordType (1.4).")
-    type_provided: int = strawberry.field(description="HUD TypeProvided for the record type.")
-    other_type_provided: str | None = strawberry.field(description="HUD OtherTypeProvided.")
-    fa_amount: Decimal | None = strawberry.field(description="HUD FAAmount.")
 
 
 @strawberry.type(description="The end of an enrollment (HUD Exit.csv).")
+@with_elements("Exit", "output", after="id")
 class Exit:
     id: strawberry.ID = strawberry.field(description="Hearth id.")
-    exit_date: datetime.date = strawberry.field(description="HUD ExitDate (3.11).")
-    destination: int = strawberry.field(description="HUD Destination (3.12).")
-    destination_subsidy_type: int | None = strawberry.field(
-        description="HUD DestinationSubsidyType."
-    )
-    other_destination: str | None = strawberry.field(description="HUD OtherDestination.")
 
 
 @strawberry.type(description="One income source's monthly amount.")
@@ -206,20 +198,9 @@ class IncomeSource:
 
 
 @strawberry.type(description="Income and benefits at a collection stage (HUD IncomeBenefits.csv).")
+@with_elements("IncomeBenefits", "output", after="id")
 class IncomeBenefits:
     id: strawberry.ID = strawberry.field(description="Hearth id.")
-    information_date: datetime.date = strawberry.field(description="HUD InformationDate.")
-    data_collection_stage: int = strawberry.field(description="HUD DataCollectionStage (5.03).")
-    income_from_any_source: int | None = strawberry.field(
-        description="HUD IncomeFromAnySource (1.8)."
-    )
-    total_monthly_income: Decimal | None = strawberry.field(description="HUD TotalMonthlyIncome.")
-    benefits_from_any_source: int | None = strawberry.field(
-        description="HUD BenefitsFromAnySource."
-    )
-    insurance_from_any_source: int | None = strawberry.field(
-        description="HUD InsuranceFromAnySource."
-    )
 
     @strawberry.field(description="The sources marked yes, with amounts.")
     def income_sources(self) -> list[IncomeSource]:
@@ -230,42 +211,17 @@ class IncomeBenefits:
 @strawberry.type(
     description="A disability at a collection stage (HUD Disabilities.csv). Type 10 is 42 CFR Part 2 data."
 )
+@with_elements("Disability", "output", after="id")
 class Disability:
     id: strawberry.ID = strawberry.field(description="Hearth id.")
-    information_date: datetime.date = strawberry.field(description="HUD InformationDate.")
-    data_collection_stage: int = strawberry.field(description="HUD DataCollectionStage.")
-    disability_type: int = strawberry.field(description="HUD DisabilityType (1.3).")
-    disability_response: int = strawberry.field(description="HUD DisabilityResponse.")
-    indefinite_and_impairs: int | None = strawberry.field(description="HUD IndefiniteAndImpairs.")
 
 
 @strawberry.type(
     description="Health and domestic violence at a collection stage. Each group is null unless you may see it."
 )
+@with_elements("HealthAndDv", "output", after="id")
 class HealthAndDv:
     id: strawberry.ID = strawberry.field(description="Hearth id.")
-    information_date: datetime.date = strawberry.field(description="HUD InformationDate.")
-    data_collection_stage: int = strawberry.field(description="HUD DataCollectionStage.")
-    domestic_violence_survivor: int | None = strawberry.field(
-        description="HUD DomesticViolenceSurvivor (DOMESTIC_VIOLENCE)."
-    )
-    when_occurred: int | None = strawberry.field(
-        description="HUD WhenOccurred (DOMESTIC_VIOLENCE)."
-    )
-    currently_fleeing: int | None = strawberry.field(
-        description="HUD CurrentlyFleeing (DOMESTIC_VIOLENCE)."
-    )
-    general_health_status: int | None = strawberry.field(
-        description="HUD GeneralHealthStatus (HEALTH)."
-    )
-    dental_health_status: int | None = strawberry.field(
-        description="HUD DentalHealthStatus (HEALTH)."
-    )
-    mental_health_status: int | None = strawberry.field(
-        description="HUD MentalHealthStatus (HEALTH)."
-    )
-    pregnancy_status: int | None = strawberry.field(description="HUD PregnancyStatus (HEALTH).")
-    due_date: datetime.date | None = strawberry.field(description="HUD DueDate (HEALTH).")
 
 
 def health_view(
@@ -276,47 +232,15 @@ def health_view(
     agency_id: Any = None,
 ) -> HealthAndDv:
     """A health and DV record with each group null unless the caller wrote it (``own``) or the
-    writing agency (``agency_id``) shared the group's category with them (authz/masking.py)."""
-    return HealthAndDv(
-        id=strawberry.ID(str(row.id)),
-        information_date=row.information_date,
-        data_collection_stage=row.data_collection_stage,
-        **masked_health_and_dv(row, own=own, access=access, agency_id=agency_id),
-    )
+    writing agency (``agency_id``) shared the group's category with them."""
+    fields = row_fields("HealthAndDv", row, own=own, access=access, agency_id=agency_id)
+    return HealthAndDv(id=strawberry.ID(str(row.id)), **fields)
 
 
 @strawberry.type(description="A client's stay in a project (HUD Enrollment.csv).")
+@with_elements("Enrollment", "output", after="id")
 class Enrollment:
     id: strawberry.ID = strawberry.field(description="Hearth id (HUD EnrollmentID).")
-    entry_date: datetime.date = strawberry.field(description="HUD EntryDate (3.10).")
-    household_id: str = strawberry.field(description="HUD HouseholdID (5.09).")
-    relationship_to_hoh: int = strawberry.field(
-        name="relationshipToHoH", description="HUD RelationshipToHoH (3.15)."
-    )
-    enrollment_coc: str | None = strawberry.field(
-        name="enrollmentCoC", description="HUD EnrollmentCoC (3.16)."
-    )
-    living_situation: int | None = strawberry.field(description="HUD LivingSituation (3.917).")
-    rental_subsidy_type: int | None = strawberry.field(description="HUD RentalSubsidyType.")
-    length_of_stay: int | None = strawberry.field(description="HUD LengthOfStay.")
-    los_under_threshold: int | None = strawberry.field(
-        name="losUnderThreshold", description="HUD LOSUnderThreshold."
-    )
-    previous_street_essh: int | None = strawberry.field(
-        name="previousStreetESSH", description="HUD PreviousStreetESSH."
-    )
-    date_to_street_essh: datetime.date | None = strawberry.field(
-        name="dateToStreetESSH", description="HUD DateToStreetESSH."
-    )
-    times_homeless_past_three_years: int | None = strawberry.field(
-        description="HUD TimesHomelessPastThreeYears."
-    )
-    months_homeless_past_three_years: int | None = strawberry.field(
-        description="HUD MonthsHomelessPastThreeYears."
-    )
-    disabling_condition: int = strawberry.field(description="HUD DisablingCondition (3.08).")
-    move_in_date: datetime.date | None = strawberry.field(description="HUD MoveInDate (3.20).")
-    date_of_engagement: datetime.date | None = strawberry.field(description="HUD DateOfEngagement.")
     created_at: datetime.datetime = strawberry.field(description="When recorded.")
 
     @strawberry.field(description="The project.")
@@ -325,39 +249,44 @@ class Enrollment:
 
     @strawberry.field(description="The exit, once the enrollment has ended.")
     async def exit(self, info: Info) -> Exit | None:
-        rows = await rows_by_enrollment(info.context, enrollment_models.Exit, ("id",)).load(self.id)
+        rows = await _enrollment_rows(self, info, enrollment_models.Exit, ("id",))
         return rows[0] if rows else None
 
     @strawberry.field(description="Services provided.")
     async def services(self, info: Info) -> list[Service]:
-        return await rows_by_enrollment(
-            info.context, enrollment_models.Service, ("date_provided", "id")
-        ).load(self.id)
+        return await _enrollment_rows(
+            self, info, enrollment_models.Service, ("date_provided", "id")
+        )
 
     @strawberry.field(description="Income and benefits records.")
     async def income_benefits(self, info: Info) -> list[IncomeBenefits]:
-        return await rows_by_enrollment(
-            info.context, enrollment_models.IncomeBenefits, ("information_date", "id")
-        ).load(self.id)
+        order = ("information_date", "id")
+        return await _enrollment_rows(self, info, enrollment_models.IncomeBenefits, order)
 
     @strawberry.field(description="Disabilities you may see (HEALTH; type 10 needs SUBSTANCE_USE).")
     async def disabilities(self, info: Info) -> list[Disability]:
-        key = (self.id, self.agency_id, self.client_id)  # type: ignore[attr-defined]
-        return await disabilities_loader(info.context).load(key)
+        order = ("information_date", "id")
+        return await _enrollment_rows(self, info, enrollment_models.Disability, order)
 
     @strawberry.field(
         name="healthAndDv", description="Health and DV records, each group masked unless shared."
     )
     async def health_and_dv(self, info: Info) -> list[HealthAndDv]:
-        ctx = info.context
-        access = await access_loader(ctx).load(self.client_id)  # type: ignore[attr-defined]
-        if access is None:
+        order = ("information_date", "id")
+        rows = await _enrollment_rows(self, info, enrollment_models.HealthAndDv, order)
+        if not rows:
             return []
-        rows = await rows_by_enrollment(
-            ctx, enrollment_models.HealthAndDv, ("information_date", "id")
-        ).load(self.id)
+        access = await access_loader(info.context).load(self.client_id)  # type: ignore[attr-defined]
         agency_id = self.agency_id  # type: ignore[attr-defined]
         return [health_view(row, own=False, access=access, agency_id=agency_id) for row in rows]
+
+
+async def _enrollment_rows(
+    enrollment: Any, info: Info, model: type[Any], order: tuple[str, ...]
+) -> list[Any]:
+    """The enrollment's rows of ``model`` that the caller may see."""
+    key = (enrollment.id, enrollment.agency_id, enrollment.client_id)
+    return await rows_by_enrollment(info.context, model, order).load(key)
 
 
 @strawberry.type(
@@ -442,42 +371,9 @@ class RecordAnnotation:
 @strawberry.type(
     description="A person served. Identifying fields are null unless `access` allows them."
 )
+@with_elements("Client", "output", after="id")
 class Client:
     id: strawberry.ID = strawberry.field(description="The HMIS id (HUD PersonalID).")
-    first_name: str | None = strawberry.field(description="3.01 FirstName.")
-    middle_name: str | None = strawberry.field(description="3.01 MiddleName.")
-    last_name: str | None = strawberry.field(description="3.01 LastName.")
-    name_suffix: str | None = strawberry.field(description="3.01 NameSuffix.")
-    name_data_quality: int = strawberry.field(description="3.01 NameDataQuality.")
-    ssn: str | None = strawberry.field(
-        description="3.02 SSN, in full: FULL access at an agency holding consent."
-    )
-    ssn_last_four: str | None = strawberry.field(
-        description="The SSN's last four digits: identifying access."
-    )
-    ssn_data_quality: int = strawberry.field(description="3.02 SSNDataQuality.")
-    dob: datetime.date | None = strawberry.field(description="3.03 DOB.")
-    dob_data_quality: int = strawberry.field(description="3.03 DOBDataQuality.")
-    am_ind_ak_native: int | None = strawberry.field(description="3.04 AmIndAKNative (0/1).")
-    asian: int | None = strawberry.field(description="3.04 Asian.")
-    black_af_american: int | None = strawberry.field(description="3.04 BlackAfAmerican.")
-    hispanic_latinao: int | None = strawberry.field(description="3.04 HispanicLatinao.")
-    mid_east_n_african: int | None = strawberry.field(description="3.04 MidEastNAfrican.")
-    native_hi_pacific: int | None = strawberry.field(description="3.04 NativeHIPacific.")
-    white: int | None = strawberry.field(description="3.04 White.")
-    race_none: int | None = strawberry.field(description="3.04 RaceNone (8, 9, 99).")
-    additional_race_ethnicity: str | None = strawberry.field(
-        description="3.04 AdditionalRaceEthnicity."
-    )
-    sex: int | None = strawberry.field(description="4.21 Sex.")
-    veteran_status: int | None = strawberry.field(description="3.07 VeteranStatus.")
-    phone: str | None = strawberry.field(description="Phone (digits).")
-    email: str | None = strawberry.field(description="E-mail.")
-    address_line1: str | None = strawberry.field(description="Address.")
-    address_line2: str | None = strawberry.field(description="Address, second line.")
-    city: str | None = strawberry.field(description="City.")
-    state: str | None = strawberry.field(description="State (two letters).")
-    zip_code: str | None = strawberry.field(description="ZIP code.")
     version: int = strawberry.field(
         description="Pass to updateClient: a stale version gets CONFLICT."
     )
@@ -495,23 +391,17 @@ class Client:
 
     @strawberry.field(description="Consents to enter data held by your agencies.")
     async def consents(self, info: Info) -> list[ConsentToEnter]:
-        scope = await info.context.client_scope()
         rows = await many_by(info.context, client_models.ConsentToEnter, "client_id").load(
             self._model.id
         )
-        return [r for r in rows if r.agency_id in scope.read_agencies]
+        return [r for r in rows if shows_consent(self._access, r)]
 
     @strawberry.field(
         description="Releases recorded by your agencies, and those that share this client with you."
     )
     async def releases(self, info: Info) -> list[ReleaseOfInformation]:
-        scope = await info.context.client_scope()
         rows = await many_by(info.context, release_models.Release, "client_id").load(self._model.id)
-        return [
-            r
-            for r in rows
-            if r.releasing_agency_id in scope.read_agencies or r.id in self._access.release_ids
-        ]
+        return [r for r in rows if shows_release(self._access, r)]
 
     # Declared sync on purpose: prefetched rows (prefetch_lists) are returned as a list, with no
     # coroutine, task or future per client; otherwise the loader's future is returned, which
@@ -540,11 +430,10 @@ class Client:
         description="Corrections and supplements shown with the record (policy 207 f)."
     )
     async def annotations(self, info: Info) -> list[RecordAnnotation]:
-        if not self._access.can_view_identifying:
-            return []
-        return await many_by(
+        rows = await many_by(
             info.context, client_models.ClientAnnotation, "client_id", "created_at"
         ).load(self._model.id)
+        return [r for r in rows if shows_annotation(self._access, r)]
 
     @strawberry.field(
         description="Who added, edited or deleted what in this record, and when (policy 207 d); READS lists who viewed, searched or exported it. Newest first, pages of at most 100."
@@ -563,13 +452,10 @@ class Client:
 # both the field's resolver and prefetch_lists use.
 _CLIENT_LISTS: dict[str, Callable[[Any], DataLoader[UUID, list[Any]]]] = {
     "enrollments": lambda context: rows_by_client(
-        context,
-        enrollment_models.Enrollment,
-        Category.ENROLLMENT_AND_SERVICES,
-        ("entry_date", "id"),
+        context, enrollment_models.Enrollment, ("entry_date", "id")
     ),
     "caseNotes": lambda context: rows_by_client(
-        context, note_models.CaseNote, Category.CASE_NOTES, ("created_at", "id")
+        context, note_models.CaseNote, ("created_at", "id")
     ),
 }
 
@@ -591,6 +477,6 @@ async def prefetch_lists(context: Any, views: list[Client], wanted: set[str]) ->
 
 def client_view(client: client_models.Client, access: ClientAccess) -> Client:
     """The client as this caller may see it: the masking layer decides every PII field."""
-    fields = masked_client_fields(client, access)
+    fields = client_fields(client, access)
     fields["id"] = strawberry.ID(str(fields["id"]))
     return Client(**fields, access=_access_info(access), _access=access, _model=client)

@@ -14,7 +14,7 @@ from authz.resources import Action, Resource
 from models import compliance as models
 from schema.inputs import parse_id
 from schema.operations import mutation, query
-from schema.permissions import Can
+from schema.permissions import Requires
 from schema.relay import Connection, to_connection
 from schema.types import User
 from services import compliance as service
@@ -175,7 +175,7 @@ async def open_cases_of(user_id: Any) -> list[ComplianceCase]:
 @strawberry.type
 class ComplianceQuery:
     @query(
-        Can(Resource.COMPLIANCE_CASE, Action.READ),
+        Requires(Resource.COMPLIANCE_CASE, Action.READ),
         description="Compliance cases and their deadlines (pages of at most 100): all of them for "
         "the System Administrator and the Security Officer, your agency's users' for an HDC.",
     )
@@ -200,7 +200,7 @@ class ComplianceQuery:
         return to_connection(page)
 
     @query(
-        Can(Resource.JOB_RUN, Action.READ),
+        Requires(Resource.JOB_RUN, Action.READ),
         description="Runs of the compliance and notification jobs, newest first within a page.",
     )
     async def job_runs(
@@ -215,7 +215,7 @@ class ComplianceQuery:
 @strawberry.type
 class ComplianceMutation:
     @mutation(
-        Can(Resource.HELPDESK_TICKET, Action.RECORD),
+        Requires(Resource.HELPDESK_TICKET, Action.RECORD),
         description="Record a help-desk ticket (the help-desk integration or the System "
         "Administrator). Unknown user: NOT_FOUND; negative minutes: VALIDATION.",
     )
@@ -237,7 +237,7 @@ class ComplianceMutation:
         return RecordHelpdeskTicketPayload(ticket=ticket, created=created)  # type: ignore[arg-type]
 
     @mutation(
-        Can(Resource.RETRAINING, Action.REQUEST),
+        Requires(Resource.RETRAINING, Action.REQUEST),
         description="Record a CoC's request to retrain an agency (policy 211 d): every active "
         "user of the agency gets a retraining case due in 45 days. An agency outside that CoC: "
         "VALIDATION.",

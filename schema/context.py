@@ -7,14 +7,17 @@ from datetime import date, datetime
 from typing import Any
 from zoneinfo import ZoneInfo
 
-from authz.clients import ClientScope, client_scope
+from strawberry.types import Info
+
+from authz.clients import ClientScope
 from authz.enforcer import Authorizer, Decisions
 from authz.principal import Principal
 from services.auth import AuthPolicy
+from services.caller import CONNECTICUT, Caller
 from services.clock import Clock
 from services.errors import DomainError, MfaRequired, Unauthenticated
 
-__all__ = ["Context"]
+__all__ = ["Context", "ResolverInfo"]
 
 
 @dataclass
@@ -35,7 +38,7 @@ class Context:
     mfa_error: DomainError | None = None
     response: Any = None
     request_id: str | None = None
-    timezone: ZoneInfo = field(default_factory=lambda: ZoneInfo("America/New_York"))
+    timezone: ZoneInfo = CONNECTICUT
     loaders: dict[Any, Any] = field(default_factory=dict)
     # The request's audit buffer (schema.audit.AuditReads): client data read, searches.
     audit: Any = None
@@ -45,7 +48,7 @@ class Context:
     settings: Any = None
     _decisions: Decisions | None = None
     _now: datetime | None = None
-    _client_scope: ClientScope | None = None
+    _caller: Caller | None = None
 
     @property
     def now(self) -> datetime:
@@ -59,11 +62,16 @@ class Context:
         """The date in Connecticut (release expiry and note dates are local dates)."""
         return self.now.astimezone(self.timezone).date()
 
+    @property
+    def caller(self) -> Caller:
+        """The signed-in caller, as services take it (raises as :meth:`require_principal`)."""
+        if self._caller is None:
+            self._caller = Caller(self.decisions, self.now, self.timezone)
+        return self._caller
+
     async def client_scope(self) -> ClientScope:
         """The caller's client-data scope (agencies, CANs), computed once per request."""
-        if self._client_scope is None:
-            self._client_scope = await client_scope(self.decisions, self.today)
-        return self._client_scope
+        return await self.caller.client_scope()
 
     def release(self) -> None:
         """Drop what the operation read (loaders and their rows, the audit buffer) once it is
@@ -84,7 +92,7 @@ class Context:
             if self.mfa_error is not None:
                 raise self.mfa_error
             raise MfaRequired(
-                "Your second factor is more than 7 days old (policy 202): call reauthenticateMfa.",
+                f"Your second factor is more than {self.settings.mfa_max_age_days} days old (policy 202): call reauthenticateMfa.",
                 reauthenticate_with="reauthenticateMfa",
             )
         return self.principal
@@ -94,3 +102,7 @@ class Context:
         if self._decisions is None:
             self._decisions = Decisions(self.authorizer, self.require_principal())
         return self._decisions
+
+
+# What resolvers receive as ``info``: strawberry's, with Hearth's context.
+ResolverInfo = Info[Context, None]

@@ -12,7 +12,7 @@ from authz.resources import Action, Resource
 from models.governance import ContinuumOfCare as ContinuumOfCareModel
 from schema.inputs import changes, not_null, one, parse_id
 from schema.operations import mutation, query
-from schema.permissions import Can
+from schema.permissions import Requires
 from schema.relay import Connection, to_connection
 from schema.types import AccessLevel, Agency, AgencyStatus, ContinuumOfCare, Project
 from schema.types import Can as CanType
@@ -136,7 +136,7 @@ PAGE = "Pages hold at most 100 items."
 
 @strawberry.type
 class GovernanceQuery:
-    @query(Can(Resource.AGENCY, Action.READ), description=f"Agencies you may see. {PAGE}")
+    @query(Requires(Resource.AGENCY, Action.READ), description=f"Agencies you may see. {PAGE}")
     async def agencies(
         self, info: Info, first: int = 50, after: str | None = None
     ) -> Connection[Agency]:
@@ -144,13 +144,13 @@ class GovernanceQuery:
         return to_connection(page)
 
     @query(
-        Can(Resource.AGENCY, Action.READ),
+        Requires(Resource.AGENCY, Action.READ),
         description="One agency; NOT_FOUND if you may not see it.",
     )
     async def agency(self, info: Info, id: strawberry.ID) -> Agency:
         return await one(visibility.agencies(info.context.decisions), id, "agency")
 
-    @query(Can(Resource.PROJECT, Action.READ), description=f"Projects you may see. {PAGE}")
+    @query(Requires(Resource.PROJECT, Action.READ), description=f"Projects you may see. {PAGE}")
     async def projects(
         self,
         info: Info,
@@ -164,13 +164,13 @@ class GovernanceQuery:
         return to_connection(await paginate(qs, first=first, after=after))
 
     @query(
-        Can(Resource.PROJECT, Action.READ),
+        Requires(Resource.PROJECT, Action.READ),
         description="One project; NOT_FOUND if you may not see it.",
     )
     async def project(self, info: Info, id: strawberry.ID) -> Project:
         return await one(visibility.projects(info.context.decisions), id, "project")
 
-    @query(Can(Resource.CAN, Action.READ), description=f"Coordinated Access Networks. {PAGE}")
+    @query(Requires(Resource.CAN, Action.READ), description=f"Coordinated Access Networks. {PAGE}")
     async def cans(
         self, info: Info, first: int = 50, after: str | None = None
     ) -> Connection[CanType]:
@@ -178,7 +178,7 @@ class GovernanceQuery:
             await paginate(visibility.cans(info.context.decisions), first=first, after=after)
         )
 
-    @query(Can(Resource.CAN, Action.READ), description="Connecticut's Continuums of Care.")
+    @query(Requires(Resource.CAN, Action.READ), description="Connecticut's Continuums of Care.")
     async def continuums_of_care(self, info: Info) -> list[ContinuumOfCare]:
         return list(await ContinuumOfCareModel.all().order_by("code"))
 
@@ -186,7 +186,7 @@ class GovernanceQuery:
 @strawberry.type
 class GovernanceMutation:
     @mutation(
-        Can(Resource.AGENCY, Action.CREATE),
+        Requires(Resource.AGENCY, Action.CREATE),
         description="Create a participating agency. It has no access until recordMou.",
     )
     async def create_agency(self, info: Info, input: CreateAgencyInput) -> Agency:
@@ -195,7 +195,7 @@ class GovernanceMutation:
             data["can_id"] = parse_id(data["can_id"], "canId")
         return await service.create_agency(decisions=info.context.decisions, data=data)
 
-    @mutation(Can(Resource.AGENCY, Action.UPDATE), description="Change an agency.")
+    @mutation(Requires(Resource.AGENCY, Action.UPDATE), description="Change an agency.")
     async def update_agency(self, info: Info, input: UpdateAgencyInput) -> Agency:
         data = not_null(changes(input), "name", "coc_code", "victim_service_provider", "status")
         agency_id = parse_id(data.pop("id"), "id")
@@ -206,7 +206,7 @@ class GovernanceMutation:
         )
 
     @mutation(
-        Can(Resource.AGENCY, Action.RECORD_MOU),
+        Requires(Resource.AGENCY, Action.RECORD_MOU),
         description="Record the agency's signed MOU (policy 101).",
     )
     async def record_mou(self, info: Info, input: RecordMouInput) -> Agency:
@@ -219,7 +219,9 @@ class GovernanceMutation:
             today=info.context.now.date(),
         )
 
-    @mutation(Can(Resource.CAN, Action.CREATE), description="Create a Coordinated Access Network.")
+    @mutation(
+        Requires(Resource.CAN, Action.CREATE), description="Create a Coordinated Access Network."
+    )
     async def create_can(self, info: Info, input: CreateCanInput) -> CanType:
         backbone = (
             parse_id(input.backbone_agency_id, "backboneAgencyId")
@@ -234,7 +236,7 @@ class GovernanceMutation:
         )
 
     @mutation(
-        Can(Resource.PROJECT, Action.CREATE), description="Create a HUD project for an agency."
+        Requires(Resource.PROJECT, Action.CREATE), description="Create a HUD project for an agency."
     )
     async def create_project(self, info: Info, input: CreateProjectInput) -> Project:
         data = changes(input)
@@ -243,7 +245,7 @@ class GovernanceMutation:
             decisions=info.context.decisions, agency_id=agency_id, data=data
         )
 
-    @mutation(Can(Resource.PROJECT, Action.UPDATE), description="Change a project.")
+    @mutation(Requires(Resource.PROJECT, Action.UPDATE), description="Change a project.")
     async def update_project(self, info: Info, input: UpdateProjectInput) -> Project:
         data = not_null(
             changes(input),

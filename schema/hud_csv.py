@@ -9,7 +9,7 @@ from strawberry.types import Info
 
 from authz.resources import Action, Resource
 from schema.operations import mutation
-from schema.permissions import Can
+from schema.permissions import Requires
 from services.hudcsv.export import run_export
 
 __all__ = ["HudCsvMutation"]
@@ -63,7 +63,7 @@ class HudCsvExport:
 @strawberry.type
 class HudCsvMutation:
     @mutation(
-        Can(Resource.HUD_CSV, Action.EXPORT),
+        Requires(Resource.HUD_CSV, Action.EXPORT),
         description="Write a HUD HMIS CSV FY2026 export of what you may see for a scope and period, audited; returns its row counts and a short-lived download URL. A scope you may not export: FORBIDDEN.",
     )
     async def request_hud_csv_export(

@@ -8,15 +8,10 @@ from typing import Any
 import strawberry
 from tortoise.queryset import QuerySet
 
+from models.names import camel
 from services.errors import NotFound, ValidationFailed
 
-__all__ = ["camel", "changes", "not_null", "one", "parse_id"]
-
-
-def camel(name: str) -> str:
-    """The GraphQL spelling of a Python name: ``operating_start_date`` -> ``operatingStartDate``."""
-    head, *rest = name.split("_")
-    return head + "".join(part.title() for part in rest)
+__all__ = ["camel", "changes", "not_null", "one", "optional_id", "parse_id"]
 
 
 def changes(data: Any) -> dict[str, Any]:
@@ -37,6 +32,11 @@ def parse_id(value: Any, field: str) -> uuid.UUID:
         return uuid.UUID(str(value))
     except ValueError:
         raise ValidationFailed("Not a valid id.", field=field) from None
+
+
+def optional_id(value: Any, field: str) -> uuid.UUID | None:
+    """An id the caller may leave out (None stays None)."""
+    return None if value is None else parse_id(value, field)
 
 
 async def one(qs: QuerySet[Any], id: Any, what: str) -> Any:

@@ -1,4 +1,4 @@
-"""Permissions declared on every root field: ``Public``, ``Authenticated`` or ``Can``."""
+"""Permissions declared on every root field: ``Public``, ``Authenticated`` or ``Requires``."""
 
 from __future__ import annotations
 
@@ -10,7 +10,7 @@ from strawberry.types import Info
 from authz.resources import Action, Resource
 from services.errors import Forbidden
 
-__all__ = ["Authenticated", "Can", "HearthPermission", "Public", "guard"]
+__all__ = ["Authenticated", "HearthPermission", "Public", "Requires", "guard"]
 
 
 class HearthPermission(BasePermission):
@@ -44,7 +44,7 @@ class Authenticated(HearthPermission):
         return "Any signed-in user."
 
 
-class Can(HearthPermission):
+class Requires(HearthPermission):
     """The casbin check: the caller holds ``action`` on ``resource`` in some domain.
 
     Also policy 110 (no use before the required training) and policy 101 (no acting for an

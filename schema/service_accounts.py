@@ -14,7 +14,7 @@ from models import users as user_models
 from schema.inputs import parse_id
 from schema.loaders import by_id
 from schema.operations import mutation, query
-from schema.permissions import Can
+from schema.permissions import Requires
 from schema.relay import Connection, to_connection
 from schema.types import Can as CanType
 from schema.types import User
@@ -94,7 +94,7 @@ def _issued(issued: service.IssuedSecret) -> ServiceAccountSecret:
 @strawberry.type
 class ServiceAccountQuery:
     @query(
-        Can(Resource.SERVICE_ACCOUNT, Action.READ),
+        Requires(Resource.SERVICE_ACCOUNT, Action.READ),
         description="Service accounts (active ones unless includeRevoked), pages of at most 100.",
     )
     async def service_accounts(
@@ -113,7 +113,7 @@ class ServiceAccountQuery:
 @strawberry.type
 class ServiceAccountMutation:
     @mutation(
-        Can(Resource.SERVICE_ACCOUNT, Action.CREATE),
+        Requires(Resource.SERVICE_ACCOUNT, Action.CREATE),
         description="Create a service account for one integration (policy 109: never shared). "
         "Returns its client secret, once.",
     )
@@ -131,7 +131,7 @@ class ServiceAccountMutation:
         return _issued(issued)
 
     @mutation(
-        Can(Resource.SERVICE_ACCOUNT, Action.MANAGE),
+        Requires(Resource.SERVICE_ACCOUNT, Action.MANAGE),
         description="Issue a new client secret, shown once; the old secret and every token "
         "issued under it stop working at once.",
     )
@@ -145,7 +145,7 @@ class ServiceAccountMutation:
         return _issued(issued)
 
     @mutation(
-        Can(Resource.SERVICE_ACCOUNT, Action.MANAGE),
+        Requires(Resource.SERVICE_ACCOUNT, Action.MANAGE),
         description="Revoke a service account for good: its tokens stop working at once.",
     )
     async def revoke_service_account(

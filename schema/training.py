@@ -11,7 +11,7 @@ from authz.resources import Action, Resource
 from models.training import TrainingCourse as CourseModel
 from schema.inputs import parse_id
 from schema.operations import mutation, query
-from schema.permissions import Can
+from schema.permissions import Requires
 from schema.types import TrainingCompletion, TrainingCourse
 from services import training as service
 
@@ -39,7 +39,7 @@ class UpsertTrainingCourseInput:
 
 @strawberry.type
 class TrainingQuery:
-    @query(Can(Resource.TRAINING, Action.READ), description="The mandatory LMS courses.")
+    @query(Requires(Resource.TRAINING, Action.READ), description="The mandatory LMS courses.")
     async def training_courses(self, info: Info) -> list[TrainingCourse]:
         return list(await CourseModel.all().order_by("code"))
 
@@ -47,7 +47,8 @@ class TrainingQuery:
 @strawberry.type
 class TrainingMutation:
     @mutation(
-        Can(Resource.TRAINING, Action.RECORD), description="Record a course completion (LMS sync)."
+        Requires(Resource.TRAINING, Action.RECORD),
+        description="Record a course completion (LMS sync).",
     )
     async def record_training_completion(
         self, info: Info, input: RecordTrainingCompletionInput
@@ -64,7 +65,8 @@ class TrainingMutation:
         )
 
     @mutation(
-        Can(Resource.TRAINING, Action.MANAGE), description="Create or change a mandatory course."
+        Requires(Resource.TRAINING, Action.MANAGE),
+        description="Create or change a mandatory course.",
     )
     async def upsert_training_course(
         self, info: Info, input: UpsertTrainingCourseInput

@@ -13,7 +13,7 @@ from models.enums import UserStatus as UserStatusEnum
 from schema.errors import FieldError, error_payload
 from schema.inputs import one, parse_id
 from schema.operations import mutation, query
-from schema.permissions import Can
+from schema.permissions import Requires
 from schema.relay import Connection, to_connection
 from schema.types import SystemRole, User, UserStatus
 from services import user_sync as sync
@@ -121,7 +121,10 @@ def _result(item: SyncUserInput, outcome: sync.SyncResult | ValidationFailed) ->
 
 @strawberry.type
 class UserQuery:
-    @query(Can(Resource.USER, Action.READ), description="Users you may see (pages of at most 100).")
+    @query(
+        Requires(Resource.USER, Action.READ),
+        description="Users you may see (pages of at most 100).",
+    )
     async def users(
         self,
         info: Info,
@@ -142,7 +145,8 @@ class UserQuery:
         return to_connection(await paginate(qs, first=first, after=after))
 
     @query(
-        Can(Resource.USER, Action.READ), description="One user; NOT_FOUND if you may not see them."
+        Requires(Resource.USER, Action.READ),
+        description="One user; NOT_FOUND if you may not see them.",
     )
     async def user(self, info: Info, id: strawberry.ID) -> User:
         return await one(visibility.users(info.context.decisions), id, "user")
@@ -151,7 +155,7 @@ class UserQuery:
 @strawberry.type
 class UserMutation:
     @mutation(
-        Can(Resource.USER, Action.SYNC),
+        Requires(Resource.USER, Action.SYNC),
         description="Create or update the user with this externalId. Idempotent: the same input "
         "twice changes nothing. A shared e-mail or MFA contact is refused (VALIDATION, policy 109).",
     )
@@ -163,7 +167,7 @@ class UserMutation:
         )
 
     @mutation(
-        Can(Resource.USER, Action.SYNC),
+        Requires(Resource.USER, Action.SYNC),
         description="syncUser for up to 100 users; each item succeeds or fails alone, in order.",
     )
     async def sync_users(self, info: Info, input: list[SyncUserInput]) -> list[SyncUserResult]:
@@ -176,7 +180,7 @@ class UserMutation:
         return [_result(item, outcome) for item, outcome in zip(input, outcomes, strict=True)]
 
     @mutation(
-        Can(Resource.USER, Action.DEACTIVATE),
+        Requires(Resource.USER, Action.DEACTIVATE),
         description="Deactivate a user and end their sessions.",
     )
     async def deactivate_user(self, info: Info, input: DeactivateUserInput) -> User:
@@ -191,7 +195,7 @@ class UserMutation:
         )
 
     @mutation(
-        Can(Resource.USER, Action.INVITE),
+        Requires(Resource.USER, Action.INVITE),
         description="Issue a one-time invitation to set a password and enrol an authenticator.",
     )
     async def invite_user(self, info: Info, user_id: strawberry.ID) -> Invitation:
@@ -204,13 +208,17 @@ class UserMutation:
         )
         return Invitation(token=token, expires_at=ctx.now + ctx.auth_policy.invite_ttl)
 
-    @mutation(Can(Resource.SYSTEM_ROLE, Action.ASSIGN), description="Grant a system-wide role.")
+    @mutation(
+        Requires(Resource.SYSTEM_ROLE, Action.ASSIGN), description="Grant a system-wide role."
+    )
     async def grant_system_role(self, info: Info, user_id: strawberry.ID, role: SystemRole) -> User:  # type: ignore[valid-type]
         return await service.grant_system_role(
             decisions=info.context.decisions, user_id=parse_id(user_id, "userId"), role=role
         )
 
-    @mutation(Can(Resource.SYSTEM_ROLE, Action.ASSIGN), description="Revoke a system-wide role.")
+    @mutation(
+        Requires(Resource.SYSTEM_ROLE, Action.ASSIGN), description="Revoke a system-wide role."
+    )
     async def revoke_system_role(
         self, info: Info, user_id: strawberry.ID, role: SystemRole
     ) -> User:  # type: ignore[valid-type]

@@ -22,11 +22,13 @@ from services.passwords import check_password_policy, hash_password, verify_pass
 __all__ = [
     "AuthPolicy",
     "Enrollment",
+    "MfaProof",
     "accept_invite",
     "authenticate_password",
     "create_invite",
     "create_session",
     "enroll_totp",
+    "mfa_expired",
     "refresh_session",
     "revoke_session",
     "revoke_user_sessions",
@@ -46,6 +48,20 @@ class AuthPolicy:
     refresh_ttl: timedelta = timedelta(days=30)
     invite_ttl: timedelta = timedelta(hours=72)
     totp_issuer: str = "CT HMIS (Hearth)"
+
+
+@dataclass(frozen=True, slots=True)
+class MfaProof:
+    """What a sign-in shows for policy 202: when, and whether a second factor was shown."""
+
+    auth_time: datetime | None
+    problem: str | None  # None: policy 202 is met
+
+
+def mfa_expired(*, mfa_at: datetime, now: datetime, max_age: timedelta) -> bool:
+    """Policy 202: a second factor counts for ``max_age`` (the ``mfa_max_age_days`` setting)
+    from the instant it was shown, that last instant included."""
+    return now - mfa_at > max_age
 
 
 def token_digest(token: str) -> str:
@@ -168,7 +184,7 @@ async def create_session(
     """A new session after password and second factor; returns it with its refresh token.
 
     ``auth_time`` and ``mfa_at`` default to now; an identity provider's sign-in passes the
-    time the provider checked the user (policy 202 counts the week from then).
+    time the provider checked the user (policy 202 counts the second factor's age from then).
     """
     refresh = secrets.token_urlsafe(32)
     async with in_transaction():
@@ -207,7 +223,7 @@ async def refresh_session(*, refresh_token: str, now: datetime) -> tuple[Session
 
 
 async def reauthenticate_session(*, session_id: UUID, now: datetime) -> None:
-    """Record a fresh second factor on an existing session (weekly MFA, policy 202)."""
+    """Record a fresh second factor on an existing session (policy 202's renewal)."""
     await Session.filter(id=session_id, revoked_at__isnull=True).update(mfa_at=now)
 
 

@@ -2,15 +2,15 @@
 
 from __future__ import annotations
 
-from datetime import datetime
 from uuid import UUID
 
-from authz.enforcer import Decisions, notify_change
+from authz.enforcer import notify_change
 from authz.resources import Action, Resource
 from models.clients import CanStaff
 from models.enums import AccessLevel
 from models.governance import Can
 from models.users import Membership
+from services.caller import Caller
 from services.errors import Forbidden, NotFound, ValidationFailed
 from services.users import get_user
 
@@ -18,8 +18,13 @@ __all__ = ["assign_can_staff", "remove_can_staff"]
 
 
 async def assign_can_staff(
-    *, decisions: Decisions, user_id: UUID, can_id: UUID, now: datetime
+    *,
+    caller: Caller,
+    user_id: UUID,
+    can_id: UUID,
 ) -> CanStaff:
+    decisions = caller.decisions
+    now = caller.now
     if not decisions.system_wide(Resource.CAN_STAFF, Action.ASSIGN):
         raise Forbidden("Only the System Administrator assigns CAN backbone staff.")
     can = await Can.get_or_none(id=can_id)
@@ -44,7 +49,8 @@ async def assign_can_staff(
     return staff
 
 
-async def remove_can_staff(*, decisions: Decisions, user_id: UUID, can_id: UUID) -> bool:
+async def remove_can_staff(*, caller: Caller, user_id: UUID, can_id: UUID) -> bool:
+    decisions = caller.decisions
     if not decisions.system_wide(Resource.CAN_STAFF, Action.ASSIGN):
         raise Forbidden("Only the System Administrator removes CAN backbone staff.")
     removed = await CanStaff.filter(user_id=user_id, can_id=can_id).delete()

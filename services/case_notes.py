@@ -5,17 +5,15 @@ from __future__ import annotations
 
 from datetime import date, datetime, time, timedelta
 from uuid import UUID
-from zoneinfo import ZoneInfo
 
 from tortoise.transactions import in_transaction
 
-from authz.clients import ClientScope
-from authz.enforcer import Decisions
 from authz.resources import Action, Resource
 from models.case_notes import CaseNote, CaseNoteDeletionRequest
 from models.enrollments import Enrollment
 from models.enums import AuditAction, DeletionRequestStatus
 from services.audit import record as audit
+from services.caller import Caller
 from services.clients import get_visible_client, require_holder, touch_client
 from services.errors import Conflict, Forbidden, NotFound, ValidationFailed
 
@@ -31,15 +29,16 @@ MAX_NOTE_LENGTH = 20_000
 
 async def add_case_note(
     *,
-    decisions: Decisions,
-    scope: ClientScope,
+    caller: Caller,
     client_id: UUID,
     agency_id: UUID | None,
     enrollment_id: UUID | None,
     text: str,
-    now: datetime,
 ) -> CaseNote:
     """A new note. Once saved it cannot be changed or deleted by the agency."""
+    decisions = caller.decisions
+    scope = await caller.client_scope()
+    now = caller.now
     _, access = await get_visible_client(scope, client_id)
     agency = require_holder(
         access,
@@ -81,15 +80,16 @@ async def add_case_note(
 
 async def request_case_note_deletion(
     *,
-    decisions: Decisions,
+    caller: Caller,
     client_id: UUID,
     note_created_on: date,
     note_id: UUID | None,
     reason: str,
-    timezone: ZoneInfo,
-    now: datetime,
 ) -> CaseNoteDeletionRequest:
     """The agency's HDC asks for a note's deletion: client, date the note was created, reason."""
+    decisions = caller.decisions
+    now = caller.now
+    timezone = caller.timezone
     agencies = decisions.agencies(Resource.CASE_NOTE, Action.REQUEST_DELETION)
     if not agencies:
         raise Forbidden(
@@ -154,9 +154,15 @@ async def request_case_note_deletion(
 
 
 async def decide_case_note_deletion(
-    *, decisions: Decisions, request_id: UUID, approve: bool, note: str | None, now: datetime
+    *,
+    caller: Caller,
+    request_id: UUID,
+    approve: bool,
+    note: str | None,
 ) -> CaseNoteDeletionRequest:
     """The System Administrator decides. Approval removes the text; the tombstone stays."""
+    decisions = caller.decisions
+    now = caller.now
     if not decisions.system_wide(Resource.CASE_NOTE, Action.APPROVE_DELETION):
         raise Forbidden("Only the System Administrator approves case note deletion (policy 404).")
     if note is not None and len(note) > 1000:

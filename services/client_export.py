@@ -11,22 +11,20 @@ from uuid import UUID
 
 from tortoise.models import Model
 
-from authz.clients import ClientScope
-from authz.enforcer import Decisions
+from authz.clients import client_fields, client_rows, enrollment_rows, row_fields
 from authz.resources import Action, Resource
 from models.case_notes import CaseNote
 from models.clients import ClientAnnotation, ConsentToEnter
 from models.enrollments import Disability, Enrollment, Exit, HealthAndDv, IncomeBenefits, Service
 from models.enums import AuditAction
-from models.governance import Agency
 from models.releases import Release
 from services.audit import record as audit
+from services.caller import Caller
 from services.clients import get_visible_client
 from services.errors import Forbidden
 
-__all__ = ["SUBSTANCE_USE_DISABILITY", "client_record_export"]
+__all__ = ["client_record_export"]
 
-SUBSTANCE_USE_DISABILITY = 10
 _SKIP = {
     "client_id",
     "enrollment_id",
@@ -36,6 +34,15 @@ _SKIP = {
     "recorded_by_id",
     "revoked_by_id",
 }
+
+
+# An enrollment's lists in the copy: key, table, order.
+_ENROLLMENT_LISTS: tuple[tuple[str, type[Model], tuple[str, ...]], ...] = (
+    ("services", Service, ("date_provided", "id")),
+    ("incomeBenefits", IncomeBenefits, ("information_date", "id")),
+    ("disabilities", Disability, ("information_date", "id")),
+    ("healthAndDv", HealthAndDv, ("information_date", "id")),
+)
 
 
 def _plain(value: Any) -> Any:
@@ -54,53 +61,45 @@ def _row(model: Model) -> dict[str, Any]:
     return {name: _plain(getattr(model, name)) for name in columns if name not in _SKIP}
 
 
-async def client_record_export(
-    *, decisions: Decisions, scope: ClientScope, client_id: UUID, now: datetime
-) -> dict[str, Any]:
+async def client_record_export(*, caller: Caller, client_id: UUID) -> dict[str, Any]:
     """Everything the caller's agency holds about the client (or, for CAN backbone staff, what
-    agencies of the CAN recorded, without 42 CFR Part 2 data), as one JSON document."""
+    agencies of the CAN recorded), as one JSON document: the records and fields the client-data
+    policy lets the caller see of those agencies'."""
+    decisions = caller.decisions
+    scope = await caller.client_scope()
+    now = caller.now
     client, access = await get_visible_client(scope, client_id)
-    exporting = decisions.agencies(Resource.CLIENT, Action.EXPORT)
-    holders = access.holder_agencies & exporting
-    backbone = access.backbone
-    if not holders and not backbone:
+    holders = access.holder_agencies & decisions.agencies(Resource.CLIENT, Action.EXPORT)
+    if not holders and not access.backbone:
         raise Forbidden(
             "Only the agency holding the record, or the CAN backbone, gives the client a copy."
         )
-    if holders:
-        agencies = set(holders)
-    else:
-        agencies = set(
-            await Agency.filter(can_id=client.created_under_can_id).values_list("id", flat=True)
-        )  # type: ignore[attr-defined]
+    # Whose records the copy holds: the holding agency's, or those recorded under the CAN.
+    source = list(holders or access.backbone_agencies)
+    seen = {client_id: access}
     enrollments = list(
-        await Enrollment.filter(client_id=client_id, agency_id__in=list(agencies)).order_by(
+        await Enrollment.filter(client_rows(Enrollment, seen), agency_id__in=source).order_by(
             "entry_date", "id"
         )
     )
-    ids = [e.id for e in enrollments]
-    exits = {x.enrollment_id: x for x in await Exit.filter(enrollment_id__in=ids)}  # type: ignore[attr-defined]
-    disabilities = Disability.filter(enrollment_id__in=ids)
-    if not holders:
-        disabilities = disabilities.exclude(disability_type=SUBSTANCE_USE_DISABILITY)
+    keys = [(e.id, e.agency_id, access) for e in enrollments]  # type: ignore[attr-defined]
+    agency_of = {e.id: e.agency_id for e in enrollments}  # type: ignore[attr-defined]
+    exits = {
+        x.enrollment_id: _row(x)  # type: ignore[attr-defined]
+        for x in await Exit.filter(enrollment_rows(Exit, keys))
+    }
     by_enrollment: dict[str, dict[UUID, list[dict[str, Any]]]] = {}
-    for key, rows in (
-        ("services", await Service.filter(enrollment_id__in=ids).order_by("date_provided", "id")),
-        (
-            "incomeBenefits",
-            await IncomeBenefits.filter(enrollment_id__in=ids).order_by("information_date", "id"),
-        ),
-        ("disabilities", await disabilities.order_by("information_date", "id")),
-        (
-            "healthAndDv",
-            await HealthAndDv.filter(enrollment_id__in=ids).order_by("information_date", "id"),
-        ),
-    ):
+    for key, model, order in _ENROLLMENT_LISTS:
         grouped: dict[UUID, list[dict[str, Any]]] = {}
-        for row in rows:
-            grouped.setdefault(row.enrollment_id, []).append(_row(row))  # type: ignore[attr-defined]
+        for row in await model.filter(enrollment_rows(model, keys)).order_by(*order):
+            values = _row(row)
+            if model is HealthAndDv:
+                agency = agency_of[row.enrollment_id]  # type: ignore[attr-defined]
+                masked = row_fields("HealthAndDv", row, own=False, access=access, agency_id=agency)
+                values |= {name: _plain(value) for name, value in masked.items()}
+            grouped.setdefault(row.enrollment_id, []).append(values)  # type: ignore[attr-defined]
         by_enrollment[key] = grouped
-    notes = await CaseNote.filter(client_id=client_id, agency_id__in=list(agencies)).order_by(
+    notes = await CaseNote.filter(client_rows(CaseNote, seen), agency_id__in=source).order_by(
         "created_at", "id"
     )
     await audit(
@@ -113,25 +112,23 @@ async def client_record_export(
         fields=["record"],
         agency_id=min(holders, key=str) if holders else None,
     )
+    shown = {name: _plain(value) for name, value in client_fields(client, access).items()}
     return {
         "exportedAt": now.isoformat(),
         "policy": "CT HMIS policy 207 e: the client's copy of their HMIS record",
         "scope": "agency" if holders else "can",
-        "client": _row(client),
+        "client": _row(client) | shown,
         "consents": [
-            _row(c)
-            for c in await ConsentToEnter.filter(client_id=client_id, agency_id__in=list(agencies))
+            _row(c) for c in await ConsentToEnter.filter(client_id=client_id, agency_id__in=source)
         ],
         "releases": [
             _row(r)
-            for r in await Release.filter(
-                client_id=client_id, releasing_agency_id__in=list(agencies)
-            )
+            for r in await Release.filter(client_id=client_id, releasing_agency_id__in=source)
         ],
         "enrollments": [
             {
                 **_row(e),
-                "exit": _row(exits[e.id]) if e.id in exits else None,
+                "exit": exits.get(e.id),
                 **{key: grouped.get(e.id, []) for key, grouped in by_enrollment.items()},
             }
             for e in enrollments
@@ -147,8 +144,6 @@ async def client_record_export(
         ],
         "annotations": [
             _row(a)
-            for a in await ClientAnnotation.filter(
-                client_id=client_id, agency_id__in=list(agencies)
-            )
+            for a in await ClientAnnotation.filter(client_id=client_id, agency_id__in=source)
         ],
     }

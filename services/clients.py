@@ -12,15 +12,17 @@ from tortoise.expressions import F
 from tortoise.filters import escape_like
 from tortoise.transactions import in_transaction
 
-from authz.client_rows import visible_by_id, visible_page
-from authz.clients import ClientAccess, ClientScope, access_for
-from authz.enforcer import Decisions
+from authz.clients import ClientAccess, ClientScope, access_for, visible_by_id, visible_page
 from authz.resources import Action, Resource
 from models.clients import Client, ClientAnnotation, ConsentToEnter
 from models.enums import AnnotationKind, AuditAction, ConsentKind
 from models.governance import Agency
-from services import hud
+from models.hud import codes
+from models.hud.elements import registry
+from models.names import camel
+from services import elements
 from services.audit import record as audit
+from services.caller import Caller
 from services.errors import Conflict, Forbidden, NotFound, ValidationFailed
 from services.pagination import Page, check_page_size, decode_cursor
 
@@ -41,15 +43,7 @@ __all__ = [
 
 _SSN = re.compile(r"^[0-9x]{9}$")
 _ZIP = re.compile(r"^[0-9]{5}(-[0-9]{4})?$")
-_RACE_FLAGS = (
-    "am_ind_ak_native",
-    "asian",
-    "black_af_american",
-    "hispanic_latinao",
-    "mid_east_n_african",
-    "native_hi_pacific",
-    "white",
-)
+_EMAIL = re.compile(r"^[^@\s]+@[^@\s]+\.[^@\s]+$")
 # GraphQL names of client fields a correction may be attached to (policy 207 f).
 ANNOTATABLE_FIELDS = frozenset(
     {
@@ -115,76 +109,71 @@ def acting_agency(allowed: frozenset[UUID], requested: UUID | None, *, doing: st
     return next(iter(allowed))
 
 
-def _text(value: Any, field: str, limit: int) -> str | None:
-    if value is None:
-        return None
-    value = str(value).strip()
-    if len(value) > limit:
-        raise ValidationFailed(f"{field} has at most {limit} characters.", field=field)
-    return value or None
+def _race_flags() -> tuple[str, ...]:
+    """The 3.04 race and ethnicity flags (0/1)."""
+    return tuple(
+        e.name for e in registry().of(Client) if e.ref == "3.04" and e.codes is codes.NO_YES
+    )
+
+
+def _ssn(value: str | None) -> str | None:
+    ssn = re.sub(r"[\s-]", "", value).lower() if value else None
+    if ssn is not None and not _SSN.match(ssn):
+        raise ValidationFailed("An SSN is nine digits ('x' for each unknown digit).", field="ssn")
+    return ssn
+
+
+def _dob(today: date) -> elements.Rule:
+    def check(value: date | None) -> date | None:
+        if value is not None and (value > today or value.year < 1900):
+            raise ValidationFailed(
+                "The date of birth is in the future or before 1900.", field="dob"
+            )
+        return value
+
+    return check
+
+
+def _phone(value: str | None) -> str | None:
+    digits = re.sub(r"\D", "", value) if value else ""
+    if value and not 10 <= len(digits) <= 15:
+        raise ValidationFailed("Enter a phone number of 10 to 15 digits.", field="phone")
+    return digits or None
+
+
+def _email(value: str | None) -> str | None:
+    if value and len(value) <= 254 and not _EMAIL.match(value):
+        raise ValidationFailed("Enter a valid e-mail address.", field="email")
+    return value
+
+
+def _state(value: str | None) -> str | None:
+    if value and len(value) <= 2 and not (len(value) == 2 and value.isalpha()):
+        raise ValidationFailed("state is a two-letter code.", field="state")
+    return value.upper() if value else None
+
+
+def _zip(value: str | None) -> str | None:
+    if value and len(value) <= 10 and not _ZIP.match(value):
+        raise ValidationFailed("zipCode is 5 digits (or ZIP+4).", field="zipCode")
+    return value
 
 
 def _client_values(data: dict[str, Any], today: date) -> dict[str, Any]:
-    """Validate client fields (HUD value lists) and derive the SSN's last four."""
-    values: dict[str, Any] = {}
-    for key, value in data.items():
-        if key in ("first_name", "middle_name", "last_name", "name_suffix"):
-            values[key] = _text(value, _camel(key), 50)
-        elif key in ("name_data_quality", "ssn_data_quality", "dob_data_quality"):
-            hud.check_code(value, hud.DATA_QUALITY, _camel(key), required=True)
-            values[key] = value
-        elif key == "ssn":
-            ssn = re.sub(r"[\s-]", "", value).lower() if value else None
-            if ssn is not None and not _SSN.match(ssn):
-                raise ValidationFailed(
-                    "An SSN is nine digits ('x' for each unknown digit).", field="ssn"
-                )
-            values["ssn"] = ssn
-            values["ssn_last_four"] = ssn[-4:] if ssn and ssn[-4:].isdigit() else None
-        elif key == "dob":
-            if value is not None and (value > today or value.year < 1900):
-                raise ValidationFailed(
-                    "The date of birth is in the future or before 1900.", field="dob"
-                )
-            values[key] = value
-        elif key in _RACE_FLAGS:
-            hud.check_code(value, hud.NO_YES, _camel(key), required=True)
-            values[key] = value
-        elif key == "race_none":
-            hud.check_code(value, hud.RACE_NONE, "raceNone")
-            values[key] = value
-        elif key == "sex":
-            hud.check_code(value, hud.SEX, "sex")
-            values[key] = value
-        elif key == "veteran_status":
-            hud.check_code(value, hud.YES_NO_REASONS, "veteranStatus", required=True)
-            values[key] = value
-        elif key == "additional_race_ethnicity":
-            values[key] = _text(value, "additionalRaceEthnicity", 100)
-        elif key == "phone":
-            digits = re.sub(r"\D", "", value) if value else ""
-            if value and not 10 <= len(digits) <= 15:
-                raise ValidationFailed("Enter a phone number of 10 to 15 digits.", field="phone")
-            values[key] = digits or None
-        elif key == "email":
-            email = _text(value, "email", 254)
-            if email and not re.match(r"^[^@\s]+@[^@\s]+\.[^@\s]+$", email):
-                raise ValidationFailed("Enter a valid e-mail address.", field="email")
-            values[key] = email
-        elif key in ("address_line1", "address_line2", "city"):
-            values[key] = _text(value, _camel(key), 200 if key != "city" else 100)
-        elif key == "state":
-            state = _text(value, "state", 2)
-            if state and not (len(state) == 2 and state.isalpha()):
-                raise ValidationFailed("state is a two-letter code.", field="state")
-            values[key] = state.upper() if state else None
-        elif key == "zip_code":
-            zip_code = _text(value, "zipCode", 10)
-            if zip_code and not _ZIP.match(zip_code):
-                raise ValidationFailed("zipCode is 5 digits (or ZIP+4).", field="zipCode")
-            values[key] = zip_code
-        else:
-            raise ValidationFailed(f"{_camel(key)} cannot be set here.", field=_camel(key))
+    """Validate client fields (the element registry, and the rules below) and derive the SSN's
+    last four."""
+    rules = {
+        "ssn": _ssn,
+        "dob": _dob(today),
+        "phone": _phone,
+        "email": _email,
+        "state": _state,
+        "zip_code": _zip,
+    }
+    values = elements.clean("Client", data, rules=rules)
+    if "ssn" in values:
+        ssn = values["ssn"]
+        values["ssn_last_four"] = ssn[-4:] if ssn and ssn[-4:].isdigit() else None
     return values
 
 
@@ -194,15 +183,10 @@ def _check_consistency(merged: dict[str, Any]) -> None:
         raise ValidationFailed(
             "A partial SSN needs ssnDataQuality 2 (approximate or partial).", field="ssnDataQuality"
         )
-    if merged.get("race_none") is not None and any(merged.get(f) == 1 for f in _RACE_FLAGS):
+    if merged.get("race_none") is not None and any(merged.get(f) == 1 for f in _race_flags()):
         raise ValidationFailed(
             "raceNone is only for a client with no race or ethnicity marked.", field="raceNone"
         )
-
-
-def _camel(name: str) -> str:
-    head, *rest = name.split("_")
-    return head + "".join(part.title() for part in rest)
 
 
 def _consent_values(consent: ConsentData | None, today: date) -> ConsentData:
@@ -229,14 +213,15 @@ async def _agency_for_client_data(agency_id: UUID) -> Agency:
 
 async def create_client(
     *,
-    decisions: Decisions,
+    caller: Caller,
     agency_id: UUID | None,
     data: dict[str, Any],
     consent: ConsentData | None,
-    now: datetime,
-    today: date,
 ) -> Client:
     """A new client, with the consent that allows the agency to enter them (policies 205, 207)."""
+    decisions = caller.decisions
+    now = caller.now
+    today = caller.today
     agency = await _agency_for_client_data(
         acting_agency(
             decisions.agencies(Resource.CLIENT, Action.CREATE), agency_id, doing="create clients"
@@ -265,7 +250,7 @@ async def create_client(
             entity_id=client.id,
             client_id=client.id,
             now=now,
-            fields=[_camel(k) for k in values],
+            fields=[camel(k) for k in values],
             agency_id=agency.id,
         )
         await audit(
@@ -290,7 +275,9 @@ async def _store_consent(
         first_contact_by_phone=consent.first_contact_by_phone,
         taken_by_id=user_id,
         taken_on=consent.taken_on,
-        evidence_reference=_text(consent.evidence_reference, "consent.evidenceReference", 200),
+        evidence_reference=elements.text(
+            consent.evidence_reference, "consent.evidenceReference", 200
+        ),
         recorded_at=now,
     )
 
@@ -328,20 +315,21 @@ def require_holder(
 
 async def update_client(
     *,
-    decisions: Decisions,
-    scope: ClientScope,
+    caller: Caller,
     client_id: UUID,
     version: int,
     changes: dict[str, Any],
-    now: datetime,
 ) -> Client:
     """Change a client's fields; a stale ``version`` gets CONFLICT and nothing is written."""
+    decisions = caller.decisions
+    scope = await caller.client_scope()
+    now = caller.now
     client, access = await get_visible_client(scope, client_id, field="id")
     if not access.can_edit:
         raise Forbidden("You may read this client but not change it.")
     values = _client_values(changes, scope.today)
     merged = {
-        **{k: getattr(client, k) for k in ("ssn", "ssn_data_quality", "race_none", *_RACE_FLAGS)},
+        **{k: getattr(client, k) for k in ("ssn", "ssn_data_quality", "race_none", *_race_flags())},
         **values,
     }
     _check_consistency(merged)
@@ -364,7 +352,7 @@ async def update_client(
             entity_id=client_id,
             client_id=client_id,
             now=now,
-            fields=[_camel(k) for k in values],
+            fields=[camel(k) for k in values],
             agency_id=editing[0] if editing else None,
         )
     return await Client.get(id=client_id)
@@ -377,14 +365,15 @@ async def touch_client(client_id: UUID, now: datetime) -> None:
 
 async def record_consent(
     *,
-    decisions: Decisions,
-    scope: ClientScope,
+    caller: Caller,
     client_id: UUID,
     agency_id: UUID | None,
     consent: ConsentData | None,
-    now: datetime,
 ) -> ConsentToEnter:
     """Consent for another agency to enter data about a client it can already see."""
+    decisions = caller.decisions
+    scope = await caller.client_scope()
+    now = caller.now
     agency = await _agency_for_client_data(
         acting_agency(
             decisions.agencies(Resource.CONSENT, Action.CREATE), agency_id, doing="record consent"
@@ -479,16 +468,17 @@ async def search_clients(
 
 async def annotate_client(
     *,
-    decisions: Decisions,
-    scope: ClientScope,
+    caller: Caller,
     client_id: UUID,
     field: str,
     kind: AnnotationKind,
     note: str,
     agency_id: UUID | None,
-    now: datetime,
 ) -> ClientAnnotation:
     """Mark a field inaccurate or incomplete, or supplement it; the original value stays (207 f)."""
+    decisions = caller.decisions
+    scope = await caller.client_scope()
+    now = caller.now
     _, access = await get_visible_client(scope, client_id)
     agency = require_holder(
         access,
@@ -498,7 +488,7 @@ async def annotate_client(
     )
     if field not in ANNOTATABLE_FIELDS:
         raise ValidationFailed("That field cannot be annotated.", field="field")
-    text = _text(note, "note", 4000)
+    text = elements.text(note, "note", 4000)
     if not text:
         raise ValidationFailed("Write the note.", field="note")
     async with in_transaction():

@@ -1,4 +1,9 @@
-"""Enrollments, exits, services and what is collected at each stage (HUD UDEs 3.08-3.917)."""
+"""Enrollments, exits, services and what is collected at each stage (HUD UDEs 3.08-3.917).
+
+Element values are checked as the element registry declares them (``services.elements``), with
+the rules below for what the registry cannot say: dates relative to the enrollment, a service
+type's range, the disability response list of a substance use disorder.
+"""
 
 from __future__ import annotations
 
@@ -14,16 +19,26 @@ from tortoise.transactions import in_transaction
 from authz.clients import ClientScope
 from authz.enforcer import Decisions
 from authz.resources import Action, Resource
-from models.enrollments import Disability, Enrollment, Exit, HealthAndDv, IncomeBenefits, Service
+from models.enrollments import (
+    INCOME_SOURCES,
+    Disability,
+    Enrollment,
+    Exit,
+    HealthAndDv,
+    IncomeBenefits,
+    Service,
+)
 from models.enums import AuditAction
 from models.governance import Agency, Project
-from services import hud
+from models.hud import codes
+from models.hud.elements import registry
+from services import elements
 from services.audit import record as audit
+from services.caller import Caller
 from services.clients import get_visible_client, touch_client
 from services.errors import Conflict, Forbidden, NotFound, ValidationFailed
 
 __all__ = [
-    "INCOME_SOURCES",
     "create_enrollment",
     "exit_enrollment",
     "record_disability",
@@ -34,41 +49,27 @@ __all__ = [
 
 HOH = 1
 POST_EXIT = 6  # 5.03.1 DataCollectionStage
-# HUD IncomeBenefits source columns (4.02).
-INCOME_SOURCES = frozenset(
-    {
-        "Earned",
-        "Unemployment",
-        "SSI",
-        "SSDI",
-        "VADisabilityService",
-        "VADisabilityNonService",
-        "PrivateDisability",
-        "WorkersComp",
-        "TANF",
-        "GA",
-        "SocSecRetirement",
-        "Pension",
-        "ChildSupport",
-        "Alimony",
-        "OtherIncomeSource",
-    }
-)
-_ENROLLMENT_CODES = {
-    "living_situation": hud.LIVING_SITUATION,
-    "rental_subsidy_type": hud.RENTAL_SUBSIDY_TYPE,
-    "length_of_stay": hud.LENGTH_OF_STAY,
-    "los_under_threshold": hud.NO_YES_MISSING,
-    "previous_street_essh": hud.NO_YES_MISSING,
-    "times_homeless_past_three_years": hud.TIMES_HOMELESS,
-    "months_homeless_past_three_years": hud.MONTHS_HOMELESS,
-    "disabling_condition": hud.YES_NO_REASONS,
-}
+_MAX_FA_AMOUNT = Decimal("1000000")
 
 
-def _camel(name: str) -> str:
-    head, *rest = name.split("_")
-    return head + "".join(part.title() for part in rest)
+def _not_before(entry_date: date, field: str) -> elements.Rule:
+    def check(value: date | None) -> date | None:
+        if value is not None and value < entry_date:
+            raise ValidationFailed(f"{field} is before the entry date.", field=field)
+        return value
+
+    return check
+
+
+def _not_after_entry(entry_date: date) -> elements.Rule:
+    def check(value: date | None) -> date | None:
+        if value is not None and value > entry_date:
+            raise ValidationFailed(
+                "dateToStreetESSH is after the entry date.", field="dateToStreetESSH"
+            )
+        return value
+
+    return check
 
 
 async def _audit_created(
@@ -94,17 +95,18 @@ async def _project(project_id: UUID) -> Project:
 
 async def create_enrollment(
     *,
-    decisions: Decisions,
-    scope: ClientScope,
+    caller: Caller,
     client_id: UUID,
     project_id: UUID,
     entry_date: date,
     household_id: str | None,
     relationship_to_hoh: int,
     data: dict[str, Any],
-    now: datetime,
 ) -> Enrollment:
     """Enroll a client in one of the caller's agency's projects; one head per household."""
+    decisions = caller.decisions
+    scope = await caller.client_scope()
+    now = caller.now
     project = await _project(project_id)
     if not decisions.in_agency(Resource.ENROLLMENT, Action.CREATE, project.agency_id):  # type: ignore[attr-defined]
         raise Forbidden("You may not enroll clients in that agency's projects.")
@@ -125,7 +127,7 @@ async def create_enrollment(
         raise ValidationFailed(
             "The project was not operating on the entry date.", field="entryDate"
         )
-    hud.check_code(relationship_to_hoh, hud.RELATIONSHIP_TO_HOH, "relationshipToHoH", required=True)
+    elements.check_code(registry().get(Enrollment, "relationship_to_hoh"), relationship_to_hoh)
     values = _enrollment_values(data, entry_date)
     async with in_transaction():
         household = await _household(project, household_id, relationship_to_hoh, client_id)
@@ -146,30 +148,13 @@ async def create_enrollment(
 
 
 def _enrollment_values(data: dict[str, Any], entry_date: date) -> dict[str, Any]:
-    values: dict[str, Any] = {}
-    for key, value in data.items():
-        if key in _ENROLLMENT_CODES:
-            hud.check_code(value, _ENROLLMENT_CODES[key], _camel(key))
-        elif key == "enrollment_coc":
-            if value is not None and value not in hud.HUD_COC_CODES:
-                raise ValidationFailed(
-                    "enrollmentCoC must be a Connecticut HUD CoC code.", field="enrollmentCoC"
-                )
-        elif key in ("move_in_date", "date_of_engagement"):
-            if value is not None and value < entry_date:
-                raise ValidationFailed(
-                    f"{_camel(key)} is before the entry date.", field=_camel(key)
-                )
-        elif key == "date_to_street_essh":
-            if value is not None and value > entry_date:
-                raise ValidationFailed(
-                    "dateToStreetESSH is after the entry date.", field="dateToStreetESSH"
-                )
-        else:
-            raise ValidationFailed(f"{_camel(key)} cannot be set here.", field=_camel(key))
-        if value is not None:
-            values[key] = value
-    return values
+    rules = {
+        "move_in_date": _not_before(entry_date, "moveInDate"),
+        "date_of_engagement": _not_before(entry_date, "dateOfEngagement"),
+        "date_to_street_essh": _not_after_entry(entry_date),
+    }
+    values = elements.clean("Enrollment", data, rules=rules)
+    return {key: value for key, value in values.items() if value is not None}
 
 
 async def _household(
@@ -227,16 +212,16 @@ async def _own_enrollment(
 
 async def exit_enrollment(
     *,
-    decisions: Decisions,
-    scope: ClientScope,
+    caller: Caller,
     enrollment_id: UUID,
-    exit_date: date,
-    destination: int,
-    destination_subsidy_type: int | None,
-    other_destination: str | None,
-    now: datetime,
+    data: dict[str, Any],
 ) -> Exit:
     """Close an enrollment (3.11, 3.12): not before entry, not in the future, once."""
+    decisions = caller.decisions
+    scope = await caller.client_scope()
+    now = caller.now
+    values = elements.clean("Exit", data)
+    exit_date: date = values["exit_date"]
     async with in_transaction():
         enrollment = await _own_enrollment(
             decisions, enrollment_id, Resource.ENROLLMENT, Action.UPDATE
@@ -249,20 +234,11 @@ async def exit_enrollment(
             raise ValidationFailed("The exit date is in the future.", field="exitDate")
         if enrollment.move_in_date and enrollment.move_in_date > exit_date:
             raise ValidationFailed("The move-in date is after the exit date.", field="exitDate")
-        hud.check_code(destination, hud.DESTINATION, "destination", required=True)
-        hud.check_code(destination_subsidy_type, hud.RENTAL_SUBSIDY_TYPE, "destinationSubsidyType")
-        if other_destination is not None and len(other_destination) > 50:
-            raise ValidationFailed(
-                "otherDestination has at most 50 characters.", field="otherDestination"
-            )
         row = await Exit.create(
             enrollment=enrollment,
-            exit_date=exit_date,
-            destination=destination,
-            destination_subsidy_type=destination_subsidy_type,
-            other_destination=other_destination,
             created_by_user_id=decisions.principal.user_id,
             created_at=now,
+            **values,
         )
         await _after_write(decisions, row, enrollment, now)
     return row
@@ -284,58 +260,53 @@ async def _within(enrollment: Enrollment, day: date, field: str, today: date) ->
         raise ValidationFailed("The date is outside the enrollment.", field=field)
 
 
+def _type_provided(value: int) -> int:
+    if not 1 <= value <= 999:
+        raise ValidationFailed("typeProvided is not a valid HUD code.", field="typeProvided")
+    return value
+
+
+def _fa_amount(value: Decimal | None) -> Decimal | None:
+    if value is not None and (value < 0 or value > _MAX_FA_AMOUNT):
+        raise ValidationFailed("faAmount must be between 0 and 1,000,000.", field="faAmount")
+    return value
+
+
 async def record_service(
     *,
-    decisions: Decisions,
-    scope: ClientScope,
+    caller: Caller,
     enrollment_id: UUID,
-    date_provided: date,
-    record_type: int,
-    type_provided: int,
-    other_type_provided: str | None,
-    fa_amount: Decimal | None,
-    now: datetime,
+    data: dict[str, Any],
 ) -> Service:
     """A service within the enrollment's dates (HUD Services.csv)."""
+    decisions = caller.decisions
+    scope = await caller.client_scope()
+    now = caller.now
+    rules = {"type_provided": _type_provided, "fa_amount": _fa_amount}
+    values = elements.clean("Service", data, rules=rules)
     async with in_transaction():
         enrollment = await _own_enrollment(
             decisions, enrollment_id, Resource.SERVICE, Action.CREATE
         )
-        await _within(enrollment, date_provided, "dateProvided", scope.today)
-        hud.check_code(record_type, hud.RECORD_TYPE, "recordType", required=True)
-        if not 1 <= type_provided <= 999:
-            raise ValidationFailed("typeProvided is not a valid HUD code.", field="typeProvided")
-        if fa_amount is not None and (fa_amount < 0 or fa_amount > Decimal("1000000")):
-            raise ValidationFailed("faAmount must be between 0 and 1,000,000.", field="faAmount")
-        if other_type_provided is not None and len(other_type_provided) > 50:
-            raise ValidationFailed(
-                "otherTypeProvided has at most 50 characters.", field="otherTypeProvided"
-            )
+        await _within(enrollment, values["date_provided"], "dateProvided", scope.today)
         row = await Service.create(
             enrollment=enrollment,
-            date_provided=date_provided,
-            record_type=record_type,
-            type_provided=type_provided,
-            other_type_provided=other_type_provided,
-            fa_amount=fa_amount,
             created_by_user_id=decisions.principal.user_id,
             created_at=now,
+            **values,
         )
         await _after_write(decisions, row, enrollment, now)
     return row
 
 
 async def _stage_row(
-    decisions: Decisions,
-    scope: ClientScope,
-    enrollment_id: UUID,
-    information_date: date,
-    stage: int,
+    decisions: Decisions, scope: ClientScope, enrollment_id: UUID, values: dict[str, Any]
 ) -> Enrollment:
+    """The enrollment a collection-stage row (income, disability, health) is added to, once its
+    information date fits the stage: within the enrollment, or from the exit to today after it."""
     enrollment = await _own_enrollment(decisions, enrollment_id, Resource.ENROLLMENT, Action.UPDATE)
-    hud.check_code(stage, hud.DATA_COLLECTION_STAGE, "dataCollectionStage", required=True)
-    if stage == POST_EXIT:
-        # post-exit rows fall after the exit (between it and today)
+    information_date: date = values["information_date"]
+    if values["data_collection_stage"] == POST_EXIT:
         exit_row = await Exit.get_or_none(enrollment_id=enrollment.id)
         if exit_row is None:
             raise ValidationFailed(
@@ -350,106 +321,79 @@ async def _stage_row(
     return enrollment
 
 
-async def record_income_benefits(
-    *,
+async def _add_stage_row(
     decisions: Decisions,
     scope: ClientScope,
     enrollment_id: UUID,
-    information_date: date,
-    stage: int,
-    income_from_any_source: int | None,
-    income_sources: dict[str, Decimal],
-    benefits_from_any_source: int | None,
-    insurance_from_any_source: int | None,
+    model: type[IncomeBenefits] | type[Disability] | type[HealthAndDv],
+    values: dict[str, Any],
     now: datetime,
-) -> IncomeBenefits:
-    """Income and benefits at a collection stage (4.02-4.04)."""
+) -> Any:
     async with in_transaction():
-        enrollment = await _stage_row(decisions, scope, enrollment_id, information_date, stage)
-        for name, code in (
-            ("incomeFromAnySource", income_from_any_source),
-            ("benefitsFromAnySource", benefits_from_any_source),
-            ("insuranceFromAnySource", insurance_from_any_source),
-        ):
-            hud.check_code(code, hud.YES_NO_REASONS, name)
-        unknown = set(income_sources) - INCOME_SOURCES
-        if unknown:
-            raise ValidationFailed("Unknown income source.", field="incomeSources")
-        if any(amount < 0 for amount in income_sources.values()):
-            raise ValidationFailed("Income amounts cannot be negative.", field="incomeSources")
-        total = sum(income_sources.values(), Decimal(0)) if income_sources else None
-        row = await IncomeBenefits.create(
-            enrollment=enrollment,
-            information_date=information_date,
-            data_collection_stage=stage,
-            income_from_any_source=income_from_any_source,
-            total_monthly_income=total,
-            income_sources={k: str(v) for k, v in sorted(income_sources.items())},
-            benefits_from_any_source=benefits_from_any_source,
-            insurance_from_any_source=insurance_from_any_source,
-            created_at=now,
-        )
+        enrollment = await _stage_row(decisions, scope, enrollment_id, values)
+        stored = {k: v for k, v in values.items() if v is not None}
+        row = await model.create(enrollment=enrollment, created_at=now, **stored)
         await _after_write(decisions, row, enrollment, now)
     return row
+
+
+async def record_income_benefits(
+    *,
+    caller: Caller,
+    enrollment_id: UUID,
+    data: dict[str, Any],
+    income_sources: dict[str, Decimal],
+) -> IncomeBenefits:
+    """Income and benefits at a collection stage (4.02-4.04); the total is the sources' sum."""
+    decisions = caller.decisions
+    scope = await caller.client_scope()
+    now = caller.now
+    values = elements.clean("IncomeBenefits", data)
+    if set(income_sources) - INCOME_SOURCES.keys():
+        raise ValidationFailed("Unknown income source.", field="incomeSources")
+    if any(amount < 0 for amount in income_sources.values()):
+        raise ValidationFailed("Income amounts cannot be negative.", field="incomeSources")
+    values["total_monthly_income"] = (
+        sum(income_sources.values(), Decimal(0)) if income_sources else None
+    )
+    values["income_sources"] = {k: str(v) for k, v in sorted(income_sources.items())}
+    return await _add_stage_row(decisions, scope, enrollment_id, IncomeBenefits, values, now)
 
 
 async def record_disability(
     *,
-    decisions: Decisions,
-    scope: ClientScope,
+    caller: Caller,
     enrollment_id: UUID,
-    information_date: date,
-    stage: int,
-    disability_type: int,
-    disability_response: int,
-    indefinite_and_impairs: int | None,
-    now: datetime,
+    data: dict[str, Any],
 ) -> Disability:
     """A disability at a collection stage (4.05-4.10). Type 10 is 42 CFR Part 2 data."""
-    async with in_transaction():
-        enrollment = await _stage_row(decisions, scope, enrollment_id, information_date, stage)
-        hud.check_code(disability_type, hud.DISABILITY_TYPE, "disabilityType", required=True)
-        responses = {0, 1, 2, 3} | hud.MISSING if disability_type == 10 else hud.YES_NO_REASONS
-        hud.check_code(disability_response, responses, "disabilityResponse", required=True)
-        hud.check_code(indefinite_and_impairs, hud.YES_NO_REASONS, "indefiniteAndImpairs")
-        row = await Disability.create(
-            enrollment=enrollment,
-            information_date=information_date,
-            data_collection_stage=stage,
-            disability_type=disability_type,
-            disability_response=disability_response,
-            indefinite_and_impairs=indefinite_and_impairs,
-            created_at=now,
-        )
-        await _after_write(decisions, row, enrollment, now)
-    return row
+    decisions = caller.decisions
+    scope = await caller.client_scope()
+    now = caller.now
+    values = elements.clean(
+        "Disability", {k: v for k, v in data.items() if k != "disability_response"}
+    )
+    response = data.get("disability_response")
+    if values.get("disability_type") == codes.SUBSTANCE_USE_DISORDER:
+        if response is None or response not in codes.SUBSTANCE_USE_RESPONSE:
+            raise ValidationFailed(
+                "disabilityResponse is not a valid HUD code.", field="disabilityResponse"
+            )
+        values["disability_response"] = response
+    else:
+        values |= elements.clean("Disability", {"disability_response": response})
+    return await _add_stage_row(decisions, scope, enrollment_id, Disability, values, now)
 
 
 async def record_health_and_dv(
     *,
-    decisions: Decisions,
-    scope: ClientScope,
+    caller: Caller,
     enrollment_id: UUID,
-    information_date: date,
-    stage: int,
     data: dict[str, Any],
-    now: datetime,
 ) -> HealthAndDv:
-    """Health and domestic violence at a collection stage (4.11, R7, W)."""
-    async with in_transaction():
-        enrollment = await _stage_row(decisions, scope, enrollment_id, information_date, stage)
-        for key in ("domestic_violence_survivor", "currently_fleeing"):
-            hud.check_code(data.get(key), hud.YES_NO_REASONS, _camel(key))
-        hud.check_code(data.get("when_occurred"), {1, 2, 3, 4} | hud.MISSING, "whenOccurred")
-        for key in ("general_health_status", "dental_health_status", "mental_health_status"):
-            hud.check_code(data.get(key), {1, 2, 3, 4, 5} | hud.MISSING, _camel(key))
-        hud.check_code(data.get("pregnancy_status"), hud.YES_NO_REASONS, "pregnancyStatus")
-        row = await HealthAndDv.create(
-            enrollment=enrollment,
-            information_date=information_date,
-            data_collection_stage=stage,
-            created_at=now,
-            **{k: v for k, v in data.items() if v is not None},
-        )
-        await _after_write(decisions, row, enrollment, now)
-    return row
+    """Health and domestic violence at a collection stage (4.11, R7, R10)."""
+    decisions = caller.decisions
+    scope = await caller.client_scope()
+    now = caller.now
+    values = elements.clean("HealthAndDv", data)
+    return await _add_stage_row(decisions, scope, enrollment_id, HealthAndDv, values, now)

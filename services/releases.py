@@ -2,18 +2,17 @@
 
 from __future__ import annotations
 
-from datetime import date, datetime
+from datetime import date
 from uuid import UUID
 
 from tortoise.transactions import in_transaction
 
-from authz.clients import ClientScope
-from authz.enforcer import Decisions
 from authz.resources import Action, Resource
 from models.enums import AuditAction, ConsentKind, ReleaseCategory, ReleaseScope
 from models.governance import Agency, Can
 from models.releases import Release, ReleaseRecipient
 from services.audit import record as audit
+from services.caller import Caller
 from services.clients import get_visible_client, require_holder, touch_client
 from services.errors import Conflict, Forbidden, NotFound, ValidationFailed
 
@@ -24,8 +23,7 @@ MAX_RECIPIENTS = 50
 
 async def record_release(
     *,
-    decisions: Decisions,
-    scope: ClientScope,
+    caller: Caller,
     client_id: UUID,
     agency_id: UUID | None,
     scope_kind: ReleaseScope,
@@ -36,9 +34,11 @@ async def record_release(
     expires_on: date | None,
     kind: ConsentKind,
     evidence_reference: str | None,
-    now: datetime,
 ) -> Release:
     """Record a release made by an agency holding the client's consent. Immutable once stored."""
+    decisions = caller.decisions
+    scope = await caller.client_scope()
+    now = caller.now
     _, access = await get_visible_client(scope, client_id)
     releasing = require_holder(
         access,
@@ -109,9 +109,14 @@ async def record_release(
 
 
 async def revoke_release(
-    *, decisions: Decisions, release_id: UUID, reason: str | None, now: datetime
+    *,
+    caller: Caller,
+    release_id: UUID,
+    reason: str | None,
 ) -> Release:
     """The client withdraws a release: from now on it shares nothing. The record stays."""
+    decisions = caller.decisions
+    now = caller.now
     async with in_transaction():
         release = await Release.filter(id=release_id).select_for_update().first()
         allowed = decisions.agencies(Resource.RELEASE, Action.REVOKE)

@@ -100,5 +100,6 @@ class LocalIdentity:
         if status != UserStatus.ACTIVE.value:
             raise Unauthenticated("The account is not active.")
         return Authenticated(
-            principal=principal, mfa_expired=now - session.mfa_at > self.mfa_max_age
+            principal=principal,
+            mfa_expired=auth.mfa_expired(mfa_at=session.mfa_at, now=now, max_age=self.mfa_max_age),
         )

@@ -10,14 +10,15 @@ Anything else is FORBIDDEN (an unknown id too: the answer does not say whether i
 What the file holds: the enrollments at the scope's projects active in the period (entry on or
 before the end, no exit before the start) that the caller sees through the API, their exits,
 services, income, disabilities and health records, and their clients. Rows are chosen and
-masked by the same code the API uses: ``visible_clients`` (SQL), ``access_for`` and
-``ClientAccess.row_agencies`` (which agencies' rows), ``authz.masking`` (which fields).
+masked by the client-data policy the API asks (``authz.clients``): which clients, which rows of
+each table (42 CFR Part 2 included), which fields; the element columns come from the element
+registry (``services.hudcsv.elements``).
 
 The lens: a caller who reads the scope's clients through the API (FULL or VIEW_ONLY at the
 agency, or backbone staff of the CAN) exports with their own ``ClientScope``. A caller who may
 export but reads no client there (an HDC whose licence is REPORTING_ONLY, the Lead Agency) gets
-the reporting lens: what the scope's agencies hold, always hashed (HashStatus 4), never full
-SSNs and never 42 CFR Part 2 rows (substance use disabilities).
+the reporting lens (``authz.clients.reporting_lens``): what the scope's agencies hold, never
+full SSNs and never 42 CFR Part 2 rows, always hashed (HashStatus 4).
 
 Streaming: enrollments are read in keyset batches ordered by client; each batch's rows are
 written to spool files on disk, then the spools are copied into the zip's entries. Memory holds
@@ -28,6 +29,7 @@ from __future__ import annotations
 
 import asyncio
 import csv
+import functools
 import itertools
 import shutil
 import tempfile
@@ -40,27 +42,46 @@ from uuid import UUID, uuid4
 from zipfile import ZIP_DEFLATED, ZipFile
 from zoneinfo import ZoneInfo
 
-from tortoise.expressions import Q, Subquery
+from tortoise.expressions import Q, RawSQL, Subquery
+from tortoise.models import Model
 from tortoise.transactions import in_transaction
 
-from authz.clients import ClientAccess, ClientScope, access_for, client_scope, visible_clients
+from authz.clients import (
+    ClientAccess,
+    ClientScope,
+    access_for,
+    client_fields,
+    client_scope,
+    reporting_lens,
+    row_fields,
+    sees,
+    visible_client_sql,
+)
 from authz.enforcer import Decisions
-from authz.masking import masked_client_fields, masked_health_and_dv, sees_disability
 from authz.resources import Action, Resource
 from models.clients import Client
-from models.enrollments import Disability, Enrollment, Exit, HealthAndDv, IncomeBenefits, Service
-from models.enums import AuditAction, ReleaseCategory
+from models.enrollments import (
+    INCOME_SOURCES,
+    Disability,
+    Enrollment,
+    Exit,
+    HealthAndDv,
+    IncomeBenefits,
+    Service,
+)
+from models.enums import AuditAction
 from models.governance import Agency, Can, Project
+from models.hud.codes import NO_YES
 from models.hud_exports import HudCsvExport
 from models.users import User
 from services.audit import AuditRow, append, current_request
 from services.errors import Forbidden, ValidationFailed
 from services.hudcsv.columns import FILES, columns
+from services.hudcsv.elements import columns_of, to_csv
 from services.hudcsv.format import hash_name, hash_ssn, hud_id, value
 
 __all__ = [
     "CSV_VERSION",
-    "INCOME_SOURCE_COLUMNS",
     "ExportPlan",
     "ExportResult",
     "ExportScope",
@@ -73,33 +94,6 @@ CSV_VERSION = "2026"
 SOFTWARE_NAME = "Hearth"
 SOFTWARE_VERSION = "0.1.0"
 HASHED, UNHASHED = 4, 1
-# HUD IncomeBenefits source flag -> amount column (4.02).
-INCOME_SOURCE_COLUMNS = {
-    "Earned": "EarnedAmount",
-    "Unemployment": "UnemploymentAmount",
-    "SSI": "SSIAmount",
-    "SSDI": "SSDIAmount",
-    "VADisabilityService": "VADisabilityServiceAmount",
-    "VADisabilityNonService": "VADisabilityNonServiceAmount",
-    "PrivateDisability": "PrivateDisabilityAmount",
-    "WorkersComp": "WorkersCompAmount",
-    "TANF": "TANFAmount",
-    "GA": "GAAmount",
-    "SocSecRetirement": "SocSecRetirementAmount",
-    "Pension": "PensionAmount",
-    "ChildSupport": "ChildSupportAmount",
-    "Alimony": "AlimonyAmount",
-    "OtherIncomeSource": "OtherIncomeAmount",
-}
-_RACE = (
-    ("AmIndAKNative", "am_ind_ak_native"),
-    ("Asian", "asian"),
-    ("BlackAfAmerican", "black_af_american"),
-    ("HispanicLatinao", "hispanic_latinao"),
-    ("MidEastNAfrican", "mid_east_n_african"),
-    ("NativeHIPacific", "native_hi_pacific"),
-    ("White", "white"),
-)
 # Files with rows from the batches, spooled to disk while the batches run.
 _SPOOLED = (
     "Client",
@@ -145,7 +139,6 @@ class ExportPlan:
     project_ids: tuple[UUID, ...]
     lens: ClientScope
     hash_status: int
-    part2: bool
     actor_id: UUID | None
     actor_agency: UUID | None
 
@@ -221,21 +214,9 @@ async def plan_export(
         )  # type: ignore[arg-type]
         reads = agency.id in own.read_agencies or (can is not None and can.id in own.backbone_cans)
     if reads:
-        lens, hash_status, part2 = own, HASHED if hashed else UNHASHED, True
+        lens, hash_status = own, HASHED if hashed else UNHASHED
     else:
-        # The reporting lens: what the scope's agencies hold, hashed, no full SSN, no Part 2.
-        cans = await Agency.filter(id__in=agencies, can_id__isnull=False).values_list(
-            "can_id", flat=True
-        )
-        lens = ClientScope(
-            read_agencies=frozenset(agencies),
-            write_agencies=frozenset(),
-            full_agencies=frozenset(),
-            recipient_cans=frozenset(cans),  # type: ignore[arg-type]
-            backbone_cans=frozenset(),
-            today=today,
-        )
-        hash_status, part2 = HASHED, False
+        lens, hash_status = await reporting_lens(frozenset(agencies), today), HASHED
     return ExportPlan(
         scope=scope,
         start=start,
@@ -243,7 +224,6 @@ async def plan_export(
         project_ids=tuple(projects),
         lens=lens,
         hash_status=hash_status,
-        part2=part2,
         actor_id=principal.user_id,
         actor_agency=agencies[0] if len(agencies) == 1 else None,
     )
@@ -287,64 +267,36 @@ def _trailer(
 def client_row(
     client: Client, access: ClientAccess, hash_status: int, export_id: str
 ) -> dict[str, Any]:
-    """Client.csv for one client, through the masking layer (hashed for HashStatus 4)."""
-    seen = masked_client_fields(client, access)
-    ssn = seen["ssn"] or (f"xxxxx{seen['ssn_last_four']}" if seen["ssn_last_four"] else None)
-    names = {k: seen[k] for k in ("first_name", "middle_name", "last_name")}
+    """Client.csv for one client, as the client-data policy masks it (hashed for HashStatus 4):
+    an SSN the caller may not see in full goes out as its last four digits."""
+    seen = client_fields(client, access)
+    row = to_csv("Client", seen)
+    last_four = seen["ssn_last_four"]
+    row["SSN"] = seen["ssn"] or (f"xxxxx{last_four}" if last_four else None)
     if hash_status == HASHED:
-        names = {k: hash_name(v) for k, v in names.items()}
-        ssn = hash_ssn(ssn)
-    race = {hud: seen[attr] if seen[attr] is not None else 0 for hud, attr in _RACE}
-    race_none = seen["race_none"]
-    if race_none is None and not any(v == 1 for v in race.values()):
-        race_none = 99
+        for column in _HASHED_NAMES:
+            row[column] = hash_name(row[column])
+        row["SSN"] = hash_ssn(row["SSN"])
+    if row["RaceNone"] is None and not any(row[column] == 1 for column in _race_columns()):
+        row["RaceNone"] = 99
     return {
         "PersonalID": client.id,
-        "FirstName": names["first_name"],
-        "MiddleName": names["middle_name"],
-        "LastName": names["last_name"],
-        "NameSuffix": seen["name_suffix"],
-        "NameDataQuality": seen["name_data_quality"],
-        "SSN": ssn,
-        "SSNDataQuality": seen["ssn_data_quality"],
-        "DOB": seen["dob"],
-        "DOBDataQuality": seen["dob_data_quality"],
-        "Sex": seen["sex"],
-        **race,
-        "RaceNone": race_none,
-        "AdditionalRaceEthnicity": seen["additional_race_ethnicity"],
-        "VeteranStatus": seen["veteran_status"] if seen["veteran_status"] is not None else 99,
+        **row,
         **_trailer(client.created_at, client.updated_at, client.created_by_user_id, export_id),  # type: ignore[attr-defined]
     }
 
 
-_ENROLLMENT_COLUMNS = {
-    "EntryDate": "entry_date",
-    "HouseholdID": "household_id",
-    "RelationshipToHoH": "relationship_to_hoh",
-    "EnrollmentCoC": "enrollment_coc",
-    "LivingSituation": "living_situation",
-    "RentalSubsidyType": "rental_subsidy_type",
-    "LengthOfStay": "length_of_stay",
-    "LOSUnderThreshold": "los_under_threshold",
-    "PreviousStreetESSH": "previous_street_essh",
-    "DateToStreetESSH": "date_to_street_essh",
-    "TimesHomelessPastThreeYears": "times_homeless_past_three_years",
-    "MonthsHomelessPastThreeYears": "months_homeless_past_three_years",
-    "DisablingCondition": "disabling_condition",
-    "DateOfEngagement": "date_of_engagement",
-    "MoveInDate": "move_in_date",
-}
-_HEALTH_COLUMNS = {
-    "DomesticViolenceSurvivor": "domestic_violence_survivor",
-    "WhenOccurred": "when_occurred",
-    "CurrentlyFleeing": "currently_fleeing",
-    "GeneralHealthStatus": "general_health_status",
-    "DentalHealthStatus": "dental_health_status",
-    "MentalHealthStatus": "mental_health_status",
-    "PregnancyStatus": "pregnancy_status",
-    "DueDate": "due_date",
-}
+_HASHED_NAMES = ("FirstName", "MiddleName", "LastName")
+
+
+@functools.cache
+def _race_columns() -> tuple[str, ...]:
+    """The 3.04 race and ethnicity flags' columns (RaceNone is 99 when none of them is 1)."""
+    return tuple(
+        column
+        for column, item in columns_of("Client")
+        if item.ref == "3.04" and item.codes is NO_YES
+    )
 
 
 def enrollment_row(e: dict[str, Any], export_id: str) -> dict[str, Any]:
@@ -352,7 +304,7 @@ def enrollment_row(e: dict[str, Any], export_id: str) -> dict[str, Any]:
         "EnrollmentID": e["id"],
         "PersonalID": e["client_id"],
         "ProjectID": e["project_id"],
-        **{hud: e[attr] for hud, attr in _ENROLLMENT_COLUMNS.items()},
+        **to_csv("Enrollment", e),
         **_trailer(e["created_at"], e["updated_at"], e["created_by_user_id"], export_id),
     }
 
@@ -364,15 +316,10 @@ def income_row(r: dict[str, Any], e: dict[str, Any], export_id: str) -> dict[str
         "IncomeBenefitsID": r["id"],
         "EnrollmentID": e["id"],
         "PersonalID": e["client_id"],
-        "InformationDate": r["information_date"],
-        "IncomeFromAnySource": any_source,
-        "TotalMonthlyIncome": r["total_monthly_income"],
-        "BenefitsFromAnySource": r["benefits_from_any_source"],
-        "InsuranceFromAnySource": r["insurance_from_any_source"],
-        "DataCollectionStage": r["data_collection_stage"],
+        **to_csv("IncomeBenefits", r),
         **_trailer(r["created_at"], None, e["created_by_user_id"], export_id),
     }
-    for source, amount_column in INCOME_SOURCE_COLUMNS.items():
+    for source, amount_column in INCOME_SOURCES.items():
         if source in sources:
             row[source], row[amount_column] = 1, sources[source]
         elif any_source in (0, 1):
@@ -385,7 +332,7 @@ _ENROLLMENT_FIELDS = (
     "client_id",
     "project_id",
     "agency_id",
-    *_ENROLLMENT_COLUMNS.values(),
+    *(item.name for _, item in columns_of("Enrollment")),
     "created_at",
     "updated_at",
     "created_by_user_id",
@@ -465,11 +412,15 @@ async def write_export(
 
 
 def _enrollments(plan: ExportPlan) -> Any:
+    """The enrollments to export: at the scope's projects, active in the period, of clients the
+    lens sees (each enrollment's client tested as the API tests it)."""
     ended_before = Exit.filter(exit_date__lt=plan.start).values("enrollment_id")
+    visible = visible_client_sql(plan.lens, '"enrollment"."client_id"')
     return (
         Enrollment.filter(project_id__in=list(plan.project_ids), entry_date__lte=plan.end)
         .exclude(id__in=Subquery(ended_before))
-        .filter(client_id__in=Subquery(visible_clients(plan.lens).values("id")))
+        .annotate(client_visible=RawSQL(visible))
+        .filter(client_visible=True)
     )
 
 
@@ -502,12 +453,7 @@ async def _write_client_data(
             c.id: c for c in await Client.filter(id__in=list({r["client_id"] for r in rows}))
         }
         access = await access_for(plan.lens, list(clients.values()))
-        kept = [
-            r
-            for r in rows
-            if r["agency_id"]
-            in access[r["client_id"]].row_agencies(ReleaseCategory.ENROLLMENT_AND_SERVICES)
-        ]
+        kept = [r for r in rows if sees(Enrollment, r, r["agency_id"], access[r["client_id"]])]
         exported_clients: list[UUID] = []
         for r in kept:
             if r["client_id"] != written_client:
@@ -524,6 +470,35 @@ async def _write_client_data(
             on_batch(len(exported_clients))
 
 
+# An enrollment's tables in the export: the model, its file, its id column, the order of its rows
+# and whether its rows name their own author (else the enrollment's author is their UserID).
+_CHILD_FILES: tuple[tuple[type[Model], str, str, tuple[str, ...], bool], ...] = (
+    (Exit, "Exit", "ExitID", ("enrollment_id",), True),
+    (Service, "Services", "ServicesID", ("enrollment_id", "date_provided", "id"), True),
+    (
+        IncomeBenefits,
+        "IncomeBenefits",
+        "IncomeBenefitsID",
+        ("enrollment_id", "information_date", "id"),
+        False,
+    ),
+    (
+        Disability,
+        "Disabilities",
+        "DisabilitiesID",
+        ("enrollment_id", "information_date", "id"),
+        False,
+    ),
+    (
+        HealthAndDv,
+        "HealthAndDV",
+        "HealthAndDVID",
+        ("enrollment_id", "information_date", "id"),
+        False,
+    ),
+)
+
+
 async def _write_children(
     plan: ExportPlan,
     spools: dict[str, _Spool],
@@ -532,94 +507,34 @@ async def _write_children(
     access: dict[UUID, ClientAccess],
     eid: str,
 ) -> None:
+    """The kept enrollments' rows of each table that the lens sees, masked as the policy says."""
     if not kept:
         return
     by_id = {r["id"]: r for r in kept}
     ids = list(by_id)
-    for x in await Exit.filter(enrollment_id__in=ids).order_by("enrollment_id").values():
-        e = by_id[x["enrollment_id"]]
-        spools["Exit"].write(
-            {
-                "ExitID": x["id"],
-                "EnrollmentID": e["id"],
-                "PersonalID": e["client_id"],
-                "ExitDate": x["exit_date"],
-                "Destination": x["destination"],
-                "DestinationSubsidyType": x["destination_subsidy_type"],
-                "OtherDestination": x["other_destination"],
-                **_trailer(x["created_at"], None, x["created_by_user_id"], eid),
-            }
-        )
-        users.add(x["created_by_user_id"])
-    for s in (
-        await Service.filter(enrollment_id__in=ids)
-        .order_by("enrollment_id", "date_provided", "id")
-        .values()
-    ):
-        e = by_id[s["enrollment_id"]]
-        spools["Services"].write(
-            {
-                "ServicesID": s["id"],
-                "EnrollmentID": e["id"],
-                "PersonalID": e["client_id"],
-                "DateProvided": s["date_provided"],
-                "RecordType": s["record_type"],
-                "TypeProvided": s["type_provided"],
-                "OtherTypeProvided": s["other_type_provided"],
-                "FAAmount": s["fa_amount"],
-                **_trailer(s["created_at"], None, s["created_by_user_id"], eid),
-            }
-        )
-        users.add(s["created_by_user_id"])
-    for r in (
-        await IncomeBenefits.filter(enrollment_id__in=ids)
-        .order_by("enrollment_id", "information_date", "id")
-        .values()
-    ):
-        spools["IncomeBenefits"].write(income_row(r, by_id[r["enrollment_id"]], eid))
-    for d in (
-        await Disability.filter(enrollment_id__in=ids)
-        .order_by("enrollment_id", "information_date", "id")
-        .values()
-    ):
-        e = by_id[d["enrollment_id"]]
-        if not sees_disability(access[e["client_id"]], e["agency_id"], d["disability_type"]):
-            continue
-        if d["disability_type"] == 10 and not plan.part2:
-            continue
-        spools["Disabilities"].write(
-            {
-                "DisabilitiesID": d["id"],
-                "EnrollmentID": e["id"],
-                "PersonalID": e["client_id"],
-                "InformationDate": d["information_date"],
-                "DisabilityType": d["disability_type"],
-                "DisabilityResponse": d["disability_response"],
-                "IndefiniteAndImpairs": d["indefinite_and_impairs"],
-                "DataCollectionStage": d["data_collection_stage"],
-                **_trailer(d["created_at"], None, e["created_by_user_id"], eid),
-            }
-        )
-    for h in (
-        await HealthAndDv.filter(enrollment_id__in=ids)
-        .order_by("enrollment_id", "information_date", "id")
-        .values()
-    ):
-        e = by_id[h["enrollment_id"]]
-        seen = masked_health_and_dv(
-            h, own=False, access=access[e["client_id"]], agency_id=e["agency_id"]
-        )
-        spools["HealthAndDV"].write(
-            {
-                "HealthAndDVID": h["id"],
-                "EnrollmentID": e["id"],
-                "PersonalID": e["client_id"],
-                "InformationDate": h["information_date"],
-                "DataCollectionStage": h["data_collection_stage"],
-                **{hud: seen[attr] for hud, attr in _HEALTH_COLUMNS.items()},
-                **_trailer(h["created_at"], None, e["created_by_user_id"], eid),
-            }
-        )
+    for model, file, id_column, order, authored in _CHILD_FILES:
+        for r in await model.filter(enrollment_id__in=ids).order_by(*order).values():
+            e = by_id[r["enrollment_id"]]
+            seen = access[e["client_id"]]
+            if not sees(model, r, e["agency_id"], seen):
+                continue
+            author = r["created_by_user_id"] if authored else e["created_by_user_id"]
+            if model is IncomeBenefits:
+                row = income_row(r, e, eid)
+            else:
+                values = row_fields(
+                    model.__name__, r, own=False, access=seen, agency_id=e["agency_id"]
+                )
+                row = {
+                    id_column: r["id"],
+                    "EnrollmentID": e["id"],
+                    "PersonalID": e["client_id"],
+                    **to_csv(file, values),
+                    **_trailer(r["created_at"], None, author, eid),
+                }
+            spools[file].write(row)
+            if authored:
+                users.add(author)
 
 
 def _audit_meta() -> dict[str, Any]:

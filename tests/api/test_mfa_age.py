@@ -1,10 +1,16 @@
-"""Policy 202: a second factor over 7 days old stops every data operation until proven again."""
+"""Policy 202: a second factor older than the maximum age (7 days unless set otherwise) stops every
+data operation until proven again."""
 
 from __future__ import annotations
 
 from datetime import datetime, timedelta
 
+import httpx
+
+from api.app import create_app
+from api.settings import Settings
 from models.enums import SystemRole
+from services.clock import FrozenClock
 from tests.api.helpers import AGENCIES, ME, REAUTH, REFRESH, code_at, tokens
 from tests.factories import Api, make_user
 
@@ -109,3 +115,28 @@ async def test_the_sign_in_code_cannot_be_replayed_to_reauthenticate(api: Api) -
 
 async def test_reauthentication_needs_a_signed_in_caller(api: Api) -> None:
     assert (await api.error(REAUTH, {"c": "123456"}))["code"] == "UNAUTHENTICATED"
+
+
+async def test_the_maximum_age_and_its_message_follow_the_setting(
+    app: object, settings: Settings, database_url: str, clock: FrozenClock
+) -> None:
+    # given a deployment that asks for the second factor every 3 days
+    three_days = timedelta(days=3)
+    served = create_app(
+        settings.model_copy(update={"mfa_max_age_days": 3}), database_url=database_url, clock=clock
+    )
+    async with served.router.lifespan_context(served):
+        transport = httpx.ASGITransport(app=served)
+        async with httpx.AsyncClient(transport=transport, base_url="http://hearth.test") as http:
+            api = Api(http, clock)
+            _, pair, mfa_at = await _admin_session(api)
+            assert pair["mfaExpiresAt"] == _iso(mfa_at + three_days)
+            # when the fourth day begins
+            api.clock.set(mfa_at + three_days + timedelta(seconds=1))
+            pair = await _refreshed(api, pair)
+            error = await api.error(AGENCIES, token=pair["accessToken"])
+    # then the refusal names the deployment's maximum age
+    assert error["code"] == "MFA_REQUIRED"
+    assert error["message"] == (
+        "Your second factor is more than 3 days old (policy 202): call reauthenticateMfa."
+    )

@@ -13,7 +13,7 @@ from typing import Any
 import pytest
 
 import api.pgclient as pgclient
-import authz.client_rows as client_rows
+import authz.clients.reads as client_rows
 from tests.factories import Api
 from tests.schema.test_client_statements import EVERYTHING, _world
 

@@ -1,6 +1,6 @@
-"""The written-out reads of ``authz.client_rows`` (the row-by-row visibility test, keyset pages
-with and without their count, lookups by id) find exactly the clients the set-based filters
-(``visible_clients``, ``identifying_clients``) find, for every kind of caller and every kind of
+"""The written-out reads of ``authz.clients.reads`` (the row-by-row visibility test, keyset pages
+with and without their count, lookups by id) find exactly the clients the tests' set-based
+statement of the rule (``tests.authz.visibility_oracle``) finds, for every kind of caller and every kind of
 release, in force or not; a search finds what the same criteria find over those sets; and the
 access the rows come with is what ``access_for`` works out with its own statements."""
 
@@ -11,13 +11,12 @@ from datetime import date
 import pytest
 from tortoise.expressions import Q
 
-from authz.client_rows import visible_by_id, visible_page
 from authz.clients import (
     ClientScope,
     access_for,
     client_scope,
-    identifying_clients,
-    visible_clients,
+    visible_by_id,
+    visible_page,
     visible_row_sql,
 )
 from authz.enforcer import notify_change
@@ -26,6 +25,7 @@ from models.enums import ReleaseCategory, ReleaseScope
 from services.clients import SearchCriteria, search_clients
 from services.pagination import encode_cursor
 from tests.authz.client_world import World, add_client, build_world, make_role_user, release
+from tests.authz.visibility_oracle import identifying_clients, visible_clients
 from tests.services.support import decisions_for
 
 TODAY = date(2026, 3, 2)

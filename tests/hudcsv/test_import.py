@@ -17,13 +17,9 @@ from models.enums import AuditAction, Duty
 from models.governance import Agency, Project
 from models.users import User
 from services.errors import Forbidden, ValidationFailed
-from services.hudcsv.importer import (
-    ImportRefused,
-    Problem,
-    import_hud_csv,
-    parse_date,
-    parse_datetime,
-)
+from services.hudcsv.importer import ImportRefused, import_hud_csv
+from services.hudcsv.problems import Problem
+from services.hudcsv.read import parse_date, parse_datetime
 from tests.conftest import START
 from tests.factories import Api, make_agency, make_user
 from tests.hudcsv.support import TZ, write_zip

@@ -11,6 +11,7 @@ import httpx
 import pytest
 from joserfc.jwk import ECKey
 
+from api.app import create_app
 from api.identity.oidc import OidcIdentity
 from api.settings import Settings
 from models.enums import AccessLevel, ServiceRole, UserStatus
@@ -20,7 +21,7 @@ from models.users import User
 from services.clock import FrozenClock
 from services.passwords import hash_password
 from tests.factories import make_agency, make_user
-from tests.oidc.conftest import oidc_settings
+from tests.oidc.conftest import oidc_settings, running
 from tests.oidc.helpers import (
     ALICE,
     BOB,
@@ -103,6 +104,27 @@ async def test_a_sign_in_older_than_a_week_gets_mfa_required(
     assert code_of(stale_body) == "MFA_REQUIRED"
     assert stale_body["errors"][0]["extensions"]["reason"] == "TOO_OLD"
     assert "errors" not in await gql(hearth, AGENCIES, fresh)
+
+
+async def test_the_maximum_age_and_its_message_follow_the_setting(
+    app: object,
+    settings: Settings,
+    database_url: str,
+    clock: FrozenClock,
+    oidc_provider: OidcProvider,
+) -> None:
+    # given a deployment that asks for the second factor every 3 days
+    await alice_at_an_agency()
+    configured = oidc_settings(settings, oidc_provider.issuer, mfa_max_age_days=3)
+    async with running(create_app(configured, database_url=database_url, clock=clock)) as hearth:
+        stale = oidc_provider.forge({"auth_time": int(time.time()) - 3 * 86400 - 5})
+        fresh = oidc_provider.forge({"auth_time": int(time.time()) - 3 * 86400 + 60})
+        stale_body = await gql(hearth, AGENCIES, stale)
+        assert "errors" not in await gql(hearth, AGENCIES, fresh)
+    # then a sign-in older than that is refused, and the message says 3 days
+    error = stale_body["errors"][0]
+    assert error["extensions"]["reason"] == "TOO_OLD"
+    assert error["message"].startswith("Your second factor is more than 3 days old (policy 202)")
 
 
 async def test_expiry_allows_at_most_sixty_seconds_of_clock_skew(

@@ -7,10 +7,11 @@ from __future__ import annotations
 
 import pytest
 
-from authz.masking import ALWAYS_VISIBLE, IDENTIFYING
+from authz.clients.fields import CLIENT_ALWAYS_VISIBLE
 from models.clients import Client as ClientModel
 from models.clients import ClientAnnotation
 from models.enums import AccessLevel, AnnotationKind, ReleaseCategory
+from models.hud.elements import registry
 from tests.authz.client_world import (
     NOW,
     add_client,
@@ -300,8 +301,11 @@ NOT_SERVED = {
 
 
 def test_every_client_column_is_masked_or_declared_harmless() -> None:
-    """A new PII column must be added to authz.masking.IDENTIFYING (or consciously elsewhere)."""
+    """A new client column is an element with a masking category in the registry (or consciously
+    declared harmless here)."""
+    elements = registry().of(ClientModel)
     columns = set(ClientModel._meta.fields_db_projection)
-    classified = set(IDENTIFYING) | set(ALWAYS_VISIBLE) | {"ssn", "ssn_last_four"} | NOT_SERVED
-    assert columns == classified
-    assert not set(IDENTIFYING) & set(ALWAYS_VISIBLE)
+    assert columns == {e.name for e in elements} | set(CLIENT_ALWAYS_VISIBLE) | NOT_SERVED
+    unmasked = {e.name for e in elements if e.category is None}
+    assert unmasked == {"name_data_quality", "ssn_data_quality", "dob_data_quality"}
+    assert not {e.name for e in elements} & set(CLIENT_ALWAYS_VISIBLE)

@@ -11,7 +11,7 @@ from strawberry.permission import PermissionExtension
 from authz.enforcer import POLICY_PATH
 from authz.resources import Action, Resource
 from schema import build_schema
-from schema.permissions import Authenticated, Can, HearthPermission, Public
+from schema.permissions import Authenticated, HearthPermission, Public, Requires
 
 # Deliberate lists: a new Public or merely-Authenticated root field needs a change here.
 PUBLIC_FIELDS = {"login", "verifyMfa", "refreshSession", "acceptInvitation"}
@@ -110,12 +110,12 @@ def test_every_root_field_declares_exactly_one_hearth_permission() -> None:
             )
         elif not isinstance(permissions[0], HearthPermission):
             problems.append(f"{path}: {type(permissions[0]).__name__} is not a HearthPermission")
-        elif type(permissions[0]) not in (Public, Authenticated, Can):
+        elif type(permissions[0]) not in (Public, Authenticated, Requires):
             problems.append(f"{path}: unexpected permission class {type(permissions[0]).__name__}")
         elif extensions[0].fail_silently:
             problems.append(f"{path}: the permission fails silently (null instead of an error)")
-    assert not problems, "root fields without exactly one Public/Authenticated/Can:\n" + "\n".join(
-        problems
+    assert not problems, (
+        "root fields without exactly one Public/Authenticated/Requires:\n" + "\n".join(problems)
     )
 
 
@@ -128,10 +128,11 @@ def test_only_the_session_operations_skip_the_role_matrix() -> None:
 
 
 @pytest.mark.parametrize(
-    "path", sorted(p for p, f in FIELDS.items() if any(isinstance(x, Can) for x in _permissions(f)))
+    "path",
+    sorted(p for p, f in FIELDS.items() if any(isinstance(x, Requires) for x in _permissions(f))),
 )
 def test_every_can_is_granted_to_some_role(path: str) -> None:
-    # given the field's Can(resource, action)
+    # given the field's Requires(resource, action)
     (permission,) = _permissions(FIELDS[path])
     assert isinstance(permission.resource, Resource)
     assert isinstance(permission.action, Action)
@@ -142,7 +143,7 @@ def test_every_can_is_granted_to_some_role(path: str) -> None:
 @pytest.mark.parametrize("path", sorted(CLIENT_RECORD_FIELDS))
 def test_each_client_record_field_checks_its_own_permission(path: str) -> None:
     (permission,) = _permissions(FIELDS[path])
-    assert isinstance(permission, Can), path
+    assert isinstance(permission, Requires), path
     assert (permission.resource, permission.action) == CLIENT_RECORD_FIELDS[path]
 
 
@@ -152,7 +153,7 @@ def test_every_root_field_on_client_data_is_in_the_client_table() -> None:
         path
         for path, field in FIELDS.items()
         for permission in _permissions(field)
-        if isinstance(permission, Can) and permission.resource in CLIENT_RESOURCES
+        if isinstance(permission, Requires) and permission.resource in CLIENT_RESOURCES
     }
     assert on_client_data == set(CLIENT_RECORD_FIELDS)
 

@@ -18,6 +18,15 @@ NOW = datetime(2026, 3, 2, 14, 0, tzinfo=UTC)
 POLICY = auth.AuthPolicy()
 
 
+def test_a_second_factor_counts_for_the_maximum_age_and_not_a_moment_longer() -> None:
+    week, three_days = timedelta(days=7), timedelta(days=3)
+    assert not auth.mfa_expired(mfa_at=NOW, now=NOW + week, max_age=week)
+    assert auth.mfa_expired(mfa_at=NOW, now=NOW + week + timedelta(microseconds=1), max_age=week)
+    assert auth.mfa_expired(
+        mfa_at=NOW, now=NOW + three_days + timedelta(seconds=1), max_age=three_days
+    )
+
+
 def test_a_code_must_be_six_ascii_digits() -> None:
     secret = pyotp.random_base32()
     code = pyotp.TOTP(secret).at(NOW)

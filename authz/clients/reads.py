@@ -1,7 +1,8 @@
 """Visible clients read with written-out SQL: by id, and in keyset pages with or without a count.
 
-Every statement tests visibility row by row (:func:`authz.clients.visible_row_sql`) and reads each
-client with the columns :func:`authz.clients.access_for` needs (:func:`access_columns_sql`), so
+Every statement tests visibility row by row (:func:`authz.clients.visibility.visible_row_sql`)
+and reads each client with the columns :func:`authz.clients.access.access_for` needs
+(:func:`access_columns_sql`), so
 that working out the caller's access sends no statement of its own. The statements are text made
 of the model's column names, the scope's checked literals and ``$n`` parameters for everything a
 caller typed: nothing is built through Tortoise's query builder on a request (a page cost about
@@ -24,10 +25,10 @@ from uuid import UUID
 
 from tortoise.connection import get_connection
 
-from authz.clients import (
+from authz.clients.scope import ClientScope
+from authz.clients.visibility import (
     HOLDERS_COLUMN,
     RELEASES_COLUMN,
-    ClientScope,
     access_columns_sql,
     visible_row_sql,
 )

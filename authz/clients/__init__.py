@@ -1,0 +1,53 @@
+"""The client-data policy: who sees which client, which categories of its data, which records,
+and which fields. Every reader asks it: the GraphQL loaders and types, the client's record
+export, the HUD CSV export, the read audit. Nothing outside this package states a category rule,
+the Part 2 rule or a masking rule.
+
+- :mod:`~authz.clients.scope`: the caller's agencies and CANs for client data (``ClientScope``),
+  and the reporting lens of an export by someone who reads no client.
+- :mod:`~authz.clients.visibility`: which clients, as SQL (wall 2).
+- :mod:`~authz.clients.access`: what is shared with the caller about each client
+  (``ClientAccess``): categories, by which agency, backbone staff's categories.
+- :mod:`~authz.clients.rows`: which records of each table (each table's category; Part 2).
+- :mod:`~authz.clients.fields`: which fields (wall 3), from the element registry.
+- :mod:`~authz.clients.reads`: visible clients read by id and in pages.
+"""
+
+from __future__ import annotations
+
+from authz.clients.access import BACKBONE_CATEGORIES, ClientAccess, access_for
+from authz.clients.fields import client_fields, masked_elements, row_fields
+from authz.clients.reads import count_visible, visible_by_id, visible_page
+from authz.clients.rows import (
+    client_rows,
+    enrollment_rows,
+    sees,
+    shows_annotation,
+    shows_consent,
+    shows_release,
+)
+from authz.clients.scope import ClientScope, client_scope, reporting_lens
+from authz.clients.visibility import visible_client_sql, visible_row_sql
+
+__all__ = [
+    "BACKBONE_CATEGORIES",
+    "ClientAccess",
+    "ClientScope",
+    "access_for",
+    "client_fields",
+    "client_rows",
+    "client_scope",
+    "count_visible",
+    "enrollment_rows",
+    "masked_elements",
+    "reporting_lens",
+    "row_fields",
+    "sees",
+    "shows_annotation",
+    "shows_consent",
+    "shows_release",
+    "visible_by_id",
+    "visible_client_sql",
+    "visible_page",
+    "visible_row_sql",
+]

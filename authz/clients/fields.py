@@ -1,0 +1,78 @@
+"""Wall 3: the one place that decides which client data fields a caller receives.
+
+Each element's masking category comes from the element registry (``models.hud.elements``): an
+element with no category is shown to whoever sees its row; a client's element with a category
+is shown to a caller who sees that category of the client's data; an element of a record (a
+health and DV row's groups) to a caller who sees that category of the writing agency's records.
+The SSN is shown in full only to FULL access at an agency holding the client's consent; others
+who may see identifying data get its last four digits. Masked fields come back as None, and the
+client's ``access`` object tells the UI why: a record is never denied whole for one field.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from typing import Any
+from uuid import UUID
+
+from authz.clients.access import ClientAccess
+from models.clients import Client
+from models.hud.elements import Element, Registry, registry
+
+__all__ = ["CLIENT_ALWAYS_VISIBLE", "client_fields", "masked_elements", "row_fields", "shows"]
+
+# Columns of a client that are not elements and say nothing about the person.
+CLIENT_ALWAYS_VISIBLE = ("id", "version", "created_at", "updated_at")
+
+
+def shows(item: Element, access: ClientAccess) -> bool:
+    """Whether the caller sees this element of a client they see."""
+    if item.category is None:
+        return True
+    if item.full_access_only:
+        return access.can_view_full_ssn
+    return access.sees_category(item.category)
+
+
+def client_fields(
+    client: Client, access: ClientAccess, elements: Registry | None = None
+) -> dict[str, Any]:
+    """The client's elements (and the columns in :data:`CLIENT_ALWAYS_VISIBLE`) as this caller
+    may see them; masked ones are None."""
+    values: dict[str, Any] = {name: getattr(client, name) for name in CLIENT_ALWAYS_VISIBLE}
+    for item in (elements or registry()).of(Client):
+        values[item.name] = getattr(client, item.name, None) if shows(item, access) else None
+    return values
+
+
+def row_fields(
+    model: str,
+    values: Any,
+    *,
+    own: bool,
+    access: ClientAccess | None,
+    agency_id: UUID | None,
+    elements: Registry | None = None,
+) -> dict[str, Any]:
+    """A record's elements (from a model instance or a dict of its columns), each masked unless
+    it has no category, the caller wrote the record (``own``), or the writing agency
+    (``agency_id``) shares its category with the caller."""
+    get = values.get if isinstance(values, dict) else lambda name: getattr(values, name, None)
+    result: dict[str, Any] = {}
+    for item in (elements or registry()).of(model):
+        shown = (
+            item.category is None
+            or own
+            or (
+                access is not None
+                and agency_id is not None
+                and access.sees_row(agency_id, item.category)
+            )
+        )
+        result[item.name] = get(item.name) if shown else None
+    return result
+
+
+def masked_elements(model: str, elements: Registry | None = None) -> Iterable[Element]:
+    """The elements of ``model`` that some caller may be refused (those with a category)."""
+    return (item for item in (elements or registry()).of(model) if item.category is not None)

@@ -1,0 +1,375 @@
+"""Client mutations: records under consent, releases, enrollments and what is collected in them,
+case notes, corrections, CAN backbone staff. Each parses its input and calls a service."""
+
+from __future__ import annotations
+
+from decimal import Decimal
+from typing import Any
+
+import strawberry
+
+from authz.clients import access_for
+from authz.resources import Action, Resource
+from models.clients import Client as ClientModel
+from models.enums import AnnotationKind as AnnotationKindEnum
+from models.enums import ConsentKind as ConsentKindEnum
+from schema.client_loaders import prime_access
+from schema.client_types import (
+    CaseNote,
+    CaseNoteDeletionRequest,
+    Client,
+    ConsentToEnter,
+    Disability,
+    Enrollment,
+    Exit,
+    HealthAndDv,
+    IncomeBenefits,
+    RecordAnnotation,
+    ReleaseOfInformation,
+    Service,
+    client_view,
+    health_view,
+)
+from schema.clients.inputs import (
+    AddCaseNoteInput,
+    ConsentInput,
+    CreateClientInput,
+    CreateEnrollmentInput,
+    DecideCaseNoteDeletionInput,
+    ExitEnrollmentInput,
+    MarkRecordInput,
+    RecordConsentInput,
+    RecordDisabilityInput,
+    RecordHealthAndDvInput,
+    RecordIncomeBenefitsInput,
+    RecordReleaseInput,
+    RecordServiceInput,
+    RequestCaseNoteDeletionInput,
+    SupplementRecordInput,
+    UpdateClientInput,
+)
+from schema.context import ResolverInfo
+from schema.inputs import changes, optional_id, parse_id
+from schema.operations import mutation
+from schema.permissions import Requires
+from services import can_staff as can_staff_service
+from services import case_notes as note_service
+from services import clients as service
+from services import enrollments as enrollment_service
+from services import releases as release_service
+from services.errors import ValidationFailed
+
+__all__ = ["ClientMutation"]
+
+
+def _consent(value: ConsentInput | None) -> service.ConsentData | None:
+    if value is None:
+        return None
+    return service.ConsentData(
+        kind=ConsentKindEnum(value.kind),
+        taken_on=value.taken_on,
+        first_contact_by_phone=value.first_contact_by_phone,
+        evidence_reference=value.evidence_reference,
+    )
+
+
+def _elements(input: Any, *own: str) -> dict[str, Any]:
+    """The element values an input carries: what the caller sent, less the input's own fields."""
+    data = changes(input)
+    for name in own:
+        data.pop(name, None)
+    return data
+
+
+async def _view(info: ResolverInfo, client: ClientModel) -> Client:
+    scope = await info.context.client_scope()
+    access = await access_for(scope, [client])
+    prime_access(info.context, access)
+    return client_view(client, access[client.id])
+
+
+@strawberry.type
+class ClientMutation:
+    @mutation(
+        Requires(Resource.CLIENT, Action.CREATE),
+        description="Create a client with their consent to enter data (required).",
+    )
+    async def create_client(self, info: ResolverInfo, input: CreateClientInput) -> Client:
+        client = await service.create_client(
+            caller=info.context.caller,
+            agency_id=optional_id(input.agency_id, "agencyId"),
+            data=_elements(input, "consent", "agency_id"),
+            consent=_consent(input.consent),
+        )
+        return await _view(info, client)
+
+    @mutation(
+        Requires(Resource.CLIENT, Action.UPDATE),
+        description="Change a client (optimistic locking by version).",
+    )
+    async def update_client(self, info: ResolverInfo, input: UpdateClientInput) -> Client:
+        client = await service.update_client(
+            caller=info.context.caller,
+            client_id=parse_id(input.id, "id"),
+            version=input.version,
+            changes=_elements(input, "id", "version"),
+        )
+        return await _view(info, client)
+
+    @mutation(
+        Requires(Resource.CONSENT, Action.CREATE),
+        description="Record consent for your agency to enter data about a client you can see.",
+    )
+    async def record_consent(self, info: ResolverInfo, input: RecordConsentInput) -> ConsentToEnter:
+        return await service.record_consent(
+            caller=info.context.caller,
+            client_id=parse_id(input.client_id, "clientId"),
+            agency_id=optional_id(input.agency_id, "agencyId"),
+            consent=_consent(input.consent),
+        )
+
+    @mutation(
+        Requires(Resource.RELEASE, Action.CREATE),
+        description="Record a release of information. Immutable; record a new one to change it.",
+    )
+    async def record_release(
+        self, info: ResolverInfo, input: RecordReleaseInput
+    ) -> ReleaseOfInformation:
+        return await release_service.record_release(
+            caller=info.context.caller,
+            client_id=parse_id(input.client_id, "clientId"),
+            agency_id=optional_id(input.agency_id, "agencyId"),
+            scope_kind=input.scope,
+            recipient_agency_ids=[parse_id(a, "agencyIds") for a in input.agency_ids],
+            can_id=optional_id(input.can_id, "canId"),
+            categories=list(input.categories),
+            starts_on=input.starts_on,
+            expires_on=input.expires_on,
+            kind=input.kind,
+            evidence_reference=input.evidence_reference,
+        )
+
+    @mutation(
+        Requires(Resource.RELEASE, Action.REVOKE),
+        description="The client withdraws a release; it shares nothing from now on.",
+    )
+    async def revoke_release(
+        self, info: ResolverInfo, release_id: strawberry.ID, reason: str | None = None
+    ) -> ReleaseOfInformation:
+        return await release_service.revoke_release(
+            caller=info.context.caller,
+            release_id=parse_id(release_id, "releaseId"),
+            reason=reason,
+        )
+
+    @mutation(
+        Requires(Resource.ENROLLMENT, Action.CREATE),
+        description="Enroll a client in a project of your agency.",
+    )
+    async def create_enrollment(
+        self, info: ResolverInfo, input: CreateEnrollmentInput
+    ) -> Enrollment:
+        own = ("client_id", "project_id", "entry_date", "household_id", "relationship_to_hoh")
+        return await enrollment_service.create_enrollment(
+            caller=info.context.caller,
+            client_id=parse_id(input.client_id, "clientId"),
+            project_id=parse_id(input.project_id, "projectId"),
+            entry_date=input.entry_date,
+            household_id=input.household_id,
+            relationship_to_hoh=input.relationship_to_hoh,
+            data=_elements(input, *own),
+        )
+
+    @mutation(Requires(Resource.ENROLLMENT, Action.UPDATE), description="End an enrollment.")
+    async def exit_enrollment(self, info: ResolverInfo, input: ExitEnrollmentInput) -> Exit:
+        return await enrollment_service.exit_enrollment(
+            caller=info.context.caller,
+            enrollment_id=parse_id(input.enrollment_id, "enrollmentId"),
+            data=_elements(input, "enrollment_id"),
+        )
+
+    @mutation(
+        Requires(Resource.SERVICE, Action.CREATE),
+        description="Record a service within an enrollment.",
+    )
+    async def record_service(self, info: ResolverInfo, input: RecordServiceInput) -> Service:
+        return await enrollment_service.record_service(
+            caller=info.context.caller,
+            enrollment_id=parse_id(input.enrollment_id, "enrollmentId"),
+            data=_elements(input, "enrollment_id"),
+        )
+
+    @mutation(
+        Requires(Resource.ENROLLMENT, Action.UPDATE),
+        description="Record income and benefits at a collection stage.",
+    )
+    async def record_income_benefits(
+        self, info: ResolverInfo, input: RecordIncomeBenefitsInput
+    ) -> IncomeBenefits:
+        sources: dict[str, Decimal] = {}
+        for item in input.income_sources:
+            if item.source in sources:
+                raise ValidationFailed("Each income source once.", field="incomeSources")
+            sources[item.source] = item.amount
+        return await enrollment_service.record_income_benefits(
+            caller=info.context.caller,
+            enrollment_id=parse_id(input.enrollment_id, "enrollmentId"),
+            data=_elements(input, "enrollment_id", "income_sources"),
+            income_sources=sources,
+        )
+
+    @mutation(
+        Requires(Resource.ENROLLMENT, Action.UPDATE),
+        description="Record a disability at a collection stage.",
+    )
+    async def record_disability(
+        self, info: ResolverInfo, input: RecordDisabilityInput
+    ) -> Disability:
+        return await enrollment_service.record_disability(
+            caller=info.context.caller,
+            enrollment_id=parse_id(input.enrollment_id, "enrollmentId"),
+            data=_elements(input, "enrollment_id"),
+        )
+
+    @mutation(
+        Requires(Resource.ENROLLMENT, Action.UPDATE),
+        description="Record health and domestic violence at a collection stage.",
+    )
+    async def record_health_and_dv(
+        self, info: ResolverInfo, input: RecordHealthAndDvInput
+    ) -> HealthAndDv:
+        row = await enrollment_service.record_health_and_dv(
+            caller=info.context.caller,
+            enrollment_id=parse_id(input.enrollment_id, "enrollmentId"),
+            data=_elements(input, "enrollment_id"),
+        )
+        # The writer's own agency row: nothing is masked.
+        return health_view(row, own=True, access=None)
+
+    @mutation(
+        Requires(Resource.CASE_NOTE, Action.CREATE),
+        description="Add a case note. Notes cannot be edited or deleted by agencies (policy 404).",
+    )
+    async def add_case_note(self, info: ResolverInfo, input: AddCaseNoteInput) -> CaseNote:
+        return await note_service.add_case_note(
+            caller=info.context.caller,
+            client_id=parse_id(input.client_id, "clientId"),
+            agency_id=optional_id(input.agency_id, "agencyId"),
+            enrollment_id=optional_id(input.enrollment_id, "enrollmentId"),
+            text=input.text,
+        )
+
+    @mutation(
+        Requires(Resource.CASE_NOTE, Action.REQUEST_DELETION),
+        description="The HDC asks for a case note's deletion (policy 404).",
+    )
+    async def request_case_note_deletion(
+        self, info: ResolverInfo, input: RequestCaseNoteDeletionInput
+    ) -> CaseNoteDeletionRequest:
+        return await note_service.request_case_note_deletion(
+            caller=info.context.caller,
+            client_id=parse_id(input.client_id, "clientId"),
+            note_created_on=input.note_created_on,
+            note_id=optional_id(input.note_id, "noteId"),
+            reason=input.reason,
+        )
+
+    @mutation(
+        Requires(Resource.CASE_NOTE, Action.APPROVE_DELETION),
+        description="Approve: the note's text is removed, a tombstone stays.",
+    )
+    async def approve_case_note_deletion(
+        self, info: ResolverInfo, input: DecideCaseNoteDeletionInput
+    ) -> CaseNoteDeletionRequest:
+        return await _decide_note(info, input, approve=True)
+
+    @mutation(
+        Requires(Resource.CASE_NOTE, Action.APPROVE_DELETION),
+        description="Deny a case note deletion request.",
+    )
+    async def deny_case_note_deletion(
+        self, info: ResolverInfo, input: DecideCaseNoteDeletionInput
+    ) -> CaseNoteDeletionRequest:
+        return await _decide_note(info, input, approve=False)
+
+    @mutation(
+        Requires(Resource.CLIENT, Action.ANNOTATE),
+        description="Mark a field inaccurate or incomplete (policy 207 f).",
+    )
+    async def mark_record_inaccurate(
+        self, info: ResolverInfo, input: MarkRecordInput
+    ) -> RecordAnnotation:
+        if input.kind == AnnotationKindEnum.SUPPLEMENT:
+            raise ValidationFailed("Use supplementRecord to add information.", field="kind")
+        kind = AnnotationKindEnum(input.kind)
+        return await _annotate(
+            info, input.client_id, input.field, input.note, kind, input.agency_id
+        )
+
+    @mutation(
+        Requires(Resource.CLIENT, Action.ANNOTATE),
+        description="Supplement a field with information; the original stays (policy 207 f).",
+    )
+    async def supplement_record(
+        self, info: ResolverInfo, input: SupplementRecordInput
+    ) -> RecordAnnotation:
+        kind = AnnotationKindEnum.SUPPLEMENT
+        return await _annotate(
+            info, input.client_id, input.field, input.note, kind, input.agency_id
+        )
+
+    @mutation(
+        Requires(Resource.CAN_STAFF, Action.ASSIGN),
+        description="Make a backbone agency user CAN backbone staff (sees the CAN's records).",
+    )
+    async def assign_can_backbone_staff(
+        self, info: ResolverInfo, user_id: strawberry.ID, can_id: strawberry.ID
+    ) -> bool:
+        await can_staff_service.assign_can_staff(
+            caller=info.context.caller,
+            user_id=parse_id(user_id, "userId"),
+            can_id=parse_id(can_id, "canId"),
+        )
+        return True
+
+    @mutation(
+        Requires(Resource.CAN_STAFF, Action.ASSIGN),
+        description="Remove a user from a CAN's backbone staff.",
+    )
+    async def remove_can_backbone_staff(
+        self, info: ResolverInfo, user_id: strawberry.ID, can_id: strawberry.ID
+    ) -> bool:
+        return await can_staff_service.remove_can_staff(
+            caller=info.context.caller,
+            user_id=parse_id(user_id, "userId"),
+            can_id=parse_id(can_id, "canId"),
+        )
+
+
+async def _decide_note(
+    info: ResolverInfo, input: DecideCaseNoteDeletionInput, *, approve: bool
+) -> CaseNoteDeletionRequest:
+    return await note_service.decide_case_note_deletion(
+        caller=info.context.caller,
+        request_id=parse_id(input.request_id, "requestId"),
+        approve=approve,
+        note=input.note,
+    )
+
+
+async def _annotate(
+    info: ResolverInfo,
+    client_id: strawberry.ID,
+    field: str,
+    note: str,
+    kind: AnnotationKindEnum,
+    agency_id: strawberry.ID | None,
+) -> RecordAnnotation:
+    return await service.annotate_client(
+        caller=info.context.caller,
+        client_id=parse_id(client_id, "clientId"),
+        field=field,
+        kind=kind,
+        note=note,
+        agency_id=optional_id(agency_id, "agencyId"),
+    )

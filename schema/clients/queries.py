@@ -1,0 +1,101 @@
+"""Client queries: search, one record, the client's copy, deletion requests."""
+
+from __future__ import annotations
+
+import strawberry
+from strawberry.scalars import JSON
+
+from authz.clients import access_for
+from authz.resources import Action, Resource
+from models.case_notes import CaseNoteDeletionRequest as DeletionModel
+from schema.audit import note_search
+from schema.client_loaders import prime_access
+from schema.client_types import (
+    CaseNoteDeletionRequest,
+    Client,
+    DeletionRequestStatus,
+    client_view,
+    prefetch_lists,
+)
+from schema.clients.inputs import ClientSearchInput
+from schema.context import ResolverInfo
+from schema.inputs import optional_id, parse_id
+from schema.loaders import selected_below
+from schema.operations import query
+from schema.permissions import Requires
+from schema.relay import Connection, to_connection
+from services import client_export
+from services import clients as service
+from services.pagination import paginate
+
+__all__ = ["ClientQuery"]
+
+
+@strawberry.type
+class ClientQuery:
+    @query(
+        Requires(Resource.CLIENT, Action.READ),
+        description="Find clients. Refuses empty criteria. Pages of at most 100.",
+    )
+    async def clients(
+        self,
+        info: ResolverInfo,
+        search: ClientSearchInput,
+        first: int = 20,
+        after: str | None = None,
+    ) -> Connection[Client]:
+        ctx = info.context
+        scope = await ctx.client_scope()
+        criteria = service.SearchCriteria(
+            name=search.name,
+            dob=search.dob,
+            ssn_last_four=search.ssn_last_four,
+            hmis_id=optional_id(search.hmis_id, "search.hmisId"),
+        )
+        # A sync job walking pages, or a list without a count, does not pay for counting.
+        selected = info.selected_fields
+        counted = "totalCount" in selected_below(selected, ())
+        page = await service.search_clients(
+            scope, criteria, first=first, after=after, count=counted
+        )
+        note_search(ctx, [name for name, value in vars(search).items() if value])
+        access = await access_for(scope, page.items)
+        prime_access(ctx, access)
+        connection = to_connection(page, lambda c: client_view(c, access[c.id]))
+        await prefetch_lists(
+            ctx, connection.nodes, selected_below(selected, ("nodes",), ("edges", "node"))
+        )
+        return connection
+
+    @query(
+        Requires(Resource.CLIENT, Action.READ),
+        description="One client; NOT_FOUND if you may not see it.",
+    )
+    async def client(self, info: ResolverInfo, id: strawberry.ID) -> Client:
+        scope = await info.context.client_scope()
+        client, access = await service.get_visible_client(scope, parse_id(id, "id"), field="id")
+        prime_access(info.context, {client.id: access})
+        return client_view(client, access)
+
+    @query(
+        Requires(Resource.CLIENT, Action.EXPORT),
+        description="The client's copy of their record (policy 207 e), as JSON: what your agency holds, or for CAN backbone staff what was recorded under the CAN.",
+    )
+    async def client_record_export(self, info: ResolverInfo, client_id: strawberry.ID) -> JSON:
+        return await client_export.client_record_export(
+            caller=info.context.caller, client_id=parse_id(client_id, "clientId")
+        )
+
+    @query(
+        Requires(Resource.CASE_NOTE, Action.APPROVE_DELETION),
+        description="Case note deletion requests (policy 404).",
+    )
+    async def case_note_deletion_requests(
+        self,
+        info: ResolverInfo,
+        status: DeletionRequestStatus | None = None,  # type: ignore[valid-type]
+        first: int = 50,
+        after: str | None = None,
+    ) -> Connection[CaseNoteDeletionRequest]:
+        qs = DeletionModel.all() if status is None else DeletionModel.filter(status=status)
+        return to_connection(await paginate(qs, first=first, after=after))

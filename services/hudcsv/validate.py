@@ -1,0 +1,170 @@
+"""Pass 1: every cell checked against the column table and Hearth's limits, ids and foreign keys
+checked across files; every problem collected, nothing written."""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from datetime import date
+from decimal import Decimal, InvalidOperation
+from zoneinfo import ZoneInfo
+
+from models.enrollments import INCOME_SOURCES as INCOME_SOURCE_COLUMNS
+from services.hudcsv.columns import Column, columns
+from services.hudcsv.problems import _Problems
+from services.hudcsv.read import IMPORTED, _Archive, parse_date, parse_datetime
+
+__all__: list[str] = []
+
+# Hearth's column widths where they are narrower than, or not stated by, the table.
+_MAX_LENGTH = {
+    "FirstName": 50,
+    "MiddleName": 50,
+    "LastName": 50,
+    "NameSuffix": 50,
+    "AdditionalRaceEthnicity": 100,
+    "HouseholdID": 32,
+    "EnrollmentCoC": 6,
+    "OtherDestination": 50,
+    "OtherTypeProvided": 50,
+    "ProjectName": 200,
+    "ProjectCommonName": 200,
+    "CoCCode": 6,
+}
+_ID_LENGTH = 64
+_MONEY = frozenset(
+    {"TotalMonthlyIncome", "FAAmount", "OtherIncomeAmount"}
+    | {c for c in INCOME_SOURCE_COLUMNS.values()}
+)
+# Primary key and foreign keys of each imported file.
+_KEYS: dict[str, tuple[str, dict[str, str]]] = {
+    "Organization": ("OrganizationID", {}),
+    "User": ("UserID", {}),
+    "Project": ("ProjectID", {"OrganizationID": "Organization"}),
+    "ProjectCoC": ("ProjectCoCID", {"ProjectID": "Project"}),
+    "Client": ("PersonalID", {}),
+    "Enrollment": ("EnrollmentID", {"PersonalID": "Client", "ProjectID": "Project"}),
+    "Exit": ("ExitID", {"EnrollmentID": "Enrollment", "PersonalID": "Client"}),
+    "Services": ("ServicesID", {"EnrollmentID": "Enrollment", "PersonalID": "Client"}),
+    "IncomeBenefits": ("IncomeBenefitsID", {"EnrollmentID": "Enrollment", "PersonalID": "Client"}),
+    "Disabilities": ("DisabilitiesID", {"EnrollmentID": "Enrollment", "PersonalID": "Client"}),
+    "HealthAndDV": ("HealthAndDVID", {"EnrollmentID": "Enrollment", "PersonalID": "Client"}),
+}
+_SSN = re.compile(r"^[0-9x]{9}$")
+
+
+@dataclass(slots=True)
+class _Context:
+    today: date
+    tz: ZoneInfo
+    export_id: str = ""
+    hash_status: int | None = None
+    ids: dict[str, set[str]] = field(default_factory=dict)
+    rows: dict[str, int] = field(default_factory=dict)
+    # Files whose header or text could not be read: their ids are unknown, so foreign keys to
+    # them are not checked (that would only repeat the problem).
+    broken: set[str] = field(default_factory=set)
+
+
+def _checker(column: Column, ctx: _Context) -> Callable[[str], str | None]:
+    """Why a non-blank cell of this column is wrong, or None (chosen once per column)."""
+    if column.name == "DateDeleted" or column.data_type == "datetime":
+        return lambda text: (
+            None
+            if parse_datetime(text, ctx.today, ctx.tz)
+            else f"not a date and time: {text[:30]!r}"
+        )
+    if column.data_type == "date":
+        return lambda text: None if parse_date(text, ctx.today) else f"not a date: {text[:30]!r}"
+    if column.data_type == "numeric":
+        money = column.name in _MONEY
+
+        def number(text: str) -> str | None:
+            if not money and text.isdigit() and len(text) < 5:
+                return None  # the common case: a small code
+            try:
+                value = Decimal(text)
+            except InvalidOperation:
+                return f"not a number: {text[:30]!r}"
+            if not value.is_finite():
+                return f"not a number: {text[:30]!r}"
+            if money:
+                return None if abs(value) < 10**10 else "amount too large"
+            if value != value.to_integral_value() or not -32768 <= value <= 32767:
+                return f"not a whole number Hearth can hold: {text[:30]!r}"
+            return None
+
+        return number
+    limit = _MAX_LENGTH.get(column.name)
+    if column.name.endswith("ID") and column.name not in (
+        "ImplementationID",
+        "SourceID",
+        "GrantID",
+        "ExportID",
+    ):
+        limit = limit or _ID_LENGTH
+    if limit:
+        return lambda text: f"longer than {limit} characters" if len(text) > limit else None
+    return lambda text: None
+
+
+def _validate(archive: _Archive, problems: _Problems, ctx: _Context) -> None:
+    for file in IMPORTED:
+        if not archive.has(file):
+            continue
+        name = f"{file}.csv"
+        checks = [(c.name, c.nulls_allowed, _checker(c, ctx)) for c in columns(file)]
+        key, foreign = _KEYS.get(file, (None, {}))
+        seen: set[str] = set()
+        count = 0
+        for line, row in archive.rows(file, problems, ctx.broken):
+            count += 1
+            for column, nullable, check in checks:
+                text = row.get(column)
+                if text is None:
+                    continue  # a column FY2024 files do not have
+                if not text:
+                    if not nullable:
+                        problems.add(
+                            name, line, column, "required (the column table forbids a blank)"
+                        )
+                    continue
+                reason = check(text)
+                if reason:
+                    problems.add(name, line, column, reason)
+            if file == "Export":
+                ctx.export_id = row["ExportID"]
+                ctx.hash_status = int(row["HashStatus"]) if row["HashStatus"].isdigit() else None
+                if ctx.hash_status not in (None, 1):
+                    problems.add(
+                        name,
+                        line,
+                        "HashStatus",
+                        "a hashed export (HashStatus other than 1) cannot be imported",
+                    )
+                continue
+            if "ExportID" in row and ctx.export_id and row["ExportID"] != ctx.export_id:
+                problems.add(name, line, "ExportID", "does not match Export.csv's ExportID")
+            if file == "Client" and row.get("SSN"):
+                if not _SSN.match(row["SSN"].replace("-", "").lower()):
+                    problems.add(
+                        name, line, "SSN", "an SSN is nine digits ('x' for an unknown digit)"
+                    )
+            if key is not None:
+                ident = row[key]
+                if ident in seen:
+                    problems.add(name, line, key, f"duplicate id {ident[:40]!r}")
+                seen.add(ident)
+            for column, parent in foreign.items():
+                if (
+                    row[column]
+                    and parent not in ctx.broken
+                    and row[column] not in ctx.ids.get(parent, set())
+                ):
+                    problems.add(name, line, column, f"no {parent} with id {row[column][:40]!r}")
+        ctx.rows[file] = count
+        if file == "Export" and count != 1:
+            problems.add(name, None, None, f"{count} rows: Export.csv has exactly one")
+        if key is not None and file in ("Organization", "Project", "Client", "Enrollment", "User"):
+            ctx.ids[file] = seen
