@@ -37,7 +37,7 @@ schema: $(STAMP)
 	$(BIN)/hearth schema export --out schema.graphql
 
 # Not part of `make test`: seeds a benchmark database once (100,000 clients), then drives Hearth,
-# the bare stack and raw asyncpg on loopback, then the batch jobs; about 10 minutes. README "Benchmarks".
+# the bare stack and raw asyncpg on loopback, then the batch jobs; about 10 minutes. docs/benchmarks.md.
 bench: $(STAMP)
 	$(BIN)/python -m bench.run $(BENCH_ARGS)
 

@@ -376,7 +376,7 @@ def create_app(settings: Settings, *, database_url: str, clock: Clock | None = N
         Route("/healthz", health),
         # Service accounts' client credentials, in both identity modes
         Route("/oauth/token", token_endpoint, name="oauth_token"),
-        # HUD CSV exports requested through GraphQL, for the user who asked (issue 7)
+        # HUD CSV exports requested through GraphQL, for the user who asked
         Route(
             "/exports/hud-csv/{export_id}",
             hud_csv_download(identity, authorizer, clock, settings),

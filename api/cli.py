@@ -542,7 +542,7 @@ def _seed_database(settings: Settings, database_url: str | None) -> Iterator[str
             yield url
 
 
-# --- HUD HMIS CSV (issue 7) -------------------------------------------------------------------
+# --- HUD HMIS CSV ----------------------------------------------------------------------------
 
 
 async def _hud_export(

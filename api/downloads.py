@@ -1,4 +1,4 @@
-"""File downloads over HTTP: HUD CSV exports requested through GraphQL (issue 7).
+"""File downloads over HTTP: HUD CSV exports requested through GraphQL.
 
 ``GET /exports/hud-csv/{id}`` with the same ``Authorization: Bearer`` token as /graphql. Only
 the user who requested the export may fetch it, while it has not expired and while they still

@@ -61,7 +61,7 @@ class Settings(BaseSettings):
     login_lockout_seconds: int = 15 * 60
     totp_issuer: str = "CT HMIS (Hearth)"
 
-    # OpenID Connect (identity = "oidc"); see README "Signing in through an identity provider"
+    # OpenID Connect (identity = "oidc"); see docs/identity.md
     oidc_issuer: str | None = Field(default=None, description="The provider's exact issuer.")
     oidc_discovery_url: str | None = Field(
         default=None, description="Unset: <issuer>/.well-known/openid-configuration."
@@ -129,7 +129,7 @@ class Settings(BaseSettings):
     parser_cache_size: int = 256
     validation_cache_size: int = 256
 
-    # The User Access Report's thresholds (policy 212 "What to look for"); see README.
+    # The User Access Report's thresholds (policy 212 "What to look for"); see docs/audit.md.
     access_report_increase_factor: float = 2.0
     access_report_previous_quarters: int = 4
     access_report_increase_min_records: int = 20
@@ -138,7 +138,8 @@ class Settings(BaseSettings):
     access_report_views_per_hour: int = 50
     access_report_views_of_one_client: int = 20
 
-    # E-mail notifications (the outbox, delivered by the notifications job); see README
+    # E-mail notifications (the outbox, delivered by the notifications job); see
+    # docs/compliance-jobs.md
     smtp_host: str | None = Field(
         default=None, description="Unset: notifications stay queued and the job records why."
     )
@@ -198,7 +199,7 @@ class Settings(BaseSettings):
             "notifications": self.schedule_notifications,
         }
 
-    # HUD HMIS CSV export (issue 7); see README "HUD HMIS CSV export and import"
+    # HUD HMIS CSV export; see docs/hud-csv.md
     export_dir: Path | None = Field(
         default=None, description="Where requested exports are written. Unset: <data_dir>/exports."
     )

@@ -1,6 +1,6 @@
 """``make bench``: Hearth under load against the bare stack and the database's own limit.
 
-What it does, in order (README "Benchmarks" has the figures and the settings):
+What it does, in order (docs/benchmarks.md has the settings and how to read the figures):
 
 1. Finds or makes the benchmark database: ``HEARTH_BENCH_DATABASE_URL`` if set, else a database
    ``hearth_bench_load`` on the configured server (``HEARTH_DATABASE_URL``) or on the embedded
@@ -119,7 +119,7 @@ async def ensure_seeded(
     finally:
         await admin.close()
     await apply_migrations(tortoise_config(url, Settings(env="test")))
-    from services.seed import generate_at  # the generator (issue 7)
+    from services.seed import generate_at  # the synthetic data generator
 
     started = time.perf_counter()
     generated = await generate_at(url, clients=clients, seed=seed, anchor=datetime.now(UTC).date())
@@ -695,7 +695,7 @@ async def batch_jobs(args: argparse.Namespace, uar_server: str) -> list[dict[str
     elif hud_csv is None or not hasattr(hud_csv, "run"):
         jobs.append({"name": name, "figure": "not available (bench/hud_csv.py has not landed)"})
     else:
-        # the export is the issue's figure; the import of its file is `make bench-hud`'s (it would
+        # the export is the figure here; the import of its file is `make bench-hud`'s (it would
         # take the run past ten minutes)
         result = await asyncio.to_thread(
             hud_csv.run,

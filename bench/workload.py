@@ -1,10 +1,10 @@
 """What the benchmark asks, and the SQL Hearth sends for it (captured on the wire).
 
-The queries are the issue's: a search page of 50 clients with one nested relation
+The queries are a search page of 50 clients with one nested relation
 (enrollments), one client record with enrollments, releases and notes, and ``syncUsers``
 batches of 100. :func:`capture` runs each query once through an in-process Hearth with an
 asyncpg query logger on every pooled connection, and returns the statements in order with their
-arguments: the count of statements per request (item 5), the plan the bare stack replays (the
+arguments: the count of statements per request, the plan the bare stack replays (the
 data statements only) and the plan the raw asyncpg ceiling replays (every read statement).
 """
 

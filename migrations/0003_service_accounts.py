@@ -1,4 +1,4 @@
-"""Service accounts (issue 6): the machine clients of /oauth/token. Refers only to tables of 0001."""
+"""Service accounts: the machine clients of /oauth/token. Refers only to tables of 0001."""
 
 from tortoise import migrations
 from tortoise.migrations import operations as ops

@@ -1,7 +1,7 @@
 from tortoise import migrations
 from tortoise.migrations import operations as ops
 
-# Indexes for the hot read paths the benchmark measures (issue 8). PostgreSQL does not index
+# Indexes for the hot read paths the benchmark measures. PostgreSQL does not index
 # foreign keys by itself, and every client page or record asks, for a set of clients, which of
 # the caller's agencies hold their consent, which releases are in force, and their case notes:
 # without these, each of those statements read the whole table.

@@ -1,7 +1,7 @@
 from tortoise import migrations
 from tortoise.migrations import operations as ops
 
-# The audit chain leaves the request path (issue 8, decision 65; it replaces decision 36).
+# The audit chain leaves the request path (decision 65; it replaces decision 36).
 #
 # Until now a BEFORE INSERT trigger chained every row to the previous one under one advisory lock
 # held to the writer's commit: every request that read client data queued behind every other for

@@ -1,4 +1,4 @@
-"""HUD HMIS CSV exports written to the export directory, for download (issue 7)."""
+"""HUD HMIS CSV exports written to the export directory, for download."""
 
 from __future__ import annotations
 

@@ -1,5 +1,5 @@
-"""Messages waiting to be delivered (e-mail, later issues): written in the transaction of the
-event that causes them, delivered by a separate worker."""
+"""Messages waiting to be delivered by e-mail: written in the transaction of the event that
+causes them, delivered by the notifications job (services.notifications)."""
 
 from __future__ import annotations
 

@@ -290,8 +290,8 @@ class AuditReads(SchemaExtension):
     def _service_calls(
         self, buffer: ReadBuffer, errors: list[GraphQLError], common: dict[str, Any]
     ) -> list[audit_service.AuditRow]:
-        """Every operation a service account calls (issue 6: the vendor sync and CAN reporting
-        jobs are audited under their own account): one row per root field, with its argument
+        """Every operation a service account calls (the vendor sync and CAN reporting jobs are
+        audited under their own account): one row per root field, with its argument
         names; a refused call is DENIED."""
         refused = {buffer.keys.get(str(error.path[0])) for error in errors if error.path}
         mutation = self.execution_context.operation_type == OperationType.MUTATION

@@ -327,7 +327,7 @@ async def verify_chain(*, batch: int = 200) -> ChainCheck:
     a changed row (hash), a deleted or inserted row (count and hash), reordered rows (numbers are
     hashed) and a changed or deleted block (the next block's link) are all detected. Removing
     the newest rows together with their blocks leaves no trace: compare the last block's hash
-    with an external copy (README) to catch that.
+    with an external copy (docs/operations.md) to catch that.
     """
     conn = get_connection("default")
     checked = 0

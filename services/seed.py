@@ -1,4 +1,4 @@
-"""The synthetic data generator (issue 7 part 4): a Connecticut-shaped HMIS of any size.
+"""The synthetic data generator: a Connecticut-shaped HMIS of any size.
 
 ``generate`` fills a migrated database with CANs, agencies (one victim service provider with no
 client data), projects, users who can really sign in, and clients with households, enrollments,

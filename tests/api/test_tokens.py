@@ -1,5 +1,5 @@
-"""Access tokens: a token whose signature was checked once is not verified again on every request
-(issue 8), but its claims still are: an expired token is refused however often it was accepted,
+"""Access tokens: a token whose signature was checked once is not verified again on every request,
+but its claims still are: an expired token is refused however often it was accepted,
 and a token that differs by one character is verified afresh (and refused)."""
 
 from __future__ import annotations

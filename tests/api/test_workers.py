@@ -1,4 +1,4 @@
-"""Workers and pool sizing (issue 8): one uvicorn worker per core unless HEARTH_WORKERS says
+"""Workers and pool sizing: one uvicorn worker per core unless HEARTH_WORKERS says
 otherwise, and each worker's pool sized so that more workers do not multiply connections."""
 
 from __future__ import annotations

@@ -1,4 +1,4 @@
-"""Issue 3's matrix: for each role and access level, across two agencies, with and without releases
+"""Visibility: for each role and access level, across two agencies, with and without releases
 of information, exactly what is seen of a client and what is masked.
 
 The world (tests/authz/client_world.py): CAN North holds agencies A, C and the backbone agency K;

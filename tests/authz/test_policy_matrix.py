@@ -66,7 +66,7 @@ access_review   record            .    .    .    Y    Y    .    .    .    .    .
 access_review   read              .    .    .    Y    Y    Y    .    Y    Y    .    .    .
 access_review   deactivate        .    .    .    .    .    Y    .    .    .    .    .    .
 access_review   notify            .    .    .    .    .    Y    .    Y    .    .    .    .
-# service accounts (issue 6); CANR: a CAN reporting service account, in each agency of its CAN
+# service accounts; CANR: a CAN reporting service account, in each agency of its CAN
 service_account read              .    .    .    .    .    Y    Y    .    .    .    .    .
 service_account create            .    .    .    .    .    Y    .    .    .    .    .    .
 service_account manage            .    .    .    .    .    Y    .    .    .    .    .    .
@@ -75,7 +75,7 @@ helpdesk_ticket record            .    .    .    .    .    Y    .    .    .    Y
 retraining      request           .    .    .    .    .    Y    .    Y    .    .    .    .
 compliance_case read              .    .    .    Y    .    Y    Y    .    .    .    .    .
 job_run         read              .    .    .    .    .    Y    Y    .    .    .    .    .
-# HUD HMIS CSV export (issue 7): HDC in its agency, CAN backbone staff, the Lead Agency
+# HUD HMIS CSV export: HDC in its agency, CAN backbone staff, the Lead Agency
 hud_csv         export            .    .    .    Y    .    .    .    Y    .    .    Y    .
 # pairs in no policy line
 agency          deactivate        .    .    .    .    .    .    .    .    .    .    .    .

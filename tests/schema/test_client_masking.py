@@ -1,4 +1,4 @@
-"""Field masking (issue 3 part 4): masked fields resolve to null, the rest of the record stays,
+"""Field masking: masked fields resolve to null, the rest of the record stays,
 and ``access { ... }`` says why. The role-by-release matrix is in
 tests/authz/test_client_visibility.py; these tables state the finer rules: ssn vs ssnLastFour,
 one request listing clients under different access, what the record's own lists show."""

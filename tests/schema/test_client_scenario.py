@@ -1,4 +1,4 @@
-"""Issue 3's story end to end: agency A enters a client under consent and shares part of the
+"""Sharing a client end to end: agency A enters a client under consent and shares part of the
 record with agency B until a date; B sees exactly that, and nothing once it ends."""
 
 from __future__ import annotations

@@ -1,5 +1,5 @@
 """A page of clients with nested enrollments, services, releases and notes costs the same number
-of SQL statements for any page size (issue 3, part 9): every relation goes through a DataLoader.
+of SQL statements for any page size: every relation goes through a DataLoader.
 
 Statements are counted on the wire with asyncpg's query logger, as in tests/schema/test_statements.py.
 Three callers take three code paths: a FULL user of the agency holding every client's consent, a

@@ -1,4 +1,4 @@
-"""What a client search looks ahead at in its selection (issue 8). A page of clients loads the lists
+"""What a client search looks ahead at in its selection. A page of clients loads the lists
 its nodes are asked for (enrollments, case notes) for the whole page at once, so that each
 client's field is a list, not a future awaited client by client; the rows must be exactly those
 the field's own loader gives: the same client read as a record (no prefetch) and on a page

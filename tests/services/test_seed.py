@@ -1,4 +1,4 @@
-"""The synthetic data generator (issue 7 part 4): structure, determinism, defect rates, users
+"""The synthetic data generator: structure, determinism, defect rates, users
 who really sign in and see clients through consent, a valid audit chain, and the CLI."""
 
 from __future__ import annotations
