@@ -17,6 +17,7 @@ from uuid import UUID
 
 from authz.clients.access import ClientAccess
 from models.clients import Client
+from models.enums import ReleaseCategory
 from models.hud.elements import Element, Registry, registry
 
 __all__ = ["CLIENT_ALWAYS_VISIBLE", "client_fields", "masked_elements", "row_fields", "shows"]
@@ -40,8 +41,16 @@ def client_fields(
     """The client's elements (and the columns in :data:`CLIENT_ALWAYS_VISIBLE`) as this caller
     may see them; masked ones are None."""
     values: dict[str, Any] = {name: getattr(client, name) for name in CLIENT_ALWAYS_VISIBLE}
+    # each category asked once per client (a page of clients asks for every element of each)
+    seen: dict[ReleaseCategory | None, bool] = {None: True}
+    full = access.can_view_full_ssn
     for item in (elements or registry()).of(Client):
-        values[item.name] = getattr(client, item.name, None) if shows(item, access) else None
+        category = item.category
+        if item.full_access_only:
+            shown = full
+        elif (shown := seen.get(category)) is None:
+            shown = seen[category] = access.sees_category(category)  # type: ignore[arg-type]  (None is in seen)
+        values[item.name] = getattr(client, item.name, None) if shown else None
     return values
 
 

@@ -282,14 +282,13 @@ async def test_bad_tickets_are_refused_and_nothing_is_written(app: object) -> No
     w = await _world()
     decisions = await decisions_for(w["admin"])
     base = {
-        "decisions": decisions,
+        "caller": caller_of(decisions, now=NOW),
         "external_id": None,
         "opened_at": NOW - timedelta(days=1),
         "topic": "Login",
         "minutes_spent": 10,
         "system_performance_issue": False,
         "external_ref": None,
-        "now": NOW,
     }
     import uuid
 
@@ -306,7 +305,11 @@ async def test_bad_tickets_are_refused_and_nothing_is_written(app: object) -> No
         assert refused.value.field == field
     with pytest.raises(Forbidden):
         await compliance.record_helpdesk_ticket(
-            **{**base, "decisions": await decisions_for(w["hdc"]), "user_id": w["ann"].id}
+            **{
+                **base,
+                "caller": caller_of(await decisions_for(w["hdc"]), now=NOW),
+                "user_id": w["ann"].id,
+            }
         )
     assert await HelpdeskTicket.all().count() == 0
 
@@ -315,7 +318,7 @@ async def test_a_ticket_recorded_twice_by_its_reference_is_kept_once(app: object
     w = await _world()
     decisions = await decisions_for(w["admin"])
     args = {
-        "decisions": decisions,
+        "caller": caller_of(decisions, now=NOW),
         "user_id": w["ann"].id,
         "external_id": None,
         "opened_at": NOW - timedelta(days=1),
@@ -323,7 +326,6 @@ async def test_a_ticket_recorded_twice_by_its_reference_is_kept_once(app: object
         "minutes_spent": 10,
         "system_performance_issue": False,
         "external_ref": "HD-1001",
-        "now": NOW,
     }
     first, created = await compliance.record_helpdesk_ticket(**args)
     again, created_again = await compliance.record_helpdesk_ticket(**args)
