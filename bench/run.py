@@ -4,7 +4,7 @@ What it does, in order (README "Benchmarks" has the figures and the settings):
 
 1. Finds or makes the benchmark database: ``HEARTH_BENCH_DATABASE_URL`` if set, else a database
    ``hearth_bench_load`` on the configured server (``HEARTH_DATABASE_URL``) or on the embedded
-   PostgreSQL. It is seeded with the generator (``services.seed``, ``--clients`` clients, seed
+   PostgreSQL. It is seeded with the generator (``devdata``, ``--clients`` clients, seed
    ``--seed``) once and reused while it still holds that data set; ``--reseed`` drops it first.
    Never point it at real data: the bench adds a service account and vendor users.
 2. Signs in as the generator's case manager (password + TOTP) through an in-process Hearth,
@@ -119,7 +119,7 @@ async def ensure_seeded(
     finally:
         await admin.close()
     await apply_migrations(tortoise_config(url, Settings(env="test")))
-    from services.seed import generate_at  # the generator (issue 7)
+    from devdata import generate_at
 
     started = time.perf_counter()
     generated = await generate_at(url, clients=clients, seed=seed, anchor=datetime.now(UTC).date())

@@ -12,10 +12,10 @@ from tortoise import Tortoise
 from tortoise.models import Model
 
 from authz.enforcer import current_authorizer
+from devdata import generate
 from models.clients import Client
 from models.enrollments import Enrollment
 from models.rows import from_row
-from services.seed import generate
 from tests.conftest import START
 
 
