@@ -3,7 +3,10 @@ URL, and ``has_data``, which tells whether a database already holds agencies or 
 
 from __future__ import annotations
 
+import contextlib
+import gc
 import time
+from collections.abc import Iterator
 from datetime import date
 from typing import Any
 
@@ -14,6 +17,21 @@ from devdata.rows import Generator, Progress
 from services.errors import Conflict, ValidationFailed
 
 __all__ = ["generate", "generate_at", "has_data"]
+
+
+@contextlib.contextmanager
+def _collector_paused() -> Iterator[None]:
+    """Pause the cyclic garbage collector while rows are drawn: up to three batches of records
+    (hundreds of thousands of tuples and UUIDs) are alive at a time, and the collector would
+    traverse them again and again, a quarter of the generator's time. The generator makes no
+    reference cycles; reference counting frees its rows as each COPY finishes."""
+    enabled = gc.isenabled()
+    gc.disable()
+    try:
+        yield
+    finally:
+        if enabled:
+            gc.enable()
 
 
 async def has_data(conn: asyncpg.Connection) -> bool:
@@ -62,9 +80,10 @@ async def generate(
     password = f"hearth-seed-{seed}-{HERBS[seed % len(HERBS)].lower()}"
     generator = Generator(conn, clients=clients, seed=seed, anchor=anchor, tag=tag, batch=batch)
     try:
-        async with conn.transaction():
-            await generator.structure(password)
-            await generator.clients(progress)
+        with _collector_paused():
+            async with conn.transaction():
+                await generator.structure(password)
+                await generator.clients(progress)
     finally:
         await generator.bulk.close()
     # Running servers reload role assignments (authz/enforcer.py).
