@@ -12,8 +12,10 @@ with PostgreSQL COPY (``copy_records_to_table``) in one transaction; the audit t
 like any other insert, and the sealer chains it afterwards, so ``hearth audit verify`` holds.
 
 A developer's tool, not part of the product's rules: ``plan`` is the fixed shape (CANs, agencies,
-projects, name tables, defect rates), ``rows`` and the modules it assembles draw the rows,
-``copy`` writes them (columns from the models' ``_meta``), ``seed`` loads a data set.
+projects, name tables, defect rates); ``rows.Generator`` draws the rows, assembled from
+``structure`` and ``users`` (reference rows), ``enrollments``, ``assessments`` and ``records``
+(a client's data), all on ``state``; ``copy`` writes them with COPY (columns from the models'
+``_meta``); ``seed`` loads a data set into a database.
 """
 
 from devdata.plan import CLIENT_DEFECTS, DEFECT_RATES, MAX_CLIENTS, SeedSummary, SeedUser
