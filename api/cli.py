@@ -428,7 +428,7 @@ async def _seed(
 
     from api.db import to_tortoise_url
     from api.dbmigrate import apply_migrations
-    from services.seed import generate, has_data
+    from devdata import generate, has_data
 
     await apply_migrations(tortoise_config(url, settings))
     conn = await asyncpg.connect(to_tortoise_url(url), timeout=30)

@@ -2,9 +2,9 @@
 
 For each size N (10,000 and 100,000 clients by default):
 
-1. seed: a scratch database ``<database>_<N>`` filled by ``services.seed.generate_at`` (seed
+1. seed: a scratch database ``<database>_<N>`` filled by ``devdata.generate_at`` (seed
    ``--seed``, anchor 2026-03-02). The database records what it holds in a one-row table
-   ``hearth_bench_seed`` (seed, clients, anchor, and a hash of ``services/seed.py``); a later
+   ``hearth_bench_seed`` (seed, clients, anchor, and a hash of ``devdata/``'s source); a later
    run with the same seed, N, anchor and generator reuses it (seeding 100,000 clients takes
    minutes), anything else drops and re-seeds it;
 2. export ``all`` (statewide) as the generated Lead Agency user (``lead.agency``: the reporting
@@ -54,13 +54,16 @@ NOW = datetime(2026, 3, 2, 14, 0, tzinfo=UTC)
 START = ANCHOR - timedelta(
     days=3 * 365 + 1
 )  # the generator's stays fall in the three years before the anchor
-LEAD, HDC = "lead.agency", "a01.hdc"  # generated users (services/seed.py)
+LEAD, HDC = "lead.agency", "a01.hdc"  # generated users (devdata)
 STEPS = ("seed", "export-all", "export-agency", "import")
 
 
 def _generator() -> str:
     """Which generator wrote a data set: a hash of its source."""
-    return hashlib.sha256((ROOT / "services" / "seed.py").read_bytes()).hexdigest()[:16]
+    digest = hashlib.sha256()
+    for path in sorted((ROOT / "devdata").glob("*.py")):
+        digest.update(path.name.encode() + b"\0" + path.read_bytes())
+    return digest.hexdigest()[:16]
 
 
 def _url(server: str, database: str) -> str:
@@ -111,7 +114,7 @@ async def _seeded(server: str, database: str, clients: int, seed: int) -> bool:
 async def step_seed(server: str, database: str, clients: int, seed: int) -> dict[str, Any]:
     import asyncpg
 
-    from services.seed import generate_at
+    from devdata import generate_at
 
     if await _seeded(server, database, clients, seed):
         return {"seed_reused": True}

@@ -35,7 +35,9 @@ import httpx
 from api.identity.tokens import load_signing_key
 from api.settings import Settings
 from bench import workload
-from bench.run import _plans, bench_server, ensure_seeded, in_process_hearth
+from bench.measure import plans
+from bench.seed import bench_server, ensure_seeded
+from bench.servers import in_process_hearth
 
 BODIES = {
     "search": lambda summary: workload.search_body(summary["search_name"], 50),
@@ -147,7 +149,7 @@ async def main(args: argparse.Namespace) -> None:
                     Target(args.versus, http, headers, lambda: setattr(view, "schema", other)),
                 ]
             elif args.bare:
-                plans = _plans(
+                replayed = plans(
                     await workload.capture(
                         app, token, workload.search_body(summary["search_name"], 50)
                     ),
@@ -157,7 +159,7 @@ async def main(args: argparse.Namespace) -> None:
                     tempfile.mkstemp(prefix="hearth-profile-plan-", suffix=".pickle")[1]
                 )
                 stack.callback(plan_file.unlink)
-                plan_file.write_bytes(pickle.dumps(plans))  # noqa: ASYNC240
+                plan_file.write_bytes(pickle.dumps(replayed))  # noqa: ASYNC240
                 os.environ.update(
                     {"HEARTH_BENCH_PLAN": str(plan_file), "HEARTH_BENCH_DATABASE_URL": url}
                 )

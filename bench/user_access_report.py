@@ -28,68 +28,170 @@ from urllib.parse import urlsplit, urlunsplit
 from zoneinfo import ZoneInfo
 
 import asyncpg
+from tortoise.models import Model
 
 from api.db import tortoise_config
 from api.dbmigrate import apply_migrations
 from api.settings import Settings
+from devdata.copy import table
+from models.audit import AuditEvent
+from models.clients import Client
+from models.enrollments import Enrollment
+from models.governance import Agency, Project
+from models.users import Membership, User
 
-FILL = """
-WITH coc AS (SELECT id FROM continuum_of_care ORDER BY code LIMIT 1)
-INSERT INTO agency (id, name, victim_service_provider, coc_id, status, mou_access_levels, mou_signed_on, created_at, updated_at)
-SELECT md5('a' || g)::uuid, 'Bench agency ' || g, false, (SELECT id FROM coc), 'ACTIVE',
-       '["FULL", "VIEW_ONLY", "REPORTING_ONLY"]', '2025-01-01', now(), now()
-  FROM generate_series(1, {agencies}) g;
 
-INSERT INTO hearth_user (id, username, email, email_normalized, status, last_login_at, created_at, updated_at)
-SELECT md5('u' || g)::uuid, 'bench' || g, 'bench' || g || '@example.org', 'bench' || g || '@example.org',
-       'ACTIVE', '2026-03-20', now(), now()
-  FROM generate_series(1, {users}) g;
+def _literal(value: Any) -> str:
+    if isinstance(value, bool):
+        return "true" if value else "false"
+    if isinstance(value, int | float):
+        return str(value)
+    return "'" + str(value).replace("'", "''") + "'"
 
-INSERT INTO membership (id, user_id, agency_id, access_level, created_at, updated_at)
-SELECT md5('m' || g)::uuid, md5('u' || g)::uuid, md5('a' || ((g - 1) / {per_agency} + 1))::uuid,
-       CASE WHEN g % 10 = 0 THEN 'VIEW_ONLY' ELSE 'FULL' END, now(), now()
-  FROM generate_series(1, {users}) g;
 
-INSERT INTO project (id, agency_id, name, project_type, operating_start_date, continuum_project, coc_code, created_at, updated_at)
-SELECT md5('p' || g)::uuid, md5('a' || g)::uuid, 'Shelter ' || g, 1, '2020-01-01', true, 'CT-503', now(), now()
-  FROM generate_series(1, {agencies}) g;
+def _insert(model: type[Model], values: dict[str, str], source: str) -> str:
+    """``INSERT INTO <table> (...) SELECT ... FROM <source>``: ``values`` are SQL expressions for
+    the columns the report needs; every other column gets its model field's default, as the
+    generator's rows do (``devdata.copy``), or NULL."""
+    spec = table(model)
+    unknown = set(values) - set(spec.columns)
+    if unknown:
+        raise KeyError(f"{spec.name} has no column {sorted(unknown)}")
+    columns = {
+        column: values[column] if column in values else _literal(spec.defaults[column])
+        for column in spec.columns
+        if column in values or spec.defaults[column] is not None
+    }
+    return (
+        f"INSERT INTO {spec.name} ({', '.join(columns)})"  # noqa: S608 (our own columns and SQL)
+        f" SELECT {', '.join(columns.values())} FROM {source}"
+    )
 
--- client c belongs to agency ((c - 1) % agencies) + 1
-INSERT INTO client (id, created_by_agency_id, created_by_user_id, name_data_quality, ssn_data_quality, dob_data_quality,
-                    am_ind_ak_native, asian, black_af_american, hispanic_latinao, mid_east_n_african, native_hi_pacific,
-                    white, veteran_status, version, created_at, updated_at, last_activity_at)
-SELECT md5('c' || g)::uuid, md5('a' || ((g - 1) % {agencies} + 1))::uuid,
-       md5('u' || (((g - 1) % {agencies}) * {per_agency} + 1))::uuid,
-       99, 99, 99, 0, 0, 0, 0, 0, 0, 0, 99, 1, now(), now(), now()
-  FROM generate_series(1, {clients}) g;
 
--- three clients in four have an enrollment at their agency
-INSERT INTO enrollment (id, client_id, project_id, agency_id, entry_date, household_id, relationship_to_hoh,
-                        disabling_condition, created_by_user_id, created_at, updated_at)
-SELECT md5('e' || g)::uuid, md5('c' || g)::uuid, md5('p' || ((g - 1) % {agencies} + 1))::uuid,
-       md5('a' || ((g - 1) % {agencies} + 1))::uuid, '2025-01-01', md5('h' || g), 1, 99,
-       md5('u' || (((g - 1) % {agencies}) * {per_agency} + 1))::uuid, now(), now()
-  FROM generate_series(1, {clients}) g WHERE g % 4 <> 0;
-"""
+def _fill(agencies: int, users: int, per_agency: int, clients: int, **_: Any) -> list[str]:
+    """Agencies, users and their memberships, a project per agency, clients and enrollments.
+    Client c belongs to agency ((c - 1) % agencies) + 1; three clients in four have an
+    enrollment at their agency."""
+    agency_of_client = f"md5('a' || ((g - 1) % {agencies} + 1))::uuid"
+    first_user_of_client = f"md5('u' || (((g - 1) % {agencies}) * {per_agency} + 1))::uuid"
+    return [
+        _insert(
+            Agency,
+            {
+                "id": "md5('a' || g)::uuid",
+                "name": "'Bench agency ' || g",
+                "coc_id": "(SELECT id FROM continuum_of_care ORDER BY code LIMIT 1)",
+                "mou_access_levels": """'["FULL", "VIEW_ONLY", "REPORTING_ONLY"]'""",
+                "mou_signed_on": "'2025-01-01'",
+                "created_at": "now()",
+                "updated_at": "now()",
+            },
+            f"generate_series(1, {agencies}) g",
+        ),
+        _insert(
+            User,
+            {
+                "id": "md5('u' || g)::uuid",
+                "username": "'bench' || g",
+                "email": "'bench' || g || '@example.org'",
+                "email_normalized": "'bench' || g || '@example.org'",
+                "last_login_at": "'2026-03-20'",
+                "created_at": "now()",
+                "updated_at": "now()",
+            },
+            f"generate_series(1, {users}) g",
+        ),
+        _insert(
+            Membership,
+            {
+                "id": "md5('m' || g)::uuid",
+                "user_id": "md5('u' || g)::uuid",
+                "agency_id": f"md5('a' || ((g - 1) / {per_agency} + 1))::uuid",
+                "access_level": "CASE WHEN g % 10 = 0 THEN 'VIEW_ONLY' ELSE 'FULL' END",
+                "created_at": "now()",
+                "updated_at": "now()",
+            },
+            f"generate_series(1, {users}) g",
+        ),
+        _insert(
+            Project,
+            {
+                "id": "md5('p' || g)::uuid",
+                "agency_id": "md5('a' || g)::uuid",
+                "name": "'Shelter ' || g",
+                "project_type": "1",
+                "operating_start_date": "'2020-01-01'",
+                "coc_code": "'CT-503'",
+                "created_at": "now()",
+                "updated_at": "now()",
+            },
+            f"generate_series(1, {agencies}) g",
+        ),
+        _insert(
+            Client,
+            {
+                "id": "md5('c' || g)::uuid",
+                "created_by_agency_id": agency_of_client,
+                "created_by_user_id": first_user_of_client,
+                "created_at": "now()",
+                "updated_at": "now()",
+                "last_activity_at": "now()",
+            },
+            f"generate_series(1, {clients}) g",
+        ),
+        _insert(
+            Enrollment,
+            {
+                "id": "md5('e' || g)::uuid",
+                "client_id": "md5('c' || g)::uuid",
+                "project_id": f"md5('p' || ((g - 1) % {agencies} + 1))::uuid",
+                "agency_id": agency_of_client,
+                "entry_date": "'2025-01-01'",
+                "household_id": "md5('h' || g)",
+                "relationship_to_hoh": "1",
+                "created_by_user_id": first_user_of_client,
+                "created_at": "now()",
+                "updated_at": "now()",
+            },
+            f"generate_series(1, {clients}) g WHERE g % 4 <> 0",
+        ),
+    ]
 
-AUDIT = """
-INSERT INTO audit_event (occurred_at, actor_id, true_actor_id, agency_id, action, entity_type, entity_id,
-                         client_id, fields_touched, request_id, operation, client_ip)
-SELECT ts, actor, actor, agency, action, 'Client', client::text, client, '["firstName","dob"]',
-       md5('r' || g), 'client', '10.0.0.1'
-  FROM (
+
+def _audit(
+    first: int, last: int, agencies: int, users: int, per_agency: int, clients: int, span: int
+) -> str:
+    """Audit rows ``first`` to ``last``, spread over five quarters: mostly views of the agency's
+    own clients by its users, one in twenty of a client anywhere."""
+    rows = f"""(
     SELECT g,
            timestamptz '2025-04-01 04:00+00' + ((g * 104729) % {span}) * interval '1 second' AS ts,
            md5('u' || u)::uuid AS actor,
            md5('a' || ((u - 1) / {per_agency} + 1))::uuid AS agency,
-           -- mostly the agency's own clients; one in twenty anywhere
            md5('c' || CASE WHEN g % 20 = 0 THEN (g * 7) % {clients} + 1
                            ELSE ((u - 1) / {per_agency}) + 1 + {agencies} * ((g * 31) % ({clients} / {agencies})) END)::uuid AS client,
            CASE WHEN g % 100 < 85 THEN 'VIEW' WHEN g % 100 < 90 THEN 'SEARCH' WHEN g % 100 < 94 THEN 'CREATE'
                 WHEN g % 100 < 99 THEN 'UPDATE' ELSE 'DENIED' END AS action
       FROM (SELECT g, 1 + (g * 7919) % {users} AS u FROM generate_series({first}::bigint, {last}::bigint) g) s
-  ) rows
-"""
+  ) rows"""  # noqa: S608 (integers of our own)
+    return _insert(
+        AuditEvent,
+        {
+            "occurred_at": "ts",
+            "actor_id": "actor",
+            "true_actor_id": "actor",
+            "agency_id": "agency",
+            "action": "action",
+            "entity_type": "'Client'",
+            "entity_id": "client::text",
+            "client_id": "client",
+            "fields_touched": """'["firstName","dob"]'""",
+            "request_id": "md5('r' || g)",
+            "operation": "'client'",
+            "client_ip": "'10.0.0.1'",
+        },
+        rows,
+    )
 
 
 async def run(
@@ -203,7 +305,8 @@ async def _generate(
     await apply_migrations(tortoise_config(url, settings))
     conn = await asyncpg.connect(url)
     started = time.perf_counter()
-    await conn.execute(FILL.format(**params))
+    for statement in _fill(**params):
+        await conn.execute(statement)
     indexes = [
         r["indexdef"]
         for r in await conn.fetch(
@@ -217,7 +320,7 @@ async def _generate(
     chunk = 1_000_000
     for first in range(1, rows + 1, chunk):
         last = min(first + chunk - 1, rows)
-        await conn.execute(AUDIT.format(first=first, last=last, **params))
+        await conn.execute(_audit(first, last, **params))
         say(f"  {last:>11,} audit rows", flush=True)
     await conn.execute("SET maintenance_work_mem = '512MB'")
     for definition in indexes:

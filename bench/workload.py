@@ -177,12 +177,12 @@ class Captured:
 
 
 async def capture(app: Any, token: str, body: bytes) -> Captured:
-    """Send ``body`` once through the in-process ``app`` and capture its SQL with the tests'
-    statement log (after one warm-up request, so that the driver's first-use introspection is
-    not counted)."""
+    """Send ``body`` once through the in-process ``app`` and capture its SQL with the statement
+    log (after one warm-up request, so that the driver's first-use introspection is not
+    counted)."""
     import pytest
 
-    from tests.schema.statement_log import log_statements
+    from bench.statement_log import log_statements
 
     headers = {"authorization": f"Bearer {token}", "content-type": "application/json"}
     patch = pytest.MonkeyPatch()

@@ -13,9 +13,9 @@ from tortoise.models import Model
 
 from authz.enforcer import current_authorizer
 from compat.tortoise import from_row
+from devdata import generate
 from models.clients import Client
 from models.enrollments import Enrollment
-from services.seed import generate
 from tests.conftest import START
 
 

@@ -11,6 +11,7 @@ from pathlib import Path
 
 import pytest
 
+from bench.statement_log import log_statements
 from models.audit import AuditEvent
 from models.enrollments import Enrollment
 from models.enums import AuditAction, SystemRole
@@ -23,7 +24,6 @@ from tests.authz.client_world import World, add_client, add_enrollment, build_wo
 from tests.conftest import START
 from tests.factories import make_user
 from tests.hudcsv.support import PERIOD, TZ, decisions_for, export_as, read_zip
-from tests.schema.statement_log import log_statements
 
 DATE = re.compile(r"^\d{4}-\d{2}-\d{2}$")
 DATETIME = re.compile(r"^\d{4}-\d{2}-\d{2} \d{2}:\d{2}:\d{2}$")

@@ -1,4 +1,4 @@
-"""HUD CSV export and import on data from the generator (``services/seed.py``): every file of the
+"""HUD CSV export and import on data from the generator (``devdata``): every file of the
 statewide, agency and CAN exports against the column table, content that follows consent (checked
 against what the API shows the same user), the hashed variant, the round trip, an idempotent
 re-import and import validation, all on a few hundred generated clients with their defects."""
@@ -20,17 +20,17 @@ import pytest
 from tortoise.connection import get_connection
 
 from authz.enforcer import current_authorizer
+from devdata import SeedSummary, generate
 from models.users import User
 from services.hudcsv.columns import FILES, columns
 from services.hudcsv.export import ExportResult
 from services.hudcsv.format import clean_text, soundex
 from services.hudcsv.importer import ImportRefused, import_hud_csv
-from services.seed import SeedSummary, generate
 from tests.conftest import START
+from tests.devdata.test_seed import _sign_in
 from tests.factories import Api, truncation
 from tests.hudcsv.support import TZ, export_as, read_zip, write_zip
 from tests.hudcsv.test_round_trip import CLIENT_TABLES, _without_export_identity
-from tests.services.test_seed import _sign_in
 
 ANCHOR = START.date()
 # The generator's stays fall in the three years before the anchor: this period covers them all.
@@ -461,7 +461,7 @@ async def test_a_statewide_release_brings_a_hidden_client_into_the_can_export(
 async def _sign_in_by_name(api: Api, g: Generated, username: str) -> str:
     """Sign in as any generated user (they share the data set's password; the TOTP secret is
     read from the database, as the seed command prints it)."""
-    from services.seed import SeedUser
+    from devdata import SeedUser
 
     row = await g.conn.fetchrow(
         "SELECT id, totp_secret FROM hearth_user WHERE username = $1", username

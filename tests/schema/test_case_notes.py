@@ -16,6 +16,7 @@ from zoneinfo import ZoneInfo
 import pytest
 from graphql import GraphQLList, GraphQLNonNull, GraphQLObjectType
 
+from bench.statement_log import log_statements
 from models.case_notes import CaseNote, CaseNoteDeletionRequest
 from models.clients import CanStaff
 from models.enums import AccessLevel, DeletionRequestStatus, Duty, SystemRole
@@ -23,7 +24,6 @@ from models.governance import Agency, Can, ContinuumOfCare
 from models.users import User
 from schema import build_schema
 from tests.factories import Api, make_agency, make_user
-from tests.schema.statement_log import log_statements
 
 _NEW_YORK = ZoneInfo("America/New_York")  # Connecticut: where note dates are dates
 

@@ -14,6 +14,7 @@ from datetime import UTC, date, datetime, timedelta
 import pytest
 
 from authz.enforcer import notify_change
+from bench.statement_log import StatementLog, log_statements
 from models.case_notes import CaseNote, CaseNoteDeletionRequest
 from models.clients import CanStaff, Client, ClientAnnotation, ConsentToEnter
 from models.enrollments import Disability, Enrollment, Exit, HealthAndDv, IncomeBenefits, Service
@@ -29,7 +30,6 @@ from models.governance import Can, ContinuumOfCare, Project
 from models.releases import Release, ReleaseRecipient
 from models.users import User
 from tests.factories import Api, make_agency, make_user
-from tests.schema.statement_log import StatementLog, log_statements
 
 # The query of the issue, as a front end's client list would send it.
 LIST = """

@@ -9,13 +9,13 @@ from zoneinfo import ZoneInfo
 import httpx
 import pytest
 
+from bench.statement_log import log_statements
 from models.compliance import ComplianceCase, HelpdeskTicket
 from models.enums import AccessLevel, Duty, SystemRole
 from services import compliance
 from services.clock import FrozenClock
 from tests.api.test_service_accounts import access, create
 from tests.factories import Api, make_agency, make_user
-from tests.schema.statement_log import log_statements
 
 TZ = ZoneInfo("America/New_York")
 

@@ -13,9 +13,9 @@ from typing import Any
 import pytest
 
 import schema.client_types as client_types
+from bench.statement_log import log_statements
 from schema.audit import HearthExecutionContext
 from tests.factories import Api
-from tests.schema.statement_log import log_statements
 from tests.schema.test_client_statements import VIEWERS, _world
 
 LISTS = """

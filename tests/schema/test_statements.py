@@ -8,11 +8,11 @@ from __future__ import annotations
 
 import pytest
 
+from bench.statement_log import StatementLog, log_statements
 from models.enums import AccessLevel, Duty, SystemRole
 from models.governance import Agency, Can, ContinuumOfCare
 from models.users import Membership, SystemRoleGrant, User, UserDuty
 from tests.factories import Api, make_agency, make_user
-from tests.schema.statement_log import StatementLog, log_statements
 
 USERS = """
 query($first: Int!) {

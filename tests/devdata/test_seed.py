@@ -16,9 +16,9 @@ from typer.testing import CliRunner
 from api.cli import app as cli
 from authz import enforcer
 from authz.enforcer import current_authorizer
+from devdata import CLIENT_DEFECTS, DEFECT_RATES, SeedSummary, SeedUser, generate
 from services.audit import seal, verify_chain
 from services.errors import Conflict
-from services.seed import CLIENT_DEFECTS, DEFECT_RATES, SeedSummary, SeedUser, generate
 from tests.conftest import START
 from tests.factories import LOGIN, VERIFY, Api, truncation
 

@@ -1,14 +1,16 @@
-"""Counting the SQL a request sends, on the wire (asyncpg's query logger), for the client-record
-tests. The technique of tests/schema/test_statements.py, shared by the tests that need it."""
+"""Counting the SQL a request sends, on the wire (asyncpg's query logger): the benchmark captures
+the statements it replays with it, and the statement-count tests count with it."""
 
 from __future__ import annotations
 
 import asyncio
 from dataclasses import dataclass, field
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
-import pytest
 from tortoise.connection import get_connection
+
+if TYPE_CHECKING:
+    import pytest
 
 __all__ = ["StatementLog", "application_statements", "log_statements"]
 

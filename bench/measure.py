@@ -1,0 +1,293 @@
+"""Measuring: the SQL each request sends (captured in process), closed-loop load on each target
+in interleaved runs (with CPU per request by process), the raw asyncpg ceiling of the same SQL,
+and the plans the bare stack replays."""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import secrets
+import statistics
+import time
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+import asyncpg
+import httpx
+
+from api.settings import Settings
+from bench import cpu, workload
+from bench.load import LoadResult, drive
+from bench.servers import Server, in_process_hearth, servers
+
+__all__ = [
+    "Scenario",
+    "capture_requests",
+    "cpu_figures",
+    "figures",
+    "measure",
+    "plans",
+    "raw_ceiling",
+    "run_scenarios",
+]
+
+
+@dataclass
+class Scenario:
+    key: str
+    title: str
+    concurrency: int
+    body: Callable[[int], bytes]
+    targets: list[tuple[str, Server, dict[str, str]]]  # (target name, its server, headers)
+    duration: float
+    statements: int | None = None
+    results: dict[str, list[LoadResult]] = field(default_factory=dict)
+    cpu: dict[str, list[cpu.CpuCost]] = field(default_factory=dict)  # per run, when /proc tells
+
+
+async def measure(scenario: Scenario, runs: int, warmup: float) -> None:
+    """A warm-up per target, then ``runs`` rounds in which every target gets one run; each run's
+    CPU per request by process (bench/cpu.py) is kept with it."""
+    for name, server, headers in scenario.targets:
+        await drive(
+            f"{server.url}/graphql",
+            scenario.body,
+            headers=headers,
+            concurrency=scenario.concurrency,
+            duration=warmup,
+        )
+        scenario.results[name] = []
+        scenario.cpu[name] = []
+    for _ in range(runs):
+        for name, server, headers in scenario.targets:
+            group = server.process.pid if server.process else None
+            before = cpu.snapshot([group] if group else [])
+            result = await drive(
+                f"{server.url}/graphql",
+                scenario.body,
+                headers=headers,
+                concurrency=scenario.concurrency,
+                duration=scenario.duration,
+            )
+            used = cpu.cost(before, cpu.snapshot([group] if group else []), result.requests, group)
+            scenario.results[name].append(result)
+            if used is not None:
+                scenario.cpu[name].append(used)
+            if result.first_error:
+                print(
+                    f"    {scenario.key}/{name}: {result.errors} errors, first: {result.first_error}",
+                    flush=True,
+                )
+        summary = ", ".join(f"{n} {r[-1].rps:.0f}/s" for n, r in scenario.results.items())
+        print(f"  {scenario.title} @{scenario.concurrency}: {summary}", flush=True)
+
+
+def figures(results: list[LoadResult], costs: list[cpu.CpuCost] | None = None) -> dict[str, Any]:
+    figures_: dict[str, Any] = {
+        "rps": round(statistics.median(r.rps for r in results), 1),
+        "p50_ms": round(statistics.median(r.p50 for r in results), 2),
+        "p99_ms": round(statistics.median(r.p99 for r in results), 2),
+        "errors": sum(r.errors for r in results),
+        "requests": sum(r.requests for r in results),
+        "runs": [round(r.rps, 1) for r in results],
+    }
+    figures_.update(cpu_figures(costs or []))
+    return figures_
+
+
+def cpu_figures(costs: list[cpu.CpuCost]) -> dict[str, Any]:
+    """Median CPU ms per request of the runs: the server, PostgreSQL, the load generator."""
+    if not costs:
+        return {}
+    servers = [c.server for c in costs if c.server is not None]
+    return {
+        "cpu_server_ms": round(statistics.median(servers), 2) if servers else None,
+        "cpu_db_ms": round(statistics.median(c.database for c in costs), 2),
+        "cpu_load_ms": round(statistics.median(c.load for c in costs), 2),
+    }
+
+
+async def raw_ceiling(
+    url: str, statements: list[workload.Statement], concurrency: int, duration: float
+) -> tuple[float, cpu.CpuCost | None]:
+    """Requests per second when each request is just ``statements``, sent with raw asyncpg on
+    one pooled connection per request, at ``concurrency``; and the CPU per request of PostgreSQL
+    and of this process (the client)."""
+    pool = await asyncpg.create_pool(url, min_size=concurrency, max_size=concurrency)
+    done = 0
+    try:
+        before = cpu.snapshot()
+        deadline = time.perf_counter() + duration
+        start = time.perf_counter()
+
+        async def worker() -> None:
+            nonlocal done
+            while time.perf_counter() < deadline:
+                async with pool.acquire() as conn:
+                    for s in statements:
+                        await conn.fetch(s.sql, *s.args)
+                done += 1
+
+        await asyncio.gather(*(worker() for _ in range(concurrency)))
+        rate = done / (time.perf_counter() - start)
+        return rate, cpu.cost(before, cpu.snapshot(), done)  # before the pool's backends end
+    finally:
+        await pool.close()
+
+
+async def capture_requests(
+    url: str, summary: dict[str, Any]
+) -> tuple[str, dict[str, workload.Captured]]:
+    """Sign in as the generated case manager through an in-process Hearth and capture the SQL
+    of each benchmark request: the case manager's token and the statements by request."""
+    manager = summary["users"]["case_manager"]
+    # No sealer or scheduler in the capturing app: their statements would be counted as the
+    # request's when they ran during a capture.
+    local = Settings(audit_seal_seconds=0, scheduler_enabled=False)
+    async with in_process_hearth(local, url) as app:
+        transport = httpx.ASGITransport(app=app)
+        async with httpx.AsyncClient(transport=transport, base_url="http://127.0.0.1") as http:
+            token = await workload.sign_in(
+                http, manager["username"], manager["password"], manager["totp_secret"]
+            )
+            vendor = await workload.service_token(
+                http, summary["vendor"]["client_id"], summary["vendor"]["client_secret"]
+            )
+        captured = {
+            "search": await workload.capture(
+                app, token, workload.search_body(summary["search_name"], 50)
+            ),
+            "search10": await workload.capture(
+                app, token, workload.search_body(summary["search_name"], 10)
+            ),
+            "record": await workload.capture(
+                app, token, workload.record_body(summary["record_id"])
+            ),
+            "sync": await workload.capture(
+                app, vendor, workload.sync_body(0, 100, f"cap{secrets.token_hex(3)}")
+            ),
+            "sync10": await workload.capture(
+                app, vendor, workload.sync_body(0, 10, f"cap{secrets.token_hex(3)}")
+            ),
+        }
+    return token, captured
+
+
+def plans(search: workload.Captured, record: workload.Captured) -> dict[str, Any]:
+    """What the bare stack replays: the data statements Hearth sent, by what they load."""
+
+    def by_role(captured: workload.Captured, *, page: bool) -> dict[str, tuple[Any, ...]]:
+        plan: dict[str, tuple[Any, ...]] = {}
+        for s in captured.data():
+            role = s.table or ""
+            if role == "client":
+                # a separate count (pages after the first), or the page (with its total)
+                role = (
+                    ("count" if s.sql.upper().startswith("SELECT COUNT(") else "page")
+                    if page
+                    else "client"
+                )
+            plan[role] = (s.sql, *s.args)  # the last one: the resolver's, after access_for's
+        return plan
+
+    search_plan, record_plan = by_role(search, page=True), by_role(record, page=False)
+    missing = {"page", "enrollment"} - set(search_plan) | {
+        "client",
+        "enrollment",
+        "release_of_information",
+        "case_note",
+    } - set(record_plan)
+    if missing:
+        raise RuntimeError(f"could not find Hearth's data statements for {sorted(missing)}")
+    return {"search": search_plan, "record": record_plan}
+
+
+async def run_scenarios(
+    args: argparse.Namespace,
+    url: str,
+    summary: dict[str, Any],
+    token: str,
+    captured: dict[str, workload.Captured],
+    server_env: dict[str, str],
+    plan_file: Path,
+    log: Path,
+) -> list[Scenario]:
+    """Start Hearth, Hearth with the read audit off and the bare stack, and drive each scenario
+    against them."""
+    workers = int(server_env["HEARTH_WORKERS"])
+    hearth = Server("hearth", "api.asgi:make_app", server_env, workers)
+    no_audit = Server(
+        "hearth-audit-off", "bench.hearth_app:make_app_without_audit", server_env, workers
+    )
+    bare = Server(
+        "bare",
+        "bench.bare:make_app",
+        {
+            **server_env,
+            "HEARTH_BENCH_PLAN": str(plan_file),
+            "HEARTH_BENCH_DATABASE_URL": url,
+            # Hearth's per-worker pool
+            "HEARTH_DB_POOL_MAX": str(Settings(workers=workers).pool_max),
+        },
+        workers,
+    )
+    auth = {"authorization": f"Bearer {token}"}
+    search_body = workload.search_body(summary["search_name"], 50)
+    record_body = workload.record_body(summary["record_id"])
+    tag = secrets.token_hex(3)
+    d = args.duration
+    record_title = "Single record (enrollments, releases, notes)"
+    async with servers([hearth, no_audit, bare], log):
+        scenarios = [
+            Scenario(
+                "search",
+                "Client search page (50, with enrollments)",
+                10,
+                lambda n: search_body,
+                [
+                    ("hearth", hearth, auth),
+                    ("hearth-audit-off", no_audit, auth),
+                    ("bare", bare, {}),
+                ],
+                d,
+                captured["search"].count,
+            ),
+            Scenario(
+                "record1",
+                record_title,
+                1,
+                lambda n: record_body,
+                [("hearth", hearth, auth), ("bare", bare, {})],
+                d,
+                captured["record"].count,
+            ),
+            Scenario(
+                "record10",
+                record_title,
+                10,
+                lambda n: record_body,
+                [("hearth", hearth, auth), ("bare", bare, {})],
+                d,
+                captured["record"].count,
+            ),
+        ]
+        for scenario in scenarios:
+            await measure(scenario, args.runs, args.warmup)
+        async with httpx.AsyncClient(base_url=hearth.url) as http:
+            vendor = await workload.service_token(
+                http, summary["vendor"]["client_id"], summary["vendor"]["client_secret"]
+            )
+        sync = Scenario(
+            "sync",
+            "Vendor sync (syncUsers, batches of 100)",
+            1,
+            lambda n: workload.sync_body(n, 100, tag),
+            [("hearth", hearth, {"authorization": f"Bearer {vendor}"})],
+            d,
+            captured["sync"].count,
+        )
+        await measure(sync, args.runs, min(args.warmup, 2.0))
+        scenarios.append(sync)
+    return scenarios

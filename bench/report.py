@@ -1,0 +1,205 @@
+"""The report of a run: the table rows and the ratios against their targets (``build_report``),
+the machine it ran on, and the Markdown table written to ``bench/results/``."""
+
+from __future__ import annotations
+
+import argparse
+import contextlib
+import os
+import platform
+from pathlib import Path
+from typing import Any
+
+from bench import workload
+from bench.measure import Scenario, figures
+
+__all__ = ["AUDIT_BUDGET", "FLOOR", "GOAL", "build_report", "machine", "markdown"]
+
+FLOOR, GOAL, AUDIT_BUDGET = 0.8, 1.5, 0.15
+
+
+def build_report(
+    args: argparse.Namespace,
+    workers: int,
+    summary: dict[str, Any],
+    scenarios: list[Scenario],
+    ceilings: dict[str, float],
+    ceiling_cpu: dict[str, dict[str, Any]],
+    captured: dict[str, workload.Captured],
+    jobs: list[dict[str, Any]],
+) -> dict[str, Any]:
+    rows: list[dict[str, Any]] = []
+    by_key = {s.key: s for s in scenarios}
+    for scenario in scenarios:
+        for name, results in scenario.results.items():
+            row = {
+                "benchmark": scenario.title,
+                "key": scenario.key,
+                "server": name,
+                "connections": scenario.concurrency,
+                **figures(results, scenario.cpu.get(name)),
+            }
+            row["statements"] = scenario.statements if name.startswith("hearth") else None
+            if scenario.key == "sync":
+                row["users_per_s"] = round(row["rps"] * 100, 1)
+                row["benchmark"] += f": {row['users_per_s']:,.0f} users/s"
+            rows.append(row)
+    for key, rps in ceilings.items():
+        scenario = by_key[key]
+        reads = captured["search" if key == "search" else "record"].reads()
+        rows.append(
+            {
+                "benchmark": scenario.title,
+                "key": key,
+                "server": "raw asyncpg (same SQL)",
+                "connections": 10,
+                "rps": round(rps, 1),
+                "statements": len(reads),
+                **ceiling_cpu.get(key, {}),
+            }
+        )
+
+    def rps(key: str, server: str) -> float:
+        return next(r["rps"] for r in rows if r["key"] == key and r["server"] == server)
+
+    ratios = []
+    for key, label in (("search", "search page"), ("record10", "single record @10")):
+        ratios.append(
+            {
+                "name": f"Hearth / bare stack, {label}",
+                "value": round(rps(key, "hearth") / rps(key, "bare"), 2),
+                "target": f"floor {FLOOR}, goal {GOAL}",
+            }
+        )
+    for key, label in (("search", "search page"), ("record10", "single record @10")):
+        ratios.append(
+            {
+                "name": f"Hearth / raw asyncpg ceiling, {label}",
+                "value": round(rps(key, "hearth") / ceilings[key], 3),
+                "target": "the ceiling we chase",
+            }
+        )
+    cost = 1 - rps("search", "hearth") / rps("search", "hearth-audit-off")
+    ratios.append(
+        {
+            "name": "Audit cost (1 - audit on / audit off), search page",
+            "value": round(cost, 3),
+            "target": f"at most {AUDIT_BUDGET}",
+        }
+    )
+
+    def cpu_total(key: str, server: str) -> float | None:
+        row = next(r for r in rows if r["key"] == key and r["server"] == server)
+        if row.get("cpu_server_ms") is None or row.get("cpu_db_ms") is None:
+            return None
+        return float(row["cpu_server_ms"] + row["cpu_db_ms"])
+
+    # The same comparisons by CPU per request (server + PostgreSQL), which the VM's drift moves
+    # far less than throughput: on a saturated machine throughput goes as its inverse.
+    for key, label in (("search", "search page"), ("record10", "single record @10")):
+        hearth_cpu, bare_cpu = cpu_total(key, "hearth"), cpu_total(key, "bare")
+        if hearth_cpu and bare_cpu:
+            ratios.append(
+                {
+                    "name": f"Hearth / bare stack by CPU per request (bare's / Hearth's), {label}",
+                    "value": round(bare_cpu / hearth_cpu, 2),
+                    "target": f"floor {FLOOR}, goal {GOAL}",
+                }
+            )
+    on, off = cpu_total("search", "hearth"), cpu_total("search", "hearth-audit-off")
+    if on and off:
+        ratios.append(
+            {
+                "name": "Audit cost by CPU per request (1 - audit off / audit on), search page",
+                "value": round(1 - off / on, 3),
+                "target": f"at most {AUDIT_BUDGET}",
+            }
+        )
+    statements = {
+        key: {
+            "count": c.count,
+            "reads": len(c.reads()),
+            "data": len(c.data()),
+            "writes": c.count - len(c.reads()),
+        }
+        for key, c in captured.items()
+    }
+    return {
+        "machine": machine(),
+        "config": {
+            "clients": args.clients,
+            "seed": args.seed,
+            "workers": workers,
+            "runs": args.runs,
+            "duration": args.duration,
+            "warmup": args.warmup,
+            "uar_rows": args.uar_rows,
+        },
+        "rows": rows,
+        "ratios": ratios,
+        "statements": statements,
+        "jobs": jobs,
+    }
+
+
+def machine() -> dict[str, Any]:
+    memory_kb = 0
+    with contextlib.suppress(OSError):
+        for line in Path("/proc/meminfo").read_text().splitlines():
+            if line.startswith("MemTotal:"):
+                memory_kb = int(line.split()[1])
+    cpu = platform.processor()
+    with contextlib.suppress(OSError):
+        for line in Path("/proc/cpuinfo").read_text().splitlines():
+            if line.startswith("model name"):
+                cpu = line.split(":", 1)[1].strip()
+                break
+    return {
+        "cores": os.cpu_count(),
+        "memory_gib": round(memory_kb / 1024 / 1024, 1),
+        "cpu": cpu,
+        "python": platform.python_version(),
+        "platform": platform.platform(),
+    }
+
+
+def _fmt(value: Any, unit: str = "") -> str:
+    if value is None:
+        return "n/a"
+    if isinstance(value, float):
+        return f"{value:,.1f}{unit}" if value >= 10 else f"{value:,.2f}{unit}"
+    return f"{value:,}{unit}"
+
+
+def markdown(report: dict[str, Any]) -> str:
+    m, cfg = report["machine"], report["config"]
+    lines = [
+        f"Machine: {m['cores']} cores, {m['memory_gib']} GiB ({m['cpu']}); Python {m['python']}; "
+        f"PostgreSQL {report.get('postgres', '?')}. Load average before/after: "
+        f"{report['load_before']} / {report['load_after']}.",
+        f"Data: {cfg['clients']:,} generated clients (seed {cfg['seed']}); {cfg['workers']} worker(s) per server; "
+        f"median of {cfg['runs']} runs of {cfg['duration']:.0f} s after a {cfg['warmup']:.0f} s warm-up. CPU per request "
+        "by process, read from /proc over each run (the raw ceiling's server column is its client's).",
+        "",
+        "| Benchmark | Server | Connections | Requests/s | p50 ms | p99 ms | Errors | SQL statements/request "
+        "| CPU ms/request: server | PostgreSQL |",
+        "|---|---|---:|---:|---:|---:|---:|---:|---:|---:|",
+    ]
+    for row in report["rows"]:
+        server_cpu = (
+            row.get("cpu_load_ms") if row["server"].startswith("raw") else row.get("cpu_server_ms")
+        )
+        lines.append(
+            f"| {row['benchmark']} | {row['server']} | {row['connections']} | {_fmt(row.get('rps'))} | "
+            f"{_fmt(row.get('p50_ms'))} | {_fmt(row.get('p99_ms'))} | {_fmt(row.get('errors'))} | {_fmt(row.get('statements'))} "
+            f"| {_fmt(server_cpu)} | {_fmt(row.get('cpu_db_ms'))} |"
+        )
+    lines += ["", "| Ratio (same run) | Value | Target |", "|---|---:|---|"]
+    for ratio in report["ratios"]:
+        lines.append(f"| {ratio['name']} | {_fmt(ratio['value'])} | {ratio['target']} |")
+    lines += ["", "| Batch job | Figure |", "|---|---|"]
+    for job in report["jobs"]:
+        lines.append(f"| {job['name']} | {job['figure']} |")
+    if report.get("seconds"):
+        lines += ["", f"The whole run took {report['seconds']:.0f} s."]
+    return "\n".join(lines) + "\n"

@@ -1,0 +1,162 @@
+"""The assessments recorded during an enrollment (income and benefits, disabilities, health and
+DV) and the services provided, bed nights included."""
+
+from __future__ import annotations
+
+import json
+import uuid
+from datetime import date, datetime, timedelta
+from decimal import Decimal
+
+from devdata.plan import (
+    DISABILITY_TYPES,
+    ES_NBN,
+    HP,
+    INCOME_SOURCES,
+    ONE_DAY,
+    RRH,
+    SO,
+    SSO,
+    Agency,
+    Member,
+)
+from devdata.state import GeneratorState, new_uuid, weighted
+from models.enrollments import Disability, HealthAndDv, IncomeBenefits, Service
+
+__all__ = ["Assessments"]
+
+
+class Assessments(GeneratorState):
+    def income(
+        self, eid: uuid.UUID, day: date, stage: int, created: datetime, defect_rate: float = 0.0
+    ) -> None:
+        rng = self.rng
+        sources: dict[str, str] = {}
+        anything = 1 if rng.random() < 0.55 else weighted(rng, ((0, 90), (8, 3), (9, 3), (99, 4)))
+        if defect_rate:
+            self.populations["income_any_no_sources"] += 1
+        if anything == 1:
+            if defect_rate and rng.random() < defect_rate / 0.55:
+                self.defects["income_any_no_sources"] += 1
+            else:
+                for name in rng.sample(INCOME_SOURCES, rng.randint(1, 2)):
+                    sources[name] = f"{rng.randint(100, 2500)}.00"
+        total = sum((Decimal(v) for v in sources.values()), Decimal(0)) if sources else None
+        self.bulk.add(
+            IncomeBenefits,
+            {
+                "id": new_uuid(rng),
+                "information_date": day,
+                "data_collection_stage": stage,
+                "income_from_any_source": anything,
+                "total_monthly_income": total,
+                "income_sources": json.dumps(dict(sorted(sources.items()))),
+                "benefits_from_any_source": rng.choice((0, 1)),
+                "insurance_from_any_source": 1 if rng.random() < 0.85 else 0,
+                "created_at": created,
+                "enrollment_id": eid,
+            },
+        )
+
+    def disabilities(
+        self,
+        eid: uuid.UUID,
+        day: date,
+        stage: int,
+        created: datetime,
+        disabling: int,
+        mismatch: bool,
+    ) -> None:
+        rng = self.rng
+        impairing = rng.choice(DISABILITY_TYPES) if disabling == 1 or mismatch else None
+        for dtype in DISABILITY_TYPES:
+            if dtype == impairing:
+                response, indefinite = (rng.choice((1, 2, 3)) if dtype == 10 else 1), 1
+            elif rng.random() < 0.12:
+                response, indefinite = (rng.choice((1, 2, 3)) if dtype == 10 else 1), 0
+            else:
+                response, indefinite = 0, None
+            self.bulk.add(
+                Disability,
+                {
+                    "id": new_uuid(rng),
+                    "information_date": day,
+                    "data_collection_stage": stage,
+                    "disability_type": dtype,
+                    "disability_response": response,
+                    "indefinite_and_impairs": indefinite,
+                    "created_at": created,
+                    "enrollment_id": eid,
+                },
+            )
+
+    def health(
+        self, eid: uuid.UUID, day: date, stage: int, created: datetime, member: Member
+    ) -> None:
+        rng = self.rng
+        survivor = 1 if rng.random() < 0.25 else 0
+        self.bulk.add(
+            HealthAndDv,
+            {
+                "id": new_uuid(rng),
+                "information_date": day,
+                "data_collection_stage": stage,
+                "domestic_violence_survivor": survivor,
+                "when_occurred": rng.randint(1, 4) if survivor else None,
+                "currently_fleeing": rng.choice((0, 1)) if survivor else None,
+                "general_health_status": rng.randint(1, 5),
+                "dental_health_status": rng.randint(1, 5),
+                "mental_health_status": rng.randint(1, 5),
+                "created_at": created,
+                "enrollment_id": eid,
+            },
+        )
+
+    def services(
+        self,
+        eid: uuid.UUID,
+        entry: date,
+        exit_on: date | None,
+        ptype: int,
+        user: uuid.UUID,
+        agency: Agency,
+    ) -> None:
+        rng, add = self.rng, self.bulk.add
+        last = (exit_on - ONE_DAY) if exit_on else self.anchor - ONE_DAY
+        if ptype == ES_NBN:
+            day = entry
+            # a bed night for every night, including the entry date, none on exit
+            while day <= last:
+                add(
+                    Service,
+                    {
+                        "id": new_uuid(rng),
+                        "date_provided": day,
+                        "record_type": 200,
+                        "type_provided": 200,
+                        "created_at": self.at(day, 1260),
+                        "created_by_user_id": user,
+                        "enrollment_id": eid,
+                    },
+                )
+                day += ONE_DAY
+            return
+        if ptype in (SO, RRH, HP, SSO):
+            record = {SO: 141, RRH: 152, HP: 152, SSO: 144}[ptype]
+            for _ in range(rng.randint(0, 3)):
+                span = max(0, (last - entry).days)
+                day = entry + timedelta(days=rng.randint(0, span))
+                amount = Decimal(rng.randint(200, 3000)) if record == 152 else None
+                add(
+                    Service,
+                    {
+                        "id": new_uuid(rng),
+                        "date_provided": day,
+                        "record_type": record,
+                        "type_provided": rng.randint(1, 10),
+                        "fa_amount": amount,
+                        "created_at": self.at(day, 900),
+                        "created_by_user_id": user,
+                        "enrollment_id": eid,
+                    },
+                )

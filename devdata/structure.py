@@ -1,0 +1,119 @@
+"""The reference rows of a data set: CANs, agencies and projects, then their users."""
+
+from __future__ import annotations
+
+import json
+from datetime import timedelta
+
+from devdata.copy import copy_rows
+from devdata.plan import (
+    AGENCIES,
+    CANS,
+    COLORS_VEG,
+    ES_EE,
+    ES_NBN,
+    HERBS,
+    HP,
+    PROJECTS,
+    PSH,
+    RRH,
+    TH,
+    Agency,
+)
+from devdata.state import new_uuid
+from devdata.users import Users
+from models.governance import Agency as AgencyModel
+from models.governance import Can, Project
+from services.errors import ValidationFailed
+
+__all__ = ["Reference"]
+
+
+class Reference(Users):
+    """Draws the reference rows and writes them at once (they are few)."""
+
+    async def structure(self, password: str) -> None:
+        rng, tag, conn = self.rng, self.tag, self.conn
+        cocs = {
+            r["code"]: r["id"] for r in await conn.fetch("SELECT id, code FROM continuum_of_care")
+        }
+        missing = {"CT-503", "CT-505"} - set(cocs)
+        if missing:
+            raise ValidationFailed(
+                "The database lacks the reference CoCs; run `hearth migrate` first.",
+                field="database",
+            )
+        courses = [
+            r["id"] for r in await conn.fetch("SELECT id FROM training_course ORDER BY code")
+        ]
+        founded = self.anchor - timedelta(days=1500)
+        created = self.at(founded)
+        suffix = f" [{tag}]" if tag else ""
+        self.can_ids = [new_uuid(rng) for _ in CANS]
+        counts = self.small_counts
+        counts["can"] = await copy_rows(
+            conn,
+            Can,
+            (
+                {"id": cid, "name": name + suffix, "created_at": created, "coc_id": cocs[coc]}
+                for cid, (name, coc) in zip(self.can_ids, CANS, strict=True)
+            ),
+        )
+        mou_on = self.anchor - timedelta(days=400)
+        for slug, name, can, weight, vsp, _ in AGENCIES:
+            self.agencies.append(
+                Agency(slug, new_uuid(rng), name + suffix, can, CANS[can][1], weight, vsp)
+            )
+        counts["agency"] = await copy_rows(
+            conn,
+            AgencyModel,
+            [
+                {
+                    "id": a.id,
+                    "name": a.name,
+                    "common_name": a.name.split()[0],
+                    "victim_service_provider": a.vsp,
+                    "executive_director_name": f"{rng.choice(HERBS)} {rng.choice(COLORS_VEG)}",
+                    "executive_director_email": f"director@{a.slug}{tag}.example.org",
+                    "mou_signed_on": mou_on,
+                    "mou_signed_by": "Executive Director",
+                    "mou_access_levels": json.dumps(["FULL", "VIEW_ONLY", "REPORTING_ONLY"]),
+                    "created_at": created,
+                    "updated_at": created,
+                    "coc_id": cocs[a.coc],
+                    "can_id": self.can_ids[a.can],
+                }
+                for a in self.agencies
+            ],
+        )
+        # A CAN's backbone is one of its agencies, which need the CAN first.
+        await conn.executemany(
+            "UPDATE can SET backbone_agency_id = $1 WHERE id = $2",
+            [
+                (a.id, self.can_ids[a.can])
+                for a, spec in zip(self.agencies, AGENCIES, strict=True)
+                if spec[5]
+            ],
+        )
+        projects = []
+        for index, ptype, name in PROJECTS:
+            agency = self.agencies[index]
+            pid = new_uuid(rng)
+            agency.projects.append((pid, ptype, agency.coc))
+            projects.append(
+                {
+                    "id": pid,
+                    "name": name + suffix,
+                    "project_type": ptype,
+                    "operating_start_date": founded,
+                    "continuum_project": ptype != HP,
+                    "housing_type": 1 if ptype in (ES_EE, ES_NBN, TH, PSH, RRH) else 3,
+                    "target_population": 1 if agency.vsp else None,
+                    "coc_code": agency.coc,
+                    "created_at": created,
+                    "updated_at": created,
+                    "agency_id": agency.id,
+                }
+            )
+        counts["project"] = await copy_rows(conn, Project, projects)
+        await self.users(password, courses, created)
