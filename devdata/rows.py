@@ -28,15 +28,11 @@ from devdata.plan import (
 from devdata.state import new_uuid, weighted
 from devdata.structure import Reference
 from models.clients import Client
+from models.names import camel
 
 __all__ = ["Generator", "Progress"]
 
 Progress = Callable[[int, int], None]
-
-
-def camel(name: str) -> str:
-    head, *rest = name.split("_")
-    return head + "".join(part.title() for part in rest)
 
 
 class Generator(Reference, Enrollments):
