@@ -249,7 +249,7 @@ async def test_the_cli_runs_a_job_and_prints_its_record(app: object, runner: Cli
 
 
 async def test_the_served_app_runs_the_scheduler_and_catches_up(
-    app: object, settings, clock: FrozenClock, database_url: str
+    app: object, settings, clock: FrozenClock, database_url: str, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     """create_app starts the scheduler when HEARTH_SCHEDULER_ENABLED is on (off under env=test);
     a time missed while no instance ran is caught up at start-up."""
@@ -266,16 +266,20 @@ async def test_the_served_app_runs_the_scheduler_and_catches_up(
         status=JobStatus.SUCCEEDED,
         started_at=clock.now(),
     )
+    ticked, tick = asyncio.Event(), Scheduler.tick
+
+    async def tick_and_say(self: Scheduler, now: datetime) -> list[JobRun]:
+        runs = await tick(self, now)
+        ticked.set()
+        return runs
+
+    monkeypatch.setattr(Scheduler, "tick", tick_and_say)
     on = settings.model_copy(update={"scheduler_enabled": True})
     served = create_app(on, database_url=database_url, clock=clock)
     async with served.router.lifespan_context(served):
         assert any(t.get_name() == "hearth-scheduler" for t in asyncio.all_tasks())
-        for _ in range(500):  # the first tick runs at once; wait for its record
-            if await JobRun.filter(
-                job="deadlines", instance__not="old", status=JobStatus.SUCCEEDED
-            ).exists():
-                break
-            await asyncio.sleep(0.01)
+        async with asyncio.timeout(10):  # a guard: the first tick runs at once
+            await ticked.wait()
     assert not any(t.get_name() == "hearth-scheduler" and not t.done() for t in asyncio.all_tasks())
     caught_up = await JobRun.get(job="deadlines", instance__not="old")
     assert caught_up.slot == datetime(2026, 4, 10, 11, 0, tzinfo=UTC)
