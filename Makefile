@@ -28,10 +28,15 @@ endif
 migrate: $(STAMP)
 	$(BIN)/hearth migrate
 
+# The tests run in pytest-xdist workers, one database each (tests/conftest.py): one per core, at
+# most 4. PYTEST_ARGS="-n 0" runs them in one process; PYTEST_ARGS="-m 'not slow'" leaves out the
+# slow ones (the real OpenID Connect provider, the generator at size), which make test runs.
+PYTEST_WORKERS ?= auto
+
 test: $(STAMP)
 	$(BIN)/ruff check .
 	$(BIN)/ruff format --check .
-	$(BIN)/python -m pytest $(PYTEST_ARGS)
+	$(BIN)/python -m pytest -n $(PYTEST_WORKERS) --maxprocesses 4 $(PYTEST_ARGS)
 
 schema: $(STAMP)
 	$(BIN)/hearth schema export --out schema.graphql

@@ -6,10 +6,13 @@ request forever. This engine gives every acquire a deadline (``acquire_timeout``
 Tortoise also acquires a connection per statement (outside transactions), and asyncpg's pool
 resets the session on every release with a statement of its own (``SELECT
 pg_advisory_unlock_all(); CLOSE ALL; UNLISTEN *; RESET ALL``): a second round trip for every
-statement. Hearth keeps no session state on pooled connections (advisory locks are
-transaction-level, LISTEN has its own connection, nothing SETs a session variable), so the
-release keeps only asyncpg's own part of the reset: an open transaction is rolled back and
-listeners are dropped (``Connection._reset``, which the pool always runs before ``reset``).
+statement. Hearth keeps no session state on pooled connections (every advisory lock is
+transaction-level: ``pg_advisory_xact_lock`` in the services and the audit trail's SQL, and a
+job's ``pg_try_advisory_xact_lock`` in a transaction spanning its run; LISTEN has its own
+connection; nothing SETs a session variable), so the release keeps only asyncpg's own part of
+the reset: an open transaction is rolled back and listeners are dropped (``Connection._reset``,
+which the pool always runs before ``reset``; if that fails or is cut short, asyncpg closes the
+connection).
 
 PostgreSQL's JIT compiler is off on Hearth's connections: it starts above a planner cost that a
 visibility filter over a large client table reaches, and then spends hundreds of milliseconds

@@ -1,10 +1,11 @@
 """The jobs that keep accounts compliant, run by `hearth jobs run NAME` or the in-process
 scheduler, exactly once across instances.
 
-Two guards make "exactly once": a PostgreSQL advisory lock per job (a second instance that finds
-the job running skips it), and one ``job_run`` row per job and scheduled slot (an instance that
-comes later for the same slot finds it done). Every run is recorded with its counts or error; a
-failing job is recorded as FAILED and never takes the scheduler down.
+Two guards make "exactly once": a PostgreSQL advisory lock per job, held by a transaction for
+the whole run (a second instance that finds the job running skips it), and one ``job_run`` row
+per job and scheduled slot (an instance that comes later for the same slot finds it done). Every
+run is recorded with its counts or error; a failing job is recorded as FAILED and never takes
+the scheduler down.
 """
 
 from __future__ import annotations
@@ -99,53 +100,72 @@ async def run_job(
     instance: str | None = None,
 ) -> JobRun | None:
     """Run one job under its advisory lock and record the run. ``None``: another instance holds
-    the lock, or already ran this slot."""
+    the lock, or already ran this slot.
+
+    The lock is transaction-level, held by a transaction on one pooled connection that spans the
+    claim and the run (the job's own statements commit on other connections as they go). Ending
+    that transaction releases it, and if the end is interrupted (a cancellation, a broken
+    connection), the pool's release, which asyncpg shields from cancellation, rolls the
+    transaction back or closes the connection: the lock never outlives the job's hold on the
+    connection. The transaction is READ COMMITTED, so it keeps no snapshot while the job runs.
+    """
     job = JOBS.get(name)
     if job is None:
         raise ValueError(f"unknown job {name!r}; known: {', '.join(JOBS)}")
-    key = _lock_key(name)
     client: Any = get_connection("default")
-    async with client.acquire_connection() as conn:
-        if not await conn.fetchval("SELECT pg_try_advisory_lock($1)", key):
+    async with client.acquire_connection() as conn, conn.transaction(isolation="read_committed"):
+        if not await conn.fetchval("SELECT pg_try_advisory_xact_lock($1)", _lock_key(name)):
             log.info("job %s is running elsewhere; skipped", name)
             return None
-        try:
-            if slot is not None and await JobRun.filter(job=name, slot=slot).exists():
-                return None
-            try:
-                run = await JobRun.create(
-                    job=name,
-                    slot=slot,
-                    trigger=trigger,
-                    instance=instance or instance_name(),
-                    started_at=ctx.clock.now(),
-                    status=JobStatus.RUNNING,
-                )
-            except IntegrityError:  # the slot was taken between the check and the insert
-                return None
-            try:
-                run.counts = await job(ctx)
-                run.status = JobStatus.SUCCEEDED
-            except asyncio.CancelledError:  # shutdown: say so rather than stay RUNNING forever
-                run.status, run.error, run.finished_at = (
-                    JobStatus.FAILED,
-                    "interrupted by shutdown",
-                    ctx.clock.now(),
-                )
-                await asyncio.shield(run.save())
-                raise
-            except notifications.NotConfigured as error:  # expected on a developer's machine
-                log.warning("job %s: %s", name, error)
-                run.status, run.error = JobStatus.FAILED, str(error)
-            except Exception as error:  # recorded, never raised into the scheduler
-                log.exception("job %s failed", name)
-                run.status = JobStatus.FAILED
-                run.error = f"{type(error).__name__}: {error}"[:2000]
-            run.finished_at = ctx.clock.now()
-            await run.save()
-            return run
-        finally:
-            await conn.execute("SELECT pg_advisory_unlock($1)", key)
+        return await _claim_and_run(
+            name, job, ctx, trigger=trigger, slot=slot, instance=instance or instance_name()
+        )
+
+
+async def _claim_and_run(
+    name: str,
+    job: Callable[[JobContext], Awaitable[dict[str, Any]]],
+    ctx: JobContext,
+    *,
+    trigger: str,
+    slot: datetime | None,
+    instance: str,
+) -> JobRun | None:
+    """Claim the slot with a RUNNING record, run the job and record how it ended."""
+    if slot is not None and await JobRun.filter(job=name, slot=slot).exists():
+        return None
+    try:
+        run = await JobRun.create(
+            job=name,
+            slot=slot,
+            trigger=trigger,
+            instance=instance,
+            started_at=ctx.clock.now(),
+            status=JobStatus.RUNNING,
+        )
+    except IntegrityError:  # the slot was taken between the check and the insert
+        return None
+    try:
+        run.counts = await job(ctx)
+        run.status = JobStatus.SUCCEEDED
+    except asyncio.CancelledError:  # shutdown: say so rather than stay RUNNING forever
+        run.status, run.error, run.finished_at = (
+            JobStatus.FAILED,
+            "interrupted by shutdown",
+            ctx.clock.now(),
+        )
+        await asyncio.shield(run.save())
+        raise
+    except notifications.NotConfigured as error:  # expected on a developer's machine
+        log.warning("job %s: %s", name, error)
+        run.status, run.error = JobStatus.FAILED, str(error)
+    except Exception as error:  # recorded, never raised into the scheduler
+        log.exception("job %s failed", name)
+        run.status = JobStatus.FAILED
+        run.error = f"{type(error).__name__}: {error}"[:2000]
+    run.finished_at = ctx.clock.now()
+    await run.save()
+    return run
 
 
 class Scheduler:

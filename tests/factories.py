@@ -161,3 +161,19 @@ def truncation(tables: list[str] | tuple[str, ...]) -> str:
         "ALTER TABLE audit_seal ENABLE TRIGGER audit_seal_no_truncate;"
         "ALTER TABLE audit_event ENABLE TRIGGER audit_event_no_truncate"
     )
+
+
+def deletion(tables: list[str] | tuple[str, ...]) -> str:
+    """SQL that empties ``tables`` as ``truncation`` does, by DELETE with every trigger off for
+    its transaction (``session_replication_role``: no foreign-key checks, no audit guards), and
+    restarts their identities. A superuser's way: it takes milliseconds where TRUNCATE, which
+    makes new files for every table and index, takes a few hundred per test."""
+    names = list(dict.fromkeys(t.strip() for t in tables if t.strip()))
+    forget_horizons()
+    deletes = "".join(f"DELETE FROM {name};" for name in names)  # noqa: S608 (table names)
+    restarts = (
+        "SELECT setval(s.seqrelid::regclass, s.seqstart, false) FROM pg_sequence s"  # noqa: S608
+        " JOIN pg_depend d ON d.classid = 'pg_class'::regclass AND d.objid = s.seqrelid"
+        f" AND d.deptype IN ('a', 'i') WHERE d.refobjid = ANY ('{{{','.join(names)}}}'::regclass[])"
+    )
+    return f"BEGIN; SET LOCAL session_replication_role = replica;{deletes}{restarts}; COMMIT"

@@ -22,6 +22,8 @@ from services.errors import Conflict
 from tests.conftest import START
 from tests.factories import LOGIN, VERIFY, Api, truncation
 
+pytestmark = pytest.mark.slow  # the generator at size
+
 ANCHOR = START.date()
 CLIENT = "query($id: ID!) { client(id: $id) { id firstName } }"
 

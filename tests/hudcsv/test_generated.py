@@ -32,6 +32,8 @@ from tests.factories import Api, truncation
 from tests.hudcsv.support import TZ, export_as, read_zip, write_zip
 from tests.hudcsv.test_round_trip import CLIENT_TABLES, _without_export_identity
 
+pytestmark = pytest.mark.slow  # the generator at size
+
 ANCHOR = START.date()
 # The generator's stays fall in the three years before the anchor: this period covers them all.
 PERIOD = {"start": date(2023, 1, 1), "end": ANCHOR}

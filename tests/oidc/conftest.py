@@ -28,6 +28,7 @@ from starlette.applications import Starlette
 from api.app import create_app
 from api.settings import Settings
 from services.clock import FrozenClock
+from tests.conftest import exclusive
 from tests.oidc.helpers import (
     ACR_MFA,
     ACR_PWD,
@@ -50,7 +51,20 @@ NO_NODE = (
 )
 
 
-def _npm_ci() -> None:
+@pytest.hookimpl(tryfirst=True)  # before ``-m`` deselects by marker
+def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
+    """Every test that runs the real provider (directly or through ``hearth``) is slow."""
+    for item in items:
+        if "oidc_provider" in getattr(item, "fixturenames", ()):
+            item.add_marker(pytest.mark.slow)
+
+
+def _npm_ci(shared: Path) -> None:
+    with exclusive(shared / "npm-ci.lock"):  # pytest-xdist's workers: one installs, all use it
+        _npm_ci_once()
+
+
+def _npm_ci_once() -> None:
     if (PROVIDER_DIR / "node_modules" / "oidc-provider").is_dir():
         return
     npm = shutil.which("npm")
@@ -108,7 +122,7 @@ def oidc_provider(tmp_path_factory: pytest.TempPathFactory) -> Iterator[OidcProv
     node = shutil.which("node")
     if node is None:
         pytest.skip(NO_NODE)
-    _npm_ci()
+    _npm_ci(tmp_path_factory.getbasetemp().parent)
     keys = [
         ECKey.generate_key("P-256", {"kid": "provider-es256", "use": "sig", "alg": "ES256"}),
         RSAKey.generate_key(2048, {"kid": "provider-rs256", "use": "sig", "alg": "RS256"}),

@@ -351,22 +351,33 @@ async def test_the_seal_command(app: object, runner: CliRunner) -> None:
     assert await _cli(runner, "seal") == (0, {"sealed": 0, "unsealed": 0})
 
 
-async def test_the_served_app_seals_by_itself(app: object, settings, database_url: str) -> None:
+async def test_the_served_app_seals_by_itself(
+    app: object, settings, database_url: str, monkeypatch: pytest.MonkeyPatch
+) -> None:
     """create_app starts the sealer (HEARTH_AUDIT_SEAL_SECONDS; off under env=test, 5 s otherwise)."""
+    import api.app
     from api.app import create_app
 
     assert settings.seal_interval == 0
     assert settings.model_copy(update={"env": "production"}).seal_interval == 5.0
     await append([_row(1), _row(2)])
+    sealed = asyncio.Event()
+
+    async def seal_and_say() -> int:
+        rows = await seal()
+        sealed.set()
+        return rows
+
+    monkeypatch.setattr(api.app, "audit_seal", seal_and_say)
     served = create_app(
         settings.model_copy(update={"audit_seal_seconds": 0.05}), database_url=database_url
     )
     async with served.router.lifespan_context(served):
         assert any(t.get_name() == "hearth-audit-sealer" for t in asyncio.all_tasks())
-        for _ in range(500):  # the first round runs at once; wait for it
-            if not await unsealed():
-                break
-            await asyncio.sleep(0.01)
+        async with asyncio.timeout(10):  # a guard: the first round runs at once
+            while await unsealed():  # each round that leaves rows unsealed: the next one
+                sealed.clear()
+                await sealed.wait()
     assert not any(
         t.get_name() == "hearth-audit-sealer" and not t.done() for t in asyncio.all_tasks()
     )

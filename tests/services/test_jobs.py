@@ -8,7 +8,9 @@ import json
 from datetime import UTC, datetime, timedelta
 from zoneinfo import ZoneInfo
 
+import asyncpg
 import pytest
+from tortoise.connection import get_connection
 from typer.testing import CliRunner
 
 from api.cli import app as cli
@@ -18,7 +20,7 @@ from models.enums import AccessLevel, Duty, UserStatus
 from models.outbox import DeliveryStatus, OutboxMessage
 from models.users import User
 from services.clock import FrozenClock
-from services.jobs import JobContext, Scheduler, _lock_key, run_job
+from services.jobs import JOBS, JobContext, Scheduler, _lock_key, run_job
 from services.notifications import SmtpConfig
 from tests.factories import make_agency, make_user
 
@@ -73,8 +75,6 @@ async def test_a_failing_job_is_recorded_not_raised(app: object, clock: FrozenCl
 async def test_an_instance_that_finds_the_job_running_skips_it(
     app: object, clock: FrozenClock, database_url: str
 ) -> None:
-    import asyncpg
-
     other = await asyncpg.connect(database_url)
     try:
         assert await other.fetchval("SELECT pg_try_advisory_lock($1)", _lock_key("deadlines"))
@@ -83,6 +83,85 @@ async def test_an_instance_that_finds_the_job_running_skips_it(
     finally:
         await other.close()
     assert await run_job("deadlines", _ctx(clock)) is not None
+
+
+# The advisory locks held in this database (other workers' databases have their own).
+_ADVISORY_LOCKS = """
+SELECT count(*) FROM pg_locks
+ WHERE locktype = 'advisory'
+   AND database = (SELECT oid FROM pg_database WHERE datname = current_database())
+"""
+
+
+async def _advisory_locks() -> int:
+    rows = await get_connection("default").execute_query_dict(_ADVISORY_LOCKS)
+    return rows[0]["count"]
+
+
+async def _waits_until_cancelled(started: asyncio.Event) -> dict[str, int]:
+    started.set()
+    await asyncio.get_running_loop().create_future()
+    return {}
+
+
+async def test_a_job_cancelled_mid_run_leaves_no_lock_behind(
+    app: object, clock: FrozenClock
+) -> None:
+    # given: the job is running, under its lock
+    started = asyncio.Event()
+    with pytest.MonkeyPatch.context() as patch:
+        patch.setitem(JOBS, "deadlines", lambda _ctx: _waits_until_cancelled(started))
+        task = asyncio.create_task(run_job("deadlines", _ctx(clock)))
+        await started.wait()
+        assert await _advisory_locks() == 1
+        assert await run_job("deadlines", _ctx(clock)) is None  # a second instance skips it
+        # when: it is cancelled (a shutdown)
+        task.cancel()
+        with pytest.raises(asyncio.CancelledError):
+            await task
+    # then: the run says so, the lock is gone and the next run is not skipped
+    interrupted = await JobRun.get(job="deadlines")
+    assert (interrupted.status, interrupted.error) == (JobStatus.FAILED, "interrupted by shutdown")
+    assert await _advisory_locks() == 0
+    run = await run_job("deadlines", _ctx(clock))
+    assert run is not None
+    assert run.status == JobStatus.SUCCEEDED
+
+
+@pytest.mark.parametrize("commit", ["never sent", "in flight"])
+async def test_a_job_cancelled_while_releasing_its_lock_leaves_none_behind(
+    app: object, clock: FrozenClock, commit: str
+) -> None:
+    # given: a job that runs no transaction of its own has run; the statement that ends its
+    # lock's transaction is about to go out (and never does) or is on its way to the server
+    async def job(_ctx: JobContext) -> dict[str, int]:
+        return {}
+
+    ending, execute = asyncio.Event(), asyncpg.Connection.execute
+
+    async def stepped_execute(self: asyncpg.Connection, query: str, *args, **kwargs):
+        if query == "COMMIT;":  # asyncpg's statement ending a transaction block
+            ending.set()
+            if commit == "never sent":
+                await asyncio.get_running_loop().create_future()
+        return await execute(self, query, *args, **kwargs)
+
+    with pytest.MonkeyPatch.context() as patch:
+        patch.setitem(JOBS, "deadlines", job)
+        patch.setattr(asyncpg.Connection, "execute", stepped_execute)
+        task = asyncio.create_task(run_job("deadlines", _ctx(clock)))
+        async with asyncio.timeout(10):  # a guard: the statement comes at once
+            await ending.wait()
+        # when: the task is cancelled right there (when the statement never went out, the
+        # pool's release rolls the transaction back, and asyncpg logs that it had to)
+        task.cancel()
+        with pytest.raises(asyncio.CancelledError):
+            await task
+    # then: no lock is left on the pooled connection, and the next run is not skipped
+    assert await _advisory_locks() == 0
+    run = await run_job("deadlines", _ctx(clock))
+    assert run is not None
+    assert run.status == JobStatus.SUCCEEDED
 
 
 async def test_two_scheduler_instances_racing_run_a_slot_once(
@@ -170,7 +249,7 @@ async def test_the_cli_runs_a_job_and_prints_its_record(app: object, runner: Cli
 
 
 async def test_the_served_app_runs_the_scheduler_and_catches_up(
-    app: object, settings, clock: FrozenClock, database_url: str
+    app: object, settings, clock: FrozenClock, database_url: str, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     """create_app starts the scheduler when HEARTH_SCHEDULER_ENABLED is on (off under env=test);
     a time missed while no instance ran is caught up at start-up."""
@@ -187,16 +266,20 @@ async def test_the_served_app_runs_the_scheduler_and_catches_up(
         status=JobStatus.SUCCEEDED,
         started_at=clock.now(),
     )
+    ticked, tick = asyncio.Event(), Scheduler.tick
+
+    async def tick_and_say(self: Scheduler, now: datetime) -> list[JobRun]:
+        runs = await tick(self, now)
+        ticked.set()
+        return runs
+
+    monkeypatch.setattr(Scheduler, "tick", tick_and_say)
     on = settings.model_copy(update={"scheduler_enabled": True})
     served = create_app(on, database_url=database_url, clock=clock)
     async with served.router.lifespan_context(served):
         assert any(t.get_name() == "hearth-scheduler" for t in asyncio.all_tasks())
-        for _ in range(500):  # the first tick runs at once; wait for its record
-            if await JobRun.filter(
-                job="deadlines", instance__not="old", status=JobStatus.SUCCEEDED
-            ).exists():
-                break
-            await asyncio.sleep(0.01)
+        async with asyncio.timeout(10):  # a guard: the first tick runs at once
+            await ticked.wait()
     assert not any(t.get_name() == "hearth-scheduler" and not t.done() for t in asyncio.all_tasks())
     caught_up = await JobRun.get(job="deadlines", instance__not="old")
     assert caught_up.slot == datetime(2026, 4, 10, 11, 0, tzinfo=UTC)
