@@ -22,6 +22,7 @@ from starlette.requests import Request
 from starlette.responses import JSONResponse, Response
 from starlette.routing import Route
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
+from starlette.websockets import WebSocket
 from strawberry.asgi import GraphQL
 from strawberry.http import GraphQLHTTPResponse
 from strawberry.types import ExecutionResult
@@ -29,7 +30,7 @@ from tortoise.context import TortoiseContext, get_current_context
 
 from api.db import tortoise_config
 from api.downloads import hud_csv_download
-from api.identity import LocalIdentity, TokenService, load_signing_key
+from api.identity import IdentityProvider, LocalIdentity, TokenService, load_signing_key
 from api.identity.oidc import OidcIdentity, session_cookie_options
 from api.identity.service import TokenEndpoint
 from api.settings import Settings, report_thresholds
@@ -155,7 +156,7 @@ class HearthGraphQL(GraphQL[Context, None]):
     def __init__(
         self,
         *,
-        identity: Any,
+        identity: IdentityProvider,
         authorizer: Authorizer,
         clock: Clock,
         settings: Settings,
@@ -191,7 +192,9 @@ class HearthGraphQL(GraphQL[Context, None]):
             if isinstance(context, Context):
                 context.release()
 
-    async def get_context(self, request: Any, response: Any) -> Context:
+    async def get_context(
+        self, request: Request | WebSocket, response: Response | WebSocket
+    ) -> Context:
         request_id = request_id_of(request.scope) or uuid.uuid4().hex
         context = Context(
             request=request,
@@ -222,7 +225,9 @@ class HearthGraphQL(GraphQL[Context, None]):
                     context.mfa_error = authenticated.mfa_error
         return context
 
-    async def process_result(self, request: Any, result: ExecutionResult) -> GraphQLHTTPResponse:
+    async def process_result(
+        self, request: Request, result: ExecutionResult
+    ) -> GraphQLHTTPResponse:
         # ErrorCodes (a schema extension) codes the errors it sees; an error that reached the
         # result past it (an extension failing outside the operation) is coded here all the same.
         if result.errors:

@@ -20,6 +20,7 @@ async def apply_migrations(config: dict[str, Any]) -> None:
 async def _writers(config: dict[str, Any]) -> list[Any]:
     async with TortoiseContext() as ctx:
         await ctx.init(config=config)
+        assert ctx.apps is not None  # init has made them
         detector = MigrationAutodetector(ctx.apps, config["apps"])
         return list(await detector.changes())
 

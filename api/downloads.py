@@ -60,7 +60,7 @@ def hud_csv_download(
         except ValueError:
             return _error(404, "NOT_FOUND", "No such export.")
         record = await HudCsvExport.filter(id=export_id).first()
-        if record is None or record.requested_by_id != principal.user_id:  # type: ignore[attr-defined]
+        if record is None or record.requested_by_id != principal.user_id:
             return _error(404, "NOT_FOUND", "No such export.")
         path = settings.exports_path / record.file_name
         if record.expires_at is None or record.expires_at <= now:

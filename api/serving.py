@@ -30,6 +30,6 @@ def set_nodelay(transport: asyncio.BaseTransport) -> None:
 
 
 class NoDelayH11Protocol(H11Protocol):
-    def connection_made(self, transport: asyncio.Transport) -> None:  # type: ignore[override]
+    def connection_made(self, transport: asyncio.Transport) -> None:  # type: ignore[override]  # uvicorn's own signature (asyncio's is BaseTransport)
         set_nodelay(transport)
         super().connection_made(transport)

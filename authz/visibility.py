@@ -21,10 +21,8 @@ def _scoped(
 ) -> QuerySet[Any]:
     if decisions.system_wide(resource, Action.READ):
         return qs
-    allowed = decisions.agencies(resource, Action.READ)
-    if not allowed:
-        return qs.none()
-    return qs.filter(**{f"{field}__in": list(allowed)})
+    # None allowed: Tortoise makes an empty ``__in`` a condition no row meets.
+    return qs.filter(**{f"{field}__in": list(decisions.agencies(resource, Action.READ))})
 
 
 def agencies(decisions: Decisions) -> QuerySet[Agency]:
@@ -37,7 +35,7 @@ def projects(decisions: Decisions) -> QuerySet[Project]:
 
 def cans(decisions: Decisions) -> QuerySet[Can]:
     # CANs are public geography: anyone allowed to read them anywhere sees them all.
-    return Can.all() if decisions.anywhere(Resource.CAN, Action.READ) else Can.all().none()
+    return Can.all() if decisions.anywhere(Resource.CAN, Action.READ) else Can.filter(id__in=[])
 
 
 def users(decisions: Decisions) -> QuerySet[User]:

@@ -18,7 +18,7 @@ import compat  # noqa: F401 (checks the installed versions)
 __all__ = ["DeadlinePool"]
 
 
-class DeadlinePool(asyncpg.Pool):
+class DeadlinePool(asyncpg.Pool):  # type: ignore[misc]  # asyncpg ships no type information
     """An asyncpg pool whose every acquire has a deadline (``acquire_timeout`` seconds)."""
 
     acquire_timeout: float = 10.0

@@ -40,10 +40,10 @@ compares Hearth's audit rows with those of a middleware on the stock executor.
 from __future__ import annotations
 
 import datetime
-from collections.abc import Callable, Iterable
+from collections.abc import Awaitable, Iterable
 from decimal import Decimal
 from types import CoroutineType, GeneratorType
-from typing import Any, ClassVar, NamedTuple, Protocol
+from typing import Any, NamedTuple, Protocol, TypeGuard
 from uuid import UUID
 
 from graphql import (
@@ -128,7 +128,7 @@ _NOT_AWAITABLE: set[type] = {
 }
 
 
-def _is_awaitable(value: Any) -> bool:
+def _is_awaitable(value: Any) -> TypeGuard[Awaitable[Any]]:
     """graphql-core's test (strawberry's version of it), with Tortoise models not awaitable."""
     kind = type(value)
     if kind in _NOT_AWAITABLE:
@@ -164,8 +164,10 @@ class ObservedExecutionContext(StrawberryGraphQLCoreExecutionContext):
     """graphql-core's execution, with the plain-field path and the observer described in the
     module. A subclass says where the observer is (:attr:`observer_of`)."""
 
-    # The observer of an execution, from its context (None: nothing is reported).
-    observer_of: ClassVar[Callable[[Any], Observer | None]] = staticmethod(lambda context: None)
+    @staticmethod
+    def observer_of(context: Any) -> Observer | None:
+        """The observer of an execution, from its context (None: nothing is reported)."""
+        return None
 
     def __init__(self, *args: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
@@ -210,7 +212,8 @@ class ObservedExecutionContext(StrawberryGraphQLCoreExecutionContext):
         resolve = field_def.resolve
         definition = (field_def.extensions or {}).get(GraphQLCoreConverter.DEFINITION_BACKREF)
         if (
-            definition is None
+            resolve is None
+            or definition is None
             or not getattr(definition, "is_basic_field", False)
             or not getattr(resolve, "_is_default", False)
         ):
@@ -220,8 +223,10 @@ class ObservedExecutionContext(StrawberryGraphQLCoreExecutionContext):
         if manager is not None and manager.get_field_resolver(resolve) is not resolve:
             return None
         return_type = field_def.type
-        non_null = isinstance(return_type, GraphQLNonNull)
-        leaf = return_type.of_type if non_null else return_type
+        if isinstance(return_type, GraphQLNonNull):
+            non_null, leaf = True, return_type.of_type
+        else:
+            non_null, leaf = False, return_type
         if not is_leaf_type(leaf):
             return None
         return _Plain(node.name.value, attribute, leaf, non_null, _passes(leaf))
@@ -249,9 +254,8 @@ class ObservedExecutionContext(StrawberryGraphQLCoreExecutionContext):
             return None, _ORDINARY
         if value is None:
             return None, _ORDINARY if plain.non_null else None
-        if type(value) is plain.passes and (
-            plain.passes is not int or _INT_MIN <= value <= _INT_MAX
-        ):
+        kind = type(value)  # (``type(value) is ...`` would narrow ``value`` to ``object``)
+        if kind is plain.passes and (kind is not int or _INT_MIN <= value <= _INT_MAX):
             return value, value
         try:
             return value, self.complete_leaf_value(plain.leaf, value)

@@ -45,7 +45,7 @@ def from_row(model: type[_M], row: Any) -> _M:
         for key, model_field, field in meta.db_complex_fields:
             _setattr(self, model_field, field.to_python_value(row[key]))
     except KeyError:
-        return model._init_from_db(**row)  # type: ignore[no-any-return]
+        return model._init_from_db(**row)
     return self
 
 

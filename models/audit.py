@@ -30,7 +30,7 @@ class AuditEvent(Model):
     entity_type = fields.CharField(max_length=40)
     entity_id = fields.CharField(max_length=64, null=True)
     client_id = fields.UUIDField(null=True)
-    fields_touched = fields.JSONField(default=list)
+    fields_touched: fields.JSONField[list[str]] = fields.JSONField(default=list)
     release_id = fields.UUIDField(null=True)
     request_id = fields.CharField(max_length=64, null=True)
     operation = fields.CharField(max_length=100, null=True)

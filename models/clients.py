@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import uuid
+from typing import TYPE_CHECKING, Any
 
 from tortoise import fields
 from tortoise.models import Model
@@ -11,13 +12,17 @@ from models.enums import AnnotationKind, ConsentKind, ReleaseCategory
 from models.hud import codes
 from models.hud.elements import element
 
+if TYPE_CHECKING:
+    from models.governance import Agency, Can
+    from models.users import User
+
 __all__ = ["CanStaff", "Client", "ClientAnnotation", "ConsentToEnter"]
 
 
 _ID = ReleaseCategory.IDENTIFYING
 
 
-def _race(column: str, **declared: object) -> fields.SmallIntField:
+def _race(column: str, **declared: Any) -> fields.SmallIntField:
     """A 3.04 race and ethnicity flag (0/1; HUD writes a blank as 0)."""
     return element(
         fields.SmallIntField(default=0),
@@ -137,15 +142,18 @@ class Client(Model):
         fields.CharField(max_length=10, null=True), None, None, "ZIP code.", category=_ID
     )
     # Provenance: who created it, and under which CAN (policy 207 e)
-    created_by_agency = fields.ForeignKeyField(
+    created_by_agency: fields.ForeignKeyRelation[Agency] = fields.ForeignKeyField(
         "hearth.Agency", related_name="clients_created", on_delete=fields.RESTRICT
     )
-    created_under_can = fields.ForeignKeyField(
+    created_by_agency_id: uuid.UUID
+    created_under_can: fields.ForeignKeyNullableRelation[Can] = fields.ForeignKeyField(
         "hearth.Can", related_name="clients_created", null=True, on_delete=fields.SET_NULL
     )
-    created_by_user = fields.ForeignKeyField(
+    created_under_can_id: uuid.UUID | None
+    created_by_user: fields.ForeignKeyRelation[User] = fields.ForeignKeyField(
         "hearth.User", related_name="clients_created", on_delete=fields.RESTRICT
     )
+    created_by_user_id: uuid.UUID
     version = fields.IntField(default=1)
     # The last change to the client or its records (policy 303's seven years start here).
     last_activity_at = fields.DatetimeField()
@@ -168,14 +176,17 @@ class ConsentToEnter(Model):
     client: fields.ForeignKeyRelation[Client] = fields.ForeignKeyField(
         "hearth.Client", related_name="consents", on_delete=fields.RESTRICT
     )
-    agency = fields.ForeignKeyField(
+    client_id: uuid.UUID
+    agency: fields.ForeignKeyRelation[Agency] = fields.ForeignKeyField(
         "hearth.Agency", related_name="consents", on_delete=fields.RESTRICT
     )
+    agency_id: uuid.UUID
     kind = fields.CharEnumField(ConsentKind, max_length=16)
     first_contact_by_phone = fields.BooleanField(default=False)
-    taken_by = fields.ForeignKeyField(
+    taken_by: fields.ForeignKeyRelation[User] = fields.ForeignKeyField(
         "hearth.User", related_name="consents_taken", on_delete=fields.RESTRICT
     )
+    taken_by_id: uuid.UUID
     taken_on = fields.DateField()
     evidence_reference = fields.CharField(max_length=200, null=True)
     source = fields.CharField(max_length=200, null=True)
@@ -193,15 +204,18 @@ class ClientAnnotation(Model):
     client: fields.ForeignKeyRelation[Client] = fields.ForeignKeyField(
         "hearth.Client", related_name="annotations", on_delete=fields.RESTRICT
     )
-    agency = fields.ForeignKeyField(
+    client_id: uuid.UUID
+    agency: fields.ForeignKeyRelation[Agency] = fields.ForeignKeyField(
         "hearth.Agency", related_name="annotations", on_delete=fields.RESTRICT
     )
+    agency_id: uuid.UUID
     field = fields.CharField(max_length=64)
     kind = fields.CharEnumField(AnnotationKind, max_length=16)
     note = fields.TextField()
-    created_by = fields.ForeignKeyField(
+    created_by: fields.ForeignKeyRelation[User] = fields.ForeignKeyField(
         "hearth.User", related_name="annotations", on_delete=fields.RESTRICT
     )
+    created_by_id: uuid.UUID
     created_at = fields.DatetimeField()
 
     class Meta:
@@ -212,8 +226,14 @@ class CanStaff(Model):
     """A user of a CAN's backbone agency who sees the records created under that CAN (207 e)."""
 
     id = fields.UUIDField(primary_key=True, default=uuid.uuid4)
-    user = fields.ForeignKeyField("hearth.User", related_name="can_staff", on_delete=fields.CASCADE)
-    can = fields.ForeignKeyField("hearth.Can", related_name="staff", on_delete=fields.CASCADE)
+    user: fields.ForeignKeyRelation[User] = fields.ForeignKeyField(
+        "hearth.User", related_name="can_staff", on_delete=fields.CASCADE
+    )
+    user_id: uuid.UUID
+    can: fields.ForeignKeyRelation[Can] = fields.ForeignKeyField(
+        "hearth.Can", related_name="staff", on_delete=fields.CASCADE
+    )
+    can_id: uuid.UUID
     assigned_at = fields.DatetimeField()
 
     class Meta:

@@ -5,9 +5,14 @@ from __future__ import annotations
 
 import uuid
 from enum import Enum
+from typing import TYPE_CHECKING, Any
 
 from tortoise import fields
 from tortoise.models import Model
+
+if TYPE_CHECKING:
+    from models.governance import Agency, ContinuumOfCare
+    from models.users import User
 
 __all__ = [
     "AgencyRetrainingRequest",
@@ -55,9 +60,10 @@ class HelpdeskTicket(Model):
     """A help-desk ticket as the help-desk integration reports it (input to policy 211)."""
 
     id = fields.UUIDField(primary_key=True, default=uuid.uuid4)
-    user = fields.ForeignKeyField(
+    user: fields.ForeignKeyRelation[User] = fields.ForeignKeyField(
         "hearth.User", related_name="helpdesk_tickets", on_delete=fields.CASCADE
     )
+    user_id: uuid.UUID
     # The help desk's own ticket number: recording the same ticket twice changes nothing.
     external_ref = fields.CharField(max_length=64, null=True, unique=True)
     opened_at = fields.DatetimeField()
@@ -78,16 +84,19 @@ class AgencyRetrainingRequest(Model):
     """A CoC's request that an agency's users be retrained (policy 211 (d))."""
 
     id = fields.UUIDField(primary_key=True, default=uuid.uuid4)
-    agency = fields.ForeignKeyField(
+    agency: fields.ForeignKeyRelation[Agency] = fields.ForeignKeyField(
         "hearth.Agency", related_name="retraining_requests", on_delete=fields.RESTRICT
     )
-    coc = fields.ForeignKeyField(
+    agency_id: uuid.UUID
+    coc: fields.ForeignKeyRelation[ContinuumOfCare] = fields.ForeignKeyField(
         "hearth.ContinuumOfCare", related_name="retraining_requests", on_delete=fields.RESTRICT
     )
+    coc_id: uuid.UUID
     reason = fields.CharField(max_length=500)
-    requested_by = fields.ForeignKeyField(
+    requested_by: fields.ForeignKeyNullableRelation[User] = fields.ForeignKeyField(
         "hearth.User", related_name="retraining_requests_made", null=True, on_delete=fields.SET_NULL
     )
+    requested_by_id: uuid.UUID | None
     requested_at = fields.DatetimeField()
 
     class Meta:
@@ -98,15 +107,17 @@ class ComplianceCase(Model):
     """One user's obligation with a deadline: at most one open case per user and kind."""
 
     id = fields.UUIDField(primary_key=True, default=uuid.uuid4)
-    user = fields.ForeignKeyField(
+    user: fields.ForeignKeyRelation[User] = fields.ForeignKeyField(
         "hearth.User", related_name="compliance_cases", on_delete=fields.CASCADE
     )
+    user_id: uuid.UUID
     kind = fields.CharEnumField(CaseKind, max_length=24)
     status = fields.CharEnumField(CaseStatus, default=CaseStatus.OPEN, max_length=16)
     opened_at = fields.DatetimeField()
     due_on = fields.DateField()
     closed_at = fields.DatetimeField(null=True)
     resolution = fields.CharField(max_length=500, null=True)
+    findings: fields.ReverseRelation[ComplianceFinding]
 
     class Meta:
         table = "compliance_case"
@@ -121,12 +132,14 @@ class ComplianceFinding(Model):
     case: fields.ForeignKeyRelation[ComplianceCase] = fields.ForeignKeyField(
         "hearth.ComplianceCase", related_name="findings", on_delete=fields.CASCADE
     )
-    user = fields.ForeignKeyField(
+    case_id: uuid.UUID
+    user: fields.ForeignKeyRelation[User] = fields.ForeignKeyField(
         "hearth.User", related_name="compliance_findings", on_delete=fields.CASCADE
     )
+    user_id: uuid.UUID
     rule = fields.CharEnumField(CaseRule, max_length=32)
     key = fields.CharField(max_length=200)
-    evidence = fields.JSONField(default=dict)
+    evidence: fields.JSONField[dict[str, Any]] = fields.JSONField(default=dict)
     found_at = fields.DatetimeField()
 
     class Meta:
@@ -146,7 +159,7 @@ class JobRun(Model):
     status = fields.CharEnumField(JobStatus, default=JobStatus.RUNNING, max_length=16)
     started_at = fields.DatetimeField()
     finished_at = fields.DatetimeField(null=True)
-    counts = fields.JSONField(default=dict)
+    counts: fields.JSONField[dict[str, int]] = fields.JSONField(default=dict)
     error = fields.TextField(null=True)
 
     class Meta:

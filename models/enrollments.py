@@ -3,7 +3,9 @@ Disabilities, HealthAndDV)."""
 
 from __future__ import annotations
 
+import datetime
 import uuid
+from typing import TYPE_CHECKING
 
 from tortoise import fields
 from tortoise.models import Model
@@ -11,6 +13,11 @@ from tortoise.models import Model
 from models.enums import ReleaseCategory
 from models.hud import codes
 from models.hud.elements import element
+
+if TYPE_CHECKING:
+    from models.clients import Client
+    from models.governance import Agency, Project
+    from models.users import User
 
 __all__ = [
     "INCOME_SOURCES",
@@ -46,7 +53,7 @@ _DV = ReleaseCategory.DOMESTIC_VIOLENCE
 _HEALTH = ReleaseCategory.HEALTH
 
 
-def _information_date() -> fields.DateField:
+def _information_date() -> fields.DateField[datetime.date]:
     return element(
         fields.DateField(),
         "5.04",
@@ -65,16 +72,19 @@ class Enrollment(Model):
     """A client's stay in a project (HUD Enrollment.csv)."""
 
     id = fields.UUIDField(primary_key=True, default=uuid.uuid4)
-    client = fields.ForeignKeyField(
+    client: fields.ForeignKeyRelation[Client] = fields.ForeignKeyField(
         "hearth.Client", related_name="enrollments", on_delete=fields.RESTRICT
     )
-    project = fields.ForeignKeyField(
+    client_id: uuid.UUID
+    project: fields.ForeignKeyRelation[Project] = fields.ForeignKeyField(
         "hearth.Project", related_name="enrollments", on_delete=fields.RESTRICT
     )
+    project_id: uuid.UUID
     # The project's agency, denormalised: row visibility filters on it.
-    agency = fields.ForeignKeyField(
+    agency: fields.ForeignKeyRelation[Agency] = fields.ForeignKeyField(
         "hearth.Agency", related_name="enrollments", on_delete=fields.RESTRICT
     )
+    agency_id: uuid.UUID
     entry_date = element(fields.DateField(), "3.10", "EntryDate", "the project start date.")
     household_id = element(
         fields.CharField(max_length=32, db_index=True), "5.09", "HouseholdID", settable=False
@@ -149,9 +159,10 @@ class Enrollment(Model):
     date_of_engagement = element(
         fields.DateField(null=True), "4.13", "DateOfEngagement", "not before the entry date."
     )
-    created_by_user = fields.ForeignKeyField(
+    created_by_user: fields.ForeignKeyRelation[User] = fields.ForeignKeyField(
         "hearth.User", related_name="enrollments_created", on_delete=fields.RESTRICT
     )
+    created_by_user_id: uuid.UUID
     created_at = fields.DatetimeField()
     updated_at = fields.DatetimeField()
 
@@ -171,6 +182,7 @@ class Exit(Model):
     enrollment: fields.OneToOneRelation[Enrollment] = fields.OneToOneField(
         "hearth.Enrollment", related_name="exit", on_delete=fields.RESTRICT
     )
+    enrollment_id: uuid.UUID
     exit_date = element(
         fields.DateField(), "3.11", "ExitDate", "not before the entry date, not in the future."
     )
@@ -184,9 +196,10 @@ class Exit(Model):
     other_destination = element(
         fields.CharField(max_length=50, null=True), "3.12", "OtherDestination"
     )
-    created_by_user = fields.ForeignKeyField(
+    created_by_user: fields.ForeignKeyRelation[User] = fields.ForeignKeyField(
         "hearth.User", related_name="exits_created", on_delete=fields.RESTRICT
     )
+    created_by_user_id: uuid.UUID
     created_at = fields.DatetimeField()
 
     # Provenance of imported rows (HUD CSV import): the source HMIS and its id for the row.
@@ -201,9 +214,10 @@ class Service(Model):
     """A service provided within an enrollment (HUD Services.csv)."""
 
     id = fields.UUIDField(primary_key=True, default=uuid.uuid4)
-    enrollment = fields.ForeignKeyField(
+    enrollment: fields.ForeignKeyRelation[Enrollment] = fields.ForeignKeyField(
         "hearth.Enrollment", related_name="services", on_delete=fields.RESTRICT
     )
+    enrollment_id: uuid.UUID
     date_provided = element(fields.DateField(), "5.04", "DateProvided", "within the enrollment.")
     record_type = element(fields.SmallIntField(), "1.4", "RecordType", codes=codes.RECORD_TYPE)
     type_provided = element(
@@ -221,9 +235,10 @@ class Service(Model):
         "FAAmount",
         "between 0 and 1,000,000.",
     )
-    created_by_user = fields.ForeignKeyField(
+    created_by_user: fields.ForeignKeyRelation[User] = fields.ForeignKeyField(
         "hearth.User", related_name="services_created", on_delete=fields.RESTRICT
     )
+    created_by_user_id: uuid.UUID
     created_at = fields.DatetimeField()
 
     # Provenance of imported rows (HUD CSV import): the source HMIS and its id for the row.
@@ -239,9 +254,10 @@ class IncomeBenefits(Model):
     """Income, benefits and insurance at a collection stage (HUD IncomeBenefits.csv, 4.02-4.04)."""
 
     id = fields.UUIDField(primary_key=True, default=uuid.uuid4)
-    enrollment = fields.ForeignKeyField(
+    enrollment: fields.ForeignKeyRelation[Enrollment] = fields.ForeignKeyField(
         "hearth.Enrollment", related_name="income_benefits", on_delete=fields.RESTRICT
     )
+    enrollment_id: uuid.UUID
     information_date = _information_date()
     data_collection_stage = _stage()
     income_from_any_source = element(
@@ -256,7 +272,7 @@ class IncomeBenefits(Model):
     )
     # HUD source name (Earned, SSI, SSDI, ...) -> monthly amount, for the sources marked yes: one
     # flag and one amount column per source in HUD CSV (services.hudcsv.elements).
-    income_sources = fields.JSONField(default=dict)
+    income_sources: fields.JSONField[dict[str, str]] = fields.JSONField(default=dict)
     benefits_from_any_source = element(
         fields.SmallIntField(null=True), "4.03", "BenefitsFromAnySource", codes=codes.YES_NO_REASONS
     )
@@ -281,9 +297,10 @@ class Disability(Model):
     """A disability at a collection stage (HUD Disabilities.csv). Type 10 is substance use."""
 
     id = fields.UUIDField(primary_key=True, default=uuid.uuid4)
-    enrollment = fields.ForeignKeyField(
+    enrollment: fields.ForeignKeyRelation[Enrollment] = fields.ForeignKeyField(
         "hearth.Enrollment", related_name="disabilities", on_delete=fields.RESTRICT
     )
+    enrollment_id: uuid.UUID
     information_date = _information_date()
     data_collection_stage = _stage()
     disability_type = element(
@@ -318,9 +335,10 @@ class HealthAndDv(Model):
     """Health and domestic violence at a collection stage (HUD HealthAndDV.csv)."""
 
     id = fields.UUIDField(primary_key=True, default=uuid.uuid4)
-    enrollment = fields.ForeignKeyField(
+    enrollment: fields.ForeignKeyRelation[Enrollment] = fields.ForeignKeyField(
         "hearth.Enrollment", related_name="health_and_dv", on_delete=fields.RESTRICT
     )
+    enrollment_id: uuid.UUID
     information_date = _information_date()
     data_collection_stage = _stage()
     domestic_violence_survivor = element(

@@ -31,9 +31,11 @@ class Can(Model):
     coc: fields.ForeignKeyRelation[ContinuumOfCare] = fields.ForeignKeyField(
         "hearth.ContinuumOfCare", related_name="cans", on_delete=fields.RESTRICT
     )
+    coc_id: uuid.UUID
     backbone_agency: fields.ForeignKeyNullableRelation[Agency] = fields.ForeignKeyField(
         "hearth.Agency", related_name="backbone_of", null=True, on_delete=fields.SET_NULL
     )
+    backbone_agency_id: uuid.UUID | None
     created_at = fields.DatetimeField(auto_now_add=True)
 
     class Meta:
@@ -50,16 +52,18 @@ class Agency(Model):
     coc: fields.ForeignKeyRelation[ContinuumOfCare] = fields.ForeignKeyField(
         "hearth.ContinuumOfCare", related_name="agencies", on_delete=fields.RESTRICT
     )
+    coc_id: uuid.UUID
     can: fields.ForeignKeyNullableRelation[Can] = fields.ForeignKeyField(
         "hearth.Can", related_name="agencies", null=True, on_delete=fields.SET_NULL
     )
+    can_id: uuid.UUID | None
     executive_director_name = fields.CharField(max_length=200, null=True)
     executive_director_email = fields.CharField(max_length=254, null=True)
     status = fields.CharEnumField(AgencyStatus, default=AgencyStatus.ACTIVE, max_length=16)
     mou_signed_on = fields.DateField(null=True)
     mou_signed_by = fields.CharField(max_length=200, null=True)
     # Access levels (AccessLevel values) the MOU grants the agency's users.
-    mou_access_levels = fields.JSONField(default=list)
+    mou_access_levels: fields.JSONField[list[str]] = fields.JSONField(default=list)
     created_at = fields.DatetimeField(auto_now_add=True)
     updated_at = fields.DatetimeField(auto_now=True)
 
@@ -74,6 +78,7 @@ class Project(Model):
     agency: fields.ForeignKeyRelation[Agency] = fields.ForeignKeyField(
         "hearth.Agency", related_name="projects", on_delete=fields.RESTRICT
     )
+    agency_id: uuid.UUID
     name = fields.CharField(max_length=200)
     common_name = fields.CharField(max_length=200, null=True)
     # HUD 2.02.6 ProjectType code (0, 1, 2, 3, 4, 6, 7, 8, 9, 10, 11, 12, 13, 14)

@@ -3,9 +3,13 @@
 from __future__ import annotations
 
 import uuid
+from typing import TYPE_CHECKING
 
 from tortoise import fields
 from tortoise.models import Model
+
+if TYPE_CHECKING:
+    from models.users import User
 
 __all__ = ["HudCsvExport"]
 
@@ -16,14 +20,15 @@ class HudCsvExport(Model):
 
     id = fields.UUIDField(primary_key=True, default=uuid.uuid4)
     # Null when written by the command line (an operator, not a signed-in user).
-    requested_by = fields.ForeignKeyField(
+    requested_by: fields.ForeignKeyNullableRelation[User] = fields.ForeignKeyField(
         "hearth.User", related_name="hud_csv_exports", null=True, on_delete=fields.RESTRICT
     )
+    requested_by_id: uuid.UUID | None
     scope = fields.CharField(max_length=80)
     start_date = fields.DateField()
     end_date = fields.DateField()
     hash_status = fields.SmallIntField()
-    row_counts = fields.JSONField(default=dict)
+    row_counts: fields.JSONField[dict[str, int]] = fields.JSONField(default=dict)
     file_name = fields.CharField(max_length=300)
     size_bytes = fields.BigIntField(default=0)
     created_at = fields.DatetimeField()

@@ -5,9 +5,14 @@ from __future__ import annotations
 
 import uuid
 from enum import Enum
+from typing import TYPE_CHECKING, Any
 
 from tortoise import fields
 from tortoise.models import Model
+
+if TYPE_CHECKING:
+    from models.governance import Agency
+    from models.users import User
 
 __all__ = ["DeliveryStatus", "OutboxMessage"]
 
@@ -24,18 +29,20 @@ class OutboxMessage(Model):
     sent is on record; neither ever holds client data."""
 
     id = fields.UUIDField(primary_key=True, default=uuid.uuid4)
-    recipient = fields.ForeignKeyField(
+    recipient: fields.ForeignKeyNullableRelation[User] = fields.ForeignKeyField(
         "hearth.User", related_name="outbox_messages", null=True, on_delete=fields.CASCADE
     )
+    recipient_id: uuid.UUID | None
     # Set when the recipient has no account; otherwise the user's e-mail at delivery time.
     to_address = fields.CharField(max_length=254, null=True)
-    agency = fields.ForeignKeyField(
+    agency: fields.ForeignKeyNullableRelation[Agency] = fields.ForeignKeyField(
         "hearth.Agency", related_name="outbox_messages", null=True, on_delete=fields.CASCADE
     )
+    agency_id: uuid.UUID | None
     kind = fields.CharField(max_length=64)
     subject = fields.CharField(max_length=200)
     body = fields.TextField(default="")
-    payload = fields.JSONField(default=dict)
+    payload: fields.JSONField[dict[str, Any]] = fields.JSONField(default=dict)
     # What makes two messages the same message: queueing it again does nothing.
     dedupe_key = fields.CharField(max_length=200, null=True, unique=True)
     created_at = fields.DatetimeField()

@@ -3,11 +3,17 @@
 from __future__ import annotations
 
 import uuid
+from typing import TYPE_CHECKING
 
 from tortoise import fields
 from tortoise.models import Model
 
 from models.enums import ConsentKind, ReleaseScope
+
+if TYPE_CHECKING:
+    from models.clients import Client
+    from models.governance import Agency, Can
+    from models.users import User
 
 __all__ = ["Release", "ReleaseRecipient"]
 
@@ -17,30 +23,35 @@ class Release(Model):
     release; revocation is an event with its time and actor."""
 
     id = fields.UUIDField(primary_key=True, default=uuid.uuid4)
-    client = fields.ForeignKeyField(
+    client: fields.ForeignKeyRelation[Client] = fields.ForeignKeyField(
         "hearth.Client", related_name="releases", on_delete=fields.RESTRICT
     )
-    releasing_agency = fields.ForeignKeyField(
+    client_id: uuid.UUID
+    releasing_agency: fields.ForeignKeyRelation[Agency] = fields.ForeignKeyField(
         "hearth.Agency", related_name="releases_made", on_delete=fields.RESTRICT
     )
+    releasing_agency_id: uuid.UUID
     scope = fields.CharEnumField(ReleaseScope, max_length=16)
-    scope_can = fields.ForeignKeyField(
+    scope_can: fields.ForeignKeyNullableRelation[Can] = fields.ForeignKeyField(
         "hearth.Can", related_name="releases", null=True, on_delete=fields.RESTRICT
     )
+    scope_can_id: uuid.UUID | None
     # ReleaseCategory values
-    categories = fields.JSONField(default=list)
+    categories: fields.JSONField[list[str]] = fields.JSONField(default=list)
     starts_on = fields.DateField()
     expires_on = fields.DateField()
     kind = fields.CharEnumField(ConsentKind, max_length=16)
     evidence_reference = fields.CharField(max_length=200, null=True)
-    recorded_by = fields.ForeignKeyField(
+    recorded_by: fields.ForeignKeyRelation[User] = fields.ForeignKeyField(
         "hearth.User", related_name="releases_recorded", on_delete=fields.RESTRICT
     )
+    recorded_by_id: uuid.UUID
     recorded_at = fields.DatetimeField()
     revoked_at = fields.DatetimeField(null=True)
-    revoked_by = fields.ForeignKeyField(
+    revoked_by: fields.ForeignKeyNullableRelation[User] = fields.ForeignKeyField(
         "hearth.User", related_name="releases_revoked", null=True, on_delete=fields.RESTRICT
     )
+    revoked_by_id: uuid.UUID | None
     revocation_reason = fields.CharField(max_length=500, null=True)
 
     class Meta:
@@ -54,9 +65,11 @@ class ReleaseRecipient(Model):
     release: fields.ForeignKeyRelation[Release] = fields.ForeignKeyField(
         "hearth.Release", related_name="recipients", on_delete=fields.CASCADE
     )
-    agency = fields.ForeignKeyField(
+    release_id: uuid.UUID
+    agency: fields.ForeignKeyRelation[Agency] = fields.ForeignKeyField(
         "hearth.Agency", related_name="releases_received", on_delete=fields.RESTRICT
     )
+    agency_id: uuid.UUID
 
     class Meta:
         table = "release_recipient"

@@ -3,9 +3,13 @@
 from __future__ import annotations
 
 import uuid
+from typing import TYPE_CHECKING
 
 from tortoise import fields
 from tortoise.models import Model
+
+if TYPE_CHECKING:
+    from models.users import User
 
 __all__ = ["AuthThrottle", "EnrollmentInvite", "Session"]
 
@@ -14,7 +18,10 @@ class Session(Model):
     """A signed-in session. Access tokens name it; revoking it ends them all."""
 
     id = fields.UUIDField(primary_key=True, default=uuid.uuid4)
-    user = fields.ForeignKeyField("hearth.User", related_name="sessions", on_delete=fields.CASCADE)
+    user: fields.ForeignKeyRelation[User] = fields.ForeignKeyField(
+        "hearth.User", related_name="sessions", on_delete=fields.CASCADE
+    )
+    user_id: uuid.UUID
     created_at = fields.DatetimeField()
     auth_time = fields.DatetimeField()
     mfa_at = fields.DatetimeField()
@@ -43,7 +50,10 @@ class EnrollmentInvite(Model):
     """A one-time invitation for a user to set a password and enrol an authenticator."""
 
     id = fields.UUIDField(primary_key=True, default=uuid.uuid4)
-    user = fields.ForeignKeyField("hearth.User", related_name="invites", on_delete=fields.CASCADE)
+    user: fields.ForeignKeyRelation[User] = fields.ForeignKeyField(
+        "hearth.User", related_name="invites", on_delete=fields.CASCADE
+    )
+    user_id: uuid.UUID
     token_hash = fields.CharField(max_length=64, unique=True)
     created_at = fields.DatetimeField()
     expires_at = fields.DatetimeField()

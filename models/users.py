@@ -3,11 +3,15 @@
 from __future__ import annotations
 
 import uuid
+from typing import TYPE_CHECKING
 
 from tortoise import fields
 from tortoise.models import Model
 
 from models.enums import AccessLevel, Duty, SystemRole, UserStatus
+
+if TYPE_CHECKING:
+    from models.governance import Agency
 
 __all__ = ["Membership", "SystemRoleGrant", "User", "UserDuty"]
 
@@ -52,9 +56,11 @@ class Membership(Model):
     user: fields.ForeignKeyRelation[User] = fields.ForeignKeyField(
         "hearth.User", related_name="memberships", on_delete=fields.CASCADE
     )
-    agency = fields.ForeignKeyField(
+    user_id: uuid.UUID
+    agency: fields.ForeignKeyRelation[Agency] = fields.ForeignKeyField(
         "hearth.Agency", related_name="memberships", on_delete=fields.RESTRICT
     )
+    agency_id: uuid.UUID
     access_level = fields.CharEnumField(AccessLevel, max_length=16)
     created_at = fields.DatetimeField(auto_now_add=True)
     updated_at = fields.DatetimeField(auto_now=True)
@@ -71,9 +77,11 @@ class UserDuty(Model):
     user: fields.ForeignKeyRelation[User] = fields.ForeignKeyField(
         "hearth.User", related_name="duties", on_delete=fields.CASCADE
     )
-    agency = fields.ForeignKeyField(
+    user_id: uuid.UUID
+    agency: fields.ForeignKeyRelation[Agency] = fields.ForeignKeyField(
         "hearth.Agency", related_name="duties", on_delete=fields.RESTRICT
     )
+    agency_id: uuid.UUID
     duty = fields.CharEnumField(Duty, max_length=40)
     assigned_at = fields.DatetimeField(auto_now_add=True)
 
@@ -89,6 +97,7 @@ class SystemRoleGrant(Model):
     user: fields.ForeignKeyRelation[User] = fields.ForeignKeyField(
         "hearth.User", related_name="system_roles", on_delete=fields.CASCADE
     )
+    user_id: uuid.UUID
     role = fields.CharEnumField(SystemRole, max_length=32)
     granted_at = fields.DatetimeField(auto_now_add=True)
 

@@ -20,6 +20,7 @@ from strawberry.extensions import (
 )
 from strawberry.schema.config import StrawberryConfig
 from strawberry.tools import merge_types
+from strawberry.utils.str_converters import to_camel_case
 
 from schema.access import AccessMutation, AccessQuery
 from schema.access_reports import AccessReportMutation, AccessReportQuery
@@ -69,10 +70,10 @@ Mutation = merge_types(
 
 def _graphql_names(*types: Any) -> list[str]:
     return [
-        f.graphql_name or strawberry.schema.name_converter.to_camel_case(f.python_name)
+        f.graphql_name or to_camel_case(f.python_name)
         for t in types
         for f in t.__strawberry_definition__.fields
-    ]  # type: ignore[attr-defined]
+    ]
 
 
 # Root fields whose refusal (FORBIDDEN, NOT_FOUND) is audited as DENIED.

@@ -6,6 +6,8 @@ import strawberry
 
 from authz import visibility
 from authz.resources import Action, Resource
+from models import access as access_models
+from models import users as user_models
 from models.enums import AccessRequestKind
 from schema.context import ResolverInfo
 from schema.inputs import parse_id
@@ -25,7 +27,7 @@ class RequestAccessInput:
     agency_id: strawberry.ID = strawberry.field(description="Your agency.")
     level: AccessLevel = strawberry.field(
         description="Level needed; the agency's MOU must grant it."
-    )  # type: ignore[valid-type]
+    )
     reason: str | None = strawberry.field(default=None, description="Why (need-based, policy 401).")
 
 
@@ -50,7 +52,7 @@ class AssignDutyInput:
         description="The user (must hold access at the agency)."
     )
     agency_id: strawberry.ID = strawberry.field(description="The agency.")
-    duty: Duty = strawberry.field(description="The duty; one holder per agency.")  # type: ignore[valid-type]
+    duty: Duty = strawberry.field(description="The duty; one holder per agency.")
 
 
 @strawberry.type
@@ -64,7 +66,7 @@ class AccessQuery:
         info: ResolverInfo,
         first: int = 50,
         after: str | None = None,
-        status: AccessRequestStatus | None = None,  # type: ignore[valid-type]
+        status: AccessRequestStatus | None = None,
         agency_id: strawberry.ID | None = None,
     ) -> Connection[AccessRequest]:
         qs = visibility.access_requests(info.context.decisions)
@@ -80,8 +82,11 @@ class AccessMutation:
     @mutation(
         Requires(Resource.ACCESS_REQUEST, Action.REQUEST),
         description="Designation of Access (policy 107): the agency's HDC or Security Coordinator asks.",
+        graphql_type=AccessRequest,
     )
-    async def request_access(self, info: ResolverInfo, input: RequestAccessInput) -> AccessRequest:
+    async def request_access(
+        self, info: ResolverInfo, input: RequestAccessInput
+    ) -> access_models.AccessRequest:
         ctx = info.context
         return await service.request_access(
             caller=ctx.caller,
@@ -95,10 +100,11 @@ class AccessMutation:
     @mutation(
         Requires(Resource.ACCESS_REQUEST, Action.REQUEST),
         description="Ask for a user's access at your agency to end (policy 107).",
+        graphql_type=AccessRequest,
     )
     async def request_access_removal(
         self, info: ResolverInfo, input: RequestAccessRemovalInput
-    ) -> AccessRequest:
+    ) -> access_models.AccessRequest:
         ctx = info.context
         return await service.request_access(
             caller=ctx.caller,
@@ -112,26 +118,29 @@ class AccessMutation:
     @mutation(
         Requires(Resource.ACCESS_REQUEST, Action.DECIDE),
         description="Approve a request: the membership is created, changed or removed. Not your own.",
+        graphql_type=AccessRequest,
     )
     async def approve_access_request(
         self, info: ResolverInfo, input: DecideAccessRequestInput
-    ) -> AccessRequest:
+    ) -> access_models.AccessRequest:
         return await _decide(info, input, approve=True)
 
     @mutation(
         Requires(Resource.ACCESS_REQUEST, Action.DECIDE),
         description="Deny a request. Not your own.",
+        graphql_type=AccessRequest,
     )
     async def deny_access_request(
         self, info: ResolverInfo, input: DecideAccessRequestInput
-    ) -> AccessRequest:
+    ) -> access_models.AccessRequest:
         return await _decide(info, input, approve=False)
 
     @mutation(
         Requires(Resource.DUTY, Action.ASSIGN),
         description="Assign a duty (HDC or Security Coordinator); CONFLICT if another user holds it.",
+        graphql_type=UserDuty,
     )
-    async def assign_duty(self, info: ResolverInfo, input: AssignDutyInput) -> UserDuty:
+    async def assign_duty(self, info: ResolverInfo, input: AssignDutyInput) -> user_models.UserDuty:
         return await service.assign_duty(
             caller=info.context.caller,
             user_id=parse_id(input.user_id, "userId"),
@@ -142,7 +151,7 @@ class AccessMutation:
     @mutation(
         Requires(Resource.DUTY, Action.ASSIGN), description="Remove a duty's holder at an agency."
     )
-    async def remove_duty(self, info: ResolverInfo, agency_id: strawberry.ID, duty: Duty) -> bool:  # type: ignore[valid-type]
+    async def remove_duty(self, info: ResolverInfo, agency_id: strawberry.ID, duty: Duty) -> bool:
         return await service.remove_duty(
             caller=info.context.caller, agency_id=parse_id(agency_id, "agencyId"), duty=duty
         )
@@ -150,7 +159,7 @@ class AccessMutation:
 
 async def _decide(
     info: ResolverInfo, input: DecideAccessRequestInput, *, approve: bool
-) -> AccessRequest:
+) -> access_models.AccessRequest:
     ctx = info.context
     return await service.decide_access_request(
         caller=ctx.caller,

@@ -7,12 +7,11 @@ import datetime
 import strawberry
 
 from authz.resources import Action, Resource
-from models import users as user_models
-from models.access_reports import AccessEscalation as EscalationModel
+from models import access_reports as report_models
 from models.enums import EscalationReviewer as EscalationReviewerEnum
 from schema.context import ResolverInfo
 from schema.inputs import parse_id
-from schema.loaders import by_id
+from schema.loaders import username
 from schema.operations import mutation, query
 from schema.permissions import Requires
 from services import access_reports as service
@@ -21,8 +20,11 @@ from services.access_reports import Thresholds
 
 __all__ = ["AccessReportMutation", "AccessReportQuery"]
 
-EscalationReviewer = strawberry.enum(
-    EscalationReviewerEnum,
+# GraphQL enums are the models' enums (annotations name the Python enum); strawberry.enum
+# registers each with its description and returns the class itself.
+EscalationReviewer = EscalationReviewerEnum
+strawberry.enum(
+    EscalationReviewer,
     description="HDC: the HDC's own review. MANAGER: the user's manager's, recorded by the HDC or Security Coordinator.",
 )
 
@@ -73,8 +75,10 @@ class AccessReview:
     actions: str | None = strawberry.field(description="Actions taken.")
 
     @strawberry.field(description="The reviewer (username).")
-    async def reviewer(self, info: ResolverInfo) -> str:
-        return (await by_id(info.context, user_models.User).load(self.reviewer_id)).username  # type: ignore[attr-defined]
+    async def reviewer(
+        self, info: ResolverInfo, row: strawberry.Parent[report_models.AccessReview]
+    ) -> str:
+        return await username(info.context, row.reviewer_id)
 
 
 @strawberry.type(
@@ -109,8 +113,10 @@ class AccessEscalation:
     dsb_summary: str | None = strawberry.field(description="Level 4: what the Board was told.")
 
     @strawberry.field(description="The user whose access is in question (username).")
-    async def user(self, info: ResolverInfo) -> str:
-        return (await by_id(info.context, user_models.User).load(self.subject_id)).username  # type: ignore[attr-defined]
+    async def user(
+        self, info: ResolverInfo, row: strawberry.Parent[report_models.AccessEscalation]
+    ) -> str:
+        return await username(info.context, row.subject_id)
 
 
 @strawberry.type(description="The thresholds in force (settings HEARTH_ACCESS_REPORT_*).")
@@ -154,15 +160,19 @@ class UserAccessReport:
     review_overdue: bool = strawberry.field(
         description="Past the due date with no review recorded."
     )
-    reviews: list[AccessReview] = strawberry.field(
-        description="The agency's recorded reviews of this quarter."
+    reviews: list[report_models.AccessReview] = strawberry.field(
+        description="The agency's recorded reviews of this quarter.",
+        graphql_type=list[AccessReview],
     )
 
-    @strawberry.field(description="Escalations opened for this agency and quarter.")
-    async def escalations(self) -> list[AccessEscalation]:
-        return await EscalationModel.filter(
+    @strawberry.field(
+        description="Escalations opened for this agency and quarter.",
+        graphql_type=list[AccessEscalation],
+    )
+    async def escalations(self) -> list[report_models.AccessEscalation]:
+        return await report_models.AccessEscalation.filter(
             agency_id=self.agency_id, quarter=self.quarter
-        ).order_by("opened_at")  # type: ignore[return-value]
+        ).order_by("opened_at")
 
 
 @strawberry.type(
@@ -261,7 +271,7 @@ class RecordEscalationReviewInput:
     escalation_id: strawberry.ID = strawberry.field(description="The escalation.")
     reviewer: EscalationReviewer = strawberry.field(
         description="HDC (yourself, as the agency's HDC) or MANAGER."
-    )  # type: ignore[valid-type]
+    )
     manager_name: str | None = strawberry.field(
         default=None, description="MANAGER: the manager's name."
     )
@@ -305,7 +315,7 @@ class AccessReportQuery:
             published_at=status.published_at,
             review_due_by=status.review_due_by,
             review_overdue=status.overdue,
-            reviews=list(status.reviews),  # type: ignore[arg-type]
+            reviews=list(status.reviews),
         )
 
     @query(
@@ -352,12 +362,13 @@ class AccessReportMutation:
     @mutation(
         Requires(Resource.ACCESS_REVIEW, Action.RECORD),
         description="Record your agency's review of a quarter's report (policy 212: date, reviewer, actions). The agency's HDC or Security Coordinator only.",
+        graphql_type=AccessReview,
     )
     async def record_access_review(
         self, info: ResolverInfo, input: RecordAccessReviewInput
-    ) -> AccessReview:
+    ) -> report_models.AccessReview:
         ctx = info.context
-        return await review_service.record_access_review(  # type: ignore[return-value]
+        return await review_service.record_access_review(
             caller=ctx.caller,
             agency_id=parse_id(input.agency_id, "agencyId"),
             quarter=_quarter(info, input.quarter),
@@ -368,12 +379,13 @@ class AccessReportMutation:
     @mutation(
         Requires(Resource.ACCESS_REVIEW, Action.RECORD),
         description="Level 1: open an escalation about one of your agency's users.",
+        graphql_type=AccessEscalation,
     )
     async def open_access_escalation(
         self, info: ResolverInfo, input: OpenAccessEscalationInput
-    ) -> AccessEscalation:
+    ) -> report_models.AccessEscalation:
         ctx = info.context
-        return await review_service.open_escalation(  # type: ignore[return-value]
+        return await review_service.open_escalation(
             caller=ctx.caller,
             agency_id=parse_id(input.agency_id, "agencyId"),
             quarter=_quarter(info, input.quarter),
@@ -384,12 +396,13 @@ class AccessReportMutation:
     @mutation(
         Requires(Resource.ACCESS_REVIEW, Action.RECORD),
         description="Raise an escalation one level: 2 (verification ticket) or 3 (collaborative review).",
+        graphql_type=AccessEscalation,
     )
     async def escalate_access(
         self, info: ResolverInfo, input: EscalateAccessInput
-    ) -> AccessEscalation:
+    ) -> report_models.AccessEscalation:
         ctx = info.context
-        return await review_service.escalate(  # type: ignore[return-value]
+        return await review_service.escalate(
             caller=ctx.caller,
             escalation_id=parse_id(input.escalation_id, "escalationId"),
             level=input.level,
@@ -400,12 +413,13 @@ class AccessReportMutation:
     @mutation(
         Requires(Resource.ACCESS_REVIEW, Action.RECORD),
         description="Level 3: record the HDC's or the manager's review (both are needed before deactivation).",
+        graphql_type=AccessEscalation,
     )
     async def record_escalation_review(
         self, info: ResolverInfo, input: RecordEscalationReviewInput
-    ) -> AccessEscalation:
+    ) -> report_models.AccessEscalation:
         ctx = info.context
-        return await review_service.record_escalation_review(  # type: ignore[return-value]
+        return await review_service.record_escalation_review(
             caller=ctx.caller,
             escalation_id=parse_id(input.escalation_id, "escalationId"),
             reviewer=EscalationReviewerEnum(input.reviewer),
@@ -415,12 +429,13 @@ class AccessReportMutation:
     @mutation(
         Requires(Resource.ACCESS_REVIEW, Action.DEACTIVATE),
         description="Level 3: deactivate the user for confirmed inappropriate usage. CONFLICT unless the HDC and the manager have reviewed.",
+        graphql_type=AccessEscalation,
     )
     async def deactivate_for_inappropriate_use(
         self, info: ResolverInfo, input: DeactivateForMisuseInput
-    ) -> AccessEscalation:
+    ) -> report_models.AccessEscalation:
         ctx = info.context
-        return await review_service.deactivate_for_misuse(  # type: ignore[return-value]
+        return await review_service.deactivate_for_misuse(
             caller=ctx.caller,
             escalation_id=parse_id(input.escalation_id, "escalationId"),
             reason=input.reason,
@@ -430,12 +445,13 @@ class AccessReportMutation:
     @mutation(
         Requires(Resource.ACCESS_REVIEW, Action.NOTIFY),
         description="Level 4: record that the Data Strategy Board was informed of confirmed inappropriate usage.",
+        graphql_type=AccessEscalation,
     )
     async def notify_data_strategy_board(
         self, info: ResolverInfo, escalation_id: strawberry.ID, summary: str
-    ) -> AccessEscalation:
+    ) -> report_models.AccessEscalation:
         ctx = info.context
-        return await review_service.notify_dsb(  # type: ignore[return-value]
+        return await review_service.notify_dsb(
             caller=ctx.caller,
             escalation_id=parse_id(escalation_id, "escalationId"),
             summary=summary,

@@ -28,7 +28,7 @@ from strawberry.types.graphql import OperationType
 from tortoise.models import Model
 
 from authz.clients import ClientAccess, masked_elements
-from compat.graphql import ObservedExecutionContext
+from compat.graphql import ObservedExecutionContext, Observer
 from models.clients import Client as ClientModel
 from models.enums import AuditAction
 from models.names import camel
@@ -182,7 +182,7 @@ class AuditReads(SchemaExtension):
 
     client_fields: frozenset[str] = frozenset()
 
-    async def on_execute(self) -> AsyncIterator[None]:  # type: ignore[override]
+    async def on_execute(self) -> AsyncIterator[None]:
         context = self.execution_context.context
         request = getattr(context, "request", None)
         client = getattr(request, "client", None)
@@ -346,7 +346,10 @@ class AuditReads(SchemaExtension):
 class HearthExecutionContext(ObservedExecutionContext):
     """The executor, reporting to the request's read buffer (``Context.audit``)."""
 
-    observer_of = staticmethod(lambda context: getattr(context, "audit", None))
+    @staticmethod
+    def observer_of(context: Any) -> Observer | None:
+        buffer: ReadBuffer | None = getattr(context, "audit", None)
+        return buffer
 
 
 def audit_reads(client_fields: Iterable[str]) -> Callable[[], AuditReads]:

@@ -13,7 +13,7 @@ import strawberry
 from models import governance as gov
 from models import users as user_models
 from models.audit import AuditEvent
-from models.enums import AuditAction as AuditActionEnum
+from models.enums import AuditAction
 from schema.context import ResolverInfo
 from schema.loaders import by_id
 from schema.relay import Connection, connection
@@ -21,7 +21,9 @@ from services import audit as audit_service
 
 __all__ = ["AuditAction", "AuditEntry", "AuditTrailKind", "audit_trail"]
 
-AuditAction = strawberry.enum(AuditActionEnum, description="What an audit row records.")
+# GraphQL enums are the models' enums (annotations name the Python enum); strawberry.enum
+# registers each with its description and returns the class itself.
+strawberry.enum(AuditAction, description="What an audit row records.")
 
 
 @strawberry.enum(
@@ -39,7 +41,7 @@ class AuditEntry:
     at: datetime.datetime = strawberry.field(description="When.")
     action: AuditAction = strawberry.field(
         description="CREATE, UPDATE, DELETE_REQUEST, DELETE; or VIEW, SEARCH, EXPORT."
-    )  # type: ignore[valid-type]
+    )
     entity_type: str = strawberry.field(
         description="What was touched: Client, Enrollment, CaseNote, ..."
     )

@@ -3,10 +3,11 @@
 from __future__ import annotations
 
 import datetime
-from typing import Any
+from typing import TYPE_CHECKING
 
 import strawberry
 
+from models import compliance as compliance_models
 from models.training import TrainingCompletion as CompletionModel
 from models.users import User as UserModel
 from schema.compliance import ComplianceCase, open_cases_of
@@ -16,6 +17,9 @@ from schema.permissions import Authenticated, Public
 from schema.types import TrainingCompletion, User
 from services import auth as auth_service
 from services.errors import Forbidden
+
+if TYPE_CHECKING:
+    from api.identity.base import TokenPair  # what the identity provider answers
 
 __all__ = ["AuthMutation", "AuthQuery"]
 
@@ -97,19 +101,22 @@ class TrainingStatus:
     missing_courses: list[str] = strawberry.field(
         description="Codes of required courses not completed."
     )
-    completions: list[TrainingCompletion] = strawberry.field(description="Courses completed.")
+    completions: list[CompletionModel] = strawberry.field(
+        description="Courses completed.", graphql_type=list[TrainingCompletion]
+    )
 
 
 @strawberry.type(description="The signed-in user, what they hold, and what stands in their way.")
 class Me:
-    user: User = strawberry.field(description="Your account.")
+    user: UserModel = strawberry.field(description="Your account.", graphql_type=User)
     session: SessionInfo = strawberry.field(description="Your session.")
     training: TrainingStatus = strawberry.field(description="Your training status.")
     blocked_agencies: list[BlockedAgency] = strawberry.field(
         description="Agencies you cannot act in now."
     )
-    compliance_cases: list[ComplianceCase] = strawberry.field(
-        description="Your open compliance cases and their deadlines (policies 109, 202, 211)."
+    compliance_cases: list[compliance_models.ComplianceCase] = strawberry.field(
+        description="Your open compliance cases and their deadlines (policies 109, 202, 211).",
+        graphql_type=list[ComplianceCase],
     )
 
 
@@ -144,7 +151,7 @@ class AuthQuery:
         )
 
 
-def _tokens(pair: Any) -> AuthTokens:
+def _tokens(pair: TokenPair) -> AuthTokens:
     return AuthTokens(
         access_token=pair.access_token,
         expires_at=pair.expires_at,

@@ -6,21 +6,23 @@ from __future__ import annotations
 
 from collections import defaultdict
 from collections.abc import Sequence
-from typing import Any
+from typing import TypeVar
 from uuid import UUID
 
 from strawberry.dataloader import DataLoader
 from tortoise.models import Model
 
 from authz.clients import ClientAccess, access_for, client_rows, enrollment_rows, visible_by_id
+from schema.context import Context
 
 __all__ = ["access_loader", "prime_access", "rows_by_client", "rows_by_enrollment"]
 
 # An enrollment's rows are asked for with the enrollment, its agency and its client.
 EnrollmentKey = tuple[UUID, UUID, UUID]
+_M = TypeVar("_M", bound=Model)
 
 
-def access_loader(context: Any) -> DataLoader[UUID, ClientAccess | None]:
+def access_loader(context: Context) -> DataLoader[UUID, ClientAccess | None]:
     """The caller's access to clients by id (None: not visible), batched."""
     key = "client-access"
     if key not in context.loaders:
@@ -36,47 +38,47 @@ def access_loader(context: Any) -> DataLoader[UUID, ClientAccess | None]:
     return loader
 
 
-def prime_access(context: Any, access: dict[UUID, ClientAccess]) -> None:
+def prime_access(context: Context, access: dict[UUID, ClientAccess]) -> None:
     loader = access_loader(context)
     for client_id, value in access.items():
         loader.prime(client_id, value)
 
 
-def _group(rows: list[Any], column: str, ids: Sequence[UUID]) -> list[list[Any]]:
-    grouped: dict[UUID, list[Any]] = defaultdict(list)
+def _group(rows: list[_M], column: str, ids: Sequence[UUID]) -> list[list[_M]]:
+    grouped: dict[UUID, list[_M]] = defaultdict(list)
     for row in rows:
         grouped[getattr(row, column)].append(row)
     return [grouped.get(i, []) for i in ids]
 
 
 def rows_by_client(
-    context: Any, model: type[Model], order: tuple[str, ...]
-) -> DataLoader[UUID, list[Any]]:
+    context: Context, model: type[_M], order: tuple[str, ...]
+) -> DataLoader[UUID, list[_M]]:
     """A client's rows of ``model`` (a table with the client and the writing agency on each
     row) that the caller may see."""
     key = ("client-rows", model)
     if key not in context.loaders:
 
-        async def load(ids: Sequence[UUID]) -> list[list[Any]]:
+        async def load(ids: Sequence[UUID]) -> list[list[_M]]:
             accesses = await access_loader(context).load_many(list(ids))
             condition = client_rows(model, dict(zip(ids, accesses, strict=True)))
             rows = list(await model.filter(condition).order_by(*order))
             return _group(rows, "client_id", ids)
 
         context.loaders[key] = DataLoader(load_fn=load)
-    loader: DataLoader[UUID, list[Any]] = context.loaders[key]
+    loader: DataLoader[UUID, list[_M]] = context.loaders[key]
     return loader
 
 
 def rows_by_enrollment(
-    context: Any, model: type[Model], order: tuple[str, ...]
-) -> DataLoader[EnrollmentKey, list[Any]]:
+    context: Context, model: type[_M], order: tuple[str, ...]
+) -> DataLoader[EnrollmentKey, list[_M]]:
     """An enrollment's rows of ``model`` that the caller may see, keyed (enrollment, its agency,
     its client)."""
     key = ("enrollment-rows", model)
     if key not in context.loaders:
 
-        async def load(keys: Sequence[EnrollmentKey]) -> list[list[Any]]:
+        async def load(keys: Sequence[EnrollmentKey]) -> list[list[_M]]:
             accesses = await access_loader(context).load_many([k[2] for k in keys])
             seen = [
                 (enrollment, agency, access)
@@ -86,5 +88,5 @@ def rows_by_enrollment(
             return _group(rows, "enrollment_id", [k[0] for k in keys])
 
         context.loaders[key] = DataLoader(load_fn=load)
-    loader: DataLoader[EnrollmentKey, list[Any]] = context.loaders[key]
+    loader: DataLoader[EnrollmentKey, list[_M]] = context.loaders[key]
     return loader

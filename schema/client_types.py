@@ -1,17 +1,20 @@
 """GraphQL types of client data. Client data reaches them only through the client-data policy
-(``authz.clients``): rows through its loaders, fields through its masking."""
+(``authz.clients``): rows through its loaders, fields through its masking. Rows are typed as in
+``schema.types`` (``strawberry.Parent``, ``graphql_type``); ``Client`` and ``HealthAndDv`` are
+views built from a row."""
 
 from __future__ import annotations
 
 import dataclasses
 import datetime
-from collections.abc import Callable
+from collections.abc import Awaitable, Callable
 from decimal import Decimal
-from typing import Any
+from typing import Any, TypeAlias, TypeVar
 from uuid import UUID
 
 import strawberry
 from strawberry.dataloader import DataLoader
+from tortoise.models import Model
 
 from authz.clients import (
     ClientAccess,
@@ -27,12 +30,11 @@ from models import enrollments as enrollment_models
 from models import enums
 from models import governance as gov
 from models import releases as release_models
-from models import users as user_models
 from schema.audit_trail import AuditEntry, AuditTrailKind, audit_trail
 from schema.client_loaders import access_loader, rows_by_client, rows_by_enrollment
-from schema.context import ResolverInfo
+from schema.context import Context, ResolverInfo
 from schema.elements import with_elements
-from schema.loaders import by_id, many_by
+from schema.loaders import by_id, many_by, username
 from schema.relay import Connection
 from schema.types import Agency, Can, Project
 
@@ -56,20 +58,24 @@ __all__ = [
     "prefetch_lists",
 ]
 
-ConsentKind = strawberry.enum(
-    enums.ConsentKind, description="Written, or verbal (first contact by phone)."
+_M = TypeVar("_M", bound=Model)
+# A client's list of rows: prefetched for the page (prefetch_lists), or its loader's future.
+_Rows: TypeAlias = list[Any] | Awaitable[list[Any]]
+
+# GraphQL enums are the models' enums (annotations name the Python enum); strawberry.enum
+# registers each with its description and returns the class itself.
+ConsentKind = enums.ConsentKind
+strawberry.enum(ConsentKind, description="Written, or verbal (first contact by phone).")
+ReleaseScope = enums.ReleaseScope
+strawberry.enum(ReleaseScope, description="Who a release shares with.")
+ReleaseCategory = enums.ReleaseCategory
+strawberry.enum(
+    ReleaseCategory, description="A category of client data. SUBSTANCE_USE is 42 CFR Part 2 data."
 )
-ReleaseScope = strawberry.enum(enums.ReleaseScope, description="Who a release shares with.")
-ReleaseCategory = strawberry.enum(
-    enums.ReleaseCategory,
-    description="A category of client data. SUBSTANCE_USE is 42 CFR Part 2 data.",
-)
-AnnotationKind = strawberry.enum(
-    enums.AnnotationKind, description="How a correction request was answered."
-)
-DeletionRequestStatus = strawberry.enum(
-    enums.DeletionRequestStatus, description="Where a deletion request stands."
-)
+AnnotationKind = enums.AnnotationKind
+strawberry.enum(AnnotationKind, description="How a correction request was answered.")
+DeletionRequestStatus = enums.DeletionRequestStatus
+strawberry.enum(DeletionRequestStatus, description="Where a deletion request stands.")
 
 
 @strawberry.type(
@@ -95,7 +101,7 @@ class ClientAccessInfo:
     via_can_backbone: bool = strawberry.field(
         description="You see it as backbone staff of the CAN it was created under."
     )
-    shared_categories: list[ReleaseCategory] = strawberry.field(  # type: ignore[valid-type]
+    shared_categories: list[ReleaseCategory] = strawberry.field(
         description="Categories of other agencies' data shared with you (by release or as CAN backbone)."
     )
 
@@ -116,7 +122,7 @@ def _access_info(access: ClientAccess) -> ClientAccessInfo:
 @strawberry.type(description="A client's consent for one agency to enter data (policies 205, 207).")
 class ConsentToEnter:
     id: strawberry.ID = strawberry.field(description="Hearth id.")
-    kind: ConsentKind = strawberry.field(description="WRITTEN or VERBAL.")  # type: ignore[valid-type]
+    kind: ConsentKind = strawberry.field(description="WRITTEN or VERBAL.")
     first_contact_by_phone: bool = strawberry.field(
         description="Verbal consent is allowed only then."
     )
@@ -129,9 +135,13 @@ class ConsentToEnter:
     )
     recorded_at: datetime.datetime = strawberry.field(description="When recorded in HMIS.")
 
-    @strawberry.field(description="The agency the client allowed to enter data.")
-    async def agency(self, info: ResolverInfo) -> Agency:
-        return await by_id(info.context, gov.Agency).load(self.agency_id)  # type: ignore[attr-defined]
+    @strawberry.field(
+        description="The agency the client allowed to enter data.", graphql_type=Agency
+    )
+    async def agency(
+        self, info: ResolverInfo, row: strawberry.Parent[client_models.ConsentToEnter]
+    ) -> gov.Agency | None:
+        return await by_id(info.context, gov.Agency).load(row.agency_id)
 
 
 @strawberry.type(
@@ -140,10 +150,10 @@ class ConsentToEnter:
 )
 class ReleaseOfInformation:
     id: strawberry.ID = strawberry.field(description="Hearth id.")
-    scope: ReleaseScope = strawberry.field(description="AGENCIES, CAN or STATEWIDE.")  # type: ignore[valid-type]
+    scope: ReleaseScope = strawberry.field(description="AGENCIES, CAN or STATEWIDE.")
     starts_on: datetime.date = strawberry.field(description="First day in force.")
     expires_on: datetime.date = strawberry.field(description="Last day in force.")
-    kind: ConsentKind = strawberry.field(description="WRITTEN or VERBAL.")  # type: ignore[valid-type]
+    kind: ConsentKind = strawberry.field(description="WRITTEN or VERBAL.")
     evidence_reference: str | None = strawberry.field(
         description="Where the signed release is kept."
     )
@@ -154,28 +164,36 @@ class ReleaseOfInformation:
     revocation_reason: str | None = strawberry.field(description="Why, if given.")
 
     @strawberry.field(description="Categories of data shared.")
-    def categories(self) -> list[ReleaseCategory]:  # type: ignore[valid-type]
-        return [enums.ReleaseCategory(c) for c in self.categories]  # type: ignore[attr-defined]
+    def categories(self, row: strawberry.Parent[release_models.Release]) -> list[ReleaseCategory]:
+        return [enums.ReleaseCategory(c) for c in row.categories]
 
     @strawberry.field(description="True when in force today (started, not expired, not revoked).")
     def in_force(self, info: ResolverInfo) -> bool:
         today = info.context.today
         return self.revoked_at is None and self.starts_on <= today <= self.expires_on
 
-    @strawberry.field(description="The agency that recorded the release.")
-    async def releasing_agency(self, info: ResolverInfo) -> Agency:
-        return await by_id(info.context, gov.Agency).load(self.releasing_agency_id)  # type: ignore[attr-defined]
+    @strawberry.field(description="The agency that recorded the release.", graphql_type=Agency)
+    async def releasing_agency(
+        self, info: ResolverInfo, row: strawberry.Parent[release_models.Release]
+    ) -> gov.Agency | None:
+        return await by_id(info.context, gov.Agency).load(row.releasing_agency_id)
 
-    @strawberry.field(description="The CAN shared with (scope CAN).")
-    async def can(self, info: ResolverInfo) -> Can | None:
-        can_id = self.scope_can_id  # type: ignore[attr-defined]
+    @strawberry.field(description="The CAN shared with (scope CAN).", graphql_type=Can | None)
+    async def can(
+        self, info: ResolverInfo, row: strawberry.Parent[release_models.Release]
+    ) -> gov.Can | None:
+        can_id = row.scope_can_id
         return await by_id(info.context, gov.Can).load(can_id) if can_id else None
 
-    @strawberry.field(description="The agencies shared with (scope AGENCIES).")
-    async def agencies(self, info: ResolverInfo) -> list[Agency]:
+    @strawberry.field(
+        description="The agencies shared with (scope AGENCIES).", graphql_type=list[Agency]
+    )
+    async def agencies(
+        self, info: ResolverInfo, row: strawberry.Parent[release_models.Release]
+    ) -> list[gov.Agency | None]:
         recipients = await many_by(
             info.context, release_models.ReleaseRecipient, "release_id"
-        ).load(self.id)
+        ).load(row.id)
         return await by_id(info.context, gov.Agency).load_many([r.agency_id for r in recipients])
 
 
@@ -203,9 +221,12 @@ class IncomeBenefits:
     id: strawberry.ID = strawberry.field(description="Hearth id.")
 
     @strawberry.field(description="The sources marked yes, with amounts.")
-    def income_sources(self) -> list[IncomeSource]:
-        raw: dict[str, str] = self.income_sources  # type: ignore[attr-defined]
-        return [IncomeSource(source=k, amount=Decimal(v)) for k, v in sorted(raw.items())]
+    def income_sources(
+        self, row: strawberry.Parent[enrollment_models.IncomeBenefits]
+    ) -> list[IncomeSource]:
+        return [
+            IncomeSource(source=k, amount=Decimal(v)) for k, v in sorted(row.income_sources.items())
+        ]
 
 
 @strawberry.type(
@@ -243,47 +264,67 @@ class Enrollment:
     id: strawberry.ID = strawberry.field(description="Hearth id (HUD EnrollmentID).")
     created_at: datetime.datetime = strawberry.field(description="When recorded.")
 
-    @strawberry.field(description="The project.")
-    async def project(self, info: ResolverInfo) -> Project:
-        return await by_id(info.context, gov.Project).load(self.project_id)  # type: ignore[attr-defined]
+    @strawberry.field(description="The project.", graphql_type=Project)
+    async def project(
+        self, info: ResolverInfo, row: strawberry.Parent[enrollment_models.Enrollment]
+    ) -> gov.Project | None:
+        return await by_id(info.context, gov.Project).load(row.project_id)
 
-    @strawberry.field(description="The exit, once the enrollment has ended.")
-    async def exit(self, info: ResolverInfo) -> Exit | None:
-        rows = await _enrollment_rows(self, info, enrollment_models.Exit, ("id",))
+    @strawberry.field(
+        description="The exit, once the enrollment has ended.", graphql_type=Exit | None
+    )
+    async def exit(
+        self, info: ResolverInfo, row: strawberry.Parent[enrollment_models.Enrollment]
+    ) -> enrollment_models.Exit | None:
+        rows = await _enrollment_rows(row, info, enrollment_models.Exit, ("id",))
         return rows[0] if rows else None
 
-    @strawberry.field(description="Services provided.")
-    async def services(self, info: ResolverInfo) -> list[Service]:
-        return await _enrollment_rows(
-            self, info, enrollment_models.Service, ("date_provided", "id")
-        )
+    @strawberry.field(description="Services provided.", graphql_type=list[Service])
+    async def services(
+        self, info: ResolverInfo, row: strawberry.Parent[enrollment_models.Enrollment]
+    ) -> list[enrollment_models.Service]:
+        return await _enrollment_rows(row, info, enrollment_models.Service, ("date_provided", "id"))
 
-    @strawberry.field(description="Income and benefits records.")
-    async def income_benefits(self, info: ResolverInfo) -> list[IncomeBenefits]:
+    @strawberry.field(description="Income and benefits records.", graphql_type=list[IncomeBenefits])
+    async def income_benefits(
+        self, info: ResolverInfo, row: strawberry.Parent[enrollment_models.Enrollment]
+    ) -> list[enrollment_models.IncomeBenefits]:
         order = ("information_date", "id")
-        return await _enrollment_rows(self, info, enrollment_models.IncomeBenefits, order)
+        return await _enrollment_rows(row, info, enrollment_models.IncomeBenefits, order)
 
-    @strawberry.field(description="Disabilities you may see (HEALTH; type 10 needs SUBSTANCE_USE).")
-    async def disabilities(self, info: ResolverInfo) -> list[Disability]:
+    @strawberry.field(
+        description="Disabilities you may see (HEALTH; type 10 needs SUBSTANCE_USE).",
+        graphql_type=list[Disability],
+    )
+    async def disabilities(
+        self, info: ResolverInfo, row: strawberry.Parent[enrollment_models.Enrollment]
+    ) -> list[enrollment_models.Disability]:
         order = ("information_date", "id")
-        return await _enrollment_rows(self, info, enrollment_models.Disability, order)
+        return await _enrollment_rows(row, info, enrollment_models.Disability, order)
 
     @strawberry.field(
         name="healthAndDv", description="Health and DV records, each group masked unless shared."
     )
-    async def health_and_dv(self, info: ResolverInfo) -> list[HealthAndDv]:
+    async def health_and_dv(
+        self, info: ResolverInfo, row: strawberry.Parent[enrollment_models.Enrollment]
+    ) -> list[HealthAndDv]:
         order = ("information_date", "id")
-        rows = await _enrollment_rows(self, info, enrollment_models.HealthAndDv, order)
-        if not rows:
+        records = await _enrollment_rows(row, info, enrollment_models.HealthAndDv, order)
+        if not records:
             return []
-        access = await access_loader(info.context).load(self.client_id)  # type: ignore[attr-defined]
-        agency_id = self.agency_id  # type: ignore[attr-defined]
-        return [health_view(row, own=False, access=access, agency_id=agency_id) for row in rows]
+        access = await access_loader(info.context).load(row.client_id)
+        return [
+            health_view(record, own=False, access=access, agency_id=row.agency_id)
+            for record in records
+        ]
 
 
 async def _enrollment_rows(
-    enrollment: Any, info: ResolverInfo, model: type[Any], order: tuple[str, ...]
-) -> list[Any]:
+    enrollment: enrollment_models.Enrollment,
+    info: ResolverInfo,
+    model: type[_M],
+    order: tuple[str, ...],
+) -> list[_M]:
     """The enrollment's rows of ``model`` that the caller may see."""
     key = (enrollment.id, enrollment.agency_id, enrollment.client_id)
     return await rows_by_enrollment(info.context, model, order).load(key)
@@ -295,32 +336,36 @@ async def _enrollment_rows(
 class CaseNoteDeletionRequest:
     id: strawberry.ID = strawberry.field(description="Hearth id.")
     reason: str = strawberry.field(description="Why deletion was asked for.")
-    status: DeletionRequestStatus = strawberry.field(description="PENDING, APPROVED or DENIED.")  # type: ignore[valid-type]
+    status: DeletionRequestStatus = strawberry.field(description="PENDING, APPROVED or DENIED.")
     requested_at: datetime.datetime = strawberry.field(description="When asked.")
     decided_at: datetime.datetime | None = strawberry.field(description="When decided.")
     decision_note: str | None = strawberry.field(description="The System Administrator's note.")
 
     @strawberry.field(description="The HDC who asked.")
-    async def requested_by(self, info: ResolverInfo) -> str:
-        user = await by_id(info.context, user_models.User).load(self.requested_by_id)  # type: ignore[attr-defined]
-        return user.username
+    async def requested_by(
+        self, info: ResolverInfo, row: strawberry.Parent[note_models.CaseNoteDeletionRequest]
+    ) -> str:
+        return await username(info.context, row.requested_by_id)
 
     @strawberry.field(description="The System Administrator who decided.")
-    async def decided_by(self, info: ResolverInfo) -> str | None:
-        decided = self.decided_by_id  # type: ignore[attr-defined]
-        return (
-            (await by_id(info.context, user_models.User).load(decided)).username
-            if decided
-            else None
-        )
+    async def decided_by(
+        self, info: ResolverInfo, row: strawberry.Parent[note_models.CaseNoteDeletionRequest]
+    ) -> str | None:
+        decided = row.decided_by_id
+        return await username(info.context, decided) if decided else None
 
     @strawberry.field(description="The client's HMIS id.")
-    def client_id(self) -> strawberry.ID:
-        return strawberry.ID(str(self.client_id))  # type: ignore[attr-defined]
+    def client_id(
+        self, row: strawberry.Parent[note_models.CaseNoteDeletionRequest]
+    ) -> strawberry.ID:
+        return strawberry.ID(str(row.client_id))
 
     @strawberry.field(description="When the note was created (the date the HDC gave).")
-    async def note_created_at(self, info: ResolverInfo) -> datetime.datetime:
-        note = await by_id(info.context, note_models.CaseNote).load(self.note_id)  # type: ignore[attr-defined]
+    async def note_created_at(
+        self, info: ResolverInfo, row: strawberry.Parent[note_models.CaseNoteDeletionRequest]
+    ) -> datetime.datetime:
+        note = await by_id(info.context, note_models.CaseNote).load(row.note_id)
+        assert note is not None  # the request's foreign key
         return note.created_at
 
 
@@ -331,23 +376,30 @@ class CaseNote:
     text: str | None = strawberry.field(description="The note; null once deleted under policy 404.")
 
     @strawberry.field(description="True once an approved deletion removed the text.")
-    def deleted(self) -> bool:
-        return self.deleted_at is not None  # type: ignore[attr-defined]
+    def deleted(self, row: strawberry.Parent[note_models.CaseNote]) -> bool:
+        return row.deleted_at is not None
 
-    @strawberry.field(description="The agency that wrote it.")
-    async def agency(self, info: ResolverInfo) -> Agency:
-        return await by_id(info.context, gov.Agency).load(self.agency_id)  # type: ignore[attr-defined]
+    @strawberry.field(description="The agency that wrote it.", graphql_type=Agency)
+    async def agency(
+        self, info: ResolverInfo, row: strawberry.Parent[note_models.CaseNote]
+    ) -> gov.Agency | None:
+        return await by_id(info.context, gov.Agency).load(row.agency_id)
 
     @strawberry.field(description="Who wrote it (username).")
-    async def author(self, info: ResolverInfo) -> str:
-        return (await by_id(info.context, user_models.User).load(self.author_id)).username  # type: ignore[attr-defined]
+    async def author(self, info: ResolverInfo, row: strawberry.Parent[note_models.CaseNote]) -> str:
+        return await username(info.context, row.author_id)
 
-    @strawberry.field(description="The approved deletion (the tombstone), if any.")
-    async def deletion(self, info: ResolverInfo) -> CaseNoteDeletionRequest | None:
-        if self.deleted_at is None:  # type: ignore[attr-defined]
+    @strawberry.field(
+        description="The approved deletion (the tombstone), if any.",
+        graphql_type=CaseNoteDeletionRequest | None,
+    )
+    async def deletion(
+        self, info: ResolverInfo, row: strawberry.Parent[note_models.CaseNote]
+    ) -> note_models.CaseNoteDeletionRequest | None:
+        if row.deleted_at is None:
             return None
         requests = await many_by(info.context, note_models.CaseNoteDeletionRequest, "note_id").load(
-            self.id
+            row.id
         )
         approved = [r for r in requests if r.status == enums.DeletionRequestStatus.APPROVED]
         return approved[-1] if approved else None
@@ -359,13 +411,15 @@ class CaseNote:
 class RecordAnnotation:
     id: strawberry.ID = strawberry.field(description="Hearth id.")
     field: str = strawberry.field(description="The field annotated (GraphQL name), or 'record'.")
-    kind: AnnotationKind = strawberry.field(description="INACCURATE, INCOMPLETE or SUPPLEMENT.")  # type: ignore[valid-type]
+    kind: AnnotationKind = strawberry.field(description="INACCURATE, INCOMPLETE or SUPPLEMENT.")
     note: str = strawberry.field(description="The annotation or supplementary information.")
     created_at: datetime.datetime = strawberry.field(description="When added.")
 
-    @strawberry.field(description="The agency that added it.")
-    async def agency(self, info: ResolverInfo) -> Agency:
-        return await by_id(info.context, gov.Agency).load(self.agency_id)  # type: ignore[attr-defined]
+    @strawberry.field(description="The agency that added it.", graphql_type=Agency)
+    async def agency(
+        self, info: ResolverInfo, row: strawberry.Parent[client_models.ClientAnnotation]
+    ) -> gov.Agency | None:
+        return await by_id(info.context, gov.Agency).load(row.agency_id)
 
 
 @strawberry.type(
@@ -385,21 +439,25 @@ class Client:
     # GraphQL field name -> this client's rows, loaded for a whole page at once (prefetch_lists)
     _prefetched: strawberry.Private[dict[str, list[Any]]] = dataclasses.field(default_factory=dict)
 
-    @strawberry.field(description="The agency that created the record.")
-    async def created_by_agency(self, info: ResolverInfo) -> Agency:
-        return await by_id(info.context, gov.Agency).load(self._model.created_by_agency_id)  # type: ignore[attr-defined]
+    @strawberry.field(description="The agency that created the record.", graphql_type=Agency)
+    async def created_by_agency(self, info: ResolverInfo) -> gov.Agency | None:
+        return await by_id(info.context, gov.Agency).load(self._model.created_by_agency_id)
 
-    @strawberry.field(description="Consents to enter data held by your agencies.")
-    async def consents(self, info: ResolverInfo) -> list[ConsentToEnter]:
+    @strawberry.field(
+        description="Consents to enter data held by your agencies.",
+        graphql_type=list[ConsentToEnter],
+    )
+    async def consents(self, info: ResolverInfo) -> list[client_models.ConsentToEnter]:
         rows = await many_by(info.context, client_models.ConsentToEnter, "client_id").load(
             self._model.id
         )
         return [r for r in rows if shows_consent(self._access, r)]
 
     @strawberry.field(
-        description="Releases recorded by your agencies, and those that share this client with you."
+        description="Releases recorded by your agencies, and those that share this client with you.",
+        graphql_type=list[ReleaseOfInformation],
     )
-    async def releases(self, info: ResolverInfo) -> list[ReleaseOfInformation]:
+    async def releases(self, info: ResolverInfo) -> list[release_models.Release]:
         rows = await many_by(info.context, release_models.Release, "client_id").load(self._model.id)
         return [r for r in rows if shows_release(self._access, r)]
 
@@ -407,18 +465,20 @@ class Client:
     # coroutine, task or future per client; otherwise the loader's future is returned, which
     # graphql-core awaits as it would an async resolver's.
     @strawberry.field(
-        description="Enrollments: your agencies' own, and others' shared by release (ENROLLMENT_AND_SERVICES)."
+        description="Enrollments: your agencies' own, and others' shared by release (ENROLLMENT_AND_SERVICES).",
+        graphql_type=list[Enrollment],
     )
-    def enrollments(self, info: ResolverInfo) -> list[Enrollment]:
+    def enrollments(self, info: ResolverInfo) -> _Rows:
         return self._rows(info, "enrollments")
 
     @strawberry.field(
-        description="Case notes: your agencies' own, and others' shared by release (CASE_NOTES)."
+        description="Case notes: your agencies' own, and others' shared by release (CASE_NOTES).",
+        graphql_type=list[CaseNote],
     )
-    def case_notes(self, info: ResolverInfo) -> list[CaseNote]:
+    def case_notes(self, info: ResolverInfo) -> _Rows:
         return self._rows(info, "caseNotes")
 
-    def _rows(self, info: ResolverInfo, field_name: str) -> Any:
+    def _rows(self, info: ResolverInfo, field_name: str) -> _Rows:
         rows = self._prefetched.get(field_name)
         return (
             rows
@@ -427,9 +487,10 @@ class Client:
         )
 
     @strawberry.field(
-        description="Corrections and supplements shown with the record (policy 207 f)."
+        description="Corrections and supplements shown with the record (policy 207 f).",
+        graphql_type=list[RecordAnnotation],
     )
-    async def annotations(self, info: ResolverInfo) -> list[RecordAnnotation]:
+    async def annotations(self, info: ResolverInfo) -> list[client_models.ClientAnnotation]:
         rows = await many_by(
             info.context, client_models.ClientAnnotation, "client_id", "created_at"
         ).load(self._model.id)
@@ -450,7 +511,7 @@ class Client:
 
 # A client's lists filtered to the rows the caller may see, by GraphQL field name: the loader
 # both the field's resolver and prefetch_lists use.
-_CLIENT_LISTS: dict[str, Callable[[Any], DataLoader[UUID, list[Any]]]] = {
+_CLIENT_LISTS: dict[str, Callable[[Context], DataLoader[UUID, list[Any]]]] = {
     "enrollments": lambda context: rows_by_client(
         context, enrollment_models.Enrollment, ("entry_date", "id")
     ),
@@ -460,7 +521,7 @@ _CLIENT_LISTS: dict[str, Callable[[Any], DataLoader[UUID, list[Any]]]] = {
 }
 
 
-async def prefetch_lists(context: Any, views: list[Client], wanted: set[str]) -> None:
+async def prefetch_lists(context: Context, views: list[Client], wanted: set[str]) -> None:
     """Load the lists a page of clients will be asked for (``wanted``: field names of its nodes;
     enrollments and case notes are loaded ahead), for the whole page now: the same batched
     statement the field's loader would send, so that each client's field is a plain list rather

@@ -4,13 +4,14 @@
 from __future__ import annotations
 
 import datetime
-from typing import Any
+from uuid import UUID
 
 import strawberry
 from strawberry.scalars import JSON
 
 from authz.resources import Action, Resource
 from models import compliance as models
+from models import users as user_models
 from schema.context import ResolverInfo
 from schema.inputs import optional_id, parse_id
 from schema.operations import mutation, query
@@ -22,36 +23,40 @@ from services.pagination import paginate
 
 __all__ = ["ComplianceCase", "ComplianceMutation", "ComplianceQuery", "open_cases_of"]
 
-ComplianceCaseKind = strawberry.enum(
-    models.CaseKind,
+# GraphQL enums are the models' enums (annotations name the Python enum); strawberry.enum
+# registers each with its description and returns the class itself.
+ComplianceCaseKind = models.CaseKind
+strawberry.enum(
+    ComplianceCaseKind,
     name="ComplianceCaseKind",
     description="SHARED_CONTACT: policies 109 and 202, 14 days to provide a unique e-mail address "
     "or MFA contact. RETRAINING: policy 211, 45 days to complete the training.",
 )
-ComplianceCaseStatus = strawberry.enum(
-    models.CaseStatus,
+ComplianceCaseStatus = models.CaseStatus
+strawberry.enum(
+    ComplianceCaseStatus,
     name="ComplianceCaseStatus",
     description="OPEN: the deadline runs. RESOLVED: the user complied. ENFORCED: the deadline "
     "passed and the account was deactivated or made inactive. WITHDRAWN: the account was "
     "deactivated for another reason first.",
 )
-ComplianceRule = strawberry.enum(
-    models.CaseRule,
+ComplianceRule = models.CaseRule
+strawberry.enum(
+    ComplianceRule,
     name="ComplianceRule",
     description="The rule of the manual a finding matched: SHARED_EMAIL, SHARED_MFA_CONTACT "
     "(109, 202); NO_LOGIN_AFTER_TRAINING, REPEATED_TICKETS, HELPDESK_HOURS, COC_REQUEST "
     "(211 a-d).",
 )
-JobRunStatus = strawberry.enum(
-    models.JobStatus, name="JobRunStatus", description="RUNNING, SUCCEEDED or FAILED."
-)
+JobRunStatus = models.JobStatus
+strawberry.enum(JobRunStatus, name="JobRunStatus", description="RUNNING, SUCCEEDED or FAILED.")
 
 _POLICY = {models.CaseKind.SHARED_CONTACT: "109, 202", models.CaseKind.RETRAINING: "211"}
 
 
 @strawberry.type(description="One rule that matched, with its evidence.")
 class ComplianceFinding:
-    rule: ComplianceRule = strawberry.field(description="The rule.")  # type: ignore[valid-type]
+    rule: ComplianceRule = strawberry.field(description="The rule.")
     evidence: JSON = strawberry.field(
         description="What was found: shared: field, sharedWith (usernames); no login: "
         "initialTrainingOn, signInDeadline, firstSignInAt; tickets: ticketIds, topic; hours: "
@@ -60,16 +65,16 @@ class ComplianceFinding:
     found_at: datetime.datetime = strawberry.field(description="When a sweep found it.")
 
     @strawberry.field(description="The finding in words, as the notifications give it.")
-    def description(self) -> str:
-        return service.describe_finding(models.CaseRule(self.rule), self.evidence)
+    def description(self, row: strawberry.Parent[models.ComplianceFinding]) -> str:
+        return service.describe_finding(models.CaseRule(row.rule), row.evidence)
 
 
 @strawberry.type(description="A user's obligation with a deadline (policies 109, 202, 211).")
 class ComplianceCase:
     id: strawberry.ID = strawberry.field(description="Hearth id.")
-    kind: ComplianceCaseKind = strawberry.field(description="What is required.")  # type: ignore[valid-type]
-    status: ComplianceCaseStatus = strawberry.field(description="Where it stands.")  # type: ignore[valid-type]
-    user: User = strawberry.field(description="Whose account.")
+    kind: ComplianceCaseKind = strawberry.field(description="What is required.")
+    status: ComplianceCaseStatus = strawberry.field(description="Where it stands.")
+    user: user_models.User = strawberry.field(description="Whose account.", graphql_type=User)
     opened_at: datetime.datetime = strawberry.field(description="When the case was opened.")
     due_on: datetime.date = strawberry.field(
         description="The deadline: on this day the account is deactivated or made inactive."
@@ -81,10 +86,14 @@ class ComplianceCase:
     def policy(self) -> str:
         return _POLICY[models.CaseKind(self.kind)]
 
-    @strawberry.field(description="The rules that matched, oldest first.")
-    def findings(self) -> list[ComplianceFinding]:
-        rows = self.findings  # type: ignore[attr-defined]  (prefetched)
-        return sorted(rows, key=lambda f: (f.found_at, str(f.id)))  # type: ignore[return-value]
+    @strawberry.field(
+        description="The rules that matched, oldest first.", graphql_type=list[ComplianceFinding]
+    )
+    def findings(
+        self, row: strawberry.Parent[models.ComplianceCase]
+    ) -> list[models.ComplianceFinding]:
+        # prefetched with the case
+        return sorted(row.findings, key=lambda f: (f.found_at, str(f.id)))
 
 
 @strawberry.type(description="A help-desk ticket (policy 211's evidence).")
@@ -99,13 +108,15 @@ class HelpdeskTicket:
     )
 
     @strawberry.field(description="The user the ticket is about.")
-    def user_id(self) -> strawberry.ID:
-        return strawberry.ID(str(self.user_id))  # type: ignore[attr-defined]
+    def user_id(self, row: strawberry.Parent[models.HelpdeskTicket]) -> strawberry.ID:
+        return strawberry.ID(str(row.user_id))
 
 
 @strawberry.type
 class RecordHelpdeskTicketPayload:
-    ticket: HelpdeskTicket = strawberry.field(description="The ticket.")
+    ticket: models.HelpdeskTicket = strawberry.field(
+        description="The ticket.", graphql_type=HelpdeskTicket
+    )
     created: bool = strawberry.field(
         description="False when a ticket with this externalRef was recorded before (nothing changed)."
     )
@@ -154,14 +165,14 @@ class JobRun:
     )
     trigger: str = strawberry.field(description="scheduler or cli.")
     instance: str = strawberry.field(description="host:pid of the instance that ran it.")
-    status: JobRunStatus = strawberry.field(description="How it ended.")  # type: ignore[valid-type]
+    status: JobRunStatus = strawberry.field(description="How it ended.")
     started_at: datetime.datetime = strawberry.field(description="Start.")
     finished_at: datetime.datetime | None = strawberry.field(description="End.")
     counts: JSON = strawberry.field(description="What it did (cases opened, messages sent...).")
     error: str | None = strawberry.field(description="Why it failed.")
 
 
-async def open_cases_of(user_id: Any) -> list[ComplianceCase]:
+async def open_cases_of(user_id: UUID) -> list[models.ComplianceCase]:
     """A user's own open cases, for ``me``."""
     rows = (
         await models.ComplianceCase.filter(user_id=user_id, status=models.CaseStatus.OPEN)
@@ -169,7 +180,7 @@ async def open_cases_of(user_id: Any) -> list[ComplianceCase]:
         .prefetch_related("findings")
         .order_by("due_on", "id")
     )
-    return rows  # type: ignore[return-value]
+    return rows
 
 
 @strawberry.type
@@ -182,9 +193,9 @@ class ComplianceQuery:
     async def compliance_cases(
         self,
         info: ResolverInfo,
-        status: ComplianceCaseStatus | None = None,  # type: ignore[valid-type]
+        status: ComplianceCaseStatus | None = None,
         agency_id: strawberry.ID | None = None,
-        kind: ComplianceCaseKind | None = None,  # type: ignore[valid-type]
+        kind: ComplianceCaseKind | None = None,
         first: int = 50,
         after: str | None = None,
     ) -> Connection[ComplianceCase]:
@@ -233,7 +244,7 @@ class ComplianceMutation:
             system_performance_issue=input.system_performance_issue,
             external_ref=input.external_ref,
         )
-        return RecordHelpdeskTicketPayload(ticket=ticket, created=created)  # type: ignore[arg-type]
+        return RecordHelpdeskTicketPayload(ticket=ticket, created=created)
 
     @mutation(
         Requires(Resource.RETRAINING, Action.REQUEST),

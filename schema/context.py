@@ -4,18 +4,29 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 from datetime import date, datetime
-from typing import Any
+from typing import TYPE_CHECKING, Any
 from zoneinfo import ZoneInfo
 
+from starlette.requests import Request
+from starlette.responses import Response
+from starlette.websockets import WebSocket
 from strawberry.types import Info
 
 from authz.clients import ClientScope
 from authz.enforcer import Authorizer, Decisions
 from authz.principal import Principal
+from services.access_reports import Thresholds
 from services.auth import AuthPolicy
 from services.caller import CONNECTICUT, Caller
 from services.clock import Clock
 from services.errors import DomainError, MfaRequired, Unauthenticated
+
+if TYPE_CHECKING:
+    # For the annotations only: the API builds the context (api imports schema, not the other
+    # way round), and schema.audit imports the types that import this module.
+    from api.identity.base import IdentityProvider
+    from api.settings import Settings
+    from schema.audit import ReadBuffer
 
 __all__ = ["Context", "ResolverInfo"]
 
@@ -24,11 +35,13 @@ __all__ = ["Context", "ResolverInfo"]
 class Context:
     """Built once per request by the API from the bearer token."""
 
-    request: Any
-    identity: Any
+    request: Request | WebSocket
+    identity: IdentityProvider
     authorizer: Authorizer
     clock: Clock
     auth_policy: AuthPolicy
+    # The deployment's settings, for resolvers that need a setting.
+    settings: Settings
     max_page_size: int = 100
     max_batch_size: int = 100
     principal: Principal | None = None
@@ -36,16 +49,15 @@ class Context:
     mfa_expired: bool = False
     # What to answer when mfa_expired (the identity's own MFA_REQUIRED); None: the local one.
     mfa_error: DomainError | None = None
-    response: Any = None
+    response: Response | WebSocket | None = None
     request_id: str | None = None
     timezone: ZoneInfo = CONNECTICUT
+    # The request's DataLoaders (schema.loaders, schema.client_loaders), by what they load.
     loaders: dict[Any, Any] = field(default_factory=dict)
-    # The request's audit buffer (schema.audit.AuditReads): client data read, searches.
-    audit: Any = None
-    # The User Access Report's thresholds (services.access_reports.Thresholds), from settings.
-    report_thresholds: Any = None
-    # The deployment's settings (api.settings.Settings), for resolvers that need a setting.
-    settings: Any = None
+    # The request's audit buffer (schema.audit): client data read, searches.
+    audit: ReadBuffer | None = None
+    # The User Access Report's thresholds, from settings (None: the defaults).
+    report_thresholds: Thresholds | None = None
     _decisions: Decisions | None = None
     _now: datetime | None = None
     _caller: Caller | None = None

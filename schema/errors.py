@@ -77,7 +77,7 @@ def _like(error: GraphQLError, message: str, extensions: dict[str, Any]) -> Grap
 
 def _variable_error(error: GraphQLError) -> GraphQLError:
     """A variable's value does not fit its declared type; the value itself is not repeated."""
-    node = error.nodes[0]
+    node = error.nodes[0] if error.nodes else None
     assert isinstance(node, VariableDefinitionNode)
     name = node.variable.name.value
     message = _SUGGESTION.sub("", error.message)

@@ -8,7 +8,7 @@ import strawberry
 
 from authz import visibility
 from authz.resources import Action, Resource
-from models.governance import ContinuumOfCare as ContinuumOfCareModel
+from models import governance as gov
 from schema.context import ResolverInfo
 from schema.inputs import changes, not_null, one, parse_id
 from schema.operations import mutation, query
@@ -63,7 +63,7 @@ class UpdateAgencyInput:
     )
     status: AgencyStatus | None = strawberry.field(
         default=strawberry.UNSET, description="Access status."
-    )  # type: ignore[valid-type]
+    )
 
 
 @strawberry.input(description="A signed MOU (policy 101).")
@@ -71,7 +71,7 @@ class RecordMouInput:
     agency_id: strawberry.ID = strawberry.field(description="The agency.")
     signed_on: datetime.date = strawberry.field(description="Date signed; not in the future.")
     signed_by: str = strawberry.field(description="Who signed for the agency.")
-    access_levels: list[AccessLevel] = strawberry.field(  # type: ignore[valid-type]
+    access_levels: list[AccessLevel] = strawberry.field(
         description="Access levels the MOU grants the agency's users."
     )
 
@@ -146,8 +146,9 @@ class GovernanceQuery:
     @query(
         Requires(Resource.AGENCY, Action.READ),
         description="One agency; NOT_FOUND if you may not see it.",
+        graphql_type=Agency,
     )
-    async def agency(self, info: ResolverInfo, id: strawberry.ID) -> Agency:
+    async def agency(self, info: ResolverInfo, id: strawberry.ID) -> gov.Agency:
         return await one(visibility.agencies(info.context.decisions), id, "agency")
 
     @query(Requires(Resource.PROJECT, Action.READ), description=f"Projects you may see. {PAGE}")
@@ -166,8 +167,9 @@ class GovernanceQuery:
     @query(
         Requires(Resource.PROJECT, Action.READ),
         description="One project; NOT_FOUND if you may not see it.",
+        graphql_type=Project,
     )
-    async def project(self, info: ResolverInfo, id: strawberry.ID) -> Project:
+    async def project(self, info: ResolverInfo, id: strawberry.ID) -> gov.Project:
         return await one(visibility.projects(info.context.decisions), id, "project")
 
     @query(Requires(Resource.CAN, Action.READ), description=f"Coordinated Access Networks. {PAGE}")
@@ -178,9 +180,13 @@ class GovernanceQuery:
             await paginate(visibility.cans(info.context.decisions), first=first, after=after)
         )
 
-    @query(Requires(Resource.CAN, Action.READ), description="Connecticut's Continuums of Care.")
-    async def continuums_of_care(self, info: ResolverInfo) -> list[ContinuumOfCare]:
-        return list(await ContinuumOfCareModel.all().order_by("code"))
+    @query(
+        Requires(Resource.CAN, Action.READ),
+        description="Connecticut's Continuums of Care.",
+        graphql_type=list[ContinuumOfCare],
+    )
+    async def continuums_of_care(self, info: ResolverInfo) -> list[gov.ContinuumOfCare]:
+        return list(await gov.ContinuumOfCare.all().order_by("code"))
 
 
 @strawberry.type
@@ -188,15 +194,20 @@ class GovernanceMutation:
     @mutation(
         Requires(Resource.AGENCY, Action.CREATE),
         description="Create a participating agency. It has no access until recordMou.",
+        graphql_type=Agency,
     )
-    async def create_agency(self, info: ResolverInfo, input: CreateAgencyInput) -> Agency:
+    async def create_agency(self, info: ResolverInfo, input: CreateAgencyInput) -> gov.Agency:
         data = changes(input)
         if data.get("can_id") is not None:
             data["can_id"] = parse_id(data["can_id"], "canId")
         return await service.create_agency(caller=info.context.caller, data=data)
 
-    @mutation(Requires(Resource.AGENCY, Action.UPDATE), description="Change an agency.")
-    async def update_agency(self, info: ResolverInfo, input: UpdateAgencyInput) -> Agency:
+    @mutation(
+        Requires(Resource.AGENCY, Action.UPDATE),
+        description="Change an agency.",
+        graphql_type=Agency,
+    )
+    async def update_agency(self, info: ResolverInfo, input: UpdateAgencyInput) -> gov.Agency:
         data = not_null(changes(input), "name", "coc_code", "victim_service_provider", "status")
         agency_id = parse_id(data.pop("id"), "id")
         if data.get("can_id") is not None:
@@ -208,8 +219,9 @@ class GovernanceMutation:
     @mutation(
         Requires(Resource.AGENCY, Action.RECORD_MOU),
         description="Record the agency's signed MOU (policy 101).",
+        graphql_type=Agency,
     )
-    async def record_mou(self, info: ResolverInfo, input: RecordMouInput) -> Agency:
+    async def record_mou(self, info: ResolverInfo, input: RecordMouInput) -> gov.Agency:
         return await service.record_mou(
             caller=info.context.caller,
             agency_id=parse_id(input.agency_id, "agencyId"),
@@ -219,9 +231,11 @@ class GovernanceMutation:
         )
 
     @mutation(
-        Requires(Resource.CAN, Action.CREATE), description="Create a Coordinated Access Network."
+        Requires(Resource.CAN, Action.CREATE),
+        description="Create a Coordinated Access Network.",
+        graphql_type=CanType,
     )
-    async def create_can(self, info: ResolverInfo, input: CreateCanInput) -> CanType:
+    async def create_can(self, info: ResolverInfo, input: CreateCanInput) -> gov.Can:
         backbone = (
             parse_id(input.backbone_agency_id, "backboneAgencyId")
             if input.backbone_agency_id
@@ -235,17 +249,23 @@ class GovernanceMutation:
         )
 
     @mutation(
-        Requires(Resource.PROJECT, Action.CREATE), description="Create a HUD project for an agency."
+        Requires(Resource.PROJECT, Action.CREATE),
+        description="Create a HUD project for an agency.",
+        graphql_type=Project,
     )
-    async def create_project(self, info: ResolverInfo, input: CreateProjectInput) -> Project:
+    async def create_project(self, info: ResolverInfo, input: CreateProjectInput) -> gov.Project:
         data = changes(input)
         agency_id = parse_id(data.pop("agency_id"), "agencyId")
         return await service.create_project(
             caller=info.context.caller, agency_id=agency_id, data=data
         )
 
-    @mutation(Requires(Resource.PROJECT, Action.UPDATE), description="Change a project.")
-    async def update_project(self, info: ResolverInfo, input: UpdateProjectInput) -> Project:
+    @mutation(
+        Requires(Resource.PROJECT, Action.UPDATE),
+        description="Change a project.",
+        graphql_type=Project,
+    )
+    async def update_project(self, info: ResolverInfo, input: UpdateProjectInput) -> gov.Project:
         data = not_null(
             changes(input),
             "name",

@@ -3,15 +3,18 @@
 from __future__ import annotations
 
 import uuid
-from typing import Any
+from typing import Any, TypeVar
 
 import strawberry
+from tortoise.models import Model
 from tortoise.queryset import QuerySet
 
 from models.names import camel
 from services.errors import NotFound, ValidationFailed
 
 __all__ = ["camel", "changes", "not_null", "one", "optional_id", "parse_id"]
+
+_M = TypeVar("_M", bound=Model)
 
 
 def changes(data: Any) -> dict[str, Any]:
@@ -39,7 +42,7 @@ def optional_id(value: Any, field: str) -> uuid.UUID | None:
     return None if value is None else parse_id(value, field)
 
 
-async def one(qs: QuerySet[Any], id: Any, what: str) -> Any:
+async def one(qs: QuerySet[_M], id: Any, what: str) -> _M:
     """The row with this id within the caller's scope, or NOT_FOUND (never saying which)."""
     row = await qs.filter(id=parse_id(id, "id")).first()
     if row is None:

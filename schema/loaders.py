@@ -4,13 +4,19 @@ from __future__ import annotations
 
 from collections import defaultdict
 from collections.abc import Iterator, Sequence
-from typing import Any
+from typing import Any, TypeVar
+from uuid import UUID
 
 from strawberry.dataloader import DataLoader
 from strawberry.types.nodes import SelectedField
 from tortoise.models import Model
 
-__all__ = ["by_id", "many_by", "selected_below"]
+from models.users import User
+from schema.context import Context
+
+__all__ = ["by_id", "many_by", "selected_below", "username"]
+
+_M = TypeVar("_M", bound=Model)
 
 
 def _fields(selections: list[Any]) -> Iterator[SelectedField]:
@@ -43,31 +49,42 @@ def selected_below(selected: list[Any], *paths: tuple[str, ...]) -> set[str]:
     return names
 
 
-def by_id(context: Any, model: type[Model]) -> DataLoader[Any, Any]:
-    """Load instances of ``model`` by primary key, batched."""
+def by_id(context: Context, model: type[_M]) -> DataLoader[UUID, _M | None]:
+    """Load instances of ``model`` by primary key, batched. An id with no row loads as None
+    (through a foreign key there is always a row; were there none, a non-null field's resolver
+    returns None and graphql-core reports the null as it always does)."""
     key = ("id", model)
     if key not in context.loaders:
 
-        async def load(ids: Sequence[Any]) -> list[Any]:
+        async def load(ids: Sequence[UUID]) -> list[_M | None]:
             rows = {row.pk: row for row in await model.filter(id__in=list(ids))}
             return [rows.get(i) for i in ids]
 
         context.loaders[key] = DataLoader(load_fn=load)
-    return context.loaders[key]
+    loader: DataLoader[UUID, _M | None] = context.loaders[key]
+    return loader
 
 
 def many_by(
-    context: Any, model: type[Model], column: str, order: str = "id"
-) -> DataLoader[Any, Any]:
+    context: Context, model: type[_M], column: str, order: str = "id"
+) -> DataLoader[UUID, list[_M]]:
     """Load lists of ``model`` rows grouped by a foreign-key column, batched."""
     key = ("many", model, column)
     if key not in context.loaders:
 
-        async def load(ids: Sequence[Any]) -> list[list[Any]]:
-            grouped: dict[Any, list[Any]] = defaultdict(list)
+        async def load(ids: Sequence[UUID]) -> list[list[_M]]:
+            grouped: dict[UUID, list[_M]] = defaultdict(list)
             for row in await model.filter(**{f"{column}__in": list(ids)}).order_by(order):
                 grouped[getattr(row, column)].append(row)
             return [grouped.get(i, []) for i in ids]
 
         context.loaders[key] = DataLoader(load_fn=load)
-    return context.loaders[key]
+    loader: DataLoader[UUID, list[_M]] = context.loaders[key]
+    return loader
+
+
+async def username(context: Context, user_id: UUID) -> str:
+    """A user's username, through :func:`by_id` (for a foreign key to a user)."""
+    user = await by_id(context, User).load(user_id)
+    assert user is not None  # a foreign key's row exists
+    return user.username

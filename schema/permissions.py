@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
+from strawberry.extensions import FieldExtension
 from strawberry.permission import BasePermission, PermissionExtension
 
 from authz.resources import Action, Resource
@@ -78,6 +79,6 @@ class Requires(HearthPermission):
         return f"Requires {self.resource.value}:{self.action.value}."
 
 
-def guard(permission: HearthPermission) -> list[PermissionExtension]:
+def guard(permission: HearthPermission) -> list[FieldExtension]:
     """The field extensions that enforce ``permission``."""
     return [PermissionExtension(permissions=[permission], use_directives=False)]

@@ -9,6 +9,7 @@ import strawberry
 from authz.resources import Action, Resource
 from models import enums
 from models import governance as gov
+from models import service_accounts as account_models
 from models import users as user_models
 from schema.context import ResolverInfo
 from schema.inputs import optional_id, parse_id
@@ -23,8 +24,11 @@ from services.pagination import paginate
 
 __all__ = ["ServiceAccountMutation", "ServiceAccountQuery"]
 
-ServiceRole = strawberry.enum(
-    enums.ServiceRole,
+# GraphQL enums are the models' enums (annotations name the Python enum); strawberry.enum
+# registers each with its description and returns the class itself.
+ServiceRole = enums.ServiceRole
+strawberry.enum(
+    ServiceRole,
     description="What a service account does: VENDOR_SYNC (the HMIS vendor's user sync and LMS "
     "feed, system-wide) or CAN_REPORTING (a CAN backbone agency's read-only reporting in its CAN).",
 )
@@ -34,7 +38,7 @@ ServiceRole = strawberry.enum(
 class ServiceAccount:
     id: strawberry.ID = strawberry.field(description="Hearth id.")
     name: str = strawberry.field(description="Which integration this is (unique).")
-    role: ServiceRole = strawberry.field(description="What it may do.")  # type: ignore[valid-type]
+    role: ServiceRole = strawberry.field(description="What it may do.")
     client_id: str = strawberry.field(description="OAuth2 client id for /oauth/token.")
     created_at: datetime.datetime = strawberry.field(description="When created.")
     secret_rotated_at: datetime.datetime = strawberry.field(
@@ -55,19 +59,26 @@ class ServiceAccount:
     @strawberry.field(
         name="coordinatedAccessNetwork",
         description="The CAN a CAN_REPORTING account reports on; null for system-wide roles.",
+        graphql_type=CanType | None,
     )
-    async def can(self, info: ResolverInfo) -> CanType | None:
-        can_id = self.can_id  # type: ignore[attr-defined]
+    async def can(
+        self, info: ResolverInfo, row: strawberry.Parent[account_models.ServiceAccount]
+    ) -> gov.Can | None:
+        can_id = row.can_id
         return await by_id(info.context, gov.Can).load(can_id) if can_id else None
 
-    @strawberry.field(description="The System Administrator who created it.")
-    async def created_by(self, info: ResolverInfo) -> User:
-        return await by_id(info.context, user_models.User).load(self.created_by_id)  # type: ignore[attr-defined]
+    @strawberry.field(description="The System Administrator who created it.", graphql_type=User)
+    async def created_by(
+        self, info: ResolverInfo, row: strawberry.Parent[account_models.ServiceAccount]
+    ) -> user_models.User | None:
+        return await by_id(info.context, user_models.User).load(row.created_by_id)
 
 
 @strawberry.type(description="A service account and its client secret, shown this once only.")
 class ServiceAccountSecret:
-    service_account: ServiceAccount = strawberry.field(description="The account.")
+    service_account: account_models.ServiceAccount = strawberry.field(
+        description="The account.", graphql_type=ServiceAccount
+    )
     client_id: str = strawberry.field(description="OAuth2 client id.")
     client_secret: str = strawberry.field(
         description="OAuth2 client secret. Shown once: Hearth keeps only a hash of it."
@@ -77,7 +88,7 @@ class ServiceAccountSecret:
 @strawberry.input(description="A new service account.")
 class CreateServiceAccountInput:
     name: str = strawberry.field(description="Which integration (3-100 characters, unique).")
-    role: ServiceRole = strawberry.field(description="What it may do.")  # type: ignore[valid-type]
+    role: ServiceRole = strawberry.field(description="What it may do.")
     can_id: strawberry.ID | None = strawberry.field(
         default=None, description="The CAN, for CAN_REPORTING (and only then)."
     )
@@ -85,7 +96,7 @@ class CreateServiceAccountInput:
 
 def _issued(issued: service.IssuedSecret) -> ServiceAccountSecret:
     return ServiceAccountSecret(
-        service_account=issued.account,  # type: ignore[arg-type]
+        service_account=issued.account,
         client_id=issued.account.client_id,
         client_secret=issued.client_secret,
     )
@@ -144,11 +155,12 @@ class ServiceAccountMutation:
     @mutation(
         Requires(Resource.SERVICE_ACCOUNT, Action.MANAGE),
         description="Revoke a service account for good: its tokens stop working at once.",
+        graphql_type=ServiceAccount,
     )
     async def revoke_service_account(
         self, info: ResolverInfo, id: strawberry.ID, reason: str
-    ) -> ServiceAccount:
+    ) -> account_models.ServiceAccount:
         ctx = info.context
-        return await service.revoke_service_account(  # type: ignore[return-value]
+        return await service.revoke_service_account(
             caller=ctx.caller, account_id=parse_id(id, "id"), reason=reason
         )

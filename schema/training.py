@@ -7,7 +7,7 @@ import datetime
 import strawberry
 
 from authz.resources import Action, Resource
-from models.training import TrainingCourse as CourseModel
+from models import training as training_models
 from schema.context import ResolverInfo
 from schema.inputs import optional_id
 from schema.operations import mutation, query
@@ -39,9 +39,13 @@ class UpsertTrainingCourseInput:
 
 @strawberry.type
 class TrainingQuery:
-    @query(Requires(Resource.TRAINING, Action.READ), description="The mandatory LMS courses.")
-    async def training_courses(self, info: ResolverInfo) -> list[TrainingCourse]:
-        return list(await CourseModel.all().order_by("code"))
+    @query(
+        Requires(Resource.TRAINING, Action.READ),
+        description="The mandatory LMS courses.",
+        graphql_type=list[TrainingCourse],
+    )
+    async def training_courses(self, info: ResolverInfo) -> list[training_models.TrainingCourse]:
+        return list(await training_models.TrainingCourse.all().order_by("code"))
 
 
 @strawberry.type
@@ -49,10 +53,11 @@ class TrainingMutation:
     @mutation(
         Requires(Resource.TRAINING, Action.RECORD),
         description="Record a course completion (LMS sync).",
+        graphql_type=TrainingCompletion,
     )
     async def record_training_completion(
         self, info: ResolverInfo, input: RecordTrainingCompletionInput
-    ) -> TrainingCompletion:
+    ) -> training_models.TrainingCompletion:
         ctx = info.context
         return await service.record_completion(
             caller=ctx.caller,
@@ -65,10 +70,11 @@ class TrainingMutation:
     @mutation(
         Requires(Resource.TRAINING, Action.MANAGE),
         description="Create or change a mandatory course.",
+        graphql_type=TrainingCourse,
     )
     async def upsert_training_course(
         self, info: ResolverInfo, input: UpsertTrainingCourseInput
-    ) -> TrainingCourse:
+    ) -> training_models.TrainingCourse:
         return await service.upsert_course(
             caller=info.context.caller,
             code=input.code,

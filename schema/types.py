@@ -1,4 +1,11 @@
-"""GraphQL object types of the governance domain. Leaf fields are plain model attributes."""
+"""GraphQL object types of the governance domain. Leaf fields are plain model attributes.
+
+A type's object is the model row itself (``models.governance.Agency`` for ``Agency``), so that
+strawberry reads leaf fields straight off it. Typed as such: a resolver that reads the row's other
+columns takes it as ``row: strawberry.Parent[Model]``, and a resolver (or a payload's field) that
+gives rows declares the GraphQL type they stand for with ``graphql_type``, its Python annotation
+naming the model.
+"""
 
 from __future__ import annotations
 
@@ -6,6 +13,7 @@ import datetime
 
 import strawberry
 
+from models import access as access_models
 from models import enums
 from models import governance as gov
 from models import training as training_models
@@ -34,21 +42,22 @@ __all__ = [
     "UserStatus",
 ]
 
-AccessLevel = strawberry.enum(
-    enums.AccessLevel, description="Licensed end user access level (policy 401)."
-)
-Duty = strawberry.enum(enums.Duty, description="A duty held within one agency (policies 107, 108).")
-SystemRole = strawberry.enum(enums.SystemRole, description="A system-wide role.")
-UserStatus = strawberry.enum(enums.UserStatus, description="Whether the account may sign in.")
-AgencyStatus = strawberry.enum(
-    enums.AgencyStatus, description="Whether the agency's HMIS access is in force."
-)
-AccessRequestKind = strawberry.enum(
-    enums.AccessRequestKind, description="Grant or change access, or remove it."
-)
-AccessRequestStatus = strawberry.enum(
-    enums.AccessRequestStatus, description="Where a request stands."
-)
+# GraphQL enums are the models' enums (annotations name the Python enum); strawberry.enum
+# registers each with its description and returns the class itself.
+AccessLevel = enums.AccessLevel
+strawberry.enum(AccessLevel, description="Licensed end user access level (policy 401).")
+Duty = enums.Duty
+strawberry.enum(Duty, description="A duty held within one agency (policies 107, 108).")
+SystemRole = enums.SystemRole
+strawberry.enum(SystemRole, description="A system-wide role.")
+UserStatus = enums.UserStatus
+strawberry.enum(UserStatus, description="Whether the account may sign in.")
+AgencyStatus = enums.AgencyStatus
+strawberry.enum(AgencyStatus, description="Whether the agency's HMIS access is in force.")
+AccessRequestKind = enums.AccessRequestKind
+strawberry.enum(AccessRequestKind, description="Grant or change access, or remove it.")
+AccessRequestStatus = enums.AccessRequestStatus
+strawberry.enum(AccessRequestStatus, description="Where a request stands.")
 
 
 @strawberry.type(description="A HUD Continuum of Care.")
@@ -63,13 +72,19 @@ class Can:
     id: strawberry.ID = strawberry.field(description="Hearth id.")
     name: str = strawberry.field(description="Name of the CAN.")
 
-    @strawberry.field(description="The CoC the CAN belongs to.")
-    async def continuum_of_care(self, info: ResolverInfo) -> ContinuumOfCare:
-        return await by_id(info.context, gov.ContinuumOfCare).load(self.coc_id)  # type: ignore[attr-defined]
+    @strawberry.field(description="The CoC the CAN belongs to.", graphql_type=ContinuumOfCare)
+    async def continuum_of_care(
+        self, info: ResolverInfo, row: strawberry.Parent[gov.Can]
+    ) -> gov.ContinuumOfCare | None:
+        return await by_id(info.context, gov.ContinuumOfCare).load(row.coc_id)
 
-    @strawberry.field(description="The CAN's backbone agency, if recorded.")
-    async def backbone_agency(self, info: ResolverInfo) -> Agency | None:
-        agency_id = self.backbone_agency_id  # type: ignore[attr-defined]
+    @strawberry.field(
+        description="The CAN's backbone agency, if recorded.", graphql_type="Agency | None"
+    )
+    async def backbone_agency(
+        self, info: ResolverInfo, row: strawberry.Parent[gov.Can]
+    ) -> gov.Agency | None:
+        agency_id = row.backbone_agency_id
         return await by_id(info.context, gov.Agency).load(agency_id) if agency_id else None
 
 
@@ -77,7 +92,7 @@ class Can:
 class Mou:
     signed_on: datetime.date = strawberry.field(description="Date signed.")
     signed_by: str | None = strawberry.field(description="Who signed for the agency.")
-    access_levels: list[AccessLevel] = strawberry.field(  # type: ignore[valid-type]
+    access_levels: list[AccessLevel] = strawberry.field(
         description="The access levels the MOU grants the agency's users."
     )
 
@@ -90,7 +105,7 @@ class Agency:
     victim_service_provider: bool = strawberry.field(
         description="HUD VictimServiceProvider: such agencies keep no client data in HMIS."
     )
-    status: AgencyStatus = strawberry.field(description="Whether HMIS access is in force.")  # type: ignore[valid-type]
+    status: AgencyStatus = strawberry.field(description="Whether HMIS access is in force.")
     executive_director_name: str | None = strawberry.field(description="Executive Director.")
     executive_director_email: str | None = strawberry.field(
         description="Executive Director's e-mail."
@@ -99,29 +114,38 @@ class Agency:
     updated_at: datetime.datetime = strawberry.field(description="When last changed.")
 
     @strawberry.field(description="The signed MOU; null until recorded, and until then no access.")
-    def mou(self) -> Mou | None:
-        if self.mou_signed_on is None:  # type: ignore[attr-defined]
+    def mou(self, row: strawberry.Parent[gov.Agency]) -> Mou | None:
+        if row.mou_signed_on is None:
             return None
         return Mou(
-            signed_on=self.mou_signed_on,  # type: ignore[attr-defined]
-            signed_by=self.mou_signed_by,  # type: ignore[attr-defined]
-            access_levels=[enums.AccessLevel(v) for v in self.mou_access_levels],  # type: ignore[attr-defined]
+            signed_on=row.mou_signed_on,
+            signed_by=row.mou_signed_by,
+            access_levels=[enums.AccessLevel(v) for v in row.mou_access_levels],
         )
 
-    @strawberry.field(description="The agency's CoC.")
-    async def continuum_of_care(self, info: ResolverInfo) -> ContinuumOfCare:
-        return await by_id(info.context, gov.ContinuumOfCare).load(self.coc_id)  # type: ignore[attr-defined]
+    @strawberry.field(description="The agency's CoC.", graphql_type=ContinuumOfCare)
+    async def continuum_of_care(
+        self, info: ResolverInfo, row: strawberry.Parent[gov.Agency]
+    ) -> gov.ContinuumOfCare | None:
+        return await by_id(info.context, gov.ContinuumOfCare).load(row.coc_id)
 
-    @strawberry.field(name="coordinatedAccessNetwork", description="The agency's CAN, if any.")
-    async def can(self, info: ResolverInfo) -> Can | None:
-        can_id = self.can_id  # type: ignore[attr-defined]
+    @strawberry.field(
+        name="coordinatedAccessNetwork",
+        description="The agency's CAN, if any.",
+        graphql_type=Can | None,
+    )
+    async def can(self, info: ResolverInfo, row: strawberry.Parent[gov.Agency]) -> gov.Can | None:
+        can_id = row.can_id
         return await by_id(info.context, gov.Can).load(can_id) if can_id else None
 
     @strawberry.field(
-        description="Holders of the agency's duties (one HDC, one Security Coordinator)."
+        description="Holders of the agency's duties (one HDC, one Security Coordinator).",
+        graphql_type=list["UserDuty"],
     )
-    async def duties(self, info: ResolverInfo) -> list[UserDuty]:
-        return await many_by(info.context, user_models.UserDuty, "agency_id").load(self.id)
+    async def duties(
+        self, info: ResolverInfo, row: strawberry.Parent[gov.Agency]
+    ) -> list[user_models.UserDuty]:
+        return await many_by(info.context, user_models.UserDuty, "agency_id").load(row.id)
 
 
 @strawberry.type(description="A HUD project run by an agency.")
@@ -141,32 +165,40 @@ class Project:
     def project_type_name(self) -> str:
         return HUD_PROJECT_TYPES[self.project_type]
 
-    @strawberry.field(description="The agency running the project.")
-    async def agency(self, info: ResolverInfo) -> Agency:
-        return await by_id(info.context, gov.Agency).load(self.agency_id)  # type: ignore[attr-defined]
+    @strawberry.field(description="The agency running the project.", graphql_type=Agency)
+    async def agency(
+        self, info: ResolverInfo, row: strawberry.Parent[gov.Project]
+    ) -> gov.Agency | None:
+        return await by_id(info.context, gov.Agency).load(row.agency_id)
 
 
 @strawberry.type(description="A user's licence at one agency.")
 class Membership:
-    access_level: AccessLevel = strawberry.field(description="Access level at the agency.")  # type: ignore[valid-type]
+    access_level: AccessLevel = strawberry.field(description="Access level at the agency.")
 
-    @strawberry.field(description="The agency.")
-    async def agency(self, info: ResolverInfo) -> Agency:
-        return await by_id(info.context, gov.Agency).load(self.agency_id)  # type: ignore[attr-defined]
+    @strawberry.field(description="The agency.", graphql_type=Agency)
+    async def agency(
+        self, info: ResolverInfo, row: strawberry.Parent[user_models.Membership]
+    ) -> gov.Agency | None:
+        return await by_id(info.context, gov.Agency).load(row.agency_id)
 
 
 @strawberry.type(description="A duty a user holds within one agency.")
 class UserDuty:
-    duty: Duty = strawberry.field(description="The duty.")  # type: ignore[valid-type]
+    duty: Duty = strawberry.field(description="The duty.")
     assigned_at: datetime.datetime = strawberry.field(description="When assigned.")
 
-    @strawberry.field(description="The agency.")
-    async def agency(self, info: ResolverInfo) -> Agency:
-        return await by_id(info.context, gov.Agency).load(self.agency_id)  # type: ignore[attr-defined]
+    @strawberry.field(description="The agency.", graphql_type=Agency)
+    async def agency(
+        self, info: ResolverInfo, row: strawberry.Parent[user_models.UserDuty]
+    ) -> gov.Agency | None:
+        return await by_id(info.context, gov.Agency).load(row.agency_id)
 
-    @strawberry.field(description="The holder.")
-    async def user(self, info: ResolverInfo) -> User:
-        return await by_id(info.context, user_models.User).load(self.user_id)  # type: ignore[attr-defined]
+    @strawberry.field(description="The holder.", graphql_type="User")
+    async def user(
+        self, info: ResolverInfo, row: strawberry.Parent[user_models.UserDuty]
+    ) -> user_models.User | None:
+        return await by_id(info.context, user_models.User).load(row.user_id)
 
 
 @strawberry.type(description="An HMIS user account (staff, never a client).")
@@ -178,7 +210,7 @@ class User:
     mfa_contact: str | None = strawberry.field(description="MFA contact (unique, policy 202).")
     first_name: str | None = strawberry.field(description="First name.")
     last_name: str | None = strawberry.field(description="Last name.")
-    status: UserStatus = strawberry.field(description="ACTIVE or INACTIVE.")  # type: ignore[valid-type]
+    status: UserStatus = strawberry.field(description="ACTIVE or INACTIVE.")
     last_login_at: datetime.datetime | None = strawberry.field(
         description="Last completed sign-in."
     )
@@ -187,50 +219,66 @@ class User:
     created_at: datetime.datetime = strawberry.field(description="When created.")
     updated_at: datetime.datetime = strawberry.field(description="When last changed.")
 
-    @strawberry.field(description="Agencies and access levels.")
-    async def memberships(self, info: ResolverInfo) -> list[Membership]:
-        return await many_by(info.context, user_models.Membership, "user_id").load(self.id)
+    @strawberry.field(description="Agencies and access levels.", graphql_type=list[Membership])
+    async def memberships(
+        self, info: ResolverInfo, row: strawberry.Parent[user_models.User]
+    ) -> list[user_models.Membership]:
+        return await many_by(info.context, user_models.Membership, "user_id").load(row.id)
 
-    @strawberry.field(description="Duties held, per agency.")
-    async def duties(self, info: ResolverInfo) -> list[UserDuty]:
-        return await many_by(info.context, user_models.UserDuty, "user_id").load(self.id)
+    @strawberry.field(description="Duties held, per agency.", graphql_type=list[UserDuty])
+    async def duties(
+        self, info: ResolverInfo, row: strawberry.Parent[user_models.User]
+    ) -> list[user_models.UserDuty]:
+        return await many_by(info.context, user_models.UserDuty, "user_id").load(row.id)
 
     @strawberry.field(description="System-wide roles.")
-    async def system_roles(self, info: ResolverInfo) -> list[SystemRole]:  # type: ignore[valid-type]
-        grants = await many_by(info.context, user_models.SystemRoleGrant, "user_id").load(self.id)
+    async def system_roles(
+        self, info: ResolverInfo, row: strawberry.Parent[user_models.User]
+    ) -> list[SystemRole]:
+        grants = await many_by(info.context, user_models.SystemRoleGrant, "user_id").load(row.id)
         return [g.role for g in grants]
 
     @strawberry.field(description="Whether the user has enrolled an authenticator (TOTP).")
-    def mfa_enrolled(self) -> bool:
-        return self.totp_confirmed_at is not None  # type: ignore[attr-defined]
+    def mfa_enrolled(self, row: strawberry.Parent[user_models.User]) -> bool:
+        return row.totp_confirmed_at is not None
 
 
 @strawberry.type(description="A Designation of Access request (policies 107, 401).")
 class AccessRequest:
     id: strawberry.ID = strawberry.field(description="Hearth id.")
-    kind: AccessRequestKind = strawberry.field(description="GRANT (or change) or REMOVE.")  # type: ignore[valid-type]
-    access_level: AccessLevel | None = strawberry.field(description="Level asked for (GRANT).")  # type: ignore[valid-type]
+    kind: AccessRequestKind = strawberry.field(description="GRANT (or change) or REMOVE.")
+    access_level: AccessLevel | None = strawberry.field(description="Level asked for (GRANT).")
     reason: str | None = strawberry.field(description="Why, as the requester wrote it.")
-    status: AccessRequestStatus = strawberry.field(description="PENDING, APPROVED or DENIED.")  # type: ignore[valid-type]
+    status: AccessRequestStatus = strawberry.field(description="PENDING, APPROVED or DENIED.")
     requested_at: datetime.datetime = strawberry.field(description="When requested.")
     decided_at: datetime.datetime | None = strawberry.field(description="When decided.")
     decision_note: str | None = strawberry.field(description="The System Administrator's note.")
 
-    @strawberry.field(description="The user whose access changes.")
-    async def user(self, info: ResolverInfo) -> User:
-        return await by_id(info.context, user_models.User).load(self.user_id)  # type: ignore[attr-defined]
+    @strawberry.field(description="The user whose access changes.", graphql_type=User)
+    async def user(
+        self, info: ResolverInfo, row: strawberry.Parent[access_models.AccessRequest]
+    ) -> user_models.User | None:
+        return await by_id(info.context, user_models.User).load(row.user_id)
 
-    @strawberry.field(description="The agency.")
-    async def agency(self, info: ResolverInfo) -> Agency:
-        return await by_id(info.context, gov.Agency).load(self.agency_id)  # type: ignore[attr-defined]
+    @strawberry.field(description="The agency.", graphql_type=Agency)
+    async def agency(
+        self, info: ResolverInfo, row: strawberry.Parent[access_models.AccessRequest]
+    ) -> gov.Agency | None:
+        return await by_id(info.context, gov.Agency).load(row.agency_id)
 
-    @strawberry.field(description="Who asked (the agency's HDC or Security Coordinator).")
-    async def requested_by(self, info: ResolverInfo) -> User:
-        return await by_id(info.context, user_models.User).load(self.requested_by_id)  # type: ignore[attr-defined]
+    @strawberry.field(
+        description="Who asked (the agency's HDC or Security Coordinator).", graphql_type=User
+    )
+    async def requested_by(
+        self, info: ResolverInfo, row: strawberry.Parent[access_models.AccessRequest]
+    ) -> user_models.User | None:
+        return await by_id(info.context, user_models.User).load(row.requested_by_id)
 
-    @strawberry.field(description="Who decided.")
-    async def decided_by(self, info: ResolverInfo) -> User | None:
-        decided = self.decided_by_id  # type: ignore[attr-defined]
+    @strawberry.field(description="Who decided.", graphql_type=User | None)
+    async def decided_by(
+        self, info: ResolverInfo, row: strawberry.Parent[access_models.AccessRequest]
+    ) -> user_models.User | None:
+        decided = row.decided_by_id
         return await by_id(info.context, user_models.User).load(decided) if decided else None
 
 
@@ -249,6 +297,8 @@ class TrainingCompletion:
         description="Date completed, as the LMS reports."
     )
 
-    @strawberry.field(description="The course.")
-    async def course(self, info: ResolverInfo) -> TrainingCourse:
-        return await by_id(info.context, training_models.TrainingCourse).load(self.course_id)  # type: ignore[attr-defined]
+    @strawberry.field(description="The course.", graphql_type=TrainingCourse)
+    async def course(
+        self, info: ResolverInfo, row: strawberry.Parent[training_models.TrainingCompletion]
+    ) -> training_models.TrainingCourse | None:
+        return await by_id(info.context, training_models.TrainingCourse).load(row.course_id)

@@ -8,6 +8,7 @@ import strawberry
 
 from authz import visibility
 from authz.resources import Action, Resource
+from models import users as user_models
 from models.enums import UserStatus as UserStatusEnum
 from schema.context import ResolverInfo
 from schema.errors import FieldError, error_payload
@@ -29,7 +30,7 @@ class UserFilter:
     agency_id: strawberry.ID | None = strawberry.field(
         default=None, description="Members of this agency."
     )
-    status: UserStatus | None = strawberry.field(default=None, description="Only this status.")  # type: ignore[valid-type]
+    status: UserStatus | None = strawberry.field(default=None, description="Only this status.")
     external_id: str | None = strawberry.field(default=None, description="The vendor's id.")
     updated_since: datetime.datetime | None = strawberry.field(
         default=None, description="Changed at or after this time (for incremental sync)."
@@ -51,12 +52,14 @@ class SyncUserInput:
     last_name: str | None = strawberry.field(default=None, description="Last name.")
     status: UserStatus = strawberry.field(
         default=UserStatusEnum.ACTIVE, description="ACTIVE or INACTIVE."
-    )  # type: ignore[valid-type]
+    )
 
 
 @strawberry.type(description="What syncUser did.")
 class SyncUserPayload:
-    user: User = strawberry.field(description="The user as stored now.")
+    user: user_models.User = strawberry.field(
+        description="The user as stored now.", graphql_type=User
+    )
     created: bool = strawberry.field(description="True when this call created the user.")
     changed_fields: list[str] = strawberry.field(
         description="Fields this call changed (empty: nothing)."
@@ -66,7 +69,9 @@ class SyncUserPayload:
 @strawberry.type(description="One item of a syncUsers batch: the user, or why it failed.")
 class SyncUserResult:
     external_id: str = strawberry.field(description="The item's externalId, to match the input.")
-    user: User | None = strawberry.field(description="The user, when the item succeeded.")
+    user: user_models.User | None = strawberry.field(
+        description="The user, when the item succeeded.", graphql_type=User | None
+    )
     created: bool = strawberry.field(description="True when this item created the user.")
     changed_fields: list[str] = strawberry.field(description="Fields this item changed.")
     error: FieldError | None = strawberry.field(
@@ -112,7 +117,7 @@ def _result(item: SyncUserInput, outcome: sync.SyncResult | ValidationFailed) ->
         )
     return SyncUserResult(
         external_id=item.external_id,
-        user=outcome.user,  # type: ignore[arg-type]
+        user=outcome.user,
         created=outcome.created,
         changed_fields=list(outcome.changed_fields),
         error=None,
@@ -147,8 +152,9 @@ class UserQuery:
     @query(
         Requires(Resource.USER, Action.READ),
         description="One user; NOT_FOUND if you may not see them.",
+        graphql_type=User,
     )
-    async def user(self, info: ResolverInfo, id: strawberry.ID) -> User:
+    async def user(self, info: ResolverInfo, id: strawberry.ID) -> user_models.User:
         return await one(visibility.users(info.context.decisions), id, "user")
 
 
@@ -182,8 +188,11 @@ class UserMutation:
     @mutation(
         Requires(Resource.USER, Action.DEACTIVATE),
         description="Deactivate a user and end their sessions.",
+        graphql_type=User,
     )
-    async def deactivate_user(self, info: ResolverInfo, input: DeactivateUserInput) -> User:
+    async def deactivate_user(
+        self, info: ResolverInfo, input: DeactivateUserInput
+    ) -> user_models.User:
         ctx = info.context
         user_id = optional_id(input.user_id, "userId")
         return await service.deactivate_user(
@@ -207,21 +216,25 @@ class UserMutation:
         return Invitation(token=token, expires_at=ctx.now + ctx.auth_policy.invite_ttl)
 
     @mutation(
-        Requires(Resource.SYSTEM_ROLE, Action.ASSIGN), description="Grant a system-wide role."
+        Requires(Resource.SYSTEM_ROLE, Action.ASSIGN),
+        description="Grant a system-wide role.",
+        graphql_type=User,
     )
     async def grant_system_role(
         self, info: ResolverInfo, user_id: strawberry.ID, role: SystemRole
-    ) -> User:  # type: ignore[valid-type]
+    ) -> user_models.User:
         return await service.grant_system_role(
             caller=info.context.caller, user_id=parse_id(user_id, "userId"), role=role
         )
 
     @mutation(
-        Requires(Resource.SYSTEM_ROLE, Action.ASSIGN), description="Revoke a system-wide role."
+        Requires(Resource.SYSTEM_ROLE, Action.ASSIGN),
+        description="Revoke a system-wide role.",
+        graphql_type=User,
     )
     async def revoke_system_role(
         self, info: ResolverInfo, user_id: strawberry.ID, role: SystemRole
-    ) -> User:  # type: ignore[valid-type]
+    ) -> user_models.User:
         return await service.revoke_system_role(
             caller=info.context.caller, user_id=parse_id(user_id, "userId"), role=role
         )

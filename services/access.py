@@ -101,12 +101,12 @@ async def decide_access_request(
         if request.status != AccessRequestStatus.PENDING:
             raise Conflict("The request has already been decided.")
         me = decisions.principal.user_id
-        if request.requested_by_id == me or request.user_id == me:  # type: ignore[attr-defined]
+        if request.requested_by_id == me or request.user_id == me:
             raise Forbidden("No one may decide a request they made or that concerns themselves.")
         if approve:
             await _apply(request)
         request.status = AccessRequestStatus.APPROVED if approve else AccessRequestStatus.DENIED
-        request.decided_by_id = me  # type: ignore[attr-defined]
+        request.decided_by_id = me
         request.decided_at = now
         request.decision_note = _note(note, "note")
         await request.save()
@@ -116,7 +116,7 @@ async def decide_access_request(
 
 
 async def _apply(request: AccessRequest) -> None:
-    user_id, agency_id = request.user_id, request.agency_id  # type: ignore[attr-defined]
+    user_id, agency_id = request.user_id, request.agency_id
     if request.kind == AccessRequestKind.REMOVE:
         await UserDuty.filter(user_id=user_id, agency_id=agency_id).delete()
         await Membership.filter(user_id=user_id, agency_id=agency_id).delete()
@@ -155,7 +155,7 @@ async def assign_duty(*, caller: Caller, user_id: UUID, agency_id: UUID, duty: D
             )
         holder = await UserDuty.filter(agency_id=agency_id, duty=duty).select_for_update().first()
         if holder is not None:
-            if holder.user_id == user.id:  # type: ignore[attr-defined]
+            if holder.user_id == user.id:
                 return holder
             raise Conflict(
                 f"The agency already has {_DUTY_NAMES[duty]}; remove that duty first.", field="duty"

@@ -149,14 +149,14 @@ async def update_agency(*, caller: Caller, agency_id: UUID, changes: dict[str, A
     async with in_transaction():
         agency = await get_agency(agency_id, field="id", lock=True)
         values = await _agency_values(changes)
-        can_id = agency.can_id  # type: ignore[attr-defined]
+        can_id = agency.can_id
         can = (
             values["can"]
             if "can" in values
             else (await Can.get_or_none(id=can_id) if can_id else None)
         )
-        coc_id = values["coc"].id if "coc" in values else agency.coc_id  # type: ignore[attr-defined]
-        if can is not None and can.coc_id != coc_id:  # type: ignore[attr-defined]
+        coc_id = values["coc"].id if "coc" in values else agency.coc_id
+        if can is not None and can.coc_id != coc_id:
             field = "canId" if "can" in values else "cocCode"
             raise ValidationFailed("The CAN belongs to another Continuum of Care.", field=field)
         if "name" in values:

@@ -292,7 +292,7 @@ async def current_horizon() -> int:
     rows = await get_connection("default").execute_query_dict(
         "SELECT horizon FROM hearth_audit_mark()"
     )
-    return rows[0]["horizon"]
+    return int(rows[0]["horizon"])
 
 
 async def sealed_through(horizon: int) -> bool:
@@ -302,7 +302,7 @@ async def sealed_through(horizon: int) -> bool:
         " AND seq > coalesce((SELECT max(last_seq) FROM audit_seal), $2)) AS done",
         [horizon, _SEQ_MIN],
     )
-    return rows[0]["done"]
+    return bool(rows[0]["done"])
 
 
 def forget_horizons() -> None:
@@ -316,7 +316,7 @@ async def unsealed() -> int:
         "SELECT count(*) AS n FROM audit_event WHERE seq > coalesce((SELECT max(last_seq) FROM audit_seal), $1)",
         [_SEQ_MIN],
     )
-    return rows[0]["n"]
+    return int(rows[0]["n"])
 
 
 async def verify_chain(*, batch: int = 200) -> ChainCheck:

@@ -214,7 +214,7 @@ async def refresh_session(*, refresh_token: str, now: datetime) -> tuple[Session
         )
         if session is None or session.revoked_at is not None or session.expires_at <= now:
             raise Unauthenticated("The refresh token is not valid.")
-        user = await User.get_or_none(id=session.user_id)  # type: ignore[attr-defined]
+        user = await User.get_or_none(id=session.user_id)
         if user is None or user.status != UserStatus.ACTIVE:
             raise Unauthenticated("The refresh token is not valid.")
         session.refresh_token_hash = token_digest(new_refresh)
@@ -282,7 +282,7 @@ async def accept_invite(
         )
         if invite is None or invite.used_at is not None or invite.expires_at <= now:
             raise ValidationFailed("The invitation is not valid or has expired.", field="token")
-        user = await User.get_or_none(id=invite.user_id)  # type: ignore[attr-defined]
+        user = await User.get_or_none(id=invite.user_id)
         if user is None or user.status != UserStatus.ACTIVE:
             raise ValidationFailed("The invitation is not valid or has expired.", field="token")
         check_password_policy(password, username=user.username, email=user.email)

@@ -30,12 +30,12 @@ async def assign_can_staff(
     can = await Can.get_or_none(id=can_id)
     if can is None:
         raise NotFound("No such CAN.", field="canId")
-    if can.backbone_agency_id is None:  # type: ignore[attr-defined]
+    if can.backbone_agency_id is None:
         raise ValidationFailed("The CAN has no backbone agency recorded.", field="canId")
     user = await get_user(user_id=user_id)
     reads_clients = Membership.filter(
         user_id=user.id,
-        agency_id=can.backbone_agency_id,  # type: ignore[attr-defined]
+        agency_id=can.backbone_agency_id,
         access_level__in=[AccessLevel.FULL, AccessLevel.VIEW_ONLY],
     )
     if not await reads_clients.exists():

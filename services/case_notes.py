@@ -135,7 +135,7 @@ async def request_case_note_deletion(
         request = await CaseNoteDeletionRequest.create(
             note=note,
             client_id=client_id,
-            agency_id=note.agency_id,  # type: ignore[attr-defined]
+            agency_id=note.agency_id,
             reason=reason,
             requested_by_id=decisions.principal.user_id,
             requested_at=now,
@@ -149,7 +149,7 @@ async def request_case_note_deletion(
             now=now,
             fields=["text"],
             agency_id=note.agency_id,
-        )  # type: ignore[attr-defined]
+        )
         return request
 
 
@@ -173,24 +173,24 @@ async def decide_case_note_deletion(
             raise NotFound("No such deletion request.", field="requestId")
         if request.status != DeletionRequestStatus.PENDING:
             raise Conflict("The request has already been decided.")
-        if request.requested_by_id == decisions.principal.user_id:  # type: ignore[attr-defined]
+        if request.requested_by_id == decisions.principal.user_id:
             raise Forbidden("No one may decide a request they made.")
         request.status = DeletionRequestStatus.APPROVED if approve else DeletionRequestStatus.DENIED
-        request.decided_by_id = decisions.principal.user_id  # type: ignore[attr-defined]
+        request.decided_by_id = decisions.principal.user_id
         request.decided_at = now
         request.decision_note = note
         await request.save()
         if approve:
-            await CaseNote.filter(id=request.note_id).update(text=None, deleted_at=now)  # type: ignore[attr-defined]
-            await touch_client(request.client_id, now)  # type: ignore[attr-defined]
+            await CaseNote.filter(id=request.note_id).update(text=None, deleted_at=now)
+            await touch_client(request.client_id, now)
         await audit(
             decisions.principal,
             AuditAction.DELETE if approve else AuditAction.UPDATE,
             entity_type="CaseNote" if approve else "CaseNoteDeletionRequest",
-            entity_id=request.note_id if approve else request.id,  # type: ignore[attr-defined]
-            client_id=request.client_id,  # type: ignore[attr-defined]
+            entity_id=request.note_id if approve else request.id,
+            client_id=request.client_id,
             now=now,
             fields=["text"] if approve else ["status"],
-            agency_id=request.agency_id,  # type: ignore[attr-defined]
+            agency_id=request.agency_id,
         )
     return request

@@ -37,7 +37,9 @@ _SKIP = {
 
 
 # An enrollment's lists in the copy: key, table, order.
-_ENROLLMENT_LISTS: tuple[tuple[str, type[Model], tuple[str, ...]], ...] = (
+_ENROLLMENT_LISTS: tuple[
+    tuple[str, type[Service | IncomeBenefits | Disability | HealthAndDv], tuple[str, ...]], ...
+] = (
     ("services", Service, ("date_provided", "id")),
     ("incomeBenefits", IncomeBenefits, ("information_date", "id")),
     ("disabilities", Disability, ("information_date", "id")),
@@ -57,7 +59,7 @@ def _plain(value: Any) -> Any:
 
 def _row(model: Model) -> dict[str, Any]:
     """A row's stored columns as JSON values (foreign keys as ids)."""
-    columns = model._meta.fields_db_projection  # type: ignore[attr-defined]
+    columns = model._meta.fields_db_projection
     return {name: _plain(getattr(model, name)) for name in columns if name not in _SKIP}
 
 
@@ -82,22 +84,19 @@ async def client_record_export(*, caller: Caller, client_id: UUID) -> dict[str, 
             "entry_date", "id"
         )
     )
-    keys = [(e.id, e.agency_id, access) for e in enrollments]  # type: ignore[attr-defined]
-    agency_of = {e.id: e.agency_id for e in enrollments}  # type: ignore[attr-defined]
-    exits = {
-        x.enrollment_id: _row(x)  # type: ignore[attr-defined]
-        for x in await Exit.filter(enrollment_rows(Exit, keys))
-    }
+    keys = [(e.id, e.agency_id, access) for e in enrollments]
+    agency_of = {e.id: e.agency_id for e in enrollments}
+    exits = {x.enrollment_id: _row(x) for x in await Exit.filter(enrollment_rows(Exit, keys))}
     by_enrollment: dict[str, dict[UUID, list[dict[str, Any]]]] = {}
     for key, model, order in _ENROLLMENT_LISTS:
         grouped: dict[UUID, list[dict[str, Any]]] = {}
         for row in await model.filter(enrollment_rows(model, keys)).order_by(*order):
             values = _row(row)
             if model is HealthAndDv:
-                agency = agency_of[row.enrollment_id]  # type: ignore[attr-defined]
+                agency = agency_of[row.enrollment_id]
                 masked = row_fields("HealthAndDv", row, own=False, access=access, agency_id=agency)
                 values |= {name: _plain(value) for name, value in masked.items()}
-            grouped.setdefault(row.enrollment_id, []).append(values)  # type: ignore[attr-defined]
+            grouped.setdefault(row.enrollment_id, []).append(values)
         by_enrollment[key] = grouped
     notes = await CaseNote.filter(client_rows(CaseNote, seen), agency_id__in=source).order_by(
         "created_at", "id"

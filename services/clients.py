@@ -234,7 +234,7 @@ async def create_client(
         client = await Client.create(
             **values,
             created_by_agency=agency,
-            created_under_can_id=agency.can_id,  # type: ignore[attr-defined]
+            created_under_can_id=agency.can_id,
             created_by_user_id=decisions.principal.user_id,
             created_at=now,
             updated_at=now,

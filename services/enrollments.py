@@ -10,7 +10,7 @@ from __future__ import annotations
 import uuid
 from datetime import date, datetime
 from decimal import Decimal
-from typing import Any
+from typing import Any, TypeVar
 from uuid import UUID
 
 from tortoise.connection import get_connection
@@ -50,6 +50,8 @@ __all__ = [
 HOH = 1
 POST_EXIT = 6  # 5.03.1 DataCollectionStage
 _MAX_FA_AMOUNT = Decimal("1000000")
+# The rows recorded at a data collection stage of an enrollment.
+_StageRow = TypeVar("_StageRow", IncomeBenefits, Disability, HealthAndDv)
 
 
 def _not_before(entry_date: date, field: str) -> elements.Rule:
@@ -80,9 +82,9 @@ async def _audit_created(
         AuditAction.CREATE,
         entity_type=type(row).__name__,
         entity_id=row.id,
-        client_id=enrollment.client_id,  # type: ignore[attr-defined]
+        client_id=enrollment.client_id,
         now=now,
-        agency_id=enrollment.agency_id,  # type: ignore[attr-defined]
+        agency_id=enrollment.agency_id,
     )
 
 
@@ -108,15 +110,15 @@ async def create_enrollment(
     scope = await caller.client_scope()
     now = caller.now
     project = await _project(project_id)
-    if not decisions.in_agency(Resource.ENROLLMENT, Action.CREATE, project.agency_id):  # type: ignore[attr-defined]
+    if not decisions.in_agency(Resource.ENROLLMENT, Action.CREATE, project.agency_id):
         raise Forbidden("You may not enroll clients in that agency's projects.")
     _, access = await get_visible_client(scope, client_id)
-    if project.agency_id not in access.holder_agencies:  # type: ignore[attr-defined]
+    if project.agency_id not in access.holder_agencies:
         raise ValidationFailed(
             "The project's agency has no consent from this client to enter data; record it first (policy 207).",
             field="clientId",
         )
-    agency = await Agency.get(id=project.agency_id)  # type: ignore[attr-defined]
+    agency = await Agency.get(id=project.agency_id)
     if agency.victim_service_provider:
         raise Forbidden("Victim service providers keep client data out of HMIS (HUD privacy rule).")
     if entry_date > scope.today:
@@ -134,7 +136,7 @@ async def create_enrollment(
         enrollment = await Enrollment.create(
             client_id=client_id,
             project=project,
-            agency_id=project.agency_id,  # type: ignore[attr-defined]
+            agency_id=project.agency_id,
             entry_date=entry_date,
             household_id=household,
             relationship_to_hoh=relationship_to_hoh,
@@ -180,7 +182,7 @@ async def _household(
         raise ValidationFailed(
             "No such household; leave householdId empty to start one.", field="householdId"
         )
-    if any(m.project_id != project.id for m in members):  # type: ignore[attr-defined]
+    if any(m.project_id != project.id for m in members):
         raise ValidationFailed("That household belongs to another project.", field="householdId")
     exited = set(
         await Exit.filter(enrollment_id__in=[m.id for m in members]).values_list(
@@ -188,7 +190,7 @@ async def _household(
         )
     )
     open_members = [m for m in members if m.id not in exited]
-    if any(m.client_id == client_id for m in open_members):  # type: ignore[attr-defined]
+    if any(m.client_id == client_id for m in open_members):
         raise Conflict("The client is already enrolled in this household.", field="clientId")
     if relationship == HOH and any(m.relationship_to_hoh == HOH for m in open_members):
         raise ValidationFailed("The household already has a head.", field="relationshipToHoH")
@@ -203,9 +205,9 @@ async def _own_enrollment(
     enrollment = await Enrollment.filter(id=enrollment_id).select_for_update().first()
     if enrollment is None or not decisions.in_agency(
         Resource.CLIENT, Action.READ, enrollment.agency_id
-    ):  # type: ignore[attr-defined]
+    ):
         raise NotFound("No such enrollment, or you may not see it.", field="enrollmentId")
-    if not decisions.in_agency(resource, action, enrollment.agency_id):  # type: ignore[attr-defined]
+    if not decisions.in_agency(resource, action, enrollment.agency_id):
         raise Forbidden("You may read this enrollment but not change it.")
     return enrollment
 
@@ -249,7 +251,7 @@ async def _after_write(
 ) -> None:
     """After a row is added to an enrollment: the client's retention clock restarts and the
     change is audited, in the same transaction."""
-    await touch_client(enrollment.client_id, now)  # type: ignore[attr-defined]
+    await touch_client(enrollment.client_id, now)
     await _audit_created(decisions, row, enrollment, now)
 
 
@@ -282,7 +284,7 @@ async def record_service(
     decisions = caller.decisions
     scope = await caller.client_scope()
     now = caller.now
-    rules = {"type_provided": _type_provided, "fa_amount": _fa_amount}
+    rules: dict[str, elements.Rule] = {"type_provided": _type_provided, "fa_amount": _fa_amount}
     values = elements.clean("Service", data, rules=rules)
     async with in_transaction():
         enrollment = await _own_enrollment(
@@ -325,10 +327,10 @@ async def _add_stage_row(
     decisions: Decisions,
     scope: ClientScope,
     enrollment_id: UUID,
-    model: type[IncomeBenefits] | type[Disability] | type[HealthAndDv],
+    model: type[_StageRow],
     values: dict[str, Any],
     now: datetime,
-) -> Any:
+) -> _StageRow:
     async with in_transaction():
         enrollment = await _stage_row(decisions, scope, enrollment_id, values)
         stored = {k: v for k, v in values.items() if v is not None}

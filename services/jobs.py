@@ -196,7 +196,7 @@ class Scheduler:
         """Pick up where the last run of each job left off (or from now on a first start)."""
         for name in self.triggers:
             last = await JobRun.filter(job=name, slot__isnull=False).order_by("-slot").first()
-            self._since[name] = last.slot if last is not None else now
+            self._since[name] = last.slot if last is not None and last.slot is not None else now
 
     def due_slot(self, name: str, now: datetime) -> datetime | None:
         """The latest scheduled time in (since, now], if any."""

@@ -15,7 +15,7 @@ from dataclasses import dataclass
 from datetime import date, datetime, timedelta
 from email.message import EmailMessage
 from email.utils import format_datetime, make_msgid
-from typing import Any
+from typing import Any, cast
 from uuid import UUID
 
 import aiosmtplib
@@ -79,8 +79,11 @@ async def queue(notices: Iterable[Notice], *, now: datetime) -> int:
     if not rows:
         return 0
     keys = [r.dedupe_key for r in rows]
-    existing = set(
-        await OutboxMessage.filter(dedupe_key__in=keys).values_list("dedupe_key", flat=True)
+    existing = set(  # (the cast: Tortoise types a flat values_list as a list of tuples)
+        cast(
+            "list[str]",
+            await OutboxMessage.filter(dedupe_key__in=keys).values_list("dedupe_key", flat=True),
+        )
     )
     fresh = {r.dedupe_key: r for r in rows if r.dedupe_key not in existing}
     await OutboxMessage.bulk_create(list(fresh.values()), ignore_conflicts=True)
@@ -197,8 +200,9 @@ async def deliver_pending(
                 break
             address = row.to_address
             if address is None and row.recipient_id is not None:
-                address = (
-                    await User.filter(id=row.recipient_id).first().values_list("email", flat=True)
+                address = cast(  # Tortoise types a flat values_list as a tuple
+                    "str | None",
+                    await User.filter(id=row.recipient_id).first().values_list("email", flat=True),
                 )
             row.attempts += 1
             stop = False

@@ -55,8 +55,12 @@ _SESSION_PRINCIPAL_SQL = _PRINCIPAL_SQL.replace(
 )
 
 
-def _json(value: object) -> list[dict[str, object]]:
-    return json.loads(value) if isinstance(value, str) else list(value or [])  # type: ignore[arg-type]
+def _json(value: str | list[dict[str, object]] | None) -> list[dict[str, object]]:
+    """A JSON array column, as asyncpg returns it (text, or already decoded)."""
+    if isinstance(value, str):
+        decoded: list[dict[str, object]] = json.loads(value)
+        return decoded
+    return list(value or [])
 
 
 def _blocked_reason(row: dict[str, object]) -> str | None:

@@ -120,10 +120,10 @@ async def revoke_release(
     async with in_transaction():
         release = await Release.filter(id=release_id).select_for_update().first()
         allowed = decisions.agencies(Resource.RELEASE, Action.REVOKE)
-        if release is None or release.releasing_agency_id not in allowed:  # type: ignore[attr-defined]
+        if release is None or release.releasing_agency_id not in allowed:
             if release is not None and decisions.agencies(Resource.CLIENT, Action.READ) & {
                 release.releasing_agency_id
-            }:  # type: ignore[attr-defined]
+            }:
                 raise Forbidden("You may not revoke releases for that agency.")
             raise NotFound("No such release, or you may not see it.", field="releaseId")
         if release.revoked_at is not None:
@@ -131,10 +131,10 @@ async def revoke_release(
         if reason is not None and len(reason) > 500:
             raise ValidationFailed("reason has at most 500 characters.", field="reason")
         release.revoked_at = now
-        release.revoked_by_id = decisions.principal.user_id  # type: ignore[attr-defined]
+        release.revoked_by_id = decisions.principal.user_id
         release.revocation_reason = reason
         await release.save(update_fields=["revoked_at", "revoked_by_id", "revocation_reason"])
-        await touch_client(release.client_id, now)  # type: ignore[attr-defined]
+        await touch_client(release.client_id, now)
         await audit(
             decisions.principal,
             AuditAction.UPDATE,
@@ -142,7 +142,7 @@ async def revoke_release(
             entity_id=release.id,
             client_id=release.client_id,
             now=now,
-            fields=["revokedAt", "revocationReason"],  # type: ignore[attr-defined]
+            fields=["revokedAt", "revocationReason"],
             agency_id=release.releasing_agency_id,
-        )  # type: ignore[attr-defined]
+        )
     return release

@@ -83,7 +83,7 @@ async def _hash(secret: str) -> str:
 
 def visible_service_accounts(decisions: Decisions, *, include_revoked: bool) -> QuerySet[Any]:
     if not decisions.system_wide(Resource.SERVICE_ACCOUNT, Action.READ):
-        return ServiceAccount.all().none()
+        return ServiceAccount.filter(id__in=[])
     qs = ServiceAccount.all()
     return qs if include_revoked else qs.filter(revoked_at__isnull=True)
 

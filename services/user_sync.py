@@ -150,11 +150,11 @@ class _Holders:
             self.by_name[old_name].discard(user_id)
             for point in old_points:
                 self.by_point[point].discard(user_id)
-        points = {email, mfa} - {None}
-        self.held[user_id] = (username, points)  # type: ignore[assignment]
+        points = {point for point in (email, mfa) if point is not None}
+        self.held[user_id] = (username, points)
         self.by_name[username].add(user_id)
         for point in points:
-            self.by_point[point].add(user_id)  # type: ignore[index]
+            self.by_point[point].add(user_id)
 
     def clash(self, values: dict[str, Any], user_id: UUID | None) -> ValidationFailed | None:
         """Policy 109: no shared user names, e-mail addresses or MFA contacts (an MFA contact that
@@ -206,7 +206,7 @@ class _Batch:
         self.items, self.cleaned, self.now = items, cleaned, now
         self.stamp = timezone.now()  # what Tortoise's auto_now would write
         self.holders = _Holders()
-        self.by_external: dict[str, User] = {}
+        self.by_external: dict[str | None, User] = {}
         self.new: dict[UUID, User] = {}
         self.changed: dict[UUID, User] = {}
         self.revoked: set[UUID] = set()
@@ -215,7 +215,7 @@ class _Batch:
     async def run(self) -> list[Outcome]:
         valid = [values for values in self.cleaned if isinstance(values, dict)]
         if not valid:
-            return list(self.cleaned)  # type: ignore[arg-type]
+            return [values for values in self.cleaned if isinstance(values, ValidationFailed)]
         async with in_transaction() as connection:
             await self._read(connection, valid)
             outcomes = [
@@ -251,7 +251,7 @@ class _Batch:
         for row in clashing:
             self.holders.hold(*row)
         for user in stored:
-            self.by_external[user.external_id] = user  # type: ignore[index]
+            self.by_external[user.external_id] = user
             self.holders.hold(
                 user.id, user.username, user.email_normalized, user.mfa_contact_normalized
             )
@@ -300,7 +300,7 @@ class _Batch:
             created_at=self.stamp,
             updated_at=self.stamp,
         )
-        self.by_external[user.external_id] = self.new[user.id] = user  # type: ignore[index]
+        self.by_external[user.external_id] = self.new[user.id] = user
         self.holders.hold(
             user.id, user.username, user.email_normalized, user.mfa_contact_normalized
         )

@@ -54,7 +54,7 @@ def contact_refusal(field: str) -> ValidationFailed:
 async def lock_contact_points(points: Iterable[str | None], connection: Any = None) -> None:
     """Lock these contact points until the transaction ends (call it inside the write's
     transaction): the database cannot hold a uniqueness constraint across the two columns."""
-    keys = [f"contact:{point}" for point in sorted(set(points) - {None})]  # type: ignore[type-var]
+    keys = [f"contact:{point}" for point in sorted({p for p in points if p is not None})]
     if keys:
         await (connection or get_connection("default")).execute_query(_CONTACT_LOCK_SQL, [keys])
 

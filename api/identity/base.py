@@ -3,11 +3,15 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import datetime
-from typing import Protocol
+from datetime import datetime, timedelta
+from typing import TYPE_CHECKING, Protocol
 
 from authz.principal import Principal
 from services.errors import DomainError
+
+if TYPE_CHECKING:
+    from api.identity.local import Challenge
+    from api.identity.tokens import TokenService
 
 __all__ = ["Authenticated", "IdentityProvider", "TokenPair"]
 
@@ -34,10 +38,25 @@ class TokenPair:
 
 
 class IdentityProvider(Protocol):
-    """What the API needs of any provider (local accounts, or OpenID Connect)."""
+    """What the API needs of any provider (local accounts, or OpenID Connect): bearer tokens,
+    and the sign-in and session operations the GraphQL API offers."""
 
     name: str
+    tokens: TokenService
+    mfa_max_age: timedelta
 
     async def authenticate(self, bearer: str, *, now: datetime) -> Authenticated:
         """The principal behind a bearer token, or ``Unauthenticated``."""
         ...
+
+    async def login(self, *, username: str, password: str, now: datetime) -> Challenge: ...
+
+    async def verify_mfa(self, *, challenge_token: str, code: str, now: datetime) -> TokenPair: ...
+
+    async def refresh(self, *, refresh_token: str, now: datetime) -> TokenPair: ...
+
+    async def reauthenticate(self, *, principal: Principal, code: str, now: datetime) -> datetime:
+        """Proves the second factor again; returns when it is next due."""
+        ...
+
+    async def logout(self, *, principal: Principal, now: datetime) -> None: ...

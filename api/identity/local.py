@@ -51,7 +51,7 @@ class LocalIdentity:
         return Challenge(token, expires, enrollment_required=user.totp_confirmed_at is None)
 
     async def _pair(self, session: Session, refresh: str, now: datetime) -> TokenPair:
-        user_id = session.user_id  # type: ignore[attr-defined]
+        user_id = session.user_id
         access, expires = self.tokens.access_token(user_id=user_id, session_id=session.id, now=now)
         return TokenPair(access, expires, refresh, session.mfa_at + self.mfa_max_age)
 

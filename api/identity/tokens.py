@@ -14,7 +14,7 @@ from typing import Any
 from joserfc import jwt
 from joserfc.errors import JoseError
 from joserfc.jwk import OKPKey
-from joserfc.jwt import JWTClaimsRegistry
+from joserfc.jwt import ClaimsOption, JWTClaimsRegistry
 
 from services.errors import Unauthenticated
 
@@ -66,7 +66,11 @@ class TokenService:
         return jwt.encode({"alg": ALGORITHMS[0]}, claims, self.key, algorithms=ALGORITHMS)
 
     def _decode(self, token: str, use: str | list[str], now: datetime) -> dict[str, Any]:
-        uses = {"values": use} if isinstance(use, list) else {"value": use}
+        token_use: ClaimsOption = {"essential": True}
+        if isinstance(use, list):
+            token_use["values"] = use
+        else:
+            token_use["value"] = use
         try:
             claims = self._verified.get(token)
             if claims is None:
@@ -80,7 +84,7 @@ class TokenService:
                 iss={"essential": True, "value": self.issuer},
                 exp={"essential": True},
                 sub={"essential": True},
-                token_use={"essential": True, **uses},
+                token_use=token_use,
             )
             registry.validate(claims)
         except (JoseError, ValueError):

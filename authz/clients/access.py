@@ -166,7 +166,7 @@ async def access_for(scope: ClientScope, clients: list[Client]) -> dict[UUID, Cl
             )
     result = {}
     for client in clients:
-        can_id: UUID | None = client.created_under_can_id  # type: ignore[attr-defined]
+        can_id: UUID | None = client.created_under_can_id
         backbone = can_id in scope.backbone_cans
         by_agency = {agency: frozenset(cats) for agency, cats in shared[client.id].items()}
         cats: set[ReleaseCategory] = set().union(*by_agency.values())

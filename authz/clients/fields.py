@@ -11,7 +11,7 @@ client's ``access`` object tells the UI why: a record is never denied whole for 
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from typing import Any
 from uuid import UUID
 
@@ -42,14 +42,19 @@ def client_fields(
     may see them; masked ones are None."""
     values: dict[str, Any] = {name: getattr(client, name) for name in CLIENT_ALWAYS_VISIBLE}
     # each category asked once per client (a page of clients asks for every element of each)
-    seen: dict[ReleaseCategory | None, bool] = {None: True}
+    seen: dict[ReleaseCategory, bool] = {}
     full = access.can_view_full_ssn
     for item in (elements or registry()).of(Client):
         category = item.category
         if item.full_access_only:
             shown = full
-        elif (shown := seen.get(category)) is None:
-            shown = seen[category] = access.sees_category(category)  # type: ignore[arg-type]  (None is in seen)
+        elif category is None:
+            shown = True
+        else:
+            known = seen.get(category)
+            if known is None:
+                known = seen[category] = access.sees_category(category)
+            shown = known
         values[item.name] = getattr(client, item.name, None) if shown else None
     return values
 
@@ -66,7 +71,9 @@ def row_fields(
     """A record's elements (from a model instance or a dict of its columns), each masked unless
     it has no category, the caller wrote the record (``own``), or the writing agency
     (``agency_id``) shares its category with the caller."""
-    get = values.get if isinstance(values, dict) else lambda name: getattr(values, name, None)
+    get: Callable[[str], Any] = (
+        values.get if isinstance(values, dict) else lambda name: getattr(values, name, None)
+    )
     result: dict[str, Any] = {}
     for item in (elements or registry()).of(model):
         shown = (

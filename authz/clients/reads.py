@@ -55,7 +55,7 @@ def _select_list(scope: ClientScope) -> str:
 
 async def _read(
     scope: ClientScope, sql: str, params: Sequence[Any]
-) -> tuple[list[Client], list[Any]]:
+) -> tuple[list[Client], Sequence[dict[str, Any]]]:
     _, rows = await get_connection("default").execute_query(sql, list(params))
     clients = []
     for row in rows:

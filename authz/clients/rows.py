@@ -67,7 +67,8 @@ class RowRule:
         """``condition``, narrowed to the rows of this category."""
         if self.column is None or self.other is None:
             return condition
-        within = Q(**{f"{self.column}__in": list(self.values)})
+        in_values: dict[str, Any] = {f"{self.column}__in": list(self.values)}
+        within = Q(**in_values)
         return condition & (within if category == self.other else ~within)
 
 
@@ -146,12 +147,12 @@ def shows_annotation(access: ClientAccess, annotation: ClientAnnotation) -> bool
 
 def shows_consent(access: ClientAccess, consent: ConsentToEnter) -> bool:
     """Consents are shown to the agencies that hold them."""
-    return consent.agency_id in access.scope.read_agencies  # type: ignore[attr-defined]
+    return consent.agency_id in access.scope.read_agencies
 
 
 def shows_release(access: ClientAccess, release: Release) -> bool:
     """A release is shown to the agencies that recorded it and to those it shares with."""
     return (
-        release.releasing_agency_id in access.scope.read_agencies  # type: ignore[attr-defined]
+        release.releasing_agency_id in access.scope.read_agencies
         or release.id in access.release_ids
     )

@@ -115,12 +115,12 @@ def element(
 ) -> _F:
     """Declare the field ``field`` a client data element; the field itself is returned, so the
     model still declares its column as usual."""
-    field.hud_element = Element(ref, column, description, **declared)  # type: ignore[attr-defined]
+    field.hud_element = Element(ref, column, description, **declared)  # type: ignore[attr-defined]  # the declaration rides on Tortoise's field
     return field
 
 
 def _bind(model: type[Model], name: str, field: Field[Any]) -> Element:
-    declared: Element = field.hud_element  # type: ignore[attr-defined]
+    declared: Element = field.hud_element  # type: ignore[attr-defined]  # set by element()
     kind = next((k for f, k in _KINDS if isinstance(field, f)), object)
     default = field.default if not callable(field.default) else None
     return dataclasses.replace(

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import datetime
 from decimal import Decimal
+from typing import TYPE_CHECKING
 
 import strawberry
 
@@ -54,7 +55,7 @@ class ClientSearchInput:
 class ConsentInput:
     kind: ConsentKind = strawberry.field(
         description="WRITTEN, or VERBAL when the first contact is by phone."
-    )  # type: ignore[valid-type]
+    )
     taken_on: datetime.date = strawberry.field(
         description="When the client consented (not in the future)."
     )
@@ -106,15 +107,15 @@ class RecordReleaseInput:
     client_id: strawberry.ID = strawberry.field(description="The client.")
     scope: ReleaseScope = strawberry.field(
         description="AGENCIES (name them), CAN (name it) or STATEWIDE."
-    )  # type: ignore[valid-type]
+    )
     categories: list[ReleaseCategory] = strawberry.field(
         description="What is shared. SUBSTANCE_USE must be named to share Part 2 data."
-    )  # type: ignore[valid-type]
+    )
     starts_on: datetime.date = strawberry.field(description="First day in force.")
     expires_on: datetime.date | None = strawberry.field(
         description="Required: last day in force, not before startsOn."
     )
-    kind: ConsentKind = strawberry.field(description="WRITTEN or VERBAL.")  # type: ignore[valid-type]
+    kind: ConsentKind = strawberry.field(description="WRITTEN or VERBAL.")
     agency_ids: list[strawberry.ID] = strawberry.field(
         default_factory=list, description="Agencies shared with (scope AGENCIES)."
     )
@@ -140,6 +141,9 @@ class CreateEnrollmentInput:
         default=None,
         description="Join this household; omit to start one (then relationshipToHoH must be 1).",
     )
+    if TYPE_CHECKING:  # elements the registry adds (with_elements) that createEnrollment reads
+        entry_date: datetime.date
+        relationship_to_hoh: int
 
 
 @strawberry.input(description="End an enrollment.")
@@ -224,7 +228,7 @@ class MarkRecordInput:
     note: str = strawberry.field(description="What is wrong or missing.")
     kind: AnnotationKind = strawberry.field(
         default=AnnotationKindEnum.INACCURATE, description="INACCURATE or INCOMPLETE."
-    )  # type: ignore[valid-type]
+    )
     agency_id: strawberry.ID | None = strawberry.field(
         default=None, description="Your agency, if several."
     )

@@ -10,6 +10,10 @@ import strawberry
 
 from authz.clients import access_for
 from authz.resources import Action, Resource
+from models import case_notes as note_models
+from models import clients as client_models
+from models import enrollments as enrollment_models
+from models import releases as release_models
 from models.clients import Client as ClientModel
 from models.enums import AnnotationKind as AnnotationKindEnum
 from models.enums import ConsentKind as ConsentKindEnum
@@ -119,8 +123,11 @@ class ClientMutation:
     @mutation(
         Requires(Resource.CONSENT, Action.CREATE),
         description="Record consent for your agency to enter data about a client you can see.",
+        graphql_type=ConsentToEnter,
     )
-    async def record_consent(self, info: ResolverInfo, input: RecordConsentInput) -> ConsentToEnter:
+    async def record_consent(
+        self, info: ResolverInfo, input: RecordConsentInput
+    ) -> client_models.ConsentToEnter:
         return await service.record_consent(
             caller=info.context.caller,
             client_id=parse_id(input.client_id, "clientId"),
@@ -131,10 +138,11 @@ class ClientMutation:
     @mutation(
         Requires(Resource.RELEASE, Action.CREATE),
         description="Record a release of information. Immutable; record a new one to change it.",
+        graphql_type=ReleaseOfInformation,
     )
     async def record_release(
         self, info: ResolverInfo, input: RecordReleaseInput
-    ) -> ReleaseOfInformation:
+    ) -> release_models.Release:
         return await release_service.record_release(
             caller=info.context.caller,
             client_id=parse_id(input.client_id, "clientId"),
@@ -152,10 +160,11 @@ class ClientMutation:
     @mutation(
         Requires(Resource.RELEASE, Action.REVOKE),
         description="The client withdraws a release; it shares nothing from now on.",
+        graphql_type=ReleaseOfInformation,
     )
     async def revoke_release(
         self, info: ResolverInfo, release_id: strawberry.ID, reason: str | None = None
-    ) -> ReleaseOfInformation:
+    ) -> release_models.Release:
         return await release_service.revoke_release(
             caller=info.context.caller,
             release_id=parse_id(release_id, "releaseId"),
@@ -165,10 +174,11 @@ class ClientMutation:
     @mutation(
         Requires(Resource.ENROLLMENT, Action.CREATE),
         description="Enroll a client in a project of your agency.",
+        graphql_type=Enrollment,
     )
     async def create_enrollment(
         self, info: ResolverInfo, input: CreateEnrollmentInput
-    ) -> Enrollment:
+    ) -> enrollment_models.Enrollment:
         own = ("client_id", "project_id", "entry_date", "household_id", "relationship_to_hoh")
         return await enrollment_service.create_enrollment(
             caller=info.context.caller,
@@ -180,8 +190,14 @@ class ClientMutation:
             data=_elements(input, *own),
         )
 
-    @mutation(Requires(Resource.ENROLLMENT, Action.UPDATE), description="End an enrollment.")
-    async def exit_enrollment(self, info: ResolverInfo, input: ExitEnrollmentInput) -> Exit:
+    @mutation(
+        Requires(Resource.ENROLLMENT, Action.UPDATE),
+        description="End an enrollment.",
+        graphql_type=Exit,
+    )
+    async def exit_enrollment(
+        self, info: ResolverInfo, input: ExitEnrollmentInput
+    ) -> enrollment_models.Exit:
         return await enrollment_service.exit_enrollment(
             caller=info.context.caller,
             enrollment_id=parse_id(input.enrollment_id, "enrollmentId"),
@@ -191,8 +207,11 @@ class ClientMutation:
     @mutation(
         Requires(Resource.SERVICE, Action.CREATE),
         description="Record a service within an enrollment.",
+        graphql_type=Service,
     )
-    async def record_service(self, info: ResolverInfo, input: RecordServiceInput) -> Service:
+    async def record_service(
+        self, info: ResolverInfo, input: RecordServiceInput
+    ) -> enrollment_models.Service:
         return await enrollment_service.record_service(
             caller=info.context.caller,
             enrollment_id=parse_id(input.enrollment_id, "enrollmentId"),
@@ -202,10 +221,11 @@ class ClientMutation:
     @mutation(
         Requires(Resource.ENROLLMENT, Action.UPDATE),
         description="Record income and benefits at a collection stage.",
+        graphql_type=IncomeBenefits,
     )
     async def record_income_benefits(
         self, info: ResolverInfo, input: RecordIncomeBenefitsInput
-    ) -> IncomeBenefits:
+    ) -> enrollment_models.IncomeBenefits:
         sources: dict[str, Decimal] = {}
         for item in input.income_sources:
             if item.source in sources:
@@ -221,10 +241,11 @@ class ClientMutation:
     @mutation(
         Requires(Resource.ENROLLMENT, Action.UPDATE),
         description="Record a disability at a collection stage.",
+        graphql_type=Disability,
     )
     async def record_disability(
         self, info: ResolverInfo, input: RecordDisabilityInput
-    ) -> Disability:
+    ) -> enrollment_models.Disability:
         return await enrollment_service.record_disability(
             caller=info.context.caller,
             enrollment_id=parse_id(input.enrollment_id, "enrollmentId"),
@@ -249,8 +270,11 @@ class ClientMutation:
     @mutation(
         Requires(Resource.CASE_NOTE, Action.CREATE),
         description="Add a case note. Notes cannot be edited or deleted by agencies (policy 404).",
+        graphql_type=CaseNote,
     )
-    async def add_case_note(self, info: ResolverInfo, input: AddCaseNoteInput) -> CaseNote:
+    async def add_case_note(
+        self, info: ResolverInfo, input: AddCaseNoteInput
+    ) -> note_models.CaseNote:
         return await note_service.add_case_note(
             caller=info.context.caller,
             client_id=parse_id(input.client_id, "clientId"),
@@ -262,10 +286,11 @@ class ClientMutation:
     @mutation(
         Requires(Resource.CASE_NOTE, Action.REQUEST_DELETION),
         description="The HDC asks for a case note's deletion (policy 404).",
+        graphql_type=CaseNoteDeletionRequest,
     )
     async def request_case_note_deletion(
         self, info: ResolverInfo, input: RequestCaseNoteDeletionInput
-    ) -> CaseNoteDeletionRequest:
+    ) -> note_models.CaseNoteDeletionRequest:
         return await note_service.request_case_note_deletion(
             caller=info.context.caller,
             client_id=parse_id(input.client_id, "clientId"),
@@ -277,28 +302,31 @@ class ClientMutation:
     @mutation(
         Requires(Resource.CASE_NOTE, Action.APPROVE_DELETION),
         description="Approve: the note's text is removed, a tombstone stays.",
+        graphql_type=CaseNoteDeletionRequest,
     )
     async def approve_case_note_deletion(
         self, info: ResolverInfo, input: DecideCaseNoteDeletionInput
-    ) -> CaseNoteDeletionRequest:
+    ) -> note_models.CaseNoteDeletionRequest:
         return await _decide_note(info, input, approve=True)
 
     @mutation(
         Requires(Resource.CASE_NOTE, Action.APPROVE_DELETION),
         description="Deny a case note deletion request.",
+        graphql_type=CaseNoteDeletionRequest,
     )
     async def deny_case_note_deletion(
         self, info: ResolverInfo, input: DecideCaseNoteDeletionInput
-    ) -> CaseNoteDeletionRequest:
+    ) -> note_models.CaseNoteDeletionRequest:
         return await _decide_note(info, input, approve=False)
 
     @mutation(
         Requires(Resource.CLIENT, Action.ANNOTATE),
         description="Mark a field inaccurate or incomplete (policy 207 f).",
+        graphql_type=RecordAnnotation,
     )
     async def mark_record_inaccurate(
         self, info: ResolverInfo, input: MarkRecordInput
-    ) -> RecordAnnotation:
+    ) -> client_models.ClientAnnotation:
         if input.kind == AnnotationKindEnum.SUPPLEMENT:
             raise ValidationFailed("Use supplementRecord to add information.", field="kind")
         kind = AnnotationKindEnum(input.kind)
@@ -309,10 +337,11 @@ class ClientMutation:
     @mutation(
         Requires(Resource.CLIENT, Action.ANNOTATE),
         description="Supplement a field with information; the original stays (policy 207 f).",
+        graphql_type=RecordAnnotation,
     )
     async def supplement_record(
         self, info: ResolverInfo, input: SupplementRecordInput
-    ) -> RecordAnnotation:
+    ) -> client_models.ClientAnnotation:
         kind = AnnotationKindEnum.SUPPLEMENT
         return await _annotate(
             info, input.client_id, input.field, input.note, kind, input.agency_id
@@ -348,7 +377,7 @@ class ClientMutation:
 
 async def _decide_note(
     info: ResolverInfo, input: DecideCaseNoteDeletionInput, *, approve: bool
-) -> CaseNoteDeletionRequest:
+) -> note_models.CaseNoteDeletionRequest:
     return await note_service.decide_case_note_deletion(
         caller=info.context.caller,
         request_id=parse_id(input.request_id, "requestId"),
@@ -364,7 +393,7 @@ async def _annotate(
     note: str,
     kind: AnnotationKindEnum,
     agency_id: strawberry.ID | None,
-) -> RecordAnnotation:
+) -> client_models.ClientAnnotation:
     return await service.annotate_client(
         caller=info.context.caller,
         client_id=parse_id(client_id, "clientId"),

@@ -82,9 +82,10 @@ class ClientQuery:
         description="The client's copy of their record (policy 207 e), as JSON: what your agency holds, or for CAN backbone staff what was recorded under the CAN.",
     )
     async def client_record_export(self, info: ResolverInfo, client_id: strawberry.ID) -> JSON:
-        return await client_export.client_record_export(
+        record = await client_export.client_record_export(
             caller=info.context.caller, client_id=parse_id(client_id, "clientId")
         )
+        return JSON(record)
 
     @query(
         Requires(Resource.CASE_NOTE, Action.APPROVE_DELETION),
@@ -93,7 +94,7 @@ class ClientQuery:
     async def case_note_deletion_requests(
         self,
         info: ResolverInfo,
-        status: DeletionRequestStatus | None = None,  # type: ignore[valid-type]
+        status: DeletionRequestStatus | None = None,
         first: int = 50,
         after: str | None = None,
     ) -> Connection[CaseNoteDeletionRequest]:

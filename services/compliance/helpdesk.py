@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import re
 from datetime import datetime
+from typing import cast
 from uuid import UUID
 
 from tortoise.exceptions import IntegrityError
@@ -152,9 +153,12 @@ async def request_agency_retraining(
             requested_by_id=decisions.principal.user_id,
             requested_at=now,
         )
-        user_ids = await Membership.filter(
-            agency=agency, user__status=UserStatus.ACTIVE
-        ).values_list("user_id", flat=True)
+        user_ids = cast(  # Tortoise types a flat values_list as a list of tuples
+            "list[UUID]",
+            await Membership.filter(agency=agency, user__status=UserStatus.ACTIVE).values_list(
+                "user_id", flat=True
+            ),
+        )
         found = [
             _Found(
                 user_id=uid,

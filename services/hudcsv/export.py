@@ -37,7 +37,7 @@ from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from datetime import date, datetime
 from pathlib import Path
-from typing import Any, TextIO
+from typing import Any, TextIO, cast
 from uuid import UUID, uuid4
 from zipfile import ZIP_DEFLATED, ZipFile
 from zoneinfo import ZoneInfo
@@ -172,8 +172,8 @@ async def plan_export(
         return (
             can is not None
             and can.id in principal.can_staff
-            and can.backbone_agency_id is not None  # type: ignore[attr-defined]
-            and decisions.in_agency(Resource.HUD_CSV, Action.EXPORT, can.backbone_agency_id)  # type: ignore[attr-defined]
+            and can.backbone_agency_id is not None
+            and decisions.in_agency(Resource.HUD_CSV, Action.EXPORT, can.backbone_agency_id)
         )
 
     agencies: list[UUID]
@@ -181,26 +181,31 @@ async def plan_export(
     if scope.kind == "all":
         if not lead:
             raise _forbidden()
-        agencies = list(await Agency.all().values_list("id", flat=True))  # type: ignore[arg-type]
-        projects = list(await Project.all().values_list("id", flat=True))  # type: ignore[arg-type]
+        # (the casts: Tortoise types a flat values_list as a list of tuples)
+        agencies = cast("list[UUID]", await Agency.all().values_list("id", flat=True))
+        projects = cast("list[UUID]", await Project.all().values_list("id", flat=True))
         reads = False
     elif scope.kind == "can":
         can = await Can.filter(id=scope.id).first()
         if can is None or not (lead or backbone_of(can)):
             raise _forbidden()
-        agencies = list(await Agency.filter(can_id=can.id).values_list("id", flat=True))  # type: ignore[arg-type]
-        projects = list(await Project.filter(agency_id__in=agencies).values_list("id", flat=True))  # type: ignore[arg-type]
+        agencies = cast(
+            "list[UUID]", await Agency.filter(can_id=can.id).values_list("id", flat=True)
+        )
+        projects = cast(
+            "list[UUID]", await Project.filter(agency_id__in=agencies).values_list("id", flat=True)
+        )
         reads = can.id in own.backbone_cans
     else:
         if scope.kind == "project":
             project = await Project.filter(id=scope.id).first()
-            agency = await Agency.filter(id=project.agency_id).first() if project else None  # type: ignore[attr-defined]
+            agency = await Agency.filter(id=project.agency_id).first() if project else None
         else:
             project = None
             agency = await Agency.filter(id=scope.id).first()
         if agency is None:
             raise _forbidden()
-        can = await Can.filter(id=agency.can_id).first() if agency.can_id else None  # type: ignore[attr-defined]
+        can = await Can.filter(id=agency.can_id).first() if agency.can_id else None
         if not (
             lead
             or decisions.in_agency(Resource.HUD_CSV, Action.EXPORT, agency.id)
@@ -211,8 +216,10 @@ async def plan_export(
         projects = (
             [project.id]
             if project
-            else list(await Project.filter(agency_id=agency.id).values_list("id", flat=True))
-        )  # type: ignore[arg-type]
+            else cast(
+                "list[UUID]", await Project.filter(agency_id=agency.id).values_list("id", flat=True)
+            )
+        )
         reads = agency.id in own.read_agencies or (can is not None and can.id in own.backbone_cans)
     if reads:
         lens, hash_status = own, HASHED if hashed else UNHASHED
@@ -283,7 +290,7 @@ def client_row(
     return {
         "PersonalID": client.id,
         **row,
-        **_trailer(client.created_at, client.updated_at, client.created_by_user_id, export_id),  # type: ignore[attr-defined]
+        **_trailer(client.created_at, client.updated_at, client.created_by_user_id, export_id),
     }
 
 
@@ -461,7 +468,7 @@ async def _write_client_data(
                 written_client = r["client_id"]
                 client = clients[written_client]
                 spools["Client"].write(client_row(client, access[client.id], plan.hash_status, eid))
-                users.add(client.created_by_user_id)  # type: ignore[attr-defined]
+                users.add(client.created_by_user_id)
                 exported_clients.append(client.id)
             spools["Enrollment"].write(enrollment_row(r, eid))
             users.add(r["created_by_user_id"])
@@ -641,7 +648,7 @@ async def _write_reference_files(
     projects = list(await Project.filter(id__in=list(plan.project_ids)).order_by("id"))
     agencies = list(
         await Agency.filter(id__in=list({p.agency_id for p in projects})).order_by("id")
-    )  # type: ignore[attr-defined]
+    )
     coc_codes = sorted({p.coc_code for p in projects})
     spools["Export"].write(
         {
@@ -677,7 +684,7 @@ async def _write_reference_files(
             {
                 "ProjectID": p.id,
                 "OrganizationID": p.agency_id,
-                "ProjectName": p.name,  # type: ignore[attr-defined]
+                "ProjectName": p.name,
                 "ProjectCommonName": p.common_name,
                 "OperatingStartDate": p.operating_start_date,
                 "OperatingEndDate": p.operating_end_date,

@@ -73,7 +73,7 @@ async def _importing_user(agency: Agency, username: str | None) -> UUID:
             "The agency has no HMIS Data Coordinator: name the importing user (--user).",
             field="user",
         )
-    return duty.user_id  # type: ignore[attr-defined,no-any-return]
+    return duty.user_id
 
 
 async def import_hud_csv(

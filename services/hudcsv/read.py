@@ -162,7 +162,7 @@ class _Archive:
         assert self.zip is not None
         name = f"{file}.csv"
         with self.zip.open(self.entries[file.lower()]) as raw:
-            buffered = io.BufferedReader(raw)  # type: ignore[arg-type]
+            buffered = io.BufferedReader(raw)  # type: ignore[type-var]  # ZipFile.open is typed IO[bytes], not the raw stream typeshed asks for
             encoding = _encoding(buffered.peek(4))
             lines: Iterator[str]
             if encoding == "utf-16":

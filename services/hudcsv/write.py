@@ -189,7 +189,7 @@ class _Writer:
         }
         for s in sources:
             w = _hex_uuid(s)
-            self.users[s] = w if w in found else self.user_id  # type: ignore[assignment]
+            self.users[s] = w if w in found else self.user_id
 
     def _user(self, text: str) -> UUID:
         return self.users.get(text, self.user_id)
@@ -203,7 +203,7 @@ class _Writer:
         names = dict(await Project.filter(agency_id=self.agency.id).values_list("name", "id"))
         agency_coc = await self.conn.execute_query_dict(
             "SELECT code FROM continuum_of_care WHERE id = $1",
-            [self.agency.coc_id],  # type: ignore[attr-defined]
+            [self.agency.coc_id],
         )
         created = 0
         for line, row in self.archive.rows("Project", self.problems):
@@ -212,7 +212,7 @@ class _Writer:
             if source in existing:
                 self.projects[source] = existing[source]
             elif hearth in own:
-                self.projects[source] = hearth  # type: ignore[assignment]
+                self.projects[source] = hearth
             elif row["ProjectName"] in names:
                 self.problems.add(
                     "Project.csv",
@@ -272,7 +272,7 @@ class _Writer:
                         "ssn": ssn,
                         "ssn_last_four": ssn[-4:] if ssn and ssn[-4:].isdigit() else None,
                         "created_by_agency_id": self.agency.id,
-                        "created_under_can_id": self.agency.can_id,  # type: ignore[attr-defined]
+                        "created_under_can_id": self.agency.can_id,
                         "created_by_user_id": self._user(r["UserID"]),
                         "last_activity_at": updated,
                         "created_at": self._dt(r["DateCreated"]) or self.now,

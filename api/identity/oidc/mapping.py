@@ -6,7 +6,7 @@ from __future__ import annotations
 import time
 from collections.abc import Callable
 from datetime import UTC, datetime
-from typing import Any
+from typing import Any, cast
 from urllib.parse import urlencode
 from uuid import UUID
 
@@ -125,7 +125,7 @@ class OidcIdentity:
             ids = await User.filter(external_id=value).values_list("id", flat=True)
         if len(ids) != 1:
             raise unknown
-        return ids[0]
+        return cast(UUID, ids[0])  # Tortoise types a flat values_list as a list of tuples
 
     async def active_principal(self, user_id: UUID, **session: Any) -> Principal:
         loaded = await load_principal(user_id, **session)

@@ -13,7 +13,7 @@ from urllib.parse import urlsplit
 
 import httpx
 from joserfc.errors import JoseError
-from joserfc.jwk import KeySet
+from joserfc.jwk import DictKey, KeySet
 
 from api.settings import Settings
 from services.errors import Unauthenticated
@@ -110,18 +110,20 @@ class ProviderClient:
             log.warning("identity provider %s fetch failed: %s", what, type(error).__name__)
             raise ProviderError(f"The identity provider could not be reached ({what}).") from None
         problem = None
-        document: Any = None
+        document: dict[str, Any] = {}
         if response.status_code != 200:
             problem = f"answered HTTP {response.status_code}"
         elif len(body) > MAX_DOCUMENT_BYTES:
             problem = "is too large"
         else:
             try:
-                document = json.loads(body)
+                parsed = json.loads(body)
             except ValueError:
                 problem = "is not JSON"
             else:
-                if not isinstance(document, dict):
+                if isinstance(parsed, dict):
+                    document = parsed
+                else:
                     problem = "is not a JSON object"
         if problem:
             self._failed_until = self.monotonic() + self.retry_after_failure
@@ -187,7 +189,7 @@ class ProviderClient:
         keys = document.get("keys")
         if not isinstance(keys, list):
             raise ProviderError("The identity provider's JWKS has no key list.")
-        usable = []
+        usable: list[DictKey] = []
         for key in keys:
             # Signing keys only, and never a symmetric one: an "oct" key from a JWKS would let
             # anyone holding the published document forge HS256 tokens.
@@ -204,8 +206,7 @@ class ProviderClient:
             usable.append(public)
         if not usable:
             raise ProviderError("The identity provider's JWKS has no usable signing key.")
-        jwks = {"keys": usable}
-        return KeySet.import_key_set(jwks), jwks
+        return KeySet.import_key_set({"keys": usable}), {"keys": usable}
 
     async def _refresh_keys(self) -> None:
         """Fetch the JWKS (the caller holds the lock)."""

@@ -103,7 +103,10 @@ class BrowserSignIn:
             params["prompt"] = "login"
         if request.query_params.get("step_up") and self.settings.oidc_step_up_acr:
             params["acr_values"] = self.settings.oidc_step_up_acr
-        return await self.client.authorize_redirect(request, self._redirect_uri(request), **params)
+        redirect: Response = await self.client.authorize_redirect(
+            request, self._redirect_uri(request), **params
+        )
+        return redirect
 
     async def callback_route(self, request: Request) -> Response:
         now = self.clock.now()
