@@ -23,13 +23,15 @@ full SSNs and never 42 CFR Part 2 rows, always hashed (HashStatus 4).
 Streaming: enrollments are read in keyset batches ordered by client; each batch's rows are
 written to spool files on disk, then the spools are copied into the zip's entries. Memory holds
 one batch (and the set of user ids named), whatever the number of clients.
+
+The permission check and the lens are ``services.hudcsv.plan``; each file's rows are built by
+``services.hudcsv.rows``; this module reads, writes, zips and audits.
 """
 
 from __future__ import annotations
 
 import asyncio
 import csv
-import functools
 import itertools
 import shutil
 import tempfile
@@ -37,64 +39,54 @@ from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from datetime import date, datetime
 from pathlib import Path
-from typing import Any, TextIO, cast
+from typing import Any, TextIO
 from uuid import UUID, uuid4
 from zipfile import ZIP_DEFLATED, ZipFile
 from zoneinfo import ZoneInfo
 
 from tortoise.expressions import Q, RawSQL, Subquery
-from tortoise.models import Model
 from tortoise.transactions import in_transaction
 
-from authz.clients import (
-    ClientAccess,
-    ClientScope,
-    access_for,
-    client_fields,
-    client_scope,
-    reporting_lens,
-    row_fields,
-    sees,
-    visible_client_sql,
-)
-from authz.enforcer import Decisions
-from authz.resources import Action, Resource
+from authz.clients import ClientAccess, access_for, row_fields, sees, visible_client_sql
 from models.clients import Client
-from models.enrollments import (
-    INCOME_SOURCES,
-    Disability,
-    Enrollment,
-    Exit,
-    HealthAndDv,
-    IncomeBenefits,
-    Service,
-)
+from models.enrollments import Enrollment, Exit, IncomeBenefits
 from models.enums import AuditAction
-from models.governance import Agency, Can, Project
-from models.hud.codes import NO_YES
+from models.governance import Agency, Project
 from models.hud_exports import HudCsvExport
 from models.users import User
 from services.audit import AuditRow, append, current_request
 from services.caller import Caller
-from services.errors import Forbidden, ValidationFailed
 from services.hudcsv.columns import FILES, columns
-from services.hudcsv.elements import columns_of, to_csv
-from services.hudcsv.format import hash_name, hash_ssn, hud_id, value
+from services.hudcsv.elements import to_csv
+from services.hudcsv.format import hud_id, value
+from services.hudcsv.plan import (
+    CSV_VERSION,
+    SOFTWARE_NAME,
+    SOFTWARE_VERSION,
+    ExportPlan,
+    ExportScope,
+    parse_scope,
+    plan_export,
+)
+from services.hudcsv.rows import (
+    CHILD_FILES,
+    ENROLLMENT_FIELDS,
+    client_row,
+    enrollment_row,
+    income_row,
+    trailer,
+)
 
 __all__ = [
-    "CSV_VERSION",
     "ExportPlan",
     "ExportResult",
     "ExportScope",
     "parse_scope",
     "plan_export",
+    "run_export",
     "write_export",
 ]
 
-CSV_VERSION = "2026"
-SOFTWARE_NAME = "Hearth"
-SOFTWARE_VERSION = "0.1.0"
-HASHED, UNHASHED = 4, 1
 # Files with rows from the batches, spooled to disk while the batches run.
 _SPOOLED = (
     "Client",
@@ -107,43 +99,6 @@ _SPOOLED = (
 )
 
 
-@dataclass(frozen=True, slots=True)
-class ExportScope:
-    kind: str  # agency, can, project, all
-    id: UUID | None = None
-
-    def __str__(self) -> str:
-        return self.kind if self.id is None else f"{self.kind}:{self.id}"
-
-
-def parse_scope(text: str) -> ExportScope:
-    """``agency:ID``, ``can:ID``, ``project:ID`` or ``all``."""
-    kind, _, raw = text.strip().partition(":")
-    kind = kind.lower()
-    if kind == "all" and not raw:
-        return ExportScope("all")
-    if kind in ("agency", "can", "project") and raw:
-        try:
-            return ExportScope(kind, UUID(raw))
-        except ValueError:
-            pass
-    raise ValidationFailed("scope is agency:ID, can:ID, project:ID or all.", field="scope")
-
-
-@dataclass(frozen=True, slots=True)
-class ExportPlan:
-    """What to export, seen through which lens."""
-
-    scope: ExportScope
-    start: date
-    end: date
-    project_ids: tuple[UUID, ...]
-    lens: ClientScope
-    hash_status: int
-    actor_id: UUID | None
-    actor_agency: UUID | None
-
-
 @dataclass(slots=True)
 class ExportResult:
     export_id: UUID
@@ -152,89 +107,6 @@ class ExportResult:
     hash_status: int
     size_bytes: int = 0
     record: HudCsvExport | None = field(default=None)
-
-
-def _forbidden() -> Forbidden:
-    return Forbidden("You may not export that scope.", field="scope")
-
-
-async def plan_export(
-    decisions: Decisions, scope: ExportScope, *, start: date, end: date, hashed: bool, today: date
-) -> ExportPlan:
-    """Check the caller may export ``scope`` and choose the lens (see the module docstring)."""
-    if end < start:
-        raise ValidationFailed("endDate is before startDate.", field="endDate")
-    principal = decisions.principal
-    lead = decisions.system_wide(Resource.HUD_CSV, Action.EXPORT)
-    own = await client_scope(decisions, today)
-
-    def backbone_of(can: Can | None) -> bool:
-        return (
-            can is not None
-            and can.id in principal.can_staff
-            and can.backbone_agency_id is not None
-            and decisions.in_agency(Resource.HUD_CSV, Action.EXPORT, can.backbone_agency_id)
-        )
-
-    agencies: list[UUID]
-    projects: list[UUID]
-    if scope.kind == "all":
-        if not lead:
-            raise _forbidden()
-        # (the casts: Tortoise types a flat values_list as a list of tuples)
-        agencies = cast("list[UUID]", await Agency.all().values_list("id", flat=True))
-        projects = cast("list[UUID]", await Project.all().values_list("id", flat=True))
-        reads = False
-    elif scope.kind == "can":
-        can = await Can.filter(id=scope.id).first()
-        if can is None or not (lead or backbone_of(can)):
-            raise _forbidden()
-        agencies = cast(
-            "list[UUID]", await Agency.filter(can_id=can.id).values_list("id", flat=True)
-        )
-        projects = cast(
-            "list[UUID]", await Project.filter(agency_id__in=agencies).values_list("id", flat=True)
-        )
-        reads = can.id in own.backbone_cans
-    else:
-        if scope.kind == "project":
-            project = await Project.filter(id=scope.id).first()
-            agency = await Agency.filter(id=project.agency_id).first() if project else None
-        else:
-            project = None
-            agency = await Agency.filter(id=scope.id).first()
-        if agency is None:
-            raise _forbidden()
-        can = await Can.filter(id=agency.can_id).first() if agency.can_id else None
-        if not (
-            lead
-            or decisions.in_agency(Resource.HUD_CSV, Action.EXPORT, agency.id)
-            or backbone_of(can)
-        ):
-            raise _forbidden()
-        agencies = [agency.id]
-        projects = (
-            [project.id]
-            if project
-            else cast(
-                "list[UUID]", await Project.filter(agency_id=agency.id).values_list("id", flat=True)
-            )
-        )
-        reads = agency.id in own.read_agencies or (can is not None and can.id in own.backbone_cans)
-    if reads:
-        lens, hash_status = own, HASHED if hashed else UNHASHED
-    else:
-        lens, hash_status = await reporting_lens(frozenset(agencies), today), HASHED
-    return ExportPlan(
-        scope=scope,
-        start=start,
-        end=end,
-        project_ids=tuple(projects),
-        lens=lens,
-        hash_status=hash_status,
-        actor_id=principal.user_id,
-        actor_agency=agencies[0] if len(agencies) == 1 else None,
-    )
 
 
 class _Spool:
@@ -259,92 +131,6 @@ class _Spool:
 
     def close(self) -> None:
         self.handle.close()
-
-
-def _trailer(
-    created: datetime, updated: datetime | None, user: UUID | None, export_id: str
-) -> dict[str, Any]:
-    return {
-        "DateCreated": created,
-        "DateUpdated": updated or created,
-        "UserID": user,
-        "ExportID": export_id,
-    }
-
-
-def client_row(
-    client: Client, access: ClientAccess, hash_status: int, export_id: str
-) -> dict[str, Any]:
-    """Client.csv for one client, as the client-data policy masks it (hashed for HashStatus 4):
-    an SSN the caller may not see in full goes out as its last four digits."""
-    seen = client_fields(client, access)
-    row = to_csv("Client", seen)
-    last_four = seen["ssn_last_four"]
-    row["SSN"] = seen["ssn"] or (f"xxxxx{last_four}" if last_four else None)
-    if hash_status == HASHED:
-        for column in _HASHED_NAMES:
-            row[column] = hash_name(row[column])
-        row["SSN"] = hash_ssn(row["SSN"])
-    if row["RaceNone"] is None and not any(row[column] == 1 for column in _race_columns()):
-        row["RaceNone"] = 99
-    return {
-        "PersonalID": client.id,
-        **row,
-        **_trailer(client.created_at, client.updated_at, client.created_by_user_id, export_id),
-    }
-
-
-_HASHED_NAMES = ("FirstName", "MiddleName", "LastName")
-
-
-@functools.cache
-def _race_columns() -> tuple[str, ...]:
-    """The 3.04 race and ethnicity flags' columns (RaceNone is 99 when none of them is 1)."""
-    return tuple(
-        column
-        for column, item in columns_of("Client")
-        if item.ref == "3.04" and item.codes is NO_YES
-    )
-
-
-def enrollment_row(e: dict[str, Any], export_id: str) -> dict[str, Any]:
-    return {
-        "EnrollmentID": e["id"],
-        "PersonalID": e["client_id"],
-        "ProjectID": e["project_id"],
-        **to_csv("Enrollment", e),
-        **_trailer(e["created_at"], e["updated_at"], e["created_by_user_id"], export_id),
-    }
-
-
-def income_row(r: dict[str, Any], e: dict[str, Any], export_id: str) -> dict[str, Any]:
-    sources: dict[str, str] = r["income_sources"] or {}
-    any_source = r["income_from_any_source"]
-    row: dict[str, Any] = {
-        "IncomeBenefitsID": r["id"],
-        "EnrollmentID": e["id"],
-        "PersonalID": e["client_id"],
-        **to_csv("IncomeBenefits", r),
-        **_trailer(r["created_at"], None, e["created_by_user_id"], export_id),
-    }
-    for source, amount_column in INCOME_SOURCES.items():
-        if source in sources:
-            row[source], row[amount_column] = 1, sources[source]
-        elif any_source in (0, 1):
-            row[source] = 0
-    return row
-
-
-_ENROLLMENT_FIELDS = (
-    "id",
-    "client_id",
-    "project_id",
-    "agency_id",
-    *(item.name for _, item in columns_of("Enrollment")),
-    "created_at",
-    "updated_at",
-    "created_by_user_id",
-)
 
 
 async def write_export(
@@ -453,7 +239,7 @@ async def _write_client_data(
         qs = base
         if last is not None:
             qs = qs.filter(Q(client_id__gt=last[0]) | Q(client_id=last[0], id__gt=last[1]))
-        rows = list(await qs.order_by("client_id", "id").limit(batch).values(*_ENROLLMENT_FIELDS))
+        rows = list(await qs.order_by("client_id", "id").limit(batch).values(*ENROLLMENT_FIELDS))
         if not rows:
             return
         last = (rows[-1]["client_id"], rows[-1]["id"])
@@ -478,35 +264,6 @@ async def _write_client_data(
             on_batch(len(exported_clients))
 
 
-# An enrollment's tables in the export: the model, its file, its id column, the order of its rows
-# and whether its rows name their own author (else the enrollment's author is their UserID).
-_CHILD_FILES: tuple[tuple[type[Model], str, str, tuple[str, ...], bool], ...] = (
-    (Exit, "Exit", "ExitID", ("enrollment_id",), True),
-    (Service, "Services", "ServicesID", ("enrollment_id", "date_provided", "id"), True),
-    (
-        IncomeBenefits,
-        "IncomeBenefits",
-        "IncomeBenefitsID",
-        ("enrollment_id", "information_date", "id"),
-        False,
-    ),
-    (
-        Disability,
-        "Disabilities",
-        "DisabilitiesID",
-        ("enrollment_id", "information_date", "id"),
-        False,
-    ),
-    (
-        HealthAndDv,
-        "HealthAndDV",
-        "HealthAndDVID",
-        ("enrollment_id", "information_date", "id"),
-        False,
-    ),
-)
-
-
 async def _write_children(
     plan: ExportPlan,
     spools: dict[str, _Spool],
@@ -520,7 +277,7 @@ async def _write_children(
         return
     by_id = {r["id"]: r for r in kept}
     ids = list(by_id)
-    for model, file, id_column, order, authored in _CHILD_FILES:
+    for model, file, id_column, order, authored in CHILD_FILES:
         for r in await model.filter(enrollment_id__in=ids).order_by(*order).values():
             e = by_id[r["enrollment_id"]]
             seen = access[e["client_id"]]
@@ -538,7 +295,7 @@ async def _write_children(
                     "EnrollmentID": e["id"],
                     "PersonalID": e["client_id"],
                     **to_csv(file, values),
-                    **_trailer(r["created_at"], None, author, eid),
+                    **trailer(r["created_at"], None, author, eid),
                 }
             spools[file].write(row)
             if authored:
@@ -675,11 +432,11 @@ async def _write_reference_files(
                 "OrganizationName": a.name,
                 "VictimServiceProvider": a.victim_service_provider,
                 "OrganizationCommonName": a.common_name,
-                **_trailer(a.created_at, a.updated_at, author, eid),
+                **trailer(a.created_at, a.updated_at, author, eid),
             }
         )
     for p in projects:
-        trailer = _trailer(p.created_at, p.updated_at, author, eid)
+        dates = trailer(p.created_at, p.updated_at, author, eid)
         spools["Project"].write(
             {
                 "ProjectID": p.id,
@@ -692,11 +449,11 @@ async def _write_reference_files(
                 "ProjectType": p.project_type,
                 "HousingType": p.housing_type,
                 "TargetPopulation": p.target_population,
-                **trailer,
+                **dates,
             }
         )
         spools["ProjectCoC"].write(
-            {"ProjectCoCID": p.id, "ProjectID": p.id, "CoCCode": p.coc_code, **trailer}
+            {"ProjectCoCID": p.id, "ProjectID": p.id, "CoCCode": p.coc_code, **dates}
         )
         spools["HMISParticipation"].write(
             {
@@ -705,7 +462,7 @@ async def _write_reference_files(
                 "HMISParticipationType": 1,
                 "HMISParticipationStatusStartDate": p.operating_start_date,
                 "HMISParticipationStatusEndDate": p.operating_end_date,
-                **trailer,
+                **dates,
             }
         )
     ids = sorted(u for u in users if u is not None)

@@ -1,0 +1,151 @@
+"""The rows of a HUD CSV export: each file's columns from the element registry
+(``services.hudcsv.elements``), values as the client-data policy masks them, the trailer every
+file ends with."""
+
+from __future__ import annotations
+
+import functools
+from datetime import datetime
+from typing import Any
+from uuid import UUID
+
+from tortoise.models import Model
+
+from authz.clients import ClientAccess, client_fields
+from models.clients import Client
+from models.enrollments import (
+    INCOME_SOURCES,
+    Disability,
+    Exit,
+    HealthAndDv,
+    IncomeBenefits,
+    Service,
+)
+from models.hud.codes import NO_YES
+from services.hudcsv.elements import columns_of, to_csv
+from services.hudcsv.format import hash_name, hash_ssn
+from services.hudcsv.plan import HASHED
+
+__all__ = [
+    "CHILD_FILES",
+    "ENROLLMENT_FIELDS",
+    "client_row",
+    "enrollment_row",
+    "income_row",
+    "trailer",
+]
+
+
+def trailer(
+    created: datetime, updated: datetime | None, user: UUID | None, export_id: str
+) -> dict[str, Any]:
+    return {
+        "DateCreated": created,
+        "DateUpdated": updated or created,
+        "UserID": user,
+        "ExportID": export_id,
+    }
+
+
+def client_row(
+    client: Client, access: ClientAccess, hash_status: int, export_id: str
+) -> dict[str, Any]:
+    """Client.csv for one client, as the client-data policy masks it (hashed for HashStatus 4):
+    an SSN the caller may not see in full goes out as its last four digits."""
+    seen = client_fields(client, access)
+    row = to_csv("Client", seen)
+    last_four = seen["ssn_last_four"]
+    row["SSN"] = seen["ssn"] or (f"xxxxx{last_four}" if last_four else None)
+    if hash_status == HASHED:
+        for column in _HASHED_NAMES:
+            row[column] = hash_name(row[column])
+        row["SSN"] = hash_ssn(row["SSN"])
+    if row["RaceNone"] is None and not any(row[column] == 1 for column in _race_columns()):
+        row["RaceNone"] = 99
+    return {
+        "PersonalID": client.id,
+        **row,
+        **trailer(client.created_at, client.updated_at, client.created_by_user_id, export_id),
+    }
+
+
+_HASHED_NAMES = ("FirstName", "MiddleName", "LastName")
+
+
+@functools.cache
+def _race_columns() -> tuple[str, ...]:
+    """The 3.04 race and ethnicity flags' columns (RaceNone is 99 when none of them is 1)."""
+    return tuple(
+        column
+        for column, item in columns_of("Client")
+        if item.ref == "3.04" and item.codes is NO_YES
+    )
+
+
+def enrollment_row(e: dict[str, Any], export_id: str) -> dict[str, Any]:
+    return {
+        "EnrollmentID": e["id"],
+        "PersonalID": e["client_id"],
+        "ProjectID": e["project_id"],
+        **to_csv("Enrollment", e),
+        **trailer(e["created_at"], e["updated_at"], e["created_by_user_id"], export_id),
+    }
+
+
+def income_row(r: dict[str, Any], e: dict[str, Any], export_id: str) -> dict[str, Any]:
+    sources: dict[str, str] = r["income_sources"] or {}
+    any_source = r["income_from_any_source"]
+    row: dict[str, Any] = {
+        "IncomeBenefitsID": r["id"],
+        "EnrollmentID": e["id"],
+        "PersonalID": e["client_id"],
+        **to_csv("IncomeBenefits", r),
+        **trailer(r["created_at"], None, e["created_by_user_id"], export_id),
+    }
+    for source, amount_column in INCOME_SOURCES.items():
+        if source in sources:
+            row[source], row[amount_column] = 1, sources[source]
+        elif any_source in (0, 1):
+            row[source] = 0
+    return row
+
+
+ENROLLMENT_FIELDS = (
+    "id",
+    "client_id",
+    "project_id",
+    "agency_id",
+    *(item.name for _, item in columns_of("Enrollment")),
+    "created_at",
+    "updated_at",
+    "created_by_user_id",
+)
+
+
+# An enrollment's tables in the export: the model, its file, its id column, the order of its rows
+# and whether its rows name their own author (else the enrollment's author is their UserID).
+CHILD_FILES: tuple[tuple[type[Model], str, str, tuple[str, ...], bool], ...] = (
+    (Exit, "Exit", "ExitID", ("enrollment_id",), True),
+    (Service, "Services", "ServicesID", ("enrollment_id", "date_provided", "id"), True),
+    (
+        IncomeBenefits,
+        "IncomeBenefits",
+        "IncomeBenefitsID",
+        ("enrollment_id", "information_date", "id"),
+        False,
+    ),
+    (
+        Disability,
+        "Disabilities",
+        "DisabilitiesID",
+        ("enrollment_id", "information_date", "id"),
+        False,
+    ),
+    (
+        HealthAndDv,
+        "HealthAndDV",
+        "HealthAndDVID",
+        ("enrollment_id", "information_date", "id"),
+        False,
+    ),
+)
