@@ -280,6 +280,7 @@ class ObservedExecutionContext(StrawberryGraphQLCoreExecutionContext):
         observer = self.observer
         if observer is not None and not observer.observes(source_value):
             observer = None
+        reported = False
         is_awaitable = self.is_awaitable
         try:
             for response_name, field_details_list, plain in plan:
@@ -291,9 +292,11 @@ class ObservedExecutionContext(StrawberryGraphQLCoreExecutionContext):
                     if completed is not _ORDINARY:
                         results[response_name] = completed
                         continue
-                if read and observer is not None:
+                if observer is not None and (read or not reported):
+                    # the object is reported before anything nested in it
                     observer.read(source_value, read)
                     read = []
+                    reported = True
                 result = self.execute_field(
                     parent_type,
                     source_value,
@@ -340,7 +343,6 @@ class ObservedExecutionContext(StrawberryGraphQLCoreExecutionContext):
             return super().execute_field(
                 parent_type, source, field_details_list, path, position_context
             )
-        observer.read(source, ())  # the object is reported before what is nested in it
         result = super().execute_field(
             parent_type, source, field_details_list, path, position_context
         )

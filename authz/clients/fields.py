@@ -11,6 +11,7 @@ client's ``access`` object tells the UI why: a record is never denied whole for 
 
 from __future__ import annotations
 
+import functools
 from collections.abc import Callable, Iterable
 from typing import Any
 from uuid import UUID
@@ -35,27 +36,41 @@ def shows(item: Element, access: ClientAccess) -> bool:
     return access.sees_category(item.category)
 
 
+@functools.cache
+def _client_plan(
+    elements: Registry,
+) -> tuple[tuple[str, ...], tuple[tuple[ReleaseCategory, tuple[str, ...]], ...], tuple[str, ...]]:
+    """The client's elements grouped once per registry (a page of clients asks for every
+    element of each): those always shown, those of each category, those shown only to full
+    access."""
+    always: list[str] = list(CLIENT_ALWAYS_VISIBLE)
+    by_category: dict[ReleaseCategory, list[str]] = {}
+    full_only: list[str] = []
+    for item in elements.of(Client):
+        if item.full_access_only:
+            full_only.append(item.name)
+        elif item.category is None:
+            always.append(item.name)
+        else:
+            by_category.setdefault(item.category, []).append(item.name)
+    grouped = tuple((category, tuple(names)) for category, names in by_category.items())
+    return tuple(always), grouped, tuple(full_only)
+
+
 def client_fields(
     client: Client, access: ClientAccess, elements: Registry | None = None
 ) -> dict[str, Any]:
     """The client's elements (and the columns in :data:`CLIENT_ALWAYS_VISIBLE`) as this caller
     may see them; masked ones are None."""
-    values: dict[str, Any] = {name: getattr(client, name) for name in CLIENT_ALWAYS_VISIBLE}
-    # each category asked once per client (a page of clients asks for every element of each)
-    seen: dict[ReleaseCategory, bool] = {}
-    full = access.can_view_full_ssn
-    for item in (elements or registry()).of(Client):
-        category = item.category
-        if item.full_access_only:
-            shown = full
-        elif category is None:
-            shown = True
+    always, by_category, full_only = _client_plan(elements or registry())
+    values: dict[str, Any] = {name: getattr(client, name, None) for name in always}
+    for category, names in by_category:
+        if access.sees_category(category):
+            values.update({name: getattr(client, name, None) for name in names})
         else:
-            known = seen.get(category)
-            if known is None:
-                known = seen[category] = access.sees_category(category)
-            shown = known
-        values[item.name] = getattr(client, item.name, None) if shown else None
+            values.update(dict.fromkeys(names))
+    full = access.can_view_full_ssn
+    values.update({name: getattr(client, name, None) if full else None for name in full_only})
     return values
 
 
