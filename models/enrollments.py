@@ -314,8 +314,8 @@ class Disability(Model):
         fields.SmallIntField(),
         "4.05",
         "DisabilityResponse",
-        f"for type 10 one of {codes.SUBSTANCE_USE_RESPONSE.describe()} (4.10.2).",
         codes=codes.YES_NO_REASONS,
+        codes_when=("disability_type", codes.SUBSTANCE_USE_DISORDER, codes.SUBSTANCE_USE_RESPONSE),
     )
     indefinite_and_impairs = element(
         fields.SmallIntField(null=True), "4.05", "IndefiniteAndImpairs", codes=codes.YES_NO_REASONS

@@ -14,6 +14,7 @@ from typing import Any, Literal, TypeVar
 import strawberry
 
 from models.hud.elements import Element, Registry, registry
+from models.names import camel
 
 __all__ = ["Mode", "with_elements"]
 
@@ -25,6 +26,9 @@ def _doc(item: Element, mode: Mode) -> str:
     text = item.doc()
     if mode != "output" and item.codes is not None:
         text += f" Codes ({item.codes.ref}): {item.codes.describe()}."
+    if mode != "output" and item.codes_when is not None:
+        name, value, codes = item.codes_when
+        text += f" When {camel(name)} is {value}, codes ({codes.ref}): {codes.describe()}."
     if mode == "output" and item.category is not None:
         text += f" Null unless you may see {item.category.value}."
     return text

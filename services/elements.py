@@ -31,9 +31,12 @@ def text(value: Any, field: str, limit: int | None) -> str | None:
     return value or None
 
 
-def check_code(item: Element, value: Any, field: str | None = None) -> None:
-    """Refuse a value outside the element's HUD value list (None passes)."""
-    if value is not None and item.codes is not None and value not in item.codes:
+def check_code(
+    item: Element, value: Any, field: str | None = None, row: Mapping[str, Any] | None = None
+) -> None:
+    """Refuse a value outside the element's HUD value list in ``row`` (None passes)."""
+    codes = item.codes_for(row or {})
+    if value is not None and codes is not None and value not in codes:
         name = field or item.api_name
         raise ValidationFailed(f"{name} is not a valid HUD code.", field=name)
 
@@ -61,6 +64,6 @@ def clean(
             value = rules[name](value)
         if item.kind is str:
             value = text(value, field, item.max_length)
-        check_code(item, value, field)
+        check_code(item, value, field, data)
         values[name] = value
     return values

@@ -30,7 +30,6 @@ from models.enrollments import (
 )
 from models.enums import AuditAction
 from models.governance import Agency, Project
-from models.hud import codes
 from models.hud.elements import registry
 from services import elements
 from services.audit import record as audit
@@ -372,18 +371,7 @@ async def record_disability(
     decisions = caller.decisions
     scope = await caller.client_scope()
     now = caller.now
-    values = elements.clean(
-        "Disability", {k: v for k, v in data.items() if k != "disability_response"}
-    )
-    response = data.get("disability_response")
-    if values.get("disability_type") == codes.SUBSTANCE_USE_DISORDER:
-        if response is None or response not in codes.SUBSTANCE_USE_RESPONSE:
-            raise ValidationFailed(
-                "disabilityResponse is not a valid HUD code.", field="disabilityResponse"
-            )
-        values["disability_response"] = response
-    else:
-        values |= elements.clean("Disability", {"disability_response": response})
+    values = elements.clean("Disability", data)
     return await _add_stage_row(decisions, scope, enrollment_id, Disability, values, now)
 
 

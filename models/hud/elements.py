@@ -15,7 +15,7 @@ from __future__ import annotations
 import dataclasses
 import datetime
 import functools
-from collections.abc import Iterable, Iterator
+from collections.abc import Iterable, Iterator, Mapping
 from dataclasses import dataclass
 from decimal import Decimal
 from typing import Any, TypeVar
@@ -64,6 +64,9 @@ class Element:
     column: str | None  # the HUD CSV column; None: not in HUD CSV
     description: str = ""  # what the API documentation says beyond the number and column
     codes: Codes | None = None
+    # Another value list that applies when another element of the row has a value:
+    # (that element's name, its value, the list).
+    codes_when: tuple[str, object, Codes] | None = None
     # The release category that masks the value (None: whoever sees the row sees the value).
     category: ReleaseCategory | None = None
     # Shown in full only to FULL access at an agency holding the client's consent (the SSN).
@@ -90,6 +93,14 @@ class Element:
     def api_name(self) -> str:
         """The GraphQL name (and the name validation errors report)."""
         return self.graphql_name or camel(self.name)
+
+    def codes_for(self, row: Mapping[str, object]) -> Codes | None:
+        """The value list that applies in ``row`` (element names to values)."""
+        if self.codes_when is not None:
+            name, value, codes = self.codes_when
+            if row.get(name) == value:
+                return codes
+        return self.codes
 
     @property
     def has_default(self) -> bool:

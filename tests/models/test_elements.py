@@ -151,3 +151,14 @@ def test_the_registry_agrees_with_the_models_and_hud_s_column_table() -> None:
             assert item.kind in (int, str), item
     names = [(i.model, i.column) for i in registry() if i.column]
     assert len(names) == len(set(names)), "a HUD column is declared twice"
+
+
+def test_a_value_list_can_depend_on_another_element_of_the_row() -> None:
+    # 4.10.2: a substance use disorder's response names alcohol (1), drugs (2) or both (3)
+    assert validation.clean("Disability", {"disability_type": 10, "disability_response": 2}) == {
+        "disability_type": 10,
+        "disability_response": 2,
+    }
+    with pytest.raises(ValidationFailed) as refused:
+        validation.clean("Disability", {"disability_type": 5, "disability_response": 2})
+    assert refused.value.field == "disabilityResponse"
