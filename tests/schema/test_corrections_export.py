@@ -369,7 +369,7 @@ async def test_can_backbone_staff_export_the_cans_records_without_part_2_data(ap
     await CanStaff.create(user=staff, can=can, assigned_at=api.clock.now())
     await notify_change()
     # A's client with a full record; X also holds the client and has its own record
-    client = await create_client(api, token_a)
+    client = await create_client(api, token_a, ssn="123456789", ssnDataQuality=1)
     ids = await _full_record(api, token_a, client["id"], a, "A Shelter")
     await release_to(api, token_a, client["id"], x)
     await api.ok(
@@ -388,16 +388,22 @@ async def test_can_backbone_staff_export_the_cans_records_without_part_2_data(ap
     token_k = await api.sign_in(staff)
     export = await _export(api, client["id"], token_k)
 
-    # then it covers what the CAN's agencies recorded, without substance use (42 CFR Part 2)
+    # then it covers what the CAN's agencies recorded as the API shows it to backbone staff:
+    # without substance use (42 CFR Part 2) or case notes, which need a release naming them
+    # (decision 98), and with the SSN's last four digits only
     assert export["scope"] == "can"
     assert [e["id"] for e in export["enrollments"]] == [ids["enrollment"]]
     [enrollment] = export["enrollments"]
     assert [d["id"] for d in enrollment["disabilities"]] == [ids["mental"]]
     assert [s["id"] for s in enrollment["services"]] == [ids["service"]]
-    assert [n["id"] for n in export["caseNotes"]] == [ids["note"]]
+    assert export["caseNotes"] == []
     assert [c["agency_id"] for c in export["consents"]] == [str(a.id)]
+    assert export["client"]["ssn"] is None
+    assert export["client"]["ssn_last_four"] == "6789"
     dumped = json.dumps(export)
     assert ids["substance"] not in dumped
+    assert ids["note"] not in dumped
+    assert "123456789" not in dumped
     for value in x_ids.values():
         assert value not in dumped
 
