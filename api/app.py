@@ -58,12 +58,19 @@ def request_id_of(scope: Scope) -> str | None:
     return (scope.get("state") or {}).get("request_id")
 
 
+def caller_request_id_of(scope: Scope) -> str | None:
+    """The id the caller sent for this request (``X-Request-ID``), when sane."""
+    return (scope.get("state") or {}).get("caller_request_id")
+
+
 class RequestId:
-    """Give every HTTP request an id (the client's ``X-Request-ID`` if sane) and echo it back.
+    """Give every HTTP request Hearth's own id and send it back as ``X-Request-ID``.
 
     Outermost, so that every response carries it, the 413 of :class:`BodyLimit` and
-    strawberry's plain-text refusals included. A client's id that is too long or holds other
-    characters than letters, digits and ``._:-`` is replaced (it goes into logs and headers).
+    strawberry's plain-text refusals included. The id a client sends is kept beside Hearth's
+    (the audit trail records both) but never replaces it: a caller cannot choose the id its
+    requests are audited and logged under. A client's id that is too long or holds other
+    characters than letters, digits and ``._:-`` is dropped (it would go into logs).
     """
 
     def __init__(self, app: ASGIApp) -> None:
@@ -74,8 +81,11 @@ class RequestId:
             await self.app(scope, receive, send)
             return
         given = next((v for k, v in scope.get("headers") or [] if k == b"x-request-id"), b"")
-        request_id = given.decode("ascii") if _REQUEST_ID.fullmatch(given) else uuid.uuid4().hex
-        scope.setdefault("state", {})["request_id"] = request_id
+        request_id = uuid.uuid4().hex
+        state = scope.setdefault("state", {})
+        state["request_id"] = request_id
+        if given and _REQUEST_ID.fullmatch(given):
+            state["caller_request_id"] = given.decode("ascii")
 
         async def send_with_id(message: Message) -> None:
             if message["type"] == "http.response.start":
@@ -205,6 +215,7 @@ class HearthGraphQL(GraphQL[Context, None]):
             auth_policy=self.policy,
             max_page_size=self.settings.max_page_size,
             request_id=request_id,
+            caller_request_id=caller_request_id_of(request.scope),
             timezone=self.timezone,
             report_thresholds=self.report_thresholds,
             settings=self.settings,

@@ -8,7 +8,7 @@ from typing import TYPE_CHECKING, Any
 from tortoise import fields
 from tortoise.models import Model
 
-from models.enums import AnnotationKind, ConsentKind, ReleaseCategory
+from models.enums import AnnotationKind, ConsentKind, ConsentRelationship, ReleaseCategory
 from models.hud import codes
 from models.hud.elements import element
 
@@ -191,6 +191,10 @@ class ConsentToEnter(Model):
     evidence_reference = fields.CharField(max_length=200, null=True)
     source = fields.CharField(max_length=200, null=True)
     recorded_at = fields.DatetimeField()
+    # For a second agency (the client was entered by another): its relationship with the client,
+    # and the referral's reference when it is a referral (policy 207; decision 99).
+    relationship = fields.CharEnumField(ConsentRelationship, max_length=16, null=True)
+    referral_reference = fields.CharField(max_length=200, null=True)
 
     class Meta:
         table = "consent_to_enter"
