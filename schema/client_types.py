@@ -154,6 +154,9 @@ class ReleaseOfInformation:
     starts_on: datetime.date = strawberry.field(description="First day in force.")
     expires_on: datetime.date = strawberry.field(description="Last day in force.")
     kind: ConsentKind = strawberry.field(description="WRITTEN or VERBAL.")
+    first_contact_by_phone: bool = strawberry.field(
+        description="The first contact was by phone (the condition of a VERBAL release)."
+    )
     evidence_reference: str | None = strawberry.field(
         description="Where the signed release is kept."
     )
@@ -506,7 +509,7 @@ class Client:
         first: int = 20,
         after: str | None = None,
     ) -> Connection[AuditEntry]:
-        return await audit_trail(self._model.id, kind, first, after)
+        return await audit_trail(self._model.id, kind, first, after, self._access)
 
 
 # A client's lists filtered to the rows the caller may see, by GraphQL field name: the loader

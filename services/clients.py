@@ -12,7 +12,14 @@ from tortoise.expressions import F
 from tortoise.filters import escape_like
 from tortoise.transactions import in_transaction
 
-from authz.clients import ClientAccess, ClientScope, access_for, visible_by_id, visible_page
+from authz.clients import (
+    ClientAccess,
+    ClientScope,
+    access_for,
+    annotatable_fields,
+    visible_by_id,
+    visible_page,
+)
 from authz.resources import Action, Resource
 from models.clients import Client, ClientAnnotation, ConsentToEnter
 from models.enums import AnnotationKind, AuditAction, ConsentKind
@@ -27,7 +34,6 @@ from services.errors import Conflict, Forbidden, NotFound, ValidationFailed
 from services.pagination import Page, check_page_size, decode_cursor
 
 __all__ = [
-    "ANNOTATABLE_FIELDS",
     "ConsentData",
     "SearchCriteria",
     "acting_agency",
@@ -44,27 +50,6 @@ __all__ = [
 _SSN = re.compile(r"^[0-9x]{9}$")
 _ZIP = re.compile(r"^[0-9]{5}(-[0-9]{4})?$")
 _EMAIL = re.compile(r"^[^@\s]+@[^@\s]+\.[^@\s]+$")
-# GraphQL names of client fields a correction may be attached to (policy 207 f).
-ANNOTATABLE_FIELDS = frozenset(
-    {
-        "firstName",
-        "middleName",
-        "lastName",
-        "nameSuffix",
-        "ssn",
-        "dob",
-        "sex",
-        "veteranStatus",
-        "race",
-        "phone",
-        "email",
-        "address",
-        "enrollments",
-        "services",
-        "caseNotes",
-        "record",
-    }
-)
 
 
 @dataclass(frozen=True, slots=True)
@@ -486,7 +471,7 @@ async def annotate_client(
         agency_id,
         doing="annotate this client",
     )
-    if field not in ANNOTATABLE_FIELDS:
+    if field not in annotatable_fields():
         raise ValidationFailed("That field cannot be annotated.", field="field")
     text = elements.text(note, "note", 4000)
     if not text:

@@ -115,7 +115,9 @@ class RecordReleaseInput:
     expires_on: datetime.date | None = strawberry.field(
         description="Required: last day in force, not before startsOn."
     )
-    kind: ConsentKind = strawberry.field(description="WRITTEN or VERBAL.")
+    kind: ConsentKind = strawberry.field(
+        description="WRITTEN, or VERBAL when the first contact is by phone."
+    )
     agency_ids: list[strawberry.ID] = strawberry.field(
         default_factory=list, description="Agencies shared with (scope AGENCIES)."
     )
@@ -127,6 +129,9 @@ class RecordReleaseInput:
     )
     evidence_reference: str | None = strawberry.field(
         default=None, description="Where the signed release is kept."
+    )
+    first_contact_by_phone: bool = strawberry.field(
+        default=False, description="Required true for a VERBAL release."
     )
 
 

@@ -155,6 +155,7 @@ class ClientMutation:
             expires_on=input.expires_on,
             kind=input.kind,
             evidence_reference=input.evidence_reference,
+            first_contact_by_phone=input.first_contact_by_phone,
         )
 
     @mutation(
