@@ -45,6 +45,7 @@ __all__ = [
     "Client",
     "ClientAccessInfo",
     "ConsentKind",
+    "ConsentRelationship",
     "ConsentToEnter",
     "DeletionRequestStatus",
     "Enrollment",
@@ -66,6 +67,11 @@ _Rows: TypeAlias = list[Any] | Awaitable[list[Any]]
 # registers each with its description and returns the class itself.
 ConsentKind = enums.ConsentKind
 strawberry.enum(ConsentKind, description="Written, or verbal (first contact by phone).")
+ConsentRelationship = enums.ConsentRelationship
+strawberry.enum(
+    ConsentRelationship,
+    description="A second agency's relationship with a client another agency entered.",
+)
 ReleaseScope = enums.ReleaseScope
 strawberry.enum(ReleaseScope, description="Who a release shares with.")
 ReleaseCategory = enums.ReleaseCategory
@@ -134,6 +140,12 @@ class ConsentToEnter:
         description="Where the consent came from when imported (HUD CSV import: the source HMIS), else null."
     )
     recorded_at: datetime.datetime = strawberry.field(description="When recorded in HMIS.")
+    relationship: ConsentRelationship | None = strawberry.field(
+        description="For a second agency (the client was entered by another): ENROLLMENT or REFERRAL, its relationship with the client. Null for the agency that entered the client."
+    )
+    referral_reference: str | None = strawberry.field(
+        description="The referral that brought the client to a second agency (REFERRAL)."
+    )
 
     @strawberry.field(
         description="The agency the client allowed to enter data.", graphql_type=Agency

@@ -37,12 +37,14 @@ __all__ = [
     "ConsentData",
     "SearchCriteria",
     "acting_agency",
+    "agency_for_client_data",
     "annotate_client",
+    "consent_values",
     "create_client",
     "get_visible_client",
-    "record_consent",
     "require_holder",
     "search_clients",
+    "store_consent",
     "touch_client",
     "update_client",
 ]
@@ -174,7 +176,7 @@ def _check_consistency(merged: dict[str, Any]) -> None:
         )
 
 
-def _consent_values(consent: ConsentData | None, today: date) -> ConsentData:
+def consent_values(consent: ConsentData | None, today: date) -> ConsentData:
     if consent is None:
         raise ValidationFailed(
             "Record the client's consent to enter data first (policy 207).", field="consent"
@@ -189,7 +191,7 @@ def _consent_values(consent: ConsentData | None, today: date) -> ConsentData:
     return consent
 
 
-async def _agency_for_client_data(agency_id: UUID) -> Agency:
+async def agency_for_client_data(agency_id: UUID) -> Agency:
     agency = await Agency.get(id=agency_id)
     if agency.victim_service_provider:
         raise Forbidden("Victim service providers keep client data out of HMIS (HUD privacy rule).")
@@ -207,12 +209,12 @@ async def create_client(
     decisions = caller.decisions
     now = caller.now
     today = caller.today
-    agency = await _agency_for_client_data(
+    agency = await agency_for_client_data(
         acting_agency(
             decisions.agencies(Resource.CLIENT, Action.CREATE), agency_id, doing="create clients"
         )
     )
-    consent = _consent_values(consent, today)
+    consent = consent_values(consent, today)
     values = _client_values(data, today)
     _check_consistency(values)
     async with in_transaction():
@@ -225,7 +227,7 @@ async def create_client(
             updated_at=now,
             last_activity_at=now,
         )
-        stored = await _store_consent(
+        stored = await store_consent(
             client.id, agency.id, consent, decisions.principal.user_id, now
         )
         await audit(
@@ -250,9 +252,15 @@ async def create_client(
     return client
 
 
-async def _store_consent(
-    client_id: UUID, agency_id: UUID, consent: ConsentData, user_id: UUID, now: datetime
+async def store_consent(
+    client_id: UUID,
+    agency_id: UUID,
+    consent: ConsentData,
+    user_id: UUID,
+    now: datetime,
+    **relationship: Any,
 ) -> ConsentToEnter:
+    """The consent row (a second agency's with its relationship with the client)."""
     return await ConsentToEnter.create(
         client_id=client_id,
         agency_id=agency_id,
@@ -264,6 +272,7 @@ async def _store_consent(
             consent.evidence_reference, "consent.evidenceReference", 200
         ),
         recorded_at=now,
+        **relationship,
     )
 
 
@@ -346,46 +355,6 @@ async def update_client(
 async def touch_client(client_id: UUID, now: datetime) -> None:
     """Record activity on the client (its records changed): the retention clock restarts."""
     await Client.filter(id=client_id).update(last_activity_at=now)
-
-
-async def record_consent(
-    *,
-    caller: Caller,
-    client_id: UUID,
-    agency_id: UUID | None,
-    consent: ConsentData | None,
-) -> ConsentToEnter:
-    """Consent for another agency to enter data about a client it can already see."""
-    decisions = caller.decisions
-    scope = await caller.client_scope()
-    now = caller.now
-    agency = await _agency_for_client_data(
-        acting_agency(
-            decisions.agencies(Resource.CONSENT, Action.CREATE), agency_id, doing="record consent"
-        )
-    )
-    consent = _consent_values(consent, scope.today)
-    await get_visible_client(scope, client_id)
-    async with in_transaction():
-        # Lock the client: two recordings at once are serialised and the second sees the first
-        # (FOR UPDATE on the missing consent row would lock nothing; .exists() drops it anyway).
-        await Client.filter(id=client_id).select_for_update().first()
-        if await ConsentToEnter.exists(client_id=client_id, agency_id=agency.id):
-            raise Conflict("This agency already holds the client's consent.")
-        stored = await _store_consent(
-            client_id, agency.id, consent, decisions.principal.user_id, now
-        )
-        await touch_client(client_id, now)
-        await audit(
-            decisions.principal,
-            AuditAction.CREATE,
-            entity_type="ConsentToEnter",
-            entity_id=stored.id,
-            client_id=client_id,
-            now=now,
-            agency_id=agency.id,
-        )
-    return stored
 
 
 _NAME_MATCH = (

@@ -404,7 +404,12 @@ async def test_the_creating_agency_exports_what_it_holds_and_nothing_of_other_ag
         {
             "input": {
                 "clientId": client["id"],
-                "consent": {"kind": "WRITTEN", "takenOn": str(today(api))},
+                "consent": {
+                    "kind": "WRITTEN",
+                    "takenOn": str(today(api)),
+                    "evidenceReference": "Signed form, intake binder",
+                },
+                "referralReference": "CAN referral 7",
             }
         },
         token_b,
@@ -469,7 +474,12 @@ async def test_can_backbone_staff_export_the_cans_records_without_part_2_data(ap
         {
             "input": {
                 "clientId": client["id"],
-                "consent": {"kind": "WRITTEN", "takenOn": str(today(api))},
+                "consent": {
+                    "kind": "WRITTEN",
+                    "takenOn": str(today(api)),
+                    "evidenceReference": "Signed form, intake binder",
+                },
+                "referralReference": "CAN referral 7",
             }
         },
         token_x,
