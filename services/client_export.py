@@ -39,6 +39,7 @@ _SKIP = {
     "taken_by_id",
     "recorded_by_id",
     "revoked_by_id",
+    "ssn_hash",  # a key's fingerprint of the SSN, of no use to the client
 }
 
 

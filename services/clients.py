@@ -21,7 +21,7 @@ from authz.clients import (
     visible_page,
 )
 from authz.resources import Action, Resource
-from models.clients import Client, ClientAnnotation, ConsentToEnter
+from models.clients import Client, ClientAnnotation, ConsentToEnter, ssn_columns
 from models.enums import AnnotationKind, AuditAction, ConsentKind
 from models.governance import Agency
 from models.hud import codes
@@ -70,6 +70,9 @@ class SearchCriteria:
     dob: date | None = None
     ssn_last_four: str | None = None
     hmis_id: UUID | None = None
+    # The exact SSN, found by its lookup hash. Not offered by the API: there it would let a
+    # caller who sees only the last four confirm a guessed SSN.
+    ssn: str | None = None
 
     @property
     def empty(self) -> bool:
@@ -78,7 +81,12 @@ class SearchCriteria:
             and self.dob is None
             and not self.ssn_last_four
             and self.hmis_id is None
+            and not self.ssn
         )
+
+    @property
+    def identifying(self) -> bool:
+        return bool(self.name or self.dob or self.ssn_last_four or self.ssn)
 
 
 def acting_agency(allowed: frozenset[UUID], requested: UUID | None, *, doing: str) -> UUID:
@@ -148,7 +156,7 @@ def _zip(value: str | None) -> str | None:
 
 def _client_values(data: dict[str, Any], today: date) -> dict[str, Any]:
     """Validate client fields (the element registry, and the rules below) and derive the SSN's
-    last four."""
+    last four and lookup hash."""
     rules = {
         "ssn": _ssn,
         "dob": _dob(today),
@@ -159,9 +167,13 @@ def _client_values(data: dict[str, Any], today: date) -> dict[str, Any]:
     }
     values = elements.clean("Client", data, rules=rules)
     if "ssn" in values:
-        ssn = values["ssn"]
-        values["ssn_last_four"] = ssn[-4:] if ssn and ssn[-4:].isdigit() else None
+        values.update(ssn_columns(values["ssn"]))
     return values
+
+
+def _audited(values: dict[str, Any]) -> list[str]:
+    """The fields a write touched, as the audit trail names them (the hash is no field)."""
+    return [camel(k) for k in values if k != "ssn_hash"]
 
 
 def _check_consistency(merged: dict[str, Any]) -> None:
@@ -237,7 +249,7 @@ async def create_client(
             entity_id=client.id,
             client_id=client.id,
             now=now,
-            fields=[camel(k) for k in values],
+            fields=_audited(values),
             agency_id=agency.id,
         )
         await audit(
@@ -346,7 +358,7 @@ async def update_client(
             entity_id=client_id,
             client_id=client_id,
             now=now,
-            fields=[camel(k) for k in values],
+            fields=_audited(values),
             agency_id=editing[0] if editing else None,
         )
     return await Client.get(id=client_id)
@@ -387,6 +399,13 @@ def _criteria_sql(criteria: SearchCriteria) -> tuple[list[str], list[Any]]:
         if not (len(criteria.ssn_last_four) == 4 and criteria.ssn_last_four.isdigit()):
             raise ValidationFailed("ssnLastFour is four digits.", field="search.ssnLastFour")
         conditions.append(f'"client"."ssn_last_four" = {param(criteria.ssn_last_four)}')
+    if criteria.ssn:
+        try:
+            ssn = _ssn(criteria.ssn)
+        except ValidationFailed as error:
+            raise ValidationFailed(error.message, field="search.ssn") from None
+        assert ssn is not None
+        conditions.append(f'"client"."ssn_hash" = {param(ssn_columns(ssn)["ssn_hash"])}')
     return conditions, params
 
 
@@ -410,7 +429,7 @@ async def search_clients(
     check_page_size(first)
     clients, total = await visible_page(
         scope,
-        identifying=bool(criteria.name or criteria.dob or criteria.ssn_last_four),
+        identifying=criteria.identifying,
         conditions=conditions,
         params=params,
         limit=first + 1,
