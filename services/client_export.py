@@ -17,6 +17,8 @@ from authz.clients import (
     enrollment_rows,
     row_fields,
     shows_annotation,
+    shows_consent,
+    shows_release,
 )
 from authz.resources import Action, Resource
 from models.case_notes import CaseNote
@@ -125,11 +127,14 @@ async def client_record_export(*, caller: Caller, client_id: UUID) -> dict[str, 
         "scope": "agency" if holders else "can",
         "client": _row(client) | shown,
         "consents": [
-            _row(c) for c in await ConsentToEnter.filter(client_id=client_id, agency_id__in=source)
+            _row(c)
+            for c in await ConsentToEnter.filter(client_id=client_id, agency_id__in=source)
+            if shows_consent(access, c)
         ],
         "releases": [
             _row(r)
             for r in await Release.filter(client_id=client_id, releasing_agency_id__in=source)
+            if shows_release(access, r)
         ],
         "enrollments": [
             {

@@ -361,7 +361,7 @@ async def _make_role_user(world: World, role: str) -> User:
     """The user a matrix row names.
 
     FULL@A, VIEW_ONLY@A, REPORTING_ONLY@A (and @B): that access level at that agency.
-    HDC@A: the HMIS Data Coordinator duty (with the FULL membership the factory gives).
+    HDC@A, HDC@B: the HMIS Data Coordinator duty (with the FULL membership the factory gives).
     HDC+REPORTING_ONLY@A: the duty on a reporting-only membership.
     CAN_STAFF: a VIEW_ONLY user of K assigned as CAN North backbone staff.
     CAN_STAFF+FULL: a FULL user of K assigned as CAN North backbone staff.
@@ -375,8 +375,8 @@ async def _make_role_user(world: World, role: str) -> User:
             SystemRole.SYSTEM_ADMINISTRATOR if role == "SYSADMIN" else SystemRole.SECURITY_OFFICER
         )
         return await make_user(roles=(system,))
-    if role == "HDC@A":
-        return await make_user(duties={world.a: Duty.HMIS_DATA_COORDINATOR})
+    if role in ("HDC@A", "HDC@B"):
+        return await make_user(duties={agencies[role[-1]]: Duty.HMIS_DATA_COORDINATOR})
     if role == "HDC+REPORTING_ONLY@A":
         return await make_user(
             agencies={world.a: AccessLevel.REPORTING_ONLY},
