@@ -34,7 +34,9 @@ from api.identity import IdentityProvider, LocalIdentity, TokenService, load_sig
 from api.identity.oidc import OidcIdentity, session_cookie_options
 from api.identity.service import TokenEndpoint
 from api.settings import Settings, report_thresholds
+from api.ssn_keys import load_key_ring
 from authz.enforcer import Authorizer, current_authorizer, set_current_authorizer
+from models.sealed import KeyRing, installed
 from schema import Limits, build_schema
 from schema.context import Context
 from schema.errors import coded
@@ -43,6 +45,7 @@ from services.auth import AuthPolicy
 from services.clock import Clock, SystemClock
 from services.errors import DomainError, Unauthenticated
 from services.jobs import JobContext, Scheduler
+from services.sealing import check_keys
 
 __all__ = ["BodyLimit", "BodyTooLarge", "HearthGraphQL", "RequestId", "create_app", "request_id_of"]
 
@@ -58,12 +61,19 @@ def request_id_of(scope: Scope) -> str | None:
     return (scope.get("state") or {}).get("request_id")
 
 
+def caller_request_id_of(scope: Scope) -> str | None:
+    """The id the caller sent for this request (``X-Request-ID``), when sane."""
+    return (scope.get("state") or {}).get("caller_request_id")
+
+
 class RequestId:
-    """Give every HTTP request an id (the client's ``X-Request-ID`` if sane) and echo it back.
+    """Give every HTTP request Hearth's own id and send it back as ``X-Request-ID``.
 
     Outermost, so that every response carries it, the 413 of :class:`BodyLimit` and
-    strawberry's plain-text refusals included. A client's id that is too long or holds other
-    characters than letters, digits and ``._:-`` is replaced (it goes into logs and headers).
+    strawberry's plain-text refusals included. The id a client sends is kept beside Hearth's
+    (the audit trail records both) but never replaces it: a caller cannot choose the id its
+    requests are audited and logged under. A client's id that is too long or holds other
+    characters than letters, digits and ``._:-`` is dropped (it would go into logs).
     """
 
     def __init__(self, app: ASGIApp) -> None:
@@ -74,8 +84,11 @@ class RequestId:
             await self.app(scope, receive, send)
             return
         given = next((v for k, v in scope.get("headers") or [] if k == b"x-request-id"), b"")
-        request_id = given.decode("ascii") if _REQUEST_ID.fullmatch(given) else uuid.uuid4().hex
-        scope.setdefault("state", {})["request_id"] = request_id
+        request_id = uuid.uuid4().hex
+        state = scope.setdefault("state", {})
+        state["request_id"] = request_id
+        if given and _REQUEST_ID.fullmatch(given):
+            state["caller_request_id"] = given.decode("ascii")
 
         async def send_with_id(message: Message) -> None:
             if message["type"] == "http.response.start":
@@ -205,6 +218,7 @@ class HearthGraphQL(GraphQL[Context, None]):
             auth_policy=self.policy,
             max_page_size=self.settings.max_page_size,
             request_id=request_id,
+            caller_request_id=caller_request_id_of(request.scope),
             timezone=self.timezone,
             report_thresholds=self.report_thresholds,
             settings=self.settings,
@@ -280,6 +294,15 @@ async def _current(authorizer: Authorizer) -> AsyncIterator[None]:
         set_current_authorizer(previous)
 
 
+@asynccontextmanager
+async def _ssn_keys(keys: KeyRing) -> AsyncIterator[None]:
+    """``keys`` seal and open SSNs until exit, once checked against the database: a wrong or
+    missing key stops the start-up instead of failing requests."""
+    with installed(keys):
+        await check_keys()
+        yield
+
+
 def _start_scheduler(settings: Settings, clock: Clock) -> asyncio.Task[None] | None:
     """The in-process job scheduler (HEARTH_SCHEDULER_ENABLED); exactly-once across instances
     comes from services.jobs, so every worker may run one."""
@@ -311,6 +334,7 @@ def _start_sealer(settings: Settings) -> asyncio.Task[None] | None:
 def create_app(settings: Settings, *, database_url: str, clock: Clock | None = None) -> Starlette:
     """The Hearth ASGI app for one database. ``clock`` is injectable for time-based policy tests."""
     clock = clock or SystemClock()
+    keys = load_key_ring(settings)  # production refuses to start without configured keys
     policy = auth_policy(settings)
     tokens = TokenService(
         key=load_signing_key(settings.signing_key, settings.data_dir),
@@ -352,7 +376,11 @@ def create_app(settings: Settings, *, database_url: str, clock: Clock | None = N
 
     @asynccontextmanager
     async def lifespan(app: Starlette) -> AsyncIterator[None]:
-        async with _orm(tortoise_config(database_url, settings)), _current(authorizer):
+        async with (
+            _orm(tortoise_config(database_url, settings)),
+            _current(authorizer),
+            _ssn_keys(keys),
+        ):
             await authorizer.listen(database_url)  # subscribes, then loads the role assignments
             # Long-lived start-up objects leave the cyclic GC's young generations (p99 latency).
             gc.collect()

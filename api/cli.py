@@ -52,13 +52,16 @@ def _run(coro: Any) -> Any:
 
 @app.command()
 def migrate() -> None:
-    """Apply the committed migrations."""
+    """Apply the committed migrations, then seal any SSN still in clear (HEARTH_SSN_KEYS)."""
     from api.dbmigrate import apply_migrations
+    from services.sealing import seal_clear_ssns
 
     settings = get_settings()
+    _key_ring(settings)  # keys missing or malformed: nothing is migrated
     with database(settings) as url:
         _run(apply_migrations(tortoise_config(url, settings)))
-    typer.echo("migrations applied")
+        sealed = _run(_with_orm(url, settings, seal_clear_ssns()))
+    typer.echo("migrations applied" + (f"; {sealed} SSNs sealed" if sealed else ""))
 
 
 @app.command()
@@ -137,15 +140,36 @@ def admin_create(
     typer.echo(json.dumps(result))
 
 
-async def _with_orm(url: str, settings: Settings, coro: Any) -> Any:
+def _key_ring(settings: Settings) -> Any:
+    """The SSN key ring, or the command ends with what is wrong with the keys (exit 2)."""
+    from api.ssn_keys import load_key_ring
+    from models.sealed import SealingError
+
+    try:
+        return load_key_ring(settings)
+    except SealingError as error:
+        typer.echo(json.dumps({"error": {"code": "KEYS", "message": str(error)}}), err=True)
+        raise typer.Exit(code=2) from None
+
+
+async def _with_orm(url: str, settings: Settings, coro: Any, *, rekeying: bool = False) -> Any:
+    """Run ``coro`` with the ORM and the SSN keys (checked against the database; ``rekeying``
+    lets the hash key differ from the stored hashes', which the re-seal recomputes)."""
     from tortoise.context import TortoiseContext
 
+    from models.sealed import SealingError, installed
     from services.errors import DomainError
+    from services.sealing import check_keys
 
     async with TortoiseContext() as ctx:
         await ctx.init(config=tortoise_config(url, settings))
         try:
-            return await coro
+            with installed(_key_ring(settings)):
+                await check_keys(hash_key_may_change=rekeying)
+                return await coro
+        except SealingError as error:
+            typer.echo(json.dumps({"error": {"code": "KEYS", "message": str(error)}}), err=True)
+            raise typer.Exit(code=2) from None
         except DomainError as error:
             typer.echo(
                 json.dumps(
@@ -154,6 +178,32 @@ async def _with_orm(url: str, settings: Settings, coro: Any) -> Any:
                 err=True,
             )
             raise typer.Exit(code=2) from None
+        finally:
+            coro.close()  # never started when the keys were refused
+
+
+@admin_app.command("rekey-ssns")
+def admin_rekey_ssns(
+    batch: Annotated[int, typer.Option(min=1, help="Clients per transaction.")] = 500,
+) -> None:
+    """Seal every SSN with the newest key (the first of HEARTH_SSN_KEYS), recompute the lookup
+    hashes if HEARTH_SSN_HASH_KEY changed; prints one JSON line: how many, the values left under
+    each key, and the keys no value needs any more (remove them from HEARTH_SSN_KEYS)."""
+    from services.sealing import rekey_ssns
+
+    settings = get_settings()
+    with database(settings) as url:
+        report = _run(_with_orm(url, settings, rekey_ssns(batch=batch), rekeying=True))
+    typer.echo(
+        json.dumps(
+            {
+                "resealed": report.resealed,
+                "rehashed": report.rehashed,
+                "keys": report.keys,
+                "retired": report.retired,
+            }
+        )
+    )
 
 
 @schema_app.command("export")
@@ -431,6 +481,7 @@ async def _seed(
     from devdata import generate, has_data
 
     await apply_migrations(tortoise_config(url, settings))
+    await _with_orm(url, settings, asyncio.sleep(0))  # the SSN keys, checked
     conn = await asyncpg.connect(to_tortoise_url(url), timeout=30)
     try:
         if await has_data(conn):
@@ -494,6 +545,7 @@ def seed(
 ) -> None:
     """Fill the database with synthetic CT-shaped HMIS data (migrates first). Refuses a database
     that already has agencies or clients unless --append."""
+    from models.sealed import installed
     from services.errors import DomainError
 
     settings = get_settings()
@@ -506,7 +558,7 @@ def seed(
     when = _seed_anchor(anchor, settings)
     if demo:
         clients = 200
-    with _seed_database(settings, database_url) as url:
+    with _seed_database(settings, database_url) as url, installed(_key_ring(settings)):
         try:
             summary = _run(
                 _seed(

@@ -117,6 +117,18 @@ class Settings(BaseSettings):
         description="Signs the short-lived sign-in cookie of the OIDC browser flow (oidc only).",
     )
 
+    # SSNs sealed at rest (decision 96); see docs/operations.md. Both are required in production.
+    ssn_keys: SecretStr | None = Field(
+        default=None,
+        description="AES-256 keys as 'id:key,id:key' (each key 32 bytes, base64): the first seals "
+        "new SSNs, the others only open older ones. Unset: kept in data_dir (not in production).",
+    )
+    ssn_hash_key: SecretStr | None = Field(
+        default=None,
+        description="The SSN lookup hash's HMAC key (at least 32 bytes, base64), apart from "
+        "HEARTH_SSN_KEYS. Unset: kept in data_dir (not in production).",
+    )
+
     # Service accounts (client credentials at /oauth/token), in both identity modes
     service_token_ttl_seconds: int = 5 * 60
 

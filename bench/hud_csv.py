@@ -320,6 +320,16 @@ def run(
 
 
 async def _one(step: str, args: argparse.Namespace) -> dict[str, Any]:
+    from api.settings import Settings
+    from api.ssn_keys import load_key_ring
+    from models.sealed import installed
+
+    # the SSN keys of the data folder (as `hearth` keeps them outside production)
+    with installed(load_key_ring(Settings(env="test"))):
+        return await _step_in_process(step, args)
+
+
+async def _step_in_process(step: str, args: argparse.Namespace) -> dict[str, Any]:
     (n,) = args.clients
     seeded = f"{args.database}_{n}"
     work = Path(args.work)

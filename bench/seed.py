@@ -72,6 +72,7 @@ async def ensure_seeded(
             ):
                 print(f"reusing {name}: {have:,} clients (seed {seed})", flush=True)
                 await apply_migrations(tortoise_config(url, Settings(env="test")))  # new indexes
+                await _seal_left(url)
                 return summary
         print(f"seeding {name} with {clients:,} clients (seed {seed}) ...", flush=True)
         await admin.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
@@ -79,10 +80,16 @@ async def ensure_seeded(
     finally:
         await admin.close()
     await apply_migrations(tortoise_config(url, Settings(env="test")))
+    from api.ssn_keys import load_key_ring
     from devdata import generate_at
+    from models.sealed import installed
 
     started = time.perf_counter()
-    generated = await generate_at(url, clients=clients, seed=seed, anchor=datetime.now(UTC).date())
+    # the SSN keys of the data folder, which the benchmark's Hearth servers read too
+    with installed(load_key_ring(Settings(env="test"))):
+        generated = await generate_at(
+            url, clients=clients, seed=seed, anchor=datetime.now(UTC).date()
+        )
     summary = _summary(generated)
     summary.update(clients=clients, seed=seed, seconds=round(time.perf_counter() - started, 1))
     summary.update(await _bench_fixtures(url, summary))
@@ -90,6 +97,23 @@ async def ensure_seeded(
     marker.write_text(json.dumps(summary, indent=1, default=str))
     marker.chmod(0o600)  # holds the generated users' sign-in secrets
     return summary
+
+
+async def _seal_left(url: str) -> None:
+    """Seal the SSNs a database seeded before they were sealed still holds in clear (as
+    `hearth migrate` does)."""
+    from tortoise.context import TortoiseContext
+
+    from api.ssn_keys import load_key_ring
+    from models.sealed import installed
+    from services.sealing import check_keys, seal_clear_ssns
+
+    settings = Settings(env="test")
+    async with TortoiseContext() as ctx:
+        await ctx.init(config=tortoise_config(url, settings))
+        with installed(load_key_ring(settings)):
+            await check_keys()
+            await seal_clear_ssns()
 
 
 def _summary(generated: Any) -> dict[str, Any]:

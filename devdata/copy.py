@@ -3,7 +3,8 @@
 A table's columns come from its model's ``_meta``, so a column added to a model with a default
 (or nullable) needs nothing here or in the generator: a row that leaves a column out gets the
 model field's default, or NULL. A required column left out fails the COPY (NOT NULL), and a key
-that names no column fails at once.
+that names no column fails at once. A sealed column (``models.sealed``) takes text in the row and
+is sealed here, as the field would seal it.
 """
 
 from __future__ import annotations
@@ -22,6 +23,7 @@ from tortoise.context import TortoiseContext
 from tortoise.models import Model
 
 from api.db import MODEL_MODULES
+from models.sealed import SealedCharField
 
 __all__ = ["Bulk", "Table", "copy_rows", "table"]
 
@@ -39,6 +41,8 @@ class Table:
     factories: tuple[tuple[str, Callable[[], Any]], ...]
     known: frozenset[str]
     pick: Callable[[dict[str, Any]], tuple[Any, ...]]
+    # columns whose text is sealed on the way in
+    sealed: tuple[tuple[str, SealedCharField], ...] = ()
 
     def record(self, row: dict[str, Any]) -> tuple[Any, ...]:
         """``row`` as a COPY record, in ``columns`` order."""
@@ -48,6 +52,8 @@ class Table:
         for column, make in self.factories:
             if column not in row:
                 full[column] = make()
+        for column, field in self.sealed:
+            full[column] = field.to_db_value(full[column], None)
         return self.pick(full)
 
 
@@ -73,11 +79,14 @@ def table(model: type[Model]) -> Table:
     columns: list[str] = []
     defaults: dict[str, Any] = {}
     factories: list[tuple[str, Callable[[], Any]]] = []
+    sealed: list[tuple[str, SealedCharField]] = []
     for name, column in meta.fields_db_projection.items():
         if column in generated:
             continue
         field = meta.fields_map[name]
         columns.append(column)
+        if isinstance(field, SealedCharField):
+            sealed.append((column, field))
         default = field.default
         if callable(default):
             factories.append((column, _factory(field)))
@@ -93,6 +102,7 @@ def table(model: type[Model]) -> Table:
         factories=tuple(factories),
         known=frozenset(columns),
         pick=pick,
+        sealed=tuple(sealed),
     )
 
 

@@ -27,7 +27,7 @@ from devdata.plan import (
 )
 from devdata.state import new_uuid, weighted
 from devdata.structure import Reference
-from models.clients import Client
+from models.clients import Client, ssn_columns
 from models.names import camel
 
 __all__ = ["Generator", "Progress"]
@@ -295,8 +295,7 @@ class Generator(Reference, Enrollments):
             "middle_name": middle,
             "last_name": last,
             "name_data_quality": name_dq,
-            "ssn": ssn,
-            "ssn_last_four": ssn[-4:] if ssn else None,
+            **ssn_columns(ssn),
             "ssn_data_quality": ssn_dq,
             "dob": dob,
             "dob_data_quality": dob_dq,

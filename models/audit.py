@@ -32,7 +32,9 @@ class AuditEvent(Model):
     client_id = fields.UUIDField(null=True)
     fields_touched: fields.JSONField[list[str]] = fields.JSONField(default=list)
     release_id = fields.UUIDField(null=True)
+    # Hearth's own id for the request; the id the caller sent (X-Request-ID), if any, beside it.
     request_id = fields.CharField(max_length=64, null=True)
+    caller_request_id = fields.CharField(max_length=64, null=True)
     operation = fields.CharField(max_length=100, null=True)
     client_ip = fields.CharField(max_length=45, null=True)
 

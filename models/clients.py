@@ -8,15 +8,16 @@ from typing import TYPE_CHECKING, Any
 from tortoise import fields
 from tortoise.models import Model
 
-from models.enums import AnnotationKind, ConsentKind, ReleaseCategory
+from models.enums import AnnotationKind, ConsentKind, ConsentRelationship, ReleaseCategory
 from models.hud import codes
 from models.hud.elements import element
+from models.sealed import SealedCharField
 
 if TYPE_CHECKING:
     from models.governance import Agency, Can
     from models.users import User
 
-__all__ = ["CanStaff", "Client", "ClientAnnotation", "ConsentToEnter"]
+__all__ = ["CanStaff", "Client", "ClientAnnotation", "ConsentToEnter", "ssn_columns"]
 
 
 _ID = ReleaseCategory.IDENTIFYING
@@ -58,9 +59,9 @@ class Client(Model):
         codes=codes.DATA_QUALITY,
         csv_default=99,
     )
-    # Nine characters, digits or 'x' for unknown digits (HUD).
+    # Nine characters, digits or 'x' for unknown digits (HUD); sealed at rest (models.sealed).
     ssn = element(
-        fields.CharField(max_length=9, null=True),
+        SealedCharField(max_length=9, null=True),
         "3.02",
         "SSN",
         "in full; nine digits, 'x' for each unknown one.",
@@ -76,6 +77,8 @@ class Client(Model):
         category=_ID,
         settable=False,
     )
+    # The SSN's keyed hash (HMAC): finds a client by exact SSN without opening any.
+    ssn_hash = fields.CharField(max_length=64, null=True, db_index=True)
     ssn_data_quality = element(
         fields.SmallIntField(default=99),
         "3.02",
@@ -169,6 +172,17 @@ class Client(Model):
         unique_together = (("created_by_agency", "source_system", "source_id"),)
 
 
+def ssn_columns(ssn: str | None) -> dict[str, str | None]:
+    """The columns an SSN (normalised) is stored in: itself, its last four digits (shown and
+    searched where the full SSN is not) and its lookup hash. Every writer of clients uses it."""
+    field: SealedCharField = Client._meta.fields_map["ssn"]  # type: ignore[assignment]  # declared above
+    return {
+        "ssn": ssn,
+        "ssn_last_four": ssn[-4:] if ssn and ssn[-4:].isdigit() else None,
+        "ssn_hash": field.lookup_hash(ssn) if ssn else None,
+    }
+
+
 class ConsentToEnter(Model):
     """The client's consent for one agency to enter data into HMIS (policies 205, 207)."""
 
@@ -191,6 +205,10 @@ class ConsentToEnter(Model):
     evidence_reference = fields.CharField(max_length=200, null=True)
     source = fields.CharField(max_length=200, null=True)
     recorded_at = fields.DatetimeField()
+    # For a second agency (the client was entered by another): its relationship with the client,
+    # and the referral's reference when it is a referral (policy 207; decision 99).
+    relationship = fields.CharEnumField(ConsentRelationship, max_length=16, null=True)
+    referral_reference = fields.CharField(max_length=200, null=True)
 
     class Meta:
         table = "consent_to_enter"

@@ -12,6 +12,7 @@ __all__ = [
     "AnnotationKind",
     "AuditAction",
     "ConsentKind",
+    "ConsentRelationship",
     "DeletionRequestStatus",
     "Duty",
     "EscalationReviewer",
@@ -101,6 +102,14 @@ class ReleaseCategory(str, Enum):
     SUBSTANCE_USE = "SUBSTANCE_USE"
     DOMESTIC_VIOLENCE = "DOMESTIC_VIOLENCE"
     CASE_NOTES = "CASE_NOTES"
+
+
+class ConsentRelationship(str, Enum):
+    """Why a second agency holds a client another agency entered (policy 207): it enrolled the
+    client, or the client was referred to it."""
+
+    ENROLLMENT = "ENROLLMENT"
+    REFERRAL = "REFERRAL"
 
 
 class AnnotationKind(str, Enum):

@@ -41,6 +41,8 @@ class Release(Model):
     starts_on = fields.DateField()
     expires_on = fields.DateField()
     kind = fields.CharEnumField(ConsentKind, max_length=16)
+    # A VERBAL release is taken only when the first contact is by phone (decision 98).
+    first_contact_by_phone = fields.BooleanField(default=False)
     evidence_reference = fields.CharField(max_length=200, null=True)
     recorded_by: fields.ForeignKeyRelation[User] = fields.ForeignKeyField(
         "hearth.User", related_name="releases_recorded", on_delete=fields.RESTRICT

@@ -34,7 +34,7 @@ strawberry.enum(
 @strawberry.type(description="An unusual pattern, with the reason in plain language.")
 class AccessFlag:
     pattern: str = strawberry.field(
-        description="SUDDEN_INCREASE, VIEWED_WITHOUT_ENROLLMENT, INCONSISTENT_WITH_ROLE or CONCENTRATION."
+        description="SUDDEN_INCREASE, VIEWED_WITHOUT_ENROLLMENT, INCONSISTENT_WITH_ROLE, CONCENTRATION or SECOND_AGENCY_CONSENT."
     )
     reason: str = strawberry.field(description="Why it was flagged, with the numbers.")
 

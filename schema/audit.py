@@ -11,7 +11,7 @@ operation. If that write fails, the response carries an error and no data: nothi
 unaudited.
 
 Changes are audited by the services themselves, in the transaction of the change
-(``services.audit.record``); the objects a mutation changed are not audited again as read.
+(``services.audit.record``); what a mutation answers is audited as read, like a query's answer.
 """
 
 from __future__ import annotations
@@ -190,6 +190,7 @@ class AuditReads(SchemaExtension):
             request_id=getattr(context, "request_id", None),
             operation=self.execution_context.operation_name,
             client_ip=getattr(client, "host", None),
+            caller_request_id=getattr(context, "caller_request_id", None),
         )
         buffer = ReadBuffer(meta)
         context.audit = buffer
@@ -226,6 +227,7 @@ class AuditReads(SchemaExtension):
             "request_id": buffer.meta.request_id,
             "operation": buffer.meta.operation,
             "client_ip": buffer.meta.client_ip,
+            "caller_request_id": buffer.meta.caller_request_id,
         }
         access_by_client = {
             s.client_id: s.access for s in buffer.seen.values() if s.access is not None
@@ -234,8 +236,6 @@ class AuditReads(SchemaExtension):
         agency_by_access: dict[Any, UUID | None] = {}
         rows = []
         for seen in buffer.seen.values():
-            if (seen.entity_type, seen.entity_id) in buffer.meta.changed:
-                continue
             access = seen.access or access_by_client.get(seen.client_id)
             rows.append(
                 audit_service.AuditRow(

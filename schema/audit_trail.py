@@ -10,6 +10,7 @@ from uuid import UUID
 
 import strawberry
 
+from authz.clients import ClientAccess, visible_entries
 from models import governance as gov
 from models import users as user_models
 from models.audit import AuditEvent
@@ -84,8 +85,12 @@ def _entry(row: AuditEvent) -> AuditEntry:
 
 
 async def audit_trail(
-    client_id: UUID, kind: AuditTrailKind, first: int, after: str | None
+    client_id: UUID, kind: AuditTrailKind, first: int, after: str | None, access: ClientAccess
 ) -> Connection[Any]:
+    """A page of the client's trail, of the entries about rows the caller sees (the client-data
+    policy decides: ``authz.clients.visible_entries``). A page may hold fewer entries than
+    ``first`` where some were left out; its cursor still walks the whole trail, and ``totalCount``
+    counts every entry, without saying what the others are about."""
     actions = (
         audit_service.CHANGE_ACTIONS
         if kind == AuditTrailKind.CHANGES
@@ -94,9 +99,13 @@ async def audit_trail(
     rows, more, total = await audit_service.client_trail(
         client_id=client_id, actions=actions, first=first, after=after
     )
+    shown = await visible_entries(access, [(r.entity_type, r.entity_id) for r in rows])
+    kept = [r for r in rows if (r.entity_type, r.entity_id) in shown]
     return connection(
-        [_entry(r) for r in rows],
-        lambda i: audit_service.encode_seq_cursor(rows[i].seq),
+        [_entry(r) for r in kept],
+        lambda i: audit_service.encode_seq_cursor(kept[i].seq),
         has_next_page=more,
         total_count=total,
+        # the page ends at the last row read, shown or not
+        end_cursor=audit_service.encode_seq_cursor(rows[-1].seq) if rows else None,
     )

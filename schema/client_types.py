@@ -46,6 +46,7 @@ __all__ = [
     "Client",
     "ClientAccessInfo",
     "ConsentKind",
+    "ConsentRelationship",
     "ConsentToEnter",
     "DeletionRequestStatus",
     "Enrollment",
@@ -67,6 +68,11 @@ _Rows: TypeAlias = list[Any] | Awaitable[list[Any]]
 # registers each with its description and returns the class itself.
 ConsentKind = enums.ConsentKind
 strawberry.enum(ConsentKind, description="Written, or verbal (first contact by phone).")
+ConsentRelationship = enums.ConsentRelationship
+strawberry.enum(
+    ConsentRelationship,
+    description="A second agency's relationship with a client another agency entered.",
+)
 ReleaseScope = enums.ReleaseScope
 strawberry.enum(ReleaseScope, description="Who a release shares with.")
 ReleaseCategory = enums.ReleaseCategory
@@ -135,6 +141,12 @@ class ConsentToEnter:
         description="Where the consent came from when imported (HUD CSV import: the source HMIS), else null."
     )
     recorded_at: datetime.datetime = strawberry.field(description="When recorded in HMIS.")
+    relationship: ConsentRelationship | None = strawberry.field(
+        description="For a second agency (the client was entered by another): ENROLLMENT or REFERRAL, its relationship with the client. Null for the agency that entered the client."
+    )
+    referral_reference: str | None = strawberry.field(
+        description="The referral that brought the client to a second agency (REFERRAL)."
+    )
 
     @strawberry.field(
         description="The agency the client allowed to enter data.", graphql_type=Agency
@@ -155,6 +167,9 @@ class ReleaseOfInformation:
     starts_on: datetime.date = strawberry.field(description="First day in force.")
     expires_on: datetime.date = strawberry.field(description="Last day in force.")
     kind: ConsentKind = strawberry.field(description="WRITTEN or VERBAL.")
+    first_contact_by_phone: bool = strawberry.field(
+        description="The first contact was by phone (the condition of a VERBAL release)."
+    )
     evidence_reference: str | None = strawberry.field(
         description="Where the signed release is kept."
     )
@@ -508,7 +523,7 @@ class Client:
         first: int = 20,
         after: str | None = None,
     ) -> Connection[AuditEntry]:
-        return await audit_trail(self._model.id, kind, first, after)
+        return await audit_trail(self._model.id, kind, first, after, self._access)
 
 
 # A client's lists filtered to the rows the caller may see, by GraphQL field name: the loader

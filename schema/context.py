@@ -51,6 +51,8 @@ class Context:
     mfa_error: DomainError | None = None
     response: Response | WebSocket | None = None
     request_id: str | None = None
+    # The id the caller sent (X-Request-ID), audited beside Hearth's own.
+    caller_request_id: str | None = None
     timezone: ZoneInfo = CONNECTICUT
     # The request's DataLoaders (schema.loaders, schema.client_loaders), by what they load.
     loaders: dict[Any, Any] = field(default_factory=dict)

@@ -18,7 +18,7 @@ T = TypeVar("T")
 class PageInfo:
     has_next_page: bool = strawberry.field(description="True when another page follows this one.")
     end_cursor: str | None = strawberry.field(
-        description="Pass as `after` to get the next page. Null on an empty page."
+        description="Pass as `after` to get the next page. Null when the page read nothing."
     )
 
 
@@ -47,14 +47,20 @@ class Connection(Generic[T]):
 
 
 def connection(
-    nodes: list[Any], cursor_of: Callable[[int], str], *, has_next_page: bool, total_count: int
+    nodes: list[Any],
+    cursor_of: Callable[[int], str],
+    *,
+    has_next_page: bool,
+    total_count: int,
+    end_cursor: str | None = None,
 ) -> Connection[Any]:
-    """A page of ``nodes``; ``cursor_of(i)`` is the cursor of the i-th."""
+    """A page of ``nodes``; ``cursor_of(i)`` is the cursor of the i-th. ``end_cursor``, when
+    given, is where the page ends (a page whose last rows were left out ends after them)."""
+    if end_cursor is None and nodes:
+        end_cursor = cursor_of(len(nodes) - 1)
     return Connection(
         nodes=nodes,
-        page_info=PageInfo(
-            has_next_page=has_next_page, end_cursor=cursor_of(len(nodes) - 1) if nodes else None
-        ),
+        page_info=PageInfo(has_next_page=has_next_page, end_cursor=end_cursor),
         total_count=total_count,
         _cursor_of=cursor_of,
     )

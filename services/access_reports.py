@@ -103,9 +103,9 @@ def parse_quarter(value: str, *, today: date) -> Quarter:
 class Flag:
     """One pattern of policy 212's "What to look for", and why it was raised."""
 
-    pattern: (
-        str  # SUDDEN_INCREASE, VIEWED_WITHOUT_ENROLLMENT, INCONSISTENT_WITH_ROLE, CONCENTRATION
-    )
+    # SUDDEN_INCREASE, VIEWED_WITHOUT_ENROLLMENT, INCONSISTENT_WITH_ROLE, CONCENTRATION,
+    # SECOND_AGENCY_CONSENT
+    pattern: str
     reason: str
 
 
@@ -238,6 +238,28 @@ SELECT s.id, s.username, s.first_name, s.last_name, s.status, s.last_login_at, s
 """
 
 
+# Consents a user recorded for their agency about clients another agency entered (policy 207;
+# services.consents): each is flagged for the review, with its count. $1 agency, $2 and $3 the
+# quarter's bounds.
+_SECOND_AGENCY_SQL = """
+SELECT taken_by_id AS user_id, count(*) AS consents FROM consent_to_enter
+ WHERE agency_id = $1 AND relationship IS NOT NULL AND recorded_at >= $2 AND recorded_at < $3
+ GROUP BY taken_by_id
+"""
+
+
+def _second_agency_flag(consents: int) -> tuple[Flag, ...]:
+    if not consents:
+        return ()
+    return (
+        Flag(
+            "SECOND_AGENCY_CONSENT",
+            f"Recorded {consents} consent(s) to enter data about clients another agency entered: "
+            "check each one's evidence and the client's enrollment or referral.",
+        ),
+    )
+
+
 def _flags(row: dict[str, Any], t: Thresholds, tz: ZoneInfo) -> tuple[Flag, ...]:
     flags = []
     viewed = row["viewed"]
@@ -311,6 +333,10 @@ async def user_access_report(
     rows = await conn.execute_query_dict(
         _REPORT_SQL, [agency_id, start, end, earlier_start, str(tz), staff]
     )
+    second_agency = {
+        r["user_id"]: r["consents"]
+        for r in await conn.execute_query_dict(_SECOND_AGENCY_SQL, [agency_id, start, end])
+    }
     result = []
     for row in rows:
         name = " ".join(p for p in (row["first_name"], row["last_name"]) if p) or None
@@ -328,7 +354,8 @@ async def user_access_report(
                 records_changed=row["changed"],
                 denied_attempts=row["denied"],
                 previous_average=float(row["earlier_viewed"]) / thresholds.previous_quarters,
-                flags=_flags(row, thresholds, tz),
+                flags=_flags(row, thresholds, tz)
+                + _second_agency_flag(second_agency.get(row["id"], 0)),
             )
         )
     return UserAccessReport(

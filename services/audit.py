@@ -14,7 +14,7 @@ import binascii
 import functools
 from collections.abc import Iterable, Sequence
 from contextvars import ContextVar
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from datetime import datetime
 from typing import Any, NamedTuple
 from uuid import UUID
@@ -63,8 +63,8 @@ class RequestMeta:
     request_id: str | None = None
     operation: str | None = None
     client_ip: str | None = None
-    # Entities changed in this request: the response's read of them is not a separate VIEW.
-    changed: set[tuple[str, str]] = field(default_factory=set)
+    # The id the caller sent (X-Request-ID), kept beside Hearth's own.
+    caller_request_id: str | None = None
 
 
 current_request: ContextVar[RequestMeta | None] = ContextVar("hearth_audit_request", default=None)
@@ -94,6 +94,7 @@ class AuditRow(NamedTuple):
     request_id: str | None = None
     operation: str | None = None
     client_ip: str | None = None
+    caller_request_id: str | None = None
 
     def request(self) -> tuple[Any, ...]:
         """The columns that are the same for every row of one request."""
@@ -104,6 +105,7 @@ class AuditRow(NamedTuple):
             self.request_id,
             (self.operation or "")[:100] or None,
             self.client_ip,
+            self.caller_request_id,
         )
 
     def own(self) -> tuple[Any, ...]:
@@ -132,6 +134,7 @@ _REQUEST = (
     ("request_id", "text"),
     ("operation", "text"),
     ("client_ip", "text"),
+    ("caller_request_id", "text"),
 )
 _OWN = (
     ("agency_id", "uuid"),
@@ -207,8 +210,6 @@ async def record(
 ) -> None:
     """Audit one change (call inside the service's transaction: it commits with the change)."""
     meta = current_request.get()
-    if meta is not None and entity_id is not None:
-        meta.changed.add((entity_type, str(entity_id)))
     await append(
         [
             AuditRow(
@@ -224,6 +225,7 @@ async def record(
                 request_id=meta.request_id if meta else None,
                 operation=meta.operation if meta else None,
                 client_ip=meta.client_ip if meta else None,
+                caller_request_id=meta.caller_request_id if meta else None,
             )
         ]
     )

@@ -11,7 +11,13 @@ from uuid import UUID
 
 from tortoise.models import Model
 
-from authz.clients import client_fields, client_rows, enrollment_rows, row_fields
+from authz.clients import (
+    client_fields,
+    client_rows,
+    enrollment_rows,
+    row_fields,
+    shows_annotation,
+)
 from authz.resources import Action, Resource
 from models.case_notes import CaseNote
 from models.clients import ClientAnnotation, ConsentToEnter
@@ -33,6 +39,7 @@ _SKIP = {
     "taken_by_id",
     "recorded_by_id",
     "revoked_by_id",
+    "ssn_hash",  # a key's fingerprint of the SSN, of no use to the client
 }
 
 
@@ -144,5 +151,6 @@ async def client_record_export(*, caller: Caller, client_id: UUID) -> dict[str, 
         "annotations": [
             _row(a)
             for a in await ClientAnnotation.filter(client_id=client_id, agency_id__in=source)
+            if shows_annotation(access, a)
         ],
     }

@@ -12,9 +12,16 @@ from tortoise.expressions import F
 from tortoise.filters import escape_like
 from tortoise.transactions import in_transaction
 
-from authz.clients import ClientAccess, ClientScope, access_for, visible_by_id, visible_page
+from authz.clients import (
+    ClientAccess,
+    ClientScope,
+    access_for,
+    annotatable_fields,
+    visible_by_id,
+    visible_page,
+)
 from authz.resources import Action, Resource
-from models.clients import Client, ClientAnnotation, ConsentToEnter
+from models.clients import Client, ClientAnnotation, ConsentToEnter, ssn_columns
 from models.enums import AnnotationKind, AuditAction, ConsentKind
 from models.governance import Agency
 from models.hud import codes
@@ -28,43 +35,23 @@ from services.errors import Conflict, Forbidden, NotFound, ValidationFailed
 from services.pagination import Page, check_page_size, decode_cursor
 
 __all__ = [
-    "ANNOTATABLE_FIELDS",
     "ConsentData",
     "SearchCriteria",
     "acting_agency",
+    "agency_for_client_data",
     "annotate_client",
+    "consent_values",
     "create_client",
     "get_visible_client",
-    "record_consent",
     "require_holder",
     "search_clients",
+    "store_consent",
     "touch_client",
     "update_client",
 ]
 
 _SSN = re.compile(r"^[0-9x]{9}$")
 _ZIP = re.compile(r"^[0-9]{5}(-[0-9]{4})?$")
-# GraphQL names of client fields a correction may be attached to (policy 207 f).
-ANNOTATABLE_FIELDS = frozenset(
-    {
-        "firstName",
-        "middleName",
-        "lastName",
-        "nameSuffix",
-        "ssn",
-        "dob",
-        "sex",
-        "veteranStatus",
-        "race",
-        "phone",
-        "email",
-        "address",
-        "enrollments",
-        "services",
-        "caseNotes",
-        "record",
-    }
-)
 
 
 @dataclass(frozen=True, slots=True)
@@ -83,6 +70,9 @@ class SearchCriteria:
     dob: date | None = None
     ssn_last_four: str | None = None
     hmis_id: UUID | None = None
+    # The exact SSN, found by its lookup hash. Not offered by the API: there it would let a
+    # caller who sees only the last four confirm a guessed SSN.
+    ssn: str | None = None
 
     @property
     def empty(self) -> bool:
@@ -91,7 +81,12 @@ class SearchCriteria:
             and self.dob is None
             and not self.ssn_last_four
             and self.hmis_id is None
+            and not self.ssn
         )
+
+    @property
+    def identifying(self) -> bool:
+        return bool(self.name or self.dob or self.ssn_last_four or self.ssn)
 
 
 def acting_agency(allowed: frozenset[UUID], requested: UUID | None, *, doing: str) -> UUID:
@@ -160,7 +155,7 @@ def _zip(value: str | None) -> str | None:
 
 def _client_values(data: dict[str, Any], today: date) -> dict[str, Any]:
     """Validate client fields (the element registry, and the rules below) and derive the SSN's
-    last four."""
+    last four and lookup hash."""
     rules = {
         "ssn": _ssn,
         "dob": _dob(today),
@@ -171,9 +166,13 @@ def _client_values(data: dict[str, Any], today: date) -> dict[str, Any]:
     }
     values = elements.clean("Client", data, rules=rules)
     if "ssn" in values:
-        ssn = values["ssn"]
-        values["ssn_last_four"] = ssn[-4:] if ssn and ssn[-4:].isdigit() else None
+        values.update(ssn_columns(values["ssn"]))
     return values
+
+
+def _audited(values: dict[str, Any]) -> list[str]:
+    """The fields a write touched, as the audit trail names them (the hash is no field)."""
+    return [camel(k) for k in values if k != "ssn_hash"]
 
 
 def _check_consistency(merged: dict[str, Any]) -> None:
@@ -188,7 +187,7 @@ def _check_consistency(merged: dict[str, Any]) -> None:
         )
 
 
-def _consent_values(consent: ConsentData | None, today: date) -> ConsentData:
+def consent_values(consent: ConsentData | None, today: date) -> ConsentData:
     if consent is None:
         raise ValidationFailed(
             "Record the client's consent to enter data first (policy 207).", field="consent"
@@ -203,7 +202,7 @@ def _consent_values(consent: ConsentData | None, today: date) -> ConsentData:
     return consent
 
 
-async def _agency_for_client_data(agency_id: UUID) -> Agency:
+async def agency_for_client_data(agency_id: UUID) -> Agency:
     agency = await Agency.get(id=agency_id)
     if agency.victim_service_provider:
         raise Forbidden("Victim service providers keep client data out of HMIS (HUD privacy rule).")
@@ -221,12 +220,12 @@ async def create_client(
     decisions = caller.decisions
     now = caller.now
     today = caller.today
-    agency = await _agency_for_client_data(
+    agency = await agency_for_client_data(
         acting_agency(
             decisions.agencies(Resource.CLIENT, Action.CREATE), agency_id, doing="create clients"
         )
     )
-    consent = _consent_values(consent, today)
+    consent = consent_values(consent, today)
     values = _client_values(data, today)
     _check_consistency(values)
     async with in_transaction():
@@ -239,7 +238,7 @@ async def create_client(
             updated_at=now,
             last_activity_at=now,
         )
-        stored = await _store_consent(
+        stored = await store_consent(
             client.id, agency.id, consent, decisions.principal.user_id, now
         )
         await audit(
@@ -249,7 +248,7 @@ async def create_client(
             entity_id=client.id,
             client_id=client.id,
             now=now,
-            fields=[camel(k) for k in values],
+            fields=_audited(values),
             agency_id=agency.id,
         )
         await audit(
@@ -264,9 +263,15 @@ async def create_client(
     return client
 
 
-async def _store_consent(
-    client_id: UUID, agency_id: UUID, consent: ConsentData, user_id: UUID, now: datetime
+async def store_consent(
+    client_id: UUID,
+    agency_id: UUID,
+    consent: ConsentData,
+    user_id: UUID,
+    now: datetime,
+    **relationship: Any,
 ) -> ConsentToEnter:
+    """The consent row (a second agency's with its relationship with the client)."""
     return await ConsentToEnter.create(
         client_id=client_id,
         agency_id=agency_id,
@@ -278,6 +283,7 @@ async def _store_consent(
             consent.evidence_reference, "consent.evidenceReference", 200
         ),
         recorded_at=now,
+        **relationship,
     )
 
 
@@ -351,7 +357,7 @@ async def update_client(
             entity_id=client_id,
             client_id=client_id,
             now=now,
-            fields=[camel(k) for k in values],
+            fields=_audited(values),
             agency_id=editing[0] if editing else None,
         )
     return await Client.get(id=client_id)
@@ -360,46 +366,6 @@ async def update_client(
 async def touch_client(client_id: UUID, now: datetime) -> None:
     """Record activity on the client (its records changed): the retention clock restarts."""
     await Client.filter(id=client_id).update(last_activity_at=now)
-
-
-async def record_consent(
-    *,
-    caller: Caller,
-    client_id: UUID,
-    agency_id: UUID | None,
-    consent: ConsentData | None,
-) -> ConsentToEnter:
-    """Consent for another agency to enter data about a client it can already see."""
-    decisions = caller.decisions
-    scope = await caller.client_scope()
-    now = caller.now
-    agency = await _agency_for_client_data(
-        acting_agency(
-            decisions.agencies(Resource.CONSENT, Action.CREATE), agency_id, doing="record consent"
-        )
-    )
-    consent = _consent_values(consent, scope.today)
-    await get_visible_client(scope, client_id)
-    async with in_transaction():
-        # Lock the client: two recordings at once are serialised and the second sees the first
-        # (FOR UPDATE on the missing consent row would lock nothing; .exists() drops it anyway).
-        await Client.filter(id=client_id).select_for_update().first()
-        if await ConsentToEnter.exists(client_id=client_id, agency_id=agency.id):
-            raise Conflict("This agency already holds the client's consent.")
-        stored = await _store_consent(
-            client_id, agency.id, consent, decisions.principal.user_id, now
-        )
-        await touch_client(client_id, now)
-        await audit(
-            decisions.principal,
-            AuditAction.CREATE,
-            entity_type="ConsentToEnter",
-            entity_id=stored.id,
-            client_id=client_id,
-            now=now,
-            agency_id=agency.id,
-        )
-    return stored
 
 
 _NAME_MATCH = (
@@ -432,6 +398,13 @@ def _criteria_sql(criteria: SearchCriteria) -> tuple[list[str], list[Any]]:
         if not (len(criteria.ssn_last_four) == 4 and criteria.ssn_last_four.isdigit()):
             raise ValidationFailed("ssnLastFour is four digits.", field="search.ssnLastFour")
         conditions.append(f'"client"."ssn_last_four" = {param(criteria.ssn_last_four)}')
+    if criteria.ssn:
+        try:
+            ssn = _ssn(criteria.ssn)
+        except ValidationFailed as error:
+            raise ValidationFailed(error.message, field="search.ssn") from None
+        assert ssn is not None
+        conditions.append(f'"client"."ssn_hash" = {param(ssn_columns(ssn)["ssn_hash"])}')
     return conditions, params
 
 
@@ -455,7 +428,7 @@ async def search_clients(
     check_page_size(first)
     clients, total = await visible_page(
         scope,
-        identifying=bool(criteria.name or criteria.dob or criteria.ssn_last_four),
+        identifying=criteria.identifying,
         conditions=conditions,
         params=params,
         limit=first + 1,
@@ -485,7 +458,7 @@ async def annotate_client(
         agency_id,
         doing="annotate this client",
     )
-    if field not in ANNOTATABLE_FIELDS:
+    if field not in annotatable_fields():
         raise ValidationFailed("That field cannot be annotated.", field="field")
     text = elements.text(note, "note", 4000)
     if not text:

@@ -34,8 +34,11 @@ async def record_release(
     expires_on: date | None,
     kind: ConsentKind,
     evidence_reference: str | None,
+    first_contact_by_phone: bool = False,
 ) -> Release:
-    """Record a release made by an agency holding the client's consent. Immutable once stored."""
+    """Record a release made by an agency holding the client's consent. Immutable once stored.
+    A VERBAL release, like verbal consent, only when the first contact is by phone (policy 207;
+    decision 98)."""
     decisions = caller.decisions
     scope = await caller.client_scope()
     now = caller.now
@@ -54,6 +57,11 @@ async def record_release(
         raise ValidationFailed("The release has already expired.", field="expiresOn")
     if not categories:
         raise ValidationFailed("Name at least one category of data to share.", field="categories")
+    if kind == ConsentKind.VERBAL and not first_contact_by_phone:
+        raise ValidationFailed(
+            "A verbal release is accepted only when the first contact is by phone (policy 207).",
+            field="kind",
+        )
     if evidence_reference is not None and len(evidence_reference) > 200:
         raise ValidationFailed(
             "evidenceReference has at most 200 characters.", field="evidenceReference"
@@ -86,6 +94,7 @@ async def record_release(
             starts_on=starts_on,
             expires_on=expires_on,
             kind=kind,
+            first_contact_by_phone=first_contact_by_phone,
             evidence_reference=evidence_reference,
             recorded_by_id=decisions.principal.user_id,
             recorded_at=now,

@@ -25,6 +25,7 @@ import pytest
 from argon2 import PasswordHasher
 from argon2.profiles import CHEAPEST
 from joserfc.jwk import OKPKey
+from pydantic import SecretStr
 from tortoise.connection import get_connection
 from typer.testing import CliRunner
 
@@ -33,6 +34,7 @@ from api.app import create_app
 from api.db import embedded_postgres, to_tortoise_url, tortoise_config
 from api.dbmigrate import apply_migrations
 from api.settings import Settings, get_settings
+from api.ssn_keys import new_key
 from services.clock import FrozenClock
 from tests.factories import Api, deletion, truncation
 
@@ -133,6 +135,8 @@ def settings(tmp_path_factory: pytest.TempPathFactory) -> Settings:
         env="test",
         data_dir=tmp_path_factory.mktemp("hearth"),
         signing_key=json.dumps(key.as_dict(private=True)),
+        ssn_keys=SecretStr(f"t1:{new_key()}"),
+        ssn_hash_key=SecretStr(new_key()),
     )
 
 
@@ -178,9 +182,14 @@ async def http(app: object) -> AsyncIterator[httpx.AsyncClient]:
 
 
 @pytest.fixture
-def runner(database_url: str, monkeypatch: pytest.MonkeyPatch) -> Iterator[CliRunner]:
-    """The CLI pointed at the test database."""
+def runner(
+    database_url: str, settings: Settings, monkeypatch: pytest.MonkeyPatch
+) -> Iterator[CliRunner]:
+    """The CLI pointed at the test database, with the app's SSN keys."""
     monkeypatch.setenv("HEARTH_DATABASE_URL", database_url)
+    for name in ("ssn_keys", "ssn_hash_key"):
+        secret = getattr(settings, name)
+        monkeypatch.setenv(f"HEARTH_{name.upper()}", secret.get_secret_value())
     get_settings.cache_clear()
     yield CliRunner()
     get_settings.cache_clear()

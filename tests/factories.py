@@ -146,21 +146,29 @@ async def make_user(
     return user
 
 
+# Tables that refuse TRUNCATE (migrations 0005, 0009, 0010), each with its guard.
+TRUNCATE_GUARDS = {
+    "audit_event": "audit_event_no_truncate",
+    "audit_seal": "audit_seal_no_truncate",
+    "case_note": "case_note_no_truncate",
+    "release_of_information": "release_of_information_no_truncate",
+    "case_note_deletion_request": "case_note_deletion_request_no_truncate",
+}
+
+
 def truncation(tables: list[str] | tuple[str, ...]) -> str:
-    """SQL that empties ``tables`` as their owner may: the audit trail and its seals refuse
-    TRUNCATE (migrations 0005, 0009), so their guards are switched off around it; the seals go
-    with the trail, numbering restarts, and this process's sealer forgets its horizons."""
+    """SQL that empties ``tables`` as their owner may: the audit trail, its seals and the
+    append-only client tables refuse TRUNCATE, so their guards are switched off around it; the
+    seals go with the trail, numbering restarts, and this process's sealer forgets its
+    horizons."""
     names = list(dict.fromkeys(t.strip() for t in tables if t.strip()))
     if "audit_event" in names and "audit_seal" not in names:
         names.append("audit_seal")
     forget_horizons()
-    return (
-        "ALTER TABLE audit_event DISABLE TRIGGER audit_event_no_truncate;"
-        "ALTER TABLE audit_seal DISABLE TRIGGER audit_seal_no_truncate;"
-        f"TRUNCATE {', '.join(names)} RESTART IDENTITY CASCADE;"
-        "ALTER TABLE audit_seal ENABLE TRIGGER audit_seal_no_truncate;"
-        "ALTER TABLE audit_event ENABLE TRIGGER audit_event_no_truncate"
-    )
+    guarded = [(table, guard) for table, guard in TRUNCATE_GUARDS.items() if table in names]
+    off = "".join(f"ALTER TABLE {t} DISABLE TRIGGER {g};" for t, g in guarded)
+    on = ";".join(f"ALTER TABLE {t} ENABLE TRIGGER {g}" for t, g in guarded)
+    return f"{off}TRUNCATE {', '.join(names)} RESTART IDENTITY CASCADE;{on}".rstrip(";")
 
 
 def deletion(tables: list[str] | tuple[str, ...]) -> str:

@@ -2,14 +2,21 @@
 
 from __future__ import annotations
 
+import asyncio
+import uuid
 from pathlib import Path
+from urllib.parse import urlsplit, urlunsplit
 
 import asyncpg
 import pytest
+from tortoise.context import TortoiseContext
+from tortoise.migrations.api.migrate import migrate
+from typer.testing import CliRunner
 
+from api.cli import app as cli
 from api.db import tortoise_config
 from api.dbmigrate import pending_model_changes
-from api.settings import Settings
+from api.settings import Settings, get_settings
 
 COURSES = {
     "PRIVACY-SECURITY",
@@ -102,3 +109,61 @@ async def test_every_model_foreign_key_is_a_real_constraint(database_url: str, a
         await conn.close()
     assert expected, "no foreign keys found on the models"
     assert expected - actual == set()
+
+
+OLD_CLIENT = """
+WITH a AS (
+  INSERT INTO agency (id, name, victim_service_provider, status, mou_access_levels, created_at,
+                      updated_at, coc_id)
+  SELECT $1, 'Old Agency', false, 'ACTIVE', '[]', now(), now(), id FROM continuum_of_care LIMIT 1
+), u AS (
+  INSERT INTO hearth_user (id, username, email, email_normalized, status, created_at, updated_at)
+  VALUES ($2, 'old.user', 'old@example.org', 'old@example.org', 'ACTIVE', now(), now())
+)
+INSERT INTO client (id, ssn, ssn_last_four, name_data_quality, ssn_data_quality,
+  dob_data_quality, am_ind_ak_native, asian, black_af_american, hispanic_latinao,
+  mid_east_n_african, native_hi_pacific, white, veteran_status, version, last_activity_at,
+  created_at, updated_at, created_by_agency_id, created_by_user_id)
+VALUES ($3, '234567890', '7890', 1, 1, 99, 0, 0, 0, 0, 0, 0, 0, 99, 1, now(), now(), now(), $1, $2)
+"""
+
+
+async def test_upgrading_a_database_with_clear_ssns_leaves_none(
+    database_url: str, runner: CliRunner, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # given: a database at the migration before SSNs were sealed, holding a clear SSN
+    parts = urlsplit(database_url)
+    name = parts.path.lstrip("/") + "_upgrade"
+    admin = await asyncpg.connect(urlunsplit(parts._replace(path="/postgres")), timeout=10)
+    await admin.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
+    await admin.execute(f'CREATE DATABASE "{name}"')
+    url = urlunsplit(parts._replace(path=f"/{name}"))
+    async with TortoiseContext():
+        await migrate(
+            config=tortoise_config(url, Settings(env="test")), target="hearth.0009_audit_seal"
+        )
+    conn = await asyncpg.connect(url, timeout=10)
+    try:
+        await conn.execute(OLD_CLIENT, uuid.uuid4(), uuid.uuid4(), uuid.uuid4())
+        # when: `make serve` starts with `hearth migrate`
+        monkeypatch.setenv("HEARTH_DATABASE_URL", url)
+        get_settings.cache_clear()
+        result = await asyncio.to_thread(runner.invoke, cli, ["migrate"])
+        # then: the SSN is sealed, hashed, and its last four kept
+        assert result.exit_code == 0, result.stderr
+        assert "1 SSNs sealed" in result.stdout
+        row = await conn.fetchrow("SELECT ssn, ssn_last_four, ssn_hash FROM client")
+        copied = bytearray()
+        await conn.copy_from_table("client", output=lambda chunk: _append(copied, chunk))
+    finally:
+        await conn.close()
+        await admin.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
+        await admin.close()
+    assert row["ssn"][:4] == b"\x01\x02t1"
+    assert (row["ssn_last_four"], len(row["ssn_hash"])) == ("7890", 64)
+    for text in (b"234567890", b"234567890".hex().encode()):
+        assert text not in bytes(row["ssn"]) + bytes(copied)
+
+
+async def _append(buffer: bytearray, chunk: bytes) -> None:
+    buffer.extend(chunk)

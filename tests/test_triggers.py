@@ -281,3 +281,19 @@ async def test_a_release_is_revoked_once_and_then_fixed(app: object) -> None:
         with pytest.raises(REFUSED, match="release of information"):
             await _sql(statement, release.id)
     assert (await Release.get(id=release.id)).revoked_at == LATER
+
+
+@pytest.mark.parametrize(
+    "table", ["case_note", "release_of_information", "case_note_deletion_request"]
+)
+async def test_the_append_only_tables_refuse_truncation(app: object, table: str) -> None:
+    # given a world with a note, a release and a deletion request
+    world = await _world()
+    await _release(world)
+    await _request(world, DeletionRequestStatus.PENDING)
+    # when TRUNCATE is tried (it bypasses row triggers), then it is refused and nothing goes
+    with pytest.raises(REFUSED, match="append-only"):
+        await _sql(f"TRUNCATE {table} CASCADE")
+    assert await get_connection("default").execute_query_dict(
+        f"SELECT 1 FROM {table} LIMIT 1"  # noqa: S608
+    )

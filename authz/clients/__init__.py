@@ -19,6 +19,8 @@ from authz.clients.access import BACKBONE_CATEGORIES, ClientAccess, access_for
 from authz.clients.fields import client_fields, masked_elements, row_fields
 from authz.clients.reads import count_visible, visible_by_id, visible_page
 from authz.clients.rows import (
+    annotatable_fields,
+    annotation_categories,
     client_rows,
     enrollment_rows,
     sees,
@@ -27,6 +29,7 @@ from authz.clients.rows import (
     shows_release,
 )
 from authz.clients.scope import ClientScope, client_scope, reporting_lens
+from authz.clients.trail import visible_entries
 from authz.clients.visibility import visible_client_sql, visible_row_sql
 
 __all__ = [
@@ -34,6 +37,8 @@ __all__ = [
     "ClientAccess",
     "ClientScope",
     "access_for",
+    "annotatable_fields",
+    "annotation_categories",
     "client_fields",
     "client_rows",
     "client_scope",
@@ -48,6 +53,7 @@ __all__ = [
     "shows_release",
     "visible_by_id",
     "visible_client_sql",
+    "visible_entries",
     "visible_page",
     "visible_row_sql",
 ]

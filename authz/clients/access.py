@@ -25,8 +25,16 @@ from models.enums import ReleaseCategory
 
 __all__ = ["BACKBONE_CATEGORIES", "ClientAccess", "access_for"]
 
-# Backbone staff see everything created under their CAN except Part 2 data.
-BACKBONE_CATEGORIES = frozenset(set(ReleaseCategory) - {ReleaseCategory.SUBSTANCE_USE})
+# What CAN backbone staff see of the records created under their CAN with no release (policy
+# 207 e; decision 98): who the client is, their enrollments and services, and health data. Case
+# notes, domestic violence and substance use (42 CFR Part 2) only where a release names them.
+BACKBONE_CATEGORIES = frozenset(
+    {
+        ReleaseCategory.IDENTIFYING,
+        ReleaseCategory.ENROLLMENT_AND_SERVICES,
+        ReleaseCategory.HEALTH,
+    }
+)
 
 
 @dataclass(frozen=True, slots=True)
@@ -60,7 +68,7 @@ class ClientAccess:
     def row_agencies(self, category: ReleaseCategory) -> frozenset[UUID]:
         """The agencies whose rows of this category the caller sees: their own agencies', another
         agency's through its own release naming the category, the CAN's agencies' for backbone
-        staff (never Part 2); none of Part 2 through a lens without it."""
+        staff (in :data:`BACKBONE_CATEGORIES`); none of Part 2 through a lens without it."""
         known = self._row_agencies.get(category)
         if known is not None:
             return known

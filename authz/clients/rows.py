@@ -12,6 +12,7 @@ whose agency is the enrollment's).
 
 from __future__ import annotations
 
+import functools
 from collections import defaultdict
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
@@ -23,15 +24,18 @@ from tortoise.models import Model
 
 from authz.clients.access import ClientAccess
 from models.case_notes import CaseNote
-from models.clients import ClientAnnotation, ConsentToEnter
+from models.clients import Client, ClientAnnotation, ConsentToEnter
 from models.enrollments import Disability, Enrollment, Exit, HealthAndDv, IncomeBenefits, Service
 from models.enums import ReleaseCategory
 from models.hud.codes import SUBSTANCE_USE_DISORDER
+from models.hud.elements import registry
 from models.releases import Release
 
 __all__ = [
     "ROW_RULES",
     "RowRule",
+    "annotatable_fields",
+    "annotation_categories",
     "client_rows",
     "enrollment_rows",
     "rule",
@@ -140,9 +144,54 @@ def enrollment_rows(
     return condition
 
 
+# The fields a correction or supplement may name (GraphQL names, policy 207 f), each with the
+# category of what it annotates: an annotation is shown as the field's own rows are, by the
+# annotating agency's sharing of that category (decision 99). The client's identifying elements
+# come from the element registry; the rest are groups and lists.
+_ANNOTATED_GROUPS: dict[str, ReleaseCategory] = {
+    "race": ReleaseCategory.IDENTIFYING,
+    "address": ReleaseCategory.IDENTIFYING,
+    "record": ReleaseCategory.IDENTIFYING,
+    "enrollments": ReleaseCategory.ENROLLMENT_AND_SERVICES,
+    "services": ReleaseCategory.ENROLLMENT_AND_SERVICES,
+    "caseNotes": ReleaseCategory.CASE_NOTES,
+}
+_ANNOTATED_ELEMENTS = (
+    "first_name",
+    "middle_name",
+    "last_name",
+    "name_suffix",
+    "ssn",
+    "dob",
+    "sex",
+    "veteran_status",
+    "phone",
+    "email",
+)
+
+
+@functools.cache
+def annotation_categories() -> dict[str, ReleaseCategory]:
+    """The annotatable fields (GraphQL names) and the category each annotation takes."""
+    categories = dict(_ANNOTATED_GROUPS)
+    for item in registry().of(Client):
+        if item.name in _ANNOTATED_ELEMENTS and item.category is not None:
+            categories[item.api_name] = item.category
+    return categories
+
+
+def annotatable_fields() -> frozenset[str]:
+    """The fields a correction may name (policy 207 f)."""
+    return frozenset(annotation_categories())
+
+
 def shows_annotation(access: ClientAccess, annotation: ClientAnnotation) -> bool:
-    """Corrections and supplements are shown with the client's identifying data."""
-    return access.can_view_identifying
+    """A correction or supplement is shown to a caller who sees the annotating agency's rows of
+    the category of the field it annotates; one on a field no longer known, to nobody else."""
+    category = annotation_categories().get(annotation.field)
+    if category is None:
+        return annotation.agency_id in access.scope.read_agencies
+    return access.sees_row(annotation.agency_id, category)
 
 
 def shows_consent(access: ClientAccess, consent: ConsentToEnter) -> bool:

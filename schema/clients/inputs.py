@@ -17,6 +17,7 @@ from schema.input_checks import MULTILINE
 __all__ = [
     "AddCaseNoteInput",
     "ClientSearchInput",
+    "ConsentEnrollmentInput",
     "ConsentInput",
     "CreateClientInput",
     "CreateEnrollmentInput",
@@ -91,13 +92,37 @@ class UpdateClientInput:
 
 
 @strawberry.input(
-    description="Consent for another of your agencies to enter data about a client it can see."
+    description="The enrollment a second agency records with its consent (HUD Enrollment.csv)."
+)
+@with_elements("Enrollment", "create", after="project_id")
+class ConsentEnrollmentInput:
+    project_id: strawberry.ID = strawberry.field(description="A project of your agency.")
+    household_id: str | None = strawberry.field(
+        default=None,
+        description="Join this household; omit to start one (then relationshipToHoH must be 1).",
+    )
+    if TYPE_CHECKING:  # elements the registry adds (with_elements) that recordConsent reads
+        entry_date: datetime.date
+        relationship_to_hoh: int
+
+
+@strawberry.input(
+    description="Consent for your agency to enter data about a client another agency entered and you can see (policy 207). It needs its evidence, and your relationship with the client: enroll them with it (`enrollment`), or name the referral that brought them (`referralReference`)."
 )
 class RecordConsentInput:
     client_id: strawberry.ID = strawberry.field(description="The client.")
-    consent: ConsentInput | None = strawberry.field(description="Required: the consent.")
+    consent: ConsentInput | None = strawberry.field(
+        description="Required: the consent, with its evidenceReference."
+    )
     agency_id: strawberry.ID | None = strawberry.field(
         default=None, description="Your agency, if several."
+    )
+    enrollment: ConsentEnrollmentInput | None = strawberry.field(
+        default=None, description="The client's enrollment at your agency, recorded with it."
+    )
+    referral_reference: str | None = strawberry.field(
+        default=None,
+        description="The referral that brought the client to your agency (its reference, at most 200 characters), when you do not enroll them now.",
     )
 
 
@@ -116,7 +141,9 @@ class RecordReleaseInput:
     expires_on: datetime.date | None = strawberry.field(
         description="Required: last day in force, not before startsOn."
     )
-    kind: ConsentKind = strawberry.field(description="WRITTEN or VERBAL.")
+    kind: ConsentKind = strawberry.field(
+        description="WRITTEN, or VERBAL when the first contact is by phone."
+    )
     agency_ids: list[strawberry.ID] = strawberry.field(
         default_factory=list, description="Agencies shared with (scope AGENCIES)."
     )
@@ -128,6 +155,9 @@ class RecordReleaseInput:
     )
     evidence_reference: str | None = strawberry.field(
         default=None, description="Where the signed release is kept."
+    )
+    first_contact_by_phone: bool = strawberry.field(
+        default=False, description="Required true for a VERBAL release."
     )
 
 

@@ -60,6 +60,7 @@ from schema.permissions import Requires
 from services import can_staff as can_staff_service
 from services import case_notes as note_service
 from services import clients as service
+from services import consents as consent_service
 from services import enrollments as enrollment_service
 from services import releases as release_service
 from services.errors import ValidationFailed
@@ -129,11 +130,24 @@ class ClientMutation:
     async def record_consent(
         self, info: ResolverInfo, input: RecordConsentInput
     ) -> client_models.ConsentToEnter:
-        return await service.record_consent(
+        enrollment = input.enrollment
+        return await consent_service.record_consent(
             caller=info.context.caller,
             client_id=parse_id(input.client_id, "clientId"),
             agency_id=optional_id(input.agency_id, "agencyId"),
             consent=_consent(input.consent),
+            referral_reference=input.referral_reference,
+            enrollment=None
+            if enrollment is None
+            else consent_service.ConsentEnrollment(
+                project_id=parse_id(enrollment.project_id, "enrollment.projectId"),
+                entry_date=enrollment.entry_date,
+                relationship_to_hoh=enrollment.relationship_to_hoh,
+                household_id=enrollment.household_id,
+                data=_elements(
+                    enrollment, "project_id", "entry_date", "relationship_to_hoh", "household_id"
+                ),
+            ),
         )
 
     @mutation(
@@ -156,6 +170,7 @@ class ClientMutation:
             expires_on=input.expires_on,
             kind=input.kind,
             evidence_reference=input.evidence_reference,
+            first_contact_by_phone=input.first_contact_by_phone,
         )
 
     @mutation(

@@ -308,6 +308,7 @@ def _audit_meta() -> dict[str, Any]:
         "request_id": meta.request_id if meta else None,
         "operation": meta.operation if meta else None,
         "client_ip": meta.client_ip if meta else None,
+        "caller_request_id": meta.caller_request_id if meta else None,
     }
 
 

@@ -17,7 +17,7 @@ from uuid import UUID
 from tortoise import fields
 from tortoise.models import Model
 
-from models.clients import Client
+from models.clients import Client, ssn_columns
 from models.enrollments import (
     INCOME_SOURCES,
     Disability,
@@ -29,6 +29,7 @@ from models.enrollments import (
 )
 from models.governance import Agency, Project
 from models.hud.elements import Element
+from models.sealed import SealedCharField
 from models.users import User
 from services.hudcsv.elements import columns_of
 from services.hudcsv.problems import _Problems
@@ -67,15 +68,29 @@ def _insert(model: type[Model], columns: tuple[str, ...], on_conflict: str = "")
     return f'INSERT INTO "{meta.db_table}" ({names}) VALUES ({values}){on_conflict}'  # noqa: S608 (the models' names)
 
 
+@functools.cache
+def _sealed(model: type[Model]) -> dict[str, SealedCharField]:
+    """The model's sealed columns: the statements bypass the fields, so these are sealed here."""
+    meta = model._meta
+    return {
+        field.source_field or name: field
+        for name, field in meta.fields_map.items()
+        if isinstance(field, SealedCharField)
+    }
+
+
 async def _write_rows(
     conn: Any, model: type[Model], rows: list[dict[str, Any]], on_conflict: str = ""
 ) -> None:
     """Rows of one model (each a dict of the same columns), in one executemany."""
     if rows:
         columns = tuple(rows[0])
-        await conn.execute_many(
-            _insert(model, columns, on_conflict), [list(r.values()) for r in rows]
-        )
+        sealed = [(i, f) for i, c in enumerate(columns) if (f := _sealed(model).get(c))]
+        values = [list(r.values()) for r in rows]
+        for row in values:
+            for i, field in sealed:
+                row[i] = field.to_db_value(row[i], model)
+        await conn.execute_many(_insert(model, columns, on_conflict), values)
 
 
 class _Writer:
@@ -269,8 +284,7 @@ class _Writer:
                     {
                         "id": new_id,
                         **values,
-                        "ssn": ssn,
-                        "ssn_last_four": ssn[-4:] if ssn and ssn[-4:].isdigit() else None,
+                        **ssn_columns(ssn),
                         "created_by_agency_id": self.agency.id,
                         "created_under_can_id": self.agency.can_id,
                         "created_by_user_id": self._user(r["UserID"]),

@@ -61,13 +61,8 @@ SU = ReleaseCategory.SUBSTANCE_USE
 DV = ReleaseCategory.DOMESTIC_VIOLENCE
 CN = ReleaseCategory.CASE_NOTES
 ALL = (IDENT, E, H, SU, DV, CN)
-ALL_BUT_PART2 = (
-    "CASE_NOTES",
-    "DOMESTIC_VIOLENCE",
-    "ENROLLMENT_AND_SERVICES",
-    "HEALTH",
-    "IDENTIFYING",
-)
+# What backbone staff see with no release (decision 98).
+BACKBONE_SHARED = ("ENROLLMENT_AND_SERVICES", "HEALTH", "IDENTIFYING")
 
 # Releases recorded by A for Rosa. Dates are days from today; default categories IDENTIFYING +
 # ENROLLMENT_AND_SERVICES, in force from 30 days ago to 30 days ahead.
@@ -120,17 +115,16 @@ RELEASED_IE = Seen(
     via_release=True,
     shared=("IDENTIFYING", "ENROLLMENT_AND_SERVICES"),
 )
-# CAN North backbone staff: everything created under the CAN except Part 2 (type 10).
+# CAN North backbone staff: who the client is, enrollments and services, health; no case notes,
+# DV or Part 2 (type 10) without a release naming them (decision 98).
 BACKBONE = Seen(
     identifying=True,
     ssn=LAST_FOUR,
     enrollment=True,
     disabilities=(5,),
-    dv=True,
     health=True,
-    note=True,
     via_backbone=True,
-    shared=ALL_BUT_PART2,
+    shared=BACKBONE_SHARED,
 )
 
 MATRIX: list[tuple[str, str, Seen | str]] = [
@@ -233,7 +227,10 @@ MATRIX: list[tuple[str, str, Seen | str]] = [
         "CAN_STAFF",
         "AGENCIES(K) [+SUBSTANCE_USE]",
         replace(
-            BACKBONE, disabilities=(5, 10), via_release=True, shared=tuple(c.value for c in ALL)
+            BACKBONE,
+            disabilities=(5, 10),
+            via_release=True,
+            shared=(*BACKBONE_SHARED, "SUBSTANCE_USE"),
         ),
     ),
     ("CAN_STAFF+REPORTING_ONLY", "AGENCIES(K) [+SUBSTANCE_USE]", FORBIDDEN),
@@ -401,11 +398,11 @@ async def test_backbone_staff_see_only_what_agencies_of_their_can_recorded(api: 
     assert ben_seen["access"] == {
         "holdsConsent": False,
         "viaRelease": False,
-        "sharedCategories": list(ALL_BUT_PART2),
+        "sharedCategories": list(BACKBONE_SHARED),
     }
     assert [e["project"]["name"] for e in ben_seen["enrollments"]] == ["A Shelter"]
     assert [d["disabilityType"] for d in ben_seen["enrollments"][0]["disabilities"]] == [5]
-    assert [n["text"] for n in ben_seen["caseNotes"]] == ["A's note"]
+    assert ben_seen["caseNotes"] == []  # notes need a release naming CASE_NOTES
     assert sam_error["code"] == NOT_FOUND
 
 

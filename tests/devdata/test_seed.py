@@ -17,6 +17,7 @@ from api.cli import app as cli
 from authz import enforcer
 from authz.enforcer import current_authorizer
 from devdata import CLIENT_DEFECTS, DEFECT_RATES, SeedSummary, SeedUser, generate
+from models.clients import Client, ssn_columns
 from services.audit import seal, verify_chain
 from services.errors import Conflict
 from tests.conftest import START
@@ -192,8 +193,8 @@ _DEFECT_SQL = {
     "name_dq_missing": "SELECT count(*) FROM client WHERE name_data_quality = 99 AND first_name IS NULL",
     "ssn_dq_dk_refused": "SELECT count(*) FROM client WHERE ssn_data_quality IN (8, 9) AND ssn IS NULL",
     "ssn_dq_missing": "SELECT count(*) FROM client WHERE ssn_data_quality = 99 AND ssn IS NULL",
-    "ssn_invalid": """SELECT count(*) FROM client WHERE ssn_data_quality = 1 AND (ssn ~ '^(000|666|9)'
-                      OR ssn IN ('123456789', '111111111'))""",
+    # sealed: the SSNs are opened and checked in Python (_invalid_ssns)
+    "ssn_invalid": "SELECT ssn FROM client WHERE ssn_data_quality = 1 AND ssn IS NOT NULL",
     "dob_bad": """SELECT count(*) FROM client c WHERE c.dob < '1915-01-01'
                   OR c.dob > (SELECT min(entry_date) FROM enrollment e WHERE e.client_id = c.id)""",
     "child_veteran": """SELECT count(*) FROM client c WHERE veteran_status = 1
@@ -222,12 +223,18 @@ _DEFECT_SQL = {
 }
 
 
+async def _invalid_ssns(conn: asyncpg.Connection, sql: str) -> int:
+    field = Client._meta.fields_map["ssn"]
+    ssns = [field.to_python_value(r["ssn"]) for r in await conn.fetch(sql)]
+    return sum(s.startswith(("000", "666", "9")) or s in ("123456789", "111111111") for s in ssns)
+
+
 async def test_defects_are_injected_at_the_documented_rates(conn: asyncpg.Connection) -> None:
     n = 600
     summary = await _seed(conn, clients=n, seed=3)
     assert set(_DEFECT_SQL) == set(DEFECT_RATES)
     for defect, sql in _DEFECT_SQL.items():
-        found = await _count(conn, sql)
+        found = await (_invalid_ssns if defect == "ssn_invalid" else _count)(conn, sql)
         # What a DQ query finds is exactly what was injected ...
         assert found == summary.defects[defect], defect
         population = summary.populations[defect]
@@ -273,9 +280,11 @@ async def _checksum(conn: asyncpg.Connection) -> dict[str, str]:
             "SELECT tablename FROM pg_tables WHERE schemaname = 'public' AND tablename <> 'tortoise_migrations' ORDER BY 1"
         )
     ]
+    # A sealed SSN differs on every sealing (a fresh nonce): its lookup hash stands for it.
+    row = {t: "(to_jsonb(t) - 'ssn')" if t == "client" else "t" for t in tables}
     return {
         t: await conn.fetchval(
-            f"SELECT md5(coalesce(string_agg(md5(t::text), '' ORDER BY md5(t::text)), '')) FROM {t} t"  # noqa: S608
+            f"SELECT md5(coalesce(string_agg(md5({row[t]}::text), '' ORDER BY md5({row[t]}::text)), '')) FROM {t} t"  # noqa: S608
         )
         for t in tables
     }
@@ -301,6 +310,28 @@ async def test_the_same_seed_gives_the_same_data_and_another_seed_other_data(
     assert other["client"] != once["client"]
     assert other["enrollment"] != once["enrollment"]
     assert other["continuum_of_care"] == once["continuum_of_care"]
+
+
+async def test_seeded_ssns_are_sealed_with_their_last_four_and_hash_beside_them(
+    conn: asyncpg.Connection,
+) -> None:
+    await _seed(conn, clients=60)
+    field = Client._meta.fields_map["ssn"]
+    copied = bytearray()
+
+    async def append(chunk: bytes) -> None:
+        copied.extend(chunk)
+
+    await conn.copy_from_table("client", output=append)
+    rows = await conn.fetch("SELECT ssn, ssn_last_four, ssn_hash FROM client WHERE ssn IS NOT NULL")
+    assert len(rows) > 40
+    for row in rows:
+        ssn = field.to_python_value(row["ssn"])
+        assert ssn.encode() not in row["ssn"]
+        assert ssn.encode() not in copied
+        assert ssn.encode().hex().encode() not in copied
+        assert ssn[-4:] == row["ssn_last_four"]
+        assert row["ssn_hash"] == ssn_columns(ssn)["ssn_hash"]
 
 
 async def test_the_audit_chain_verifies_after_seeding(conn: asyncpg.Connection) -> None:

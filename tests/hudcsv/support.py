@@ -11,6 +11,7 @@ from typing import Any
 from zoneinfo import ZoneInfo
 
 from authz.enforcer import Decisions, current_authorizer
+from models.clients import Client
 from models.users import User
 from services.caller import Caller
 from services.hudcsv.columns import FILES, columns
@@ -20,6 +21,15 @@ from tests.conftest import START
 
 TZ = ZoneInfo("America/New_York")
 PERIOD = {"start": date(2025, 10, 1), "end": date(2026, 9, 30)}
+
+
+async def stored_clients(conn: Any) -> dict[str, dict[str, Any]]:
+    """Every client row as stored, by id (hex), the sealed SSN opened."""
+    field = Client._meta.fields_map["ssn"]
+    return {
+        r["id"].hex: {**r, "ssn": field.to_python_value(r["ssn"])}
+        for r in await conn.fetch("SELECT * FROM client")
+    }
 
 
 async def decisions_for(user: User) -> Decisions:

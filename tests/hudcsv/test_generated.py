@@ -29,7 +29,7 @@ from services.hudcsv.importer import ImportRefused, import_hud_csv
 from tests.conftest import START
 from tests.devdata.test_seed import _sign_in
 from tests.factories import Api, truncation
-from tests.hudcsv.support import TZ, export_as, read_zip, write_zip
+from tests.hudcsv.support import TZ, export_as, read_zip, stored_clients, write_zip
 from tests.hudcsv.test_round_trip import CLIENT_TABLES, _without_export_identity
 
 pytestmark = pytest.mark.slow  # the generator at size
@@ -190,7 +190,7 @@ async def test_statewide_export_as_the_lead_is_hashed_complete_and_well_formed(
     assert files["Export"][0]["HashStatus"] == "4"
     assert result.hash_status == 4
     # Every generated client is in it (all were enrolled in the three years), defects included.
-    db = {r["id"].hex: r for r in await g.conn.fetch("SELECT * FROM client")}
+    db = await stored_clients(g.conn)
     assert {c["PersonalID"] for c in files["Client"]} == set(db)
     assert len(files["Enrollment"]) == await g.conn.fetchval("SELECT count(*) FROM enrollment")
     assert len(files["Exit"]) == await g.conn.fetchval("SELECT count(*) FROM enrollment_exit")
@@ -281,7 +281,7 @@ async def test_agency_export_as_its_hdc_is_well_formed_unhashed_and_the_vsp_expo
     # The agency's own Part 2 rows are its own: there.
     assert [d for d in files["Disabilities"] if d["DisabilityType"] == "10"]
     # Full SSNs (FULL at the holding agency), the invalid ones included: as stored.
-    db = {r["id"].hex: r for r in await g.conn.fetch("SELECT * FROM client")}
+    db = await stored_clients(g.conn)
     for row in files["Client"]:
         assert row["SSN"] == (db[row["PersonalID"]]["ssn"] or ""), row["PersonalID"]
         assert row["FirstName"] == clean_text(db[row["PersonalID"]]["first_name"] or "")

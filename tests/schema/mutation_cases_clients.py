@@ -83,6 +83,7 @@ async def _record_consent(w: World) -> Call:
                 "firstContactByPhone": False,
                 "evidenceReference": "Binder 5",
             },
+            "referralReference": "REF-1",
         }
     }
 

@@ -145,22 +145,65 @@ async def test_nested_client_data_is_audited_per_object(api: Api) -> None:
     }
 
 
-async def test_writes_are_audited_and_not_counted_again_as_reads(api: Api) -> None:
+async def test_writes_are_audited_and_their_answers_as_reads(api: Api) -> None:
     w = await _world()
     token = await api.sign_in(w["worker_a"])
     # when
     client = await _client(api, token)
     await api.ok(UPDATE_CLIENT, {"id": client["id"], "v": client["version"]}, token)
-    # then
+    # then each change is audited in its transaction, and what each answer gave back as a read
     rows = await _rows()
     assert [(r.action, r.entity_type) for r in rows] == [
         ("CREATE", "Client"),
         ("CREATE", "ConsentToEnter"),
+        ("VIEW", "Client"),
         ("UPDATE", "Client"),
+        ("VIEW", "Client"),
     ]
     assert "firstName" in rows[0].fields_touched
-    assert rows[2].fields_touched == ["lastName"]
+    assert rows[2].fields_touched == ["firstName"]  # createClient { id version firstName }
+    assert rows[3].fields_touched == ["lastName"]
+    assert rows[4].fields_touched == []  # updateClient { id version }: nothing personal
     assert all(r.agency_id == w["a"].id and str(r.client_id) == client["id"] for r in rows)
+
+
+async def test_a_mutation_that_answers_the_ssn_is_audited_as_reading_it(api: Api) -> None:
+    w = await _world()
+    token = await api.sign_in(w["worker_a"])
+    client = await _client(api, token)
+    before = await AuditEvent.all().count()
+    # when the update's answer asks for the SSN
+    answer = await api.ok(
+        """mutation($id: ID!, $v: Int!) {
+             updateClient(input: {id: $id, version: $v, lastName: "Lee"}) { id ssn }
+           }""",
+        {"id": client["id"], "v": client["version"]},
+        token,
+    )
+    # then the read of the SSN is audited beside the change
+    assert answer["updateClient"]["ssn"] == "123456789"
+    rows = await AuditEvent.filter(seq__gt=before).order_by("seq")
+    assert [(r.action, r.fields_touched) for r in rows] == [
+        ("UPDATE", ["lastName"]),
+        ("VIEW", ["ssn"]),
+    ]
+
+
+async def test_the_audit_keeps_hearths_request_id_and_the_callers_beside_it(api: Api) -> None:
+    w = await _world()
+    token = await api.sign_in(w["worker_a"])
+    client = await _client(api, token)
+    before = await AuditEvent.all().count()
+    # when a caller sends its own request id
+    response = await api.http.post(
+        "/graphql",
+        json={"query": READ_NAME, "variables": {"id": client["id"]}},
+        headers={"Authorization": f"Bearer {token}", "X-Request-ID": "front-end-7"},
+    )
+    # then the row names Hearth's id (the one sent back) and keeps the caller's beside it
+    [row] = await AuditEvent.filter(seq__gt=before)
+    assert row.request_id == response.headers["x-request-id"] != "front-end-7"
+    assert row.caller_request_id == "front-end-7"
 
 
 async def test_a_failed_mutation_writes_no_change_rows(api: Api) -> None:
@@ -267,12 +310,13 @@ async def test_a_cross_agency_read_records_the_release_that_allowed_it(api: Api)
             token,
         )
     )["recordRelease"]
+    before = await AuditEvent.all().count()
     # when
     token_b = await api.sign_in(w["worker_b"])
     await api.ok(READ_NAME, {"id": client["id"]}, token_b)
     await api.ok(READ_NAME, {"id": client["id"]}, token)
     # then: B's read names the release; A's own read needs none
-    views = await _rows("VIEW")
+    views = await AuditEvent.filter(seq__gt=before, action="VIEW").order_by("seq")
     assert [
         (r.actor_id, r.agency_id, str(r.release_id) if r.release_id else None) for r in views
     ] == [
@@ -302,10 +346,7 @@ async def test_the_client_history_lists_changes_and_reads_separately(api: Api) -
         ("CREATE", "Client", w["worker_a"].username, "Agency A"),
     ]
     assert changes["nodes"][0]["fields"] == ["lastName"]
-    assert [(n["action"], n["actor"]) for n in reads["nodes"]][-1] == (
-        "VIEW",
-        w["viewer_a"].username,
-    )
+    assert ("VIEW", w["viewer_a"].username) in [(n["action"], n["actor"]) for n in reads["nodes"]]
     assert all(n["action"] in ("VIEW", "SEARCH", "EXPORT") for n in reads["nodes"])
     # and someone who may not see the client sees no history either
     token_b = await api.sign_in(w["worker_b"])

@@ -297,6 +297,7 @@ NOT_SERVED = {
     "last_activity_at",
     "source_system",
     "source_id",
+    "ssn_hash",  # the SSN's lookup hash: never served, not even in the record export
 }
 
 

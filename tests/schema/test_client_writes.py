@@ -9,7 +9,9 @@ from typing import Any
 
 import pytest
 
+from models.audit import AuditEvent
 from models.clients import Client, ConsentToEnter
+from models.enrollments import Enrollment
 from models.enums import AccessLevel
 from tests.factories import Api, make_agency
 from tests.schema.writes_support import (
@@ -41,6 +43,18 @@ mutation($input: CreateEnrollmentInput!) { createEnrollment(input: $input) { id 
 
 def _consent(api: Api, **fields: Any) -> dict[str, Any]:
     return {"kind": "WRITTEN", "takenOn": str(today(api)), **fields}
+
+
+def _second(api: Api, client_id: str, **fields: Any) -> dict[str, Any]:
+    """A second agency's consent: with its evidence, and the referral that brought the client."""
+    return {
+        "input": {
+            "clientId": client_id,
+            "consent": _consent(api, evidenceReference="Intake binder, page 12"),
+            "referralReference": "CAN referral 2026-031",
+            **fields,
+        }
+    }
 
 
 # ---------------------------------------------------------------------------------- createClient
@@ -352,9 +366,7 @@ async def test_an_agency_seeing_a_client_by_release_records_consent_and_then_enr
     )
 
     # when B records the client's consent
-    consent = await api.ok(
-        RECORD_CONSENT, {"input": {"clientId": client["id"], "consent": _consent(api)}}, token_b
-    )
+    consent = await api.ok(RECORD_CONSENT, _second(api, client["id"]), token_b)
     assert consent["recordConsent"]["agency"]["id"] == str(b.id)
     assert consent["recordConsent"]["kind"] == "WRITTEN"
 
@@ -371,7 +383,7 @@ async def test_recording_the_same_consent_twice_is_a_conflict(api: Api) -> None:
     token_b = await api.sign_in(await worker({b: AccessLevel.FULL}))
     client = await create_client(api, token_a)
     await release_to(api, token_a, client["id"], b)
-    variables = {"input": {"clientId": client["id"], "consent": _consent(api)}}
+    variables = _second(api, client["id"])
     await api.ok(RECORD_CONSENT, variables, token_b)
 
     await expect_refused(api, RECORD_CONSENT, variables, token_b, code="CONFLICT")
@@ -389,7 +401,7 @@ async def test_consent_for_a_client_the_agency_cannot_see_is_not_found(api: Api)
         await expect_refused(
             api,
             RECORD_CONSENT,
-            {"input": {"clientId": client_id, "consent": _consent(api)}},
+            _second(api, client_id),
             token_b,
             code="NOT_FOUND",
             field="clientId",
@@ -403,20 +415,39 @@ async def test_record_consent_validates_the_consent(api: Api) -> None:
     client = await create_client(api, token_a)
     await release_to(api, token_a, client["id"], b)
 
-    for consent, field in (
-        (None, "consent"),
-        (_consent(api, kind="VERBAL"), "consent.kind"),
-        (_consent(api, takenOn=str(today(api) + timedelta(days=1))), "consent.takenOn"),
-        (_consent(api, evidenceReference="x" * 201), "consent.evidenceReference"),
+    project_a = await make_project(a)
+    enrollment = {"entryDate": str(today(api)), "relationshipToHoH": 1}
+    for fields, field in (
+        ({"consent": None}, "consent"),
+        ({"consent": _consent(api, kind="VERBAL")}, "consent.kind"),
+        (
+            {"consent": _consent(api, takenOn=str(today(api) + timedelta(days=1)))},
+            "consent.takenOn",
+        ),
+        ({"consent": _consent(api, evidenceReference="x" * 201)}, "consent.evidenceReference"),
+        # a second agency's consent needs its evidence ...
+        ({"consent": _consent(api)}, "consent.evidenceReference"),
+        # ... and its relationship with the client: an enrollment, or a referral; not both
+        ({"referralReference": None}, "referralReference"),
+        ({"referralReference": "   "}, "referralReference"),
+        ({"enrollment": {"projectId": str(project_a.id), **enrollment}}, "referralReference"),
+        (
+            {
+                "referralReference": None,
+                "enrollment": {"projectId": str(project_a.id), **enrollment},
+            },
+            "enrollment.projectId",
+        ),
     ):
         await expect_refused(
             api,
             RECORD_CONSENT,
-            {"input": {"clientId": client["id"], "consent": consent}},
+            _second(api, client["id"], **fields),
             token_b,
             code="VALIDATION",
             field=field,
         )
+    assert await ConsentToEnter.filter(client_id=client["id"], agency_id=b.id).count() == 0
 
 
 async def test_view_only_users_cannot_record_consent(api: Api) -> None:
@@ -429,7 +460,7 @@ async def test_view_only_users_cannot_record_consent(api: Api) -> None:
     await expect_refused(
         api,
         RECORD_CONSENT,
-        {"input": {"clientId": client["id"], "consent": _consent(api)}},
+        _second(api, client["id"]),
         token_v,
         code="FORBIDDEN",
     )
@@ -444,7 +475,7 @@ async def test_two_agencies_users_recording_the_same_consent_at_once_get_one_con
     tokens = [await api.sign_in(await worker({b: AccessLevel.FULL})) for _ in range(2)]
     client = await create_client(api, token_a)
     await release_to(api, token_a, client["id"], b)
-    variables = {"input": {"clientId": client["id"], "consent": _consent(api)}}
+    variables = _second(api, client["id"])
 
     bodies = await asyncio.gather(*(api.gql(RECORD_CONSENT, variables, t) for t in tokens))
 
@@ -454,3 +485,57 @@ async def test_two_agencies_users_recording_the_same_consent_at_once_get_one_con
     )
     assert codes == ["CONFLICT", "OK"]
     assert await ConsentToEnter.filter(client_id=client["id"], agency_id=b.id).count() == 1
+
+
+async def test_a_second_agency_enrolls_the_client_with_its_consent(api: Api) -> None:
+    # given B sees A's client only by an IDENTIFYING release
+    a, b = await two_agencies()
+    project_b = await make_project(b)
+    token_a = await api.sign_in(await worker({a: AccessLevel.FULL}))
+    token_b = await api.sign_in(await worker({b: AccessLevel.FULL}))
+    client = await create_client(api, token_a)
+    await release_to(api, token_a, client["id"], b)
+    # when B records its consent with the client's enrollment at its shelter
+    enrollment = {
+        "projectId": str(project_b.id),
+        "entryDate": str(today(api)),
+        "relationshipToHoH": 1,
+        "livingSituation": 116,
+    }
+    await api.ok(
+        RECORD_CONSENT,
+        _second(api, client["id"], referralReference=None, enrollment=enrollment),
+        token_b,
+    )
+    # then the consent says why B holds the client, and the enrollment came with it
+    stored = await ConsentToEnter.get(client_id=client["id"], agency_id=b.id)
+    assert (stored.relationship, stored.referral_reference) == ("ENROLLMENT", None)
+    assert stored.evidence_reference == "Intake binder, page 12"
+    [enrolled] = await Enrollment.filter(client_id=client["id"], agency_id=b.id)
+    assert (enrolled.project_id, enrolled.living_situation) == (project_b.id, 116)
+    # and the audit row says it was a second agency's consent
+    row = await AuditEvent.get(
+        action="CREATE", entity_type="ConsentToEnter", entity_id=str(stored.id)
+    )
+    assert row.fields_touched == ["relationship:ENROLLMENT", "secondAgency"]
+
+
+async def test_a_failed_enrollment_leaves_no_consent(api: Api) -> None:
+    a, b = await two_agencies()
+    project_b = await make_project(b)
+    token_a = await api.sign_in(await worker({a: AccessLevel.FULL}))
+    token_b = await api.sign_in(await worker({b: AccessLevel.FULL}))
+    client = await create_client(api, token_a)
+    await release_to(api, token_a, client["id"], b)
+    # an enrollment before the project opened is refused: nothing of it, or of the consent, stays
+    enrollment = {"projectId": str(project_b.id), "entryDate": "2001-01-01", "relationshipToHoH": 1}
+    await expect_refused(
+        api,
+        RECORD_CONSENT,
+        _second(api, client["id"], referralReference=None, enrollment=enrollment),
+        token_b,
+        code="VALIDATION",
+        field="entryDate",
+    )
+    assert await ConsentToEnter.filter(client_id=client["id"], agency_id=b.id).count() == 0
+    assert await Enrollment.filter(client_id=client["id"], agency_id=b.id).count() == 0

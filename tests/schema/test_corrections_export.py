@@ -6,6 +6,8 @@ import json
 from datetime import timedelta
 from typing import Any
 
+import pytest
+
 from authz.enforcer import notify_change
 from models.clients import CanStaff, Client
 from models.enums import AccessLevel, Duty, SystemRole
@@ -33,6 +35,13 @@ query($id: ID!) {
   client(id: $id) { id firstName lastName dob version annotations { field kind note agency { id } } }
 }"""
 EXPORT = """query($id: ID!) { clientRecordExport(clientId: $id) }"""
+READ_EVERYTHING = """
+query($id: ID!) {
+  client(id: $id) {
+    id caseNotes { id text }
+    enrollments { id disabilities { id disabilityType } healthAndDv { id generalHealthStatus } }
+  }
+}"""
 RECORD_CONSENT = """mutation($input: RecordConsentInput!) { recordConsent(input: $input) { id } }"""
 CREATE_ENROLLMENT = (
     """mutation($input: CreateEnrollmentInput!) { createEnrollment(input: $input) { id } }"""
@@ -159,6 +168,89 @@ async def test_only_full_users_of_a_holding_agency_annotate(api: Api) -> None:
     await expect_refused(api, MARK, variables, token_b, code="VALIDATION", field="clientId")
     await expect_refused(api, MARK, variables, token_c, code="NOT_FOUND", field="clientId")
     assert (await api.ok(READ_CLIENT, {"id": client["id"]}, token_a))["client"]["annotations"] == []
+
+
+async def test_an_annotation_is_shown_as_the_field_it_annotates(api: Api) -> None:
+    """A note on caseNotes is case-notes data ("misstates methadone dose" is Part 2-adjacent): it
+    goes where A's case notes go, not wherever A's identifying data goes; and the reverse."""
+    a = await make_agency("Agency A")
+    b = await make_agency("Agency B")
+    c = await make_agency("Agency C")
+    token_a = await api.sign_in(await worker({a: AccessLevel.FULL}))
+    token_b = await api.sign_in(await worker({b: AccessLevel.FULL}))
+    token_c = await api.sign_in(await worker({c: AccessLevel.FULL}))
+    client = await create_client(api, token_a)
+    for field, note in (("caseNotes", "Misstates methadone dose."), ("lastName", "Parkes.")):
+        await api.ok(
+            MARK, {"input": {"clientId": client["id"], "field": field, "note": note}}, token_a
+        )
+    # B: a release naming IDENTIFYING only; C: IDENTIFYING and CASE_NOTES
+    await release_to(api, token_a, client["id"], b, ("IDENTIFYING",))
+    await release_to(api, token_a, client["id"], c, ("IDENTIFYING", "CASE_NOTES"))
+
+    def notes(seen: dict[str, Any]) -> list[str]:
+        return [n["field"] for n in seen["client"]["annotations"]]
+
+    assert notes(await api.ok(READ_CLIENT, {"id": client["id"]}, token_a)) == [
+        "caseNotes",
+        "lastName",
+    ]
+    assert notes(await api.ok(READ_CLIENT, {"id": client["id"]}, token_b)) == ["lastName"]
+    assert notes(await api.ok(READ_CLIENT, {"id": client["id"]}, token_c)) == [
+        "caseNotes",
+        "lastName",
+    ]
+
+
+TRAIL = """
+query($id: ID!, $kind: AuditTrailKind!, $after: String) {
+  client(id: $id) {
+    auditTrail(kind: $kind, first: 3, after: $after) {
+      nodes { entityType entityId } pageInfo { hasNextPage endCursor }
+    }
+  }
+}"""
+
+
+async def _whole_trail(api: Api, token: str, client_id: str, kind: str) -> list[tuple[str, str]]:
+    """Every entry of the trail the caller may see, walked three at a time."""
+    entries: list[tuple[str, str]] = []
+    after = None
+    while True:
+        variables = {"id": client_id, "kind": kind, "after": after}
+        page = (await api.ok(TRAIL, variables, token))["client"]["auditTrail"]
+        entries += [(n["entityType"], n["entityId"]) for n in page["nodes"]]
+        if not page["pageInfo"]["hasNextPage"]:
+            return entries
+        after = page["pageInfo"]["endCursor"]
+
+
+@pytest.mark.parametrize("kind", ["CHANGES", "READS"])
+async def test_the_trail_lists_only_entries_about_rows_the_reader_may_see(
+    api: Api, kind: str
+) -> None:
+    # given A's client with a full record (a case note, health and DV, a Part 2 disability), read
+    # by A, and agency B under a release of IDENTIFYING and ENROLLMENT_AND_SERVICES only
+    a = await make_agency("Agency A")
+    b = await make_agency("Agency B")
+    token_a = await api.sign_in(await worker({a: AccessLevel.FULL}))
+    token_b = await api.sign_in(await worker({b: AccessLevel.FULL}))
+    client = await create_client(api, token_a)
+    ids = await _full_record(api, token_a, client["id"], a, "A Shelter")
+    await api.ok(READ_EVERYTHING, {"id": client["id"]}, token_a)
+    await release_to(api, token_a, client["id"], b, ("IDENTIFYING", "ENROLLMENT_AND_SERVICES"))
+
+    # when each reads the whole trail
+    seen_a = await _whole_trail(api, token_a, client["id"], kind)
+    seen_b = await _whole_trail(api, token_b, client["id"], kind)
+
+    # then A sees entries about its note (and, among the changes, its Part 2 disability: an
+    # enrollment's rows are read under the enrollment's entry); B sees none of them exist
+    hidden = {ids["note"], ids["substance"]} if kind == "CHANGES" else {ids["note"]}
+    assert hidden <= {entity_id for _, entity_id in seen_a}
+    assert not hidden & {entity_id for _, entity_id in seen_b}
+    assert {"Enrollment", "Client"} <= {entity_type for entity_type, _ in seen_b}
+    assert "CaseNote" not in {entity_type for entity_type, _ in seen_b}
 
 
 # ---------------------------------------------------------------------------------------- export
@@ -312,7 +404,12 @@ async def test_the_creating_agency_exports_what_it_holds_and_nothing_of_other_ag
         {
             "input": {
                 "clientId": client["id"],
-                "consent": {"kind": "WRITTEN", "takenOn": str(today(api))},
+                "consent": {
+                    "kind": "WRITTEN",
+                    "takenOn": str(today(api)),
+                    "evidenceReference": "Signed form, intake binder",
+                },
+                "referralReference": "CAN referral 7",
             }
         },
         token_b,
@@ -369,7 +466,7 @@ async def test_can_backbone_staff_export_the_cans_records_without_part_2_data(ap
     await CanStaff.create(user=staff, can=can, assigned_at=api.clock.now())
     await notify_change()
     # A's client with a full record; X also holds the client and has its own record
-    client = await create_client(api, token_a)
+    client = await create_client(api, token_a, ssn="123456789", ssnDataQuality=1)
     ids = await _full_record(api, token_a, client["id"], a, "A Shelter")
     await release_to(api, token_a, client["id"], x)
     await api.ok(
@@ -377,7 +474,12 @@ async def test_can_backbone_staff_export_the_cans_records_without_part_2_data(ap
         {
             "input": {
                 "clientId": client["id"],
-                "consent": {"kind": "WRITTEN", "takenOn": str(today(api))},
+                "consent": {
+                    "kind": "WRITTEN",
+                    "takenOn": str(today(api)),
+                    "evidenceReference": "Signed form, intake binder",
+                },
+                "referralReference": "CAN referral 7",
             }
         },
         token_x,
@@ -388,16 +490,22 @@ async def test_can_backbone_staff_export_the_cans_records_without_part_2_data(ap
     token_k = await api.sign_in(staff)
     export = await _export(api, client["id"], token_k)
 
-    # then it covers what the CAN's agencies recorded, without substance use (42 CFR Part 2)
+    # then it covers what the CAN's agencies recorded as the API shows it to backbone staff:
+    # without substance use (42 CFR Part 2) or case notes, which need a release naming them
+    # (decision 98), and with the SSN's last four digits only
     assert export["scope"] == "can"
     assert [e["id"] for e in export["enrollments"]] == [ids["enrollment"]]
     [enrollment] = export["enrollments"]
     assert [d["id"] for d in enrollment["disabilities"]] == [ids["mental"]]
     assert [s["id"] for s in enrollment["services"]] == [ids["service"]]
-    assert [n["id"] for n in export["caseNotes"]] == [ids["note"]]
+    assert export["caseNotes"] == []
     assert [c["agency_id"] for c in export["consents"]] == [str(a.id)]
+    assert export["client"]["ssn"] is None
+    assert export["client"]["ssn_last_four"] == "6789"
     dumped = json.dumps(export)
     assert ids["substance"] not in dumped
+    assert ids["note"] not in dumped
+    assert "123456789" not in dumped
     for value in x_ids.values():
         assert value not in dumped
 

@@ -305,7 +305,12 @@ async def test_a_user_of_another_agency_cannot_enroll_into_a_project(api: Api) -
         {
             "input": {
                 "clientId": w.client,
-                "consent": {"kind": "WRITTEN", "takenOn": _day(today(api))},
+                "consent": {
+                    "kind": "WRITTEN",
+                    "takenOn": _day(today(api)),
+                    "evidenceReference": "Signed form, intake binder",
+                },
+                "referralReference": "CAN referral 7",
             }
         },
         token_b,

@@ -95,6 +95,8 @@ BAD_RELEASES = [
     pytest.param({"agencyIds": ["b"]}, "scope", id="statewide-with-agencies"),
     pytest.param({"canId": "can"}, "scope", id="statewide-with-can"),
     pytest.param({"evidenceReference": "x" * 201}, "evidenceReference", id="evidence-too-long"),
+    # a verbal release only when the first contact is by phone, as for verbal consent
+    pytest.param({"kind": "VERBAL"}, "kind", id="verbal-without-phone-contact"),
     pytest.param(
         {"agencyIds": ["not-a-uuid"], "scope": "AGENCIES"}, "agencyIds", id="agency-id-malformed"
     ),
@@ -278,3 +280,13 @@ async def test_releases_are_immutable_except_for_revocation(api: Api, database_u
     assert row is not None
     assert row["categories"] == '["IDENTIFYING"]'
     assert row["revoked_at"] is not None
+
+
+async def test_a_verbal_release_is_taken_when_the_first_contact_is_by_phone(api: Api) -> None:
+    a, _ = await two_agencies()
+    token = await api.sign_in(await worker({a: AccessLevel.FULL}))
+    client = await create_client(api, token)
+    values = _release(api, client["id"], kind="VERBAL", firstContactByPhone=True)
+    release = (await api.ok(RECORD_RELEASE, {"input": values}, token))["recordRelease"]
+    stored = await Release.get(id=release["id"])
+    assert (stored.kind, stored.first_contact_by_phone) == ("VERBAL", True)

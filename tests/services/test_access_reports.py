@@ -9,9 +9,9 @@ from zoneinfo import ZoneInfo
 
 import pytest
 
-from models.clients import Client
+from models.clients import Client, ConsentToEnter
 from models.enrollments import Enrollment
-from models.enums import AccessLevel, AuditAction
+from models.enums import AccessLevel, AuditAction, ConsentKind, ConsentRelationship
 from models.governance import Agency, Project
 from models.users import User
 from services.access_reports import Quarter, Thresholds, parse_quarter, user_access_report
@@ -227,3 +227,36 @@ def test_a_future_quarter_is_refused() -> None:
         parse_quarter("2026Q2", today=date(2026, 3, 31))
     assert caught.value.field == "quarter"
     assert parse_quarter("2026q1", today=date(2026, 3, 31)) == Q1
+
+
+async def test_a_second_agencys_consent_is_flagged_for_the_user_who_recorded_it(
+    app: object,
+) -> None:
+    # given A's clients, and B's user who recorded B's consent for two of them (one last quarter)
+    w = await _world()
+    b = await make_agency("Agency B")
+    recorder = await make_user(agencies={b: AccessLevel.FULL})
+    other = await make_user(agencies={b: AccessLevel.FULL})
+    clients = await _clients(w["a"], w["full"], 3, enrolled=False)
+    for client, at, relationship in (
+        (clients[0], IN_Q1, ConsentRelationship.REFERRAL),
+        (clients[1], IN_Q1, ConsentRelationship.ENROLLMENT),
+        (clients[2], IN_Q1 - timedelta(days=90), ConsentRelationship.REFERRAL),
+    ):
+        await ConsentToEnter.create(
+            client_id=client,
+            agency=b,
+            kind=ConsentKind.WRITTEN,
+            taken_by=recorder,
+            taken_on=at.date(),
+            evidence_reference="binder",
+            recorded_at=at,
+            relationship=relationship,
+        )
+    # when B's report for the quarter is made
+    report = await user_access_report(agency_id=b.id, quarter=Q1, thresholds=T, tz=TZ)
+    rows = {row.username: row for row in report.rows}
+    # then the recorder's row carries the flag with the quarter's count; the other user's none
+    [flag] = [f for f in rows[recorder.username].flags if f.pattern == "SECOND_AGENCY_CONSENT"]
+    assert "Recorded 2 consent(s)" in flag.reason
+    assert _patterns(rows[other.username]) == []
