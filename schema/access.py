@@ -10,6 +10,7 @@ from models import access as access_models
 from models import users as user_models
 from models.enums import AccessRequestKind
 from schema.context import ResolverInfo
+from schema.input_checks import MULTILINE
 from schema.inputs import parse_id
 from schema.operations import mutation, query
 from schema.permissions import Requires
@@ -28,7 +29,9 @@ class RequestAccessInput:
     level: AccessLevel = strawberry.field(
         description="Level needed; the agency's MOU must grant it."
     )
-    reason: str | None = strawberry.field(default=None, description="Why (need-based, policy 401).")
+    reason: str | None = strawberry.field(
+        default=None, description="Why (need-based, policy 401).", metadata=MULTILINE
+    )
 
 
 @strawberry.input(
@@ -37,13 +40,15 @@ class RequestAccessInput:
 class RequestAccessRemovalInput:
     user_id: strawberry.ID = strawberry.field(description="The user.")
     agency_id: strawberry.ID = strawberry.field(description="Your agency.")
-    reason: str | None = strawberry.field(default=None, description="Why.")
+    reason: str | None = strawberry.field(default=None, description="Why.", metadata=MULTILINE)
 
 
 @strawberry.input(description="The System Administrator's decision on a request.")
 class DecideAccessRequestInput:
     request_id: strawberry.ID = strawberry.field(description="The request.")
-    note: str | None = strawberry.field(default=None, description="Note kept with the decision.")
+    note: str | None = strawberry.field(
+        default=None, description="Note kept with the decision.", metadata=MULTILINE
+    )
 
 
 @strawberry.input(description="Give a licensed end user of the agency a duty.")

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import datetime
+from typing import Annotated
 
 import strawberry
 
@@ -10,6 +11,7 @@ from authz.resources import Action, Resource
 from models import access_reports as report_models
 from models.enums import EscalationReviewer as EscalationReviewerEnum
 from schema.context import ResolverInfo
+from schema.input_checks import MULTILINE
 from schema.inputs import parse_id
 from schema.loaders import username
 from schema.operations import mutation, query
@@ -244,8 +246,12 @@ def _quarter(info: ResolverInfo, value: str) -> service.Quarter:
 class RecordAccessReviewInput:
     agency_id: strawberry.ID = strawberry.field(description="Your agency.")
     quarter: str = strawberry.field(description="e.g. 2026Q3.")
-    notes: str = strawberry.field(description="What was examined and found (1 to 4000 characters).")
-    actions: str | None = strawberry.field(default=None, description="Actions taken, if any.")
+    notes: str = strawberry.field(
+        description="What was examined and found (1 to 4000 characters).", metadata=MULTILINE
+    )
+    actions: str | None = strawberry.field(
+        default=None, description="Actions taken, if any.", metadata=MULTILINE
+    )
 
 
 @strawberry.input(description="Level 1: open an escalation about one user.")
@@ -253,14 +259,14 @@ class OpenAccessEscalationInput:
     agency_id: strawberry.ID = strawberry.field(description="Your agency.")
     quarter: str = strawberry.field(description="The quarter whose report raised it.")
     user_id: strawberry.ID = strawberry.field(description="The user (a member of the agency).")
-    findings: str = strawberry.field(description="What looks irregular.")
+    findings: str = strawberry.field(description="What looks irregular.", metadata=MULTILINE)
 
 
 @strawberry.input(description="Raise an escalation one level (2 or 3).")
 class EscalateAccessInput:
     escalation_id: strawberry.ID = strawberry.field(description="The escalation.")
     level: int = strawberry.field(description="The next level: 2 or 3.")
-    notes: str = strawberry.field(description="Why.")
+    notes: str = strawberry.field(description="Why.", metadata=MULTILINE)
     ticket_reference: str | None = strawberry.field(
         default=None, description="Level 2: the ticket submitted to the System Administrator."
     )
@@ -280,9 +286,11 @@ class RecordEscalationReviewInput:
 @strawberry.input(description="Level 3: deactivate the user for confirmed inappropriate usage.")
 class DeactivateForMisuseInput:
     escalation_id: strawberry.ID = strawberry.field(description="The escalation.")
-    reason: str = strawberry.field(description="Reason for deactivation.")
+    reason: str = strawberry.field(description="Reason for deactivation.", metadata=MULTILINE)
     corrective_action: str | None = strawberry.field(
-        default=None, description="The manager's corrective or disciplinary action."
+        default=None,
+        description="The manager's corrective or disciplinary action.",
+        metadata=MULTILINE,
     )
 
 
@@ -448,7 +456,10 @@ class AccessReportMutation:
         graphql_type=AccessEscalation,
     )
     async def notify_data_strategy_board(
-        self, info: ResolverInfo, escalation_id: strawberry.ID, summary: str
+        self,
+        info: ResolverInfo,
+        escalation_id: strawberry.ID,
+        summary: Annotated[str, strawberry.argument(metadata=MULTILINE)],
     ) -> report_models.AccessEscalation:
         ctx = info.context
         return await review_service.notify_dsb(

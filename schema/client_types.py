@@ -34,6 +34,7 @@ from schema.audit_trail import AuditEntry, AuditTrailKind, audit_trail
 from schema.client_loaders import access_loader, rows_by_client, rows_by_enrollment
 from schema.context import Context, ResolverInfo
 from schema.elements import with_elements
+from schema.input_checks import InputChecks
 from schema.loaders import by_id, many_by, username
 from schema.relay import Connection
 from schema.types import Agency, Can, Project
@@ -512,7 +513,8 @@ class Client:
         return [r for r in rows if shows_annotation(self._access, r)]
 
     @strawberry.field(
-        description="Who added, edited or deleted what in this record, and when (policy 207 d); READS lists who viewed, searched or exported it. Newest first, pages of at most 100."
+        description="Who added, edited or deleted what in this record, and when (policy 207 d); READS lists who viewed, searched or exported it. Newest first, pages of at most 100.",
+        extensions=[InputChecks()],
     )
     async def audit_trail(
         self,

@@ -13,6 +13,7 @@ from authz.resources import Action, Resource
 from models import compliance as models
 from models import users as user_models
 from schema.context import ResolverInfo
+from schema.input_checks import MULTILINE
 from schema.inputs import optional_id, parse_id
 from schema.operations import mutation, query
 from schema.permissions import Requires
@@ -20,6 +21,7 @@ from schema.relay import Connection, to_connection
 from schema.types import User
 from services import compliance as service
 from services.pagination import paginate
+from services.values import bounded
 
 __all__ = ["ComplianceCase", "ComplianceMutation", "ComplianceQuery", "open_cases_of"]
 
@@ -142,7 +144,8 @@ class RequestAgencyRetrainingInput:
     agency_id: strawberry.ID = strawberry.field(description="The agency.")
     coc_code: str = strawberry.field(description="The requesting CoC, e.g. CT-503.")
     reason: str = strawberry.field(
-        description="Why, e.g. consistently low UDE or ESG performance (1 to 500 characters)."
+        description="Why, e.g. consistently low UDE or ESG performance (1 to 500 characters).",
+        metadata=MULTILINE,
     )
 
 
@@ -219,7 +222,7 @@ class ComplianceQuery:
     ) -> Connection[JobRun]:
         runs = models.JobRun.all()
         if job is not None:
-            runs = runs.filter(job=job)
+            runs = runs.filter(job=bounded(job, models.JobRun, "job", "job"))
         return to_connection(await paginate(runs, first=first, after=after))
 
 

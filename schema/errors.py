@@ -3,12 +3,18 @@
 Every error of a response passes through :func:`coded`:
 
 * a ``DomainError`` anywhere in the cause chain: its code, field, details and (safe) message;
+* a database refusal only a client's value can cause (too long, not a number, out of range, a
+  NUL byte) that a service failed to catch: VALIDATION, without the value, and a warning in the
+  log (the service should have refused it);
 * a document the server cannot accept (parse, validation, variable coercion, the depth, token
   and alias limits, introspection when disabled): ``GRAPHQL_PARSE_FAILED`` or
   ``GRAPHQL_VALIDATION_FAILED``, without "Did you mean" suggestions and without echoing
   variable values (they may hold personal data);
 * anything else is a server fault: logged here with its traceback and replaced by
   ``INTERNAL`` with a generic message and the request id.
+
+Logs carry tracebacks and exception types, never exception messages: a message may quote the
+request's values (Tortoise's length errors quote the whole value).
 
 :func:`coded` is idempotent, so the view can run it again as a safety net over errors that
 reached the response by a path the schema extension did not see.
@@ -18,17 +24,26 @@ from __future__ import annotations
 
 import logging
 import re
+import traceback
 from collections.abc import Iterator
 from typing import Any
 
 import strawberry
 from graphql import GraphQLError, GraphQLSyntaxError, VariableDefinitionNode, print_ast
 from strawberry.extensions import SchemaExtension
+from tortoise.exceptions import ValidationError as ModelValidationError
 
 from models.names import camel
-from services.errors import DomainError
+from services.errors import DomainError, ValidationFailed
 
-__all__ = ["INTERNAL_MESSAGE", "ErrorCodes", "FieldError", "coded", "error_payload"]
+__all__ = [
+    "CLIENT_VALUE_MESSAGE",
+    "INTERNAL_MESSAGE",
+    "ErrorCodes",
+    "FieldError",
+    "coded",
+    "error_payload",
+]
 
 log = logging.getLogger("hearth.errors")
 
@@ -37,6 +52,11 @@ PARSE_FAILED = "GRAPHQL_PARSE_FAILED"
 VALIDATION_FAILED = "GRAPHQL_VALIDATION_FAILED"
 
 _SUGGESTION = re.compile(r"\s*Did you mean .*$", re.DOTALL)
+# SQLSTATEs of PostgreSQL's data exceptions that a value sent by a client causes: too long,
+# numeric out of range, invalid datetime, invalid text representation (not a number), a
+# character the encoding refuses (NUL), an untranslatable character.
+_CLIENT_VALUE_STATES = frozenset({"22001", "22003", "22007", "22008", "22P02", "22021", "22P05"})
+CLIENT_VALUE_MESSAGE = "A value is too long or not valid for its field."
 
 
 @strawberry.type(description="A typed error for one item of a batch.")
@@ -62,6 +82,50 @@ def _causes(error: GraphQLError) -> Iterator[BaseException]:
 
 def _domain_error(error: GraphQLError) -> DomainError | None:
     return next((c for c in _causes(error) if isinstance(c, DomainError)), None)
+
+
+def _chain(error: BaseException) -> Iterator[BaseException]:
+    """``error`` and the exceptions it was raised from, outermost first."""
+    seen: set[int] = set()
+    current: BaseException | None = error
+    while current is not None and id(current) not in seen:
+        seen.add(id(current))
+        yield current
+        current = current.__cause__ or (
+            None if current.__suppress_context__ else current.__context__
+        )
+
+
+def _state(error: BaseException) -> str | None:
+    return getattr(error, "sqlstate", None)
+
+
+def _client_value(error: GraphQLError, request_id: str | None) -> DomainError | None:
+    """VALIDATION for a database refusal of a client's value that no service caught."""
+    for cause in _causes(error):
+        for exc in _chain(cause):
+            if isinstance(exc, ModelValidationError) or _state(exc) in _CLIENT_VALUE_STATES:
+                log.warning(
+                    "a client's value reached the database unchecked (request %s) at %s: %s %s",
+                    request_id,
+                    error.path,
+                    type(exc).__name__,
+                    _state(exc) or "",
+                )
+                return ValidationFailed(CLIENT_VALUE_MESSAGE)
+    return None
+
+
+def _trace(error: BaseException) -> str:
+    """The traceback of ``error`` and of its causes, root cause first, with each exception's
+    type (and SQLSTATE) but not its message."""
+    parts = [
+        "Traceback (most recent call last):\n"
+        + "".join(traceback.format_tb(exc.__traceback__))
+        + f"{type(exc).__module__}.{type(exc).__qualname__} {_state(exc) or ''}".rstrip()
+        for exc in _chain(error)
+    ]
+    return "\n\nwhich caused:\n\n".join(reversed(parts))
 
 
 def _server_fault(error: GraphQLError) -> BaseException | None:
@@ -90,11 +154,11 @@ def _internal(
     error: GraphQLError, request_id: str | None, cause: BaseException | None
 ) -> GraphQLError:
     log.error(
-        "unexpected error (request %s) at %s: %s",
+        "unexpected error (request %s) at %s: %s\n%s",
         request_id,
         error.path,
         type(cause or error).__name__,
-        exc_info=cause or error,
+        _trace(cause or error),
     )
     extensions: dict[str, Any] = {"code": "INTERNAL"}
     if request_id:
@@ -104,7 +168,7 @@ def _internal(
 
 def coded(error: GraphQLError, request_id: str | None = None) -> GraphQLError:
     """The error as a client may see it (see the module docstring)."""
-    domain = _domain_error(error)
+    domain = _domain_error(error) or _client_value(error, request_id)
     if domain is not None:
         extensions: dict[str, Any] = {"code": domain.code}
         if domain.field:

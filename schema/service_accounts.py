@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import datetime
+from typing import Annotated
 
 import strawberry
 
@@ -12,6 +13,7 @@ from models import governance as gov
 from models import service_accounts as account_models
 from models import users as user_models
 from schema.context import ResolverInfo
+from schema.input_checks import MULTILINE
 from schema.inputs import optional_id, parse_id
 from schema.loaders import by_id
 from schema.operations import mutation, query
@@ -158,7 +160,10 @@ class ServiceAccountMutation:
         graphql_type=ServiceAccount,
     )
     async def revoke_service_account(
-        self, info: ResolverInfo, id: strawberry.ID, reason: str
+        self,
+        info: ResolverInfo,
+        id: strawberry.ID,
+        reason: Annotated[str, strawberry.argument(metadata=MULTILINE)],
     ) -> account_models.ServiceAccount:
         ctx = info.context
         return await service.revoke_service_account(

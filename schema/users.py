@@ -12,6 +12,7 @@ from models import users as user_models
 from models.enums import UserStatus as UserStatusEnum
 from schema.context import ResolverInfo
 from schema.errors import FieldError, error_payload
+from schema.input_checks import MULTILINE
 from schema.inputs import one, optional_id, parse_id
 from schema.operations import mutation, query
 from schema.permissions import Requires
@@ -21,6 +22,7 @@ from services import user_sync as sync
 from services import users as service
 from services.errors import ValidationFailed
 from services.pagination import paginate
+from services.values import bounded
 
 __all__ = ["UserMutation", "UserQuery"]
 
@@ -83,7 +85,7 @@ class SyncUserResult:
 class DeactivateUserInput:
     external_id: str | None = strawberry.field(default=None, description="The vendor's id.")
     user_id: strawberry.ID | None = strawberry.field(default=None, description="Hearth id.")
-    reason: str = strawberry.field(description="Why (kept with the account).")
+    reason: str = strawberry.field(description="Why (kept with the account).", metadata=MULTILINE)
 
 
 @strawberry.type(description="A one-time enrolment invitation; deliver the token to the user only.")
@@ -144,7 +146,10 @@ class UserQuery:
             if filter.status is not None:
                 qs = qs.filter(status=filter.status)
             if filter.external_id is not None:
-                qs = qs.filter(external_id=filter.external_id)
+                external_id = bounded(
+                    filter.external_id, user_models.User, "external_id", "filter.externalId"
+                )
+                qs = qs.filter(external_id=external_id)
             if filter.updated_since is not None:
                 qs = qs.filter(updated_at__gte=filter.updated_since)
         return to_connection(await paginate(qs, first=first, after=after))
@@ -175,6 +180,7 @@ class UserMutation:
     @mutation(
         Requires(Resource.USER, Action.SYNC),
         description="syncUser for up to 100 users; each item succeeds or fails alone, in order.",
+        batch=True,
     )
     async def sync_users(
         self, info: ResolverInfo, input: list[SyncUserInput]

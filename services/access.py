@@ -16,6 +16,7 @@ from services.agencies import get_agency
 from services.caller import Caller
 from services.errors import Conflict, Forbidden, NotFound, ValidationFailed
 from services.users import get_user
+from services.values import max_length
 
 __all__ = ["assign_duty", "decide_access_request", "remove_duty", "request_access"]
 
@@ -25,12 +26,13 @@ _DUTY_NAMES = {
 }
 
 
-def _note(value: str | None, field: str) -> str | None:
+def _note(value: str | None, field: str, column: str = "reason") -> str | None:
     if value is None:
         return None
     value = value.strip()
-    if len(value) > 1000:
-        raise ValidationFailed("At most 1000 characters.", field=field)
+    limit = max_length(AccessRequest, column)
+    if len(value) > limit:
+        raise ValidationFailed(f"At most {limit} characters.", field=field)
     return value or None
 
 
@@ -108,7 +110,7 @@ async def decide_access_request(
         request.status = AccessRequestStatus.APPROVED if approve else AccessRequestStatus.DENIED
         request.decided_by_id = me
         request.decided_at = now
-        request.decision_note = _note(note, "note")
+        request.decision_note = _note(note, "note", "decision_note")
         await request.save()
     if approve:
         await notify_change()

@@ -24,6 +24,7 @@ from services.access_reports import REVIEW_WINDOW, Quarter
 from services.caller import Caller
 from services.errors import Conflict, Forbidden, NotFound, ValidationFailed
 from services.users import deactivate_account
+from services.values import max_length
 
 __all__ = [
     "DsbSummary",
@@ -132,7 +133,10 @@ async def escalate(
             )
         if level == 2:
             escalation.ticket_reference = _text(
-                ticket_reference, "ticketReference", 100, required=True
+                ticket_reference,
+                "ticketReference",
+                max_length(AccessEscalation, "ticket_reference"),
+                required=True,
             )
         escalation.findings += (
             "\n\n"
@@ -168,7 +172,12 @@ async def record_escalation_review(
             escalation.hdc_reviewed_by_id = decisions.principal.user_id
             escalation.hdc_reviewed_at = now
         else:
-            escalation.manager_name = _text(manager_name, "managerName", 200, required=True)
+            escalation.manager_name = _text(
+                manager_name,
+                "managerName",
+                max_length(AccessEscalation, "manager_name"),
+                required=True,
+            )
             escalation.manager_reviewed_at = now
         escalation.updated_at = now
         await escalation.save()
@@ -188,7 +197,8 @@ async def deactivate_for_misuse(
     now = caller.now
     if not decisions.system_wide(Resource.ACCESS_REVIEW, Action.DEACTIVATE):
         raise Forbidden("Only the System Administrator deactivates a user (policy 212).")
-    reason_text = _text(reason, "reason", 500, required=True)
+    limit = max_length(AccessEscalation, "deactivation_reason")
+    reason_text = _text(reason, "reason", limit, required=True)
     async with in_transaction():
         escalation = await _locked(escalation_id)
         if escalation.level != 3:

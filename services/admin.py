@@ -12,10 +12,11 @@ from tortoise.transactions import in_transaction
 from authz.enforcer import notify_change
 from models.enums import SystemRole, UserStatus
 from models.users import SystemRoleGrant, User
-from services.contacts import normalize_email, normalize_mfa_contact
+from services.contacts import normalize_mfa_contact, valid_email
 from services.errors import ValidationFailed
 from services.passwords import check_password_policy, hash_password
 from services.users import check_unique
+from services.values import max_length
 
 __all__ = ["create_system_administrator"]
 
@@ -28,11 +29,13 @@ async def create_system_administrator(
 ) -> dict[str, Any]:
     """A System Administrator with a password and a TOTP secret, returned for the operator."""
     username = username.strip().casefold()
-    if not (3 <= len(username) <= 64) or not set(username) <= _USERNAME_CHARS:
+    limit = max_length(User, "username")
+    if not (3 <= len(username) <= limit) or not set(username) <= _USERNAME_CHARS:
         raise ValidationFailed(
-            "username must be 3 to 64 letters, digits or . _ - @.", field="username"
+            f"username must be 3 to {limit} letters, digits or . _ - @.", field="username"
         )
-    email_normalized = normalize_email(email)
+    email = valid_email(email)
+    email_normalized = email.casefold()
     mfa_contact = mfa_contact.strip() if mfa_contact else None
     mfa_normalized = normalize_mfa_contact(mfa_contact) if mfa_contact else None
     check_password_policy(password, username=username, email=email)
@@ -50,7 +53,7 @@ async def create_system_administrator(
             )
             user = await User.create(
                 username=username,
-                email=email.strip(),
+                email=email,
                 email_normalized=email_normalized,
                 mfa_contact=mfa_contact,
                 mfa_contact_normalized=mfa_normalized,

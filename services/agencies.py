@@ -7,6 +7,7 @@ from typing import Any
 from uuid import UUID
 
 from tortoise.exceptions import IntegrityError
+from tortoise.models import Model
 from tortoise.transactions import in_transaction
 
 from authz.enforcer import Decisions, notify_change
@@ -16,6 +17,7 @@ from models.governance import Agency, Can, ContinuumOfCare, Project
 from services.caller import Caller
 from services.contacts import normalize_email
 from services.errors import Conflict, Forbidden, NotFound, ValidationFailed
+from services.values import max_length
 
 __all__ = [
     "HUD_HOUSING_TYPES",
@@ -58,15 +60,20 @@ def _require(decisions: Decisions, resource: Resource, action: Action, message: 
         raise Forbidden(message)
 
 
-def _name(value: str, field: str = "name") -> str:
+def _name(value: str, model: type[Model], column: str = "name", field: str = "name") -> str:
+    """Trimmed, 1 to as many characters as the column holds."""
     value = value.strip()
-    if not value or len(value) > 200:
-        raise ValidationFailed(f"{field} must be 1 to 200 characters.", field=field)
+    limit = max_length(model, column)
+    if not value or len(value) > limit:
+        raise ValidationFailed(f"{field} must be 1 to {limit} characters.", field=field)
     return value
 
 
 async def get_coc(code: str) -> ContinuumOfCare:
-    coc = await ContinuumOfCare.get_or_none(code=code.strip().upper())
+    code = code.strip().upper()
+    # a code longer than any could be is unknown: not looked up (Tortoise refuses the filter)
+    too_long = len(code) > max_length(ContinuumOfCare, "code")
+    coc = None if too_long else await ContinuumOfCare.get_or_none(code=code)
     if coc is None:
         raise ValidationFailed("Unknown Continuum of Care code.", field="cocCode")
     return coc
@@ -94,9 +101,9 @@ async def _agency_values(changes: dict[str, Any]) -> dict[str, Any]:
     values: dict[str, Any] = {}
     for key, value in changes.items():
         if key == "name":
-            values["name"] = _name(value)
+            values["name"] = _name(value, Agency)
         elif key == "common_name":
-            values["common_name"] = _name(value, "commonName") if value else None
+            values[key] = _name(value, Agency, key, "commonName") if value else None
         elif key == "coc_code":
             values["coc"] = await get_coc(value)
         elif key == "can_id":
@@ -108,7 +115,7 @@ async def _agency_values(changes: dict[str, Any]) -> dict[str, Any]:
         elif key == "executive_director_email":
             values[key] = normalize_email(value, field="executiveDirectorEmail") if value else None
         elif key == "executive_director_name":
-            values[key] = _name(value, "executiveDirectorName") if value else None
+            values[key] = _name(value, Agency, key, "executiveDirectorName") if value else None
         elif key in ("victim_service_provider", "status"):
             values[key] = value
         else:
@@ -200,7 +207,7 @@ async def record_mou(
     async with in_transaction():
         agency = await get_agency(agency_id, lock=True)
         agency.mou_signed_on = signed_on
-        agency.mou_signed_by = _name(signed_by, "signedBy")
+        agency.mou_signed_by = _name(signed_by, Agency, "mou_signed_by", "signedBy")
         agency.mou_access_levels = sorted({level.value for level in access_levels})
         await agency.save()
     await notify_change()
@@ -223,7 +230,7 @@ async def create_can(
         if backbone_agency_id
         else None
     )
-    name = _name(name)
+    name = _name(name, Can)
     if await Can.filter(name__iexact=name).exists():
         raise Conflict("A CAN with that name exists.", field="name")
     try:
@@ -235,7 +242,9 @@ async def create_can(
 def _project_values(changes: dict[str, Any]) -> dict[str, Any]:
     values = dict(changes)
     if "name" in values:
-        values["name"] = _name(values["name"])
+        values["name"] = _name(values["name"], Project)
+    if values.get("common_name") is not None:
+        values["common_name"] = _name(values["common_name"], Project, "common_name", "commonName")
     if "project_type" in values and values["project_type"] not in HUD_PROJECT_TYPES:
         raise ValidationFailed(
             "projectType must be a HUD 2.02.6 ProjectType code.", field="projectType"

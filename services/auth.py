@@ -18,6 +18,7 @@ from models.sessions import EnrollmentInvite, Session
 from models.users import User
 from services.errors import RateLimited, Unauthenticated, ValidationFailed
 from services.passwords import check_password_policy, hash_password, verify_password
+from services.values import bounded
 
 __all__ = [
     "AuthPolicy",
@@ -121,7 +122,8 @@ async def authenticate_password(
     *, username: str, password: str, now: datetime, policy: AuthPolicy
 ) -> User:
     """The user whose password this is; the same error, at the same cost, for any failure."""
-    name = username.strip().casefold()
+    # no account has a longer name: said before the throttle, whose key is the name
+    name = bounded(username.strip().casefold(), User, "username", "username")
     key = _username_key(name)
     await _begin_attempt(key, now, policy)
     user = await User.get_or_none(username=name)

@@ -16,6 +16,7 @@ from services.audit import record as audit
 from services.caller import Caller
 from services.clients import get_visible_client, require_holder, touch_client
 from services.errors import Conflict, Forbidden, NotFound, ValidationFailed
+from services.values import max_length
 
 __all__ = [
     "MAX_NOTE_LENGTH",
@@ -96,8 +97,9 @@ async def request_case_note_deletion(
             "Only the agency's HMIS Data Coordinator requests case note deletion (policy 404)."
         )
     reason = reason.strip()
-    if not reason or len(reason) > 1000:
-        raise ValidationFailed("Give a reason of 1 to 1000 characters.", field="reason")
+    limit = max_length(CaseNoteDeletionRequest, "reason")
+    if not reason or len(reason) > limit:
+        raise ValidationFailed(f"Give a reason of 1 to {limit} characters.", field="reason")
     day_start = datetime.combine(note_created_on, time.min, tzinfo=timezone)
     candidates = CaseNote.filter(
         client_id=client_id,
@@ -165,8 +167,9 @@ async def decide_case_note_deletion(
     now = caller.now
     if not decisions.system_wide(Resource.CASE_NOTE, Action.APPROVE_DELETION):
         raise Forbidden("Only the System Administrator approves case note deletion (policy 404).")
-    if note is not None and len(note) > 1000:
-        raise ValidationFailed("note has at most 1000 characters.", field="note")
+    limit = max_length(CaseNoteDeletionRequest, "decision_note")
+    if note is not None and len(note) > limit:
+        raise ValidationFailed(f"note has at most {limit} characters.", field="note")
     async with in_transaction():
         request = await CaseNoteDeletionRequest.filter(id=request_id).select_for_update().first()
         if request is None:

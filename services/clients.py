@@ -30,6 +30,7 @@ from models.names import camel
 from services import elements
 from services.audit import record as audit
 from services.caller import Caller
+from services.contacts import valid_email
 from services.errors import Conflict, Forbidden, NotFound, ValidationFailed
 from services.pagination import Page, check_page_size, decode_cursor
 
@@ -51,7 +52,6 @@ __all__ = [
 
 _SSN = re.compile(r"^[0-9x]{9}$")
 _ZIP = re.compile(r"^[0-9]{5}(-[0-9]{4})?$")
-_EMAIL = re.compile(r"^[^@\s]+@[^@\s]+\.[^@\s]+$")
 
 
 @dataclass(frozen=True, slots=True)
@@ -137,9 +137,8 @@ def _phone(value: str | None) -> str | None:
 
 
 def _email(value: str | None) -> str | None:
-    if value and len(value) <= 254 and not _EMAIL.match(value):
-        raise ValidationFailed("Enter a valid e-mail address.", field="email")
-    return value
+    """The address in its normal form (``services.contacts.valid_email``)."""
+    return valid_email(value) if value else value
 
 
 def _state(value: str | None) -> str | None:

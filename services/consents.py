@@ -37,6 +37,7 @@ from services.clients import (
 )
 from services.enrollments import create_enrollment
 from services.errors import Conflict, ValidationFailed
+from services.values import max_length
 
 __all__ = ["ConsentEnrollment", "record_consent"]
 
@@ -55,7 +56,8 @@ class ConsentEnrollment:
 def _relationship(
     enrollment: ConsentEnrollment | None, referral_reference: str | None
 ) -> tuple[ConsentRelationship, str | None]:
-    referral = elements.text(referral_reference, "referralReference", 200)
+    limit = max_length(ConsentToEnter, "referral_reference")
+    referral = elements.text(referral_reference, "referralReference", limit)
     if enrollment is not None and referral:
         raise ValidationFailed(
             "Give the enrollment or the referral, not both.", field="referralReference"
@@ -92,7 +94,8 @@ async def record_consent(
         )
     )
     consent = consent_values(consent, scope.today)
-    evidence = elements.text(consent.evidence_reference, "consent.evidenceReference", 200)
+    limit = max_length(ConsentToEnter, "evidence_reference")
+    evidence = elements.text(consent.evidence_reference, "consent.evidenceReference", limit)
     if not evidence:
         raise ValidationFailed(
             "Say where the signed consent (or the call note) is kept (policy 207).",

@@ -36,6 +36,7 @@ from services.audit import record as audit
 from services.caller import Caller
 from services.clients import get_visible_client, touch_client
 from services.errors import Conflict, Forbidden, NotFound, ValidationFailed
+from services.values import max_length
 
 __all__ = [
     "create_enrollment",
@@ -170,8 +171,9 @@ async def _household(
             )
         return uuid.uuid4().hex
     household_id = household_id.strip()
-    if not household_id or len(household_id) > 32:
-        raise ValidationFailed("householdId is 1 to 32 characters.", field="householdId")
+    limit = max_length(Enrollment, "household_id")
+    if not household_id or len(household_id) > limit:
+        raise ValidationFailed(f"householdId is 1 to {limit} characters.", field="householdId")
     # Serialise changes to one household so two heads cannot be added at once.
     await get_connection("default").execute_query(
         "SELECT pg_advisory_xact_lock(hashtext($1))", [f"household:{household_id}"]

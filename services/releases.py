@@ -15,6 +15,7 @@ from services.audit import record as audit
 from services.caller import Caller
 from services.clients import get_visible_client, require_holder, touch_client
 from services.errors import Conflict, Forbidden, NotFound, ValidationFailed
+from services.values import max_length
 
 __all__ = ["record_release", "revoke_release"]
 
@@ -62,9 +63,10 @@ async def record_release(
             "A verbal release is accepted only when the first contact is by phone (policy 207).",
             field="kind",
         )
-    if evidence_reference is not None and len(evidence_reference) > 200:
+    limit = max_length(Release, "evidence_reference")
+    if evidence_reference is not None and len(evidence_reference) > limit:
         raise ValidationFailed(
-            "evidenceReference has at most 200 characters.", field="evidenceReference"
+            f"evidenceReference has at most {limit} characters.", field="evidenceReference"
         )
     recipients: list[UUID] = []
     if scope_kind == ReleaseScope.AGENCIES:
@@ -137,8 +139,9 @@ async def revoke_release(
             raise NotFound("No such release, or you may not see it.", field="releaseId")
         if release.revoked_at is not None:
             raise Conflict("The release is already revoked.")
-        if reason is not None and len(reason) > 500:
-            raise ValidationFailed("reason has at most 500 characters.", field="reason")
+        limit = max_length(Release, "revocation_reason")
+        if reason is not None and len(reason) > limit:
+            raise ValidationFailed(f"reason has at most {limit} characters.", field="reason")
         release.revoked_at = now
         release.revoked_by_id = decisions.principal.user_id
         release.revocation_reason = reason

@@ -30,6 +30,7 @@ from models.service_accounts import ServiceAccount
 from services.caller import Caller
 from services.errors import Conflict, DomainError, Forbidden, NotFound, ValidationFailed
 from services.passwords import hash_password, verify_password
+from services.values import max_length
 
 __all__ = [
     "InvalidClient",
@@ -99,8 +100,9 @@ async def create_service_account(
     now = caller.now
     creator = _require(decisions, Action.CREATE)
     name = name.strip()
-    if not 3 <= len(name) <= 100:
-        raise ValidationFailed("name must be 3 to 100 characters.", field="name")
+    limit = max_length(ServiceAccount, "name")
+    if not 3 <= len(name) <= limit:
+        raise ValidationFailed(f"name must be 3 to {limit} characters.", field="name")
     if role is ServiceRole.CAN_REPORTING:
         if can_id is None:
             raise ValidationFailed("A CAN_REPORTING account needs its CAN.", field="canId")
@@ -164,8 +166,9 @@ async def revoke_service_account(
     now = caller.now
     revoker = _require(decisions, Action.MANAGE)
     reason = reason.strip()
-    if not 1 <= len(reason) <= 500:
-        raise ValidationFailed("reason must be 1 to 500 characters.", field="reason")
+    limit = max_length(ServiceAccount, "revoke_reason")
+    if not 1 <= len(reason) <= limit:
+        raise ValidationFailed(f"reason must be 1 to {limit} characters.", field="reason")
     changed = await ServiceAccount.filter(id=account_id, revoked_at__isnull=True).update(
         revoked_at=now, revoked_by_id=revoker, revoke_reason=reason
     )

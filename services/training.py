@@ -14,6 +14,7 @@ from services.caller import Caller
 from services.compliance import resolve_retraining_on_completion
 from services.errors import Forbidden, ValidationFailed
 from services.users import get_user
+from services.values import bounded, max_length
 
 __all__ = ["REQUIREMENT_KEYS", "record_completion", "upsert_course"]
 
@@ -28,10 +29,12 @@ async def upsert_course(
     if not decisions.system_wide(Resource.TRAINING, Action.MANAGE):
         raise Forbidden("Only the System Administrator manages training courses.")
     code = code.strip().upper()
-    if not code or len(code) > 64:
-        raise ValidationFailed("code must be 1 to 64 characters.", field="code")
-    if not title.strip() or len(title) > 200:
-        raise ValidationFailed("title must be 1 to 200 characters.", field="title")
+    limit = max_length(TrainingCourse, "code")
+    if not code or len(code) > limit:
+        raise ValidationFailed(f"code must be 1 to {limit} characters.", field="code")
+    limit = max_length(TrainingCourse, "title")
+    if not title.strip() or len(title) > limit:
+        raise ValidationFailed(f"title must be 1 to {limit} characters.", field="title")
     unknown = set(required_for) - REQUIREMENT_KEYS
     if unknown:
         raise ValidationFailed(
@@ -59,7 +62,8 @@ async def record_completion(
         raise Forbidden("Only the System Administrator or the LMS feed records training.")
     if completed_on > now.date():
         raise ValidationFailed("A course cannot be completed in the future.", field="completedOn")
-    course = await TrainingCourse.get_or_none(code=course_code.strip().upper())
+    code = bounded(course_code.strip().upper(), TrainingCourse, "code", "courseCode")
+    course = await TrainingCourse.get_or_none(code=code)
     if course is None:
         raise ValidationFailed("No such course.", field="courseCode")
     user = await get_user(user_id=user_id, external_id=external_id)

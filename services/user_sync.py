@@ -1,15 +1,18 @@
 """The HMIS vendor's user sync: idempotent by external id, a batch in a constant number of statements.
 
 A batch is applied as if its items were sent one by one, in order (an item sees what the items
-before it did), but in one transaction of six statements whatever its size: the stored users
-with the batch's external ids (locked), the advisory locks of every contact point (policy 109:
-``services.users.lock_contact_points``, which ``check_unique`` takes too), every user that could
-clash with a username or contact point of the batch, then one INSERT of the new users, one UPDATE
-of the changed ones and one UPDATE of the sessions of the deactivated ones. The clash checks run in Python over what was
-read; the locks keep another writer from taking a contact point meanwhile. A unique violation
-(another writer took a username or an external id after the read) rolls the batch back and the
-items go one by one, each in its own transaction, exactly as a batch of one. docs/decisions.md 81.
-"""
+before it did), but in one transaction of six statements whatever its size: the advisory locks of
+every contact point, external id and username of the batch (policy 109:
+``services.users.lock_keys``; ``check_unique`` takes the contact points' too), the stored users
+with the batch's external ids (locked), every user that could clash with a username or contact
+point of the batch, then one INSERT of the new users, one UPDATE of the changed ones and one
+UPDATE of the sessions of the deactivated ones. The clash checks run in Python over what was
+read; the locks, taken before the reads, keep another writer from taking a contact point, an
+external id or a username meanwhile, so two syncs of the same user at once return the same user.
+A unique violation (a writer that takes no such lock took a username after the read) rolls the
+batch back and the items go one by one, each in its own transaction, exactly as a batch of one.
+Each item's text is checked here, not by the schema, so that a bad item fails alone.
+docs/decisions.md 81 and 95."""
 
 from __future__ import annotations
 
@@ -30,12 +33,14 @@ from tortoise.transactions import in_transaction
 from authz.enforcer import notify_change
 from authz.resources import Action, Resource
 from models.enums import UserStatus
+from models.names import camel
 from models.sessions import Session
 from models.users import User
 from services.caller import Caller
-from services.contacts import normalize_email, normalize_mfa_contact
+from services.contacts import normalize_mfa_contact, valid_email
 from services.errors import Forbidden, ValidationFailed
-from services.users import contact_refusal, lock_contact_points
+from services.users import contact_refusal, lock_keys
+from services.values import check_text, max_length
 
 __all__ = ["SyncResult", "UserData", "sync_user", "sync_users"]
 
@@ -107,28 +112,42 @@ class SyncResult:
 Outcome = SyncResult | ValidationFailed
 
 
+def _text(value: str, column: str, field: str, *, least: int = 0) -> str:
+    """Trimmed single-line text of ``least`` to as many characters as the column holds. The
+    schema leaves a batch's items to this check, so that one bad item fails alone."""
+    value = check_text(value, field).strip()
+    limit = max_length(User, column)
+    if not least <= len(value) <= limit:
+        span = f"{least} to {limit}" if least else f"at most {limit}"
+        raise ValidationFailed(f"{field} must be {span} characters.", field=field)
+    return value
+
+
 def _clean(data: UserData) -> dict[str, Any]:
-    external_id = data.external_id.strip()
-    if not external_id or len(external_id) > 128:
-        raise ValidationFailed("externalId must be 1 to 128 characters.", field="externalId")
-    username = data.username.strip().casefold()
-    if not (3 <= len(username) <= 64) or not set(username) <= _USERNAME_CHARS:
+    external_id = _text(data.external_id, "external_id", "externalId", least=1)
+    username = _text(data.username, "username", "username", least=3).casefold()
+    if not set(username) <= _USERNAME_CHARS:
+        limit = max_length(User, "username")
         raise ValidationFailed(
-            "username must be 3 to 64 letters, digits or . _ - @.", field="username"
+            f"username must be 3 to {limit} letters, digits or . _ - @.", field="username"
         )
-    for name, value in (("firstName", data.first_name), ("lastName", data.last_name)):
-        if value is not None and len(value) > 100:
-            raise ValidationFailed(f"{name} has at most 100 characters.", field=name)
-    mfa = data.mfa_contact.strip() if data.mfa_contact else None
+    names = {
+        column: _text(value, column, camel(column)) if value is not None else None
+        for column, value in (("first_name", data.first_name), ("last_name", data.last_name))
+    }
+    email = valid_email(check_text(data.email, "email"))
+    mfa = check_text(data.mfa_contact, "mfaContact").strip() if data.mfa_contact else None
+    mfa_normalized = normalize_mfa_contact(mfa) if mfa else None
+    if mfa and "@" in mfa:
+        mfa = valid_email(mfa, field="mfaContact")  # stored in its normal form, as the e-mail
     return {
         "external_id": external_id,
         "username": username,
-        "email": data.email.strip(),
-        "email_normalized": normalize_email(data.email),
+        "email": email,
+        "email_normalized": email.casefold(),
         "mfa_contact": mfa,
-        "mfa_contact_normalized": normalize_mfa_contact(mfa) if mfa else None,
-        "first_name": data.first_name,
-        "last_name": data.last_name,
+        "mfa_contact_normalized": mfa_normalized,
+        **names,
     }
 
 
@@ -230,15 +249,24 @@ class _Batch:
 
     async def _read(self, connection: Any, valid: list[dict[str, Any]]) -> None:
         external_ids = sorted({v["external_id"] for v in valid})
+        points = sorted(set().union(*(_points(v) for v in valid)))
+        names = sorted({v["username"] for v in valid})
+        # Locked before anything is read: a concurrent sync of the same external id (or
+        # username) waits here until the first commits, then reads the user it made.
+        await lock_keys(
+            [
+                *(f"contact:{point}" for point in points),
+                *(f"external:{external_id}" for external_id in external_ids),
+                *(f"username:{name}" for name in names),
+            ],
+            connection,
+        )
         stored = (
             await User.filter(external_id__in=external_ids)
             .order_by("id")
             .select_for_update()
             .using_db(connection)
         )
-        points = sorted(set().union(*(_points(v) for v in valid)))
-        await lock_contact_points(points, connection)
-        names = sorted({v["username"] for v in valid})
         clashing = (
             await User.filter(
                 Q(username__in=names)

@@ -19,6 +19,7 @@ from models.users import SystemRoleGrant, User
 from services.auth import AuthPolicy, create_invite, revoke_user_sessions
 from services.caller import Caller
 from services.errors import Forbidden, NotFound, ValidationFailed
+from services.values import bounded, max_length
 
 __all__ = [
     "check_unique",
@@ -29,12 +30,14 @@ __all__ = [
     "grant_system_role",
     "invite_user",
     "lock_contact_points",
+    "lock_keys",
     "revoke_system_role",
 ]
 
-# Policy 109's locks: one per contact point, taken in sorted order (two writers never wait for
-# each other's next lock), in one statement for any number of points.
-_CONTACT_LOCK_SQL = (
+# Policy 109's locks: one per contact point (and, for the vendor sync, per external id and
+# username), taken in sorted order (two writers never wait for each other's next lock), in one
+# statement for any number of keys.
+_LOCK_SQL = (
     "SELECT pg_advisory_xact_lock(hashtextextended(p, 109)) "
     "FROM unnest($1::text[]) WITH ORDINALITY AS t(p, n) ORDER BY n"
 )
@@ -51,12 +54,18 @@ def contact_refusal(field: str) -> ValidationFailed:
     return ValidationFailed(_REFUSALS[field], field=field)
 
 
+async def lock_keys(keys: Iterable[str], connection: Any = None) -> None:
+    """Transaction-level advisory locks on these keys (``contact:<point>``, ``external:<id>``,
+    ``username:<name>``), taken in sorted order, before any row lock of the transaction."""
+    ordered = sorted(set(keys))
+    if ordered:
+        await (connection or get_connection("default")).execute_query(_LOCK_SQL, [ordered])
+
+
 async def lock_contact_points(points: Iterable[str | None], connection: Any = None) -> None:
     """Lock these contact points until the transaction ends (call it inside the write's
     transaction): the database cannot hold a uniqueness constraint across the two columns."""
-    keys = [f"contact:{point}" for point in sorted({p for p in points if p is not None})]
-    if keys:
-        await (connection or get_connection("default")).execute_query(_CONTACT_LOCK_SQL, [keys])
+    await lock_keys((f"contact:{point}" for point in points if point is not None), connection)
 
 
 async def check_unique(values: dict[str, Any], user_id: UUID | None) -> None:
@@ -96,6 +105,8 @@ async def deactivate_account(user: User, reason: str, now: datetime) -> None:
 async def get_user(*, user_id: UUID | None = None, external_id: str | None = None) -> User:
     if (user_id is None) == (external_id is None):
         raise ValidationFailed("Give exactly one of userId and externalId.", field="userId")
+    if external_id is not None:
+        bounded(external_id, User, "external_id", "externalId")
     user = await (
         User.get_or_none(id=user_id) if user_id else User.get_or_none(external_id=external_id)
     )
@@ -117,8 +128,9 @@ async def deactivate_user(
     if not decisions.system_wide(Resource.USER, Action.DEACTIVATE):
         raise Forbidden("Only the HMIS vendor or the System Administrator deactivates users.")
     reason = reason.strip()
-    if not reason or len(reason) > 500:
-        raise ValidationFailed("Give a reason of 1 to 500 characters.", field="reason")
+    limit = max_length(User, "deactivation_reason")
+    if not reason or len(reason) > limit:
+        raise ValidationFailed(f"Give a reason of 1 to {limit} characters.", field="reason")
     async with in_transaction():
         user = await get_user(user_id=user_id, external_id=external_id)
         if user.status != UserStatus.INACTIVE:

@@ -12,6 +12,7 @@ import strawberry
 from models.enums import AnnotationKind as AnnotationKindEnum
 from schema.client_types import AnnotationKind, ConsentKind, ReleaseCategory, ReleaseScope
 from schema.elements import with_elements
+from schema.input_checks import MULTILINE
 
 __all__ = [
     "AddCaseNoteInput",
@@ -222,7 +223,9 @@ class RecordHealthAndDvInput:
 )
 class AddCaseNoteInput:
     client_id: strawberry.ID = strawberry.field(description="The client.")
-    text: str = strawberry.field(description="The note (1 to 20,000 characters).")
+    text: str = strawberry.field(
+        description="The note (1 to 20,000 characters).", metadata=MULTILINE
+    )
     enrollment_id: strawberry.ID | None = strawberry.field(
         default=None, description="The enrollment it concerns."
     )
@@ -235,7 +238,7 @@ class AddCaseNoteInput:
 class RequestCaseNoteDeletionInput:
     client_id: strawberry.ID = strawberry.field(description="The client's HMIS id.")
     note_created_on: datetime.date = strawberry.field(description="The date the note was created.")
-    reason: str = strawberry.field(description="Why it must be deleted.")
+    reason: str = strawberry.field(description="Why it must be deleted.", metadata=MULTILINE)
     note_id: strawberry.ID | None = strawberry.field(
         default=None, description="Needed when several notes share that date."
     )
@@ -244,7 +247,9 @@ class RequestCaseNoteDeletionInput:
 @strawberry.input(description="The System Administrator's decision.")
 class DecideCaseNoteDeletionInput:
     request_id: strawberry.ID = strawberry.field(description="The request.")
-    note: str | None = strawberry.field(default=None, description="Note kept with the decision.")
+    note: str | None = strawberry.field(
+        default=None, description="Note kept with the decision.", metadata=MULTILINE
+    )
 
 
 @strawberry.input(
@@ -255,7 +260,7 @@ class MarkRecordInput:
     field: str = strawberry.field(
         description="GraphQL field name (firstName, dob, ssn, ...), or 'record'."
     )
-    note: str = strawberry.field(description="What is wrong or missing.")
+    note: str = strawberry.field(description="What is wrong or missing.", metadata=MULTILINE)
     kind: AnnotationKind = strawberry.field(
         default=AnnotationKindEnum.INACCURATE, description="INACCURATE or INCOMPLETE."
     )
@@ -268,7 +273,7 @@ class MarkRecordInput:
 class SupplementRecordInput:
     client_id: strawberry.ID = strawberry.field(description="The client.")
     field: str = strawberry.field(description="GraphQL field name, or 'record'.")
-    note: str = strawberry.field(description="The supplementary information.")
+    note: str = strawberry.field(description="The supplementary information.", metadata=MULTILINE)
     agency_id: strawberry.ID | None = strawberry.field(
         default=None, description="Your agency, if several."
     )

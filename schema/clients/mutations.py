@@ -4,7 +4,7 @@ case notes, corrections, CAN backbone staff. Each parses its input and calls a s
 from __future__ import annotations
 
 from decimal import Decimal
-from typing import Any
+from typing import Annotated, Any
 
 import strawberry
 
@@ -53,6 +53,7 @@ from schema.clients.inputs import (
     UpdateClientInput,
 )
 from schema.context import ResolverInfo
+from schema.input_checks import MULTILINE
 from schema.inputs import changes, optional_id, parse_id
 from schema.operations import mutation
 from schema.permissions import Requires
@@ -178,7 +179,10 @@ class ClientMutation:
         graphql_type=ReleaseOfInformation,
     )
     async def revoke_release(
-        self, info: ResolverInfo, release_id: strawberry.ID, reason: str | None = None
+        self,
+        info: ResolverInfo,
+        release_id: strawberry.ID,
+        reason: Annotated[str | None, strawberry.argument(metadata=MULTILINE)] = None,
     ) -> release_models.Release:
         return await release_service.revoke_release(
             caller=info.context.caller,

@@ -20,6 +20,7 @@ from services.caller import Caller
 from services.compliance.cases import SweepCounts, _Found, _record_findings
 from services.errors import Forbidden, NotFound, ValidationFailed
 from services.users import get_user
+from services.values import bounded, max_length
 
 __all__ = ["record_helpdesk_ticket", "request_agency_retraining", "topic_words"]
 
@@ -72,8 +73,9 @@ async def record_helpdesk_ticket(
             "Only the System Administrator or the help-desk integration records tickets."
         )
     topic = topic.strip()
-    if not topic or len(topic) > 200:
-        raise ValidationFailed("topic must be 1 to 200 characters.", field="topic")
+    limit = max_length(HelpdeskTicket, "topic")
+    if not topic or len(topic) > limit:
+        raise ValidationFailed(f"topic must be 1 to {limit} characters.", field="topic")
     if not 0 <= minutes_spent <= MAX_TICKET_MINUTES:
         raise ValidationFailed(
             f"minutesSpent must be between 0 and {MAX_TICKET_MINUTES}.", field="minutesSpent"
@@ -83,8 +85,9 @@ async def record_helpdesk_ticket(
     if opened_at > now:
         raise ValidationFailed("openedAt is in the future.", field="openedAt")
     ref = external_ref.strip() if external_ref else None
-    if ref is not None and not 1 <= len(ref) <= 64:
-        raise ValidationFailed("externalRef must be 1 to 64 characters.", field="externalRef")
+    limit = max_length(HelpdeskTicket, "external_ref")
+    if ref is not None and not 1 <= len(ref) <= limit:
+        raise ValidationFailed(f"externalRef must be 1 to {limit} characters.", field="externalRef")
     user = await get_user(user_id=user_id, external_id=external_id)
     if ref is not None:
         existing = await HelpdeskTicket.get_or_none(external_ref=ref)
@@ -131,9 +134,11 @@ async def request_agency_retraining(
     if not decisions.system_wide(Resource.RETRAINING, Action.REQUEST):
         raise Forbidden("Only the System Administrator or the Lead Agency records a CoC's request.")
     reason = reason.strip()
-    if not reason or len(reason) > 500:
-        raise ValidationFailed("Give a reason of 1 to 500 characters.", field="reason")
-    coc = await ContinuumOfCare.get_or_none(code=coc_code.strip().upper())
+    limit = max_length(AgencyRetrainingRequest, "reason")
+    if not reason or len(reason) > limit:
+        raise ValidationFailed(f"Give a reason of 1 to {limit} characters.", field="reason")
+    code = bounded(coc_code.strip().upper(), ContinuumOfCare, "code", "cocCode")
+    coc = await ContinuumOfCare.get_or_none(code=code)
     if coc is None:
         raise ValidationFailed("No such Continuum of Care.", field="cocCode")
     agency = await Agency.get_or_none(id=agency_id)

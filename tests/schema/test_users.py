@@ -62,11 +62,12 @@ async def test_sync_creates_by_external_id_and_is_idempotent(api: Api, role: Sys
     # when the vendor syncs a new user
     first = await sync(api, token)
 
-    # then the user is created as sent (username lower case)
+    # then the user is created as sent (username lower case, the e-mail in its normal form:
+    # its domain in lower case)
     assert first["created"] is True
     assert first["user"]["externalId"] == "vendor-17"
     assert first["user"]["username"] == "ann.lee"
-    assert first["user"]["email"] == "Ann.Lee@Hartford.example.org"
+    assert first["user"]["email"] == "Ann.Lee@hartford.example.org"
     assert first["user"]["status"] == "ACTIVE"
 
     # when the same input comes again

@@ -4,8 +4,19 @@ from __future__ import annotations
 
 import pytest
 
-from services.contacts import normalize_email, normalize_mfa_contact
+from services.contacts import normalize_email, normalize_mfa_contact, valid_email
 from services.errors import ValidationFailed
+
+# Addresses a pattern of "something@something.something" lets through and mail systems refuse.
+BAD_ADDRESSES = (
+    "a@example..org",
+    "<a>@example.org",
+    "a@-example.org",
+    ".a@example.org",
+    "a@example.org.",
+    "a\x00b@example.org",
+    "a@example.test",  # a special-use domain
+)
 
 
 @pytest.mark.parametrize(
@@ -33,6 +44,7 @@ def test_email_spellings_of_one_address_normalise_alike(raw: str, normal: str) -
         "a@x",
         "@x.org",
         "a@" + "x" * 250 + ".org",
+        *BAD_ADDRESSES,
     ],
 )
 def test_malformed_email_is_refused_naming_the_field(raw: str) -> None:
@@ -40,6 +52,19 @@ def test_malformed_email_is_refused_naming_the_field(raw: str) -> None:
         normalize_email(raw)
     assert caught.value.field == "email"
     assert caught.value.code == "VALIDATION"
+
+
+@pytest.mark.parametrize(
+    ("raw", "normal"),
+    [
+        ("Ann.Lee@Hartford.Example.ORG", "Ann.Lee@hartford.example.org"),
+        (" a@x.org ", "a@x.org"),
+        ("zoë@Example.org", "zoë@example.org"),
+    ],
+)
+def test_an_address_is_stored_in_its_normal_form(raw: str, normal: str) -> None:
+    # the domain in lower case, the local part as given (only its owner's server may fold it)
+    assert valid_email(raw) == normal
 
 
 def test_email_error_names_the_field_the_caller_gives() -> None:

@@ -1,0 +1,109 @@
+"""A valid call of every query of the schema that takes text or ids, in the world of
+tests/schema/mutation_cases.py: the malformed-input tests spoil them as they do the mutations."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+
+from tests.schema.mutation_cases import Call, Case, World
+from tests.schema.writes_support import make_project
+
+__all__ = ["QUERY_CASES"]
+
+QUERY_CASES: dict[str, Case] = {}
+
+
+def query_case(name: str) -> Callable[[Case], Case]:
+    def register(function: Case) -> Case:
+        QUERY_CASES[name] = function
+        return function
+
+    return register
+
+
+@query_case("agencies")
+async def _agencies(w: World) -> Call:
+    return await w.token("admin"), {"first": 10}
+
+
+@query_case("agency")
+async def _agency(w: World) -> Call:
+    return await w.token("admin"), {"id": str(w.a.id)}
+
+
+@query_case("projects")
+async def _projects(w: World) -> Call:
+    return await w.token("admin"), {"agencyId": str(w.a.id)}
+
+
+@query_case("project")
+async def _project(w: World) -> Call:
+    return await w.token("admin"), {"id": str((await make_project(w.a, w.unique("P"))).id)}
+
+
+@query_case("cans")
+async def _cans(w: World) -> Call:
+    return await w.token("admin"), {"first": 10}
+
+
+@query_case("users")
+async def _users(w: World) -> Call:
+    return await w.token("admin"), {"filter": {"agencyId": str(w.a.id), "externalId": "V-9"}}
+
+
+@query_case("user")
+async def _user(w: World) -> Call:
+    return await w.token("admin"), {"id": str(w.member.id)}
+
+
+@query_case("accessRequests")
+async def _access_requests(w: World) -> Call:
+    return await w.token("hdc"), {"agencyId": str(w.a.id)}
+
+
+@query_case("clients")
+async def _clients(w: World) -> Call:
+    client_id = await w.client()
+    return await w.token("worker"), {
+        "search": {"name": "Rosa", "ssnLastFour": "6789", "hmisId": client_id}
+    }
+
+
+@query_case("client")
+async def _client(w: World) -> Call:
+    return await w.token("worker"), {"id": await w.client()}
+
+
+@query_case("clientRecordExport")
+async def _client_record_export(w: World) -> Call:
+    return await w.token("worker"), {"clientId": await w.client()}
+
+
+@query_case("caseNoteDeletionRequests")
+async def _deletion_requests(w: World) -> Call:
+    return await w.token("admin"), {"first": 10}
+
+
+@query_case("serviceAccounts")
+async def _service_accounts(w: World) -> Call:
+    return await w.token("admin"), {"first": 10}
+
+
+@query_case("userAccessReport")
+async def _user_access_report(w: World) -> Call:
+    return await w.token("hdc"), {"agencyId": str(w.a.id), "quarter": "2026Q1"}
+
+
+@query_case("dataStrategyBoardAccessSummary")
+async def _dsb_summary(w: World) -> Call:
+    return await w.token("admin"), {"quarter": "2026Q1"}
+
+
+@query_case("complianceCases")
+async def _compliance_cases(w: World) -> Call:
+    return await w.token("admin"), {"agencyId": str(w.a.id)}
+
+
+@query_case("jobRuns")
+async def _job_runs(w: World) -> Call:
+    return await w.token("admin"), {"job": "retraining"}
