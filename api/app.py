@@ -43,7 +43,6 @@ from schema.errors import coded
 from services.audit import seal as audit_seal
 from services.auth import AuthPolicy
 from services.clock import Clock, SystemClock
-from services.errors import DomainError, Unauthenticated
 from services.jobs import JobContext, Scheduler
 from services.sealing import check_keys
 
@@ -164,7 +163,8 @@ class BodyTooLarge(Exception):
 
 
 class HearthGraphQL(GraphQL[Context, None]):
-    """The GraphQL view: POST only; the context authenticates the bearer token once."""
+    """The GraphQL view: POST only; the context authenticates the bearer token once the
+    document has passed its limits and validation (``schema.context.Authentication``)."""
 
     def __init__(
         self,
@@ -209,7 +209,7 @@ class HearthGraphQL(GraphQL[Context, None]):
         self, request: Request | WebSocket, response: Response | WebSocket
     ) -> Context:
         request_id = request_id_of(request.scope) or uuid.uuid4().hex
-        context = Context(
+        return Context(
             request=request,
             response=response,
             identity=self.identity,
@@ -222,22 +222,8 @@ class HearthGraphQL(GraphQL[Context, None]):
             timezone=self.timezone,
             report_thresholds=self.report_thresholds,
             settings=self.settings,
+            authorization=request.headers.get("authorization", ""),
         )
-        header = request.headers.get("authorization", "")
-        if header:
-            scheme, _, token = header.partition(" ")
-            if scheme.lower() != "bearer" or not token.strip():
-                context.auth_error = Unauthenticated("Use 'Authorization: Bearer <access token>'.")
-            else:
-                try:
-                    authenticated = await self.identity.authenticate(token.strip(), now=context.now)
-                except DomainError as error:
-                    context.auth_error = error
-                else:
-                    context.principal = authenticated.principal
-                    context.mfa_expired = authenticated.mfa_expired
-                    context.mfa_error = authenticated.mfa_error
-        return context
 
     async def process_result(
         self, request: Request, result: ExecutionResult
@@ -357,6 +343,11 @@ def create_app(settings: Settings, *, database_url: str, clock: Clock | None = N
             max_depth=settings.max_query_depth,
             max_tokens=settings.max_query_tokens,
             max_aliases=settings.max_aliases,
+            max_fields=settings.max_query_fields,
+            max_cost=settings.max_query_cost,
+            max_fragment_spreads=settings.max_fragment_spreads,
+            max_repeated_fields=settings.max_repeated_fields,
+            page_size=settings.max_page_size,
             parser_cache_size=settings.parser_cache_size,
             validation_cache_size=settings.validation_cache_size,
             introspection=not settings.production,

@@ -137,6 +137,22 @@ class Settings(BaseSettings):
     max_query_depth: int = 12
     max_query_tokens: int = 4000
     max_aliases: int = 30
+    max_query_fields: int = Field(
+        default=2000, ge=1, description="Fields a document selects, fragments expanded."
+    )
+    max_query_cost: int = Field(
+        default=50_000,
+        ge=1,
+        description="Each field counted once per item of the pages (first: N) around it.",
+    )
+    max_fragment_spreads: int = Field(
+        default=500, ge=0, description="Fragment spreads in a document, counted where expanded."
+    )
+    max_repeated_fields: int = Field(
+        default=100,
+        ge=0,
+        description="Fields selected again under a response key already selected at that place.",
+    )
     max_page_size: int = 100
     parser_cache_size: int = 256
     validation_cache_size: int = 256

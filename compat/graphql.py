@@ -52,12 +52,14 @@ from graphql import (
     GraphQLInt,
     GraphQLNonNull,
     GraphQLObjectType,
+    GraphQLSchema,
     GraphQLString,
     is_leaf_type,
 )
 from graphql.execution.values import get_argument_values
 from graphql.pyutils import Path, Undefined
 from graphql.pyutils.gather_with_cancel import gather_with_cancel
+from strawberry import Schema
 from strawberry.execution.is_awaitable import optimized_is_awaitable
 from strawberry.schema.schema import StrawberryGraphQLCoreExecutionContext
 from strawberry.schema.schema_converter import GraphQLCoreConverter
@@ -65,7 +67,7 @@ from tortoise.models import Model
 
 import compat  # noqa: F401 (checks the installed versions)
 
-__all__ = ["ObservedExecutionContext", "Observer"]
+__all__ = ["ObservedExecutionContext", "Observer", "core_schema"]
 
 
 class Observer(Protocol):
@@ -510,3 +512,9 @@ class ObservedExecutionContext(StrawberryGraphQLCoreExecutionContext):
             awaited = await gather_with_cancel(*(results[name] for name in awaitable_fields))
             results.update(zip(awaitable_fields, awaited, strict=True))
         return results
+
+
+def core_schema(schema: Schema) -> GraphQLSchema:
+    """graphql-core's schema behind a strawberry schema (strawberry 0.341 keeps it in
+    ``_schema``, as its own ``ValidationCache`` reads it; it offers no public accessor)."""
+    return schema._schema
