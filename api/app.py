@@ -7,7 +7,6 @@ import contextlib
 import gc
 import json
 import logging
-import re
 import uuid
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
@@ -19,9 +18,8 @@ import orjson
 from starlette.applications import Starlette
 from starlette.middleware.sessions import SessionMiddleware
 from starlette.requests import Request
-from starlette.responses import JSONResponse, Response
+from starlette.responses import Response
 from starlette.routing import Route
-from starlette.types import ASGIApp, Message, Receive, Scope, Send
 from starlette.websockets import WebSocket
 from strawberry.asgi import GraphQL
 from strawberry.http import GraphQLHTTPResponse
@@ -33,6 +31,7 @@ from api.downloads import hud_csv_download
 from api.identity import IdentityProvider, LocalIdentity, TokenService, load_signing_key
 from api.identity.oidc import OidcIdentity, session_cookie_options
 from api.identity.service import TokenEndpoint
+from api.middleware import BodyLimit, Guard, RequestId, caller_request_id_of, request_id_of
 from api.settings import Settings, report_thresholds
 from api.ssn_keys import load_key_ring
 from authz.enforcer import Authorizer, current_authorizer, set_current_authorizer
@@ -46,120 +45,9 @@ from services.clock import Clock, SystemClock
 from services.jobs import JobContext, Scheduler
 from services.sealing import check_keys
 
-__all__ = ["BodyLimit", "BodyTooLarge", "HearthGraphQL", "RequestId", "create_app", "request_id_of"]
+__all__ = ["HearthGraphQL", "create_app"]
 
 log = logging.getLogger("hearth")
-
-
-TOO_LARGE = "Request body too large."
-_REQUEST_ID = re.compile(rb"[A-Za-z0-9._:-]{1,64}")
-
-
-def request_id_of(scope: Scope) -> str | None:
-    """The request id :class:`RequestId` gave this request."""
-    return (scope.get("state") or {}).get("request_id")
-
-
-def caller_request_id_of(scope: Scope) -> str | None:
-    """The id the caller sent for this request (``X-Request-ID``), when sane."""
-    return (scope.get("state") or {}).get("caller_request_id")
-
-
-class RequestId:
-    """Give every HTTP request Hearth's own id and send it back as ``X-Request-ID``.
-
-    Outermost, so that every response carries it, the 413 of :class:`BodyLimit` and
-    strawberry's plain-text refusals included. The id a client sends is kept beside Hearth's
-    (the audit trail records both) but never replaces it: a caller cannot choose the id its
-    requests are audited and logged under. A client's id that is too long or holds other
-    characters than letters, digits and ``._:-`` is dropped (it would go into logs).
-    """
-
-    def __init__(self, app: ASGIApp) -> None:
-        self.app = app
-
-    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
-        if scope["type"] != "http":
-            await self.app(scope, receive, send)
-            return
-        given = next((v for k, v in scope.get("headers") or [] if k == b"x-request-id"), b"")
-        request_id = uuid.uuid4().hex
-        state = scope.setdefault("state", {})
-        state["request_id"] = request_id
-        if given and _REQUEST_ID.fullmatch(given):
-            state["caller_request_id"] = given.decode("ascii")
-
-        async def send_with_id(message: Message) -> None:
-            if message["type"] == "http.response.start":
-                headers = [h for h in message.get("headers", []) if h[0].lower() != b"x-request-id"]
-                headers.append((b"x-request-id", request_id.encode("ascii")))
-                message = {**message, "headers": headers}
-            await send(message)
-
-        await self.app(scope, receive, send_with_id)
-
-
-class BodyLimit:
-    """Refuse request bodies over ``max_bytes`` (declared or streamed) with 413, before parsing.
-
-    A declared ``Content-Length`` over the limit is refused without reading the body. A body
-    sent without one (chunked) is counted as the app reads it: past the limit, the read raises
-    and, if the app has not started its response yet, the 413 goes out instead. If it has (an
-    app that answers while still reading), a second response would break the protocol, so the
-    error propagates and the server drops the connection.
-    """
-
-    def __init__(self, app: ASGIApp, max_bytes: int) -> None:
-        self.app = app
-        self.max_bytes = max_bytes
-
-    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
-        if scope["type"] != "http":
-            await self.app(scope, receive, send)
-            return
-        declared = [v for k, v in scope.get("headers") or [] if k == b"content-length"]
-        if declared and (
-            len(set(declared)) > 1 or not declared[0].isdigit() or int(declared[0]) > self.max_bytes
-        ):
-            await self._too_large(scope, receive, send)
-            return
-        seen = 0
-        started = False
-
-        async def limited() -> Message:
-            nonlocal seen
-            message = await receive()
-            if message["type"] == "http.request":
-                seen += len(message.get("body", b""))
-                if seen > self.max_bytes:
-                    raise BodyTooLarge
-            return message
-
-        async def tracked(message: Message) -> None:
-            nonlocal started
-            if message["type"] == "http.response.start":
-                started = True
-            await send(message)
-
-        try:
-            await self.app(scope, limited, tracked)
-        except BodyTooLarge:
-            if started:
-                raise
-            await self._too_large(scope, receive, send)
-
-    async def _too_large(self, scope: Scope, receive: Receive, send: Send) -> None:
-        response = JSONResponse(
-            {"errors": [{"message": TOO_LARGE, "extensions": {"code": "PAYLOAD_TOO_LARGE"}}]},
-            status_code=413,
-            # the rest of the body is not read: the connection cannot carry another request
-            headers={"connection": "close"},
-        )
-        await response(scope, receive, send)
-
-
-class BodyTooLarge(Exception):
-    """Raised from ``receive`` once a streamed body passes the limit."""
 
 
 class HearthGraphQL(GraphQL[Context, None]):
@@ -418,5 +306,6 @@ def create_app(settings: Settings, *, database_url: str, clock: Clock | None = N
         # session id and ID token) live in this signed cookie, scoped to /auth/oidc.
         app.add_middleware(SessionMiddleware, **session_cookie_options(settings))
     app.add_middleware(BodyLimit, max_bytes=settings.max_body_bytes)
+    app.add_middleware(Guard, timeout=settings.request_timeout_seconds)
     app.add_middleware(RequestId)  # added last: outermost
     return app

@@ -133,6 +133,11 @@ class Settings(BaseSettings):
     service_token_ttl_seconds: int = 5 * 60
 
     # GraphQL hardening
+    request_timeout_seconds: float = Field(
+        default=10.0,
+        gt=0,
+        description="Time a request has to start its answer; then it stops and answers TIMEOUT.",
+    )
     max_body_bytes: int = 256 * 1024
     max_query_depth: int = 12
     max_query_tokens: int = 4000
@@ -234,6 +239,11 @@ class Settings(BaseSettings):
     hud_export_ttl_seconds: int = Field(
         default=15 * 60,
         description="How long a requested export may be downloaded; then it is gone.",
+    )
+    hud_export_timeout_seconds: float = Field(
+        default=3600.0,
+        gt=0,
+        description="Time requestHudCsvExport has to write the export (in place of the request's).",
     )
     hud_implementation_id: str = Field(
         default="hearth-ct-hmis",

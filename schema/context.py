@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 from collections.abc import AsyncIterator
 from dataclasses import dataclass, field
 from datetime import date, datetime
@@ -114,6 +115,17 @@ class Context:
     async def client_scope(self) -> ClientScope:
         """The caller's client-data scope (agencies, CANs), computed once per request."""
         return await self.caller.client_scope()
+
+    def allow_time(self, seconds: float) -> None:
+        """Give the request ``seconds`` from now to answer, where the API's deadline (an
+        ``asyncio.Timeout`` in the request's state) would end it sooner: for an operation known
+        to run long. Never shortens it."""
+        deadline = (self.request.scope.get("state") or {}).get("deadline")
+        if isinstance(deadline, asyncio.Timeout):
+            when = asyncio.get_running_loop().time() + seconds
+            current = deadline.when()
+            if current is not None and current < when:
+                deadline.reschedule(when)
 
     def release(self) -> None:
         """Drop what the operation read (loaders and their rows, the audit buffer) once it is
