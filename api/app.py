@@ -10,6 +10,7 @@ import logging
 import uuid
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
+from dataclasses import replace
 from datetime import timedelta
 from typing import Any
 from zoneinfo import ZoneInfo
@@ -223,7 +224,12 @@ def create_app(settings: Settings, *, database_url: str, clock: Clock | None = N
     if settings.identity == "oidc":
         identity = OidcIdentity(settings=settings, local=local, clock=clock)
     token_endpoint = TokenEndpoint(
-        tokens=tokens, clock=clock, ttl=timedelta(seconds=settings.service_token_ttl_seconds)
+        tokens=tokens,
+        clock=clock,
+        ttl=timedelta(seconds=settings.service_token_ttl_seconds),
+        # the sign-in's window and lockout
+        per_client=replace(policy, max_failures=settings.oauth_max_failures),
+        per_address=replace(policy, max_failures=settings.oauth_address_max_failures),
     )
     authorizer = Authorizer()
     schema = build_schema(

@@ -131,6 +131,12 @@ class Settings(BaseSettings):
 
     # Service accounts (client credentials at /oauth/token), in both identity modes
     service_token_ttl_seconds: int = 5 * 60
+    oauth_max_failures: int = Field(
+        default=5, ge=1, description="Failed client authentications per client id, then locked."
+    )
+    oauth_address_max_failures: int = Field(
+        default=20, ge=1, description="Failed client authentications per client address."
+    )
 
     # GraphQL hardening
     request_timeout_seconds: float = Field(
