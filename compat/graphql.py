@@ -61,13 +61,13 @@ from graphql.pyutils import Path, Undefined
 from graphql.pyutils.gather_with_cancel import gather_with_cancel
 from strawberry import Schema
 from strawberry.execution.is_awaitable import optimized_is_awaitable
-from strawberry.schema.schema import StrawberryGraphQLCoreExecutionContext
+from strawberry.schema.schema import StrawberryGraphQLCoreExecutionContext, validate_document
 from strawberry.schema.schema_converter import GraphQLCoreConverter
 from tortoise.models import Model
 
 import compat  # noqa: F401 (checks the installed versions)
 
-__all__ = ["ObservedExecutionContext", "Observer", "core_schema"]
+__all__ = ["ObservedExecutionContext", "Observer", "core_schema", "validate_document"]
 
 
 class Observer(Protocol):
@@ -514,7 +514,11 @@ class ObservedExecutionContext(StrawberryGraphQLCoreExecutionContext):
         return results
 
 
+# Validation outside strawberry's own pipeline (schema.limits) uses what strawberry 0.341's
+# ValidationCache uses: ``validate_document`` (graphql-core's rules plus strawberry's own), and
+# graphql-core's schema, which strawberry keeps in ``_schema`` with no public accessor.
+
+
 def core_schema(schema: Schema) -> GraphQLSchema:
-    """graphql-core's schema behind a strawberry schema (strawberry 0.341 keeps it in
-    ``_schema``, as its own ``ValidationCache`` reads it; it offers no public accessor)."""
+    """graphql-core's schema behind a strawberry schema."""
     return schema._schema

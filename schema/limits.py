@@ -5,7 +5,8 @@ a few hundred bytes can stand for millions of fields (twenty fragments, each spr
 twice). Walking the expansion costs as much as executing it, so nothing here walks it: each
 fragment is measured once, in dependency order, and a spread adds the fragment's measure (depth,
 aliases, fields, cost, spreads) where it stands. The time taken is linear in the document's size
-whatever its expansion; the numbers saturate at :data:`CEILING`.
+whatever its expansion; the numbers saturate at :data:`CEILING`. A spread that closes a cycle is
+refused at once.
 
 What is measured, for each operation and over the whole document, fragments expanded:
 
@@ -14,7 +15,9 @@ What is measured, for each operation and over the whole document, fragments expa
 * aliases, fields and fragment spreads: how many, as if every spread were written out;
 * cost: every field counts once for each item of the pages around it; a field with a page size
   argument (``first``/``last``) multiplies what is below it by that size: the literal given, the
-  argument's default when it is left out, the largest page (``Limits.page_size``) for a variable.
+  argument's default when it is left out, the largest page (``Limits.page_size``) for a variable;
+* repeated fields: fields selected again where a field of the same response key is already
+  selected, found on the merged expansion once the limits above show it to be small.
 
 :class:`LimitedValidation` runs the check before graphql-core's validation (a refused document is
 not validated further) and caches both by document, as strawberry's ``ValidationCache`` does.
@@ -48,7 +51,7 @@ from graphql import (
 from graphql.type.introspection import SchemaMetaFieldDef, TypeMetaFieldDef
 from strawberry.extensions import SchemaExtension
 
-from compat.graphql import core_schema
+from compat.graphql import core_schema, validate_document
 
 __all__ = ["CEILING", "LimitedValidation", "Limits", "Measure", "measure", "refusals"]
 
@@ -86,8 +89,8 @@ class Measure:
     cost: int = 0
     spreads: int = 0
 
-    def add(self, other: Measure, *, depth_below: int = 0) -> None:
-        self.depth = max(self.depth, depth_below + other.depth)
+    def add(self, other: Measure) -> None:
+        self.depth = max(self.depth, other.depth)
         self.aliases = min(self.aliases + other.aliases, CEILING)
         self.fields = min(self.fields + other.fields, CEILING)
         self.cost = min(self.cost + other.cost, CEILING)
@@ -264,14 +267,44 @@ def measure(
     return _operations(_Walk(schema, document, page_size), document)
 
 
-def _refused(message: str, limit: str, maximum: int) -> GraphQLError:
+# Limits over the whole document: the error's extensions.limit, what is counted, the maximum,
+# and the message ({count} and {maximum} filled in). Depth is per operation, below.
+_TOTALS = (
+    ("aliases", "aliases", "max_aliases", "{count} aliases found. Allowed: {maximum}"),
+    (
+        "fields",
+        "fields",
+        "max_fields",
+        "The document selects {count} fields (fragments counted where they are spread). "
+        "Allowed: {maximum}",
+    ),
+    (
+        "fragmentSpreads",
+        "spreads",
+        "max_fragment_spreads",
+        "The document spreads fragments {count} times (counted through the fragments they "
+        "spread). Allowed: {maximum}",
+    ),
+    (
+        "cost",
+        "cost",
+        "max_cost",
+        "The document's cost is {count} (each field once per item of the pages around it). "
+        "Allowed: {maximum}",
+    ),
+)
+_REPEATED = (
+    "The document selects {count} fields again where the same response key is already "
+    "selected. Allowed: {maximum}"
+)
+
+
+def _refused(limit: str, template: str, count: int, maximum: int) -> GraphQLError:
+    shown = f"more than {maximum}" if count >= CEILING else str(count)
     return GraphQLError(
-        message, extensions={"code": VALIDATION_FAILED, "limit": limit, "maximum": maximum}
+        template.format(count=shown, maximum=maximum),
+        extensions={"code": VALIDATION_FAILED, "limit": limit, "maximum": maximum},
     )
-
-
-def _count(count: int, maximum: int) -> str:
-    return f"more than {maximum}" if count >= CEILING else str(count)
 
 
 def refusals(schema: GraphQLSchema, document: DocumentNode, limits: Limits) -> list[GraphQLError]:
@@ -291,62 +324,24 @@ def refusals(schema: GraphQLSchema, document: DocumentNode, limits: Limits) -> l
         total.add(each)
     errors = [
         _refused(
-            f"'{name}' exceeds maximum operation depth of {limits.max_depth}",
             "depth",
+            f"'{name}' exceeds maximum operation depth of {{maximum}}",
+            each.depth,
             limits.max_depth,
         )
         for name, each in measures.items()
         if each.depth > limits.max_depth
     ]
-    if total.aliases > limits.max_aliases:
-        errors.append(
-            _refused(
-                f"{_count(total.aliases, limits.max_aliases)} aliases found. "
-                f"Allowed: {limits.max_aliases}",
-                "aliases",
-                limits.max_aliases,
-            )
-        )
-    if total.fields > limits.max_fields:
-        errors.append(
-            _refused(
-                f"The document selects {_count(total.fields, limits.max_fields)} fields "
-                f"(fragments counted where they are spread). Allowed: {limits.max_fields}",
-                "fields",
-                limits.max_fields,
-            )
-        )
-    if total.spreads > limits.max_fragment_spreads:
-        errors.append(
-            _refused(
-                f"The document spreads fragments "
-                f"{_count(total.spreads, limits.max_fragment_spreads)} times "
-                f"(counted through the fragments they spread). "
-                f"Allowed: {limits.max_fragment_spreads}",
-                "fragmentSpreads",
-                limits.max_fragment_spreads,
-            )
-        )
-    if total.cost > limits.max_cost:
-        errors.append(
-            _refused(
-                f"The document's cost is {_count(total.cost, limits.max_cost)} (each field "
-                f"once per item of the pages around it). Allowed: {limits.max_cost}",
-                "cost",
-                limits.max_cost,
-            )
-        )
+    for limit, counted, setting, template in _TOTALS:
+        count, maximum = getattr(total, counted), getattr(limits, setting)
+        if count > maximum:
+            errors.append(_refused(limit, template, count, maximum))
     if not errors:
         # Only now is the expansion known to be small enough to walk.
         repeats = walk.repeats(document)
         if repeats > limits.max_repeated_fields:
             errors.append(
-                _refused(
-                    f"The document selects {repeats} fields again where the same response "
-                    f"key is already selected. Allowed: {limits.max_repeated_fields}",
-                    "repeatedFields",
-                    limits.max_repeated_fields,
-                )
+                _refused("repeatedFields", _REPEATED, repeats, limits.max_repeated_fields)
             )
     return errors
 
@@ -354,7 +349,6 @@ def refusals(schema: GraphQLSchema, document: DocumentNode, limits: Limits) -> l
 @cache
 def _checked_validation(limits: Limits) -> Callable[..., list[GraphQLError]]:
     """Limits, then graphql-core's rules, cached by document (shared by every request)."""
-    from strawberry.schema.schema import validate_document
 
     def validate(schema: GraphQLSchema, document: DocumentNode, rules: Any) -> list[GraphQLError]:
         return refusals(schema, document, limits) or validate_document(schema, document, rules)
