@@ -54,14 +54,13 @@ async def test_an_exception_before_the_operation_answers_in_the_error_shape(
     monkeypatch.setattr(HearthGraphQL, "get_context", broken)
     # when
     with caplog.at_level(logging.ERROR, logger="hearth"):
-        response = await http.post("/graphql", json={"query": ME}, headers={"X-Request-ID": "r-9"})
+        response = await http.post("/graphql", json={"query": ME})
     # then: not Starlette's bare "Internal Server Error"
     error = assert_error_shape(response, 500, "INTERNAL")
     assert error["message"] == INTERNAL_MESSAGE
-    assert response.headers["x-request-id"] == "r-9"
     assert "123-45-6789" not in response.text
     assert LEAKY_DETAIL in caplog.text
-    assert "r-9" in caplog.text
+    assert response.headers["x-request-id"] in caplog.text
 
 
 @pytest.mark.parametrize(
@@ -249,17 +248,11 @@ async def test_an_oversized_body_gets_a_413_the_client_reads_over_a_real_socket(
         served(app, listening) as url,
         httpx.AsyncClient(base_url=url, timeout=10) as client,
     ):
-        for attempt in range(10):
+        for _ in range(10):
             response = await client.post(
-                "/graphql",
-                content=body,
-                headers={"content-type": "application/json", "x-request-id": f"big-{attempt}"},
+                "/graphql", content=body, headers={"content-type": "application/json"}
             )
-            assert response.status_code == 413
-            assert response.json()["errors"][0]["extensions"] == {
-                "code": "PAYLOAD_TOO_LARGE",
-                "requestId": f"big-{attempt}",
-            }
+            assert_error_shape(response, 413, "PAYLOAD_TOO_LARGE")
             assert response.headers.get("connection") != "close"
         # and the same connection serves the next request
         ok = await client.post("/graphql", json={"query": "{ __typename }"})

@@ -9,8 +9,7 @@ from tortoise import fields
 
 
 class Migration(migrations.Migration):
-    # After main's 0009; another branch adding a migration makes the lead renumber the chain.
-    dependencies = [("hearth", "0009_audit_seal")]
+    dependencies = [("hearth", "0011_sealed_ssn")]
 
     initial = False
 
