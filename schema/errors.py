@@ -45,7 +45,7 @@ __all__ = [
 log = logging.getLogger("hearth.errors")
 
 INTERNAL_MESSAGE = "Internal error. It has been logged; quote the request id to support."
-UNAVAILABLE_MESSAGE = "The service is unavailable for a moment (its database); try again shortly."
+UNAVAILABLE_MESSAGE = "The service is unavailable for a moment; try again shortly."
 PARSE_FAILED = "GRAPHQL_PARSE_FAILED"
 VALIDATION_FAILED = "GRAPHQL_VALIDATION_FAILED"
 
