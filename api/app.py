@@ -7,10 +7,10 @@ import contextlib
 import gc
 import json
 import logging
-import re
 import uuid
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
+from dataclasses import replace
 from datetime import timedelta
 from typing import Any
 from zoneinfo import ZoneInfo
@@ -19,9 +19,8 @@ import orjson
 from starlette.applications import Starlette
 from starlette.middleware.sessions import SessionMiddleware
 from starlette.requests import Request
-from starlette.responses import JSONResponse, Response
+from starlette.responses import Response
 from starlette.routing import Route
-from starlette.types import ASGIApp, Message, Receive, Scope, Send
 from starlette.websockets import WebSocket
 from strawberry.asgi import GraphQL
 from strawberry.http import GraphQLHTTPResponse
@@ -33,6 +32,7 @@ from api.downloads import hud_csv_download
 from api.identity import IdentityProvider, LocalIdentity, TokenService, load_signing_key
 from api.identity.oidc import OidcIdentity, session_cookie_options
 from api.identity.service import TokenEndpoint
+from api.middleware import BodyLimit, Guard, RequestId, caller_request_id_of, request_id_of
 from api.settings import Settings, report_thresholds
 from api.ssn_keys import load_key_ring
 from authz.enforcer import Authorizer, current_authorizer, set_current_authorizer
@@ -43,128 +43,17 @@ from schema.errors import coded
 from services.audit import seal as audit_seal
 from services.auth import AuthPolicy
 from services.clock import Clock, SystemClock
-from services.errors import DomainError, Unauthenticated
 from services.jobs import JobContext, Scheduler
 from services.sealing import check_keys
 
-__all__ = ["BodyLimit", "BodyTooLarge", "HearthGraphQL", "RequestId", "create_app", "request_id_of"]
+__all__ = ["HearthGraphQL", "create_app"]
 
 log = logging.getLogger("hearth")
 
 
-TOO_LARGE = "Request body too large."
-_REQUEST_ID = re.compile(rb"[A-Za-z0-9._:-]{1,64}")
-
-
-def request_id_of(scope: Scope) -> str | None:
-    """The request id :class:`RequestId` gave this request."""
-    return (scope.get("state") or {}).get("request_id")
-
-
-def caller_request_id_of(scope: Scope) -> str | None:
-    """The id the caller sent for this request (``X-Request-ID``), when sane."""
-    return (scope.get("state") or {}).get("caller_request_id")
-
-
-class RequestId:
-    """Give every HTTP request Hearth's own id and send it back as ``X-Request-ID``.
-
-    Outermost, so that every response carries it, the 413 of :class:`BodyLimit` and
-    strawberry's plain-text refusals included. The id a client sends is kept beside Hearth's
-    (the audit trail records both) but never replaces it: a caller cannot choose the id its
-    requests are audited and logged under. A client's id that is too long or holds other
-    characters than letters, digits and ``._:-`` is dropped (it would go into logs).
-    """
-
-    def __init__(self, app: ASGIApp) -> None:
-        self.app = app
-
-    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
-        if scope["type"] != "http":
-            await self.app(scope, receive, send)
-            return
-        given = next((v for k, v in scope.get("headers") or [] if k == b"x-request-id"), b"")
-        request_id = uuid.uuid4().hex
-        state = scope.setdefault("state", {})
-        state["request_id"] = request_id
-        if given and _REQUEST_ID.fullmatch(given):
-            state["caller_request_id"] = given.decode("ascii")
-
-        async def send_with_id(message: Message) -> None:
-            if message["type"] == "http.response.start":
-                headers = [h for h in message.get("headers", []) if h[0].lower() != b"x-request-id"]
-                headers.append((b"x-request-id", request_id.encode("ascii")))
-                message = {**message, "headers": headers}
-            await send(message)
-
-        await self.app(scope, receive, send_with_id)
-
-
-class BodyLimit:
-    """Refuse request bodies over ``max_bytes`` (declared or streamed) with 413, before parsing.
-
-    A declared ``Content-Length`` over the limit is refused without reading the body. A body
-    sent without one (chunked) is counted as the app reads it: past the limit, the read raises
-    and, if the app has not started its response yet, the 413 goes out instead. If it has (an
-    app that answers while still reading), a second response would break the protocol, so the
-    error propagates and the server drops the connection.
-    """
-
-    def __init__(self, app: ASGIApp, max_bytes: int) -> None:
-        self.app = app
-        self.max_bytes = max_bytes
-
-    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
-        if scope["type"] != "http":
-            await self.app(scope, receive, send)
-            return
-        declared = [v for k, v in scope.get("headers") or [] if k == b"content-length"]
-        if declared and (
-            len(set(declared)) > 1 or not declared[0].isdigit() or int(declared[0]) > self.max_bytes
-        ):
-            await self._too_large(scope, receive, send)
-            return
-        seen = 0
-        started = False
-
-        async def limited() -> Message:
-            nonlocal seen
-            message = await receive()
-            if message["type"] == "http.request":
-                seen += len(message.get("body", b""))
-                if seen > self.max_bytes:
-                    raise BodyTooLarge
-            return message
-
-        async def tracked(message: Message) -> None:
-            nonlocal started
-            if message["type"] == "http.response.start":
-                started = True
-            await send(message)
-
-        try:
-            await self.app(scope, limited, tracked)
-        except BodyTooLarge:
-            if started:
-                raise
-            await self._too_large(scope, receive, send)
-
-    async def _too_large(self, scope: Scope, receive: Receive, send: Send) -> None:
-        response = JSONResponse(
-            {"errors": [{"message": TOO_LARGE, "extensions": {"code": "PAYLOAD_TOO_LARGE"}}]},
-            status_code=413,
-            # the rest of the body is not read: the connection cannot carry another request
-            headers={"connection": "close"},
-        )
-        await response(scope, receive, send)
-
-
-class BodyTooLarge(Exception):
-    """Raised from ``receive`` once a streamed body passes the limit."""
-
-
 class HearthGraphQL(GraphQL[Context, None]):
-    """The GraphQL view: POST only; the context authenticates the bearer token once."""
+    """The GraphQL view: POST only; the context authenticates the bearer token once the
+    document has passed its limits and validation (``schema.context.Authentication``)."""
 
     def __init__(
         self,
@@ -209,7 +98,7 @@ class HearthGraphQL(GraphQL[Context, None]):
         self, request: Request | WebSocket, response: Response | WebSocket
     ) -> Context:
         request_id = request_id_of(request.scope) or uuid.uuid4().hex
-        context = Context(
+        return Context(
             request=request,
             response=response,
             identity=self.identity,
@@ -222,22 +111,8 @@ class HearthGraphQL(GraphQL[Context, None]):
             timezone=self.timezone,
             report_thresholds=self.report_thresholds,
             settings=self.settings,
+            authorization=request.headers.get("authorization", ""),
         )
-        header = request.headers.get("authorization", "")
-        if header:
-            scheme, _, token = header.partition(" ")
-            if scheme.lower() != "bearer" or not token.strip():
-                context.auth_error = Unauthenticated("Use 'Authorization: Bearer <access token>'.")
-            else:
-                try:
-                    authenticated = await self.identity.authenticate(token.strip(), now=context.now)
-                except DomainError as error:
-                    context.auth_error = error
-                else:
-                    context.principal = authenticated.principal
-                    context.mfa_expired = authenticated.mfa_expired
-                    context.mfa_error = authenticated.mfa_error
-        return context
 
     async def process_result(
         self, request: Request, result: ExecutionResult
@@ -349,7 +224,12 @@ def create_app(settings: Settings, *, database_url: str, clock: Clock | None = N
     if settings.identity == "oidc":
         identity = OidcIdentity(settings=settings, local=local, clock=clock)
     token_endpoint = TokenEndpoint(
-        tokens=tokens, clock=clock, ttl=timedelta(seconds=settings.service_token_ttl_seconds)
+        tokens=tokens,
+        clock=clock,
+        ttl=timedelta(seconds=settings.service_token_ttl_seconds),
+        # the sign-in's window and lockout
+        per_client=replace(policy, max_failures=settings.oauth_max_failures),
+        per_address=replace(policy, max_failures=settings.oauth_address_max_failures),
     )
     authorizer = Authorizer()
     schema = build_schema(
@@ -357,6 +237,11 @@ def create_app(settings: Settings, *, database_url: str, clock: Clock | None = N
             max_depth=settings.max_query_depth,
             max_tokens=settings.max_query_tokens,
             max_aliases=settings.max_aliases,
+            max_fields=settings.max_query_fields,
+            max_cost=settings.max_query_cost,
+            max_fragment_spreads=settings.max_fragment_spreads,
+            max_repeated_fields=settings.max_repeated_fields,
+            page_size=settings.max_page_size,
             parser_cache_size=settings.parser_cache_size,
             validation_cache_size=settings.validation_cache_size,
             introspection=not settings.production,
@@ -427,5 +312,6 @@ def create_app(settings: Settings, *, database_url: str, clock: Clock | None = N
         # session id and ID token) live in this signed cookie, scoped to /auth/oidc.
         app.add_middleware(SessionMiddleware, **session_cookie_options(settings))
     app.add_middleware(BodyLimit, max_bytes=settings.max_body_bytes)
+    app.add_middleware(Guard, timeout=settings.request_timeout_seconds)
     app.add_middleware(RequestId)  # added last: outermost
     return app

@@ -131,12 +131,39 @@ class Settings(BaseSettings):
 
     # Service accounts (client credentials at /oauth/token), in both identity modes
     service_token_ttl_seconds: int = 5 * 60
+    oauth_max_failures: int = Field(
+        default=5, ge=1, description="Failed client authentications per client id, then locked."
+    )
+    oauth_address_max_failures: int = Field(
+        default=20, ge=1, description="Failed client authentications per client address."
+    )
 
     # GraphQL hardening
+    request_timeout_seconds: float = Field(
+        default=10.0,
+        gt=0,
+        description="Time a request has to start its answer; then it stops and answers TIMEOUT.",
+    )
     max_body_bytes: int = 256 * 1024
     max_query_depth: int = 12
     max_query_tokens: int = 4000
     max_aliases: int = 30
+    max_query_fields: int = Field(
+        default=2000, ge=1, description="Fields a document selects, fragments expanded."
+    )
+    max_query_cost: int = Field(
+        default=50_000,
+        ge=1,
+        description="Each field counted once per item of the pages (first: N) around it.",
+    )
+    max_fragment_spreads: int = Field(
+        default=500, ge=0, description="Fragment spreads in a document, counted where expanded."
+    )
+    max_repeated_fields: int = Field(
+        default=100,
+        ge=0,
+        description="Fields selected again under a response key already selected at that place.",
+    )
     max_page_size: int = 100
     parser_cache_size: int = 256
     validation_cache_size: int = 256
@@ -218,6 +245,11 @@ class Settings(BaseSettings):
     hud_export_ttl_seconds: int = Field(
         default=15 * 60,
         description="How long a requested export may be downloaded; then it is gone.",
+    )
+    hud_export_timeout_seconds: float = Field(
+        default=3600.0,
+        gt=0,
+        description="Time requestHudCsvExport has to write the export (in place of the request's).",
     )
     hud_implementation_id: str = Field(
         default="hearth-ct-hmis",

@@ -52,20 +52,22 @@ from graphql import (
     GraphQLInt,
     GraphQLNonNull,
     GraphQLObjectType,
+    GraphQLSchema,
     GraphQLString,
     is_leaf_type,
 )
 from graphql.execution.values import get_argument_values
 from graphql.pyutils import Path, Undefined
 from graphql.pyutils.gather_with_cancel import gather_with_cancel
+from strawberry import Schema
 from strawberry.execution.is_awaitable import optimized_is_awaitable
-from strawberry.schema.schema import StrawberryGraphQLCoreExecutionContext
+from strawberry.schema.schema import StrawberryGraphQLCoreExecutionContext, validate_document
 from strawberry.schema.schema_converter import GraphQLCoreConverter
 from tortoise.models import Model
 
 import compat  # noqa: F401 (checks the installed versions)
 
-__all__ = ["ObservedExecutionContext", "Observer"]
+__all__ = ["ObservedExecutionContext", "Observer", "core_schema", "validate_document"]
 
 
 class Observer(Protocol):
@@ -510,3 +512,13 @@ class ObservedExecutionContext(StrawberryGraphQLCoreExecutionContext):
             awaited = await gather_with_cancel(*(results[name] for name in awaitable_fields))
             results.update(zip(awaitable_fields, awaited, strict=True))
         return results
+
+
+# Validation outside strawberry's own pipeline (schema.limits) uses what strawberry 0.341's
+# ValidationCache uses: ``validate_document`` (graphql-core's rules plus strawberry's own), and
+# graphql-core's schema, which strawberry keeps in ``_schema`` with no public accessor.
+
+
+def core_schema(schema: Schema) -> GraphQLSchema:
+    """graphql-core's schema behind a strawberry schema."""
+    return schema._schema

@@ -11,7 +11,7 @@ from tortoise.models import Model
 if TYPE_CHECKING:
     from models.users import User
 
-__all__ = ["AuthThrottle", "EnrollmentInvite", "Session"]
+__all__ = ["AuthThrottle", "EnrollmentInvite", "RotatedRefreshToken", "Session"]
 
 
 class Session(Model):
@@ -32,6 +32,21 @@ class Session(Model):
 
     class Meta:
         table = "session"
+
+
+class RotatedRefreshToken(Model):
+    """A refresh token already exchanged for a new one. Presented again, it shows that two
+    parties hold the session's tokens: the session is revoked (OAuth 2.0 Security BCP 4.14)."""
+
+    token_hash = fields.CharField(max_length=64, primary_key=True)
+    session: fields.ForeignKeyRelation[Session] = fields.ForeignKeyField(
+        "hearth.Session", related_name="rotated_tokens", on_delete=fields.CASCADE
+    )
+    session_id: uuid.UUID
+    rotated_at = fields.DatetimeField()
+
+    class Meta:
+        table = "session_rotated_token"
 
 
 class AuthThrottle(Model):

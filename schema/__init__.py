@@ -4,20 +4,11 @@ from __future__ import annotations
 
 import contextlib
 from collections.abc import Iterator, Sequence
-from dataclasses import dataclass
 from typing import Any
 
 import strawberry
 from graphql import GraphQLError
-from strawberry.extensions import (
-    AddValidationRules,
-    DisableIntrospection,
-    MaxAliasesLimiter,
-    MaxTokensLimiter,
-    ParserCache,
-    QueryDepthLimiter,
-    ValidationCache,
-)
+from strawberry.extensions import DisableIntrospection, MaxTokensLimiter, ParserCache
 from strawberry.schema.config import StrawberryConfig
 from strawberry.tools import merge_types
 from strawberry.utils.str_converters import to_camel_case
@@ -28,9 +19,11 @@ from schema.audit import HearthExecutionContext, audit_reads
 from schema.auth import AuthMutation, AuthQuery
 from schema.clients import ClientMutation, ClientQuery
 from schema.compliance import ComplianceMutation, ComplianceQuery
+from schema.context import Authentication
 from schema.errors import ErrorCodes
 from schema.governance import GovernanceMutation, GovernanceQuery
 from schema.hud_csv import HudCsvMutation
+from schema.limits import LimitedValidation, Limits
 from schema.service_accounts import ServiceAccountMutation, ServiceAccountQuery
 from schema.training import TrainingMutation, TrainingQuery
 from schema.users import UserMutation, UserQuery
@@ -80,16 +73,6 @@ def _graphql_names(*types: Any) -> list[str]:
 _CLIENT_OPERATIONS = _graphql_names(ClientQuery, ClientMutation, HudCsvMutation)
 
 
-@dataclass(frozen=True, slots=True)
-class Limits:
-    max_depth: int = 12
-    max_tokens: int = 4000
-    max_aliases: int = 30
-    parser_cache_size: int = 256
-    validation_cache_size: int = 256
-    introspection: bool = True
-
-
 class _ParserCache(ParserCache):
     """strawberry's ParserCache, except that a document that does not parse is left unparsed.
 
@@ -126,18 +109,14 @@ def build_schema(
     ``extra_extensions``, and compare."""
     limits = limits or Limits()
     # Factories: strawberry builds fresh extensions per request; the parser and validation
-    # caches live at module level, keyed by size, so they are shared all the same.
-    # The depth and alias rules are made once: the stock extensions make new rule classes per
-    # request, and the validation cache (keyed by the rules) then never hit.
-    depth_rule = QueryDepthLimiter(max_depth=limits.max_depth).validation_rules[0]
-    aliases_rule = MaxAliasesLimiter(max_alias_count=limits.max_aliases).validation_rules[0]
+    # caches live at module level, so they are shared all the same. The document limits
+    # (schema.limits) run before graphql-core's validation, in the same cache.
     extensions: list[Any] = [
         ErrorCodes,
         lambda: MaxTokensLimiter(max_token_count=limits.max_tokens),
         lambda: _ParserCache(maxsize=limits.parser_cache_size),
-        lambda: AddValidationRules([depth_rule]),
-        lambda: AddValidationRules([aliases_rule]),
-        lambda: ValidationCache(maxsize=limits.validation_cache_size),
+        lambda: LimitedValidation(limits),
+        Authentication,
         audit_reads(_CLIENT_OPERATIONS),
         *extra_extensions,
     ]

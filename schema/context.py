@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import asyncio
+from collections.abc import AsyncIterator
 from dataclasses import dataclass, field
 from datetime import date, datetime
 from typing import TYPE_CHECKING, Any
@@ -10,6 +12,7 @@ from zoneinfo import ZoneInfo
 from starlette.requests import Request
 from starlette.responses import Response
 from starlette.websockets import WebSocket
+from strawberry.extensions import SchemaExtension
 from strawberry.types import Info
 
 from authz.clients import ClientScope
@@ -28,12 +31,13 @@ if TYPE_CHECKING:
     from api.settings import Settings
     from schema.audit import ReadBuffer
 
-__all__ = ["Context", "ResolverInfo"]
+__all__ = ["Authentication", "Context", "ResolverInfo"]
 
 
 @dataclass
 class Context:
-    """Built once per request by the API from the bearer token."""
+    """Built once per request by the API; the bearer token is read once the document is
+    known to be worth running (:class:`Authentication`)."""
 
     request: Request | WebSocket
     identity: IdentityProvider
@@ -44,6 +48,8 @@ class Context:
     settings: Settings
     max_page_size: int = 100
     max_batch_size: int = 100
+    # The request's Authorization header, read by authenticate().
+    authorization: str = ""
     principal: Principal | None = None
     auth_error: DomainError | None = None
     mfa_expired: bool = False
@@ -63,6 +69,29 @@ class Context:
     _decisions: Decisions | None = None
     _now: datetime | None = None
     _caller: Caller | None = None
+    _authenticated: bool = False
+
+    async def authenticate(self) -> None:
+        """Who sent the request, from its bearer token (once; the database is asked only
+        here). A token that is refused is kept as ``auth_error``, raised where a principal is
+        required: public operations (sign-in) still run."""
+        if self._authenticated:
+            return
+        self._authenticated = True
+        if not self.authorization:
+            return
+        scheme, _, token = self.authorization.partition(" ")
+        if scheme.lower() != "bearer" or not token.strip():
+            self.auth_error = Unauthenticated("Use 'Authorization: Bearer <access token>'.")
+            return
+        try:
+            authenticated = await self.identity.authenticate(token.strip(), now=self.now)
+        except DomainError as error:
+            self.auth_error = error
+        else:
+            self.principal = authenticated.principal
+            self.mfa_expired = authenticated.mfa_expired
+            self.mfa_error = authenticated.mfa_error
 
     @property
     def now(self) -> datetime:
@@ -86,6 +115,17 @@ class Context:
     async def client_scope(self) -> ClientScope:
         """The caller's client-data scope (agencies, CANs), computed once per request."""
         return await self.caller.client_scope()
+
+    def allow_time(self, seconds: float) -> None:
+        """Give the request ``seconds`` from now to answer, where the API's deadline (an
+        ``asyncio.Timeout`` in the request's state) would end it sooner: for an operation known
+        to run long. Never shortens it."""
+        deadline = (self.request.scope.get("state") or {}).get("deadline")
+        if isinstance(deadline, asyncio.Timeout):
+            when = asyncio.get_running_loop().time() + seconds
+            current = deadline.when()
+            if current is not None and current < when:
+                deadline.reschedule(when)
 
     def release(self) -> None:
         """Drop what the operation read (loaders and their rows, the audit buffer) once it is
@@ -116,6 +156,17 @@ class Context:
         if self._decisions is None:
             self._decisions = Decisions(self.authorizer, self.require_principal())
         return self._decisions
+
+
+class Authentication(SchemaExtension):
+    """Authenticate when the operation is about to execute: after the document has been
+    parsed, kept to the limits and validated, so that a document refused costs no statement."""
+
+    async def on_execute(self) -> AsyncIterator[None]:
+        context = self.execution_context.context
+        if isinstance(context, Context):
+            await context.authenticate()
+        yield
 
 
 # What resolvers receive as ``info``: strawberry's, with Hearth's context.

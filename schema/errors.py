@@ -10,6 +10,8 @@ Every error of a response passes through :func:`coded`:
   and alias limits, introspection when disabled): ``GRAPHQL_PARSE_FAILED`` or
   ``GRAPHQL_VALIDATION_FAILED``, without "Did you mean" suggestions and without echoing
   variable values (they may hold personal data);
+* the database out of reach (connection lost or refused, shutting down, out of connections, a
+  timeout): ``UNAVAILABLE`` with a generic message and the request id, logged;
 * anything else is a server fault: logged here with its traceback and replaced by
   ``INTERNAL`` with a generic message and the request id.
 
@@ -28,9 +30,11 @@ import traceback
 from collections.abc import Iterator
 from typing import Any
 
+import asyncpg
 import strawberry
 from graphql import GraphQLError, GraphQLSyntaxError, VariableDefinitionNode, print_ast
 from strawberry.extensions import SchemaExtension
+from tortoise.exceptions import DBConnectionError
 from tortoise.exceptions import ValidationError as ModelValidationError
 
 from models.names import camel
@@ -39,15 +43,19 @@ from services.errors import DomainError, ValidationFailed
 __all__ = [
     "CLIENT_VALUE_MESSAGE",
     "INTERNAL_MESSAGE",
+    "UNAVAILABLE_MESSAGE",
     "ErrorCodes",
     "FieldError",
     "coded",
     "error_payload",
+    "trace",
+    "unavailable",
 ]
 
 log = logging.getLogger("hearth.errors")
 
 INTERNAL_MESSAGE = "Internal error. It has been logged; quote the request id to support."
+UNAVAILABLE_MESSAGE = "The service is unavailable for a moment; try again shortly."
 PARSE_FAILED = "GRAPHQL_PARSE_FAILED"
 VALIDATION_FAILED = "GRAPHQL_VALIDATION_FAILED"
 
@@ -116,7 +124,7 @@ def _client_value(error: GraphQLError, request_id: str | None) -> DomainError | 
     return None
 
 
-def _trace(error: BaseException) -> str:
+def trace(error: BaseException) -> str:
     """The traceback of ``error`` and of its causes, root cause first, with each exception's
     type (and SQLSTATE) but not its message."""
     parts = [
@@ -131,6 +139,29 @@ def _trace(error: BaseException) -> str:
 def _server_fault(error: GraphQLError) -> BaseException | None:
     """The first cause that is not a GraphQL error: an exception raised by our code."""
     return next((c for c in _causes(error) if not isinstance(c, GraphQLError)), None)
+
+
+# The database cannot be reached or cannot serve: not the request's fault, and worth a retry.
+_UNAVAILABLE = (
+    asyncpg.PostgresConnectionError,  # connection lost, refused, failed
+    asyncpg.exceptions.OperatorInterventionError,  # shutting down, starting up, query cancelled
+    asyncpg.exceptions.InsufficientResourcesError,  # too many connections, out of memory or disk
+    DBConnectionError,
+    OSError,  # connection refused or reset below asyncpg
+    TimeoutError,  # no pooled connection in time, a command timed out
+)
+
+
+def unavailable(error: BaseException) -> bool:
+    """Whether ``error`` (or what caused it) says the database is out of reach."""
+    seen: set[int] = set()
+    cause: BaseException | None = error
+    while cause is not None and id(cause) not in seen:
+        if isinstance(cause, _UNAVAILABLE):
+            return True
+        seen.add(id(cause))
+        cause = cause.__cause__ or cause.__context__
+    return False
 
 
 def _like(error: GraphQLError, message: str, extensions: dict[str, Any]) -> GraphQLError:
@@ -153,17 +184,29 @@ def _variable_error(error: GraphQLError) -> GraphQLError:
 def _internal(
     error: GraphQLError, request_id: str | None, cause: BaseException | None
 ) -> GraphQLError:
+    if cause is not None and unavailable(cause):
+        log.warning(
+            "database unavailable (request %s) at %s: %s\n%s",
+            request_id,
+            error.path,
+            type(cause).__name__,
+            trace(cause),
+        )
+        return _like(error, UNAVAILABLE_MESSAGE, _with_id({"code": "UNAVAILABLE"}, request_id))
     log.error(
         "unexpected error (request %s) at %s: %s\n%s",
         request_id,
         error.path,
         type(cause or error).__name__,
-        _trace(cause or error),
+        trace(cause or error),
     )
-    extensions: dict[str, Any] = {"code": "INTERNAL"}
+    return _like(error, INTERNAL_MESSAGE, _with_id({"code": "INTERNAL"}, request_id))
+
+
+def _with_id(extensions: dict[str, Any], request_id: str | None) -> dict[str, Any]:
     if request_id:
         extensions["requestId"] = request_id
-    return _like(error, INTERNAL_MESSAGE, extensions)
+    return extensions
 
 
 def coded(error: GraphQLError, request_id: str | None = None) -> GraphQLError:

@@ -71,6 +71,7 @@ class HudCsvMutation:
     ) -> HudCsvExport:
         ctx = info.context
         settings = ctx.settings
+        ctx.allow_time(settings.hud_export_timeout_seconds)  # a statewide export takes minutes
         directory = settings.exports_path
         result = await run_export(
             ctx.caller,

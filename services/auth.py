@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import asyncio
 import hashlib
+import logging
+import math
 import secrets
 from dataclasses import dataclass
 from datetime import datetime, timedelta
@@ -14,7 +16,7 @@ from tortoise.connection import get_connection
 from tortoise.transactions import in_transaction
 
 from models.enums import UserStatus
-from models.sessions import EnrollmentInvite, Session
+from models.sessions import EnrollmentInvite, RotatedRefreshToken, Session
 from models.users import User
 from services.errors import RateLimited, Unauthenticated, ValidationFailed
 from services.passwords import check_password_policy, hash_password, verify_password
@@ -26,9 +28,12 @@ __all__ = [
     "MfaProof",
     "accept_invite",
     "authenticate_password",
+    "begin_attempt",
+    "clear_failures",
     "create_invite",
     "create_session",
     "enroll_totp",
+    "forgive_attempt",
     "mfa_expired",
     "refresh_session",
     "revoke_session",
@@ -37,8 +42,11 @@ __all__ = [
     "verify_totp",
 ]
 
+log = logging.getLogger("hearth.auth")
+
 BAD_CREDENTIALS = "Invalid username or password."
 LOCKED = "Too many failed attempts. Try again later."
+REFRESH_REUSED = "refresh token reused"
 
 
 @dataclass(frozen=True, slots=True)
@@ -95,27 +103,38 @@ ON CONFLICT (key) DO UPDATE SET
     WHEN (CASE WHEN t.locked_until IS NOT NULL OR t.window_started_at <= $3 THEN 1
                ELSE t.failures + 1 END) >= $4 THEN $5
     ELSE NULL END
-RETURNING failures
+RETURNING failures, locked_until
 """
 
 
-async def _begin_attempt(key: str, now: datetime, policy: AuthPolicy) -> None:
+async def begin_attempt(*, key: str, now: datetime, policy: AuthPolicy) -> None:
     """Count an attempt as failed before checking it; a success then clears the count.
 
     Counting first, in one statement, means parallel requests and aliased fields cannot all
     slip past the check before any failure is written: the attempt that reaches the limit locks
-    the account, and every later one (while locked) is refused unchecked, and counted.
+    the key, and every later one (while locked) is refused unchecked, and counted. The refusal
+    says when to try again (``retry_after``, whole seconds).
     """
     rows = await get_connection("default").execute_query_dict(
         _ATTEMPT_SQL,
         [key, now, now - policy.failure_window, policy.max_failures, now + policy.lockout],
     )
     if rows[0]["failures"] > policy.max_failures:
-        raise RateLimited(LOCKED)
+        wait = (rows[0]["locked_until"] - now).total_seconds()
+        raise RateLimited(LOCKED, retry_after=max(1, math.ceil(wait)))
 
 
-async def _clear_failures(key: str) -> None:
+async def clear_failures(*, key: str) -> None:
+    """The attempt succeeded: the key's count starts afresh."""
     await get_connection("default").execute_query("DELETE FROM auth_throttle WHERE key = $1", [key])
+
+
+async def forgive_attempt(*, key: str) -> None:
+    """The attempt succeeded: take back the failure :func:`begin_attempt` counted for it, and
+    only that one (a key shared by many, such as an address, keeps the others' failures)."""
+    await get_connection("default").execute_query(
+        "UPDATE auth_throttle SET failures = GREATEST(failures - 1, 0) WHERE key = $1", [key]
+    )
 
 
 async def authenticate_password(
@@ -125,14 +144,14 @@ async def authenticate_password(
     # no account has a longer name: said before the throttle, whose key is the name
     name = bounded(username.strip().casefold(), User, "username", "username")
     key = _username_key(name)
-    await _begin_attempt(key, now, policy)
+    await begin_attempt(key=key, now=now, policy=policy)
     user = await User.get_or_none(username=name)
     # argon2 is CPU-bound for tens of milliseconds: off the event loop, so sign-ins do not
     # stall every other request. An unknown account is verified against a dummy hash.
     ok = await asyncio.to_thread(verify_password, user.password_hash if user else None, password)
     if not ok or user is None or user.status != UserStatus.ACTIVE:
         raise Unauthenticated(BAD_CREDENTIALS)
-    await _clear_failures(key)
+    await clear_failures(key=key)
     return user
 
 
@@ -152,7 +171,7 @@ def _matching_step(secret: str, code: str, now: datetime) -> int | None:
 async def verify_totp(*, user_id: UUID, code: str, now: datetime, policy: AuthPolicy) -> User:
     """Accept a TOTP code once: a replay in its validity window fails like a wrong code."""
     key = _totp_key(user_id)
-    await _begin_attempt(key, now, policy)
+    await begin_attempt(key=key, now=now, policy=policy)
     user = await User.get_or_none(id=user_id)
     if user is None or user.status != UserStatus.ACTIVE or not user.totp_secret:
         raise Unauthenticated("The sign-in challenge is no longer valid.")
@@ -170,7 +189,7 @@ async def verify_totp(*, user_id: UUID, code: str, now: datetime, policy: AuthPo
         )
     if not accepted:
         raise Unauthenticated("The code is not valid.", field="code")
-    await _clear_failures(key)
+    await clear_failures(key=key)
     await user.refresh_from_db()
     return user
 
@@ -205,23 +224,40 @@ async def create_session(
 
 
 async def refresh_session(*, refresh_token: str, now: datetime) -> tuple[Session, str]:
-    """Rotate a refresh token. The old one stops working; the session keeps its MFA time."""
+    """Rotate a refresh token. The old one stops working; the session keeps its MFA time.
+
+    A token already rotated, presented again, means that someone else holds the session's
+    tokens too (the client or a thief, whichever presents second): the session is revoked, and
+    with it every access and refresh token issued from it (OAuth 2.0 Security BCP 4.14.2).
+    """
+    digest = token_digest(refresh_token)
     new_refresh = secrets.token_urlsafe(32)
+    reused: RotatedRefreshToken | None = None
     async with in_transaction():
         # No select_related here: PostgreSQL refuses FOR UPDATE on an outer join's nullable side.
-        session = (
-            await Session.filter(refresh_token_hash=token_digest(refresh_token))
-            .select_for_update()
-            .first()
+        session = await Session.filter(refresh_token_hash=digest).select_for_update().first()
+        if session is None:
+            # A concurrent rotation of the same token waited for the lock above and finds its
+            # token rotated here: a reuse like any other.
+            reused = await RotatedRefreshToken.get_or_none(token_hash=digest)
+        elif session.revoked_at is None and session.expires_at > now:
+            user = await User.get_or_none(id=session.user_id)
+            if user is not None and user.status == UserStatus.ACTIVE:
+                await RotatedRefreshToken.create(
+                    token_hash=digest, session_id=session.id, rotated_at=now
+                )
+                session.refresh_token_hash = token_digest(new_refresh)
+                await session.save(update_fields=["refresh_token_hash"])
+                return session, new_refresh
+    if reused is not None:
+        revoked = await Session.filter(id=reused.session_id, revoked_at__isnull=True).update(
+            revoked_at=now, revoke_reason=REFRESH_REUSED
         )
-        if session is None or session.revoked_at is not None or session.expires_at <= now:
-            raise Unauthenticated("The refresh token is not valid.")
-        user = await User.get_or_none(id=session.user_id)
-        if user is None or user.status != UserStatus.ACTIVE:
-            raise Unauthenticated("The refresh token is not valid.")
-        session.refresh_token_hash = token_digest(new_refresh)
-        await session.save(update_fields=["refresh_token_hash"])
-    return session, new_refresh
+        if revoked:
+            log.warning(
+                "a rotated refresh token was presented again: session %s revoked", reused.session_id
+            )
+    raise Unauthenticated("The refresh token is not valid.")
 
 
 async def reauthenticate_session(*, session_id: UUID, now: datetime) -> None:

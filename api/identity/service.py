@@ -3,6 +3,10 @@
 Both identity modes accept these tokens: they are Hearth's own (Ed25519, ``token_use:
 service``), short-lived, and name the account and its secret version, so a rotation or a
 revocation ends them at once. Machine clients have no second factor to prove: no MFA check.
+
+Failed client authentications are throttled per client id and per client address, with the
+sign-in's machinery (``services.auth.begin_attempt``): past the limit the endpoint answers 429
+with ``Retry-After`` and checks no secret (each check costs an argon2 verify).
 """
 
 from __future__ import annotations
@@ -20,8 +24,9 @@ from starlette.responses import JSONResponse
 
 from api.identity.base import Authenticated
 from api.identity.tokens import TokenService
+from services.auth import AuthPolicy, begin_attempt, clear_failures, forgive_attempt
 from services.clock import Clock
-from services.errors import Unauthenticated
+from services.errors import RateLimited, Unauthenticated
 from services.service_accounts import (
     InvalidClient,
     authenticate_client,
@@ -53,16 +58,21 @@ async def authenticate_service(claims: dict[str, Any]) -> Authenticated:
 class OAuthError(Exception):
     """An RFC 6749 section 5.2 error response."""
 
-    def __init__(self, error: str, description: str, status: int = 400) -> None:
+    def __init__(
+        self, error: str, description: str, status: int = 400, retry_after: int | None = None
+    ) -> None:
         super().__init__(description)
         self.error = error
         self.description = description
         self.status = status
+        self.retry_after = retry_after
 
     def response(self) -> JSONResponse:
         headers = dict(_NO_STORE)
         if self.error == "invalid_client":
             headers["WWW-Authenticate"] = 'Basic realm="hearth", charset="UTF-8"'
+        if self.retry_after is not None:
+            headers["Retry-After"] = str(self.retry_after)
         return JSONResponse(
             {"error": self.error, "error_description": self.description},
             status_code=self.status,
@@ -109,10 +119,22 @@ def _basic(header: str) -> tuple[str, str] | None:
 class TokenEndpoint:
     """``POST /oauth/token``: ``grant_type=client_credentials`` for service accounts only."""
 
-    def __init__(self, *, tokens: TokenService, clock: Clock, ttl: timedelta) -> None:
+    def __init__(
+        self,
+        *,
+        tokens: TokenService,
+        clock: Clock,
+        ttl: timedelta,
+        per_client: AuthPolicy | None = None,
+        per_address: AuthPolicy | None = None,
+    ) -> None:
+        """``per_client`` and ``per_address``: the failures allowed per client id and per client
+        address within their window, and the lockout after them (``HEARTH_OAUTH_*``)."""
         self.tokens = tokens
         self.clock = clock
         self.ttl = ttl
+        self.per_client = per_client or AuthPolicy()
+        self.per_address = per_address or AuthPolicy(max_failures=20)
 
     async def __call__(self, scope: Any, receive: Any, send: Any) -> None:
         request = Request(scope, receive)
@@ -143,11 +165,28 @@ class TokenEndpoint:
         else:
             raise OAuthError("invalid_client", "Client authentication is required.", 401)
         now: datetime = self.clock.now()
+        host = request.client.host if request.client else "unknown"
+        # The address first: a locked one spends nothing on the client ids it tries.
+        by_address, by_client = f"oauth-address:{host}", f"oauth-client:{client_id[:100]}"
+        try:
+            await begin_attempt(key=by_address, now=now, policy=self.per_address)
+            await begin_attempt(key=by_client, now=now, policy=self.per_client)
+        except RateLimited as error:
+            log.info("client credentials throttled")
+            retry_after = error.details.get("retry_after")
+            raise OAuthError(
+                "temporarily_unavailable",
+                error.message,
+                429,
+                retry_after if isinstance(retry_after, int) else None,
+            ) from None
         try:
             account = await authenticate_client(client_id=client_id, client_secret=secret, now=now)
         except InvalidClient:
             log.info("client credentials refused")
             raise OAuthError("invalid_client", "Client authentication failed.", 401) from None
+        await clear_failures(key=by_client)
+        await forgive_attempt(key=by_address)
         scope = scope_of(account.role)
         requested = form.get("scope")
         if requested and set(requested.split()) - {scope}:

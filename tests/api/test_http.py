@@ -12,7 +12,8 @@ import httpx
 import pytest
 from starlette.applications import Starlette
 
-from api.app import BodyLimit, BodyTooLarge, create_app
+from api.app import create_app
+from api.middleware import BodyLimit, BodyTooLarge
 from api.settings import Settings
 from models.enums import SystemRole
 from models.governance import Agency

@@ -77,13 +77,50 @@ async def test_the_refresh_token_gives_a_new_access_token(api: Api) -> None:
 async def test_a_refresh_token_works_once(api: Api) -> None:
     # given
     pair = await _signed_in(api)
-    fresh = (await api.ok(REFRESH, {"r": pair["refreshToken"]}))["refreshSession"]
+    await api.ok(REFRESH, {"r": pair["refreshToken"]})
     # when
     error = await api.error(REFRESH, {"r": pair["refreshToken"]})
     # then
     assert error["code"] == "UNAUTHENTICATED"
-    again = (await api.ok(REFRESH, {"r": fresh["refreshToken"]}))["refreshSession"]
-    await api.ok(ME, token=again["accessToken"])
+
+
+async def test_a_rotated_refresh_token_presented_again_revokes_the_whole_family(api: Api) -> None:
+    # given: a thief copied the first refresh token; the client has rotated it since, twice
+    pair = await _signed_in(api)
+    stolen = pair["refreshToken"]
+    fresh = (await api.ok(REFRESH, {"r": stolen}))["refreshSession"]
+    latest = (await api.ok(REFRESH, {"r": fresh["refreshToken"]}))["refreshSession"]
+    # when: the stolen token is presented
+    error = await api.error(REFRESH, {"r": stolen})
+    # then: refused, and every token of the session with it, the client's newest included
+    assert error["code"] == "UNAUTHENTICATED"
+    for access in (pair["accessToken"], fresh["accessToken"], latest["accessToken"]):
+        assert (await api.error(ME, token=access))["code"] == "UNAUTHENTICATED"
+    for refresh in (fresh["refreshToken"], latest["refreshToken"]):
+        assert (await api.error(REFRESH, {"r": refresh}))["code"] == "UNAUTHENTICATED"
+    session = await Session.get()
+    assert session.revoke_reason == "refresh token reused"
+
+
+async def test_reuse_revokes_only_that_session(api: Api) -> None:
+    # given: alice signed in twice (two devices); one device's old token is replayed
+    user = await make_user("alice")
+    assert user.totp_secret
+    first = await tokens(api, "alice", user.totp_secret)
+    second = await tokens(api, "alice", user.totp_secret)
+    await api.ok(REFRESH, {"r": first["refreshToken"]})
+    # when
+    await api.error(REFRESH, {"r": first["refreshToken"]})
+    # then: the other session goes on
+    await api.ok(ME, token=second["accessToken"])
+    assert (await api.ok(REFRESH, {"r": second["refreshToken"]}))["refreshSession"]
+
+
+async def test_an_unknown_token_revokes_nothing(api: Api) -> None:
+    pair = await _signed_in(api)
+    await api.error(REFRESH, {"r": "never-issued"})
+    await api.ok(ME, token=pair["accessToken"])
+    assert (await Session.get()).revoked_at is None
 
 
 async def test_an_unknown_refresh_token_is_refused(api: Api) -> None:

@@ -120,6 +120,8 @@ async def test_concurrent_refreshes_of_one_token_let_exactly_one_through(app: ob
     assert all(isinstance(o, Unauthenticated) for o in outcomes if isinstance(o, BaseException))
     session = await Session.get()
     assert session.refresh_token_hash == auth.token_digest(winners[0][1])
+    # and the losers presented a token already rotated: a reuse, so the session is revoked
+    assert session.revoke_reason == auth.REFRESH_REUSED
 
 
 async def test_refresh_tokens_are_stored_only_as_digests(app: object) -> None:
