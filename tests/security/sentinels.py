@@ -260,11 +260,20 @@ async def _sentinel(
     writes = {
         "service": (
             SERVICE,
-            {"enrollmentId": enrollment, "dateProvided": entry, "recordType": 200, "typeProvided": 200},
+            {
+                "enrollmentId": enrollment,
+                "dateProvided": entry,
+                "recordType": 200,
+                "typeProvided": 200,
+            },
         ),
         "income": (
             INCOME,
-            {**stage, "incomeFromAnySource": 1, "incomeSources": [{"source": "SSI", "amount": "943"}]},
+            {
+                **stage,
+                "incomeFromAnySource": 1,
+                "incomeSources": [{"source": "SSI", "amount": "943"}],
+            },
         ),
         "mental health": (DISABILITY, {**stage, "disabilityType": 9, "disabilityResponse": 1}),
         "substance use": (DISABILITY, {**stage, "disabilityType": 10, "disabilityResponse": 3}),
@@ -274,11 +283,20 @@ async def _sentinel(
         ),
         "case note": (
             NOTE,
-            {"clientId": client, "enrollmentId": enrollment, "text": f"{tag}note: misstates methadone dose"},
+            {
+                "clientId": client,
+                "enrollmentId": enrollment,
+                "text": f"{tag}note: misstates methadone dose",
+            },
         ),
         "annotation on lastName": (
             MARK,
-            {"clientId": client, "field": "lastName", "kind": "INACCURATE", "note": f"{tag}annident"},
+            {
+                "clientId": client,
+                "field": "lastName",
+                "kind": "INACCURATE",
+                "note": f"{tag}annident",
+            },
         ),
         "annotation on enrollments": (
             SUPPLEMENT,
@@ -303,10 +321,16 @@ async def _sentinel(
         m("SSN last four", ssn[-4:], IDENT, exact=True),
         m("phone", identifying["phone"], IDENT, exact=True),
         m("dob", identifying["dob"], IDENT, exact=True),
-        *(m(name, f"{tag}{name}", IDENT) for name in ("first", "middle", "last", "mail", "road", "race")),
+        *(
+            m(name, f"{tag}{name}", IDENT)
+            for name in ("first", "middle", "last", "mail", "road", "race")
+        ),
         m("annotation on lastName", f"{tag}annident", IDENT),
         m("annotation id on lastName", ids["annotation on lastName"], IDENT),
-        *(m(f"{name} id", ids[name], ENROL) for name in ("enrollment", "service", "income", "health and DV")),
+        *(
+            m(f"{name} id", ids[name], ENROL)
+            for name in ("enrollment", "service", "income", "health and DV")
+        ),
         m("annotation on enrollments", f"{tag}annenrol", ENROL),
         m("annotation id on enrollments", ids["annotation on enrollments"], ENROL),
         m("mental health disability id", ids["mental health"], ENROL, HEALTH),
@@ -344,4 +368,3 @@ async def build_sentinels(api: Api) -> Sentinels:
         )
         sentinels.ids[f"{scenario.code} release"] = str(row.id)
     return sentinels
-

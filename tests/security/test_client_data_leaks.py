@@ -42,8 +42,7 @@ from tests.security.sentinels import (
 def _arguments(name: str, field_: GraphQLField) -> str:
     """Page sizes at their largest; fields whose arguments have no default are left out."""
     if any(
-        isinstance(a.type, GraphQLNonNull) and a.default_value is None
-        for a in field_.args.values()
+        isinstance(a.type, GraphQLNonNull) and a.default_value is None for a in field_.args.values()
     ):
         return "-"
     return "(first: 100)" if "first" in field_.args else ""
@@ -74,7 +73,9 @@ def _search(sentinels: Sentinels, codes: list[str]) -> tuple[str, dict[str, int]
         }
         for key, value in keys.items():
             alias = f"{code}_{key}"
-            parts.append(f"{alias}: clients(search: {{{key}: {value}}}) {{ totalCount nodes {{ id }} }}")
+            parts.append(
+                f"{alias}: clients(search: {{{key}: {value}}}) {{ totalCount nodes {{ id }} }}"
+            )
             aliases[alias] = n
     return "query { " + " ".join(parts) + " }", aliases
 
