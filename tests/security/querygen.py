@@ -31,6 +31,8 @@ from graphql import (
     build_schema,
     get_named_type,
     is_leaf_type,
+    is_required_argument,
+    is_required_input_field,
 )
 from hypothesis import strategies as st
 
@@ -46,11 +48,18 @@ def sdl_schema() -> GraphQLSchema:
 
 @dataclass(frozen=True)
 class Pools:
-    """Values the generated arguments draw from."""
+    """Values the generated arguments draw from. ``ids`` by kind (client, enrollment, release,
+    caseNote, agency...): an argument ``enrollmentId`` draws enrollments' ids, an ``id`` those
+    of its field's kind (``client(id:)``: clients), any other all of them."""
 
-    ids: tuple[str, ...]
+    ids: dict[str, tuple[str, ...]]
     strings: tuple[str, ...]
     dates: tuple[str, ...] = ("2026-03-02", "2026-02-20", "1950-01-01", "2099-12-31")
+
+    def ids_for(self, name: str, owner: str) -> tuple[str, ...]:
+        kind = name[: -len("Id")] if name.endswith("Id") else owner
+        found = self.ids.get(kind) or self.ids.get(owner)
+        return found or tuple(i for ids in self.ids.values() for i in ids)
 
 
 Draw = Callable[[st.SearchStrategy[Any]], Any]
@@ -65,31 +74,38 @@ class _Builder:
     declarations: list[str] = field(default_factory=list)
     names: itertools.count[int] = field(default_factory=itertools.count)
 
-    def value(self, type_: GraphQLInputType, name: str) -> Any:
+    def value(self, type_: GraphQLInputType, name: str, owner: str) -> Any:
         if not isinstance(type_, GraphQLNonNull) and self.draw(st.integers(0, 7)) == 0:
             return None
         type_ = type_.of_type if isinstance(type_, GraphQLNonNull) else type_
         if isinstance(type_, GraphQLList):
             count = self.draw(st.integers(0, 3))
-            return [self.value(type_.of_type, name) for _ in range(count)]
+            return [self.value(type_.of_type, name, owner) for _ in range(count)]
         if isinstance(type_, GraphQLEnumType):
             return self.draw(st.sampled_from(sorted(type_.values)))
         if isinstance(type_, GraphQLInputObjectType):
-            return self.input_object(type_)
-        return self.scalar(type_.name, name)
+            return self.input_object(type_, owner)
+        return self.scalar(type_.name, name, owner)
 
-    def input_object(self, type_: GraphQLInputObjectType) -> dict[str, Any]:
+    def input_object(self, type_: GraphQLInputObjectType, owner: str) -> dict[str, Any]:
         values = {}
         for key, item in type_.fields.items():
-            required = isinstance(item.type, GraphQLNonNull) and item.default_value is None
-            if required or self.draw(st.integers(0, 2)) == 0:
-                values[key] = self.value(item.type, key)
+            if is_required_input_field(item) or self.draw(st.integers(0, 3)) == 0:
+                values[key] = self.value(item.type, key, owner)
+        if not values and type_.fields:  # all optional (a search): at least one of them
+            key = self.draw(st.sampled_from(sorted(type_.fields)))
+            values[key] = self.value(type_.fields[key].type, key, owner)
         return values
 
-    def scalar(self, type_name: str, name: str) -> Any:
+    def scalar(self, type_name: str, name: str, owner: str) -> Any:
         draw, pools = self.draw, self.pools
+        odd = draw(st.integers(0, 11)) == 0  # now and then a value from outside the pools
+        if name == "after":  # a cursor: this API's own are walked by the tests of pagination
+            return draw(st.text(max_size=8)) if odd else None
         if type_name == "ID":
-            return draw(st.sampled_from(pools.ids) | st.uuids().map(str) | st.just("not-an-id"))
+            if odd:
+                return draw(st.uuids().map(str) | st.just("not-an-id"))
+            return draw(st.sampled_from(pools.ids_for(name, owner)))
         if type_name == "Int":
             if name in ("first", "last"):
                 return draw(st.integers(-1, 120))
@@ -99,7 +115,7 @@ class _Builder:
         if type_name == "Boolean":
             return draw(st.booleans())
         if type_name == "Date":
-            return draw(st.sampled_from(pools.dates) | st.just("2026-02-30"))
+            return "2026-02-30" if odd else draw(st.sampled_from(pools.dates))
         if type_name == "DateTime":
             return draw(st.sampled_from(pools.dates).map(lambda d: f"{d}T12:00:00+00:00"))
         if type_name == "Decimal":
@@ -107,21 +123,21 @@ class _Builder:
         if type_name == "JSON":
             return draw(st.sampled_from(({}, [], "x", 1)))
         # String and anything else text-like: a pool value, a quarter, or arbitrary text
+        if odd:
+            return draw(st.text(max_size=12))
         return draw(
             st.sampled_from(pools.strings)
-            | st.sampled_from(("2026-Q1", "2026Q1", "CHANGES", "lastName", "enrollments"))
-            | st.text(max_size=12)
+            | st.sampled_from(("2026-Q1", "2026Q1", "lastName", "enrollments", "caseNotes"))
         )
 
-    def arguments(self, field_: GraphQLField) -> str:
+    def arguments(self, field_: GraphQLField, owner: str) -> str:
         given = []
         for name, argument in field_.args.items():
-            required = isinstance(argument.type, GraphQLNonNull) and argument.default_value is None
-            if not required and self.draw(st.integers(0, 2)) != 0:
+            if not is_required_argument(argument) and self.draw(st.integers(0, 2)) != 0:
                 continue
             variable = f"v{next(self.names)}"
             self.declarations.append(f"${variable}: {argument.type}")
-            self.variables[variable] = self.value(argument.type, name)
+            self.variables[variable] = self.value(argument.type, name, owner)
             given.append(f"{name}: ${variable}")
         return f"({', '.join(given)})" if given else ""
 
@@ -153,7 +169,7 @@ class _Builder:
             return None
         self.budget -= 1
         alias = f"a{next(self.names)}: " if self.draw(st.integers(0, 4)) == 0 else ""
-        head = f"{alias}{name}{self.arguments(field_)}"
+        head = f"{alias}{name}{self.arguments(field_, name)}"
         if is_leaf_type(target):
             return head
         return f"{head} {{ {self.selection(target, depth - 1)} }}"

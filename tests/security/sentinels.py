@@ -15,6 +15,8 @@ holds the API to.
 
 from __future__ import annotations
 
+import base64
+import re
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, field
 from datetime import date, timedelta
@@ -157,7 +159,11 @@ class Sentinels:
         return self.tokens[role]
 
 
+_OPAQUE = re.compile(r"[A-Za-z0-9+/_-]{12,}={0,2}")
+
+
 def _leaves(value: Any) -> Iterator[str]:
+    """Every value in a response, and what an opaque one (a cursor) decodes to."""
     if isinstance(value, dict):
         for item in value.values():
             yield from _leaves(item)
@@ -165,7 +171,13 @@ def _leaves(value: Any) -> Iterator[str]:
         for item in value:
             yield from _leaves(item)
     elif value is not None:
-        yield str(value)
+        text = str(value)
+        yield text
+        if _OPAQUE.fullmatch(text):
+            try:
+                yield base64.urlsafe_b64decode(text + "=" * (-len(text) % 4)).decode()
+            except (ValueError, UnicodeDecodeError):
+                pass
 
 
 def leaks(body: Any, forbidden: Iterable[Marker]) -> list[Marker]:
