@@ -262,7 +262,7 @@ def create_app(settings: Settings, *, database_url: str, clock: Clock | None = N
     @asynccontextmanager
     async def lifespan(app: Starlette) -> AsyncIterator[None]:
         async with (
-            _orm(tortoise_config(database_url, settings)),
+            _orm(tortoise_config(database_url, settings, app=True)),
             _current(authorizer),
             _ssn_keys(keys),
         ):

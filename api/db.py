@@ -13,7 +13,7 @@ from tortoise.backends.base.config_generator import expand_db_url
 
 from api.settings import Settings
 
-__all__ = ["MODEL_MODULES", "embedded_postgres", "to_tortoise_url", "tortoise_config"]
+__all__ = ["APP_ROLE", "MODEL_MODULES", "embedded_postgres", "to_tortoise_url", "tortoise_config"]
 
 MODEL_MODULES = [
     "models.governance",
@@ -34,6 +34,11 @@ MODEL_MODULES = [
 ]
 
 
+# The role the API's sessions take (migration 0013 creates it): row-level security binds it, and
+# not the tables' owner, which migrations and the command line use (decision 97).
+APP_ROLE = "hearth_app"
+
+
 def to_tortoise_url(url: str) -> str:
     """Tortoise wants the ``postgres://`` scheme; libpq-style URLs say ``postgresql://``."""
     parts = urlsplit(url)
@@ -42,8 +47,10 @@ def to_tortoise_url(url: str) -> str:
     return urlunsplit(parts)
 
 
-def tortoise_config(url: str, settings: Settings) -> dict[str, Any]:
-    """The one Tortoise configuration: a single app, ``hearth``, with committed migrations."""
+def tortoise_config(url: str, settings: Settings, *, app: bool = False) -> dict[str, Any]:
+    """The one Tortoise configuration: a single app, ``hearth``, with committed migrations.
+    ``app``: the API's, whose sessions run as :data:`APP_ROLE` (unless
+    ``HEARTH_DB_ROW_SECURITY`` is off)."""
     connection = expand_db_url(to_tortoise_url(url))
     connection["engine"] = "api.pgclient"
     connection["credentials"].update(
@@ -52,6 +59,7 @@ def tortoise_config(url: str, settings: Settings) -> dict[str, Any]:
         acquire_timeout=settings.db_acquire_timeout,
         # statements issued by Hearth are short; a runaway one is cut off rather than queued behind
         command_timeout=60,
+        role=APP_ROLE if app and settings.db_row_security else None,
     )
     return {
         "connections": {"default": connection},

@@ -18,6 +18,7 @@ from typing import Any
 from starlette.responses import JSONResponse
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
+from authz.clients import row_security
 from schema.errors import INTERNAL_MESSAGE, UNAVAILABLE_MESSAGE, trace, unavailable
 
 __all__ = [
@@ -71,6 +72,9 @@ class RequestId:
     (the audit trail records both) but never replaces it: a caller cannot choose the id its
     requests are audited and logged under. A client's id that is too long or holds other
     characters than letters, digits and ``._:-`` is dropped (it would go into logs).
+
+    Also the outermost place to start the request's row-security caller, so that every
+    statement of every route runs as the request's caller (decision 97).
     """
 
     def __init__(self, app: ASGIApp) -> None:
@@ -94,7 +98,10 @@ class RequestId:
                 message = {**message, "headers": headers}
             await send(message)
 
-        await self.app(scope, receive, send_with_id)
+        # The request's caller for PostgreSQL's row-level security: no client row is visible
+        # until the caller's client scope is known (authz.clients.row_security).
+        with row_security.request():
+            await self.app(scope, receive, send_with_id)
 
 
 class Guard:

@@ -18,6 +18,13 @@ PostgreSQL's JIT compiler is off on Hearth's connections: it starts above a plan
 visibility filter over a large client table reaches, and then spends hundreds of milliseconds
 compiling a query that runs in tens (an OLTP API never gains from it).
 
+Row-level security (decision 97): the app's connections run as ``hearth_app`` (the ``role``
+credential, :func:`api.db.tortoise_config`), and :class:`HearthConnection` tells each session
+who the caller is (``authz.clients.row_security``) before every statement, and when the pool
+hands it out, whenever the session holds other settings than the current task wants: outside a
+transaction for the session (one round trip, only on a change), inside one for the transaction
+alone (a rollback would otherwise undo it without a trace).
+
 Every select without joined models makes its rows into instances directly
 (``compat.tortoise.RowsExecutor``), and a free pooled connection is taken without asyncpg's
 timer (``compat.asyncpg.DeadlinePool``): both reach into the libraries' internals, which
@@ -31,10 +38,81 @@ from typing import Any
 import asyncpg
 from tortoise.backends.asyncpg.client import AsyncpgDBClient
 
+from authz.clients import row_security
 from compat.asyncpg import DeadlinePool
 from compat.tortoise import RowsExecutor
 
-__all__ = ["HearthAsyncpgClient", "client_class"]
+__all__ = ["HearthAsyncpgClient", "HearthConnection", "client_class"]
+
+_SET = "SELECT " + ", ".join(
+    f"set_config('{name}', ${n}, ${len(row_security.SETTINGS) + 1})"
+    for n, name in enumerate(row_security.SETTINGS, start=1)
+)
+
+
+class HearthConnection(asyncpg.Connection):  # type: ignore[misc]  # asyncpg ships no types
+    """asyncpg's connection (its documented ``connection_class``), telling the session the
+    caller's row-security settings before each statement."""
+
+    __slots__ = ("_row_security",)
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self._row_security: row_security.Settings | None = None
+
+    async def hold_row_security(self) -> None:
+        """Make the session's settings the current task's, if they are not already."""
+        settings = row_security.desired()
+        if settings is self._row_security or settings == self._row_security:
+            return
+        local = self.is_in_transaction()
+        await super().execute(_SET, *settings, local)
+        # Inside a transaction the settings last until it ends: nothing is known after that.
+        self._row_security = None if local else settings
+
+    async def execute(self, *args: Any, **kwargs: Any) -> Any:
+        await self.hold_row_security()
+        return await super().execute(*args, **kwargs)
+
+    async def executemany(self, *args: Any, **kwargs: Any) -> Any:
+        await self.hold_row_security()
+        return await super().executemany(*args, **kwargs)
+
+    async def fetch(self, *args: Any, **kwargs: Any) -> Any:
+        await self.hold_row_security()
+        return await super().fetch(*args, **kwargs)
+
+    async def fetchval(self, *args: Any, **kwargs: Any) -> Any:
+        await self.hold_row_security()
+        return await super().fetchval(*args, **kwargs)
+
+    async def fetchrow(self, *args: Any, **kwargs: Any) -> Any:
+        await self.hold_row_security()
+        return await super().fetchrow(*args, **kwargs)
+
+    async def fetchmany(self, *args: Any, **kwargs: Any) -> Any:
+        await self.hold_row_security()
+        return await super().fetchmany(*args, **kwargs)
+
+    async def prepare(self, *args: Any, **kwargs: Any) -> Any:
+        await self.hold_row_security()
+        return await super().prepare(*args, **kwargs)
+
+    async def copy_from_query(self, *args: Any, **kwargs: Any) -> Any:
+        await self.hold_row_security()
+        return await super().copy_from_query(*args, **kwargs)
+
+    async def copy_from_table(self, *args: Any, **kwargs: Any) -> Any:
+        await self.hold_row_security()
+        return await super().copy_from_table(*args, **kwargs)
+
+    async def copy_to_table(self, *args: Any, **kwargs: Any) -> Any:
+        await self.hold_row_security()
+        return await super().copy_to_table(*args, **kwargs)
+
+    async def copy_records_to_table(self, *args: Any, **kwargs: Any) -> Any:
+        await self.hold_row_security()
+        return await super().copy_records_to_table(*args, **kwargs)
 
 
 async def _no_session_reset(_connection: asyncpg.Connection) -> None:
@@ -48,10 +126,15 @@ class HearthAsyncpgClient(AsyncpgDBClient):
 
     def __init__(self, *args: Any, **kwargs: Any) -> None:
         self._acquire_timeout = float(kwargs.pop("acquire_timeout", 10.0))
+        # The role the app's sessions run as (row-level security binds it); None: the login's own.
+        self._role: str | None = kwargs.pop("role", None) or None
         super().__init__(*args, **kwargs)
 
     async def create_pool(self, **kwargs: Any) -> asyncpg.Pool:
         server_settings = {"jit": "off", **(kwargs.pop("server_settings", None) or {})}
+        if self._role is not None:
+            server_settings["role"] = self._role
+        kwargs.pop("connection_class", None)
         pool = DeadlinePool(
             None,
             min_size=kwargs.pop("min_size", 1),
@@ -59,7 +142,7 @@ class HearthAsyncpgClient(AsyncpgDBClient):
             max_queries=kwargs.pop("max_queries", 50000),
             max_inactive_connection_lifetime=kwargs.pop("max_inactive_connection_lifetime", 300.0),
             loop=kwargs.pop("loop", None),
-            connection_class=kwargs.pop("connection_class", asyncpg.connection.Connection),
+            connection_class=HearthConnection,  # (Tortoise passes its own: replaced)
             record_class=kwargs.pop("record_class", asyncpg.Record),
             reset=_no_session_reset,
             server_settings=server_settings,

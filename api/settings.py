@@ -31,6 +31,14 @@ class Settings(BaseSettings):
         description="Connections per worker. Unset: 20 shared among the workers, at least 5 each.",
     )
     db_acquire_timeout: float = 10.0
+    db_row_security: bool = Field(
+        default=True,
+        description=(
+            "The API's sessions run as the role hearth_app, bound by PostgreSQL's row-level"
+            " security on client data (decision 97). Off only to measure what it costs;"
+            " production refuses to start without it."
+        ),
+    )
 
     timezone: str = Field(
         default="America/New_York",
@@ -255,6 +263,12 @@ class Settings(BaseSettings):
         default="hearth-ct-hmis",
         description="Export.ImplementationID: this HMIS implementation's id.",
     )
+
+    @model_validator(mode="after")
+    def _row_security_in_production(self) -> Settings:
+        if self.production and not self.db_row_security:
+            raise ValueError("HEARTH_DB_ROW_SECURITY cannot be turned off in production.")
+        return self
 
     @model_validator(mode="after")
     def _oidc_complete(self) -> Settings:

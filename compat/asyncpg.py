@@ -29,4 +29,15 @@ class DeadlinePool(asyncpg.Pool):  # type: ignore[misc]  # asyncpg ships no type
     async def _acquire(self, timeout: float | None) -> Any:  # noqa: ASYNC109 (asyncpg's signature)
         if timeout is not None and not self._queue.empty():
             timeout = None
-        return await super()._acquire(timeout)
+        proxy = await super()._acquire(timeout)
+        # The caller's row-security settings (api.pgclient.HearthConnection), before the
+        # connection is anyone's: a statement sent by a path that does not check them still runs
+        # as the task that took the connection.
+        hold = getattr(proxy, "hold_row_security", None)
+        if hold is not None:
+            try:
+                await hold()
+            except BaseException:
+                await self.release(proxy)
+                raise
+        return proxy

@@ -11,7 +11,7 @@ from dataclasses import dataclass, field
 from datetime import date, datetime
 from zoneinfo import ZoneInfo
 
-from authz.clients import ClientScope, client_scope
+from authz.clients import ClientScope, client_scope, row_security
 from authz.enforcer import Decisions
 from authz.principal import Principal
 
@@ -42,4 +42,6 @@ class Caller:
         """The caller's client-data scope (agencies, CANs), worked out once."""
         if self._scope is None:
             self._scope = await client_scope(self.decisions, self.today)
+            # PostgreSQL's row-level security now knows the request's caller (decision 97).
+            row_security.fill(self._scope)
         return self._scope

@@ -8,6 +8,7 @@ from uuid import UUID
 
 from tortoise.transactions import in_transaction
 
+from authz.clients import row_security
 from authz.resources import Action, Resource
 from models.case_notes import CaseNote, CaseNoteDeletionRequest
 from models.enrollments import Enrollment
@@ -96,6 +97,9 @@ async def request_case_note_deletion(
         raise Forbidden(
             "Only the agency's HMIS Data Coordinator requests case note deletion (policy 404)."
         )
+    # The notes are read as the client-data policy lets the caller read them (and so
+    # PostgreSQL's row-level security, which knows the caller from here on: decision 97).
+    await caller.client_scope()
     reason = reason.strip()
     limit = max_length(CaseNoteDeletionRequest, "reason")
     if not reason or len(reason) > limit:
@@ -164,12 +168,21 @@ async def decide_case_note_deletion(
 ) -> CaseNoteDeletionRequest:
     """The System Administrator decides. Approval removes the text; the tombstone stays."""
     decisions = caller.decisions
-    now = caller.now
     if not decisions.system_wide(Resource.CASE_NOTE, Action.APPROVE_DELETION):
         raise Forbidden("Only the System Administrator approves case note deletion (policy 404).")
     limit = max_length(CaseNoteDeletionRequest, "decision_note")
     if note is not None and len(note) > limit:
         raise ValidationFailed(f"note has at most {limit} characters.", field="note")
+    # The System Administrator reads no client, yet decides on any agency's note: an
+    # administrative act past PostgreSQL's row-level security (decision 97).
+    with row_security.system():
+        return await _decide(caller, request_id, approve, note)
+
+
+async def _decide(
+    caller: Caller, request_id: UUID, approve: bool, note: str | None
+) -> CaseNoteDeletionRequest:
+    decisions, now = caller.decisions, caller.now
     async with in_transaction():
         request = await CaseNoteDeletionRequest.filter(id=request_id).select_for_update().first()
         if request is None:

@@ -368,15 +368,15 @@ async def touch_client(client_id: UUID, now: datetime) -> None:
     await Client.filter(id=client_id).update(last_activity_at=now)
 
 
-_NAME_MATCH = (
-    'UPPER(CAST("client"."first_name" AS VARCHAR)) LIKE UPPER({p}) ESCAPE \'\\\' '
-    'OR UPPER(CAST("client"."last_name" AS VARCHAR)) LIKE UPPER({p}) ESCAPE \'\\\''
-)
+# A name matches the first or the last name by prefix. The matches come from the owner's
+# function of migration 0013 (the prefix indexes of 0008, and only clients the caller's row-level
+# security lets through); the caller's query reaches them by id (decision 97).
+_NAME_MATCH = '"client"."id" IN (SELECT hearth_clients_named({p}))'
 
 
 def _criteria_sql(criteria: SearchCriteria) -> tuple[list[str], list[Any]]:
-    """The criteria as SQL conditions on ``"client"`` with parameters (the expressions of the
-    name prefix indexes of migration 0008, so that PostgreSQL finds names through them)."""
+    """The criteria as SQL conditions on ``"client"`` with parameters (names through the name
+    prefix indexes of migration 0008, by ``hearth_clients_named``)."""
     conditions: list[str] = []
     params: list[Any] = []
 
@@ -391,7 +391,7 @@ def _criteria_sql(criteria: SearchCriteria) -> tuple[list[str], list[Any]]:
         if len(words) > 5 or any(len(w) > 50 for w in words):
             raise ValidationFailed("Search by at most five names.", field="search.name")
         for word in words:
-            conditions.append("(" + _NAME_MATCH.format(p=param(f"{escape_like(word)}%")) + ")")
+            conditions.append(_NAME_MATCH.format(p=param(f"{escape_like(word)}%")))
     if criteria.dob is not None:
         conditions.append(f'"client"."dob" = {param(criteria.dob)}::date')
     if criteria.ssn_last_four:

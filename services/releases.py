@@ -128,6 +128,9 @@ async def revoke_release(
     """The client withdraws a release: from now on it shares nothing. The record stays."""
     decisions = caller.decisions
     now = caller.now
+    # Releases are read as the client-data policy lets the caller read them (and so PostgreSQL's
+    # row-level security, which knows the caller from here on: decision 97).
+    await caller.client_scope()
     async with in_transaction():
         release = await Release.filter(id=release_id).select_for_update().first()
         allowed = decisions.agencies(Resource.RELEASE, Action.REVOKE)

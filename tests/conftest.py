@@ -161,7 +161,8 @@ async def _clean(request: pytest.FixtureRequest, clock: FrozenClock) -> AsyncIte
         return
     conn = get_connection("default")
     rows = await conn.execute_query_dict(
-        "SELECT tablename, current_setting('is_superuser') = 'on' AS superuser FROM pg_tables"
+        "SELECT tablename, (SELECT rolsuper FROM pg_roles WHERE rolname = session_user)"
+        " AS superuser FROM pg_tables"
         " WHERE schemaname = 'public' AND tablename <> 'tortoise_migrations'"
     )
     tables = [row["tablename"] for row in rows]

@@ -168,7 +168,11 @@ def truncation(tables: list[str] | tuple[str, ...]) -> str:
     guarded = [(table, guard) for table, guard in TRUNCATE_GUARDS.items() if table in names]
     off = "".join(f"ALTER TABLE {t} DISABLE TRIGGER {g};" for t, g in guarded)
     on = ";".join(f"ALTER TABLE {t} ENABLE TRIGGER {g}" for t, g in guarded)
-    return f"{off}TRUNCATE {', '.join(names)} RESTART IDENTITY CASCADE;{on}".rstrip(";")
+    # as the owner: the app's sessions run as hearth_app (migration 0013), which may not
+    return (
+        f"BEGIN; SET LOCAL ROLE NONE;{off}TRUNCATE {', '.join(names)} RESTART IDENTITY CASCADE;"
+        f"{on}; COMMIT"
+    )
 
 
 def deletion(tables: list[str] | tuple[str, ...]) -> str:
@@ -184,4 +188,7 @@ def deletion(tables: list[str] | tuple[str, ...]) -> str:
         " JOIN pg_depend d ON d.classid = 'pg_class'::regclass AND d.objid = s.seqrelid"
         f" AND d.deptype IN ('a', 'i') WHERE d.refobjid = ANY ('{{{','.join(names)}}}'::regclass[])"
     )
-    return f"BEGIN; SET LOCAL session_replication_role = replica;{deletes}{restarts}; COMMIT"
+    return (
+        "BEGIN; SET LOCAL ROLE NONE; SET LOCAL session_replication_role = replica;"
+        f"{deletes}{restarts}; COMMIT"
+    )

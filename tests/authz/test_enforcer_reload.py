@@ -244,8 +244,10 @@ async def test_a_dropped_listener_reconnects_and_catches_up(second_process: Star
     listener = second._listener
     assert listener is not None
     second.reloaded.clear()
-    await get_connection("default").execute_query(
-        "SELECT pg_terminate_backend($1)", [listener.get_server_pid()]
+    # as the owner (the app's sessions run as hearth_app, which may not end the owner's)
+    await get_connection("default").execute_script(
+        "BEGIN; SET LOCAL ROLE NONE;"
+        f" SELECT pg_terminate_backend({int(listener.get_server_pid())}); COMMIT"
     )
     # then it reconnects and reloads
     await asyncio.wait_for(second.reloaded.wait(), timeout=5)
