@@ -49,6 +49,8 @@ ROLE = [
     "GRANT USAGE ON SCHEMA public TO hearth_app",
     "GRANT SELECT, INSERT, UPDATE, DELETE ON ALL TABLES IN SCHEMA public TO hearth_app",
     "GRANT USAGE, SELECT, UPDATE ON ALL SEQUENCES IN SCHEMA public TO hearth_app",
+    # the audit trail and its seals are appended to, never changed (their triggers refuse too)
+    "REVOKE UPDATE, DELETE, TRUNCATE ON audit_event, audit_seal FROM hearth_app",
     # tables and sequences later migrations make
     "ALTER DEFAULT PRIVILEGES IN SCHEMA public"
     " GRANT SELECT, INSERT, UPDATE, DELETE ON TABLES TO hearth_app",

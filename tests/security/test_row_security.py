@@ -1,0 +1,336 @@
+"""The fourth wall (decision 97): PostgreSQL's row-level security shows each caller the rows the
+client-data policy shows them, and nothing more when the application forgets to ask.
+
+The sentinels of the security suite (agency A's clients under twelve sharing scenarios) are read
+for every role of the suite in two ways: through the policies of migration 0013, as the API's
+role with the caller's settings (``authz.clients.row_security.lens``) and no filter at all in the
+statement; and through ``authz.clients`` (the application's walls), as the tables' owner. The
+two must agree row for row on every client-data table.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from typing import Any
+from uuid import UUID
+
+import pytest
+from tortoise.connection import get_connection
+from tortoise.models import Model
+
+import authz.clients.reads as reads
+from api.db import APP_ROLE, tortoise_config
+from api.settings import Settings
+from authz.clients import (
+    ClientAccess,
+    ClientScope,
+    access_for,
+    annotation_categories,
+    client_scope,
+    reporting_lens,
+    row_security,
+    sees,
+    shows_annotation,
+    shows_consent,
+    shows_release,
+    visible_by_id,
+)
+from authz.enforcer import Decisions, current_authorizer
+from models.case_notes import CaseNote, CaseNoteDeletionRequest
+from models.clients import Client, ClientAnnotation, ConsentToEnter
+from models.enrollments import Disability, Enrollment, Exit, HealthAndDv, IncomeBenefits, Service
+from models.releases import Release, ReleaseRecipient
+from services.principals import load_principal
+from tests.authz.client_world import TODAY, make_role_user
+from tests.factories import Api
+from tests.security.sentinels import ROLES, Sentinels, build_sentinels
+
+pytestmark = pytest.mark.usefixtures("app")
+
+ENROLLMENT_TABLES: tuple[type[Model], ...] = (
+    Exit,
+    Service,
+    IncomeBenefits,
+    HealthAndDv,
+    Disability,
+)
+
+
+async def _scope(user_id: UUID) -> ClientScope:
+    loaded = await load_principal(user_id)
+    assert loaded is not None
+    principal, _ = loaded
+    return await client_scope(Decisions(current_authorizer(), principal), TODAY)
+
+
+async def _ids(model: type[Model], **filters: Any) -> set[UUID]:
+    query = model.filter(**filters) if filters else model.all()
+    return {UUID(str(pk)) for pk in await query.values_list("id", flat=True)}
+
+
+async def _through_row_security(scope: ClientScope) -> dict[str, set[UUID]]:
+    """Every client-data table's rows, as the API's role under ``scope``'s settings."""
+    with row_security.lens(scope):
+        return {
+            model.__name__: await _ids(model)
+            for model in (
+                Client,
+                ConsentToEnter,
+                Release,
+                ReleaseRecipient,
+                ClientAnnotation,
+                Enrollment,
+                CaseNote,
+                CaseNoteDeletionRequest,
+                *ENROLLMENT_TABLES,
+            )
+        }
+
+
+def _kept(rows: list[Any], keep: Callable[[Any], bool]) -> set[UUID]:
+    return {row.id for row in rows if keep(row)}
+
+
+async def _through_the_policy(scope: ClientScope) -> dict[str, set[UUID]]:
+    """The same, as ``authz.clients`` decides it (read as the owner: no policy binds)."""
+    clients = await visible_by_id(scope, list(await _ids(Client)))
+    access: dict[UUID, ClientAccess] = await access_for(scope, clients)
+
+    def of(row: Any) -> ClientAccess | None:
+        return access.get(row.client_id)
+
+    enrollments = await Enrollment.all()
+    by_enrollment = {e.id: e for e in enrollments}
+    releases = await Release.all()
+    shown_releases = _kept(releases, lambda r: (a := of(r)) is not None and shows_release(a, r))
+    seen: dict[str, set[UUID]] = {
+        "Client": {c.id for c in clients},
+        "ConsentToEnter": _kept(
+            await ConsentToEnter.all(), lambda r: (a := of(r)) is not None and shows_consent(a, r)
+        ),
+        "Release": shown_releases,
+        "ReleaseRecipient": _kept(
+            await ReleaseRecipient.all(), lambda r: r.release_id in shown_releases
+        ),
+        "ClientAnnotation": _kept(
+            await ClientAnnotation.all(),
+            lambda r: (a := of(r)) is not None and shows_annotation(a, r),
+        ),
+        "Enrollment": _kept(
+            enrollments,
+            lambda r: (a := of(r)) is not None and sees(Enrollment, r, r.agency_id, a),
+        ),
+        "CaseNote": _kept(
+            await CaseNote.all(),
+            lambda r: (a := of(r)) is not None and sees(CaseNote, r, r.agency_id, a),
+        ),
+        "CaseNoteDeletionRequest": _kept(
+            await CaseNoteDeletionRequest.all(),
+            lambda r: (a := of(r)) is not None and sees(CaseNote, r, r.agency_id, a),
+        ),
+    }
+    for model in ENROLLMENT_TABLES:
+
+        def shown(row: Any, model: type[Model] = model) -> bool:
+            enrollment = by_enrollment[row.enrollment_id]
+            a = access.get(enrollment.client_id)
+            return a is not None and sees(model, row, enrollment.agency_id, a)
+
+        seen[model.__name__] = _kept(await model.all(), shown)
+    return seen
+
+
+async def test_row_security_shows_every_role_what_the_client_data_policy_shows(api: Api) -> None:
+    # given A's sentinels under every scenario, and B's own client with its records
+    sentinels = await build_sentinels(api)
+    await _own_client_of_b(api, sentinels)
+    await _exits(api, sentinels, ("aa", "ac", "aj", "al"))
+    users = {role: await make_role_user(sentinels.world, role) for role in ROLES}
+    await current_authorizer().reload()
+    lenses = {role: await _scope(user.id) for role, user in users.items()}
+    # the HUD export's reporting lens (no Part 2, not even its own agencies')
+    lenses["reporting lens of A and B"] = await reporting_lens(
+        frozenset({sentinels.world.a.id, sentinels.world.b.id}), TODAY
+    )
+    everything = await _through_the_policy(
+        ClientScope(
+            read_agencies=frozenset(),
+            write_agencies=frozenset(),
+            full_agencies=frozenset(),
+            recipient_cans=frozenset(),
+            backbone_cans=frozenset(),
+            today=TODAY,
+        )
+    )
+    assert not any(everything.values())  # a caller with no agency sees nothing either way
+    total = {name: await _ids(model) for name, model in _MODELS.items()}
+    assert all(total.values()), {name: len(ids) for name, ids in total.items() if not ids}
+    for role, scope in lenses.items():
+        # when the tables are read through row-level security with no filter, and through the
+        # client-data policy, then the rows are the same, table by table
+        rls = await _through_row_security(scope)
+        policy = await _through_the_policy(scope)
+        for table in policy:
+            assert rls[table] == policy[table], (
+                role,
+                table,
+                "RLS only:",
+                len(rls[table] - policy[table]),
+                "policy only:",
+                len(policy[table] - rls[table]),
+            )
+    # and the roles tell rows apart: the comparison is not between empty sets
+    assert len({frozenset(_flatten(await _through_row_security(s))) for s in lenses.values()}) > 5
+
+
+_MODELS: dict[str, type[Model]] = {
+    "Client": Client,
+    "ConsentToEnter": ConsentToEnter,
+    "Release": Release,
+    "ReleaseRecipient": ReleaseRecipient,
+    "ClientAnnotation": ClientAnnotation,
+    "Enrollment": Enrollment,
+    "CaseNote": CaseNote,
+    **{model.__name__: model for model in ENROLLMENT_TABLES},
+}
+
+
+def _flatten(tables: dict[str, set[UUID]]) -> set[tuple[str, UUID]]:
+    return {(name, row) for name, rows in tables.items() for row in rows}
+
+
+async def _exits(api: Api, sentinels: Sentinels, codes: tuple[str, ...]) -> None:
+    """Some sentinels' enrollments exited by A (the exit table has rows to tell apart)."""
+    token = await sentinels.token(api, "FULL@A")
+    for code in codes:
+        await api.ok(
+            "mutation($input: ExitEnrollmentInput!) { exitEnrollment(input: $input) { id } }",
+            {
+                "input": {
+                    "enrollmentId": sentinels.ids[f"{code} enrollment"],
+                    "exitDate": str(TODAY),
+                    "destination": 116,
+                }
+            },
+            token,
+        )
+
+
+async def _own_client_of_b(api: Api, sentinels: Sentinels) -> None:
+    """B's own client, entered by B's FULL user: a row of another agency for A's roles."""
+    token = await sentinels.token(api, "FULL@B")
+    await api.ok(
+        """mutation($input: CreateClientInput!) { createClient(input: $input) { id } }""",
+        {
+            "input": {
+                "firstName": "Bea",
+                "lastName": "Bowen",
+                "nameDataQuality": 1,
+                "ssnDataQuality": 99,
+                "dobDataQuality": 99,
+                "consent": {
+                    "kind": "WRITTEN",
+                    "takenOn": str(TODAY),
+                    "evidenceReference": "B-1",
+                },
+            }
+        },
+        token,
+    )
+
+
+async def test_a_reader_that_forgets_the_visibility_filter_still_gets_no_foreign_client(
+    api: Api, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # given A's sentinels, and the application's visibility filter replaced with nothing
+    sentinels = await build_sentinels(api)
+    unshared = sentinels.clients["aa"]  # no release: B may not know it exists
+    token = await sentinels.token(api, "FULL@B")
+    monkeypatch.setattr(reads, "visible_row_sql", lambda *_a, **_k: "true")
+    b_user = await make_role_user(sentinels.world, "FULL@B")
+    await current_authorizer().reload()
+    scope = await _scope(b_user.id)
+    # (the filter is gone: read as the owner, the broken reader returns A's client)
+    assert [c.id for c in await visible_by_id(scope, [UUID(unshared)])] == [UUID(unshared)]
+    # when B's user asks the API for it by id, and searches for it by name
+    first = next(m.value for m in sentinels.markers if m.client == "aa" and m.what == "first")
+    body = await api.gql(
+        "query($id: ID!, $name: String!) { client(id: $id) { id firstName }"
+        " clients(search: {name: $name}) { totalCount nodes { id } } }",
+        {"id": unshared, "name": first},
+        token,
+    )
+    # then row-level security returned no row: not found, and an empty search
+    assert body["data"] is None or body["data"].get("client") is None, body
+    codes = {e["extensions"]["code"] for e in body.get("errors", [])}
+    assert codes == {"NOT_FOUND"}, body
+    assert unshared not in str(body), body
+    assert first not in str(body).lower(), body
+
+
+async def test_rows_of_a_client_are_not_read_without_a_caller_or_under_another_agency(
+    api: Api,
+) -> None:
+    # given A's sentinel with no release, its case note and enrollment
+    sentinels = await build_sentinels(api)
+    client = UUID(sentinels.clients["aa"])
+    b_user = await make_role_user(sentinels.world, "FULL@B")
+    await current_authorizer().reload()
+    b = await _scope(b_user.id)
+    a = await _scope((await make_role_user(sentinels.world, "FULL@A")).id)
+    assert await _ids(CaseNote, client_id=client)  # the owner sees them
+    # when a reader with no filter at all reads them as B, then nothing comes back
+    with row_security.lens(b):
+        assert not await _ids(CaseNote, client_id=client)
+        assert not await _ids(Enrollment, client_id=client)
+        assert not await _ids(Client, id=client)
+        # not even through the name search's lookup
+        rows = await get_connection("default").execute_query_dict(
+            "SELECT hearth_clients_named($1) AS id",
+            [next(m.value for m in sentinels.markers if m.client == "aa" and m.what == "first")],
+        )
+        assert rows == []
+    # and as A, its holder, they are there
+    with row_security.lens(a):
+        assert await _ids(CaseNote, client_id=client)
+        assert await _ids(Client, id=client)
+    # and a request's statements before the caller is known see nothing
+    with row_security.request():
+        assert not await _ids(Client)
+
+
+async def test_the_annotation_categories_are_the_same_in_the_database() -> None:
+    known = annotation_categories()
+    rows = await get_connection("default").execute_query_dict(
+        "SELECT f AS field, hearth_annotation_category(f) AS category FROM unnest($1::text[]) AS f",
+        [[*known, "noSuchField"]],
+    )
+    in_database = {row["field"]: row["category"] for row in rows}
+    assert in_database == {
+        **{name: category.value for name, category in known.items()},
+        "noSuchField": None,
+    }
+
+
+async def test_the_api_sessions_run_as_the_role_row_security_binds() -> None:
+    rows = await get_connection("default").execute_query_dict(
+        "SELECT current_user AS role, (SELECT rolsuper FROM pg_roles"
+        " WHERE rolname = current_user) AS superuser"
+    )
+    assert rows == [{"role": APP_ROLE, "superuser": False}]
+
+
+def test_row_security_is_on_unless_turned_off_and_never_off_in_production() -> None:
+    url = "postgres://hearth@db.example/hearth"
+    on = Settings(_env_file=None)  # type: ignore[call-arg]
+    assert tortoise_config(url, on, app=True)["connections"]["default"]["credentials"]["role"] == (
+        APP_ROLE
+    )
+    # the command line (migrations) runs as the owner
+    assert tortoise_config(url, on)["connections"]["default"]["credentials"]["role"] is None
+    off = Settings(_env_file=None, db_row_security=False)  # type: ignore[call-arg]
+    assert (
+        tortoise_config(url, off, app=True)["connections"]["default"]["credentials"]["role"] is None
+    )
+    with pytest.raises(ValueError, match="HEARTH_DB_ROW_SECURITY"):
+        Settings(_env_file=None, env="production", db_row_security=False)  # type: ignore[call-arg]
