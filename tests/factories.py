@@ -153,6 +153,7 @@ TRUNCATE_GUARDS = {
     "case_note": "case_note_no_truncate",
     "release_of_information": "release_of_information_no_truncate",
     "case_note_deletion_request": "case_note_deletion_request_no_truncate",
+    "client_annotation": "client_annotation_no_truncate",
 }
 
 

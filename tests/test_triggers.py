@@ -14,8 +14,8 @@ from tortoise.connection import get_connection
 from tortoise.exceptions import IntegrityError, OperationalError
 
 from models.case_notes import CaseNote, CaseNoteDeletionRequest
-from models.clients import Client
-from models.enums import ConsentKind, DeletionRequestStatus, ReleaseScope
+from models.clients import Client, ClientAnnotation
+from models.enums import AnnotationKind, ConsentKind, DeletionRequestStatus, ReleaseScope
 from models.governance import Agency
 from models.releases import Release
 from models.users import User
@@ -284,13 +284,15 @@ async def test_a_release_is_revoked_once_and_then_fixed(app: object) -> None:
 
 
 @pytest.mark.parametrize(
-    "table", ["case_note", "release_of_information", "case_note_deletion_request"]
+    "table",
+    ["case_note", "release_of_information", "case_note_deletion_request", "client_annotation"],
 )
 async def test_the_append_only_tables_refuse_truncation(app: object, table: str) -> None:
     # given a world with a note, a release and a deletion request
     world = await _world()
     await _release(world)
     await _request(world, DeletionRequestStatus.PENDING)
+    await _annotation(world)
     # when TRUNCATE is tried (it bypasses row triggers), then it is refused and nothing goes:
     # the app's role holds no TRUNCATE privilege, and the tables' owner meets the trigger
     with pytest.raises(REFUSED, match="permission denied"):
@@ -302,3 +304,35 @@ async def test_the_append_only_tables_refuse_truncation(app: object, table: str)
     assert await get_connection("default").execute_query_dict(
         f"SELECT 1 FROM {table} LIMIT 1"  # noqa: S608
     )
+
+
+async def _annotation(world: World) -> ClientAnnotation:
+    return await ClientAnnotation.create(
+        client=world.client,
+        agency=world.agency,
+        field="lastName",
+        kind=AnnotationKind.INACCURATE,
+        note="Spelled Rossa on the ID.",
+        created_by=world.author,
+        created_at=NOW,
+    )
+
+
+@pytest.mark.parametrize(
+    "statement",
+    [
+        "UPDATE client_annotation SET note = 'nothing to see' WHERE id = $1",
+        "UPDATE client_annotation SET field = 'dob' WHERE id = $1",
+        "DELETE FROM client_annotation WHERE id = $1",
+    ],
+)
+async def test_a_correction_is_never_changed_or_deleted(app: object, statement: str) -> None:
+    # given a correction of the client's last name (policy 207 f)
+    world = await _world()
+    annotation = await _annotation(world)
+    # when someone with database access tries to change or remove it, then it is refused
+    with pytest.raises(REFUSED, match="207 f"):
+        await _sql(statement, annotation.id)
+    # and it is as it was
+    kept = await ClientAnnotation.get(id=annotation.id)
+    assert (kept.field, kept.note) == ("lastName", "Spelled Rossa on the ID.")
