@@ -166,19 +166,23 @@ async def write_export(
             exported = Path(tmp) / "exported-clients.txt"
             # PostgreSQL's row-level security reads through the export's lens too (decision 97).
             with row_security.lens(plan.lens):
-                counts = await _read_and_zip(
-                    plan,
-                    Path(tmp),
-                    exported,
-                    eid,
-                    export_uuid,
-                    out,
-                    now,
-                    tz,
-                    implementation_id,
-                    batch,
-                    on_batch,
-                )
+                async with in_transaction() as conn:
+                    await conn.execute_script("SET TRANSACTION ISOLATION LEVEL REPEATABLE READ")
+                    spools = {name: _Spool(Path(tmp), name, tz) for name in _SPOOLED}
+                    users: set[UUID] = set()
+                    if plan.actor_id is not None:
+                        users.add(plan.actor_id)
+                    try:
+                        with exported.open("w") as ids_out:
+                            await _write_client_data(
+                                plan, spools, users, eid, now, batch, on_batch, ids_out
+                            )
+                    finally:
+                        for spool in spools.values():
+                            spool.close()
+                    counts = await _write_zip(
+                        plan, spools, users, eid, export_uuid, out, now, tz, implementation_id
+                    )
             async with in_transaction():
                 with exported.open() as ids_in:
                     while chunk := [UUID(line.strip()) for line in itertools.islice(ids_in, batch)]:
@@ -208,39 +212,6 @@ async def write_export(
         size_bytes=record.size_bytes,
         record=record,
     )
-
-
-async def _read_and_zip(
-    plan: ExportPlan,
-    tmp: Path,
-    exported: Path,
-    eid: str,
-    export_uuid: UUID,
-    out: Path,
-    now: datetime,
-    tz: ZoneInfo,
-    implementation_id: str,
-    batch: int,
-    on_batch: Callable[[int], None] | None,
-) -> dict[str, int]:
-    """The export's read, from one REPEATABLE READ snapshot: the client files spooled, the zip
-    written; the ids of the clients exported listed in ``exported``."""
-    async with in_transaction() as conn:
-        await conn.execute_script("SET TRANSACTION ISOLATION LEVEL REPEATABLE READ")
-        spools = {name: _Spool(Path(tmp), name, tz) for name in _SPOOLED}
-        users: set[UUID] = set()
-        if plan.actor_id is not None:
-            users.add(plan.actor_id)
-        try:
-            with exported.open("w") as ids_out:
-                await _write_client_data(plan, spools, users, eid, now, batch, on_batch, ids_out)
-        finally:
-            for spool in spools.values():
-                spool.close()
-        counts = await _write_zip(
-            plan, spools, users, eid, export_uuid, out, now, tz, implementation_id
-        )
-    return counts
 
 
 def _enrollments(plan: ExportPlan) -> Any:
