@@ -31,6 +31,7 @@ MODEL_MODULES = [
     "models.outbox",
     "models.compliance",
     "models.hud_exports",
+    "models.governance_log",
 ]
 
 

@@ -41,6 +41,7 @@ class Resource(str, Enum):
     COMPLIANCE_CASE = "compliance_case"
     JOB_RUN = "job_run"
     HUD_CSV = "hud_csv"
+    GOVERNANCE_LOG = "governance_log"
 
 
 class Action(str, Enum):

@@ -22,6 +22,7 @@ from schema.compliance import ComplianceMutation, ComplianceQuery
 from schema.context import Authentication
 from schema.errors import ErrorCodes
 from schema.governance import GovernanceMutation, GovernanceQuery
+from schema.governance_log import GovernanceLogQuery
 from schema.hud_csv import HudCsvMutation
 from schema.limits import LimitedValidation, Limits
 from schema.service_accounts import ServiceAccountMutation, ServiceAccountQuery
@@ -42,6 +43,7 @@ Query = merge_types(
         ServiceAccountQuery,
         AccessReportQuery,
         ComplianceQuery,
+        GovernanceLogQuery,
     ),
 )
 Mutation = merge_types(

@@ -154,6 +154,7 @@ TRUNCATE_GUARDS = {
     "release_of_information": "release_of_information_no_truncate",
     "case_note_deletion_request": "case_note_deletion_request_no_truncate",
     "client_annotation": "client_annotation_no_truncate",
+    "governance_event": "governance_event_no_truncate",
 }
 
 

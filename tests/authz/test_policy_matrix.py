@@ -75,6 +75,7 @@ helpdesk_ticket record            .    .    .    .    .    Y    .    .    .    Y
 retraining      request           .    .    .    .    .    Y    .    Y    .    .    .    .
 compliance_case read              .    .    .    Y    .    Y    Y    .    .    .    .    .
 job_run         read              .    .    .    .    .    Y    Y    .    .    .    .    .
+governance_log  read              .    .    .    .    .    Y    Y    .    .    .    .    .
 # HUD HMIS CSV export: HDC in its agency, CAN backbone staff, the Lead Agency
 hud_csv         export            .    .    .    Y    .    .    .    Y    .    .    Y    .
 # pairs in no policy line
