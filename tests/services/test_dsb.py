@@ -282,7 +282,8 @@ async def test_only_voting_members_present_vote_once_and_a_quorum_decides() -> N
     assert actions.count("dsb_vote.record") == 6
     assert actions.count("dsb_motion.close") == 2
     assert actions.count("dsb_meeting.attendance") == 2
-    assert "dsb_meeting.schedule" in actions and "dsb_seat.appoint" in actions
+    assert "dsb_meeting.schedule" in actions
+    assert "dsb_seat.appoint" in actions
 
 
 async def test_attendance_waits_for_the_meeting_and_names_seated_members() -> None:
