@@ -233,9 +233,16 @@ class GovernanceCalendarCase:
     motion_id: strawberry.ID | None = strawberry.field(description="The board's decision.")
 
     @strawberry.field(description="Which review.")
-    async def kind(self, row: strawberry.Parent[models.CalendarCase]) -> CalendarKind:
-        item = await models.CalendarItem.get(id=row.item_id)
-        return models.CalendarKind(item.kind)
+    def kind(self, row: strawberry.Parent[models.CalendarCase]) -> CalendarKind:
+        return models.CalendarKind(row.item.kind)  # loaded with the case
+
+    @strawberry.field(description="What is due.")
+    def title(self, row: strawberry.Parent[models.CalendarCase]) -> str:
+        return row.item.title
+
+    @strawberry.field(description="The policy that requires it.")
+    def policy(self, row: strawberry.Parent[models.CalendarCase]) -> str:
+        return row.item.policy
 
     @strawberry.field(description="Open and past its due date (Connecticut time).")
     def overdue(self, info: ResolverInfo, row: strawberry.Parent[models.CalendarCase]) -> bool:
@@ -396,8 +403,8 @@ class DsbQuery:
 
     @query(
         Requires(Resource.GOVERNANCE_CALENDAR, Action.READ),
-        description="The calendar's cases, soonest due first within a page (pages of at most "
-        "100), optionally of one status or kind.",
+        description="The calendar's cases (pages of at most 100), optionally of one status or "
+        "kind.",
     )
     async def governance_calendar_cases(
         self,
@@ -407,7 +414,7 @@ class DsbQuery:
         first: int = 50,
         after: str | None = None,
     ) -> Connection[GovernanceCalendarCase]:
-        rows = models.CalendarCase.all()
+        rows = models.CalendarCase.all().select_related("item")
         if status is not None:
             rows = rows.filter(status=status)
         if kind is not None:

@@ -133,20 +133,28 @@ class CalendarCounts:
 
 
 async def ensure_calendar(today: date) -> list[CalendarItem]:
-    """The calendar's items, the manual's defaults put in for any missing."""
-    items = {i.kind: i for i in await CalendarItem.all()}
-    for d in DEFAULTS:
-        if d.kind not in items:
-            items[d.kind] = await CalendarItem.create(
-                kind=d.kind,
-                title=d.title,
-                policy=d.policy,
-                owner_role=d.owner,
-                period_months=d.period_months,
-                first_due_on=d.first_due_on,
-                opens_days_before=d.opens_days_before,
-                created_on=today,
-            )
+    """The calendar's items, the manual's defaults put in for any missing (concurrent first
+    calls insert each once: the kind is unique and conflicts are skipped)."""
+    known = {CalendarKind(i.kind) for i in await CalendarItem.all()}
+    missing = [d for d in DEFAULTS if d.kind not in known]
+    if missing:
+        await CalendarItem.bulk_create(
+            [
+                CalendarItem(
+                    kind=d.kind,
+                    title=d.title,
+                    policy=d.policy,
+                    owner_role=d.owner,
+                    period_months=d.period_months,
+                    first_due_on=d.first_due_on,
+                    opens_days_before=d.opens_days_before,
+                    created_on=today,
+                )
+                for d in missing
+            ],
+            ignore_conflicts=True,
+        )
+    items = {CalendarKind(i.kind): i for i in await CalendarItem.all()}
     return [items[d.kind] for d in DEFAULTS]
 
 
@@ -314,6 +322,7 @@ async def complete_case(
             completed_by_id=caller.principal.user_id,
             motion_id=motion_id,
         )
+    case.item = item  # the answer shows which review
     return case
 
 

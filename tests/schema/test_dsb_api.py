@@ -3,9 +3,15 @@ read it and may not write it; the rules' refusals arrive as typed errors."""
 
 from __future__ import annotations
 
+from datetime import UTC, datetime
+from zoneinfo import ZoneInfo
+
 import pytest
 
 from models.enums import SystemRole
+from services.clock import FrozenClock
+from services.jobs import JobContext, run_job
+from services.notifications import SmtpConfig
 from tests.factories import Api, make_user
 
 pytestmark = pytest.mark.usefixtures("app")
@@ -178,3 +184,51 @@ async def test_customization_requests_and_the_calendar_over_the_api(api: Api) ->
     refused = await api.error(update, {}, admin)
     assert (refused["code"], refused["field"]) == ("VALIDATION", "firstDueOn")
     assert (await api.error(update, {}, member))["code"] == "FORBIDDEN"
+
+
+CASES = """{ governanceCalendarCases(status: OPEN) {
+  nodes { id kind title policy dueOn status overdue } } }"""
+COMPLETE = """mutation($c: ID!, $e: String!) {
+  completeGovernanceCalendarCase(caseId: $c, evidence: $e) { kind status evidence completedById }
+}"""
+
+
+async def test_calendar_cases_over_the_api(api: Api, clock: FrozenClock) -> None:
+    officer_user = await make_user(roles=(SystemRole.SECURITY_OFFICER,))
+    lead_user = await make_user(roles=(SystemRole.LEAD_AGENCY,))
+    context = JobContext(clock=clock, tz=ZoneInfo("America/New_York"), smtp=SmtpConfig(None))
+    await run_job("governance-calendar", context)
+    # a month on, the March review is overdue
+    clock.set(datetime(2026, 4, 1, 16, 0, tzinfo=UTC))
+    officer = await api.sign_in(officer_user)
+    [case] = (await api.ok(CASES, {}, officer))["governanceCalendarCases"]["nodes"]
+    assert (case["kind"], case["policy"], case["dueOn"]) == (
+        "DISASTER_RECOVERY_PLAN_REVIEW",
+        "113",
+        "2026-03-31",
+    )
+    assert case["overdue"] is True
+    # not the Security Officer's review to record
+    refused = await api.error(COMPLETE, {"c": case["id"], "e": "Reviewed"}, officer)
+    assert refused["code"] == "FORBIDDEN"
+    # the board's March decision is needed
+    lead = await api.sign_in(lead_user)
+    missing = await api.error(COMPLETE, {"c": case["id"], "e": "Reviewed"}, lead)
+    assert (missing["code"], missing["field"]) == ("VALIDATION", "motionId")
+    # the Security Officer records its own review
+    clock.set(datetime(2026, 12, 2, 17, 0, tzinfo=UTC))
+    await run_job("governance-calendar", context)
+    officer = await api.sign_in(officer_user)
+    plan = next(
+        n
+        for n in (await api.ok(CASES, {}, officer))["governanceCalendarCases"]["nodes"]
+        if n["kind"] == "SECURITY_PLAN_REVIEW"
+    )
+    done = (await api.ok(COMPLETE, {"c": plan["id"], "e": "Plan v7 reviewed"}, officer))[
+        "completeGovernanceCalendarCase"
+    ]
+    assert (done["kind"], done["status"], done["completedById"]) == (
+        "SECURITY_PLAN_REVIEW",
+        "COMPLETED",
+        str(officer_user.id),
+    )
