@@ -32,6 +32,8 @@ MODEL_MODULES = [
     "models.compliance",
     "models.hud_exports",
     "models.governance_log",
+    # Issue 17 — the Data Strategy Board (102, 103, 111, 113)
+    "models.dsb",
 ]
 
 

@@ -215,6 +215,10 @@ class Settings(BaseSettings):
     schedule_retraining: str = "30 6 * * *"
     schedule_deadlines: str = "0 7 * * *"
     schedule_notifications: str = "*/5 * * * *"
+    schedule_governance_calendar: str = Field(
+        default="15 7 * * *",
+        description="Daily: the governance calendar opens due reviews' cases (issue 17).",
+    )
     retraining_no_login_lookback_days: int = Field(
         default=90,
         ge=45,
@@ -244,6 +248,7 @@ class Settings(BaseSettings):
             "retraining": self.schedule_retraining,
             "deadlines": self.schedule_deadlines,
             "notifications": self.schedule_notifications,
+            "governance-calendar": self.schedule_governance_calendar,
         }
 
     # HUD HMIS CSV export; see docs/hud-csv.md

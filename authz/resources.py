@@ -42,6 +42,9 @@ class Resource(str, Enum):
     JOB_RUN = "job_run"
     HUD_CSV = "hud_csv"
     GOVERNANCE_LOG = "governance_log"
+    # Issue 17 — the Data Strategy Board (102, 103, 111, 113)
+    DSB = "dsb"
+    GOVERNANCE_CALENDAR = "governance_calendar"
 
 
 class Action(str, Enum):

@@ -20,6 +20,7 @@ from schema.auth import AuthMutation, AuthQuery
 from schema.clients import ClientMutation, ClientQuery
 from schema.compliance import ComplianceMutation, ComplianceQuery
 from schema.context import Authentication
+from schema.dsb import DsbMutation, DsbQuery
 from schema.errors import ErrorCodes
 from schema.governance import GovernanceMutation, GovernanceQuery
 from schema.governance_log import GovernanceLogQuery
@@ -44,6 +45,8 @@ Query = merge_types(
         AccessReportQuery,
         ComplianceQuery,
         GovernanceLogQuery,
+        # Issue 17 — the Data Strategy Board (102, 103, 111, 113)
+        DsbQuery,
     ),
 )
 Mutation = merge_types(
@@ -59,6 +62,8 @@ Mutation = merge_types(
         AccessReportMutation,
         ComplianceMutation,
         HudCsvMutation,
+        # Issue 17 — the Data Strategy Board (102, 103, 111, 113)
+        DsbMutation,
     ),
 )
 

@@ -26,7 +26,7 @@ from tortoise.connection import get_connection
 from tortoise.exceptions import IntegrityError
 
 from models.compliance import JobRun, JobStatus
-from services import compliance, notifications
+from services import compliance, dsb, notifications
 from services.clock import Clock
 
 __all__ = ["JOBS", "JobContext", "Scheduler", "run_job"]
@@ -72,11 +72,17 @@ async def _notifications(ctx: JobContext) -> dict[str, Any]:
     return await notifications.deliver_pending(config=ctx.smtp, now=ctx.clock.now(), send=ctx.send)
 
 
+# Issue 17 — the governance calendar (105, 111, 113, 210, 212)
+async def _governance_calendar(ctx: JobContext) -> dict[str, Any]:
+    return (await dsb.sweep_calendar(now=ctx.clock.now(), tz=ctx.tz)).as_dict()
+
+
 JOBS: dict[str, Callable[[JobContext], Awaitable[dict[str, Any]]]] = {
     "shared-contacts": _shared_contacts,
     "retraining": _retraining,
     "deadlines": _deadlines,
     "notifications": _notifications,
+    "governance-calendar": _governance_calendar,
 }
 
 

@@ -155,6 +155,7 @@ TRUNCATE_GUARDS = {
     "case_note_deletion_request": "case_note_deletion_request_no_truncate",
     "client_annotation": "client_annotation_no_truncate",
     "governance_event": "governance_event_no_truncate",
+    "dsb_vote": "dsb_vote_no_truncate",
 }
 
 

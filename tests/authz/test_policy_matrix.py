@@ -78,6 +78,13 @@ job_run         read              .    .    .    .    .    Y    Y    .    .    .
 governance_log  read              .    .    .    .    .    Y    Y    .    .    .    .    .
 # HUD HMIS CSV export: HDC in its agency, CAN backbone staff, the Lead Agency
 hud_csv         export            .    .    .    Y    .    .    .    Y    .    .    Y    .
+# Issue 17 — the Data Strategy Board (102, 103, 111, 113) and the governance calendar
+dsb             read              .    .    .    .    .    Y    Y    Y    Y    .    .    .
+dsb             manage            .    .    .    .    .    .    .    Y    .    .    .    .
+dsb             request           .    .    .    .    .    Y    .    Y    .    .    .    .
+governance_calendar read          .    .    .    .    .    Y    Y    Y    Y    .    .    .
+governance_calendar manage        .    .    .    .    .    Y    .    Y    .    .    .    .
+governance_calendar record        .    .    .    .    .    Y    Y    Y    .    .    .    .
 # pairs in no policy line
 agency          deactivate        .    .    .    .    .    .    .    .    .    .    .    .
 project         record_mou        .    .    .    .    .    .    .    .    .    .    .    .
