@@ -32,6 +32,8 @@ MODEL_MODULES = [
     "models.compliance",
     "models.hud_exports",
     "models.governance_log",
+    # Issue 17 — outside access requests (attachment)
+    "models.outside_access",
 ]
 
 

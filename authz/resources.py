@@ -42,6 +42,8 @@ class Resource(str, Enum):
     JOB_RUN = "job_run"
     HUD_CSV = "hud_csv"
     GOVERNANCE_LOG = "governance_log"
+    # Issue 17 — outside access requests (attachment)
+    OUTSIDE_ACCESS = "outside_access"
 
 
 class Action(str, Enum):
@@ -64,6 +66,8 @@ class Action(str, Enum):
     APPROVE_DELETION = "approve_deletion"
     PUBLISH = "publish"
     NOTIFY = "notify"
+    # Issue 17 — outside access requests (attachment): the subcommittee vets
+    VET = "vet"
 
 
 class Role(str, Enum):

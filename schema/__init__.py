@@ -25,6 +25,7 @@ from schema.governance import GovernanceMutation, GovernanceQuery
 from schema.governance_log import GovernanceLogQuery
 from schema.hud_csv import HudCsvMutation
 from schema.limits import LimitedValidation, Limits
+from schema.outside_access import OutsideAccessMutation, OutsideAccessQuery
 from schema.service_accounts import ServiceAccountMutation, ServiceAccountQuery
 from schema.training import TrainingMutation, TrainingQuery
 from schema.users import UserMutation, UserQuery
@@ -44,6 +45,8 @@ Query = merge_types(
         AccessReportQuery,
         ComplianceQuery,
         GovernanceLogQuery,
+        # Issue 17 — outside access requests (attachment)
+        OutsideAccessQuery,
     ),
 )
 Mutation = merge_types(
@@ -59,6 +62,8 @@ Mutation = merge_types(
         AccessReportMutation,
         ComplianceMutation,
         HudCsvMutation,
+        # Issue 17 — outside access requests (attachment)
+        OutsideAccessMutation,
     ),
 )
 

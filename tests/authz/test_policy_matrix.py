@@ -78,6 +78,11 @@ job_run         read              .    .    .    .    .    Y    Y    .    .    .
 governance_log  read              .    .    .    .    .    Y    Y    .    .    .    .    .
 # HUD HMIS CSV export: HDC in its agency, CAN backbone staff, the Lead Agency
 hud_csv         export            .    .    .    Y    .    .    .    Y    .    .    Y    .
+# Issue 17 — outside access requests (attachment): Lead Agency decides, the subcommittee vets
+outside_access  read              .    .    .    .    .    Y    Y    Y    Y    .    .    .
+outside_access  create            .    .    .    .    .    .    .    Y    .    .    .    .
+outside_access  decide            .    .    .    .    .    .    .    Y    .    .    .    .
+outside_access  vet               .    .    .    .    .    .    .    .    Y    .    .    .
 # pairs in no policy line
 agency          deactivate        .    .    .    .    .    .    .    .    .    .    .    .
 project         record_mou        .    .    .    .    .    .    .    .    .    .    .    .
