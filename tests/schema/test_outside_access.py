@@ -202,7 +202,8 @@ async def test_an_application_meeting_every_criterion_is_granted_through_an_mou(
     assert grant_row.agency_id == agency.id
     assert grant_row.after is not None
     assert grant_row.after["mou"] == {"signedOn": "2026-03-01", "accessLevels": ["REPORTING_ONLY"]}
-    assert grant_row.before is not None and grant_row.before["status"] == "READY"
+    assert grant_row.before is not None
+    assert grant_row.before["status"] == "READY"
     # and no staff contact is written to the log
     assert STAFF_EMAIL not in str(await GovernanceEvent.all().values())
 
@@ -327,7 +328,8 @@ async def test_1_2_one_time_access_is_not_met_and_disqualifies(world: World) -> 
     assert await actions(app_id) == ["outside_access.record", "outside_access.assess"]
     log = await GovernanceEvent.get(action="outside_access.assess")
     assert log.reason == "Not granted. 2.1: one-time access only."
-    assert log.after is not None and log.after["disqualifiers"] == {"2.1": True, "2.2": False}
+    assert log.after is not None
+    assert log.after["disqualifiers"] == {"2.1": True, "2.2": False}
 
 
 async def test_1_5_a_can_concerned_takes_part_before_the_assessment(world: World) -> None:
