@@ -557,64 +557,71 @@ async def grant(
     recorded by ``services.agencies.record_mou``, all in one transaction."""
     _require(caller, Action.DECIDE, "Only the Lead Agency grants outside access.")
     extra = _text(note, "note", required=False)
-    async with in_transaction():
-        row = await get_application(application_id, lock=True)
-        if row.status not in (OutsideAccessStatus.READY, OutsideAccessStatus.APPROVED):
-            raise Conflict(
-                "Only an application that meets the core criteria, or that the subcommittee "
-                "approved, is granted.",
-                field="applicationId",
-            )
-        _date(signed_on, caller, "signedOn", row.received_on)
-        before = _state(row)
-        if agency_id is None:
-            agency = await agencies.create_agency(
-                caller=caller,
-                data={
-                    "name": row.organisation_name,
-                    "coc_code": (await row.coc).code,
-                    "can_id": row.can_id,
-                },
-            )
-        else:
-            agency = await agencies.get_agency(agency_id, lock=True)
-            if agency.mou_signed_on is not None:
+    reloaded = False
+    try:
+        async with in_transaction():
+            row = await get_application(application_id, lock=True)
+            if row.status not in (OutsideAccessStatus.READY, OutsideAccessStatus.APPROVED):
                 raise Conflict(
-                    "The agency already has an MOU; outside access starts a new one.",
-                    field="agencyId",
+                    "Only an application that meets the core criteria, or that the subcommittee "
+                    "approved, is granted.",
+                    field="applicationId",
                 )
-        await agencies.record_mou(
-            caller=caller,
-            agency_id=agency.id,
-            signed_on=signed_on,
-            signed_by=signed_by,
-            access_levels=[row.level_requested],
-        )
-        basis = (
-            "Meets the core criteria (4.3)."
-            if row.status == OutsideAccessStatus.READY
-            else f"Approved by the HMIS Steering Committee subcommittee: {row.subcommittee_reason}"
-        )
-        row.status = OutsideAccessStatus.GRANTED
-        row.agency_id = agency.id
-        row.decided_by_id = caller.principal.user_id
-        row.decided_at = caller.now
-        row.decision_reason = f"{basis} {extra}" if extra else basis
-        await row.save()
-        await governance_log.record(
-            caller.principal,
-            "outside_access.grant",
-            entity_type="OutsideAccessApplication",
-            entity_id=row.id,
-            now=caller.now,
-            agency_id=agency.id,
-            before=before,
-            after={
-                **_state(row),
-                "mou": {"signedOn": signed_on, "accessLevels": [row.level_requested]},
-            },
-            reason=row.decision_reason,
-        )
-    # record_mou told the authorizer inside the transaction; again now the MOU is committed
-    await notify_change()
+            _date(signed_on, caller, "signedOn", row.received_on)
+            before = _state(row)
+            if agency_id is None:
+                agency = await agencies.create_agency(
+                    caller=caller,
+                    data={
+                        "name": row.organisation_name,
+                        "coc_code": (await row.coc).code,
+                        "can_id": row.can_id,
+                    },
+                )
+            else:
+                agency = await agencies.get_agency(agency_id, lock=True)
+                if agency.mou_signed_on is not None:
+                    raise Conflict(
+                        "The agency already has an MOU; outside access starts a new one.",
+                        field="agencyId",
+                    )
+            basis = (
+                "Meets the core criteria (4.3)."
+                if row.status == OutsideAccessStatus.READY
+                else f"Approved by the HMIS Steering Committee subcommittee: {row.subcommittee_reason}"
+            )
+            row.status = OutsideAccessStatus.GRANTED
+            row.agency_id = agency.id
+            row.decided_by_id = caller.principal.user_id
+            row.decided_at = caller.now
+            row.decision_reason = f"{basis} {extra}" if extra else basis
+            await row.save()
+            await governance_log.record(
+                caller.principal,
+                "outside_access.grant",
+                entity_type="OutsideAccessApplication",
+                entity_id=row.id,
+                now=caller.now,
+                agency_id=agency.id,
+                before=before,
+                after={
+                    **_state(row),
+                    "mou": {"signedOn": signed_on, "accessLevels": [row.level_requested]},
+                },
+                reason=row.decision_reason,
+            )
+            # Last: record_mou reloads this process's authorizer from inside the transaction.
+            await agencies.record_mou(
+                caller=caller,
+                agency_id=agency.id,
+                signed_on=signed_on,
+                signed_by=signed_by,
+                access_levels=[row.level_requested],
+            )
+            reloaded = True
+    finally:
+        # record_mou reloaded the authorizer from inside the transaction: again once it ended,
+        # committed (every process learns of the MOU) or not (none keeps a grant never made)
+        if reloaded:
+            await notify_change()
     return row

@@ -766,3 +766,50 @@ async def test_an_unknown_application_is_not_found(world: World) -> None:
         world.lead,
     )
     assert (error["code"], error["field"]) == ("NOT_FOUND", "applicationId")
+
+
+async def test_the_granted_level_takes_effect_at_once(api: Api, world: World) -> None:
+    # given the requestor's agency, created without an MOU, and its staff member's licence there
+    agency = await make_agency("Research Institute", mou=False)
+    staff = await make_user(agencies={agency: AccessLevel.REPORTING_ONLY})
+    token = await api.sign_in(staff)
+    read = "query($id: ID!) { agency(id: $id) { id } }"
+    assert (await api.error(read, {"id": str(agency.id)}, token))["code"] == "FORBIDDEN"
+    app_id = (await world.record())["id"]
+    await world.assess(app_id)
+    # when the Lead Agency grants through that agency's MOU
+    await world.grant(app_id, agencyId=str(agency.id))
+    # then the staff member acts for the agency at the level the MOU states, with no other change
+    assert (await api.ok(read, {"id": str(agency.id)}, token))["agency"]["id"] == str(agency.id)
+
+
+async def test_the_cans_view_may_change_while_the_subcommittee_vets_but_not_after(
+    world: World,
+) -> None:
+    coc = await ContinuumOfCare.get(code="CT-503")
+    can = await Can.create(name="Eastern CAN", coc=coc)
+    app_id = (await world.record(canId=str(can.id), trainingAgreed=False))["id"]
+    involvement = {
+        "applicationId": app_id,
+        "leaderName": "CAN Lead",
+        "informedOn": "2026-02-25",
+        "position": "NO_POSITION",
+    }
+    await world.api.ok(CAN_INVOLVEMENT, {"input": involvement}, world.lead)
+    assert (await world.assess(app_id))["status"] == "REFERRED"
+    # while the subcommittee vets, the CAN's leadership takes a position (4.3)
+    changed = (
+        await world.api.ok(
+            CAN_INVOLVEMENT,
+            {"input": {**involvement, "position": "SUPPORTS", "informedOn": "2026-03-02"}},
+            world.lead,
+        )
+    )["recordOutsideAccessCanInvolvement"]
+    assert changed["canInvolvement"]["position"] == "SUPPORTS"
+    logged = GovernanceEvent.filter(action="outside_access.can_involvement").order_by("seq")
+    changes = [(row.before or {}).get("canPosition") for row in await logged]
+    assert changes == [None, "NO_POSITION"]
+    await world.vet(app_id, approve=False)
+    # once decided, it is past vetting
+    error = await world.api.error(CAN_INVOLVEMENT, {"input": involvement}, world.lead)
+    assert error["code"] == "CONFLICT"
