@@ -34,6 +34,8 @@ MODEL_MODULES = [
     "models.governance_log",
     # Issue 17 — the Data Strategy Board (102, 103, 111, 113)
     "models.dsb",
+    # Issue 17 — outside access requests (attachment)
+    "models.outside_access",
 ]
 
 

@@ -45,6 +45,8 @@ class Resource(str, Enum):
     # Issue 17 — the Data Strategy Board (102, 103, 111, 113)
     DSB = "dsb"
     GOVERNANCE_CALENDAR = "governance_calendar"
+    # Issue 17 — outside access requests (attachment)
+    OUTSIDE_ACCESS = "outside_access"
 
 
 class Action(str, Enum):
@@ -67,6 +69,8 @@ class Action(str, Enum):
     APPROVE_DELETION = "approve_deletion"
     PUBLISH = "publish"
     NOTIFY = "notify"
+    # Issue 17 — outside access requests (attachment): the subcommittee vets
+    VET = "vet"
 
 
 class Role(str, Enum):

@@ -26,6 +26,7 @@ from schema.governance import GovernanceMutation, GovernanceQuery
 from schema.governance_log import GovernanceLogQuery
 from schema.hud_csv import HudCsvMutation
 from schema.limits import LimitedValidation, Limits
+from schema.outside_access import OutsideAccessMutation, OutsideAccessQuery
 from schema.service_accounts import ServiceAccountMutation, ServiceAccountQuery
 from schema.training import TrainingMutation, TrainingQuery
 from schema.users import UserMutation, UserQuery
@@ -47,6 +48,8 @@ Query = merge_types(
         GovernanceLogQuery,
         # Issue 17 — the Data Strategy Board (102, 103, 111, 113)
         DsbQuery,
+        # Issue 17 — outside access requests (attachment)
+        OutsideAccessQuery,
     ),
 )
 Mutation = merge_types(
@@ -64,6 +67,8 @@ Mutation = merge_types(
         HudCsvMutation,
         # Issue 17 — the Data Strategy Board (102, 103, 111, 113)
         DsbMutation,
+        # Issue 17 — outside access requests (attachment)
+        OutsideAccessMutation,
     ),
 )
 

@@ -85,6 +85,11 @@ dsb             request           .    .    .    .    .    Y    .    Y    .    .
 governance_calendar read          .    .    .    .    .    Y    Y    Y    Y    .    .    .
 governance_calendar manage        .    .    .    .    .    Y    .    Y    .    .    .    .
 governance_calendar record        .    .    .    .    .    Y    Y    Y    .    .    .    .
+# Issue 17 — outside access requests (attachment): Lead Agency decides, the subcommittee vets
+outside_access  read              .    .    .    .    .    Y    Y    Y    Y    .    .    .
+outside_access  create            .    .    .    .    .    .    .    Y    .    .    .    .
+outside_access  decide            .    .    .    .    .    .    .    Y    .    .    .    .
+outside_access  vet               .    .    .    .    .    .    .    .    Y    .    .    .
 # pairs in no policy line
 agency          deactivate        .    .    .    .    .    .    .    .    .    .    .    .
 project         record_mou        .    .    .    .    .    .    .    .    .    .    .    .
