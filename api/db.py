@@ -32,6 +32,8 @@ MODEL_MODULES = [
     "models.compliance",
     "models.hud_exports",
     "models.governance_log",
+    # Issue 17 — incidents (106, 108, 202) and grievances (114)
+    "models.incidents_grievances",
 ]
 
 

@@ -42,6 +42,11 @@ class Resource(str, Enum):
     JOB_RUN = "job_run"
     HUD_CSV = "hud_csv"
     GOVERNANCE_LOG = "governance_log"
+    # Issue 17 — incidents (106, 108, 202) and grievances (114)
+    INCIDENT = "incident"
+    INCIDENT_REPORT = "incident_report"
+    GRIEVANCE = "grievance"
+    GRIEVANCE_SUBCOMMITTEE = "grievance_subcommittee"
 
 
 class Action(str, Enum):

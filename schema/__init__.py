@@ -23,7 +23,9 @@ from schema.context import Authentication
 from schema.errors import ErrorCodes
 from schema.governance import GovernanceMutation, GovernanceQuery
 from schema.governance_log import GovernanceLogQuery
+from schema.grievances import GrievanceMutation, GrievanceQuery
 from schema.hud_csv import HudCsvMutation
+from schema.incidents import IncidentMutation, IncidentQuery
 from schema.limits import LimitedValidation, Limits
 from schema.service_accounts import ServiceAccountMutation, ServiceAccountQuery
 from schema.training import TrainingMutation, TrainingQuery
@@ -44,6 +46,9 @@ Query = merge_types(
         AccessReportQuery,
         ComplianceQuery,
         GovernanceLogQuery,
+        # Issue 17 — incidents (106, 108, 202) and grievances (114)
+        IncidentQuery,
+        GrievanceQuery,
     ),
 )
 Mutation = merge_types(
@@ -59,6 +64,9 @@ Mutation = merge_types(
         AccessReportMutation,
         ComplianceMutation,
         HudCsvMutation,
+        # Issue 17 — incidents (106, 108, 202) and grievances (114)
+        IncidentMutation,
+        GrievanceMutation,
     ),
 )
 
