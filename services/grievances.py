@@ -261,7 +261,9 @@ async def page(*, caller: Caller, first: int, after: str | None) -> Page[Grievan
 
 async def steps(grievance_id: UUID) -> list[GrievanceStep]:
     """A grievance's steps, first to last (for a reader already allowed to see it)."""
-    return list(await GrievanceStep.filter(grievance_id=grievance_id).order_by("opened_at", "id"))
+    order = list(GrievanceStage)  # the steps' own order: two may open in the same instant
+    rows = await GrievanceStep.filter(grievance_id=grievance_id)
+    return sorted(rows, key=lambda s: (s.opened_at, order.index(GrievanceStage(s.stage))))
 
 
 async def _current(grievance: Grievance) -> GrievanceStep:
