@@ -22,7 +22,7 @@ from tortoise.expressions import Q
 from tortoise.transactions import in_transaction
 
 from authz.resources import Action, Resource
-from models.enums import Duty, UserStatus
+from models.enums import Duty, SystemRole, UserStatus
 from models.governance import Agency, ContinuumOfCare
 from models.incidents_grievances import (
     Grievance,
@@ -34,10 +34,11 @@ from models.incidents_grievances import (
     GrievanceSubcommitteeMeeting,
     GrievanceSubcommitteeMember,
 )
-from models.users import User
+from models.users import SystemRoleGrant, User, UserDuty
 from services import governance_log
 from services.caller import Caller
 from services.errors import Conflict, Forbidden, NotFound, ValidationFailed
+from services.notifications import Notice, due_phrase, queue
 from services.pagination import Page, paginate
 from services.values import max_length
 
@@ -156,6 +157,72 @@ async def _open_step(
     )
 
 
+async def _owners(grievance: Grievance, stage: GrievanceStage) -> set[UUID]:
+    """The users who act on a step: the agency's coordinators, the Lead Agency's staff, or the
+    subcommittee's members (active accounts only)."""
+    if stage == GrievanceStage.AGENCY_PROCEDURE:
+        rows = await UserDuty.filter(
+            agency_id=grievance.agency_id,
+            duty__in=list(_COORDINATORS),
+            user__status=UserStatus.ACTIVE,
+        ).values("user_id")
+    elif stage == GrievanceStage.SUBCOMMITTEE:
+        rows = await GrievanceSubcommitteeMember.filter(
+            removed_at__isnull=True, user__status=UserStatus.ACTIVE
+        ).values("user_id")
+    else:
+        rows = await SystemRoleGrant.filter(
+            role=SystemRole.LEAD_AGENCY, user__status=UserStatus.ACTIVE
+        ).values("user_id")
+    return {row["user_id"] for row in rows}
+
+
+def _notice(grievance: Grievance, event: str, user_id: UUID, subject: str, about: str) -> Notice:
+    """A message about a grievance: its id, kind and step, never its summary or text."""
+    return Notice(
+        kind=f"grievance.{event}",
+        subject=subject,
+        body=(
+            f"{about}\n\nGrievance: {grievance.id}\nKind: {grievance.kind.value}\n"
+            f"Step: {OWNERS[GrievanceStage(grievance.stage)]}\n\n"
+            "Read it in Hearth (grievance). Only its parties and the grievance subcommittee may; "
+            "this message carries none of its text (CT HMIS policy 114).\n"
+        ),
+        dedupe_key=f"grievance:{grievance.id}:{event}:{user_id}",
+        recipient_id=user_id,
+        agency_id=grievance.agency_id,
+        payload={"grievanceId": str(grievance.id), "stage": grievance.stage.value},
+    )
+
+
+async def _step_notices(caller: Caller, grievance: Grievance, step: GrievanceStep) -> None:
+    """Tell a step's owners it is theirs (and, at the subcommittee, when it is heard)."""
+    stage = GrievanceStage(step.stage)
+    hearing = (
+        f" It will be heard at the meeting of {due_phrase(step.hearing_on)}."
+        if step.hearing_on
+        else " It will be heard at the next meeting once one is scheduled."
+        if stage == GrievanceStage.SUBCOMMITTEE
+        else ""
+    )
+    event = f"{stage.value.lower()}.{step.hearing_on or 'open'}"
+    await queue(
+        [
+            _notice(
+                grievance,
+                event,
+                user_id,
+                f"CT HMIS grievance for the {OWNERS[stage]} (policy 114)",
+                f"A grievance has reached a step you own.{hearing}",
+            )
+            for user_id in sorted(
+                await _owners(grievance, stage) - {caller.principal.user_id}, key=str
+            )
+        ],
+        now=caller.now,
+    )
+
+
 def _state(grievance: Grievance, step: GrievanceStep | None = None) -> dict[str, Any]:
     """What the governance log keeps: never the summary, the text or a statement."""
     state: dict[str, Any] = {
@@ -229,6 +296,7 @@ async def file(
             updated_at=caller.now,
         )
         step = await _open_step(caller, grievance, stage, None)
+        await _step_notices(caller, grievance, step)
         await governance_log.record(
             caller.principal,
             "grievance.file",
@@ -312,6 +380,24 @@ async def record_outcome(
             grievance.status = GrievanceStatus.UNRESOLVED
         grievance.updated_at = caller.now
         await grievance.save()
+        if grievance.filed_by_id != caller.principal.user_id:
+            await queue(
+                [
+                    _notice(
+                        grievance,
+                        f"{stage.value.lower()}.outcome",
+                        grievance.filed_by_id,
+                        f"CT HMIS grievance: the {step.owner} recorded an outcome (policy 114)",
+                        f"The step ended {outcome.value.lower()}."
+                        + (
+                            " The grieving party may take it to the next step."
+                            if grievance.status == GrievanceStatus.UNRESOLVED
+                            else ""
+                        ),
+                    )
+                ],
+                now=caller.now,
+            )
         await governance_log.record(
             caller.principal,
             "grievance.outcome",
@@ -346,6 +432,7 @@ async def escalate(*, caller: Caller, grievance_id: UUID, statement: str | None)
         grievance.updated_at = caller.now
         await grievance.save()
         step = await _open_step(caller, grievance, stage, written)
+        await _step_notices(caller, grievance, step)
         await governance_log.record(
             caller.principal,
             "grievance.escalate",
@@ -369,6 +456,10 @@ async def withdraw(*, caller: Caller, grievance_id: UUID) -> Grievance:
         if grievance.status not in (GrievanceStatus.OPEN, GrievanceStatus.UNRESOLVED):
             raise Conflict("The grievance is already settled.")
         before = _state(grievance)
+        # the step under way ends with it (no hearing is set for a withdrawn appeal)
+        await GrievanceStep.filter(grievance_id=grievance.id, closed_at__isnull=True).update(
+            closed_at=caller.now, closed_by_id=caller.principal.user_id
+        )
         grievance.status = GrievanceStatus.WITHDRAWN
         grievance.updated_at = caller.now
         await grievance.save()
@@ -460,6 +551,7 @@ async def record_meeting(*, caller: Caller, meets_on: date) -> GrievanceSubcommi
             if opened_on < meets_on:
                 step.hearing_on = meets_on
                 await step.save(update_fields=["hearing_on"])
+                await _step_notices(caller, await Grievance.get(id=step.grievance_id), step)
         await governance_log.record(
             caller.principal,
             "grievance_subcommittee.schedule",

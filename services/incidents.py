@@ -69,8 +69,14 @@ def _text(value: str | None, field: str, *, required: bool, limit: int = TEXT_LI
     return value or None
 
 
+def _aware(moment: datetime, field: str) -> datetime:
+    if moment.tzinfo is None or moment.utcoffset() is None:
+        raise ValidationFailed(f"{field} needs a time zone offset.", field=field)
+    return moment
+
+
 def _not_future(moment: datetime, now: datetime, field: str) -> datetime:
-    if moment > now:
+    if _aware(moment, field) > now:
         raise ValidationFailed(f"{field} cannot be in the future.", field=field)
     return moment
 
@@ -489,7 +495,7 @@ async def summary(*, caller: Caller, since: datetime, until: datetime) -> Incide
     the hours from discovery to containment. No client, no agency, no description."""
     if not caller.decisions.system_wide(Resource.INCIDENT_REPORT, Action.READ):
         raise Forbidden("The incident summary is for the Board and the system's responders.")
-    if until <= since:
+    if _aware(until, "until") <= _aware(since, "since"):
         raise ValidationFailed("until must be after since.", field="until")
     rows = await SecurityIncident.filter(reported_at__gte=since, reported_at__lt=until).values(
         "kind", "status", "breach", "discovered_at", "contained_at"

@@ -36,6 +36,7 @@ from strawberry.permission import PermissionExtension
 from tortoise.connection import get_connection
 
 import tests.schema.mutation_cases_clients
+import tests.schema.mutation_cases_incidents
 import tests.schema.mutation_cases_users  # noqa: F401 (they register their cases)
 from schema import build_schema as build_schema_of_code
 from schema.input_checks import InputChecks

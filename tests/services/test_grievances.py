@@ -14,6 +14,7 @@ import pytest
 from models.enums import AccessLevel, Duty, SystemRole
 from models.governance import ContinuumOfCare
 from models.governance_log import GovernanceEvent
+from models.outbox import OutboxMessage
 from models.users import User
 from tests.factories import Api, make_agency, make_user
 
@@ -106,6 +107,21 @@ async def test_a_clients_grievance_goes_through_the_agency_then_the_subcommittee
     assert decided == {"status": "DECIDED", "stage": "SUBCOMMITTEE"}
     hdc = await api.sign_in(hdc_user)
     assert (await api.error(ESCALATE, {"id": gid}, hdc))["code"] == "CONFLICT"
+    # and each step's owners heard of it, and the filer of each outcome, without its text
+    messages = await OutboxMessage.filter(kind__startswith="grievance.").order_by("created_at")
+    heard = {(m.kind, m.recipient_id) for m in messages}
+    asc_user = await User.get(duties__agency_id=a.id, duties__duty=Duty.AGENCY_SECURITY_COORDINATOR)
+    hearing = (TODAY + timedelta(days=14)).isoformat()
+    assert heard == {
+        ("grievance.agency_procedure.open", asc_user.id),
+        ("grievance.agency_procedure.outcome", hdc_user.id),
+        (f"grievance.subcommittee.{hearing}", member_user.id),
+        ("grievance.subcommittee.outcome", hdc_user.id),
+    }
+    for message in messages:
+        assert TEXT not in message.body
+        assert "Disclosure" not in message.subject + message.body
+    assert "Monday, March 16, 2026" in next(m.body for m in messages if hearing in m.kind)
     # and each step has its owner, dates and outcome
     steps = (await api.ok(GRIEVANCE, {"id": gid}, hdc))["grievance"]["steps"]
     assert [(s["stage"], s["owner"], s["outcome"]) for s in steps] == [
@@ -274,3 +290,27 @@ async def test_who_files_and_who_keeps_the_subcommittee(api: Api) -> None:
     # and the system-level grievance filed before the meeting was recorded is heard at it
     steps = (await api.ok(GRIEVANCE, {"id": system_level["id"]}, hdc_a))["grievance"]["steps"]
     assert steps[0]["hearingOn"] == (TODAY + timedelta(days=7)).isoformat()
+
+
+WITHDRAW = """mutation($id: ID!) { withdrawGrievance(grievanceId: $id) { status } }"""
+
+
+async def test_the_grieving_party_withdraws_and_a_withdrawn_appeal_is_not_scheduled(
+    api: Api,
+) -> None:
+    # given a system-level client grievance waiting for the subcommittee's next meeting
+    a = await make_agency("A")
+    hdc = await api.sign_in(await make_user(duties={a: Duty.HMIS_DATA_COORDINATOR}))
+    lead, member_user = await _lead_and_member(api)
+    gid = (await _file(api, hdc))["id"]
+    # when a subcommittee member (not the grieving party) tries to withdraw it: refused
+    member = await api.sign_in(member_user)
+    assert (await api.error(WITHDRAW, {"id": gid}, member))["code"] == "FORBIDDEN"
+    # when the HDC who filed it withdraws it
+    assert (await api.ok(WITHDRAW, {"id": gid}, hdc))["withdrawGrievance"]["status"] == "WITHDRAWN"
+    assert (await api.error(WITHDRAW, {"id": gid}, hdc))["code"] == "CONFLICT"
+    # then a meeting recorded afterwards does not hear it
+    await api.ok(MEETING, {"on": (TODAY + timedelta(days=7)).isoformat()}, lead)
+    steps = (await api.ok(GRIEVANCE, {"id": gid}, hdc))["grievance"]["steps"]
+    assert steps[-1]["hearingOn"] is None
+    assert steps[-1]["closedAt"] is not None

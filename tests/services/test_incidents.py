@@ -156,6 +156,9 @@ async def test_a_reporter_names_only_clients_they_may_see(api: Api) -> None:
     future = (api.clock.now() + timedelta(hours=1)).isoformat()
     refused = await api.error(REPORT, _input(api, discoveredAt=future), token)
     assert (refused["code"], refused["field"]) == ("VALIDATION", "discoveredAt")
+    # and so is a time without its offset, which could not be placed
+    naive = await api.error(REPORT, _input(api, discoveredAt="2026-03-01T10:00:00"), token)
+    assert (naive["code"], naive["field"]) == ("VALIDATION", "discoveredAt")
 
 
 async def _reported(api: Api, agency: Agency, **fields: Any) -> tuple[str, User]:
