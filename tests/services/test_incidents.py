@@ -336,3 +336,36 @@ async def test_clients_found_later_are_added_by_those_who_see_them(api: Api) -> 
     assert data["addIncidentClients"]["affectedClients"]["total"] == 1
     (event,) = await GovernanceEvent.filter(action="incident.add_clients")
     assert (event.before, event.after) == ({"clientsAffected": 0}, {"clientsAffected": 1})
+
+
+async def test_the_summary_counts_only_the_period_and_open_incidents_have_no_time(
+    api: Api,
+) -> None:
+    # given two incidents reported a day apart, neither contained
+    a = await make_agency("A")
+    await _reported(api, a, kind="MALWARE")
+    api.clock.advance(timedelta(days=1))
+    await _reported(api, a, kind="MALWARE")
+    board = await api.sign_in(await make_user(roles=(SystemRole.DSB_MEMBER,)))
+    # when the Board asks for the second day only
+    since = (api.clock.now() - timedelta(hours=1)).isoformat()
+    until = (api.clock.now() + timedelta(hours=1)).isoformat()
+    summary = (await api.ok(SUMMARY, {"since": since, "until": until}, board))[
+        "securityIncidentSummary"
+    ]
+    # then it counts one, open, with no time to containment yet
+    assert summary["reported"] == 1
+    assert summary["kinds"] == [
+        {
+            "kind": "MALWARE",
+            "reported": 1,
+            "contained": 0,
+            "open": 1,
+            "breaches": 0,
+            "medianHoursToContainment": None,
+            "longestHoursToContainment": None,
+        }
+    ]
+    # and a period that ends before it starts is refused
+    refused = await api.error(SUMMARY, {"since": until, "until": since}, board)
+    assert (refused["code"], refused["field"]) == ("VALIDATION", "until")
