@@ -36,6 +36,8 @@ MODEL_MODULES = [
     "models.dsb",
     # Issue 17 — outside access requests (attachment)
     "models.outside_access",
+    # Issue 17 — incidents (106, 108, 202) and grievances (114)
+    "models.incidents_grievances",
 ]
 
 

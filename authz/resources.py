@@ -47,6 +47,11 @@ class Resource(str, Enum):
     GOVERNANCE_CALENDAR = "governance_calendar"
     # Issue 17 — outside access requests (attachment)
     OUTSIDE_ACCESS = "outside_access"
+    # Issue 17 — incidents (106, 108, 202) and grievances (114)
+    INCIDENT = "incident"
+    INCIDENT_REPORT = "incident_report"
+    GRIEVANCE = "grievance"
+    GRIEVANCE_SUBCOMMITTEE = "grievance_subcommittee"
 
 
 class Action(str, Enum):

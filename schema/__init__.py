@@ -24,7 +24,9 @@ from schema.dsb import DsbMutation, DsbQuery
 from schema.errors import ErrorCodes
 from schema.governance import GovernanceMutation, GovernanceQuery
 from schema.governance_log import GovernanceLogQuery
+from schema.grievances import GrievanceMutation, GrievanceQuery
 from schema.hud_csv import HudCsvMutation
+from schema.incidents import IncidentMutation, IncidentQuery
 from schema.limits import LimitedValidation, Limits
 from schema.outside_access import OutsideAccessMutation, OutsideAccessQuery
 from schema.service_accounts import ServiceAccountMutation, ServiceAccountQuery
@@ -50,6 +52,9 @@ Query = merge_types(
         DsbQuery,
         # Issue 17 — outside access requests (attachment)
         OutsideAccessQuery,
+        # Issue 17 — incidents (106, 108, 202) and grievances (114)
+        IncidentQuery,
+        GrievanceQuery,
     ),
 )
 Mutation = merge_types(
@@ -69,6 +74,9 @@ Mutation = merge_types(
         DsbMutation,
         # Issue 17 — outside access requests (attachment)
         OutsideAccessMutation,
+        # Issue 17 — incidents (106, 108, 202) and grievances (114)
+        IncidentMutation,
+        GrievanceMutation,
     ),
 )
 

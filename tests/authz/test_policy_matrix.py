@@ -90,6 +90,19 @@ outside_access  read              .    .    .    .    .    Y    Y    Y    Y    .
 outside_access  create            .    .    .    .    .    .    .    Y    .    .    .    .
 outside_access  decide            .    .    .    .    .    .    .    Y    .    .    .    .
 outside_access  vet               .    .    .    .    .    .    .    .    Y    .    .    .
+# Issue 17 — incidents (106, 108, 202): reporting is open to every signed-in caller (no line)
+incident        read              .    .    .    Y    Y    Y    Y    Y    .    .    .    .
+incident        update            .    .    .    Y    Y    Y    Y    .    .    .    .    .
+incident        manage            .    .    .    .    .    Y    Y    .    .    .    .    .
+incident        notify            .    .    .    .    .    Y    Y    Y    .    .    .    .
+incident_report read              .    .    .    .    .    Y    Y    Y    Y    .    .    .
+# Issue 17 — grievances (114): reading is per grievance (parties, subcommittee), not here
+grievance       request           .    .    .    Y    Y    .    .    Y    .    .    .    .
+grievance       decide            .    .    .    .    .    .    .    Y    .    .    .    .
+grievance_subcommittee manage     .    .    .    .    .    .    .    Y    .    .    .    .
+grievance_subcommittee read       .    .    .    Y    Y    .    .    Y    Y    .    .    .
+incident        create            .    .    .    .    .    .    .    .    .    .    .    .
+grievance       read              .    .    .    .    .    .    .    .    .    .    .    .
 # pairs in no policy line
 agency          deactivate        .    .    .    .    .    .    .    .    .    .    .    .
 project         record_mou        .    .    .    .    .    .    .    .    .    .    .    .

@@ -37,6 +37,7 @@ from tortoise.connection import get_connection
 
 import tests.schema.mutation_cases_clients
 import tests.schema.mutation_cases_dsb
+import tests.schema.mutation_cases_incidents
 import tests.schema.mutation_cases_outside_access  # Issue 17 — outside access (attachment)
 import tests.schema.mutation_cases_users  # noqa: F401 (they register their cases)
 from schema import build_schema as build_schema_of_code

@@ -15,7 +15,21 @@ from schema.permissions import Authenticated, HearthPermission, Public, Requires
 
 # Deliberate lists: a new Public or merely-Authenticated root field needs a change here.
 PUBLIC_FIELDS = {"login", "verifyMfa", "refreshSession", "acceptInvitation"}
-AUTHENTICATED_FIELDS = {"me", "reauthenticateMfa", "logout"}
+AUTHENTICATED_FIELDS = {
+    "me",
+    "reauthenticateMfa",
+    "logout",
+    # Issue 17 — incidents (106, 108, 202) and grievances (114): anyone signed in reports an
+    # incident; reading, and a grievance's steps, are decided per record by the services
+    "reportSecurityIncident",
+    "securityIncidents",
+    "securityIncident",
+    "grievances",
+    "grievance",
+    "recordGrievanceOutcome",
+    "escalateGrievance",
+    "withdrawGrievance",
+}
 # Client records: the exact permission each root field checks, written out by hand so a
 # field guarded by the wrong pair (say, deleting a note under case_note:create) shows up here.
 CLIENT_RECORD_FIELDS = {
