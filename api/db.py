@@ -32,6 +32,8 @@ MODEL_MODULES = [
     "models.compliance",
     "models.hud_exports",
     "models.governance_log",
+    # Issue 17 — governance rules (105, 401)
+    "models.governance_rules",
 ]
 
 

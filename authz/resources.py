@@ -64,6 +64,8 @@ class Action(str, Enum):
     APPROVE_DELETION = "approve_deletion"
     PUBLISH = "publish"
     NOTIFY = "notify"
+    # Issue 17 — governance rules (105, 401)
+    NAME = "name"  # the Lead Agency names the Security Officer and the System Administrator
 
 
 class Role(str, Enum):

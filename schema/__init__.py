@@ -23,6 +23,7 @@ from schema.context import Authentication
 from schema.errors import ErrorCodes
 from schema.governance import GovernanceMutation, GovernanceQuery
 from schema.governance_log import GovernanceLogQuery
+from schema.governance_rules import GovernanceRulesMutation, GovernanceRulesQuery
 from schema.hud_csv import HudCsvMutation
 from schema.limits import LimitedValidation, Limits
 from schema.service_accounts import ServiceAccountMutation, ServiceAccountQuery
@@ -44,6 +45,8 @@ Query = merge_types(
         AccessReportQuery,
         ComplianceQuery,
         GovernanceLogQuery,
+        # Issue 17 — governance rules (105, 401)
+        GovernanceRulesQuery,
     ),
 )
 Mutation = merge_types(
@@ -59,6 +62,8 @@ Mutation = merge_types(
         AccessReportMutation,
         ComplianceMutation,
         HudCsvMutation,
+        # Issue 17 — governance rules (105, 401)
+        GovernanceRulesMutation,
     ),
 )
 

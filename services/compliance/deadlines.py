@@ -13,8 +13,9 @@ from tortoise.transactions import in_transaction
 from authz.enforcer import Decisions, notify_change
 from authz.resources import Action, Resource
 from models.compliance import CaseKind, CaseStatus, ComplianceCase
-from models.enums import UserStatus
+from models.enums import DeactivationReason, UserStatus
 from models.users import Membership
+from services import governance_log
 from services.compliance.cases import SweepCounts, _close, _findings_of
 from services.compliance.contacts import _resolve_unshared
 from services.compliance.notices import _case_notices
@@ -52,8 +53,23 @@ async def enforce_deadlines(*, now: datetime, tz: ZoneInfo) -> SweepCounts:
                 + f" by {case.due_on.isoformat()} (case {case.id})"
             )
             if case.user.status == UserStatus.ACTIVE:
-                await deactivate_account(case.user, reason, now)
+                code = (
+                    DeactivationReason.SHARED_CONTACT
+                    if kind == CaseKind.SHARED_CONTACT
+                    else DeactivationReason.TRAINING_OVERDUE
+                )
+                before = await deactivate_account(case.user, reason, now, code)
                 await case.user.save()
+                await governance_log.record(
+                    None,
+                    "user.deactivate",
+                    entity_type="User",
+                    entity_id=case.user.id,
+                    now=now,
+                    before=before,
+                    after={"status": UserStatus.INACTIVE, "deactivationCode": code},
+                    reason=reason,
+                )
             await _close(case, CaseStatus.ENFORCED, reason, now)
             counts.enforced += 1
             notices += await _case_notices(case, case.user, "enforced", findings)

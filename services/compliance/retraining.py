@@ -14,7 +14,7 @@ from tortoise.transactions import in_transaction
 from models.compliance import CaseKind, CaseRule, CaseStatus, ComplianceCase, HelpdeskTicket
 from models.enums import UserStatus
 from models.training import TrainingCompletion, TrainingCourse
-from models.users import Membership, UserDuty
+from models.users import Membership, SystemRoleGrant, UserDuty
 from services.compliance.cases import SweepCounts, _close, _Found, _record_findings
 from services.compliance.helpdesk import _similar
 from services.compliance.notices import _case_notices
@@ -153,7 +153,8 @@ async def sweep_retraining(*, now: datetime, tz: ZoneInfo, lookback_days: int = 
 async def _required_courses(user_id: UUID, courses: list[TrainingCourse]) -> set[UUID]:
     levels = await Membership.filter(user_id=user_id).values_list("access_level", flat=True)
     duties = await UserDuty.filter(user_id=user_id).values_list("duty", flat=True)
-    keys = {str(getattr(v, "value", v)) for v in (*levels, *duties)}
+    roles = await SystemRoleGrant.filter(user_id=user_id).values_list("role", flat=True)
+    keys = {str(getattr(v, "value", v)) for v in (*levels, *duties, *roles)}
     return {c.id for c in courses if keys & set(c.required_for)}
 
 

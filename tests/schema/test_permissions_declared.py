@@ -15,7 +15,7 @@ from schema.permissions import Authenticated, HearthPermission, Public, Requires
 
 # Deliberate lists: a new Public or merely-Authenticated root field needs a change here.
 PUBLIC_FIELDS = {"login", "verifyMfa", "refreshSession", "acceptInvitation"}
-AUTHENTICATED_FIELDS = {"me", "reauthenticateMfa", "logout"}
+AUTHENTICATED_FIELDS = {"me", "reauthenticateMfa", "logout", "signEndUserAgreement"}
 # Client records: the exact permission each root field checks, written out by hand so a
 # field guarded by the wrong pair (say, deleting a note under case_note:create) shows up here.
 CLIENT_RECORD_FIELDS = {
