@@ -210,7 +210,10 @@ UPDATE_AGENCY = """mutation($input: UpdateAgencyInput!) {
 
 async def _project(agency: Any) -> Project:
     return await Project.create(
-        agency=agency, name="Night shelter", project_type=1, operating_start_date=date(2020, 1, 1),
+        agency=agency,
+        name="Night shelter",
+        project_type=1,
+        operating_start_date=date(2020, 1, 1),
         coc_code="CT-503",
     )
 
@@ -286,7 +289,9 @@ SIGN = """mutation($v: String!) { signEndUserAgreement(version: $v) { signedOn a
 RECORD = """mutation($input: RecordAgreementSignatureInput!) {
   recordEndUserAgreementSignature(input: $input) { signedOn agreement { version } }
 }"""
-PUBLISH = """mutation { publishEndUserAgreement(version: "2027-01", title: "Revised") { version } }"""
+PUBLISH = (
+    """mutation { publishEndUserAgreement(version: "2027-01", title: "Revised") { version } }"""
+)
 
 
 async def test_nothing_before_the_end_user_agreement_is_signed(api: Api) -> None:
@@ -325,7 +330,9 @@ async def test_the_lms_feed_records_signatures_and_a_new_version_is_signed_again
     agency = await make_agency()
     user = await make_user(agencies={agency: AccessLevel.FULL}, signed=False, external_id="x-9")
     signature = {"externalId": "x-9", "version": "2026-01", "signedOn": "2026-02-01"}
-    recorded = (await api.ok(RECORD, {"input": signature}, vendor))["recordEndUserAgreementSignature"]
+    recorded = (await api.ok(RECORD, {"input": signature}, vendor))[
+        "recordEndUserAgreementSignature"
+    ]
     assert recorded["signedOn"] == "2026-02-01"
     token = await api.sign_in(user)
     assert (await api.ok(AGENCIES, token=token))["agencies"]["totalCount"] == 1
