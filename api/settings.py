@@ -215,6 +215,7 @@ class Settings(BaseSettings):
     schedule_retraining: str = "30 6 * * *"
     schedule_deadlines: str = "0 7 * * *"
     schedule_notifications: str = "*/5 * * * *"
+    schedule_agency_coordinators: str = "15 6 * * *"  # issue 17: policies 106, 107, 108, 210
     retraining_no_login_lookback_days: int = Field(
         default=90,
         ge=45,
@@ -244,6 +245,7 @@ class Settings(BaseSettings):
             "retraining": self.schedule_retraining,
             "deadlines": self.schedule_deadlines,
             "notifications": self.schedule_notifications,
+            "agency-coordinators": self.schedule_agency_coordinators,
         }
 
     # HUD HMIS CSV export; see docs/hud-csv.md

@@ -1,5 +1,6 @@
 from tortoise import migrations
 from tortoise.migrations import operations as ops
+from models.compliance import CaseKind, CaseRule
 from models.enums import DeactivationReason, PendingGrantStatus, SystemRole
 from tortoise.fields.base import OnDelete
 from uuid import uuid4
@@ -137,6 +138,73 @@ class Migration(migrations.Migration):
                 "table_description": "A system role proposed by one authorised person and granted only when another confirms",
             },
             bases=["Model"],
+        ),
+        ops.AlterModelOptions(
+            name="ComplianceCase",
+            options={
+                "table": "compliance_case",
+                "app": "hearth",
+                "indexes": [Index(fields=["status", "due_on"])],
+                "pk_attr": "id",
+                "table_description": "One user's obligation with a deadline: at most one open case per user and kind; or an",
+            },
+        ),
+        ops.AlterField(
+            model_name="ComplianceCase",
+            name="kind",
+            field=fields.CharEnumField(
+                description="SHARED_CONTACT: SHARED_CONTACT\nRETRAINING: RETRAINING\nAGENCY_COORDINATORS: AGENCY_COORDINATORS",
+                enum_type=CaseKind,
+                max_length=24,
+            ),
+        ),
+        ops.AlterField(
+            model_name="ComplianceCase",
+            name="user",
+            field=fields.ForeignKeyField(
+                "hearth.User",
+                source_field="user_id",
+                null=True,
+                db_constraint=True,
+                to_field="id",
+                related_name="compliance_cases",
+                on_delete=OnDelete.CASCADE,
+            ),
+        ),
+        ops.AddField(
+            model_name="ComplianceCase",
+            name="agency",
+            field=fields.ForeignKeyField(
+                "hearth.Agency",
+                source_field="agency_id",
+                null=True,
+                db_constraint=True,
+                to_field="id",
+                related_name="compliance_cases",
+                on_delete=OnDelete.CASCADE,
+            ),
+        ),
+        ops.AlterField(
+            model_name="ComplianceFinding",
+            name="rule",
+            field=fields.CharEnumField(
+                description="SHARED_EMAIL: SHARED_EMAIL\nSHARED_MFA_CONTACT: SHARED_MFA_CONTACT\nNO_LOGIN_AFTER_TRAINING: NO_LOGIN_AFTER_TRAINING\nREPEATED_TICKETS: REPEATED_TICKETS\nHELPDESK_HOURS: HELPDESK_HOURS\nCOC_REQUEST: COC_REQUEST\nNO_HDC: NO_HDC\nNO_SECURITY_COORDINATOR: NO_SECURITY_COORDINATOR",
+                enum_type=CaseRule,
+                max_length=32,
+            ),
+        ),
+        ops.AlterField(
+            model_name="ComplianceFinding",
+            name="user",
+            field=fields.ForeignKeyField(
+                "hearth.User",
+                source_field="user_id",
+                null=True,
+                db_constraint=True,
+                to_field="id",
+                related_name="compliance_findings",
+                on_delete=OnDelete.CASCADE,
+            ),
         ),
         ops.AddField(
             model_name="User",

@@ -72,11 +72,17 @@ async def _notifications(ctx: JobContext) -> dict[str, Any]:
     return await notifications.deliver_pending(config=ctx.smtp, now=ctx.clock.now(), send=ctx.send)
 
 
+async def _agency_coordinators(ctx: JobContext) -> dict[str, Any]:
+    # Issue 17 — policies 106, 107, 108, 210
+    return (await compliance.sweep_agency_coordinators(now=ctx.clock.now(), tz=ctx.tz)).as_dict()
+
+
 JOBS: dict[str, Callable[[JobContext], Awaitable[dict[str, Any]]]] = {
     "shared-contacts": _shared_contacts,
     "retraining": _retraining,
     "deadlines": _deadlines,
     "notifications": _notifications,
+    "agency-coordinators": _agency_coordinators,
 }
 
 

@@ -164,8 +164,10 @@ async def _completed_since(
     """The retraining counts when a course the user's access requires (or, if none is set up,
     any course) is completed on or after the day the case opened."""
     opened_on = _local_date(case.opened_at, tz)
-    completions = TrainingCompletion.filter(user_id=case.user_id, completed_on__gte=opened_on)
-    required = await _required_courses(case.user_id, courses)
+    user_id = case.user_id
+    assert user_id is not None  # a retraining case is a user's
+    completions = TrainingCompletion.filter(user_id=user_id, completed_on__gte=opened_on)
+    required = await _required_courses(user_id, courses)
     if required:
         completions = completions.filter(course_id__in=list(required))
     return await completions.exists()
@@ -185,7 +187,10 @@ async def _resolve_trained(
     courses = list(await TrainingCourse.all())
     notices: list[Notice] = []
     for case in open_cases:
-        if case.user.status != UserStatus.ACTIVE:
+        user = case.user
+        if user is None:  # (a user's kind of case always has its user)
+            continue
+        if user.status != UserStatus.ACTIVE:
             await _close(
                 case, CaseStatus.WITHDRAWN, "The account was deactivated for another reason.", now
             )
@@ -193,7 +198,7 @@ async def _resolve_trained(
         elif await _completed_since(case, tz, courses):
             await _close(case, CaseStatus.RESOLVED, "The required training was completed.", now)
             counts.resolved += 1
-            notices += await _case_notices(case, case.user, "resolved", [])
+            notices += await _case_notices(case, user, "resolved", [])
     counts.messages += await queue(notices, now=now)
 
 

@@ -349,3 +349,56 @@ async def test_the_lms_feed_records_signatures_and_a_new_version_is_signed_again
     assert stale["code"] == "CONFLICT"
     await api.ok(SIGN, {"v": "2027-01"}, token)
     assert (await api.ok(AGENCIES, token=token))["agencies"]["totalCount"] == 1
+
+
+COORDINATOR_CASES = """query($a: ID) {
+  complianceCases(agencyId: $a, kind: AGENCY_COORDINATORS) {
+    nodes { kind status agencyId user { id } dueOn policy findings { rule description } }
+  }
+}"""
+
+
+async def test_a_job_opens_a_case_for_an_agency_without_its_coordinators(api: Api) -> None:
+    from datetime import timedelta
+
+    from models.compliance import CaseStatus, ComplianceCase
+    from models.outbox import OutboxMessage
+    from services.caller import CONNECTICUT
+    from services.compliance import sweep_agency_coordinators
+
+    # given an agency with its HDC only, one with both, and a System Administrator
+    lacking = await make_agency("Harbor House")
+    complete = await make_agency("Bridge Street")
+    await make_user(duties={lacking: Duty.HMIS_DATA_COORDINATOR})
+    await make_user(duties={complete: Duty.HMIS_DATA_COORDINATOR})
+    await make_user(duties={complete: Duty.AGENCY_SECURITY_COORDINATOR})
+    admin_user = await make_user(roles=(SystemRole.SYSTEM_ADMINISTRATOR,))
+    admin = await api.sign_in(admin_user)
+    # when the job runs (twice: the second finds nothing new)
+    now = api.clock.now()
+    first = await sweep_agency_coordinators(now=now, tz=CONNECTICUT)
+    again = await sweep_agency_coordinators(now=now, tz=CONNECTICUT)
+    assert (first.opened, first.findings, again.opened, again.findings) == (1, 1, 0, 0)
+    # then the lacking agency has one open case naming the missing coordinator, due in 30 days
+    (case,) = (await api.ok(COORDINATOR_CASES, {"a": str(lacking.id)}, admin))["complianceCases"][
+        "nodes"
+    ]
+    assert case["status"] == "OPEN"
+    assert (case["agencyId"], case["user"]) == (str(lacking.id), None)
+    assert case["dueOn"] == (now.astimezone(CONNECTICUT).date() + timedelta(days=30)).isoformat()
+    assert [f["rule"] for f in case["findings"]] == ["NO_SECURITY_COORDINATOR"]
+    assert "Harbor House has no Agency Security Coordinator" in case["findings"][0]["description"]
+    none = await api.ok(COORDINATOR_CASES, {"a": str(complete.id)}, admin)
+    assert none["complianceCases"]["nodes"] == []
+    # and the System Administrator is told, once
+    assert await OutboxMessage.filter(recipient_id=admin_user.id).count() == 1
+    # when the due date passes, nobody's account is touched
+    from services.compliance import enforce_deadlines
+
+    await enforce_deadlines(now=now + timedelta(days=31), tz=CONNECTICUT)
+    assert await ComplianceCase.filter(status=CaseStatus.OPEN).count() == 1
+    # when a Security Coordinator is named, the next run closes the case
+    await make_user(duties={lacking: Duty.AGENCY_SECURITY_COORDINATOR})
+    closed = await sweep_agency_coordinators(now=now, tz=CONNECTICUT)
+    assert closed.resolved == 1
+    assert await ComplianceCase.filter(status=CaseStatus.RESOLVED).count() == 1
