@@ -38,6 +38,8 @@ MODEL_MODULES = [
     "models.outside_access",
     # Issue 17 — incidents (106, 108, 202) and grievances (114)
     "models.incidents_grievances",
+    # Issue 17 — governance rules (105, 401)
+    "models.governance_rules",
 ]
 
 

@@ -219,6 +219,7 @@ class Settings(BaseSettings):
         default="15 7 * * *",
         description="Daily: the governance calendar opens due reviews' cases (issue 17).",
     )
+    schedule_agency_coordinators: str = "15 6 * * *"  # issue 17: policies 106, 107, 108, 210
     retraining_no_login_lookback_days: int = Field(
         default=90,
         ge=45,
@@ -249,6 +250,7 @@ class Settings(BaseSettings):
             "deadlines": self.schedule_deadlines,
             "notifications": self.schedule_notifications,
             "governance-calendar": self.schedule_governance_calendar,
+            "agency-coordinators": self.schedule_agency_coordinators,
         }
 
     # HUD HMIS CSV export; see docs/hud-csv.md

@@ -43,6 +43,8 @@ class Principal:
     blocked_agencies: dict[UUID, str] = field(default_factory=dict)
     # Mandatory LMS courses not completed (policy 110).
     missing_training: tuple[str, ...] = ()
+    # The End User Agreement version the user must sign before using Hearth (policy 401).
+    missing_agreement: str | None = None
     # CANs whose records the user sees as backbone staff (policy 207 e).
     can_staff: frozenset[UUID] = frozenset()
     # The CAN of each agency the user is a member of (None: the agency is in no CAN), loaded with

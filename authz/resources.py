@@ -76,6 +76,8 @@ class Action(str, Enum):
     NOTIFY = "notify"
     # Issue 17 — outside access requests (attachment): the subcommittee vets
     VET = "vet"
+    # Issue 17 — governance rules (105, 401)
+    NAME = "name"  # the Lead Agency names the Security Officer and the System Administrator
 
 
 class Role(str, Enum):

@@ -17,6 +17,7 @@ from devdata.plan import AGENCIES, COLORS_VEG, HERBS, Agency, SeedUser
 from devdata.state import GeneratorState, new_uuid
 from models.access import AccessRequest
 from models.clients import CanStaff
+from models.governance_rules import AgreementSignature
 from models.training import TrainingCompletion
 from models.users import Membership, SystemRoleGrant, User, UserDuty
 
@@ -256,5 +257,24 @@ class Users(GeneratorState):
                 }
                 for u in users
                 for course in courses
+            ),
+        )
+        # Policy 401: and signed the End User Agreement in force. Ids from the user's, so the
+        # generator's random stream (and every row drawn after) is as it was.
+        agreements = [r["id"] for r in await conn.fetch("SELECT id FROM end_user_agreement")]
+        counts["agreement_signature"] = await copy_rows(
+            conn,
+            AgreementSignature,
+            (
+                {
+                    "id": uuid.uuid5(u["id"], f"agreement:{agreement}"),
+                    "signed_on": trained_on,
+                    "recorded_at": created,
+                    "recorded_by_id": u["id"],
+                    "agreement_id": agreement,
+                    "user_id": u["id"],
+                }
+                for u in users
+                for agreement in agreements
             ),
         )

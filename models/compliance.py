@@ -30,6 +30,8 @@ __all__ = [
 class CaseKind(str, Enum):
     SHARED_CONTACT = "SHARED_CONTACT"  # policies 109, 202: 14 days to provide a unique contact
     RETRAINING = "RETRAINING"  # policy 211: 45 days to complete the training
+    # Issue 17 — policies 106, 107, 108, 210: an agency without its HDC or Security Coordinator
+    AGENCY_COORDINATORS = "AGENCY_COORDINATORS"
 
 
 class CaseRule(str, Enum):
@@ -41,6 +43,8 @@ class CaseRule(str, Enum):
     REPEATED_TICKETS = "REPEATED_TICKETS"  # 211 (b)
     HELPDESK_HOURS = "HELPDESK_HOURS"  # 211 (c)
     COC_REQUEST = "COC_REQUEST"  # 211 (d)
+    NO_HDC = "NO_HDC"  # 107, 210: the agency names no HMIS Data Coordinator
+    NO_SECURITY_COORDINATOR = "NO_SECURITY_COORDINATOR"  # 108, 210
 
 
 class CaseStatus(str, Enum):
@@ -104,13 +108,18 @@ class AgencyRetrainingRequest(Model):
 
 
 class ComplianceCase(Model):
-    """One user's obligation with a deadline: at most one open case per user and kind."""
+    """One user's obligation with a deadline: at most one open case per user and kind; or an
+    agency's (AGENCY_COORDINATORS: ``user`` null, ``agency`` set), one open per agency."""
 
     id = fields.UUIDField(primary_key=True, default=uuid.uuid4)
-    user: fields.ForeignKeyRelation[User] = fields.ForeignKeyField(
-        "hearth.User", related_name="compliance_cases", on_delete=fields.CASCADE
+    user: fields.ForeignKeyNullableRelation[User] = fields.ForeignKeyField(
+        "hearth.User", related_name="compliance_cases", null=True, on_delete=fields.CASCADE
     )
-    user_id: uuid.UUID
+    user_id: uuid.UUID | None
+    agency: fields.ForeignKeyNullableRelation[Agency] = fields.ForeignKeyField(
+        "hearth.Agency", related_name="compliance_cases", null=True, on_delete=fields.CASCADE
+    )
+    agency_id: uuid.UUID | None
     kind = fields.CharEnumField(CaseKind, max_length=24)
     status = fields.CharEnumField(CaseStatus, default=CaseStatus.OPEN, max_length=16)
     opened_at = fields.DatetimeField()
@@ -133,10 +142,11 @@ class ComplianceFinding(Model):
         "hearth.ComplianceCase", related_name="findings", on_delete=fields.CASCADE
     )
     case_id: uuid.UUID
-    user: fields.ForeignKeyRelation[User] = fields.ForeignKeyField(
-        "hearth.User", related_name="compliance_findings", on_delete=fields.CASCADE
+    # null for an agency's case (its findings are keyed by the agency in ``key``)
+    user: fields.ForeignKeyNullableRelation[User] = fields.ForeignKeyField(
+        "hearth.User", related_name="compliance_findings", null=True, on_delete=fields.CASCADE
     )
-    user_id: uuid.UUID
+    user_id: uuid.UUID | None
     rule = fields.CharEnumField(CaseRule, max_length=32)
     key = fields.CharField(max_length=200)
     evidence: fields.JSONField[dict[str, Any]] = fields.JSONField(default=dict)

@@ -13,9 +13,11 @@ __all__ = [
     "AuditAction",
     "ConsentKind",
     "ConsentRelationship",
+    "DeactivationReason",
     "DeletionRequestStatus",
     "Duty",
     "EscalationReviewer",
+    "PendingGrantStatus",
     "ReleaseCategory",
     "ReleaseScope",
     "ServiceRole",
@@ -144,3 +146,25 @@ class EscalationReviewer(str, Enum):
 
     HDC = "HDC"
     MANAGER = "MANAGER"
+
+
+# Issue 17 — governance rules (policies 105, 107, 212, 401)
+class DeactivationReason(str, Enum):
+    """Why an account was made inactive. ``deactivateUser`` takes the first three; the others are
+    set by their own paths only: MISUSE by the escalation of policy 212 after the HDC's and the
+    manager's reviews, SHARED_CONTACT and TRAINING_OVERDUE by the compliance deadlines."""
+
+    LEFT_AGENCY = "LEFT_AGENCY"  # policy 107: the HDC notifies that the user left
+    ACCESS_NO_LONGER_NEEDED = "ACCESS_NO_LONGER_NEEDED"  # policy 107
+    CREDENTIALS_COMPROMISED = "CREDENTIALS_COMPROMISED"  # policy 109
+    MISUSE = "MISUSE"  # policy 212, level 3
+    SHARED_CONTACT = "SHARED_CONTACT"  # policies 109, 202
+    TRAINING_OVERDUE = "TRAINING_OVERDUE"  # policy 211
+
+
+class PendingGrantStatus(str, Enum):
+    """A system-role grant that needs a second person (policy 105: Lead Agency)."""
+
+    PENDING = "PENDING"
+    CONFIRMED = "CONFIRMED"
+    CANCELLED = "CANCELLED"

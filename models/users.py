@@ -8,7 +8,7 @@ from typing import TYPE_CHECKING
 from tortoise import fields
 from tortoise.models import Model
 
-from models.enums import AccessLevel, Duty, SystemRole, UserStatus
+from models.enums import AccessLevel, DeactivationReason, Duty, SystemRole, UserStatus
 
 if TYPE_CHECKING:
     from models.governance import Agency
@@ -42,6 +42,9 @@ class User(Model):
     last_login_at = fields.DatetimeField(null=True)
     deactivated_at = fields.DatetimeField(null=True)
     deactivation_reason = fields.CharField(max_length=500, null=True)
+    # Why, as a code (policies 107, 212): a deactivation for misuse only through policy 212's
+    # escalation. Null for an active account and for accounts deactivated before codes.
+    deactivation_code = fields.CharEnumField(DeactivationReason, max_length=32, null=True)
     created_at = fields.DatetimeField(auto_now_add=True)
     updated_at = fields.DatetimeField(auto_now=True)
 

@@ -25,6 +25,7 @@ from schema.errors import ErrorCodes
 from schema.governance import GovernanceMutation, GovernanceQuery
 from schema.governance_log import GovernanceLogQuery
 from schema.grievances import GrievanceMutation, GrievanceQuery
+from schema.governance_rules import GovernanceRulesMutation, GovernanceRulesQuery
 from schema.hud_csv import HudCsvMutation
 from schema.incidents import IncidentMutation, IncidentQuery
 from schema.limits import LimitedValidation, Limits
@@ -55,6 +56,8 @@ Query = merge_types(
         # Issue 17 — incidents (106, 108, 202) and grievances (114)
         IncidentQuery,
         GrievanceQuery,
+        # Issue 17 — governance rules (105, 401)
+        GovernanceRulesQuery,
     ),
 )
 Mutation = merge_types(
@@ -77,6 +80,8 @@ Mutation = merge_types(
         # Issue 17 — incidents (106, 108, 202) and grievances (114)
         IncidentMutation,
         GrievanceMutation,
+        # Issue 17 — governance rules (105, 401)
+        GovernanceRulesMutation,
     ),
 )
 

@@ -12,6 +12,7 @@ from models.training import TrainingCompletion as CompletionModel
 from models.users import User as UserModel
 from schema.compliance import ComplianceCase, open_cases_of
 from schema.context import ResolverInfo
+from schema.governance_rules import AgreementStatus, agreement_status
 from schema.operations import mutation, query
 from schema.permissions import Authenticated, Public
 from schema.types import TrainingCompletion, User
@@ -118,6 +119,9 @@ class Me:
         description="Your open compliance cases and their deadlines (policies 109, 202, 211).",
         graphql_type=list[ComplianceCase],
     )
+    end_user_agreement: AgreementStatus = strawberry.field(
+        description="The End User Agreement in force and whether you signed it (policy 401)."
+    )
 
 
 @strawberry.type
@@ -148,6 +152,7 @@ class AuthQuery:
                 for a, r in principal.blocked_agencies.items()
             ],
             compliance_cases=await open_cases_of(user.id),
+            end_user_agreement=await agreement_status(user.id),
         )
 
 

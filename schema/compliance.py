@@ -32,7 +32,9 @@ strawberry.enum(
     ComplianceCaseKind,
     name="ComplianceCaseKind",
     description="SHARED_CONTACT: policies 109 and 202, 14 days to provide a unique e-mail address "
-    "or MFA contact. RETRAINING: policy 211, 45 days to complete the training.",
+    "or MFA contact. RETRAINING: policy 211, 45 days to complete the training. "
+    "AGENCY_COORDINATORS: policies 106, 107, 108 and 210, an agency without its HMIS Data "
+    "Coordinator or Agency Security Coordinator names them (30 days; open until both are named).",
 )
 ComplianceCaseStatus = models.CaseStatus
 strawberry.enum(
@@ -48,12 +50,16 @@ strawberry.enum(
     name="ComplianceRule",
     description="The rule of the manual a finding matched: SHARED_EMAIL, SHARED_MFA_CONTACT "
     "(109, 202); NO_LOGIN_AFTER_TRAINING, REPEATED_TICKETS, HELPDESK_HOURS, COC_REQUEST "
-    "(211 a-d).",
+    "(211 a-d); NO_HDC, NO_SECURITY_COORDINATOR (106, 107, 108, 210).",
 )
 JobRunStatus = models.JobStatus
 strawberry.enum(JobRunStatus, name="JobRunStatus", description="RUNNING, SUCCEEDED or FAILED.")
 
-_POLICY = {models.CaseKind.SHARED_CONTACT: "109, 202", models.CaseKind.RETRAINING: "211"}
+_POLICY = {
+    models.CaseKind.SHARED_CONTACT: "109, 202",
+    models.CaseKind.RETRAINING: "211",
+    models.CaseKind.AGENCY_COORDINATORS: "106, 107, 108, 210",
+}
 
 
 @strawberry.type(description="One rule that matched, with its evidence.")
@@ -62,7 +68,8 @@ class ComplianceFinding:
     evidence: JSON = strawberry.field(
         description="What was found: shared: field, sharedWith (usernames); no login: "
         "initialTrainingOn, signInDeadline, firstSignInAt; tickets: ticketIds, topic; hours: "
-        "month, minutes, ticketIds; CoC request: requestId, coc, agency, reason."
+        "month, minutes, ticketIds; CoC request: requestId, coc, agency, reason; missing "
+        "coordinator: agency, agencyId."
     )
     found_at: datetime.datetime = strawberry.field(description="When a sweep found it.")
 
@@ -71,12 +78,22 @@ class ComplianceFinding:
         return service.describe_finding(models.CaseRule(row.rule), row.evidence)
 
 
-@strawberry.type(description="A user's obligation with a deadline (policies 109, 202, 211).")
+@strawberry.type(
+    description="A user's obligation with a deadline (policies 109, 202, 211), or an agency's "
+    "(AGENCY_COORDINATORS: policies 106, 107, 108, 210)."
+)
 class ComplianceCase:
     id: strawberry.ID = strawberry.field(description="Hearth id.")
     kind: ComplianceCaseKind = strawberry.field(description="What is required.")
     status: ComplianceCaseStatus = strawberry.field(description="Where it stands.")
-    user: user_models.User = strawberry.field(description="Whose account.", graphql_type=User)
+    user: user_models.User | None = strawberry.field(
+        description="Whose account; null for an agency's case.", graphql_type=User | None
+    )
+
+    @strawberry.field(description="The agency, for an agency's case (else null).")
+    def agency_id(self, row: strawberry.Parent[models.ComplianceCase]) -> strawberry.ID | None:
+        return strawberry.ID(str(row.agency_id)) if row.agency_id else None
+
     opened_at: datetime.datetime = strawberry.field(description="When the case was opened.")
     due_on: datetime.date = strawberry.field(
         description="The deadline: on this day the account is deactivated or made inactive."

@@ -46,15 +46,18 @@ class Authenticated(HearthPermission):
 
 
 class Requires(HearthPermission):
-    """The casbin check: the caller holds ``action`` on ``resource`` in some domain.
+    """The casbin check: the caller holds ``action`` (or one of ``alternatives``) on
+    ``resource`` in some domain; the service then decides which of them the input needs.
 
-    Also policy 110 (no use before the required training) and policy 101 (no acting for an
-    agency without a signed MOU, which the enforcer's role assignments already leave out).
+    Also policy 110 (no use before the required training), policy 401 (no use before signing the
+    End User Agreement) and policy 101 (no acting for an agency without a signed MOU, which the
+    enforcer's role assignments already leave out).
     """
 
-    def __init__(self, resource: Resource, action: Action) -> None:
+    def __init__(self, resource: Resource, action: Action, *alternatives: Action) -> None:
         self.resource = resource
         self.action = action
+        self.alternatives = alternatives
 
     def has_permission(self, source: Any, info: ResolverInfo, **kwargs: Any) -> bool:
         context = info.context
@@ -66,7 +69,18 @@ class Requires(HearthPermission):
                 + ".",
                 missing_training=list(principal.missing_training),
             )
-        if not context.decisions.anywhere(self.resource, self.action):
+        if principal.missing_agreement is not None:
+            raise Forbidden(
+                "Sign the End User Agreement first (policy 401): version "
+                + principal.missing_agreement
+                + ", with signEndUserAgreement.",
+                missing_agreement=principal.missing_agreement,
+            )
+        decisions = context.decisions
+        if not any(
+            decisions.anywhere(self.resource, action)
+            for action in (self.action, *self.alternatives)
+        ):
             reasons = sorted(set(principal.blocked_agencies.values()))
             raise Forbidden(
                 " ".join(["You may not do this.", *reasons]),
@@ -76,7 +90,8 @@ class Requires(HearthPermission):
         return True
 
     def describe(self) -> str:
-        return f"Requires {self.resource.value}:{self.action.value}."
+        pairs = [f"{self.resource.value}:{a.value}" for a in (self.action, *self.alternatives)]
+        return f"Requires {' or '.join(pairs)}."
 
 
 def guard(permission: HearthPermission) -> list[FieldExtension]:

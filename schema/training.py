@@ -33,7 +33,9 @@ class UpsertTrainingCourseInput:
     code: str = strawberry.field(description="Course code (stored upper case).")
     title: str = strawberry.field(description="Title.")
     required_for: list[str] = strawberry.field(
-        description="Access levels (FULL, VIEW_ONLY, REPORTING_ONLY) and duties that need it."
+        description="Access levels (FULL, VIEW_ONLY, REPORTING_ONLY), duties "
+        "(HMIS_DATA_COORDINATOR, AGENCY_SECURITY_COORDINATOR) and system roles (SYSTEM_ADMINISTRATOR, "
+        "SECURITY_OFFICER, LEAD_AGENCY, DSB_MEMBER, VENDOR_SYNC) that need it (policy 110)."
     )
 
 

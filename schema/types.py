@@ -31,6 +31,7 @@ __all__ = [
     "AgencyStatus",
     "Can",
     "ContinuumOfCare",
+    "DeactivationReason",
     "Duty",
     "Membership",
     "Project",
@@ -58,6 +59,15 @@ AccessRequestKind = enums.AccessRequestKind
 strawberry.enum(AccessRequestKind, description="Grant or change access, or remove it.")
 AccessRequestStatus = enums.AccessRequestStatus
 strawberry.enum(AccessRequestStatus, description="Where a request stands.")
+# Issue 17 — governance rules (policies 105, 107, 212)
+DeactivationReason = enums.DeactivationReason
+strawberry.enum(
+    DeactivationReason,
+    description="Why an account was deactivated. deactivateUser takes LEFT_AGENCY, "
+    "ACCESS_NO_LONGER_NEEDED (policy 107) and CREDENTIALS_COMPROMISED (109); MISUSE comes only "
+    "from policy 212's escalation (deactivateForMisuse, after the HDC's and the manager's "
+    "reviews); SHARED_CONTACT (109, 202) and TRAINING_OVERDUE (211) from the compliance deadlines.",
+)
 
 
 @strawberry.type(description="A HUD Continuum of Care.")
@@ -147,6 +157,17 @@ class Agency:
     ) -> list[user_models.UserDuty]:
         return await many_by(info.context, user_models.UserDuty, "agency_id").load(row.id)
 
+    @strawberry.field(
+        description="Duties nobody holds: every agency needs one HMIS Data Coordinator and one "
+        "Agency Security Coordinator (policies 106, 107, 108, 210). Empty when both are named."
+    )
+    async def missing_duties(
+        self, info: ResolverInfo, row: strawberry.Parent[gov.Agency]
+    ) -> list[Duty]:
+        held = await many_by(info.context, user_models.UserDuty, "agency_id").load(row.id)
+        named = {Duty(d.duty) for d in held}
+        return [duty for duty in Duty if duty not in named]
+
 
 @strawberry.type(description="A HUD project run by an agency.")
 class Project:
@@ -216,6 +237,9 @@ class User:
     )
     deactivated_at: datetime.datetime | None = strawberry.field(description="When deactivated.")
     deactivation_reason: str | None = strawberry.field(description="Why deactivated.")
+    deactivation_code: DeactivationReason | None = strawberry.field(
+        description="Why deactivated, as a code (null: active, or deactivated before codes)."
+    )
     created_at: datetime.datetime = strawberry.field(description="When created.")
     updated_at: datetime.datetime = strawberry.field(description="When last changed.")
 
@@ -287,7 +311,8 @@ class TrainingCourse:
     code: str = strawberry.field(description="Course code.")
     title: str = strawberry.field(description="Course title.")
     required_for: list[str] = strawberry.field(
-        description="Access levels and duties that need this course before any use of HMIS."
+        description="Access levels, duties and system roles that need this course before any "
+        "use of HMIS (policy 110)."
     )
 
 

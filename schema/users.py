@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import datetime
+from typing import Annotated
 
 import strawberry
 
@@ -17,7 +18,7 @@ from schema.inputs import one, optional_id, parse_id
 from schema.operations import mutation, query
 from schema.permissions import Requires
 from schema.relay import Connection, to_connection
-from schema.types import SystemRole, User, UserStatus
+from schema.types import DeactivationReason, SystemRole, User, UserStatus
 from services import user_sync as sync
 from services import users as service
 from services.errors import ValidationFailed
@@ -85,7 +86,16 @@ class SyncUserResult:
 class DeactivateUserInput:
     external_id: str | None = strawberry.field(default=None, description="The vendor's id.")
     user_id: strawberry.ID | None = strawberry.field(default=None, description="Hearth id.")
-    reason: str = strawberry.field(description="Why (kept with the account).", metadata=MULTILINE)
+    reason_code: DeactivationReason = strawberry.field(
+        description="Why, as a code: LEFT_AGENCY, ACCESS_NO_LONGER_NEEDED (policy 107) or "
+        "CREDENTIALS_COMPROMISED (109). MISUSE is FORBIDDEN here: it follows policy 212's "
+        "escalation (deactivateForMisuse); the compliance codes are VALIDATION."
+    )
+    reason: str | None = strawberry.field(
+        default=None,
+        description="Why, in words (kept with the account; default: the code's words).",
+        metadata=MULTILINE,
+    )
 
 
 @strawberry.type(description="A one-time enrolment invitation; deliver the token to the user only.")
@@ -193,7 +203,8 @@ class UserMutation:
 
     @mutation(
         Requires(Resource.USER, Action.DEACTIVATE),
-        description="Deactivate a user and end their sessions.",
+        description="Deactivate a user and end their sessions, with a reason code (policies 107, "
+        "212); logged in governanceLog.",
         graphql_type=User,
     )
     async def deactivate_user(
@@ -205,6 +216,7 @@ class UserMutation:
             caller=ctx.caller,
             user_id=user_id,
             external_id=input.external_id,
+            code=input.reason_code,
             reason=input.reason,
         )
 
@@ -222,25 +234,49 @@ class UserMutation:
         return Invitation(token=token, expires_at=ctx.now + ctx.auth_policy.invite_ttl)
 
     @mutation(
-        Requires(Resource.SYSTEM_ROLE, Action.ASSIGN),
-        description="Grant a system-wide role.",
+        Requires(Resource.SYSTEM_ROLE, Action.ASSIGN, Action.NAME),
+        description="Grant a system-wide role (policy 105): the Lead Agency names the Security "
+        "Officer and the System Administrator, the System Administrator the other roles; LEAD_AGENCY "
+        "needs a second person (proposeSystemRoleGrant, then confirmSystemRoleGrant); nobody "
+        "grants their own. Logged in governanceLog.",
         graphql_type=User,
     )
     async def grant_system_role(
-        self, info: ResolverInfo, user_id: strawberry.ID, role: SystemRole
+        self,
+        info: ResolverInfo,
+        user_id: strawberry.ID,
+        role: SystemRole,
+        reason: Annotated[
+            str | None, strawberry.argument(description="Why (kept in governanceLog).")
+        ] = None,
     ) -> user_models.User:
         return await service.grant_system_role(
-            caller=info.context.caller, user_id=parse_id(user_id, "userId"), role=role
+            caller=info.context.caller,
+            user_id=parse_id(user_id, "userId"),
+            role=role,
+            reason=reason,
         )
 
     @mutation(
-        Requires(Resource.SYSTEM_ROLE, Action.ASSIGN),
-        description="Revoke a system-wide role.",
+        Requires(Resource.SYSTEM_ROLE, Action.ASSIGN, Action.NAME),
+        description="Revoke a system-wide role (policy 105): the Lead Agency names the Security "
+        "Officer and the System Administrator, the System Administrator the other roles; LEAD_AGENCY "
+        "is revoked by the Lead Agency or the System Administrator; nobody revokes their own. "
+        "Logged in governanceLog.",
         graphql_type=User,
     )
     async def revoke_system_role(
-        self, info: ResolverInfo, user_id: strawberry.ID, role: SystemRole
+        self,
+        info: ResolverInfo,
+        user_id: strawberry.ID,
+        role: SystemRole,
+        reason: Annotated[
+            str | None, strawberry.argument(description="Why (kept in governanceLog).")
+        ] = None,
     ) -> user_models.User:
         return await service.revoke_system_role(
-            caller=info.context.caller, user_id=parse_id(user_id, "userId"), role=role
+            caller=info.context.caller,
+            user_id=parse_id(user_id, "userId"),
+            role=role,
+            reason=reason,
         )

@@ -12,6 +12,7 @@ from authz.resources import Action, Resource
 from models.access import AccessRequest
 from models.enums import AccessLevel, AccessRequestKind, AccessRequestStatus, Duty, UserStatus
 from models.users import Membership, User, UserDuty
+from services import governance_log
 from services.agencies import get_agency
 from services.caller import Caller
 from services.errors import Conflict, Forbidden, NotFound, ValidationFailed
@@ -73,7 +74,7 @@ async def request_access(
         )
         if await pending.exists():
             raise Conflict("A request for this user and agency is already pending.")
-        return await AccessRequest.create(
+        request = await AccessRequest.create(
             user=user,
             agency=agency,
             kind=kind,
@@ -82,6 +83,22 @@ async def request_access(
             requested_by_id=decisions.principal.user_id,
             requested_at=now,
         )
+        await governance_log.record(
+            caller.principal,
+            "access_request.request",
+            entity_type="AccessRequest",
+            entity_id=request.id,
+            now=now,
+            agency_id=agency.id,
+            after={
+                "userId": user.id,
+                "kind": kind,
+                "level": request.access_level,
+                "status": request.status,
+            },
+            reason=request.reason,
+        )
+        return request
 
 
 async def decide_access_request(
@@ -105,6 +122,8 @@ async def decide_access_request(
         me = decisions.principal.user_id
         if request.requested_by_id == me or request.user_id == me:
             raise Forbidden("No one may decide a request they made or that concerns themselves.")
+        held = await Membership.filter(user_id=request.user_id, agency_id=request.agency_id).first()
+        before_level = held.access_level if held else None
         if approve:
             await _apply(request)
         request.status = AccessRequestStatus.APPROVED if approve else AccessRequestStatus.DENIED
@@ -112,6 +131,22 @@ async def decide_access_request(
         request.decided_at = now
         request.decision_note = _note(note, "note", "decision_note")
         await request.save()
+        after_level = (
+            (None if request.kind == AccessRequestKind.REMOVE else request.access_level)
+            if approve
+            else before_level
+        )
+        await governance_log.record(
+            caller.principal,
+            "access_request.approve" if approve else "access_request.deny",
+            entity_type="AccessRequest",
+            entity_id=request.id,
+            now=now,
+            agency_id=request.agency_id,
+            before={"status": AccessRequestStatus.PENDING, "accessLevel": before_level},
+            after={"status": request.status, "accessLevel": after_level},
+            reason=request.decision_note,
+        )
     if approve:
         await notify_change()
     return request
@@ -166,6 +201,15 @@ async def assign_duty(*, caller: Caller, user_id: UUID, agency_id: UUID, duty: D
             assigned = await UserDuty.create(user=user, agency_id=agency_id, duty=duty)
         except IntegrityError:
             raise Conflict(f"The agency already has {_DUTY_NAMES[duty]}.", field="duty") from None
+        await governance_log.record(
+            caller.principal,
+            "duty.assign",
+            entity_type="UserDuty",
+            entity_id=assigned.id,
+            now=caller.now,
+            agency_id=agency_id,
+            after={"userId": user.id, "duty": duty},
+        )
     await notify_change()
     return assigned
 
@@ -174,6 +218,18 @@ async def remove_duty(*, caller: Caller, agency_id: UUID, duty: Duty) -> bool:
     decisions = caller.decisions
     if not decisions.system_wide(Resource.DUTY, Action.ASSIGN):
         raise Forbidden("Only the System Administrator removes duties.")
-    removed = await UserDuty.filter(agency_id=agency_id, duty=duty).delete()
+    async with in_transaction():
+        holder = await UserDuty.filter(agency_id=agency_id, duty=duty).select_for_update().first()
+        if holder is not None:
+            await holder.delete()
+            await governance_log.record(
+                caller.principal,
+                "duty.remove",
+                entity_type="UserDuty",
+                entity_id=holder.id,
+                now=caller.now,
+                agency_id=agency_id,
+                before={"userId": holder.user_id, "duty": duty},
+            )
     await notify_change()
-    return bool(removed)
+    return holder is not None

@@ -23,6 +23,7 @@ from models.enums import AgencyStatus, Duty, UserStatus
 from models.governance import Agency
 from models.outbox import OutboxMessage
 from models.users import UserDuty
+from services import governance_log
 from services.caller import Caller
 from services.errors import Conflict, Forbidden, NotFound, ValidationFailed
 
@@ -401,6 +402,14 @@ async def publish_user_access_report(
             raise Conflict("That quarter's report has already been published.")
         publication = await AccessReportPublication.create(
             quarter=quarter.label, published_by_id=decisions.principal.user_id, published_at=now
+        )
+        await governance_log.record(
+            caller.principal,
+            "access_report.publish",
+            entity_type="AccessReportPublication",
+            entity_id=publication.id,
+            now=now,
+            after={"quarter": quarter.label},
         )
         recipients = await UserDuty.filter(
             duty__in=[Duty.HMIS_DATA_COORDINATOR, Duty.AGENCY_SECURITY_COORDINATOR],

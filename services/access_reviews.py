@@ -17,9 +17,10 @@ from tortoise.transactions import in_transaction
 from authz.enforcer import Decisions, notify_change
 from authz.resources import Action, Resource
 from models.access_reports import AccessEscalation, AccessReportPublication, AccessReview
-from models.enums import Duty, EscalationReviewer, UserStatus
+from models.enums import DeactivationReason, Duty, EscalationReviewer, UserStatus
 from models.governance import Agency
 from models.users import Membership, User
+from services import governance_log
 from services.access_reports import REVIEW_WINDOW, Quarter
 from services.caller import Caller
 from services.errors import Conflict, Forbidden, NotFound, ValidationFailed
@@ -66,13 +67,42 @@ async def record_access_review(
     decisions = caller.decisions
     now = caller.now
     _require_coordinator(decisions, agency_id)
-    return await AccessReview.create(
+    async with in_transaction():
+        review = await AccessReview.create(
+            agency_id=agency_id,
+            quarter=quarter.label,
+            reviewer_id=decisions.principal.user_id,
+            reviewed_at=now,
+            notes=_text(notes, "notes", 4000, required=True),
+            actions=_text(actions, "actions", 4000, required=False),
+        )
+        await _log(caller, "access_review.record", "AccessReview", review.id, agency_id, None, 0)
+    return review
+
+
+async def _log(
+    caller: Caller,
+    action: str,
+    entity_type: str,
+    entity_id: UUID,
+    agency_id: UUID,
+    before: int | None,
+    after: int,
+    reason: str | None = None,
+) -> None:
+    """The governance log's row for a step of the review or the escalation: its level before and
+    after (the findings and notes stay on the escalation, which only the agency's coordinators,
+    the System Administrator and the Lead Agency read)."""
+    await governance_log.record(
+        caller.principal,
+        action,
+        entity_type=entity_type,
+        entity_id=entity_id,
+        now=caller.now,
         agency_id=agency_id,
-        quarter=quarter.label,
-        reviewer_id=decisions.principal.user_id,
-        reviewed_at=now,
-        notes=_text(notes, "notes", 4000, required=True),
-        actions=_text(actions, "actions", 4000, required=False),
+        before=None if before is None else {"level": before},
+        after={"level": after},
+        reason=reason,
     )
 
 
@@ -90,16 +120,19 @@ async def open_escalation(
     _require_coordinator(decisions, agency_id)
     if not await Membership.exists(user_id=user_id, agency_id=agency_id):
         raise NotFound("No such user at that agency.", field="userId")
-    return await AccessEscalation.create(
-        agency_id=agency_id,
-        quarter=quarter.label,
-        subject_id=user_id,
-        level=1,
-        opened_by_id=decisions.principal.user_id,
-        opened_at=now,
-        updated_at=now,
-        findings=_text(findings, "findings", 4000, required=True),
-    )
+    async with in_transaction():
+        escalation = await AccessEscalation.create(
+            agency_id=agency_id,
+            quarter=quarter.label,
+            subject_id=user_id,
+            level=1,
+            opened_by_id=decisions.principal.user_id,
+            opened_at=now,
+            updated_at=now,
+            findings=_text(findings, "findings", 4000, required=True),
+        )
+        await _log(caller, "escalation.open", "AccessEscalation", escalation.id, agency_id, None, 1)
+    return escalation
 
 
 async def _locked(escalation_id: UUID) -> AccessEscalation:
@@ -143,9 +176,19 @@ async def escalate(
             + f"Level {level} ({now:%Y-%m-%d}): "
             + (_text(notes, "notes", 4000, required=True) or "")
         )
+        before = escalation.level
         escalation.level = level
         escalation.updated_at = now
         await escalation.save()
+        await _log(
+            caller,
+            "escalation.raise",
+            "AccessEscalation",
+            escalation.id,
+            escalation.agency_id,
+            before,
+            level,
+        )
     return escalation
 
 
@@ -181,6 +224,15 @@ async def record_escalation_review(
             escalation.manager_reviewed_at = now
         escalation.updated_at = now
         await escalation.save()
+        await _log(
+            caller,
+            f"escalation.review_{reviewer.value.lower()}",
+            "AccessEscalation",
+            escalation.id,
+            agency_id,
+            3,
+            3,
+        )
     return escalation
 
 
@@ -211,8 +263,24 @@ async def deactivate_for_misuse(
             raise Conflict("The user was already deactivated under this escalation.")
         user = await User.filter(id=escalation.subject_id).select_for_update().get()
         if user.status != UserStatus.INACTIVE:
-            await deactivate_account(user, f"Inappropriate usage (policy 212): {reason_text}", now)
+            before = await deactivate_account(
+                user,
+                f"Inappropriate usage (policy 212): {reason_text}",
+                now,
+                DeactivationReason.MISUSE,
+            )
             await user.save()
+            await governance_log.record(
+                caller.principal,
+                "user.deactivate",
+                entity_type="User",
+                entity_id=user.id,
+                now=now,
+                agency_id=escalation.agency_id,
+                before=before,
+                after={"status": user.status, "deactivationCode": DeactivationReason.MISUSE},
+                reason=f"Escalation {escalation.id} (policy 212, level 3)",
+            )
         escalation.deactivated_at = now
         escalation.deactivation_reason = reason_text
         escalation.corrective_action = _text(  # type: ignore[assignment]  # Tortoise types TextField(null=True) as str
@@ -248,6 +316,15 @@ async def notify_dsb(
         escalation.dsb_summary = _text(summary, "summary", 4000, required=True)  # type: ignore[assignment]  # Tortoise types TextField(null=True) as str
         escalation.updated_at = now
         await escalation.save()
+        await _log(
+            caller,
+            "escalation.notify_dsb",
+            "AccessEscalation",
+            escalation.id,
+            escalation.agency_id,
+            3,
+            4,
+        )
     return escalation
 
 

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+from datetime import UTC, datetime
 from typing import Any
 
 import pyotp
@@ -15,7 +16,7 @@ from models.users import SystemRoleGrant, User
 from services.contacts import normalize_mfa_contact, valid_email
 from services.errors import ValidationFailed
 from services.passwords import check_password_policy, hash_password
-from services.users import check_unique
+from services.users import check_unique, log_role_change
 from services.values import max_length
 
 __all__ = ["create_system_administrator"]
@@ -25,7 +26,13 @@ _USERNAME_CHARS = frozenset("abcdefghijklmnopqrstuvwxyz0123456789._-@")
 
 
 async def create_system_administrator(
-    *, username: str, email: str, mfa_contact: str | None, password: str, issuer: str
+    *,
+    username: str,
+    email: str,
+    mfa_contact: str | None,
+    password: str,
+    issuer: str,
+    now: datetime | None = None,
 ) -> dict[str, Any]:
     """A System Administrator with a password and a TOTP secret, returned for the operator."""
     username = username.strip().casefold()
@@ -62,6 +69,15 @@ async def create_system_administrator(
                 totp_secret=secret,
             )
             await SystemRoleGrant.create(user=user, role=SystemRole.SYSTEM_ADMINISTRATOR)
+            # the operator at the console: the log's actor is Hearth itself
+            await log_role_change(
+                None,
+                user.id,
+                SystemRole.SYSTEM_ADMINISTRATOR,
+                now=now or datetime.now(UTC),
+                granted=True,
+                reason="hearth admin create (the command line)",
+            )
     except IntegrityError:
         # Another process took the name, address or contact between the check and the write.
         raise ValidationFailed(

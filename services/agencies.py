@@ -14,6 +14,7 @@ from authz.enforcer import Decisions, notify_change
 from authz.resources import Action, Resource
 from models.enums import AccessLevel
 from models.governance import Agency, Can, ContinuumOfCare, Project
+from services import governance_log
 from services.caller import Caller
 from services.contacts import normalize_email
 from services.errors import Conflict, Forbidden, NotFound, ValidationFailed
@@ -53,6 +54,45 @@ HUD_PROJECT_TYPES = {
 # HUD 2.08 HousingType and 2.09 TargetPopulation codes.
 HUD_HOUSING_TYPES = frozenset({1, 2, 3})
 HUD_TARGET_POPULATIONS = frozenset({1, 3, 4})
+
+
+# What an agency's HMIS Data Coordinator keeps current on its record (policy 107); the rest of it
+# (name, CoC, CAN, status, the VSP flag) stays with the Lead Agency and the System Administrator.
+HDC_AGENCY_FIELDS = frozenset(
+    {"common_name", "executive_director_name", "executive_director_email"}
+)
+_AGENCY_LOGGED = (
+    "name",
+    "common_name",
+    "victim_service_provider",
+    "coc_id",
+    "can_id",
+    "executive_director_name",
+    "executive_director_email",
+    "status",
+)
+_PROJECT_LOGGED = (
+    "name",
+    "common_name",
+    "project_type",
+    "operating_start_date",
+    "operating_end_date",
+    "continuum_project",
+    "housing_type",
+    "target_population",
+    "coc_code",
+)
+
+
+def _values(row: Model, names: tuple[str, ...]) -> dict[str, Any]:
+    return {name: getattr(row, name) for name in names}
+
+
+def _changed(
+    before: dict[str, Any], after: dict[str, Any]
+) -> tuple[dict[str, Any], dict[str, Any]]:
+    keys = [k for k in after if before.get(k) != after[k]]
+    return {k: before.get(k) for k in keys}, {k: after[k] for k in keys}
 
 
 def _require(decisions: Decisions, resource: Resource, action: Action, message: str) -> None:
@@ -140,21 +180,42 @@ async def create_agency(*, caller: Caller, data: dict[str, Any]) -> Agency:
     values = await _agency_values(data)
     await _unique_name(values["name"])
     try:
-        return await Agency.create(**values)
+        async with in_transaction():
+            agency = await Agency.create(**values)
+            await governance_log.record(
+                caller.principal,
+                "agency.create",
+                entity_type="Agency",
+                entity_id=agency.id,
+                now=caller.now,
+                agency_id=agency.id,
+                after=_values(agency, _AGENCY_LOGGED),
+            )
+            return agency
     except IntegrityError:
         raise Conflict("An agency with that name exists.", field="name") from None
 
 
 async def update_agency(*, caller: Caller, agency_id: UUID, changes: dict[str, Any]) -> Agency:
+    """Change an agency: the Lead Agency and the System Administrator anything, the agency's HDC
+    its contact information (policy 107)."""
     decisions = caller.decisions
-    _require(
-        decisions,
-        Resource.AGENCY,
-        Action.UPDATE,
-        "Only the Lead Agency or System Administrator updates agencies.",
-    )
+    if not decisions.system_wide(Resource.AGENCY, Action.UPDATE):
+        if not decisions.in_agency(Resource.AGENCY, Action.UPDATE, agency_id):
+            raise Forbidden(
+                "Only the Lead Agency, the System Administrator or the agency's HMIS Data "
+                "Coordinator updates an agency."
+            )
+        beyond = sorted(set(changes) - HDC_AGENCY_FIELDS)
+        if beyond:
+            raise Forbidden(
+                "The HMIS Data Coordinator keeps the agency's contact information current; the "
+                "Lead Agency or the System Administrator changes the rest (policy 107).",
+                field=beyond[0],
+            )
     async with in_transaction():
         agency = await get_agency(agency_id, field="id", lock=True)
+        old = _values(agency, _AGENCY_LOGGED)
         values = await _agency_values(changes)
         can_id = agency.can_id
         can = (
@@ -174,6 +235,18 @@ async def update_agency(*, caller: Caller, agency_id: UUID, changes: dict[str, A
             await agency.save()
         except IntegrityError:
             raise Conflict("An agency with that name exists.", field="name") from None
+        before, after = _changed(old, _values(agency, _AGENCY_LOGGED))
+        if after:
+            await governance_log.record(
+                caller.principal,
+                "agency.update",
+                entity_type="Agency",
+                entity_id=agency.id,
+                now=caller.now,
+                agency_id=agency.id,
+                before=before,
+                after=after,
+            )
     if "status" in values or "can" in values:
         # both change role assignments: agency status (policy 101), and a CAN reporting
         # service account's scope
@@ -206,10 +279,29 @@ async def record_mou(
         )
     async with in_transaction():
         agency = await get_agency(agency_id, lock=True)
+        before = {
+            "signedOn": agency.mou_signed_on,
+            "signedBy": agency.mou_signed_by,
+            "accessLevels": agency.mou_access_levels,
+        }
         agency.mou_signed_on = signed_on
         agency.mou_signed_by = _name(signed_by, Agency, "mou_signed_by", "signedBy")
         agency.mou_access_levels = sorted({level.value for level in access_levels})
         await agency.save()
+        await governance_log.record(
+            caller.principal,
+            "mou.record",
+            entity_type="Agency",
+            entity_id=agency.id,
+            now=caller.now,
+            agency_id=agency.id,
+            before=before if before["signedOn"] else None,
+            after={
+                "signedOn": signed_on,
+                "signedBy": agency.mou_signed_by,
+                "accessLevels": agency.mou_access_levels,
+            },
+        )
     await notify_change()
     return agency
 
@@ -234,7 +326,17 @@ async def create_can(
     if await Can.filter(name__iexact=name).exists():
         raise Conflict("A CAN with that name exists.", field="name")
     try:
-        return await Can.create(name=name, coc=coc, backbone_agency=backbone)
+        async with in_transaction():
+            can = await Can.create(name=name, coc=coc, backbone_agency=backbone)
+            await governance_log.record(
+                caller.principal,
+                "can.create",
+                entity_type="Can",
+                entity_id=can.id,
+                now=caller.now,
+                after={"name": name, "cocCode": coc.code, "backboneAgencyId": backbone_agency_id},
+            )
+            return can
     except IntegrityError:
         raise Conflict("A CAN with that name exists.", field="name") from None
 
@@ -280,23 +382,40 @@ async def create_project(*, caller: Caller, agency_id: UUID, data: dict[str, Any
     coc_code = values.pop("coc_code", None)
     coc = await get_coc(coc_code) if coc_code else await ContinuumOfCare.get(id=agency.coc_id)
     try:
-        return await Project.create(agency=agency, coc_code=coc.code, **values)
+        async with in_transaction():
+            project = await Project.create(agency=agency, coc_code=coc.code, **values)
+            await governance_log.record(
+                caller.principal,
+                "project.create",
+                entity_type="Project",
+                entity_id=project.id,
+                now=caller.now,
+                agency_id=agency.id,
+                after=_values(project, _PROJECT_LOGGED),
+            )
+            return project
     except IntegrityError:
         raise Conflict("The agency already has a project with that name.", field="name") from None
 
 
 async def update_project(*, caller: Caller, project_id: UUID, changes: dict[str, Any]) -> Project:
+    """Change a project: the Lead Agency, the System Administrator, or the HMIS Data Coordinator
+    of the agency that runs it, who keeps program information current (policy 107)."""
     decisions = caller.decisions
-    _require(
-        decisions,
-        Resource.PROJECT,
-        Action.UPDATE,
-        "Only the Lead Agency or System Administrator updates projects.",
+    message = (
+        "Only the Lead Agency, the System Administrator or the agency's HMIS Data Coordinator "
+        "updates a project."
     )
+    if not decisions.anywhere(Resource.PROJECT, Action.UPDATE):
+        raise Forbidden(message)
     async with in_transaction():
         project = await Project.filter(id=project_id).select_for_update().first()
-        if project is None:
+        if project is None or not decisions.in_agency(
+            Resource.PROJECT, Action.UPDATE, project.agency_id
+        ):
+            # another agency's project is no more visible to an HDC than a missing one
             raise NotFound("No such project.", field="id")
+        old = _values(project, _PROJECT_LOGGED)
         values = _project_values(changes)
         if "coc_code" in values:
             values["coc_code"] = (await get_coc(values["coc_code"])).code
@@ -314,4 +433,16 @@ async def update_project(*, caller: Caller, project_id: UUID, changes: dict[str,
             raise Conflict(
                 "The agency already has a project with that name.", field="name"
             ) from None
+        before, after = _changed(old, _values(project, _PROJECT_LOGGED))
+        if after:
+            await governance_log.record(
+                caller.principal,
+                "project.update",
+                entity_type="Project",
+                entity_id=project.id,
+                now=caller.now,
+                agency_id=project.agency_id,
+                before=before,
+                after=after,
+            )
     return project

@@ -4,12 +4,15 @@ from __future__ import annotations
 
 from uuid import UUID
 
+from tortoise.transactions import in_transaction
+
 from authz.enforcer import notify_change
 from authz.resources import Action, Resource
 from models.clients import CanStaff
 from models.enums import AccessLevel
 from models.governance import Can
 from models.users import Membership
+from services import governance_log
 from services.caller import Caller
 from services.errors import Forbidden, NotFound, ValidationFailed
 from services.users import get_user
@@ -44,7 +47,20 @@ async def assign_can_staff(
             "(REPORTING_ONLY users see no client rows).",
             field="userId",
         )
-    staff, _ = await CanStaff.get_or_create(user=user, can=can, defaults={"assigned_at": now})
+    async with in_transaction():
+        staff, created = await CanStaff.get_or_create(
+            user=user, can=can, defaults={"assigned_at": now}
+        )
+        if created:
+            await governance_log.record(
+                caller.principal,
+                "can_staff.assign",
+                entity_type="CanStaff",
+                entity_id=staff.id,
+                now=now,
+                agency_id=can.backbone_agency_id,
+                after={"userId": user.id, "canId": can.id},
+            )
     await notify_change()
     return staff
 
@@ -53,6 +69,16 @@ async def remove_can_staff(*, caller: Caller, user_id: UUID, can_id: UUID) -> bo
     decisions = caller.decisions
     if not decisions.system_wide(Resource.CAN_STAFF, Action.ASSIGN):
         raise Forbidden("Only the System Administrator removes CAN backbone staff.")
-    removed = await CanStaff.filter(user_id=user_id, can_id=can_id).delete()
+    async with in_transaction():
+        removed = await CanStaff.filter(user_id=user_id, can_id=can_id).delete()
+        if removed:
+            await governance_log.record(
+                caller.principal,
+                "can_staff.remove",
+                entity_type="CanStaff",
+                entity_id=None,
+                now=caller.now,
+                before={"userId": user_id, "canId": can_id},
+            )
     await notify_change()
     return bool(removed)

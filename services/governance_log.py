@@ -20,7 +20,7 @@ from models.governance_log import GovernanceEvent
 from services.audit import current_request, decode_seq_cursor
 from services.pagination import check_page_size
 
-__all__ = ["LogFilter", "page", "record"]
+__all__ = ["Entry", "LogFilter", "page", "record", "record_many"]
 
 
 def _json(value: Mapping[str, Any] | None) -> dict[str, Any] | None:
@@ -62,6 +62,47 @@ async def record(
         caller_request_id=meta.caller_request_id if meta else None,
         operation=meta.operation if meta else None,
     )
+
+
+@dataclass(frozen=True, slots=True)
+class Entry:
+    """One row of :func:`record_many`: the arguments of :func:`record` but the actor and time."""
+
+    action: str
+    entity_type: str
+    entity_id: Any
+    agency_id: UUID | None = None
+    before: Mapping[str, Any] | None = None
+    after: Mapping[str, Any] | None = None
+    reason: str | None = None
+
+
+async def record_many(
+    actor: Principal | None, entries: list[Entry], *, now: datetime, connection: Any = None
+) -> None:
+    """Log several writes of one request in one statement (the vendor sync's batches)."""
+    if not entries:
+        return
+    meta = current_request.get()
+    rows = [
+        GovernanceEvent(
+            occurred_at=now,
+            actor_id=actor.user_id if actor is not None else None,
+            actor_kind=actor.kind if actor is not None else "system",
+            agency_id=e.agency_id,
+            action=e.action,
+            entity_type=e.entity_type,
+            entity_id=str(e.entity_id) if e.entity_id is not None else None,
+            before=_json(e.before),
+            after=_json(e.after),
+            reason=e.reason,
+            request_id=meta.request_id if meta else None,
+            caller_request_id=meta.caller_request_id if meta else None,
+            operation=meta.operation if meta else None,
+        )
+        for e in entries
+    ]
+    await GovernanceEvent.bulk_create(rows, using_db=connection)
 
 
 @dataclass(frozen=True, slots=True)

@@ -31,7 +31,8 @@ SELECT u.id, u.username, u.status,
   (SELECT coalesce(array_agg(c.code::text ORDER BY c.code), '{}') FROM training_course c
     WHERE c.required_for ?| ARRAY(
             SELECT m.access_level::text FROM membership m WHERE m.user_id = u.id
-            UNION SELECT d.duty::text FROM user_duty d WHERE d.user_id = u.id)
+            UNION SELECT d.duty::text FROM user_duty d WHERE d.user_id = u.id
+            UNION SELECT g.role::text FROM system_role_grant g WHERE g.user_id = u.id)
       AND NOT EXISTS (SELECT 1 FROM training_completion t
                        WHERE t.user_id = u.id AND t.course_id = c.id)) AS missing_training,
   (SELECT coalesce(array_agg(s.can_id), '{}') FROM can_staff s JOIN can c ON c.id = s.can_id
@@ -40,7 +41,11 @@ SELECT u.id, u.username, u.status,
       AND EXISTS (SELECT 1 FROM membership m WHERE m.user_id = u.id
                      AND m.agency_id = c.backbone_agency_id AND a.mou_access_levels ? m.access_level
                      AND m.access_level IN ('FULL', 'VIEW_ONLY')))
-     AS can_staff
+     AS can_staff,
+  (SELECT e.version FROM (SELECT id, version FROM end_user_agreement
+                           ORDER BY published_at DESC, version DESC LIMIT 1) e
+    WHERE NOT EXISTS (SELECT 1 FROM agreement_signature g
+                       WHERE g.user_id = u.id AND g.agreement_id = e.id)) AS missing_agreement
 FROM hearth_user u WHERE u.id = $1
 """
 
@@ -152,6 +157,7 @@ def _principal(
         system_roles=frozenset(SystemRole(r) for r in row["roles"]),
         blocked_agencies=blocked,
         missing_training=tuple(row["missing_training"]),
+        missing_agreement=row["missing_agreement"],
         can_staff=frozenset(row["can_staff"]),
         agency_cans=agency_cans,
     )

@@ -27,6 +27,7 @@ from authz.resources import Action, Resource
 from models.enums import ServiceRole
 from models.governance import Can
 from models.service_accounts import ServiceAccount
+from services import governance_log
 from services.caller import Caller
 from services.errors import Conflict, DomainError, Forbidden, NotFound, ValidationFailed
 from services.passwords import hash_password, verify_password
@@ -111,17 +112,27 @@ async def create_service_account(
     elif can_id is not None:
         raise ValidationFailed(f"A {role.value} account is not scoped to a CAN.", field="canId")
     secret = _new_secret()
+    secret_hash = await _hash(secret)
     try:
-        account = await ServiceAccount.create(
-            name=name,
-            role=role,
-            can_id=can_id,
-            client_id=CLIENT_ID_PREFIX + secrets.token_hex(12),
-            secret_hash=await _hash(secret),
-            secret_rotated_at=now,
-            created_by_id=creator,
-            created_at=now,
-        )
+        async with in_transaction():
+            account = await ServiceAccount.create(
+                name=name,
+                role=role,
+                can_id=can_id,
+                client_id=CLIENT_ID_PREFIX + secrets.token_hex(12),
+                secret_hash=secret_hash,
+                secret_rotated_at=now,
+                created_by_id=creator,
+                created_at=now,
+            )
+            await governance_log.record(
+                caller.principal,
+                "service_account.create",
+                entity_type="ServiceAccount",
+                entity_id=account.id,
+                now=now,
+                after={"name": name, "role": role, "canId": can_id, "clientId": account.client_id},
+            )
     except IntegrityError:
         raise Conflict("A service account with this name exists.", field="name") from None
     await notify_change()
@@ -152,6 +163,15 @@ async def rotate_secret(*, caller: Caller, account_id: UUID) -> IssuedSecret:
         account.secret_version += 1
         account.secret_rotated_at = now
         await account.save(update_fields=["secret_hash", "secret_version", "secret_rotated_at"])
+        await governance_log.record(
+            caller.principal,
+            "service_account.rotate",
+            entity_type="ServiceAccount",
+            entity_id=account.id,
+            now=now,
+            before={"secretVersion": account.secret_version - 1},
+            after={"secretVersion": account.secret_version},
+        )
     return IssuedSecret(account, secret)
 
 
@@ -169,9 +189,21 @@ async def revoke_service_account(
     limit = max_length(ServiceAccount, "revoke_reason")
     if not 1 <= len(reason) <= limit:
         raise ValidationFailed(f"reason must be 1 to {limit} characters.", field="reason")
-    changed = await ServiceAccount.filter(id=account_id, revoked_at__isnull=True).update(
-        revoked_at=now, revoked_by_id=revoker, revoke_reason=reason
-    )
+    async with in_transaction():
+        changed = await ServiceAccount.filter(id=account_id, revoked_at__isnull=True).update(
+            revoked_at=now, revoked_by_id=revoker, revoke_reason=reason
+        )
+        if changed:
+            await governance_log.record(
+                caller.principal,
+                "service_account.revoke",
+                entity_type="ServiceAccount",
+                entity_id=account_id,
+                now=now,
+                before={"revoked": False},
+                after={"revoked": True},
+                reason=reason,
+            )
     account = await _get(account_id)
     if not changed:
         raise Conflict("The service account is already revoked.", field="id")

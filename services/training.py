@@ -8,8 +8,9 @@ from uuid import UUID
 from tortoise.transactions import in_transaction
 
 from authz.resources import Action, Resource
-from models.enums import AccessLevel, Duty
+from models.enums import AccessLevel, Duty, SystemRole
 from models.training import TrainingCompletion, TrainingCourse
+from services import governance_log
 from services.caller import Caller
 from services.compliance import resolve_retraining_on_completion
 from services.errors import Forbidden, ValidationFailed
@@ -18,13 +19,17 @@ from services.values import bounded, max_length
 
 __all__ = ["REQUIREMENT_KEYS", "record_completion", "upsert_course"]
 
-REQUIREMENT_KEYS = frozenset({*(a.value for a in AccessLevel), *(d.value for d in Duty)})
+# Policy 110: "different levels of training are required for level of access and roles such as
+# Systems Administrators": access levels, duties and system roles.
+REQUIREMENT_KEYS = frozenset(
+    {*(a.value for a in AccessLevel), *(d.value for d in Duty), *(r.value for r in SystemRole)}
+)
 
 
 async def upsert_course(
     *, caller: Caller, code: str, title: str, required_for: list[str]
 ) -> TrainingCourse:
-    """Create or change a course and the access levels and duties that require it."""
+    """Create or change a course and the access levels, duties and system roles that require it."""
     decisions = caller.decisions
     if not decisions.system_wide(Resource.TRAINING, Action.MANAGE):
         raise Forbidden("Only the System Administrator manages training courses.")
@@ -38,11 +43,23 @@ async def upsert_course(
     unknown = set(required_for) - REQUIREMENT_KEYS
     if unknown:
         raise ValidationFailed(
-            "requiredFor names access levels and duties only.", field="requiredFor"
+            "requiredFor names access levels, duties and system roles only.", field="requiredFor"
         )
-    course, _ = await TrainingCourse.update_or_create(
-        code=code, defaults={"title": title.strip(), "required_for": sorted(set(required_for))}
-    )
+    async with in_transaction():
+        before = await TrainingCourse.filter(code=code).select_for_update().first()
+        old = {"title": before.title, "requiredFor": before.required_for} if before else None
+        course, _ = await TrainingCourse.update_or_create(
+            code=code, defaults={"title": title.strip(), "required_for": sorted(set(required_for))}
+        )
+        await governance_log.record(
+            caller.principal,
+            "training_course.upsert",
+            entity_type="TrainingCourse",
+            entity_id=course.id,
+            now=caller.now,
+            before=old,
+            after={"code": code, "title": course.title, "requiredFor": course.required_for},
+        )
     return course
 
 
@@ -71,10 +88,21 @@ async def record_completion(
         completion, created = await TrainingCompletion.get_or_create(
             user=user, course=course, defaults={"completed_on": completed_on, "recorded_at": now}
         )
+        before = None if created else {"completedOn": completion.completed_on}
         if not created and completion.completed_on != completed_on:
             completion.completed_on = completed_on
             completion.recorded_at = now
             await completion.save()
+        if created or before != {"completedOn": completed_on}:
+            await governance_log.record(
+                caller.principal,
+                "training.record",
+                entity_type="TrainingCompletion",
+                entity_id=completion.id,
+                now=now,
+                before=before,
+                after={"userId": user.id, "course": code, "completedOn": completed_on},
+            )
         # Policy 211: completing the training closes an open retraining case.
         await resolve_retraining_on_completion(user_id=user.id, now=now, tz=tz)
     return completion

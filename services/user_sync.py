@@ -1,12 +1,13 @@
 """The HMIS vendor's user sync: idempotent by external id, a batch in a constant number of statements.
 
 A batch is applied as if its items were sent one by one, in order (an item sees what the items
-before it did), but in one transaction of six statements whatever its size: the advisory locks of
+before it did), but in one transaction of seven statements whatever its size: the advisory locks of
 every contact point, external id and username of the batch (policy 109:
 ``services.users.lock_keys``; ``check_unique`` takes the contact points' too), the stored users
 with the batch's external ids (locked), every user that could clash with a username or contact
-point of the batch, then one INSERT of the new users, one UPDATE of the changed ones and one
-UPDATE of the sessions of the deactivated ones. The clash checks run in Python over what was
+point of the batch, then one INSERT of the new users, one UPDATE of the changed ones, one
+UPDATE of the sessions of the deactivated ones and one INSERT into the governance log (which
+fields changed and the status, never the values). The clash checks run in Python over what was
 read; the locks, taken before the reads, keep another writer from taking a contact point, an
 external id or a username meanwhile, so two syncs of the same user at once return the same user.
 A unique violation (a writer that takes no such lock took a username after the read) rolls the
@@ -32,10 +33,11 @@ from tortoise.transactions import in_transaction
 
 from authz.enforcer import notify_change
 from authz.resources import Action, Resource
-from models.enums import UserStatus
+from models.enums import DeactivationReason, UserStatus
 from models.names import camel
 from models.sessions import Session
 from models.users import User
+from services import governance_log
 from services.caller import Caller
 from services.contacts import normalize_mfa_contact, valid_email
 from services.errors import Forbidden, ValidationFailed
@@ -45,7 +47,10 @@ from services.values import check_text, max_length
 __all__ = ["SyncResult", "UserData", "sync_user", "sync_users"]
 
 _USERNAME_CHARS = set("abcdefghijklmnopqrstuvwxyz0123456789._-@")
-_VENDOR_DEACTIVATION = "deactivated by the vendor sync"
+# Policy 107: the HDC notifies the System Administrator (through the vendor) when a user leaves
+# or no longer needs access; that is all the vendor's INACTIVE says.
+_VENDOR_DEACTIVATION = "deactivated by the vendor sync: left the agency (policy 107)"
+_VENDOR_CODE = DeactivationReason.LEFT_AGENCY
 # Columns as the vendor names them in SyncUserInput (normalised forms count as their field).
 _PUBLIC_NAMES = {
     "external_id": "externalId",
@@ -59,6 +64,7 @@ _PUBLIC_NAMES = {
     "status": "status",
     "deactivated_at": "status",
     "deactivation_reason": "status",
+    "deactivation_code": "status",
 }
 # What a sync writes, in the order of the INSERT's and UPDATE's arrays.
 _COLUMNS = (
@@ -74,6 +80,7 @@ _COLUMNS = (
     ("status", "text"),
     ("deactivated_at", "timestamptz"),
     ("deactivation_reason", "text"),
+    ("deactivation_code", "text"),
     ("updated_at", "timestamptz"),
 )
 _ARRAYS = ", ".join(f"${n}::{kind}[]" for n, (_, kind) in enumerate(_COLUMNS, start=1))
@@ -209,6 +216,8 @@ def _arrays(users: Sequence[User]) -> list[list[Any]]:
         values = [getattr(u, name) for u in users]
         if name == "status":
             values = [UserStatus(v).value for v in values]
+        elif name == "deactivation_code":
+            values = [DeactivationReason(v).value if v else None for v in values]
         columns.append(values)
     return columns
 
@@ -221,8 +230,10 @@ class _Batch:
         items: Sequence[UserData],
         cleaned: Sequence[dict[str, Any] | ValidationFailed],
         now: datetime,
+        caller: Caller,
     ):
-        self.items, self.cleaned, self.now = items, cleaned, now
+        self.items, self.cleaned, self.now, self.caller = items, cleaned, now, caller
+        self.log: list[governance_log.Entry] = []
         self.stamp = timezone.now()  # what Tortoise's auto_now would write
         self.holders = _Holders()
         self.by_external: dict[str | None, User] = {}
@@ -296,12 +307,36 @@ class _Batch:
         columns = [k for k, v in values.items() if getattr(user, k) != v]
         for key in columns:
             setattr(user, key, values[key])
+        if columns:
+            # which fields changed, never their values (names and contacts stay out of the log)
+            self.log.append(
+                governance_log.Entry(
+                    "user.sync_update",
+                    "User",
+                    user.id,
+                    after={"changed": sorted({_PUBLIC_NAMES[c] for c in columns})},
+                )
+            )
         if user.status != item.status:
-            columns += ["status", "deactivated_at", "deactivation_reason"]
+            columns += ["status", "deactivated_at", "deactivation_reason", "deactivation_code"]
             inactive = item.status == UserStatus.INACTIVE
+            self.log.append(
+                governance_log.Entry(
+                    "user.deactivate" if inactive else "user.reactivate",
+                    "User",
+                    user.id,
+                    before={"status": user.status, "deactivationCode": user.deactivation_code},
+                    after={
+                        "status": item.status,
+                        "deactivationCode": _VENDOR_CODE if inactive else None,
+                    },
+                    reason="The vendor sync (policy 107)." if inactive else None,
+                )
+            )
             user.status = item.status
             user.deactivated_at = self.now if inactive else None
             user.deactivation_reason = _VENDOR_DEACTIVATION if inactive else None
+            user.deactivation_code = _VENDOR_CODE if inactive else None  # type: ignore[assignment]  # Tortoise types CharEnumField(null=True) as not null
             if inactive:
                 self.revoked.add(user.id)
         if columns:
@@ -325,10 +360,14 @@ class _Batch:
             status=item.status,
             deactivated_at=self.now if inactive else None,
             deactivation_reason=_VENDOR_DEACTIVATION if inactive else None,
+            deactivation_code=_VENDOR_CODE if inactive else None,
             created_at=self.stamp,
             updated_at=self.stamp,
         )
         self.by_external[user.external_id] = self.new[user.id] = user
+        self.log.append(
+            governance_log.Entry("user.sync_create", "User", user.id, after={"status": item.status})
+        )
         self.holders.hold(
             user.id, user.username, user.email_normalized, user.mfa_contact_normalized
         )
@@ -346,6 +385,9 @@ class _Batch:
                 .using_db(connection)
                 .update(revoked_at=self.now, revoke_reason="user deactivated")
             )
+        await governance_log.record_many(
+            self.caller.principal, self.log, now=self.now, connection=connection
+        )
 
 
 def _cleaned(items: Sequence[UserData]) -> list[dict[str, Any] | ValidationFailed]:
@@ -372,14 +414,14 @@ async def sync_users(
         raise Forbidden("Only the HMIS vendor or the System Administrator syncs users.")
     cleaned = _cleaned(items)
     try:
-        outcomes = await _Batch(items, cleaned, now).run()
+        outcomes = await _Batch(items, cleaned, now, caller).run()
     except IntegrityError:
         # Another writer took a username or external id between the read and the write: the
         # items go one by one, each alone as a batch of one.
         outcomes = []
         for item, values in zip(items, cleaned, strict=True):
             try:
-                outcomes += await _Batch([item], [values], now).run()
+                outcomes += await _Batch([item], [values], now, caller).run()
             except IntegrityError as error:
                 outcomes.append(
                     ValidationFailed(

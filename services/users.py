@@ -13,15 +13,20 @@ from tortoise.expressions import Q
 from tortoise.transactions import in_transaction
 
 from authz.enforcer import notify_change
+from authz.principal import Principal
 from authz.resources import Action, Resource
-from models.enums import SystemRole, UserStatus
+from models.enums import DeactivationReason, SystemRole, UserStatus
 from models.users import SystemRoleGrant, User
+from services import governance_log
 from services.auth import AuthPolicy, create_invite, revoke_user_sessions
 from services.caller import Caller
 from services.errors import Forbidden, NotFound, ValidationFailed
 from services.values import bounded, max_length
 
 __all__ = [
+    "DEACTIVATE_USER_REASONS",
+    "NAMED_BY_LEAD_AGENCY",
+    "TWO_PERSON_ROLES",
     "check_unique",
     "contact_refusal",
     "deactivate_account",
@@ -31,6 +36,8 @@ __all__ = [
     "invite_user",
     "lock_contact_points",
     "lock_keys",
+    "log_role_change",
+    "require_grant_authority",
     "revoke_system_role",
 ]
 
@@ -94,12 +101,18 @@ async def check_unique(values: dict[str, Any], user_id: UUID | None) -> None:
         raise contact_refusal("mfaContact")
 
 
-async def deactivate_account(user: User, reason: str, now: datetime) -> None:
-    """Mark the account inactive with a reason and end its sessions (the caller saves it)."""
+async def deactivate_account(
+    user: User, reason: str, now: datetime, code: DeactivationReason
+) -> dict[str, object]:
+    """Mark the account inactive with a reason and its code and end its sessions (the caller
+    saves it). Returns the values before, for the governance log."""
+    before: dict[str, object] = {"status": user.status, "deactivationCode": user.deactivation_code}
     user.status = UserStatus.INACTIVE
     user.deactivated_at = now
     user.deactivation_reason = reason
+    user.deactivation_code = code
     await revoke_user_sessions(user_id=user.id, reason="user deactivated", now=now)
+    return before
 
 
 async def get_user(*, user_id: UUID | None = None, external_id: str | None = None) -> User:
@@ -115,29 +128,69 @@ async def get_user(*, user_id: UUID | None = None, external_id: str | None = Non
     return user
 
 
+# What deactivateUser may say. Misuse goes through policy 212's escalation (the HDC's and the
+# manager's reviews first: services.access_reviews.deactivate_for_misuse); a shared contact and
+# overdue training through the compliance deadlines.
+DEACTIVATE_USER_REASONS = frozenset(
+    {
+        DeactivationReason.LEFT_AGENCY,
+        DeactivationReason.ACCESS_NO_LONGER_NEEDED,
+        DeactivationReason.CREDENTIALS_COMPROMISED,
+    }
+)
+
+
 async def deactivate_user(
     *,
     caller: Caller,
     user_id: UUID | None = None,
     external_id: str | None = None,
-    reason: str,
+    code: DeactivationReason,
+    reason: str | None = None,
 ) -> User:
-    """Deactivate an account and end its sessions at once (policies 107, 401)."""
+    """Deactivate an account and end its sessions at once (policies 107, 401): someone left or
+    no longer needs access, or their credentials are compromised. Never for misuse (policy 212)."""
     decisions = caller.decisions
     now = caller.now
     if not decisions.system_wide(Resource.USER, Action.DEACTIVATE):
         raise Forbidden("Only the HMIS vendor or the System Administrator deactivates users.")
-    reason = reason.strip()
+    if code == DeactivationReason.MISUSE:
+        raise Forbidden(
+            "A deactivation for inappropriate use follows policy 212's escalation: level 3, "
+            "after review by the HDC and the manager (deactivateForMisuse)."
+        )
+    if code not in DEACTIVATE_USER_REASONS:
+        raise ValidationFailed(
+            "That reason is set by the compliance deadlines only.", field="reasonCode"
+        )
+    note = (reason or "").strip()
     limit = max_length(User, "deactivation_reason")
-    if not reason or len(reason) > limit:
-        raise ValidationFailed(f"Give a reason of 1 to {limit} characters.", field="reason")
+    if len(note) > limit:
+        raise ValidationFailed(f"Give a reason of at most {limit} characters.", field="reason")
     async with in_transaction():
         user = await get_user(user_id=user_id, external_id=external_id)
         if user.status != UserStatus.INACTIVE:
-            await deactivate_account(user, reason, now)
+            before = await deactivate_account(user, note or _REASON_WORDS[code], now, code)
             await user.save()
+            await governance_log.record(
+                caller.principal,
+                "user.deactivate",
+                entity_type="User",
+                entity_id=user.id,
+                now=now,
+                before=before,
+                after={"status": user.status, "deactivationCode": code},
+                reason=note or None,
+            )
     await notify_change()
     return user
+
+
+_REASON_WORDS = {
+    DeactivationReason.LEFT_AGENCY: "Left the agency (policy 107).",
+    DeactivationReason.ACCESS_NO_LONGER_NEEDED: "No longer needs access (policy 107).",
+    DeactivationReason.CREDENTIALS_COMPROMISED: "Credentials compromised (policy 109).",
+}
 
 
 async def invite_user(*, caller: Caller, user_id: UUID, policy: AuthPolicy) -> str:
@@ -149,28 +202,105 @@ async def invite_user(*, caller: Caller, user_id: UUID, policy: AuthPolicy) -> s
     user = await get_user(user_id=user_id)
     if user.status != UserStatus.ACTIVE:
         raise ValidationFailed("The user is not active.", field="userId")
-    return await create_invite(user_id=user.id, now=now, policy=policy)
+    async with in_transaction():
+        token = await create_invite(user_id=user.id, now=now, policy=policy)
+        await governance_log.record(
+            caller.principal, "user.invite", entity_type="User", entity_id=user.id, now=now
+        )
+    return token
 
 
-async def grant_system_role(*, caller: Caller, user_id: UUID, role: SystemRole) -> User:
+# Policy 105: the Lead Agency names the Security Officer and the System Administrator. Other
+# roles the System Administrator grants. Lead Agency itself takes two people (a proposal that
+# another confirms: services.role_grants), either of them Lead Agency or System Administrator.
+NAMED_BY_LEAD_AGENCY = frozenset({SystemRole.SECURITY_OFFICER, SystemRole.SYSTEM_ADMINISTRATOR})
+TWO_PERSON_ROLES = frozenset({SystemRole.LEAD_AGENCY})
+
+
+def require_grant_authority(caller: Caller, user_id: UUID, role: SystemRole, verb: str) -> None:
+    """FORBIDDEN unless the caller may grant or revoke ``role`` for ``user_id`` (policy 105)."""
     decisions = caller.decisions
-    if not decisions.system_wide(Resource.SYSTEM_ROLE, Action.ASSIGN):
-        raise Forbidden("Only the System Administrator grants system roles.")
-    user = await get_user(user_id=user_id)
-    await SystemRoleGrant.get_or_create(user=user, role=role)
+    if user_id == caller.principal.user_id:
+        raise Forbidden(f"No one may {verb} their own system role (policy 105).")
+    if role in NAMED_BY_LEAD_AGENCY:
+        allowed = decisions.system_wide(Resource.SYSTEM_ROLE, Action.NAME)
+        who = "Only the Lead Agency names the Security Officer and the System Administrator"
+    elif role in TWO_PERSON_ROLES:
+        allowed = decisions.system_wide(Resource.SYSTEM_ROLE, Action.NAME) or decisions.system_wide(
+            Resource.SYSTEM_ROLE, Action.ASSIGN
+        )
+        who = "Only the Lead Agency or the System Administrator acts on Lead Agency grants"
+    else:
+        allowed = decisions.system_wide(Resource.SYSTEM_ROLE, Action.ASSIGN)
+        who = "Only the System Administrator grants this system role"
+    if not allowed:
+        raise Forbidden(f"{who} (policy 105).")
+
+
+def _why(reason: str | None) -> str | None:
+    note = (reason or "").strip()
+    if len(note) > 500:
+        raise ValidationFailed("Give a reason of at most 500 characters.", field="reason")
+    return note or None
+
+
+async def grant_system_role(
+    *, caller: Caller, user_id: UUID, role: SystemRole, reason: str | None = None
+) -> User:
+    """Grant a system role at once (Lead Agency: proposeSystemRoleGrant, then a second person)."""
+    require_grant_authority(caller, user_id, role, "grant")
+    if role in TWO_PERSON_ROLES:
+        raise ValidationFailed(
+            "Granting Lead Agency needs a second person: proposeSystemRoleGrant, then another "
+            "authorised person confirms (policy 105).",
+            field="role",
+        )
+    note = _why(reason)
+    async with in_transaction():
+        user = await get_user(user_id=user_id)
+        _, created = await SystemRoleGrant.get_or_create(user=user, role=role)
+        if created:
+            await log_role_change(
+                caller.principal, user.id, role, now=caller.now, granted=True, reason=note
+            )
     await notify_change()
     return user
 
 
-async def revoke_system_role(*, caller: Caller, user_id: UUID, role: SystemRole) -> User:
-    decisions = caller.decisions
-    if not decisions.system_wide(Resource.SYSTEM_ROLE, Action.ASSIGN):
-        raise Forbidden("Only the System Administrator revokes system roles.")
-    user = await get_user(user_id=user_id)
-    if user.id == decisions.principal.user_id and role == SystemRole.SYSTEM_ADMINISTRATOR:
-        raise ValidationFailed(
-            "You cannot remove your own System Administrator role.", field="role"
-        )
-    await SystemRoleGrant.filter(user=user, role=role).delete()
+async def log_role_change(
+    actor: Principal | None,
+    user_id: UUID,
+    role: SystemRole,
+    *,
+    now: datetime,
+    granted: bool,
+    reason: str | None,
+) -> None:
+    """The governance log's row for a system role granted or revoked (actor None: the CLI)."""
+    held = {"role": role, "held": True}
+    await governance_log.record(
+        actor,
+        "system_role.grant" if granted else "system_role.revoke",
+        entity_type="User",
+        entity_id=user_id,
+        now=now,
+        before=None if granted else held,
+        after=held if granted else None,
+        reason=reason,
+    )
+
+
+async def revoke_system_role(
+    *, caller: Caller, user_id: UUID, role: SystemRole, reason: str | None = None
+) -> User:
+    require_grant_authority(caller, user_id, role, "revoke")
+    note = _why(reason)
+    async with in_transaction():
+        user = await get_user(user_id=user_id)
+        removed = await SystemRoleGrant.filter(user=user, role=role).delete()
+        if removed:
+            await log_role_change(
+                caller.principal, user.id, role, now=caller.now, granted=False, reason=note
+            )
     await notify_change()
     return user

@@ -47,7 +47,9 @@ def _reference_sql() -> list[str]:
     import importlib
 
     module = importlib.import_module("migrations.0002_reference_data")
-    return list(module.Migration.operations[0].sql)
+    # the End User Agreement in force (policy 401): users sign it before any use
+    agreement = importlib.import_module("migrations.0019_governance_rules")
+    return [*module.Migration.operations[0].sql, *agreement.SEED_SQL]
 
 
 @pytest.fixture(scope="session")

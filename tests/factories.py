@@ -11,6 +11,7 @@ import pyotp
 
 from models.enums import AccessLevel, Duty, SystemRole, UserStatus
 from models.governance import Agency, ContinuumOfCare
+from models.governance_rules import AgreementSignature, EndUserAgreement
 from models.training import TrainingCompletion, TrainingCourse
 from models.users import Membership, SystemRoleGrant, User, UserDuty
 from services.audit import forget_horizons
@@ -107,11 +108,13 @@ async def make_user(
     agencies: dict[Agency, AccessLevel] | None = None,
     duties: dict[Agency, Duty] | None = None,
     trained: bool = True,
+    signed: bool = True,
     status: UserStatus = UserStatus.ACTIVE,
     password: str = PASSWORD,
     **fields: Any,
 ) -> User:
-    """A user with a password and a confirmed authenticator, holding what is asked."""
+    """A user with a password and a confirmed authenticator, holding what is asked; ``trained``
+    completed every course and ``signed`` the End User Agreement in force (policies 110, 401)."""
     n = next(_seq)
     name = username or f"user{n}"
     user = await User.create(
@@ -139,6 +142,15 @@ async def make_user(
                 course=course,
                 completed_on=date(2026, 1, 20),
                 recorded_at=datetime(2026, 1, 20, tzinfo=UTC),
+            )
+    if signed:
+        for agreement in await EndUserAgreement.all():
+            await AgreementSignature.create(
+                user=user,
+                agreement=agreement,
+                signed_on=date(2026, 1, 20),
+                recorded_at=datetime(2026, 1, 20, tzinfo=UTC),
+                recorded_by_id=user.id,
             )
     from authz.enforcer import notify_change
 

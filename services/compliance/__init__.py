@@ -9,6 +9,7 @@ stands for, a user has at most one open case of a kind, and messages carry dedup
 
 from services.compliance.cases import SweepCounts
 from services.compliance.contacts import resolve_unshared_contacts, sweep_shared_contacts
+from services.compliance.coordinators import sweep_agency_coordinators
 from services.compliance.deadlines import cases_visible_to, enforce_deadlines
 from services.compliance.helpdesk import (
     record_helpdesk_ticket,
@@ -35,6 +36,7 @@ __all__ = [
     "request_agency_retraining",
     "resolve_retraining_on_completion",
     "resolve_unshared_contacts",
+    "sweep_agency_coordinators",
     "sweep_retraining",
     "sweep_shared_contacts",
     "topic_words",

@@ -105,7 +105,10 @@ async def _resolve_unshared(
         found, _ = await _sharing()
     notices: list[Notice] = []
     for case in open_cases:
-        if case.user.status != UserStatus.ACTIVE:
+        user = case.user
+        if user is None:  # (a user's kind of case always has its user)
+            continue
+        if user.status != UserStatus.ACTIVE:
             await _close(
                 case, CaseStatus.WITHDRAWN, "The account was deactivated for another reason.", now
             )
@@ -115,7 +118,7 @@ async def _resolve_unshared(
                 case, CaseStatus.RESOLVED, "The e-mail address and MFA contact are unique now.", now
             )
             counts.resolved += 1
-            notices += await _case_notices(case, case.user, "resolved", [])
+            notices += await _case_notices(case, user, "resolved", [])
     counts.messages += await queue(notices, now=now)
 
 

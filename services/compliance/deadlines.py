@@ -6,15 +6,16 @@ from datetime import datetime
 from uuid import UUID
 from zoneinfo import ZoneInfo
 
-from tortoise.expressions import Subquery
+from tortoise.expressions import Q, Subquery
 from tortoise.queryset import QuerySet
 from tortoise.transactions import in_transaction
 
 from authz.enforcer import Decisions, notify_change
 from authz.resources import Action, Resource
 from models.compliance import CaseKind, CaseStatus, ComplianceCase
-from models.enums import UserStatus
+from models.enums import DeactivationReason, UserStatus
 from models.users import Membership
+from services import governance_log
 from services.compliance.cases import SweepCounts, _close, _findings_of
 from services.compliance.contacts import _resolve_unshared
 from services.compliance.notices import _case_notices
@@ -35,11 +36,15 @@ async def enforce_deadlines(*, now: datetime, tz: ZoneInfo) -> SweepCounts:
     async with in_transaction():
         await _resolve_unshared(now=now, counts=counts)
         await _resolve_trained(now=now, tz=tz, counts=counts)
-        due = await ComplianceCase.filter(status=CaseStatus.OPEN, due_on__lte=today).select_related(
-            "user"
-        )
+        # an agency's case has no account to act on: it stays open until the agency complies
+        due = await ComplianceCase.filter(
+            status=CaseStatus.OPEN, due_on__lte=today, user_id__isnull=False
+        ).select_related("user")
         notices: list[Notice] = []
         for case in due:
+            user = case.user
+            if user is None:  # (filtered out above)
+                continue
             kind = CaseKind(case.kind)
             findings = await _findings_of(case)
             reason = (
@@ -51,12 +56,27 @@ async def enforce_deadlines(*, now: datetime, tz: ZoneInfo) -> SweepCounts:
                 )
                 + f" by {case.due_on.isoformat()} (case {case.id})"
             )
-            if case.user.status == UserStatus.ACTIVE:
-                await deactivate_account(case.user, reason, now)
-                await case.user.save()
+            if user.status == UserStatus.ACTIVE:
+                code = (
+                    DeactivationReason.SHARED_CONTACT
+                    if kind == CaseKind.SHARED_CONTACT
+                    else DeactivationReason.TRAINING_OVERDUE
+                )
+                before = await deactivate_account(user, reason, now, code)
+                await user.save()
+                await governance_log.record(
+                    None,
+                    "user.deactivate",
+                    entity_type="User",
+                    entity_id=user.id,
+                    now=now,
+                    before=before,
+                    after={"status": UserStatus.INACTIVE, "deactivationCode": code},
+                    reason=reason,
+                )
             await _close(case, CaseStatus.ENFORCED, reason, now)
             counts.enforced += 1
-            notices += await _case_notices(case, case.user, "enforced", findings)
+            notices += await _case_notices(case, user, "enforced", findings)
         counts.messages += await queue(notices, now=now)
     if counts.enforced:
         await notify_change()
@@ -79,11 +99,13 @@ def cases_visible_to(
             raise Forbidden("You may see the compliance cases of your own agency's users only.")
         scope = [agency_id] if agency_id is not None else list(mine)
         cases = cases.filter(
-            user_id__in=Subquery(Membership.filter(agency_id__in=scope).values("user_id"))
+            Q(user_id__in=Subquery(Membership.filter(agency_id__in=scope).values("user_id")))
+            | Q(agency_id__in=scope)
         )
     elif agency_id is not None:
         cases = cases.filter(
-            user_id__in=Subquery(Membership.filter(agency_id=agency_id).values("user_id"))
+            Q(user_id__in=Subquery(Membership.filter(agency_id=agency_id).values("user_id")))
+            | Q(agency_id=agency_id)
         )
     if status is not None:
         cases = cases.filter(status=status)

@@ -14,7 +14,7 @@ from tortoise.transactions import in_transaction
 from models.compliance import CaseKind, CaseRule, CaseStatus, ComplianceCase, HelpdeskTicket
 from models.enums import UserStatus
 from models.training import TrainingCompletion, TrainingCourse
-from models.users import Membership, UserDuty
+from models.users import Membership, SystemRoleGrant, UserDuty
 from services.compliance.cases import SweepCounts, _close, _Found, _record_findings
 from services.compliance.helpdesk import _similar
 from services.compliance.notices import _case_notices
@@ -153,7 +153,8 @@ async def sweep_retraining(*, now: datetime, tz: ZoneInfo, lookback_days: int = 
 async def _required_courses(user_id: UUID, courses: list[TrainingCourse]) -> set[UUID]:
     levels = await Membership.filter(user_id=user_id).values_list("access_level", flat=True)
     duties = await UserDuty.filter(user_id=user_id).values_list("duty", flat=True)
-    keys = {str(getattr(v, "value", v)) for v in (*levels, *duties)}
+    roles = await SystemRoleGrant.filter(user_id=user_id).values_list("role", flat=True)
+    keys = {str(getattr(v, "value", v)) for v in (*levels, *duties, *roles)}
     return {c.id for c in courses if keys & set(c.required_for)}
 
 
@@ -163,8 +164,10 @@ async def _completed_since(
     """The retraining counts when a course the user's access requires (or, if none is set up,
     any course) is completed on or after the day the case opened."""
     opened_on = _local_date(case.opened_at, tz)
-    completions = TrainingCompletion.filter(user_id=case.user_id, completed_on__gte=opened_on)
-    required = await _required_courses(case.user_id, courses)
+    user_id = case.user_id
+    assert user_id is not None  # a retraining case is a user's
+    completions = TrainingCompletion.filter(user_id=user_id, completed_on__gte=opened_on)
+    required = await _required_courses(user_id, courses)
     if required:
         completions = completions.filter(course_id__in=list(required))
     return await completions.exists()
@@ -184,7 +187,10 @@ async def _resolve_trained(
     courses = list(await TrainingCourse.all())
     notices: list[Notice] = []
     for case in open_cases:
-        if case.user.status != UserStatus.ACTIVE:
+        user = case.user
+        if user is None:  # (a user's kind of case always has its user)
+            continue
+        if user.status != UserStatus.ACTIVE:
             await _close(
                 case, CaseStatus.WITHDRAWN, "The account was deactivated for another reason.", now
             )
@@ -192,7 +198,7 @@ async def _resolve_trained(
         elif await _completed_since(case, tz, courses):
             await _close(case, CaseStatus.RESOLVED, "The required training was completed.", now)
             counts.resolved += 1
-            notices += await _case_notices(case, case.user, "resolved", [])
+            notices += await _case_notices(case, user, "resolved", [])
     counts.messages += await queue(notices, now=now)
 
 

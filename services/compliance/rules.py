@@ -7,6 +7,7 @@ from typing import Any
 from models.compliance import CaseKind, CaseRule
 
 __all__ = [
+    "COORDINATOR_DAYS",
     "HELPDESK_MINUTES_PER_MONTH",
     "NO_LOGIN_DAYS",
     "RETRAINING_DAYS",
@@ -23,8 +24,21 @@ TICKET_WINDOW_DAYS = 60  # policy 211 (b)
 TICKETS_SAME_ISSUE = 3
 HELPDESK_MINUTES_PER_MONTH = 4 * 60  # policy 211 (c)
 
-_POLICY = {CaseKind.SHARED_CONTACT: "109 and 202", CaseKind.RETRAINING: "211"}
-_DAYS = {CaseKind.SHARED_CONTACT: SHARED_CONTACT_DAYS, CaseKind.RETRAINING: RETRAINING_DAYS}
+# An agency without its HDC or Security Coordinator names them within thirty days, the time
+# policy 108 gives to report a change of coordinator; the case stays open (and flagged) until
+# both are named: nothing is enforced against the agency's users.
+COORDINATOR_DAYS = 30
+
+_POLICY = {
+    CaseKind.SHARED_CONTACT: "109 and 202",
+    CaseKind.RETRAINING: "211",
+    CaseKind.AGENCY_COORDINATORS: "106, 107, 108 and 210",
+}
+_DAYS = {
+    CaseKind.SHARED_CONTACT: SHARED_CONTACT_DAYS,
+    CaseKind.RETRAINING: RETRAINING_DAYS,
+    CaseKind.AGENCY_COORDINATORS: COORDINATOR_DAYS,
+}
 
 _RULE_TEXT = {
     CaseRule.SHARED_EMAIL: lambda e: (
@@ -45,6 +59,10 @@ _RULE_TEXT = {
     ),
     CaseRule.COC_REQUEST: lambda e: (
         f"{e['coc']} requested retraining for {e['agency']}: {e['reason']}"
+    ),
+    CaseRule.NO_HDC: lambda e: f"{e['agency']} has no HMIS Data Coordinator (policy 107)",
+    CaseRule.NO_SECURITY_COORDINATOR: lambda e: (
+        f"{e['agency']} has no Agency Security Coordinator (policy 108)"
     ),
 }
 

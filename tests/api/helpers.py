@@ -41,7 +41,7 @@ mutation($t: String!, $p: String!) {
   acceptInvitation(input: {token: $t, password: $p}) { totpSecret provisioningUri challengeToken }
 }"""
 DEACTIVATE = """
-mutation($id: ID!) { deactivateUser(input: {userId: $id, reason: "left the agency"}) { status } }
+mutation($id: ID!) { deactivateUser(input: {userId: $id, reasonCode: LEFT_AGENCY, reason: "left the agency"}) { status } }
 """
 
 

@@ -6,7 +6,7 @@ from datetime import timedelta
 
 from authz.enforcer import Decisions, current_authorizer
 from authz.principal import Principal
-from models.enums import SystemRole
+from models.enums import DeactivationReason, SystemRole
 from models.sessions import Session
 from services import users as user_service
 from tests.api.helpers import DEACTIVATE, LOGOUT, ME, REFRESH, tokens
@@ -172,7 +172,7 @@ async def test_deactivation_through_the_service_ends_the_session_mid_flight(api:
     await user_service.deactivate_user(
         caller=caller_of(decisions, now=api.clock.now()),
         user_id=bob.user_id,
-        reason="left",
+        code=DeactivationReason.LEFT_AGENCY,
     )
     # then
     assert (await api.error(ME, token=pair["accessToken"]))["code"] == "UNAUTHENTICATED"

@@ -12,7 +12,14 @@ from tortoise.connection import get_connection
 from authz.enforcer import Authorizer, Decisions, current_authorizer
 from authz.principal import SYSTEM_DOMAIN, agency_domain
 from authz.resources import Action, Resource
-from models.enums import AccessLevel, AgencyStatus, Duty, SystemRole, UserStatus
+from models.enums import (
+    AccessLevel,
+    AgencyStatus,
+    DeactivationReason,
+    Duty,
+    SystemRole,
+    UserStatus,
+)
 from models.users import User
 from services import access, agencies, users
 from services.clock import FrozenClock
@@ -148,7 +155,7 @@ async def test_a_deactivated_user_holds_no_roles(clock: FrozenClock) -> None:
     await users.deactivate_user(
         caller=caller_of(await _decisions_of(admin), now=clock.now()),
         user_id=user.id,
-        reason="left the agency",
+        code=DeactivationReason.LEFT_AGENCY,
     )
     # then nothing is allowed to them anywhere
     for domain in (agency_domain(agency.id), SYSTEM_DOMAIN):
@@ -177,28 +184,28 @@ async def test_a_user_created_inactive_holds_no_roles() -> None:
 
 async def test_another_process_hears_of_a_granted_system_role(second_process: Starter) -> None:
     # given a user with no role, as a second process sees them
-    admin = await make_user(roles=(SystemRole.SYSTEM_ADMINISTRATOR,))
+    lead = await make_user(roles=(SystemRole.LEAD_AGENCY,))
     user = await make_user()
     second = await second_process()
-    assert not _may(second, user, SYSTEM_DOMAIN, Resource.AGENCY, Action.CREATE)
-    # when this process grants them Lead Agency
-    decisions = await _decisions_of(admin)
+    assert not _may(second, user, SYSTEM_DOMAIN, Resource.GOVERNANCE_LOG, Action.READ)
+    # when this process's Lead Agency names them Security Officer (policy 105)
+    decisions = await _decisions_of(lead)
     await _after_reload(
         second,
         users.grant_system_role(
-            caller=caller_of(decisions), user_id=user.id, role=SystemRole.LEAD_AGENCY
+            caller=caller_of(decisions), user_id=user.id, role=SystemRole.SECURITY_OFFICER
         ),
     )
-    # then the second process allows what Lead Agency may do
-    assert _may(second, user, SYSTEM_DOMAIN, Resource.AGENCY, Action.CREATE)
+    # then the second process allows what the Security Officer may do
+    assert _may(second, user, SYSTEM_DOMAIN, Resource.GOVERNANCE_LOG, Action.READ)
     # and when it is revoked, forbids it again
     await _after_reload(
         second,
         users.revoke_system_role(
-            caller=caller_of(decisions), user_id=user.id, role=SystemRole.LEAD_AGENCY
+            caller=caller_of(decisions), user_id=user.id, role=SystemRole.SECURITY_OFFICER
         ),
     )
-    assert not _may(second, user, SYSTEM_DOMAIN, Resource.AGENCY, Action.CREATE)
+    assert not _may(second, user, SYSTEM_DOMAIN, Resource.GOVERNANCE_LOG, Action.READ)
 
 
 async def test_another_process_hears_of_an_assigned_duty(second_process: Starter) -> None:
@@ -238,7 +245,7 @@ async def test_listening_catches_up_with_changes_made_before_it(database_url: st
 
 async def test_a_dropped_listener_reconnects_and_catches_up(second_process: Starter) -> None:
     # given a second process whose listening connection the server kills
-    admin = await make_user(roles=(SystemRole.SYSTEM_ADMINISTRATOR,))
+    admin = await make_user(roles=(SystemRole.LEAD_AGENCY,))
     user = await make_user()
     second = await second_process()
     listener = second._listener

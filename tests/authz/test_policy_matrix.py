@@ -24,11 +24,11 @@ MATRIX = """
 resource        action            FULL VIEW REPT HDC  ASC  ADM  SO   LEAD DSB  VEND CANB CANR
 agency          read              Y    Y    Y    .    .    Y    Y    Y    Y    Y    .    Y
 agency          create            .    .    .    .    .    Y    .    Y    .    .    .    .
-agency          update            .    .    .    .    .    Y    .    Y    .    .    .    .
+agency          update            .    .    .    Y    .    Y    .    Y    .    .    .    .
 agency          record_mou        .    .    .    .    .    Y    .    Y    .    .    .    .
 project         read              Y    Y    Y    .    .    Y    Y    Y    Y    .    .    Y
 project         create            .    .    .    .    .    Y    .    Y    .    .    .    .
-project         update            .    .    .    .    .    Y    .    Y    .    .    .    .
+project         update            .    .    .    Y    .    Y    .    Y    .    .    .    .
 can             read              Y    Y    Y    .    .    Y    Y    Y    Y    .    .    Y
 can             create            .    .    .    .    .    Y    .    Y    .    .    .    .
 user            read              .    .    .    Y    Y    Y    Y    Y    .    Y    .    .
@@ -60,10 +60,10 @@ case_note       request_deletion  .    .    .    Y    .    .    .    .    .    .
 case_note       approve_deletion  .    .    .    .    .    Y    .    .    .    .    .    .
 can_staff       assign            .    .    .    .    .    Y    .    .    .    .    .    .
 # user access report, its review and escalation (policies 212, 213)
-access_report   read              .    .    .    Y    Y    Y    .    .    .    .    .    .
+access_report   read              .    .    .    Y    Y    Y    Y    .    .    .    .    .
 access_report   publish           .    .    .    .    .    Y    .    .    .    .    .    .
 access_review   record            .    .    .    Y    Y    .    .    .    .    .    .    .
-access_review   read              .    .    .    Y    Y    Y    .    Y    Y    .    .    .
+access_review   read              .    .    .    Y    Y    Y    Y    Y    Y    .    .    .
 access_review   deactivate        .    .    .    .    .    Y    .    .    .    .    .    .
 access_review   notify            .    .    .    .    .    Y    .    Y    .    .    .    .
 # service accounts; CANR: a CAN reporting service account, in each agency of its CAN
@@ -76,6 +76,9 @@ retraining      request           .    .    .    .    .    Y    .    Y    .    .
 compliance_case read              .    .    .    Y    .    Y    Y    .    .    .    .    .
 job_run         read              .    .    .    .    .    Y    Y    .    .    .    .    .
 governance_log  read              .    .    .    .    .    Y    Y    .    .    .    .    .
+# Issue 17 — governance rules (105, 107, 202): agency update and project update (HDC, in its
+# agency: contact information and programs), access_report and access_review read (SO) above
+system_role     name              .    .    .    .    .    .    .    Y    .    .    .    .
 # HUD HMIS CSV export: HDC in its agency, CAN backbone staff, the Lead Agency
 hud_csv         export            .    .    .    Y    .    .    .    Y    .    .    Y    .
 # Issue 17 — the Data Strategy Board (102, 103, 111, 113) and the governance calendar

@@ -6,6 +6,8 @@ from __future__ import annotations
 from typing import Any
 
 from models.access_reports import AccessEscalation
+from models.enums import AccessLevel, SystemRole
+from models.governance_rules import PendingRoleGrant
 from models.users import User
 from tests.factories import make_user
 from tests.schema.mutation_cases import REQUEST_ACCESS, Call, World, case
@@ -43,7 +45,9 @@ async def _sync_users(w: World) -> Call:
 @case("deactivateUser")
 async def _deactivate_user(w: World) -> Call:
     await User.filter(id=w.member.id).update(external_id="V-9")
-    return await w.token("admin"), {"input": {"externalId": "V-9", "reason": "Left the agency."}}
+    return await w.token("admin"), {
+        "input": {"externalId": "V-9", "reasonCode": "LEFT_AGENCY", "reason": "Left the agency."}
+    }
 
 
 @case("inviteUser")
@@ -260,3 +264,58 @@ async def _hud_export(w: World) -> Call:
             "hashed": False,
         }
     }
+
+
+# Issue 17 — governance rules (105, 401) ------------------------------------------------------
+
+
+async def _pending(w: World) -> str:
+    """A Lead Agency grant another System Administrator proposed, for the admin to decide."""
+    proposer = await make_user(roles=(SystemRole.SYSTEM_ADMINISTRATOR,))
+    grant = await PendingRoleGrant.create(
+        user=await make_user(),
+        role=SystemRole.LEAD_AGENCY,
+        reason="Named by the Director.",
+        proposed_by_id=proposer.id,
+        proposed_at=w.api.clock.now(),
+    )
+    return str(grant.id)
+
+
+@case("proposeSystemRoleGrant")
+async def _propose_grant(w: World) -> Call:
+    user = await make_user()
+    return await w.token("admin"), {
+        "input": {"userId": str(user.id), "role": "LEAD_AGENCY", "reason": "Named."}
+    }
+
+
+@case("confirmSystemRoleGrant")
+async def _confirm_grant(w: World) -> Call:
+    return await w.token("admin"), {"id": await _pending(w)}
+
+
+@case("withdrawSystemRoleGrant")
+async def _withdraw_grant(w: World) -> Call:
+    return await w.token("admin"), {"id": await _pending(w), "reason": "Not needed."}
+
+
+@case("signEndUserAgreement")
+async def _sign_agreement(w: World) -> Call:
+    user = await make_user(agencies={w.a: AccessLevel.FULL}, signed=False)
+    return await w.api.sign_in(user), {"version": "2026-01"}
+
+
+@case("recordEndUserAgreementSignature")
+async def _record_signature(w: World) -> Call:
+    await User.filter(id=w.member.id).update(external_id="V-9")
+    return await w.token("admin"), {
+        "input": {"externalId": "V-9", "version": "2026-01", "signedOn": "2026-02-01"}
+    }
+
+
+@case("publishEndUserAgreement")
+async def _publish_agreement(w: World) -> Call:
+    # a System Administrator of their own each time: a published version binds every earlier one
+    admin = await make_user(roles=(SystemRole.SYSTEM_ADMINISTRATOR,))
+    return await w.api.sign_in(admin), {"version": w.unique("v"), "title": "Revised"}

@@ -107,3 +107,14 @@ async def _compliance_cases(w: World) -> Call:
 @query_case("jobRuns")
 async def _job_runs(w: World) -> Call:
     return await w.token("admin"), {"job": "retraining"}
+
+
+@query_case("governanceLog")
+async def _governance_log(w: World) -> Call:
+    return await w.token("admin"), {"filter": {"entityType": "User", "agencyId": str(w.a.id)}}
+
+
+# Issue 17 — governance rules (105)
+@query_case("pendingSystemRoleGrants")
+async def _pending_grants(w: World) -> Call:
+    return await w.token("admin"), {"first": 10}

@@ -231,7 +231,13 @@ async def exercise(api: Api, operation: str, name: str, field: GraphQLField, cas
             errors = [{"extensions": items[at[1]]}] if items[at[1]] else []
             if any(e for i, e in enumerate(items) if i != at[1]):
                 failures.append(f"{label}: the batch's valid items failed too: {items}")
-            rows_expected = {**before, "hearth_user": before["hearth_user"] + len(items) - 1}
+            applied = len(items) - 1
+            rows_expected = {
+                **before,
+                "hearth_user": before["hearth_user"] + applied,
+                # each new user's row in the governance log (issue 17)
+                "governance_event": before["governance_event"] + applied,
+            }
         codes = [(e.get("extensions") or {}).get("code") for e in errors]
         named = errors[0]["extensions"].get("field") if errors else None
         if not at and errors:

@@ -29,6 +29,8 @@ AUTHENTICATED_FIELDS = {
     "recordGrievanceOutcome",
     "escalateGrievance",
     "withdrawGrievance",
+    # Issue 17 — the End User Agreement (401): a user signs it before any other operation
+    "signEndUserAgreement",
 }
 # Client records: the exact permission each root field checks, written out by hand so a
 # field guarded by the wrong pair (say, deleting a note under case_note:create) shows up here.

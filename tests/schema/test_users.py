@@ -268,7 +268,15 @@ async def test_deactivate_user_by_external_id_ends_their_access(api: Api, vendor
     # when the vendor deactivates them
     gone = (
         await api.ok(
-            DEACTIVATE, {"input": {"externalId": "vendor-17", "reason": "Left the agency"}}, vendor
+            DEACTIVATE,
+            {
+                "input": {
+                    "externalId": "vendor-17",
+                    "reasonCode": "LEFT_AGENCY",
+                    "reason": "Left the agency",
+                }
+            },
+            vendor,
         )
     )["deactivateUser"]
 
@@ -282,10 +290,10 @@ async def test_deactivate_user_by_external_id_ends_their_access(api: Api, vendor
 @pytest.mark.parametrize(
     ("variables", "code", "field"),
     [
-        ({"externalId": "nobody", "reason": "Left"}, "NOT_FOUND", "externalId"),
-        ({"externalId": "vendor-17", "reason": "  "}, "VALIDATION", "reason"),
-        ({"reason": "Left"}, "VALIDATION", "userId"),
-        ({"userId": "nope", "reason": "Left"}, "VALIDATION", "userId"),
+        ({"externalId": "nobody", "reasonCode": "LEFT_AGENCY"}, "NOT_FOUND", "externalId"),
+        ({"externalId": "vendor-17", "reasonCode": "SHARED_CONTACT"}, "VALIDATION", "reasonCode"),
+        ({"reasonCode": "LEFT_AGENCY"}, "VALIDATION", "userId"),
+        ({"userId": "nope", "reasonCode": "LEFT_AGENCY"}, "VALIDATION", "userId"),
     ],
 )
 async def test_deactivate_bad_input(
@@ -372,7 +380,7 @@ async def test_only_the_vendor_and_the_system_administrator_sync(
             SYNC_USERS,
             {"input": [{"externalId": "vendor-98", "username": "newer", "email": "newer@x.org"}]},
         ),
-        (DEACTIVATE, {"input": {"externalId": "vendor-17", "reason": "Because"}}),
+        (DEACTIVATE, {"input": {"externalId": "vendor-17", "reasonCode": "LEFT_AGENCY"}}),
     ]
     for document, variables in calls:
         assert (await api.error(document, variables, token))["code"] == "FORBIDDEN"
