@@ -24,8 +24,8 @@ from schema.dsb import DsbMutation, DsbQuery
 from schema.errors import ErrorCodes
 from schema.governance import GovernanceMutation, GovernanceQuery
 from schema.governance_log import GovernanceLogQuery
-from schema.grievances import GrievanceMutation, GrievanceQuery
 from schema.governance_rules import GovernanceRulesMutation, GovernanceRulesQuery
+from schema.grievances import GrievanceMutation, GrievanceQuery
 from schema.hud_csv import HudCsvMutation
 from schema.incidents import IncidentMutation, IncidentQuery
 from schema.limits import LimitedValidation, Limits

@@ -75,6 +75,8 @@ async def _notifications(ctx: JobContext) -> dict[str, Any]:
 # Issue 17 — the governance calendar (105, 111, 113, 210, 212)
 async def _governance_calendar(ctx: JobContext) -> dict[str, Any]:
     return (await dsb.sweep_calendar(now=ctx.clock.now(), tz=ctx.tz)).as_dict()
+
+
 async def _agency_coordinators(ctx: JobContext) -> dict[str, Any]:
     # Issue 17 — policies 106, 107, 108, 210
     return (await compliance.sweep_agency_coordinators(now=ctx.clock.now(), tz=ctx.tz)).as_dict()
