@@ -32,6 +32,8 @@ MODEL_MODULES = [
     "models.compliance",
     "models.hud_exports",
     "models.governance_log",
+    # Issue 17 — certification and security contacts (105, 108, 201, 210)
+    "models.certification",
 ]
 
 

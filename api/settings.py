@@ -215,6 +215,8 @@ class Settings(BaseSettings):
     schedule_retraining: str = "30 6 * * *"
     schedule_deadlines: str = "0 7 * * *"
     schedule_notifications: str = "*/5 * * * *"
+    # Issue 17 — certification: overdue remediations and coordinator changes, yearly reminders
+    schedule_certifications: str = "15 7 * * *"
     retraining_no_login_lookback_days: int = Field(
         default=90,
         ge=45,
@@ -244,6 +246,7 @@ class Settings(BaseSettings):
             "retraining": self.schedule_retraining,
             "deadlines": self.schedule_deadlines,
             "notifications": self.schedule_notifications,
+            "certifications": self.schedule_certifications,
         }
 
     # HUD HMIS CSV export; see docs/hud-csv.md

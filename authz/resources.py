@@ -42,6 +42,13 @@ class Resource(str, Enum):
     JOB_RUN = "job_run"
     HUD_CSV = "hud_csv"
     GOVERNANCE_LOG = "governance_log"
+    # Issue 17 — certification and security contacts (105, 108, 201, 210)
+    CERTIFICATION_ITEM = "certification_item"
+    CERTIFICATION = "certification"
+    AGENCY_CASE = "agency_case"
+    MONITORING_SAMPLE = "monitoring_sample"
+    SECURITY_CONTACT = "security_contact"
+    SECURITY_PLAN_REVIEW = "security_plan_review"
 
 
 class Action(str, Enum):
@@ -64,6 +71,8 @@ class Action(str, Enum):
     APPROVE_DELETION = "approve_deletion"
     PUBLISH = "publish"
     NOTIFY = "notify"
+    # Issue 17 — certification and security contacts (105, 108, 201, 210)
+    ACKNOWLEDGE = "acknowledge"
 
 
 class Role(str, Enum):

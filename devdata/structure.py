@@ -86,6 +86,12 @@ class Reference(Users):
                 for a in self.agencies
             ],
         )
+        # Issue 17 — certification: the demo's agencies are established (policy 210), their
+        # first-time access cleared.
+        await conn.executemany(
+            "INSERT INTO agency_clearance (agency_id, basis, cleared_at) VALUES ($1, $2, $3)",
+            [(a.id, "ESTABLISHED", created) for a in self.agencies],
+        )
         # A CAN's backbone is one of its agencies, which need the CAN first.
         await conn.executemany(
             "UPDATE can SET backbone_agency_id = $1 WHERE id = $2",

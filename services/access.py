@@ -12,6 +12,7 @@ from authz.resources import Action, Resource
 from models.access import AccessRequest
 from models.enums import AccessLevel, AccessRequestKind, AccessRequestStatus, Duty, UserStatus
 from models.users import Membership, User, UserDuty
+from services import security_contacts
 from services.agencies import get_agency
 from services.caller import Caller
 from services.errors import Conflict, Forbidden, NotFound, ValidationFailed
@@ -106,7 +107,7 @@ async def decide_access_request(
         if request.requested_by_id == me or request.user_id == me:
             raise Forbidden("No one may decide a request they made or that concerns themselves.")
         if approve:
-            await _apply(request)
+            await _apply(request, caller)
         request.status = AccessRequestStatus.APPROVED if approve else AccessRequestStatus.DENIED
         request.decided_by_id = me
         request.decided_at = now
@@ -117,10 +118,22 @@ async def decide_access_request(
     return request
 
 
-async def _apply(request: AccessRequest) -> None:
+async def _apply(request: AccessRequest, caller: Caller) -> None:
     user_id, agency_id = request.user_id, request.agency_id
     if request.kind == AccessRequestKind.REMOVE:
+        coordinator = await UserDuty.exists(
+            user_id=user_id, agency_id=agency_id, duty=Duty.AGENCY_SECURITY_COORDINATOR
+        )
         await UserDuty.filter(user_id=user_id, agency_id=agency_id).delete()
+        if coordinator:  # Issue 17: the Security Coordinator left (policy 108)
+            await security_contacts.coordinator_changed(
+                caller.principal,
+                agency_id=agency_id,
+                previous_id=user_id,
+                new_id=None,
+                now=caller.now,
+                today=caller.today,
+            )
         await Membership.filter(user_id=user_id, agency_id=agency_id).delete()
         return
     if not await User.exists(id=user_id, status=UserStatus.ACTIVE):
@@ -166,6 +179,15 @@ async def assign_duty(*, caller: Caller, user_id: UUID, agency_id: UUID, duty: D
             assigned = await UserDuty.create(user=user, agency_id=agency_id, duty=duty)
         except IntegrityError:
             raise Conflict(f"The agency already has {_DUTY_NAMES[duty]}.", field="duty") from None
+        if duty == Duty.AGENCY_SECURITY_COORDINATOR:  # Issue 17: policy 108's change
+            await security_contacts.coordinator_changed(
+                caller.principal,
+                agency_id=agency_id,
+                previous_id=None,
+                new_id=user.id,
+                now=caller.now,
+                today=caller.today,
+            )
     await notify_change()
     return assigned
 
@@ -174,6 +196,17 @@ async def remove_duty(*, caller: Caller, agency_id: UUID, duty: Duty) -> bool:
     decisions = caller.decisions
     if not decisions.system_wide(Resource.DUTY, Action.ASSIGN):
         raise Forbidden("Only the System Administrator removes duties.")
-    removed = await UserDuty.filter(agency_id=agency_id, duty=duty).delete()
+    async with in_transaction():
+        holder = await UserDuty.filter(agency_id=agency_id, duty=duty).select_for_update().first()
+        removed = await UserDuty.filter(agency_id=agency_id, duty=duty).delete()
+        if holder is not None and duty == Duty.AGENCY_SECURITY_COORDINATOR:  # Issue 17 (108)
+            await security_contacts.coordinator_changed(
+                caller.principal,
+                agency_id=agency_id,
+                previous_id=holder.user_id,
+                new_id=None,
+                now=caller.now,
+                today=caller.today,
+            )
     await notify_change()
     return bool(removed)

@@ -72,11 +72,19 @@ async def _notifications(ctx: JobContext) -> dict[str, Any]:
     return await notifications.deliver_pending(config=ctx.smtp, now=ctx.clock.now(), send=ctx.send)
 
 
+async def _certifications(ctx: JobContext) -> dict[str, Any]:
+    # Issue 17 — certification (108, 210): escalations and yearly reminders
+    from services import security_contacts
+
+    return (await security_contacts.sweep(now=ctx.clock.now(), tz=ctx.tz)).as_dict()
+
+
 JOBS: dict[str, Callable[[JobContext], Awaitable[dict[str, Any]]]] = {
     "shared-contacts": _shared_contacts,
     "retraining": _retraining,
     "deadlines": _deadlines,
     "notifications": _notifications,
+    "certifications": _certifications,
 }
 
 

@@ -47,7 +47,10 @@ def _reference_sql() -> list[str]:
     import importlib
 
     module = importlib.import_module("migrations.0002_reference_data")
-    return list(module.Migration.operations[0].sql)
+    statements = list(module.Migration.operations[0].sql)
+    # Issue 17 — certification: Exhibits A and B's items
+    statements += importlib.import_module("migrations.0017_certifications").REFERENCE_SQL
+    return statements
 
 
 @pytest.fixture(scope="session")
