@@ -56,8 +56,8 @@ AFTER_SQL = [
     # Agencies with a signed MOU before this migration are established (policy 210: a shortfall
     # is remediated with access continuing); the others gain access by certifying.
     """
-    INSERT INTO agency_clearance (agency_id, basis, cleared_at, year)
-    SELECT id, 'ESTABLISHED', now(), NULL FROM agency WHERE mou_signed_on IS NOT NULL
+    INSERT INTO agency_clearance (id, agency_id, basis, cleared_at, year)
+    SELECT gen_random_uuid(), id, 'ESTABLISHED', now(), NULL FROM agency WHERE mou_signed_on IS NOT NULL
     ON CONFLICT DO NOTHING
     """,
     # One open case per agency, kind and exhibit.
@@ -104,12 +104,14 @@ class Migration(migrations.Migration):
             name="AgencyClearance",
             fields=[
                 (
+                    "id",
+                    fields.UUIDField(primary_key=True, default=uuid4, unique=True, db_index=True),
+                ),
+                (
                     "agency",
                     fields.OneToOneField(
                         "hearth.Agency",
                         source_field="agency_id",
-                        primary_key=True,
-                        db_index=True,
                         db_constraint=True,
                         to_field="id",
                         related_name="clearance",
@@ -130,7 +132,7 @@ class Migration(migrations.Migration):
             options={
                 "table": "agency_clearance",
                 "app": "hearth",
-                "pk_attr": "agency_id",
+                "pk_attr": "id",
                 "table_description": "The agency's first-time access (policy 210): until this row exists no access level of the",
             },
             bases=["Model"],

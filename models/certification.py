@@ -145,8 +145,9 @@ class AgencyClearance(Model):
     """The agency's first-time access (policy 210): until this row exists no access level of the
     agency is in force. Written once, when both exhibits of a year are certified as met."""
 
+    id = fields.UUIDField(primary_key=True, default=uuid.uuid4)
     agency: fields.OneToOneRelation[Agency] = fields.OneToOneField(
-        "hearth.Agency", related_name="clearance", on_delete=fields.CASCADE, primary_key=True
+        "hearth.Agency", related_name="clearance", on_delete=fields.CASCADE
     )
     agency_id: uuid.UUID
     basis = fields.CharEnumField(ClearanceBasis, max_length=16)

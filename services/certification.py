@@ -16,6 +16,7 @@ from datetime import date, timedelta
 from uuid import UUID
 
 from tortoise.exceptions import IntegrityError
+from tortoise.expressions import Subquery
 from tortoise.queryset import QuerySet
 from tortoise.transactions import in_transaction
 
@@ -98,7 +99,7 @@ async def system_role_holders(role: SystemRole) -> list[User]:
     """Active users holding a system role (the recipients of system-wide notices)."""
     return list(
         await User.filter(
-            status=UserStatus.ACTIVE, id__in=SystemRoleGrant.filter(role=role).values("user_id")
+            status=UserStatus.ACTIVE, id__in=Subquery(SystemRoleGrant.filter(role=role).values("user_id"))
         ).order_by("username")
     )
 
@@ -800,7 +801,7 @@ async def participating_agencies() -> list[str]:
     rows = await Agency.filter(
         status=AgencyStatus.ACTIVE,
         mou_signed_on__isnull=False,
-        id__in=AgencyClearance.all().values("agency_id"),
+        id__in=Subquery(AgencyClearance.all().values("agency_id")),
     ).values_list("id", flat=True)
     return sorted(str(r) for r in rows)
 
@@ -859,12 +860,7 @@ async def draw_sample(
 
 
 async def _selection(selection_id: UUID) -> MonitoringSelection:
-    selection = (
-        await MonitoringSelection.filter(id=selection_id)
-        .select_for_update()
-        .select_related("agency")
-        .first()
-    )
+    selection = await MonitoringSelection.filter(id=selection_id).select_for_update().first()
     if selection is None:
         raise NotFound("No such agency in a monitoring sample.", field="selectionId")
     return selection
@@ -895,7 +891,7 @@ async def request_documentation(
             agency_id=selection.agency_id,
             after={"requestedAt": caller.now, "note": text},
         )
-        agency = selection.agency
+        agency = await Agency.get(id=selection.agency_id)
         body = (
             f"The CT HMIS Lead Agency monitors {agency.name} this year (policy 201) and asks for "
             "the documentation behind its Exhibit A and B self-certifications."

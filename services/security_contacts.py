@@ -439,7 +439,7 @@ async def sweep(*, now: datetime, tz: ZoneInfo) -> SweepCounts:
                 status=AgencyCaseStatus.OPEN, due_on__lt=today, escalated_at__isnull=True
             )
             .select_for_update()
-            .select_related("agency")
+            .order_by("due_on", "id")
         )
         officials: dict[UUID, User] = {}
         for role in (
@@ -464,7 +464,7 @@ async def sweep(*, now: datetime, tz: ZoneInfo) -> SweepCounts:
                 reason="Past its due date (policies 108, 210).",
             )
             counts.escalated += 1
-            agency = case.agency
+            agency = await Agency.get(id=case.agency_id)
             if case.kind == AgencyCaseKind.REMEDIATION:
                 what = (
                     f"The remediation of {agency.name} (Exhibit {case.exhibit}, {case.year}) was "
