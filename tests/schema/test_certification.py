@@ -295,3 +295,116 @@ async def test_the_security_plan_review_is_recorded_with_milestones(api: Api) ->
     assert saved["nextReviewDueOn"] == str(day.replace(year=day.year + 1))
     assert saved["milestones"] == [{"description": "Contract signed."}]
     assert await GovernanceEvent.exists(action="security_plan_review.record")
+
+
+ITEM = """mutation($input: CreateCertificationItemInput!) { createCertificationItem(input: $input) {
+  id code position } }"""
+RETIRE = (
+    """mutation($id: ID!) { retireCertificationItem(id: $id, reason: "Obsolete.") { retiredAt } }"""
+)
+ITEMS = """query($e: CertificationExhibit) { certificationItems(exhibit: $e) { code } }"""
+CERTS = """query($a: ID) { certifications(agencyId: $a) { totalCount } }"""
+REQUEST = """mutation($id: ID!) { requestMonitoringDocumentation(selectionId: $id, note: "Policies.") {
+  documentationRequestedAt } }"""
+RESULT = """mutation($input: RecordMonitoringResultInput!) { recordMonitoringResult(input: $input) {
+  result findings } }"""
+
+
+async def test_the_system_administrator_maintains_the_exhibits(api: Api) -> None:
+    agency = await make_agency("Item House")
+    hdc = await make_user("h", duties={agency: Duty.HMIS_DATA_COORDINATOR})
+    admin = await make_user("admin", roles=(SystemRole.SYSTEM_ADMINISTRATOR,))
+    data = {
+        "input": {"exhibit": "B", "code": "B-13", "text": "Backups encrypted.", "policy": "208"}
+    }
+    hdc_token = await api.sign_in(hdc)
+    assert (await api.error(ITEM, data, hdc_token))["code"] == "FORBIDDEN"
+    admin_token = await api.sign_in(admin)
+    item = (await api.ok(ITEM, data, admin_token))["createCertificationItem"]
+    assert item["position"] == 13
+    assert (await api.error(ITEM, data, admin_token))["code"] == "CONFLICT"
+    codes = [i["code"] for i in (await api.ok(ITEMS, {"e": "B"}, hdc_token))["certificationItems"]]
+    assert codes[-1] == "B-13"
+    await api.ok(RETIRE, {"id": item["id"]}, admin_token)
+    codes = [i["code"] for i in (await api.ok(ITEMS, {"e": "B"}, hdc_token))["certificationItems"]]
+    assert "B-13" not in codes
+    actions = await GovernanceEvent.filter(entity_id=item["id"]).values_list("action", flat=True)
+    assert sorted(actions) == ["certification_item.create", "certification_item.retire"]
+
+
+async def test_an_agency_sees_only_its_own_certifications(api: Api) -> None:
+    mine, other = await make_agency("Mine"), await make_agency("Other")
+    hdc = await make_user("h", duties={mine: Duty.HMIS_DATA_COORDINATOR})
+    token = await api.sign_in(hdc)
+    await api.ok(CERTIFY, _input(mine.id, Exhibit.A, await _answers(Exhibit.A)), token)
+    assert (await api.ok(CERTS, {"a": str(mine.id)}, token))["certifications"]["totalCount"] == 1
+    assert (await api.ok(CERTS, {}, token))["certifications"]["totalCount"] == 1
+    assert (await api.error(CERTS, {"a": str(other.id)}, token))["code"] == "FORBIDDEN"
+    # nor certifies for another agency
+    refused = await api.error(
+        CERTIFY, _input(other.id, Exhibit.A, await _answers(Exhibit.A)), token
+    )
+    assert refused["code"] == "FORBIDDEN"
+
+
+async def test_certifications_are_append_only() -> None:
+    from tortoise.connection import get_connection
+    from tortoise.exceptions import IntegrityError, OperationalError
+
+    agency = await make_agency("Kept")
+    hdc = await make_user("h", duties={agency: Duty.HMIS_DATA_COORDINATOR})
+    conn = get_connection("default")
+    await conn.execute_query(
+        "INSERT INTO certification (id, agency_id, year, exhibit, certified_by_id, certified_at,"
+        " certified_on, met) VALUES (gen_random_uuid(), $1, 2026, 'A', $2, now(), current_date,"
+        " false)",
+        [agency.id, hdc.id],
+    )
+    with pytest.raises((IntegrityError, OperationalError)):
+        await conn.execute_query("UPDATE certification SET met = true")
+    with pytest.raises((IntegrityError, OperationalError)):
+        await conn.execute_query("DELETE FROM certification")
+
+
+async def test_the_lead_agency_requests_documentation_then_records_the_result(api: Api) -> None:
+    agency = await make_agency("Sampled")
+    hdc = await make_user("h", duties={agency: Duty.HMIS_DATA_COORDINATOR})
+    lead = await make_user("lead", roles=(SystemRole.LEAD_AGENCY,))
+    token = await api.sign_in(lead)
+    sample = (await api.ok(DRAW, {"input": {"year": 2026, "seed": "x"}}, token))[
+        "drawMonitoringSample"
+    ]
+    selection = sample["selections"][0]["id"]
+    early = {"input": {"selectionId": selection, "result": "COMPLIANT"}}
+    assert (await api.error(RESULT, early, token))["code"] == "CONFLICT"
+    await api.ok(REQUEST, {"id": selection}, token)
+    assert await OutboxMessage.exists(
+        recipient_id=hdc.id, kind="certification.monitoring.documentation_requested"
+    )
+    no_findings = {"input": {"selectionId": selection, "result": "NOT_COMPLIANT"}}
+    assert (await api.error(RESULT, no_findings, token))["field"] == "findings"
+    done = await api.ok(
+        RESULT,
+        {"input": {"selectionId": selection, "result": "NOT_COMPLIANT", "findings": "No logs."}},
+        token,
+    )
+    assert done["recordMonitoringResult"] == {"result": "NOT_COMPLIANT", "findings": "No logs."}
+
+
+async def test_removing_the_coordinator_opens_the_change_and_a_new_one_updates_it(
+    api: Api,
+) -> None:
+    agency = await make_agency("Turnover")
+    old = await make_user("old", duties={agency: Duty.AGENCY_SECURITY_COORDINATOR})
+    new = await make_user("new", agencies={agency: AccessLevel.FULL})
+    admin = await make_user("admin", roles=(SystemRole.SYSTEM_ADMINISTRATOR,))
+    token = await api.sign_in(admin)
+    remove = """mutation($a: ID!) { removeDuty(agencyId: $a, duty: AGENCY_SECURITY_COORDINATOR) }"""
+    await api.ok(remove, {"a": str(agency.id)}, token)
+    case = await AgencyCase.get(agency_id=agency.id, kind=AgencyCaseKind.COORDINATOR_CHANGE)
+    assert (case.previous_coordinator_id, case.new_coordinator_id) == (old.id, None)
+    await api.ok(ASSIGN, {"u": str(new.id), "a": str(agency.id)}, token)
+    cases = await AgencyCase.filter(agency_id=agency.id, kind=AgencyCaseKind.COORDINATOR_CHANGE)
+    assert len(cases) == 1
+    assert cases[0].new_coordinator_id == new.id
+    assert cases[0].due_on == case.due_on
