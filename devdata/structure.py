@@ -92,10 +92,7 @@ class Reference(Users):
         await conn.executemany(
             "INSERT INTO agency_clearance (id, agency_id, basis, cleared_at)"
             " VALUES ($1, $2, $3, $4)",
-            [
-                (uuid.uuid5(a.id, "clearance"), a.id, "ESTABLISHED", created)
-                for a in self.agencies
-            ],
+            [(uuid.uuid5(a.id, "clearance"), a.id, "ESTABLISHED", created) for a in self.agencies],
         )
         # A CAN's backbone is one of its agencies, which need the CAN first.
         await conn.executemany(

@@ -99,7 +99,8 @@ async def system_role_holders(role: SystemRole) -> list[User]:
     """Active users holding a system role (the recipients of system-wide notices)."""
     return list(
         await User.filter(
-            status=UserStatus.ACTIVE, id__in=Subquery(SystemRoleGrant.filter(role=role).values("user_id"))
+            status=UserStatus.ACTIVE,
+            id__in=Subquery(SystemRoleGrant.filter(role=role).values("user_id")),
         ).order_by("username")
     )
 
