@@ -40,6 +40,8 @@ MODEL_MODULES = [
     "models.incidents_grievances",
     # Issue 17 — governance rules (105, 401)
     "models.governance_rules",
+    # Issue 17 — certification and security contacts (105, 108, 201, 210)
+    "models.certification",
 ]
 
 

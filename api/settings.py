@@ -220,6 +220,8 @@ class Settings(BaseSettings):
         description="Daily: the governance calendar opens due reviews' cases (issue 17).",
     )
     schedule_agency_coordinators: str = "15 6 * * *"  # issue 17: policies 106, 107, 108, 210
+    # Issue 17 — certification: overdue remediations and coordinator changes, yearly reminders
+    schedule_certifications: str = "15 7 * * *"
     retraining_no_login_lookback_days: int = Field(
         default=90,
         ge=45,
@@ -251,6 +253,7 @@ class Settings(BaseSettings):
             "notifications": self.schedule_notifications,
             "governance-calendar": self.schedule_governance_calendar,
             "agency-coordinators": self.schedule_agency_coordinators,
+            "certifications": self.schedule_certifications,
         }
 
     # HUD HMIS CSV export; see docs/hud-csv.md

@@ -51,7 +51,10 @@ CHANNEL = "hearth_authz"
 DECISION_CACHE_SIZE = 100_000
 
 # One statement for every role assignment in force. A membership or duty counts only while the
-# user is active and the agency is active with a signed MOU that grants the level (policy 101).
+# user is active and the agency is active with a signed MOU that grants the level (policy 101);
+# an access level, CAN backbone staff and a CAN reporting account only once the agency's
+# first-time access is cleared by certifying Exhibits A and B (policy 210; the HDC's and the
+# Security Coordinator's duties count before, so that they can certify).
 # Service accounts until revoked: VENDOR_SYNC system-wide, CAN_REPORTING in each agency of its CAN
 # that is active with a signed MOU.
 _ASSIGNMENTS_SQL = """
@@ -60,6 +63,7 @@ SELECT m.user_id::text AS user_id, 'level' AS kind, m.access_level AS name,
   FROM membership m JOIN hearth_user u ON u.id = m.user_id JOIN agency a ON a.id = m.agency_id
  WHERE u.status = 'ACTIVE' AND a.status = 'ACTIVE' AND a.mou_signed_on IS NOT NULL
    AND a.mou_access_levels ? m.access_level
+   AND EXISTS (SELECT 1 FROM agency_clearance k WHERE k.agency_id = a.id)
 UNION ALL
 SELECT d.user_id::text, 'duty', d.duty, d.agency_id::text
   FROM user_duty d JOIN hearth_user u ON u.id = d.user_id JOIN agency a ON a.id = d.agency_id
@@ -73,6 +77,7 @@ SELECT s.user_id::text, 'can', 'CAN_BACKBONE', c.backbone_agency_id::text
                 WHERE m.user_id = s.user_id AND m.agency_id = c.backbone_agency_id
                   AND m.access_level IN ('FULL', 'VIEW_ONLY')
                   AND a.mou_access_levels ? m.access_level)
+   AND EXISTS (SELECT 1 FROM agency_clearance k WHERE k.agency_id = a.id)
 UNION ALL
 SELECT r.user_id::text, 'system', r.role, NULL
   FROM system_role_grant r JOIN hearth_user u ON u.id = r.user_id
@@ -86,6 +91,7 @@ SELECT s.id::text, 'service', s.role, a.id::text
   FROM service_account s JOIN agency a ON a.can_id = s.can_id
  WHERE s.revoked_at IS NULL AND s.role = 'CAN_REPORTING'
    AND a.status = 'ACTIVE' AND a.mou_signed_on IS NOT NULL
+   AND EXISTS (SELECT 1 FROM agency_clearance k WHERE k.agency_id = a.id)
 """
 
 

@@ -52,6 +52,13 @@ class Resource(str, Enum):
     INCIDENT_REPORT = "incident_report"
     GRIEVANCE = "grievance"
     GRIEVANCE_SUBCOMMITTEE = "grievance_subcommittee"
+    # Issue 17 — certification and security contacts (105, 108, 201, 210)
+    CERTIFICATION_ITEM = "certification_item"
+    CERTIFICATION = "certification"
+    AGENCY_CASE = "agency_case"
+    MONITORING_SAMPLE = "monitoring_sample"
+    SECURITY_CONTACT = "security_contact"
+    SECURITY_PLAN_REVIEW = "security_plan_review"
 
 
 class Action(str, Enum):
@@ -78,6 +85,8 @@ class Action(str, Enum):
     VET = "vet"
     # Issue 17 — governance rules (105, 401)
     NAME = "name"  # the Lead Agency names the Security Officer and the System Administrator
+    # Issue 17 — certification and security contacts (105, 108, 201, 210)
+    ACKNOWLEDGE = "acknowledge"
 
 
 class Role(str, Enum):

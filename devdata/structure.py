@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import uuid
 from datetime import timedelta
 
 from devdata.copy import copy_rows
@@ -85,6 +86,13 @@ class Reference(Users):
                 }
                 for a in self.agencies
             ],
+        )
+        # Issue 17 — certification: the demo's agencies are established (policy 210), their
+        # first-time access cleared.
+        await conn.executemany(
+            "INSERT INTO agency_clearance (id, agency_id, basis, cleared_at)"
+            " VALUES ($1, $2, $3, $4)",
+            [(uuid.uuid5(a.id, "clearance"), a.id, "ESTABLISHED", created) for a in self.agencies],
         )
         # A CAN's backbone is one of its agencies, which need the CAN first.
         await conn.executemany(

@@ -17,6 +17,7 @@ from schema.access import AccessMutation, AccessQuery
 from schema.access_reports import AccessReportMutation, AccessReportQuery
 from schema.audit import HearthExecutionContext, audit_reads
 from schema.auth import AuthMutation, AuthQuery
+from schema.certification import CertificationMutation, CertificationQuery
 from schema.clients import ClientMutation, ClientQuery
 from schema.compliance import ComplianceMutation, ComplianceQuery
 from schema.context import Authentication
@@ -58,6 +59,8 @@ Query = merge_types(
         GrievanceQuery,
         # Issue 17 — governance rules (105, 401)
         GovernanceRulesQuery,
+        # Issue 17 — certification and security contacts (105, 108, 201, 210)
+        CertificationQuery,
     ),
 )
 Mutation = merge_types(
@@ -82,6 +85,8 @@ Mutation = merge_types(
         GrievanceMutation,
         # Issue 17 — governance rules (105, 401)
         GovernanceRulesMutation,
+        # Issue 17 — certification and security contacts (105, 108, 201, 210)
+        CertificationMutation,
     ),
 )
 

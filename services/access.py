@@ -12,7 +12,7 @@ from authz.resources import Action, Resource
 from models.access import AccessRequest
 from models.enums import AccessLevel, AccessRequestKind, AccessRequestStatus, Duty, UserStatus
 from models.users import Membership, User, UserDuty
-from services import governance_log
+from services import governance_log, security_contacts
 from services.agencies import get_agency
 from services.caller import Caller
 from services.errors import Conflict, Forbidden, NotFound, ValidationFailed
@@ -125,7 +125,7 @@ async def decide_access_request(
         held = await Membership.filter(user_id=request.user_id, agency_id=request.agency_id).first()
         before_level = held.access_level if held else None
         if approve:
-            await _apply(request)
+            await _apply(request, caller)
         request.status = AccessRequestStatus.APPROVED if approve else AccessRequestStatus.DENIED
         request.decided_by_id = me
         request.decided_at = now
@@ -152,10 +152,22 @@ async def decide_access_request(
     return request
 
 
-async def _apply(request: AccessRequest) -> None:
+async def _apply(request: AccessRequest, caller: Caller) -> None:
     user_id, agency_id = request.user_id, request.agency_id
     if request.kind == AccessRequestKind.REMOVE:
+        coordinator = await UserDuty.exists(
+            user_id=user_id, agency_id=agency_id, duty=Duty.AGENCY_SECURITY_COORDINATOR
+        )
         await UserDuty.filter(user_id=user_id, agency_id=agency_id).delete()
+        if coordinator:  # Issue 17: the Security Coordinator left (policy 108)
+            await security_contacts.coordinator_changed(
+                caller.principal,
+                agency_id=agency_id,
+                previous_id=user_id,
+                new_id=None,
+                now=caller.now,
+                today=caller.today,
+            )
         await Membership.filter(user_id=user_id, agency_id=agency_id).delete()
         return
     if not await User.exists(id=user_id, status=UserStatus.ACTIVE):
@@ -210,6 +222,15 @@ async def assign_duty(*, caller: Caller, user_id: UUID, agency_id: UUID, duty: D
             agency_id=agency_id,
             after={"userId": user.id, "duty": duty},
         )
+        if duty == Duty.AGENCY_SECURITY_COORDINATOR:  # Issue 17: policy 108's change
+            await security_contacts.coordinator_changed(
+                caller.principal,
+                agency_id=agency_id,
+                previous_id=None,
+                new_id=user.id,
+                now=caller.now,
+                today=caller.today,
+            )
     await notify_change()
     return assigned
 
@@ -231,5 +252,14 @@ async def remove_duty(*, caller: Caller, agency_id: UUID, duty: Duty) -> bool:
                 agency_id=agency_id,
                 before={"userId": holder.user_id, "duty": duty},
             )
+            if duty == Duty.AGENCY_SECURITY_COORDINATOR:  # Issue 17 (108)
+                await security_contacts.coordinator_changed(
+                    caller.principal,
+                    agency_id=agency_id,
+                    previous_id=holder.user_id,
+                    new_id=None,
+                    now=caller.now,
+                    today=caller.today,
+                )
     await notify_change()
     return holder is not None

@@ -82,6 +82,13 @@ async def _agency_coordinators(ctx: JobContext) -> dict[str, Any]:
     return (await compliance.sweep_agency_coordinators(now=ctx.clock.now(), tz=ctx.tz)).as_dict()
 
 
+async def _certifications(ctx: JobContext) -> dict[str, Any]:
+    # Issue 17 — certification (108, 210): escalations and yearly reminders
+    from services import security_contacts
+
+    return (await security_contacts.sweep(now=ctx.clock.now(), tz=ctx.tz)).as_dict()
+
+
 JOBS: dict[str, Callable[[JobContext], Awaitable[dict[str, Any]]]] = {
     "shared-contacts": _shared_contacts,
     "retraining": _retraining,
@@ -89,6 +96,7 @@ JOBS: dict[str, Callable[[JobContext], Awaitable[dict[str, Any]]]] = {
     "notifications": _notifications,
     "governance-calendar": _governance_calendar,
     "agency-coordinators": _agency_coordinators,
+    "certifications": _certifications,
 }
 
 

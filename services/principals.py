@@ -20,7 +20,9 @@ SELECT u.id, u.username, u.status,
   (SELECT coalesce(json_agg(json_build_object(
             'agency', m.agency_id, 'level', m.access_level, 'name', a.name, 'can', a.can_id,
             'status', a.status, 'mou', a.mou_signed_on IS NOT NULL,
-            'granted', a.mou_access_levels ? m.access_level)), '[]'::json)
+            'granted', a.mou_access_levels ? m.access_level,
+            'cleared', EXISTS (SELECT 1 FROM agency_clearance k WHERE k.agency_id = a.id))),
+            '[]'::json)
      FROM membership m JOIN agency a ON a.id = m.agency_id WHERE m.user_id = u.id) AS memberships,
   (SELECT coalesce(json_agg(json_build_object(
             'agency', d.agency_id, 'duty', d.duty, 'status', a.status,
@@ -40,7 +42,8 @@ SELECT u.id, u.username, u.status,
     WHERE s.user_id = u.id AND a.status = 'ACTIVE' AND a.mou_signed_on IS NOT NULL
       AND EXISTS (SELECT 1 FROM membership m WHERE m.user_id = u.id
                      AND m.agency_id = c.backbone_agency_id AND a.mou_access_levels ? m.access_level
-                     AND m.access_level IN ('FULL', 'VIEW_ONLY')))
+                     AND m.access_level IN ('FULL', 'VIEW_ONLY'))
+      AND EXISTS (SELECT 1 FROM agency_clearance k WHERE k.agency_id = a.id))
      AS can_staff,
   (SELECT e.version FROM (SELECT id, version FROM end_user_agreement
                            ORDER BY published_at DESC, version DESC LIMIT 1) e
@@ -75,6 +78,10 @@ def _blocked_reason(row: dict[str, object]) -> str | None:
         return "The agency has no signed MOU with the Lead Agency (policy 101)."
     if row.get("granted") is False:
         return "The agency's MOU does not grant your access level (policy 101)."
+    if row.get("cleared") is False:
+        return (
+            "The agency has not yet self-certified Exhibits A and B of its MOU as met (policy 210)."
+        )
     return None
 
 

@@ -232,7 +232,8 @@ _SERVICE_PRINCIPAL_SQL = """
 SELECT s.id, s.name, s.role, s.client_id, s.secret_version, s.revoked_at,
   (SELECT coalesce(json_agg(a.id), '[]'::json) FROM agency a
     WHERE s.role = 'CAN_REPORTING' AND a.can_id = s.can_id
-      AND a.status = 'ACTIVE' AND a.mou_signed_on IS NOT NULL) AS agencies
+      AND a.status = 'ACTIVE' AND a.mou_signed_on IS NOT NULL
+      AND EXISTS (SELECT 1 FROM agency_clearance k WHERE k.agency_id = a.id)) AS agencies
 FROM service_account s WHERE s.id = $1
 """
 

@@ -9,6 +9,7 @@ from typing import Any
 import httpx
 import pyotp
 
+from models.certification import AgencyClearance, ClearanceBasis
 from models.enums import AccessLevel, Duty, SystemRole, UserStatus
 from models.governance import Agency, ContinuumOfCare
 from models.governance_rules import AgreementSignature, EndUserAgreement
@@ -89,9 +90,12 @@ async def make_agency(
     coc: str = "CT-503",
     mou: bool = True,
     levels: tuple[AccessLevel, ...] = tuple(AccessLevel),
+    certified: bool = True,
     **fields: Any,
 ) -> Agency:
-    return await Agency.create(
+    """An agency; ``certified`` (the default): its first-time access is cleared (policy 210) as
+    an established agency's, so that its users act once its MOU is signed."""
+    agency = await Agency.create(
         name=name or f"Agency {next(_seq)}",
         coc=await ContinuumOfCare.get(code=coc),
         mou_signed_on=date(2026, 1, 15) if mou else None,
@@ -99,6 +103,13 @@ async def make_agency(
         mou_access_levels=[level.value for level in levels] if mou else [],
         **fields,
     )
+    if certified:
+        await AgencyClearance.create(
+            agency=agency,
+            basis=ClearanceBasis.ESTABLISHED,
+            cleared_at=datetime(2026, 1, 15, tzinfo=UTC),
+        )
+    return agency
 
 
 async def make_user(
@@ -168,6 +179,9 @@ TRUNCATE_GUARDS = {
     "client_annotation": "client_annotation_no_truncate",
     "governance_event": "governance_event_no_truncate",
     "dsb_vote": "dsb_vote_no_truncate",
+    # Issue 17 — certification (201, 210)
+    "certification": "certification_no_truncate",
+    "certification_answer": "certification_answer_no_truncate",
 }
 
 

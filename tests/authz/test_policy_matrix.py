@@ -106,6 +106,20 @@ grievance_subcommittee manage     .    .    .    .    .    .    .    Y    .    .
 grievance_subcommittee read       .    .    .    Y    Y    .    .    Y    Y    .    .    .
 incident        create            .    .    .    .    .    .    .    .    .    .    .    .
 grievance       read              .    .    .    .    .    .    .    .    .    .    .    .
+# Issue 17 — certification and security contacts (105, 108, 201, 210)
+certification_item manage         .    .    .    .    .    Y    .    .    .    .    .    .
+certification_item read           .    .    .    Y    Y    Y    Y    Y    .    .    .    .
+certification   record            .    .    .    Y    Y    .    .    .    .    .    .    .
+certification   read              .    .    .    Y    Y    Y    Y    Y    .    .    .    .
+agency_case     read              .    .    .    Y    Y    Y    Y    Y    .    .    .    .
+agency_case     manage            .    .    .    .    .    Y    .    .    .    .    .    .
+agency_case     update            .    .    .    Y    Y    .    .    .    .    .    .    .
+agency_case     acknowledge       .    .    .    .    .    Y    Y    .    .    .    .    .
+monitoring_sample manage          .    .    .    .    .    .    .    Y    .    .    .    .
+monitoring_sample read            .    .    .    .    .    Y    Y    Y    .    .    .    .
+security_contact read             .    .    .    .    .    Y    Y    .    .    .    .    .
+security_plan_review record       .    .    .    .    .    .    Y    .    .    .    .    .
+security_plan_review read         .    .    .    .    .    Y    Y    Y    Y    .    .    .
 # pairs in no policy line
 agency          deactivate        .    .    .    .    .    .    .    .    .    .    .    .
 project         record_mou        .    .    .    .    .    .    .    .    .    .    .    .

@@ -295,7 +295,12 @@ async def test_the_same_seed_gives_the_same_data_and_another_seed_other_data(
 ) -> None:
     saved = {
         t: list(await conn.fetch(f"SELECT * FROM {t}"))  # noqa: S608
-        for t in ("continuum_of_care", "training_course", "end_user_agreement")
+        for t in (
+            "continuum_of_care",
+            "training_course",
+            "end_user_agreement",
+            "certification_item",
+        )
     }
     first = await _seed(conn, clients=150, seed=21)
     once = await _checksum(conn)

@@ -35,6 +35,7 @@ from graphql import (
 from strawberry.permission import PermissionExtension
 from tortoise.connection import get_connection
 
+import tests.schema.mutation_cases_certification  # Issue 17 — certification (201, 210)
 import tests.schema.mutation_cases_clients
 import tests.schema.mutation_cases_dsb
 import tests.schema.mutation_cases_incidents
