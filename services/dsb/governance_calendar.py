@@ -23,6 +23,7 @@ from zoneinfo import ZoneInfo
 from tortoise.transactions import in_transaction
 
 from models.access_reports import AccessReportPublication
+from models.certification import SecurityPlanReview
 from models.dsb import (
     CalendarCase,
     CalendarCaseStatus,
@@ -249,6 +250,36 @@ async def _close(
     )
 
 
+def _year_before(day: date) -> date:
+    return day.replace(year=day.year - 1, day=min(day.day, 28) if day.month == 2 else day.day)
+
+
+async def _close_reviewed_security_plans(now: datetime) -> int:
+    """The Security Plan's yearly case (105) closes itself once the Security Officer records a
+    review (``recordSecurityPlanReview``) in the year it stands for."""
+    closed = 0
+    for case in await CalendarCase.filter(
+        status=CalendarCaseStatus.OPEN, item__kind=CalendarKind.SECURITY_PLAN_REVIEW
+    ):
+        review = (
+            await SecurityPlanReview.filter(
+                reviewed_on__gt=_year_before(case.due_on), reviewed_on__lte=case.due_on
+            )
+            .order_by("-reviewed_on")
+            .first()
+        )
+        if review is not None:
+            await _close(
+                case,
+                None,
+                now,
+                f"The Security Plan was reviewed on {review.reviewed_on.isoformat()}.",
+                completed_by_id=review.reviewer_id,
+            )
+            closed += 1
+    return closed
+
+
 async def sweep_calendar(*, now: datetime, tz: ZoneInfo) -> CalendarCounts:
     """Open the cases that are due to open, close the reports' that were published, and tell
     owners and the Lead Agency of overdue ones."""
@@ -285,6 +316,7 @@ async def sweep_calendar(*, now: datetime, tz: ZoneInfo) -> CalendarCounts:
                     completed_by_id=published.published_by_id,
                 )
                 counts.completed += 1
+        counts.completed += await _close_reviewed_security_plans(now)
         for case in await CalendarCase.filter(
             status=CalendarCaseStatus.OPEN, due_on__lt=today, overdue_notified_at__isnull=True
         ).select_related("item"):

@@ -11,6 +11,7 @@ from zoneinfo import ZoneInfo
 import pytest
 
 from models.access_reports import AccessReportPublication
+from models.certification import SecurityPlanReview
 from models.dsb import (
     CalendarCase,
     CalendarCaseStatus,
@@ -255,3 +256,38 @@ async def test_dates_are_set_within_the_manual_s_rhythm() -> None:
     event = await GovernanceEvent.get(action="calendar_item.update")
     assert event.before == {"firstDueOn": "2027-01-31", "opensDaysBefore": 60}
     assert await CalendarItem.all().count() == 5
+
+
+async def test_the_security_plan_case_closes_when_the_officer_records_the_review(
+    clock: FrozenClock,
+) -> None:
+    officer = await make_user(roles=(SystemRole.SECURITY_OFFICER,))
+    # December 2: the yearly review (due January 31) is open
+    await _run(clock, date(2026, 12, 2))
+    assert await _cases(CalendarKind.SECURITY_PLAN_REVIEW) == [
+        (date(2027, 1, 31), CalendarCaseStatus.OPEN)
+    ]
+    # a review of the year before does not count
+    await SecurityPlanReview.create(
+        reviewed_on=date(2026, 1, 20),
+        reviewer=officer,
+        adheres=True,
+        recorded_at=_noon(date(2026, 1, 20)),
+    )
+    await _run(clock, date(2026, 12, 3))
+    assert await _cases(CalendarKind.SECURITY_PLAN_REVIEW) == [
+        (date(2027, 1, 31), CalendarCaseStatus.OPEN)
+    ]
+    # when the officer records this year's review, the next sweep closes the case
+    await SecurityPlanReview.create(
+        reviewed_on=date(2027, 1, 12),
+        reviewer=officer,
+        adheres=True,
+        recorded_at=_noon(date(2027, 1, 12)),
+    )
+    assert (await _run(clock, date(2027, 1, 12)))["completed"] >= 1
+    assert await _cases(CalendarKind.SECURITY_PLAN_REVIEW) == [
+        (date(2027, 1, 31), CalendarCaseStatus.COMPLETED)
+    ]
+    case = await CalendarCase.get(item__kind=CalendarKind.SECURITY_PLAN_REVIEW)
+    assert case.completed_by_id == officer.id
