@@ -6,7 +6,12 @@ capturing what Hearth sent for the same query: the page of clients (and its coun
 the page, the record's releases and notes; each statement is replayed with the captured
 arguments (the benchmark asks the same page every time). Stock means stock: one pool call per
 statement, DataLoaders for the nested lists, strawberry's default field resolution, no GC
-tuning. Served by uvicorn with the same worker count as Hearth::
+tuning. It connects as the login of its URL (the tables' owner), which row-level security does
+not bind; each connection is given the caller's row-security settings Hearth's session held
+(the plan's ``settings``), which the name search's function reads to find the caller's clients
+(decision 97), as startup settings (they outlast the pool's ``RESET ALL`` on release), so
+nothing is sent for them per request. Served by uvicorn with the same worker count as
+Hearth::
 
     HEARTH_BENCH_PLAN=plan.pickle HEARTH_BENCH_DATABASE_URL=postgres://... \\
         uvicorn bench.bare:make_app --factory --workers 2
@@ -17,6 +22,7 @@ from __future__ import annotations
 import datetime
 import os
 import pickle
+import re
 from collections import defaultdict
 from collections.abc import AsyncIterator, Sequence
 from contextlib import asynccontextmanager
@@ -175,6 +181,17 @@ class BareGraphQL(GraphQL):
         return {"plan": self.plans, "pool": self.pool, "loaders": _loaders(plan, self.pool)}
 
 
+_SETTING = re.compile(r"set_config\('([^']+)', \$(\d+)")
+
+
+def _startup_settings(plan: dict[str, Any]) -> dict[str, str]:
+    """The row-security settings of the plan's captured ``set_config`` statement, by name."""
+    if "settings" not in plan:
+        return {}
+    sql, *args = plan["settings"]
+    return {name: str(args[int(n) - 1]) for name, n in _SETTING.findall(sql)}
+
+
 def make_app() -> Starlette:
     plans = pickle.loads(Path(os.environ["HEARTH_BENCH_PLAN"]).read_bytes())  # noqa: S301 (written by bench.run)
     url = os.environ["HEARTH_BENCH_DATABASE_URL"]
@@ -184,7 +201,10 @@ def make_app() -> Starlette:
     @asynccontextmanager
     async def lifespan(_: Starlette) -> AsyncIterator[None]:
         view.pool = await asyncpg.create_pool(
-            url, min_size=1, max_size=int(os.environ.get("HEARTH_DB_POOL_MAX", "10"))
+            url,
+            min_size=1,
+            max_size=int(os.environ.get("HEARTH_DB_POOL_MAX", "10")),
+            server_settings=_startup_settings(plans["search"]),
         )
         try:
             yield

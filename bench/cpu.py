@@ -5,12 +5,15 @@ second measure all three at once, and the VM's speed drifts by tens of percent f
 the next (docs/decisions.md 74). The CPU time each request costs each process moves much less with
 that drift, and it says where the time goes. It is read from ``/proc`` (Linux) before and after a
 run that drives one target alone: the target's process group (uvicorn and its workers), every
-process named ``postgres``, and this process. Elsewhere nothing is measured (``None``).
+process named ``postgres`` (given the benchmark's database: the server's own processes and the
+backends of that database, not other databases' sessions on a shared machine), and this process.
+Elsewhere nothing is measured (``None``).
 """
 
 from __future__ import annotations
 
 import os
+import re
 from collections.abc import Iterable
 from dataclasses import dataclass
 from pathlib import Path
@@ -18,6 +21,8 @@ from pathlib import Path
 __all__ = ["CpuCost", "Snapshot", "cost", "snapshot"]
 
 _PROC = Path("/proc")
+# a client backend's process title names its client: "host(port)" or "[local]"
+_CLIENT = re.compile(r"^(?:\S+\(\d+\)|\[local\])$")
 
 
 @dataclass(frozen=True, slots=True)
@@ -36,8 +41,9 @@ class CpuCost:
     load: float
 
 
-def snapshot(groups: Iterable[int] = ()) -> Snapshot | None:
-    """CPU used so far by the processes of ``groups``, by PostgreSQL and by this process."""
+def snapshot(groups: Iterable[int] = (), database: str | None = None) -> Snapshot | None:
+    """CPU used so far by the processes of ``groups``, by PostgreSQL (with ``database``: its
+    backends and the server's own processes only) and by this process."""
     if not (_PROC / "self" / "stat").exists():
         return None
     tick = os.sysconf("SC_CLK_TCK")
@@ -57,10 +63,24 @@ def snapshot(groups: Iterable[int] = ()) -> Snapshot | None:
         group = int(fields[2])
         if group in wanted:
             by_group[group] += used
-        if name == "postgres":
+        if name == "postgres" and _serves(entry, database):
             postgres += used
     times = os.times()
     return Snapshot(by_group, postgres, (times.user + times.system) * 1000)
+
+
+def _serves(process: Path, database: str | None) -> bool:
+    """Whether a PostgreSQL process works for ``database``: a backend connected to it, or one of
+    the server's own processes (checkpointer, WAL writer, ...), not another database's backend."""
+    if database is None:
+        return True
+    try:
+        title = (process / "cmdline").read_bytes().replace(b"\0", b" ").decode(errors="replace")
+    except OSError:  # the process ended meanwhile
+        return False
+    words = title.split()  # a backend's: "postgres: [cluster:] user database client activity"
+    client = next((i for i, word in enumerate(words) if _CLIENT.match(word)), None)
+    return client is None or words[client - 1] == database
 
 
 def cost(

@@ -13,6 +13,7 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
+from urllib.parse import urlsplit
 
 import asyncpg
 import httpx
@@ -47,9 +48,11 @@ class Scenario:
     cpu: dict[str, list[cpu.CpuCost]] = field(default_factory=dict)  # per run, when /proc tells
 
 
-async def measure(scenario: Scenario, runs: int, warmup: float) -> None:
+async def measure(
+    scenario: Scenario, runs: int, warmup: float, database: str | None = None
+) -> None:
     """A warm-up per target, then ``runs`` rounds in which every target gets one run; each run's
-    CPU per request by process (bench/cpu.py) is kept with it."""
+    CPU per request by process (bench/cpu.py; PostgreSQL's for ``database``) is kept with it."""
     for name, server, headers in scenario.targets:
         await drive(
             f"{server.url}/graphql",
@@ -63,7 +66,7 @@ async def measure(scenario: Scenario, runs: int, warmup: float) -> None:
     for _ in range(runs):
         for name, server, headers in scenario.targets:
             group = server.process.pid if server.process else None
-            before = cpu.snapshot([group] if group else [])
+            before = cpu.snapshot([group] if group else [], database)
             result = await drive(
                 f"{server.url}/graphql",
                 scenario.body,
@@ -71,7 +74,8 @@ async def measure(scenario: Scenario, runs: int, warmup: float) -> None:
                 concurrency=scenario.concurrency,
                 duration=scenario.duration,
             )
-            used = cpu.cost(before, cpu.snapshot([group] if group else []), result.requests, group)
+            after = cpu.snapshot([group] if group else [], database)
+            used = cpu.cost(before, after, result.requests, group)
             scenario.results[name].append(result)
             if used is not None:
                 scenario.cpu[name].append(used)
@@ -116,9 +120,10 @@ async def raw_ceiling(
     one pooled connection per request, at ``concurrency``; and the CPU per request of PostgreSQL
     and of this process (the client)."""
     pool = await asyncpg.create_pool(url, min_size=concurrency, max_size=concurrency)
+    database = urlsplit(url).path.lstrip("/") or None
     done = 0
     try:
-        before = cpu.snapshot()
+        before = cpu.snapshot(database=database)
         deadline = time.perf_counter() + duration
         start = time.perf_counter()
 
@@ -132,7 +137,8 @@ async def raw_ceiling(
 
         await asyncio.gather(*(worker() for _ in range(concurrency)))
         rate = done / (time.perf_counter() - start)
-        return rate, cpu.cost(before, cpu.snapshot(), done)  # before the pool's backends end
+        # before the pool's backends end
+        return rate, cpu.cost(before, cpu.snapshot(database=database), done)
     finally:
         await pool.close()
 
@@ -176,7 +182,10 @@ async def capture_requests(
 
 
 def plans(search: workload.Captured, record: workload.Captured) -> dict[str, Any]:
-    """What the bare stack replays: the data statements Hearth sent, by what they load."""
+    """What the bare stack replays: the data statements Hearth sent, by what they load; and the
+    caller's row-security settings the session held for them (``settings``), which the bare
+    stack gives each of its connections once: the name search's function finds the clients
+    the settings let through (decision 97)."""
 
     def by_role(captured: workload.Captured, *, page: bool) -> dict[str, tuple[Any, ...]]:
         plan: dict[str, tuple[Any, ...]] = {}
@@ -193,6 +202,10 @@ def plans(search: workload.Captured, record: workload.Captured) -> dict[str, Any
         return plan
 
     search_plan, record_plan = by_role(search, page=True), by_role(record, page=False)
+    for plan, captured in ((search_plan, search), (record_plan, record)):
+        held = captured.settings_at("client")
+        if held is not None:
+            plan["settings"] = (held.sql, *held.args)
     missing = {"page", "enrollment"} - set(search_plan) | {
         "client",
         "enrollment",
@@ -214,12 +227,21 @@ async def run_scenarios(
     plan_file: Path,
     log: Path,
 ) -> list[Scenario]:
-    """Start Hearth, Hearth with the read audit off and the bare stack, and drive each scenario
-    against them."""
+    """Start Hearth, Hearth with the read audit off, Hearth with row-level security off and the
+    bare stack, and drive each scenario against them."""
     workers = int(server_env["HEARTH_WORKERS"])
+    database = urlsplit(url).path.lstrip("/") or None  # PostgreSQL's CPU: this database's
     hearth = Server("hearth", "api.asgi:make_app", server_env, workers)
     no_audit = Server(
         "hearth-audit-off", "bench.hearth_app:make_app_without_audit", server_env, workers
+    )
+    # The same app whose sessions do not take the role hearth_app, which the policies bind
+    # (decision 97); it still sends the caller's settings, which the name search reads.
+    no_rls = Server(
+        "hearth-rls-off",
+        "api.asgi:make_app",
+        {**server_env, "HEARTH_DB_ROW_SECURITY": "false"},
+        workers,
     )
     bare = Server(
         "bare",
@@ -239,7 +261,7 @@ async def run_scenarios(
     tag = secrets.token_hex(3)
     d = args.duration
     record_title = "Single record (enrollments, releases, notes)"
-    async with servers([hearth, no_audit, bare], log):
+    async with servers([hearth, no_audit, no_rls, bare], log):
         scenarios = [
             Scenario(
                 "search",
@@ -249,6 +271,7 @@ async def run_scenarios(
                 [
                     ("hearth", hearth, auth),
                     ("hearth-audit-off", no_audit, auth),
+                    ("hearth-rls-off", no_rls, auth),
                     ("bare", bare, {}),
                 ],
                 d,
@@ -259,7 +282,7 @@ async def run_scenarios(
                 record_title,
                 1,
                 lambda n: record_body,
-                [("hearth", hearth, auth), ("bare", bare, {})],
+                [("hearth", hearth, auth), ("hearth-rls-off", no_rls, auth), ("bare", bare, {})],
                 d,
                 captured["record"].count,
             ),
@@ -268,13 +291,13 @@ async def run_scenarios(
                 record_title,
                 10,
                 lambda n: record_body,
-                [("hearth", hearth, auth), ("bare", bare, {})],
+                [("hearth", hearth, auth), ("hearth-rls-off", no_rls, auth), ("bare", bare, {})],
                 d,
                 captured["record"].count,
             ),
         ]
         for scenario in scenarios:
-            await measure(scenario, args.runs, args.warmup)
+            await measure(scenario, args.runs, args.warmup, database)
         async with httpx.AsyncClient(base_url=hearth.url) as http:
             vendor = await workload.service_token(
                 http, summary["vendor"]["client_id"], summary["vendor"]["client_secret"]
@@ -288,6 +311,6 @@ async def run_scenarios(
             d,
             captured["sync"].count,
         )
-        await measure(sync, args.runs, min(args.warmup, 2.0))
+        await measure(sync, args.runs, min(args.warmup, 2.0), database)
         scenarios.append(sync)
     return scenarios

@@ -36,7 +36,7 @@ from api.identity.tokens import load_signing_key
 from api.settings import Settings
 from bench import workload
 from bench.measure import plans
-from bench.seed import bench_server, ensure_seeded
+from bench.seed import bench_server, ensure_seeded, hearth_data_dir
 from bench.servers import in_process_hearth
 
 BODIES = {
@@ -118,7 +118,7 @@ async def main(args: argparse.Namespace) -> None:
     with bench_server(settings) as url:
         summary = await ensure_seeded(url, args.clients, args.seed, False, state)
         manager = summary["users"]["case_manager"]
-        data_dir = state / "hearth-data"
+        data_dir = hearth_data_dir(state)
         load_signing_key(None, data_dir)
         os.environ.update(
             {

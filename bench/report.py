@@ -13,9 +13,11 @@ from typing import Any
 from bench import workload
 from bench.measure import Scenario, figures
 
-__all__ = ["AUDIT_BUDGET", "FLOOR", "GOAL", "build_report", "machine", "markdown"]
+__all__ = ["AUDIT_BUDGET", "FLOOR", "GOAL", "RLS_TARGET", "build_report", "machine", "markdown"]
 
 FLOOR, GOAL, AUDIT_BUDGET = 0.8, 1.5, 0.15
+# Row-level security has no budget yet: the ratio says what it costs (1 is free).
+RLS_TARGET = "none set (1 = free)"
 
 
 def build_report(
@@ -115,12 +117,43 @@ def build_report(
                 "target": f"at most {AUDIT_BUDGET}",
             }
         )
+
+    # What row-level security costs (decision 97): the same app with its sessions bound by the
+    # policies (role hearth_app) and without, by throughput and by CPU per request of the server
+    # and of PostgreSQL. Both send the caller's settings; the raw ceiling and the bare stack
+    # connect as the tables' owner, which the policies do not bind.
+    def measured(key: str, server: str) -> dict[str, Any]:
+        return next(r for r in rows if r["key"] == key and r["server"] == server)
+
+    for key, label in (
+        ("search", "search page"),
+        ("record1", "single record @1"),
+        ("record10", "single record @10"),
+    ):
+        on, off = measured(key, "hearth"), measured(key, "hearth-rls-off")
+        ratios.append(
+            {
+                "name": f"Row-level security on / off, {label}: throughput",
+                "value": round(on["rps"] / off["rps"], 3),
+                "target": RLS_TARGET,
+            }
+        )
+        for column, process in (("cpu_server_ms", "server"), ("cpu_db_ms", "PostgreSQL")):
+            if on.get(column) and off.get(column):
+                ratios.append(
+                    {
+                        "name": f"Row-level security on / off, {label}: CPU per request, {process}",
+                        "value": round(on[column] / off[column], 3),
+                        "target": RLS_TARGET,
+                    }
+                )
     statements = {
         key: {
             "count": c.count,
             "reads": len(c.reads()),
             "data": len(c.data()),
             "writes": c.count - len(c.reads()),
+            "settings": len(c.settings()),
         }
         for key, c in captured.items()
     }
@@ -194,6 +227,21 @@ def markdown(report: dict[str, Any]) -> str:
             f"{_fmt(row.get('p50_ms'))} | {_fmt(row.get('p99_ms'))} | {_fmt(row.get('errors'))} | {_fmt(row.get('statements'))} "
             f"| {_fmt(server_cpu)} | {_fmt(row.get('cpu_db_ms'))} |"
         )
+    counted = report.get("statements", {})
+    if any(c.get("settings") for c in counted.values()):
+        lines += [
+            "",
+            "SQL statements/request count the row-security settings (`set_config`) Hearth's "
+            "connections send when the caller changes: "
+            + ", ".join(
+                f"{key} {c['settings']} of {c['count']}"
+                for key, c in counted.items()
+                if key in ("search", "record", "sync")
+            )
+            + ". The bare stack and the raw ceiling connect as the tables' owner, which row-level "
+            "security does not bind (the bare stack holds the caller's settings from the start; "
+            "the raw ceiling replays Hearth's settings statements).",
+        ]
     lines += ["", "| Ratio (same run) | Value | Target |", "|---|---:|---|"]
     for ratio in report["ratios"]:
         lines.append(f"| {ratio['name']} | {_fmt(ratio['value'])} | {ratio['target']} |")

@@ -11,7 +11,8 @@ What it does, in order (docs/benchmarks.md has the settings and how to read the 
    and captures the SQL each benchmark query sends (asyncpg query logger): statements per
    request, and the plans the bare stack and the raw asyncpg ceiling replay.
 3. Starts, on loopback, Hearth (``uvicorn api.asgi:make_app``), Hearth with the read audit off
-   (``bench.hearth_app``, bench only) and the bare stack (``bench.bare``), each with the same
+   (``bench.hearth_app``, bench only), Hearth with row-level security off (the same factory with
+   ``HEARTH_DB_ROW_SECURITY=false``) and the bare stack (``bench.bare``), each with the same
    worker count (``HEARTH_WORKERS``, default one per core), and drives them with
    ``bench.load`` (closed loop, bounded): a warm-up, then ``--runs`` runs of ``--duration``
    seconds per target, interleaved so that machine noise hits every target alike; each figure
@@ -44,7 +45,7 @@ from api.settings import Settings
 from bench.jobs import batch_jobs
 from bench.measure import capture_requests, cpu_figures, plans, raw_ceiling, run_scenarios
 from bench.report import build_report, markdown
-from bench.seed import bench_server, ensure_seeded
+from bench.seed import bench_server, ensure_seeded, hearth_data_dir
 from bench.servers import ROOT
 
 RESULTS = ROOT / "bench" / "results"
@@ -59,7 +60,7 @@ async def main(args: argparse.Namespace) -> dict[str, Any]:
     load_before = [round(x, 2) for x in os.getloadavg()]
     with bench_server(settings) as url:
         summary = await ensure_seeded(url, args.clients, args.seed, args.reseed, state)
-        data_dir = state / "hearth-data"
+        data_dir = hearth_data_dir(state)
         load_signing_key(None, data_dir)  # one key, made before several workers race for it
         server_env = {
             "HEARTH_DATABASE_URL": url,

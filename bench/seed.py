@@ -21,9 +21,19 @@ from api.db import embedded_postgres, to_tortoise_url, tortoise_config
 from api.dbmigrate import apply_migrations
 from api.settings import Settings
 
-__all__ = ["BENCH_DATABASE", "bench_server", "ensure_seeded"]
+__all__ = ["BENCH_DATABASE", "bench_server", "ensure_seeded", "hearth_data_dir"]
 
 BENCH_DATABASE = "hearth_bench_load"
+
+
+def hearth_data_dir(state: Path) -> Path:
+    """The data folder of the benchmark's Hearth (signing key, SSN keys): the seed seals SSNs
+    with the keys kept there, so that the servers, which read the same folder, can open them."""
+    return state / "hearth-data"
+
+
+def _settings(state: Path) -> Settings:
+    return Settings(env="test", data_dir=hearth_data_dir(state))
 
 
 @contextlib.contextmanager
@@ -71,22 +81,22 @@ async def ensure_seeded(
                 and have >= clients
             ):
                 print(f"reusing {name}: {have:,} clients (seed {seed})", flush=True)
-                await apply_migrations(tortoise_config(url, Settings(env="test")))  # new indexes
-                await _seal_left(url)
+                await apply_migrations(tortoise_config(url, _settings(state)))  # new indexes
+                await _seal_left(url, state)
                 return summary
         print(f"seeding {name} with {clients:,} clients (seed {seed}) ...", flush=True)
         await admin.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
         await admin.execute(f'CREATE DATABASE "{name}"')
     finally:
         await admin.close()
-    await apply_migrations(tortoise_config(url, Settings(env="test")))
+    await apply_migrations(tortoise_config(url, _settings(state)))
     from api.ssn_keys import load_key_ring
     from devdata import generate_at
     from models.sealed import installed
 
     started = time.perf_counter()
     # the SSN keys of the data folder, which the benchmark's Hearth servers read too
-    with installed(load_key_ring(Settings(env="test"))):
+    with installed(load_key_ring(_settings(state))):
         generated = await generate_at(
             url, clients=clients, seed=seed, anchor=datetime.now(UTC).date()
         )
@@ -99,7 +109,7 @@ async def ensure_seeded(
     return summary
 
 
-async def _seal_left(url: str) -> None:
+async def _seal_left(url: str, state: Path) -> None:
     """Seal the SSNs a database seeded before they were sealed still holds in clear (as
     `hearth migrate` does)."""
     from tortoise.context import TortoiseContext
@@ -108,7 +118,7 @@ async def _seal_left(url: str) -> None:
     from models.sealed import installed
     from services.sealing import check_keys, seal_clear_ssns
 
-    settings = Settings(env="test")
+    settings = _settings(state)
     async with TortoiseContext() as ctx:
         await ctx.init(config=tortoise_config(url, settings))
         with installed(load_key_ring(settings)):

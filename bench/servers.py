@@ -1,5 +1,6 @@
-"""The servers the benchmark drives, on loopback: Hearth, Hearth with the read audit off and the
-bare stack, each a uvicorn process group; and an in-process Hearth for capturing SQL."""
+"""The servers the benchmark drives, on loopback: Hearth, Hearth with the read audit off, Hearth
+with row-level security off and the bare stack, each a uvicorn process group; and an in-process
+Hearth for capturing SQL."""
 
 from __future__ import annotations
 

@@ -4,6 +4,7 @@ the statements it replays with it, and the statement-count tests count with it."
 from __future__ import annotations
 
 import asyncio
+from contextvars import ContextVar
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
@@ -60,16 +61,45 @@ class StatementLog:
         return result, application_statements(self.statements)
 
 
-def log_statements(monkeypatch: pytest.MonkeyPatch) -> StatementLog:
-    """Install a logger on every connection the pool hands out (removed before it goes back)."""
+# Set while the pool hands a connection out (the logger is not on it yet).
+_acquiring: ContextVar[bool] = ContextVar("hearth_bench_acquiring", default=False)
+
+
+def log_statements(
+    monkeypatch: pytest.MonkeyPatch, *, session_settings: bool = False
+) -> StatementLog:
+    """Install a logger on every connection the pool hands out (removed before it goes back).
+
+    ``session_settings``: also log the row-security settings the pool itself sends while it hands
+    a connection out (``api.pgclient.HearthConnection.hold_row_security``, decision 97), before
+    the logger is on the connection: a round trip of the request all the same (the benchmark
+    counts and replays them; the statement-count tests count the application's statements)."""
     log = StatementLog()
     pool = get_connection("default")._pool  # type: ignore[attr-defined]
     acquire, release = pool.acquire, pool.release
 
     async def logged_acquire(*, timeout: float | None = None) -> Any:  # noqa: ASYNC109 (asyncpg's signature)
-        connection = await acquire(timeout=timeout)
+        token = _acquiring.set(True)
+        try:
+            connection = await acquire(timeout=timeout)
+        finally:
+            _acquiring.reset(token)
         connection.add_query_logger(log)
         return connection
+
+    if session_settings:
+        from api.pgclient import HearthConnection
+
+        hold = HearthConnection.hold_row_security
+
+        async def logged_hold(connection: HearthConnection) -> None:
+            if not _acquiring.get():  # a statement's own: the logger is on the connection
+                await hold(connection)
+                return
+            with connection.query_logger(log):
+                await hold(connection)
+
+        monkeypatch.setattr(HearthConnection, "hold_row_security", logged_hold)
 
     async def unlogged_release(connection: Any, *, timeout: float | None = None) -> None:  # noqa: ASYNC109
         connection.remove_query_logger(log)

@@ -6,6 +6,9 @@ batches of 100. :func:`capture` runs each query once through an in-process Heart
 asyncpg query logger on every pooled connection, and returns the statements in order with their
 arguments: the count of statements per request, the plan the bare stack replays (the
 data statements only) and the plan the raw asyncpg ceiling replays (every read statement).
+The statements include the row-security settings Hearth's connections send when the caller
+changes (``SELECT set_config('hearth.…', …)``, decision 97): round trips of the request, and
+what the replayed name search needs to find the caller's clients.
 """
 
 from __future__ import annotations
@@ -70,6 +73,8 @@ _MAIN_TABLE = re.compile(
     r'^\s*(?:WITH\b.*?)?SELECT\b.*?\bFROM\s+"?([a-z_]+)"?', re.IGNORECASE | re.DOTALL
 )
 _PARENTHESES = re.compile(r"\([^()]*\)")
+# api.pgclient.HearthConnection's statement telling the session who the caller is
+_SETTINGS = "set_config('hearth."
 
 
 def _top_level(sql: str) -> str:
@@ -158,6 +163,11 @@ class Statement:
     def is_data(self) -> bool:
         return self.is_read and self.table in DATA_TABLES
 
+    @property
+    def is_settings(self) -> bool:
+        """The row-security settings of the caller (a read to PostgreSQL: a SELECT)."""
+        return self.is_read and _SETTINGS in self.sql
+
 
 @dataclass
 class Captured:
@@ -175,11 +185,25 @@ class Captured:
     def data(self) -> list[Statement]:
         return [s for s in self.statements if s.is_data]
 
+    def settings(self) -> list[Statement]:
+        return [s for s in self.statements if s.is_settings]
+
+    def settings_at(self, table: str) -> Statement | None:
+        """The row-security settings the session held when the first statement on ``table``
+        ran (the last sent before it), if any were captured."""
+        held = None
+        for s in self.statements:
+            if s.is_settings:
+                held = s
+            elif s.table == table:
+                break
+        return held
+
 
 async def capture(app: Any, token: str, body: bytes) -> Captured:
     """Send ``body`` once through the in-process ``app`` and capture its SQL with the statement
-    log (after one warm-up request, so that the driver's first-use introspection is not
-    counted)."""
+    log, the row-security settings the pool sends included (after one warm-up request, so that
+    the driver's first-use introspection is not counted)."""
     import pytest
 
     from bench.statement_log import log_statements
@@ -187,7 +211,7 @@ async def capture(app: Any, token: str, body: bytes) -> Captured:
     headers = {"authorization": f"Bearer {token}", "content-type": "application/json"}
     patch = pytest.MonkeyPatch()
     try:
-        log = log_statements(patch)
+        log = log_statements(patch, session_settings=True)
         async with httpx.AsyncClient(
             transport=httpx.ASGITransport(app=app), base_url="http://127.0.0.1"
         ) as http:
