@@ -7,12 +7,12 @@
 (function () {
   const EXAMPLE_QUERY = `# Hearth's GraphiQL
 #
-# 1. Sign in:  mutation { login(input: {username: "...", password: "..."}) { challengeToken } }
-# 2. Then:     mutation { verifyMfa(input: {challengeToken: "...", code: "123456"}) { accessToken } }
-# 3. Put the access token in the Headers tab below:
-#              {"Authorization": "Bearer <accessToken>"}
+# Sign in with the login and verifyMfa mutations (the Docs
+# pane describes them), then put the access token in the
+# Headers tab below:
+#   {"Authorization": "Bearer <accessToken>"}
 #
-# Run: Ctrl-Enter. Complete: Ctrl-Space. The Docs pane documents every field.
+# Run: Ctrl-Enter. Complete: Ctrl-Space.
 
 query Me {
   me {
