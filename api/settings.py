@@ -2,13 +2,15 @@
 
 from __future__ import annotations
 
+import json
 import os
 from functools import lru_cache
 from pathlib import Path
-from typing import Any, Literal
+from typing import Annotated, Any, Literal
+from urllib.parse import urlsplit
 
-from pydantic import Field, SecretStr, model_validator
-from pydantic_settings import BaseSettings, SettingsConfigDict
+from pydantic import Field, SecretStr, field_validator, model_validator
+from pydantic_settings import BaseSettings, NoDecode, SettingsConfigDict
 
 __all__ = ["Settings", "get_settings", "report_thresholds"]
 
@@ -176,6 +178,28 @@ class Settings(BaseSettings):
     parser_cache_size: int = 256
     validation_cache_size: int = 256
 
+    # HTTP transport: browsers on other origins, persisted queries (docs/api.md)
+    cors_origins: Annotated[list[str], NoDecode] = Field(
+        default_factory=list,
+        description="Origins (scheme://host[:port]) whose pages may call Hearth, comma-separated"
+        " or a JSON list. Unset: no CORS headers at all.",
+    )
+    persisted_queries: Literal["off", "apq", "allowlist"] = Field(
+        default="apq",
+        description="apq: Apollo's automatic persisted queries beside ordinary requests;"
+        " allowlist: only the operations of HEARTH_PERSISTED_QUERY_MANIFEST run; off: neither.",
+    )
+    persisted_query_manifest: Path | None = Field(
+        default=None,
+        description="The operations allowed in allowlist mode: an Apollo persisted query"
+        " manifest, or a JSON object of sha256 hash -> document.",
+    )
+    persisted_query_cache_bytes: int = Field(
+        default=4 * 1024 * 1024,
+        ge=0,
+        description="Documents remembered by hash per process (apq mode), in bytes of text.",
+    )
+
     # The User Access Report's thresholds (policy 212 "What to look for"); see docs/audit.md.
     access_report_increase_factor: float = 2.0
     access_report_previous_quarters: int = 4
@@ -274,6 +298,42 @@ class Settings(BaseSettings):
         description="Export.ImplementationID: this HMIS implementation's id.",
     )
 
+    @field_validator("cors_origins", mode="before")
+    @classmethod
+    def _origins_list(cls, value: object) -> object:
+        if isinstance(value, str):
+            text = value.strip()
+            if text.startswith("["):
+                return json.loads(text)
+            return [part.strip() for part in text.split(",") if part.strip()]
+        return value
+
+    @field_validator("cors_origins")
+    @classmethod
+    def _origins_exact(cls, origins: list[str]) -> list[str]:
+        for origin in origins:
+            parts = urlsplit(origin)
+            if (
+                parts.scheme not in ("http", "https")
+                or not parts.hostname
+                or "*" in origin
+                or origin != f"{parts.scheme}://{parts.netloc}"
+                or parts.username is not None
+            ):
+                raise ValueError(
+                    f"HEARTH_CORS_ORIGINS: {origin!r} is not an origin like"
+                    " https://app.example.org (scheme, host and port only; no wildcard)."
+                )
+        return origins
+
+    @model_validator(mode="after")
+    def _allowlist_has_manifest(self) -> Settings:
+        if self.persisted_queries == "allowlist" and self.persisted_query_manifest is None:
+            raise ValueError(
+                "HEARTH_PERSISTED_QUERIES=allowlist needs HEARTH_PERSISTED_QUERY_MANIFEST."
+            )
+        return self
+
     @model_validator(mode="after")
     def _row_security_in_production(self) -> Settings:
         if self.production and not self.db_row_security:
@@ -311,6 +371,12 @@ class Settings(BaseSettings):
     @property
     def production(self) -> bool:
         return self.env == "production"
+
+    @property
+    def field_suggestions(self) -> bool:
+        """ "Did you mean ...?" in validation errors: a help while developing, a map of the
+        schema for a prober elsewhere."""
+        return self.env == "development"
 
     @property
     def exports_path(self) -> Path:

@@ -22,7 +22,7 @@ from schema.clients import ClientMutation, ClientQuery
 from schema.compliance import ComplianceMutation, ComplianceQuery
 from schema.context import Authentication
 from schema.dsb import DsbMutation, DsbQuery
-from schema.errors import ErrorCodes
+from schema.errors import ErrorCodes, FieldSuggestions
 from schema.governance import GovernanceMutation, GovernanceQuery
 from schema.governance_log import GovernanceLogQuery
 from schema.governance_rules import GovernanceRulesMutation, GovernanceRulesQuery
@@ -132,17 +132,19 @@ def build_schema(
     *,
     execution_context_class: type[Any] | None = HearthExecutionContext,
     extra_extensions: Sequence[Any] = (),
+    field_suggestions: bool = False,
 ) -> strawberry.Schema:
     """The schema, executed by Hearth's executor (``schema.audit.HearthExecutionContext``), which
     also reports what a request read to the read audit. The tests run the same schema on
     graphql-core's stock executor (``execution_context_class=None``) with a reference audit in
-    ``extra_extensions``, and compare."""
+    ``extra_extensions``, and compare. ``field_suggestions`` keeps "Did you mean ...?" in
+    refused documents (development only: elsewhere it maps the schema for a prober)."""
     limits = limits or Limits()
     # Factories: strawberry builds fresh extensions per request; the parser and validation
     # caches live at module level, so they are shared all the same. The document limits
     # (schema.limits) run before graphql-core's validation, in the same cache.
     extensions: list[Any] = [
-        ErrorCodes,
+        FieldSuggestions if field_suggestions else ErrorCodes,
         lambda: MaxTokensLimiter(max_token_count=limits.max_tokens),
         lambda: _ParserCache(maxsize=limits.parser_cache_size),
         lambda: LimitedValidation(limits),
@@ -156,7 +158,7 @@ def build_schema(
         query=Query,
         mutation=Mutation,
         extensions=extensions,
-        config=StrawberryConfig(disable_field_suggestions=True),
+        config=StrawberryConfig(disable_field_suggestions=not field_suggestions),
         execution_context_class=execution_context_class,
     )
     return schema

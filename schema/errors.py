@@ -8,8 +8,8 @@ Every error of a response passes through :func:`coded`:
   log (the service should have refused it);
 * a document the server cannot accept (parse, validation, variable coercion, the depth, token
   and alias limits, introspection when disabled): ``GRAPHQL_PARSE_FAILED`` or
-  ``GRAPHQL_VALIDATION_FAILED``, without "Did you mean" suggestions and without echoing
-  variable values (they may hold personal data);
+  ``GRAPHQL_VALIDATION_FAILED``, without "Did you mean" suggestions (kept in development:
+  :class:`FieldSuggestions`) and without echoing variable values (they may hold personal data);
 * the database out of reach (connection lost or refused, shutting down, out of connections, a
   timeout): ``UNAVAILABLE`` with a generic message and the request id, logged;
 * anything else is a server fault: logged here with its traceback and replaced by
@@ -46,6 +46,7 @@ __all__ = [
     "UNAVAILABLE_MESSAGE",
     "ErrorCodes",
     "FieldError",
+    "FieldSuggestions",
     "coded",
     "error_payload",
     "trace",
@@ -170,12 +171,12 @@ def _like(error: GraphQLError, message: str, extensions: dict[str, Any]) -> Grap
     )
 
 
-def _variable_error(error: GraphQLError) -> GraphQLError:
+def _variable_error(error: GraphQLError, suggestions: bool) -> GraphQLError:
     """A variable's value does not fit its declared type; the value itself is not repeated."""
     node = error.nodes[0] if error.nodes else None
     assert isinstance(node, VariableDefinitionNode)
     name = node.variable.name.value
-    message = _SUGGESTION.sub("", error.message)
+    message = error.message if suggestions else _SUGGESTION.sub("", error.message)
     if " has invalid " in message:
         message = f"Variable '${name}' has a value that is not a valid {print_ast(node.type)}."
     return _like(error, message, {"code": VALIDATION_FAILED, "variable": name})
@@ -209,8 +210,11 @@ def _with_id(extensions: dict[str, Any], request_id: str | None) -> dict[str, An
     return extensions
 
 
-def coded(error: GraphQLError, request_id: str | None = None) -> GraphQLError:
-    """The error as a client may see it (see the module docstring)."""
+def coded(
+    error: GraphQLError, request_id: str | None = None, *, suggestions: bool = False
+) -> GraphQLError:
+    """The error as a client may see it (see the module docstring); ``suggestions`` keeps
+    graphql-core's "Did you mean ...?" in refused documents (development only)."""
     domain = _domain_error(error) or _client_value(error, request_id)
     if domain is not None:
         extensions: dict[str, Any] = {"code": domain.code}
@@ -228,14 +232,17 @@ def coded(error: GraphQLError, request_id: str | None = None) -> GraphQLError:
         if isinstance(error, GraphQLSyntaxError):
             return _like(error, error.message, {"code": PARSE_FAILED})
         if error.nodes and isinstance(error.nodes[0], VariableDefinitionNode):
-            return _variable_error(error)
+            return _variable_error(error, suggestions)
         if cause is None:
-            return _like(error, _SUGGESTION.sub("", error.message), {"code": VALIDATION_FAILED})
+            message = error.message if suggestions else _SUGGESTION.sub("", error.message)
+            return _like(error, message, {"code": VALIDATION_FAILED})
     return _internal(error, request_id, cause)
 
 
 class ErrorCodes(SchemaExtension):
     """Give every error a code; keep domain errors' messages; mask everything unexpected."""
+
+    suggestions = False  # "Did you mean ...?" kept: ``FieldSuggestions``, in development
 
     def on_operation(self) -> Iterator[None]:
         yield
@@ -243,4 +250,12 @@ class ErrorCodes(SchemaExtension):
         if result is None or not result.errors:
             return
         request_id = getattr(self.execution_context.context, "request_id", None)
-        result.errors = [coded(error, request_id) for error in result.errors]
+        result.errors = [
+            coded(error, request_id, suggestions=self.suggestions) for error in result.errors
+        ]
+
+
+class FieldSuggestions(ErrorCodes):
+    """:class:`ErrorCodes` that keeps graphql-core's "Did you mean ...?" (development)."""
+
+    suggestions = True
