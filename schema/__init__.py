@@ -33,6 +33,7 @@ from schema.incidents import IncidentMutation, IncidentQuery
 from schema.limits import LimitedValidation, Limits
 from schema.node import CLIENT_DATA_NODES, NodeQuery, detach_type_checks
 from schema.outside_access import OutsideAccessMutation, OutsideAccessQuery
+from schema.scalars import SCALAR_OVERRIDES
 from schema.service_accounts import ServiceAccountMutation, ServiceAccountQuery
 from schema.training import TrainingMutation, TrainingQuery
 from schema.users import UserMutation, UserQuery
@@ -160,6 +161,7 @@ def build_schema(
         mutation=Mutation,
         extensions=extensions,
         config=StrawberryConfig(disable_field_suggestions=True),
+        scalar_overrides=SCALAR_OVERRIDES,
         execution_context_class=execution_context_class,
     )
     detach_type_checks(core_schema(schema))

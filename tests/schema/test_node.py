@@ -28,7 +28,7 @@ from schema import build_schema
 from schema.node import NODE_TYPES
 from schema.relay import to_global_id
 from tests.factories import Api
-from tests.schema.mutation_cases import World, build_world
+from tests.schema.mutation_cases import build_world
 from tests.schema.query_cases import QUERY_CASES
 
 # Each Node type with a root field of its own: that field's name.
@@ -100,7 +100,8 @@ async def test_node_answers_as_the_types_own_field_for_every_caller(
             assert node["data"] is None or node["data"]["node"] is None
             answers.add(_errors(own)[0][0])
     # and the callers include one who sees it and one who may not
-    assert "seen" in answers and answers - {"seen"}, (type_name, answers)
+    assert "seen" in answers, (type_name, answers)
+    assert answers - {"seen"}, (type_name, answers)
 
 
 async def test_enrollments_and_case_notes_are_found_as_their_clients_lists_show_them(
@@ -137,7 +138,8 @@ async def test_enrollments_and_case_notes_are_found_as_their_clients_lists_show_
                 # as client(id:) refuses: FORBIDDEN without client:read, else NOT_FOUND
                 assert codes == ({e[0] for e in _errors(lists)} or {"NOT_FOUND"}), (who, node)
                 assert node["data"] is None or node["data"]["node"] is None
-    assert seen_somewhere and seen_somewhere != set(CALLERS), seen_somewhere
+    assert seen_somewhere, seen_somewhere
+    assert seen_somewhere != set(CALLERS), seen_somewhere
 
 
 NOBODY = "6a0e2b9c-2f61-4d0e-9d55-0c3f1f0f7e11"  # an id no row has
@@ -239,16 +241,14 @@ async def test_node_reads_of_enrollments_and_case_notes_are_audited(api: Api) ->
         "CaseNote": (str(note.id), client_id, "{ ... on CaseNote { id text } }"),
     }
     for type_name, (key, owner, selection) in reads.items():
-        document = "query($id: ID!) { node(id: $id) %s }" % selection
+        document = f"query($id: ID!) {{ node(id: $id) {selection} }}"
         global_id = to_global_id(type_name, key)
         # when the holder reads it
         before = await _last_seq()
         await api.ok(document, {"id": global_id}, await world.token("worker"))
         # then a VIEW row names it, its client and the fields read
         field = "entryDate" if type_name == "Enrollment" else "text"
-        assert await _audit_after(before) == [
-            ("VIEW", type_name, key, uuid.UUID(owner), [field])
-        ]
+        assert await _audit_after(before) == [("VIEW", type_name, key, uuid.UUID(owner), [field])]
         # when another agency's user asks for it: NOT_FOUND, and a DENIED row names it
         before = await _audit_after(0)
         body = await api.gql(document, {"id": global_id}, await world.token("worker_b"))
