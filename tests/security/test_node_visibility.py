@@ -34,7 +34,7 @@ async def test_node_reads_every_sentinel_as_client_does_for_every_role(api: Api)
             node = await api.gql(BY_NODE, {"id": to_global_id("Client", client_id)}, token)
             # then the answers are the same record, masked alike, or the same refusal
             assert _errors(node) == _errors(own), (role, scenario.what)
-            expected = own["data"]["client"] if own.get("data") else None
+            expected = (own.get("data") or {}).get("client")
             assert (node.get("data") or {}).get("node") == expected, (role, scenario.what)
             assert not leaks(node, forbidden), (role, scenario.what)
             assert bool(expected) == bool(sees(role, scenario)), (role, scenario.what)
