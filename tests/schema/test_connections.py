@@ -93,6 +93,25 @@ async def test_page_info_of_a_walked_connection(api: Api) -> None:
     }
 
 
+SEARCH = """query($first: Int!, $after: String) {
+  clients(search: {name: "smith"}, first: $first, after: $after) {
+    edges { cursor node { id } }
+    pageInfo { hasNextPage hasPreviousPage startCursor endCursor }
+  }
+}"""
+
+
+async def test_page_info_of_a_walked_client_search(api: Api) -> None:
+    # given three clients the holder sees
+    world = await _world(3)
+    token = await api.sign_in(world.holder)
+    # when the search is walked one client at a time
+    pages = await _walk(api, token, SEARCH, {"first": 1}, ("clients",))
+    # then only the first page has none before it
+    assert [p["pageInfo"]["hasPreviousPage"] for p in pages] == [False, True, True]
+    assert [p["pageInfo"]["startCursor"] for p in pages] == [p["edges"][0]["cursor"] for p in pages]
+
+
 async def _client_with_lists(api: Api) -> tuple[str, str]:
     """A client of the statements' world given five enrollments in all, each with services;
     its id and the holder's token."""
