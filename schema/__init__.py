@@ -13,6 +13,7 @@ from strawberry.schema.config import StrawberryConfig
 from strawberry.tools import merge_types
 from strawberry.utils.str_converters import to_camel_case
 
+from compat.graphql import core_schema
 from schema.access import AccessMutation, AccessQuery
 from schema.access_reports import AccessReportMutation, AccessReportQuery
 from schema.audit import HearthExecutionContext, audit_reads
@@ -30,7 +31,9 @@ from schema.grievances import GrievanceMutation, GrievanceQuery
 from schema.hud_csv import HudCsvMutation
 from schema.incidents import IncidentMutation, IncidentQuery
 from schema.limits import LimitedValidation, Limits
+from schema.node import CLIENT_DATA_NODES, NodeQuery, detach_type_checks
 from schema.outside_access import OutsideAccessMutation, OutsideAccessQuery
+from schema.scalars import SCALAR_OVERRIDES
 from schema.service_accounts import ServiceAccountMutation, ServiceAccountQuery
 from schema.training import TrainingMutation, TrainingQuery
 from schema.users import UserMutation, UserQuery
@@ -41,6 +44,7 @@ Query = merge_types(
     "Query",
     (
         AuthQuery,
+        NodeQuery,
         GovernanceQuery,
         UserQuery,
         AccessQuery,
@@ -149,7 +153,7 @@ def build_schema(
         lambda: _ParserCache(maxsize=limits.parser_cache_size),
         lambda: LimitedValidation(limits),
         Authentication,
-        audit_reads(_CLIENT_OPERATIONS),
+        audit_reads(_CLIENT_OPERATIONS, CLIENT_DATA_NODES),
         *extra_extensions,
     ]
     if not limits.introspection:
@@ -159,6 +163,8 @@ def build_schema(
         mutation=Mutation,
         extensions=extensions,
         config=StrawberryConfig(disable_field_suggestions=not field_suggestions),
+        scalar_overrides=SCALAR_OVERRIDES,
         execution_context_class=execution_context_class,
     )
+    detach_type_checks(core_schema(schema))
     return schema
