@@ -32,10 +32,12 @@ __all__ = ["RateColumn", "progress_bar"]
 
 
 class RateColumn(ProgressColumn):
-    """Items per second, over rich's recent samples (the average once the step is finished)."""
+    """Items per second: over rich's recent samples, else the step's average so far."""
 
     def render(self, task: Task) -> Text:
         speed = task.finished_speed or task.speed
+        if speed is None and task.elapsed and task.completed:
+            speed = task.completed / task.elapsed
         if speed is None:
             return Text("-/s", style="progress.data.speed")
         return Text(f"{speed:,.0f}/s", style="progress.data.speed")
