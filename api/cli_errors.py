@@ -250,9 +250,7 @@ def _usage_error(error: TyperException) -> CommandError:
             field = opts[0].lstrip("-") or None
         elif isinstance(hint_of, str):
             field = hint_of.strip("'\"").lstrip("-") or None
-        return CommandError(
-            "VALIDATION", said + hint, exit_code=EXIT_INPUT, field=field
-        )
+        return CommandError("VALIDATION", said + hint, exit_code=EXIT_INPUT, field=field)
     return CommandError("USAGE", said + hint, exit_code=error.exit_code)
 
 
