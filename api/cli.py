@@ -17,6 +17,15 @@ from uuid import UUID
 import typer
 
 from api.cli_errors import EXIT_INPUT, CommandError, HearthGroup, check_database_url
+from api.cli_options import (
+    a_client_count,
+    a_date,
+    a_job,
+    a_quarter,
+    a_zip,
+    an_export_scope,
+    writable_file,
+)
 from api.cli_progress import progress_bar
 from api.db import embedded_postgres, tortoise_config
 from api.settings import Settings, get_settings
@@ -73,32 +82,6 @@ def database(settings: Settings) -> Iterator[str]:
 
 def _run(coro: Any) -> Any:
     return asyncio.run(coro)
-
-
-# --- option values, checked before any work ---------------------------------------------------
-
-
-def _a_date(value: str | None) -> str | None:
-    if value is not None:
-        try:
-            date.fromisoformat(value)
-        except ValueError:
-            raise typer.BadParameter(f"{value[:40]!r} is not a date (YYYY-MM-DD).") from None
-    return value
-
-
-def _writable(value: Path | None) -> Path | None:
-    """A file the command may create: not a folder, in a folder it may write (or create)."""
-    if value is None:
-        return value
-    if value.is_dir():
-        raise typer.BadParameter(f"{value} is a folder; name a file.")
-    folder = value.absolute().parent
-    while not folder.exists():
-        folder = folder.parent
-    if not folder.is_dir() or not os.access(folder, os.W_OK | os.X_OK):
-        raise typer.BadParameter(f"{value} cannot be written here ({folder} is not writable).")
-    return value
 
 
 @app.command()
@@ -250,7 +233,7 @@ def admin_rekey_ssns(
 def schema_export(
     out: Annotated[
         Path | None,
-        typer.Option(help="Write here instead of standard output.", callback=_writable),
+        typer.Option(help="Write here instead of standard output.", callback=writable_file),
     ] = None,
 ) -> None:
     """Print (or write) the SDL that front ends generate code from."""
@@ -376,25 +359,14 @@ async def _user_access_rows(
     ]
 
 
-def _a_quarter(value: str) -> str:
-    from services.access_reports import parse_quarter
-    from services.errors import ValidationFailed
-
-    try:
-        parse_quarter(value, today=date.max)  # its form; whether it has begun, the report says
-    except ValidationFailed as error:
-        raise typer.BadParameter(error.message) from None
-    return value
-
-
 @report_app.command("user-access")
 def report_user_access(
-    quarter: Annotated[str, typer.Option(help="The quarter, e.g. 2026Q3.", callback=_a_quarter)],
+    quarter: Annotated[str, typer.Option(help="The quarter, e.g. 2026Q3.", callback=a_quarter)],
     agency: Annotated[UUID, typer.Option(help="The agency's id.")],
     csv_file: Annotated[
         Path | None,
         typer.Option(
-            "--csv", help="Write CSV here (default: standard output).", callback=_writable
+            "--csv", help="Write CSV here (default: standard output).", callback=writable_file
         ),
     ] = None,
 ) -> None:
@@ -442,14 +414,6 @@ async def _run_job(name: str, settings: Settings) -> dict[str, Any]:
     }
 
 
-def _a_job(value: str) -> str:
-    from services.jobs import JOBS
-
-    if value not in JOBS:
-        raise typer.BadParameter(f"unknown job {value[:40]!r}; known: {', '.join(JOBS)}.")
-    return value
-
-
 @jobs_app.command("run")
 def jobs_run(
     name: Annotated[
@@ -457,7 +421,7 @@ def jobs_run(
         typer.Argument(
             help="shared-contacts, retraining, deadlines, notifications, agency-coordinators, "
             "governance-calendar or certifications.",
-            callback=_a_job,
+            callback=a_job,
         ),
     ],
 ) -> None:
@@ -489,15 +453,7 @@ def _seed_anchor(anchor: str | None, settings: Settings) -> Any:
 
     if anchor is None:
         return datetime.now(UTC).astimezone(ZoneInfo(settings.timezone)).date()
-    return date.fromisoformat(anchor)  # checked by _a_date
-
-
-def _a_client_count(value: int) -> int:
-    from devdata.plan import MAX_CLIENTS
-
-    if not 1 <= value <= MAX_CLIENTS:
-        raise typer.BadParameter(f"{value} is not between 1 and {MAX_CLIENTS:,}.")
-    return value
+    return date.fromisoformat(anchor)  # checked by a_date
 
 
 def _print_seed_summary(summary: Any) -> None:
@@ -589,7 +545,10 @@ async def _seed(
 @app.command()
 def seed(
     clients: Annotated[
-        int, typer.Option(help="How many clients to generate.", callback=_a_client_count)
+        int,
+        typer.Option(
+            help="How many clients to generate (1 to 5,000,000).", callback=a_client_count
+        ),
     ] = 1000,
     seed_value: Annotated[
         int,
@@ -603,7 +562,7 @@ def seed(
     ] = None,
     anchor: Annotated[
         str | None,
-        typer.Option(help="The data set's 'today', YYYY-MM-DD (default: today).", callback=_a_date),
+        typer.Option(help="The data set's 'today', YYYY-MM-DD (default: today).", callback=a_date),
     ] = None,
     append: Annotated[
         bool,
@@ -689,7 +648,7 @@ async def _hud_export(
     from services.hudcsv.export import run_export
     from services.principals import load_principal
 
-    start_date, end_date = date.fromisoformat(start), date.fromisoformat(end)  # _a_date checked
+    start_date, end_date = date.fromisoformat(start), date.fromisoformat(end)  # a_date checked
     found = await User.filter(username=user).first()
     loaded = await load_principal(found.id) if found else None
     if loaded is None or loaded[1] != "ACTIVE":
@@ -717,29 +676,16 @@ async def _hud_export(
     }
 
 
-def _a_scope(value: str) -> str:
-    from services.errors import ValidationFailed
-    from services.hudcsv.plan import parse_scope
-
-    try:
-        parse_scope(value)
-    except ValidationFailed as error:
-        raise typer.BadParameter(error.message) from None
-    return value
-
-
 @export_app.command("hud-csv")
 def export_hud_csv(
     scope: Annotated[
-        str, typer.Option(help="agency:ID, can:ID, project:ID or all.", callback=_a_scope)
+        str, typer.Option(help="agency:ID, can:ID, project:ID or all.", callback=an_export_scope)
     ],
     start: Annotated[
-        str, typer.Option(help="First day of the period (yyyy-mm-dd).", callback=_a_date)
+        str, typer.Option(help="First day of the period (yyyy-mm-dd).", callback=a_date)
     ],
-    end: Annotated[
-        str, typer.Option(help="Last day of the period (yyyy-mm-dd).", callback=_a_date)
-    ],
-    out: Annotated[Path, typer.Option(help="The zip to write.", callback=_writable)],
+    end: Annotated[str, typer.Option(help="Last day of the period (yyyy-mm-dd).", callback=a_date)],
+    out: Annotated[Path, typer.Option(help="The zip to write.", callback=writable_file)],
     user: Annotated[
         str, typer.Option(help="Export as this user: their permissions and visibility apply.")
     ],
@@ -803,14 +749,6 @@ async def _hud_import(
     }
 
 
-def _a_zip(value: Path) -> Path:
-    import zipfile
-
-    if not zipfile.is_zipfile(value):
-        raise typer.BadParameter(f"{value} is not a zip archive.")
-    return value
-
-
 @import_app.command("hud-csv")
 def import_hud_csv_command(
     file: Annotated[
@@ -820,7 +758,7 @@ def import_hud_csv_command(
             exists=True,
             dir_okay=False,
             readable=True,
-            callback=_a_zip,
+            callback=a_zip,
         ),
     ],
     agency: Annotated[
