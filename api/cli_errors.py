@@ -9,7 +9,7 @@ exit when
 ==== ===========================================================================================
 0    done
 1    the command ran and failed: a broken audit chain, a failed job or migration, a file it
-     could not write, an unexpected error (``INTERNAL``: its class only; ``--debug`` or
+     could not write (``FILE``, ``SYSTEM``), an unexpected error (``INTERNAL``: its class only; ``--debug`` or
      ``HEARTH_DEBUG=1`` shows the traceback)
 2    bad input, found before any work: an option or argument (``VALIDATION``, ``USAGE``), a
      setting (``SETTINGS``, naming it), the SSN keys (``KEYS``), a refusal by the rules
@@ -26,6 +26,7 @@ database name only, and an unexpected error by its class.
 from __future__ import annotations
 
 import asyncio
+import errno
 import json
 import os
 import socket
@@ -54,6 +55,20 @@ EXIT_INPUT = 2
 EXIT_UNAVAILABLE = 3
 EXIT_INTERRUPTED = 130
 
+# The errors of a connection that the network or the host refused (other OSErrors are local).
+_NETWORK = frozenset(
+    {
+        errno.ECONNREFUSED,
+        errno.ECONNRESET,
+        errno.ECONNABORTED,
+        errno.ENETUNREACH,
+        errno.ENETDOWN,
+        errno.EHOSTUNREACH,
+        errno.EHOSTDOWN,
+        errno.ETIMEDOUT,
+        errno.EADDRNOTAVAIL,
+    }
+)
 _SCHEMES = ("postgres", "postgresql", "asyncpg", "postgres+asyncpg", "postgresql+asyncpg")
 
 
@@ -185,7 +200,7 @@ def _database_error(error: BaseException) -> CommandError | None:
         return _unavailable("it did not answer in time")
     if isinstance(error, ConnectionError):
         return _unavailable("the connection was lost")
-    if isinstance(error, OSError) and error.filename is None and error.errno is not None:
+    if isinstance(error, OSError) and error.filename is None and error.errno in _NETWORK:
         return _unavailable(error.strerror or "the network refused the connection")
     if isinstance(error, DBConnectionError):
         return _unavailable("it could not be reached")
@@ -227,6 +242,8 @@ def explain(error: BaseException) -> CommandError:
             f"{error.filename}: {error.strerror or type(error).__name__}",
             exit_code=EXIT_FAILURE,
         )
+    if isinstance(error, OSError) and error.strerror:  # e.g. a full disk while writing a file
+        return CommandError("SYSTEM", error.strerror, exit_code=EXIT_FAILURE)
     return CommandError(
         "INTERNAL",
         f"unexpected {type(error).__name__}; run again with --debug (or HEARTH_DEBUG=1) "

@@ -367,3 +367,9 @@ def test_a_message_is_one_line_whatever_it_was_given() -> None:
     error = CommandError("X", "first line\n  second line\r\nthird")
     assert error.line().count("\n") == 0
     assert json.loads(error.line())["error"]["message"] == "first line second line third"
+
+
+def test_a_full_disk_is_not_the_database() -> None:
+    error = explain(OSError(28, "No space left on device"))
+    assert (error.code, error.exit_code, error.message) == ("SYSTEM", 1, "No space left on device")
+    assert explain(OSError(111, "Connection refused")).exit_code == 3
