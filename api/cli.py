@@ -153,11 +153,11 @@ def admin_create(
     """Create a System Administrator. Reads the password from standard input; prints one JSON line."""
     from services.admin import create_system_administrator
 
+    settings = get_settings()  # settings refused before the password is asked for
     if sys.stdin.isatty():
         password = getpass.getpass("Password for the new System Administrator: ")
     else:
         password = sys.stdin.readline().rstrip("\r\n")
-    settings = get_settings()
     with database(settings) as url:
         result = _run(
             _with_orm(
