@@ -8,13 +8,59 @@ from tortoise.context import TortoiseContext
 from tortoise.migrations.api.migrate import migrate as tortoise_migrate
 from tortoise.migrations.autodetector import MigrationAutodetector
 
-__all__ = ["apply_migrations", "pending_model_changes", "write_migrations"]
+from services.progress import Progress, tell
+
+__all__ = ["MigrationFailed", "apply_migrations", "pending_model_changes", "write_migrations"]
 
 
-async def apply_migrations(config: dict[str, Any]) -> None:
-    """Bring the database to the latest committed migration."""
+class MigrationFailed(Exception):
+    """A migration stopped with an error; its transaction was rolled back, the ones before it
+    stay applied."""
+
+
+def _reason(error: BaseException) -> str:
+    """PostgreSQL's own message for the failure (never its detail, which may quote row values),
+    or the error's class."""
+    import asyncpg
+
+    current: BaseException | None = error
+    while current is not None:
+        if isinstance(current, asyncpg.PostgresError) and current.args:
+            return str(current.args[0]).splitlines()[0]
+        current = current.__cause__ or current.__context__
+    return type(error).__name__
+
+
+async def apply_migrations(config: dict[str, Any], *, progress: Progress | None = None) -> None:
+    """Bring the database to the latest committed migration; ``progress`` hears of each one
+    applied (step ``migrations``). A migration that fails raises :class:`MigrationFailed`."""
+    total = 0
+    done = 0
+    running: str | None = None
+
+    def planned(connection: str, plan: list[Any], fake: bool, dry_run: bool) -> None:
+        nonlocal total
+        total += len(plan)
+        tell(progress, "migrations", done, total)
+
+    def stepped(event: str, app: str, name: str) -> None:
+        nonlocal done, running
+        if event == "apply_start":
+            running = f"{app}.{name}"
+        elif event == "apply_done":
+            running = None
+            done += 1
+            tell(progress, "migrations", done, total)
+
     async with TortoiseContext():
-        await tortoise_migrate(config=config)
+        try:
+            await tortoise_migrate(
+                config=config, reporter=planned if progress else None, progress=stepped
+            )
+        except Exception as error:
+            if running is None:
+                raise  # not a migration's own failure (e.g. the database cannot be reached)
+            raise MigrationFailed(f"migration {running} failed: {_reason(error)}") from error
 
 
 async def _writers(config: dict[str, Any]) -> list[Any]:
