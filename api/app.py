@@ -5,7 +5,6 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import gc
-import json
 import logging
 import uuid
 from collections.abc import AsyncIterator
@@ -29,10 +28,14 @@ from tortoise.context import TortoiseContext, get_current_context
 
 from api.db import tortoise_config
 from api.downloads import hud_csv_download
+from api.health import healthz, readiness
 from api.identity import IdentityProvider, LocalIdentity, TokenService, load_signing_key
 from api.identity.oidc import OidcIdentity, session_cookie_options
 from api.identity.service import TokenEndpoint
+from api.logs import AccessLog, OperationFacts, note_errors
+from api.metrics import Metrics, metrics_endpoint
 from api.middleware import BodyLimit, Guard, RequestId, caller_request_id_of, request_id_of
+from api.serving import StartupError
 from api.settings import Settings, report_thresholds
 from api.ssn_keys import load_key_ring
 from authz.enforcer import Authorizer, current_authorizer, set_current_authorizer
@@ -43,10 +46,10 @@ from schema.errors import coded
 from services.audit import seal as audit_seal
 from services.auth import AuthPolicy
 from services.clock import Clock, SystemClock
-from services.jobs import JobContext, Scheduler
+from services.jobs import JOBS, JobContext, Scheduler
 from services.sealing import check_keys
 
-__all__ = ["HearthGraphQL", "create_app"]
+__all__ = ["HearthGraphQL", "StartupError", "create_app"]
 
 log = logging.getLogger("hearth")
 
@@ -122,6 +125,7 @@ class HearthGraphQL(GraphQL[Context, None]):
         if result.errors:
             request_id = request_id_of(request.scope)
             result.errors = [coded(error, request_id) for error in result.errors]
+            note_errors(request.scope, result.errors)  # for the access line (api.logs)
         return await super().process_result(request, result)
 
 
@@ -209,6 +213,8 @@ def _start_sealer(settings: Settings) -> asyncio.Task[None] | None:
 def create_app(settings: Settings, *, database_url: str, clock: Clock | None = None) -> Starlette:
     """The Hearth ASGI app for one database. ``clock`` is injectable for time-based policy tests."""
     clock = clock or SystemClock()
+    if missing := settings.missing_production_secrets():
+        raise StartupError(f"HEARTH_ENV=production needs {', '.join(missing)} set")
     keys = load_key_ring(settings)  # production refuses to start without configured keys
     policy = auth_policy(settings)
     tokens = TokenService(
@@ -245,7 +251,8 @@ def create_app(settings: Settings, *, database_url: str, clock: Clock | None = N
             parser_cache_size=settings.parser_cache_size,
             validation_cache_size=settings.validation_cache_size,
             introspection=not settings.production,
-        )
+        ),
+        extra_extensions=[OperationFacts],  # the access line's operation and principal
     )
     view = HearthGraphQL(
         schema=schema,
@@ -286,12 +293,10 @@ def create_app(settings: Settings, *, database_url: str, clock: Clock | None = N
                 if isinstance(identity, OidcIdentity):
                     await identity.aclose()
 
-    async def health(_: Request) -> Response:
-        return Response(json.dumps({"status": "ok"}), media_type="application/json")
-
     routes = [
         Route("/graphql", view, methods=["GET", "POST"]),
-        Route("/healthz", health),
+        Route("/healthz", healthz),
+        Route("/readyz", readiness(database_url, settings.ready_timeout_seconds)),
         # Service accounts' client credentials, in both identity modes
         Route("/oauth/token", token_endpoint, name="oauth_token"),
         # HUD CSV exports requested through GraphQL, for the user who asked
@@ -303,6 +308,10 @@ def create_app(settings: Settings, *, database_url: str, clock: Clock | None = N
     ]
     if isinstance(identity, OidcIdentity):
         routes += identity.routes()
+    if settings.metrics_token is not None:
+        metrics_token = settings.metrics_token.get_secret_value()
+        endpoint = metrics_endpoint(metrics_token, list(JOBS), settings.ready_timeout_seconds)
+        routes.append(Route("/metrics", endpoint, methods=["GET"]))
     app = Starlette(routes=routes, lifespan=lifespan)
     app.state.identity = identity
     app.state.authorizer = authorizer
@@ -313,5 +322,6 @@ def create_app(settings: Settings, *, database_url: str, clock: Clock | None = N
         app.add_middleware(SessionMiddleware, **session_cookie_options(settings))
     app.add_middleware(BodyLimit, max_bytes=settings.max_body_bytes)
     app.add_middleware(Guard, timeout=settings.request_timeout_seconds)
+    app.add_middleware(AccessLog, observe=Metrics(routes).observe)  # one line per request
     app.add_middleware(RequestId)  # added last: outermost
     return app

@@ -40,10 +40,11 @@ def test_serve_starts_the_configured_workers_and_tells_them_how_many(
 ) -> None:
     started: dict[str, Any] = {}
 
-    def run(app: str, **options: Any) -> None:
+    def run(app: str, **options: Any) -> int:
         started.update(options, app=app, env_workers=os.environ.get("HEARTH_WORKERS"))
+        return 0
 
-    monkeypatch.setattr("uvicorn.run", run)
+    monkeypatch.setattr("api.serving.run_server", run)
     monkeypatch.setenv("HEARTH_DATABASE_URL", database_url)
     monkeypatch.setenv("HEARTH_WORKERS", "3")
     get_settings.cache_clear()
@@ -53,7 +54,6 @@ def test_serve_starts_the_configured_workers_and_tells_them_how_many(
         get_settings.cache_clear()
     assert result.exit_code == 0, result.output
     assert started["app"] == "api.asgi:make_app"
-    assert started["factory"] is True
     assert started["workers"] == 3
     assert started["env_workers"] == "3"  # the workers size their pools for three
     assert started["http"] == "api.serving:NoDelayH11Protocol"
