@@ -75,6 +75,25 @@ def preflight(settings: Settings, database_url: str) -> None:
         raise StartupError(
             f"the database lacks migrations {', '.join(pending)}: run 'hearth migrate' first"
         )
+    asyncio.run(_check_ssn_keys(settings, database_url))
+
+
+async def _check_ssn_keys(settings: Settings, database_url: str) -> None:
+    """The workers' start-up check of the SSN keys against the database (services.sealing)."""
+    from tortoise.context import TortoiseContext
+
+    from api.db import tortoise_config
+    from api.ssn_keys import load_key_ring
+    from models.sealed import SealingError, installed
+    from services.sealing import check_keys
+
+    async with TortoiseContext() as ctx:
+        await ctx.init(config=tortoise_config(database_url, settings))
+        try:
+            with installed(load_key_ring(settings)):
+                await check_keys()
+        except SealingError as error:
+            raise StartupError(_one_line(error)) from None
 
 
 async def _database_pending(database_url: str, seconds: float) -> list[str]:
