@@ -93,23 +93,23 @@ def serve(
     with database(settings) as url:
         try:
             preflight(settings, url)
+            os.environ["HEARTH_DATABASE_URL"] = url
+            count = workers or settings.worker_count
+            # the workers read their settings afresh: each sizes its pool for this many workers
+            os.environ["HEARTH_WORKERS"] = str(count)
+            bind_host, bind_port = host or settings.host, port or settings.port
+            typer.echo(f"Hearth GraphQL on http://{bind_host}:{bind_port}/graphql")
+            code = run_server(
+                "api.asgi:make_app",
+                settings=settings,
+                host=bind_host,
+                port=bind_port,
+                workers=count,
+                http=HTTP_PROTOCOL,  # TCP_NODELAY on every connection (api/serving.py)
+            )
         except StartupError as error:
             typer.echo(f"hearth serve: {error}", err=True)
             raise typer.Exit(code=1) from None
-        os.environ["HEARTH_DATABASE_URL"] = url
-        count = workers or settings.worker_count
-        # the workers read their settings afresh: each sizes its pool for this many workers
-        os.environ["HEARTH_WORKERS"] = str(count)
-        bind_host, bind_port = host or settings.host, port or settings.port
-        typer.echo(f"Hearth GraphQL on http://{bind_host}:{bind_port}/graphql")
-        code = run_server(
-            "api.asgi:make_app",
-            settings=settings,
-            host=bind_host,
-            port=bind_port,
-            workers=count,
-            http=HTTP_PROTOCOL,  # TCP_NODELAY on every connection (api/serving.py)
-        )
     if code:
         typer.echo(f"hearth serve: start-up failed (exit {code}); the log says why", err=True)
         raise typer.Exit(code=code)

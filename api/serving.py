@@ -146,16 +146,19 @@ def run_server(app: str, *, settings: Settings, workers: int, **options: Any) ->
 
     from api.logs import logging_config
 
-    config = uvicorn.Config(
-        app,
-        factory=True,
-        workers=workers,
-        log_config=logging_config(settings),
-        access_log=False,  # Hearth's own access line (api.logs) has the request's facts
-        proxy_headers=settings.proxy_headers,
-        forwarded_allow_ips=settings.forwarded_allow_ips,
-        **options,
-    )
+    try:
+        config = uvicorn.Config(
+            app,
+            factory=True,
+            workers=workers,
+            log_config=logging_config(settings),
+            access_log=False,  # Hearth's own access line (api.logs) has the request's facts
+            proxy_headers=settings.proxy_headers,
+            forwarded_allow_ips=settings.forwarded_allow_ips,
+            **options,
+        )
+    except Exception as error:  # the logging configuration (a formatter that cannot load)
+        raise StartupError(_one_line(error)) from None
     if workers == 1:
         server = uvicorn.Server(config)
         server.run()
