@@ -23,6 +23,7 @@ from collections.abc import Iterator
 from typing import Any
 
 from graphql import GraphQLError
+from pythonjsonlogger.core import RESERVED_ATTRS
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 from strawberry.extensions import SchemaExtension
 
@@ -87,6 +88,8 @@ def logging_config(settings: Settings) -> dict[str, Any]:
             "fmt": ["asctime", "levelname", "name", "message"],
             "rename_fields": {"asctime": "time", "levelname": "level", "name": "logger"},
             "datefmt": "%Y-%m-%dT%H:%M:%S%z",
+            # uvicorn's copy of its message with terminal colours
+            "reserved_attrs": [*RESERVED_ATTRS, "color_message"],
         }
         if json_format
         else {"format": "%(asctime)s %(levelname)-7s %(name)s: %(message)s"}

@@ -5,9 +5,9 @@ from __future__ import annotations
 import os
 from functools import lru_cache
 from pathlib import Path
-from typing import Any, Literal
+from typing import Annotated, Any, Literal
 
-from pydantic import Field, SecretStr, model_validator
+from pydantic import BeforeValidator, Field, SecretStr, model_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
 __all__ = ["Settings", "get_settings", "report_thresholds"]
@@ -67,7 +67,10 @@ class Settings(BaseSettings):
         description="json: one JSON object per line; console: readable lines. Unset: console in "
         "development, json otherwise.",
     )
-    log_level: Literal["DEBUG", "INFO", "WARNING", "ERROR"] = "INFO"
+    log_level: Annotated[
+        Literal["DEBUG", "INFO", "WARNING", "ERROR"],
+        BeforeValidator(lambda value: value.upper() if isinstance(value, str) else value),
+    ] = Field(default="INFO", description="Hearth's and uvicorn's loggers; libraries: WARNING.")
     metrics_token: SecretStr | None = Field(
         default=None,
         description="Bearer token a scraper sends to GET /metrics. Unset: /metrics is not served.",

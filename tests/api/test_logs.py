@@ -159,7 +159,8 @@ def test_a_configured_process_writes_hearths_info_and_uvicorns_lines_as_json() -
         "from api.settings import Settings\n"
         "configure_logging(Settings(_env_file=None, env='production', log_level='DEBUG'))\n"
         "logging.getLogger('hearth.jobs').info('job %s ran', 'deadlines')\n"
-        "logging.getLogger('uvicorn.error').info('Started server process [1]')\n"
+        "logging.getLogger('uvicorn.error').info('Started server process [1]',"
+        " extra={'color_message': 'Started server process [\\x1b[36m1\\x1b[0m]'})\n"
         "logging.getLogger('asyncpg').warning('a library warning')\n"
         # Tortoise writes every statement's parameters (client data) at DEBUG: never written
         "logging.getLogger('tortoise.db_client').debug('INSERT ...: Zebulonia')\n"
@@ -176,3 +177,4 @@ def test_a_configured_process_writes_hearths_info_and_uvicorns_lines_as_json() -
         ("hearth.access", "DEBUG", "a debug line"),
     ]
     assert all("time" in line for line in lines)
+    assert "color_message" not in lines[1]

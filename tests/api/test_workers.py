@@ -36,7 +36,7 @@ def test_a_configured_pool_size_wins() -> None:
 
 
 def test_serve_starts_the_configured_workers_and_tells_them_how_many(
-    monkeypatch: pytest.MonkeyPatch, database_url: str
+    monkeypatch: pytest.MonkeyPatch, runner: CliRunner
 ) -> None:
     started: dict[str, Any] = {}
 
@@ -45,11 +45,10 @@ def test_serve_starts_the_configured_workers_and_tells_them_how_many(
         return 0
 
     monkeypatch.setattr("api.serving.run_server", run)
-    monkeypatch.setenv("HEARTH_DATABASE_URL", database_url)
-    monkeypatch.setenv("HEARTH_WORKERS", "3")
+    monkeypatch.setenv("HEARTH_WORKERS", "3")  # the database and the SSN keys: the runner's
     get_settings.cache_clear()
     try:
-        result = CliRunner().invoke(cli, ["serve"])
+        result = runner.invoke(cli, ["serve"])
     finally:
         get_settings.cache_clear()
     assert result.exit_code == 0, result.output
