@@ -102,3 +102,42 @@ async def _accepted_nodelay(http: str) -> int:
 async def test_served_connections_have_tcp_nodelay_where_stock_uvicorn_leaves_nagle_on() -> None:
     assert await _accepted_nodelay("h11") == 0  # the stock protocol on uvicorn's own socket
     assert await _accepted_nodelay("api.serving:NoDelayH11Protocol") != 0
+
+
+def test_serve_hands_uvicorn_the_proxy_and_logging_settings(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    import uvicorn
+
+    from api.logs import logging_config
+    from api.serving import run_server
+
+    seen: dict[str, Any] = {}
+
+    class Server:
+        def __init__(self, config: uvicorn.Config) -> None:
+            seen["config"] = config
+            self.started = True
+
+        def run(self) -> None:
+            seen["ran"] = True
+
+    # the logging configuration is checked, not applied to the test process
+    monkeypatch.setattr(uvicorn.Config, "configure_logging", lambda self: None)
+    monkeypatch.setattr(uvicorn, "Server", Server)
+    settings = Settings(
+        _env_file=None,  # type: ignore[call-arg]
+        forwarded_allow_ips="10.0.0.0/24",
+        log_format="json",
+    )
+    assert run_server("api.asgi:make_app", settings=settings, workers=1, port=0) == 0
+    config = seen["config"]
+    assert seen["ran"]
+    assert config.forwarded_allow_ips == "10.0.0.0/24"
+    assert config.proxy_headers is True
+    assert config.access_log is False  # hearth.access replaces uvicorn's access line
+    assert config.log_config == logging_config(settings)
+    assert config.factory is True
+    off = settings.model_copy(update={"proxy_headers": False})
+    run_server("api.asgi:make_app", settings=off, workers=1, port=0)
+    assert seen["config"].proxy_headers is False
