@@ -308,8 +308,8 @@ def create_app(settings: Settings, *, database_url: str, clock: Clock | None = N
     ]
     if isinstance(identity, OidcIdentity):
         routes += identity.routes()
-    if settings.metrics_token is not None:
-        metrics_token = settings.metrics_token.get_secret_value()
+    metrics_token = settings.metrics_token.get_secret_value() if settings.metrics_token else ""
+    if metrics_token:  # unset or empty (compose's default): not served
         endpoint = metrics_endpoint(metrics_token, list(JOBS), settings.ready_timeout_seconds)
         routes.append(Route("/metrics", endpoint, methods=["GET"]))
     app = Starlette(routes=routes, lifespan=lifespan)

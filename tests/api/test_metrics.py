@@ -65,8 +65,18 @@ async def _scrape(client: httpx.AsyncClient) -> str:
     return response.text
 
 
-async def test_metrics_are_not_served_without_a_token_setting(api: Api) -> None:
+async def test_metrics_are_not_served_without_a_token_setting(
+    api: Api, settings: Settings, database_url: str
+) -> None:
     assert (await api.http.get("/metrics")).status_code == 404
+    # an empty token (compose's default when HEARTH_METRICS_TOKEN is not given) is no token
+    empty = create_app(
+        settings.model_copy(update={"metrics_token": SecretStr("")}), database_url=database_url
+    )
+    transport = httpx.ASGITransport(app=empty)
+    async with httpx.AsyncClient(transport=transport, base_url="http://hearth.test") as client:
+        response = await client.get("/metrics", headers={"Authorization": "Bearer "})
+    assert response.status_code == 404
 
 
 async def test_metrics_refuse_a_scraper_without_the_token(scraped: httpx.AsyncClient) -> None:
