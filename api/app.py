@@ -5,7 +5,6 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import gc
-import json
 import logging
 import uuid
 from collections.abc import AsyncIterator
@@ -32,11 +31,15 @@ from api.db import tortoise_config
 from api.downloads import hud_csv_download
 from api.graphiql import ASSETS_PATH, LocalGraphiQL, assets_app
 from api.graphql_http import GraphQLOverHttp
+from api.health import healthz, readiness
 from api.identity import IdentityProvider, LocalIdentity, TokenService, load_signing_key
 from api.identity.oidc import OidcIdentity, session_cookie_options
 from api.identity.service import TokenEndpoint
+from api.logs import AccessLog, OperationFacts, note_errors
+from api.metrics import Metrics, metrics_endpoint
 from api.middleware import BodyLimit, Guard, RequestId, caller_request_id_of, request_id_of
 from api.persisted_queries import PersistedQueries, PersistedQueryView, load_manifest
+from api.serving import StartupError
 from api.settings import Settings, report_thresholds
 from api.ssn_keys import load_key_ring
 from authz.enforcer import Authorizer, current_authorizer, set_current_authorizer
@@ -47,10 +50,10 @@ from schema.errors import coded
 from services.audit import seal as audit_seal
 from services.auth import AuthPolicy
 from services.clock import Clock, SystemClock
-from services.jobs import JobContext, Scheduler
+from services.jobs import JOBS, JobContext, Scheduler
 from services.sealing import check_keys
 
-__all__ = ["HearthGraphQL", "create_app"]
+__all__ = ["HearthGraphQL", "StartupError", "create_app"]
 
 log = logging.getLogger("hearth")
 
@@ -130,6 +133,7 @@ class HearthGraphQL(GraphQLOverHttp, PersistedQueryView, LocalGraphiQL, GraphQL[
         if result.errors:
             request_id = request_id_of(request.scope)
             result.errors = [coded(error, request_id) for error in result.errors]
+            note_errors(request.scope, result.errors)  # for the access line (api.logs)
         return await super().process_result(request, result)
 
 
@@ -228,6 +232,8 @@ def _start_sealer(settings: Settings) -> asyncio.Task[None] | None:
 def create_app(settings: Settings, *, database_url: str, clock: Clock | None = None) -> Starlette:
     """The Hearth ASGI app for one database. ``clock`` is injectable for time-based policy tests."""
     clock = clock or SystemClock()
+    if missing := settings.missing_production_secrets():
+        raise StartupError(f"HEARTH_ENV=production needs {', '.join(missing)} set")
     keys = load_key_ring(settings)  # production refuses to start without configured keys
     policy = auth_policy(settings)
     tokens = TokenService(
@@ -266,6 +272,7 @@ def create_app(settings: Settings, *, database_url: str, clock: Clock | None = N
             introspection=not settings.production,
         ),
         field_suggestions=settings.field_suggestions,
+        extra_extensions=[OperationFacts],  # the access line's operation and principal
     )
     view = HearthGraphQL(
         schema=schema,
@@ -306,12 +313,10 @@ def create_app(settings: Settings, *, database_url: str, clock: Clock | None = N
                 if isinstance(identity, OidcIdentity):
                     await identity.aclose()
 
-    async def health(_: Request) -> Response:
-        return Response(json.dumps({"status": "ok"}), media_type="application/json")
-
     routes: list[BaseRoute] = [
         Route("/graphql", view, methods=["GET", "POST"]),
-        Route("/healthz", health),
+        Route("/healthz", healthz),
+        Route("/readyz", readiness(database_url, settings.ready_timeout_seconds)),
         # Service accounts' client credentials, in both identity modes
         Route("/oauth/token", token_endpoint, name="oauth_token"),
         # HUD CSV exports requested through GraphQL, for the user who asked
@@ -325,6 +330,10 @@ def create_app(settings: Settings, *, database_url: str, clock: Clock | None = N
         routes += identity.routes()
     if view.graphql_ide:
         routes.append(Mount(ASSETS_PATH, assets_app(), name="graphiql_assets"))
+    metrics_token = settings.metrics_token.get_secret_value() if settings.metrics_token else ""
+    if metrics_token:  # unset or empty (compose's default): not served
+        endpoint = metrics_endpoint(metrics_token, list(JOBS), settings.ready_timeout_seconds)
+        routes.append(Route("/metrics", endpoint, methods=["GET"]))
     app = Starlette(routes=routes, lifespan=lifespan)
     app.state.identity = identity
     app.state.authorizer = authorizer
@@ -337,5 +346,6 @@ def create_app(settings: Settings, *, database_url: str, clock: Clock | None = N
     app.add_middleware(Guard, timeout=settings.request_timeout_seconds)
     if settings.cors_origins:  # outside the guard and the body limit: their refusals too
         app.add_middleware(Cors, origins=settings.cors_origins)
+    app.add_middleware(AccessLog, observe=Metrics(routes).observe)  # one line per request
     app.add_middleware(RequestId)  # added last: outermost
     return app

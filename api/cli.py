@@ -120,28 +120,34 @@ def serve(
         int | None, typer.Option(help="Worker processes (HEARTH_WORKERS; default one per core).")
     ] = None,
 ) -> None:
-    """Serve GraphQL at /graphql (GraphiQL in the browser unless HEARTH_ENV=production)."""
-    import uvicorn
-
-    from api.serving import HTTP_PROTOCOL
+    """Serve GraphQL at /graphql (GraphiQL in the browser unless HEARTH_ENV=production).
+    Exits non-zero, with one line saying why, when Hearth cannot start."""
+    from api.serving import HTTP_PROTOCOL, StartupError, preflight, run_server
 
     settings = get_settings()
     with database(settings) as url:
-        os.environ["HEARTH_DATABASE_URL"] = url
-        count = workers or settings.worker_count
-        # the workers read their settings afresh: each sizes its pool for this many workers
-        os.environ["HEARTH_WORKERS"] = str(count)
-        bind_host, bind_port = host or settings.host, port or settings.port
-        typer.echo(f"Hearth GraphQL on http://{bind_host}:{bind_port}/graphql")
-        uvicorn.run(
-            "api.asgi:make_app",
-            factory=True,
-            host=bind_host,
-            port=bind_port,
-            workers=count,
-            log_level="info",
-            http=HTTP_PROTOCOL,  # TCP_NODELAY on every connection (api/serving.py)
-        )
+        try:
+            preflight(settings, url)
+            os.environ["HEARTH_DATABASE_URL"] = url
+            count = workers or settings.worker_count
+            # the workers read their settings afresh: each sizes its pool for this many workers
+            os.environ["HEARTH_WORKERS"] = str(count)
+            bind_host, bind_port = host or settings.host, port or settings.port
+            typer.echo(f"Hearth GraphQL on http://{bind_host}:{bind_port}/graphql")
+            code = run_server(
+                "api.asgi:make_app",
+                settings=settings,
+                host=bind_host,
+                port=bind_port,
+                workers=count,
+                http=HTTP_PROTOCOL,  # TCP_NODELAY on every connection (api/serving.py)
+            )
+        except StartupError as error:
+            typer.echo(f"hearth serve: {error}", err=True)
+            raise typer.Exit(code=1) from None
+    if code:
+        typer.echo(f"hearth serve: start-up failed (exit {code}); the log says why", err=True)
+        raise typer.Exit(code=code)
 
 
 @admin_app.command("create")

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import pkgutil
 from typing import Any
 
 from tortoise.context import TortoiseContext
@@ -10,7 +11,36 @@ from tortoise.migrations.autodetector import MigrationAutodetector
 
 from services.progress import Progress, tell
 
-__all__ = ["MigrationFailed", "apply_migrations", "pending_model_changes", "write_migrations"]
+__all__ = [
+    "APPLIED_SQL",
+    "MigrationFailed",
+    "apply_migrations",
+    "code_migrations",
+    "pending_migrations",
+    "pending_model_changes",
+    "write_migrations",
+]
+
+# The migrations the database has applied (Tortoise's own record of them).
+APPLIED_SQL = "SELECT name FROM tortoise_migrations WHERE app = 'hearth'"
+
+
+def code_migrations() -> list[str]:
+    """The committed migrations of this code, in order: the modules of ``migrations/``, named
+    as Tortoise's loader names them (no import)."""
+    import migrations
+
+    return sorted(
+        name
+        for _, name, is_package in pkgutil.iter_modules(migrations.__path__)
+        if not is_package and name[0] not in "_~"
+    )
+
+
+def pending_migrations(applied: list[str]) -> list[str]:
+    """The code's migrations that ``applied`` (the database's record) lacks."""
+    done = set(applied)
+    return [name for name in code_migrations() if name not in done]
 
 
 class MigrationFailed(Exception):

@@ -9,7 +9,7 @@ from pathlib import Path
 from typing import Annotated, Any, Literal
 from urllib.parse import urlsplit
 
-from pydantic import Field, SecretStr, field_validator, model_validator
+from pydantic import BeforeValidator, Field, SecretStr, field_validator, model_validator
 from pydantic_settings import BaseSettings, NoDecode, SettingsConfigDict
 
 __all__ = ["Settings", "get_settings", "report_thresholds"]
@@ -51,6 +51,34 @@ class Settings(BaseSettings):
     port: int = 8000
     workers: int | None = Field(
         default=None, ge=1, description="uvicorn worker processes. Unset: one per core."
+    )
+    proxy_headers: bool = Field(
+        default=True,
+        description="Take the client's address and scheme from X-Forwarded-For/-Proto, only when "
+        "sent by an address in HEARTH_FORWARDED_ALLOW_IPS (the audit and the throttles use it).",
+    )
+    forwarded_allow_ips: str | None = Field(
+        default=None,
+        description="Proxies trusted for X-Forwarded-*: comma-separated addresses or networks, or "
+        "'*'. Unset: uvicorn's FORWARDED_ALLOW_IPS, else 127.0.0.1.",
+    )
+
+    # Logs, health and metrics (docs/operations.md)
+    log_format: Literal["json", "console"] | None = Field(
+        default=None,
+        description="json: one JSON object per line; console: readable lines. Unset: console in "
+        "development, json otherwise.",
+    )
+    log_level: Annotated[
+        Literal["DEBUG", "INFO", "WARNING", "ERROR"],
+        BeforeValidator(lambda value: value.upper() if isinstance(value, str) else value),
+    ] = Field(default="INFO", description="Hearth's and uvicorn's loggers; libraries: WARNING.")
+    metrics_token: SecretStr | None = Field(
+        default=None,
+        description="Bearer token a scraper sends to GET /metrics. Unset: /metrics is not served.",
+    )
+    ready_timeout_seconds: float = Field(
+        default=3.0, gt=0, description="Time /readyz gives the database to answer."
     )
 
     # Identity
@@ -367,6 +395,17 @@ class Settings(BaseSettings):
         if self.production and not str(self.oidc_issuer).startswith("https://"):
             raise ValueError("HEARTH_OIDC_ISSUER must be https:// in production.")
         return self
+
+    def missing_production_secrets(self) -> list[str]:
+        """The secrets production needs that are unset (outside production Hearth generates
+        them into data_dir; in production a generated one would differ between hosts and be
+        lost with the container)."""
+        if not self.production:
+            return []
+        needed = ["signing_key", "ssn_keys", "ssn_hash_key"]
+        if self.identity == "oidc":
+            needed += ["oidc_client_secret", "session_secret"]
+        return [f"HEARTH_{name.upper()}" for name in needed if not getattr(self, name)]
 
     @property
     def production(self) -> bool:
