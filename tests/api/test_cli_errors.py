@@ -345,16 +345,18 @@ def test_the_server_s_own_exit_code_passes_through(
     runner: CliRunner, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     # hearth serve ends as uvicorn ends it (a start-up failure exits 3): the handler keeps that
-    import uvicorn
+    import api.serving
 
-    def failed_start(*args: object, **kwargs: object) -> None:
-        sys.exit(3)
+    def failed_start(*args: object, **kwargs: object) -> int:
+        return 3
 
-    monkeypatch.setattr(uvicorn, "run", failed_start)
+    monkeypatch.setattr(api.serving, "preflight", lambda *args, **kwargs: None)
+    monkeypatch.setattr(api.serving, "run_server", failed_start)
     monkeypatch.setenv("HEARTH_WORKERS", "1")  # serve sets it for its workers: restored after
     result = runner.invoke(app, ["serve", "--workers", "1"])
     assert result.exit_code == 3
-    assert result.stderr == ""
+    assert result.stderr.count("\n") == 1 and "Traceback" not in result.stderr
+    assert "exit 3" in result.stderr
 
 
 def test_an_os_error_on_a_file_names_the_file() -> None:
