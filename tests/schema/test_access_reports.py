@@ -21,7 +21,7 @@ query($a: ID!, $q: String!) {
   }
 }"""
 PUBLISH = (
-    """mutation($q: String!) { publishUserAccessReport(quarter: $q) { quarter publishedAt } }"""
+    """mutation($q: String!) { publishUserAccessReport(input: {quarter: $q}) { quarter publishedAt } }"""
 )
 REVIEW = """
 mutation($a: ID!, $q: String!) {
@@ -44,7 +44,7 @@ mutation($id: ID!) {
   deactivateForInappropriateUse(input: {escalationId: $id, reason: "Browsing records without cause.", correctiveAction: "Written warning."}) { deactivatedAt level }
 }"""
 NOTIFY = """
-mutation($id: ID!) { notifyDataStrategyBoard(escalationId: $id, summary: "One user deactivated; retraining for the team.") { level dsbNotifiedAt } }"""
+mutation($id: ID!) { notifyDataStrategyBoard(input: {escalationId: $id, summary: "One user deactivated; retraining for the team."}) { level dsbNotifiedAt } }"""
 SUMMARY = """
 query($q: String!) {
   dataStrategyBoardAccessSummary(quarter: $q) {
