@@ -10,8 +10,8 @@ import strawberry
 from graphql import GraphQLError
 from strawberry.extensions import DisableIntrospection, MaxTokensLimiter, ParserCache
 from strawberry.schema.config import StrawberryConfig
-from strawberry.types.base import get_object_definition
 from strawberry.tools import merge_types
+from strawberry.types.base import get_object_definition
 from strawberry.utils.str_converters import to_camel_case
 
 from schema.access import AccessMutation, AccessQuery

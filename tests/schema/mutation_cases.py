@@ -310,4 +310,6 @@ async def _rotate(w: World) -> Call:
 
 @case("revokeServiceAccount")
 async def _revoke_service_account(w: World) -> Call:
-    return await w.token("admin"), {"input": {"id": await _service_account(w), "reason": "Contract ended."}}
+    return await w.token("admin"), {
+        "input": {"id": await _service_account(w), "reason": "Contract ended."}
+    }

@@ -157,7 +157,9 @@ async def _draw(w: World) -> Call:
 @case("requestMonitoringDocumentation")
 async def _request(w: World) -> Call:
     selection = await _selection(w, requested=False)
-    return await w.token("admin"), {"input": {"selectionId": str(selection.id), "note": "Policies."}}
+    return await w.token("admin"), {
+        "input": {"selectionId": str(selection.id), "note": "Policies."}
+    }
 
 
 @case("recordMonitoringResult")

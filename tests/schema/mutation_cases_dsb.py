@@ -72,21 +72,25 @@ async def _appoint(w: World) -> Call:
 @case("endDsbSeat")
 async def _end(w: World) -> Call:
     seat = await _seat(w)
-    return await w.token("admin"), {"input": {
-        "seatId": str(seat.id),
-        "endedOn": "2026-06-01",
-        "reason": "Moved away.",
-    }}
+    return await w.token("admin"), {
+        "input": {
+            "seatId": str(seat.id),
+            "endedOn": "2026-06-01",
+            "reason": "Moved away.",
+        }
+    }
 
 
 @case("designateInitialDsbCoChairs")
 async def _initial(w: World) -> Call:
     first, second = await _seat(w), await _seat(w)
-    return await w.token("admin"), {"input": {
-        "firstSeatId": str(first.id),
-        "secondSeatId": str(second.id),
-        "startsOn": "2026-07-01",
-    }}
+    return await w.token("admin"), {
+        "input": {
+            "firstSeatId": str(first.id),
+            "secondSeatId": str(second.id),
+            "startsOn": "2026-07-01",
+        }
+    }
 
 
 @case("designateDsbCoChair")
@@ -103,7 +107,9 @@ async def _co_chair(w: World) -> Call:
                 initial=True,
                 designated_at=w.api.clock.now(),
             )
-    return await w.token("admin"), {"input": {"seatId": str((await _seat(w)).id), "startsOn": "2026-07-01"}}
+    return await w.token("admin"), {
+        "input": {"seatId": str((await _seat(w)).id), "startsOn": "2026-07-01"}
+    }
 
 
 @case("scheduleDsbMeeting")
@@ -116,16 +122,20 @@ async def _schedule(w: World) -> Call:
 @case("addDsbAgendaItem")
 async def _agenda(w: World) -> Call:
     meeting = await _meeting(w)
-    return await w.token("admin"), {"input": {"meetingId": str(meeting.id), "title": "DRP", "notes": "Read"}}
+    return await w.token("admin"), {
+        "input": {"meetingId": str(meeting.id), "title": "DRP", "notes": "Read"}
+    }
 
 
 @case("recordDsbAttendance")
 async def _attend(w: World) -> Call:
     meeting = await _meeting(w)
-    return await w.token("admin"), {"input": {
-        "meetingId": str(meeting.id),
-        "seatIds": [str((await _seat(w)).id)],
-    }}
+    return await w.token("admin"), {
+        "input": {
+            "meetingId": str(meeting.id),
+            "seatIds": [str((await _seat(w)).id)],
+        }
+    }
 
 
 @case("openDsbMotion")
@@ -137,11 +147,13 @@ async def _open(w: World) -> Call:
 @case("recordDsbVote")
 async def _vote(w: World) -> Call:
     motion, seat = await _motion(w)
-    return await w.token("admin"), {"input": {
-        "motionId": str(motion.id),
-        "seatId": str(seat.id),
-        "choice": "YES",
-    }}
+    return await w.token("admin"), {
+        "input": {
+            "motionId": str(motion.id),
+            "seatId": str(seat.id),
+            "choice": "YES",
+        }
+    }
 
 
 @case("closeDsbMotion")
@@ -178,7 +190,9 @@ async def _score(w: World) -> Call:
 
 @case("updateGovernanceCalendarItem")
 async def _update_item(w: World) -> Call:
-    return await w.token("admin"), {"input": {"kind": "SECURITY_PLAN_REVIEW", "firstDueOn": "2027-01-31"}}
+    return await w.token("admin"), {
+        "input": {"kind": "SECURITY_PLAN_REVIEW", "firstDueOn": "2027-01-31"}
+    }
 
 
 @case("completeGovernanceCalendarCase")

@@ -18,7 +18,9 @@ CONTAIN = """mutation($id: ID!, $at: DateTime!) {
 FILE = """mutation($input: FileGrievanceInput!) { fileGrievance(input: $input) { id } }"""
 OUTCOME = """mutation($id: ID!) {
   recordGrievanceOutcome(input: {grievanceId: $id, outcome: UNRESOLVED, notes: "Not settled."}) { id } }"""
-ADD_MEMBER = """mutation($user: ID!) { addGrievanceSubcommitteeMember(input: {userId: $user}) { userId } }"""
+ADD_MEMBER = (
+    """mutation($user: ID!) { addGrievanceSubcommitteeMember(input: {userId: $user}) { userId } }"""
+)
 
 
 def _now(w: World) -> str:
@@ -84,34 +86,42 @@ async def _report(w: World) -> Call:
 
 @case("recordIncidentContainment")
 async def _contain(w: World) -> Call:
-    return await w.token("admin"), {"input": {
-        "incidentId": await _incident(w),
-        "containment": "The laptop was wiped remotely.",
-        "containedAt": _now(w),
-    }}
+    return await w.token("admin"), {
+        "input": {
+            "incidentId": await _incident(w),
+            "containment": "The laptop was wiped remotely.",
+            "containedAt": _now(w),
+        }
+    }
 
 
 @case("addIncidentClients")
 async def _add_clients(w: World) -> Call:
-    return await w.token("hdc"), {"input": {"incidentId": await _incident(w), "clientIds": [await w.client()]}}
+    return await w.token("hdc"), {
+        "input": {"incidentId": await _incident(w), "clientIds": [await w.client()]}
+    }
 
 
 @case("recordBreachNotification")
 async def _notify(w: World) -> Call:
-    return await w.token("admin"), {"input": {
-        "incidentId": await _incident(w),
-        "notifiedParty": "The affected clients",
-        "method": "letter",
-        "notifiedAt": _now(w),
-    }}
+    return await w.token("admin"), {
+        "input": {
+            "incidentId": await _incident(w),
+            "notifiedParty": "The affected clients",
+            "method": "letter",
+            "notifiedAt": _now(w),
+        }
+    }
 
 
 @case("closeSecurityIncident")
 async def _close(w: World) -> Call:
-    return await w.token("admin"), {"input": {
-        "incidentId": await _incident(w, contained=True),
-        "closure": "Staff retrained.",
-    }}
+    return await w.token("admin"), {
+        "input": {
+            "incidentId": await _incident(w, contained=True),
+            "closure": "Staff retrained.",
+        }
+    }
 
 
 @query_case("securityIncidents")
@@ -142,19 +152,23 @@ async def _file(w: World) -> Call:
 
 @case("recordGrievanceOutcome")
 async def _outcome(w: World) -> Call:
-    return await w.token("hdc"), {"input": {
-        "grievanceId": await _grievance(w),
-        "outcome": "RESOLVED",
-        "notes": "Apologised; the client is satisfied.",
-    }}
+    return await w.token("hdc"), {
+        "input": {
+            "grievanceId": await _grievance(w),
+            "outcome": "RESOLVED",
+            "notes": "Apologised; the client is satisfied.",
+        }
+    }
 
 
 @case("escalateGrievance")
 async def _escalate(w: World) -> Call:
-    return await w.token("hdc"), {"input": {
-        "grievanceId": await _grievance(w, unresolved=True),
-        "statement": "The client asks the subcommittee.",
-    }}
+    return await w.token("hdc"), {
+        "input": {
+            "grievanceId": await _grievance(w, unresolved=True),
+            "statement": "The client asks the subcommittee.",
+        }
+    }
 
 
 @case("withdrawGrievance")

@@ -117,7 +117,9 @@ async def _assign_duty(w: World) -> Call:
 
 @case("removeDuty")
 async def _remove_duty(w: World) -> Call:
-    return await w.token("admin"), {"input": {"agencyId": str(w.b.id), "duty": "HMIS_DATA_COORDINATOR"}}
+    return await w.token("admin"), {
+        "input": {"agencyId": str(w.b.id), "duty": "HMIS_DATA_COORDINATOR"}
+    }
 
 
 @case("recordTrainingCompletion")
@@ -227,10 +229,12 @@ async def _deactivate_for_misuse(w: World) -> Call:
 async def _notify(w: World) -> Call:
     escalation_id = await w.escalation(level=3)
     await AccessEscalation.filter(id=escalation_id).update(deactivated_at=w.api.clock.now())
-    return await w.token("admin"), {"input": {
-        "escalationId": escalation_id,
-        "summary": "One user deactivated.",
-    }}
+    return await w.token("admin"), {
+        "input": {
+            "escalationId": escalation_id,
+            "summary": "One user deactivated.",
+        }
+    }
 
 
 @case("recordHelpdeskTicket")

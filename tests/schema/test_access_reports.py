@@ -20,9 +20,7 @@ query($a: ID!, $q: String!) {
     thresholds { increaseFactor viewsPerHour }
   }
 }"""
-PUBLISH = (
-    """mutation($q: String!) { publishUserAccessReport(input: {quarter: $q}) { quarter publishedAt } }"""
-)
+PUBLISH = """mutation($q: String!) { publishUserAccessReport(input: {quarter: $q}) { quarter publishedAt } }"""
 REVIEW = """
 mutation($a: ID!, $q: String!) {
   recordAccessReview(input: {agencyId: $a, quarter: $q, notes: "Looked at every user.", actions: "None needed."}) { id reviewer }

@@ -299,9 +299,7 @@ async def test_the_security_plan_review_is_recorded_with_milestones(api: Api) ->
 
 ITEM = """mutation($input: CreateCertificationItemInput!) { createCertificationItem(input: $input) {
   id code position } }"""
-RETIRE = (
-    """mutation($id: ID!) { retireCertificationItem(input: {id: $id, reason: "Obsolete."}) { retiredAt } }"""
-)
+RETIRE = """mutation($id: ID!) { retireCertificationItem(input: {id: $id, reason: "Obsolete."}) { retiredAt } }"""
 ITEMS = """query($e: CertificationExhibit) { certificationItems(exhibit: $e) { code } }"""
 CERTS = """query($a: ID) { certifications(agencyId: $a) { totalCount } }"""
 REQUEST = """mutation($id: ID!) { requestMonitoringDocumentation(input: {selectionId: $id, note: "Policies."}) {

@@ -289,9 +289,7 @@ SIGN = """mutation($v: String!) { signEndUserAgreement(input: {version: $v}) { s
 RECORD = """mutation($input: RecordAgreementSignatureInput!) {
   recordEndUserAgreementSignature(input: $input) { signedOn agreement { version } }
 }"""
-PUBLISH = (
-    """mutation { publishEndUserAgreement(input: {version: "2027-01", title: "Revised"}) { version } }"""
-)
+PUBLISH = """mutation { publishEndUserAgreement(input: {version: "2027-01", title: "Revised"}) { version } }"""
 
 
 async def test_nothing_before_the_end_user_agreement_is_signed(api: Api) -> None:

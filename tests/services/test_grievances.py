@@ -40,10 +40,10 @@ ESCALATE = """mutation($id: ID!, $statement: String) {
     status stage steps { stage hearingOn statement }
   }
 }"""
-MEETING = (
-    """mutation($on: Date!) { recordGrievanceSubcommitteeMeeting(input: {meetsOn: $on}) { meetsOn } }"""
+MEETING = """mutation($on: Date!) { recordGrievanceSubcommitteeMeeting(input: {meetsOn: $on}) { meetsOn } }"""
+ADD_MEMBER = (
+    """mutation($user: ID!) { addGrievanceSubcommitteeMember(input: {userId: $user}) { userId } }"""
 )
-ADD_MEMBER = """mutation($user: ID!) { addGrievanceSubcommitteeMember(input: {userId: $user}) { userId } }"""
 SUBCOMMITTEE = """query { grievanceSubcommittee { members { username } meetings { meetsOn } } }"""
 
 TEXT = "The agency told my landlord I was in the shelter without asking me."
