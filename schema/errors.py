@@ -73,8 +73,8 @@ described_enum(
     "refused root field is null, with its error (path, code, message) in `errors`.",
     values={
         "UNAUTHENTICATED": "No valid credentials: sign in (or refresh the session) and retry.",
-        "MFA_REQUIRED": "The second factor is due again (policy 202): call reauthenticateMfa; "
-        "`extensions.reason` may say why.",
+        "MFA_REQUIRED": "The second factor is due again (policy 202): call reauthenticateMfa, "
+        "or with single sign-on sign in again at `extensions.loginUrl`.",
         "FORBIDDEN": "Signed in, but not allowed: a missing permission, required training or "
         "End User Agreement (`extensions` names which), or an agency outside your scope.",
         "RATE_LIMITED": "Too many attempts: wait (`extensions.retryAfter` seconds when given).",
