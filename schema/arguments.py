@@ -8,7 +8,12 @@ import strawberry
 
 __all__ = ["After", "First"]
 
-First = Annotated[int, strawberry.argument(description="How many items the page holds, 1 to 100.")]
+First = Annotated[
+    int,
+    strawberry.argument(
+        description="How many items the page holds, at most the largest page (100 by default)."
+    ),
+]
 After = Annotated[
     str | None,
     strawberry.argument(
