@@ -5,7 +5,6 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import gc
-import json
 import logging
 import uuid
 from collections.abc import AsyncIterator
@@ -20,19 +19,27 @@ from starlette.applications import Starlette
 from starlette.middleware.sessions import SessionMiddleware
 from starlette.requests import Request
 from starlette.responses import Response
-from starlette.routing import Route
+from starlette.routing import BaseRoute, Mount, Route
 from starlette.websockets import WebSocket
 from strawberry.asgi import GraphQL
 from strawberry.http import GraphQLHTTPResponse
 from strawberry.types import ExecutionResult
 from tortoise.context import TortoiseContext, get_current_context
 
+from api.cors import Cors
 from api.db import tortoise_config
 from api.downloads import hud_csv_download
+from api.graphiql import ASSETS_PATH, LocalGraphiQL, assets_app
+from api.graphql_http import GraphQLOverHttp
+from api.health import healthz, readiness
 from api.identity import IdentityProvider, LocalIdentity, TokenService, load_signing_key
 from api.identity.oidc import OidcIdentity, session_cookie_options
 from api.identity.service import TokenEndpoint
+from api.logs import AccessLog, OperationFacts, note_errors
+from api.metrics import Metrics, metrics_endpoint
 from api.middleware import BodyLimit, Guard, RequestId, caller_request_id_of, request_id_of
+from api.persisted_queries import PersistedQueries, PersistedQueryView, load_manifest
+from api.serving import StartupError
 from api.settings import Settings, report_thresholds
 from api.ssn_keys import load_key_ring
 from authz.enforcer import Authorizer, current_authorizer, set_current_authorizer
@@ -43,17 +50,20 @@ from schema.errors import coded
 from services.audit import seal as audit_seal
 from services.auth import AuthPolicy
 from services.clock import Clock, SystemClock
-from services.jobs import JobContext, Scheduler
+from services.jobs import JOBS, JobContext, Scheduler
 from services.sealing import check_keys
 
-__all__ = ["HearthGraphQL", "create_app"]
+__all__ = ["HearthGraphQL", "StartupError", "create_app"]
 
 log = logging.getLogger("hearth")
 
 
-class HearthGraphQL(GraphQL[Context, None]):
-    """The GraphQL view: POST only; the context authenticates the bearer token once the
-    document has passed its limits and validation (``schema.context.Authentication``)."""
+class HearthGraphQL(GraphQLOverHttp, PersistedQueryView, LocalGraphiQL, GraphQL[Context, None]):
+    """The GraphQL view: POST only (GET for persisted queries by hash); the context
+    authenticates the bearer token once the document has passed its limits and validation
+    (``schema.context.Authentication``). The transport's parts are mixins: media types and
+    status codes (``api.graphql_http``), persisted queries (``api.persisted_queries``), the
+    GraphiQL page (``api.graphiql``)."""
 
     def __init__(
         self,
@@ -73,6 +83,7 @@ class HearthGraphQL(GraphQL[Context, None]):
         self.policy = policy
         self.timezone = ZoneInfo(settings.timezone)
         self.report_thresholds = report_thresholds(settings)
+        self.persisted_queries = persisted_queries(settings)
 
     def encode_json(self, data: object) -> str | bytes:
         """The response as orjson writes it: the same JSON as ``json.dumps`` (UTF-8 rather than
@@ -122,7 +133,19 @@ class HearthGraphQL(GraphQL[Context, None]):
         if result.errors:
             request_id = request_id_of(request.scope)
             result.errors = [coded(error, request_id) for error in result.errors]
+            note_errors(request.scope, result.errors)  # for the access line (api.logs)
         return await super().process_result(request, result)
+
+
+def persisted_queries(settings: Settings) -> PersistedQueries:
+    manifest = settings.persisted_query_manifest
+    return PersistedQueries(
+        settings.persisted_queries,
+        manifest=load_manifest(manifest)
+        if manifest and settings.persisted_queries == "allowlist"
+        else None,
+        cache_bytes=settings.persisted_query_cache_bytes,
+    )
 
 
 def auth_policy(settings: Settings) -> AuthPolicy:
@@ -209,6 +232,8 @@ def _start_sealer(settings: Settings) -> asyncio.Task[None] | None:
 def create_app(settings: Settings, *, database_url: str, clock: Clock | None = None) -> Starlette:
     """The Hearth ASGI app for one database. ``clock`` is injectable for time-based policy tests."""
     clock = clock or SystemClock()
+    if missing := settings.missing_production_secrets():
+        raise StartupError(f"HEARTH_ENV=production needs {', '.join(missing)} set")
     keys = load_key_ring(settings)  # production refuses to start without configured keys
     policy = auth_policy(settings)
     tokens = TokenService(
@@ -245,7 +270,9 @@ def create_app(settings: Settings, *, database_url: str, clock: Clock | None = N
             parser_cache_size=settings.parser_cache_size,
             validation_cache_size=settings.validation_cache_size,
             introspection=not settings.production,
-        )
+        ),
+        field_suggestions=settings.field_suggestions,
+        extra_extensions=[OperationFacts],  # the access line's operation and principal
     )
     view = HearthGraphQL(
         schema=schema,
@@ -286,12 +313,10 @@ def create_app(settings: Settings, *, database_url: str, clock: Clock | None = N
                 if isinstance(identity, OidcIdentity):
                     await identity.aclose()
 
-    async def health(_: Request) -> Response:
-        return Response(json.dumps({"status": "ok"}), media_type="application/json")
-
-    routes = [
+    routes: list[BaseRoute] = [
         Route("/graphql", view, methods=["GET", "POST"]),
-        Route("/healthz", health),
+        Route("/healthz", healthz),
+        Route("/readyz", readiness(database_url, settings.ready_timeout_seconds)),
         # Service accounts' client credentials, in both identity modes
         Route("/oauth/token", token_endpoint, name="oauth_token"),
         # HUD CSV exports requested through GraphQL, for the user who asked
@@ -303,6 +328,12 @@ def create_app(settings: Settings, *, database_url: str, clock: Clock | None = N
     ]
     if isinstance(identity, OidcIdentity):
         routes += identity.routes()
+    if view.graphql_ide:
+        routes.append(Mount(ASSETS_PATH, assets_app(), name="graphiql_assets"))
+    metrics_token = settings.metrics_token.get_secret_value() if settings.metrics_token else ""
+    if metrics_token:  # unset or empty (compose's default): not served
+        endpoint = metrics_endpoint(metrics_token, list(JOBS), settings.ready_timeout_seconds)
+        routes.append(Route("/metrics", endpoint, methods=["GET"]))
     app = Starlette(routes=routes, lifespan=lifespan)
     app.state.identity = identity
     app.state.authorizer = authorizer
@@ -313,5 +344,8 @@ def create_app(settings: Settings, *, database_url: str, clock: Clock | None = N
         app.add_middleware(SessionMiddleware, **session_cookie_options(settings))
     app.add_middleware(BodyLimit, max_bytes=settings.max_body_bytes)
     app.add_middleware(Guard, timeout=settings.request_timeout_seconds)
+    if settings.cors_origins:  # outside the guard and the body limit: their refusals too
+        app.add_middleware(Cors, origins=settings.cors_origins)
+    app.add_middleware(AccessLog, observe=Metrics(routes).observe)  # one line per request
     app.add_middleware(RequestId)  # added last: outermost
     return app

@@ -9,18 +9,36 @@ import os
 import sys
 from collections.abc import Iterator
 from contextlib import contextmanager
+from datetime import date
 from pathlib import Path
 from typing import Annotated, Any
+from uuid import UUID
 
 import typer
 
+from api.cli_errors import EXIT_INPUT, CommandError, HearthGroup, check_database_url
+from api.cli_options import (
+    a_client_count,
+    a_date,
+    a_job,
+    a_quarter,
+    a_zip,
+    an_export_scope,
+    writable_file,
+)
+from api.cli_progress import progress_bar
 from api.db import embedded_postgres, tortoise_config
 from api.settings import Settings, get_settings
 
 __all__ = ["app"]
 
 app = typer.Typer(
-    help="Hearth: a GraphQL HMIS backend for the CT HMIS policies.", no_args_is_help=True
+    cls=HearthGroup,
+    help="Hearth: a GraphQL HMIS backend for the CT HMIS policies. A command that fails prints "
+    "one JSON line on standard error and exits 1 (failed), 2 (bad input or settings) or 3 "
+    "(database unavailable); see docs/cli.md.",
+    no_args_is_help=True,
+    pretty_exceptions_show_locals=False,  # --debug's traceback: never a password in a local
 )
 admin_app = typer.Typer(help="Bootstrap administration.", no_args_is_help=True)
 schema_app = typer.Typer(help="The GraphQL schema (SDL).", no_args_is_help=True)
@@ -36,10 +54,26 @@ app.add_typer(export_app, name="export")
 app.add_typer(import_app, name="import")
 
 
+@app.callback()
+def main(
+    debug: Annotated[
+        bool,
+        typer.Option(
+            "--debug",
+            help="On an unexpected failure, show Python's traceback instead of one line "
+            "(also HEARTH_DEBUG=1).",
+        ),
+    ] = False,
+) -> None:
+    """Hearth: a GraphQL HMIS backend for the CT HMIS policies."""
+
+
 @contextmanager
 def database(settings: Settings) -> Iterator[str]:
-    """The configured database, or the embedded one (started here, stopped on exit)."""
+    """The configured database (its URL checked first), or the embedded one (started here,
+    stopped on exit)."""
     if settings.database_url:
+        check_database_url(settings.database_url)
         yield settings.database_url
         return
     with embedded_postgres(settings.data_dir) as url:
@@ -58,9 +92,9 @@ def migrate() -> None:
 
     settings = get_settings()
     _key_ring(settings)  # keys missing or malformed: nothing is migrated
-    with database(settings) as url:
-        _run(apply_migrations(tortoise_config(url, settings)))
-        sealed = _run(_with_orm(url, settings, seal_clear_ssns()))
+    with database(settings) as url, progress_bar() as progress:
+        _run(apply_migrations(tortoise_config(url, settings), progress=progress))
+        sealed = _run(_with_orm(url, settings, seal_clear_ssns(progress=progress)))
     typer.echo("migrations applied" + (f"; {sealed} SSNs sealed" if sealed else ""))
 
 
@@ -72,7 +106,8 @@ def makemigrations() -> None:
     settings = get_settings()
     with database(settings) as url:
         config = tortoise_config(url, settings)
-        _run(apply_migrations(config))
+        with progress_bar() as progress:
+            _run(apply_migrations(config, progress=progress))
         written = _run(write_migrations(config))
     typer.echo("\n".join(written) if written else "no changes")
 
@@ -85,28 +120,34 @@ def serve(
         int | None, typer.Option(help="Worker processes (HEARTH_WORKERS; default one per core).")
     ] = None,
 ) -> None:
-    """Serve GraphQL at /graphql (GraphiQL in the browser unless HEARTH_ENV=production)."""
-    import uvicorn
-
-    from api.serving import HTTP_PROTOCOL
+    """Serve GraphQL at /graphql (GraphiQL in the browser unless HEARTH_ENV=production).
+    Exits non-zero, with one line saying why, when Hearth cannot start."""
+    from api.serving import HTTP_PROTOCOL, StartupError, preflight, run_server
 
     settings = get_settings()
     with database(settings) as url:
-        os.environ["HEARTH_DATABASE_URL"] = url
-        count = workers or settings.worker_count
-        # the workers read their settings afresh: each sizes its pool for this many workers
-        os.environ["HEARTH_WORKERS"] = str(count)
-        bind_host, bind_port = host or settings.host, port or settings.port
-        typer.echo(f"Hearth GraphQL on http://{bind_host}:{bind_port}/graphql")
-        uvicorn.run(
-            "api.asgi:make_app",
-            factory=True,
-            host=bind_host,
-            port=bind_port,
-            workers=count,
-            log_level="info",
-            http=HTTP_PROTOCOL,  # TCP_NODELAY on every connection (api/serving.py)
-        )
+        try:
+            preflight(settings, url)
+            os.environ["HEARTH_DATABASE_URL"] = url
+            count = workers or settings.worker_count
+            # the workers read their settings afresh: each sizes its pool for this many workers
+            os.environ["HEARTH_WORKERS"] = str(count)
+            bind_host, bind_port = host or settings.host, port or settings.port
+            typer.echo(f"Hearth GraphQL on http://{bind_host}:{bind_port}/graphql")
+            code = run_server(
+                "api.asgi:make_app",
+                settings=settings,
+                host=bind_host,
+                port=bind_port,
+                workers=count,
+                http=HTTP_PROTOCOL,  # TCP_NODELAY on every connection (api/serving.py)
+            )
+        except StartupError as error:
+            typer.echo(f"hearth serve: {error}", err=True)
+            raise typer.Exit(code=1) from None
+    if code:
+        typer.echo(f"hearth serve: start-up failed (exit {code}); the log says why", err=True)
+        raise typer.Exit(code=code)
 
 
 @admin_app.command("create")
@@ -118,11 +159,11 @@ def admin_create(
     """Create a System Administrator. Reads the password from standard input; prints one JSON line."""
     from services.admin import create_system_administrator
 
+    settings = get_settings()  # settings refused before the password is asked for
     if sys.stdin.isatty():
         password = getpass.getpass("Password for the new System Administrator: ")
     else:
         password = sys.stdin.readline().rstrip("\r\n")
-    settings = get_settings()
     with database(settings) as url:
         result = _run(
             _with_orm(
@@ -141,45 +182,31 @@ def admin_create(
 
 
 def _key_ring(settings: Settings) -> Any:
-    """The SSN key ring, or the command ends with what is wrong with the keys (exit 2)."""
+    """The SSN key ring; keys missing or malformed raise ``SealingError``, which the command
+    line reports as ``KEYS`` (exit 2)."""
     from api.ssn_keys import load_key_ring
-    from models.sealed import SealingError
 
-    try:
-        return load_key_ring(settings)
-    except SealingError as error:
-        typer.echo(json.dumps({"error": {"code": "KEYS", "message": str(error)}}), err=True)
-        raise typer.Exit(code=2) from None
+    return load_key_ring(settings)
 
 
 async def _with_orm(url: str, settings: Settings, coro: Any, *, rekeying: bool = False) -> Any:
     """Run ``coro`` with the ORM and the SSN keys (checked against the database; ``rekeying``
-    lets the hash key differ from the stored hashes', which the re-seal recomputes)."""
+    lets the hash key differ from the stored hashes', which the re-seal recomputes). Its
+    failures (domain errors, the keys refused, the database unreachable) are the command line's
+    to report (``api.cli_errors``)."""
     from tortoise.context import TortoiseContext
 
-    from models.sealed import SealingError, installed
-    from services.errors import DomainError
+    from models.sealed import installed
     from services.sealing import check_keys
 
-    async with TortoiseContext() as ctx:
-        await ctx.init(config=tortoise_config(url, settings))
-        try:
+    try:
+        async with TortoiseContext() as ctx:
+            await ctx.init(config=tortoise_config(url, settings))
             with installed(_key_ring(settings)):
                 await check_keys(hash_key_may_change=rekeying)
                 return await coro
-        except SealingError as error:
-            typer.echo(json.dumps({"error": {"code": "KEYS", "message": str(error)}}), err=True)
-            raise typer.Exit(code=2) from None
-        except DomainError as error:
-            typer.echo(
-                json.dumps(
-                    {"error": {"code": error.code, "field": error.field, "message": error.message}}
-                ),
-                err=True,
-            )
-            raise typer.Exit(code=2) from None
-        finally:
-            coro.close()  # never started when the keys were refused
+    finally:
+        coro.close()  # never started when the database or the keys were refused
 
 
 @admin_app.command("rekey-ssns")
@@ -192,8 +219,10 @@ def admin_rekey_ssns(
     from services.sealing import rekey_ssns
 
     settings = get_settings()
-    with database(settings) as url:
-        report = _run(_with_orm(url, settings, rekey_ssns(batch=batch), rekeying=True))
+    with database(settings) as url, progress_bar() as progress:
+        report = _run(
+            _with_orm(url, settings, rekey_ssns(batch=batch, progress=progress), rekeying=True)
+        )
     typer.echo(
         json.dumps(
             {
@@ -208,7 +237,10 @@ def admin_rekey_ssns(
 
 @schema_app.command("export")
 def schema_export(
-    out: Annotated[Path | None, typer.Option(help="Write here instead of standard output.")] = None,
+    out: Annotated[
+        Path | None,
+        typer.Option(help="Write here instead of standard output.", callback=writable_file),
+    ] = None,
 ) -> None:
     """Print (or write) the SDL that front ends generate code from."""
     from schema import build_schema
@@ -217,6 +249,7 @@ def schema_export(
     if out is None:
         typer.echo(sdl, nl=False)
     else:
+        out.parent.mkdir(parents=True, exist_ok=True)
         out.write_text(sdl)
 
 
@@ -225,12 +258,12 @@ def audit_seal() -> None:
     """Seal the committed audit rows into the hash chain now (every Hearth process also does it
     every HEARTH_AUDIT_SEAL_SECONDS)."""
     settings = get_settings()
-    with database(settings) as url:
-        sealed, left = _run(_with_orm(url, settings, _seal_settled()))
+    with database(settings) as url, progress_bar() as progress:
+        sealed, left = _run(_with_orm(url, settings, _seal_settled(progress=progress)))
     typer.echo(json.dumps({"sealed": sealed, "unsealed": left}))
 
 
-async def _seal_settled(*, within: float = 10.0) -> tuple[int, int]:
+async def _seal_settled(*, within: float = 10.0, progress: Any = None) -> tuple[int, int]:
     """Seal every row committed so far, waiting up to ``within`` seconds for writers still
     running (rows written after the start are left to the server's sealer); (sealed, left)."""
     import time
@@ -239,7 +272,7 @@ async def _seal_settled(*, within: float = 10.0) -> tuple[int, int]:
 
     deadline = time.monotonic() + within
     horizon = await current_horizon()
-    sealed = await seal()
+    sealed = await seal(progress=progress)
     while not await sealed_through(horizon) and time.monotonic() < deadline:
         await asyncio.sleep(0.2)  # a writer that may still add rows up to the horizon is running
         sealed += await seal()
@@ -252,12 +285,13 @@ def audit_verify() -> None:
     block and exit 1 if there is one."""
     from services.audit import verify_chain
 
-    async def check() -> Any:
-        await _seal_settled()
-        return await verify_chain()
-
     settings = get_settings()
-    with database(settings) as url:
+    with database(settings) as url, progress_bar() as progress:
+
+        async def check() -> Any:
+            await _seal_settled(progress=progress)
+            return await verify_chain(progress=progress)
+
         result = _run(_with_orm(url, settings, check()))
     if result.broken is not None:
         typer.echo(
@@ -293,26 +327,23 @@ _REPORT_COLUMNS = [
 ]
 
 
-async def _user_access_rows(agency: str, quarter: str, settings: Settings) -> list[dict[str, Any]]:
+async def _user_access_rows(
+    agency_id: UUID, quarter: str, settings: Settings, progress: Any
+) -> list[dict[str, Any]]:
     from datetime import UTC, datetime
-    from uuid import UUID
     from zoneinfo import ZoneInfo
 
     from api.settings import report_thresholds
     from services.access_reports import parse_quarter, user_access_report
-    from services.errors import ValidationFailed
 
     tz = ZoneInfo(settings.timezone)
-    try:
-        agency_id = UUID(agency)
-    except ValueError:
-        raise ValidationFailed("--agency is the agency's id.", field="agency") from None
     today = datetime.now(UTC).astimezone(tz).date()
     report = await user_access_report(
         agency_id=agency_id,
         quarter=parse_quarter(quarter, today=today),
         thresholds=report_thresholds(settings),
         tz=tz,
+        progress=progress,
     )
     return [
         {
@@ -336,10 +367,13 @@ async def _user_access_rows(agency: str, quarter: str, settings: Settings) -> li
 
 @report_app.command("user-access")
 def report_user_access(
-    quarter: Annotated[str, typer.Option(help="The quarter, e.g. 2026Q3.")],
-    agency: Annotated[str, typer.Option(help="The agency's id.")],
+    quarter: Annotated[str, typer.Option(help="The quarter, e.g. 2026Q3.", callback=a_quarter)],
+    agency: Annotated[UUID, typer.Option(help="The agency's id.")],
     csv_file: Annotated[
-        Path | None, typer.Option("--csv", help="Write CSV here (default: standard output).")
+        Path | None,
+        typer.Option(
+            "--csv", help="Write CSV here (default: standard output).", callback=writable_file
+        ),
     ] = None,
 ) -> None:
     """The quarterly User Access Report of one agency (policies 212, 213), as CSV."""
@@ -347,8 +381,10 @@ def report_user_access(
     import io
 
     settings = get_settings()
-    with database(settings) as url:
-        rows = _run(_with_orm(url, settings, _user_access_rows(agency, quarter, settings)))
+    with database(settings) as url, progress_bar() as progress:
+        rows = _run(
+            _with_orm(url, settings, _user_access_rows(agency, quarter, settings, progress))
+        )
     buffer = io.StringIO()
     writer = csv.DictWriter(buffer, fieldnames=_REPORT_COLUMNS)
     writer.writeheader()
@@ -356,6 +392,7 @@ def report_user_access(
     if csv_file is None:
         typer.echo(buffer.getvalue(), nl=False)
     else:
+        csv_file.parent.mkdir(parents=True, exist_ok=True)
         csv_file.write_text(buffer.getvalue())
         typer.echo(f"{len(rows)} users written to {csv_file}")
 
@@ -386,15 +423,15 @@ async def _run_job(name: str, settings: Settings) -> dict[str, Any]:
 @jobs_app.command("run")
 def jobs_run(
     name: Annotated[
-        str, typer.Argument(help="shared-contacts, retraining, deadlines or notifications.")
+        str,
+        typer.Argument(
+            help="shared-contacts, retraining, deadlines, notifications, agency-coordinators, "
+            "governance-calendar or certifications.",
+            callback=a_job,
+        ),
     ],
 ) -> None:
     """Run one job now (as the scheduler would), print its record as JSON; exit 1 if it failed."""
-    from services.jobs import JOBS
-
-    if name not in JOBS:
-        typer.echo(f"unknown job {name!r}; known: {', '.join(JOBS)}", err=True)
-        raise typer.Exit(code=2)
     settings = get_settings()
     with database(settings) as url:
         result = _run(_with_orm(url, settings, _run_job(name, settings)))
@@ -417,15 +454,12 @@ def jobs_requeue_dead() -> None:
 
 
 def _seed_anchor(anchor: str | None, settings: Settings) -> Any:
-    from datetime import UTC, date, datetime
+    from datetime import UTC, datetime
     from zoneinfo import ZoneInfo
 
     if anchor is None:
         return datetime.now(UTC).astimezone(ZoneInfo(settings.timezone)).date()
-    try:
-        return date.fromisoformat(anchor)
-    except ValueError:
-        raise typer.BadParameter("--anchor is a date, YYYY-MM-DD.") from None
+    return date.fromisoformat(anchor)  # checked by a_date
 
 
 def _print_seed_summary(summary: Any) -> None:
@@ -471,16 +505,23 @@ def _print_seed_summary(summary: Any) -> None:
 
 
 async def _seed(
-    url: str, settings: Settings, *, clients: int, seed: int, anchor: Any, append: bool, demo: bool
+    url: str,
+    settings: Settings,
+    *,
+    clients: int,
+    seed: int,
+    anchor: Any,
+    append: bool,
+    demo: bool,
+    progress: Any,
 ) -> Any:
     import asyncpg
-    from rich.progress import BarColumn, MofNCompleteColumn, Progress, TimeElapsedColumn
 
     from api.db import to_tortoise_url
     from api.dbmigrate import apply_migrations
     from devdata import generate, has_data
 
-    await apply_migrations(tortoise_config(url, settings))
+    await apply_migrations(tortoise_config(url, settings), progress=progress)
     await _with_orm(url, settings, asyncio.sleep(0))  # the SSN keys, checked
     conn = await asyncpg.connect(to_tortoise_url(url), timeout=30)
     try:
@@ -494,29 +535,27 @@ async def _seed(
                     "The database already has agencies or clients; seed an empty database, or pass --append.",
                     field="database",
                 )
-        columns = (
-            "[progress.description]{task.description}",
-            BarColumn(),
-            MofNCompleteColumn(),
-            TimeElapsedColumn(),
+        progress("clients", 0, clients)
+        return await generate(
+            conn,
+            clients=clients,
+            seed=seed,
+            anchor=anchor,
+            append=append,
+            progress=lambda done, total: progress("clients", done, total),
         )
-        with Progress(*columns, transient=False) as bar:
-            task = bar.add_task("clients", total=clients)
-            return await generate(
-                conn,
-                clients=clients,
-                seed=seed,
-                anchor=anchor,
-                append=append,
-                progress=lambda done, total: bar.update(task, completed=done, total=total),
-            )
     finally:
         await conn.close()
 
 
 @app.command()
 def seed(
-    clients: Annotated[int, typer.Option(help="How many clients to generate.")] = 1000,
+    clients: Annotated[
+        int,
+        typer.Option(
+            help="How many clients to generate (1 to 5,000,000).", callback=a_client_count
+        ),
+    ] = 1000,
     seed_value: Annotated[
         int,
         typer.Option("--seed", help="Random seed: the same seed and anchor give the same data."),
@@ -528,7 +567,8 @@ def seed(
         ),
     ] = None,
     anchor: Annotated[
-        str | None, typer.Option(help="The data set's 'today', YYYY-MM-DD (default: today).")
+        str | None,
+        typer.Option(help="The data set's 'today', YYYY-MM-DD (default: today).", callback=a_date),
     ] = None,
     append: Annotated[
         bool,
@@ -546,39 +586,35 @@ def seed(
     """Fill the database with synthetic CT-shaped HMIS data (migrates first). Refuses a database
     that already has agencies or clients unless --append."""
     from models.sealed import installed
-    from services.errors import DomainError
 
     settings = get_settings()
     if settings.env == "production":
-        typer.echo(
+        raise CommandError(
+            "FORBIDDEN",
             "hearth seed writes users with published passwords; refused with HEARTH_ENV=production",
-            err=True,
+            exit_code=EXIT_INPUT,
+            field="HEARTH_ENV",
         )
-        raise typer.Exit(code=2)
     when = _seed_anchor(anchor, settings)
     if demo:
         clients = 200
-    with _seed_database(settings, database_url) as url, installed(_key_ring(settings)):
-        try:
-            summary = _run(
-                _seed(
-                    url,
-                    settings,
-                    clients=clients,
-                    seed=seed_value,
-                    anchor=when,
-                    append=append,
-                    demo=demo,
-                )
+    with (
+        _seed_database(settings, database_url) as url,
+        installed(_key_ring(settings)),
+        progress_bar() as progress,
+    ):
+        summary = _run(
+            _seed(
+                url,
+                settings,
+                clients=clients,
+                seed=seed_value,
+                anchor=when,
+                append=append,
+                demo=demo,
+                progress=progress,
             )
-        except DomainError as error:
-            typer.echo(
-                json.dumps(
-                    {"error": {"code": error.code, "field": error.field, "message": error.message}}
-                ),
-                err=True,
-            )
-            raise typer.Exit(code=2) from None
+        )
     if summary is None:
         typer.echo("demo data: the database already has data; nothing added")
         return
@@ -588,6 +624,7 @@ def seed(
 @contextmanager
 def _seed_database(settings: Settings, database_url: str | None) -> Iterator[str]:
     if database_url:
+        check_database_url(database_url, name="--database-url")
         yield database_url
     else:
         with database(settings) as url:
@@ -598,22 +635,26 @@ def _seed_database(settings: Settings, database_url: str | None) -> Iterator[str
 
 
 async def _hud_export(
-    user: str, scope: str, start: str, end: str, out: Path, hashed: bool, settings: Settings
+    user: str,
+    scope: str,
+    start: str,
+    end: str,
+    out: Path,
+    hashed: bool,
+    settings: Settings,
+    progress: Any,
 ) -> dict[str, Any]:
-    from datetime import UTC, date, datetime
+    from datetime import UTC, datetime
     from zoneinfo import ZoneInfo
 
     from authz.enforcer import Authorizer, Decisions
     from models.users import User
     from services.caller import Caller
-    from services.errors import Forbidden, ValidationFailed
+    from services.errors import Forbidden
     from services.hudcsv.export import run_export
     from services.principals import load_principal
 
-    try:
-        start_date, end_date = date.fromisoformat(start), date.fromisoformat(end)
-    except ValueError:
-        raise ValidationFailed("--start and --end are dates (yyyy-mm-dd).", field="start") from None
+    start_date, end_date = date.fromisoformat(start), date.fromisoformat(end)  # a_date checked
     found = await User.filter(username=user).first()
     loaded = await load_principal(found.id) if found else None
     if loaded is None or loaded[1] != "ACTIVE":
@@ -631,6 +672,7 @@ async def _hud_export(
         hashed=hashed,
         out=out,
         implementation_id=settings.hud_implementation_id,
+        progress=progress,
     )
     return {
         "exportId": str(result.export_id),
@@ -642,10 +684,14 @@ async def _hud_export(
 
 @export_app.command("hud-csv")
 def export_hud_csv(
-    scope: Annotated[str, typer.Option(help="agency:ID, can:ID, project:ID or all.")],
-    start: Annotated[str, typer.Option(help="First day of the period (yyyy-mm-dd).")],
-    end: Annotated[str, typer.Option(help="Last day of the period (yyyy-mm-dd).")],
-    out: Annotated[Path, typer.Option(help="The zip to write.")],
+    scope: Annotated[
+        str, typer.Option(help="agency:ID, can:ID, project:ID or all.", callback=an_export_scope)
+    ],
+    start: Annotated[
+        str, typer.Option(help="First day of the period (yyyy-mm-dd).", callback=a_date)
+    ],
+    end: Annotated[str, typer.Option(help="Last day of the period (yyyy-mm-dd).", callback=a_date)],
+    out: Annotated[Path, typer.Option(help="The zip to write.", callback=writable_file)],
     user: Annotated[
         str, typer.Option(help="Export as this user: their permissions and visibility apply.")
     ],
@@ -654,28 +700,28 @@ def export_hud_csv(
     ] = False,
 ) -> None:
     """A HUD HMIS CSV FY2026 zip of what the user may see; prints one JSON line (row counts)."""
+    if date.fromisoformat(end) < date.fromisoformat(start):
+        raise typer.BadParameter("the period ends before it starts.", param_hint="'--end'")
     settings = get_settings()
-    with database(settings) as url:
+    with database(settings) as url, progress_bar() as progress:
         result = _run(
-            _with_orm(url, settings, _hud_export(user, scope, start, end, out, hashed, settings))
+            _with_orm(
+                url,
+                settings,
+                _hud_export(user, scope, start, end, out, hashed, settings, progress),
+            )
         )
     typer.echo(json.dumps(result))
 
 
 async def _hud_import(
-    file: Path, agency: str, user: str | None, settings: Settings
+    file: Path, agency_id: UUID, user: str | None, settings: Settings, progress: Any
 ) -> dict[str, Any]:
     from datetime import UTC, datetime
-    from uuid import UUID
     from zoneinfo import ZoneInfo
 
-    from services.errors import ValidationFailed
     from services.hudcsv.importer import ImportRefused, import_hud_csv
 
-    try:
-        agency_id = UUID(agency)
-    except ValueError:
-        raise ValidationFailed("--agency is the agency's id.", field="agency") from None
     try:
         result = await import_hud_csv(
             file,
@@ -683,6 +729,7 @@ async def _hud_import(
             username=user,
             now=datetime.now(UTC),
             tz=ZoneInfo(settings.timezone),
+            progress=progress,
         )
     except ImportRefused as refused:
         for problem in refused.problems:
@@ -710,9 +757,18 @@ async def _hud_import(
 
 @import_app.command("hud-csv")
 def import_hud_csv_command(
-    file: Annotated[Path, typer.Argument(help="The HUD CSV zip.")],
+    file: Annotated[
+        Path,
+        typer.Argument(
+            help="The HUD CSV zip.",
+            exists=True,
+            dir_okay=False,
+            readable=True,
+            callback=a_zip,
+        ),
+    ],
     agency: Annotated[
-        str, typer.Option(help="The importing agency's id: records become its records.")
+        UUID, typer.Option(help="The importing agency's id: records become its records.")
     ],
     user: Annotated[
         str | None,
@@ -722,6 +778,6 @@ def import_hud_csv_command(
     """Validate a HUD HMIS CSV zip, then import it in one transaction; problems (file, row, column)
     go to standard error as JSON lines and nothing is written."""
     settings = get_settings()
-    with database(settings) as url:
-        result = _run(_with_orm(url, settings, _hud_import(file, agency, user, settings)))
+    with database(settings) as url, progress_bar() as progress:
+        result = _run(_with_orm(url, settings, _hud_import(file, agency, user, settings, progress)))
     typer.echo(json.dumps(result))

@@ -2,8 +2,8 @@
 answer in GraphQL's error shape for whatever escapes the app.
 
 Order, outermost first: :class:`RequestId` (so that every response carries ``X-Request-ID``),
-:class:`Guard` (the deadline, and the error shape for exceptions), :class:`BodyLimit`, then the
-routes. Starlette's own error middleware sits outside all three; nothing reaches it now but an
+``api.logs.AccessLog`` (one log line per request, and its metrics), :class:`Guard` (the deadline,
+and the error shape for exceptions), :class:`BodyLimit`, then the routes. Starlette's own error middleware sits outside all three; nothing reaches it now but an
 exception raised after a response has started, when no other answer can be given.
 """
 

@@ -1,6 +1,7 @@
-"""uvicorn's HTTP protocol with TCP_NODELAY set on every connection.
+"""Serving: uvicorn's HTTP protocol with TCP_NODELAY, the checks before start-up, and the
+supervisor of the workers that tells when start-up failed.
 
-With more than one worker, uvicorn binds the listening socket itself (``socket.socket(AF_INET,
+TCP_NODELAY. With more than one worker, uvicorn binds the listening socket itself (``socket.socket(AF_INET,
 SOCK_STREAM)``, protocol number 0) and hands it to the workers; asyncio sets TCP_NODELAY only on
 sockets whose protocol number says TCP, so the accepted connections keep Nagle's algorithm. A
 response written in two parts (head, then body) then waits for the client's delayed ACK: about 40
@@ -13,11 +14,27 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import os
 import socket
+import tempfile
+from collections.abc import Iterator
+from pathlib import Path
+from typing import Any
+from urllib.parse import urlsplit
 
+import uvicorn
 from uvicorn.protocols.http.h11_impl import H11Protocol
 
-__all__ = ["HTTP_PROTOCOL", "NoDelayH11Protocol", "set_nodelay"]
+from api.settings import Settings
+
+__all__ = [
+    "HTTP_PROTOCOL",
+    "NoDelayH11Protocol",
+    "StartupError",
+    "preflight",
+    "run_server",
+    "set_nodelay",
+]
 
 HTTP_PROTOCOL = "api.serving:NoDelayH11Protocol"
 
@@ -29,7 +46,142 @@ def set_nodelay(transport: asyncio.BaseTransport) -> None:
             sock.setsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY, 1)
 
 
+class StartupError(Exception):
+    """Hearth cannot start as configured; the message says why, on one line."""
+
+
 class NoDelayH11Protocol(H11Protocol):
     def connection_made(self, transport: asyncio.Transport) -> None:  # type: ignore[override]  # uvicorn's own signature (asyncio's is BaseTransport)
         set_nodelay(transport)
         super().connection_made(transport)
+
+
+def preflight(settings: Settings, database_url: str) -> None:
+    """What would stop every worker's start-up, checked once before any starts:
+    :class:`StartupError` with one line saying what (decision 128)."""
+    from api.identity import load_signing_key
+    from api.ssn_keys import load_key_ring
+
+    if missing := settings.missing_production_secrets():
+        raise StartupError(f"HEARTH_ENV=production needs {', '.join(missing)} set")
+    try:
+        load_key_ring(settings)
+        if settings.signing_key:
+            load_signing_key(settings.signing_key, settings.data_dir)
+    except Exception as error:
+        raise StartupError(_one_line(error)) from None
+    pending = asyncio.run(_database_pending(database_url, settings.db_acquire_timeout))
+    if pending:
+        raise StartupError(
+            f"the database lacks migrations {', '.join(pending)}: run 'hearth migrate' first"
+        )
+    asyncio.run(_check_ssn_keys(settings, database_url))
+
+
+async def _check_ssn_keys(settings: Settings, database_url: str) -> None:
+    """The workers' start-up check of the SSN keys against the database (services.sealing)."""
+    from tortoise.context import TortoiseContext
+
+    from api.db import tortoise_config
+    from api.ssn_keys import load_key_ring
+    from models.sealed import SealingError, installed
+    from services.sealing import check_keys
+
+    async with TortoiseContext() as ctx:
+        await ctx.init(config=tortoise_config(database_url, settings))
+        try:
+            with installed(load_key_ring(settings)):
+                await check_keys()
+        except SealingError as error:
+            raise StartupError(_one_line(error)) from None
+
+
+async def _database_pending(database_url: str, seconds: float) -> list[str]:
+    import asyncpg
+
+    from api.dbmigrate import APPLIED_SQL, pending_migrations
+
+    where = _where(database_url)
+    try:
+        async with asyncio.timeout(seconds):
+            conn = await asyncpg.connect(database_url)
+    except TimeoutError:
+        raise StartupError(f"the database at {where} did not answer in {seconds:g} s") from None
+    except Exception as error:
+        raise StartupError(f"cannot reach the database at {where}: {_one_line(error)}") from None
+    try:
+        applied = [row["name"] for row in await conn.fetch(APPLIED_SQL)]
+    except asyncpg.UndefinedTableError:
+        applied = []
+    finally:
+        await conn.close()
+    return pending_migrations(applied)
+
+
+def _where(database_url: str) -> str:
+    """host:port/database of a URL, without its credentials."""
+    parts = urlsplit(database_url)
+    try:
+        port = parts.port
+    except ValueError:
+        port = None
+    return f"{parts.hostname or 'localhost'}:{port or 5432}{parts.path or '/'}"
+
+
+def _one_line(error: BaseException) -> str:
+    text = " ".join(str(error).split())
+    return f"{type(error).__name__}: {text}" if text else type(error).__name__
+
+
+def run_server(app: str, *, settings: Settings, workers: int, **options: Any) -> int:
+    """Serve ``app`` (an app factory's import string) with uvicorn; the exit code.
+
+    As ``uvicorn.run``, except that a worker that fails to start makes the exit code
+    ``STARTUP_FAILURE`` (3) with several workers too (uvicorn's supervisor stops, but returns
+    normally), and several workers share their metrics (``prometheus_client``'s multiprocess
+    mode, in a folder of their own unless ``PROMETHEUS_MULTIPROC_DIR`` names one).
+    """
+    from uvicorn.config import STARTUP_FAILURE
+    from uvicorn.supervisors.multiprocess import Multiprocess
+
+    from api.logs import logging_config
+
+    try:
+        config = uvicorn.Config(
+            app,
+            factory=True,
+            workers=workers,
+            log_config=logging_config(settings),
+            access_log=False,  # Hearth's own access line (api.logs) has the request's facts
+            proxy_headers=settings.proxy_headers,
+            forwarded_allow_ips=settings.forwarded_allow_ips,
+            **options,
+        )
+    except Exception as error:  # the logging configuration (a formatter that cannot load)
+        raise StartupError(_one_line(error)) from None
+    if workers == 1:
+        server = uvicorn.Server(config)
+        server.run()
+        return 0 if server.started else STARTUP_FAILURE
+    with _metrics_folder():
+        supervisor = Multiprocess(config, sockets=[config.bind_socket()])
+        supervisor.run()
+    failed = any(p.exitcode == STARTUP_FAILURE for p in supervisor.processes)
+    return STARTUP_FAILURE if failed else 0
+
+
+@contextlib.contextmanager
+def _metrics_folder() -> Iterator[None]:
+    """``PROMETHEUS_MULTIPROC_DIR`` for the workers, emptied of an earlier run's values."""
+    given = os.environ.get("PROMETHEUS_MULTIPROC_DIR")
+    if given:
+        for stale in Path(given).glob("*.db"):
+            stale.unlink()
+        yield
+        return
+    with tempfile.TemporaryDirectory(prefix="hearth-metrics-") as folder:
+        os.environ["PROMETHEUS_MULTIPROC_DIR"] = folder
+        try:
+            yield
+        finally:
+            del os.environ["PROMETHEUS_MULTIPROC_DIR"]

@@ -2,13 +2,15 @@
 
 from __future__ import annotations
 
+import json
 import os
 from functools import lru_cache
 from pathlib import Path
-from typing import Any, Literal
+from typing import Annotated, Any, Literal
+from urllib.parse import urlsplit
 
-from pydantic import Field, SecretStr, model_validator
-from pydantic_settings import BaseSettings, SettingsConfigDict
+from pydantic import BeforeValidator, Field, SecretStr, field_validator, model_validator
+from pydantic_settings import BaseSettings, NoDecode, SettingsConfigDict
 
 __all__ = ["Settings", "get_settings", "report_thresholds"]
 
@@ -49,6 +51,34 @@ class Settings(BaseSettings):
     port: int = 8000
     workers: int | None = Field(
         default=None, ge=1, description="uvicorn worker processes. Unset: one per core."
+    )
+    proxy_headers: bool = Field(
+        default=True,
+        description="Take the client's address and scheme from X-Forwarded-For/-Proto, only when "
+        "sent by an address in HEARTH_FORWARDED_ALLOW_IPS (the audit and the throttles use it).",
+    )
+    forwarded_allow_ips: str | None = Field(
+        default=None,
+        description="Proxies trusted for X-Forwarded-*: comma-separated addresses or networks, or "
+        "'*'. Unset: uvicorn's FORWARDED_ALLOW_IPS, else 127.0.0.1.",
+    )
+
+    # Logs, health and metrics (docs/operations.md)
+    log_format: Literal["json", "console"] | None = Field(
+        default=None,
+        description="json: one JSON object per line; console: readable lines. Unset: console in "
+        "development, json otherwise.",
+    )
+    log_level: Annotated[
+        Literal["DEBUG", "INFO", "WARNING", "ERROR"],
+        BeforeValidator(lambda value: value.upper() if isinstance(value, str) else value),
+    ] = Field(default="INFO", description="Hearth's and uvicorn's loggers; libraries: WARNING.")
+    metrics_token: SecretStr | None = Field(
+        default=None,
+        description="Bearer token a scraper sends to GET /metrics. Unset: /metrics is not served.",
+    )
+    ready_timeout_seconds: float = Field(
+        default=3.0, gt=0, description="Time /readyz gives the database to answer."
     )
 
     # Identity
@@ -176,6 +206,28 @@ class Settings(BaseSettings):
     parser_cache_size: int = 256
     validation_cache_size: int = 256
 
+    # HTTP transport: browsers on other origins, persisted queries (docs/api.md)
+    cors_origins: Annotated[list[str], NoDecode] = Field(
+        default_factory=list,
+        description="Origins (scheme://host[:port]) whose pages may call Hearth, comma-separated"
+        " or a JSON list. Unset: no CORS headers at all.",
+    )
+    persisted_queries: Literal["off", "apq", "allowlist"] = Field(
+        default="apq",
+        description="apq: Apollo's automatic persisted queries beside ordinary requests;"
+        " allowlist: only the operations of HEARTH_PERSISTED_QUERY_MANIFEST run; off: neither.",
+    )
+    persisted_query_manifest: Path | None = Field(
+        default=None,
+        description="The operations allowed in allowlist mode: an Apollo persisted query"
+        " manifest, or a JSON object of sha256 hash -> document.",
+    )
+    persisted_query_cache_bytes: int = Field(
+        default=4 * 1024 * 1024,
+        ge=0,
+        description="Documents remembered by hash per process (apq mode), in bytes of text.",
+    )
+
     # The User Access Report's thresholds (policy 212 "What to look for"); see docs/audit.md.
     access_report_increase_factor: float = 2.0
     access_report_previous_quarters: int = 4
@@ -274,6 +326,42 @@ class Settings(BaseSettings):
         description="Export.ImplementationID: this HMIS implementation's id.",
     )
 
+    @field_validator("cors_origins", mode="before")
+    @classmethod
+    def _origins_list(cls, value: object) -> object:
+        if isinstance(value, str):
+            text = value.strip()
+            if text.startswith("["):
+                return json.loads(text)
+            return [part.strip() for part in text.split(",") if part.strip()]
+        return value
+
+    @field_validator("cors_origins")
+    @classmethod
+    def _origins_exact(cls, origins: list[str]) -> list[str]:
+        for origin in origins:
+            parts = urlsplit(origin)
+            if (
+                parts.scheme not in ("http", "https")
+                or not parts.hostname
+                or "*" in origin
+                or origin != f"{parts.scheme}://{parts.netloc}"
+                or parts.username is not None
+            ):
+                raise ValueError(
+                    f"HEARTH_CORS_ORIGINS: {origin!r} is not an origin like"
+                    " https://app.example.org (scheme, host and port only; no wildcard)."
+                )
+        return origins
+
+    @model_validator(mode="after")
+    def _allowlist_has_manifest(self) -> Settings:
+        if self.persisted_queries == "allowlist" and self.persisted_query_manifest is None:
+            raise ValueError(
+                "HEARTH_PERSISTED_QUERIES=allowlist needs HEARTH_PERSISTED_QUERY_MANIFEST."
+            )
+        return self
+
     @model_validator(mode="after")
     def _row_security_in_production(self) -> Settings:
         if self.production and not self.db_row_security:
@@ -308,9 +396,26 @@ class Settings(BaseSettings):
             raise ValueError("HEARTH_OIDC_ISSUER must be https:// in production.")
         return self
 
+    def missing_production_secrets(self) -> list[str]:
+        """The secrets production needs that are unset (outside production Hearth generates
+        them into data_dir; in production a generated one would differ between hosts and be
+        lost with the container)."""
+        if not self.production:
+            return []
+        needed = ["signing_key", "ssn_keys", "ssn_hash_key"]
+        if self.identity == "oidc":
+            needed += ["oidc_client_secret", "session_secret"]
+        return [f"HEARTH_{name.upper()}" for name in needed if not getattr(self, name)]
+
     @property
     def production(self) -> bool:
         return self.env == "production"
+
+    @property
+    def field_suggestions(self) -> bool:
+        """ "Did you mean ...?" in validation errors: a help while developing, a map of the
+        schema for a prober elsewhere."""
+        return self.env == "development"
 
     @property
     def exports_path(self) -> Path:

@@ -14,6 +14,7 @@ from strawberry.tools import merge_types
 from strawberry.types.base import get_object_definition
 from strawberry.utils.str_converters import to_camel_case
 
+from compat.graphql import core_schema
 from schema.access import AccessMutation, AccessQuery
 from schema.access_reports import AccessReportMutation, AccessReportQuery
 from schema.audit import HearthExecutionContext, audit_reads
@@ -23,7 +24,7 @@ from schema.clients import ClientMutation, ClientQuery
 from schema.compliance import ComplianceMutation, ComplianceQuery
 from schema.context import Authentication
 from schema.dsb import DsbMutation, DsbQuery
-from schema.errors import ErrorCodes
+from schema.errors import ErrorCodes, FieldSuggestions
 from schema.governance import GovernanceMutation, GovernanceQuery
 from schema.governance_log import GovernanceLogQuery
 from schema.governance_rules import GovernanceRulesMutation, GovernanceRulesQuery
@@ -31,7 +32,9 @@ from schema.grievances import GrievanceMutation, GrievanceQuery
 from schema.hud_csv import HudCsvMutation
 from schema.incidents import IncidentMutation, IncidentQuery
 from schema.limits import LimitedValidation, Limits
+from schema.node import CLIENT_DATA_NODES, NodeQuery, detach_type_checks
 from schema.outside_access import OutsideAccessMutation, OutsideAccessQuery
+from schema.scalars import SCALAR_OVERRIDES
 from schema.service_accounts import ServiceAccountMutation, ServiceAccountQuery
 from schema.training import TrainingMutation, TrainingQuery
 from schema.users import UserMutation, UserQuery
@@ -42,6 +45,7 @@ Query = merge_types(
     "Query",
     (
         AuthQuery,
+        NodeQuery,
         GovernanceQuery,
         UserQuery,
         AccessQuery,
@@ -144,22 +148,24 @@ def build_schema(
     *,
     execution_context_class: type[Any] | None = HearthExecutionContext,
     extra_extensions: Sequence[Any] = (),
+    field_suggestions: bool = False,
 ) -> strawberry.Schema:
     """The schema, executed by Hearth's executor (``schema.audit.HearthExecutionContext``), which
     also reports what a request read to the read audit. The tests run the same schema on
     graphql-core's stock executor (``execution_context_class=None``) with a reference audit in
-    ``extra_extensions``, and compare."""
+    ``extra_extensions``, and compare. ``field_suggestions`` keeps "Did you mean ...?" in
+    refused documents (development only: elsewhere it maps the schema for a prober)."""
     limits = limits or Limits()
     # Factories: strawberry builds fresh extensions per request; the parser and validation
     # caches live at module level, so they are shared all the same. The document limits
     # (schema.limits) run before graphql-core's validation, in the same cache.
     extensions: list[Any] = [
-        ErrorCodes,
+        FieldSuggestions if field_suggestions else ErrorCodes,
         lambda: MaxTokensLimiter(max_token_count=limits.max_tokens),
         lambda: _ParserCache(maxsize=limits.parser_cache_size),
         lambda: LimitedValidation(limits),
         Authentication,
-        audit_reads(_CLIENT_OPERATIONS),
+        audit_reads(_CLIENT_OPERATIONS, CLIENT_DATA_NODES),
         *extra_extensions,
     ]
     if not limits.introspection:
@@ -168,7 +174,9 @@ def build_schema(
         query=Query,
         mutation=Mutation,
         extensions=extensions,
-        config=StrawberryConfig(disable_field_suggestions=True),
+        config=StrawberryConfig(disable_field_suggestions=not field_suggestions),
+        scalar_overrides=SCALAR_OVERRIDES,
         execution_context_class=execution_context_class,
     )
+    detach_type_checks(core_schema(schema))
     return schema

@@ -33,6 +33,7 @@ from models.clients import Client as ClientModel
 from models.enums import AuditAction
 from models.names import camel
 from schema.client_types import Client
+from schema.relay import Connection, from_global_id
 from services import audit as audit_service
 from services.errors import DomainError
 
@@ -61,9 +62,18 @@ def _client_linked(root: Any) -> bool:
 # the rest (data quality codes, version, timestamps, access) say nothing about the person.
 CLIENT_SENSITIVE = frozenset(
     {item.api_name for item in masked_elements("Client")}
-    | {"enrollments", "caseNotes", "annotations", "consents", "releases", "auditTrail"}
+    | {
+        "enrollments",
+        "enrollmentsConnection",
+        "caseNotes",
+        "caseNotesConnection",
+        "annotations",
+        "consents",
+        "releases",
+        "auditTrail",
+    }
 )
-_NOT_DATA = frozenset({"id", "__typename"})
+_NOT_DATA = frozenset({"id", "nodeId", "__typename"})
 DENIED_CODES = frozenset({"FORBIDDEN", "NOT_FOUND"})
 
 
@@ -116,7 +126,7 @@ class ReadBuffer:
             return
         client = entry.entity_type == "Client"
         for field_name, value in read:
-            if value is None or field_name in _NOT_DATA or (isinstance(value, list) and not value):
+            if value is None or field_name in _NOT_DATA or _empty(value):
                 continue
             if client and field_name not in CLIENT_SENSITIVE:
                 continue
@@ -141,6 +151,13 @@ class ReadBuffer:
         return None
 
 
+def _empty(value: Any) -> bool:
+    """An empty list, or a page of one: nothing was read through it."""
+    if isinstance(value, list):
+        return not value
+    return isinstance(value, Connection) and not value.nodes
+
+
 def note_search(context: Any, criteria: Iterable[str]) -> None:
     """A client search was made with these criteria (names only, never the values)."""
     buffer = getattr(context, "audit", None)
@@ -155,6 +172,30 @@ def _domain_code(error: GraphQLError) -> str | None:
             return cause.code
         cause = getattr(cause, "original_error", None)
     return None
+
+
+def _node_of(arguments: dict[str, Any]) -> tuple[str, UUID] | None:
+    """The type and Hearth id node(id:) was asked for, if its argument is a global id."""
+    try:
+        return from_global_id(arguments.get("id"))
+    except DomainError:
+        return None
+
+
+def _denied_entity(
+    root_field: str, arguments: dict[str, Any], client_data_nodes: frozenset[str]
+) -> tuple[str, UUID | None, UUID | None] | None:
+    """What a refused client operation was about: the entity type, its id, the client (None
+    when the operation is not about client data)."""
+    if root_field == "node":
+        node = _node_of(arguments)
+        if node is None or node[0] not in client_data_nodes:
+            return None
+        if node[0] == "Client":
+            return "Client", node[1], node[1]
+        return node[0], node[1], None
+    client_id = _client_id_of(root_field, arguments)
+    return "Client", client_id, client_id
 
 
 def _client_id_of(root_field: str, arguments: dict[str, Any]) -> UUID | None:
@@ -181,6 +222,8 @@ class AuditReads(SchemaExtension):
     """Collect the client data a request resolves and write the audit rows before responding."""
 
     client_fields: frozenset[str] = frozenset()
+    # Node types that are client data: node(id:) of one is a client operation.
+    client_data_nodes: frozenset[str] = frozenset()
 
     async def on_execute(self) -> AsyncIterator[None]:
         context = self.execution_context.context
@@ -267,18 +310,23 @@ class AuditReads(SchemaExtension):
             if (
                 not isinstance(root_field, str)
                 or root_field in denied
-                or root_field not in self.client_fields
+                or (root_field not in self.client_fields and root_field != "node")
             ):
                 continue
             if _domain_code(error) not in DENIED_CODES:
                 continue
+            target = _denied_entity(
+                root_field, buffer.roots.get(root_field, {}), self.client_data_nodes
+            )
+            if target is None:
+                continue
             denied.add(root_field)
-            client_id = _client_id_of(root_field, buffer.roots.get(root_field, {}))
+            entity_type, entity_id, client_id = target
             rows.append(
                 audit_service.AuditRow(
                     action=AuditAction.DENIED,
-                    entity_type="Client",
-                    entity_id=str(client_id) if client_id else None,
+                    entity_type=entity_type,
+                    entity_id=str(entity_id) if entity_id else None,
                     client_id=client_id,
                     agency_id=audit_service.acting_agency(principal),
                     fields=(root_field,),
@@ -352,13 +400,18 @@ class HearthExecutionContext(ObservedExecutionContext):
         return buffer
 
 
-def audit_reads(client_fields: Iterable[str]) -> Callable[[], AuditReads]:
-    """A factory for the extension that knows which root fields are client operations."""
+def audit_reads(
+    client_fields: Iterable[str], client_data_nodes: Iterable[str] = ()
+) -> Callable[[], AuditReads]:
+    """A factory for the extension that knows which root fields are client operations, and
+    which Node types are client data (``node(id:)`` of one is a client operation)."""
     names = frozenset(client_fields)
+    nodes = frozenset(client_data_nodes)
 
     def make() -> AuditReads:
         extension = AuditReads()
         extension.client_fields = names
+        extension.client_data_nodes = nodes
         return extension
 
     return make

@@ -119,6 +119,7 @@ async def audit_trail(
         [_entry(r) for r in kept],
         lambda i: audit_service.encode_seq_cursor(kept[i].seq),
         has_next_page=more,
+        has_previous_page=after is not None,
         total_count=total,
         # the page ends at the last row read, shown or not
         end_cursor=audit_service.encode_seq_cursor(rows[-1].seq) if rows else None,

@@ -38,7 +38,7 @@ from schema.elements import with_elements
 from schema.enums import described_enum
 from schema.input_checks import InputChecks
 from schema.loaders import by_id, many_by, username
-from schema.relay import Connection
+from schema.relay import AFTER, FIRST, Connection, Node, list_connection
 from schema.types import Agency, Can, Project
 
 __all__ = [
@@ -57,6 +57,7 @@ __all__ = [
     "ReleaseOfInformation",
     "ReleaseScope",
     "Service",
+    "client_list",
     "client_view",
     "health_view",
     "prefetch_lists",
@@ -322,7 +323,7 @@ def health_view(
 
 @strawberry.type(description="A client's stay in a project (HUD Enrollment.csv).")
 @with_elements("Enrollment", "output", after="id")
-class Enrollment:
+class Enrollment(Node):
     id: strawberry.ID = strawberry.field(description="Hearth id (HUD EnrollmentID).")
     created_at: datetime.datetime = strawberry.field(description="When recorded.")
 
@@ -341,11 +342,31 @@ class Enrollment:
         rows = await _enrollment_rows(row, info, enrollment_models.Exit, ("id",))
         return rows[0] if rows else None
 
-    @strawberry.field(description="Services provided.", graphql_type=list[Service])
+    @strawberry.field(
+        description="Services provided, by date.",
+        graphql_type=list[Service],
+        deprecation_reason="Unpaged: use servicesConnection.",
+    )
     async def services(
         self, info: ResolverInfo, row: strawberry.Parent[enrollment_models.Enrollment]
     ) -> list[enrollment_models.Service]:
-        return await _enrollment_rows(row, info, enrollment_models.Service, ("date_provided", "id"))
+        return await _enrollment_rows(row, info, enrollment_models.Service, _SERVICE_ORDER)
+
+    @strawberry.field(
+        description="Services provided, by date, in pages of at most 100 (one statement for "
+        "every enrollment of the answer).",
+        graphql_type=Connection[Service],
+        extensions=[InputChecks()],
+    )
+    async def services_connection(
+        self,
+        info: ResolverInfo,
+        row: strawberry.Parent[enrollment_models.Enrollment],
+        first: FIRST = 50,
+        after: AFTER = None,
+    ) -> Connection[Any]:
+        rows = await _enrollment_rows(row, info, enrollment_models.Service, _SERVICE_ORDER)
+        return list_connection(rows, first, after)
 
     @strawberry.field(description="Income and benefits records.", graphql_type=list[IncomeBenefits])
     async def income_benefits(
@@ -379,6 +400,9 @@ class Enrollment:
             health_view(record, own=False, access=access, agency_id=row.agency_id)
             for record in records
         ]
+
+
+_SERVICE_ORDER = ("date_provided", "id")
 
 
 async def _enrollment_rows(
@@ -432,7 +456,7 @@ class CaseNoteDeletionRequest:
 
 
 @strawberry.type(description="A case note. Agencies cannot edit or delete notes (policy 404).")
-class CaseNote:
+class CaseNote(Node):
     id: strawberry.ID = strawberry.field(description="Hearth id.")
     created_at: datetime.datetime = strawberry.field(description="When written.")
     text: str | None = strawberry.field(description="The note; null once deleted under policy 404.")
@@ -488,7 +512,7 @@ class RecordAnnotation:
     description="A person served. Identifying fields are null unless `access` allows them."
 )
 @with_elements("Client", "output", after="id")
-class Client:
+class Client(Node):
     id: strawberry.ID = strawberry.field(description="The HMIS id (HUD PersonalID).")
     version: int = strawberry.field(
         description="Pass to updateClient: a stale version gets CONFLICT."
@@ -529,16 +553,45 @@ class Client:
     @strawberry.field(
         description="Enrollments: your agencies' own, and others' shared by release (ENROLLMENT_AND_SERVICES).",
         graphql_type=list[Enrollment],
+        deprecation_reason="Unpaged: use enrollmentsConnection.",
     )
     def enrollments(self, info: ResolverInfo) -> _Rows:
         return self._rows(info, "enrollments")
 
     @strawberry.field(
+        description="Enrollments: your agencies' own, and others' shared by release "
+        "(ENROLLMENT_AND_SERVICES), by entry date, in pages of at most 100 (one statement for "
+        "every client of the answer).",
+        graphql_type=Connection[Enrollment],
+        extensions=[InputChecks()],
+    )
+    async def enrollments_connection(
+        self, info: ResolverInfo, first: FIRST = 50, after: AFTER = None
+    ) -> Connection[Any]:
+        return list_connection(await self._all_rows(info, "enrollments"), first, after)
+
+    @strawberry.field(
         description="Case notes: your agencies' own, and others' shared by release (CASE_NOTES).",
         graphql_type=list[CaseNote],
+        deprecation_reason="Unpaged: use caseNotesConnection.",
     )
     def case_notes(self, info: ResolverInfo) -> _Rows:
         return self._rows(info, "caseNotes")
+
+    @strawberry.field(
+        description="Case notes: your agencies' own, and others' shared by release (CASE_NOTES), "
+        "oldest first, in pages of at most 100 (one statement for every client of the answer).",
+        graphql_type=Connection[CaseNote],
+        extensions=[InputChecks()],
+    )
+    async def case_notes_connection(
+        self, info: ResolverInfo, first: FIRST = 50, after: AFTER = None
+    ) -> Connection[Any]:
+        return list_connection(await self._all_rows(info, "caseNotes"), first, after)
+
+    async def _all_rows(self, info: ResolverInfo, field_name: str) -> list[Any]:
+        rows = self._rows(info, field_name)
+        return rows if isinstance(rows, list) else await rows
 
     def _rows(self, info: ResolverInfo, field_name: str) -> _Rows:
         rows = self._prefetched.get(field_name)
@@ -589,6 +642,15 @@ _CLIENT_LISTS: dict[str, Callable[[Context], DataLoader[UUID, list[Any]]]] = {
 }
 
 
+# A paged list's field name -> the list it pages (the same rows, prefetched once).
+_PAGED = {"enrollmentsConnection": "enrollments", "caseNotesConnection": "caseNotes"}
+
+
+def client_list(context: Context, field_name: str) -> DataLoader[UUID, list[Any]]:
+    """The loader of a client's list (``enrollments``, ``caseNotes``) as the caller may see it."""
+    return _CLIENT_LISTS[field_name](context)
+
+
 async def prefetch_lists(context: Context, views: list[Client], wanted: set[str]) -> None:
     """Load the lists a page of clients will be asked for (``wanted``: field names of its nodes;
     enrollments and case notes are loaded ahead), for the whole page now: the same batched
@@ -596,7 +658,8 @@ async def prefetch_lists(context: Context, views: list[Client], wanted: set[str]
     than a future awaited client by client."""
     if not views:
         return
-    for field_name in sorted(wanted & _CLIENT_LISTS.keys()):
+    lists_wanted = {_PAGED.get(name, name) for name in wanted}
+    for field_name in sorted(lists_wanted & _CLIENT_LISTS.keys()):
         lists = await _CLIENT_LISTS[field_name](context).load_many(
             [view._model.id for view in views]
         )

@@ -18,7 +18,7 @@ from schema.input_checks import MULTILINE
 from schema.inputs import one, optional_id, parse_id
 from schema.operations import mutation, query
 from schema.permissions import Requires
-from schema.relay import Connection, to_connection
+from schema.relay import Connection, Node, to_connection
 from schema.types import SystemRole
 from services import dsb as service
 from services.pagination import paginate
@@ -223,7 +223,7 @@ class DsbQuorum:
 
 
 @strawberry.type(description="A board meeting with its agenda, attendance and motions.")
-class DsbMeeting:
+class DsbMeeting(Node):
     id: strawberry.ID = strawberry.field(description="Hearth id.")
     held_on: datetime.date = strawberry.field(description="The day.")
     kind: DsbMeetingKind = strawberry.field(description="Regular, quarterly or special.")

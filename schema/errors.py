@@ -8,8 +8,8 @@ Every error of a response passes through :func:`coded`:
   log (the service should have refused it);
 * a document the server cannot accept (parse, validation, variable coercion, the depth, token
   and alias limits, introspection when disabled): ``GRAPHQL_PARSE_FAILED`` or
-  ``GRAPHQL_VALIDATION_FAILED``, without "Did you mean" suggestions and without echoing
-  variable values (they may hold personal data);
+  ``GRAPHQL_VALIDATION_FAILED``, without "Did you mean" suggestions (kept in development:
+  :class:`FieldSuggestions`) and without echoing variable values (they may hold personal data);
 * the database out of reach (connection lost or refused, shutting down, out of connections, a
   timeout): ``UNAVAILABLE`` with a generic message and the request id, logged;
 * anything else is a server fault: logged here with its traceback and replaced by
@@ -53,6 +53,7 @@ __all__ = [
     "ErrorCode",
     "ErrorCodes",
     "FieldError",
+    "FieldSuggestions",
     "coded",
     "error_payload",
     "trace",
@@ -89,8 +90,14 @@ described_enum(
         "PAYLOAD_TOO_LARGE": "The request body is over the size limit.",
         "PERSISTED_QUERY_NOT_FOUND": "The persisted query's hash is not known: send the query "
         "with its hash.",
-        "PERSISTED_QUERY_MISMATCH": "The query sent does not match the hash sent with it.",
+        "PERSISTED_QUERY_HASH_MISMATCH": "The query sent does not match the hash sent with it.",
+        "PERSISTED_QUERY_INVALID": "The persisted query extension is malformed (its version "
+        "or hash).",
         "PERSISTED_QUERY_NOT_ALLOWED": "Only persisted (allow-listed) queries are accepted here.",
+        "PERSISTED_QUERY_NOT_SUPPORTED": "This server does not take persisted queries.",
+        "BAD_REQUEST": "The HTTP request is malformed (not a GraphQL request body).",
+        "METHOD_NOT_ALLOWED": "The HTTP method is not accepted here (operations are POST).",
+        "NOT_ACCEPTABLE": "The Accept header asks for no media type Hearth answers in.",
         "UNAVAILABLE": "The database is out of reach for a moment: retry shortly.",
         "IDENTITY_PROVIDER_UNAVAILABLE": "The identity provider could not be reached: retry "
         "the sign-in shortly.",
@@ -211,12 +218,12 @@ def _like(error: GraphQLError, message: str, extensions: dict[str, Any]) -> Grap
     )
 
 
-def _variable_error(error: GraphQLError) -> GraphQLError:
+def _variable_error(error: GraphQLError, suggestions: bool) -> GraphQLError:
     """A variable's value does not fit its declared type; the value itself is not repeated."""
     node = error.nodes[0] if error.nodes else None
     assert isinstance(node, VariableDefinitionNode)
     name = node.variable.name.value
-    message = _SUGGESTION.sub("", error.message)
+    message = error.message if suggestions else _SUGGESTION.sub("", error.message)
     if " has invalid " in message:
         message = f"Variable '${name}' has a value that is not a valid {print_ast(node.type)}."
     return _like(error, message, {"code": VALIDATION_FAILED, "variable": name})
@@ -252,8 +259,11 @@ def _with_id(extensions: dict[str, Any], request_id: str | None) -> dict[str, An
     return extensions
 
 
-def coded(error: GraphQLError, request_id: str | None = None) -> GraphQLError:
-    """The error as a client may see it (see the module docstring)."""
+def coded(
+    error: GraphQLError, request_id: str | None = None, *, suggestions: bool = False
+) -> GraphQLError:
+    """The error as a client may see it (see the module docstring); ``suggestions`` keeps
+    graphql-core's "Did you mean ...?" in refused documents (development only)."""
     domain = _domain_error(error) or _client_value(error, request_id)
     if domain is not None and domain.code in ERROR_CODES:
         extensions: dict[str, Any] = {"code": ErrorCode(domain.code).value}
@@ -274,14 +284,17 @@ def coded(error: GraphQLError, request_id: str | None = None) -> GraphQLError:
         if isinstance(error, GraphQLSyntaxError):
             return _like(error, error.message, {"code": PARSE_FAILED})
         if error.nodes and isinstance(error.nodes[0], VariableDefinitionNode):
-            return _variable_error(error)
+            return _variable_error(error, suggestions)
         if cause is None:
-            return _like(error, _SUGGESTION.sub("", error.message), {"code": VALIDATION_FAILED})
+            message = error.message if suggestions else _SUGGESTION.sub("", error.message)
+            return _like(error, message, {"code": VALIDATION_FAILED})
     return _internal(error, request_id, cause)
 
 
 class ErrorCodes(SchemaExtension):
     """Give every error a code; keep domain errors' messages; mask everything unexpected."""
+
+    suggestions = False  # "Did you mean ...?" kept: ``FieldSuggestions``, in development
 
     def on_operation(self) -> Iterator[None]:
         yield
@@ -289,4 +302,12 @@ class ErrorCodes(SchemaExtension):
         if result is None or not result.errors:
             return
         request_id = getattr(self.execution_context.context, "request_id", None)
-        result.errors = [coded(error, request_id) for error in result.errors]
+        result.errors = [
+            coded(error, request_id, suggestions=self.suggestions) for error in result.errors
+        ]
+
+
+class FieldSuggestions(ErrorCodes):
+    """:class:`ErrorCodes` that keeps graphql-core's "Did you mean ...?" (development)."""
+
+    suggestions = True

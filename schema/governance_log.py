@@ -109,5 +109,6 @@ class GovernanceLogQuery:
             [_event(r) for r in rows],
             lambda i: encode_seq_cursor(rows[i].seq),
             has_next_page=more,
+            has_previous_page=after is not None,
             total_count=total,
         )

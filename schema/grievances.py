@@ -17,7 +17,7 @@ from schema.inputs import optional_id, parse_id
 from schema.loaders import username
 from schema.operations import mutation, query
 from schema.permissions import Authenticated, Requires
-from schema.relay import Connection, to_connection
+from schema.relay import Connection, Node, to_connection
 from services import grievances as service
 
 __all__ = ["GrievanceMutation", "GrievanceQuery"]
@@ -95,7 +95,7 @@ class GrievanceStep:
     description="A grievance (policy 114). Only its parties and, once it reaches them, the "
     "grievance subcommittee's members see it."
 )
-class Grievance:
+class Grievance(Node):
     id: strawberry.ID = strawberry.field(description="Hearth id.")
     kind: GrievanceKind = strawberry.field(description="Whose and about what.")
     status: GrievanceStatus = strawberry.field(description="Where it stands.")

@@ -16,7 +16,7 @@ from schema.input_checks import MULTILINE
 from schema.inputs import optional_id, parse_id
 from schema.operations import mutation, query
 from schema.permissions import Authenticated, Requires
-from schema.relay import Connection, to_connection
+from schema.relay import Connection, Node, to_connection
 from services import incidents as service
 
 __all__ = ["IncidentMutation", "IncidentQuery"]
@@ -79,7 +79,7 @@ class AffectedClients:
     "the agency's HDC and Security Coordinator, the System Administrator, the Security Officer "
     "and the Lead Agency."
 )
-class SecurityIncident:
+class SecurityIncident(Node):
     id: strawberry.ID = strawberry.field(description="Hearth id.")
     kind: IncidentKind = strawberry.field(description="What happened, by kind.")
     status: IncidentStatus = strawberry.field(description="Where it stands.")

@@ -25,7 +25,7 @@ from schema.input_checks import MULTILINE
 from schema.inputs import optional_id, parse_id
 from schema.operations import mutation, query
 from schema.permissions import Requires
-from schema.relay import Connection, to_connection
+from schema.relay import Connection, Node, to_connection
 from schema.types import AccessLevel
 from services import outside_access as service
 from services.pagination import paginate
@@ -177,7 +177,7 @@ class OutsideAccessSubcommitteeDecision:
     description="An outside organisation's request for HMIS access, as the Lead Agency received "
     "it, assessed against the attachment's criteria, and decided with reasons."
 )
-class OutsideAccessApplication:
+class OutsideAccessApplication(Node):
     id: strawberry.ID = strawberry.field(description="The application.")
     organisation_name: str = strawberry.field(description="The requesting organisation.")
     contact_name: str = strawberry.field(description="Its contact.")

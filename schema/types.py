@@ -21,6 +21,7 @@ from models import users as user_models
 from schema.context import ResolverInfo
 from schema.enums import described_enum
 from schema.loaders import by_id, many_by
+from schema.relay import Node
 from services.agencies import HUD_PROJECT_TYPES
 
 __all__ = [
@@ -172,7 +173,7 @@ class Mou:
 
 
 @strawberry.type(description="A participating agency (HUD Organization).")
-class Agency:
+class Agency(Node):
     id: strawberry.ID = strawberry.field(description="Hearth id.")
     name: str = strawberry.field(description="HUD OrganizationName.")
     common_name: str | None = strawberry.field(description="HUD OrganizationCommonName.")
@@ -234,7 +235,7 @@ class Agency:
 
 
 @strawberry.type(description="A HUD project run by an agency.")
-class Project:
+class Project(Node):
     id: strawberry.ID = strawberry.field(description="Hearth id.")
     name: str = strawberry.field(description="HUD ProjectName.")
     common_name: str | None = strawberry.field(description="HUD ProjectCommonName.")
@@ -287,7 +288,7 @@ class UserDuty:
 
 
 @strawberry.type(description="An HMIS user account (staff, never a client).")
-class User:
+class User(Node):
     id: strawberry.ID = strawberry.field(description="Hearth id.")
     external_id: str | None = strawberry.field(description="The HMIS vendor's id for the user.")
     username: str = strawberry.field(description="Sign-in name (unique, lower case).")

@@ -26,6 +26,7 @@ from models.users import UserDuty
 from services import governance_log
 from services.caller import Caller
 from services.errors import Conflict, Forbidden, NotFound, ValidationFailed
+from services.progress import Progress, tell
 
 __all__ = [
     "REVIEW_WINDOW",
@@ -321,23 +322,33 @@ def _flags(row: dict[str, Any], t: Thresholds, tz: ZoneInfo) -> tuple[Flag, ...]
 
 
 async def user_access_report(
-    *, agency_id: UUID, quarter: Quarter, thresholds: Thresholds, tz: ZoneInfo
+    *,
+    agency_id: UUID,
+    quarter: Quarter,
+    thresholds: Thresholds,
+    tz: ZoneInfo,
+    progress: Progress | None = None,
 ) -> UserAccessReport:
-    """The report for one agency and quarter (authorize the caller first)."""
+    """The report for one agency and quarter (authorize the caller first). It is three queries,
+    the second over the quarter's audit trail; ``progress`` hears of each (step ``queries``)."""
     agency = await Agency.get_or_none(id=agency_id)
     if agency is None:
         raise NotFound("No such agency.", field="agencyId")
     start, end = quarter.bounds(tz)
     earlier_start, _ = quarter.shifted(-thresholds.previous_quarters).bounds(tz)
     conn = get_connection("default")
+    tell(progress, "queries", 0, 3)
     staff = [r["user_id"] for r in await conn.execute_query_dict(_STAFF_SQL, [agency_id])]
+    tell(progress, "queries", 1, 3)
     rows = await conn.execute_query_dict(
         _REPORT_SQL, [agency_id, start, end, earlier_start, str(tz), staff]
     )
+    tell(progress, "queries", 2, 3)
     second_agency = {
         r["user_id"]: r["consents"]
         for r in await conn.execute_query_dict(_SECOND_AGENCY_SQL, [agency_id, start, end])
     }
+    tell(progress, "queries", 3, 3)
     result = []
     for row in rows:
         name = " ".join(p for p in (row["first_name"], row["last_name"]) if p) or None

@@ -26,6 +26,7 @@ from authz.principal import Principal
 from models.audit import AuditEvent
 from models.enums import AuditAction
 from services.errors import ValidationFailed
+from services.progress import Progress, tell
 
 __all__ = [
     "CHANGE_ACTIONS",
@@ -254,7 +255,7 @@ SEAL_BLOCK = 10_000
 _SEQ_MIN = -(2**63)  # below every number: the "previous block" of the first one
 
 
-async def seal(*, block: int = SEAL_BLOCK) -> int:
+async def seal(*, block: int = SEAL_BLOCK, progress: Progress | None = None) -> int:
     """Seal the committed rows that no running transaction can still add to; the rows sealed.
 
     Writers append without a lock (migration 0009). A horizon is the last number handed out,
@@ -263,8 +264,10 @@ async def seal(*, block: int = SEAL_BLOCK) -> int:
     call marks a new horizon and seals up to the newest final one, this call's or an earlier
     call's: under load the previous call's horizon is final by now, when idle this one is.
     Blocks of at most ``block`` rows, one short transaction each, one sealer at a time.
+    ``progress`` hears of the rows sealed (step ``audit rows sealed``).
     """
     conn = get_connection("default")
+    total = await unsealed() if progress is not None else None
     mark = (await conn.execute_query_dict("SELECT horizon, writers FROM hearth_audit_mark()"))[0]
     if (
         _marks and _marks[-1][0] > mark["horizon"]
@@ -282,6 +285,7 @@ async def seal(*, block: int = SEAL_BLOCK) -> int:
             if not n:
                 break
             sealed += n
+            tell(progress, "audit rows sealed", sealed, max(total or 0, sealed))
         if n is not None:  # final: it and every older horizon are done with
             del _marks[: index + 1]
             break
@@ -321,7 +325,7 @@ async def unsealed() -> int:
     return int(rows[0]["n"])
 
 
-async def verify_chain(*, batch: int = 200) -> ChainCheck:
+async def verify_chain(*, batch: int = 200, progress: Progress | None = None) -> ChainCheck:
     """Recompute every sealed block in order; rows checked, the first broken block, rows unsealed.
 
     A block covers the rows numbered after the previous block's last row up to its own last
@@ -329,10 +333,18 @@ async def verify_chain(*, batch: int = 200) -> ChainCheck:
     a changed row (hash), a deleted or inserted row (count and hash), reordered rows (numbers are
     hashed) and a changed or deleted block (the next block's link) are all detected. Removing
     the newest rows together with their blocks leaves no trace: compare the last block's hash
-    with an external copy (docs/operations.md) to catch that.
+    with an external copy (docs/operations.md) to catch that. ``progress`` hears of the rows
+    checked (step ``audit rows verified``).
     """
     conn = get_connection("default")
     checked = 0
+    total = None
+    if progress is not None:
+        rows = await conn.execute_query_dict(
+            "SELECT coalesce(sum(row_count), 0) AS n FROM audit_seal"
+        )
+        total = int(rows[0]["n"])
+        tell(progress, "audit rows verified", 0, total)
     last_seq, last_hash = _SEQ_MIN, None
     while True:
         blocks = await conn.execute_query_dict(
@@ -359,6 +371,7 @@ async def verify_chain(*, batch: int = 200) -> ChainCheck:
                 )
             last_seq, last_hash = b["last_seq"], b["hash"]
             checked += b["row_count"]
+        tell(progress, "audit rows verified", checked, total)
 
 
 def encode_seq_cursor(seq: int) -> str:

@@ -435,7 +435,12 @@ async def search_clients(
         after=decode_cursor(after) if after is not None else None,
         count=count,
     )
-    return Page(items=clients[:first], has_next_page=len(clients) > first, total_count=total)
+    return Page(
+        items=clients[:first],
+        has_next_page=len(clients) > first,
+        total_count=total,
+        has_previous_page=after is not None,
+    )
 
 
 async def annotate_client(

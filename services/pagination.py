@@ -39,6 +39,8 @@ class Page(Generic[T]):
     items: list[T]
     has_next_page: bool
     total_count: int
+    # the page was asked for after a cursor (Relay's hasPreviousPage for forward paging)
+    has_previous_page: bool = False
 
     def cursor(self, item: Any) -> str:
         return encode_cursor(item.pk)
@@ -66,4 +68,9 @@ async def paginate(
     if after is not None:
         page_qs = page_qs.filter(id__gt=decode_cursor(after))
     rows = list(await page_qs.limit(first + 1))
-    return Page(items=rows[:first], has_next_page=len(rows) > first, total_count=total)
+    return Page(
+        items=rows[:first],
+        has_next_page=len(rows) > first,
+        total_count=total,
+        has_previous_page=after is not None,
+    )

@@ -17,6 +17,7 @@ from tortoise.transactions import in_transaction
 
 from models.clients import Client, ssn_columns
 from models.sealed import VERSION, SealedCharField, SealingError, current_ring, header_of, key_id_of
+from services.progress import Progress, tell
 
 __all__ = ["RekeyReport", "check_keys", "rekey_ssns", "seal_clear_ssns"]
 
@@ -103,13 +104,24 @@ def _plain(blob: bytes, sealed: SealedCharField) -> str:
     return blob.decode()
 
 
-async def _reseal(where: str, params: list[Any], *, batch: int, rehash: bool) -> RekeyReport:
+async def _reseal(
+    where: str, params: list[Any], *, batch: int, rehash: bool, progress: Progress | None
+) -> RekeyReport:
     """Seal with the current key every stored SSN meeting ``where`` (by id, ``batch`` at a time)
-    not sealed with it already; with ``rehash``, recompute the lookup hash of each."""
+    not sealed with it already; with ``rehash``, recompute the lookup hash of each. ``progress``
+    hears of the clients gone through (step ``SSNs``)."""
     sealed = _field()
     current = current_ring().current_id
     report = RekeyReport()
     after: Any = None
+    done, total = 0, None
+    if progress is not None:
+        _, counted = await get_connection("default").execute_query(
+            f"SELECT count(*) AS n FROM client WHERE ssn IS NOT NULL AND {where}",  # noqa: S608 (fixed conditions)
+            params,
+        )
+        total = int(counted[0]["n"])
+        tell(progress, "SSNs", 0, total)
     while True:
         keyset = f" AND id > ${len(params) + 2}" if after is not None else ""
         sql = (
@@ -135,21 +147,27 @@ async def _reseal(where: str, params: list[Any], *, batch: int, rehash: bool) ->
                 )
             if updates:
                 await conn.execute_many(_UPDATE, updates)
+        done += len(rows)
+        tell(progress, "SSNs", done, max(total or 0, done))
         if len(rows) < batch:
             return report
         after = rows[-1]["id"]
 
 
-async def seal_clear_ssns(*, batch: int = 500) -> int:
+async def seal_clear_ssns(*, batch: int = 500, progress: Progress | None = None) -> int:
     """Seal the SSNs left in clear (by migration 0011, or by a writer that bypassed the field)
     and fill their lookup hashes; how many."""
     report = await _reseal(
-        "substring(ssn FROM 1 FOR 1) <> $1", [bytes((VERSION,))], batch=batch, rehash=False
+        "substring(ssn FROM 1 FOR 1) <> $1",
+        [bytes((VERSION,))],
+        batch=batch,
+        rehash=False,
+        progress=progress,
     )
     return report.resealed
 
 
-async def rekey_ssns(*, batch: int = 500) -> RekeyReport:
+async def rekey_ssns(*, batch: int = 500, progress: Progress | None = None) -> RekeyReport:
     """Seal every SSN not sealed with the current key with it, recompute every lookup hash if
     the hash key changed, and retire the keys no value is sealed with any more."""
     ring = current_ring()
@@ -161,10 +179,14 @@ async def rekey_ssns(*, batch: int = 500) -> RekeyReport:
     rehash = not rows or bytes(rows[0]["probe"]) != ring.hash_probe()
     header = header_of(ring.current_id)
     if rehash:
-        report = await _reseal("TRUE", [], batch=batch, rehash=True)
+        report = await _reseal("TRUE", [], batch=batch, rehash=True, progress=progress)
     else:
         report = await _reseal(
-            "substring(ssn FROM 1 FOR $1) <> $2", [len(header), header], batch=batch, rehash=False
+            "substring(ssn FROM 1 FOR $1) <> $2",
+            [len(header), header],
+            batch=batch,
+            rehash=False,
+            progress=progress,
         )
     _, counts = await conn.execute_query(_BY_KEY, [bytes((VERSION,))])
     report.keys = {row["key_id"]: int(row["n"]) for row in counts}

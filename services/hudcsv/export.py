@@ -35,7 +35,7 @@ import csv
 import itertools
 import shutil
 import tempfile
-from collections.abc import Callable, Iterable
+from collections.abc import Iterable
 from dataclasses import dataclass, field
 from datetime import date, datetime
 from pathlib import Path
@@ -83,6 +83,7 @@ from services.hudcsv.rows import (
     income_row,
     trailer,
 )
+from services.progress import Progress, tell
 
 __all__ = [
     "ExportPlan",
@@ -149,7 +150,7 @@ async def write_export(
     implementation_id: str,
     batch: int = 2000,
     export_id: UUID | None = None,
-    on_batch: Callable[[int], None] | None = None,
+    progress: Progress | None = None,
     requested_by: UUID | None = None,
     expires_at: datetime | None = None,
 ) -> ExportResult:
@@ -157,7 +158,9 @@ async def write_export(
     client, and one row for the file with its scope and row counts) and record it in a short
     transaction of its own. The audit chain's lock is held only for that short write: auditing
     inside the long read would stall every audited write in the system for the whole export,
-    and a second export's chain insert would read the last row from its old snapshot."""
+    and a second export's chain insert would read the last row from its old snapshot.
+    ``progress`` hears of the enrollments written (step ``enrollments``), then of the clients
+    audited (step ``clients audited``)."""
     export_uuid = export_id or uuid4()
     eid = hud_id(export_uuid)
     out.parent.mkdir(parents=True, exist_ok=True)
@@ -175,7 +178,7 @@ async def write_export(
                     try:
                         with exported.open("w") as ids_out:
                             await _write_client_data(
-                                plan, spools, users, eid, now, batch, on_batch, ids_out
+                                plan, spools, users, eid, now, batch, progress, ids_out
                             )
                     finally:
                         for spool in spools.values():
@@ -184,9 +187,12 @@ async def write_export(
                         plan, spools, users, eid, export_uuid, out, now, tz, implementation_id
                     )
             async with in_transaction():
+                audited = 0
                 with exported.open() as ids_in:
                     while chunk := [UUID(line.strip()) for line in itertools.islice(ids_in, batch)]:
                         await _audit_clients(plan, chunk, now)
+                        audited += len(chunk)
+                        tell(progress, "clients audited", audited, counts["Client"])
                 await _audit_file(plan, export_uuid, counts, now)
                 record = await HudCsvExport.create(
                     id=export_uuid,
@@ -234,7 +240,7 @@ async def _write_client_data(
     eid: str,
     now: datetime,
     batch: int,
-    on_batch: Callable[[int], None] | None,
+    progress: Progress | None,
     ids_out: TextIO,
 ) -> None:
     """Client files from the snapshot; each exported client's id goes to ``ids_out`` for the
@@ -242,6 +248,10 @@ async def _write_client_data(
     if not plan.project_ids:
         return
     base = _enrollments(plan)
+    done, total = 0, None
+    if progress is not None:
+        total = await base.count()
+        tell(progress, "enrollments", 0, total)
     last: tuple[UUID, UUID] | None = None
     written_client: UUID | None = None
     while True:
@@ -269,8 +279,8 @@ async def _write_client_data(
             users.add(r["created_by_user_id"])
         await _write_children(plan, spools, users, kept, access, eid)
         ids_out.writelines(f"{c}\n" for c in exported_clients)
-        if on_batch is not None:
-            on_batch(len(exported_clients))
+        done += len(rows)
+        tell(progress, "enrollments", done, max(total or 0, done))
 
 
 async def _write_children(
@@ -502,7 +512,7 @@ async def run_export(
     directory: Path | None = None,
     implementation_id: str,
     expires_at: datetime | None = None,
-    on_batch: Callable[[int], None] | None = None,
+    progress: Progress | None = None,
 ) -> ExportResult:
     """Check, plan and write one export for the caller: to ``out``, or (for download) to
     ``directory`` under the export's id."""
@@ -521,7 +531,7 @@ async def run_export(
         tz=tz,
         implementation_id=implementation_id,
         export_id=export_id,
-        on_batch=on_batch,
+        progress=progress,
         requested_by=decisions.principal.user_id,
         expires_at=expires_at,
     )

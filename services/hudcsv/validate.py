@@ -16,6 +16,7 @@ from services.hudcsv.columns import Column, columns
 from services.hudcsv.elements import columns_of
 from services.hudcsv.problems import _Problems
 from services.hudcsv.read import IMPORTED, _Archive, parse_date, parse_datetime
+from services.progress import Progress, tell
 
 __all__: list[str] = []
 
@@ -117,7 +118,15 @@ def _checker(column: Column, ctx: _Context) -> Callable[[str], str | None]:
     return lambda text: None
 
 
-def _validate(archive: _Archive, problems: _Problems, ctx: _Context) -> None:
+_TELL_EVERY = 5000  # rows between two reports to ``progress``
+
+
+def _validate(
+    archive: _Archive, problems: _Problems, ctx: _Context, progress: Progress | None = None
+) -> None:
+    """Check every file; ``progress`` hears of the rows checked (step ``rows checked``; how many
+    there are is known only at the end)."""
+    checked = 0
     for file in IMPORTED:
         if not archive.has(file):
             continue
@@ -128,6 +137,8 @@ def _validate(archive: _Archive, problems: _Problems, ctx: _Context) -> None:
         count = 0
         for line, row in archive.rows(file, problems, ctx.broken):
             count += 1
+            if progress is not None and (checked + count) % _TELL_EVERY == 0:
+                progress("rows checked", checked + count)
             for column, nullable, check in checks:
                 text = row.get(column)
                 if text is None:
@@ -172,6 +183,8 @@ def _validate(archive: _Archive, problems: _Problems, ctx: _Context) -> None:
                 ):
                     problems.add(name, line, column, f"no {parent} with id {row[column][:40]!r}")
         ctx.rows[file] = count
+        checked += count
+        tell(progress, "rows checked", checked)
         if file == "Export" and count != 1:
             problems.add(name, None, None, f"{count} rows: Export.csv has exactly one")
         if key is not None and file in ("Organization", "Project", "Client", "Enrollment", "User"):

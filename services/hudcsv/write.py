@@ -35,6 +35,7 @@ from services.hudcsv.elements import columns_of
 from services.hudcsv.problems import _Problems
 from services.hudcsv.read import _Archive, parse_date, parse_datetime
 from services.hudcsv.validate import _KEYS, _Context
+from services.progress import Progress, tell
 
 __all__: list[str] = []
 
@@ -109,8 +110,13 @@ class _Writer:
         source_label: str,
         now: datetime,
         batch: int,
+        progress: Progress | None = None,
     ) -> None:
         self.conn, self.archive, self.problems, self.ctx = conn, archive, problems, ctx
+        self.progress = progress
+        # rows of the files written in batches, read so far of how many (pass 1 counted them)
+        self.read = 0
+        self.to_read = sum(ctx.rows.get(file, 0) for file in ("Client", "Enrollment", *_CHILDREN))
         self.agency, self.user_id, self.source, self.label = (
             agency,
             user_id,
@@ -172,14 +178,20 @@ class _Writer:
                 yield row
 
     async def _chunks(self, file: str) -> Any:
+        """The file's rows (not deleted) in batches; ``progress`` hears of the rows gone through
+        once each batch is written (step ``rows imported``)."""
         chunk: list[dict[str, str]] = []
-        for row in self._rows(file):
-            chunk.append(row)
+        for _, row in self.archive.rows(file, self.problems):
+            self.read += 1
+            if not row.get("DateDeleted"):
+                chunk.append(row)
             if len(chunk) >= self.batch:
                 yield chunk
                 chunk = []
+                tell(self.progress, "rows imported", self.read, self.to_read)
         if chunk:
             yield chunk
+        tell(self.progress, "rows imported", self.read, self.to_read)
 
     async def _ids(self, table: str, sources: list[str]) -> list[UUID]:
         """Hearth ids for new rows: the source id when it is a free Hearth id, else a new one."""

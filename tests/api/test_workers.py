@@ -36,24 +36,23 @@ def test_a_configured_pool_size_wins() -> None:
 
 
 def test_serve_starts_the_configured_workers_and_tells_them_how_many(
-    monkeypatch: pytest.MonkeyPatch, database_url: str
+    monkeypatch: pytest.MonkeyPatch, runner: CliRunner
 ) -> None:
     started: dict[str, Any] = {}
 
-    def run(app: str, **options: Any) -> None:
+    def run(app: str, **options: Any) -> int:
         started.update(options, app=app, env_workers=os.environ.get("HEARTH_WORKERS"))
+        return 0
 
-    monkeypatch.setattr("uvicorn.run", run)
-    monkeypatch.setenv("HEARTH_DATABASE_URL", database_url)
-    monkeypatch.setenv("HEARTH_WORKERS", "3")
+    monkeypatch.setattr("api.serving.run_server", run)
+    monkeypatch.setenv("HEARTH_WORKERS", "3")  # the database and the SSN keys: the runner's
     get_settings.cache_clear()
     try:
-        result = CliRunner().invoke(cli, ["serve"])
+        result = runner.invoke(cli, ["serve"])
     finally:
         get_settings.cache_clear()
     assert result.exit_code == 0, result.output
     assert started["app"] == "api.asgi:make_app"
-    assert started["factory"] is True
     assert started["workers"] == 3
     assert started["env_workers"] == "3"  # the workers size their pools for three
     assert started["http"] == "api.serving:NoDelayH11Protocol"
@@ -103,3 +102,42 @@ async def _accepted_nodelay(http: str) -> int:
 async def test_served_connections_have_tcp_nodelay_where_stock_uvicorn_leaves_nagle_on() -> None:
     assert await _accepted_nodelay("h11") == 0  # the stock protocol on uvicorn's own socket
     assert await _accepted_nodelay("api.serving:NoDelayH11Protocol") != 0
+
+
+def test_serve_hands_uvicorn_the_proxy_and_logging_settings(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    import uvicorn
+
+    from api.logs import logging_config
+    from api.serving import run_server
+
+    seen: dict[str, Any] = {}
+
+    class Server:
+        def __init__(self, config: uvicorn.Config) -> None:
+            seen["config"] = config
+            self.started = True
+
+        def run(self) -> None:
+            seen["ran"] = True
+
+    # the logging configuration is checked, not applied to the test process
+    monkeypatch.setattr(uvicorn.Config, "configure_logging", lambda self: None)
+    monkeypatch.setattr(uvicorn, "Server", Server)
+    settings = Settings(
+        _env_file=None,  # type: ignore[call-arg]
+        forwarded_allow_ips="10.0.0.0/24",
+        log_format="json",
+    )
+    assert run_server("api.asgi:make_app", settings=settings, workers=1, port=0) == 0
+    config = seen["config"]
+    assert seen["ran"]
+    assert config.forwarded_allow_ips == "10.0.0.0/24"
+    assert config.proxy_headers is True
+    assert config.access_log is False  # hearth.access replaces uvicorn's access line
+    assert config.log_config == logging_config(settings)
+    assert config.factory is True
+    off = settings.model_copy(update={"proxy_headers": False})
+    run_server("api.asgi:make_app", settings=off, workers=1, port=0)
+    assert seen["config"].proxy_headers is False

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 from collections.abc import Callable
 
+from schema.relay import to_global_id
 from tests.schema.mutation_cases import Call, Case, World
 from tests.schema.writes_support import make_project
 
@@ -72,6 +73,11 @@ async def _clients(w: World) -> Call:
 @query_case("client")
 async def _client(w: World) -> Call:
     return await w.token("worker"), {"id": await w.client()}
+
+
+@query_case("node")
+async def _node(w: World) -> Call:
+    return await w.token("worker"), {"id": to_global_id("Client", await w.client())}
 
 
 @query_case("clientRecordExport")

@@ -403,3 +403,50 @@ async def test_a_search_sends_the_session_with_its_principal_and_no_agency_looku
     assert len(principal) == 1, seen
     assert not [s for s in seen if s.lstrip().startswith("SELECT") and ' FROM "session"' in s]
     assert not [s for s in seen if ' FROM "agency"' in s and 'NOT "can_id" IS NULL' in s]
+
+
+# The issue's list with the paged lists instead of the unpaged ones.
+PAGED = """
+query($name: String!, $first: Int!) {
+  clients(search: {name: $name}, first: $first) {
+    nodes {
+      firstName ssnLastFour access { canEdit }
+      enrollmentsConnection(first: 1) {
+        totalCount pageInfo { hasNextPage endCursor }
+        nodes { entryDate exit { exitDate } servicesConnection(first: 1) { totalCount nodes { dateProvided } } project { name } }
+      }
+      releases { categories agencies { name } }
+      caseNotesConnection(first: 2) { totalCount nodes { text } }
+    }
+  }
+}"""
+
+
+@pytest.mark.parametrize("viewer", VIEWERS)
+async def test_paged_lists_cost_what_the_lists_cost_for_any_page_size(
+    api: Api, statements: StatementLog, viewer: str
+) -> None:
+    # given 50 clients with nested records, seen by the viewer
+    world = await _world(50)
+    token = await api.sign_in(getattr(world, viewer))
+    counts = {}
+    for first in (1, 10, 50):
+        # when the viewer lists them with the paged lists
+        data, seen = await statements.during(
+            api.ok(PAGED, {"name": "smith", "first": first}, token)
+        )
+        counts[first] = len(seen)
+        # then each client's pages hold what its lists hold, one page's worth
+        for node in data["clients"]["nodes"]:
+            enrollments = node["enrollmentsConnection"]
+            assert enrollments["totalCount"] == 2
+            assert enrollments["pageInfo"]["hasNextPage"]
+            assert len(enrollments["nodes"]) == 1
+            assert enrollments["nodes"][0]["servicesConnection"]["totalCount"] == 2
+            notes = node["caseNotesConnection"]
+            assert notes["totalCount"] == (0 if viewer == "backbone" else 3)
+            assert len(notes["nodes"]) == (0 if viewer == "backbone" else 2)
+    # and every size costs the same statements as the unpaged lists do
+    _, unpaged = await statements.during(api.ok(LIST, {"name": "smith", "first": 50}, token))
+    assert len(set(counts.values())) == 1, counts
+    assert counts[50] == len(unpaged), (counts, len(unpaged))

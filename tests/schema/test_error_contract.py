@@ -24,6 +24,7 @@ from graphql import (
     get_named_type,
 )
 
+from api import graphql_http, persisted_queries
 from models.audit import AuditEvent
 from models.enums import AccessLevel, AuditAction
 from schema import build_schema as build_hearth_schema
@@ -237,6 +238,22 @@ def test_every_code_written_in_the_code_base_is_published() -> None:
     }
     assert found, "the scan found no codes: it no longer recognises how they are written"
     assert {(code, where) for code, where in found if code not in ERROR_CODES} == set()
+
+
+def test_every_code_of_the_http_transport_is_published() -> None:
+    # the transport keeps its codes in tables and constants, which the literal scan cannot see
+    transport = (
+        set(graphql_http.STATUS)
+        | set(graphql_http._MALFORMED.values())
+        | {
+            persisted_queries.NOT_FOUND,
+            persisted_queries.NOT_SUPPORTED,
+            persisted_queries.HASH_MISMATCH,
+            persisted_queries.NOT_ALLOWED,
+            persisted_queries.INVALID,
+        }
+    )
+    assert transport - ERROR_CODES == set()
 
 
 class _Teapot(DomainError):

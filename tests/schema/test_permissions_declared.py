@@ -31,6 +31,9 @@ AUTHENTICATED_FIELDS = {
     "withdrawGrievance",
     # Issue 17 — the End User Agreement (401): a user signs it before any other operation
     "signEndUserAgreement",
+    # Relay's node(id:): it then checks the permission of the type's own root field
+    # (schema.node.NODE_TYPES; tests/schema/test_node.py holds it to that field's answers)
+    "node",
 }
 # Client records: the exact permission each root field checks, written out by hand so a
 # field guarded by the wrong pair (say, deleting a note under case_note:create) shows up here.

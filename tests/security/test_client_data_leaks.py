@@ -27,6 +27,7 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from models.names import camel
+from schema.relay import to_global_id
 from tests.factories import Api
 from tests.security.querygen import Pools, everything, operations, sdl_schema
 from tests.security.sentinels import (
@@ -127,7 +128,12 @@ _QUERY = sdl_schema().query_type
 assert _QUERY is not None
 QUERIES = tuple(("query", name) for name in sorted(_QUERY.fields))
 # Reading client data is where the leaks were: those roots are drawn more often.
-CLIENT_QUERIES = (("query", "client"), ("query", "clients"), ("query", "clientRecordExport"))
+CLIENT_QUERIES = (
+    ("query", "client"),
+    ("query", "clients"),
+    ("query", "clientRecordExport"),
+    ("query", "node"),
+)
 # Writes to A's clients and their rows, which no other agency may make; their answers (and their
 # refusals) are read for markers too. createClient and recordConsent are left out: an agency may
 # legitimately enter a client, or record its own consent, and then see what it entered.
@@ -170,6 +176,18 @@ def _pools(sentinels: Sentinels) -> Pools:
         "project": [str(world.project_a.id), str(world.project_b.id)],
         "can": [str(world.north.id), str(world.south.id)],
     }
+    # node(id:) takes global ids: of the sentinels and of their rows, and of other types
+    ids["node"] = [
+        to_global_id(type_name, key)
+        for type_name, kind in (
+            ("Client", "client"),
+            ("Enrollment", "enrollment"),
+            ("CaseNote", "caseNote"),
+            ("Agency", "agency"),
+            ("Project", "project"),
+        )
+        for key in ids[kind]
+    ]
     strings = tuple(m.value for m in sentinels.markers if not m.what.endswith("id"))
     dates = tuple(m.value for m in sentinels.markers if m.what == "dob")
     return Pools(
