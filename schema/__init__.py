@@ -11,6 +11,7 @@ from graphql import GraphQLError
 from strawberry.extensions import DisableIntrospection, MaxTokensLimiter, ParserCache
 from strawberry.schema.config import StrawberryConfig
 from strawberry.tools import merge_types
+from strawberry.types.base import get_object_definition
 from strawberry.utils.str_converters import to_camel_case
 
 from compat.graphql import core_schema
@@ -92,6 +93,17 @@ Mutation = merge_types(
         # Issue 17 — certification and security contacts (105, 108, 201, 210)
         CertificationMutation,
     ),
+)
+
+
+# merge_types takes no description; the root types have one like every other type.
+get_object_definition(Query, strict=True).description = (
+    "What can be read. Every field is nullable: a refused field (FORBIDDEN, NOT_FOUND, ...) "
+    "is null with its error in `errors`, and the other fields of the document still answer."
+)
+get_object_definition(Mutation, strict=True).description = (
+    "What can be changed. Every mutation takes one `input` (none for logout) and is nullable: "
+    "a refused mutation is null with its error in `errors`."
 )
 
 

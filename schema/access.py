@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from typing import Annotated
+
 import strawberry
 
 from authz import visibility
@@ -9,6 +11,7 @@ from authz.resources import Action, Resource
 from models import access as access_models
 from models import users as user_models
 from models.enums import AccessRequestKind
+from schema.arguments import After, First
 from schema.context import ResolverInfo
 from schema.input_checks import MULTILINE
 from schema.inputs import parse_id
@@ -69,10 +72,15 @@ class AccessQuery:
     async def access_requests(
         self,
         info: ResolverInfo,
-        first: int = 50,
-        after: str | None = None,
-        status: AccessRequestStatus | None = None,
-        agency_id: strawberry.ID | None = None,
+        first: First = 50,
+        after: After = None,
+        status: Annotated[
+            AccessRequestStatus | None,
+            strawberry.argument(description="Only requests in this state."),
+        ] = None,
+        agency_id: Annotated[
+            strawberry.ID | None, strawberry.argument(description="Only requests for this agency.")
+        ] = None,
     ) -> Connection[AccessRequest]:
         qs = visibility.access_requests(info.context.decisions)
         if status is not None:
@@ -156,7 +164,12 @@ class AccessMutation:
     @mutation(
         Requires(Resource.DUTY, Action.ASSIGN), description="Remove a duty's holder at an agency."
     )
-    async def remove_duty(self, info: ResolverInfo, agency_id: strawberry.ID, duty: Duty) -> bool:
+    async def remove_duty(
+        self,
+        info: ResolverInfo,
+        agency_id: Annotated[strawberry.ID, strawberry.argument(description="The agency.")],
+        duty: Annotated[Duty, strawberry.argument(description="The duty whose holder is removed.")],
+    ) -> bool:
         return await service.remove_duty(
             caller=info.context.caller, agency_id=parse_id(agency_id, "agencyId"), duty=duty
         )

@@ -11,6 +11,7 @@ from authz.resources import Action, Resource
 from models import access_reports as report_models
 from models.enums import EscalationReviewer as EscalationReviewerEnum
 from schema.context import ResolverInfo
+from schema.enums import described_enum
 from schema.input_checks import MULTILINE
 from schema.inputs import parse_id
 from schema.loaders import username
@@ -22,12 +23,16 @@ from services.access_reports import Thresholds
 
 __all__ = ["AccessReportMutation", "AccessReportQuery"]
 
-# GraphQL enums are the models' enums (annotations name the Python enum); strawberry.enum
+# GraphQL enums are the models' enums (annotations name the Python enum); described_enum
 # registers each with its description and returns the class itself.
 EscalationReviewer = EscalationReviewerEnum
-strawberry.enum(
+described_enum(
     EscalationReviewer,
     description="HDC: the HDC's own review. MANAGER: the user's manager's, recorded by the HDC or Security Coordinator.",
+    values={
+        "HDC": "The HDC's own review.",
+        "MANAGER": "The user's manager's, recorded by the HDC or Security Coordinator.",
+    },
 )
 
 
@@ -301,7 +306,14 @@ class AccessReportQuery:
         description="The User Access Report of one agency for a quarter (policies 212, 213): per user, activity and flagged patterns. VALIDATION for a quarter not begun; FORBIDDEN for an agency you do not administer.",
     )
     async def user_access_report(
-        self, info: ResolverInfo, agency_id: strawberry.ID, quarter: str
+        self,
+        info: ResolverInfo,
+        agency_id: Annotated[
+            strawberry.ID, strawberry.argument(description="The agency whose report to read.")
+        ],
+        quarter: Annotated[
+            str, strawberry.argument(description="The quarter, as YYYYQn (2026Q1).")
+        ],
     ) -> UserAccessReport:
         ctx = info.context
         agency = parse_id(agency_id, "agencyId")
@@ -331,7 +343,11 @@ class AccessReportQuery:
         description="The quarter's summary for the Data Strategy Board: users deactivated, reasons, corrective measures, reviews done and overdue. System-wide roles only.",
     )
     async def data_strategy_board_access_summary(
-        self, info: ResolverInfo, quarter: str
+        self,
+        info: ResolverInfo,
+        quarter: Annotated[
+            str, strawberry.argument(description="The quarter, as YYYYQn (2026Q1).")
+        ],
     ) -> DsbAccessSummary:
         ctx = info.context
         summary = await review_service.dsb_summary(
@@ -357,7 +373,11 @@ class AccessReportMutation:
         description="Distribute a quarter's User Access Report: each agency's HDC and Security Coordinator are notified; reviews are due within a week.",
     )
     async def publish_user_access_report(
-        self, info: ResolverInfo, quarter: str
+        self,
+        info: ResolverInfo,
+        quarter: Annotated[
+            str, strawberry.argument(description="The quarter, as YYYYQn (2026Q1).")
+        ],
     ) -> AccessReportPublication:
         ctx = info.context
         publication = await service.publish_user_access_report(
@@ -458,8 +478,16 @@ class AccessReportMutation:
     async def notify_data_strategy_board(
         self,
         info: ResolverInfo,
-        escalation_id: strawberry.ID,
-        summary: Annotated[str, strawberry.argument(metadata=MULTILINE)],
+        escalation_id: Annotated[
+            strawberry.ID,
+            strawberry.argument(description="The level 3 escalation that confirmed the misuse."),
+        ],
+        summary: Annotated[
+            str,
+            strawberry.argument(
+                description="What the Board is told (no client information).", metadata=MULTILINE
+            ),
+        ],
     ) -> report_models.AccessEscalation:
         ctx = info.context
         return await review_service.notify_dsb(

@@ -16,23 +16,37 @@ from models import users as user_models
 from models.audit import AuditEvent
 from models.enums import AuditAction
 from schema.context import ResolverInfo
+from schema.enums import described_enum
 from schema.loaders import by_id
 from schema.relay import Connection, connection
 from services import audit as audit_service
 
 __all__ = ["AuditAction", "AuditEntry", "AuditTrailKind", "audit_trail"]
 
-# GraphQL enums are the models' enums (annotations name the Python enum); strawberry.enum
+# GraphQL enums are the models' enums (annotations name the Python enum); described_enum
 # registers each with its description and returns the class itself.
-strawberry.enum(AuditAction, description="What an audit row records.")
+described_enum(
+    AuditAction,
+    description="What an audit row records.",
+    values={
+        "VIEW": "A record was read.",
+        "SEARCH": "A client search was run.",
+        "CREATE": "A record was created.",
+        "UPDATE": "A record was changed.",
+        "DELETE_REQUEST": "Deletion of a record was requested.",
+        "DELETE": "A record was deleted.",
+        "EXPORT": "Records were exported.",
+        "DENIED": "An operation on client data was refused (FORBIDDEN or NOT_FOUND).",
+    },
+)
 
 
 @strawberry.enum(
     description="Which part of the trail: changes (added, edited, deleted) or reads (viewed, searched, exported)."
 )
 class AuditTrailKind(Enum):
-    CHANGES = "CHANGES"
-    READS = "READS"
+    CHANGES = strawberry.enum_value("CHANGES", description="Records added, edited or deleted.")
+    READS = strawberry.enum_value("READS", description="Records viewed, searched or exported.")
 
 
 @strawberry.type(

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import datetime
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Annotated
 
 import strawberry
 
@@ -193,7 +193,16 @@ class AuthMutation:
         Public(),
         description="Trade a refresh token for new tokens (the old refresh token stops working).",
     )
-    async def refresh_session(self, info: ResolverInfo, refresh_token: str) -> AuthTokens:
+    async def refresh_session(
+        self,
+        info: ResolverInfo,
+        refresh_token: Annotated[
+            str,
+            strawberry.argument(
+                description="The refresh token of the last verifyMfa or refreshSession; it works once."
+            ),
+        ],
+    ) -> AuthTokens:
         ctx = info.context
         pair = await ctx.identity.refresh(refresh_token=refresh_token, now=ctx.now)
         return _tokens(pair)
@@ -205,7 +214,13 @@ class AuthMutation:
             "Returns when it is next due."
         ),
     )
-    async def reauthenticate_mfa(self, info: ResolverInfo, code: str) -> datetime.datetime:
+    async def reauthenticate_mfa(
+        self,
+        info: ResolverInfo,
+        code: Annotated[
+            str, strawberry.argument(description="The current code of your authenticator (TOTP).")
+        ],
+    ) -> datetime.datetime:
         ctx = info.context
         principal = ctx.require_principal(allow_expired_mfa=True)
         return await ctx.identity.reauthenticate(principal=principal, code=code, now=ctx.now)

@@ -10,7 +10,9 @@ import strawberry
 from authz.resources import Action, Resource
 from models import certification as models
 from models.certification import AgencyClearance
+from schema.arguments import After, First
 from schema.context import ResolverInfo
+from schema.enums import described_enum
 from schema.input_checks import MULTILINE
 from schema.inputs import optional_id, parse_id
 from schema.operations import mutation, query
@@ -24,40 +26,60 @@ from services.pagination import paginate
 __all__ = ["CertificationMutation", "CertificationQuery"]
 
 CertificationExhibit = models.Exhibit
-strawberry.enum(
+described_enum(
     CertificationExhibit,
     name="CertificationExhibit",
     description="The MOU's checklists (policy 210). A: the Annual Administrative Certification "
     "Checklist, certified by the agency's HMIS Data Coordinator. B: the Annual Security "
     "Certification Checklist, certified by its Agency Security Coordinator.",
+    values={
+        "A": "The Annual Administrative Certification Checklist, certified by the agency's HMIS Data Coordinator.",
+        "B": "The Annual Security Certification Checklist, certified by the Agency Security Coordinator.",
+    },
 )
 AgencyCaseKind = models.AgencyCaseKind
-strawberry.enum(
+described_enum(
     AgencyCaseKind,
     name="AgencyCaseKind",
     description="REMEDIATION: policy 210, an established agency that could not certify every "
     "item corrects the shortfall in 45 to 60 days, its access continuing. COORDINATOR_CHANGE: "
     "policy 108, a change of Agency Security Coordinator reaches the System Administrator and "
     "the Security Officer within 30 days.",
+    values={
+        "REMEDIATION": "Policy 210: an established agency corrects a shortfall in 45 to 60 days, its access continuing.",
+        "COORDINATOR_CHANGE": "Policy 108: a change of Agency Security Coordinator, acknowledged by the System Administrator and the Security Officer.",
+    },
 )
 AgencyCaseStatus = models.AgencyCaseStatus
-strawberry.enum(
+described_enum(
     AgencyCaseStatus,
     name="AgencyCaseStatus",
     description="OPEN: the deadline runs. RESOLVED: recertified as met, or acknowledged by both.",
+    values={
+        "OPEN": "The deadline runs.",
+        "RESOLVED": "Recertified as met, or acknowledged by both.",
+    },
 )
 MonitoringResult = models.MonitoringResult
-strawberry.enum(
+described_enum(
     MonitoringResult,
     name="MonitoringResult",
     description="What the Lead Agency's monitoring found: COMPLIANT or NOT_COMPLIANT.",
+    values={
+        "COMPLIANT": "The agency meets the requirements.",
+        "NOT_COMPLIANT": "The agency falls short.",
+    },
 )
 ClearanceBasis = models.ClearanceBasis
-strawberry.enum(
+described_enum(
     ClearanceBasis,
     name="ClearanceBasis",
     description="CERTIFIED: both exhibits self-certified as met (first-time access, policy "
     "210). ESTABLISHED: the agency had access before Hearth recorded certifications.",
+    values={
+        "CERTIFIED": "Both exhibits self-certified as met (first-time access, policy 210).",
+        "ESTABLISHED": "The agency had access before Hearth recorded certifications.",
+    },
 )
 
 
@@ -426,8 +448,13 @@ class CertificationQuery:
     async def certification_items(
         self,
         info: ResolverInfo,
-        exhibit: CertificationExhibit | None = None,
-        include_retired: bool = False,
+        exhibit: Annotated[
+            CertificationExhibit | None,
+            strawberry.argument(description="Only this exhibit's items."),
+        ] = None,
+        include_retired: Annotated[
+            bool, strawberry.argument(description="Include retired items.")
+        ] = False,
     ) -> list[models.CertificationItem]:
         return await service.items(exhibit, include_retired=include_retired)
 
@@ -440,11 +467,16 @@ class CertificationQuery:
     async def certifications(
         self,
         info: ResolverInfo,
-        agency_id: strawberry.ID | None = None,
-        year: int | None = None,
-        exhibit: CertificationExhibit | None = None,
-        first: int = 50,
-        after: str | None = None,
+        agency_id: Annotated[
+            strawberry.ID | None,
+            strawberry.argument(description="Only this agency's certifications."),
+        ] = None,
+        year: Annotated[int | None, strawberry.argument(description="Only this year's.")] = None,
+        exhibit: Annotated[
+            CertificationExhibit | None, strawberry.argument(description="Only this exhibit's.")
+        ] = None,
+        first: First = 50,
+        after: After = None,
     ) -> Connection[Certification]:
         rows = service.certifications_visible_to(
             info.context.decisions,
@@ -460,7 +492,9 @@ class CertificationQuery:
         "certification and next due date, its open cases.",
     )
     async def agency_certification_status(
-        self, info: ResolverInfo, agency_id: strawberry.ID
+        self,
+        info: ResolverInfo,
+        agency_id: Annotated[strawberry.ID, strawberry.argument(description="The agency's id.")],
     ) -> AgencyCertificationStatus:
         ctx = info.context
         agency = parse_id(agency_id, "agencyId")
@@ -498,11 +532,17 @@ class CertificationQuery:
     async def agency_cases(
         self,
         info: ResolverInfo,
-        agency_id: strawberry.ID | None = None,
-        kind: AgencyCaseKind | None = None,
-        status: AgencyCaseStatus | None = None,
-        first: int = 50,
-        after: str | None = None,
+        agency_id: Annotated[
+            strawberry.ID | None, strawberry.argument(description="Only this agency's cases.")
+        ] = None,
+        kind: Annotated[
+            AgencyCaseKind | None, strawberry.argument(description="Only cases of this kind.")
+        ] = None,
+        status: Annotated[
+            AgencyCaseStatus | None, strawberry.argument(description="Only cases in this state.")
+        ] = None,
+        first: First = 50,
+        after: After = None,
     ) -> Connection[AgencyCase]:
         rows = service.cases_visible_to(
             info.context.decisions,
@@ -518,7 +558,11 @@ class CertificationQuery:
         graphql_type=list[MonitoringSample],
     )
     async def monitoring_samples(
-        self, info: ResolverInfo, year: int | None = None
+        self,
+        info: ResolverInfo,
+        year: Annotated[
+            int | None, strawberry.argument(description="Only this year's sample.")
+        ] = None,
     ) -> list[models.MonitoringSample]:
         rows = models.MonitoringSample.all()
         if year is not None:
@@ -554,7 +598,7 @@ class CertificationQuery:
         description="The Security Plan's reviews (pages of at most 100).",
     )
     async def security_plan_reviews(
-        self, info: ResolverInfo, first: int = 50, after: str | None = None
+        self, info: ResolverInfo, first: First = 50, after: After = None
     ) -> Connection[SecurityPlanReview]:
         return to_connection(
             await paginate(models.SecurityPlanReview.all(), first=first, after=after)
@@ -605,7 +649,7 @@ class CertificationMutation:
     async def retire_certification_item(
         self,
         info: ResolverInfo,
-        id: strawberry.ID,
+        id: Annotated[strawberry.ID, strawberry.argument(description="The item.")],
         reason: Annotated[
             str | None, strawberry.argument(description="Why.", metadata=MULTILINE)
         ] = None,
@@ -675,7 +719,9 @@ class CertificationMutation:
         graphql_type=RemediationStep,
     )
     async def complete_remediation_step(
-        self, info: ResolverInfo, step_id: strawberry.ID
+        self,
+        info: ResolverInfo,
+        step_id: Annotated[strawberry.ID, strawberry.argument(description="The step.")],
     ) -> models.RemediationStep:
         return await service.complete_step(
             caller=info.context.caller, step_id=parse_id(step_id, "stepId")
@@ -688,7 +734,11 @@ class CertificationMutation:
         graphql_type=AgencyCase,
     )
     async def acknowledge_coordinator_change(
-        self, info: ResolverInfo, case_id: strawberry.ID
+        self,
+        info: ResolverInfo,
+        case_id: Annotated[
+            strawberry.ID, strawberry.argument(description="The coordinator change case.")
+        ],
     ) -> models.AgencyCase:
         return await security_contacts.acknowledge_change(
             caller=info.context.caller, case_id=parse_id(case_id, "caseId")
@@ -716,7 +766,9 @@ class CertificationMutation:
     async def request_monitoring_documentation(
         self,
         info: ResolverInfo,
-        selection_id: strawberry.ID,
+        selection_id: Annotated[
+            strawberry.ID, strawberry.argument(description="The sampled agency's selection.")
+        ],
         note: Annotated[
             str | None, strawberry.argument(description="What is asked for.", metadata=MULTILINE)
         ] = None,
@@ -770,7 +822,10 @@ class CertificationMutation:
         graphql_type=MitigationMilestone,
     )
     async def record_mitigation_milestone_met(
-        self, info: ResolverInfo, milestone_id: strawberry.ID, met_on: datetime.date
+        self,
+        info: ResolverInfo,
+        milestone_id: Annotated[strawberry.ID, strawberry.argument(description="The milestone.")],
+        met_on: Annotated[datetime.date, strawberry.argument(description="The day it was met.")],
     ) -> models.MitigationMilestone:
         return await security_contacts.record_milestone_met(
             caller=info.context.caller,

@@ -9,7 +9,7 @@ import dataclasses
 import datetime
 from collections.abc import Awaitable, Callable
 from decimal import Decimal
-from typing import Any, TypeAlias, TypeVar
+from typing import Annotated, Any, TypeAlias, TypeVar
 from uuid import UUID
 
 import strawberry
@@ -30,10 +30,12 @@ from models import enrollments as enrollment_models
 from models import enums
 from models import governance as gov
 from models import releases as release_models
+from schema.arguments import After, First
 from schema.audit_trail import AuditEntry, AuditTrailKind, audit_trail
 from schema.client_loaders import access_loader, rows_by_client, rows_by_enrollment
 from schema.context import Context, ResolverInfo
 from schema.elements import with_elements
+from schema.enums import described_enum
 from schema.input_checks import InputChecks
 from schema.loaders import by_id, many_by, username
 from schema.relay import AFTER, FIRST, Connection, Node, list_connection
@@ -65,25 +67,69 @@ _M = TypeVar("_M", bound=Model)
 # A client's list of rows: prefetched for the page (prefetch_lists), or its loader's future.
 _Rows: TypeAlias = list[Any] | Awaitable[list[Any]]
 
-# GraphQL enums are the models' enums (annotations name the Python enum); strawberry.enum
+# GraphQL enums are the models' enums (annotations name the Python enum); described_enum
 # registers each with its description and returns the class itself.
 ConsentKind = enums.ConsentKind
-strawberry.enum(ConsentKind, description="Written, or verbal (first contact by phone).")
+described_enum(
+    ConsentKind,
+    description="Written, or verbal (first contact by phone).",
+    values={
+        "WRITTEN": "Signed by the client.",
+        "VERBAL": "Given by phone at first contact, to be confirmed in writing.",
+    },
+)
 ConsentRelationship = enums.ConsentRelationship
-strawberry.enum(
+described_enum(
     ConsentRelationship,
     description="A second agency's relationship with a client another agency entered.",
+    values={
+        "ENROLLMENT": "The second agency enrolls the client.",
+        "REFERRAL": "The client was referred to the second agency.",
+    },
 )
 ReleaseScope = enums.ReleaseScope
-strawberry.enum(ReleaseScope, description="Who a release shares with.")
+described_enum(
+    ReleaseScope,
+    description="Who a release shares with.",
+    values={
+        "AGENCIES": "The agencies the release names.",
+        "CAN": "The agencies of the client's Coordinated Access Network.",
+        "STATEWIDE": "Every participating agency.",
+    },
+)
 ReleaseCategory = enums.ReleaseCategory
-strawberry.enum(
-    ReleaseCategory, description="A category of client data. SUBSTANCE_USE is 42 CFR Part 2 data."
+described_enum(
+    ReleaseCategory,
+    description="A category of client data. SUBSTANCE_USE is 42 CFR Part 2 data.",
+    values={
+        "IDENTIFYING": "Names, SSN, date of birth, contact details.",
+        "ENROLLMENT_AND_SERVICES": "Enrollments, exits and services received.",
+        "HEALTH": "Health and disability data.",
+        "SUBSTANCE_USE": "Substance use data (42 CFR Part 2): shared only when a release names it.",
+        "DOMESTIC_VIOLENCE": "Domestic violence data.",
+        "CASE_NOTES": "Case note text.",
+    },
 )
 AnnotationKind = enums.AnnotationKind
-strawberry.enum(AnnotationKind, description="How a correction request was answered.")
+described_enum(
+    AnnotationKind,
+    description="How a correction request was answered.",
+    values={
+        "INACCURATE": "The client says the record is wrong; the agency's answer is attached.",
+        "INCOMPLETE": "The client says the record is missing something.",
+        "SUPPLEMENT": "The client's own statement added to the record.",
+    },
+)
 DeletionRequestStatus = enums.DeletionRequestStatus
-strawberry.enum(DeletionRequestStatus, description="Where a deletion request stands.")
+described_enum(
+    DeletionRequestStatus,
+    description="Where a deletion request stands.",
+    values={
+        "PENDING": "Waiting for the HDC's decision.",
+        "APPROVED": "Approved: the note is deleted.",
+        "DENIED": "Denied: the note stays.",
+    },
+)
 
 
 @strawberry.type(
@@ -572,9 +618,14 @@ class Client(Node):
     async def audit_trail(
         self,
         info: ResolverInfo,
-        kind: AuditTrailKind = AuditTrailKind.CHANGES,
-        first: int = 20,
-        after: str | None = None,
+        kind: Annotated[
+            AuditTrailKind,
+            strawberry.argument(
+                description="Changes (added, edited, deleted) or reads (viewed, searched, exported)."
+            ),
+        ] = AuditTrailKind.CHANGES,
+        first: First = 20,
+        after: After = None,
     ) -> Connection[AuditEntry]:
         return await audit_trail(self._model.id, kind, first, after, self._access)
 

@@ -4,6 +4,7 @@
 from __future__ import annotations
 
 import datetime
+from typing import Annotated
 from uuid import UUID
 
 import strawberry
@@ -12,7 +13,9 @@ from strawberry.scalars import JSON
 from authz.resources import Action, Resource
 from models import compliance as models
 from models import users as user_models
+from schema.arguments import After, First
 from schema.context import ResolverInfo
+from schema.enums import described_enum
 from schema.input_checks import MULTILINE
 from schema.inputs import optional_id, parse_id
 from schema.operations import mutation, query
@@ -25,35 +28,65 @@ from services.values import bounded
 
 __all__ = ["ComplianceCase", "ComplianceMutation", "ComplianceQuery", "open_cases_of"]
 
-# GraphQL enums are the models' enums (annotations name the Python enum); strawberry.enum
+# GraphQL enums are the models' enums (annotations name the Python enum); described_enum
 # registers each with its description and returns the class itself.
 ComplianceCaseKind = models.CaseKind
-strawberry.enum(
+described_enum(
     ComplianceCaseKind,
     name="ComplianceCaseKind",
     description="SHARED_CONTACT: policies 109 and 202, 14 days to provide a unique e-mail address "
     "or MFA contact. RETRAINING: policy 211, 45 days to complete the training. "
     "AGENCY_COORDINATORS: policies 106, 107, 108 and 210, an agency without its HMIS Data "
     "Coordinator or Agency Security Coordinator names them (30 days; open until both are named).",
+    values={
+        "SHARED_CONTACT": "Policies 109 and 202: 14 days to give a unique e-mail address or MFA contact.",
+        "RETRAINING": "Policy 211: 45 days to complete the training again.",
+        "AGENCY_COORDINATORS": "Policies 106-108, 210: an agency without its HDC or Security Coordinator names them (30 days).",
+    },
 )
 ComplianceCaseStatus = models.CaseStatus
-strawberry.enum(
+described_enum(
     ComplianceCaseStatus,
     name="ComplianceCaseStatus",
     description="OPEN: the deadline runs. RESOLVED: the user complied. ENFORCED: the deadline "
     "passed and the account was deactivated or made inactive. WITHDRAWN: the account was "
     "deactivated for another reason first.",
+    values={
+        "OPEN": "The deadline runs.",
+        "RESOLVED": "The user complied.",
+        "ENFORCED": "The deadline passed; the account was deactivated or made inactive.",
+        "WITHDRAWN": "The account was deactivated for another reason first.",
+    },
 )
 ComplianceRule = models.CaseRule
-strawberry.enum(
+described_enum(
     ComplianceRule,
     name="ComplianceRule",
     description="The rule of the manual a finding matched: SHARED_EMAIL, SHARED_MFA_CONTACT "
     "(109, 202); NO_LOGIN_AFTER_TRAINING, REPEATED_TICKETS, HELPDESK_HOURS, COC_REQUEST "
     "(211 a-d); NO_HDC, NO_SECURITY_COORDINATOR (106, 107, 108, 210).",
+    values={
+        "SHARED_EMAIL": "Two accounts share an e-mail address (policies 109, 202).",
+        "SHARED_MFA_CONTACT": "Two accounts share an MFA contact (policies 109, 202).",
+        "NO_LOGIN_AFTER_TRAINING": "No sign-in within the period after training (policy 211 a).",
+        "REPEATED_TICKETS": "Repeated help-desk tickets on the same subject (policy 211 b).",
+        "HELPDESK_HOURS": "Help-desk time over the threshold (policy 211 c).",
+        "COC_REQUEST": "The Continuum of Care asked for retraining (policy 211 d).",
+        "NO_HDC": "The agency has no HMIS Data Coordinator (policies 106, 107, 210).",
+        "NO_SECURITY_COORDINATOR": "The agency has no Agency Security Coordinator (policies 106, 108, 210).",
+    },
 )
 JobRunStatus = models.JobStatus
-strawberry.enum(JobRunStatus, name="JobRunStatus", description="RUNNING, SUCCEEDED or FAILED.")
+described_enum(
+    JobRunStatus,
+    name="JobRunStatus",
+    description="RUNNING, SUCCEEDED or FAILED.",
+    values={
+        "RUNNING": "Started, not finished.",
+        "SUCCEEDED": "Finished without error.",
+        "FAILED": "Stopped by an error (see the run's error).",
+    },
+)
 
 _POLICY = {
     models.CaseKind.SHARED_CONTACT: "109, 202",
@@ -131,7 +164,7 @@ class HelpdeskTicket:
         return strawberry.ID(str(row.user_id))
 
 
-@strawberry.type
+@strawberry.type(description="What recordHelpdeskTicket did: the ticket, and whether it is new.")
 class RecordHelpdeskTicketPayload:
     ticket: models.HelpdeskTicket = strawberry.field(
         description="The ticket.", graphql_type=HelpdeskTicket
@@ -166,7 +199,7 @@ class RequestAgencyRetrainingInput:
     )
 
 
-@strawberry.type
+@strawberry.type(description="What requestAgencyRetraining did: the request and whom it flagged.")
 class RequestAgencyRetrainingPayload:
     request_id: strawberry.ID = strawberry.field(description="The request's id.")
     users_flagged: int = strawberry.field(
@@ -213,11 +246,19 @@ class ComplianceQuery:
     async def compliance_cases(
         self,
         info: ResolverInfo,
-        status: ComplianceCaseStatus | None = None,
-        agency_id: strawberry.ID | None = None,
-        kind: ComplianceCaseKind | None = None,
-        first: int = 50,
-        after: str | None = None,
+        status: Annotated[
+            ComplianceCaseStatus | None,
+            strawberry.argument(description="Only cases in this state."),
+        ] = None,
+        agency_id: Annotated[
+            strawberry.ID | None,
+            strawberry.argument(description="Only cases of this agency's users."),
+        ] = None,
+        kind: Annotated[
+            ComplianceCaseKind | None, strawberry.argument(description="Only cases of this kind.")
+        ] = None,
+        first: First = 50,
+        after: After = None,
     ) -> Connection[ComplianceCase]:
         cases = service.cases_visible_to(
             info.context.decisions,
@@ -235,7 +276,16 @@ class ComplianceQuery:
         description="Runs of the compliance and notification jobs, newest first within a page.",
     )
     async def job_runs(
-        self, info: ResolverInfo, job: str | None = None, first: int = 50, after: str | None = None
+        self,
+        info: ResolverInfo,
+        job: Annotated[
+            str | None,
+            strawberry.argument(
+                description="Only runs of this job (its name, as `hearth jobs run` takes it)."
+            ),
+        ] = None,
+        first: First = 50,
+        after: After = None,
     ) -> Connection[JobRun]:
         runs = models.JobRun.all()
         if job is not None:

@@ -11,7 +11,9 @@ import strawberry
 
 from authz.resources import Action, Resource
 from models import dsb as models
+from schema.arguments import After, First
 from schema.context import ResolverInfo
+from schema.enums import described_enum
 from schema.input_checks import MULTILINE
 from schema.inputs import one, optional_id, parse_id
 from schema.operations import mutation, query
@@ -25,7 +27,7 @@ __all__ = ["DsbMutation", "DsbQuery"]
 
 # GraphQL enums are the models' enums (strawberry.enum registers each and returns it).
 DsbSeatCategory = models.SeatCategory
-strawberry.enum(
+described_enum(
     DsbSeatCategory,
     name="DsbSeatCategory",
     description="The nine seat categories of policy 102 with their caps: PROVIDER_DATA_EXPERT 4, "
@@ -33,47 +35,105 @@ strawberry.enum(
     "STATEWIDE_CAN_MANAGER 1 (ex officio, DOH), PROVIDER_COALITION 1, HMIS_FUNDER 2 (DOH and "
     "DMHAS), STATEWIDE_CAN_BACKBONE 1 (United Way 211) — voting; HMIS_LEAD 1 and "
     "SYSTEM_ADMINISTRATION 1 — non-voting.",
+    values={
+        "PROVIDER_DATA_EXPERT": "A provider's data expert (up to 4, voting).",
+        "CAN_BACKBONE": "A CAN backbone agency (up to 2, different agencies, voting).",
+        "COC_REPRESENTATIVE": "A Continuum of Care (up to 2: CT BOS and ODFC, voting).",
+        "STATEWIDE_CAN_MANAGER": "The statewide CAN manager (1, ex officio, DOH, voting).",
+        "PROVIDER_COALITION": "A provider coalition (1, voting).",
+        "HMIS_FUNDER": "An HMIS funder (up to 2: DOH and DMHAS, voting).",
+        "STATEWIDE_CAN_BACKBONE": "The statewide CAN backbone (1, United Way 211, voting).",
+        "HMIS_LEAD": "The HMIS Lead (1, non-voting).",
+        "SYSTEM_ADMINISTRATION": "The System Administration (1, non-voting).",
+    },
 )
 DsbMeetingKind = models.MeetingKind
-strawberry.enum(
+described_enum(
     DsbMeetingKind,
     name="DsbMeetingKind",
     description="REGULAR, QUARTERLY (customization requests are decided there) or SPECIAL.",
+    values={
+        "REGULAR": "A regular meeting.",
+        "QUARTERLY": "A quarterly meeting: customization requests are decided there.",
+        "SPECIAL": "A special meeting.",
+    },
 )
 DsbMotionStatus = models.MotionStatus
-strawberry.enum(
+described_enum(
     DsbMotionStatus,
     name="DsbMotionStatus",
     description="OPEN (votes being taken), CARRIED (more yes than no, with a quorum), FAILED.",
+    values={
+        "OPEN": "Votes being taken.",
+        "CARRIED": "More yes than no, with a quorum.",
+        "FAILED": "Not carried.",
+    },
 )
 DsbVoteChoice = models.VoteChoice
-strawberry.enum(DsbVoteChoice, name="DsbVoteChoice", description="YES, NO or ABSTAIN.")
+described_enum(
+    DsbVoteChoice,
+    name="DsbVoteChoice",
+    description="YES, NO or ABSTAIN.",
+    values={
+        "YES": "In favour.",
+        "NO": "Against.",
+        "ABSTAIN": "Neither; not counted for or against.",
+    },
+)
 CustomizationStatus = models.CustomizationStatus
-strawberry.enum(
+described_enum(
     CustomizationStatus,
     name="CustomizationRequestStatus",
     description="SUBMITTED, SCORED (on all seven criteria), APPROVED or DECLINED (by a motion "
     "at a quarterly meeting).",
+    values={
+        "SUBMITTED": "Received, not yet scored.",
+        "SCORED": "Scored on all seven criteria.",
+        "APPROVED": "Approved by a motion at a quarterly meeting.",
+        "DECLINED": "Declined by a motion at a quarterly meeting.",
+    },
 )
 CustomizationCriterion = models.CustomizationCriterion
-strawberry.enum(
+described_enum(
     CustomizationCriterion,
     name="CustomizationCriterion",
     description="Policy 102's seven considerations: APPLICABILITY to other projects and end "
     "users, STAFF_CAPACITY to build it, TIME_TO_BUILD, RELEVANCE to other HMIS and CoC work, "
     "GRANT_REPORTING need met, STRATEGIC_PLAN alignment, RESOURCES necessary.",
+    values={
+        "APPLICABILITY": "Applicability to other projects and end users.",
+        "STAFF_CAPACITY": "The staff capacity to build it.",
+        "TIME_TO_BUILD": "The time it takes to build.",
+        "RELEVANCE": "Relevance to other HMIS and CoC work.",
+        "GRANT_REPORTING": "A grant reporting need it meets.",
+        "STRATEGIC_PLAN": "Alignment with the strategic plan.",
+        "RESOURCES": "The resources it needs.",
+    },
 )
 CalendarKind = models.CalendarKind
-strawberry.enum(
+described_enum(
     CalendarKind,
     name="GovernanceCalendarKind",
     description="POLICY_REVIEW every three years (111), DISASTER_RECOVERY_PLAN_REVIEW every "
     "March (113), SECURITY_PLAN_REVIEW yearly (105), ANNUAL_CERTIFICATION yearly (210), "
     "USER_ACCESS_REPORT quarterly (212).",
+    values={
+        "POLICY_REVIEW": "The policies' review, every three years (policy 111).",
+        "DISASTER_RECOVERY_PLAN_REVIEW": "The Disaster Recovery Plan's review, every March (policy 113).",
+        "SECURITY_PLAN_REVIEW": "The Security Plan's review, yearly (policy 105).",
+        "ANNUAL_CERTIFICATION": "The agencies' annual certification, yearly (policy 210).",
+        "USER_ACCESS_REPORT": "The User Access Report, quarterly (policy 212).",
+    },
 )
 CalendarCaseStatus = models.CalendarCaseStatus
-strawberry.enum(
-    CalendarCaseStatus, name="GovernanceCalendarCaseStatus", description="OPEN or COMPLETED."
+described_enum(
+    CalendarCaseStatus,
+    name="GovernanceCalendarCaseStatus",
+    description="OPEN or COMPLETED.",
+    values={
+        "OPEN": "Due, not yet done.",
+        "COMPLETED": "Recorded as done.",
+    },
 )
 
 
@@ -349,9 +409,11 @@ class DsbQuery:
     async def dsb_seats(
         self,
         info: ResolverInfo,
-        active_on: datetime.date | None = None,
-        first: int = 50,
-        after: str | None = None,
+        active_on: Annotated[
+            datetime.date | None, strawberry.argument(description="Only seats held on this day.")
+        ] = None,
+        first: First = 50,
+        after: After = None,
     ) -> Connection[DsbSeat]:
         seats = service.seated_on(active_on) if active_on else models.BoardSeat.all()
         return to_connection(await paginate(seats, first=first, after=after))
@@ -361,7 +423,7 @@ class DsbQuery:
         description="Every co-chair term (pages of at most 100).",
     )
     async def dsb_co_chairs(
-        self, info: ResolverInfo, first: int = 50, after: str | None = None
+        self, info: ResolverInfo, first: First = 50, after: After = None
     ) -> Connection[DsbCoChairTerm]:
         return to_connection(await paginate(models.CoChairTerm.all(), first=first, after=after))
 
@@ -370,12 +432,16 @@ class DsbQuery:
         description="The board's meetings (pages of at most 100).",
     )
     async def dsb_meetings(
-        self, info: ResolverInfo, first: int = 50, after: str | None = None
+        self, info: ResolverInfo, first: First = 50, after: After = None
     ) -> Connection[DsbMeeting]:
         return to_connection(await paginate(models.Meeting.all(), first=first, after=after))
 
     @query(Requires(Resource.DSB, Action.READ), description="One meeting; unknown: NOT_FOUND.")
-    async def dsb_meeting(self, info: ResolverInfo, id: strawberry.ID) -> DsbMeeting:
+    async def dsb_meeting(
+        self,
+        info: ResolverInfo,
+        id: Annotated[strawberry.ID, strawberry.argument(description="The meeting's id.")],
+    ) -> DsbMeeting:
         return await one(models.Meeting.all(), id, "meeting")  # type: ignore[return-value]
 
     @query(
@@ -385,9 +451,12 @@ class DsbQuery:
     async def customization_requests(
         self,
         info: ResolverInfo,
-        status: CustomizationStatus | None = None,
-        first: int = 50,
-        after: str | None = None,
+        status: Annotated[
+            CustomizationStatus | None,
+            strawberry.argument(description="Only requests in this state."),
+        ] = None,
+        first: First = 50,
+        after: After = None,
     ) -> Connection[CustomizationRequest]:
         rows = models.CustomizationRequest.all()
         if status is not None:
@@ -409,10 +478,14 @@ class DsbQuery:
     async def governance_calendar_cases(
         self,
         info: ResolverInfo,
-        status: CalendarCaseStatus | None = None,
-        kind: CalendarKind | None = None,
-        first: int = 50,
-        after: str | None = None,
+        status: Annotated[
+            CalendarCaseStatus | None, strawberry.argument(description="Only cases in this state.")
+        ] = None,
+        kind: Annotated[
+            CalendarKind | None, strawberry.argument(description="Only cases of this review.")
+        ] = None,
+        first: First = 50,
+        after: After = None,
     ) -> Connection[GovernanceCalendarCase]:
         rows = models.CalendarCase.all().select_related("item")
         if status is not None:
@@ -452,8 +525,10 @@ class DsbMutation:
     async def end_dsb_seat(
         self,
         info: ResolverInfo,
-        seat_id: strawberry.ID,
-        ended_on: datetime.date,
+        seat_id: Annotated[strawberry.ID, strawberry.argument(description="The seat.")],
+        ended_on: Annotated[
+            datetime.date, strawberry.argument(description="The first day it is not held.")
+        ],
         reason: Annotated[str, strawberry.argument(description="Why.", metadata=MULTILINE)],
     ) -> DsbSeat:
         return await service.end_seat(  # type: ignore[return-value]
@@ -471,9 +546,16 @@ class DsbMutation:
     async def designate_initial_dsb_co_chairs(
         self,
         info: ResolverInfo,
-        first_seat_id: strawberry.ID,
-        second_seat_id: strawberry.ID,
-        starts_on: datetime.date,
+        first_seat_id: Annotated[
+            strawberry.ID, strawberry.argument(description="The first co-chair's seat (two years).")
+        ],
+        second_seat_id: Annotated[
+            strawberry.ID,
+            strawberry.argument(description="The second co-chair's seat (three years)."),
+        ],
+        starts_on: Annotated[
+            datetime.date, strawberry.argument(description="The day both terms start.")
+        ],
     ) -> list[DsbCoChairTerm]:
         return await service.designate_initial_co_chairs(  # type: ignore[return-value]
             caller=info.context.caller,
@@ -488,7 +570,14 @@ class DsbMutation:
         "a new co-chair already designated that board year: CONFLICT.",
     )
     async def designate_dsb_co_chair(
-        self, info: ResolverInfo, seat_id: strawberry.ID, starts_on: datetime.date
+        self,
+        info: ResolverInfo,
+        seat_id: Annotated[
+            strawberry.ID, strawberry.argument(description="The new co-chair's seat.")
+        ],
+        starts_on: Annotated[
+            datetime.date, strawberry.argument(description="The day the term starts.")
+        ],
     ) -> DsbCoChairTerm:
         return await service.designate_co_chair(  # type: ignore[return-value]
             caller=info.context.caller, seat_id=parse_id(seat_id, "seatId"), starts_on=starts_on
@@ -510,9 +599,9 @@ class DsbMutation:
     async def add_dsb_agenda_item(
         self,
         info: ResolverInfo,
-        meeting_id: strawberry.ID,
-        title: str,
-        notes: str | None = None,
+        meeting_id: Annotated[strawberry.ID, strawberry.argument(description="The meeting.")],
+        title: Annotated[str, strawberry.argument(description="The item's title.")],
+        notes: Annotated[str | None, strawberry.argument(description="Notes on the item.")] = None,
     ) -> DsbAgendaItem:
         return await service.add_agenda_item(  # type: ignore[return-value]
             caller=info.context.caller,
@@ -527,7 +616,12 @@ class DsbMutation:
         "meeting's day and before any motion is decided.",
     )
     async def record_dsb_attendance(
-        self, info: ResolverInfo, meeting_id: strawberry.ID, seat_ids: list[strawberry.ID]
+        self,
+        info: ResolverInfo,
+        meeting_id: Annotated[strawberry.ID, strawberry.argument(description="The meeting.")],
+        seat_ids: Annotated[
+            list[strawberry.ID], strawberry.argument(description="Every seat present.")
+        ],
     ) -> DsbMeeting:
         return await service.record_attendance(  # type: ignore[return-value]
             caller=info.context.caller,
@@ -559,9 +653,9 @@ class DsbMutation:
     async def record_dsb_vote(
         self,
         info: ResolverInfo,
-        motion_id: strawberry.ID,
-        seat_id: strawberry.ID,
-        choice: DsbVoteChoice,
+        motion_id: Annotated[strawberry.ID, strawberry.argument(description="The motion.")],
+        seat_id: Annotated[strawberry.ID, strawberry.argument(description="The voting seat.")],
+        choice: Annotated[DsbVoteChoice, strawberry.argument(description="The vote.")],
     ) -> DsbVote:
         return await service.record_vote(  # type: ignore[return-value]
             caller=info.context.caller,
@@ -575,7 +669,11 @@ class DsbMutation:
         description="Close a motion: carried when yes outnumber no. Without a quorum (more than "
         "half the voting seats present): CONFLICT.",
     )
-    async def close_dsb_motion(self, info: ResolverInfo, motion_id: strawberry.ID) -> DsbMotion:
+    async def close_dsb_motion(
+        self,
+        info: ResolverInfo,
+        motion_id: Annotated[strawberry.ID, strawberry.argument(description="The motion.")],
+    ) -> DsbMotion:
         return await service.close_motion(  # type: ignore[return-value]
             caller=info.context.caller, motion_id=parse_id(motion_id, "motionId")
         )
@@ -621,9 +719,17 @@ class DsbMutation:
     async def update_governance_calendar_item(
         self,
         info: ResolverInfo,
-        kind: CalendarKind,
-        first_due_on: datetime.date | None = None,
-        opens_days_before: int | None = None,
+        kind: Annotated[CalendarKind, strawberry.argument(description="The review to change.")],
+        first_due_on: Annotated[
+            datetime.date | None,
+            strawberry.argument(description="Its first due date; the rhythm follows from it."),
+        ] = None,
+        opens_days_before: Annotated[
+            int | None,
+            strawberry.argument(
+                description="How many days before it is due its case opens (0 to 365)."
+            ),
+        ] = None,
     ) -> GovernanceCalendarItem:
         return await service.update_item(  # type: ignore[return-value]
             caller=info.context.caller,
@@ -641,11 +747,16 @@ class DsbMutation:
     async def complete_governance_calendar_case(
         self,
         info: ResolverInfo,
-        case_id: strawberry.ID,
+        case_id: Annotated[strawberry.ID, strawberry.argument(description="The case.")],
         evidence: Annotated[
             str, strawberry.argument(description="What was done, where it is kept (1 to 500).")
         ],
-        motion_id: strawberry.ID | None = None,
+        motion_id: Annotated[
+            strawberry.ID | None,
+            strawberry.argument(
+                description="The motion carried at the board's March meeting (the Disaster Recovery Plan's review)."
+            ),
+        ] = None,
     ) -> GovernanceCalendarCase:
         return await service.complete_case(  # type: ignore[return-value]
             caller=info.context.caller,

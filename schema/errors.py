@@ -15,6 +15,10 @@ Every error of a response passes through :func:`coded`:
 * anything else is a server fault: logged here with its traceback and replaced by
   ``INTERNAL`` with a generic message and the request id.
 
+Every code sent is a value of ``ErrorCode`` (``services.errors``), which the schema publishes
+with each value described; an error that arrives with any other code (a resolver's or an
+extension's mistake) is treated as a server fault, never sent as it is.
+
 Logs carry tracebacks and exception types, never exception messages: a message may quote the
 request's values (Tortoise's length errors quote the whole value).
 
@@ -38,12 +42,15 @@ from tortoise.exceptions import DBConnectionError
 from tortoise.exceptions import ValidationError as ModelValidationError
 
 from models.names import camel
-from services.errors import DomainError, ValidationFailed
+from schema.enums import described_enum
+from services.errors import DomainError, ErrorCode, ValidationFailed
 
 __all__ = [
     "CLIENT_VALUE_MESSAGE",
+    "ERROR_CODES",
     "INTERNAL_MESSAGE",
     "UNAVAILABLE_MESSAGE",
+    "ErrorCode",
     "ErrorCodes",
     "FieldError",
     "FieldSuggestions",
@@ -57,8 +64,48 @@ log = logging.getLogger("hearth.errors")
 
 INTERNAL_MESSAGE = "Internal error. It has been logged; quote the request id to support."
 UNAVAILABLE_MESSAGE = "The service is unavailable for a moment; try again shortly."
-PARSE_FAILED = "GRAPHQL_PARSE_FAILED"
-VALIDATION_FAILED = "GRAPHQL_VALIDATION_FAILED"
+PARSE_FAILED = ErrorCode.GRAPHQL_PARSE_FAILED.value
+VALIDATION_FAILED = ErrorCode.GRAPHQL_VALIDATION_FAILED.value
+
+described_enum(
+    ErrorCode,
+    description="Every value `extensions.code` takes, on /graphql and on Hearth's other HTTP "
+    "routes, and that `FieldError.code` takes. Switch on the code, never on the message. A "
+    "refused root field is null, with its error (path, code, message) in `errors`.",
+    values={
+        "UNAUTHENTICATED": "No valid credentials: sign in (or refresh the session) and retry.",
+        "MFA_REQUIRED": "The second factor is due again (policy 202): call reauthenticateMfa, "
+        "or with single sign-on sign in again at `extensions.loginUrl`.",
+        "FORBIDDEN": "Signed in, but not allowed: a missing permission, required training or "
+        "End User Agreement (`extensions` names which), or an agency outside your scope.",
+        "RATE_LIMITED": "Too many attempts: wait (`extensions.retryAfter` seconds when given).",
+        "NOT_FOUND": "No such record, or one you may not see (the two are not told apart).",
+        "VALIDATION": "A value is not acceptable; `extensions.field` names the input field.",
+        "CONFLICT": "The request clashes with the current state (a duplicate, a stale version, "
+        "a step out of order); read again and decide.",
+        "GONE": "A download that existed has expired or was removed: request it again.",
+        "GRAPHQL_PARSE_FAILED": "The document is not GraphQL.",
+        "GRAPHQL_VALIDATION_FAILED": "The document does not fit the schema, a variable does not "
+        "fit its type, or a limit (depth, tokens, aliases, cost) is exceeded.",
+        "PAYLOAD_TOO_LARGE": "The request body is over the size limit.",
+        "PERSISTED_QUERY_NOT_FOUND": "The persisted query's hash is not known: send the query "
+        "with its hash.",
+        "PERSISTED_QUERY_HASH_MISMATCH": "The query sent does not match the hash sent with it.",
+        "PERSISTED_QUERY_INVALID": "The persisted query extension is malformed (its version "
+        "or hash).",
+        "PERSISTED_QUERY_NOT_ALLOWED": "Only persisted (allow-listed) queries are accepted here.",
+        "PERSISTED_QUERY_NOT_SUPPORTED": "This server does not take persisted queries.",
+        "BAD_REQUEST": "The HTTP request is malformed (not a GraphQL request body).",
+        "METHOD_NOT_ALLOWED": "The HTTP method is not accepted here (operations are POST).",
+        "NOT_ACCEPTABLE": "The Accept header asks for no media type Hearth answers in.",
+        "UNAVAILABLE": "The database is out of reach for a moment: retry shortly.",
+        "IDENTITY_PROVIDER_UNAVAILABLE": "The identity provider could not be reached: retry "
+        "the sign-in shortly.",
+        "TIMEOUT": "The request took too long and was stopped; nothing of it was kept.",
+        "INTERNAL": "A server fault, logged: quote `extensions.requestId` to support.",
+    },
+)
+ERROR_CODES = frozenset(code.value for code in ErrorCode)
 
 _SUGGESTION = re.compile(r"\s*Did you mean .*$", re.DOTALL)
 # SQLSTATEs of PostgreSQL's data exceptions that a value sent by a client causes: too long,
@@ -70,13 +117,13 @@ CLIENT_VALUE_MESSAGE = "A value is too long or not valid for its field."
 
 @strawberry.type(description="A typed error for one item of a batch.")
 class FieldError:
-    code: str = strawberry.field(description="VALIDATION, CONFLICT, NOT_FOUND, FORBIDDEN, ...")
+    code: ErrorCode = strawberry.field(description="What went wrong, as in `extensions.code`.")
     field: str | None = strawberry.field(description="The input field at fault, if one is.")
     message: str = strawberry.field(description="Human-readable; never contains personal data.")
 
 
 def error_payload(error: DomainError) -> FieldError:
-    return FieldError(code=error.code, field=error.field, message=error.message)
+    return FieldError(code=ErrorCode(error.code), field=error.field, message=error.message)
 
 
 def _causes(error: GraphQLError) -> Iterator[BaseException]:
@@ -193,7 +240,9 @@ def _internal(
             type(cause).__name__,
             trace(cause),
         )
-        return _like(error, UNAVAILABLE_MESSAGE, _with_id({"code": "UNAVAILABLE"}, request_id))
+        return _like(
+            error, UNAVAILABLE_MESSAGE, _with_id({"code": ErrorCode.UNAVAILABLE.value}, request_id)
+        )
     log.error(
         "unexpected error (request %s) at %s: %s\n%s",
         request_id,
@@ -201,7 +250,7 @@ def _internal(
         type(cause or error).__name__,
         trace(cause or error),
     )
-    return _like(error, INTERNAL_MESSAGE, _with_id({"code": "INTERNAL"}, request_id))
+    return _like(error, INTERNAL_MESSAGE, _with_id({"code": ErrorCode.INTERNAL.value}, request_id))
 
 
 def _with_id(extensions: dict[str, Any], request_id: str | None) -> dict[str, Any]:
@@ -216,15 +265,18 @@ def coded(
     """The error as a client may see it (see the module docstring); ``suggestions`` keeps
     graphql-core's "Did you mean ...?" in refused documents (development only)."""
     domain = _domain_error(error) or _client_value(error, request_id)
-    if domain is not None:
-        extensions: dict[str, Any] = {"code": domain.code}
+    if domain is not None and domain.code in ERROR_CODES:
+        extensions: dict[str, Any] = {"code": ErrorCode(domain.code).value}
         if domain.field:
             extensions["field"] = domain.field
         # Details are Python keyword arguments; clients read camelCase like every other name.
         extensions.update({camel(k): v for k, v in domain.details.items() if v is not None})
         return _like(error, domain.message, extensions)
-    cause = _server_fault(error)
-    if error.extensions and error.extensions.get("code") and cause is None:
+    cause = _server_fault(error) or domain
+    code = (error.extensions or {}).get("code")
+    if code is not None and not (isinstance(code, str) and code in ERROR_CODES):
+        return _internal(error, request_id, cause)  # a code clients were never told of
+    if code is not None and cause is None:
         return error  # already coded (by this function, or deliberately by a resolver)
     if error.path is None:
         # Before execution: the request is wrong, not the server. A variable that fails

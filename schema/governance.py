@@ -3,12 +3,14 @@
 from __future__ import annotations
 
 import datetime
+from typing import Annotated
 
 import strawberry
 
 from authz import visibility
 from authz.resources import Action, Resource
 from models import governance as gov
+from schema.arguments import After, First
 from schema.context import ResolverInfo
 from schema.inputs import changes, not_null, one, parse_id
 from schema.operations import mutation, query
@@ -138,7 +140,7 @@ PAGE = "Pages hold at most 100 items."
 class GovernanceQuery:
     @query(Requires(Resource.AGENCY, Action.READ), description=f"Agencies you may see. {PAGE}")
     async def agencies(
-        self, info: ResolverInfo, first: int = 50, after: str | None = None
+        self, info: ResolverInfo, first: First = 50, after: After = None
     ) -> Connection[Agency]:
         page = await paginate(visibility.agencies(info.context.decisions), first=first, after=after)
         return to_connection(page)
@@ -148,16 +150,22 @@ class GovernanceQuery:
         description="One agency; NOT_FOUND if you may not see it.",
         graphql_type=Agency,
     )
-    async def agency(self, info: ResolverInfo, id: strawberry.ID) -> gov.Agency:
+    async def agency(
+        self,
+        info: ResolverInfo,
+        id: Annotated[strawberry.ID, strawberry.argument(description="The agency's id.")],
+    ) -> gov.Agency:
         return await one(visibility.agencies(info.context.decisions), id, "agency")
 
     @query(Requires(Resource.PROJECT, Action.READ), description=f"Projects you may see. {PAGE}")
     async def projects(
         self,
         info: ResolverInfo,
-        first: int = 50,
-        after: str | None = None,
-        agency_id: strawberry.ID | None = None,
+        first: First = 50,
+        after: After = None,
+        agency_id: Annotated[
+            strawberry.ID | None, strawberry.argument(description="Only this agency's projects.")
+        ] = None,
     ) -> Connection[Project]:
         qs = visibility.projects(info.context.decisions)
         if agency_id is not None:
@@ -169,12 +177,16 @@ class GovernanceQuery:
         description="One project; NOT_FOUND if you may not see it.",
         graphql_type=Project,
     )
-    async def project(self, info: ResolverInfo, id: strawberry.ID) -> gov.Project:
+    async def project(
+        self,
+        info: ResolverInfo,
+        id: Annotated[strawberry.ID, strawberry.argument(description="The project's id.")],
+    ) -> gov.Project:
         return await one(visibility.projects(info.context.decisions), id, "project")
 
     @query(Requires(Resource.CAN, Action.READ), description=f"Coordinated Access Networks. {PAGE}")
     async def cans(
-        self, info: ResolverInfo, first: int = 50, after: str | None = None
+        self, info: ResolverInfo, first: First = 50, after: After = None
     ) -> Connection[CanType]:
         return to_connection(
             await paginate(visibility.cans(info.context.decisions), first=first, after=after)

@@ -4,13 +4,14 @@ every administrative write (policies 105, 202, 212)."""
 from __future__ import annotations
 
 import datetime
-from typing import Any
+from typing import Annotated, Any
 
 import strawberry
 from strawberry.scalars import JSON
 
 from authz.resources import Action, Resource
 from models.governance_log import GovernanceEvent as Row
+from schema.arguments import After, First
 from schema.context import ResolverInfo
 from schema.inputs import optional_id
 from schema.operations import query
@@ -81,9 +82,12 @@ class GovernanceLogQuery:
     async def governance_log(
         self,
         info: ResolverInfo,
-        filter: GovernanceLogFilter | None = None,
-        first: int = 50,
-        after: str | None = None,
+        filter: Annotated[
+            GovernanceLogFilter | None,
+            strawberry.argument(description="Narrow the log (actor, action, entity, period)."),
+        ] = None,
+        first: First = 50,
+        after: After = None,
     ) -> Connection[GovernanceEvent]:
         where = filter or GovernanceLogFilter()
         text: dict[str, Any] = {

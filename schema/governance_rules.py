@@ -12,7 +12,9 @@ from authz.resources import Action, Resource
 from models import governance_rules as models
 from models import users as user_models
 from models.enums import PendingGrantStatus as PendingGrantStatusEnum
+from schema.arguments import After, First
 from schema.context import ResolverInfo
+from schema.enums import described_enum
 from schema.input_checks import MULTILINE
 from schema.inputs import optional_id, parse_id
 from schema.loaders import by_id
@@ -32,10 +34,15 @@ __all__ = [
 ]
 
 PendingGrantStatus = PendingGrantStatusEnum
-strawberry.enum(
+described_enum(
     PendingGrantStatus,
     description="PENDING: waiting for a second person. CONFIRMED: the role was granted. "
     "CANCELLED: withdrawn.",
+    values={
+        "PENDING": "Waiting for a second person.",
+        "CONFIRMED": "Confirmed: the role was granted.",
+        "CANCELLED": "Withdrawn.",
+    },
 )
 
 
@@ -137,7 +144,7 @@ class GovernanceRulesQuery:
         description="System-role grants waiting for a second person (pages of at most 100): the Lead Agency and the System Administrator.",
     )
     async def pending_system_role_grants(
-        self, info: ResolverInfo, first: int = 50, after: str | None = None
+        self, info: ResolverInfo, first: First = 50, after: After = None
     ) -> Connection[PendingSystemRoleGrant]:
         qs = grants.pending_grants(info.context.caller)
         return to_connection(await paginate(qs, first=first, after=after))

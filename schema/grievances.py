@@ -9,7 +9,9 @@ import strawberry
 
 from authz.resources import Action, Resource
 from models import incidents_grievances as models
+from schema.arguments import After, First
 from schema.context import ResolverInfo
+from schema.enums import described_enum
 from schema.input_checks import MULTILINE
 from schema.inputs import optional_id, parse_id
 from schema.loaders import username
@@ -21,33 +23,54 @@ from services import grievances as service
 __all__ = ["GrievanceMutation", "GrievanceQuery"]
 
 GrievanceKind = models.GrievanceKind
-strawberry.enum(
+described_enum(
     GrievanceKind,
     name="GrievanceKind",
     description="CLIENT: a client's, about an agency's services or its use of their information "
     "(or a system-level concern). LEAD_AGENCY: a participating or prospective agency's, or a "
     "CoC's, about a decision or action of the Lead Agency's staff.",
+    values={
+        "CLIENT": "A client's, about an agency's services or its use of their information (or a system-level concern).",
+        "LEAD_AGENCY": "An agency's or a CoC's, about a decision or action of the Lead Agency's staff.",
+    },
 )
 GrievanceStage = models.GrievanceStage
-strawberry.enum(
+described_enum(
     GrievanceStage,
     name="GrievanceStage",
     description="AGENCY_PROCEDURE (a client's, first), INFORMAL then FORMAL (to the Director of "
     "HMIS and Strategic Analysis), SUBCOMMITTEE (the Data Strategy Board's grievance "
     "subcommittee, at its next regularly scheduled meeting).",
+    values={
+        "AGENCY_PROCEDURE": "The agency's own procedure (a client's grievance, first).",
+        "INFORMAL": "Informal, with the Director of HMIS and Strategic Analysis.",
+        "FORMAL": "Formal, in writing, to the Director of HMIS and Strategic Analysis.",
+        "SUBCOMMITTEE": "The Data Strategy Board's grievance subcommittee, at its next regular meeting.",
+    },
 )
 GrievanceStatus = models.GrievanceStatus
-strawberry.enum(
+described_enum(
     GrievanceStatus,
     name="GrievanceStatus",
     description="OPEN (a step under way), UNRESOLVED (the step ended unresolved; the grieving "
     "party may go on), RESOLVED, DECIDED (by the subcommittee: the last step), WITHDRAWN.",
+    values={
+        "OPEN": "A step is under way.",
+        "UNRESOLVED": "The step ended unresolved: the grieving party may go on.",
+        "RESOLVED": "Resolved at a step.",
+        "DECIDED": "Decided by the subcommittee: the last step.",
+        "WITHDRAWN": "Withdrawn by the grieving party.",
+    },
 )
 GrievanceOutcome = models.GrievanceOutcome
-strawberry.enum(
+described_enum(
     GrievanceOutcome,
     name="GrievanceOutcome",
     description="RESOLVED, or UNRESOLVED (the grieving party may take it to the next step).",
+    values={
+        "RESOLVED": "The step resolved it.",
+        "UNRESOLVED": "Not resolved: the grieving party may take it to the next step.",
+    },
 )
 
 
@@ -156,7 +179,7 @@ class GrievanceQuery:
         "subcommittee, those that reached it; by id, pages of at most 100.",
     )
     async def grievances(
-        self, info: ResolverInfo, first: int = 50, after: str | None = None
+        self, info: ResolverInfo, first: First = 50, after: After = None
     ) -> Connection[Grievance]:
         page = await service.page(caller=info.context.caller, first=first, after=after)
         return to_connection(page)
@@ -166,7 +189,11 @@ class GrievanceQuery:
         description="One grievance the caller may read; NOT_FOUND otherwise.",
         graphql_type=Grievance,
     )
-    async def grievance(self, info: ResolverInfo, id: strawberry.ID) -> models.Grievance:
+    async def grievance(
+        self,
+        info: ResolverInfo,
+        id: Annotated[strawberry.ID, strawberry.argument(description="The grievance's id.")],
+    ) -> models.Grievance:
         return await service.get(caller=info.context.caller, grievance_id=parse_id(id, "id"))
 
     @query(
@@ -212,9 +239,13 @@ class GrievanceMutation:
     async def record_grievance_outcome(
         self,
         info: ResolverInfo,
-        grievance_id: strawberry.ID,
-        outcome: GrievanceOutcome,
-        notes: Annotated[str, strawberry.argument(metadata=MULTILINE)],
+        grievance_id: Annotated[strawberry.ID, strawberry.argument(description="The grievance.")],
+        outcome: Annotated[
+            GrievanceOutcome, strawberry.argument(description="How the step ended.")
+        ],
+        notes: Annotated[
+            str, strawberry.argument(description="The owner's account of it.", metadata=MULTILINE)
+        ],
     ) -> models.Grievance:
         return await service.record_outcome(
             caller=info.context.caller,
@@ -233,8 +264,14 @@ class GrievanceMutation:
     async def escalate_grievance(
         self,
         info: ResolverInfo,
-        grievance_id: strawberry.ID,
-        statement: Annotated[str | None, strawberry.argument(metadata=MULTILINE)] = None,
+        grievance_id: Annotated[strawberry.ID, strawberry.argument(description="The grievance.")],
+        statement: Annotated[
+            str | None,
+            strawberry.argument(
+                description="The complaint in writing (required for the formal step) or the appeal's grounds.",
+                metadata=MULTILINE,
+            ),
+        ] = None,
     ) -> models.Grievance:
         return await service.escalate(
             caller=info.context.caller,
@@ -248,7 +285,9 @@ class GrievanceMutation:
         graphql_type=Grievance,
     )
     async def withdraw_grievance(
-        self, info: ResolverInfo, grievance_id: strawberry.ID
+        self,
+        info: ResolverInfo,
+        grievance_id: Annotated[strawberry.ID, strawberry.argument(description="The grievance.")],
     ) -> models.Grievance:
         return await service.withdraw(
             caller=info.context.caller, grievance_id=parse_id(grievance_id, "grievanceId")
@@ -260,7 +299,11 @@ class GrievanceMutation:
         graphql_type=GrievanceSubcommitteeMember,
     )
     async def add_grievance_subcommittee_member(
-        self, info: ResolverInfo, user_id: strawberry.ID
+        self,
+        info: ResolverInfo,
+        user_id: Annotated[
+            strawberry.ID, strawberry.argument(description="The user the Board named.")
+        ],
     ) -> models.GrievanceSubcommitteeMember:
         return await service.add_member(
             caller=info.context.caller, user_id=parse_id(user_id, "userId")
@@ -273,8 +316,10 @@ class GrievanceMutation:
     async def remove_grievance_subcommittee_member(
         self,
         info: ResolverInfo,
-        user_id: strawberry.ID,
-        reason: Annotated[str, strawberry.argument(metadata=MULTILINE)],
+        user_id: Annotated[strawberry.ID, strawberry.argument(description="The member.")],
+        reason: Annotated[
+            str, strawberry.argument(description="Why the seat ends.", metadata=MULTILINE)
+        ],
     ) -> bool:
         await service.remove_member(
             caller=info.context.caller, user_id=parse_id(user_id, "userId"), reason=reason
@@ -289,6 +334,10 @@ class GrievanceMutation:
         graphql_type=GrievanceSubcommitteeMeeting,
     )
     async def record_grievance_subcommittee_meeting(
-        self, info: ResolverInfo, meets_on: datetime.date
+        self,
+        info: ResolverInfo,
+        meets_on: Annotated[
+            datetime.date, strawberry.argument(description="The meeting's day (after today).")
+        ],
     ) -> models.GrievanceSubcommitteeMeeting:
         return await service.record_meeting(caller=info.context.caller, meets_on=meets_on)

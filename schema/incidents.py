@@ -9,7 +9,9 @@ import strawberry
 
 from authz.resources import Action, Resource
 from models import incidents_grievances as models
+from schema.arguments import After, First
 from schema.context import ResolverInfo
+from schema.enums import described_enum
 from schema.input_checks import MULTILINE
 from schema.inputs import optional_id, parse_id
 from schema.operations import mutation, query
@@ -21,18 +23,31 @@ __all__ = ["IncidentMutation", "IncidentQuery"]
 
 # GraphQL enums are the models' enums (annotations name the Python enum).
 IncidentKind = models.IncidentKind
-strawberry.enum(
+described_enum(
     IncidentKind,
     name="IncidentKind",
     description="UNAUTHORIZED_ACCESS, CREDENTIAL_COMPROMISE (a password or MFA contact exposed or "
     "shared), LOST_OR_STOLEN_DEVICE, IMPROPER_DISCLOSURE (client information given to the wrong "
     "party), MALWARE, OTHER.",
+    values={
+        "UNAUTHORIZED_ACCESS": "Someone reached data or the system without authorisation.",
+        "CREDENTIAL_COMPROMISE": "A password or MFA contact exposed or shared.",
+        "LOST_OR_STOLEN_DEVICE": "A device with access or data lost or stolen.",
+        "IMPROPER_DISCLOSURE": "Client information given to the wrong party.",
+        "MALWARE": "Malicious software on a device with access.",
+        "OTHER": "Anything else (described in the report).",
+    },
 )
 IncidentStatus = models.IncidentStatus
-strawberry.enum(
+described_enum(
     IncidentStatus,
     name="IncidentStatus",
     description="REPORTED, CONTAINED (containment recorded), CLOSED.",
+    values={
+        "REPORTED": "Reported, not yet contained.",
+        "CONTAINED": "Containment recorded.",
+        "CLOSED": "Closed by the System Administrator or the Security Officer.",
+    },
 )
 
 
@@ -175,10 +190,14 @@ class IncidentQuery:
     async def security_incidents(
         self,
         info: ResolverInfo,
-        status: IncidentStatus | None = None,
-        agency_id: strawberry.ID | None = None,
-        first: int = 50,
-        after: str | None = None,
+        status: Annotated[
+            IncidentStatus | None, strawberry.argument(description="Only incidents in this state.")
+        ] = None,
+        agency_id: Annotated[
+            strawberry.ID | None, strawberry.argument(description="Only incidents of this agency.")
+        ] = None,
+        first: First = 50,
+        after: After = None,
     ) -> Connection[SecurityIncident]:
         page = await service.page(
             caller=info.context.caller,
@@ -195,7 +214,9 @@ class IncidentQuery:
         graphql_type=SecurityIncident,
     )
     async def security_incident(
-        self, info: ResolverInfo, id: strawberry.ID
+        self,
+        info: ResolverInfo,
+        id: Annotated[strawberry.ID, strawberry.argument(description="The incident's id.")],
     ) -> models.SecurityIncident:
         return await service.get(caller=info.context.caller, incident_id=parse_id(id, "id"))
 
@@ -206,7 +227,14 @@ class IncidentQuery:
         "the Security Officer.",
     )
     async def security_incident_summary(
-        self, info: ResolverInfo, since: datetime.datetime, until: datetime.datetime
+        self,
+        info: ResolverInfo,
+        since: Annotated[
+            datetime.datetime, strawberry.argument(description="The period's start (included).")
+        ],
+        until: Annotated[
+            datetime.datetime, strawberry.argument(description="The period's end (excluded).")
+        ],
     ) -> SecurityIncidentSummary:
         found = await service.summary(caller=info.context.caller, since=since, until=until)
         return SecurityIncidentSummary(
@@ -260,9 +288,14 @@ class IncidentMutation:
     async def record_incident_containment(
         self,
         info: ResolverInfo,
-        incident_id: strawberry.ID,
-        containment: Annotated[str, strawberry.argument(metadata=MULTILINE)],
-        contained_at: datetime.datetime,
+        incident_id: Annotated[strawberry.ID, strawberry.argument(description="The incident.")],
+        containment: Annotated[
+            str, strawberry.argument(description="What was done to contain it.", metadata=MULTILINE)
+        ],
+        contained_at: Annotated[
+            datetime.datetime,
+            strawberry.argument(description="When it was contained (not before its discovery)."),
+        ],
     ) -> models.SecurityIncident:
         return await service.record_containment(
             caller=info.context.caller,
@@ -277,7 +310,13 @@ class IncidentMutation:
         graphql_type=SecurityIncident,
     )
     async def add_incident_clients(
-        self, info: ResolverInfo, incident_id: strawberry.ID, client_ids: list[strawberry.ID]
+        self,
+        info: ResolverInfo,
+        incident_id: Annotated[strawberry.ID, strawberry.argument(description="The incident.")],
+        client_ids: Annotated[
+            list[strawberry.ID],
+            strawberry.argument(description="The clients it affected, each one you may see."),
+        ],
     ) -> models.SecurityIncident:
         return await service.add_clients(
             caller=info.context.caller,
@@ -294,10 +333,17 @@ class IncidentMutation:
     async def record_breach_notification(
         self,
         info: ResolverInfo,
-        incident_id: strawberry.ID,
-        notified_party: str,
-        method: str,
-        notified_at: datetime.datetime,
+        incident_id: Annotated[strawberry.ID, strawberry.argument(description="The incident.")],
+        notified_party: Annotated[
+            str,
+            strawberry.argument(
+                description="Who was notified (a role or an organisation, never a client's name)."
+            ),
+        ],
+        method: Annotated[
+            str, strawberry.argument(description="How (letter, e-mail, phone, ...).")
+        ],
+        notified_at: Annotated[datetime.datetime, strawberry.argument(description="When.")],
     ) -> models.BreachNotification:
         return await service.record_breach_notification(
             caller=info.context.caller,
@@ -316,8 +362,10 @@ class IncidentMutation:
     async def close_security_incident(
         self,
         info: ResolverInfo,
-        incident_id: strawberry.ID,
-        closure: Annotated[str, strawberry.argument(metadata=MULTILINE)],
+        incident_id: Annotated[strawberry.ID, strawberry.argument(description="The incident.")],
+        closure: Annotated[
+            str, strawberry.argument(description="How it ended.", metadata=MULTILINE)
+        ],
     ) -> models.SecurityIncident:
         return await service.close(
             caller=info.context.caller,

@@ -70,7 +70,10 @@ class InputChecks(FieldExtension):
         self.arguments: dict[str, tuple[str, bool]] = {}
 
     def apply(self, field: StrawberryField) -> None:
-        for argument in field.arguments:
+        # the resolver's own arguments: what it is called with, once ``OneInput`` has unpacked
+        # a generated input object
+        resolver = field.base_resolver
+        for argument in resolver.arguments if resolver is not None else field.arguments:
             name = _name(argument.python_name, argument.graphql_name)
             # the one input object of a mutation is not named in paths, as services name them
             self.arguments[argument.python_name] = (

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import datetime
-from typing import Any
+from typing import Annotated, Any
 
 import strawberry
 
@@ -18,7 +18,9 @@ from models.outside_access import (
     OutsideAccessRoute,
     OutsideAccessStatus,
 )
+from schema.arguments import After, First
 from schema.context import ResolverInfo
+from schema.enums import described_enum
 from schema.input_checks import MULTILINE
 from schema.inputs import optional_id, parse_id
 from schema.operations import mutation, query
@@ -30,42 +32,86 @@ from services.pagination import paginate
 
 __all__ = ["OutsideAccessMutation", "OutsideAccessQuery"]
 
-strawberry.enum(
+described_enum(
     OutsideAccessStatus,
     description="Where an outside access application stands: RECEIVED, then READY (meets the "
     "core criteria; the Lead Agency grants) or REFERRED (the subcommittee vets; APPROVED "
     "then granted), GRANTED (MOU recorded) or DENIED.",
+    values={
+        "RECEIVED": "Recorded, not yet assessed.",
+        "READY": "Meets the core criteria: the Lead Agency grants.",
+        "REFERRED": "Sent to the subcommittee to vet.",
+        "APPROVED": "Approved by the subcommittee: to be granted.",
+        "GRANTED": "Granted: the MOU is recorded.",
+        "DENIED": "Denied (disqualified, or by the subcommittee).",
+    },
 )
-strawberry.enum(
+described_enum(
     AccessTerm,
     name="OutsideAccessTerm",
     description="On-going or one-time access (1.2; one-time access disqualifies, 2.1).",
+    values={
+        "ONGOING": "On-going access (1.2).",
+        "ONE_TIME": "One-time access: disqualifies (2.1).",
+    },
 )
-strawberry.enum(
+described_enum(
     Criterion,
     name="OutsideAccessCriterion",
     description="The ten core criteria of the attachment's section 1.0 (1.1 to 1.10).",
+    values={
+        "NO_OTHER_REPORTING_OPTION": "1.1: no other way to get the reports it needs.",
+        "ONGOING_ACCESS": "1.2: the access asked for is on-going.",
+        "FUNDING_OR_PROVIDER": "1.3: a funder or provider of homeless services.",
+        "WORKS_WITH_PEOPLE_EXPERIENCING_HOMELESSNESS": "1.4: works with people experiencing homelessness.",
+        "CAN_PARTICIPATION": "1.5: takes part in its CAN.",
+        "LEVEL_IN_MOU": "1.6: the MOU states the access level requested.",
+        "TRAINING": "1.7: commits its staff to the required training.",
+        "CONTRIBUTES_TO_ENDING_HOMELESSNESS": "1.8: its work contributes to ending homelessness.",
+        "RESEARCH_AGGREGATE_DATA": "1.9: a researcher uses aggregate data only.",
+        "GOOD_STANDING": "1.10: no record of revoked access or misuse.",
+    },
 )
-strawberry.enum(
+described_enum(
     Disqualifier,
     name="OutsideAccessDisqualifier",
     description="The criteria of section 2.0 that prevent granting access (2.1, 2.2).",
+    values={
+        "ONE_TIME_ACCESS": "2.1: one-time access was asked for.",
+        "HIGH_RISK_OF_ABUSE": "2.2: a high risk of abuse of the data.",
+    },
 )
-strawberry.enum(
+described_enum(
     Finding,
     name="OutsideAccessFinding",
     description="Whether a criterion is met; UNCLEAR and NOT_MET send the application to the "
     "subcommittee (4.3).",
+    values={
+        "MET": "The criterion is met.",
+        "NOT_MET": "The criterion is not met (to the subcommittee; 1.10 denies).",
+        "UNCLEAR": "Cannot be judged from what is known (to the subcommittee).",
+        "NOT_APPLICABLE": "The criterion does not apply to this applicant.",
+    },
 )
-strawberry.enum(
+described_enum(
     CanPosition,
     name="OutsideAccessCanPosition",
     description="What the CAN's leadership said when informed (1.5, 4.2).",
+    values={
+        "SUPPORTS": "The CAN's leadership supports it.",
+        "OPPOSES": "The CAN's leadership opposes it.",
+        "NO_POSITION": "The CAN's leadership takes no position.",
+    },
 )
-strawberry.enum(
+described_enum(
     OutsideAccessRoute,
     description="Where the assessment sent the application: the Lead Agency grants, the "
     "subcommittee vets, or it is disqualified (2.1, 2.2, 1.10).",
+    values={
+        "LEAD_AGENCY": "Meets every criterion: the Lead Agency grants.",
+        "SUBCOMMITTEE": "Does not clearly meet them: the subcommittee vets.",
+        "DISQUALIFIED": "Disqualified (2.1, 2.2, 1.10): denied.",
+    },
 )
 
 
@@ -370,9 +416,12 @@ class OutsideAccessQuery:
     async def outside_access_applications(
         self,
         info: ResolverInfo,
-        first: int = 50,
-        after: str | None = None,
-        status: OutsideAccessStatus | None = None,
+        first: First = 50,
+        after: After = None,
+        status: Annotated[
+            OutsideAccessStatus | None,
+            strawberry.argument(description="Only applications in this state."),
+        ] = None,
     ) -> Connection[OutsideAccessApplication]:
         qs = models.OutsideAccessApplication.all().prefetch_related("coc")
         if status is not None:
@@ -385,7 +434,9 @@ class OutsideAccessQuery:
         description="One outside access application.",
     )
     async def outside_access_application(
-        self, info: ResolverInfo, id: strawberry.ID
+        self,
+        info: ResolverInfo,
+        id: Annotated[strawberry.ID, strawberry.argument(description="The application's id.")],
     ) -> OutsideAccessApplication:
         return await _one(await service.get_application(parse_id(id, "id")))
 

@@ -12,7 +12,9 @@ from models import enums
 from models import governance as gov
 from models import service_accounts as account_models
 from models import users as user_models
+from schema.arguments import After, First
 from schema.context import ResolverInfo
+from schema.enums import described_enum
 from schema.input_checks import MULTILINE
 from schema.inputs import optional_id, parse_id
 from schema.loaders import by_id
@@ -26,13 +28,17 @@ from services.pagination import paginate
 
 __all__ = ["ServiceAccountMutation", "ServiceAccountQuery"]
 
-# GraphQL enums are the models' enums (annotations name the Python enum); strawberry.enum
+# GraphQL enums are the models' enums (annotations name the Python enum); described_enum
 # registers each with its description and returns the class itself.
 ServiceRole = enums.ServiceRole
-strawberry.enum(
+described_enum(
     ServiceRole,
     description="What a service account does: VENDOR_SYNC (the HMIS vendor's user sync and LMS "
     "feed, system-wide) or CAN_REPORTING (a CAN backbone agency's read-only reporting in its CAN).",
+    values={
+        "VENDOR_SYNC": "The HMIS vendor's user sync and LMS feed, system-wide.",
+        "CAN_REPORTING": "A CAN backbone agency's read-only reporting in its CAN.",
+    },
 )
 
 
@@ -113,9 +119,11 @@ class ServiceAccountQuery:
     async def service_accounts(
         self,
         info: ResolverInfo,
-        first: int = 50,
-        after: str | None = None,
-        include_revoked: bool = False,
+        first: First = 50,
+        after: After = None,
+        include_revoked: Annotated[
+            bool, strawberry.argument(description="Include revoked accounts.")
+        ] = False,
     ) -> Connection[ServiceAccount]:
         qs = service.visible_service_accounts(
             info.context.decisions, include_revoked=include_revoked
@@ -148,7 +156,9 @@ class ServiceAccountMutation:
         "issued under it stop working at once.",
     )
     async def rotate_service_account_secret(
-        self, info: ResolverInfo, id: strawberry.ID
+        self,
+        info: ResolverInfo,
+        id: Annotated[strawberry.ID, strawberry.argument(description="The service account.")],
     ) -> ServiceAccountSecret:
         ctx = info.context
         issued = await service.rotate_secret(caller=ctx.caller, account_id=parse_id(id, "id"))
@@ -162,8 +172,10 @@ class ServiceAccountMutation:
     async def revoke_service_account(
         self,
         info: ResolverInfo,
-        id: strawberry.ID,
-        reason: Annotated[str, strawberry.argument(metadata=MULTILINE)],
+        id: Annotated[strawberry.ID, strawberry.argument(description="The service account.")],
+        reason: Annotated[
+            str, strawberry.argument(description="Why (kept in governanceLog).", metadata=MULTILINE)
+        ],
     ) -> account_models.ServiceAccount:
         ctx = info.context
         return await service.revoke_service_account(

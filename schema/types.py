@@ -19,6 +19,7 @@ from models import governance as gov
 from models import training as training_models
 from models import users as user_models
 from schema.context import ResolverInfo
+from schema.enums import described_enum
 from schema.loaders import by_id, many_by
 from schema.relay import Node
 from services.agencies import HUD_PROJECT_TYPES
@@ -44,30 +45,93 @@ __all__ = [
     "UserStatus",
 ]
 
-# GraphQL enums are the models' enums (annotations name the Python enum); strawberry.enum
+# GraphQL enums are the models' enums (annotations name the Python enum); described_enum
 # registers each with its description and returns the class itself.
 AccessLevel = enums.AccessLevel
-strawberry.enum(AccessLevel, description="Licensed end user access level (policy 401).")
+described_enum(
+    AccessLevel,
+    description="Licensed end user access level (policy 401).",
+    values={
+        "FULL": "Reads and writes the agency's client data.",
+        "VIEW_ONLY": "Reads the agency's client data, writes none.",
+        "REPORTING_ONLY": "Aggregate reports only, never client rows.",
+    },
+)
 Duty = enums.Duty
-strawberry.enum(Duty, description="A duty held within one agency (policies 107, 108).")
+described_enum(
+    Duty,
+    description="A duty held within one agency (policies 107, 108).",
+    values={
+        "HMIS_DATA_COORDINATOR": "The agency's HMIS Data Coordinator (policy 107): files Designation of Access requests, certifies Exhibit A.",
+        "AGENCY_SECURITY_COORDINATOR": "The agency's Security Coordinator (policy 108): oversees its security, certifies Exhibit B.",
+    },
+)
 SystemRole = enums.SystemRole
-strawberry.enum(SystemRole, description="A system-wide role.")
+described_enum(
+    SystemRole,
+    description="A system-wide role.",
+    values={
+        "SYSTEM_ADMINISTRATOR": "Administers the system: agencies, access decisions, duties, service accounts.",
+        "SECURITY_OFFICER": "Reviews security: the governance log, incidents, the User Access Reports.",
+        "LEAD_AGENCY": "The HMIS Lead Agency's staff: governance, outside access, statewide export.",
+        "DSB_MEMBER": "A member of the Data Strategy Board: its summaries, no client data.",
+        "VENDOR_SYNC": "The HMIS vendor's user sync (a user acting for it).",
+    },
+)
 UserStatus = enums.UserStatus
-strawberry.enum(UserStatus, description="Whether the account may sign in.")
+described_enum(
+    UserStatus,
+    description="Whether the account may sign in.",
+    values={
+        "ACTIVE": "May sign in.",
+        "INACTIVE": "Deactivated: may not sign in; its sessions have ended.",
+    },
+)
 AgencyStatus = enums.AgencyStatus
-strawberry.enum(AgencyStatus, description="Whether the agency's HMIS access is in force.")
+described_enum(
+    AgencyStatus,
+    description="Whether the agency's HMIS access is in force.",
+    values={
+        "ACTIVE": "Participating: its users' access is in force (with a signed MOU).",
+        "SUSPENDED": "Access suspended: its users act for it in nothing.",
+        "INACTIVE": "No longer participating.",
+    },
+)
 AccessRequestKind = enums.AccessRequestKind
-strawberry.enum(AccessRequestKind, description="Grant or change access, or remove it.")
+described_enum(
+    AccessRequestKind,
+    description="Grant or change access, or remove it.",
+    values={
+        "GRANT": "Grant or change a user's access at the agency.",
+        "REMOVE": "End a user's access at the agency.",
+    },
+)
 AccessRequestStatus = enums.AccessRequestStatus
-strawberry.enum(AccessRequestStatus, description="Where a request stands.")
+described_enum(
+    AccessRequestStatus,
+    description="Where a request stands.",
+    values={
+        "PENDING": "Waiting for a decision.",
+        "APPROVED": "Approved and applied.",
+        "DENIED": "Denied; nothing changed.",
+    },
+)
 # Issue 17 — governance rules (policies 105, 107, 212)
 DeactivationReason = enums.DeactivationReason
-strawberry.enum(
+described_enum(
     DeactivationReason,
     description="Why an account was deactivated. deactivateUser takes LEFT_AGENCY, "
     "ACCESS_NO_LONGER_NEEDED (policy 107) and CREDENTIALS_COMPROMISED (109); MISUSE comes only "
     "from policy 212's escalation (deactivateForMisuse, after the HDC's and the manager's "
     "reviews); SHARED_CONTACT (109, 202) and TRAINING_OVERDUE (211) from the compliance deadlines.",
+    values={
+        "LEFT_AGENCY": "The user left the agency (policy 107); also the vendor sync's INACTIVE.",
+        "ACCESS_NO_LONGER_NEEDED": "The user's work no longer needs HMIS access (policy 107).",
+        "CREDENTIALS_COMPROMISED": "The user's credentials were exposed or shared (policy 109).",
+        "MISUSE": "Confirmed inappropriate use, after policy 212's level 3 reviews (deactivateForInappropriateUse only).",
+        "SHARED_CONTACT": "A shared e-mail or MFA contact not replaced within 14 days (policies 109, 202).",
+        "TRAINING_OVERDUE": "Retraining not completed within 45 days (policy 211).",
+    },
 )
 
 

@@ -11,6 +11,7 @@ from authz import visibility
 from authz.resources import Action, Resource
 from models import users as user_models
 from models.enums import UserStatus as UserStatusEnum
+from schema.arguments import After, First
 from schema.context import ResolverInfo
 from schema.errors import FieldError, error_payload
 from schema.input_checks import MULTILINE
@@ -145,9 +146,12 @@ class UserQuery:
     async def users(
         self,
         info: ResolverInfo,
-        first: int = 50,
-        after: str | None = None,
-        filter: UserFilter | None = None,
+        first: First = 50,
+        after: After = None,
+        filter: Annotated[
+            UserFilter | None,
+            strawberry.argument(description="Narrow the list (status, agency, updatedSince)."),
+        ] = None,
     ) -> Connection[User]:
         qs = visibility.users(info.context.decisions)
         if filter is not None:
@@ -169,7 +173,11 @@ class UserQuery:
         description="One user; NOT_FOUND if you may not see them.",
         graphql_type=User,
     )
-    async def user(self, info: ResolverInfo, id: strawberry.ID) -> user_models.User:
+    async def user(
+        self,
+        info: ResolverInfo,
+        id: Annotated[strawberry.ID, strawberry.argument(description="The user's id.")],
+    ) -> user_models.User:
         return await one(visibility.users(info.context.decisions), id, "user")
 
 
@@ -224,7 +232,11 @@ class UserMutation:
         Requires(Resource.USER, Action.INVITE),
         description="Issue a one-time invitation to set a password and enrol an authenticator.",
     )
-    async def invite_user(self, info: ResolverInfo, user_id: strawberry.ID) -> Invitation:
+    async def invite_user(
+        self,
+        info: ResolverInfo,
+        user_id: Annotated[strawberry.ID, strawberry.argument(description="The user to invite.")],
+    ) -> Invitation:
         ctx = info.context
         token = await service.invite_user(
             caller=ctx.caller,
@@ -244,8 +256,8 @@ class UserMutation:
     async def grant_system_role(
         self,
         info: ResolverInfo,
-        user_id: strawberry.ID,
-        role: SystemRole,
+        user_id: Annotated[strawberry.ID, strawberry.argument(description="Who gets the role.")],
+        role: Annotated[SystemRole, strawberry.argument(description="The role.")],
         reason: Annotated[
             str | None, strawberry.argument(description="Why (kept in governanceLog).")
         ] = None,
@@ -268,8 +280,8 @@ class UserMutation:
     async def revoke_system_role(
         self,
         info: ResolverInfo,
-        user_id: strawberry.ID,
-        role: SystemRole,
+        user_id: Annotated[strawberry.ID, strawberry.argument(description="Whose role ends.")],
+        role: Annotated[SystemRole, strawberry.argument(description="The role.")],
         reason: Annotated[
             str | None, strawberry.argument(description="Why (kept in governanceLog).")
         ] = None,

@@ -2,9 +2,12 @@
 
 from __future__ import annotations
 
+from enum import StrEnum
+
 __all__ = [
     "Conflict",
     "DomainError",
+    "ErrorCode",
     "Forbidden",
     "MfaRequired",
     "NotFound",
@@ -14,10 +17,48 @@ __all__ = [
 ]
 
 
+class ErrorCode(StrEnum):
+    """Every value ``extensions.code`` takes, in the API and on Hearth's other HTTP routes.
+
+    The schema publishes it (``ErrorCode`` in schema.graphql, each value described in
+    ``schema.errors``); a code outside it is never sent (``schema.errors.coded``).
+    """
+
+    # refusals of the request's caller
+    UNAUTHENTICATED = "UNAUTHENTICATED"
+    MFA_REQUIRED = "MFA_REQUIRED"
+    FORBIDDEN = "FORBIDDEN"
+    RATE_LIMITED = "RATE_LIMITED"
+    # refusals of what the request asks
+    NOT_FOUND = "NOT_FOUND"
+    VALIDATION = "VALIDATION"
+    CONFLICT = "CONFLICT"
+    GONE = "GONE"
+    # the document itself
+    GRAPHQL_PARSE_FAILED = "GRAPHQL_PARSE_FAILED"
+    GRAPHQL_VALIDATION_FAILED = "GRAPHQL_VALIDATION_FAILED"
+    PAYLOAD_TOO_LARGE = "PAYLOAD_TOO_LARGE"
+    # the HTTP request around the document
+    BAD_REQUEST = "BAD_REQUEST"
+    METHOD_NOT_ALLOWED = "METHOD_NOT_ALLOWED"
+    NOT_ACCEPTABLE = "NOT_ACCEPTABLE"
+    # persisted queries (Apollo's automatic persisted queries)
+    PERSISTED_QUERY_NOT_FOUND = "PERSISTED_QUERY_NOT_FOUND"
+    PERSISTED_QUERY_HASH_MISMATCH = "PERSISTED_QUERY_HASH_MISMATCH"
+    PERSISTED_QUERY_INVALID = "PERSISTED_QUERY_INVALID"
+    PERSISTED_QUERY_NOT_ALLOWED = "PERSISTED_QUERY_NOT_ALLOWED"
+    PERSISTED_QUERY_NOT_SUPPORTED = "PERSISTED_QUERY_NOT_SUPPORTED"
+    # the server
+    UNAVAILABLE = "UNAVAILABLE"
+    IDENTITY_PROVIDER_UNAVAILABLE = "IDENTITY_PROVIDER_UNAVAILABLE"
+    TIMEOUT = "TIMEOUT"
+    INTERNAL = "INTERNAL"
+
+
 class DomainError(Exception):
     """An expected failure whose message is safe to show: no PII, no internals."""
 
-    code = "INTERNAL"
+    code: ErrorCode = ErrorCode.INTERNAL
 
     def __init__(self, message: str, *, field: str | None = None, **details: object) -> None:
         super().__init__(message)
@@ -27,28 +68,28 @@ class DomainError(Exception):
 
 
 class Unauthenticated(DomainError):
-    code = "UNAUTHENTICATED"
+    code = ErrorCode.UNAUTHENTICATED
 
 
 class MfaRequired(DomainError):
-    code = "MFA_REQUIRED"
+    code = ErrorCode.MFA_REQUIRED
 
 
 class Forbidden(DomainError):
-    code = "FORBIDDEN"
+    code = ErrorCode.FORBIDDEN
 
 
 class NotFound(DomainError):
-    code = "NOT_FOUND"
+    code = ErrorCode.NOT_FOUND
 
 
 class ValidationFailed(DomainError):
-    code = "VALIDATION"
+    code = ErrorCode.VALIDATION
 
 
 class Conflict(DomainError):
-    code = "CONFLICT"
+    code = ErrorCode.CONFLICT
 
 
 class RateLimited(DomainError):
-    code = "RATE_LIMITED"
+    code = ErrorCode.RATE_LIMITED

@@ -29,7 +29,14 @@ from models.governance import Can
 from models.service_accounts import ServiceAccount
 from services import governance_log
 from services.caller import Caller
-from services.errors import Conflict, DomainError, Forbidden, NotFound, ValidationFailed
+from services.errors import (
+    Conflict,
+    DomainError,
+    ErrorCode,
+    Forbidden,
+    NotFound,
+    ValidationFailed,
+)
 from services.passwords import hash_password, verify_password
 from services.values import max_length
 
@@ -53,7 +60,7 @@ MAX_SECRET = 256
 class InvalidClient(DomainError):
     """The client id and secret do not name an active service account (RFC 6749 invalid_client)."""
 
-    code = "UNAUTHENTICATED"
+    code = ErrorCode.UNAUTHENTICATED
 
 
 @dataclass(frozen=True, slots=True)

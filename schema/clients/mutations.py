@@ -181,8 +181,13 @@ class ClientMutation:
     async def revoke_release(
         self,
         info: ResolverInfo,
-        release_id: strawberry.ID,
-        reason: Annotated[str | None, strawberry.argument(metadata=MULTILINE)] = None,
+        release_id: Annotated[
+            strawberry.ID, strawberry.argument(description="The release to revoke.")
+        ],
+        reason: Annotated[
+            str | None,
+            strawberry.argument(description="Why (kept with the release).", metadata=MULTILINE),
+        ] = None,
     ) -> release_models.Release:
         return await release_service.revoke_release(
             caller=info.context.caller,
@@ -371,7 +376,15 @@ class ClientMutation:
         description="Make a backbone agency user CAN backbone staff (sees the CAN's records).",
     )
     async def assign_can_backbone_staff(
-        self, info: ResolverInfo, user_id: strawberry.ID, can_id: strawberry.ID
+        self,
+        info: ResolverInfo,
+        user_id: Annotated[
+            strawberry.ID,
+            strawberry.argument(description="The user, staff of the CAN's backbone agency."),
+        ],
+        can_id: Annotated[
+            strawberry.ID, strawberry.argument(description="The Coordinated Access Network.")
+        ],
     ) -> bool:
         await can_staff_service.assign_can_staff(
             caller=info.context.caller,
@@ -385,7 +398,12 @@ class ClientMutation:
         description="Remove a user from a CAN's backbone staff.",
     )
     async def remove_can_backbone_staff(
-        self, info: ResolverInfo, user_id: strawberry.ID, can_id: strawberry.ID
+        self,
+        info: ResolverInfo,
+        user_id: Annotated[strawberry.ID, strawberry.argument(description="The user.")],
+        can_id: Annotated[
+            strawberry.ID, strawberry.argument(description="The Coordinated Access Network.")
+        ],
     ) -> bool:
         return await can_staff_service.remove_can_staff(
             caller=info.context.caller,

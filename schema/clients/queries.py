@@ -2,12 +2,15 @@
 
 from __future__ import annotations
 
+from typing import Annotated
+
 import strawberry
 from strawberry.scalars import JSON
 
 from authz.clients import access_for, row_security
 from authz.resources import Action, Resource
 from models.case_notes import CaseNoteDeletionRequest as DeletionModel
+from schema.arguments import After, First
 from schema.audit import note_search
 from schema.client_loaders import prime_access
 from schema.client_types import (
@@ -40,9 +43,12 @@ class ClientQuery:
     async def clients(
         self,
         info: ResolverInfo,
-        search: ClientSearchInput,
-        first: int = 20,
-        after: str | None = None,
+        search: Annotated[
+            ClientSearchInput,
+            strawberry.argument(description="What to look for; at least one criterion."),
+        ],
+        first: First = 20,
+        after: After = None,
     ) -> Connection[Client]:
         ctx = info.context
         scope = await ctx.client_scope()
@@ -71,7 +77,11 @@ class ClientQuery:
         Requires(Resource.CLIENT, Action.READ),
         description="One client; NOT_FOUND if you may not see it.",
     )
-    async def client(self, info: ResolverInfo, id: strawberry.ID) -> Client:
+    async def client(
+        self,
+        info: ResolverInfo,
+        id: Annotated[strawberry.ID, strawberry.argument(description="The client's id.")],
+    ) -> Client:
         scope = await info.context.client_scope()
         client, access = await service.get_visible_client(scope, parse_id(id, "id"), field="id")
         prime_access(info.context, {client.id: access})
@@ -81,7 +91,13 @@ class ClientQuery:
         Requires(Resource.CLIENT, Action.EXPORT),
         description="The client's copy of their record (policy 207 e), as JSON: what your agency holds, or for CAN backbone staff what was recorded under the CAN.",
     )
-    async def client_record_export(self, info: ResolverInfo, client_id: strawberry.ID) -> JSON:
+    async def client_record_export(
+        self,
+        info: ResolverInfo,
+        client_id: Annotated[
+            strawberry.ID, strawberry.argument(description="The client whose record to export.")
+        ],
+    ) -> JSON:
         record = await client_export.client_record_export(
             caller=info.context.caller, client_id=parse_id(client_id, "clientId")
         )
@@ -94,9 +110,12 @@ class ClientQuery:
     async def case_note_deletion_requests(
         self,
         info: ResolverInfo,
-        status: DeletionRequestStatus | None = None,
-        first: int = 50,
-        after: str | None = None,
+        status: Annotated[
+            DeletionRequestStatus | None,
+            strawberry.argument(description="Only requests in this state."),
+        ] = None,
+        first: First = 50,
+        after: After = None,
     ) -> Connection[CaseNoteDeletionRequest]:
         qs = DeletionModel.all() if status is None else DeletionModel.filter(status=status)
         # The System Administrator's queue of every agency's requests (policy 404): they read no

@@ -32,10 +32,10 @@ AGENCIES = "query { agencies { edges { node { name } } } }"
 LOGOUT = "mutation { logout }"
 REFRESH = """
 mutation($r: String!) {
-  refreshSession(refreshToken: $r) { accessToken expiresAt refreshToken mfaExpiresAt }
+  refreshSession(input: {refreshToken: $r}) { accessToken expiresAt refreshToken mfaExpiresAt }
 }"""
-REAUTH = "mutation($c: String!) { reauthenticateMfa(code: $c) }"
-INVITE = "mutation($id: ID!) { inviteUser(userId: $id) { token expiresAt } }"
+REAUTH = "mutation($c: String!) { reauthenticateMfa(input: {code: $c}) }"
+INVITE = "mutation($id: ID!) { inviteUser(input: {userId: $id}) { token expiresAt } }"
 ACCEPT = """
 mutation($t: String!, $p: String!) {
   acceptInvitation(input: {token: $t, password: $p}) { totpSecret provisioningUri challengeToken }

@@ -52,7 +52,7 @@ async def test_creates_an_admin_who_signs_in_with_the_printed_secret(
     # so the admin signs in over HTTP and acts as System Administrator
     pair = await tokens(api, "root.admin", created["totpSecret"], PASSPHRASE)
     # after signing the End User Agreement in force (policy 401), as every user does first
-    sign = 'mutation { signEndUserAgreement(version: "2026-01") { signedOn } }'
+    sign = 'mutation { signEndUserAgreement(input: {version: "2026-01"}) { signedOn } }'
     await api.ok(sign, token=pair["accessToken"])
     await api.ok(AGENCIES, token=pair["accessToken"])
     user = await User.get(username="root.admin")

@@ -193,7 +193,7 @@ async def test_a_protected_field_without_a_valid_bearer_is_unauthenticated(
     response = await http.post("/graphql", json={"query": ME}, headers=headers)
     # then
     body = response.json()
-    assert body["data"] is None
+    assert body["data"] == {"me": None}
     assert [e["extensions"]["code"] for e in body["errors"]] == ["UNAUTHENTICATED"]
 
 
@@ -247,11 +247,13 @@ async def test_an_unexpected_exception_is_masked_and_logged_with_its_traceback(
 async def test_a_resolver_breaking_the_schema_contract_is_internal_not_the_clients_fault(
     api: Api, admin_token: str, monkeypatch: pytest.MonkeyPatch, caplog: pytest.LogCaptureFixture
 ) -> None:
-    # given: a service that returns nothing for a non-null field
-    async def returns_none(**_: Any) -> None:
-        return None
+    # given: a service that returns an agency without the name its type promises
+    async def returns_nameless(**_: Any) -> Agency:
+        agency = Agency(name="Hartford Shelter")
+        agency.name = None  # type: ignore[assignment]
+        return agency
 
-    monkeypatch.setattr(services.agencies, "create_agency", returns_none)
+    monkeypatch.setattr(services.agencies, "create_agency", returns_nameless)
     # when
     with caplog.at_level(logging.ERROR, logger="hearth.errors"):
         error = await api.error(CREATE_AGENCY, token=admin_token)
@@ -259,7 +261,7 @@ async def test_a_resolver_breaking_the_schema_contract_is_internal_not_the_clien
     assert error["code"] == "INTERNAL"
     assert error["message"] == INTERNAL_MESSAGE
     # the log says where: the field, and the executor's completion of its value
-    assert "['createAgency']" in caplog.text
+    assert "['createAgency', 'name']" in caplog.text
     assert "in complete_value" in caplog.text
 
 

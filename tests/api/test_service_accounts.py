@@ -26,9 +26,9 @@ mutation($input: CreateServiceAccountInput!) {
   }
 }"""
 ROTATE = """
-mutation($id: ID!) { rotateServiceAccountSecret(id: $id) { clientId clientSecret } }"""
+mutation($id: ID!) { rotateServiceAccountSecret(input: {id: $id}) { clientId clientSecret } }"""
 REVOKE = """
-mutation($id: ID!) { revokeServiceAccount(id: $id, reason: "contract ended") {
+mutation($id: ID!) { revokeServiceAccount(input: {id: $id, reason: "contract ended"}) {
   active revokedAt revokeReason } }"""
 LIST = """
 query($all: Boolean!) { serviceAccounts(includeRevoked: $all) {

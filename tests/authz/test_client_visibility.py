@@ -276,7 +276,8 @@ async def test_what_each_caller_sees_of_a_client(
         assert found["data"]["clients"]["totalCount"] == 1
         assert observe(found["data"]["clients"]["nodes"][0], world) == expected
         return
-    assert body["data"] is None
+    assert body["data"] == {"client": None}
+    assert body["errors"][0]["path"] == ["client"]
     assert body["errors"][0]["extensions"]["code"] == expected
     assert "Rosa" not in body["errors"][0]["message"]
     if expected == NOT_FOUND:

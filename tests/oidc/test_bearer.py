@@ -217,7 +217,7 @@ async def test_a_forged_token_is_refused(
     # when / then
     body = await gql(hearth, AGENCIES, forge(oidc_provider))
     assert code_of(body) == "UNAUTHENTICATED"
-    assert body["data"] is None
+    assert body["data"] == {"agencies": None}
 
 
 async def test_an_id_token_is_not_an_access_token(

@@ -175,14 +175,14 @@ async def _refresh(w: World) -> Call:
     code = code_at(w.worker.totp_secret, w.api.clock.now())
     pair = (await w.api.ok(VERIFY, {"t": token, "c": code}))["verifyMfa"]
     w.api.clock.advance(timedelta(seconds=30))
-    return None, {"refreshToken": pair["refreshToken"]}
+    return None, {"input": {"refreshToken": pair["refreshToken"]}}
 
 
 @case("reauthenticateMfa")
 async def _reauth(w: World) -> Call:
     token = await w.token("worker")
     assert w.worker.totp_secret
-    return token, {"code": code_at(w.worker.totp_secret, w.api.clock.now())}
+    return token, {"input": {"code": code_at(w.worker.totp_secret, w.api.clock.now())}}
 
 
 @case("logout")
@@ -305,9 +305,11 @@ async def _service_account(w: World) -> str:
 
 @case("rotateServiceAccountSecret")
 async def _rotate(w: World) -> Call:
-    return await w.token("admin"), {"id": await _service_account(w)}
+    return await w.token("admin"), {"input": {"id": await _service_account(w)}}
 
 
 @case("revokeServiceAccount")
 async def _revoke_service_account(w: World) -> Call:
-    return await w.token("admin"), {"id": await _service_account(w), "reason": "Contract ended."}
+    return await w.token("admin"), {
+        "input": {"id": await _service_account(w), "reason": "Contract ended."}
+    }

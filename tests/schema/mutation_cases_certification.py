@@ -99,7 +99,7 @@ async def _retire_item(w: World) -> Call:
         created_at=w.api.clock.now(),
         updated_at=w.api.clock.now(),
     )
-    return await w.token("admin"), {"id": str(item.id), "reason": "Obsolete."}
+    return await w.token("admin"), {"input": {"id": str(item.id), "reason": "Obsolete."}}
 
 
 @case("certifyExhibit")
@@ -137,13 +137,13 @@ async def _complete(w: World) -> Call:
     name = w.unique("hdc").replace(" ", "")
     agency = await opened.agency
     await make_user(name, duties={agency: Duty.HMIS_DATA_COORDINATOR})
-    return await w.token(name), {"stepId": str(step.id)}
+    return await w.token(name), {"input": {"stepId": str(step.id)}}
 
 
 @case("acknowledgeCoordinatorChange")
 async def _acknowledge(w: World) -> Call:
     opened = await _open_case(w, AgencyCaseKind.COORDINATOR_CHANGE)
-    return await w.token("admin"), {"caseId": str(opened.id)}
+    return await w.token("admin"), {"input": {"caseId": str(opened.id)}}
 
 
 @case("drawMonitoringSample")
@@ -157,7 +157,9 @@ async def _draw(w: World) -> Call:
 @case("requestMonitoringDocumentation")
 async def _request(w: World) -> Call:
     selection = await _selection(w, requested=False)
-    return await w.token("admin"), {"selectionId": str(selection.id), "note": "Policies."}
+    return await w.token("admin"), {
+        "input": {"selectionId": str(selection.id), "note": "Policies."}
+    }
 
 
 @case("recordMonitoringResult")
@@ -201,7 +203,7 @@ async def _milestone(w: World) -> Call:
     milestone = await MitigationMilestone.create(
         review=review, position=1, description="z", due_on=day + timedelta(days=10)
     )
-    return token, {"milestoneId": str(milestone.id), "metOn": str(day)}
+    return token, {"input": {"milestoneId": str(milestone.id), "metOn": str(day)}}
 
 
 @query_case("certifications")

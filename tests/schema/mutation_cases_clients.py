@@ -112,7 +112,7 @@ async def _record_release(w: World) -> Call:
 async def _revoke_release(w: World) -> Call:
     token = await w.token("worker")
     release = await w.api.ok(RELEASE, _release(await w.client(), w), token)
-    return token, {"releaseId": release["recordRelease"]["id"], "reason": "Withdrawn."}
+    return token, {"input": {"releaseId": release["recordRelease"]["id"], "reason": "Withdrawn."}}
 
 
 @case("createEnrollment")

@@ -73,9 +73,11 @@ async def _appoint(w: World) -> Call:
 async def _end(w: World) -> Call:
     seat = await _seat(w)
     return await w.token("admin"), {
-        "seatId": str(seat.id),
-        "endedOn": "2026-06-01",
-        "reason": "Moved away.",
+        "input": {
+            "seatId": str(seat.id),
+            "endedOn": "2026-06-01",
+            "reason": "Moved away.",
+        }
     }
 
 
@@ -83,9 +85,11 @@ async def _end(w: World) -> Call:
 async def _initial(w: World) -> Call:
     first, second = await _seat(w), await _seat(w)
     return await w.token("admin"), {
-        "firstSeatId": str(first.id),
-        "secondSeatId": str(second.id),
-        "startsOn": "2026-07-01",
+        "input": {
+            "firstSeatId": str(first.id),
+            "secondSeatId": str(second.id),
+            "startsOn": "2026-07-01",
+        }
     }
 
 
@@ -103,7 +107,9 @@ async def _co_chair(w: World) -> Call:
                 initial=True,
                 designated_at=w.api.clock.now(),
             )
-    return await w.token("admin"), {"seatId": str((await _seat(w)).id), "startsOn": "2026-07-01"}
+    return await w.token("admin"), {
+        "input": {"seatId": str((await _seat(w)).id), "startsOn": "2026-07-01"}
+    }
 
 
 @case("scheduleDsbMeeting")
@@ -116,15 +122,19 @@ async def _schedule(w: World) -> Call:
 @case("addDsbAgendaItem")
 async def _agenda(w: World) -> Call:
     meeting = await _meeting(w)
-    return await w.token("admin"), {"meetingId": str(meeting.id), "title": "DRP", "notes": "Read"}
+    return await w.token("admin"), {
+        "input": {"meetingId": str(meeting.id), "title": "DRP", "notes": "Read"}
+    }
 
 
 @case("recordDsbAttendance")
 async def _attend(w: World) -> Call:
     meeting = await _meeting(w)
     return await w.token("admin"), {
-        "meetingId": str(meeting.id),
-        "seatIds": [str((await _seat(w)).id)],
+        "input": {
+            "meetingId": str(meeting.id),
+            "seatIds": [str((await _seat(w)).id)],
+        }
     }
 
 
@@ -138,16 +148,18 @@ async def _open(w: World) -> Call:
 async def _vote(w: World) -> Call:
     motion, seat = await _motion(w)
     return await w.token("admin"), {
-        "motionId": str(motion.id),
-        "seatId": str(seat.id),
-        "choice": "YES",
+        "input": {
+            "motionId": str(motion.id),
+            "seatId": str(seat.id),
+            "choice": "YES",
+        }
     }
 
 
 @case("closeDsbMotion")
 async def _close(w: World) -> Call:
     motion, _ = await _motion(w)
-    return await w.token("admin"), {"motionId": str(motion.id)}
+    return await w.token("admin"), {"input": {"motionId": str(motion.id)}}
 
 
 @case("submitCustomizationRequest")
@@ -178,7 +190,9 @@ async def _score(w: World) -> Call:
 
 @case("updateGovernanceCalendarItem")
 async def _update_item(w: World) -> Call:
-    return await w.token("admin"), {"kind": "SECURITY_PLAN_REVIEW", "firstDueOn": "2027-01-31"}
+    return await w.token("admin"), {
+        "input": {"kind": "SECURITY_PLAN_REVIEW", "firstDueOn": "2027-01-31"}
+    }
 
 
 @case("completeGovernanceCalendarCase")
@@ -189,7 +203,7 @@ async def _complete(w: World) -> Call:
     row = await CalendarCase.create(
         item=item, due_on=date(2027 + w.calls, 1, 31), opened_at=w.api.clock.now()
     )
-    return await w.token("admin"), {"caseId": str(row.id), "evidence": "Reviewed."}
+    return await w.token("admin"), {"input": {"caseId": str(row.id), "evidence": "Reviewed."}}
 
 
 @query_case("dsbSeats")

@@ -14,11 +14,13 @@ __all__: list[str] = []
 REPORT = """mutation($input: ReportSecurityIncidentInput!) {
   reportSecurityIncident(input: $input) { id } }"""
 CONTAIN = """mutation($id: ID!, $at: DateTime!) {
-  recordIncidentContainment(incidentId: $id, containment: "Wiped.", containedAt: $at) { id } }"""
+  recordIncidentContainment(input: {incidentId: $id, containment: "Wiped.", containedAt: $at}) { id } }"""
 FILE = """mutation($input: FileGrievanceInput!) { fileGrievance(input: $input) { id } }"""
 OUTCOME = """mutation($id: ID!) {
-  recordGrievanceOutcome(grievanceId: $id, outcome: UNRESOLVED, notes: "Not settled.") { id } }"""
-ADD_MEMBER = """mutation($user: ID!) { addGrievanceSubcommitteeMember(userId: $user) { userId } }"""
+  recordGrievanceOutcome(input: {grievanceId: $id, outcome: UNRESOLVED, notes: "Not settled."}) { id } }"""
+ADD_MEMBER = (
+    """mutation($user: ID!) { addGrievanceSubcommitteeMember(input: {userId: $user}) { userId } }"""
+)
 
 
 def _now(w: World) -> str:
@@ -85,32 +87,40 @@ async def _report(w: World) -> Call:
 @case("recordIncidentContainment")
 async def _contain(w: World) -> Call:
     return await w.token("admin"), {
-        "incidentId": await _incident(w),
-        "containment": "The laptop was wiped remotely.",
-        "containedAt": _now(w),
+        "input": {
+            "incidentId": await _incident(w),
+            "containment": "The laptop was wiped remotely.",
+            "containedAt": _now(w),
+        }
     }
 
 
 @case("addIncidentClients")
 async def _add_clients(w: World) -> Call:
-    return await w.token("hdc"), {"incidentId": await _incident(w), "clientIds": [await w.client()]}
+    return await w.token("hdc"), {
+        "input": {"incidentId": await _incident(w), "clientIds": [await w.client()]}
+    }
 
 
 @case("recordBreachNotification")
 async def _notify(w: World) -> Call:
     return await w.token("admin"), {
-        "incidentId": await _incident(w),
-        "notifiedParty": "The affected clients",
-        "method": "letter",
-        "notifiedAt": _now(w),
+        "input": {
+            "incidentId": await _incident(w),
+            "notifiedParty": "The affected clients",
+            "method": "letter",
+            "notifiedAt": _now(w),
+        }
     }
 
 
 @case("closeSecurityIncident")
 async def _close(w: World) -> Call:
     return await w.token("admin"), {
-        "incidentId": await _incident(w, contained=True),
-        "closure": "Staff retrained.",
+        "input": {
+            "incidentId": await _incident(w, contained=True),
+            "closure": "Staff retrained.",
+        }
     }
 
 
@@ -143,42 +153,46 @@ async def _file(w: World) -> Call:
 @case("recordGrievanceOutcome")
 async def _outcome(w: World) -> Call:
     return await w.token("hdc"), {
-        "grievanceId": await _grievance(w),
-        "outcome": "RESOLVED",
-        "notes": "Apologised; the client is satisfied.",
+        "input": {
+            "grievanceId": await _grievance(w),
+            "outcome": "RESOLVED",
+            "notes": "Apologised; the client is satisfied.",
+        }
     }
 
 
 @case("escalateGrievance")
 async def _escalate(w: World) -> Call:
     return await w.token("hdc"), {
-        "grievanceId": await _grievance(w, unresolved=True),
-        "statement": "The client asks the subcommittee.",
+        "input": {
+            "grievanceId": await _grievance(w, unresolved=True),
+            "statement": "The client asks the subcommittee.",
+        }
     }
 
 
 @case("withdrawGrievance")
 async def _withdraw(w: World) -> Call:
-    return await w.token("hdc"), {"grievanceId": await _grievance(w)}
+    return await w.token("hdc"), {"input": {"grievanceId": await _grievance(w)}}
 
 
 @case("addGrievanceSubcommitteeMember")
 async def _add_member(w: World) -> Call:
-    return await w.token("admin"), {"userId": str((await make_user()).id)}
+    return await w.token("admin"), {"input": {"userId": str((await make_user()).id)}}
 
 
 @case("removeGrievanceSubcommitteeMember")
 async def _remove_member(w: World) -> Call:
     user = await make_user()
     await w.api.ok(ADD_MEMBER, {"user": str(user.id)}, await w.token("admin"))
-    return await w.token("admin"), {"userId": str(user.id), "reason": "Term ended."}
+    return await w.token("admin"), {"input": {"userId": str(user.id), "reason": "Term ended."}}
 
 
 @case("recordGrievanceSubcommitteeMeeting")
 async def _meeting(w: World) -> Call:
     w.calls += 1
     day = w.api.clock.now().date() + timedelta(days=w.calls)
-    return await w.token("admin"), {"meetsOn": day.isoformat()}
+    return await w.token("admin"), {"input": {"meetsOn": day.isoformat()}}
 
 
 @query_case("grievances")

@@ -52,17 +52,17 @@ async def _deactivate_user(w: World) -> Call:
 
 @case("inviteUser")
 async def _invite(w: World) -> Call:
-    return await w.token("admin"), {"userId": str(w.member.id)}
+    return await w.token("admin"), {"input": {"userId": str(w.member.id)}}
 
 
 @case("grantSystemRole")
 async def _grant_role(w: World) -> Call:
-    return await w.token("admin"), {"userId": str(w.member.id), "role": "DSB_MEMBER"}
+    return await w.token("admin"), {"input": {"userId": str(w.member.id), "role": "DSB_MEMBER"}}
 
 
 @case("revokeSystemRole")
 async def _revoke_role(w: World) -> Call:
-    return await w.token("admin"), {"userId": str(w.member.id), "role": "DSB_MEMBER"}
+    return await w.token("admin"), {"input": {"userId": str(w.member.id), "role": "DSB_MEMBER"}}
 
 
 @case("requestAccess")
@@ -117,7 +117,9 @@ async def _assign_duty(w: World) -> Call:
 
 @case("removeDuty")
 async def _remove_duty(w: World) -> Call:
-    return await w.token("admin"), {"agencyId": str(w.b.id), "duty": "HMIS_DATA_COORDINATOR"}
+    return await w.token("admin"), {
+        "input": {"agencyId": str(w.b.id), "duty": "HMIS_DATA_COORDINATOR"}
+    }
 
 
 @case("recordTrainingCompletion")
@@ -141,12 +143,12 @@ async def _upsert_course(w: World) -> Call:
 
 @case("assignCanBackboneStaff")
 async def _assign_backbone(w: World) -> Call:
-    return await w.token("admin"), {"userId": str(w.worker_b.id), "canId": str(w.can.id)}
+    return await w.token("admin"), {"input": {"userId": str(w.worker_b.id), "canId": str(w.can.id)}}
 
 
 @case("removeCanBackboneStaff")
 async def _remove_backbone(w: World) -> Call:
-    return await w.token("admin"), {"userId": str(w.member.id), "canId": str(w.can.id)}
+    return await w.token("admin"), {"input": {"userId": str(w.member.id), "canId": str(w.can.id)}}
 
 
 # The User Access Report and compliance -------------------------------------------------------
@@ -157,7 +159,7 @@ async def _publish(w: World) -> Call:
     # each call a quarter further back: a quarter is published once
     year, quarter = divmod(2026 * 4 - w.calls, 4)
     w.calls += 1
-    return await w.token("admin"), {"quarter": f"{year}Q{quarter + 1}"}
+    return await w.token("admin"), {"input": {"quarter": f"{year}Q{quarter + 1}"}}
 
 
 @case("recordAccessReview")
@@ -228,8 +230,10 @@ async def _notify(w: World) -> Call:
     escalation_id = await w.escalation(level=3)
     await AccessEscalation.filter(id=escalation_id).update(deactivated_at=w.api.clock.now())
     return await w.token("admin"), {
-        "escalationId": escalation_id,
-        "summary": "One user deactivated.",
+        "input": {
+            "escalationId": escalation_id,
+            "summary": "One user deactivated.",
+        }
     }
 
 
@@ -292,18 +296,18 @@ async def _propose_grant(w: World) -> Call:
 
 @case("confirmSystemRoleGrant")
 async def _confirm_grant(w: World) -> Call:
-    return await w.token("admin"), {"id": await _pending(w)}
+    return await w.token("admin"), {"input": {"id": await _pending(w)}}
 
 
 @case("withdrawSystemRoleGrant")
 async def _withdraw_grant(w: World) -> Call:
-    return await w.token("admin"), {"id": await _pending(w), "reason": "Not needed."}
+    return await w.token("admin"), {"input": {"id": await _pending(w), "reason": "Not needed."}}
 
 
 @case("signEndUserAgreement")
 async def _sign_agreement(w: World) -> Call:
     user = await make_user(agencies={w.a: AccessLevel.FULL}, signed=False)
-    return await w.api.sign_in(user), {"version": "2026-01"}
+    return await w.api.sign_in(user), {"input": {"version": "2026-01"}}
 
 
 @case("recordEndUserAgreementSignature")
@@ -318,4 +322,4 @@ async def _record_signature(w: World) -> Call:
 async def _publish_agreement(w: World) -> Call:
     # a System Administrator of their own each time: a published version binds every earlier one
     admin = await make_user(roles=(SystemRole.SYSTEM_ADMINISTRATOR,))
-    return await w.api.sign_in(admin), {"version": w.unique("v"), "title": "Revised"}
+    return await w.api.sign_in(admin), {"input": {"version": w.unique("v"), "title": "Revised"}}

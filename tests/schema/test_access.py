@@ -45,7 +45,9 @@ ASSIGN_DUTY = """
 mutation($input: AssignDutyInput!) {
   assignDuty(input: $input) { duty user { username } agency { id } }
 }"""
-REMOVE_DUTY = "mutation($agency: ID!, $duty: Duty!) { removeDuty(agencyId: $agency, duty: $duty) }"
+REMOVE_DUTY = (
+    "mutation($agency: ID!, $duty: Duty!) { removeDuty(input: {agencyId: $agency, duty: $duty}) }"
+)
 
 
 async def signed_in(api: Api, **user: Any) -> str:

@@ -20,9 +20,7 @@ query($a: ID!, $q: String!) {
     thresholds { increaseFactor viewsPerHour }
   }
 }"""
-PUBLISH = (
-    """mutation($q: String!) { publishUserAccessReport(quarter: $q) { quarter publishedAt } }"""
-)
+PUBLISH = """mutation($q: String!) { publishUserAccessReport(input: {quarter: $q}) { quarter publishedAt } }"""
 REVIEW = """
 mutation($a: ID!, $q: String!) {
   recordAccessReview(input: {agencyId: $a, quarter: $q, notes: "Looked at every user.", actions: "None needed."}) { id reviewer }
@@ -44,7 +42,7 @@ mutation($id: ID!) {
   deactivateForInappropriateUse(input: {escalationId: $id, reason: "Browsing records without cause.", correctiveAction: "Written warning."}) { deactivatedAt level }
 }"""
 NOTIFY = """
-mutation($id: ID!) { notifyDataStrategyBoard(escalationId: $id, summary: "One user deactivated; retraining for the team.") { level dsbNotifiedAt } }"""
+mutation($id: ID!) { notifyDataStrategyBoard(input: {escalationId: $id, summary: "One user deactivated; retraining for the team."}) { level dsbNotifiedAt } }"""
 SUMMARY = """
 query($q: String!) {
   dataStrategyBoardAccessSummary(quarter: $q) {

@@ -37,7 +37,7 @@ PLAN = """mutation($input: PlanRemediationInput!) { planRemediation(input: $inpu
 PROJECTS = """query($a: ID!) { projects(agencyId: $a) { nodes { id } } }"""
 DRAW = """mutation($input: DrawMonitoringSampleInput!) { drawMonitoringSample(input: $input) {
   id seed percent population selections { id agencyId } } }"""
-ACK = """mutation($id: ID!) { acknowledgeCoordinatorChange(caseId: $id) { status
+ACK = """mutation($id: ID!) { acknowledgeCoordinatorChange(input: {caseId: $id}) { status
   adminAcknowledgedAt officerAcknowledgedAt } }"""
 ASSIGN = """mutation($u: ID!, $a: ID!) { assignDuty(input: {userId: $u, agencyId: $a,
   duty: AGENCY_SECURITY_COORDINATOR}) { duty } }"""
@@ -299,12 +299,10 @@ async def test_the_security_plan_review_is_recorded_with_milestones(api: Api) ->
 
 ITEM = """mutation($input: CreateCertificationItemInput!) { createCertificationItem(input: $input) {
   id code position } }"""
-RETIRE = (
-    """mutation($id: ID!) { retireCertificationItem(id: $id, reason: "Obsolete.") { retiredAt } }"""
-)
+RETIRE = """mutation($id: ID!) { retireCertificationItem(input: {id: $id, reason: "Obsolete."}) { retiredAt } }"""
 ITEMS = """query($e: CertificationExhibit) { certificationItems(exhibit: $e) { code } }"""
 CERTS = """query($a: ID) { certifications(agencyId: $a) { totalCount } }"""
-REQUEST = """mutation($id: ID!) { requestMonitoringDocumentation(selectionId: $id, note: "Policies.") {
+REQUEST = """mutation($id: ID!) { requestMonitoringDocumentation(input: {selectionId: $id, note: "Policies."}) {
   documentationRequestedAt } }"""
 RESULT = """mutation($input: RecordMonitoringResultInput!) { recordMonitoringResult(input: $input) {
   result findings } }"""
@@ -399,7 +397,7 @@ async def test_removing_the_coordinator_opens_the_change_and_a_new_one_updates_i
     new = await make_user("new", agencies={agency: AccessLevel.FULL})
     admin = await make_user("admin", roles=(SystemRole.SYSTEM_ADMINISTRATOR,))
     token = await api.sign_in(admin)
-    remove = """mutation($a: ID!) { removeDuty(agencyId: $a, duty: AGENCY_SECURITY_COORDINATOR) }"""
+    remove = """mutation($a: ID!) { removeDuty(input: {agencyId: $a, duty: AGENCY_SECURITY_COORDINATOR}) }"""
     await api.ok(remove, {"a": str(agency.id)}, token)
     case = await AgencyCase.get(agency_id=agency.id, kind=AgencyCaseKind.COORDINATOR_CHANGE)
     assert (case.previous_coordinator_id, case.new_coordinator_id) == (old.id, None)

@@ -21,7 +21,7 @@ ADD_NOTE = """
 mutation($input: AddCaseNoteInput!) { addCaseNote(input: $input) { id text createdAt } }"""
 RECORD_RELEASE = """
 mutation($input: RecordReleaseInput!) { recordRelease(input: $input) { id inForce categories } }"""
-REVOKE = """mutation($id: ID!) { revokeRelease(releaseId: $id, reason: "client asked") { id revokedAt inForce } }"""
+REVOKE = """mutation($id: ID!) { revokeRelease(input: {releaseId: $id, reason: "client asked"}) { id revokedAt inForce } }"""
 READ_CLIENT = """
 query($id: ID!) {
   client(id: $id) {

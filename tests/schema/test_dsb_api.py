@@ -26,13 +26,13 @@ MEETING = """mutation($input: ScheduleDsbMeetingInput!) {
   scheduleDsbMeeting(input: $input) { id agenda { position title } }
 }"""
 ATTEND = """mutation($m: ID!, $s: [ID!]!) {
-  recordDsbAttendance(meetingId: $m, seatIds: $s) { quorum { votingSeated votingPresent met } }
+  recordDsbAttendance(input: {meetingId: $m, seatIds: $s}) { quorum { votingSeated votingPresent met } }
 }"""
 MOTION = """mutation($input: OpenDsbMotionInput!) { openDsbMotion(input: $input) { id status } }"""
 VOTE = """mutation($m: ID!, $s: ID!, $c: DsbVoteChoice!) {
-  recordDsbVote(motionId: $m, seatId: $s, choice: $c) { seatId choice }
+  recordDsbVote(input: {motionId: $m, seatId: $s, choice: $c}) { seatId choice }
 }"""
-CLOSE = """mutation($m: ID!) { closeDsbMotion(motionId: $m) { status yes no votes { choice } } }"""
+CLOSE = """mutation($m: ID!) { closeDsbMotion(input: {motionId: $m}) { status yes no votes { choice } } }"""
 MEETINGS = """{ dsbMeetings { nodes { title presentSeatIds motions { text status yes } } } }"""
 CALENDAR = """{ governanceCalendar { kind policy ownerRole periodMonths nextDueOn } }"""
 SUBMIT = """mutation($input: SubmitCustomizationRequestInput!) {
@@ -179,8 +179,8 @@ async def test_customization_requests_and_the_calendar_over_the_api(api: Api) ->
         "nextDueOn": "2029-01-31",
     }
     assert calendar["USER_ACCESS_REPORT"]["periodMonths"] == 3
-    update = """mutation { updateGovernanceCalendarItem(kind: DISASTER_RECOVERY_PLAN_REVIEW,
-      firstDueOn: "2026-04-30") { firstDueOn } }"""
+    update = """mutation { updateGovernanceCalendarItem(input: {kind: DISASTER_RECOVERY_PLAN_REVIEW,
+      firstDueOn: "2026-04-30"}) { firstDueOn } }"""
     refused = await api.error(update, {}, admin)
     assert (refused["code"], refused["field"]) == ("VALIDATION", "firstDueOn")
     assert (await api.error(update, {}, member))["code"] == "FORBIDDEN"
@@ -189,7 +189,7 @@ async def test_customization_requests_and_the_calendar_over_the_api(api: Api) ->
 CASES = """{ governanceCalendarCases(status: OPEN) {
   nodes { id kind title policy dueOn status overdue } } }"""
 COMPLETE = """mutation($c: ID!, $e: String!) {
-  completeGovernanceCalendarCase(caseId: $c, evidence: $e) { kind status evidence completedById }
+  completeGovernanceCalendarCase(input: {caseId: $c, evidence: $e}) { kind status evidence completedById }
 }"""
 
 

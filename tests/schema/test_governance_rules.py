@@ -20,16 +20,16 @@ from tests.factories import Api, make_agency, make_user
 pytestmark = pytest.mark.usefixtures("app")
 
 GRANT = """mutation($u: ID!, $r: SystemRole!, $why: String) {
-  grantSystemRole(userId: $u, role: $r, reason: $why) { id }
+  grantSystemRole(input: {userId: $u, role: $r, reason: $why}) { id }
 }"""
-REVOKE = """mutation($u: ID!, $r: SystemRole!) { revokeSystemRole(userId: $u, role: $r) { id } }"""
+REVOKE = """mutation($u: ID!, $r: SystemRole!) { revokeSystemRole(input: {userId: $u, role: $r}) { id } }"""
 PROPOSE = """mutation($u: ID!) {
   proposeSystemRoleGrant(input: {userId: $u, role: LEAD_AGENCY, reason: "Named by the Director."}) {
     id status role proposedById
   }
 }"""
 CONFIRM = """mutation($id: ID!) {
-  confirmSystemRoleGrant(id: $id) { id status decidedById user { username } }
+  confirmSystemRoleGrant(input: {id: $id}) { id status decidedById user { username } }
 }"""
 PENDING = "query { pendingSystemRoleGrants { totalCount nodes { id role status } } }"
 
@@ -285,13 +285,11 @@ async def test_an_agency_without_its_coordinators_is_flagged(api: Api) -> None:
 # --- policy 401: the End User Agreement --------------------------------------------------------
 
 ME = "query { me { endUserAgreement { signed signedOn current { version } } } }"
-SIGN = """mutation($v: String!) { signEndUserAgreement(version: $v) { signedOn agreement { version } } }"""
+SIGN = """mutation($v: String!) { signEndUserAgreement(input: {version: $v}) { signedOn agreement { version } } }"""
 RECORD = """mutation($input: RecordAgreementSignatureInput!) {
   recordEndUserAgreementSignature(input: $input) { signedOn agreement { version } }
 }"""
-PUBLISH = (
-    """mutation { publishEndUserAgreement(version: "2027-01", title: "Revised") { version } }"""
-)
+PUBLISH = """mutation { publishEndUserAgreement(input: {version: "2027-01", title: "Revised"}) { version } }"""
 
 
 async def test_nothing_before_the_end_user_agreement_is_signed(api: Api) -> None:

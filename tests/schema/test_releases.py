@@ -25,7 +25,7 @@ from tests.schema.writes_support import (
 
 REVOKE = """
 mutation($id: ID!, $reason: String) {
-  revokeRelease(releaseId: $id, reason: $reason) { id revokedAt revocationReason inForce }
+  revokeRelease(input: {releaseId: $id, reason: $reason}) { id revokedAt revocationReason inForce }
 }"""
 READ_CLIENT = """query($id: ID!) { client(id: $id) { id firstName access { viaRelease } } }"""
 MUTATIONS = """{ __schema { mutationType { fields { name } } } }"""

@@ -261,7 +261,8 @@ async def test_a_reader_that_forgets_the_visibility_filter_still_gets_no_foreign
         token,
     )
     # then row-level security returned no row: not found, and an empty search
-    assert body["data"] is None or body["data"].get("client") is None, body
+    assert body["data"]["client"] is None, body
+    assert body["data"]["clients"] == {"totalCount": 0, "nodes": []}, body
     codes = {e["extensions"]["code"] for e in body.get("errors", [])}
     assert codes == {"NOT_FOUND"}, body
     assert unshared not in str(body), body

@@ -31,19 +31,19 @@ GRIEVANCE = """query($id: ID!) {
 }"""
 GRIEVANCES = """query { grievances(first: 100) { totalCount nodes { id text } } }"""
 OUTCOME = """mutation($id: ID!, $outcome: GrievanceOutcome!) {
-  recordGrievanceOutcome(grievanceId: $id, outcome: $outcome, notes: "Heard both sides.") {
+  recordGrievanceOutcome(input: {grievanceId: $id, outcome: $outcome, notes: "Heard both sides."}) {
     status stage
   }
 }"""
 ESCALATE = """mutation($id: ID!, $statement: String) {
-  escalateGrievance(grievanceId: $id, statement: $statement) {
+  escalateGrievance(input: {grievanceId: $id, statement: $statement}) {
     status stage steps { stage hearingOn statement }
   }
 }"""
-MEETING = (
-    """mutation($on: Date!) { recordGrievanceSubcommitteeMeeting(meetsOn: $on) { meetsOn } }"""
+MEETING = """mutation($on: Date!) { recordGrievanceSubcommitteeMeeting(input: {meetsOn: $on}) { meetsOn } }"""
+ADD_MEMBER = (
+    """mutation($user: ID!) { addGrievanceSubcommitteeMember(input: {userId: $user}) { userId } }"""
 )
-ADD_MEMBER = """mutation($user: ID!) { addGrievanceSubcommitteeMember(userId: $user) { userId } }"""
 SUBCOMMITTEE = """query { grievanceSubcommittee { members { username } meetings { meetsOn } } }"""
 
 TEXT = "The agency told my landlord I was in the shelter without asking me."
@@ -292,7 +292,7 @@ async def test_who_files_and_who_keeps_the_subcommittee(api: Api) -> None:
     assert steps[0]["hearingOn"] == (TODAY + timedelta(days=7)).isoformat()
 
 
-WITHDRAW = """mutation($id: ID!) { withdrawGrievance(grievanceId: $id) { status } }"""
+WITHDRAW = """mutation($id: ID!) { withdrawGrievance(input: {grievanceId: $id}) { status } }"""
 
 
 async def test_the_grieving_party_withdraws_and_a_withdrawn_appeal_is_not_scheduled(

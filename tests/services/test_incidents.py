@@ -35,19 +35,19 @@ INCIDENT = """query($id: ID!) {
 }"""
 INCIDENTS = """query { securityIncidents(first: 100) { totalCount nodes { id } } }"""
 CONTAIN = """mutation($id: ID!, $text: String!, $at: DateTime!) {
-  recordIncidentContainment(incidentId: $id, containment: $text, containedAt: $at) {
+  recordIncidentContainment(input: {incidentId: $id, containment: $text, containedAt: $at}) {
     status containedAt containment
   }
 }"""
 ADD_CLIENTS = """mutation($id: ID!, $clients: [ID!]!) {
-  addIncidentClients(incidentId: $id, clientIds: $clients) { affectedClients { total } }
+  addIncidentClients(input: {incidentId: $id, clientIds: $clients}) { affectedClients { total } }
 }"""
 NOTIFY = """mutation($id: ID!, $at: DateTime!) {
-  recordBreachNotification(incidentId: $id, notifiedParty: "The affected clients",
-    method: "letter", notifiedAt: $at) { notifiedParty notifiedAt }
+  recordBreachNotification(input: {incidentId: $id, notifiedParty: "The affected clients",
+    method: "letter", notifiedAt: $at}) { notifiedParty notifiedAt }
 }"""
 CLOSE = """mutation($id: ID!) {
-  closeSecurityIncident(incidentId: $id, closure: "Passwords reset; staff retrained.") {
+  closeSecurityIncident(input: {incidentId: $id, closure: "Passwords reset; staff retrained."}) {
     status closedAt closure
   }
 }"""
