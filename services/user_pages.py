@@ -24,7 +24,7 @@ from tortoise.transactions import in_transaction
 
 from models.users import User
 from services.errors import ValidationFailed
-from services.pagination import MAX_PAGE_SIZE, check_page_size
+from services.pagination import MAX_PAGE_SIZE, Page, check_page_size
 
 __all__ = ["UserPage", "sync_as_of", "users_page"]
 
@@ -63,12 +63,9 @@ def _decode(cursor: str) -> _Position:
 
 
 @dataclass(frozen=True, slots=True)
-class UserPage:
-    """A page of users (``services.pagination.Page``'s shape) and the walk's ``as_of``."""
+class UserPage(Page[User]):
+    """A page of users and the walk's ``as_of``; its cursors carry both."""
 
-    items: list[User]
-    has_next_page: bool
-    total_count: int
     as_of: datetime
 
     def cursor(self, item: Any) -> str:

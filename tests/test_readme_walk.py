@@ -51,7 +51,8 @@ def readme_operations() -> dict[str, str]:
     for block in re.findall(r"```graphql\n(.*?)```", section, re.DOTALL):
         document = "\n".join(line.strip() for line in block.splitlines())
         (definition,) = parse(document).definitions
-        assert isinstance(definition, OperationDefinitionNode) and definition.name
+        assert isinstance(definition, OperationDefinitionNode)
+        assert definition.name
         operations[definition.name.value] = document
     return operations
 

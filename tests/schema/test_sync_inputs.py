@@ -209,7 +209,7 @@ async def test_an_incremental_sync_from_as_of_misses_no_change(api: Api) -> None
         "external_id", "first_name"
     )
     assert latest == dict(stored)
-    assert latest["V-1"] == "v2" and latest["V-2"] == "v3" and latest["V-7"] == "v1"
+    assert (latest["V-1"], latest["V-2"], latest["V-7"]) == ("v2", "v3", "v1")
     # and the pages came in (updatedAt, id) order, least recently changed first
     keys = [(row["updatedAt"], row["id"]) for row in second]
     assert keys == sorted(keys)
