@@ -9,7 +9,9 @@ from tortoise.migrations import operations as ops
 # exclusively before it reads its clock: a writer that stamped before the reader's clock has
 # committed by then (its row is visible to the reader's page), and a writer that stamps after
 # it stamps a later time. Only changes of what the API shows count (the fields below): a
-# sign-in, a password or a TOTP step keep the stamp as it was.
+# sign-in, a password or a TOTP step keep the stamp as it was. The synthetic data generator
+# (`hearth seed`, never production) keeps the times it generates: it sets hearth.bulk_load
+# for its transaction.
 STAMP_KEY = "hashtextextended('hearth_user.updated_at', 109)"
 _SHOWN = (
     "external_id, username, email, mfa_contact, first_name, last_name, status, deactivated_at, "
@@ -22,6 +24,9 @@ AFTER_SQL = [
     f"""
 CREATE OR REPLACE FUNCTION hearth_user_stamp() RETURNS trigger LANGUAGE plpgsql AS $$
 BEGIN
+  IF current_setting('hearth.bulk_load', true) = 'on' THEN
+    RETURN NEW;
+  END IF;
   IF TG_OP = 'UPDATE' AND ({_NEW}) IS NOT DISTINCT FROM ({_OLD}) THEN
     NEW.updated_at := OLD.updated_at;
     RETURN NEW;
