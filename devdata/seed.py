@@ -82,6 +82,8 @@ async def generate(
     try:
         with _collector_paused():
             async with conn.transaction():
+                # the generated users keep their generated times (migration 0021's trigger)
+                await conn.execute("SET LOCAL hearth.bulk_load = 'on'")
                 await generator.structure(password)
                 await generator.clients(progress)
     finally:

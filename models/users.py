@@ -46,10 +46,13 @@ class User(Model):
     # escalation. Null for an active account and for accounts deactivated before codes.
     deactivation_code = fields.CharEnumField(DeactivationReason, max_length=32, null=True)
     created_at = fields.DatetimeField(auto_now_add=True)
+    # Stamped by the database when a field the API shows changes (migration 0021), in the
+    # order the users list pages by: (updated_at, id). Decision 112.
     updated_at = fields.DatetimeField(auto_now=True)
 
     class Meta:
         table = "hearth_user"
+        indexes = (("updated_at", "id"),)
 
 
 class Membership(Model):

@@ -9,17 +9,26 @@ import strawberry
 from authz import visibility
 from authz.resources import Action, Resource
 from models import access as access_models
+from models import governance as governance_models
 from models import users as user_models
 from models.enums import AccessRequestKind
 from schema.arguments import After, First
 from schema.context import ResolverInfo
 from schema.input_checks import MULTILINE
-from schema.inputs import parse_id
+from schema.inputs import optional_id, parse_id
 from schema.operations import mutation, query
 from schema.permissions import Requires
 from schema.relay import Connection, to_connection
-from schema.types import AccessLevel, AccessRequest, AccessRequestStatus, Duty, UserDuty
+from schema.types import (
+    AccessLevel,
+    AccessRequest,
+    AccessRequestStatus,
+    Agency,
+    Duty,
+    UserDuty,
+)
 from services import access as service
+from services import onboarding
 from services.pagination import paginate
 
 __all__ = ["AccessMutation", "AccessQuery"]
@@ -61,6 +70,43 @@ class AssignDutyInput:
     )
     agency_id: strawberry.ID = strawberry.field(description="The agency.")
     duty: Duty = strawberry.field(description="The duty; one holder per agency.")
+
+
+@strawberry.input(
+    description="A new agency's first HMIS Data Coordinator and Agency Security Coordinator, as "
+    "its Executive Director or designee designated them (policies 105-108). Name either or both; "
+    "one person may be both."
+)
+class DesignateAgencyCoordinatorsInput:
+    agency_id: strawberry.ID = strawberry.field(
+        description="The agency: its MOU signed (recordMou), and no coordinator yet."
+    )
+    hmis_data_coordinator_id: strawberry.ID | None = strawberry.field(
+        default=None, description="The user who becomes the HMIS Data Coordinator (policy 107)."
+    )
+    security_coordinator_id: strawberry.ID | None = strawberry.field(
+        default=None,
+        description="The user who becomes the Agency Security Coordinator (policy 108).",
+    )
+    access_level: AccessLevel = strawberry.field(
+        default=AccessLevel.FULL,
+        description="Their access level at the agency; the MOU must grant it (policy 101). "
+        "Changed later through a Designation of Access.",
+    )
+    authorized_by: str = strawberry.field(
+        description="Who at the agency designated them: its Executive Director or designee "
+        "(1-200 characters; kept in governanceLog)."
+    )
+
+
+@strawberry.type(description="What designateAgencyCoordinators did.")
+class DesignateAgencyCoordinatorsPayload:
+    agency: governance_models.Agency = strawberry.field(
+        description="The agency (missingDuties lists what is still missing).", graphql_type=Agency
+    )
+    duties: list[user_models.UserDuty] = strawberry.field(
+        description="The duties assigned, with their holders.", graphql_type=list[UserDuty]
+    )
 
 
 @strawberry.type
@@ -160,6 +206,32 @@ class AccessMutation:
             agency_id=parse_id(input.agency_id, "agencyId"),
             duty=input.duty,
         )
+
+    @mutation(
+        Requires(Resource.DUTY, Action.ASSIGN),
+        description="Onboard an agency: designate its first HMIS Data Coordinator and Agency "
+        "Security Coordinator, licensing them at the agency (policies 101, 105-108). Only while "
+        "the agency has neither (CONFLICT after: its coordinators then ask with requestAccess and "
+        "duties are assigned with assignDuty); the MOU must be signed and grant the access level "
+        "(VALIDATION); not yourself (FORBIDDEN). They still complete their training and sign the "
+        "End User Agreement before using Hearth (policies 110, 401); logged in governanceLog.",
+    )
+    async def designate_agency_coordinators(
+        self, info: ResolverInfo, input: DesignateAgencyCoordinatorsInput
+    ) -> DesignateAgencyCoordinatorsPayload:
+        done = await onboarding.designate_agency_coordinators(
+            caller=info.context.caller,
+            agency_id=parse_id(input.agency_id, "agencyId"),
+            hmis_data_coordinator_id=optional_id(
+                input.hmis_data_coordinator_id, "hmisDataCoordinatorId"
+            ),
+            security_coordinator_id=optional_id(
+                input.security_coordinator_id, "securityCoordinatorId"
+            ),
+            access_level=input.access_level,
+            authorized_by=input.authorized_by,
+        )
+        return DesignateAgencyCoordinatorsPayload(agency=done.agency, duties=done.duties)
 
     @mutation(
         Requires(Resource.DUTY, Action.ASSIGN), description="Remove a duty's holder at an agency."

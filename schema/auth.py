@@ -3,11 +3,13 @@
 from __future__ import annotations
 
 import datetime
+import enum
 from typing import TYPE_CHECKING, Annotated
 
 import strawberry
 
 from models import compliance as compliance_models
+from models.service_accounts import ServiceAccount as ServiceAccountModel
 from models.training import TrainingCompletion as CompletionModel
 from models.users import User as UserModel
 from schema.compliance import ComplianceCase, open_cases_of
@@ -15,9 +17,10 @@ from schema.context import ResolverInfo
 from schema.governance_rules import AgreementStatus, agreement_status
 from schema.operations import mutation, query
 from schema.permissions import Authenticated, Public
+from schema.service_accounts import ServiceRole
 from schema.types import TrainingCompletion, User
+from services import agreements
 from services import auth as auth_service
-from services.errors import Forbidden
 
 if TYPE_CHECKING:
     from api.identity.base import TokenPair  # what the identity provider answers
@@ -107,36 +110,76 @@ class TrainingStatus:
     )
 
 
-@strawberry.type(description="The signed-in user, what they hold, and what stands in their way.")
+@strawberry.enum(description="Who is signed in: a person or a machine client.")
+class PrincipalKind(enum.Enum):
+    USER = strawberry.enum_value("USER", description="A person's account (me.user).")
+    SERVICE_ACCOUNT = strawberry.enum_value(
+        "SERVICE_ACCOUNT",
+        description="A service account signed in at /oauth/token (me.serviceAccount).",
+    )
+
+
+@strawberry.type(description="The service account signed in: who it is and what it may do.")
+class ServiceAccountIdentity:
+    id: strawberry.ID = strawberry.field(description="Hearth id of the service account.")
+    name: str = strawberry.field(description="Which integration this is.")
+    client_id: str = strawberry.field(description="Its OAuth2 client id.")
+    role: ServiceRole = strawberry.field(description="What it may do.")
+    coordinated_access_network_id: strawberry.ID | None = strawberry.field(
+        description="The CAN a CAN_REPORTING account reports on; null for system-wide roles."
+    )
+
+
+@strawberry.type(
+    description="Who is signed in (a user or a service account), what they hold, and what stands "
+    "in their way. Exactly one of user and serviceAccount is set, as kind says."
+)
 class Me:
-    user: UserModel = strawberry.field(description="Your account.", graphql_type=User)
-    session: SessionInfo = strawberry.field(description="Your session.")
-    training: TrainingStatus = strawberry.field(description="Your training status.")
+    kind: PrincipalKind = strawberry.field(description="USER or SERVICE_ACCOUNT.")
+    user: UserModel | None = strawberry.field(
+        description="Your account; null for a service account.", graphql_type=User | None
+    )
+    service_account: ServiceAccountIdentity | None = strawberry.field(
+        description="The service account signed in; null for a user."
+    )
+    session: SessionInfo = strawberry.field(
+        description="Your session (a service account's: when its token was issued, no MFA)."
+    )
+    training: TrainingStatus = strawberry.field(
+        description="Your training status (a service account needs none: complete)."
+    )
     blocked_agencies: list[BlockedAgency] = strawberry.field(
-        description="Agencies you cannot act in now."
+        description="Agencies you cannot act in now (none for a service account)."
     )
     compliance_cases: list[compliance_models.ComplianceCase] = strawberry.field(
-        description="Your open compliance cases and their deadlines (policies 109, 202, 211).",
+        description="Your open compliance cases and their deadlines (policies 109, 202, 211); "
+        "none for a service account.",
         graphql_type=list[ComplianceCase],
     )
     end_user_agreement: AgreementStatus = strawberry.field(
-        description="The End User Agreement in force and whether you signed it (policy 401)."
+        description="The End User Agreement in force and whether you signed it (policy 401); a "
+        "service account signs nothing: signed is true."
     )
 
 
 @strawberry.type
 class AuthQuery:
-    @query(Authenticated(allow_expired_mfa=True), description="The signed-in user.")
+    @query(
+        Authenticated(allow_expired_mfa=True),
+        description="Who is signed in: a user (me.user) or a service account (me.serviceAccount).",
+    )
     async def me(self, info: ResolverInfo) -> Me:
         ctx = info.context
         principal = ctx.require_principal(allow_expired_mfa=True)
         if principal.kind != "user":
-            raise Forbidden("A service account has no user account.")
+            return await _service_me(principal.user_id, principal.auth_time)
         user = await UserModel.get(id=principal.user_id)
         completions = list(await CompletionModel.filter(user_id=user.id).order_by("completed_on"))
         mfa_at = principal.mfa_at
         return Me(
+            kind=PrincipalKind.USER,
             user=user,
+            service_account=None,
             session=SessionInfo(
                 auth_time=principal.auth_time,
                 mfa_at=mfa_at,
@@ -154,6 +197,29 @@ class AuthQuery:
             compliance_cases=await open_cases_of(user.id),
             end_user_agreement=await agreement_status(user.id),
         )
+
+
+async def _service_me(account_id: object, issued: datetime.datetime | None) -> Me:
+    account = await ServiceAccountModel.get(id=account_id)
+    current = await agreements.current_agreement()
+    return Me(
+        kind=PrincipalKind.SERVICE_ACCOUNT,
+        user=None,
+        service_account=ServiceAccountIdentity(
+            id=strawberry.ID(str(account.id)),
+            name=account.name,
+            client_id=account.client_id,
+            role=account.role,
+            coordinated_access_network_id=strawberry.ID(str(account.can_id))
+            if account.can_id
+            else None,
+        ),
+        session=SessionInfo(auth_time=issued, mfa_at=None, mfa_expires_at=None),
+        training=TrainingStatus(complete=True, missing_courses=[], completions=[]),
+        blocked_agencies=[],
+        compliance_cases=[],
+        end_user_agreement=AgreementStatus(signed=True, current=current, signed_on=None),
+    )
 
 
 def _tokens(pair: TokenPair) -> AuthTokens:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import dataclasses
 import datetime
 from typing import Annotated
 
@@ -20,10 +21,10 @@ from schema.operations import mutation, query
 from schema.permissions import Requires
 from schema.relay import Connection, to_connection
 from schema.types import DeactivationReason, SystemRole, User, UserStatus
+from services import user_pages
 from services import user_sync as sync
 from services import users as service
 from services.errors import ValidationFailed
-from services.pagination import paginate
 from services.values import bounded
 
 __all__ = ["UserMutation", "UserQuery"]
@@ -37,17 +38,28 @@ class UserFilter:
     status: UserStatus | None = strawberry.field(default=None, description="Only this status.")
     external_id: str | None = strawberry.field(default=None, description="The vendor's id.")
     updated_since: datetime.datetime | None = strawberry.field(
-        default=None, description="Changed at or after this time (for incremental sync)."
+        default=None,
+        description="Changed at or after this time: pass the asOf of your last complete walk "
+        "(incremental sync; see UserConnection.asOf).",
     )
 
 
-@strawberry.input(description="A user as the HMIS vendor holds it. Keyed by externalId.")
+@strawberry.input(
+    description="A user as the HMIS vendor holds it. Keyed by externalId. externalId, username and "
+    "email are required, but checked item by item: in syncUsers an item without one fails alone "
+    "(its result's error names the field, code VALIDATION) while the other items apply."
+)
 class SyncUserInput:
-    external_id: str = strawberry.field(description="The vendor's stable id for the user.")
-    username: str = strawberry.field(
-        description="Sign-in name, 3-64 of a-z 0-9 . _ - @ (stored lower case)."
+    external_id: str | None = strawberry.field(
+        default=None, description="Required: the vendor's stable id for the user."
     )
-    email: str = strawberry.field(description="E-mail; no two users may share one (policy 109).")
+    username: str | None = strawberry.field(
+        default=None,
+        description="Required: sign-in name, 3-64 of a-z 0-9 . _ - @ (stored lower case).",
+    )
+    email: str | None = strawberry.field(
+        default=None, description="Required: e-mail; no two users may share one (policy 109)."
+    )
     mfa_contact: str | None = strawberry.field(
         default=None,
         description="Phone or e-mail for MFA; no two users may share one (policy 202).",
@@ -70,9 +82,29 @@ class SyncUserPayload:
     )
 
 
+@strawberry.type(
+    description="A page of users in (updatedAt, id) order: least recently changed first, so a "
+    "sync job can walk every page with `after: pageInfo.endCursor` while users change."
+)
+class UserConnection(Connection[User]):
+    as_of: datetime.datetime = strawberry.field(
+        description="The walk's high-water mark: keep it and pass it as the next walk's "
+        "filter.updatedSince. Every change not visible to this walk is stamped at or after it, "
+        "so a job that walks every page and then asks again from asOf misses no change (some "
+        "users may come twice). Read when the walk's first page (no `after`) is asked for; "
+        "every later page of the walk answers the same time. It is the database's clock, as "
+        "updatedAt is: compare it with updatedAt values, not with your own clock."
+    )
+
+
 @strawberry.type(description="One item of a syncUsers batch: the user, or why it failed.")
 class SyncUserResult:
-    external_id: str = strawberry.field(description="The item's externalId, to match the input.")
+    index: int = strawberry.field(
+        description="The item's position in the batch (0 is the first), to match the input."
+    )
+    external_id: str | None = strawberry.field(
+        description="The item's externalId as sent (null when the item had none)."
+    )
     user: user_models.User | None = strawberry.field(
         description="The user, when the item succeeded.", graphql_type=User | None
     )
@@ -119,9 +151,12 @@ def _data(item: SyncUserInput) -> sync.UserData:
     )
 
 
-def _result(item: SyncUserInput, outcome: sync.SyncResult | ValidationFailed) -> SyncUserResult:
+def _result(
+    index: int, item: SyncUserInput, outcome: sync.SyncResult | ValidationFailed
+) -> SyncUserResult:
     if isinstance(outcome, ValidationFailed):
         return SyncUserResult(
+            index=index,
             external_id=item.external_id,
             user=None,
             created=False,
@@ -129,6 +164,7 @@ def _result(item: SyncUserInput, outcome: sync.SyncResult | ValidationFailed) ->
             error=error_payload(outcome),
         )
     return SyncUserResult(
+        index=index,
         external_id=item.external_id,
         user=outcome.user,
         created=outcome.created,
@@ -141,7 +177,9 @@ def _result(item: SyncUserInput, outcome: sync.SyncResult | ValidationFailed) ->
 class UserQuery:
     @query(
         Requires(Resource.USER, Action.READ),
-        description="Users you may see (pages of at most 100).",
+        description="Users you may see (pages of at most 100), least recently changed first "
+        "(updatedAt, then id), with the asOf time an incremental sync keeps as its next "
+        "filter.updatedSince (docs/service-accounts.md).",
     )
     async def users(
         self,
@@ -152,8 +190,9 @@ class UserQuery:
             UserFilter | None,
             strawberry.argument(description="Narrow the list (status, agency, updatedSince)."),
         ] = None,
-    ) -> Connection[User]:
+    ) -> UserConnection:
         qs = visibility.users(info.context.decisions)
+        since = None
         if filter is not None:
             if filter.agency_id is not None:
                 qs = qs.filter(memberships__agency_id=parse_id(filter.agency_id, "agencyId"))
@@ -164,9 +203,11 @@ class UserQuery:
                     filter.external_id, user_models.User, "external_id", "filter.externalId"
                 )
                 qs = qs.filter(external_id=external_id)
-            if filter.updated_since is not None:
-                qs = qs.filter(updated_at__gte=filter.updated_since)
-        return to_connection(await paginate(qs, first=first, after=after))
+            since = filter.updated_since
+        page = await user_pages.users_page(qs, first=first, after=after, updated_since=since)
+        plain = to_connection(page)
+        fields = {f.name: getattr(plain, f.name) for f in dataclasses.fields(plain) if f.init}
+        return UserConnection(**fields, as_of=page.as_of)
 
     @query(
         Requires(Resource.USER, Action.READ),
@@ -207,7 +248,10 @@ class UserMutation:
         if len(input) > ctx.max_batch_size:
             raise ValidationFailed(f"At most {ctx.max_batch_size} users per batch.", field="input")
         outcomes = await sync.sync_users(caller=ctx.caller, items=[_data(item) for item in input])
-        return [_result(item, outcome) for item, outcome in zip(input, outcomes, strict=True)]
+        return [
+            _result(index, item, outcome)
+            for index, (item, outcome) in enumerate(zip(input, outcomes, strict=True))
+        ]
 
     @mutation(
         Requires(Resource.USER, Action.DEACTIVATE),

@@ -87,22 +87,24 @@ _ARRAYS = ", ".join(f"${n}::{kind}[]" for n, (_, kind) in enumerate(_COLUMNS, st
 _NAMES = ", ".join(name for name, _ in _COLUMNS)
 _INSERT_SQL = (
     f"INSERT INTO hearth_user ({_NAMES}, created_at) "  # noqa: S608 (constant names)
-    f"SELECT *, u.updated_at FROM unnest({_ARRAYS}) AS u({_NAMES})"
+    f"SELECT *, u.updated_at FROM unnest({_ARRAYS}) AS u({_NAMES}) RETURNING id, updated_at"
 )
 _UPDATE_SQL = (
     "UPDATE hearth_user SET "  # noqa: S608 (constant names)
     + ", ".join(f"{name} = u.{name}" for name, _ in _COLUMNS[1:])
     + f" FROM unnest({_ARRAYS}) AS u({_NAMES}) WHERE hearth_user.id = u.id"
+    + " RETURNING hearth_user.id, hearth_user.updated_at"
 )
 
 
 @dataclass(frozen=True, slots=True)
 class UserData:
-    """A user as the HMIS vendor describes it."""
+    """A user as the HMIS vendor describes it. The schema leaves every field optional so that an
+    item missing one fails alone; ``_clean`` refuses a missing external id, username or e-mail."""
 
-    external_id: str
-    username: str
-    email: str
+    external_id: str | None
+    username: str | None
+    email: str | None
     mfa_contact: str | None = None
     first_name: str | None = None
     last_name: str | None = None
@@ -119,6 +121,12 @@ class SyncResult:
 Outcome = SyncResult | ValidationFailed
 
 
+def _required(value: str | None, field: str) -> str:
+    if value is None:
+        raise ValidationFailed(f"{field} is required.", field=field)
+    return value
+
+
 def _text(value: str, column: str, field: str, *, least: int = 0) -> str:
     """Trimmed single-line text of ``least`` to as many characters as the column holds. The
     schema leaves a batch's items to this check, so that one bad item fails alone."""
@@ -131,8 +139,11 @@ def _text(value: str, column: str, field: str, *, least: int = 0) -> str:
 
 
 def _clean(data: UserData) -> dict[str, Any]:
-    external_id = _text(data.external_id, "external_id", "externalId", least=1)
-    username = _text(data.username, "username", "username", least=3).casefold()
+    external_id = _text(
+        _required(data.external_id, "externalId"), "external_id", "externalId", least=1
+    )
+    username = _text(_required(data.username, "username"), "username", "username", least=3)
+    username = username.casefold()
     if not set(username) <= _USERNAME_CHARS:
         limit = max_length(User, "username")
         raise ValidationFailed(
@@ -142,7 +153,7 @@ def _clean(data: UserData) -> dict[str, Any]:
         column: _text(value, column, camel(column)) if value is not None else None
         for column, value in (("first_name", data.first_name), ("last_name", data.last_name))
     }
-    email = valid_email(check_text(data.email, "email"))
+    email = valid_email(check_text(_required(data.email, "email"), "email"))
     mfa = check_text(data.mfa_contact, "mfaContact").strip() if data.mfa_contact else None
     mfa_normalized = normalize_mfa_contact(mfa) if mfa else None
     if mfa and "@" in mfa:
@@ -375,10 +386,12 @@ class _Batch:
         return SyncResult(user=user, created=True, changed_fields=())
 
     async def _write(self, connection: Any) -> None:
-        if self.new:
-            await connection.execute_query(_INSERT_SQL, _arrays(list(self.new.values())))
-        if self.changed:
-            await connection.execute_query(_UPDATE_SQL, _arrays(list(self.changed.values())))
+        # The database stamps updated_at (migration 0021: the users list's asOf), so the
+        # results take the stamps it wrote.
+        for sql, users in ((_INSERT_SQL, self.new), (_UPDATE_SQL, self.changed)):
+            if users:
+                for row in await connection.execute_query_dict(sql, _arrays(list(users.values()))):
+                    users[row["id"]].updated_at = row["updated_at"]
         if self.revoked:
             await (
                 Session.filter(user_id__in=sorted(self.revoked), revoked_at__isnull=True)

@@ -36,6 +36,9 @@ query($all: Boolean!) { serviceAccounts(includeRevoked: $all) {
 AGENCIES = "query { agencies { nodes { name } } }"
 USERS = "query { users { totalCount } }"
 ME = "query { me { user { username } } }"
+ME_ANY = """query { me { kind user { username } serviceAccount { id name clientId role
+  coordinatedAccessNetworkId } training { complete } blockedAgencies { agencyId }
+  endUserAgreement { signed } } }"""
 SYNC = """
 mutation { syncUser(input: {externalId: "V-7", username: "vsync7", email: "v7@agency.example.org"}) {
   created user { username } } }"""
@@ -90,7 +93,23 @@ async def test_the_vendor_sync_gets_a_token_and_only_its_roles_operations(
     assert synced["syncUser"]["user"]["username"] == "vsync7"
     assert (await api.error(CREATE_AGENCY, token=token))["code"] == "FORBIDDEN"
     assert (await api.error(LIST, {"all": True}, token=token))["code"] == "FORBIDDEN"
-    assert (await api.error(ME, token=token))["code"] == "FORBIDDEN"
+    # and it can ask who it is: its identity and role, and nothing stands in its way
+    assert (await api.ok(ME_ANY, token=token))["me"] == {
+        "kind": "SERVICE_ACCOUNT",
+        "user": None,
+        "serviceAccount": {
+            "id": account["id"],
+            "name": "HMIS vendor sync",
+            "clientId": created["clientId"],
+            "role": "VENDOR_SYNC",
+            "coordinatedAccessNetworkId": None,
+        },
+        "training": {"complete": True},
+        "blockedAgencies": [],
+        "endUserAgreement": {"signed": True},
+    }
+    # a query written for users still runs: its user is null
+    assert (await api.ok(ME, token=token))["me"] == {"user": None}
     # and no MFA is asked of a machine, even weeks later (tokens are fetched afresh)
     clock.advance(timedelta(days=30))
     later = await access(http, created["clientId"], created["clientSecret"])
@@ -185,6 +204,9 @@ async def test_a_can_reporting_account_reads_its_cans_agencies_only_and_no_peopl
     assert [a["name"] for a in agencies["agencies"]["nodes"]] == ["Journey Home"]
     assert (await api.error(USERS, token=token))["code"] == "FORBIDDEN"
     assert (await api.error(SYNC, token=token))["code"] == "FORBIDDEN"
+    # and it asks me for its role and its CAN
+    me = (await api.ok(ME_ANY, token=token))["me"]["serviceAccount"]
+    assert (me["role"], me["coordinatedAccessNetworkId"]) == ("CAN_REPORTING", str(can.id))
     # and an agency the Lead Agency moves into the CAN is in its scope at once
     moved = await api.ok(MOVE, {"id": str(elsewhere.id), "can": str(can.id)}, admin_token)
     assert moved["updateAgency"]["coordinatedAccessNetwork"] == {"name": "Greater Hartford CAN"}

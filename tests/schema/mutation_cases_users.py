@@ -9,7 +9,7 @@ from models.access_reports import AccessEscalation
 from models.enums import AccessLevel, SystemRole
 from models.governance_rules import PendingRoleGrant
 from models.users import User
-from tests.factories import make_user
+from tests.factories import make_agency, make_user
 from tests.schema.mutation_cases import REQUEST_ACCESS, Call, World, case
 
 __all__: list[str] = []
@@ -111,6 +111,21 @@ async def _assign_duty(w: World) -> Call:
             "userId": str(w.member.id),
             "agencyId": str(w.a.id),
             "duty": "AGENCY_SECURITY_COORDINATOR",
+        }
+    }
+
+
+@case("designateAgencyCoordinators")
+async def _designate_coordinators(w: World) -> Call:
+    agency = await make_agency(w.unique("New agency"), certified=False)
+    first = await make_user()
+    return await w.token("admin"), {
+        "input": {
+            "agencyId": str(agency.id),
+            "hmisDataCoordinatorId": str(first.id),
+            "securityCoordinatorId": str(first.id),
+            "accessLevel": "FULL",
+            "authorizedBy": "Executive Director",
         }
     }
 

@@ -22,6 +22,7 @@ from services import (
     agencies,
     agreements,
     can_staff,
+    onboarding,
     service_accounts,
     training,
     user_sync,
@@ -54,6 +55,8 @@ EXPECTED = {
     "access_request.deny",
     "duty.assign",
     "duty.remove",
+    "duty.designate",
+    "membership.designate",
     "system_role.grant",
     "system_role.revoke",
     "user.deactivate",
@@ -131,6 +134,15 @@ async def test_every_kind_of_administrative_write_is_in_the_governance_log(api: 
         caller=admin, user_id=worker.id, agency_id=home.id, duty=Duty.AGENCY_SECURITY_COORDINATOR
     )
     await access.remove_duty(caller=admin, agency_id=home.id, duty=Duty.AGENCY_SECURITY_COORDINATOR)
+    first = await make_user()
+    await onboarding.designate_agency_coordinators(
+        caller=admin,
+        agency_id=agency.id,
+        hmis_data_coordinator_id=first.id,
+        security_coordinator_id=None,
+        access_level=AccessLevel.FULL,
+        authorized_by="Executive Director",
+    )
     # system roles, invitations, the vendor sync and deactivation
     member = await make_user()
     await users.grant_system_role(caller=admin, user_id=member.id, role=SystemRole.DSB_MEMBER)
