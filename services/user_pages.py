@@ -13,7 +13,7 @@ from __future__ import annotations
 
 import base64
 import binascii
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any
 from uuid import UUID
@@ -66,7 +66,7 @@ def _decode(cursor: str) -> _Position:
 class UserPage(Page[User]):
     """A page of users and the walk's ``as_of``; its cursors carry both."""
 
-    as_of: datetime
+    as_of: datetime = field(kw_only=True)
 
     def cursor(self, item: Any) -> str:
         return _encode(_Position(item.updated_at, item.pk, self.as_of))
@@ -107,5 +107,9 @@ async def users_page(
         )
     rows = list(await page_qs.limit(first + 1))
     return UserPage(
-        items=rows[:first], has_next_page=len(rows) > first, total_count=total, as_of=as_of
+        items=rows[:first],
+        has_next_page=len(rows) > first,
+        total_count=total,
+        has_previous_page=position is not None,
+        as_of=as_of,
     )

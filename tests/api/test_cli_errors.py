@@ -6,7 +6,6 @@ from __future__ import annotations
 import asyncio
 import json
 import os
-import sys
 import zipfile
 from collections.abc import Iterator
 from pathlib import Path
@@ -355,7 +354,8 @@ def test_the_server_s_own_exit_code_passes_through(
     monkeypatch.setenv("HEARTH_WORKERS", "1")  # serve sets it for its workers: restored after
     result = runner.invoke(app, ["serve", "--workers", "1"])
     assert result.exit_code == 3
-    assert result.stderr.count("\n") == 1 and "Traceback" not in result.stderr
+    assert result.stderr.count("\n") == 1
+    assert "Traceback" not in result.stderr
     assert "exit 3" in result.stderr
 
 
