@@ -522,3 +522,12 @@ class ObservedExecutionContext(StrawberryGraphQLCoreExecutionContext):
 def core_schema(schema: Schema) -> GraphQLSchema:
     """graphql-core's schema behind a strawberry schema."""
     return schema._schema
+
+
+def provided_operation_name(context: Any) -> str | None:
+    """The operation name the request gave, or None. Strawberry 0.341's ``ExecutionContext``
+    keeps it in ``_provided_operation_name``; its public ``operation_name`` falls back to the
+    document's first operation, so that a document of several operations sent without a name
+    would run its first one instead of being refused as GraphQL's GetOperation requires."""
+    name: str | None = context._provided_operation_name
+    return name

@@ -51,7 +51,7 @@ from graphql import (
 from graphql.type.introspection import SchemaMetaFieldDef, TypeMetaFieldDef
 from strawberry.extensions import SchemaExtension
 
-from compat.graphql import core_schema, validate_document
+from compat.graphql import core_schema, provided_operation_name, validate_document
 
 __all__ = ["CEILING", "LimitedValidation", "Limits", "Measure", "measure", "refusals"]
 
@@ -356,6 +356,10 @@ def _checked_validation(limits: Limits) -> Callable[..., list[GraphQLError]]:
     return lru_cache(maxsize=limits.validation_cache_size)(validate)
 
 
+# graphql-core's own words for GetOperation's refusal (execution's "Must provide operation name").
+SEVERAL_OPERATIONS = "Must provide operation name if query contains multiple operations."
+
+
 class LimitedValidation(SchemaExtension):
     """Validation: the document limits first, then the schema's rules; both cached."""
 
@@ -364,7 +368,17 @@ class LimitedValidation(SchemaExtension):
 
     def on_validate(self) -> Iterator[None]:
         context = self.execution_context
-        context.pre_execution_errors = self.validate(
+        errors = self.validate(
             core_schema(context.schema), context.graphql_document, context.validation_rules
         )
+        if not errors and provided_operation_name(context) is None:
+            document = context.graphql_document
+            operations = (
+                sum(isinstance(d, OperationDefinitionNode) for d in document.definitions)
+                if document is not None
+                else 0
+            )
+            if operations > 1:
+                errors = [GraphQLError(SEVERAL_OPERATIONS)]
+        context.pre_execution_errors = errors
         yield

@@ -386,3 +386,18 @@ async def test_field_suggestions_help_in_development(
     [error] = body["errors"]
     assert error["extensions"]["code"] == "GRAPHQL_VALIDATION_FAILED"
     assert "Did you mean 'me'?" in error["message"]
+
+
+async def test_several_operations_without_an_operation_name_run_none(
+    http: httpx.AsyncClient,
+) -> None:
+    # GraphQL's "GetOperation": a document of several operations needs operationName; running
+    # the first one instead would run what the client did not ask for.
+    document = "query A { __typename } mutation B { logout }"
+    body = assert_modern(await http.post("/graphql", json={"query": document}, headers=MODERN), 400)
+    assert "data" not in body
+    assert body["errors"][0]["extensions"]["code"] == "GRAPHQL_VALIDATION_FAILED"
+    named = await http.post(
+        "/graphql", json={"query": document, "operationName": "A"}, headers=MODERN
+    )
+    assert assert_modern(named, 200)["data"] == {"__typename": "Query"}
