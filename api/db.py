@@ -32,15 +32,15 @@ MODEL_MODULES = [
     "models.compliance",
     "models.hud_exports",
     "models.governance_log",
-    # Issue 17 — the Data Strategy Board (102, 103, 111, 113)
+    # the Data Strategy Board (102, 103, 111, 113)
     "models.dsb",
-    # Issue 17 — outside access requests (attachment)
+    # outside access requests (attachment)
     "models.outside_access",
-    # Issue 17 — incidents (106, 108, 202) and grievances (114)
+    # incidents (106, 108, 202) and grievances (114)
     "models.incidents_grievances",
-    # Issue 17 — governance rules (105, 401)
+    # governance rules (105, 401)
     "models.governance_rules",
-    # Issue 17 — certification and security contacts (105, 108, 201, 210)
+    # certification and security contacts (105, 108, 201, 210)
     "models.certification",
 ]
 

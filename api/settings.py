@@ -269,10 +269,10 @@ class Settings(BaseSettings):
     schedule_notifications: str = "*/5 * * * *"
     schedule_governance_calendar: str = Field(
         default="15 7 * * *",
-        description="Daily: the governance calendar opens due reviews' cases (issue 17).",
+        description="Daily: the governance calendar opens due reviews' cases.",
     )
-    schedule_agency_coordinators: str = "15 6 * * *"  # issue 17: policies 106, 107, 108, 210
-    # Issue 17 — certification: overdue remediations and coordinator changes, yearly reminders
+    schedule_agency_coordinators: str = "15 6 * * *"  # policies 106, 107, 108, 210
+    # certification: overdue remediations and coordinator changes, yearly reminders
     schedule_certifications: str = "15 7 * * *"
     retraining_no_login_lookback_days: int = Field(
         default=90,

@@ -42,17 +42,17 @@ class Resource(str, Enum):
     JOB_RUN = "job_run"
     HUD_CSV = "hud_csv"
     GOVERNANCE_LOG = "governance_log"
-    # Issue 17 — the Data Strategy Board (102, 103, 111, 113)
+    # the Data Strategy Board (102, 103, 111, 113)
     DSB = "dsb"
     GOVERNANCE_CALENDAR = "governance_calendar"
-    # Issue 17 — outside access requests (attachment)
+    # outside access requests (attachment)
     OUTSIDE_ACCESS = "outside_access"
-    # Issue 17 — incidents (106, 108, 202) and grievances (114)
+    # incidents (106, 108, 202) and grievances (114)
     INCIDENT = "incident"
     INCIDENT_REPORT = "incident_report"
     GRIEVANCE = "grievance"
     GRIEVANCE_SUBCOMMITTEE = "grievance_subcommittee"
-    # Issue 17 — certification and security contacts (105, 108, 201, 210)
+    # certification and security contacts (105, 108, 201, 210)
     CERTIFICATION_ITEM = "certification_item"
     CERTIFICATION = "certification"
     AGENCY_CASE = "agency_case"
@@ -81,11 +81,11 @@ class Action(str, Enum):
     APPROVE_DELETION = "approve_deletion"
     PUBLISH = "publish"
     NOTIFY = "notify"
-    # Issue 17 — outside access requests (attachment): the subcommittee vets
+    # outside access requests (attachment): the subcommittee vets
     VET = "vet"
-    # Issue 17 — governance rules (105, 401)
+    # governance rules (105, 401)
     NAME = "name"  # the Lead Agency names the Security Officer and the System Administrator
-    # Issue 17 — certification and security contacts (105, 108, 201, 210)
+    # certification and security contacts (105, 108, 201, 210)
     ACKNOWLEDGE = "acknowledge"
 
 

@@ -87,7 +87,7 @@ class Reference(Users):
                 for a in self.agencies
             ],
         )
-        # Issue 17 — certification: the demo's agencies are established (policy 210), their
+        # certification: the demo's agencies are established (policy 210), their
         # first-time access cleared.
         await conn.executemany(
             "INSERT INTO agency_clearance (id, agency_id, basis, cleared_at)"

@@ -7,7 +7,7 @@ from uuid import uuid4
 from tortoise import fields
 from tortoise.indexes import Index
 
-# Issue 17 — governance rules (policies 105, 107, 212, 401): pending system-role grants, the
+# governance rules (policies 105, 107, 212, 401): pending system-role grants, the
 # End User Agreement's versions and signatures, and a deactivation's reason code. The manual's
 # agreement (v7, January 2026) is in force from the start: every user signs it (policy 401).
 SEED_SQL = [

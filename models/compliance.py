@@ -30,7 +30,7 @@ __all__ = [
 class CaseKind(str, Enum):
     SHARED_CONTACT = "SHARED_CONTACT"  # policies 109, 202: 14 days to provide a unique contact
     RETRAINING = "RETRAINING"  # policy 211: 45 days to complete the training
-    # Issue 17 — policies 106, 107, 108, 210: an agency without its HDC or Security Coordinator
+    # policies 106, 107, 108, 210: an agency without its HDC or Security Coordinator
     AGENCY_COORDINATORS = "AGENCY_COORDINATORS"
 
 

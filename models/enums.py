@@ -148,7 +148,7 @@ class EscalationReviewer(str, Enum):
     MANAGER = "MANAGER"
 
 
-# Issue 17 — governance rules (policies 105, 107, 212, 401)
+# governance rules (policies 105, 107, 212, 401)
 class DeactivationReason(str, Enum):
     """Why an account was made inactive. ``deactivateUser`` takes the first three; the others are
     set by their own paths only: MISUSE by the escalation of policy 212 after the HDC's and the

@@ -55,16 +55,16 @@ Query = merge_types(
         AccessReportQuery,
         ComplianceQuery,
         GovernanceLogQuery,
-        # Issue 17 — the Data Strategy Board (102, 103, 111, 113)
+        # the Data Strategy Board (102, 103, 111, 113)
         DsbQuery,
-        # Issue 17 — outside access requests (attachment)
+        # outside access requests (attachment)
         OutsideAccessQuery,
-        # Issue 17 — incidents (106, 108, 202) and grievances (114)
+        # incidents (106, 108, 202) and grievances (114)
         IncidentQuery,
         GrievanceQuery,
-        # Issue 17 — governance rules (105, 401)
+        # governance rules (105, 401)
         GovernanceRulesQuery,
-        # Issue 17 — certification and security contacts (105, 108, 201, 210)
+        # certification and security contacts (105, 108, 201, 210)
         CertificationQuery,
     ),
 )
@@ -81,16 +81,16 @@ Mutation = merge_types(
         AccessReportMutation,
         ComplianceMutation,
         HudCsvMutation,
-        # Issue 17 — the Data Strategy Board (102, 103, 111, 113)
+        # the Data Strategy Board (102, 103, 111, 113)
         DsbMutation,
-        # Issue 17 — outside access requests (attachment)
+        # outside access requests (attachment)
         OutsideAccessMutation,
-        # Issue 17 — incidents (106, 108, 202) and grievances (114)
+        # incidents (106, 108, 202) and grievances (114)
         IncidentMutation,
         GrievanceMutation,
-        # Issue 17 — governance rules (105, 401)
+        # governance rules (105, 401)
         GovernanceRulesMutation,
-        # Issue 17 — certification and security contacts (105, 108, 201, 210)
+        # certification and security contacts (105, 108, 201, 210)
         CertificationMutation,
     ),
 )

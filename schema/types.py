@@ -116,7 +116,7 @@ described_enum(
         "DENIED": "Denied; nothing changed.",
     },
 )
-# Issue 17 — governance rules (policies 105, 107, 212)
+# governance rules (policies 105, 107, 212)
 DeactivationReason = enums.DeactivationReason
 described_enum(
     DeactivationReason,

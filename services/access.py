@@ -159,7 +159,7 @@ async def _apply(request: AccessRequest, caller: Caller) -> None:
             user_id=user_id, agency_id=agency_id, duty=Duty.AGENCY_SECURITY_COORDINATOR
         )
         await UserDuty.filter(user_id=user_id, agency_id=agency_id).delete()
-        if coordinator:  # Issue 17: the Security Coordinator left (policy 108)
+        if coordinator:  # the Security Coordinator left (policy 108)
             await security_contacts.coordinator_changed(
                 caller.principal,
                 agency_id=agency_id,
@@ -222,7 +222,7 @@ async def assign_duty(*, caller: Caller, user_id: UUID, agency_id: UUID, duty: D
             agency_id=agency_id,
             after={"userId": user.id, "duty": duty},
         )
-        if duty == Duty.AGENCY_SECURITY_COORDINATOR:  # Issue 17: policy 108's change
+        if duty == Duty.AGENCY_SECURITY_COORDINATOR:  # policy 108's change
             await security_contacts.coordinator_changed(
                 caller.principal,
                 agency_id=agency_id,
@@ -252,7 +252,7 @@ async def remove_duty(*, caller: Caller, agency_id: UUID, duty: Duty) -> bool:
                 agency_id=agency_id,
                 before={"userId": holder.user_id, "duty": duty},
             )
-            if duty == Duty.AGENCY_SECURITY_COORDINATOR:  # Issue 17 (108)
+            if duty == Duty.AGENCY_SECURITY_COORDINATOR:  # policy 108
                 await security_contacts.coordinator_changed(
                     caller.principal,
                     agency_id=agency_id,

@@ -72,18 +72,18 @@ async def _notifications(ctx: JobContext) -> dict[str, Any]:
     return await notifications.deliver_pending(config=ctx.smtp, now=ctx.clock.now(), send=ctx.send)
 
 
-# Issue 17 — the governance calendar (105, 111, 113, 210, 212)
+# the governance calendar (105, 111, 113, 210, 212)
 async def _governance_calendar(ctx: JobContext) -> dict[str, Any]:
     return (await dsb.sweep_calendar(now=ctx.clock.now(), tz=ctx.tz)).as_dict()
 
 
 async def _agency_coordinators(ctx: JobContext) -> dict[str, Any]:
-    # Issue 17 — policies 106, 107, 108, 210
+    # policies 106, 107, 108, 210
     return (await compliance.sweep_agency_coordinators(now=ctx.clock.now(), tz=ctx.tz)).as_dict()
 
 
 async def _certifications(ctx: JobContext) -> dict[str, Any]:
-    # Issue 17 — certification (108, 210): escalations and yearly reminders
+    # certification (108, 210): escalations and yearly reminders
     from services import security_contacts
 
     return (await security_contacts.sweep(now=ctx.clock.now(), tz=ctx.tz)).as_dict()

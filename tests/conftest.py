@@ -48,7 +48,7 @@ def _reference_sql() -> list[str]:
 
     module = importlib.import_module("migrations.0002_reference_data")
     statements = list(module.Migration.operations[0].sql)
-    # Issue 17 — certification: Exhibits A and B's items
+    # certification: Exhibits A and B's items
     statements += importlib.import_module("migrations.0020_certifications").REFERENCE_SQL
     # the End User Agreement in force (policy 401): users sign it before any use
     statements += importlib.import_module("migrations.0019_governance_rules").SEED_SQL

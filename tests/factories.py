@@ -179,7 +179,7 @@ TRUNCATE_GUARDS = {
     "client_annotation": "client_annotation_no_truncate",
     "governance_event": "governance_event_no_truncate",
     "dsb_vote": "dsb_vote_no_truncate",
-    # Issue 17 — certification (201, 210)
+    # certification (201, 210)
     "certification": "certification_no_truncate",
     "certification_answer": "certification_answer_no_truncate",
 }

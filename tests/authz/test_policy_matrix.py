@@ -76,37 +76,37 @@ retraining      request           .    .    .    .    .    Y    .    Y    .    .
 compliance_case read              .    .    .    Y    .    Y    Y    .    .    .    .    .
 job_run         read              .    .    .    .    .    Y    Y    .    .    .    .    .
 governance_log  read              .    .    .    .    .    Y    Y    .    .    .    .    .
-# Issue 17 — governance rules (105, 107, 202): agency update and project update (HDC, in its
+# governance rules (105, 107, 202): agency update and project update (HDC, in its
 # agency: contact information and programs), access_report and access_review read (SO) above
 system_role     name              .    .    .    .    .    .    .    Y    .    .    .    .
 # HUD HMIS CSV export: HDC in its agency, CAN backbone staff, the Lead Agency
 hud_csv         export            .    .    .    Y    .    .    .    Y    .    .    Y    .
-# Issue 17 — the Data Strategy Board (102, 103, 111, 113) and the governance calendar
+# the Data Strategy Board (102, 103, 111, 113) and the governance calendar
 dsb             read              .    .    .    .    .    Y    Y    Y    Y    .    .    .
 dsb             manage            .    .    .    .    .    .    .    Y    .    .    .    .
 dsb             request           .    .    .    .    .    Y    .    Y    .    .    .    .
 governance_calendar read          .    .    .    .    .    Y    Y    Y    Y    .    .    .
 governance_calendar manage        .    .    .    .    .    Y    .    Y    .    .    .    .
 governance_calendar record        .    .    .    .    .    Y    Y    Y    .    .    .    .
-# Issue 17 — outside access requests (attachment): Lead Agency decides, the subcommittee vets
+# outside access requests (attachment): Lead Agency decides, the subcommittee vets
 outside_access  read              .    .    .    .    .    Y    Y    Y    Y    .    .    .
 outside_access  create            .    .    .    .    .    .    .    Y    .    .    .    .
 outside_access  decide            .    .    .    .    .    .    .    Y    .    .    .    .
 outside_access  vet               .    .    .    .    .    .    .    .    Y    .    .    .
-# Issue 17 — incidents (106, 108, 202): reporting is open to every signed-in caller (no line)
+# incidents (106, 108, 202): reporting is open to every signed-in caller (no line)
 incident        read              .    .    .    Y    Y    Y    Y    Y    .    .    .    .
 incident        update            .    .    .    Y    Y    Y    Y    .    .    .    .    .
 incident        manage            .    .    .    .    .    Y    Y    .    .    .    .    .
 incident        notify            .    .    .    .    .    Y    Y    Y    .    .    .    .
 incident_report read              .    .    .    .    .    Y    Y    Y    Y    .    .    .
-# Issue 17 — grievances (114): reading is per grievance (parties, subcommittee), not here
+# grievances (114): reading is per grievance (parties, subcommittee), not here
 grievance       request           .    .    .    Y    Y    .    .    Y    .    .    .    .
 grievance       decide            .    .    .    .    .    .    .    Y    .    .    .    .
 grievance_subcommittee manage     .    .    .    .    .    .    .    Y    .    .    .    .
 grievance_subcommittee read       .    .    .    Y    Y    .    .    Y    Y    .    .    .
 incident        create            .    .    .    .    .    .    .    .    .    .    .    .
 grievance       read              .    .    .    .    .    .    .    .    .    .    .    .
-# Issue 17 — certification and security contacts (105, 108, 201, 210)
+# certification and security contacts (105, 108, 201, 210)
 certification_item manage         .    .    .    .    .    Y    .    .    .    .    .    .
 certification_item read           .    .    .    Y    Y    Y    Y    Y    .    .    .    .
 certification   record            .    .    .    Y    Y    .    .    .    .    .    .    .

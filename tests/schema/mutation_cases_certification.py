@@ -1,4 +1,4 @@
-"""Valid calls of the certification and security-contact operations (issue 17: 105, 108, 201,
+"""Valid calls of the certification and security-contact operations (105, 108, 201,
 210), for the malformed-input tests."""
 
 from __future__ import annotations

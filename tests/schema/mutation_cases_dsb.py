@@ -1,5 +1,5 @@
 """The valid calls of tests/schema/mutation_cases.py, continued: the Data Strategy Board and the
-governance calendar (issue 17), mutations and the queries that take text or ids."""
+governance calendar, mutations and the queries that take text or ids."""
 
 from __future__ import annotations
 

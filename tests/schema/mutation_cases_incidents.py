@@ -1,4 +1,4 @@
-"""The valid calls of tests/schema/mutation_cases.py, continued: issue 17's incidents (policies
+"""The valid calls of tests/schema/mutation_cases.py, continued: the governance incidents (policies
 106, 108, 202) and grievances (policy 114), mutations and the queries that take text or ids."""
 
 from __future__ import annotations

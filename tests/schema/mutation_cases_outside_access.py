@@ -1,4 +1,4 @@
-"""Valid calls of the outside access operations (issue 17, the attachment), registered with the
+"""Valid calls of the outside access operations (the manual's attachment), registered with the
 malformed-input tests' cases (tests/schema/mutation_cases.py, query_cases.py)."""
 
 from __future__ import annotations

@@ -285,7 +285,7 @@ async def _hud_export(w: World) -> Call:
     }
 
 
-# Issue 17 — governance rules (105, 401) ------------------------------------------------------
+# governance rules (105, 401) ------------------------------------------------------
 
 
 async def _pending(w: World) -> str:

@@ -120,7 +120,7 @@ async def _governance_log(w: World) -> Call:
     return await w.token("admin"), {"filter": {"entityType": "User", "agencyId": str(w.a.id)}}
 
 
-# Issue 17 — governance rules (105)
+# governance rules (105)
 @query_case("pendingSystemRoleGrants")
 async def _pending_grants(w: World) -> Call:
     return await w.token("admin"), {"first": 10}

@@ -1,4 +1,4 @@
-"""Annual certification and security contacts (issue 17: policies 105, 108, 201, 210), through
+"""Annual certification and security contacts (policies 105, 108, 201, 210), through
 the API, with the frozen clock walking the deadlines."""
 
 from __future__ import annotations

@@ -255,7 +255,7 @@ async def test_everyone_else_is_forbidden_to_manage_and_nothing_changes(
 
     for document, variables in _managing_calls(agency, project):
         if "duties" in holding and document is UPDATE_PROJECT:
-            continue  # the HDC keeps its agency's programs current (policy 107; issue 17)
+            continue  # the HDC keeps its agency's programs current (policy 107)
         # when they try each managing mutation
         error = await api.error(document, variables, token)
         # then each is FORBIDDEN

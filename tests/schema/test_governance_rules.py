@@ -1,4 +1,4 @@
-"""Issue 17's contradictions closed (policies 105, 107, 110, 202, 212, 401), over HTTP: who names
+"""The governance contradictions closed (policies 105, 107, 110, 202, 212, 401), over HTTP: who names
 system roles, training for system roles, deactivation with a reason code, the HDC keeping agency
 and program information current, the Security Officer's oversight, the missing coordinators
 flag, and the End User Agreement."""

@@ -35,11 +35,11 @@ from graphql import (
 from strawberry.permission import PermissionExtension
 from tortoise.connection import get_connection
 
-import tests.schema.mutation_cases_certification  # Issue 17 — certification (201, 210)
+import tests.schema.mutation_cases_certification  # certification (201, 210)
 import tests.schema.mutation_cases_clients
 import tests.schema.mutation_cases_dsb
 import tests.schema.mutation_cases_incidents
-import tests.schema.mutation_cases_outside_access  # Issue 17 — outside access (attachment)
+import tests.schema.mutation_cases_outside_access  # outside access (attachment)
 import tests.schema.mutation_cases_users  # noqa: F401 (they register their cases)
 from schema import build_schema as build_schema_of_code
 from schema.input_checks import InputChecks
@@ -236,7 +236,7 @@ async def exercise(api: Api, operation: str, name: str, field: GraphQLField, cas
             rows_expected = {
                 **before,
                 "hearth_user": before["hearth_user"] + applied,
-                # each new user's row in the governance log (issue 17)
+                # each new user's row in the governance log
                 "governance_event": before["governance_event"] + applied,
             }
         codes = [(e.get("extensions") or {}).get("code") for e in errors]

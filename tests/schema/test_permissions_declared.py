@@ -19,7 +19,7 @@ AUTHENTICATED_FIELDS = {
     "me",
     "reauthenticateMfa",
     "logout",
-    # Issue 17 — incidents (106, 108, 202) and grievances (114): anyone signed in reports an
+    # incidents (106, 108, 202) and grievances (114): anyone signed in reports an
     # incident; reading, and a grievance's steps, are decided per record by the services
     "reportSecurityIncident",
     "securityIncidents",
@@ -29,7 +29,7 @@ AUTHENTICATED_FIELDS = {
     "recordGrievanceOutcome",
     "escalateGrievance",
     "withdrawGrievance",
-    # Issue 17 — the End User Agreement (401): a user signs it before any other operation
+    # the End User Agreement (401): a user signs it before any other operation
     "signEndUserAgreement",
     # Relay's node(id:): it then checks the permission of the type's own root field
     # (schema.node.NODE_TYPES; tests/schema/test_node.py holds it to that field's answers)

@@ -1,4 +1,4 @@
-"""Every kind of administrative write lands in the governance log (issue 17: "administrative
+"""Every kind of administrative write lands in the governance log ("administrative
 actions leave no trace"), and the Security Officer reads each of them in ``governanceLog``."""
 
 from __future__ import annotations
