@@ -31,13 +31,15 @@ import json
 import os
 import socket
 import sys
-from collections.abc import Iterator, Sequence
+from collections.abc import Sequence
 from typing import IO, Any
 from urllib.parse import parse_qs, urlsplit
 
 import typer
 from typer import TyperException
 from typer.core import TyperGroup
+
+from services.errors import exception_chain
 
 __all__ = [
     "EXIT_FAILURE",
@@ -136,16 +138,6 @@ def check_database_url(url: str, *, name: str = "HEARTH_DATABASE_URL") -> None:
         _Target.where = f"the database {database!r}"
 
 
-def _chain(error: BaseException) -> Iterator[BaseException]:
-    """The error and the errors it was raised from or during, innermost last."""
-    seen: set[int] = set()
-    current: BaseException | None = error
-    while current is not None and id(current) not in seen:
-        seen.add(id(current))
-        yield current
-        current = current.__cause__ or current.__context__
-
-
 def _settings_error(error: Any) -> CommandError:
     """pydantic's validation error of the settings: the settings named, with why (never their
     values, which may be secrets)."""
@@ -226,7 +218,9 @@ def explain(error: BaseException) -> CommandError:
         return CommandError("KEYS", str(error), exit_code=EXIT_INPUT)
     if isinstance(error, ValidationError):
         return _settings_error(error)
-    for cause in reversed(list(_chain(error))):  # the root cause says most
+    for cause in reversed(
+        list(exception_chain(error, suppressed=True))
+    ):  # the root cause says most
         found = _database_error(cause)
         if found is not None:
             return found

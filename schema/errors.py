@@ -43,7 +43,7 @@ from tortoise.exceptions import ValidationError as ModelValidationError
 
 from models.names import camel
 from schema.enums import described_enum
-from services.errors import DomainError, ErrorCode, ValidationFailed
+from services.errors import DomainError, ErrorCode, ValidationFailed, exception_chain
 
 __all__ = [
     "CLIENT_VALUE_MESSAGE",
@@ -140,18 +140,6 @@ def _domain_error(error: GraphQLError) -> DomainError | None:
     return next((c for c in _causes(error) if isinstance(c, DomainError)), None)
 
 
-def _chain(error: BaseException) -> Iterator[BaseException]:
-    """``error`` and the exceptions it was raised from, outermost first."""
-    seen: set[int] = set()
-    current: BaseException | None = error
-    while current is not None and id(current) not in seen:
-        seen.add(id(current))
-        yield current
-        current = current.__cause__ or (
-            None if current.__suppress_context__ else current.__context__
-        )
-
-
 def _state(error: BaseException) -> str | None:
     return getattr(error, "sqlstate", None)
 
@@ -159,7 +147,7 @@ def _state(error: BaseException) -> str | None:
 def _client_value(error: GraphQLError, request_id: str | None) -> DomainError | None:
     """VALIDATION for a database refusal of a client's value that no service caught."""
     for cause in _causes(error):
-        for exc in _chain(cause):
+        for exc in exception_chain(cause):
             if isinstance(exc, ModelValidationError) or _state(exc) in _CLIENT_VALUE_STATES:
                 log.warning(
                     "a client's value reached the database unchecked (request %s) at %s: %s %s",
@@ -179,7 +167,7 @@ def trace(error: BaseException) -> str:
         "Traceback (most recent call last):\n"
         + "".join(traceback.format_tb(exc.__traceback__))
         + f"{type(exc).__module__}.{type(exc).__qualname__} {_state(exc) or ''}".rstrip()
-        for exc in _chain(error)
+        for exc in exception_chain(error)
     ]
     return "\n\nwhich caused:\n\n".join(reversed(parts))
 

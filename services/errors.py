@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Iterator
 from enum import StrEnum
 
 __all__ = [
@@ -14,6 +15,7 @@ __all__ = [
     "RateLimited",
     "Unauthenticated",
     "ValidationFailed",
+    "exception_chain",
 ]
 
 
@@ -93,3 +95,16 @@ class Conflict(DomainError):
 
 class RateLimited(DomainError):
     code = ErrorCode.RATE_LIMITED
+
+
+def exception_chain(error: BaseException, *, suppressed: bool = False) -> Iterator[BaseException]:
+    """``error`` and the exceptions it was raised from (``__cause__``) or during
+    (``__context__``), outermost first; a context hidden by ``raise ... from None`` only when
+    ``suppressed``."""
+    seen: set[int] = set()
+    current: BaseException | None = error
+    while current is not None and id(current) not in seen:
+        seen.add(id(current))
+        yield current
+        hidden = current.__suppress_context__ and not suppressed
+        current = current.__cause__ or (None if hidden else current.__context__)

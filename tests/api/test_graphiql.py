@@ -7,26 +7,21 @@ and runs a query with an ``Authorization`` header typed into GraphiQL's headers 
 
 from __future__ import annotations
 
-import asyncio
 import base64
 import hashlib
 import json
 import re
 import socket
-from collections.abc import AsyncIterator, Iterator
-from contextlib import asynccontextmanager
 from html.parser import HTMLParser
 from pathlib import Path
-from typing import Any
 
 import httpx
 import pytest
-import uvicorn
 from starlette.applications import Starlette
 
 from api.graphiql import ASSETS, CONTENT_SECURITY_POLICY
-from api.serving import HTTP_PROTOCOL
 from models.enums import SystemRole
+from tests.api.conftest import served
 from tests.factories import Api, make_user
 
 CHROMIUM = Path("/usr/bin/chromium")
@@ -125,33 +120,6 @@ def test_the_assets_are_package_data() -> None:
 
 
 # --- in a real browser, offline --------------------------------------------------------------
-
-
-@pytest.fixture
-def listening() -> Iterator[socket.socket]:
-    sock = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
-    sock.bind(("127.0.0.1", 0))
-    yield sock
-    sock.close()
-
-
-@asynccontextmanager
-async def served(app: Any, sock: socket.socket) -> AsyncIterator[str]:
-    """``app`` served by uvicorn (Hearth's protocol, lifespan already run) on ``sock``."""
-    server = uvicorn.Server(
-        uvicorn.Config(app, http=HTTP_PROTOCOL, lifespan="off", log_level="warning")
-    )
-    serving = asyncio.create_task(server.serve(sockets=[sock]))
-    try:
-        for _ in range(10_000):  # start-up is a few loop turns
-            if server.started:
-                break
-            await asyncio.sleep(0)
-        host, port = sock.getsockname()
-        yield f"http://{host}:{port}"
-    finally:
-        server.should_exit = True
-        await serving
 
 
 # GraphiQL 3 edits with CodeMirror 5: each editor's element holds its CodeMirror instance.

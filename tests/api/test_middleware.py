@@ -6,14 +6,13 @@ from __future__ import annotations
 import asyncio
 import logging
 import socket
-from collections.abc import AsyncIterator, Iterator
+from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 from typing import Any
 
 import asyncpg
 import httpx
 import pytest
-import uvicorn
 from starlette.applications import Starlette
 from starlette.requests import Request
 from starlette.responses import JSONResponse
@@ -21,11 +20,11 @@ from starlette.responses import JSONResponse
 import api.identity.local as local_identity
 from api.app import HearthGraphQL, create_app
 from api.middleware import Guard, RequestId
-from api.serving import HTTP_PROTOCOL
 from api.settings import Settings
 from schema.context import Context
 from schema.errors import INTERNAL_MESSAGE, UNAVAILABLE_MESSAGE
 from services.clock import FrozenClock
+from tests.api.conftest import served
 from tests.factories import Api, make_user
 
 ME = "{ me { user { username } } }"
@@ -214,32 +213,6 @@ async def test_the_deadline_ends_when_the_answer_starts() -> None:
 
 
 # --- 413 over a real socket ------------------------------------------------------------------
-
-
-@pytest.fixture
-def listening() -> Iterator[socket.socket]:
-    sock = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
-    sock.bind(("127.0.0.1", 0))
-    yield sock
-    sock.close()
-
-
-@asynccontextmanager
-async def served(app: Any, sock: socket.socket) -> AsyncIterator[str]:
-    """``app`` served by uvicorn (Hearth's protocol, lifespan already run) on ``sock``."""
-    config = uvicorn.Config(app, http=HTTP_PROTOCOL, lifespan="off", log_level="warning")
-    server = uvicorn.Server(config)
-    serving = asyncio.create_task(server.serve(sockets=[sock]))
-    try:
-        for _ in range(10_000):  # start-up is a few loop turns
-            if server.started:
-                break
-            await asyncio.sleep(0)
-        host, port = sock.getsockname()
-        yield f"http://{host}:{port}"
-    finally:
-        server.should_exit = True
-        await serving
 
 
 async def test_an_oversized_body_gets_a_413_the_client_reads_over_a_real_socket(
