@@ -16,6 +16,7 @@ from zoneinfo import ZoneInfo
 
 import orjson
 from starlette.applications import Starlette
+from starlette.exceptions import HTTPException
 from starlette.middleware.sessions import SessionMiddleware
 from starlette.requests import Request
 from starlette.responses import Response
@@ -37,7 +38,14 @@ from api.identity.oidc import OidcIdentity, session_cookie_options
 from api.identity.service import TokenEndpoint
 from api.logs import AccessLog, OperationFacts, note_errors
 from api.metrics import Metrics, metrics_endpoint
-from api.middleware import BodyLimit, Guard, RequestId, caller_request_id_of, request_id_of
+from api.middleware import (
+    BodyLimit,
+    Guard,
+    RequestId,
+    caller_request_id_of,
+    error_response,
+    request_id_of,
+)
 from api.persisted_queries import PersistedQueries, PersistedQueryView, load_manifest
 from api.serving import StartupError
 from api.settings import Settings, report_thresholds
@@ -229,6 +237,21 @@ def _start_sealer(settings: Settings) -> asyncio.Task[None] | None:
     return asyncio.create_task(_seal_forever(settings.seal_interval), name="hearth-audit-sealer")
 
 
+# The router's own refusals (no such route, a method the route does not take), in GraphQL's
+# error shape like every other answer outside an operation (docs/api.md, "Outside an operation").
+_ROUTING_CODES = {404: ("NOT_FOUND", "Not found."), 405: ("METHOD_NOT_ALLOWED", "Use GET or POST.")}
+
+
+async def _routing_refusal(request: Request, error: Exception) -> Response:
+    if not isinstance(error, HTTPException):  # registered for HTTPException only
+        raise error
+    code, message = _ROUTING_CODES.get(error.status_code, ("BAD_REQUEST", error.detail))
+    if error.status_code == 405 and (allow := (error.headers or {}).get("Allow")):
+        message = f"Use {' or '.join(sorted(set(allow.split(', ')) - {'HEAD'}))}."
+    headers = dict(error.headers) if error.headers else None
+    return error_response(request.scope, error.status_code, code, message, headers=headers)
+
+
 def create_app(settings: Settings, *, database_url: str, clock: Clock | None = None) -> Starlette:
     """The Hearth ASGI app for one database. ``clock`` is injectable for time-based policy tests."""
     clock = clock or SystemClock()
@@ -334,7 +357,11 @@ def create_app(settings: Settings, *, database_url: str, clock: Clock | None = N
     if metrics_token:  # unset or empty (compose's default): not served
         endpoint = metrics_endpoint(metrics_token, list(JOBS), settings.ready_timeout_seconds)
         routes.append(Route("/metrics", endpoint, methods=["GET"]))
-    app = Starlette(routes=routes, lifespan=lifespan)
+    app = Starlette(
+        routes=routes,
+        lifespan=lifespan,
+        exception_handlers={HTTPException: _routing_refusal},
+    )
     app.state.identity = identity
     app.state.authorizer = authorizer
     app.state.schema = schema

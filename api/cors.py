@@ -20,9 +20,9 @@ __all__ = ["ALLOWED_HEADERS", "EXPOSED_HEADERS", "Cors"]
 # What a page may send: the bearer token, a JSON body, the response type it wants, and the
 # request id it logs under (Hearth keeps it beside its own).
 ALLOWED_HEADERS = ("Authorization", "Content-Type", "Accept", "X-Request-ID")
-# What a page may read besides the safelisted headers: the request id to quote to support, and
-# the waits and challenges that come with RATE_LIMITED and 401.
-EXPOSED_HEADERS = ("X-Request-ID", "Retry-After", "WWW-Authenticate")
+# What a page may read besides the safelisted headers: the request id to quote to support, the
+# waits and challenges that come with RATE_LIMITED and 401, and a download's file name.
+EXPOSED_HEADERS = ("X-Request-ID", "Retry-After", "WWW-Authenticate", "Content-Disposition")
 
 
 class Cors(CORSMiddleware):

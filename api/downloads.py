@@ -4,7 +4,8 @@
 the user who requested the export may fetch it, while it has not expired and while they still
 may export HUD CSV; each download is audited. Errors answer in GraphQL's shape (``errors[0]``
 with ``extensions.code``): 401 UNAUTHENTICATED or MFA_REQUIRED, 403 FORBIDDEN, 404 NOT_FOUND
-(no such export, or not yours), 410 GONE (expired; the file is then deleted).
+(no such export, or not yours), 410 GONE (expired; the file is then deleted). Each carries the
+request id in ``extensions.requestId``, and a 401 its ``WWW-Authenticate`` challenge, as /graphql's.
 """
 
 from __future__ import annotations
@@ -16,8 +17,9 @@ from typing import Any
 from uuid import UUID
 
 from starlette.requests import Request
-from starlette.responses import FileResponse, JSONResponse, Response
+from starlette.responses import FileResponse, Response
 
+from api.middleware import error_response
 from api.settings import Settings
 from authz.enforcer import Authorizer, Decisions
 from authz.resources import Action, Resource
@@ -30,29 +32,38 @@ from services.errors import DomainError, MfaRequired, Unauthenticated
 __all__ = ["hud_csv_download"]
 
 
-def _error(status: int, code: str, message: str) -> JSONResponse:
-    return JSONResponse(
-        {"errors": [{"message": message, "extensions": {"code": code}}]}, status_code=status
-    )
+_CHALLENGE = 'Bearer realm="hearth"'
 
 
 def hud_csv_download(
     identity: Any, authorizer: Authorizer, clock: Clock, settings: Settings
 ) -> Callable[[Request], Awaitable[Response]]:
     async def download(request: Request) -> Response:
+        def _error(
+            status: int, code: str, message: str, headers: dict[str, str] | None = None
+        ) -> Response:
+            return error_response(request.scope, status, code, message, headers)
+
         now = clock.now()
         scheme, _, token = request.headers.get("authorization", "").partition(" ")
         if scheme.lower() != "bearer" or not token.strip():
-            return _error(401, Unauthenticated.code, "Use 'Authorization: Bearer <access token>'.")
+            return _error(
+                401,
+                Unauthenticated.code,
+                "Use 'Authorization: Bearer <access token>'.",
+                {"WWW-Authenticate": _CHALLENGE},
+            )
         try:
             authenticated = await identity.authenticate(token.strip(), now=now)
         except DomainError as error:
-            return _error(401, error.code, error.message)
+            challenge = f'{_CHALLENGE}, error="invalid_token"'
+            return _error(401, error.code, error.message, {"WWW-Authenticate": challenge})
         if authenticated.mfa_expired:
             return _error(
                 401,
                 MfaRequired.code,
                 "Your second factor is too old (policy 202): reauthenticate first.",
+                {"WWW-Authenticate": f'{_CHALLENGE}, error="insufficient_user_authentication"'},
             )
         principal = authenticated.principal
         try:

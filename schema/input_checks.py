@@ -6,7 +6,8 @@ cannot reach it, and a scalar that refused a value would fail a whole ``syncUser
 variable coercion where one item should fail alone. Instead, :class:`InputChecks`, a field
 extension every root field carries (``schema.operations``), walks the converted arguments after
 the permission check: every string (``String`` and ``ID``) through
-``services.values.check_text`` and every ``Decimal`` through ``check_decimal``. The error is
+``services.values.check_text``, every ``Decimal`` through ``check_decimal`` and every ``DateTime``
+through ``check_moment``. The error is
 VALIDATION naming the field as the service errors do (``consent.evidenceReference``,
 ``agencyIds[1]``; an argument other than ``input`` is named too).
 
@@ -19,6 +20,7 @@ bad item fails alone (``services.user_sync``).
 from __future__ import annotations
 
 from collections.abc import Awaitable, Callable, Mapping
+from datetime import datetime
 from decimal import Decimal
 from typing import Any
 
@@ -27,7 +29,7 @@ from strawberry.types.base import get_object_definition
 from strawberry.types.field import StrawberryField
 from strawberry.utils.str_converters import to_camel_case
 
-from services.values import check_decimal, check_text
+from services.values import check_decimal, check_moment, check_text
 
 __all__ = ["MULTILINE", "InputChecks", "check_value"]
 
@@ -48,6 +50,8 @@ def check_value(value: Any, path: str, *, multiline: bool = False) -> None:
         check_text(value, path, multiline=multiline)
     elif isinstance(value, Decimal):
         check_decimal(value, path)
+    elif isinstance(value, datetime):
+        check_moment(value, path)
     elif isinstance(value, list | tuple):
         for index, item in enumerate(value):
             check_value(item, f"{path}[{index}]", multiline=multiline)

@@ -10,6 +10,7 @@ from the model, so the number is stated once, on the field.
 from __future__ import annotations
 
 import re
+from datetime import UTC, datetime
 from decimal import Decimal
 from typing import Any
 
@@ -47,6 +48,17 @@ def check_decimal(value: Decimal, field: str) -> Decimal:
     assert isinstance(exponent, int)  # finite
     if abs(exponent) > MAX_DECIMAL_EXPONENT or value.adjusted() > MAX_DECIMAL_EXPONENT:
         raise ValidationFailed(f"{field} is out of range.", field=field)
+    return value
+
+
+def check_moment(value: datetime, field: str) -> datetime:
+    """``value``, or VALIDATION if PostgreSQL could not store it: a time whose offset takes it
+    out of the years 1 to 9999 in UTC (``9999-12-31T23:59:59-12:00``)."""
+    if value.utcoffset() is not None:
+        try:
+            value.astimezone(UTC)
+        except OverflowError:
+            raise ValidationFailed(f"{field} is out of range.", field=field) from None
     return value
 
 

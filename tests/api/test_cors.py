@@ -66,7 +66,7 @@ async def test_the_actual_request_from_a_configured_origin_may_be_read(
     exposed = {
         h.strip().lower() for h in answer.headers["access-control-expose-headers"].split(",")
     }
-    assert {"x-request-id", "retry-after", "www-authenticate"} <= exposed
+    assert {"x-request-id", "retry-after", "www-authenticate", "content-disposition"} <= exposed
     assert "access-control-allow-credentials" not in answer.headers
     assert "Origin" in answer.headers["vary"]
 

@@ -401,3 +401,33 @@ async def test_several_operations_without_an_operation_name_run_none(
         "/graphql", json={"query": document, "operationName": "A"}, headers=MODERN
     )
     assert assert_modern(named, 200)["data"] == {"__typename": "Query"}
+
+
+@pytest.mark.parametrize(
+    ("method", "path", "status", "code", "allow"),
+    [
+        ("PUT", "/graphql", 405, "METHOD_NOT_ALLOWED", "GET, HEAD, POST"),
+        ("DELETE", "/graphql", 405, "METHOD_NOT_ALLOWED", "GET, HEAD, POST"),
+        ("OPTIONS", "/graphql", 405, "METHOD_NOT_ALLOWED", "GET, HEAD, POST"),
+        (
+            "POST",
+            "/exports/hud-csv/00000000-0000-4000-8000-000000000000",
+            405,
+            "METHOD_NOT_ALLOWED",
+            "GET, HEAD",
+        ),
+        ("GET", "/nowhere", 404, "NOT_FOUND", None),
+    ],
+)
+async def test_the_routers_refusals_answer_in_graphqls_error_shape(
+    http: httpx.AsyncClient, method: str, path: str, status: int, code: str, allow: str | None
+) -> None:
+    # when
+    answer = await http.request(method, path, json={"query": "{ __typename }"})
+    # then
+    assert answer.status_code == status
+    assert answer.headers["content-type"] == "application/json"
+    error = answer.json()["errors"][0]
+    assert error["extensions"] == {"code": code, "requestId": answer.headers["x-request-id"]}
+    if allow:
+        assert sorted(answer.headers["allow"].split(", ")) == allow.split(", ")

@@ -69,11 +69,17 @@ async def test_only_the_requester_may_download_and_only_until_it_expires(
     token = await api.sign_in(hdc)
     export = (await api.ok(REQUEST, _input(f"agency:{world.a.id}"), token))["requestHudCsvExport"]
     url = export["downloadUrl"]
-    # no token, a bad token
-    assert (await http.get(url)).status_code == 401
+    # no token, a bad token: 401 with the bearer challenge and the request id, as /graphql's
+    missing = await http.get(url)
+    assert missing.status_code == 401
+    assert missing.headers["www-authenticate"] == 'Bearer realm="hearth"'
     bad = await http.get(url, headers={"Authorization": "Bearer nonsense"})
     assert bad.status_code == 401
-    assert bad.json()["errors"][0]["extensions"]["code"] == "UNAUTHENTICATED"
+    assert bad.headers["www-authenticate"] == 'Bearer realm="hearth", error="invalid_token"'
+    assert bad.json()["errors"][0]["extensions"] == {
+        "code": "UNAUTHENTICATED",
+        "requestId": bad.headers["x-request-id"],
+    }
     # another user who may export too: as if there were no such export
     other = await api.sign_in(await make_role_user(world, "CAN_STAFF"))
     theirs = await http.get(url, headers={"Authorization": f"Bearer {other}"})

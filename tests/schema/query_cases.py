@@ -124,3 +124,11 @@ async def _governance_log(w: World) -> Call:
 @query_case("pendingSystemRoleGrants")
 async def _pending_grants(w: World) -> Call:
     return await w.token("admin"), {"first": 10}
+
+
+@query_case("securityIncidentSummary")
+async def _security_incident_summary(w: World) -> Call:
+    return await w.token("admin"), {
+        "since": "2026-01-01T00:00:00+00:00",
+        "until": "2026-04-01T00:00:00+00:00",
+    }

@@ -48,7 +48,9 @@ mutation($input: DecideCaseNoteDeletionInput!) {
   denyCaseNoteDeletion(input: $input) { id status decidedBy decidedAt decisionNote }
 }"""
 PENDING = """
-query { caseNoteDeletionRequests(status: PENDING) { totalCount nodes { id reason requestedBy } } }"""
+query {
+  caseNoteDeletionRequests(status: PENDING) { totalCount nodes { id reason requestedBy noteCreatedAt } }
+}"""
 NOTES = """
 query($id: ID!) {
   client(id: $id) {
@@ -340,6 +342,8 @@ async def test_the_hdc_asks_and_the_system_administrator_approves(api: Api) -> N
     admin_token = await api.sign_in(noted.world.admin)
     pending = (await api.ok(PENDING, {}, admin_token))["caseNoteDeletionRequests"]
     assert [n["id"] for n in pending["nodes"]] == [request["id"]]
+    # (the note's time too, though its client is not one the System Administrator may read)
+    assert pending["nodes"][0]["noteCreatedAt"] == noted.note["createdAt"]
     decided_at = api.clock.now()
     approved = (
         await api.ok(

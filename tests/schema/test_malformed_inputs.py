@@ -68,6 +68,8 @@ CONTROL = {
 # Mutations whose items succeed or fail alone: a spoilt item gets its own error.
 BATCHES = {"syncUsers"}
 DECIMALS = ("NaN", "-NaN", "sNaN", "Infinity", "-Infinity", "1E+999999", "1E-999999")
+# Times Python reads but PostgreSQL cannot store: their offset takes them past the years 1-9999.
+MOMENTS = ("9999-12-31T23:59:59-12:00", "0001-01-01T00:00:00+14:00")
 
 
 def document(operation: str, name: str, field: GraphQLField, sent: dict[str, Any]) -> str:
@@ -92,7 +94,7 @@ Path_ = tuple[str | int, ...]
 
 
 def _leaves(value: Any, type_: GraphQLInputType, path: Path_) -> Iterator[tuple[Path_, str]]:
-    """Every text, id and decimal input under ``value``: those it gives and those it could."""
+    """Every text, id, decimal and time input under ``value``: those it gives and those it could."""
     if isinstance(type_, GraphQLNonNull):
         type_ = type_.of_type
     if isinstance(type_, GraphQLList):
@@ -102,7 +104,12 @@ def _leaves(value: Any, type_: GraphQLInputType, path: Path_) -> Iterator[tuple[
         if isinstance(value, dict):
             for name, field in type_.fields.items():
                 yield from _leaves(value.get(name), field.type, (*path, name))
-    elif isinstance(type_, GraphQLScalarType) and type_.name in ("String", "ID", "Decimal"):
+    elif isinstance(type_, GraphQLScalarType) and type_.name in (
+        "String",
+        "ID",
+        "Decimal",
+        "DateTime",
+    ):
         yield path, type_.name
 
 
@@ -264,6 +271,10 @@ async def exercise(api: Api, operation: str, name: str, field: GraphQLField, cas
             for bad in DECIMALS:
                 await attempt(f"{where}={bad}", bad, "VALIDATION", at=path)
             await attempt(f"{where}=[1]", [1], "GRAPHQL_VALIDATION_FAILED", at=path)
+            continue
+        if kind == "DateTime":
+            for bad in MOMENTS:
+                await attempt(f"{where}={bad}", bad, "VALIDATION", at=path)
             continue
         for label, bad in CONTROL.items():
             await attempt(f"{where} {label}", bad, "VALIDATION", "HTTP 400", at=path)
