@@ -116,6 +116,29 @@ def _retry_after(errors: Sequence[Mapping[str, Any]]) -> int | None:
     return max(waits) if waits else None
 
 
+# Codes that refuse a request as a whole when every root field it asked for was refused with one
+# of them (nullable root fields make data non-null even then).
+_WHOLE_REFUSALS = frozenset({"UNAUTHENTICATED", "MFA_REQUIRED", "FORBIDDEN", "RATE_LIMITED"})
+
+
+def whole_refusal(body: GraphQLHTTPResponse) -> bool:
+    """Whether every root field of ``body`` is null, refused by one error at that field, all with
+    the same code of :data:`_WHOLE_REFUSALS`: the request as a whole was refused (no token, a bad
+    or stale one, a throttle), which graphql-response+json answers with ``data: null`` and the
+    code's status rather than a 200 of nulls."""
+    data = body.get("data")
+    errors: Sequence[Mapping[str, Any]] = body.get("errors") or []  # type: ignore[assignment]  # formatted errors
+    if not isinstance(data, dict) or not data or not errors:
+        return False
+    if any(value is not None for value in data.values()):
+        return False
+    paths = [e.get("path") or [] for e in errors]
+    if any(len(path) != 1 for path in paths) or {p[0] for p in paths} != set(data):
+        return False
+    codes = set(_codes(errors))
+    return len(codes) == 1 and codes <= _WHOLE_REFUSALS
+
+
 def outcome(
     body: GraphQLHTTPResponse, media_type: str, *, credentials: bool
 ) -> tuple[int, dict[str, str], bool]:
@@ -161,6 +184,8 @@ class GraphQLOverHttp(GraphQL[Context, None]):
     ) -> GraphQLHTTPResponse:
         body = await super().process_result(request, result)
         media_type = getattr(request.state, _STATE, JSON)
+        if media_type == GRAPHQL_RESPONSE_JSON and whole_refusal(body):
+            body["data"] = None
         status, headers, request_error = outcome(
             body, media_type, credentials=bool(request.headers.get("authorization"))
         )

@@ -139,21 +139,31 @@ async def test_unauthenticated_without_data_is_401_with_a_challenge(
         "/graphql", json={"query": ME}, headers={**MODERN, "Authorization": "Bearer nonsense"}
     )
     legacy = await http.post("/graphql", json={"query": ME}, headers=LEGACY)
-    # then: with nothing in data the request was refused as a whole (a field of data, even
-    # null, makes it a partial response: 200, as the spec requires)
+    # then: every root field refused for the same reason is a refusal of the request as a whole:
+    # data null and the code's status in the new media type; 200 with the nulls in the old one
     for answer, challenge in (
         (without, 'Bearer realm="hearth"'),
         (bad_token, 'Bearer realm="hearth", error="invalid_token"'),
     ):
-        body = answer.json()
+        body = assert_modern(answer, 401)
+        assert body["data"] is None
         assert body["errors"][0]["extensions"]["code"] == "UNAUTHENTICATED"
-        if body.get("data") is None:
-            assert_modern(answer, 401)
-            assert answer.headers["www-authenticate"] == challenge
-        else:
-            assert_modern(answer, 200)
+        assert answer.headers["www-authenticate"] == challenge
     assert legacy.status_code == 200
+    assert legacy.json()["data"] == {"me": None}
     assert "www-authenticate" not in legacy.headers
+
+
+async def test_a_field_that_answered_keeps_the_response_partial_and_200(
+    http: httpx.AsyncClient,
+) -> None:
+    # __typename needs no caller: its answer makes the refusal of `me` a partial response
+    answer = await http.post(
+        "/graphql", json={"query": "{ __typename me { user { username } } }"}, headers=MODERN
+    )
+    body = assert_modern(answer, 200)
+    assert body["data"] == {"__typename": "Query", "me": None}
+    assert "www-authenticate" not in answer.headers
 
 
 async def test_rate_limited_carries_retry_after_in_the_header_and_the_extensions(
