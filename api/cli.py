@@ -115,9 +115,10 @@ def makemigrations() -> None:
 @app.command()
 def serve(
     host: Annotated[str | None, typer.Option(help="Bind address (HEARTH_HOST).")] = None,
-    port: Annotated[int | None, typer.Option(help="Port (HEARTH_PORT).")] = None,
+    port: Annotated[int | None, typer.Option(min=1, max=65535, help="Port (HEARTH_PORT).")] = None,
     workers: Annotated[
-        int | None, typer.Option(help="Worker processes (HEARTH_WORKERS; default one per core).")
+        int | None,
+        typer.Option(min=1, help="Worker processes (HEARTH_WORKERS; default one per core)."),
     ] = None,
 ) -> None:
     """Serve GraphQL at /graphql (GraphiQL in the browser unless HEARTH_ENV=production).

@@ -64,10 +64,14 @@ def preflight(settings: Settings, database_url: str) -> None:
 
     if missing := settings.missing_production_secrets():
         raise StartupError(f"HEARTH_ENV=production needs {', '.join(missing)} set")
+    from api.persisted_queries import load_manifest
+
     try:
         load_key_ring(settings)
         if settings.signing_key:
             load_signing_key(settings.signing_key, settings.data_dir)
+        if settings.persisted_queries == "allowlist" and settings.persisted_query_manifest:
+            load_manifest(settings.persisted_query_manifest)
     except Exception as error:
         raise StartupError(_one_line(error)) from None
     pending = asyncio.run(_database_pending(database_url, settings.db_acquire_timeout))

@@ -48,7 +48,7 @@ class Settings(BaseSettings):
     )
 
     host: str = "127.0.0.1"
-    port: int = 8000
+    port: int = Field(default=8000, ge=1, le=65535)
     workers: int | None = Field(
         default=None, ge=1, description="uvicorn worker processes. Unset: one per core."
     )

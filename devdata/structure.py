@@ -25,7 +25,7 @@ from devdata.state import new_uuid
 from devdata.users import Users
 from models.governance import Agency as AgencyModel
 from models.governance import Can, Project
-from services.errors import ValidationFailed
+from services.errors import Conflict, ValidationFailed
 
 __all__ = ["Reference"]
 
@@ -51,6 +51,14 @@ class Reference(Users):
         created = self.at(founded)
         suffix = f" [{tag}]" if tag else ""
         self.can_ids = [new_uuid(rng) for _ in CANS]
+        # ids come from the seed alone: a seed loaded first (without a suffix) cannot be appended
+        if await conn.fetchval(
+            "SELECT EXISTS (SELECT 1 FROM can WHERE id = ANY($1))", self.can_ids
+        ):
+            raise Conflict(
+                f"A data set with seed {self.seed} is already loaded; append another seed.",
+                field="seed",
+            )
         counts = self.small_counts
         counts["can"] = await copy_rows(
             conn,

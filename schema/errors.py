@@ -206,15 +206,24 @@ def _like(error: GraphQLError, message: str, extensions: dict[str, Any]) -> Grap
     )
 
 
+_WHERE = re.compile(r"Variable '\$\w+' has invalid value at ((?:\[\d+\]|\.?[_A-Za-z]\w*)+): ")
+
+
 def _variable_error(error: GraphQLError, suggestions: bool) -> GraphQLError:
     """A variable's value does not fit its declared type; the value itself is not repeated."""
     node = error.nodes[0] if error.nodes else None
     assert isinstance(node, VariableDefinitionNode)
     name = node.variable.name.value
     message = error.message if suggestions else _SUGGESTION.sub("", error.message)
+    extensions: dict[str, Any] = {"code": VALIDATION_FAILED, "variable": name}
     if " has invalid " in message:
-        message = f"Variable '${name}' has a value that is not a valid {print_ast(node.type)}."
-    return _like(error, message, {"code": VALIDATION_FAILED, "variable": name})
+        # where in the value (list indices and the type's field names), never the value itself
+        where = _WHERE.match(message)
+        at = f" at {where.group(1)}" if where else ""
+        if where:
+            extensions["at"] = where.group(1)
+        message = f"Variable '${name}' has a value that is not a valid {print_ast(node.type)}{at}."
+    return _like(error, message, extensions)
 
 
 def _internal(

@@ -195,6 +195,10 @@ def _with_password(parts: object) -> str:
         (["export", "hud-csv", "--scope", "all", "--start", "2026-01-01", "--end", "2026-02-01", "--out", "{folder}", "--user", "u"], "out"),
         (["export", "hud-csv", "--scope", "all", "--start", "2026-01-01", "--end", "2026-02-01", "--user", "u"], "out"),
         (["schema", "export", "--out", "{folder}"], "out"),
+        (["serve", "--workers", "0"], "workers"),
+        (["serve", "--workers", "-1"], "workers"),
+        (["serve", "--port", "99999"], "port"),
+        (["serve", "--port", "0"], "port"),
     ],
 )  # fmt: skip
 def test_a_bad_option_value_is_refused_before_any_work(

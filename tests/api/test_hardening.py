@@ -309,3 +309,26 @@ async def test_domain_errors_keep_their_message_and_code(
         "field": "name",
         "message": "An agency with that name exists.",
     }
+
+
+async def test_a_variable_of_the_wrong_type_in_a_list_says_where_without_the_value(
+    api: Api, admin_token: str
+) -> None:
+    sync = "mutation Sync($users: [SyncUserInput!]!) { syncUsers(input: $users) { index } }"
+    valid = {"externalId": "V-1", "username": "ann.lee", "email": "ann@agency.example.org"}
+    # when
+    body = await api.gql(
+        sync, {"users": [valid, {**valid, "externalId": {"ssn": "123-45-6789"}}]}, admin_token
+    )
+    # then
+    assert body["data"] is None
+    [error] = body["errors"]
+    assert error["extensions"] == {
+        "code": "GRAPHQL_VALIDATION_FAILED",
+        "variable": "users",
+        "at": "[1].externalId",
+    }
+    assert error["message"] == (
+        "Variable '$users' has a value that is not a valid [SyncUserInput!]! at [1].externalId."
+    )
+    assert "123-45-6789" not in str(body)

@@ -72,6 +72,29 @@ def test_serve_with_the_database_down_says_so_in_one_line_and_exits_non_zero(
     assert "Traceback" not in done.stdout + done.stderr
 
 
+@pytest.mark.parametrize("manifest", ["{not json", None])
+def test_serve_refuses_an_allow_list_it_cannot_read_before_any_worker_starts(
+    tmp_path: Path, settings: Settings, manifest: str | None
+) -> None:
+    path = tmp_path / "manifest.json"
+    if manifest is not None:
+        path.write_text(manifest)
+    env = _environment(
+        tmp_path,
+        HEARTH_DATABASE_URL=f"postgres://postgres:pw@127.0.0.1:{_closed_port()}/hearth",
+        HEARTH_SSN_KEYS=settings.ssn_keys.get_secret_value(),  # type: ignore[union-attr]
+        HEARTH_SSN_HASH_KEY=settings.ssn_hash_key.get_secret_value(),  # type: ignore[union-attr]
+        HEARTH_PERSISTED_QUERIES="allowlist",
+        HEARTH_PERSISTED_QUERY_MANIFEST=str(path),
+    )
+    done = _run([HEARTH, "serve", "--workers", "2"], env)
+    assert done.returncode == 1
+    (line,) = done.stderr.splitlines()
+    assert line.startswith(
+        f"hearth serve: ValueError: persisted query manifest {path}: cannot read"
+    )
+
+
 async def test_serve_refuses_a_database_without_this_codes_migrations(
     tmp_path: Path, settings: Settings, server_url: str
 ) -> None:

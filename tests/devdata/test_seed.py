@@ -411,6 +411,10 @@ async def test_a_database_with_data_is_refused_unless_appending(conn: asyncpg.Co
     assert await _count(conn, "SELECT count(*) FROM client") == 80
     with pytest.raises(Conflict):
         await _seed(conn, clients=40, seed=2, append=True)
+    with pytest.raises(Conflict) as refused:  # the first data set's seed, appended: its ids again
+        await _seed(conn, clients=40, seed=1, append=True)
+    assert refused.value.field == "seed"
+    assert await _count(conn, "SELECT count(*) FROM client") == 80
     await seal()
     checked, broken, _ = await verify_chain()
     assert broken is None
