@@ -16,7 +16,14 @@ from uuid import UUID
 
 import typer
 
-from api.cli_errors import EXIT_INPUT, CommandError, HearthGroup, check_database_url
+from api.cli_errors import (
+    EXIT_FAILURE,
+    EXIT_INPUT,
+    EXIT_UNAVAILABLE,
+    CommandError,
+    HearthGroup,
+    check_database_url,
+)
 from api.cli_options import (
     a_client_count,
     a_date,
@@ -144,11 +151,14 @@ def serve(
                 http=HTTP_PROTOCOL,  # TCP_NODELAY on every connection (api/serving.py)
             )
         except StartupError as error:
-            typer.echo(f"hearth serve: {error}", err=True)
-            raise typer.Exit(code=1) from None
+            exit_code = {"UNAVAILABLE": EXIT_UNAVAILABLE, "SETTINGS": EXIT_INPUT}
+            raise CommandError(
+                error.code, str(error), exit_code=exit_code.get(error.code, EXIT_FAILURE)
+            ) from None
     if code:
-        typer.echo(f"hearth serve: start-up failed (exit {code}); the log says why", err=True)
-        raise typer.Exit(code=code)
+        raise CommandError(
+            "STARTUP", "the server could not start; its log says why", exit_code=code
+        )
 
 
 @admin_app.command("create")

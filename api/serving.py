@@ -47,7 +47,13 @@ def set_nodelay(transport: asyncio.BaseTransport) -> None:
 
 
 class StartupError(Exception):
-    """Hearth cannot start as configured; the message says why, on one line."""
+    """Hearth cannot start as configured; the message says why, on one line. ``code`` is the
+    command line's (docs/cli.md): ``UNAVAILABLE`` when the database does not answer, ``SETTINGS``
+    when a required setting is missing, ``STARTUP`` for the rest."""
+
+    def __init__(self, message: str, code: str = "STARTUP") -> None:
+        super().__init__(message)
+        self.code = code
 
 
 class NoDelayH11Protocol(H11Protocol):
@@ -63,7 +69,7 @@ def preflight(settings: Settings, database_url: str) -> None:
     from api.ssn_keys import load_key_ring
 
     if missing := settings.missing_production_secrets():
-        raise StartupError(f"HEARTH_ENV=production needs {', '.join(missing)} set")
+        raise StartupError(f"HEARTH_ENV=production needs {', '.join(missing)} set", code="SETTINGS")
     from api.persisted_queries import load_manifest
 
     try:
@@ -110,9 +116,13 @@ async def _database_pending(database_url: str, seconds: float) -> list[str]:
         async with asyncio.timeout(seconds):
             conn = await asyncpg.connect(database_url)
     except TimeoutError:
-        raise StartupError(f"the database at {where} did not answer in {seconds:g} s") from None
+        raise StartupError(
+            f"the database at {where} did not answer in {seconds:g} s", code="UNAVAILABLE"
+        ) from None
     except Exception as error:
-        raise StartupError(f"cannot reach the database at {where}: {_one_line(error)}") from None
+        raise StartupError(
+            f"cannot reach the database at {where}: {_one_line(error)}", code="UNAVAILABLE"
+        ) from None
     try:
         applied = [row["name"] for row in await conn.fetch(APPLIED_SQL)]
     except asyncpg.UndefinedTableError:

@@ -360,7 +360,7 @@ def test_the_server_s_own_exit_code_passes_through(
     assert result.exit_code == 3
     assert result.stderr.count("\n") == 1
     assert "Traceback" not in result.stderr
-    assert "exit 3" in result.stderr
+    assert json.loads(result.stderr)["error"]["code"] == "STARTUP"
 
 
 def test_an_os_error_on_a_file_names_the_file() -> None:

@@ -65,9 +65,11 @@ def test_serve_with_the_database_down_says_so_in_one_line_and_exits_non_zero(
         HEARTH_SSN_HASH_KEY=settings.ssn_hash_key.get_secret_value(),  # type: ignore[union-attr]
     )
     done = _run([HEARTH, "serve", "--workers", workers], env)
-    assert done.returncode == 1
+    assert done.returncode == 3  # the database unavailable, as for every command (docs/cli.md)
     (line,) = done.stderr.splitlines()
-    assert line.startswith(f"hearth serve: cannot reach the database at 127.0.0.1:{port}/hearth")
+    error = json.loads(line)["error"]
+    assert error["code"] == "UNAVAILABLE"
+    assert error["message"].startswith(f"cannot reach the database at 127.0.0.1:{port}/hearth")
     assert "pw" not in line
     assert "Traceback" not in done.stdout + done.stderr
 
@@ -90,9 +92,9 @@ def test_serve_refuses_an_allow_list_it_cannot_read_before_any_worker_starts(
     done = _run([HEARTH, "serve", "--workers", "2"], env)
     assert done.returncode == 1
     (line,) = done.stderr.splitlines()
-    assert line.startswith(
-        f"hearth serve: ValueError: persisted query manifest {path}: cannot read"
-    )
+    error = json.loads(line)["error"]
+    assert error["code"] == "STARTUP"
+    assert error["message"].startswith(f"ValueError: persisted query manifest {path}: cannot read")
 
 
 async def test_serve_refuses_a_database_without_this_codes_migrations(
@@ -116,6 +118,7 @@ async def test_serve_refuses_a_database_without_this_codes_migrations(
         await admin.close()
     assert done.returncode == 1
     (line,) = done.stderr.splitlines()
+    assert json.loads(line)["error"]["code"] == "STARTUP"
     assert "0001_initial" in line
     assert "run 'hearth migrate' first" in line
 
@@ -127,11 +130,14 @@ def test_production_refuses_to_start_without_its_secrets_naming_them(tmp_path: P
         HEARTH_DATABASE_URL=f"postgres://postgres@127.0.0.1:{_closed_port()}/hearth",
     )
     done = _run([HEARTH, "serve", "--workers", "1"], env)
-    assert done.returncode == 1
-    assert done.stderr.splitlines() == [
-        "hearth serve: HEARTH_ENV=production needs HEARTH_SIGNING_KEY, HEARTH_SSN_KEYS,"
-        " HEARTH_SSN_HASH_KEY set"
-    ]
+    assert done.returncode == 2  # a setting refused, nothing done (docs/cli.md)
+    (line,) = done.stderr.splitlines()
+    assert json.loads(line)["error"] == {
+        "code": "SETTINGS",
+        "field": None,
+        "message": "HEARTH_ENV=production needs HEARTH_SIGNING_KEY, HEARTH_SSN_KEYS,"
+        " HEARTH_SSN_HASH_KEY set",
+    }
     assert not (tmp_path / "signing-key.json").exists()  # nothing generated
 
 
@@ -162,10 +168,10 @@ async def test_serve_refuses_an_ssn_key_other_than_the_one_on_record_in_one_line
     )
     done = _run([HEARTH, "serve", "--workers", "2"], env)
     assert done.returncode == 1
-    assert done.stderr.splitlines() == [
-        "hearth serve: SealingError: HEARTH_SSN_KEYS key 't1' is not the key that sealed SSNs"
-        " under that id."
-    ]
+    (line,) = done.stderr.splitlines()
+    assert json.loads(line)["error"]["message"] == (
+        "SealingError: HEARTH_SSN_KEYS key 't1' is not the key that sealed SSNs under that id."
+    )
 
 
 @pytest.mark.parametrize("workers", [1, 2])
