@@ -451,11 +451,16 @@ class CaseNoteDeletionRequest:
     async def note_created_at(
         self, info: ResolverInfo, row: strawberry.Parent[note_models.CaseNoteDeletionRequest]
     ) -> datetime.datetime:
+        # The System Administrator's queue reads each note's time with its page, past the wall as
+        # the queue is (decision 97); other readers load the note under their own visibility.
+        known: datetime.datetime | None = getattr(row, "note_created_at", None)
+        if known is not None:
+            return known
         note = await by_id(info.context, note_models.CaseNote).load(row.note_id)
         if note is not None:
             return note.created_at
-        # The System Administrator's queue lists requests about clients they may not read
-        # (decision 97): the note's time, never its text, is read past the wall for it.
+        # A request answered outside the queue (the decision's own answer to the System
+        # Administrator): the note's time, never its text, read past the wall.
         with row_security.system():
             hidden = await note_models.CaseNote.get(id=row.note_id).only("id", "created_at")
         return hidden.created_at
