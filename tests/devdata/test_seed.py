@@ -268,6 +268,8 @@ async def _restore_reference(
     ]
     await conn.execute(truncation(tables))
     for table, rows in saved.items():
+        if not rows:
+            continue
         await conn.copy_records_to_table(
             table, records=[tuple(r.values()) for r in rows], columns=list(rows[0].keys())
         )
@@ -300,6 +302,8 @@ async def test_the_same_seed_gives_the_same_data_and_another_seed_other_data(
             "training_course",
             "end_user_agreement",
             "certification_item",
+            # the key probes the app recorded at start-up (not seeded data: kept as they were)
+            "sealing_key",
         )
     }
     first = await _seed(conn, clients=150, seed=21)
