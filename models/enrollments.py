@@ -93,7 +93,7 @@ class Enrollment(Model):
         fields.SmallIntField(),
         "3.15",
         "RelationshipToHoH",
-        "SELF_HEAD_OF_HOUSEHOLD (1) is the head of household.",
+        "SELF (1) is the head of household.",
         codes=codes.RELATIONSHIP_TO_HOH,
         graphql_name="relationshipToHoH",
     )
