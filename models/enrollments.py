@@ -307,7 +307,7 @@ class Disability(Model):
         fields.SmallIntField(),
         "1.3",
         "DisabilityType",
-        "10 (substance use disorder) is 42 CFR Part 2 data.",
+        "SUBSTANCE_USE_DISORDER (10) is 42 CFR Part 2 data.",
         codes=codes.DISABILITY_TYPE,
     )
     disability_response = element(

@@ -99,7 +99,9 @@ def _day(d: date) -> str:
 async def test_an_enrollment_carries_its_household_exit_and_records(api: Api) -> None:
     w = await _world(api)
     head = await api.ok(
-        CREATE_ENROLLMENT, _enroll(w, enrollmentCoC="CT-503", livingSituation=116), w.token
+        CREATE_ENROLLMENT,
+        _enroll(w, enrollmentCoC="CT-503", livingSituation="PLACE_NOT_MEANT_FOR_HABITATION"),
+        w.token,
     )
     household = head["createEnrollment"]["householdId"]
     enrollment = head["createEnrollment"]["id"]

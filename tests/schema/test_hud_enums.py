@@ -218,3 +218,22 @@ async def test_a_name_goes_in_the_integer_is_stored_and_the_name_comes_back(api:
     variables["input"]["livingSituation"] = 116
     error = await expect_refused(api, create, variables, token, code="GRAPHQL_VALIDATION_FAILED")
     assert error.get("variable") == "input"
+
+
+async def test_a_bad_literal_is_a_graphql_validation_error_without_suggestions(api: Api) -> None:
+    from models.enums import AccessLevel
+    from tests.factories import make_agency
+
+    agency = await make_agency("Agency A")
+    token = await api.sign_in(await worker({agency: AccessLevel.FULL}))
+    client = await create_client(api, token)
+    literal = 'mutation { updateClient(input: {id: "ID", version: 1, sex: FEMAL}) { id sex } }'
+    document = literal.replace("ID", client["id"])
+    error = await api.error(document, None, token)
+    assert error["code"] == "GRAPHQL_VALIDATION_FAILED"
+    assert "Did you mean" not in error["message"]
+    changed = """mutation($input: UpdateClientInput!) { updateClient(input: $input) { sex } }"""
+    done = await api.ok(
+        changed, {"input": {"id": client["id"], "version": 1, "sex": "FEMALE"}}, token
+    )
+    assert done["updateClient"]["sex"] == "FEMALE"
