@@ -56,7 +56,7 @@ class Client(Model):
         fields.SmallIntField(default=99),
         "3.01",
         "NameDataQuality",
-        codes=codes.DATA_QUALITY,
+        codes=codes.NAME_DATA_QUALITY,
         csv_default=99,
     )
     # Nine characters, digits or 'x' for unknown digits (HUD); sealed at rest (models.sealed).
@@ -83,7 +83,7 @@ class Client(Model):
         fields.SmallIntField(default=99),
         "3.02",
         "SSNDataQuality",
-        codes=codes.DATA_QUALITY,
+        codes=codes.SSN_DATA_QUALITY,
         csv_default=99,
     )
     dob = element(fields.DateField(null=True), "3.03", "DOB", category=_ID)
@@ -91,7 +91,7 @@ class Client(Model):
         fields.SmallIntField(default=99),
         "3.03",
         "DOBDataQuality",
-        codes=codes.DATA_QUALITY,
+        codes=codes.DOB_DATA_QUALITY,
         csv_default=99,
     )
     am_ind_ak_native = _race("AmIndAKNative")

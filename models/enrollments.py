@@ -93,7 +93,7 @@ class Enrollment(Model):
         fields.SmallIntField(),
         "3.15",
         "RelationshipToHoH",
-        "1 is the head of household.",
+        "SELF (1) is the head of household.",
         codes=codes.RELATIONSHIP_TO_HOH,
         graphql_name="relationshipToHoH",
     )
@@ -307,7 +307,7 @@ class Disability(Model):
         fields.SmallIntField(),
         "1.3",
         "DisabilityType",
-        "10 (substance use disorder) is 42 CFR Part 2 data.",
+        "SUBSTANCE_USE_DISORDER (10) is 42 CFR Part 2 data.",
         codes=codes.DISABILITY_TYPE,
     )
     disability_response = element(

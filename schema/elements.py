@@ -3,6 +3,9 @@
 A type or input declares its own fields (ids, relations, resolvers) and takes its elements from
 :func:`with_elements`: one field per element of a model, named, typed and documented from the
 registry (``models.hud.elements``). A field the class declares itself keeps its declaration.
+An element with a HUD value list is the list's enum (``schema.hud_enums``), in outputs and inputs
+alike; one whose list depends on another element of the row (``codes_when``) stays ``Int``, its
+description listing the codes.
 """
 
 from __future__ import annotations
@@ -13,22 +16,34 @@ from typing import Any, Literal, TypeVar
 
 import strawberry
 
+from models.hud.codes import column_codes_when
 from models.hud.elements import Element, Registry, registry
 from models.names import camel
+from schema.hud_enums import hud_enum
 
-__all__ = ["Mode", "with_elements"]
+__all__ = ["Mode", "enum_of", "with_elements"]
 
 Mode = Literal["output", "create", "update"]
 _T = TypeVar("_T", bound=type)
 
 
+def enum_of(item: Element) -> type | None:
+    """The GraphQL enum an element's values take (None: an ``Int`` or text element)."""
+    return hud_enum(item.codes) if item.codes_when is None else None
+
+
 def _doc(item: Element, mode: Mode) -> str:
     text = item.doc()
-    if mode != "output" and item.codes is not None:
-        text += f" Codes ({item.codes.ref}): {item.codes.describe()}."
-    if mode != "output" and item.codes_when is not None:
+    if item.codes is not None and enum_of(item) is None:
+        text += f" Codes ({item.codes.ref}): {item.codes.describe_labels()}."
+    if item.codes_when is not None:
         name, value, codes = item.codes_when
-        text += f" When {camel(name)} is {value}, codes ({codes.ref}): {codes.describe()}."
+        text += f" When {camel(name)} is {value}, codes ({codes.ref}): {codes.describe_labels()}."
+    elif item.codes is None and item.file is not None and item.column is not None:
+        for when in column_codes_when(item.file, item.column):
+            conditions = (*when.requires, (when.when_column, when.when_value))
+            on = " and ".join(f"{column[:1].lower()}{column[1:]} {v}" for column, v in conditions)
+            text += f" When {on}, codes ({when.codes.ref}): {when.codes.describe_labels()}."
     if mode == "output" and item.category is not None:
         text += f" Null unless you may see {item.category.value}."
     return text
@@ -38,7 +53,8 @@ def _field(item: Element, mode: Mode) -> tuple[Any, Any]:
     """The annotation and the field of one element."""
     name = item.graphql_name
     description = _doc(item, mode)
-    kind = item.kind
+    enum = enum_of(item)
+    kind: Any = enum or item.kind
     if mode == "output":
         masked = item.category is not None or item.nullable
         return (kind | None if masked else kind), strawberry.field(
@@ -51,7 +67,8 @@ def _field(item: Element, mode: Mode) -> tuple[Any, Any]:
     if item.nullable:
         return kind | None, strawberry.field(name=name, default=None, description=description)
     if item.has_default:
-        return kind, strawberry.field(name=name, default=item.default, description=description)
+        default = enum(item.default) if enum is not None else item.default
+        return kind, strawberry.field(name=name, default=default, description=description)
     return kind, strawberry.field(name=name, description=description)
 
 

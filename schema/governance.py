@@ -12,6 +12,7 @@ from authz.resources import Action, Resource
 from models import governance as gov
 from schema.arguments import After, First
 from schema.context import ResolverInfo
+from schema.hud_enums import list_enum
 from schema.inputs import changes, not_null, one, parse_id
 from schema.operations import mutation, query
 from schema.permissions import Requires
@@ -91,16 +92,22 @@ class CreateCanInput:
 class CreateProjectInput:
     agency_id: strawberry.ID = strawberry.field(description="The agency running it.")
     name: str = strawberry.field(description="HUD ProjectName (unique within the agency).")
-    project_type: int = strawberry.field(description="HUD 2.02.6 ProjectType code.")
+    project_type: int = strawberry.field(
+        description="HUD 2.02.6 ProjectType.", graphql_type=list_enum("2.02.6")
+    )
     operating_start_date: datetime.date = strawberry.field(description="HUD OperatingStartDate.")
     operating_end_date: datetime.date | None = strawberry.field(
         default=None, description="HUD OperatingEndDate."
     )
     common_name: str | None = strawberry.field(default=None, description="HUD ProjectCommonName.")
     continuum_project: bool = strawberry.field(default=True, description="HUD ContinuumProject.")
-    housing_type: int | None = strawberry.field(default=None, description="HUD HousingType.")
+    housing_type: int | None = strawberry.field(
+        default=None, description="HUD 2.02.D HousingType.", graphql_type=list_enum("2.02.D") | None
+    )
     target_population: int | None = strawberry.field(
-        default=None, description="HUD TargetPopulation."
+        default=None,
+        description="HUD 2.02.7 TargetPopulation.",
+        graphql_type=list_enum("2.02.7") | None,
     )
     coc_code: str | None = strawberry.field(
         default=None, description="Project CoC; default: the agency's."
@@ -112,7 +119,9 @@ class UpdateProjectInput:
     id: strawberry.ID = strawberry.field(description="The project.")
     name: str | None = strawberry.field(default=strawberry.UNSET, description="New name.")
     project_type: int | None = strawberry.field(
-        default=strawberry.UNSET, description="New ProjectType."
+        default=strawberry.UNSET,
+        description="New HUD 2.02.6 ProjectType.",
+        graphql_type=list_enum("2.02.6") | None,
     )
     operating_start_date: datetime.date | None = strawberry.field(
         default=strawberry.UNSET, description="Start."
@@ -125,10 +134,14 @@ class UpdateProjectInput:
         default=strawberry.UNSET, description="ContinuumProject."
     )
     housing_type: int | None = strawberry.field(
-        default=strawberry.UNSET, description="HousingType."
+        default=strawberry.UNSET,
+        description="HUD 2.02.D HousingType.",
+        graphql_type=list_enum("2.02.D") | None,
     )
     target_population: int | None = strawberry.field(
-        default=strawberry.UNSET, description="TargetPopulation."
+        default=strawberry.UNSET,
+        description="HUD 2.02.7 TargetPopulation.",
+        graphql_type=list_enum("2.02.7") | None,
     )
     coc_code: str | None = strawberry.field(default=strawberry.UNSET, description="Project CoC.")
 

@@ -8,6 +8,7 @@ import strawberry
 
 from authz.resources import Action, Resource
 from schema.context import ResolverInfo
+from schema.hud_enums import list_enum
 from schema.operations import mutation
 from schema.permissions import Requires
 from services.hudcsv.export import run_export
@@ -50,7 +51,10 @@ class HudCsvExport:
     scope: str = strawberry.field(description="The scope exported.")
     start_date: datetime.date = strawberry.field(description="ExportStartDate.")
     end_date: datetime.date = strawberry.field(description="ExportEndDate.")
-    hash_status: int = strawberry.field(description="1 (unhashed) or 4 (SHA-256 hashed).")
+    hash_status: int = strawberry.field(
+        description="HUD 1.5 HashStatus: UNHASHED, or SHA_256 (hashed).",
+        graphql_type=list_enum("1.5"),
+    )
     files: list[HudCsvFileRows] = strawberry.field(description="Row counts of the 24 files.")
     size_bytes: int = strawberry.field(description="The zip's size.")
     created_at: datetime.datetime = strawberry.field(description="When written (ExportDate).")

@@ -10,6 +10,7 @@ from tortoise.models import Model
 from tortoise.queryset import QuerySet
 
 from models.names import camel
+from schema.hud_enums import plain
 from services.errors import NotFound, ValidationFailed
 
 __all__ = ["camel", "changes", "not_null", "one", "optional_id", "parse_id"]
@@ -18,8 +19,11 @@ _M = TypeVar("_M", bound=Model)
 
 
 def changes(data: Any) -> dict[str, Any]:
-    """The input fields the caller actually sent (UNSET ones are left alone)."""
-    return {name: value for name, value in vars(data).items() if value is not strawberry.UNSET}
+    """The input fields the caller actually sent (UNSET ones are left alone); a HUD list's enum
+    value is its HUD code."""
+    return {
+        name: plain(value) for name, value in vars(data).items() if value is not strawberry.UNSET
+    }
 
 
 def not_null(values: dict[str, Any], *names: str) -> dict[str, Any]:

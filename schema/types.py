@@ -20,6 +20,7 @@ from models import training as training_models
 from models import users as user_models
 from schema.context import ResolverInfo
 from schema.enums import described_enum
+from schema.hud_enums import list_enum
 from schema.loaders import by_id, many_by
 from schema.relay import Node
 from services.agencies import HUD_PROJECT_TYPES
@@ -239,12 +240,18 @@ class Project(Node):
     id: strawberry.ID = strawberry.field(description="Hearth id.")
     name: str = strawberry.field(description="HUD ProjectName.")
     common_name: str | None = strawberry.field(description="HUD ProjectCommonName.")
-    project_type: int = strawberry.field(description="HUD 2.02.6 ProjectType code.")
+    project_type: int = strawberry.field(
+        description="HUD 2.02.6 ProjectType.", graphql_type=list_enum("2.02.6")
+    )
     operating_start_date: datetime.date = strawberry.field(description="HUD OperatingStartDate.")
     operating_end_date: datetime.date | None = strawberry.field(description="HUD OperatingEndDate.")
     continuum_project: bool = strawberry.field(description="HUD ContinuumProject.")
-    housing_type: int | None = strawberry.field(description="HUD HousingType code.")
-    target_population: int | None = strawberry.field(description="HUD TargetPopulation code.")
+    housing_type: int | None = strawberry.field(
+        description="HUD 2.02.D HousingType.", graphql_type=list_enum("2.02.D") | None
+    )
+    target_population: int | None = strawberry.field(
+        description="HUD 2.02.7 TargetPopulation.", graphql_type=list_enum("2.02.7") | None
+    )
     coc_code: str = strawberry.field(description="HUD CoCCode of the project.")
 
     @strawberry.field(description="HUD's name for the project type.")

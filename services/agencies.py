@@ -14,6 +14,7 @@ from authz.enforcer import Decisions, notify_change
 from authz.resources import Action, Resource
 from models.enums import AccessLevel
 from models.governance import Agency, Can, ContinuumOfCare, Project
+from models.hud.codes import hud_list
 from services import governance_log
 from services.caller import Caller
 from services.contacts import normalize_email
@@ -34,26 +35,11 @@ __all__ = [
     "update_project",
 ]
 
-# HUD FY2026 data standards 2.02.6 ProjectType.
-HUD_PROJECT_TYPES = {
-    0: "Emergency Shelter - Entry Exit",
-    1: "Emergency Shelter - Night-by-Night",
-    2: "Transitional Housing",
-    3: "PH - Permanent Supportive Housing",
-    4: "Street Outreach",
-    6: "Services Only",
-    7: "Other",
-    8: "Safe Haven",
-    9: "PH - Housing Only",
-    10: "PH - Housing with Services (no disability required for entry)",
-    11: "Day Shelter",
-    12: "Homelessness Prevention",
-    13: "PH - Rapid Re-Housing",
-    14: "Coordinated Entry",
-}
-# HUD 2.08 HousingType and 2.09 TargetPopulation codes.
-HUD_HOUSING_TYPES = frozenset({1, 2, 3})
-HUD_TARGET_POPULATIONS = frozenset({1, 3, 4})
+# HUD FY2026 data standards 2.02.6 ProjectType: code -> HUD's name.
+HUD_PROJECT_TYPES = dict(hud_list("2.02.6").labels)
+# HUD 2.02.D HousingType and 2.02.7 TargetPopulation codes.
+HUD_HOUSING_TYPES = hud_list("2.02.D").values
+HUD_TARGET_POPULATIONS = hud_list("2.02.7").values
 
 
 # What an agency's HMIS Data Coordinator keeps current on its record (policy 107); the rest of it

@@ -166,7 +166,7 @@ async def _household(
     if household_id is None:
         if relationship != HOH:
             raise ValidationFailed(
-                "A new household starts with its head (relationshipToHoH 1).",
+                "A new household starts with its head (relationshipToHoH SELF).",
                 field="relationshipToHoH",
             )
         return uuid.uuid4().hex

@@ -99,7 +99,7 @@ class ConsentEnrollmentInput:
     project_id: strawberry.ID = strawberry.field(description="A project of your agency.")
     household_id: str | None = strawberry.field(
         default=None,
-        description="Join this household; omit to start one (then relationshipToHoH must be 1).",
+        description="Join this household; omit to start one (then relationshipToHoH must be SELF).",
     )
     if TYPE_CHECKING:  # elements the registry adds (with_elements) that recordConsent reads
         entry_date: datetime.date
@@ -170,7 +170,7 @@ class CreateEnrollmentInput:
     project_id: strawberry.ID = strawberry.field(description="The project.")
     household_id: str | None = strawberry.field(
         default=None,
-        description="Join this household; omit to start one (then relationshipToHoH must be 1).",
+        description="Join this household; omit to start one (then relationshipToHoH must be SELF).",
     )
     if TYPE_CHECKING:  # elements the registry adds (with_elements) that createEnrollment reads
         entry_date: datetime.date

@@ -53,6 +53,7 @@ from schema.clients.inputs import (
     UpdateClientInput,
 )
 from schema.context import ResolverInfo
+from schema.hud_enums import plain
 from schema.input_checks import MULTILINE
 from schema.inputs import changes, optional_id, parse_id
 from schema.operations import mutation
@@ -142,7 +143,7 @@ class ClientMutation:
             else consent_service.ConsentEnrollment(
                 project_id=parse_id(enrollment.project_id, "enrollment.projectId"),
                 entry_date=enrollment.entry_date,
-                relationship_to_hoh=enrollment.relationship_to_hoh,
+                relationship_to_hoh=plain(enrollment.relationship_to_hoh),
                 household_id=enrollment.household_id,
                 data=_elements(
                     enrollment, "project_id", "entry_date", "relationship_to_hoh", "household_id"
@@ -210,7 +211,7 @@ class ClientMutation:
             project_id=parse_id(input.project_id, "projectId"),
             entry_date=input.entry_date,
             household_id=input.household_id,
-            relationship_to_hoh=input.relationship_to_hoh,
+            relationship_to_hoh=plain(input.relationship_to_hoh),
             data=_elements(input, *own),
         )
 

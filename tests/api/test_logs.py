@@ -57,9 +57,9 @@ async def test_every_request_writes_one_json_access_line_with_its_facts_and_no_p
             "input": {
                 "firstName": SECRET_NAME,
                 "lastName": SECRET_LAST,
-                "nameDataQuality": 1,
+                "nameDataQuality": "FULL_NAME_REPORTED",
                 "dob": "1980-02-04",
-                "dobDataQuality": 1,
+                "dobDataQuality": "FULL_DOB_REPORTED",
                 "consent": {"kind": "WRITTEN", "takenOn": str(date(2026, 3, 2))},
             }
         },

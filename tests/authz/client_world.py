@@ -24,11 +24,15 @@ from models.enums import AccessLevel, ConsentKind, Duty, ReleaseCategory, Releas
 from models.governance import Agency, Can, ContinuumOfCare, Project
 from models.releases import Release, ReleaseRecipient
 from models.users import User
+from schema.hud_enums import list_enum
 from services.passwords import hash_password
 from tests import factories
 from tests.factories import make_agency, make_user
 
+DISABILITY_TYPE = list_enum("1.3")
+
 __all__ = [
+    "DISABILITY_TYPE",
     "IDENTIFYING_FIELDS",
     "ROSA",
     "ROSA_HEALTH",
@@ -45,24 +49,24 @@ TODAY = date(2026, 3, 2)  # the frozen clock's date in America/New_York
 NOW = datetime(2026, 3, 2, 14, 0, tzinfo=UTC)
 _seq = itertools.count(1)
 
-# Rosa's identifying data as stored, by GraphQL field name.
+# Rosa's identifying data as the API shows it, by GraphQL field name.
 ROSA: dict[str, Any] = {
     "firstName": "Rosa",
     "middleName": "Louise",
     "lastName": "Parks",
     "nameSuffix": "Sr",
     "dob": "1980-02-04",
-    "amIndAkNative": 0,
-    "asian": 0,
-    "blackAfAmerican": 1,
-    "hispanicLatinao": 0,
-    "midEastNAfrican": 0,
-    "nativeHiPacific": 0,
-    "white": 0,
+    "amIndAkNative": "NO",
+    "asian": "NO",
+    "blackAfAmerican": "YES",
+    "hispanicLatinao": "NO",
+    "midEastNAfrican": "NO",
+    "nativeHiPacific": "NO",
+    "white": "NO",
     "raceNone": None,
     "additionalRaceEthnicity": "Alabaman",
-    "sex": 0,
-    "veteranStatus": 0,
+    "sex": "FEMALE",
+    "veteranStatus": "NO",
     "phone": "8605550123",
     "email": "rosa@example.org",
     "addressLine1": "1 Main St",
@@ -75,13 +79,13 @@ ROSA: dict[str, Any] = {
 IDENTIFYING_FIELDS = tuple(ROSA)
 ROSA_SSN = "123456789"
 ROSA_HEALTH = {
-    "domesticViolenceSurvivor": 1,
-    "whenOccurred": 2,
-    "currentlyFleeing": 0,
-    "generalHealthStatus": 3,
-    "dentalHealthStatus": 2,
-    "mentalHealthStatus": 4,
-    "pregnancyStatus": 0,
+    "domesticViolenceSurvivor": "YES",
+    "whenOccurred": "THREE_TO_SIX_MONTHS_AGO",
+    "currentlyFleeing": "NO",
+    "generalHealthStatus": "GOOD",
+    "dentalHealthStatus": "VERY_GOOD",
+    "mentalHealthStatus": "FAIR",
+    "pregnancyStatus": "NO",
     "dueDate": None,
 }
 DV_FIELDS = ("domesticViolenceSurvivor", "whenOccurred", "currentlyFleeing")
@@ -468,9 +472,9 @@ def observe(client: dict[str, Any], world: World) -> Seen:
     assert client["id"] == str(world.rosa.id)
     # never masked: data quality and the version
     assert (client["nameDataQuality"], client["ssnDataQuality"], client["dobDataQuality"]) == (
-        1,
-        1,
-        1,
+        "FULL_NAME_REPORTED",
+        "FULL_SSN_REPORTED",
+        "FULL_DOB_REPORTED",
     )
     assert client["version"] == 1
     identifying = _all_or_none({k: client[k] for k in IDENTIFYING_FIELDS}, ROSA, "identifying data")
@@ -494,7 +498,10 @@ def observe(client: dict[str, Any], world: World) -> Seen:
     for e in enrollments:
         assert len(e["services"]) == 1
         assert [i["totalMonthlyIncome"] for i in e["incomeBenefits"]] == ["900.00"]
-        disabilities = tuple(sorted(d["disabilityType"] for d in e["disabilities"]))
+        # as HUD codes: the worlds' expectations name them by number (10: substance use)
+        disabilities = tuple(
+            sorted(DISABILITY_TYPE[d["disabilityType"]].value for d in e["disabilities"])
+        )
         assert len(e["healthAndDv"]) == 1
         row = e["healthAndDv"][0]
         dv = _all_or_none(

@@ -26,6 +26,7 @@ from models.enums import ReleaseCategory, ReleaseScope
 from models.governance import Project
 from tests.authz.client_world import (
     CLIENT_FIELDS,
+    DISABILITY_TYPE,
     FORBIDDEN,
     FULL_SSN,
     LAST_FOUR,
@@ -367,7 +368,10 @@ async def test_a_client_held_by_a_and_b_shows_bs_records_to_a_only_through_bs_re
     projects = sorted(e["project"]["name"] for e in ben_seen["enrollments"])
     assert projects == (["A Shelter", "B Outreach"] if sees_enrollment else ["A Shelter"])
     by_project = {e["project"]["name"]: e for e in ben_seen["enrollments"]}
-    assert sorted(d["disabilityType"] for d in by_project["A Shelter"]["disabilities"]) == [5, 10]
+    assert sorted(d["disabilityType"] for d in by_project["A Shelter"]["disabilities"]) == [
+        "PHYSICAL_DISABILITY",
+        "SUBSTANCE_USE_DISORDER",
+    ]
     if (
         sees_enrollment
     ):  # B's enrollment, but not B's health data: that needs HEALTH / SUBSTANCE_USE
@@ -402,7 +406,9 @@ async def test_backbone_staff_see_only_what_agencies_of_their_can_recorded(api: 
         "sharedCategories": list(BACKBONE_SHARED),
     }
     assert [e["project"]["name"] for e in ben_seen["enrollments"]] == ["A Shelter"]
-    assert [d["disabilityType"] for d in ben_seen["enrollments"][0]["disabilities"]] == [5]
+    assert [d["disabilityType"] for d in ben_seen["enrollments"][0]["disabilities"]] == [
+        "PHYSICAL_DISABILITY"
+    ]
     assert ben_seen["caseNotes"] == []  # notes need a release naming CASE_NOTES
     assert sam_error["code"] == NOT_FOUND
 
@@ -469,8 +475,11 @@ async def test_backbone_staff_see_what_the_backbone_agency_holds_only_by_their_l
     seen = body["data"]["client"]
     assert seen["firstName"] == "Sam"
     flags = {k: seen["access"][k] for k in ("holdsConsent", "canEdit", "viaCanBackbone")}
+    # as HUD codes, as the table above names them
     disabilities = sorted(
-        d["disabilityType"] for e in seen["enrollments"] for d in e["disabilities"]
+        DISABILITY_TYPE[d["disabilityType"]].value
+        for e in seen["enrollments"]
+        for d in e["disabilities"]
     )
     assert {**flags, "disabilities": disabilities} == expected
 

@@ -38,7 +38,7 @@ async def test_request_then_download_the_zip(
     token = await api.sign_in(hdc)
     export = (await api.ok(REQUEST, _input(f"agency:{world.a.id}"), token))["requestHudCsvExport"]
     assert export["scope"] == f"agency:{world.a.id}"
-    assert export["hashStatus"] == 1
+    assert export["hashStatus"] == "UNHASHED"
     rows = {f["file"]: f["rows"] for f in export["files"]}
     assert list(rows) == [f"{f}.csv" for f in FILES]
     assert (rows["Client.csv"], rows["Enrollment.csv"], rows["Export.csv"]) == (1, 1, 1)
@@ -143,7 +143,7 @@ async def test_a_reporting_only_hdc_downloads_the_hashed_variant(
     world = await build_world()
     token = await api.sign_in(await make_role_user(world, "HDC+REPORTING_ONLY@A"))
     export = (await api.ok(REQUEST, _input(f"agency:{world.a.id}"), token))["requestHudCsvExport"]
-    assert export["hashStatus"] == 4
+    assert export["hashStatus"] == "SHA_256"
     body = (
         await http.get(export["downloadUrl"], headers={"Authorization": f"Bearer {token}"})
     ).content

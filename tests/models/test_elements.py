@@ -71,7 +71,10 @@ def test_an_element_declared_once_becomes_a_graphql_field_of_the_type_and_the_in
     create, update = block("input CreateInput"), block("input UpdateInput")
     # the output type: masked, so nullable, documented with its number, column and category
     assert "favoriteColor: Int\n" in view + "\n"
-    assert "9.99 FavoriteColor: a made-up element. Null unless you may see IDENTIFYING." in view
+    assert (
+        "9.99 FavoriteColor: a made-up element. Codes (9.99.1): 1, 2, 3. "
+        "Null unless you may see IDENTIFYING."
+    ) in view
     # the create input: nullable with a default of null; its codes documented
     assert "favoriteColor: Int = null" in create
     assert "Codes (9.99.1): 1, 2, 3." in create

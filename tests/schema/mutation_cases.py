@@ -76,8 +76,8 @@ class World:
                     "clientId": client_id,
                     "projectId": str(project.id),
                     "entryDate": str(today(self.api)),
-                    "relationshipToHoH": 1,
-                    "disablingCondition": 0,
+                    "relationshipToHoH": "SELF",
+                    "disablingCondition": "NO",
                 }
             },
             await self.token("worker"),
@@ -261,7 +261,7 @@ async def _create_project(w: World) -> Call:
         "input": {
             "agencyId": str(w.a.id),
             "name": w.unique("Night Shelter"),
-            "projectType": 0,
+            "projectType": "EMERGENCY_SHELTER_ENTRY_EXIT",
             "operatingStartDate": "2020-01-01",
             "commonName": "Night",
             "continuumProject": True,

@@ -21,14 +21,14 @@ async def _create_client(w: World) -> Call:
             "middleName": "Lee",
             "lastName": "Parks",
             "nameSuffix": "Jr",
-            "nameDataQuality": 1,
+            "nameDataQuality": "FULL_NAME_REPORTED",
             "ssn": "123456789",
-            "ssnDataQuality": 1,
+            "ssnDataQuality": "FULL_SSN_REPORTED",
             "dob": "1980-02-04",
-            "dobDataQuality": 1,
-            "white": 1,
+            "dobDataQuality": "FULL_DOB_REPORTED",
+            "white": "YES",
             "additionalRaceEthnicity": "Cape Verdean",
-            "veteranStatus": 0,
+            "veteranStatus": "NO",
             "phone": "8605550100",
             "email": "rosa@example.org",
             "addressLine1": "1 Main St",
@@ -123,9 +123,9 @@ async def _create_enrollment(w: World) -> Call:
             "clientId": await w.client(),
             "projectId": str(project.id),
             "entryDate": str(today(w.api)),
-            "relationshipToHoH": 1,
+            "relationshipToHoH": "SELF",
             "enrollmentCoC": "CT-503",
-            "disablingCondition": 0,
+            "disablingCondition": "NO",
         }
     }
 
@@ -136,7 +136,7 @@ async def _exit_enrollment(w: World) -> Call:
         "input": {
             "enrollmentId": await w.enrollment(),
             "exitDate": str(today(w.api)),
-            "destination": 17,
+            "destination": "OTHER",
             "otherDestination": "With a friend.",
         }
     }
@@ -148,7 +148,7 @@ async def _record_service(w: World) -> Call:
         "input": {
             "enrollmentId": await w.enrollment(),
             "dateProvided": str(today(w.api)),
-            "recordType": 152,
+            "recordType": "SSVF_FINANCIAL_ASSISTANCE",
             "typeProvided": 1,
             "faAmount": "120.50",
         }
@@ -161,8 +161,8 @@ async def _record_income(w: World) -> Call:
         "input": {
             "enrollmentId": await w.enrollment(),
             "informationDate": str(today(w.api)),
-            "dataCollectionStage": 1,
-            "incomeFromAnySource": 1,
+            "dataCollectionStage": "PROJECT_ENTRY",
+            "incomeFromAnySource": "YES",
             "incomeSources": [{"source": "Earned", "amount": "800.50"}],
         }
     }
@@ -174,8 +174,8 @@ async def _record_disability(w: World) -> Call:
         "input": {
             "enrollmentId": await w.enrollment(),
             "informationDate": str(today(w.api)),
-            "dataCollectionStage": 1,
-            "disabilityType": 5,
+            "dataCollectionStage": "PROJECT_ENTRY",
+            "disabilityType": "PHYSICAL_DISABILITY",
             "disabilityResponse": 0,
         }
     }
@@ -187,8 +187,8 @@ async def _record_health(w: World) -> Call:
         "input": {
             "enrollmentId": await w.enrollment(),
             "informationDate": str(today(w.api)),
-            "dataCollectionStage": 1,
-            "domesticViolenceSurvivor": 0,
+            "dataCollectionStage": "PROJECT_ENTRY",
+            "domesticViolenceSurvivor": "NO",
         }
     }
 

@@ -64,7 +64,7 @@ async def _client(api: Api, token: str, first_name: str = "Rosa") -> dict:
                 "input": {
                     "firstName": first_name,
                     "ssn": "123456789",
-                    "ssnDataQuality": 1,
+                    "ssnDataQuality": "FULL_SSN_REPORTED",
                     "dob": "1980-02-04",
                     "consent": {"kind": "WRITTEN", "takenOn": str(today)},
                 }
@@ -118,7 +118,7 @@ async def test_nested_client_data_is_audited_per_object(api: Api) -> None:
                     "clientId": client["id"],
                     "projectId": str(w["project"].id),
                     "entryDate": str(today - timedelta(days=1)),
-                    "relationshipToHoH": 1,
+                    "relationshipToHoH": "SELF",
                 }
             },
             token,

@@ -124,7 +124,13 @@ async def test_full_ssn_only_for_full_access_at_a_holder_last_four_with_identify
         seen = (await api.ok(SSN_OF, {"id": str(client.id)}, token))["client"]
         # then
         assert (seen["ssn"], seen["ssnLastFour"]) == (ssn, last_four), stored
-        assert seen["ssnDataQuality"] == (1 if stored == "123456789" else 2 if stored else 99)
+        assert seen["ssnDataQuality"] == (
+            "FULL_SSN_REPORTED"
+            if stored == "123456789"
+            else "APPROXIMATE_OR_PARTIAL_SSN_REPORTED"
+            if stored
+            else "DATA_NOT_COLLECTED"
+        )
         assert seen["access"] == {
             "canViewSsn": can_view_ssn,
             "canViewSsnLastFour": can_view_last_four,
@@ -153,13 +159,14 @@ query {
 # Walkers held by B or released to B by A; what B's FULL user sees of each in one list.
 #   first name, how B sees it, enrollment project, disability types, (DV, health) of the
 #   healthAndDv record, case notes
+PHYSICAL, SUD = "PHYSICAL_DISABILITY", "SUBSTANCE_USE_DISORDER"
 WALKERS: list[
-    tuple[str, str, str | None, list[int], tuple[int | None, int | None] | None, list[str]]
+    tuple[str, str, str | None, list[str], tuple[str | None, str | None] | None, list[str]]
 ] = [
-    ("Own", "held by B", "B Outreach", [5, 10], (1, 3), ["Own note"]),
-    ("Health", "A's release [I, E, HEALTH]", "A Shelter", [5], (None, 3), []),
-    ("Part2", "A's release [I, E, SUBSTANCE_USE]", "A Shelter", [10], (None, None), []),
-    ("Violence", "A's release [I, E, DV]", "A Shelter", [], (1, None), []),
+    ("Own", "held by B", "B Outreach", [PHYSICAL, SUD], ("YES", "GOOD"), ["Own note"]),
+    ("Health", "A's release [I, E, HEALTH]", "A Shelter", [PHYSICAL], (None, "GOOD"), []),
+    ("Part2", "A's release [I, E, SUBSTANCE_USE]", "A Shelter", [SUD], (None, None), []),
+    ("Violence", "A's release [I, E, DV]", "A Shelter", [], ("YES", None), []),
     ("Notes", "A's release [I, CASE_NOTES]", None, [], None, ["Notes note"]),
     ("Bare", "A's release [I]", None, [], None, []),
 ]

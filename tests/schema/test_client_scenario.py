@@ -78,11 +78,11 @@ async def test_a_release_shows_agency_b_exactly_what_it_covers_until_it_ends(api
                 "input": {
                     "firstName": "Rosa",
                     "lastName": "Parks",
-                    "nameDataQuality": 1,
+                    "nameDataQuality": "FULL_NAME_REPORTED",
                     "ssn": "123-45-6789",
-                    "ssnDataQuality": 1,
+                    "ssnDataQuality": "FULL_SSN_REPORTED",
                     "dob": "1980-02-04",
-                    "dobDataQuality": 1,
+                    "dobDataQuality": "FULL_DOB_REPORTED",
                     "consent": {
                         "kind": "WRITTEN",
                         "takenOn": str(today),
@@ -104,7 +104,7 @@ async def test_a_release_shows_agency_b_exactly_what_it_covers_until_it_ends(api
                     "clientId": client_id,
                     "projectId": str(w["project"].id),
                     "entryDate": str(today - timedelta(days=3)),
-                    "relationshipToHoH": 1,
+                    "relationshipToHoH": "SELF",
                     "enrollmentCoC": "CT-503",
                 }
             },
@@ -117,7 +117,7 @@ async def test_a_release_shows_agency_b_exactly_what_it_covers_until_it_ends(api
             "input": {
                 "enrollmentId": enrollment["id"],
                 "dateProvided": str(today),
-                "recordType": 200,
+                "recordType": "BED_NIGHT",
                 "typeProvided": 200,
             }
         },
@@ -213,7 +213,7 @@ async def test_view_only_reads_reporting_only_sees_nothing(api: Api) -> None:
                 "input": {
                     "firstName": "Ida",
                     "ssn": "987654321",
-                    "ssnDataQuality": 1,
+                    "ssnDataQuality": "FULL_SSN_REPORTED",
                     "consent": {
                         "kind": "VERBAL",
                         "firstContactByPhone": True,

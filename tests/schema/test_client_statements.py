@@ -361,7 +361,10 @@ async def test_the_nested_data_is_what_each_viewer_may_see(api: Api) -> None:
     assert holder["access"]["canEdit"]
     assert not holder["access"]["viaRelease"]
     assert holder["ssn"] is not None
-    assert sorted(d["disabilityType"] for d in holder["enrollments"][0]["disabilities"]) == [5, 10]
+    assert sorted(d["disabilityType"] for d in holder["enrollments"][0]["disabilities"]) == [
+        "PHYSICAL_DISABILITY",
+        "SUBSTANCE_USE_DISORDER",
+    ]
     assert [c["agency"]["name"] for c in holder["consents"]] == ["Agency A"]
     assert len(holder["releases"]) == 2
     assert holder["annotations"][0]["note"] == "year only"
@@ -373,16 +376,18 @@ async def test_the_nested_data_is_what_each_viewer_may_see(api: Api) -> None:
     assert recipient["consents"] == []  # consents held by other agencies are not listed
     assert {r["releasingAgency"]["name"] for r in recipient["releases"]} == {"Agency A"}
     assert sorted(d["disabilityType"] for d in recipient["enrollments"][0]["disabilities"]) == [
-        5,
-        10,
+        "PHYSICAL_DISABILITY",
+        "SUBSTANCE_USE_DISORDER",
     ]
 
     assert backbone["access"]["viaCanBackbone"]
     assert not backbone["access"]["viaRelease"]
     assert backbone["releases"] == []  # releases are addressed to agencies, not backbone staff
     # Part 2 data is never shared with backbone staff
-    assert [d["disabilityType"] for d in backbone["enrollments"][0]["disabilities"]] == [5]
-    assert backbone["enrollments"][0]["healthAndDv"][0]["generalHealthStatus"] == 3
+    assert [d["disabilityType"] for d in backbone["enrollments"][0]["disabilities"]] == [
+        "PHYSICAL_DISABILITY"
+    ]
+    assert backbone["enrollments"][0]["healthAndDv"][0]["generalHealthStatus"] == "GOOD"
     # case notes and domestic violence need a release naming them (decision 98)
     assert backbone["caseNotes"] == []
     assert backbone["enrollments"][0]["healthAndDv"][0]["domesticViolenceSurvivor"] is None

@@ -70,7 +70,7 @@ async def test_create_client_stores_the_client_with_its_consent(api: Api) -> Non
         api,
         token,
         ssn="123-45-6789",
-        ssnDataQuality=1,
+        ssnDataQuality="FULL_SSN_REPORTED",
         consent=_consent(api, kind="VERBAL", firstContactByPhone=True),
     )
 
@@ -95,11 +95,13 @@ async def test_a_partial_ssn_is_accepted_as_approximate(api: Api) -> None:
     a = await make_agency("Agency A")
     token = await api.sign_in(await worker({a: AccessLevel.FULL}))
 
-    created = await create_client(api, token, ssn="XXX-XX-6789", ssnDataQuality=2)
+    created = await create_client(
+        api, token, ssn="XXX-XX-6789", ssnDataQuality="APPROXIMATE_OR_PARTIAL_SSN_REPORTED"
+    )
 
     assert created["ssn"] == "xxxxx6789"
     assert created["ssnLastFour"] == "6789"
-    assert created["ssnDataQuality"] == 2
+    assert created["ssnDataQuality"] == "APPROXIMATE_OR_PARTIAL_SSN_REPORTED"
 
 
 BAD_CLIENTS = [
@@ -121,18 +123,13 @@ BAD_CLIENTS = [
     pytest.param({"ssn": "1234567890"}, "ssn", id="ssn-ten-digits"),
     pytest.param({"ssn": "12345678a"}, "ssn", id="ssn-letter"),
     pytest.param(
-        {"ssn": "xxxxx6789", "ssnDataQuality": 1},
+        {"ssn": "xxxxx6789", "ssnDataQuality": "FULL_SSN_REPORTED"},
         "ssnDataQuality",
         id="partial-ssn-not-approximate",
     ),
-    pytest.param({"nameDataQuality": 3}, "nameDataQuality", id="name-quality"),
-    pytest.param({"ssnDataQuality": 0}, "ssnDataQuality", id="ssn-quality"),
-    pytest.param({"dobDataQuality": 7}, "dobDataQuality", id="dob-quality"),
-    pytest.param({"sex": 2}, "sex", id="sex"),
-    pytest.param({"veteranStatus": 2}, "veteranStatus", id="veteran-status"),
-    pytest.param({"white": 2}, "white", id="race-flag"),
-    pytest.param({"raceNone": 1}, "raceNone", id="race-none-code"),
-    pytest.param({"raceNone": 99, "asian": 1}, "raceNone", id="race-none-with-race"),
+    pytest.param(
+        {"raceNone": "DATA_NOT_COLLECTED", "asian": "YES"}, "raceNone", id="race-none-with-race"
+    ),
     pytest.param({"dob": "tomorrow"}, "dob", id="dob-in-future"),
     pytest.param({"dob": "1899-12-31"}, "dob", id="dob-before-1900"),
     pytest.param({"zipCode": "0610"}, "zipCode", id="zip"),
@@ -158,6 +155,40 @@ async def test_create_client_refuses_bad_input_and_writes_nothing(
 
     await expect_refused(
         api, CREATE_CLIENT, {"input": values}, token, code="VALIDATION", field=field
+    )
+
+
+# Values outside a field's HUD list: the enum refuses them before anything runs, an integer
+# (the codes' old form) as much as another list's value name.
+BAD_CODES = [
+    pytest.param({"nameDataQuality": 3}, id="name-quality-number"),
+    pytest.param({"ssnDataQuality": "NO"}, id="ssn-quality-of-another-list"),
+    pytest.param({"dobDataQuality": "FULL_SSN_REPORTED"}, id="dob-quality-of-ssn"),
+    pytest.param({"sex": "PREFERS_NOT_TO_SAY"}, id="sex"),
+    pytest.param({"veteranStatus": 2}, id="veteran-status"),
+    pytest.param({"white": "DATA_NOT_COLLECTED"}, id="race-flag"),
+    pytest.param({"raceNone": "NO"}, id="race-none-code"),
+]
+
+
+@pytest.mark.parametrize("fields", BAD_CODES)
+async def test_a_value_outside_the_hud_list_is_refused_on_create_and_update(
+    api: Api, fields: dict[str, Any]
+) -> None:
+    a = await make_agency("Agency A")
+    token = await api.sign_in(await worker({a: AccessLevel.FULL}))
+    values: dict[str, Any] = {"firstName": "Rosa", "consent": _consent(api), **fields}
+    error = await expect_refused(
+        api, CREATE_CLIENT, {"input": values}, token, code="GRAPHQL_VALIDATION_FAILED"
+    )
+    assert "field" not in error
+    client = await create_client(api, token)
+    await expect_refused(
+        api,
+        UPDATE_CLIENT,
+        {"input": {"id": client["id"], "version": 1, **fields}},
+        token,
+        code="GRAPHQL_VALIDATION_FAILED",
     )
 
 
@@ -305,10 +336,9 @@ async def test_a_client_seen_through_a_release_cannot_be_edited(api: Api) -> Non
 BAD_UPDATES = [
     pytest.param({"ssn": "1234"}, "ssn", id="ssn-short"),
     pytest.param({"ssn": "xxxxx1234"}, "ssnDataQuality", id="partial-ssn-keeps-quality-1"),
-    pytest.param({"raceNone": 99}, "raceNone", id="race-none-with-stored-race"),
+    pytest.param({"raceNone": "DATA_NOT_COLLECTED"}, "raceNone", id="race-none-with-stored-race"),
     pytest.param({"veteranStatus": None}, "veteranStatus", id="explicit-null"),
     pytest.param({"dob": "2999-01-01"}, "dob", id="dob-in-future"),
-    pytest.param({"sex": 5}, "sex", id="bad-code"),
 ]
 
 
@@ -319,7 +349,9 @@ async def test_update_refuses_bad_input_and_changes_nothing(
     # given a client with a full SSN and a race flag
     a = await make_agency("Agency A")
     token = await api.sign_in(await worker({a: AccessLevel.FULL}))
-    client = await create_client(api, token, ssn="123456789", ssnDataQuality=1, white=1)
+    client = await create_client(
+        api, token, ssn="123456789", ssnDataQuality="FULL_SSN_REPORTED", white="YES"
+    )
 
     await expect_refused(
         api,
@@ -357,7 +389,7 @@ async def test_an_agency_seeing_a_client_by_release_records_consent_and_then_enr
             "clientId": client["id"],
             "projectId": str(project_b.id),
             "entryDate": str(today(api)),
-            "relationshipToHoH": 1,
+            "relationshipToHoH": "SELF",
         }
     }
     # without its own consent B cannot enroll the client
@@ -416,7 +448,7 @@ async def test_record_consent_validates_the_consent(api: Api) -> None:
     await release_to(api, token_a, client["id"], b)
 
     project_a = await make_project(a)
-    enrollment = {"entryDate": str(today(api)), "relationshipToHoH": 1}
+    enrollment = {"entryDate": str(today(api)), "relationshipToHoH": "SELF"}
     for fields, field in (
         ({"consent": None}, "consent"),
         ({"consent": _consent(api, kind="VERBAL")}, "consent.kind"),
@@ -499,8 +531,8 @@ async def test_a_second_agency_enrolls_the_client_with_its_consent(api: Api) -> 
     enrollment = {
         "projectId": str(project_b.id),
         "entryDate": str(today(api)),
-        "relationshipToHoH": 1,
-        "livingSituation": 116,
+        "relationshipToHoH": "SELF",
+        "livingSituation": "PLACE_NOT_MEANT_FOR_HABITATION",
     }
     await api.ok(
         RECORD_CONSENT,
@@ -528,7 +560,11 @@ async def test_a_failed_enrollment_leaves_no_consent(api: Api) -> None:
     client = await create_client(api, token_a)
     await release_to(api, token_a, client["id"], b)
     # an enrollment before the project opened is refused: nothing of it, or of the consent, stays
-    enrollment = {"projectId": str(project_b.id), "entryDate": "2001-01-01", "relationshipToHoH": 1}
+    enrollment = {
+        "projectId": str(project_b.id),
+        "entryDate": "2001-01-01",
+        "relationshipToHoH": "SELF",
+    }
     await expect_refused(
         api,
         RECORD_CONSENT,

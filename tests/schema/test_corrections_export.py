@@ -70,7 +70,7 @@ async def test_corrections_keep_the_original_value_and_show_with_the_record(api:
     # given a client entered by A
     a = await make_agency("Agency A")
     token = await api.sign_in(await worker({a: AccessLevel.FULL}))
-    client = await create_client(api, token, dob="1980-02-04", dobDataQuality=1)
+    client = await create_client(api, token, dob="1980-02-04", dobDataQuality="FULL_DOB_REPORTED")
 
     # when the client says the last name is wrong, the DOB incomplete, and adds to the address
     marked = (
@@ -271,20 +271,24 @@ async def _full_record(
                     "clientId": client_id,
                     "projectId": str(project.id),
                     "entryDate": str(entry),
-                    "relationshipToHoH": 1,
+                    "relationshipToHoH": "SELF",
                 }
             },
             token,
         )
     )["createEnrollment"]["id"]
-    at_entry = {"enrollmentId": enrollment, "informationDate": str(entry), "dataCollectionStage": 1}
+    at_entry = {
+        "enrollmentId": enrollment,
+        "informationDate": str(entry),
+        "dataCollectionStage": "PROJECT_ENTRY",
+    }
     service = await api.ok(
         RECORD_SERVICE,
         {
             "input": {
                 "enrollmentId": enrollment,
                 "dateProvided": str(entry),
-                "recordType": 200,
+                "recordType": "BED_NIGHT",
                 "typeProvided": 200,
             }
         },
@@ -295,7 +299,7 @@ async def _full_record(
         {
             "input": {
                 **at_entry,
-                "incomeFromAnySource": 1,
+                "incomeFromAnySource": "YES",
                 "incomeSources": [{"source": "SSI", "amount": "943"}],
             }
         },
@@ -303,17 +307,35 @@ async def _full_record(
     )
     mental = await api.ok(
         RECORD_DISABILITY,
-        {"input": {**at_entry, "disabilityType": 9, "disabilityResponse": 1}},
+        {
+            "input": {
+                **at_entry,
+                "disabilityType": "MENTAL_HEALTH_DISORDER",
+                "disabilityResponse": 1,
+            }
+        },
         token,
     )
     substance = await api.ok(
         RECORD_DISABILITY,
-        {"input": {**at_entry, "disabilityType": 10, "disabilityResponse": 3}},
+        {
+            "input": {
+                **at_entry,
+                "disabilityType": "SUBSTANCE_USE_DISORDER",
+                "disabilityResponse": 3,
+            }
+        },
         token,
     )
     health = await api.ok(
         RECORD_HEALTH,
-        {"input": {**at_entry, "domesticViolenceSurvivor": 1, "generalHealthStatus": 2}},
+        {
+            "input": {
+                **at_entry,
+                "domesticViolenceSurvivor": "YES",
+                "generalHealthStatus": "VERY_GOOD",
+            }
+        },
         token,
     )
     exit_ = await api.ok(
@@ -322,7 +344,7 @@ async def _full_record(
             "input": {
                 "enrollmentId": enrollment,
                 "exitDate": str(entry + timedelta(days=5)),
-                "destination": 116,
+                "destination": "PLACE_NOT_MEANT_FOR_HABITATION",
             }
         },
         token,
@@ -384,7 +406,7 @@ async def test_the_creating_agency_exports_what_it_holds_and_nothing_of_other_ag
     b = await make_agency("Agency B")
     token_a = await api.sign_in(await worker({a: AccessLevel.FULL}))
     token_b = await api.sign_in(await worker({b: AccessLevel.FULL}))
-    client = await create_client(api, token_a, ssn="123456789", ssnDataQuality=1)
+    client = await create_client(api, token_a, ssn="123456789", ssnDataQuality="FULL_SSN_REPORTED")
     ids = await _full_record(api, token_a, client["id"], a, "A Shelter")
     gone = (
         await api.ok(
@@ -466,7 +488,7 @@ async def test_can_backbone_staff_export_the_cans_records_without_part_2_data(ap
     await CanStaff.create(user=staff, can=can, assigned_at=api.clock.now())
     await notify_change()
     # A's client with a full record; X also holds the client and has its own record
-    client = await create_client(api, token_a, ssn="123456789", ssnDataQuality=1)
+    client = await create_client(api, token_a, ssn="123456789", ssnDataQuality="FULL_SSN_REPORTED")
     ids = await _full_record(api, token_a, client["id"], a, "A Shelter")
     await release_to(api, token_a, client["id"], x)
     await api.ok(

@@ -48,6 +48,8 @@ query($id: ID!) {
 }"""
 RECORD_CONSENT = """mutation($input: RecordConsentInput!) { recordConsent(input: $input) { id } }"""
 UNKNOWN = "00000000-0000-4000-8000-000000000000"
+# A value that is not one of a HUD list enum's: GraphQL refuses the document, nothing runs.
+GRAPHQL = "GRAPHQL_VALIDATION_FAILED"
 ENTRY_DAYS_AGO = 10
 
 
@@ -77,7 +79,7 @@ def _enroll(w: World, **fields: Any) -> dict[str, Any]:
             "clientId": w.client,
             "projectId": str(w.project.id),
             "entryDate": str(w.entry),
-            "relationshipToHoH": 1,
+            "relationshipToHoH": "SELF",
             **fields,
         }
     }
@@ -97,14 +99,16 @@ def _day(d: date) -> str:
 async def test_an_enrollment_carries_its_household_exit_and_records(api: Api) -> None:
     w = await _world(api)
     head = await api.ok(
-        CREATE_ENROLLMENT, _enroll(w, enrollmentCoC="CT-503", livingSituation=116), w.token
+        CREATE_ENROLLMENT,
+        _enroll(w, enrollmentCoC="CT-503", livingSituation="PLACE_NOT_MEANT_FOR_HABITATION"),
+        w.token,
     )
     household = head["createEnrollment"]["householdId"]
     enrollment = head["createEnrollment"]["id"]
     child = (await create_client(api, w.token, firstName="Ruby"))["id"]
     joined = await api.ok(
         CREATE_ENROLLMENT,
-        _enroll(w, clientId=child, householdId=household, relationshipToHoH=2),
+        _enroll(w, clientId=child, householdId=household, relationshipToHoH="CHILD"),
         w.token,
     )
     assert joined["createEnrollment"]["householdId"] == household
@@ -116,7 +120,7 @@ async def test_an_enrollment_carries_its_household_exit_and_records(api: Api) ->
             "input": {
                 "enrollmentId": enrollment,
                 "dateProvided": _day(day),
-                "recordType": 200,
+                "recordType": "BED_NIGHT",
                 "typeProvided": 200,
             }
         },
@@ -129,8 +133,8 @@ async def test_an_enrollment_carries_its_household_exit_and_records(api: Api) ->
                 "input": {
                     "enrollmentId": enrollment,
                     "informationDate": _day(w.entry),
-                    "dataCollectionStage": 1,
-                    "incomeFromAnySource": 1,
+                    "dataCollectionStage": "PROJECT_ENTRY",
+                    "incomeFromAnySource": "YES",
                     "incomeSources": [
                         {"source": "Earned", "amount": "800.50"},
                         {"source": "SSI", "amount": "100"},
@@ -147,8 +151,8 @@ async def test_an_enrollment_carries_its_household_exit_and_records(api: Api) ->
             "input": {
                 "enrollmentId": enrollment,
                 "informationDate": _day(w.entry),
-                "dataCollectionStage": 1,
-                "disabilityType": 10,
+                "dataCollectionStage": "PROJECT_ENTRY",
+                "disabilityType": "SUBSTANCE_USE_DISORDER",
                 "disabilityResponse": 2,
             }
         },
@@ -160,8 +164,8 @@ async def test_an_enrollment_carries_its_household_exit_and_records(api: Api) ->
             "input": {
                 "enrollmentId": enrollment,
                 "informationDate": _day(w.entry),
-                "dataCollectionStage": 1,
-                "generalHealthStatus": 3,
+                "dataCollectionStage": "PROJECT_ENTRY",
+                "generalHealthStatus": "GOOD",
             }
         },
         w.token,
@@ -169,7 +173,13 @@ async def test_an_enrollment_carries_its_household_exit_and_records(api: Api) ->
     exit_day = today(api) - timedelta(days=1)
     await api.ok(
         EXIT,
-        {"input": {"enrollmentId": enrollment, "exitDate": _day(exit_day), "destination": 101}},
+        {
+            "input": {
+                "enrollmentId": enrollment,
+                "exitDate": _day(exit_day),
+                "destination": "EMERGENCY_SHELTER_INCLUDING_HOTEL_OR_MOTEL_PAID_FOR_WITH_EMERGENCY_SHELTER_VOUCHER_OR_HOST_HOME_SHELTER",
+            }
+        },
         w.token,
     )
 
@@ -178,11 +188,14 @@ async def test_an_enrollment_carries_its_household_exit_and_records(api: Api) ->
         {
             "id": enrollment,
             "householdId": household,
-            "exit": {"exitDate": _day(exit_day), "destination": 101},
+            "exit": {
+                "exitDate": _day(exit_day),
+                "destination": "EMERGENCY_SHELTER_INCLUDING_HOTEL_OR_MOTEL_PAID_FOR_WITH_EMERGENCY_SHELTER_VOUCHER_OR_HOST_HOME_SHELTER",
+            },
             "services": [{"dateProvided": _day(day)}],
             "incomeBenefits": [{"totalMonthlyIncome": "900.50"}],
-            "disabilities": [{"disabilityType": 10}],
-            "healthAndDv": [{"generalHealthStatus": 3}],
+            "disabilities": [{"disabilityType": "SUBSTANCE_USE_DISORDER"}],
+            "healthAndDv": [{"generalHealthStatus": "GOOD"}],
         }
     ]
 
@@ -198,7 +211,7 @@ async def test_bad_enrollments_are_refused_and_nothing_is_written(api: Api) -> N
     new = await make_project(
         w.a, "New Shelter", operating_start_date=today(api) - timedelta(days=2)
     )
-    cases: list[tuple[dict[str, Any], str, str]] = [
+    cases: list[tuple[dict[str, Any], str, str | None]] = [
         ({"clientId": UNKNOWN}, "NOT_FOUND", "clientId"),
         ({"clientId": "nope"}, "VALIDATION", "clientId"),
         ({"projectId": UNKNOWN}, "NOT_FOUND", "projectId"),
@@ -206,16 +219,16 @@ async def test_bad_enrollments_are_refused_and_nothing_is_written(api: Api) -> N
         ({"projectId": str(closed.id)}, "VALIDATION", "entryDate"),  # after the project closed
         ({"projectId": str(new.id)}, "VALIDATION", "entryDate"),  # before it opened
         (
-            {"relationshipToHoH": 2},
+            {"relationshipToHoH": "CHILD"},
             "VALIDATION",
             "relationshipToHoH",
         ),  # a new household needs its head
-        ({"relationshipToHoH": 6}, "VALIDATION", "relationshipToHoH"),
+        ({"relationshipToHoH": 6}, GRAPHQL, None),
         ({"householdId": "no-such-household"}, "VALIDATION", "householdId"),
         ({"householdId": "x" * 33}, "VALIDATION", "householdId"),
         ({"enrollmentCoC": "CT-999"}, "VALIDATION", "enrollmentCoC"),
-        ({"livingSituation": 1}, "VALIDATION", "livingSituation"),
-        ({"disablingCondition": 2}, "VALIDATION", "disablingCondition"),
+        ({"livingSituation": 1}, GRAPHQL, None),
+        ({"disablingCondition": 2}, GRAPHQL, None),
         ({"moveInDate": _day(w.entry - timedelta(days=1))}, "VALIDATION", "moveInDate"),
         ({"dateToStreetESSH": _day(w.entry + timedelta(days=1))}, "VALIDATION", "dateToStreetESSH"),
     ]
@@ -250,7 +263,7 @@ async def test_a_household_has_one_head_and_belongs_to_one_project(api: Api) -> 
             w,
             clientId=second,
             householdId=household,
-            relationshipToHoH=2,
+            relationshipToHoH="CHILD",
             projectId=str(other_project.id),
         ),
         w.token,
@@ -261,7 +274,7 @@ async def test_a_household_has_one_head_and_belongs_to_one_project(api: Api) -> 
     await expect_refused(
         api,
         CREATE_ENROLLMENT,
-        _enroll(w, householdId=household, relationshipToHoH=2),
+        _enroll(w, householdId=household, relationshipToHoH="CHILD"),
         w.token,
         code="CONFLICT",
         field="clientId",
@@ -270,7 +283,13 @@ async def test_a_household_has_one_head_and_belongs_to_one_project(api: Api) -> 
     # once the head has exited, the household may take a new head
     await api.ok(
         EXIT,
-        {"input": {"enrollmentId": head["id"], "exitDate": _day(today(api)), "destination": 101}},
+        {
+            "input": {
+                "enrollmentId": head["id"],
+                "exitDate": _day(today(api)),
+                "destination": "EMERGENCY_SHELTER_INCLUDING_HOTEL_OR_MOTEL_PAID_FOR_WITH_EMERGENCY_SHELTER_VOUCHER_OR_HOST_HOME_SHELTER",
+            }
+        },
         w.token,
     )
     joined = await api.ok(
@@ -327,14 +346,23 @@ async def test_view_only_users_write_no_enrollment_data(api: Api) -> None:
 
     for document, variables in (
         (CREATE_ENROLLMENT, _enroll(w)),
-        (EXIT, {"input": {"enrollmentId": enrollment, "exitDate": entry, "destination": 101}}),
+        (
+            EXIT,
+            {
+                "input": {
+                    "enrollmentId": enrollment,
+                    "exitDate": entry,
+                    "destination": "EMERGENCY_SHELTER_INCLUDING_HOTEL_OR_MOTEL_PAID_FOR_WITH_EMERGENCY_SHELTER_VOUCHER_OR_HOST_HOME_SHELTER",
+                }
+            },
+        ),
         (
             RECORD_SERVICE,
             {
                 "input": {
                     "enrollmentId": enrollment,
                     "dateProvided": entry,
-                    "recordType": 200,
+                    "recordType": "BED_NIGHT",
                     "typeProvided": 200,
                 }
             },
@@ -345,7 +373,7 @@ async def test_view_only_users_write_no_enrollment_data(api: Api) -> None:
                 "input": {
                     "enrollmentId": enrollment,
                     "informationDate": entry,
-                    "dataCollectionStage": 1,
+                    "dataCollectionStage": "PROJECT_ENTRY",
                 }
             },
         ),
@@ -355,8 +383,8 @@ async def test_view_only_users_write_no_enrollment_data(api: Api) -> None:
                 "input": {
                     "enrollmentId": enrollment,
                     "informationDate": entry,
-                    "dataCollectionStage": 1,
-                    "disabilityType": 5,
+                    "dataCollectionStage": "PROJECT_ENTRY",
+                    "disabilityType": "PHYSICAL_DISABILITY",
                     "disabilityResponse": 1,
                 }
             },
@@ -367,7 +395,7 @@ async def test_view_only_users_write_no_enrollment_data(api: Api) -> None:
                 "input": {
                     "enrollmentId": enrollment,
                     "informationDate": entry,
-                    "dataCollectionStage": 1,
+                    "dataCollectionStage": "PROJECT_ENTRY",
                 }
             },
         ),
@@ -388,7 +416,7 @@ async def test_bad_exits_are_refused_and_an_enrollment_ends_once(api: Api) -> No
             "input": {
                 "enrollmentId": enrollment,
                 "exitDate": _day(today(api)),
-                "destination": 101,
+                "destination": "EMERGENCY_SHELTER_INCLUDING_HOTEL_OR_MOTEL_PAID_FOR_WITH_EMERGENCY_SHELTER_VOUCHER_OR_HOST_HOME_SHELTER",
                 **fields,
             }
         }
@@ -396,8 +424,8 @@ async def test_bad_exits_are_refused_and_an_enrollment_ends_once(api: Api) -> No
     for fields, code, field in (
         ({"exitDate": _day(w.entry - timedelta(days=1))}, "VALIDATION", "exitDate"),
         ({"exitDate": _day(today(api) + timedelta(days=1))}, "VALIDATION", "exitDate"),
-        ({"destination": 1}, "VALIDATION", "destination"),
-        ({"destinationSubsidyType": 1}, "VALIDATION", "destinationSubsidyType"),
+        ({"destination": 1}, GRAPHQL, None),
+        ({"destinationSubsidyType": 1}, GRAPHQL, None),
         ({"otherDestination": "x" * 51}, "VALIDATION", "otherDestination"),
         ({"enrollmentId": UNKNOWN}, "NOT_FOUND", "enrollmentId"),
     ):
@@ -425,7 +453,7 @@ async def test_a_move_in_after_the_exit_is_refused(api: Api) -> None:
             "input": {
                 "enrollmentId": enrollment,
                 "exitDate": _day(move_in - timedelta(days=1)),
-                "destination": 101,
+                "destination": "EMERGENCY_SHELTER_INCLUDING_HOTEL_OR_MOTEL_PAID_FOR_WITH_EMERGENCY_SHELTER_VOUCHER_OR_HOST_HOME_SHELTER",
             }
         },
         w.token,
@@ -446,7 +474,7 @@ async def test_a_service_must_fall_within_the_enrollment(api: Api) -> None:
             "input": {
                 "enrollmentId": enrollment,
                 "dateProvided": _day(day),
-                "recordType": 200,
+                "recordType": "BED_NIGHT",
                 "typeProvided": 200,
                 **fields,
             }
@@ -459,7 +487,7 @@ async def test_a_service_must_fall_within_the_enrollment(api: Api) -> None:
             "VALIDATION",
             "dateProvided",
         ),  # still open: not after today
-        (service(w.entry, recordType=999), "VALIDATION", "recordType"),
+        (service(w.entry, recordType=999), GRAPHQL, None),
         (service(w.entry, typeProvided=0), "VALIDATION", "typeProvided"),
         (service(w.entry, faAmount="-1"), "VALIDATION", "faAmount"),
         (service(w.entry, enrollmentId=UNKNOWN), "NOT_FOUND", "enrollmentId"),
@@ -470,7 +498,13 @@ async def test_a_service_must_fall_within_the_enrollment(api: Api) -> None:
     exit_day = w.entry + timedelta(days=3)
     await api.ok(
         EXIT,
-        {"input": {"enrollmentId": enrollment, "exitDate": _day(exit_day), "destination": 101}},
+        {
+            "input": {
+                "enrollmentId": enrollment,
+                "exitDate": _day(exit_day),
+                "destination": "EMERGENCY_SHELTER_INCLUDING_HOTEL_OR_MOTEL_PAID_FOR_WITH_EMERGENCY_SHELTER_VOUCHER_OR_HOST_HOME_SHELTER",
+            }
+        },
         w.token,
     )
     await expect_refused(
@@ -491,9 +525,13 @@ async def test_bad_income_disability_and_health_records_are_refused(api: Api) ->
     enrollment = await _enrolled(api, w)
     token_b = await api.sign_in(await worker({w.b: AccessLevel.FULL}))
     entry = _day(w.entry)
-    base = {"enrollmentId": enrollment, "informationDate": entry, "dataCollectionStage": 1}
+    base = {
+        "enrollmentId": enrollment,
+        "informationDate": entry,
+        "dataCollectionStage": "PROJECT_ENTRY",
+    }
 
-    cases: list[tuple[str, dict[str, Any], str, str]] = [
+    cases: list[tuple[str, dict[str, Any], str, str | None]] = [
         (
             RECORD_INCOME,
             {"incomeSources": [{"source": "Lottery", "amount": "10"}]},
@@ -512,8 +550,8 @@ async def test_bad_income_disability_and_health_records_are_refused(api: Api) ->
             "VALIDATION",
             "incomeSources",
         ),
-        (RECORD_INCOME, {"incomeFromAnySource": 2}, "VALIDATION", "incomeFromAnySource"),
-        (RECORD_INCOME, {"dataCollectionStage": 4}, "VALIDATION", "dataCollectionStage"),
+        (RECORD_INCOME, {"incomeFromAnySource": 2}, GRAPHQL, None),
+        (RECORD_INCOME, {"dataCollectionStage": 4}, GRAPHQL, None),
         (
             RECORD_INCOME,
             {"informationDate": _day(w.entry - timedelta(days=1))},
@@ -524,29 +562,37 @@ async def test_bad_income_disability_and_health_records_are_refused(api: Api) ->
         (
             RECORD_DISABILITY,
             {"disabilityType": 11, "disabilityResponse": 1},
-            "VALIDATION",
-            "disabilityType",
+            GRAPHQL,
+            None,
         ),
         (
             RECORD_DISABILITY,
-            {"disabilityType": 5, "disabilityResponse": 2},
+            {"disabilityType": "PHYSICAL_DISABILITY", "disabilityResponse": 2},
             "VALIDATION",
             "disabilityResponse",
         ),
         (
             RECORD_DISABILITY,
-            {"disabilityType": 5, "disabilityResponse": 1, "indefiniteAndImpairs": 3},
-            "VALIDATION",
-            "indefiniteAndImpairs",
+            {
+                "disabilityType": "PHYSICAL_DISABILITY",
+                "disabilityResponse": 1,
+                "indefiniteAndImpairs": 3,
+            },
+            GRAPHQL,
+            None,
         ),
         (
             RECORD_DISABILITY,
-            {"disabilityType": 5, "disabilityResponse": 1, "enrollmentId": UNKNOWN},
+            {
+                "disabilityType": "PHYSICAL_DISABILITY",
+                "disabilityResponse": 1,
+                "enrollmentId": UNKNOWN,
+            },
             "NOT_FOUND",
             "enrollmentId",
         ),
-        (RECORD_HEALTH, {"generalHealthStatus": 6}, "VALIDATION", "generalHealthStatus"),
-        (RECORD_HEALTH, {"domesticViolenceSurvivor": 2}, "VALIDATION", "domesticViolenceSurvivor"),
+        (RECORD_HEALTH, {"generalHealthStatus": 6}, GRAPHQL, None),
+        (RECORD_HEALTH, {"domesticViolenceSurvivor": 2}, GRAPHQL, None),
         (
             RECORD_HEALTH,
             {"informationDate": _day(today(api) + timedelta(days=1))},
@@ -572,7 +618,7 @@ async def test_post_exit_data_falls_after_the_exit(api: Api) -> None:
     post_exit = {
         "enrollmentId": enrollment,
         "informationDate": _day(today(api)),
-        "dataCollectionStage": 6,
+        "dataCollectionStage": "POST_EXIT",
     }
 
     # no exit yet: nothing is post-exit
@@ -588,7 +634,13 @@ async def test_post_exit_data_falls_after_the_exit(api: Api) -> None:
     exit_day = w.entry + timedelta(days=3)
     await api.ok(
         EXIT,
-        {"input": {"enrollmentId": enrollment, "exitDate": _day(exit_day), "destination": 101}},
+        {
+            "input": {
+                "enrollmentId": enrollment,
+                "exitDate": _day(exit_day),
+                "destination": "EMERGENCY_SHELTER_INCLUDING_HOTEL_OR_MOTEL_PAID_FOR_WITH_EMERGENCY_SHELTER_VOUCHER_OR_HOST_HOME_SHELTER",
+            }
+        },
         w.token,
     )
     for day in (exit_day - timedelta(days=1), today(api) + timedelta(days=1)):
@@ -602,17 +654,21 @@ async def test_post_exit_data_falls_after_the_exit(api: Api) -> None:
         )
     recorded = await api.ok(
         RECORD_DISABILITY,
-        {"input": {**post_exit, "disabilityType": 5, "disabilityResponse": 0}},
+        {"input": {**post_exit, "disabilityType": "PHYSICAL_DISABILITY", "disabilityResponse": 0}},
         w.token,
     )
-    assert recorded["recordDisability"]["disabilityType"] == 5
+    assert recorded["recordDisability"]["disabilityType"] == "PHYSICAL_DISABILITY"
 
 
 async def test_two_exits_at_once_end_the_enrollment_once(api: Api) -> None:
     w = await _world(api)
     enrollment = await _enrolled(api, w)
     variables = {
-        "input": {"enrollmentId": enrollment, "exitDate": _day(today(api)), "destination": 101}
+        "input": {
+            "enrollmentId": enrollment,
+            "exitDate": _day(today(api)),
+            "destination": "EMERGENCY_SHELTER_INCLUDING_HOTEL_OR_MOTEL_PAID_FOR_WITH_EMERGENCY_SHELTER_VOUCHER_OR_HOST_HOME_SHELTER",
+        }
     }
 
     bodies = await asyncio.gather(*(api.gql(EXIT, variables, w.token) for _ in range(2)))

@@ -152,7 +152,7 @@ async def test_admin_and_lead_agency_set_up_agencies_cans_and_projects(
                 "input": {
                     "agencyId": created["id"],
                     "name": "Night Shelter",
-                    "projectType": 1,
+                    "projectType": "EMERGENCY_SHELTER_NIGHT_BY_NIGHT",
                     "operatingStartDate": "2025-07-01",
                 }
             },
@@ -162,7 +162,13 @@ async def test_admin_and_lead_agency_set_up_agencies_cans_and_projects(
     changed = (
         await api.ok(
             UPDATE_PROJECT,
-            {"input": {"id": project["id"], "projectType": 0, "operatingEndDate": "2026-06-30"}},
+            {
+                "input": {
+                    "id": project["id"],
+                    "projectType": "EMERGENCY_SHELTER_ENTRY_EXIT",
+                    "operatingEndDate": "2026-06-30",
+                }
+            },
             token,
         )
     )["updateProject"]
@@ -189,7 +195,7 @@ async def test_admin_and_lead_agency_set_up_agencies_cans_and_projects(
     assert project["projectTypeName"] == "Emergency Shelter - Night-by-Night"
     assert project["cocCode"] == "CT-503"
     assert project["agency"] == {"name": "Hartford Shelter"}
-    assert changed["projectType"] == 0
+    assert changed["projectType"] == "EMERGENCY_SHELTER_ENTRY_EXIT"
     assert changed["operatingStartDate"] == "2025-07-01"
     assert changed["operatingEndDate"] == "2026-06-30"
     stored = await Agency.get(id=created["id"])
@@ -219,7 +225,7 @@ def _managing_calls(agency: Agency, project: Project) -> list[tuple[str, dict[st
                 "input": {
                     "agencyId": str(agency.id),
                     "name": "Rogue",
-                    "projectType": 1,
+                    "projectType": "EMERGENCY_SHELTER_NIGHT_BY_NIGHT",
                     "operatingStartDate": "2025-07-01",
                 }
             },
@@ -406,8 +412,8 @@ def _bad_inputs(agency: Agency, other: Agency, project: Project) -> list[Any]:
             "bad project type",
             CREATE_PROJECT,
             {"agencyId": a, "name": "P", "projectType": 5, "operatingStartDate": start},
-            "VALIDATION",
-            "projectType",
+            "GRAPHQL_VALIDATION_FAILED",
+            None,
         ),
         (
             "project ends before it starts",
@@ -415,7 +421,7 @@ def _bad_inputs(agency: Agency, other: Agency, project: Project) -> list[Any]:
             {
                 "agencyId": a,
                 "name": "P",
-                "projectType": 1,
+                "projectType": "EMERGENCY_SHELTER_NIGHT_BY_NIGHT",
                 "operatingStartDate": start,
                 "operatingEndDate": "2025-06-30",
             },
@@ -428,12 +434,12 @@ def _bad_inputs(agency: Agency, other: Agency, project: Project) -> list[Any]:
             {
                 "agencyId": a,
                 "name": "P",
-                "projectType": 1,
+                "projectType": "EMERGENCY_SHELTER_NIGHT_BY_NIGHT",
                 "operatingStartDate": start,
-                "housingType": 9,
+                "housingType": "HOUSING_WITH_SERVICES",
             },
-            "VALIDATION",
-            "housingType",
+            "GRAPHQL_VALIDATION_FAILED",
+            None,
         ),
         (
             "project unknown CoC",
@@ -441,7 +447,7 @@ def _bad_inputs(agency: Agency, other: Agency, project: Project) -> list[Any]:
             {
                 "agencyId": a,
                 "name": "P",
-                "projectType": 1,
+                "projectType": "EMERGENCY_SHELTER_NIGHT_BY_NIGHT",
                 "operatingStartDate": start,
                 "cocCode": "CT-1",
             },
@@ -451,21 +457,36 @@ def _bad_inputs(agency: Agency, other: Agency, project: Project) -> list[Any]:
         (
             "duplicate project",
             CREATE_PROJECT,
-            {"agencyId": a, "name": project.name, "projectType": 1, "operatingStartDate": start},
+            {
+                "agencyId": a,
+                "name": project.name,
+                "projectType": "EMERGENCY_SHELTER_NIGHT_BY_NIGHT",
+                "operatingStartDate": start,
+            },
             "CONFLICT",
             "name",
         ),
         (
             "project bad agency id",
             CREATE_PROJECT,
-            {"agencyId": "x", "name": "P", "projectType": 1, "operatingStartDate": start},
+            {
+                "agencyId": "x",
+                "name": "P",
+                "projectType": "EMERGENCY_SHELTER_NIGHT_BY_NIGHT",
+                "operatingStartDate": start,
+            },
             "VALIDATION",
             "agencyId",
         ),
         (
             "project unknown agency",
             CREATE_PROJECT,
-            {"agencyId": UNKNOWN, "name": "P", "projectType": 1, "operatingStartDate": start},
+            {
+                "agencyId": UNKNOWN,
+                "name": "P",
+                "projectType": "EMERGENCY_SHELTER_NIGHT_BY_NIGHT",
+                "operatingStartDate": start,
+            },
             "NOT_FOUND",
             "agencyId",
         ),
@@ -486,9 +507,9 @@ def _bad_inputs(agency: Agency, other: Agency, project: Project) -> list[Any]:
         (
             "update bad type",
             UPDATE_PROJECT,
-            {"id": p, "projectType": 99},
-            "VALIDATION",
-            "projectType",
+            {"id": p, "projectType": "STREET"},
+            "GRAPHQL_VALIDATION_FAILED",
+            None,
         ),
         (
             "update null start",

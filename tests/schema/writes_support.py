@@ -106,7 +106,12 @@ async def make_project(agency: Agency, name: str = "Shelter", **fields: Any) -> 
 
 async def create_client(api: Api, token: str, **fields: Any) -> dict[str, Any]:
     """A client entered under written consent taken today."""
-    values = {"firstName": "Rosa", "lastName": "Parks", "nameDataQuality": 1, **fields}
+    values = {
+        "firstName": "Rosa",
+        "lastName": "Parks",
+        "nameDataQuality": "FULL_NAME_REPORTED",
+        **fields,
+    }
     values.setdefault("consent", {"kind": "WRITTEN", "takenOn": str(today(api))})
     return (await api.ok(CREATE_CLIENT, {"input": values}, token))["createClient"]
 

@@ -238,9 +238,9 @@ async def _sentinel(
                 "input": {
                     **identifying,
                     "ssn": ssn,
-                    "nameDataQuality": 1,
-                    "ssnDataQuality": 1,
-                    "dobDataQuality": 1,
+                    "nameDataQuality": "FULL_NAME_REPORTED",
+                    "ssnDataQuality": "FULL_SSN_REPORTED",
+                    "dobDataQuality": "FULL_DOB_REPORTED",
                     "consent": {
                         "kind": "WRITTEN",
                         "takenOn": str(today),
@@ -261,13 +261,17 @@ async def _sentinel(
                     "clientId": client,
                     "projectId": str(world.project_a.id),
                     "entryDate": entry,
-                    "relationshipToHoH": 1,
+                    "relationshipToHoH": "SELF",
                 }
             },
             token,
         )
     )["createEnrollment"]["id"]
-    stage = {"enrollmentId": enrollment, "informationDate": entry, "dataCollectionStage": 1}
+    stage = {
+        "enrollmentId": enrollment,
+        "informationDate": entry,
+        "dataCollectionStage": "PROJECT_ENTRY",
+    }
     ids = {"client": client, "consent": created["consents"][0]["id"], "enrollment": enrollment}
     writes = {
         "service": (
@@ -275,7 +279,7 @@ async def _sentinel(
             {
                 "enrollmentId": enrollment,
                 "dateProvided": entry,
-                "recordType": 200,
+                "recordType": "BED_NIGHT",
                 "typeProvided": 200,
             },
         ),
@@ -283,15 +287,26 @@ async def _sentinel(
             INCOME,
             {
                 **stage,
-                "incomeFromAnySource": 1,
+                "incomeFromAnySource": "YES",
                 "incomeSources": [{"source": "SSI", "amount": "943"}],
             },
         ),
-        "mental health": (DISABILITY, {**stage, "disabilityType": 9, "disabilityResponse": 1}),
-        "substance use": (DISABILITY, {**stage, "disabilityType": 10, "disabilityResponse": 3}),
+        "mental health": (
+            DISABILITY,
+            {**stage, "disabilityType": "MENTAL_HEALTH_DISORDER", "disabilityResponse": 1},
+        ),
+        "substance use": (
+            DISABILITY,
+            {**stage, "disabilityType": "SUBSTANCE_USE_DISORDER", "disabilityResponse": 3},
+        ),
         "health and DV": (
             HEALTH_DV,
-            {**stage, "domesticViolenceSurvivor": 1, "whenOccurred": 2, "generalHealthStatus": 2},
+            {
+                **stage,
+                "domesticViolenceSurvivor": "YES",
+                "whenOccurred": "THREE_TO_SIX_MONTHS_AGO",
+                "generalHealthStatus": "VERY_GOOD",
+            },
         ),
         "case note": (
             NOTE,

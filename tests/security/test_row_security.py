@@ -209,7 +209,7 @@ async def _exits(api: Api, sentinels: Sentinels, codes: tuple[str, ...]) -> None
                 "input": {
                     "enrollmentId": sentinels.ids[f"{code} enrollment"],
                     "exitDate": str(TODAY),
-                    "destination": 116,
+                    "destination": "PLACE_NOT_MEANT_FOR_HABITATION",
                 }
             },
             token,
@@ -225,9 +225,9 @@ async def _own_client_of_b(api: Api, sentinels: Sentinels) -> None:
             "input": {
                 "firstName": "Bea",
                 "lastName": "Bowen",
-                "nameDataQuality": 1,
-                "ssnDataQuality": 99,
-                "dobDataQuality": 99,
+                "nameDataQuality": "FULL_NAME_REPORTED",
+                "ssnDataQuality": "DATA_NOT_COLLECTED",
+                "dobDataQuality": "DATA_NOT_COLLECTED",
                 "consent": {
                     "kind": "WRITTEN",
                     "takenOn": str(TODAY),

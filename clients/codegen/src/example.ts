@@ -95,9 +95,9 @@ export function newClient(firstName: string, takenOn: string): CreateClientMutat
   return {
     input: {
       firstName,
-      nameDataQuality: 1,
-      ssnDataQuality: 99,
-      dobDataQuality: 99,
+      nameDataQuality: "FULL_NAME_REPORTED",
+      ssnDataQuality: "DATA_NOT_COLLECTED",
+      dobDataQuality: "DATA_NOT_COLLECTED",
       consent: { kind: "WRITTEN", takenOn },
     },
   };
