@@ -33,7 +33,7 @@ from models.users import User, UserDuty
 from services.audit import AuditRow, append
 from services.errors import Forbidden, NotFound, ValidationFailed
 from services.hudcsv.problems import Problem, _Problems
-from services.hudcsv.read import _Archive
+from services.hudcsv.read import ZipLimits, _Archive
 from services.hudcsv.validate import _Context, _validate
 from services.hudcsv.write import _Writer
 from services.progress import Progress
@@ -86,6 +86,7 @@ async def import_hud_csv(
     tz: ZoneInfo,
     batch: int = 5000,
     progress: Progress | None = None,
+    limits: ZipLimits | None = None,
 ) -> ImportResult:
     """Validate the zip, then import it for the agency in one transaction (see the module docstring).
     Raises :class:`ImportRefused` with every problem (up to MAX_PROBLEMS listed) and writes nothing.
@@ -102,10 +103,11 @@ async def import_hud_csv(
     today = now.astimezone(tz).date()
     problems = _Problems()
     ctx = _Context(today=today, tz=tz)
-    archive = _Archive(path, problems)
+    archive = _Archive(path, problems, limits)
     try:
         if archive.zip is not None:
             _validate(archive, problems, ctx, progress)
+            archive.verify_rest(problems)
         if problems.total:
             raise ImportRefused(problems.items, problems.total)
         export_row = next(row for _, row in archive.rows("Export", problems))
@@ -137,6 +139,8 @@ async def import_hud_csv(
             result.created["Enrollment"] = await writer.enrollments_write()
             for file in ("Exit", "Services", "IncomeBenefits", "Disabilities", "HealthAndDV"):
                 result.created[file] = await writer.children_write(file)
+            if problems.total:  # the zip changed under the import, between the passes
+                raise ImportRefused(problems.items, problems.total)
             await _audit(writer, result, now)
         return result
     finally:
