@@ -255,6 +255,7 @@ async def test_a_valid_export_is_imported_with_source_ids_and_imported_consent(
 ) -> None:
     result = await run_import(write_zip(tmp_path / "ok.zip", source_files()), agency)
     assert result.created == {
+        "User": 1,
         "Project": 1,
         "Client": 2,
         "Enrollment": 2,
