@@ -85,7 +85,9 @@ async def update_rows(
         changed = tuple(
             c
             for c in columns
-            if c not in sealed and c not in ("updated_at", "ssn_hash") and before.get(c) != row[c]
+            if c not in sealed
+            and c not in ("updated_at", "last_activity_at", "ssn_hash")
+            and before.get(c) != row[c]
         )
         if "ssn_hash" in row and before.get("ssn_hash") != row["ssn_hash"]:
             changed += ("ssn",)
