@@ -726,21 +726,43 @@ def export_hud_csv(
 
 
 async def _hud_import(
-    file: Path, agency_id: UUID, user: str | None, settings: Settings, progress: Any
+    file: Path,
+    agency_id: UUID | None,
+    organizations: Any,
+    user: str | None,
+    dry_run: bool,
+    settings: Settings,
+    progress: Any,
 ) -> dict[str, Any]:
     from datetime import UTC, datetime
     from zoneinfo import ZoneInfo
 
-    from services.hudcsv.importer import ImportRefused, import_hud_csv
+    from services.hudcsv.importer import ImportRefused, ImportResult, import_hud_csv
+
+    def report(result: ImportResult) -> dict[str, Any]:
+        return {
+            "exportId": result.export_id,
+            "sourceSystem": result.source_system,
+            **({"dryRun": True} if result.dry_run else {}),
+            "read": result.rows_read,
+            "created": result.created,
+            "updated": result.updated,
+            "deleted": result.deleted,
+            "kept": result.kept,
+            "agenciesCreated": result.agencies_created,
+            **({"refused": result.refused} if result.dry_run else {}),
+        }
 
     try:
         result = await import_hud_csv(
             file,
             agency_id=agency_id,
+            organizations=organizations,
             username=user,
             now=datetime.now(UTC),
             tz=ZoneInfo(settings.timezone),
             progress=progress,
+            dry_run=dry_run,
         )
     except ImportRefused as refused:
         for problem in refused.problems:
@@ -757,13 +779,54 @@ async def _hud_import(
             )
         if refused.total > len(refused.problems):
             typer.echo(json.dumps({"more": refused.total - len(refused.problems)}), err=True)
+        if dry_run and refused.result is not None:
+            typer.echo(json.dumps(report(refused.result)))
         raise
-    return {
-        "exportId": result.export_id,
-        "sourceSystem": result.source_system,
-        "read": result.rows_read,
-        "created": result.created,
-    }
+    return report(result)
+
+
+def _organization_map(
+    pairs: list[str], mapping: Path | None, create: bool, agency: UUID | None
+) -> Any:
+    """The organizations' agencies from --map ORG=AGENCY (repeated) and a mapping file (a CSV
+    with the columns OrganizationID and AgencyID)."""
+    import csv
+
+    from services.hudcsv.organizations import OrganizationMap
+
+    agencies: dict[str, UUID] = {}
+    rows: list[tuple[str, str, str]] = []
+    for pair in pairs:
+        org, sep, target = pair.partition("=")
+        if not sep or not org.strip():
+            raise typer.BadParameter("give ORGANIZATION_ID=AGENCY_ID.", param_hint="'--map'")
+        rows.append((org.strip(), target.strip(), "'--map'"))
+    if mapping is not None:
+        with mapping.open(newline="", encoding="utf-8-sig") as handle:
+            reader = csv.DictReader(handle)
+            if not {"OrganizationID", "AgencyID"} <= set(reader.fieldnames or ()):
+                raise typer.BadParameter(
+                    "the mapping file needs the columns OrganizationID and AgencyID.",
+                    param_hint="'--mapping'",
+                )
+            for line in reader:
+                rows.append(
+                    (line["OrganizationID"].strip(), line["AgencyID"].strip(), "'--mapping'")
+                )
+    for org, target, hint in rows:
+        try:
+            agencies[org] = UUID(target)
+        except ValueError:
+            raise typer.BadParameter(
+                f"{target[:40]!r} is not an agency id.", param_hint=hint
+            ) from None
+    if agency is None and not agencies and not create:
+        raise typer.BadParameter(
+            "say which agencies the records go to: --agency, --map, --mapping or "
+            "--create-agencies.",
+            param_hint="'--agency'",
+        )
+    return OrganizationMap(agencies, None, create)
 
 
 @import_app.command("hud-csv")
@@ -779,16 +842,59 @@ def import_hud_csv_command(
         ),
     ],
     agency: Annotated[
-        UUID, typer.Option(help="The importing agency's id: records become its records.")
-    ],
+        UUID | None,
+        typer.Option(
+            help="The importing agency's id: every organization's records become its records "
+            "(the organizations --map names excepted)."
+        ),
+    ] = None,
+    map_: Annotated[
+        list[str] | None,
+        typer.Option(
+            "--map",
+            help="ORGANIZATION_ID=AGENCY_ID: the organization's records go to that agency (repeat it).",
+        ),
+    ] = None,
+    mapping: Annotated[
+        Path | None,
+        typer.Option(
+            help="A CSV mapping organizations to agencies (columns OrganizationID, AgencyID).",
+            exists=True,
+            dir_okay=False,
+            readable=True,
+        ),
+    ] = None,
+    create_agencies: Annotated[
+        bool,
+        typer.Option(
+            "--create-agencies",
+            help="Create an agency from each organization mapped to none (its MOU still to record).",
+        ),
+    ] = False,
+    dry_run: Annotated[
+        bool,
+        typer.Option(
+            "--dry-run",
+            help="Report what would be created, updated, deleted and refused; write nothing.",
+        ),
+    ] = False,
     user: Annotated[
         str | None,
-        typer.Option(help="Record the import under this user (default: the agency's HDC)."),
+        typer.Option(
+            help="Record the import under this user (default: the HDC of the one agency it goes to)."
+        ),
     ] = None,
 ) -> None:
     """Validate a HUD HMIS CSV zip, then import it in one transaction; problems (file, row, column)
     go to standard error as JSON lines and nothing is written."""
+    organizations = _organization_map(map_ or [], mapping, create_agencies, agency)
     settings = get_settings()
     with database(settings) as url, progress_bar() as progress:
-        result = _run(_with_orm(url, settings, _hud_import(file, agency, user, settings, progress)))
+        result = _run(
+            _with_orm(
+                url,
+                settings,
+                _hud_import(file, agency, organizations, user, dry_run, settings, progress),
+            )
+        )
     typer.echo(json.dumps(result))

@@ -12,10 +12,12 @@ from decimal import Decimal, InvalidOperation
 from zoneinfo import ZoneInfo
 
 from models.enrollments import INCOME_SOURCES
-from services.hudcsv.columns import Column, columns
+from services.hudcsv.checks import SPANS, People, Spans, code_problems
+from services.hudcsv.columns import FILES, Column, columns
+from services.hudcsv.dates import DateColumn
 from services.hudcsv.elements import columns_of
 from services.hudcsv.problems import _Problems
-from services.hudcsv.read import IMPORTED, _Archive, parse_date, parse_datetime
+from services.hudcsv.read import IMPORTED, _Archive
 from services.progress import Progress, tell
 
 __all__: list[str] = []
@@ -59,7 +61,36 @@ _KEYS: dict[str, tuple[str, dict[str, str]]] = {
     "IncomeBenefits": ("IncomeBenefitsID", {"EnrollmentID": "Enrollment", "PersonalID": "Client"}),
     "Disabilities": ("DisabilitiesID", {"EnrollmentID": "Enrollment", "PersonalID": "Client"}),
     "HealthAndDV": ("HealthAndDVID", {"EnrollmentID": "Enrollment", "PersonalID": "Client"}),
+    "Funder": ("FunderID", {"ProjectID": "Project"}),
+    "Inventory": ("InventoryID", {"ProjectID": "Project"}),
+    "Affiliation": ("AffiliationID", {"ProjectID": "Project", "ResProjectID": "Project"}),
+    "HMISParticipation": ("HMISParticipationID", {"ProjectID": "Project"}),
+    "CEParticipation": ("CEParticipationID", {"ProjectID": "Project"}),
+    "EmploymentEducation": (
+        "EmploymentEducationID",
+        {"EnrollmentID": "Enrollment", "PersonalID": "Client"},
+    ),
+    "CurrentLivingSituation": (
+        "CurrentLivingSitID",
+        {"EnrollmentID": "Enrollment", "PersonalID": "Client"},
+    ),
+    "Assessment": ("AssessmentID", {"EnrollmentID": "Enrollment", "PersonalID": "Client"}),
+    "AssessmentQuestions": (
+        "AssessmentQuestionID",
+        {"AssessmentID": "Assessment", "EnrollmentID": "Enrollment", "PersonalID": "Client"},
+    ),
+    "AssessmentResults": (
+        "AssessmentResultID",
+        {"AssessmentID": "Assessment", "EnrollmentID": "Enrollment", "PersonalID": "Client"},
+    ),
+    "Event": ("EventID", {"EnrollmentID": "Enrollment", "PersonalID": "Client"}),
+    "YouthEducationStatus": (
+        "YouthEducationStatusID",
+        {"EnrollmentID": "Enrollment", "PersonalID": "Client"},
+    ),
 }
+# The files other files point at (their ids are kept for the foreign-key checks).
+_PARENTS = ("Organization", "Project", "Client", "Enrollment", "User", "Assessment")
 _SSN = re.compile(r"^[0-9x]{9}$")
 
 
@@ -74,18 +105,19 @@ class _Context:
     # Files whose header or text could not be read: their ids are unknown, so foreign keys to
     # them are not checked (that would only repeat the problem).
     broken: set[str] = field(default_factory=set)
+    # The row being checked, and the current file's date columns (services.hudcsv.dates).
+    line: int = 0
+    dates: dict[str, DateColumn] = field(default_factory=dict)
 
 
 def _checker(column: Column, ctx: _Context) -> Callable[[str], str | None]:
     """Why a non-blank cell of this column is wrong, or None (chosen once per column)."""
-    if column.name == "DateDeleted" or column.data_type == "datetime":
-        return lambda text: (
-            None
-            if parse_datetime(text, ctx.today, ctx.tz)
-            else f"not a date and time: {text[:30]!r}"
+    if column.name == "DateDeleted" or column.data_type in ("date", "datetime"):
+        # the column's order of day and month is decided once all its values are seen
+        tracker = ctx.dates[column.name] = DateColumn(
+            timed=column.data_type != "date", today=ctx.today
         )
-    if column.data_type == "date":
-        return lambda text: None if parse_date(text, ctx.today) else f"not a date: {text[:30]!r}"
+        return lambda text: tracker.check(ctx.line, text)
     if column.data_type == "numeric":
         money = column.name in _money()
 
@@ -127,16 +159,20 @@ def _validate(
     """Check every file; ``progress`` hears of the rows checked (step ``rows checked``; how many
     there are is known only at the end)."""
     checked = 0
-    for file in IMPORTED:
+    for file in FILES:
         if not archive.has(file):
             continue
         name = f"{file}.csv"
+        ctx.dates = {}
         checks = [(c.name, c.nulls_allowed, _checker(c, ctx)) for c in columns(file)]
         key, foreign = _KEYS.get(file, (None, {}))
         seen: set[str] = set()
+        people = People() if file == "Client" else None
+        spans = Spans(*SPANS[file]) if file in SPANS else None
         count = 0
         for line, row in archive.rows(file, problems, ctx.broken):
             count += 1
+            ctx.line = line
             if progress is not None and (checked + count) % _TELL_EVERY == 0:
                 progress("rows checked", checked + count)
             for column, nullable, check in checks:
@@ -170,7 +206,15 @@ def _validate(
                     problems.add(
                         name, line, "SSN", "an SSN is nine digits ('x' for an unknown digit)"
                     )
-            if key is not None:
+            for column, reason in code_problems(file, row):
+                problems.add(name, line, column, reason)
+            if spans is not None:
+                spans.add(line, row)
+            if people is not None:
+                if (reason := people.check(line, row)) is not None:
+                    problems.add(name, line, "PersonalID", reason)
+                seen.add(row["PersonalID"])
+            elif key is not None:
                 ident = row[key]
                 if ident in seen:
                     problems.add(name, line, key, f"duplicate id {ident[:40]!r}")
@@ -183,9 +227,16 @@ def _validate(
                 ):
                     problems.add(name, line, column, f"no {parent} with id {row[column][:40]!r}")
         ctx.rows[file] = count
+        archive.today = ctx.today
+        archive.orders[file] = {
+            column: (tracker.timed, tracker.decide(problems, name, column))
+            for column, tracker in ctx.dates.items()
+        }
+        if spans is not None:
+            spans.check(problems, name, archive.orders[file], ctx.today)
         checked += count
         tell(progress, "rows checked", checked)
         if file == "Export" and count != 1:
             problems.add(name, None, None, f"{count} rows: Export.csv has exactly one")
-        if key is not None and file in ("Organization", "Project", "Client", "Enrollment", "User"):
+        if key is not None and file in _PARENTS:
             ctx.ids[file] = seen
