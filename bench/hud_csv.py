@@ -55,7 +55,10 @@ START = ANCHOR - timedelta(
     days=3 * 365 + 1
 )  # the generator's stays fall in the three years before the anchor
 LEAD, HDC = "lead.agency", "a01.hdc"  # generated users (devdata)
-STEPS = ("seed", "export-all", "export-agency", "import")
+IMPORTER = "benchhdc"  # the importing agency's HMIS Data Coordinator (created by the import steps)
+DEVDATA_STEPS = ("seed", "export-all", "export-agency", "import")
+STATEWIDE_STEPS = ("statewide-write", "statewide-import", "statewide-export")
+STEPS = DEVDATA_STEPS + STATEWIDE_STEPS
 
 
 def _generator() -> str:
@@ -144,9 +147,17 @@ async def step_seed(server: str, database: str, clients: int, seed: int) -> dict
 
 
 async def step_export(
-    server: str, database: str, statewide: bool, out: Path, *, trace: bool
+    server: str,
+    database: str,
+    statewide: bool,
+    out: Path,
+    *,
+    trace: bool,
+    hdc: str = HDC,
+    key: str | None = None,
 ) -> dict[str, Any]:
-    """Export ``all`` as the Lead Agency, or the biggest agency as its HDC: timed, then traced."""
+    """Export ``all`` as the Lead Agency, or ``hdc``'s agency as its HDC: timed, then traced;
+    the figures named ``export_<key>_...``."""
     from tortoise.context import TortoiseContext
 
     from api.db import tortoise_config
@@ -160,11 +171,11 @@ async def step_export(
 
     settings = Settings(env="test")
     tz = ZoneInfo(settings.timezone)
-    key = "all" if statewide else "agency"
+    key = key or ("all" if statewide else "agency")
     figures: dict[str, Any] = {}
     async with TortoiseContext() as ctx:
         await ctx.init(config=tortoise_config(_url(server, database), settings))
-        user = await User.get(username=LEAD if statewide else HDC)
+        user = await User.get(username=LEAD if statewide else hdc)
         if statewide:
             scope = "all"
         else:
@@ -208,8 +219,11 @@ async def step_export(
     return figures
 
 
-async def step_import(server: str, database: str, source: Path) -> dict[str, Any]:
-    """Import the agency export into an empty database, for one new agency."""
+async def step_import(
+    server: str, database: str, source: Path, *, target: str | None = None, key: str = "import"
+) -> dict[str, Any]:
+    """Import ``source`` into an empty database (``<database>_import``, or ``target``), for one
+    new agency whose HMIS Data Coordinator is ``benchhdc``; the figures named ``<key>_...``."""
     from tortoise.context import TortoiseContext
 
     from api.db import tortoise_config
@@ -217,10 +231,10 @@ async def step_import(server: str, database: str, source: Path) -> dict[str, Any
     from models.enums import AccessLevel, Duty
     from models.governance import Agency, ContinuumOfCare
     from models.users import Membership, User, UserDuty
-    from services.hudcsv.importer import import_hud_csv
+    from services.hudcsv.importer import ImportRefused, import_hud_csv
 
     settings = Settings(env="test")
-    url = await _recreate(server, f"{database}_import")
+    url = await _recreate(server, target or f"{database}_import")
     async with TortoiseContext() as ctx:
         await ctx.init(config=tortoise_config(url, settings))
         coc = await ContinuumOfCare.get(code="CT-505")
@@ -232,7 +246,7 @@ async def step_import(server: str, database: str, source: Path) -> dict[str, Any
             mou_access_levels=["FULL", "VIEW_ONLY", "REPORTING_ONLY"],
         )
         user = await User.create(
-            username="benchhdc",
+            username=IMPORTER,
             email="hdc@bench.example.org",
             email_normalized="hdc@bench.example.org",
         )
@@ -240,16 +254,50 @@ async def step_import(server: str, database: str, source: Path) -> dict[str, Any
         await UserDuty.create(user=user, agency=agency, duty=Duty.HMIS_DATA_COORDINATOR)
         rss_before = _maxrss_mb()
         t0 = time.perf_counter()
-        result = await import_hud_csv(
-            source, agency_id=agency.id, username=None, now=NOW, tz=ZoneInfo(settings.timezone)
-        )
-        return {
-            "import_s": round(time.perf_counter() - t0, 1),
-            "import_rows": sum(result.created.values()),
-            "import_clients": result.created["Client"],
-            "import_peak_rss_mb": _maxrss_mb(),
-            "import_rss_before_mb": rss_before,
+        try:
+            result = await import_hud_csv(
+                source, agency_id=agency.id, username=None, now=NOW, tz=ZoneInfo(settings.timezone)
+            )
+        except ImportRefused as refused:
+            raise SystemExit(f"{refused}: {refused.problems[:20]}") from None
+        figures = {
+            f"{key}_s": round(time.perf_counter() - t0, 1),
+            f"{key}_rows_read": sum(result.rows_read.values()),
+            f"{key}_rows": sum(result.created.values()),
+            f"{key}_clients": result.created["Client"],
+            f"{key}_peak_rss_mb": _maxrss_mb(),
+            f"{key}_rss_before_mb": rss_before,
         }
+    if key != "import":
+        conn = await _connect(url)
+        try:
+            await conn.execute("ANALYZE")
+        finally:
+            await conn.close()
+    return figures
+
+
+async def _connect(url: str) -> Any:
+    import asyncpg
+
+    return await asyncpg.connect(url)
+
+
+def step_statewide_write(out: Path, clients: int, seed: int) -> dict[str, Any]:
+    """Write the statewide file (devdata.statewide): its time, rows and the writer's peak RSS."""
+    from devdata.statewide import write_statewide_zip
+
+    rss_before = _maxrss_mb()
+    summary = write_statewide_zip(out, clients=clients, seed=seed, anchor=ANCHOR)
+    return {
+        "statewide_write_s": summary.seconds,
+        "statewide_rows": sum(summary.rows.values()),
+        "statewide_files_with_rows": sum(1 for n in summary.rows.values() if n),
+        "statewide_people_at_two_organizations": summary.people_at_two_organizations,
+        "statewide_zip_mb": round(out.stat().st_size / 2**20, 1),
+        "statewide_write_peak_rss_mb": _maxrss_mb(),
+        "statewide_write_rss_before_mb": rss_before,
+    }
 
 
 def _step(
@@ -337,6 +385,27 @@ async def _step_in_process(step: str, args: argparse.Namespace) -> dict[str, Any
         return await step_seed(args.server, seeded, n, args.seed)
     if step == "import":
         return await step_import(args.server, args.database, work / "agency.zip")
+    statewide = f"{args.database}_statewide"
+    if step == "statewide-write":
+        return step_statewide_write(work / "statewide.zip", n, args.seed)
+    if step == "statewide-import":
+        return await step_import(
+            args.server,
+            args.database,
+            work / "statewide.zip",
+            target=statewide,
+            key="statewide_import",
+        )
+    if step == "statewide-export":
+        return await step_export(
+            args.server,
+            statewide,
+            False,
+            work / "statewide-export.zip",
+            trace=n <= args.trace_statewide_max,
+            hdc=IMPORTER,
+            key="statewide",
+        )
     statewide = step == "export-all"
     return await step_export(
         args.server,
@@ -365,6 +434,13 @@ def main() -> None:
         default=10_000,
         help="trace the statewide export's memory up to this many clients",
     )
+    parser.add_argument(
+        "--steps",
+        choices=("all", "devdata", "statewide"),
+        default="all",
+        help="devdata: seed, export and import the generator's database; statewide: write the "
+        "statewide file, import it, export what was imported; all: both",
+    )
     parser.add_argument("--step", choices=STEPS, help=argparse.SUPPRESS)
     parser.add_argument("--work", help=argparse.SUPPRESS)
     args = parser.parse_args()
@@ -380,6 +456,11 @@ def main() -> None:
                     database=args.database,
                     seed=args.seed,
                     trace_statewide_max=args.trace_statewide_max,
+                    steps={
+                        "all": STEPS,
+                        "devdata": DEVDATA_STEPS,
+                        "statewide": STATEWIDE_STEPS,
+                    }[args.steps],
                 )
             ),
             flush=True,

@@ -10,6 +10,7 @@ from datetime import date, timedelta
 from typing import Any
 
 from devdata.enrollments import Enrollments
+from devdata.households import households
 from devdata.plan import (
     CLIENT_DEFECTS,
     COLORS_VEG,
@@ -42,38 +43,7 @@ class Generator(Reference, Enrollments):
 
     def plan(self) -> list[list[Member]]:
         """Household compositions until the client count is reached (ages at first entry)."""
-        rng = self.rng
-        households: list[list[Member]] = []
-        remaining = self.n
-        while remaining > 0:
-            kind = rng.random()
-            if kind < 0.65:
-                members = [Member(self.adult_age(), 1)]
-            elif kind < 0.92:
-                members = [Member(self.adult_age(), 1)]
-                if rng.random() < 0.3:
-                    members.append(Member(self.adult_age(), 3))
-                members += [Member(rng.randint(0, 17), 2) for _ in range(rng.randint(1, 3))]
-            elif kind < 0.95:
-                members = [Member(rng.randint(16, 17), 1)]
-                if rng.random() < 0.3:
-                    members.append(Member(rng.randint(14, 17), 4))
-            else:
-                members = [Member(self.adult_age(), 1), Member(self.adult_age(), 3)]
-            members = members[:remaining]
-            remaining -= len(members)
-            households.append(members)
-        return households
-
-    def adult_age(self) -> int:
-        r = self.rng.random() * 78
-        if r < 10:
-            return self.rng.randint(18, 24)
-        if r < 60:
-            return self.rng.randint(25, 54)
-        if r < 73:
-            return self.rng.randint(55, 64)
-        return self.rng.randint(65, 85)
+        return households(self.rng, self.n)
 
     def pick_defects(
         self, households: list[list[Member]]
