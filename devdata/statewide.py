@@ -23,7 +23,6 @@ from __future__ import annotations
 
 import argparse
 import csv
-import itertools
 import json
 import math
 import random
@@ -40,29 +39,25 @@ from pathlib import Path
 from typing import IO, Any
 
 from devdata.households import households
-from devdata.hudcodes import draw
+from devdata.hudclient import ClientRows
+from devdata.hudprogram import Person, Program, Stay
+from devdata.hudprojects import ProjectRows
 from devdata.plan import (
     AGENCIES,
-    CE,
     COLORS_VEG,
     ES_EE,
     ES_NBN,
     FIRST_STAY,
     FUNDERS,
     HERBS,
-    HP,
     LATER_STAY,
     MEDIAN_LOS,
     PROJECTS,
     PSH,
     RRH,
-    SO,
-    TH,
-    TOWNS,
     Member,
 )
 from devdata.state import weighted
-from devdata.statewide_rows import Person, Program, StatewideRecords, Stay
 from services.hudcsv.columns import FILES, columns
 
 __all__ = ["DMY_COLUMNS", "StatewideSummary", "Variant", "write_statewide_zip"]
@@ -182,7 +177,7 @@ class _Sink:
         self.rows += 1
 
 
-class Statewide(StatewideRecords):
+class Statewide(ClientRows, ProjectRows):
     def __init__(
         self, *, clients: int, seed: int, anchor: date, variant: Variant, folder: Path
     ) -> None:
@@ -327,12 +322,27 @@ class Statewide(StatewideRecords):
             coc = _coc(index)
             program = Program(self.new_id("Project"), oid, name, ptype, coc, funders)
             self.programs.append(program)
-            self._project(program, AGENCIES[index][2], founded, created)
+            self.project(
+                program,
+                can=AGENCIES[index][2],
+                vsp=AGENCIES[index][4],
+                user=self.staff[oid][0],
+                founded=founded,
+                created=created,
+            )
         # A project that closed early in the window, with no clients of this export.
         closed = Program(
             self.new_id("Project"), org_ids[2], "Sound Shore Hotel Program", ES_EE, "CT-505", (47,)
         )
-        self._project(closed, 1, founded, created, ended=self.window_start + timedelta(days=60))
+        self.project(
+            closed,
+            can=1,
+            vsp=False,
+            user=self.staff[org_ids[2]][0],
+            founded=founded,
+            created=created,
+            ended=self.window_start + timedelta(days=60),
+        )
         by_name = {p.name: p for p in self.programs}
         for source, target in (
             ("Elm City Rapid Rehousing", "Elm City Transitional Living"),
@@ -349,169 +359,6 @@ class Statewide(StatewideRecords):
                 created,
                 self.staff[by_name[source].org][0],
             )
-
-    def _project(
-        self, p: Program, can: int, founded: date, created: datetime, ended: date | None = None
-    ) -> None:
-        rng = self.rng
-        user = self.staff[p.org][0]
-        residential = p.type in (ES_EE, ES_NBN, TH, PSH, RRH, 8, 9, 10)
-        rrh_sub = (1 if "Elm City" in p.name else 2) if p.type == RRH else None
-        vsp = next(o for o in self.orgs if o[0] == p.org)[3]
-        start = founded + timedelta(days=rng.randint(0, 300))
-        self.emit(
-            "Project",
-            {
-                "ProjectID": p.id,
-                "OrganizationID": p.org,
-                "ProjectName": p.name,
-                "ProjectCommonName": p.name.split()[-1] if rng.random() < 0.5 else None,
-                "OperatingStartDate": start,
-                "OperatingEndDate": ended,
-                "ContinuumProject": int(p.type != HP or 9 in p.funders),
-                "ProjectType": p.type,
-                "HousingType": (3 if p.type in (PSH, RRH) else rng.choice((1, 2)))
-                if residential and rrh_sub != 1
-                else None,
-                "RRHSubType": rrh_sub,
-                "ResidentialAffiliation": 1 if rrh_sub == 1 else None,
-                "TargetPopulation": 1 if vsp else (3 if p.hopwa else 4),
-                "HOPWAMedAssistedLivingFac": (rng.choice((0, 1)) if p.hopwa else 2)
-                if p.hopwa or residential
-                else None,
-                "PITCount": rng.randint(8, 90) if residential and rrh_sub != 1 else None,
-            },
-            created,
-            user,
-        )
-        town, zip_code = TOWNS[can][rng.randrange(3)]
-        self.emit(
-            "ProjectCoC",
-            {
-                "ProjectCoCID": self.new_id("ProjectCoC"),
-                "ProjectID": p.id,
-                "CoCCode": p.coc,
-                "Geocode": f"09{rng.randint(0, 9999):04d}",
-                "Address1": f"{rng.randint(1, 999)} {rng.choice(COLORS_VEG)} Street",
-                "Address2": f"Suite {rng.randint(1, 40)}" if rng.random() < 0.4 else None,
-                "City": town,
-                "State": "CT",
-                "ZIP": zip_code,
-                "GeographyType": draw(rng, "GeographyType"),
-            },
-            created,
-            user,
-        )
-        for code in p.funders:
-            grant_start = start
-            if rng.random() < 0.5:
-                # last year's grant, ended, then this year's
-                self._funder(p, code, grant_start, start + timedelta(days=364), created, user)
-                grant_start = start + timedelta(days=365)
-            self._funder(p, code, grant_start, ended, created, user)
-        if residential and rrh_sub != 1:
-            kinds = (4,) if p.rhy else ((1,) if p.type in (ES_NBN,) else (1, 3))
-            for household_type in kinds:
-                beds = rng.randint(10, 80)
-                split = _split(rng, beds, 7 if p.ssvf or p.vash else 3)
-                row: dict[str, Any] = {
-                    "InventoryID": self.new_id("Inventory"),
-                    "ProjectID": p.id,
-                    "CoCCode": p.coc,
-                    "HouseholdType": household_type,
-                    "UnitInventory": beds if household_type == 1 else max(1, beds // 3),
-                    "BedInventory": beds,
-                    "InventoryStartDate": start,
-                    "InventoryEndDate": ended,
-                }
-                names = (
-                    "CHVetBedInventory",
-                    "YouthVetBedInventory",
-                    "VetBedInventory",
-                    "CHYouthBedInventory",
-                    "YouthBedInventory",
-                    "CHBedInventory",
-                    "OtherBedInventory",
-                )
-                if p.ssvf or p.vash:
-                    row.update(zip(names, split, strict=True))
-                elif p.rhy:
-                    row.update(
-                        {"CHYouthBedInventory": split[0], "YouthBedInventory": split[1] + split[2]}
-                    )
-                else:
-                    row.update(
-                        {"CHBedInventory": split[0], "OtherBedInventory": split[1] + split[2]}
-                    )
-                if p.type in (ES_EE, ES_NBN):
-                    row["Availability"] = 3 if p.type == ES_NBN else 1
-                    row["ESBedType"] = 2 if "Hotel" in p.name else 1
-                self.emit("Inventory", row, created, user)
-        participation_start = start
-        if rng.random() < 0.15:
-            # it joined the HMIS later: a row of non-participation first
-            self.emit(
-                "HMISParticipation",
-                {
-                    "HMISParticipationID": self.new_id("HMISParticipation"),
-                    "ProjectID": p.id,
-                    "HMISParticipationType": 0,
-                    "HMISParticipationStatusStartDate": start,
-                    "HMISParticipationStatusEndDate": start + timedelta(days=89),
-                },
-                created,
-                user,
-            )
-            participation_start = start + timedelta(days=90)
-        self.emit(
-            "HMISParticipation",
-            {
-                "HMISParticipationID": self.new_id("HMISParticipation"),
-                "ProjectID": p.id,
-                "HMISParticipationType": 2 if vsp else 1,
-                "HMISParticipationStatusStartDate": participation_start,
-                "HMISParticipationStatusEndDate": ended,
-            },
-            created,
-            user,
-        )
-        if p.type in (CE, ES_EE, ES_NBN, TH, PSH, RRH, HP, SO) and not vsp:
-            access = p.type in (CE, SO, HP) or (p.type == ES_EE and rng.random() < 0.5)
-            self.emit(
-                "CEParticipation",
-                {
-                    "CEParticipationID": self.new_id("CEParticipation"),
-                    "ProjectID": p.id,
-                    "AccessPoint": int(access),
-                    "PreventionAssessment": int(access and p.type in (CE, HP)) if access else None,
-                    "CrisisAssessment": int(access and p.type != HP) if access else None,
-                    "HousingAssessment": int(access and p.type == CE) if access else None,
-                    "DirectServices": int(access and p.type in (SO, HP)) if access else None,
-                    "ReceivesReferrals": int(p.type in (ES_EE, ES_NBN, TH, PSH, RRH)),
-                    "CEParticipationStatusStartDate": start,
-                    "CEParticipationStatusEndDate": ended,
-                },
-                created,
-                user,
-            )
-
-    def _funder(
-        self, p: Program, code: int, start: date, end: date | None, created: datetime, user: str
-    ) -> None:
-        self.emit(
-            "Funder",
-            {
-                "FunderID": self.new_id("Funder"),
-                "ProjectID": p.id,
-                "Funder": code,
-                "OtherFunder": "Connecticut Department of Housing" if code == 46 else None,
-                "GrantID": f"CT{self.rng.randint(0, 9999):04d}{code:02d}{start:%y}",
-                "StartDate": start,
-                "EndDate": end,
-            },
-            created,
-            user,
-        )
 
     # -- households --------------------------------------------------------------------------
 
@@ -664,14 +511,6 @@ class Statewide(StatewideRecords):
 
 def _coc(project_index: int) -> str:
     return "CT-505" if AGENCIES[project_index][2] in (0, 1) else "CT-503"
-
-
-def _split(rng: random.Random, total: int, parts: int) -> list[int]:
-    """``total`` beds in ``parts`` sub-inventories (7 for veterans' projects), summing to it."""
-    cuts = sorted(rng.randint(0, total) for _ in range(parts - 1))
-    edges = [0, *cuts, total]
-    out = [b - a for a, b in itertools.pairwise(edges)]
-    return out + [0] * (7 - len(out))
 
 
 def _fy2024_values(file: str, row: dict[str, Any]) -> None:
