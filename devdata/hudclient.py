@@ -101,7 +101,7 @@ class ClientRows(EnrollmentRecords):
             "SSNDataQuality": ssn_dq,
             "DOB": dob,
             "DOBDataQuality": dob_dq,
-            "Sex": 0 if person.female and rng.random() > 0.006 else draw(rng, "Sex"),
+            "Sex": (0 if person.female else 1) if rng.random() > 0.005 else None,
         }
         if rng.random() < 0.02:
             row.update(dict.fromkeys(race, 0))
@@ -258,7 +258,7 @@ class ClientRows(EnrollmentRecords):
         if p.ssvf or p.vash:
             row["PercentAMI"] = draw(rng, "PercentAMI")
             row["VAMCStation"] = pick(rng, VAMC_STATIONS)
-            row["MentalHealthConsultation"] = yes(rng, 0.3)
+            row["MentalHealthConsultation"] = draw(rng, "MentalHealthConsultation")
         if p.ssvf and p.type == HP and relationship == 1:
             self.hp_targeting(row, rng)
         if p.rhy:

@@ -17,7 +17,6 @@ Weights = tuple[tuple[int, float], ...]
 
 W: dict[str, Weights] = {
     # Client
-    "Sex": ((1, 55), (0, 44), (8, 0.3), (9, 0.3), (99, 0.4)),
     "VeteranStatus": ((0, 92.5), (1, 6), (8, 0.5), (9, 0.5), (99, 0.5)),
     "Theater": ((0, 80), (1, 17), (8, 1), (9, 1), (99, 1)),
     "MilitaryBranch": ((1, 45), (2, 12), (3, 18), (4, 15), (6, 4), (7, 1), (8, 2), (9, 1), (99, 2)),
@@ -59,7 +58,8 @@ W: dict[str, Weights] = {
         (440, 6),
     ),
     "ReasonNotEnrolled": ((1, 30), (2, 55), (3, 15)),
-    "PercentAMI": ((1, 70), (2, 18), (3, 8), (4, 2), (8, 1), (9, 0.5), (99, 0.5)),
+    "PercentAMI": ((1, 70), (2, 18), (3, 8), (4, 2), (99, 2)),
+    "MentalHealthConsultation": ((1, 40), (2, 25), (3, 15), (4, 20)),
     "ReferralSource": (
         (1, 30),
         (2, 12),
@@ -79,7 +79,7 @@ W: dict[str, Weights] = {
     ),
     "ReasonNoServices": ((1, 40), (2, 25), (3, 10), (4, 25)),
     "WelfareYears": ((1, 40), (2, 35), (3, 25)),
-    "TimeToHousingLoss": ((1, 25), (2, 30), (3, 25), (4, 20)),
+    "TimeToHousingLoss": ((0, 25), (1, 30), (2, 25), (3, 20)),
     "AnnualPercentAMI": ((0, 35), (1, 30), (2, 25), (3, 10)),
     "LiteralHomelessHistory": ((0, 30), (1, 25), (2, 45)),
     "EvictionHistory": ((0, 60), (1, 25), (2, 15)),
@@ -227,7 +227,7 @@ W: dict[str, Weights] = {
         for t, w in zip(range(1, 15), (25, 18, 3, 12, 6, 30, 4, 1, 3, 4, 2, 2, 0, 5), strict=True)
         if w
     ),
-    "142": ((2, 8), (5, 15), (6, 18), (7, 14), (9, 20), (18, 25)),
+    "142": ((2, 6), (5, 14), (6, 16), (7, 10), (8, 18), (14, 12), (18, 8), (29, 16)),
     "143": (
         (1, 2),
         (2, 40),
@@ -282,7 +282,7 @@ W: dict[str, Weights] = {
 }
 
 # VA medical centers serving Connecticut (V6.1 station numbers).
-VAMC_STATIONS = (("689", 80), ("689A4", 15), ("99", 5))
+VAMC_STATIONS = (("689", 88), ("650", 7), ("99", 5))
 
 
 def draw(rng: random.Random, key: str) -> int:

@@ -332,7 +332,7 @@ class Statewide(ClientRows, ProjectRows):
             )
         # A project that closed early in the window, with no clients of this export.
         closed = Program(
-            self.new_id("Project"), org_ids[2], "Sound Shore Hotel Program", ES_EE, "CT-505", (47,)
+            self.new_id("Project"), org_ids[2], "Sound Shore Hotel Program", ES_EE, "CT-505", (8,)
         )
         self.project(
             closed,
@@ -527,7 +527,7 @@ def _fy2024_values(file: str, row: dict[str, Any]) -> None:
             "DifferentIdentity",
         ):
             row[column] = 0
-        row["GenderNone"] = sex if sex in (8, 9, 99) else None
+        row["GenderNone"] = 99 if sex is None else None
     elif file == "Enrollment" and row.get("RunawayYouth") is not None:
         row["SexualOrientation"] = 1
         row["TranslationNeeded"] = 0

@@ -19,6 +19,7 @@ import pytest
 
 from devdata.plan import DEFECT_RATES
 from devdata.statewide import DMY_COLUMNS, StatewideSummary, Variant, main, write_statewide_zip
+from models.hud.codes import column_lists
 from services.hudcsv.columns import FILES, columns
 
 Rows = dict[str, list[dict[str, str]]]
@@ -323,3 +324,25 @@ def test_the_command_line(tmp_path: Path, capsys: pytest.CaptureFixture[str]) ->
     assert printed["rows"]["Client"] >= 40
     with zipfile.ZipFile(out) as archive:
         assert archive.read("Export.csv").startswith(codecs.BOM_UTF8)
+
+
+def _typed(row: dict[str, str]) -> dict[str, object]:
+    return {k: int(v) if v.lstrip("-").isdigit() else v for k, v in row.items()}
+
+
+def test_every_coded_value_is_on_its_hud_list(tmp_path: Path) -> None:
+    out = tmp_path / "coded.zip"
+    write_statewide_zip(out, clients=2000, seed=6, anchor=ANCHOR)
+    rows = read(out)
+    seen: Counter[tuple[str, str]] = Counter()
+    for (file, column), (base, conditional) in column_lists().items():
+        for row in rows[file]:
+            if not row[column]:
+                continue
+            typed = _typed(row)
+            codes = next((c.codes for c in conditional if c.applies(typed)), base)
+            assert codes is not None, (file, column, row)
+            assert typed[column] in codes, (file, column, typed[column], codes.ref)
+            seen[file, column] += 1
+    # every coded column of every file drew values
+    assert set(seen) == set(column_lists()), set(column_lists()) - set(seen)
