@@ -245,7 +245,7 @@ class EnrollmentRecords(HudState):
         row["DentalHealthStatus"] = draw(rng, "HealthStatus")
         row["MentalHealthStatus"] = draw(rng, "HealthStatus")
         if female:
-            row["PregnancyStatus"] = yes(rng, 0.1)
+            row["PregnancyStatus"] = yes(rng, 0.15)
             if row["PregnancyStatus"] == 1:
                 row["DueDate"] = day + timedelta(days=rng.randint(20, 250))
 

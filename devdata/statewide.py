@@ -459,7 +459,7 @@ class Statewide(ClientRows, ProjectRows):
         out: list[Stay] = []
         for n in range(count):
             org = home
-            if n and rng.random() < 0.08:
+            if n and rng.random() < 0.11:
                 org = rng.choices(orgs, weights)[0][0]
             wanted = FIRST_STAY if n == 0 else LATER_STAY
             candidates = programs_of[org]
