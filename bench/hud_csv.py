@@ -13,13 +13,22 @@ For each size N (10,000 and 100,000 clients by default):
 4. import the agency export into a second scratch database ``<database>_import`` (dropped and
    migrated each time; one agency and its HDC created) for that agency.
 
+And the statewide file (``--steps statewide``; decision 153):
+
+5. statewide-write: ``devdata.statewide.write_statewide_zip`` writes a statewide HUD CSV file of N
+   clients (every file and column populated, several organizations, people at two of them);
+6. statewide-import: imports it into a scratch database ``<database>_statewide`` (dropped and
+   migrated each time) for one new agency whose HDC is ``benchhdc`` (Hearth's import as it is:
+   every organization into that agency);
+7. statewide-export: exports that agency (everything imported) as ``benchhdc``.
+
 Every step runs in a fresh Python process, so ``ru_maxrss`` is that step's own peak. Each export
 runs once timed, then once more under ``tracemalloc`` for its peak Python memory: the agency
 export always, the statewide one up to ``--trace-statewide-max`` clients (default 10,000; a traced
 statewide export of 100,000 clients would add about ten minutes). Not part of ``make test``::
 
-    .venv/bin/python bench/hud_csv.py --clients 10000 100000
-    make bench-hud                      # the same
+    .venv/bin/python bench/hud_csv.py --clients 10000 100000 [--steps all|devdata|statewide]
+    make bench-hud                      # the same, every step
 
 ``run(clients)`` returns the figures as a dict (for ``make bench``). The databases named above are
 dropped and re-created: never point ``--database`` at real data.
