@@ -66,9 +66,14 @@ class Agency(Model):
     mou_access_levels: fields.JSONField[list[str]] = fields.JSONField(default=list)
     created_at = fields.DatetimeField(auto_now_add=True)
     updated_at = fields.DatetimeField(auto_now=True)
+    # The HUD CSV Organization an import created the agency from (its HMIS and OrganizationID):
+    # a later export of the same source maps that organization here again (decision 141).
+    source_system = fields.CharField(max_length=200, null=True)
+    source_id = fields.CharField(max_length=64, null=True)
 
     class Meta:
         table = "agency"
+        unique_together = (("source_system", "source_id"),)
 
 
 class Project(Model):

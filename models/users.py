@@ -49,10 +49,17 @@ class User(Model):
     # Stamped by the database when a field the API shows changes (migration 0021), in the
     # order the users list pages by: (updated_at, id). Decision 112.
     updated_at = fields.DatetimeField(auto_now=True)
+    # A user of another HMIS, named by a HUD CSV import's rows (User.csv): a record of who
+    # entered them, never an account. The database holds such a row inactive, without password,
+    # second factor or external id, so no sign-in path and no sync can use or claim it
+    # (migration 0023, decision 142).
+    source_system = fields.CharField(max_length=200, null=True)
+    source_id = fields.CharField(max_length=64, null=True)
 
     class Meta:
         table = "hearth_user"
         indexes = (("updated_at", "id"),)
+        unique_together = (("source_system", "source_id"),)
 
 
 class Membership(Model):

@@ -32,10 +32,11 @@ from models.governance import Agency
 from models.users import User, UserDuty
 from services.audit import AuditRow, append
 from services.errors import Forbidden, NotFound, ValidationFailed
+from services.hudcsv.organizations import OrganizationMap, map_organizations
 from services.hudcsv.problems import Problem, _Problems
-from services.hudcsv.read import _Archive
+from services.hudcsv.read import ZipLimits, _Archive
 from services.hudcsv.validate import _Context, _validate
-from services.hudcsv.write import _Writer
+from services.hudcsv.write import _CHILDREN, _Writer
 from services.progress import Progress
 
 __all__ = ["ImportRefused", "ImportResult", "import_hud_csv"]
@@ -44,13 +45,16 @@ __all__ = ["ImportRefused", "ImportResult", "import_hud_csv"]
 class ImportRefused(ValidationFailed):
     """The import found problems and wrote nothing."""
 
-    def __init__(self, problems: list[Problem], total: int) -> None:
+    def __init__(
+        self, problems: list[Problem], total: int, result: ImportResult | None = None
+    ) -> None:
         super().__init__(
             f"The HUD CSV import was refused: {total} problem(s), nothing was written.",
             field="file",
         )
         self.problems = problems
         self.total = total
+        self.result = result  # a dry run's report: what the file holds, what is refused
 
 
 @dataclass(slots=True)
@@ -59,85 +63,151 @@ class ImportResult:
     source_system: str
     rows_read: dict[str, int] = field(default_factory=dict)
     created: dict[str, int] = field(default_factory=dict)
+    updated: dict[str, int] = field(default_factory=dict)
+    deleted: dict[str, int] = field(default_factory=dict)
+    kept: dict[str, int] = field(default_factory=dict)
+    # problems by file (a dry run reports them beside what would be written)
+    refused: dict[str, int] = field(default_factory=dict)
+    agencies_created: dict[str, str] = field(default_factory=dict)
+    dry_run: bool = False
 
 
-async def _importing_user(agency: Agency, username: str | None) -> UUID:
-    """The user the import is recorded under: the one named, else the agency's HMIS Data Coordinator."""
+class _DryRun(Exception):
+    """Raised at the end of a dry run's transaction, so that it rolls back."""
+
+
+async def _hdc_of(agency_id: UUID) -> UUID | None:
+    duty = await UserDuty.filter(agency_id=agency_id, duty=Duty.HMIS_DATA_COORDINATOR).first()
+    return duty.user_id if duty is not None else None
+
+
+async def _importing_user(username: str | None, agencies: set[UUID]) -> UUID:
+    """The user the import is recorded under: the one named, else the HMIS Data Coordinator of
+    the one agency the file goes to."""
     if username is not None:
-        user = await User.filter(username=username).first()
+        user = await User.filter(username=username, source_system__isnull=True).first()
         if user is None:
             raise NotFound("No user of that name.", field="user")
         return user.id
-    duty = await UserDuty.filter(agency_id=agency.id, duty=Duty.HMIS_DATA_COORDINATOR).first()
-    if duty is None:
+    hdc = await _hdc_of(next(iter(agencies))) if len(agencies) == 1 else None
+    if hdc is None:
         raise ValidationFailed(
-            "The agency has no HMIS Data Coordinator: name the importing user (--user).",
+            "Name the importing user (--user): the file goes to several agencies, or the agency "
+            "has no HMIS Data Coordinator.",
             field="user",
         )
-    return duty.user_id
+    return hdc
+
+
+def _by_file(problems: _Problems) -> dict[str, int]:
+    counts: dict[str, int] = {}
+    for p in problems.items:
+        counts[p.file] = counts.get(p.file, 0) + 1
+    return counts
 
 
 async def import_hud_csv(
     path: Path,
     *,
-    agency_id: UUID,
+    agency_id: UUID | None = None,
+    organizations: OrganizationMap | None = None,
     username: str | None,
     now: datetime,
     tz: ZoneInfo,
     batch: int = 5000,
     progress: Progress | None = None,
+    limits: ZipLimits | None = None,
+    dry_run: bool = False,
 ) -> ImportResult:
-    """Validate the zip, then import it for the agency in one transaction (see the module docstring).
-    Raises :class:`ImportRefused` with every problem (up to MAX_PROBLEMS listed) and writes nothing.
+    """Validate the zip, then import it in one transaction (see the module docstring): for the
+    agency ``agency_id`` (every organization of the file is it), or for the agencies the
+    organizations map to (``services.hudcsv.organizations``). Raises :class:`ImportRefused` with
+    every problem (up to MAX_PROBLEMS listed) and writes nothing. A dry run does everything,
+    then rolls back: its result says what would be created, updated, deleted and refused.
     ``progress`` hears of the rows checked, then of the rows imported."""
-    agency = await Agency.filter(id=agency_id).first()
-    if agency is None:
-        raise NotFound("No such agency.", field="agency")
-    if agency.victim_service_provider:
-        raise Forbidden(
-            "Victim service providers keep client data out of HMIS (HUD privacy rule).",
-            field="agency",
-        )
-    user_id = await _importing_user(agency, username)
+    mapping = organizations or OrganizationMap()
+    default: Agency | None = None
+    if agency_id is not None:
+        default = await Agency.filter(id=agency_id).first()
+        if default is None:
+            raise NotFound("No such agency.", field="agency")
+        if default.victim_service_provider:
+            raise Forbidden(
+                "Victim service providers keep client data out of HMIS (HUD privacy rule).",
+                field="agency",
+            )
+        mapping = OrganizationMap(mapping.agencies, agency_id, mapping.create)
+        if username is None and not mapping.agencies and await _hdc_of(agency_id) is None:
+            await _importing_user(None, set())  # refused before the file is read
     today = now.astimezone(tz).date()
     problems = _Problems()
     ctx = _Context(today=today, tz=tz)
-    archive = _Archive(path, problems)
+    archive = _Archive(path, problems, limits)
     try:
         if archive.zip is not None:
             _validate(archive, problems, ctx, progress)
+            archive.verify_rest(problems)
         if problems.total:
-            raise ImportRefused(problems.items, problems.total)
+            raise ImportRefused(
+                problems.items,
+                problems.total,
+                ImportResult(
+                    ctx.export_id, "", dict(ctx.rows), refused=_by_file(problems), dry_run=dry_run
+                ),
+            )
         export_row = next(row for _, row in archive.rows("Export", problems))
         source_system = export_row["ImplementationID"][:200]
         software = export_row.get("SoftwareName") or "another HMIS"
         label = f"Imported from {software} (HUD CSV, implementation {source_system})"[:200]
         result = ImportResult(
-            export_id=ctx.export_id, source_system=source_system, rows_read=dict(ctx.rows)
+            export_id=ctx.export_id,
+            source_system=source_system,
+            rows_read=dict(ctx.rows),
+            dry_run=dry_run,
         )
-        async with in_transaction() as conn:
-            writer = _Writer(
-                conn,
-                archive,
-                problems,
-                ctx,
-                agency=agency,
-                user_id=user_id,
-                source_system=source_system,
-                source_label=label,
-                now=now,
-                batch=batch,
-                progress=progress,
-            )
-            await writer.users_map()
-            result.created["Project"] = await writer.projects_map()
-            if problems.total:
-                raise ImportRefused(problems.items, problems.total)
-            result.created["Client"] = await writer.clients_write()
-            result.created["Enrollment"] = await writer.enrollments_write()
-            for file in ("Exit", "Services", "IncomeBenefits", "Disabilities", "HealthAndDV"):
-                result.created[file] = await writer.children_write(file)
-            await _audit(writer, result, now)
+        try:
+            async with in_transaction() as conn:
+                orgs, result.agencies_created = await map_organizations(
+                    archive, problems, mapping, source_system=source_system, conn=conn, now=now
+                )
+                user_id = await _importing_user(
+                    username, {a.id for a in orgs.values()} | ({agency_id} if agency_id else set())
+                )
+                writer = _Writer(
+                    conn,
+                    archive,
+                    problems,
+                    ctx,
+                    organizations=orgs,
+                    default=default,
+                    user_id=user_id,
+                    source_system=source_system,
+                    source_label=label,
+                    now=now,
+                    batch=batch,
+                    progress=progress,
+                )
+                await writer.users_map()
+                await writer.projects_map()
+                writer.scan_enrollments()
+                if not problems.total:
+                    await writer.clients_write()
+                    await writer.enrollments_write()
+                    await writer.consents_write()
+                    for file in _CHILDREN:
+                        await writer.children_write(file)
+                    await writer.deletions()
+                tally = writer.tally
+                result.created, result.updated = tally.created, tally.updated
+                result.deleted, result.kept = tally.deleted, tally.kept
+                if problems.total:  # the mapping's, Hearth's own, or a zip changed between passes
+                    result.refused = _by_file(problems)
+                    raise ImportRefused(problems.items, problems.total, result)
+                await _audit(writer, result, now)
+                if dry_run:
+                    raise _DryRun
+        except _DryRun:
+            pass
         return result
     finally:
         if archive.zip is not None:
@@ -145,7 +215,8 @@ async def import_hud_csv(
 
 
 async def _audit(writer: _Writer, result: ImportResult, now: datetime) -> None:
-    """A CREATE row per new client (its trail shows the import) and one for the import itself."""
+    """A CREATE row per new client (its trail shows the import), the updates, deletions and
+    second agencies' consents, and one for the import itself."""
     rows = [
         AuditRow(
             occurred_at=now,
@@ -154,15 +225,20 @@ async def _audit(writer: _Writer, result: ImportResult, now: datetime) -> None:
             entity_id=str(c),
             client_id=c,
             actor_id=writer.user_id,
-            agency_id=writer.agency.id,
+            agency_id=agency,
             fields=("hudCsvImport",),
         )
-        for c in writer.new_clients
+        for c, agency in writer.new_clients
     ]
+    rows += writer.audit
     details = (
         f"export:{result.export_id}"[:80],
         f"source:{result.source_system}"[:80],
-        *(f"created:{k}:{v}" for k, v in result.created.items()),
+        *(
+            f"{kind}:{k}:{v}"
+            for kind in ("created", "updated", "deleted", "kept")
+            for k, v in getattr(result, kind).items()
+        ),
     )
     rows.append(
         AuditRow(
@@ -171,7 +247,7 @@ async def _audit(writer: _Writer, result: ImportResult, now: datetime) -> None:
             entity_type="HudCsvImport",
             entity_id=result.export_id[:64],
             actor_id=writer.user_id,
-            agency_id=writer.agency.id,
+            agency_id=writer.default.id if writer.default else None,
             fields=details,
         )
     )

@@ -13,9 +13,10 @@ from zoneinfo import ZoneInfo
 
 from models.enrollments import INCOME_SOURCES
 from services.hudcsv.columns import Column, columns
+from services.hudcsv.dates import DateColumn
 from services.hudcsv.elements import columns_of
 from services.hudcsv.problems import _Problems
-from services.hudcsv.read import IMPORTED, _Archive, parse_date, parse_datetime
+from services.hudcsv.read import IMPORTED, _Archive
 from services.progress import Progress, tell
 
 __all__: list[str] = []
@@ -74,18 +75,19 @@ class _Context:
     # Files whose header or text could not be read: their ids are unknown, so foreign keys to
     # them are not checked (that would only repeat the problem).
     broken: set[str] = field(default_factory=set)
+    # The row being checked, and the current file's date columns (services.hudcsv.dates).
+    line: int = 0
+    dates: dict[str, DateColumn] = field(default_factory=dict)
 
 
 def _checker(column: Column, ctx: _Context) -> Callable[[str], str | None]:
     """Why a non-blank cell of this column is wrong, or None (chosen once per column)."""
-    if column.name == "DateDeleted" or column.data_type == "datetime":
-        return lambda text: (
-            None
-            if parse_datetime(text, ctx.today, ctx.tz)
-            else f"not a date and time: {text[:30]!r}"
+    if column.name == "DateDeleted" or column.data_type in ("date", "datetime"):
+        # the column's order of day and month is decided once all its values are seen
+        tracker = ctx.dates[column.name] = DateColumn(
+            timed=column.data_type != "date", today=ctx.today
         )
-    if column.data_type == "date":
-        return lambda text: None if parse_date(text, ctx.today) else f"not a date: {text[:30]!r}"
+        return lambda text: tracker.check(ctx.line, text)
     if column.data_type == "numeric":
         money = column.name in _money()
 
@@ -131,12 +133,14 @@ def _validate(
         if not archive.has(file):
             continue
         name = f"{file}.csv"
+        ctx.dates = {}
         checks = [(c.name, c.nulls_allowed, _checker(c, ctx)) for c in columns(file)]
         key, foreign = _KEYS.get(file, (None, {}))
         seen: set[str] = set()
         count = 0
         for line, row in archive.rows(file, problems, ctx.broken):
             count += 1
+            ctx.line = line
             if progress is not None and (checked + count) % _TELL_EVERY == 0:
                 progress("rows checked", checked + count)
             for column, nullable, check in checks:
@@ -183,6 +187,11 @@ def _validate(
                 ):
                     problems.add(name, line, column, f"no {parent} with id {row[column][:40]!r}")
         ctx.rows[file] = count
+        archive.today = ctx.today
+        archive.orders[file] = {
+            column: (tracker.timed, tracker.decide(problems, name, column))
+            for column, tracker in ctx.dates.items()
+        }
         checked += count
         tell(progress, "rows checked", checked)
         if file == "Export" and count != 1:

@@ -5,10 +5,13 @@ registry (``services.hudcsv.elements``); the statements are built from the model
 from __future__ import annotations
 
 import functools
+import hashlib
 import json
 import re
 import uuid
 from collections.abc import Iterator
+from dataclasses import dataclass
+from dataclasses import field as dc_field
 from datetime import UTC, date, datetime
 from decimal import Decimal
 from typing import Any
@@ -27,10 +30,13 @@ from models.enrollments import (
     IncomeBenefits,
     Service,
 )
+from models.enums import AuditAction
 from models.governance import Agency, Project
 from models.hud.elements import Element
 from models.sealed import SealedCharField
 from models.users import User
+from services.audit import AuditRow
+from services.hudcsv.changes import delete_rows, kept_back, stamps, updatable, update_rows
 from services.hudcsv.elements import columns_of
 from services.hudcsv.problems import _Problems
 from services.hudcsv.read import _Archive, parse_date, parse_datetime
@@ -94,8 +100,34 @@ async def _write_rows(
         await conn.execute_many(_insert(model, columns, on_conflict), values)
 
 
+@dataclass(slots=True)
+class Tally:
+    """What an import did (or, dry, would do), by file."""
+
+    created: dict[str, int] = dc_field(
+        default_factory=lambda: dict.fromkeys(
+            ("User", "Project", "Client", "Enrollment", *_CHILDREN), 0
+        )
+    )
+    updated: dict[str, int] = dc_field(default_factory=dict)
+    deleted: dict[str, int] = dc_field(default_factory=dict)
+    # rows the source deleted that Hearth keeps: clients, and enrollments with records of Hearth's
+    kept: dict[str, int] = dc_field(default_factory=dict)
+
+    def add(self, kind: str, file: str, n: int) -> None:
+        if n or kind == "created":
+            counts = getattr(self, kind)
+            counts[file] = counts.get(file, 0) + n
+
+
 class _Writer:
-    """Pass 2: the rows, mapped to Hearth ids, written in batches in the open transaction."""
+    """Pass 2: the rows, mapped to Hearth ids, written in batches in the open transaction.
+
+    ``organizations`` maps each OrganizationID to its agency (``services.hudcsv.organizations``):
+    a project is its organization's agency's, an enrollment its project's. A client is one
+    Hearth client per PersonalID of the source, whichever agencies enrolled them: held (created)
+    by the agency of their first enrollment in the file, and every other enrolling agency holds
+    the consent recorded as imported, as a second agency enrolling the client (policy 207)."""
 
     def __init__(
         self,
@@ -104,7 +136,8 @@ class _Writer:
         problems: _Problems,
         ctx: _Context,
         *,
-        agency: Agency,
+        organizations: dict[str, Agency],
+        default: Agency | None,
         user_id: UUID,
         source_system: str,
         source_label: str,
@@ -117,18 +150,23 @@ class _Writer:
         # rows of the files written in batches, read so far of how many (pass 1 counted them)
         self.read = 0
         self.to_read = sum(ctx.rows.get(file, 0) for file in ("Client", "Enrollment", *_CHILDREN))
-        self.agency, self.user_id, self.source, self.label = (
-            agency,
-            user_id,
-            source_system,
-            source_label,
-        )
+        self.organizations, self.default = organizations, default
+        self.user_id, self.source, self.label = user_id, source_system, source_label
         self.now, self.batch = now, batch
+        self.tally = Tally()
+        self.audit: list[AuditRow] = []
         self.users: dict[str, UUID] = {}
         self.projects: dict[str, UUID] = {}
+        self.project_agency: dict[str, UUID] = {}  # source ProjectID -> agency
         self.clients: dict[str, UUID] = {}
+        self.holder: dict[UUID, UUID] = {}  # client -> the agency that created it
+        # PersonalID -> {agency: first EntryDate there}, from Enrollment.csv (rows not deleted)
+        self.enrolled: dict[str, dict[UUID, str]] = {}
         self.enrollments: dict[str, tuple[UUID, UUID]] = {}  # source -> (enrollment, client)
-        self.new_clients: list[UUID] = []
+        self.enrollment_agency: dict[UUID, UUID] = {}
+        self.new_clients: list[tuple[UUID, UUID]] = []  # (client, agency)
+        # source ids of the rows the source deleted, by file
+        self.deleted: dict[str, list[str]] = {}
 
     def _dt(self, text: str) -> datetime | None:
         parsed = parse_datetime(text, self.ctx.today, self.ctx.tz) if text else None
@@ -168,10 +206,6 @@ class _Writer:
         taken = {r["id"] for r in rows}
         return {c for c in candidates if c not in taken}
 
-    async def _existing(self, sql: str) -> dict[str, UUID]:
-        rows = await self.conn.execute_query_dict(sql, [self.agency.id, self.source])
-        return {r["source_id"]: r["id"] for r in rows}
-
     def _rows(self, file: str) -> Iterator[dict[str, str]]:
         for _, row in self.archive.rows(file, self.problems):
             if not row.get("DateDeleted"):
@@ -179,12 +213,16 @@ class _Writer:
 
     async def _chunks(self, file: str) -> Any:
         """The file's rows (not deleted) in batches; ``progress`` hears of the rows gone through
-        once each batch is written (step ``rows imported``)."""
+        once each batch is written (step ``rows imported``). The source ids of deleted rows are
+        kept in ``deleted``."""
         chunk: list[dict[str, str]] = []
+        key = _KEYS[file][0]
         for _, row in self.archive.rows(file, self.problems):
             self.read += 1
             if not row.get("DateDeleted"):
                 chunk.append(row)
+            else:
+                self.deleted.setdefault(file, []).append(row[key])
             if len(chunk) >= self.batch:
                 yield chunk
                 chunk = []
@@ -206,41 +244,91 @@ class _Writer:
                 result.append(uuid.uuid4())
         return result
 
-    async def users_map(self) -> None:
-        sources = [row["UserID"] for row in self._rows("User")]
-        found = {
-            u
-            for u in await User.filter(
-                id__in=[w for w in map(_hex_uuid, sources) if w]
-            ).values_list("id", flat=True)
-        }
-        for s in sources:
-            w = _hex_uuid(s)
-            self.users[s] = w if w in found else self.user_id
+    def _newer(self, text: str, stamp: datetime | None) -> bool:
+        moment = self._dt(text)
+        return moment is not None and (stamp is None or moment > stamp)
 
     def _user(self, text: str) -> UUID:
         return self.users.get(text, self.user_id)
 
-    async def projects_map(self) -> int:
+    async def users_map(self) -> None:
+        """Each source user: a Hearth user whose id it is (Hearth -> Hearth), else an inactive
+        user record of its own, created once per source and UserID (never able to sign in)."""
+        rows = list(self._rows("User"))
+        found = set(
+            await User.filter(
+                id__in=[w for w in (_hex_uuid(r["UserID"]) for r in rows) if w],
+                source_system__isnull=True,
+            ).values_list("id", flat=True)
+        )
+        existing = await self.conn.execute_query_dict(
+            "SELECT source_id, id FROM hearth_user WHERE source_system = $1"
+            " AND source_id = ANY($2::text[])",
+            [self.source, [r["UserID"] for r in rows]],
+        )
+        self.users = {r["source_id"]: r["id"] for r in existing}
+        new = []
+        for r in rows:
+            source = r["UserID"]
+            hearth = _hex_uuid(source)
+            if hearth is not None and hearth in found:
+                self.users[source] = hearth
+            elif source not in self.users:
+                new.append(r)
+        ids = await self._ids("hearth_user", [r["UserID"] for r in new])
+        created = []
+        for new_id, r in zip(ids, new, strict=True):
+            self.users[r["UserID"]] = new_id
+            created.append(
+                [
+                    new_id,
+                    _source_username(self.source, r["UserID"]),
+                    (r.get("UserFirstName") or None) and r["UserFirstName"][:100],
+                    (r.get("UserLastName") or None) and r["UserLastName"][:100],
+                    self.now,
+                    self._dt(r["DateCreated"]) or self.now,
+                    self.source,
+                    r["UserID"],
+                ]
+            )
+        if created:
+            await self.conn.execute_many(_SOURCE_USER_INSERT, created)
+        self.tally.add("created", "User", len(created))
+
+    async def projects_map(self) -> None:
         coc = {row["ProjectID"]: row["CoCCode"] for row in self._rows("ProjectCoC")}
-        existing = await self._existing(
-            "SELECT source_id, id FROM project WHERE agency_id = $1 AND source_system = $2"
+        existing = await self.conn.execute_query_dict(
+            "SELECT source_id, id, agency_id FROM project WHERE source_system = $1", [self.source]
         )
-        own = set(await Project.filter(agency_id=self.agency.id).values_list("id", flat=True))
-        names = dict(await Project.filter(agency_id=self.agency.id).values_list("name", "id"))
-        agency_coc = await self.conn.execute_query_dict(
-            "SELECT code FROM continuum_of_care WHERE id = $1",
-            [self.agency.coc_id],
+        by_source = {r["source_id"]: (r["id"], r["agency_id"]) for r in existing}
+        agencies = {a.id: a for a in self.organizations.values()}
+        own = dict(
+            await Project.filter(agency_id__in=list(agencies)).values_list("id", "agency_id")
         )
-        created = 0
+        names = {
+            (a, n): i
+            for i, a, n in await Project.filter(agency_id__in=list(agencies)).values_list(
+                "id", "agency_id", "name"
+            )
+        }
+        cocs = {
+            r["id"]: r["code"]
+            for r in await self.conn.execute_query_dict(
+                "SELECT id, code FROM continuum_of_care WHERE id = ANY($1::uuid[])",
+                [list({a.coc_id for a in agencies.values()})],
+            )
+        }
         for line, row in self.archive.rows("Project", self.problems):
             source = row["ProjectID"]
             hearth = _hex_uuid(source)
-            if source in existing:
-                self.projects[source] = existing[source]
-            elif hearth in own:
-                self.projects[source] = hearth
-            elif row["ProjectName"] in names:
+            agency = self.organizations.get(row["OrganizationID"])
+            if source in by_source:
+                self.projects[source], self.project_agency[source] = by_source[source]
+            elif hearth is not None and hearth in own:
+                self.projects[source], self.project_agency[source] = hearth, own[hearth]
+            elif agency is None:
+                continue  # its organization is a problem already
+            elif (agency.id, row["ProjectName"]) in names:
                 self.problems.add(
                     "Project.csv",
                     line,
@@ -257,7 +345,7 @@ class _Writer:
                     " updated_at, source_system, source_id) VALUES ($1,$2,$3,$4,$5,$6,$7,$8,$9,$10,$11,$12,$13,$14,$15)",
                     [
                         new_id,
-                        self.agency.id,
+                        agency.id,
                         row["ProjectName"],
                         row["ProjectCommonName"] or None,
                         _int(row["ProjectType"]),
@@ -266,117 +354,252 @@ class _Writer:
                         row["ContinuumProject"] == "1",
                         _int(row["HousingType"]),
                         _int(row["TargetPopulation"]),
-                        coc.get(source) or agency_coc[0]["code"],
+                        coc.get(source) or cocs[agency.coc_id],
                         self._dt(row["DateCreated"]) or self.now,
                         self._dt(row["DateUpdated"]) or self.now,
                         self.source,
                         source,
                     ],
                 )
-                names[row["ProjectName"]] = new_id
-                self.projects[source] = new_id
-                created += 1
-        return created
+                names[(agency.id, row["ProjectName"])] = new_id
+                self.projects[source], self.project_agency[source] = new_id, agency.id
+                self.tally.add("created", "Project", 1)
 
-    async def clients_write(self) -> int:
-        self.clients = await self._existing(
-            "SELECT source_id, id FROM client WHERE created_by_agency_id = $1 AND source_system = $2"
-        )
-        created = 0
+    def scan_enrollments(self) -> None:
+        """Which agencies enroll each person (and first when), before the clients are written."""
+        for row in self._rows("Enrollment"):
+            agency = self.project_agency.get(row["ProjectID"])
+            if agency is not None:
+                self.enrolled.setdefault(row["PersonalID"], {}).setdefault(agency, row["EntryDate"])
+
+    async def clients_write(self) -> None:
         async for chunk in self._chunks("Client"):
-            new = [r for r in chunk if r["PersonalID"] not in self.clients]
-            ids = await self._ids("client", [r["PersonalID"] for r in new])
-            rows = []
-            for new_id, r in zip(ids, new, strict=True):
+            ids = list(dict.fromkeys(r["PersonalID"] for r in chunk))
+            rows = await self.conn.execute_query_dict(
+                "SELECT DISTINCT ON (source_id) source_id, id, created_by_agency_id, updated_at"
+                " FROM client WHERE source_system = $1 AND source_id = ANY($2::text[])"
+                " ORDER BY source_id, created_at, id",
+                [self.source, ids],
+            )
+            stored = {r["source_id"]: r for r in rows}
+            new, changed = [], []
+            for r in chunk:
+                pid = r["PersonalID"]
+                if pid in stored:
+                    old = stored.pop(pid)
+                    self.clients[pid] = old["id"]
+                    self.holder[old["id"]] = old["created_by_agency_id"]
+                    if self._newer(r["DateUpdated"], old["updated_at"]):
+                        changed.append((old["id"], r))
+                elif pid not in self.clients:
+                    new.append(r)
+                    self.clients[pid] = uuid.uuid4()  # the row's id is chosen below
+            fresh = await self._ids("client", [r["PersonalID"] for r in new])
+            built = []
+            for new_id, r in zip(fresh, new, strict=True):
+                enrolled = self.enrolled.get(r["PersonalID"])
+                agency = next(iter(enrolled)) if enrolled else None
+                agency = agency or (self.default.id if self.default else None)
+                if agency is None:
+                    self.problems.add(
+                        "Client.csv",
+                        None,
+                        "PersonalID",
+                        f"{r['PersonalID'][:40]!r} has no enrollment: which agency holds them is "
+                        "unknown (give --agency)",
+                    )
+                    continue
                 self.clients[r["PersonalID"]] = new_id
-                values = self._elements("Client", r)
-                ssn = values["ssn"].replace("-", "").lower() if values["ssn"] else None
-                updated = self._dt(r["DateUpdated"]) or self.now
-                rows.append(
+                self.holder[new_id] = agency
+                built.append(
                     {
                         "id": new_id,
-                        **values,
-                        **ssn_columns(ssn),
-                        "created_by_agency_id": self.agency.id,
-                        "created_under_can_id": self.agency.can_id,
+                        **self._client_values(r),
+                        "created_by_agency_id": agency,
+                        "created_under_can_id": self._can(agency),
                         "created_by_user_id": self._user(r["UserID"]),
-                        "last_activity_at": updated,
                         "created_at": self._dt(r["DateCreated"]) or self.now,
-                        "updated_at": updated,
                         "source_system": self.source,
                         "source_id": r["PersonalID"],
                         "version": 1,
                     }
                 )
-                self.new_clients.append(new_id)
-            await _write_rows(self.conn, Client, rows)
-            await self.conn.execute_many(
-                _CONSENT_INSERT,
-                [
-                    [
-                        uuid.uuid4(),
-                        row["id"],
-                        self.agency.id,
-                        row["created_by_user_id"],
-                        row["created_at"].astimezone(self.ctx.tz).date(),
-                        f"HUD CSV export {self.ctx.export_id}"[:200],
-                        self.label,
-                        self.now,
-                    ]
-                    for row in rows
-                ],
+                self.new_clients.append((new_id, agency))
+            await _write_rows(self.conn, Client, built)
+            self.tally.add("created", "Client", len(built))
+            await self._update(
+                Client, "Client", [{"id": i, **self._client_values(r)} for i, r in changed]
             )
-            created += len(rows)
-        return created
 
-    async def enrollments_write(self) -> int:
-        existing = await self.conn.execute_query_dict(
-            "SELECT source_id, id, client_id FROM enrollment WHERE agency_id = $1 AND source_system = $2",
-            [self.agency.id, self.source],
+    def _client_values(self, r: dict[str, str]) -> dict[str, Any]:
+        values = self._elements("Client", r)
+        ssn = values["ssn"].replace("-", "").lower() if values["ssn"] else None
+        updated = self._dt(r["DateUpdated"]) or self.now
+        return {**values, **ssn_columns(ssn), "last_activity_at": updated, "updated_at": updated}
+
+    def _can(self, agency: UUID) -> UUID | None:
+        for a in self.organizations.values():
+            if a.id == agency:
+                return a.can_id
+        return self.default.can_id if self.default and self.default.id == agency else None
+
+    async def _update(self, model: type[Model], file: str, rows: list[dict[str, Any]]) -> None:
+        if not rows:
+            return
+        if model is Client:
+            clients = {r["id"]: r["id"] for r in rows}
+            agency_of = {r["id"]: self.holder[r["id"]] for r in rows}
+        else:
+            clients = {r["id"]: r.pop("_client") for r in rows}
+            agency_of = {r["id"]: r.pop("_agency") for r in rows}
+        self.audit += await update_rows(
+            self.conn,
+            model,
+            rows,
+            sealed=_sealed(model),
+            entity=model.__name__,
+            clients=clients,
+            actor=self.user_id,
+            agency_of=agency_of,
+            now=self.now,
         )
-        self.enrollments = {r["source_id"]: (r["id"], r["client_id"]) for r in existing}
-        created = 0
+        self.tally.add("updated", file, len(rows))
+
+    async def enrollments_write(self) -> None:
         async for chunk in self._chunks("Enrollment"):
-            new = [
-                r
-                for r in chunk
-                if r["EnrollmentID"] not in self.enrollments
-                and r["PersonalID"] in self.clients
-                and r["ProjectID"] in self.projects
-            ]
+            found = await self.conn.execute_query_dict(
+                "SELECT source_id, id, client_id, agency_id, updated_at FROM enrollment"
+                " WHERE source_system = $1 AND source_id = ANY($2::text[])",
+                [self.source, [r["EnrollmentID"] for r in chunk]],
+            )
+            stored = {r["source_id"]: r for r in found}
+            new, changed = [], []
+            for r in chunk:
+                if r["EnrollmentID"] in stored:
+                    old = stored[r["EnrollmentID"]]
+                    self.enrollments[r["EnrollmentID"]] = (old["id"], old["client_id"])
+                    self.enrollment_agency[old["id"]] = old["agency_id"]
+                    if (
+                        self._newer(r["DateUpdated"], old["updated_at"])
+                        and r["ProjectID"] in self.projects
+                    ):
+                        changed.append(
+                            {
+                                "id": old["id"],
+                                "project_id": self.projects[r["ProjectID"]],
+                                **self._enrollment_values(r),
+                                "_client": old["client_id"],
+                                "_agency": old["agency_id"],
+                            }
+                        )
+                elif r["PersonalID"] in self.clients and r["ProjectID"] in self.projects:
+                    new.append(r)
             ids = await self._ids("enrollment", [r["EnrollmentID"] for r in new])
             rows = []
             for new_id, r in zip(ids, new, strict=True):
                 client = self.clients[r["PersonalID"]]
+                agency = self.project_agency[r["ProjectID"]]
                 self.enrollments[r["EnrollmentID"]] = (new_id, client)
+                self.enrollment_agency[new_id] = agency
                 rows.append(
                     {
                         "id": new_id,
                         "client_id": client,
                         "project_id": self.projects[r["ProjectID"]],
-                        "agency_id": self.agency.id,
-                        **self._elements("Enrollment", r),
+                        "agency_id": agency,
+                        **self._enrollment_values(r),
                         "created_by_user_id": self._user(r["UserID"]),
                         "created_at": self._dt(r["DateCreated"]) or self.now,
-                        "updated_at": self._dt(r["DateUpdated"]) or self.now,
                         "source_system": self.source,
                         "source_id": r["EnrollmentID"],
                     }
                 )
             await _write_rows(self.conn, Enrollment, rows)
-            created += len(rows)
-        return created
+            self.tally.add("created", "Enrollment", len(rows))
+            await self._update(Enrollment, "Enrollment", changed)
 
-    async def children_write(self, file: str) -> int:
+    def _enrollment_values(self, r: dict[str, str]) -> dict[str, Any]:
+        return {
+            **self._elements("Enrollment", r),
+            "updated_at": self._dt(r["DateUpdated"]) or self.now,
+        }
+
+    async def consents_write(self) -> None:
+        """The consent recorded as imported, for the holding agency and every enrolling one."""
+        pairs: dict[tuple[UUID, UUID], str | None] = {}
+        for pid, client in self.clients.items():
+            holder = self.holder.get(client)
+            if holder is None:
+                continue
+            pairs.setdefault((client, holder), None)
+            for agency, first_entry in self.enrolled.get(pid, {}).items():
+                pairs.setdefault((client, agency), first_entry)
+        values = []
+        for (client, agency), entry in pairs.items():
+            second = agency != self.holder[client]
+            taken_on = (self._d(entry) if entry else None) or self.now.astimezone(
+                self.ctx.tz
+            ).date()
+            values.append(
+                [
+                    uuid.uuid4(),
+                    client,
+                    agency,
+                    self.user_id,
+                    taken_on,
+                    f"HUD CSV export {self.ctx.export_id}"[:200],
+                    self.label,
+                    self.now,
+                    "ENROLLMENT" if second else None,
+                ]
+            )
+        for start in range(0, len(values), self.batch):
+            part = values[start : start + self.batch]
+            done = await self.conn.execute_query_dict(
+                _CONSENT_INSERT,
+                [list(column) for column in zip(*part, strict=True)],
+            )
+            for row in done:
+                if row["relationship"] is not None:
+                    self.audit.append(
+                        AuditRow(
+                            occurred_at=self.now,
+                            action=AuditAction.CREATE,
+                            entity_type="ConsentToEnter",
+                            entity_id=str(row["id"]),
+                            client_id=row["client_id"],
+                            actor_id=self.user_id,
+                            agency_id=row["agency_id"],
+                            fields=("secondAgency", "relationship:ENROLLMENT", "hudCsvImport"),
+                        )
+                    )
+
+    async def children_write(self, file: str) -> None:
         model = _CHILDREN[file]
         table = model._meta.db_table
+        key = _KEYS[file][0]
         authored = "created_by_user" in model._meta.fields_map
-        before = await self._count(table)
         async for chunk in self._chunks(file):
             rows = [r for r in chunk if r["EnrollmentID"] in self.enrollments]
-            ids = await self._ids(table, [r[_KEYS[file][0]] for r in rows])
+            stored = await stamps(self.conn, model, [r[key] for r in rows], self.source)
+            new = [r for r in rows if r[key] not in stored]
+            changed = []
+            if updatable(model):
+                for r in rows:
+                    if r[key] in stored and self._newer(r["DateUpdated"], stored[r[key]][1]):
+                        enrollment, client = self.enrollments[r["EnrollmentID"]]
+                        changed.append(
+                            {
+                                "id": stored[r[key]][0],
+                                **self._elements(file, r),
+                                **self._child_extra(model, r, created=False),
+                                "_client": client,
+                                "_agency": self.enrollment_agency[enrollment],
+                            }
+                        )
+            ids = await self._ids(table, [r[key] for r in new])
             built = []
-            for new_id, r in zip(ids, rows, strict=True):
+            for new_id, r in zip(ids, new, strict=True):
                 row = {
                     "id": new_id,
                     "enrollment_id": self.enrollments[r["EnrollmentID"]][0],
@@ -387,27 +610,95 @@ class _Writer:
                 if authored:
                     row["created_by_user_id"] = self._user(r["UserID"])
                 row |= {
-                    "created_at": self._dt(r["DateCreated"]) or self.now,
+                    **self._child_extra(model, r, created=True),
                     "source_system": self.source,
-                    "source_id": r[_KEYS[file][0]],
+                    "source_id": r[key],
                 }
                 built.append(row)
             await _write_rows(self.conn, model, built, " ON CONFLICT DO NOTHING")
-        return await self._count(table) - before
+            self.tally.add("created", file, len(built))
+            await self._update(model, file, changed)
 
-    async def _count(self, table: str) -> int:
-        rows = await self.conn.execute_query_dict(
-            f"SELECT count(*) AS n FROM {table} t JOIN enrollment e ON e.id = t.enrollment_id"  # noqa: S608 (our table names)
-            " WHERE e.agency_id = $1 AND t.source_system = $2",
-            [self.agency.id, self.source],
-        )
-        return int(rows[0]["n"])
+    def _child_extra(
+        self, model: type[Model], r: dict[str, str], *, created: bool
+    ) -> dict[str, Any]:
+        """A child row's provenance: DateCreated (new rows) and DateUpdated where kept."""
+        extra: dict[str, Any] = {}
+        if created:
+            extra["created_at"] = self._dt(r["DateCreated"]) or self.now
+        if updatable(model):
+            extra["updated_at"] = self._dt(r["DateUpdated"])
+        if model is IncomeBenefits and not created:
+            extra["income_sources"] = _income_sources(r)
+        return extra
+
+    async def deletions(self) -> None:
+        """Apply the source's DateDeleted: children, then enrollments (see ``changes``)."""
+        for file, model in _CHILDREN.items():
+            found = await stamps(self.conn, model, self.deleted.get(file, []), self.source)
+            if not found:
+                continue
+            ids = [i for i, _ in found.values()]
+            parents = await self.conn.execute_query_dict(
+                f'SELECT t.id, e.client_id, e.agency_id FROM "{model._meta.db_table}" t'  # noqa: S608 (the models' names)
+                " JOIN enrollment e ON e.id = t.enrollment_id WHERE t.id = ANY($1::uuid[])",
+                [ids],
+            )
+            self.audit += await delete_rows(
+                self.conn,
+                model._meta.db_table,
+                model.__name__,
+                ids,
+                clients={r["id"]: r["client_id"] for r in parents},
+                actor=self.user_id,
+                agency_of={r["id"]: r["agency_id"] for r in parents},
+                now=self.now,
+            )
+            self.tally.add("deleted", file, len(ids))
+        found = await stamps(self.conn, Enrollment, self.deleted.get("Enrollment", []), self.source)
+        if found:
+            ids = [i for i, _ in found.values()]
+            kept = await kept_back(self.conn, "enrollment", ids, self.source)
+            gone = [i for i in ids if i not in kept]
+            rows = await self.conn.execute_query_dict(
+                "SELECT id, client_id, agency_id FROM enrollment WHERE id = ANY($1::uuid[])", [gone]
+            )
+            self.audit += await delete_rows(
+                self.conn,
+                "enrollment",
+                "Enrollment",
+                gone,
+                clients={r["id"]: r["client_id"] for r in rows},
+                actor=self.user_id,
+                agency_of={r["id"]: r["agency_id"] for r in rows},
+                now=self.now,
+            )
+            self.tally.add("deleted", "Enrollment", len(gone))
+            self.tally.add("kept", "Enrollment", len(kept))
+        found = await stamps(self.conn, Client, self.deleted.get("Client", []), self.source)
+        self.tally.add("kept", "Client", len(found))
+
+
+_SOURCE_USER_INSERT = (
+    "INSERT INTO hearth_user (id, username, email, email_normalized, first_name, last_name, status,"
+    " deactivated_at, deactivation_reason, created_at, updated_at, source_system, source_id)"
+    " VALUES ($1, $2, '', '', $3, $4, 'INACTIVE', $5,"
+    " 'A user of another HMIS, named by imported records: never an account.', $6, $6, $7, $8)"
+)
+
+
+def _source_username(source: str, user: str) -> str:
+    """A source user's username: out of reach of any account (a ':' no username may hold)."""
+    return "imported:" + hashlib.sha256(f"{source}\0{user}".encode()).hexdigest()[:40]
 
 
 _CONSENT_INSERT = (
     "INSERT INTO consent_to_enter (id, client_id, agency_id, kind, first_contact_by_phone, taken_by_id, taken_on,"
-    " evidence_reference, source, recorded_at) VALUES ($1,$2,$3,'WRITTEN',false,$4,$5,$6,$7,$8)"
-    " ON CONFLICT (client_id, agency_id) DO NOTHING"
+    " evidence_reference, source, recorded_at, relationship)"
+    " SELECT i, c, a, 'WRITTEN', false, u, t, e, s, r, rel FROM unnest($1::uuid[], $2::uuid[],"
+    " $3::uuid[], $4::uuid[], $5::date[], $6::text[], $7::text[], $8::timestamptz[], $9::text[])"
+    " AS x(i, c, a, u, t, e, s, r, rel)"
+    " ON CONFLICT (client_id, agency_id) DO NOTHING RETURNING id, client_id, agency_id, relationship"
 )
 # The enrollment's files, each with the model it is written to.
 _CHILDREN: dict[str, type[Model]] = {

@@ -255,6 +255,7 @@ async def test_a_valid_export_is_imported_with_source_ids_and_imported_consent(
 ) -> None:
     result = await run_import(write_zip(tmp_path / "ok.zip", source_files()), agency)
     assert result.created == {
+        "User": 1,
         "Project": 1,
         "Client": 2,
         "Enrollment": 2,
@@ -322,16 +323,18 @@ async def test_reimporting_the_same_file_creates_nothing_new(
 
 async def test_lenient_dates_bom_and_quoting_are_accepted(agency: Agency, tmp_path: Path) -> None:
     files = source_files()
-    files["Client"][0]["DOB"] = "06/01/1985"
+    files["Client"][0]["DOB"] = "06/21/1985"
     files["Client"][1]["DOB"] = (
         "02-Mar-15"  # a 2-digit year in the future is the previous century... not here
     )
+    # 12-01 alone could be either; the column's 12-13 says month first
     files["Enrollment"][0]["EntryDate"] = "12-01-2025"
+    files["Enrollment"][1]["EntryDate"] = "12-13-2025"
     files["Enrollment"][0]["DateCreated"] = "2026-01-05T09:30"
     path = tmp_path / "bom.zip"
     write_zip(path, files, encoding="utf-8-sig")
     await run_import(path, agency)
-    assert (await Client.get(source_id="C1")).dob.isoformat() == "1985-06-01"
+    assert (await Client.get(source_id="C1")).dob.isoformat() == "1985-06-21"
     assert (await Client.get(source_id="C2")).dob.isoformat() == "2015-03-02"
     assert (await Enrollment.get(source_id="E1")).entry_date.isoformat() == "2025-12-01"
 
@@ -382,7 +385,7 @@ async def test_not_a_zip(agency: Agency, tmp_path: Path) -> None:
     path = tmp_path / "x.zip"
     path.write_text("PersonalID,FirstName\n1,Ann\n")
     (problem,) = await refused(path, agency)
-    assert problem.message == "not a zip archive"
+    assert problem.message.startswith("not a zip archive")
 
 
 async def test_missing_files_are_listed(agency: Agency, tmp_path: Path) -> None:
