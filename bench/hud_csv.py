@@ -18,9 +18,9 @@ And the statewide file (``--steps statewide``; decision 153):
 5. statewide-write: ``devdata.statewide.write_statewide_zip`` writes a statewide HUD CSV file of N
    clients (every file and column populated, several organizations, people at two of them);
 6. statewide-import: imports it into a scratch database ``<database>_statewide`` (dropped and
-   migrated each time) for one new agency whose HDC is ``benchhdc`` (Hearth's import as it is:
-   every organization into that agency);
-7. statewide-export: exports that agency (everything imported) as ``benchhdc``.
+   migrated each time) as ``benchlead`` (a Lead Agency user), an agency created from each
+   organization, one client per PersonalID;
+7. statewide-export: exports ``all`` (everything imported) as ``benchlead``.
 
 Every step runs in a fresh Python process, so ``ru_maxrss`` is that step's own peak. Each export
 runs once timed, then once more under ``tracemalloc`` for its peak Python memory: the agency
@@ -64,7 +64,8 @@ START = ANCHOR - timedelta(
     days=3 * 365 + 1
 )  # the generator's stays fall in the three years before the anchor
 LEAD, HDC = "lead.agency", "a01.hdc"  # generated users (devdata)
-IMPORTER = "benchhdc"  # the importing agency's HMIS Data Coordinator (created by the import steps)
+IMPORTER = "benchhdc"  # the importing agency's HMIS Data Coordinator (the agency file's import)
+LEAD_IMPORTER = "benchlead"  # a Lead Agency user: imports and exports the statewide file
 DEVDATA_STEPS = ("seed", "export-all", "export-agency", "import")
 STATEWIDE_STEPS = ("statewide-write", "statewide-import", "statewide-export")
 STEPS = DEVDATA_STEPS + STATEWIDE_STEPS
@@ -162,11 +163,11 @@ async def step_export(
     out: Path,
     *,
     trace: bool,
-    hdc: str = HDC,
+    lead: str = LEAD,
     key: str | None = None,
 ) -> dict[str, Any]:
-    """Export ``all`` as the Lead Agency, or ``hdc``'s agency as its HDC: timed, then traced;
-    the figures named ``export_<key>_...``."""
+    """Export ``all`` as the Lead Agency ``lead``, or the biggest agency as its HDC: timed, then
+    traced; the figures named ``export_<key>_...``."""
     from tortoise.context import TortoiseContext
 
     from api.db import tortoise_config
@@ -184,7 +185,7 @@ async def step_export(
     figures: dict[str, Any] = {}
     async with TortoiseContext() as ctx:
         await ctx.init(config=tortoise_config(_url(server, database), settings))
-        user = await User.get(username=LEAD if statewide else hdc)
+        user = await User.get(username=lead if statewide else HDC)
         if statewide:
             scope = "all"
         else:
@@ -229,43 +230,58 @@ async def step_export(
 
 
 async def step_import(
-    server: str, database: str, source: Path, *, target: str | None = None, key: str = "import"
+    server: str, database: str, source: Path, *, statewide: bool = False
 ) -> dict[str, Any]:
-    """Import ``source`` into an empty database (``<database>_import``, or ``target``), for one
-    new agency whose HMIS Data Coordinator is ``benchhdc``; the figures named ``<key>_...``."""
+    """Import ``source`` into an empty database: the agency file into ``<database>_import`` for
+    one new agency whose HMIS Data Coordinator is ``benchhdc``; the statewide file into
+    ``<database>_statewide`` with an agency created from each organization, as ``benchlead``
+    (Lead Agency). The figures are named ``import_...`` or ``statewide_import_...``."""
     from tortoise.context import TortoiseContext
 
     from api.db import tortoise_config
     from api.settings import Settings
-    from models.enums import AccessLevel, Duty
+    from models.enums import AccessLevel, Duty, SystemRole
     from models.governance import Agency, ContinuumOfCare
-    from models.users import Membership, User, UserDuty
+    from models.users import Membership, SystemRoleGrant, User, UserDuty
     from services.hudcsv.importer import ImportRefused, import_hud_csv
+    from services.hudcsv.organizations import OrganizationMap
 
     settings = Settings(env="test")
-    url = await _recreate(server, target or f"{database}_import")
+    key = "statewide_import" if statewide else "import"
+    url = await _recreate(server, f"{database}_statewide" if statewide else f"{database}_import")
     async with TortoiseContext() as ctx:
         await ctx.init(config=tortoise_config(url, settings))
-        coc = await ContinuumOfCare.get(code="CT-505")
-        agency = await Agency.create(
-            name="Bench importing agency",
-            coc=coc,
-            mou_signed_on=ANCHOR,
-            mou_signed_by="ED",
-            mou_access_levels=["FULL", "VIEW_ONLY", "REPORTING_ONLY"],
-        )
-        user = await User.create(
-            username=IMPORTER,
-            email="hdc@bench.example.org",
-            email_normalized="hdc@bench.example.org",
-        )
-        await Membership.create(user=user, agency=agency, access_level=AccessLevel.FULL)
-        await UserDuty.create(user=user, agency=agency, duty=Duty.HMIS_DATA_COORDINATOR)
+        options: dict[str, Any]
+        if statewide:
+            lead = await User.create(
+                username=LEAD_IMPORTER,
+                email="lead@bench.example.org",
+                email_normalized="lead@bench.example.org",
+            )
+            await SystemRoleGrant.create(user=lead, role=SystemRole.LEAD_AGENCY)
+            options = {"organizations": OrganizationMap(create=True), "username": LEAD_IMPORTER}
+        else:
+            coc = await ContinuumOfCare.get(code="CT-505")
+            agency = await Agency.create(
+                name="Bench importing agency",
+                coc=coc,
+                mou_signed_on=ANCHOR,
+                mou_signed_by="ED",
+                mou_access_levels=["FULL", "VIEW_ONLY", "REPORTING_ONLY"],
+            )
+            user = await User.create(
+                username=IMPORTER,
+                email="hdc@bench.example.org",
+                email_normalized="hdc@bench.example.org",
+            )
+            await Membership.create(user=user, agency=agency, access_level=AccessLevel.FULL)
+            await UserDuty.create(user=user, agency=agency, duty=Duty.HMIS_DATA_COORDINATOR)
+            options = {"agency_id": agency.id, "username": None}
         rss_before = _maxrss_mb()
         t0 = time.perf_counter()
         try:
             result = await import_hud_csv(
-                source, agency_id=agency.id, username=None, now=NOW, tz=ZoneInfo(settings.timezone)
+                source, now=NOW, tz=ZoneInfo(settings.timezone), **options
             )
         except ImportRefused as refused:
             raise SystemExit(f"{refused}: {refused.problems[:20]}") from None
@@ -273,11 +289,12 @@ async def step_import(
             f"{key}_s": round(time.perf_counter() - t0, 1),
             f"{key}_rows_read": sum(result.rows_read.values()),
             f"{key}_rows": sum(result.created.values()),
-            f"{key}_clients": result.created["Client"],
+            f"{key}_clients": result.created.get("Client", 0),
+            f"{key}_agencies_created": len(result.agencies_created),
             f"{key}_peak_rss_mb": _maxrss_mb(),
             f"{key}_rss_before_mb": rss_before,
         }
-    if key != "import":
+    if statewide:
         conn = await _connect(url)
         try:
             await conn.execute("ANALYZE")
@@ -294,10 +311,18 @@ async def _connect(url: str) -> Any:
 
 def step_statewide_write(out: Path, clients: int, seed: int) -> dict[str, Any]:
     """Write the statewide file (devdata.statewide): its time, rows and the writer's peak RSS."""
-    from devdata.statewide import write_statewide_zip
+    from devdata.statewide import Variant, write_statewide_zip
 
     rss_before = _maxrss_mb()
-    summary = write_statewide_zip(out, clients=clients, seed=seed, anchor=ANCHOR)
+    # Without the victim service provider's organization: the statewide import refuses to create
+    # an agency from one (it holds no client data, so the figures do not depend on it).
+    summary = write_statewide_zip(
+        out,
+        clients=clients,
+        seed=seed,
+        anchor=ANCHOR,
+        variant=Variant(victim_service_provider=False),
+    )
     return {
         "statewide_write_s": summary.seconds,
         "statewide_rows": sum(summary.rows.values()),
@@ -398,21 +423,15 @@ async def _step_in_process(step: str, args: argparse.Namespace) -> dict[str, Any
     if step == "statewide-write":
         return step_statewide_write(work / "statewide.zip", n, args.seed)
     if step == "statewide-import":
-        return await step_import(
-            args.server,
-            args.database,
-            work / "statewide.zip",
-            target=statewide,
-            key="statewide_import",
-        )
+        return await step_import(args.server, args.database, work / "statewide.zip", statewide=True)
     if step == "statewide-export":
         return await step_export(
             args.server,
             statewide,
-            False,
+            True,
             work / "statewide-export.zip",
             trace=n <= args.trace_statewide_max,
-            hdc=IMPORTER,
+            lead=LEAD_IMPORTER,
             key="statewide",
         )
     statewide = step == "export-all"

@@ -102,6 +102,8 @@ class Variant:
     bom: bool = False  # each CSV starts with a UTF-8 byte order mark
     fy2024: bool = False  # FY2024 column names and CSVVersion
     deleted: bool = True  # about 1% soft-deleted rows
+    # the victim service provider's organization (with a project, no client data)
+    victim_service_provider: bool = True
 
 
 @dataclass(slots=True)
@@ -282,8 +284,11 @@ class Statewide(ClientRows, ProjectRows):
             created,
             "",
         )
-        org_ids = []
+        org_ids: list[str | None] = []
         for slug, name, _, weight, vsp, _ in AGENCIES:
+            if vsp and not self.variant.victim_service_provider:
+                org_ids.append(None)
+                continue
             oid = self.new_id("Organization")
             org_ids.append(oid)
             self.orgs.append((oid, name, weight, vsp))
@@ -319,6 +324,8 @@ class Statewide(ClientRows, ProjectRows):
             )
         for (index, ptype, name), funders in zip(PROJECTS, FUNDERS, strict=True):
             oid = org_ids[index]
+            if oid is None:
+                continue
             coc = _coc(index)
             program = Program(self.new_id("Project"), oid, name, ptype, coc, funders)
             self.programs.append(program)
@@ -330,15 +337,17 @@ class Statewide(ClientRows, ProjectRows):
                 founded=founded,
                 created=created,
             )
+        sound_shore = org_ids[2]
+        assert sound_shore is not None
         # A project that closed early in the window, with no clients of this export.
         closed = Program(
-            self.new_id("Project"), org_ids[2], "Sound Shore Hotel Program", ES_EE, "CT-505", (8,)
+            self.new_id("Project"), sound_shore, "Sound Shore Hotel Program", ES_EE, "CT-505", (8,)
         )
         self.project(
             closed,
             can=1,
             vsp=False,
-            user=self.staff[org_ids[2]][0],
+            user=self.staff[sound_shore][0],
             founded=founded,
             created=created,
             ended=self.window_start + timedelta(days=60),
@@ -578,6 +587,7 @@ def _variant(args: argparse.Namespace) -> Variant:
         bom=args.bom,
         fy2024=args.fy2024,
         deleted=not args.no_deleted,
+        victim_service_provider=not args.no_victim_service_provider,
     )
 
 
@@ -607,6 +617,11 @@ def main(argv: Iterable[str] | None = None) -> None:
     )
     parser.add_argument("--fy2024", action="store_true", help="FY2024 column names")
     parser.add_argument("--no-deleted", action="store_true", help="no soft-deleted rows")
+    parser.add_argument(
+        "--no-victim-service-provider",
+        action="store_true",
+        help="leave out the victim service provider's organization and project",
+    )
     args = parser.parse_args(None if argv is None else list(argv))
     summary = write_statewide_zip(
         args.out, clients=args.clients, seed=args.seed, anchor=args.anchor, variant=_variant(args)
