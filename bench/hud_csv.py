@@ -314,14 +314,16 @@ def step_statewide_write(out: Path, clients: int, seed: int) -> dict[str, Any]:
     from devdata.statewide import Variant, write_statewide_zip
 
     rss_before = _maxrss_mb()
-    # Without the victim service provider's organization: the statewide import refuses to create
-    # an agency from one (it holds no client data, so the figures do not depend on it).
+    # Without the victim service provider's organization and the soft-deleted rows: the statewide
+    # import refuses to create an agency from a victim service provider's organization, or from a
+    # deleted organization without projects. Neither holds client data, and a first import skips
+    # deleted rows, so the figures do not depend on them.
     summary = write_statewide_zip(
         out,
         clients=clients,
         seed=seed,
         anchor=ANCHOR,
-        variant=Variant(victim_service_provider=False),
+        variant=Variant(victim_service_provider=False, deleted=False),
     )
     return {
         "statewide_write_s": summary.seconds,
