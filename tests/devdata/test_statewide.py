@@ -19,8 +19,15 @@ import pytest
 
 from devdata.plan import DEFECT_RATES
 from devdata.statewide import DMY_COLUMNS, StatewideSummary, Variant, main, write_statewide_zip
+from models.enrollments import Exit
+from models.enums import SystemRole
 from models.hud.codes import column_lists
 from services.hudcsv.columns import FILES, columns
+from services.hudcsv.importer import import_hud_csv
+from services.hudcsv.organizations import OrganizationMap
+from tests.conftest import START
+from tests.factories import make_user
+from tests.hudcsv.support import TZ
 
 Rows = dict[str, list[dict[str, str]]]
 ANCHOR = date(2026, 3, 2)
@@ -346,3 +353,55 @@ def test_every_coded_value_is_on_its_hud_list(tmp_path: Path) -> None:
             seen[file, column] += 1
     # every coded column of every file drew values
     assert set(seen) == set(column_lists()), set(column_lists()) - set(seen)
+
+
+# --- Hearth's import reads it ------------------------------------------------------------------
+
+
+@pytest.mark.slow
+@pytest.mark.parametrize(
+    "variant",
+    [
+        pytest.param(Variant(victim_service_provider=False, deleted=False), id="fy2026"),
+        pytest.param(
+            Variant(
+                victim_service_provider=False,
+                deleted=False,
+                dmy=frozenset(DMY_COLUMNS),
+                quoted=False,
+                bom=True,
+                fy2024=True,
+            ),
+            id="fy2024-dmy-unquoted-bom",
+        ),
+    ],
+)
+async def test_the_statewide_import_takes_it(app: object, tmp_path: Path, variant: Variant) -> None:
+    """One client per PersonalID however many organizations enrolled them, an agency per
+    organization, every exit date read day first where the file writes dd-mm-yy."""
+    await make_user("statewide.lead", roles=(SystemRole.LEAD_AGENCY,))
+    out = tmp_path / "statewide.zip"
+    summary = write_statewide_zip(out, clients=150, seed=8, anchor=ANCHOR, variant=variant)
+    result = await import_hud_csv(
+        out,
+        organizations=OrganizationMap(create=True),
+        username="statewide.lead",
+        now=START,
+        tz=TZ,
+    )
+    assert result.created["Client"] == 150
+    assert summary.people_at_two_organizations > 0
+    assert len(result.agencies_created) == summary.organizations
+    assert result.created["Enrollment"] == summary.rows["Enrollment"]
+    source = read(out)
+    exits = {r["ExitID"]: r["ExitDate"] for r in source["Exit"]}
+    stored = {
+        r["source_id"]: r["exit_date"]
+        for r in await Exit.filter(source_id__in=list(exits)).values("source_id", "exit_date")
+    }
+    assert len(stored) == len(exits)
+    for exit_id, text in exits.items():
+        expected = (
+            datetime.strptime(text, "%d-%m-%y").date() if variant.dmy else date.fromisoformat(text)
+        )
+        assert stored[exit_id] == expected, (exit_id, text)
