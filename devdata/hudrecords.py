@@ -283,7 +283,13 @@ class EnrollmentRecords(HudState):
         row["DataCollectionStage"] = stage
         self.emit("YouthEducationStatus", row, created, user)
 
-    def services(self, ids: dict[str, str], stay: Stay, person: Person) -> None:
+    def services(
+        self,
+        ids: dict[str, str],
+        stay: Stay,
+        person: Person,
+        only: frozenset[int] | None = None,
+    ) -> None:
         rng, p = self.rng, stay.program
         last = (stay.exit - ONE_DAY) if stay.exit else self.anchor - ONE_DAY
         span = max(0, (last - stay.entry).days)
@@ -321,6 +327,8 @@ class EnrollmentRecords(HudState):
         if p.coc_psh and rng.random() < 0.5:
             kinds.append(300)
         for record in kinds:
+            if only is not None and record not in only:
+                continue
             day = stay.entry + timedelta(days=rng.randint(0, span))
             kind = draw(rng, str(record))
             service(record, kind, day, **self.service_details(record, kind, day))

@@ -11,6 +11,7 @@ from typing import Any
 
 from devdata.enrollments import Enrollments
 from devdata.households import households
+from devdata.hudfill import fill
 from devdata.plan import (
     CLIENT_DEFECTS,
     COLORS_VEG,
@@ -287,6 +288,17 @@ class Generator(Reference, Enrollments):
             "created_by_user_id": author,
             "created_under_can_id": self.can_ids[stays[0][0].can],
         }
+        # The rest of the client's elements, drawn as the statewide file draws them.
+        hud: dict[str, Any] = {}
+        if veteran == 1 and member.age >= 18:
+            self.hud.veteran_details(hud, dob.year, first_entry.year)
+        other = self.hud.rng
+        if other.random() < 0.02:
+            hud["NameSuffix"] = other.choice(("Jr", "Sr", "II", "III"))
+        if race_none is None and other.random() < 0.08:
+            hud["AdditionalRaceEthnicity"] = other.choice(("Puerto Rican", "Dominican", "Haitian"))
+        fill(Client, row, hud)
+        self.female[cid] = sex == 0
         fields = [
             camel(n)
             for n, v in (
