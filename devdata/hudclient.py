@@ -7,7 +7,7 @@ import random
 from datetime import date, datetime, timedelta
 from typing import Any
 
-from devdata.hudcodes import VAMC_STATIONS, draw, missing_or, pick, yes
+from devdata.hudcodes import VAMC_STATIONS, draw, missing_or, yes
 from devdata.hudprogram import Person, Stay
 from devdata.hudrecords import EnrollmentRecords
 from devdata.plan import (
@@ -48,7 +48,7 @@ class ClientRows(EnrollmentRecords):
         if self.count("special_characters", rng.random() < DEFECT_RATES["special_characters"]):
             first, last = rng.choice(ODD_FIRST), rng.choice(ODD_LAST)
         suffix = (
-            pick(rng, (("Jr", 50), ("Sr", 20), ("III", 15), ("II", 15)))
+            weighted(rng, (("Jr", 50), ("Sr", 20), ("III", 15), ("II", 15)))
             if rng.random() < 0.02
             else None
         )
@@ -257,7 +257,7 @@ class ClientRows(EnrollmentRecords):
                 row["ReasonNotEnrolled"] = draw(rng, "ReasonNotEnrolled")
         if p.ssvf or p.vash:
             row["PercentAMI"] = draw(rng, "PercentAMI")
-            row["VAMCStation"] = pick(rng, VAMC_STATIONS)
+            row["VAMCStation"] = weighted(rng, VAMC_STATIONS)
             row["MentalHealthConsultation"] = draw(rng, "MentalHealthConsultation")
         if p.ssvf and p.type == HP and relationship == 1:
             self.hp_targeting(row, rng)

@@ -9,9 +9,8 @@ The tables say how often a code is drawn, not which codes exist: HUD's lists are
 from __future__ import annotations
 
 import random
-from collections.abc import Sequence
 
-__all__ = ["VAMC_STATIONS", "W", "draw", "missing_or", "pick", "yes"]
+__all__ = ["VAMC_STATIONS", "W", "draw", "missing_or", "yes"]
 
 Weights = tuple[tuple[int, float], ...]
 
@@ -296,17 +295,6 @@ def draw(rng: random.Random, key: str) -> int:
         pick -= weight
         if pick < 0:
             return code
-    return table[-1][0]
-
-
-def pick(rng: random.Random, table: Sequence[tuple[str, float]]) -> str:
-    """A value of an ad hoc weighted table."""
-    total = sum(w for _, w in table)
-    at = rng.random() * total
-    for value, weight in table:
-        at -= weight
-        if at < 0:
-            return value
     return table[-1][0]
 
 

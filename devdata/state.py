@@ -14,7 +14,7 @@ import uuid
 from collections.abc import Sequence
 from datetime import UTC, date, datetime, timedelta
 from datetime import time as dtime
-from typing import Any
+from typing import Any, TypeVar
 
 import asyncpg
 
@@ -50,7 +50,10 @@ def new_uuid(rng: random.Random) -> uuid.UUID:
     return uuid.UUID(int=rng.getrandbits(128), version=4)
 
 
-def weighted(rng: random.Random, table: Sequence[tuple[int, int]]) -> int:
+_T = TypeVar("_T")
+
+
+def weighted(rng: random.Random, table: Sequence[tuple[_T, float]]) -> _T:
     total = sum(w for _, w in table)
     pick = rng.random() * total
     for value, weight in table:
