@@ -49,7 +49,8 @@ bench: $(STAMP)
 
 # Not part of `make test`: HUD CSV export and import on generated data (hearth seed) for 10,000 and
 # 100,000 clients, in scratch databases hearth_bench_hud_<N> (kept and reused for the same seed)
-# and hearth_bench_hud_import; HUD_BENCH_ARGS="--clients 10000" for one size.
+# and hearth_bench_hud_import, then the statewide file (devdata.statewide) written, imported into
+# hearth_bench_hud_statewide and exported; HUD_BENCH_ARGS="--clients 10000 --steps statewide".
 bench-hud: $(STAMP)
 	$(BIN)/python bench/hud_csv.py $(HUD_BENCH_ARGS)
 

@@ -13,13 +13,22 @@ For each size N (10,000 and 100,000 clients by default):
 4. import the agency export into a second scratch database ``<database>_import`` (dropped and
    migrated each time; one agency and its HDC created) for that agency.
 
+And the statewide file (``--steps statewide``; decision 153):
+
+5. statewide-write: ``devdata.statewide.write_statewide_zip`` writes a statewide HUD CSV file of N
+   clients (every file and column populated, several organizations, people at two of them);
+6. statewide-import: imports it into a scratch database ``<database>_statewide`` (dropped and
+   migrated each time) as ``benchlead`` (a Lead Agency user), an agency created from each
+   organization, one client per PersonalID;
+7. statewide-export: exports ``all`` (everything imported) as ``benchlead``.
+
 Every step runs in a fresh Python process, so ``ru_maxrss`` is that step's own peak. Each export
 runs once timed, then once more under ``tracemalloc`` for its peak Python memory: the agency
 export always, the statewide one up to ``--trace-statewide-max`` clients (default 10,000; a traced
 statewide export of 100,000 clients would add about ten minutes). Not part of ``make test``::
 
-    .venv/bin/python bench/hud_csv.py --clients 10000 100000
-    make bench-hud                      # the same
+    .venv/bin/python bench/hud_csv.py --clients 10000 100000 [--steps all|devdata|statewide]
+    make bench-hud                      # the same, every step
 
 ``run(clients)`` returns the figures as a dict (for ``make bench``). The databases named above are
 dropped and re-created: never point ``--database`` at real data.
@@ -55,7 +64,11 @@ START = ANCHOR - timedelta(
     days=3 * 365 + 1
 )  # the generator's stays fall in the three years before the anchor
 LEAD, HDC = "lead.agency", "a01.hdc"  # generated users (devdata)
-STEPS = ("seed", "export-all", "export-agency", "import")
+IMPORTER = "benchhdc"  # the importing agency's HMIS Data Coordinator (the agency file's import)
+LEAD_IMPORTER = "benchlead"  # a Lead Agency user: imports and exports the statewide file
+DEVDATA_STEPS = ("seed", "export-all", "export-agency", "import")
+STATEWIDE_STEPS = ("statewide-write", "statewide-import", "statewide-export")
+STEPS = DEVDATA_STEPS + STATEWIDE_STEPS
 
 
 def _generator() -> str:
@@ -144,9 +157,17 @@ async def step_seed(server: str, database: str, clients: int, seed: int) -> dict
 
 
 async def step_export(
-    server: str, database: str, statewide: bool, out: Path, *, trace: bool
+    server: str,
+    database: str,
+    statewide: bool,
+    out: Path,
+    *,
+    trace: bool,
+    lead: str = LEAD,
+    key: str | None = None,
 ) -> dict[str, Any]:
-    """Export ``all`` as the Lead Agency, or the biggest agency as its HDC: timed, then traced."""
+    """Export ``all`` as the Lead Agency ``lead``, or the biggest agency as its HDC: timed, then
+    traced; the figures named ``export_<key>_...``."""
     from tortoise.context import TortoiseContext
 
     from api.db import tortoise_config
@@ -160,11 +181,11 @@ async def step_export(
 
     settings = Settings(env="test")
     tz = ZoneInfo(settings.timezone)
-    key = "all" if statewide else "agency"
+    key = key or ("all" if statewide else "agency")
     figures: dict[str, Any] = {}
     async with TortoiseContext() as ctx:
         await ctx.init(config=tortoise_config(_url(server, database), settings))
-        user = await User.get(username=LEAD if statewide else HDC)
+        user = await User.get(username=lead if statewide else HDC)
         if statewide:
             scope = "all"
         else:
@@ -208,48 +229,111 @@ async def step_export(
     return figures
 
 
-async def step_import(server: str, database: str, source: Path) -> dict[str, Any]:
-    """Import the agency export into an empty database, for one new agency."""
+async def step_import(
+    server: str, database: str, source: Path, *, statewide: bool = False
+) -> dict[str, Any]:
+    """Import ``source`` into an empty database: the agency file into ``<database>_import`` for
+    one new agency whose HMIS Data Coordinator is ``benchhdc``; the statewide file into
+    ``<database>_statewide`` with an agency created from each organization, as ``benchlead``
+    (Lead Agency). The figures are named ``import_...`` or ``statewide_import_...``."""
     from tortoise.context import TortoiseContext
 
     from api.db import tortoise_config
     from api.settings import Settings
-    from models.enums import AccessLevel, Duty
+    from models.enums import AccessLevel, Duty, SystemRole
     from models.governance import Agency, ContinuumOfCare
-    from models.users import Membership, User, UserDuty
-    from services.hudcsv.importer import import_hud_csv
+    from models.users import Membership, SystemRoleGrant, User, UserDuty
+    from services.hudcsv.importer import ImportRefused, import_hud_csv
+    from services.hudcsv.organizations import OrganizationMap
 
     settings = Settings(env="test")
-    url = await _recreate(server, f"{database}_import")
+    key = "statewide_import" if statewide else "import"
+    url = await _recreate(server, f"{database}_statewide" if statewide else f"{database}_import")
     async with TortoiseContext() as ctx:
         await ctx.init(config=tortoise_config(url, settings))
-        coc = await ContinuumOfCare.get(code="CT-505")
-        agency = await Agency.create(
-            name="Bench importing agency",
-            coc=coc,
-            mou_signed_on=ANCHOR,
-            mou_signed_by="ED",
-            mou_access_levels=["FULL", "VIEW_ONLY", "REPORTING_ONLY"],
-        )
-        user = await User.create(
-            username="benchhdc",
-            email="hdc@bench.example.org",
-            email_normalized="hdc@bench.example.org",
-        )
-        await Membership.create(user=user, agency=agency, access_level=AccessLevel.FULL)
-        await UserDuty.create(user=user, agency=agency, duty=Duty.HMIS_DATA_COORDINATOR)
+        options: dict[str, Any]
+        if statewide:
+            lead = await User.create(
+                username=LEAD_IMPORTER,
+                email="lead@bench.example.org",
+                email_normalized="lead@bench.example.org",
+            )
+            await SystemRoleGrant.create(user=lead, role=SystemRole.LEAD_AGENCY)
+            options = {"organizations": OrganizationMap(create=True), "username": LEAD_IMPORTER}
+        else:
+            coc = await ContinuumOfCare.get(code="CT-505")
+            agency = await Agency.create(
+                name="Bench importing agency",
+                coc=coc,
+                mou_signed_on=ANCHOR,
+                mou_signed_by="ED",
+                mou_access_levels=["FULL", "VIEW_ONLY", "REPORTING_ONLY"],
+            )
+            user = await User.create(
+                username=IMPORTER,
+                email="hdc@bench.example.org",
+                email_normalized="hdc@bench.example.org",
+            )
+            await Membership.create(user=user, agency=agency, access_level=AccessLevel.FULL)
+            await UserDuty.create(user=user, agency=agency, duty=Duty.HMIS_DATA_COORDINATOR)
+            options = {"agency_id": agency.id, "username": None}
         rss_before = _maxrss_mb()
         t0 = time.perf_counter()
-        result = await import_hud_csv(
-            source, agency_id=agency.id, username=None, now=NOW, tz=ZoneInfo(settings.timezone)
-        )
-        return {
-            "import_s": round(time.perf_counter() - t0, 1),
-            "import_rows": sum(result.created.values()),
-            "import_clients": result.created["Client"],
-            "import_peak_rss_mb": _maxrss_mb(),
-            "import_rss_before_mb": rss_before,
+        try:
+            result = await import_hud_csv(
+                source, now=NOW, tz=ZoneInfo(settings.timezone), **options
+            )
+        except ImportRefused as refused:
+            raise SystemExit(f"{refused}: {refused.problems[:20]}") from None
+        figures = {
+            f"{key}_s": round(time.perf_counter() - t0, 1),
+            f"{key}_rows_read": sum(result.rows_read.values()),
+            f"{key}_rows": sum(result.created.values()),
+            f"{key}_clients": result.created.get("Client", 0),
+            f"{key}_agencies_created": len(result.agencies_created),
+            f"{key}_peak_rss_mb": _maxrss_mb(),
+            f"{key}_rss_before_mb": rss_before,
         }
+    if statewide:
+        conn = await _connect(url)
+        try:
+            await conn.execute("ANALYZE")
+        finally:
+            await conn.close()
+    return figures
+
+
+async def _connect(url: str) -> Any:
+    import asyncpg
+
+    return await asyncpg.connect(url)
+
+
+def step_statewide_write(out: Path, clients: int, seed: int) -> dict[str, Any]:
+    """Write the statewide file (devdata.statewide): its time, rows and the writer's peak RSS."""
+    from devdata.statewide import Variant, write_statewide_zip
+
+    rss_before = _maxrss_mb()
+    # Without the victim service provider's organization and the soft-deleted rows: the statewide
+    # import refuses to create an agency from a victim service provider's organization, or from a
+    # deleted organization without projects. Neither holds client data, and a first import skips
+    # deleted rows, so the figures do not depend on them.
+    summary = write_statewide_zip(
+        out,
+        clients=clients,
+        seed=seed,
+        anchor=ANCHOR,
+        variant=Variant(victim_service_provider=False, deleted=False),
+    )
+    return {
+        "statewide_write_s": summary.seconds,
+        "statewide_rows": sum(summary.rows.values()),
+        "statewide_files_with_rows": sum(1 for n in summary.rows.values() if n),
+        "statewide_people_at_two_organizations": summary.people_at_two_organizations,
+        "statewide_zip_mb": round(out.stat().st_size / 2**20, 1),
+        "statewide_write_peak_rss_mb": _maxrss_mb(),
+        "statewide_write_rss_before_mb": rss_before,
+    }
 
 
 def _step(
@@ -337,6 +421,21 @@ async def _step_in_process(step: str, args: argparse.Namespace) -> dict[str, Any
         return await step_seed(args.server, seeded, n, args.seed)
     if step == "import":
         return await step_import(args.server, args.database, work / "agency.zip")
+    statewide = f"{args.database}_statewide"
+    if step == "statewide-write":
+        return step_statewide_write(work / "statewide.zip", n, args.seed)
+    if step == "statewide-import":
+        return await step_import(args.server, args.database, work / "statewide.zip", statewide=True)
+    if step == "statewide-export":
+        return await step_export(
+            args.server,
+            statewide,
+            True,
+            work / "statewide-export.zip",
+            trace=n <= args.trace_statewide_max,
+            lead=LEAD_IMPORTER,
+            key="statewide",
+        )
     statewide = step == "export-all"
     return await step_export(
         args.server,
@@ -365,6 +464,13 @@ def main() -> None:
         default=10_000,
         help="trace the statewide export's memory up to this many clients",
     )
+    parser.add_argument(
+        "--steps",
+        choices=("all", "devdata", "statewide"),
+        default="all",
+        help="devdata: seed, export and import the generator's database; statewide: write the "
+        "statewide file, import it, export what was imported; all: both",
+    )
     parser.add_argument("--step", choices=STEPS, help=argparse.SUPPRESS)
     parser.add_argument("--work", help=argparse.SUPPRESS)
     args = parser.parse_args()
@@ -380,6 +486,11 @@ def main() -> None:
                     database=args.database,
                     seed=args.seed,
                     trace_statewide_max=args.trace_statewide_max,
+                    steps={
+                        "all": STEPS,
+                        "devdata": DEVDATA_STEPS,
+                        "statewide": STATEWIDE_STEPS,
+                    }[args.steps],
                 )
             ),
             flush=True,

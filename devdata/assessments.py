@@ -7,7 +7,11 @@ import json
 import uuid
 from datetime import date, datetime, timedelta
 from decimal import Decimal
+from typing import Any
 
+from devdata.hudcodes import draw
+from devdata.hudfill import fill
+from devdata.hudprogram import Stay
 from devdata.plan import (
     DISABILITY_TYPES,
     ES_NBN,
@@ -26,6 +30,16 @@ from models.enrollments import Disability, HealthAndDv, IncomeBenefits, Service
 __all__ = ["Assessments"]
 
 
+_PROGRAM_RECORDS = frozenset({142, 143, 151, 161, 210, 300})
+
+
+class _Head:
+    """What the services drawer asks of the person: the relationship to the head."""
+
+    def __init__(self, relationship: int) -> None:
+        self.relationship = relationship
+
+
 class Assessments(GeneratorState):
     def income(
         self, eid: uuid.UUID, day: date, stage: int, created: datetime, defect_rate: float = 0.0
@@ -42,21 +56,25 @@ class Assessments(GeneratorState):
                 for name in rng.sample(INCOME_SOURCES, rng.randint(1, 2)):
                     sources[name] = f"{rng.randint(100, 2500)}.00"
         total = sum((Decimal(v) for v in sources.values()), Decimal(0)) if sources else None
-        self.bulk.add(
-            IncomeBenefits,
-            {
-                "id": new_uuid(rng),
-                "information_date": day,
-                "data_collection_stage": stage,
-                "income_from_any_source": anything,
-                "total_monthly_income": total,
-                "income_sources": json.dumps(dict(sorted(sources.items()))),
-                "benefits_from_any_source": rng.choice((0, 1)),
-                "insurance_from_any_source": 1 if rng.random() < 0.85 else 0,
-                "created_at": created,
-                "enrollment_id": eid,
-            },
-        )
+        row = {
+            "id": new_uuid(rng),
+            "information_date": day,
+            "data_collection_stage": stage,
+            "income_from_any_source": anything,
+            "total_monthly_income": total,
+            "income_sources": json.dumps(dict(sorted(sources.items()))),
+            # drawn on this stream as before; the drawers' answers (with their sources) win
+            "benefits_from_any_source": rng.choice((0, 1)),
+            "insurance_from_any_source": 1 if rng.random() < 0.85 else 0,
+            "created_at": created,
+            "enrollment_id": eid,
+        }
+        program, _ = self.hud_now
+        hud: dict[str, Any] = {}
+        self.hud.benefits_and_insurance(hud, program)
+        row.pop("benefits_from_any_source")
+        row.pop("insurance_from_any_source")
+        self.bulk.add(IncomeBenefits, fill(IncomeBenefits, row, hud))
 
     def disabilities(
         self,
@@ -76,18 +94,26 @@ class Assessments(GeneratorState):
                 response, indefinite = (rng.choice((1, 2, 3)) if dtype == 10 else 1), 0
             else:
                 response, indefinite = 0, None
+            hud: dict[str, Any] = {}
+            program, _ = self.hud_now
+            if dtype == 8 and response == 1 and program.hopwa:
+                self.hud.hiv_details(hud)
             self.bulk.add(
                 Disability,
-                {
-                    "id": new_uuid(rng),
-                    "information_date": day,
-                    "data_collection_stage": stage,
-                    "disability_type": dtype,
-                    "disability_response": response,
-                    "indefinite_and_impairs": indefinite,
-                    "created_at": created,
-                    "enrollment_id": eid,
-                },
+                fill(
+                    Disability,
+                    {
+                        "id": new_uuid(rng),
+                        "information_date": day,
+                        "data_collection_stage": stage,
+                        "disability_type": dtype,
+                        "disability_response": response,
+                        "indefinite_and_impairs": indefinite,
+                        "created_at": created,
+                        "enrollment_id": eid,
+                    },
+                    hud,
+                ),
             )
 
     def health(
@@ -95,21 +121,29 @@ class Assessments(GeneratorState):
     ) -> None:
         rng = self.rng
         survivor = 1 if rng.random() < 0.25 else 0
+        program, female = self.hud_now
+        hud: dict[str, Any] = {}
+        if program.rhy or program.hopwa:
+            self.hud.health_details(hud, female, day)
         self.bulk.add(
             HealthAndDv,
-            {
-                "id": new_uuid(rng),
-                "information_date": day,
-                "data_collection_stage": stage,
-                "domestic_violence_survivor": survivor,
-                "when_occurred": rng.randint(1, 4) if survivor else None,
-                "currently_fleeing": rng.choice((0, 1)) if survivor else None,
-                "general_health_status": rng.randint(1, 5),
-                "dental_health_status": rng.randint(1, 5),
-                "mental_health_status": rng.randint(1, 5),
-                "created_at": created,
-                "enrollment_id": eid,
-            },
+            fill(
+                HealthAndDv,
+                {
+                    "id": new_uuid(rng),
+                    "information_date": day,
+                    "data_collection_stage": stage,
+                    "domestic_violence_survivor": survivor,
+                    "when_occurred": rng.randint(1, 4) if survivor else None,
+                    "currently_fleeing": rng.choice((0, 1)) if survivor else None,
+                    "general_health_status": rng.randint(1, 5),
+                    "dental_health_status": rng.randint(1, 5),
+                    "mental_health_status": rng.randint(1, 5),
+                    "created_at": created,
+                    "enrollment_id": eid,
+                },
+                hud,
+            ),
         )
 
     def services(
@@ -120,6 +154,7 @@ class Assessments(GeneratorState):
         ptype: int,
         user: uuid.UUID,
         agency: Agency,
+        relationship: int = 1,
     ) -> None:
         rng, add = self.rng, self.bulk.add
         last = (exit_on - ONE_DAY) if exit_on else self.anchor - ONE_DAY
@@ -141,22 +176,42 @@ class Assessments(GeneratorState):
                 )
                 day += ONE_DAY
             return
+        program, _ = self.hud_now
+        hud = self.hud
         if ptype in (SO, RRH, HP, SSO):
             record = {SO: 141, RRH: 152, HP: 152, SSO: 144}[ptype]
             for _ in range(rng.randint(0, 3)):
                 span = max(0, (last - entry).days)
                 day = entry + timedelta(days=rng.randint(0, span))
                 amount = Decimal(rng.randint(200, 3000)) if record == 152 else None
+                sid = new_uuid(rng)
+                rng.randint(1, 10)  # the type this stream drew before the drawers' weights
+                kind = draw(hud.rng, str(record))
+                details = hud.service_details(record, kind, day)
+                details.pop("FAAmount", None)
                 add(
                     Service,
-                    {
-                        "id": new_uuid(rng),
-                        "date_provided": day,
-                        "record_type": record,
-                        "type_provided": rng.randint(1, 10),
-                        "fa_amount": amount,
-                        "created_at": self.at(day, 900),
-                        "created_by_user_id": user,
-                        "enrollment_id": eid,
-                    },
+                    fill(
+                        Service,
+                        {
+                            "id": sid,
+                            "date_provided": day,
+                            "record_type": record,
+                            "type_provided": kind,
+                            "fa_amount": amount,
+                            "created_at": self.at(day, 900),
+                            "created_by_user_id": user,
+                            "enrollment_id": eid,
+                        },
+                        details,
+                    ),
                 )
+        # The records only the funders' programs have (RHY, HOPWA, PATH referrals, HUD-VASH,
+        # Moving On), drawn as the statewide file draws them.
+        stay = Stay(program, entry, exit_on, user.hex)
+        hud.services(
+            {"EnrollmentID": eid.hex},
+            stay,
+            _Head(relationship),
+            only=_PROGRAM_RECORDS,  # type: ignore[arg-type]
+        )

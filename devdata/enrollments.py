@@ -4,11 +4,27 @@ at exit, the case notes and the audit."""
 from __future__ import annotations
 
 import uuid
-from datetime import date, timedelta
+from datetime import date, datetime, timedelta
 from typing import Any
 
 from devdata.assessments import Assessments
-from devdata.plan import DEFECT_RATES, DESTINATIONS, LIVING, PSH, RRH, SO, Agency, Member
+from devdata.hudcodes import draw
+from devdata.hudfill import fill
+from devdata.hudprogram import Stay
+from devdata.plan import (
+    CE,
+    DAY,
+    DEFECT_RATES,
+    DESTINATIONS,
+    ES_EE,
+    ES_NBN,
+    LIVING,
+    PSH,
+    RRH,
+    SO,
+    Agency,
+    Member,
+)
 from devdata.records import Records
 from devdata.state import new_uuid, weighted
 from models.enrollments import Enrollment, Exit
@@ -136,31 +152,42 @@ class Enrollments(Records, Assessments):
         elif member.age < 18:
             disabling = 0
         engagement = entry + timedelta(days=rng.randint(0, 20)) if project[1] == SO else None
+        program = self.programs[project[0]]
+        stay = Stay(program, entry, exit_on, user.hex)
+        self.hud_now = (program, self.female.get(cid, False))
+        hud: dict[str, Any] = {}
+        if living == 435:
+            hud["RentalSubsidyType"] = draw(self.hud.rng, "RentalSubsidyType")
+        self.hud.program_entry(hud, stay, adult, relationship)
         add(
             Enrollment,
-            {
-                "id": eid,
-                "entry_date": entry,
-                "household_id": household,
-                "relationship_to_hoh": relationship,
-                "enrollment_coc": coc,
-                "living_situation": living,
-                "length_of_stay": los,
-                "los_under_threshold": under,
-                "previous_street_essh": prev,
-                "date_to_street_essh": street,
-                "times_homeless_past_three_years": times,
-                "months_homeless_past_three_years": months,
-                "disabling_condition": disabling,
-                "move_in_date": move_in,
-                "date_of_engagement": engagement,
-                "created_at": created,
-                "updated_at": created,
-                "agency_id": agency.id,
-                "client_id": cid,
-                "created_by_user_id": user,
-                "project_id": project[0],
-            },
+            fill(
+                Enrollment,
+                {
+                    "id": eid,
+                    "entry_date": entry,
+                    "household_id": household,
+                    "relationship_to_hoh": relationship,
+                    "enrollment_coc": coc,
+                    "living_situation": living,
+                    "length_of_stay": los,
+                    "los_under_threshold": under,
+                    "previous_street_essh": prev,
+                    "date_to_street_essh": street,
+                    "times_homeless_past_three_years": times,
+                    "months_homeless_past_three_years": months,
+                    "disabling_condition": disabling,
+                    "move_in_date": move_in,
+                    "date_of_engagement": engagement,
+                    "created_at": created,
+                    "updated_at": created,
+                    "agency_id": agency.id,
+                    "client_id": cid,
+                    "created_by_user_id": user,
+                    "project_id": project[0],
+                },
+                hud,
+            ),
         )
         self.audit(
             created,
@@ -187,7 +214,8 @@ class Enrollments(Records, Assessments):
                     )
             self.disabilities(eid, entry, 1, created, disabling, mismatch)
             self.health(eid, entry, 1, created, member)
-        self.services(eid, entry, exit_on, project[1], user, agency)
+        self.services(eid, entry, exit_on, project[1], user, agency, relationship)
+        self.hud_records(cid, eid, stay, adult, relationship, created)
         # Annual assessments (stage 5) for heads within 30 days of each anniversary.
         if relationship == 1 and adult:
             year = 1
@@ -204,16 +232,22 @@ class Enrollments(Records, Assessments):
             else:
                 destination = weighted(rng, DESTINATIONS)
             xid = new_uuid(rng)
+            hud_exit: dict[str, Any] = {"Destination": destination}
+            self.hud.program_exit(hud_exit, stay)
             add(
                 Exit,
-                {
-                    "id": xid,
-                    "exit_date": exit_on,
-                    "destination": destination,
-                    "created_at": exit_created,
-                    "created_by_user_id": user,
-                    "enrollment_id": eid,
-                },
+                fill(
+                    Exit,
+                    {
+                        "id": xid,
+                        "exit_date": exit_on,
+                        "destination": destination,
+                        "created_at": exit_created,
+                        "created_by_user_id": user,
+                        "enrollment_id": eid,
+                    },
+                    hud_exit,
+                ),
             )
             self.audit(
                 exit_created,
@@ -228,4 +262,34 @@ class Enrollments(Records, Assessments):
             if adult:
                 self.income(eid, exit_on, 3, exit_created)
                 self.disabilities(eid, exit_on, 3, exit_created, disabling, mismatch)
+                ids = {"EnrollmentID": eid.hex, "PersonalID": cid.hex}
+                if program.rhy:
+                    self.hud.employment(ids, exit_on, 3, exit_created, user.hex)
+                if program.yhdp:
+                    self.hud.youth_education(ids, exit_on, 3, exit_created, user.hex)
         self.notes(cid, eid, agency, entry, end)
+
+    def hud_records(
+        self,
+        cid: uuid.UUID,
+        eid: uuid.UUID,
+        stay: Stay,
+        adult: bool,
+        relationship: int,
+        created: datetime,
+    ) -> None:
+        """The files the seed has no drawer of its own for, drawn as the statewide file draws
+        them: employment and education (RHY), youth education (YHDP), current living situations
+        (outreach, coordinated entry, day shelter), coordinated entry assessments and events."""
+        if not self.hud_models:
+            return
+        rng, p = self.hud.rng, stay.program
+        ids = {"EnrollmentID": eid.hex, "PersonalID": cid.hex}
+        if adult and p.rhy:
+            self.hud.employment(ids, stay.entry, 1, created, stay.user)
+        if adult and p.yhdp:
+            self.hud.youth_education(ids, stay.entry, 1, created, stay.user)
+        if p.type in (SO, CE, DAY) or (p.type == ES_NBN and rng.random() < 0.3):
+            self.hud.living_situations(ids, stay)
+        if relationship == 1 and (p.type == CE or (p.type in (ES_EE, SO) and rng.random() < 0.3)):
+            self.hud.coordinated_entry(ids, stay)

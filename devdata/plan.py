@@ -21,6 +21,7 @@ __all__ = [
     "ES_EE",
     "ES_NBN",
     "FIRST_STAY",
+    "FUNDERS",
     "HERBS",
     "HP",
     "INCOME_SOURCES",
@@ -136,6 +137,36 @@ PROJECTS = [
     (7, PSH, "Thames Valley PSH"),
     (8, ES_EE, "Safe Harbor Confidential Shelter"),
 ]
+# Each project's funders (2.06.1), in PROJECTS' order: they decide which program-specific elements
+# a project collects (PATH 21, RHY 22-26, SSVF 33, HOPWA 13-19, HUD-VASH 20, YHDP 43).
+FUNDERS: tuple[tuple[int, ...], ...] = (
+    (8,),  # ESG emergency shelter
+    (8, 46),
+    (3,),  # CoC rapid rehousing
+    (2,),  # CoC permanent supportive housing
+    (21, 11),  # PATH and ESG street outreach
+    (4,),  # CoC supportive services only (coordinated entry)
+    (8,),
+    (9,),  # ESG prevention
+    (24, 43),  # RHY transitional living and YHDP
+    (8, 46),
+    (33,),  # SSVF rapid rehousing
+    (20,),  # HUD-VASH
+    (46,),  # local
+    (8,),
+    (10,),  # ESG rapid rehousing
+    (25,),  # RHY street outreach
+    (33,),  # SSVF prevention
+    (8,),
+    (15, 2),  # HOPWA permanent housing and CoC PSH
+    (46,),
+    (21,),
+    (21,),  # PATH services only
+    (3,),
+    (5,),  # CoC transitional housing
+    (2,),
+    (8,),
+)
 # Where stays happen, by project type: first stays at shelters, outreach and the front door, later
 # ones in housing. Weights keep night-by-night shelter (a row per night) to about a tenth of stays.
 FIRST_STAY = {ES_EE: 8, ES_NBN: 2, SO: 4, CE: 2, DAY: 2, SSO: 2, HP: 3}

@@ -10,6 +10,8 @@ from datetime import date, timedelta
 from typing import Any
 
 from devdata.enrollments import Enrollments
+from devdata.households import households
+from devdata.hudfill import fill
 from devdata.plan import (
     CLIENT_DEFECTS,
     COLORS_VEG,
@@ -42,38 +44,7 @@ class Generator(Reference, Enrollments):
 
     def plan(self) -> list[list[Member]]:
         """Household compositions until the client count is reached (ages at first entry)."""
-        rng = self.rng
-        households: list[list[Member]] = []
-        remaining = self.n
-        while remaining > 0:
-            kind = rng.random()
-            if kind < 0.65:
-                members = [Member(self.adult_age(), 1)]
-            elif kind < 0.92:
-                members = [Member(self.adult_age(), 1)]
-                if rng.random() < 0.3:
-                    members.append(Member(self.adult_age(), 3))
-                members += [Member(rng.randint(0, 17), 2) for _ in range(rng.randint(1, 3))]
-            elif kind < 0.95:
-                members = [Member(rng.randint(16, 17), 1)]
-                if rng.random() < 0.3:
-                    members.append(Member(rng.randint(14, 17), 4))
-            else:
-                members = [Member(self.adult_age(), 1), Member(self.adult_age(), 3)]
-            members = members[:remaining]
-            remaining -= len(members)
-            households.append(members)
-        return households
-
-    def adult_age(self) -> int:
-        r = self.rng.random() * 78
-        if r < 10:
-            return self.rng.randint(18, 24)
-        if r < 60:
-            return self.rng.randint(25, 54)
-        if r < 73:
-            return self.rng.randint(55, 64)
-        return self.rng.randint(65, 85)
+        return households(self.rng, self.n)
 
     def pick_defects(
         self, households: list[list[Member]]
@@ -317,6 +288,17 @@ class Generator(Reference, Enrollments):
             "created_by_user_id": author,
             "created_under_can_id": self.can_ids[stays[0][0].can],
         }
+        # The rest of the client's elements, drawn as the statewide file draws them.
+        hud: dict[str, Any] = {}
+        if veteran == 1 and member.age >= 18:
+            self.hud.veteran_details(hud, dob.year, first_entry.year)
+        other = self.hud.rng
+        if other.random() < 0.02:
+            hud["NameSuffix"] = other.choice(("Jr", "Sr", "II", "III"))
+        if race_none is None and other.random() < 0.08:
+            hud["AdditionalRaceEthnicity"] = other.choice(("Puerto Rican", "Dominican", "Haitian"))
+        fill(Client, row, hud)
+        self.female[cid] = sex == 0
         fields = [
             camel(n)
             for n, v in (

@@ -14,6 +14,7 @@ import uuid
 from collections.abc import Sequence
 from datetime import UTC, date, datetime, timedelta
 from datetime import time as dtime
+from typing import Any, TypeVar
 
 import asyncpg
 
@@ -49,7 +50,10 @@ def new_uuid(rng: random.Random) -> uuid.UUID:
     return uuid.UUID(int=rng.getrandbits(128), version=4)
 
 
-def weighted(rng: random.Random, table: Sequence[tuple[int, int]]) -> int:
+_T = TypeVar("_T")
+
+
+def weighted(rng: random.Random, table: Sequence[tuple[_T, float]]) -> _T:
     total = sum(w for _, w in table)
     pick = rng.random() * total
     for value, weight in table:
@@ -78,7 +82,23 @@ class GeneratorState:
         self.now = datetime.combine(anchor, dtime(12, 0), tzinfo=UTC)
         self.window_start = anchor - timedelta(days=1095)
         self.tag = tag
-        self.bulk = Bulk(conn, batch, PARENTS_FIRST)
+        from devdata.hudfill import SeedHud, hud_models  # the drawers import this module
+
+        self.hud_models = hud_models()
+        self.bulk = Bulk(conn, batch, (*PARENTS_FIRST, *self.hud_models.values()))
+        # The HUD row drawers (decision 151), on this random stream, into these buffers.
+        # Their own random stream: what the seed drew before them it still draws, value for value.
+        self.hud = SeedHud(
+            rng=random.Random(f"hud-{seed}"),  # noqa: S311 (synthetic data)
+            anchor=anchor,
+            at=self.at,
+            bulk=self.bulk,
+            models={**self.hud_models, "Services": Service},
+        )
+        self.programs: dict[uuid.UUID, Any] = {}  # project id -> the drawers' Program
+        self.female: dict[uuid.UUID, bool] = {}
+        # the enrollment being drawn: its project's program, whether the client is female
+        self.hud_now: tuple[Any, bool] = (None, False)
         self.defects: dict[str, int] = dict.fromkeys(DEFECT_RATES, 0)
         self.populations: dict[str, int] = {}
         self.agencies: list[Agency] = []

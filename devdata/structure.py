@@ -3,16 +3,20 @@
 from __future__ import annotations
 
 import json
+import random
 import uuid
-from datetime import timedelta
+from datetime import date, datetime, timedelta
+from typing import Any
 
 from devdata.copy import copy_rows
+from devdata.hudfill import SeedHud, fill
 from devdata.plan import (
     AGENCIES,
     CANS,
     COLORS_VEG,
     ES_EE,
     ES_NBN,
+    FUNDERS,
     HERBS,
     HP,
     PROJECTS,
@@ -112,10 +116,13 @@ class Reference(Users):
             ],
         )
         projects = []
-        for index, ptype, name in PROJECTS:
+        for (index, ptype, name), funders in zip(PROJECTS, FUNDERS, strict=True):
             agency = self.agencies[index]
             pid = new_uuid(rng)
             agency.projects.append((pid, ptype, agency.coc))
+            self.programs[pid] = SeedHud.program(
+                (pid, ptype, agency.coc), agency.id, name + suffix, funders
+            )
             projects.append(
                 {
                     "id": pid,
@@ -131,5 +138,52 @@ class Reference(Users):
                     "agency_id": agency.id,
                 }
             )
+        drawn = self.project_records(founded, created)
+        for project in projects:
+            fill(Project, project, drawn.pop(("Project", project["id"].hex))[0]["row"])
         counts["project"] = await copy_rows(conn, Project, projects)
         await self.users(password, courses, created)
+        await self.write_project_records(drawn)
+
+    def project_records(self, founded: date, created: datetime) -> dict[tuple[str, str], Any]:
+        """The drawers' rows of every project ((file, project id) -> rows), on a random stream of
+        their own, so that the rest of the seed draws what it drew before they existed."""
+        hud = self.hud
+        saved, hud.rng, hud.reference = hud.rng, random.Random(f"projects-{self.seed}"), {}  # noqa: S311
+        try:
+            for agency in self.agencies:
+                for pid, _, _ in agency.projects:
+                    hud.project(
+                        self.programs[pid],
+                        can=agency.can,
+                        vsp=agency.vsp,
+                        user="",
+                        founded=founded,
+                        created=created,
+                    )
+            drawn = hud.reference
+        finally:
+            hud.rng, hud.reference = saved, None
+        by_project: dict[tuple[str, str], Any] = {}
+        for file, items in drawn.items():
+            for item in items:
+                by_project.setdefault((file, item["row"]["ProjectID"]), []).append(item)
+        return by_project
+
+    async def write_project_records(self, drawn: dict[tuple[str, str], Any]) -> None:
+        """The project files Hearth has models for, as of the agencies' founding, by their HDCs."""
+        hdc = {p: a.hdc for a in self.agencies for p, _, _ in a.projects}
+        by_model: dict[Any, list[dict[str, Any]]] = {}
+        for (file, project), items in drawn.items():
+            model = self.hud_models.get(file)
+            if model is None:
+                continue
+            user = hdc.get(uuid.UUID(project))
+            for item in items:
+                by_model.setdefault(model, []).append(
+                    self.hud.record(
+                        model, file, item["row"], item["created"], user.hex if user else ""
+                    )
+                )
+        for model, rows in by_model.items():
+            self.small_counts[model._meta.db_table] = await copy_rows(self.conn, model, rows)
