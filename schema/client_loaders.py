@@ -59,7 +59,9 @@ def client_loader(context: Context) -> DataLoader[UUID, tuple[Client, ClientAcce
     return loader
 
 
-async def _visible(context: Context, ids: Sequence[UUID]) -> dict[UUID, tuple[Client, ClientAccess]]:
+async def _visible(
+    context: Context, ids: Sequence[UUID]
+) -> dict[UUID, tuple[Client, ClientAccess]]:
     """The visible clients among ``ids`` with the caller's access, primed in both loaders."""
     scope = await context.client_scope()
     clients = await visible_by_id(scope, list(ids))

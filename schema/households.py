@@ -6,7 +6,7 @@ from __future__ import annotations
 
 import datetime
 from collections.abc import Sequence
-from typing import Annotated, Any
+from typing import TYPE_CHECKING, Annotated, Any
 from uuid import UUID
 
 import strawberry
@@ -26,6 +26,9 @@ from schema.permissions import Requires
 from schema.relay import Connection, connection
 from schema.types import Project
 from services import rosters as service
+
+if TYPE_CHECKING:
+    from schema.client_types import Enrollment
 
 __all__ = ["Household", "HouseholdQuery", "household_of"]
 

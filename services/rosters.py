@@ -95,8 +95,7 @@ async def visible_enrollments(
     shown = [
         row
         for row in rows
-        if row.client_id in found
-        and sees(Enrollment, row, row.agency_id, found[row.client_id][1])
+        if row.client_id in found and sees(Enrollment, row, row.agency_id, found[row.client_id][1])
     ]
     return shown, found
 
@@ -176,4 +175,3 @@ async def household_members(
     for row in shown:
         grouped[(row.project_id, row.household_id)].append(row)
     return [grouped[key] for key in keys], clients
-

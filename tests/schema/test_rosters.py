@@ -283,11 +283,15 @@ async def test_the_roster_costs_the_same_statements_for_any_page_size(
             assert len(data["nodes"]) == first
             assert all(len(n["household"]["members"]) == 2 for n in data["nodes"])
         else:
-            document = "query { " + " ".join(
-                f'h{i}: household(projectId: "{w.project.id}", householdId: "h{i:02}") '
-                "{ members { client { firstName } exit { exitDate } } }"
-                for i in range(first)
-            ) + " }"
+            document = (
+                "query { "
+                + " ".join(
+                    f'h{i}: household(projectId: "{w.project.id}", householdId: "h{i:02}") '
+                    "{ members { client { firstName } exit { exitDate } } }"
+                    for i in range(first)
+                )
+                + " }"
+            )
             data, seen = await statements.during(api.ok(document, {}, token))
             assert all(len(h["members"]) == 2 for h in data.values())
         counts[first] = len(seen)
