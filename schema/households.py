@@ -156,6 +156,7 @@ class HouseholdQuery:
         ],
     ) -> Household:
         ctx = info.context
+        household_id = service.household_key(household_id)
         project = await by_id(ctx, gov.Project).load(parse_id(project_id, "projectId"))
         if project is None or not sees_project(ctx.decisions, project):
             raise service.no_project()

@@ -32,10 +32,12 @@ from models.enrollments import Enrollment, Exit
 from models.governance import Project
 from services.errors import NotFound, ValidationFailed
 from services.pagination import Page, check_page_size
+from services.values import max_length
 
 __all__ = [
     "HOH",
     "Roster",
+    "household_key",
     "household_members",
     "no_household",
     "no_project",
@@ -110,6 +112,14 @@ async def visible_project(decisions: Decisions, project_id: UUID) -> Project:
 
 def no_project() -> NotFound:
     return NotFound("No such project, or you may not see it.", field="projectId")
+
+
+def household_key(household_id: str) -> str:
+    """A HouseholdID as a caller sent it, checked (VALIDATION on ``householdId``)."""
+    limit = max_length(Enrollment, "household_id")
+    if not 1 <= len(household_id) <= limit:
+        raise ValidationFailed(f"householdId is 1 to {limit} characters.", field="householdId")
+    return household_id
 
 
 def no_household() -> NotFound:
