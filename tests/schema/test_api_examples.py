@@ -24,7 +24,8 @@ def documented(section: str) -> dict[str, str]:
     found = {}
     for block in re.findall(r"```graphql\n(.*?)```", text, re.DOTALL):
         (definition,) = parse(block).definitions
-        assert isinstance(definition, OperationDefinitionNode) and definition.name
+        assert isinstance(definition, OperationDefinitionNode)
+        assert definition.name
         found[definition.name.value] = block
     return found
 
