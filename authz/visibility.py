@@ -13,7 +13,7 @@ from models.access import AccessRequest
 from models.governance import Agency, Can, Project
 from models.users import Membership, User
 
-__all__ = ["access_requests", "agencies", "cans", "projects", "users"]
+__all__ = ["access_requests", "agencies", "cans", "projects", "sees_project", "users"]
 
 
 def _scoped(
@@ -31,6 +31,13 @@ def agencies(decisions: Decisions) -> QuerySet[Agency]:
 
 def projects(decisions: Decisions) -> QuerySet[Project]:
     return _scoped(Project.all(), decisions, Resource.PROJECT, "agency_id")
+
+
+def sees_project(decisions: Decisions, project: Project) -> bool:
+    """Whether :func:`projects` lists this project (for a project already loaded)."""
+    return decisions.system_wide(Resource.PROJECT, Action.READ) or decisions.in_agency(
+        Resource.PROJECT, Action.READ, project.agency_id
+    )
 
 
 def cans(decisions: Decisions) -> QuerySet[Can]:

@@ -29,6 +29,7 @@ from schema.governance import GovernanceMutation, GovernanceQuery
 from schema.governance_log import GovernanceLogQuery
 from schema.governance_rules import GovernanceRulesMutation, GovernanceRulesQuery
 from schema.grievances import GrievanceMutation, GrievanceQuery
+from schema.households import HouseholdQuery
 from schema.hud_csv import HudCsvMutation
 from schema.incidents import IncidentMutation, IncidentQuery
 from schema.limits import LimitedValidation, Limits
@@ -51,6 +52,7 @@ Query = merge_types(
         AccessQuery,
         TrainingQuery,
         ClientQuery,
+        HouseholdQuery,
         ServiceAccountQuery,
         AccessReportQuery,
         ComplianceQuery,
@@ -116,7 +118,7 @@ def _graphql_names(*types: Any) -> list[str]:
 
 
 # Root fields whose refusal (FORBIDDEN, NOT_FOUND) is audited as DENIED.
-_CLIENT_OPERATIONS = _graphql_names(ClientQuery, ClientMutation, HudCsvMutation)
+_CLIENT_OPERATIONS = _graphql_names(ClientQuery, HouseholdQuery, ClientMutation, HudCsvMutation)
 
 
 class _ParserCache(ParserCache):

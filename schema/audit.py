@@ -194,8 +194,19 @@ def _denied_entity(
         if node[0] == "Client":
             return "Client", node[1], node[1]
         return node[0], node[1], None
+    if root_field in _PROJECT_OPERATIONS:
+        try:
+            project_id = UUID(str(arguments.get("projectId")))
+        except ValueError:
+            project_id = None
+        return "Project", project_id, None
     client_id = _client_id_of(root_field, arguments)
     return "Client", client_id, client_id
+
+
+# Client operations about a project's clients (its roster, a household): a refusal names the
+# project.
+_PROJECT_OPERATIONS = frozenset({"projectRoster", "household"})
 
 
 def _client_id_of(root_field: str, arguments: dict[str, Any]) -> UUID | None:

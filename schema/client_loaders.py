@@ -13,9 +13,17 @@ from strawberry.dataloader import DataLoader
 from tortoise.models import Model
 
 from authz.clients import ClientAccess, access_for, client_rows, enrollment_rows, visible_by_id
+from models.clients import Client
 from schema.context import Context
 
-__all__ = ["access_loader", "prime_access", "rows_by_client", "rows_by_enrollment"]
+__all__ = [
+    "access_loader",
+    "client_loader",
+    "prime_access",
+    "prime_clients",
+    "rows_by_client",
+    "rows_by_enrollment",
+]
 
 # An enrollment's rows are asked for with the enrollment, its agency and its client.
 EnrollmentKey = tuple[UUID, UUID, UUID]
@@ -28,20 +36,63 @@ def access_loader(context: Context) -> DataLoader[UUID, ClientAccess | None]:
     if key not in context.loaders:
 
         async def load(ids: Sequence[UUID]) -> list[ClientAccess | None]:
-            scope = await context.client_scope()
-            clients = await visible_by_id(scope, list(ids))
-            access = await access_for(scope, clients)
-            return [access.get(i) for i in ids]
+            found = await _visible(context, ids)
+            return [found[i][1] if i in found else None for i in ids]
 
         context.loaders[key] = DataLoader(load_fn=load)
     loader: DataLoader[UUID, ClientAccess | None] = context.loaders[key]
     return loader
 
 
+def client_loader(context: Context) -> DataLoader[UUID, tuple[Client, ClientAccess] | None]:
+    """Clients by id with the caller's access (None: not visible), batched: the same statement
+    as :func:`access_loader`'s, and each primes the other."""
+    key = "visible-client"
+    if key not in context.loaders:
+
+        async def load(ids: Sequence[UUID]) -> list[tuple[Client, ClientAccess] | None]:
+            found = await _visible(context, ids)
+            return [found.get(i) for i in ids]
+
+        context.loaders[key] = DataLoader(load_fn=load)
+    loader: DataLoader[UUID, tuple[Client, ClientAccess] | None] = context.loaders[key]
+    return loader
+
+
+async def _visible(
+    context: Context, ids: Sequence[UUID]
+) -> dict[UUID, tuple[Client, ClientAccess]]:
+    """The visible clients among ``ids`` with the caller's access, primed in both loaders."""
+    scope = await context.client_scope()
+    clients = await visible_by_id(scope, list(ids))
+    access = await access_for(scope, clients)
+    found = {client.id: (client, access[client.id]) for client in clients}
+    prime_clients(context, found, missing=ids)
+    return found
+
+
 def prime_access(context: Context, access: dict[UUID, ClientAccess]) -> None:
     loader = access_loader(context)
     for client_id, value in access.items():
         loader.prime(client_id, value)
+
+
+def prime_clients(
+    context: Context,
+    clients: dict[UUID, tuple[Client, ClientAccess]],
+    missing: Sequence[UUID] = (),
+) -> None:
+    """Clients read with the caller's access (and ``missing``: ids found not visible), for both
+    loaders: a field that asks for them again sends no statement."""
+    by_client = client_loader(context)
+    by_access = access_loader(context)
+    for client_id in missing:
+        if client_id not in clients:
+            by_client.prime(client_id, None)
+            by_access.prime(client_id, None)
+    for client_id, (client, access) in clients.items():
+        by_client.prime(client_id, (client, access))
+        by_access.prime(client_id, access)
 
 
 def _group(rows: list[_M], column: str, ids: Sequence[UUID]) -> list[list[_M]]:

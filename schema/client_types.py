@@ -33,10 +33,11 @@ from models import governance as gov
 from models import releases as release_models
 from schema.arguments import After, First
 from schema.audit_trail import AuditEntry, AuditTrailKind, audit_trail
-from schema.client_loaders import access_loader, rows_by_client, rows_by_enrollment
+from schema.client_loaders import access_loader, client_loader, rows_by_client, rows_by_enrollment
 from schema.context import Context, ResolverInfo
 from schema.elements import with_elements
 from schema.enums import described_enum
+from schema.households import Household, household_of
 from schema.input_checks import InputChecks
 from schema.loaders import by_id, many_by, username
 from schema.relay import AFTER, FIRST, Connection, Node, list_connection
@@ -333,6 +334,26 @@ class Enrollment(Node):
         self, info: ResolverInfo, row: strawberry.Parent[enrollment_models.Enrollment]
     ) -> gov.Project | None:
         return await by_id(info.context, gov.Project).load(row.project_id)
+
+    @strawberry.field(
+        description="The client enrolled, as you may see them (identifying fields masked as "
+        "everywhere). Null only if you may not see the client.",
+        graphql_type="Client | None",
+    )
+    async def client(
+        self, info: ResolverInfo, row: strawberry.Parent[enrollment_models.Enrollment]
+    ) -> Client | None:
+        found = await client_loader(info.context).load(row.client_id)
+        return client_view(*found) if found is not None else None
+
+    @strawberry.field(
+        description="The household (5.09 HouseholdID within the project): the members you may "
+        "see, each with their relationship to the head of household.",
+    )
+    async def household(
+        self, info: ResolverInfo, row: strawberry.Parent[enrollment_models.Enrollment]
+    ) -> Household:
+        return await household_of(info.context, row)
 
     @strawberry.field(
         description="The exit, once the enrollment has ended.", graphql_type=Exit | None

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 from collections.abc import Callable
 
+from models.enrollments import Enrollment
 from schema.relay import to_global_id
 from tests.schema.mutation_cases import Call, Case, World
 from tests.schema.writes_support import make_project
@@ -78,6 +79,22 @@ async def _client(w: World) -> Call:
 @query_case("node")
 async def _node(w: World) -> Call:
     return await w.token("worker"), {"id": to_global_id("Client", await w.client())}
+
+
+@query_case("projectRoster")
+async def _project_roster(w: World) -> Call:
+    enrollment = await w.enrollment()
+    project_id = await Enrollment.get(id=enrollment).values_list("project_id", flat=True)
+    return await w.token("worker"), {"projectId": str(project_id), "first": 10}
+
+
+@query_case("household")
+async def _household(w: World) -> Call:
+    row = await Enrollment.get(id=await w.enrollment())
+    return await w.token("worker"), {
+        "projectId": str(row.project_id),
+        "householdId": row.household_id,
+    }
 
 
 @query_case("clientRecordExport")

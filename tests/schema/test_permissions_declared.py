@@ -41,6 +41,8 @@ CLIENT_RECORD_FIELDS = {
     "Query.clients": (Resource.CLIENT, Action.READ),
     "Query.client": (Resource.CLIENT, Action.READ),
     "Query.clientRecordExport": (Resource.CLIENT, Action.EXPORT),
+    "Query.projectRoster": (Resource.CLIENT, Action.READ),
+    "Query.household": (Resource.CLIENT, Action.READ),
     "Query.caseNoteDeletionRequests": (Resource.CASE_NOTE, Action.APPROVE_DELETION),
     "Mutation.createClient": (Resource.CLIENT, Action.CREATE),
     "Mutation.updateClient": (Resource.CLIENT, Action.UPDATE),

@@ -26,6 +26,7 @@ from graphql import GraphQLField, is_required_argument
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
+from models.enrollments import Enrollment
 from models.names import camel
 from schema.relay import to_global_id
 from tests.factories import Api
@@ -133,6 +134,8 @@ CLIENT_QUERIES = (
     ("query", "clients"),
     ("query", "clientRecordExport"),
     ("query", "node"),
+    ("query", "projectRoster"),
+    ("query", "household"),
 )
 # Writes to A's clients and their rows, which no other agency may make; their answers (and their
 # refusals) are read for markers too. createClient and recordConsent are left out: an agency may
@@ -162,7 +165,7 @@ PARTIAL = ("FULL@B", "VIEW_ONLY@B", "HDC@B", "FULL@C", "CAN_STAFF", "CAN_STAFF+F
 FUZZED_ROLES = (*sorted(ROLES), *PARTIAL * 3, "BACKBONE_NOT_STAFF")
 
 
-def _pools(sentinels: Sentinels) -> Pools:
+def _pools(sentinels: Sentinels, households: list[str]) -> Pools:
     world = sentinels.world
     ids: dict[str, list[str]] = {}
     for name, value in sentinels.ids.items():  # "<code> <row>": "aa enrollment", "aa case note"
@@ -175,6 +178,8 @@ def _pools(sentinels: Sentinels) -> Pools:
         "agency": [str(world.a.id), str(world.b.id), str(world.k.id)],
         "project": [str(world.project_a.id), str(world.project_b.id)],
         "can": [str(world.north.id), str(world.south.id)],
+        # the sentinels' households (HouseholdID within project A)
+        "household": households,
     }
     # node(id:) takes global ids: of the sentinels and of their rows, and of other types
     ids["node"] = [
@@ -216,8 +221,9 @@ async def test_generated_operations_never_show_a_role_what_it_may_not_see(
 ) -> None:
     if "sentinels" not in state:
         state["sentinels"] = await build_sentinels(api)
+        state["households"] = await Enrollment.all().values_list("household_id", flat=True)
     sentinels: Sentinels = state["sentinels"]
-    pools = _pools(sentinels)
+    pools = _pools(sentinels, state["households"])
     role = data.draw(st.sampled_from(FUZZED_ROLES), label="role")
     # A's own users may write A's clients: their writes would change what the oracle knows.
     roots = (*QUERIES, *CLIENT_QUERIES * 12)
