@@ -39,7 +39,7 @@ async def test_the_roster_and_household_examples_answer(api: Api) -> None:
     child = (await create_client(api, token, firstName="Ben"))["id"]
     entry = {"projectId": str(project.id), "entryDate": str(today(api))}
     first = await api.ok(
-        ENROLL, {"input": {**entry, "clientId": head, "relationshipToHoH": 1}}, token
+        ENROLL, {"input": {**entry, "clientId": head, "relationshipToHoH": "SELF"}}, token
     )
     household_id = first["createEnrollment"]["householdId"]
     await api.ok(
@@ -48,7 +48,7 @@ async def test_the_roster_and_household_examples_answer(api: Api) -> None:
             "input": {
                 **entry,
                 "clientId": child,
-                "relationshipToHoH": 2,
+                "relationshipToHoH": "CHILD",
                 "householdId": household_id,
             }
         },
@@ -71,8 +71,8 @@ async def test_the_roster_and_household_examples_answer(api: Api) -> None:
     assert roster["projectRoster"]["totalCount"] == 2
     members = household["household"]["members"]
     assert [(m["relationshipToHoH"], m["client"]["firstName"]) for m in members] == [
-        (1, "Ana"),
-        (2, "Ben"),
+        ("SELF", "Ana"),
+        ("CHILD", "Ben"),
     ]
     assert household["household"]["head"]["client"]["firstName"] == "Ana"
     assert await Enrollment.filter(household_id=household_id).count() == 2
