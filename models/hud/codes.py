@@ -91,3 +91,8 @@ WHEN_OCCURRED = Codes.of("4.11.A", {1, 2, 3, 4} | MISSING)
 HEALTH_STATUS = Codes.of("R7.1", {1, 2, 3, 4, 5} | MISSING)
 
 CODES: tuple[Codes, ...] = tuple(v for v in list(globals().values()) if isinstance(v, Codes))
+
+
+def hud_list(ref: str) -> Codes | None:
+    """The value list numbered ``ref``, when Hearth knows it (None: not yet checked)."""
+    return next((c for c in CODES if c.ref == ref), None)

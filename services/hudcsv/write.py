@@ -5,7 +5,6 @@ registry (``services.hudcsv.elements``); the statements are built from the model
 from __future__ import annotations
 
 import functools
-import json
 import re
 import uuid
 from collections.abc import Iterator
@@ -19,7 +18,6 @@ from tortoise.models import Model
 
 from models.clients import Client, ssn_columns
 from models.enrollments import (
-    INCOME_SOURCES,
     Disability,
     Enrollment,
     Exit,
@@ -382,12 +380,11 @@ class _Writer:
                     "enrollment_id": self.enrollments[r["EnrollmentID"]][0],
                     **self._elements(file, r),
                 }
-                if model is IncomeBenefits:
-                    row["income_sources"] = _income_sources(r)
                 if authored:
                     row["created_by_user_id"] = self._user(r["UserID"])
                 row |= {
                     "created_at": self._dt(r["DateCreated"]) or self.now,
+                    "updated_at": self._dt(r["DateUpdated"]),
                     "source_system": self.source,
                     "source_id": r[_KEYS[file][0]],
                 }
@@ -417,13 +414,3 @@ _CHILDREN: dict[str, type[Model]] = {
     "Disabilities": Disability,
     "HealthAndDV": HealthAndDv,
 }
-
-
-def _income_sources(r: dict[str, str]) -> str:
-    """The sources marked yes, with their amounts (a blank amount is 0.00), as stored JSON."""
-    sources = {
-        source: str(_money(r[amount]) or Decimal("0.00"))
-        for source, amount in INCOME_SOURCES.items()
-        if r[source] == "1"
-    }
-    return json.dumps(dict(sorted(sources.items())))

@@ -163,7 +163,8 @@ async def _record_income(w: World) -> Call:
             "informationDate": str(today(w.api)),
             "dataCollectionStage": 1,
             "incomeFromAnySource": 1,
-            "incomeSources": [{"source": "Earned", "amount": "800.50"}],
+            "earned": 1,
+            "earnedAmount": "800.50",
         }
     }
 

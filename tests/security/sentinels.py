@@ -284,7 +284,8 @@ async def _sentinel(
             {
                 **stage,
                 "incomeFromAnySource": 1,
-                "incomeSources": [{"source": "SSI", "amount": "943"}],
+                "ssi": 1,
+                "ssiAmount": "943",
             },
         ),
         "mental health": (DISABILITY, {**stage, "disabilityType": 9, "disabilityResponse": 1}),
