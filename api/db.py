@@ -24,6 +24,8 @@ MODEL_MODULES = [
     "models.clients",
     "models.releases",
     "models.enrollments",
+    "models.coordinated_entry",
+    "models.project_data",
     "models.case_notes",
     "models.service_accounts",
     "models.audit",

@@ -3,7 +3,7 @@ DV) and the services provided, bed nights included."""
 
 from __future__ import annotations
 
-import json
+import functools
 import uuid
 from datetime import date, datetime, timedelta
 from decimal import Decimal
@@ -25,7 +25,9 @@ from devdata.plan import (
     Member,
 )
 from devdata.state import GeneratorState, new_uuid, weighted
+from models.enrollments import INCOME_SOURCES as SOURCE_COLUMNS
 from models.enrollments import Disability, HealthAndDv, IncomeBenefits, Service
+from models.hud.elements import registry
 
 __all__ = ["Assessments"]
 
@@ -40,9 +42,25 @@ class _Head:
         self.relationship = relationship
 
 
+@functools.cache
+def _income_columns() -> dict[str, tuple[str, str]]:
+    """Each 4.02 source's HUD name (as the plan names them) and its flag and amount elements."""
+    return {
+        item.column: (item.name, SOURCE_COLUMNS[item.name])
+        for item in registry().of(IncomeBenefits)
+        if item.name in SOURCE_COLUMNS and item.column
+    }
+
+
 class Assessments(GeneratorState):
     def income(
-        self, eid: uuid.UUID, day: date, stage: int, created: datetime, defect_rate: float = 0.0
+        self,
+        eid: uuid.UUID,
+        day: date,
+        stage: int,
+        created: datetime,
+        user: uuid.UUID,
+        defect_rate: float = 0.0,
     ) -> None:
         rng = self.rng
         sources: dict[str, str] = {}
@@ -56,17 +74,25 @@ class Assessments(GeneratorState):
                 for name in rng.sample(INCOME_SOURCES, rng.randint(1, 2)):
                     sources[name] = f"{rng.randint(100, 2500)}.00"
         total = sum((Decimal(v) for v in sources.values()), Decimal(0)) if sources else None
+        # each source a flag and an amount: marked, 1 with its amount; else 0 when the client
+        # answered whether any, blank when not
+        answered = 0 if anything in (0, 1) else None
+        columns: dict[str, object] = {}
+        for name, (flag, amount) in _income_columns().items():
+            columns[flag] = 1 if name in sources else answered
+            columns[amount] = Decimal(sources[name]) if name in sources else None
         row = {
             "id": new_uuid(rng),
             "information_date": day,
             "data_collection_stage": stage,
             "income_from_any_source": anything,
             "total_monthly_income": total,
-            "income_sources": json.dumps(dict(sorted(sources.items()))),
+            **columns,
             # drawn on this stream as before; the drawers' answers (with their sources) win
             "benefits_from_any_source": rng.choice((0, 1)),
             "insurance_from_any_source": 1 if rng.random() < 0.85 else 0,
             "created_at": created,
+            "created_by_user_id": user,
             "enrollment_id": eid,
         }
         program, _ = self.hud_now
@@ -82,6 +108,7 @@ class Assessments(GeneratorState):
         day: date,
         stage: int,
         created: datetime,
+        user: uuid.UUID,
         disabling: int,
         mismatch: bool,
     ) -> None:
@@ -110,6 +137,7 @@ class Assessments(GeneratorState):
                         "disability_response": response,
                         "indefinite_and_impairs": indefinite,
                         "created_at": created,
+                        "created_by_user_id": user,
                         "enrollment_id": eid,
                     },
                     hud,
@@ -117,7 +145,13 @@ class Assessments(GeneratorState):
             )
 
     def health(
-        self, eid: uuid.UUID, day: date, stage: int, created: datetime, member: Member
+        self,
+        eid: uuid.UUID,
+        day: date,
+        stage: int,
+        created: datetime,
+        user: uuid.UUID,
+        member: Member,
     ) -> None:
         rng = self.rng
         survivor = 1 if rng.random() < 0.25 else 0
@@ -140,6 +174,7 @@ class Assessments(GeneratorState):
                     "dental_health_status": rng.randint(1, 5),
                     "mental_health_status": rng.randint(1, 5),
                     "created_at": created,
+                    "created_by_user_id": user,
                     "enrollment_id": eid,
                 },
                 hud,

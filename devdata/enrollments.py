@@ -203,17 +203,22 @@ class Enrollments(Records, Assessments):
         # Stage 1 records dated the entry date.
         if adult:
             if plain:
-                self.income(eid, entry, 1, created)
+                self.income(eid, entry, 1, created, user)
             else:
                 pop["missing_entry_income"] += 1
                 if rng.random() < DEFECT_RATES["missing_entry_income"]:
                     d["missing_entry_income"] += 1
                 else:
                     self.income(
-                        eid, entry, 1, created, defect_rate=DEFECT_RATES["income_any_no_sources"]
+                        eid,
+                        entry,
+                        1,
+                        created,
+                        user,
+                        defect_rate=DEFECT_RATES["income_any_no_sources"],
                     )
-            self.disabilities(eid, entry, 1, created, disabling, mismatch)
-            self.health(eid, entry, 1, created, member)
+            self.disabilities(eid, entry, 1, created, user, disabling, mismatch)
+            self.health(eid, entry, 1, created, user, member)
         self.services(eid, entry, exit_on, project[1], user, agency, relationship)
         self.hud_records(cid, eid, stay, adult, relationship, created)
         # Annual assessments (stage 5) for heads within 30 days of each anniversary.
@@ -221,7 +226,7 @@ class Enrollments(Records, Assessments):
             year = 1
             while entry + timedelta(days=365 * year + 30) < end:
                 day = entry + timedelta(days=365 * year + rng.randint(-30, 30))
-                self.income(eid, day, 5, self.at(day, 600))
+                self.income(eid, day, 5, self.at(day, 600), user)
                 year += 1
         if exit_on is not None:
             exit_created = self.at(exit_on + timedelta(days=rng.randint(1, 14)), 600)
@@ -260,8 +265,8 @@ class Enrollments(Records, Assessments):
                 ["exitDate", "destination"],
             )
             if adult:
-                self.income(eid, exit_on, 3, exit_created)
-                self.disabilities(eid, exit_on, 3, exit_created, disabling, mismatch)
+                self.income(eid, exit_on, 3, exit_created, user)
+                self.disabilities(eid, exit_on, 3, exit_created, user, disabling, mismatch)
                 ids = {"EnrollmentID": eid.hex, "PersonalID": cid.hex}
                 if program.rhy:
                     self.hud.employment(ids, exit_on, 3, exit_created, user.hex)

@@ -19,7 +19,7 @@ REVERSE_SQL = [
 
 
 class Migration(migrations.Migration):
-    dependencies = [("hearth", "0021_user_sync_as_of")]
+    dependencies = [("hearth", "0022_hud_complete")]
 
     initial = False
 

@@ -10,7 +10,7 @@ from tortoise.models import Model
 
 from models.enums import AnnotationKind, ConsentKind, ConsentRelationship, ReleaseCategory
 from models.hud import codes
-from models.hud.elements import element
+from models.hud.elements import coded, element, number, updated_by
 from models.sealed import SealedCharField
 
 if TYPE_CHECKING:
@@ -121,6 +121,21 @@ class Client(Model):
         category=_ID,
         csv_default=99,
     )
+    # V1 veteran's information: null for a non-veteran; identifying, as veteran status is
+    year_entered_service = number("V1", "YearEnteredService", category=_ID)
+    year_separated = number("V1", "YearSeparated", category=_ID)
+    world_war_ii = coded("V1", "WorldWarII", "1.8", category=_ID, graphql_name="worldWarII")
+    korean_war = coded("V1", "KoreanWar", "1.8", category=_ID)
+    vietnam_war = coded("V1", "VietnamWar", "1.8", category=_ID)
+    desert_storm = coded("V1", "DesertStorm", "1.8", category=_ID)
+    afghanistan_oef = coded(
+        "V1", "AfghanistanOEF", "1.8", category=_ID, graphql_name="afghanistanOEF"
+    )
+    iraq_oif = coded("V1", "IraqOIF", "1.8", category=_ID, graphql_name="iraqOIF")
+    iraq_ond = coded("V1", "IraqOND", "1.8", category=_ID, graphql_name="iraqOND")
+    other_theater = coded("V1", "OtherTheater", "1.8", category=_ID)
+    military_branch = coded("V1", "MilitaryBranch", "V1.11", category=_ID)
+    discharge_status = coded("V1", "DischargeStatus", "V1.12", category=_ID)
     phone = element(
         fields.CharField(max_length=20, null=True), None, None, "Phone (digits).", category=_ID
     )
@@ -157,6 +172,8 @@ class Client(Model):
         "hearth.User", related_name="clients_created", on_delete=fields.RESTRICT
     )
     created_by_user_id: uuid.UUID
+    updated_by_user: fields.ForeignKeyNullableRelation[User] = updated_by()
+    updated_by_user_id: uuid.UUID | None
     version = fields.IntField(default=1)
     # The last change to the client or its records (policy 303's seven years start here).
     last_activity_at = fields.DatetimeField()

@@ -3,11 +3,17 @@
 from __future__ import annotations
 
 import uuid
+from typing import TYPE_CHECKING
 
 from tortoise import fields
 from tortoise.models import Model
 
 from models.enums import AgencyStatus
+from models.hud import codes
+from models.hud.elements import coded, element, number, updated_by
+
+if TYPE_CHECKING:
+    from models.users import User
 
 __all__ = ["Agency", "Can", "ContinuumOfCare", "Project"]
 
@@ -84,18 +90,43 @@ class Project(Model):
         "hearth.Agency", related_name="projects", on_delete=fields.RESTRICT
     )
     agency_id: uuid.UUID
-    name = fields.CharField(max_length=200)
-    common_name = fields.CharField(max_length=200, null=True)
-    # HUD 2.02.6 ProjectType code (0, 1, 2, 3, 4, 6, 7, 8, 9, 10, 11, 12, 13, 14)
-    project_type = fields.SmallIntField()
-    operating_start_date = fields.DateField()
-    operating_end_date = fields.DateField(null=True)
-    continuum_project = fields.BooleanField(default=True)
-    housing_type = fields.SmallIntField(null=True)
-    target_population = fields.SmallIntField(null=True)
+    name = element(fields.CharField(max_length=200), "2.02", "ProjectName")
+    common_name = element(fields.CharField(max_length=200, null=True), "2.02", "ProjectCommonName")
+    operating_start_date = element(fields.DateField(), "2.02", "OperatingStartDate")
+    operating_end_date = element(fields.DateField(null=True), "2.02", "OperatingEndDate")
+    continuum_project = element(fields.BooleanField(default=True), "2.02", "ContinuumProject")
+    project_type = element(
+        fields.SmallIntField(), "2.02", "ProjectType", codes=codes.hud_list("2.02.6")
+    )
+    housing_type = coded("2.02", "HousingType", "2.02.D")
+    rrh_sub_type = coded(
+        "2.02",
+        "RRHSubType",
+        "2.02.A",
+        "only for rapid re-housing (type 13).",
+        graphql_name="rrhSubType",
+    )
+    residential_affiliation = coded(
+        "2.02", "ResidentialAffiliation", "1.10", "only for RRH services only (sub-type 1)."
+    )
+    target_population = coded("2.02", "TargetPopulation", "2.02.7")
+    hopwa_med_assisted_living_fac = coded(
+        "2.02", "HOPWAMedAssistedLivingFac", "2.02.8", graphql_name="hopwaMedAssistedLivingFac"
+    )
+    pit_count = number("2.02", "PITCount", graphql_name="pitCount")
+    # The project's principal CoC (its enrollments' default); every CoC it operates in, with
+    # its geography, is a ProjectCoc (decision 137).
     coc_code = fields.CharField(max_length=6)
     created_at = fields.DatetimeField(auto_now_add=True)
     updated_at = fields.DatetimeField(auto_now=True)
+    # HUD UserID: the last updater, else the author; None for a project recorded before
+    # Hearth kept them (the export names the exporting user).
+    created_by_user: fields.ForeignKeyNullableRelation[User] = fields.ForeignKeyField(
+        "hearth.User", related_name=False, null=True, on_delete=fields.RESTRICT
+    )
+    created_by_user_id: uuid.UUID | None
+    updated_by_user: fields.ForeignKeyNullableRelation[User] = updated_by()
+    updated_by_user_id: uuid.UUID | None
 
     # Provenance of imported rows (HUD CSV import): the source HMIS and its id for the row.
     source_system = fields.CharField(max_length=200, null=True)

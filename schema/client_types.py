@@ -8,7 +8,6 @@ from __future__ import annotations
 import dataclasses
 import datetime
 from collections.abc import Awaitable, Callable
-from decimal import Decimal
 from typing import Annotated, Any, TypeAlias, TypeVar
 from uuid import UUID
 
@@ -274,24 +273,10 @@ class Exit:
     id: strawberry.ID = strawberry.field(description="Hearth id.")
 
 
-@strawberry.type(description="One income source's monthly amount.")
-class IncomeSource:
-    source: str = strawberry.field(description="HUD source name (Earned, SSI, SSDI, ...).")
-    amount: Decimal = strawberry.field(description="Monthly amount.")
-
-
 @strawberry.type(description="Income and benefits at a collection stage (HUD IncomeBenefits.csv).")
 @with_elements("IncomeBenefits", "output", after="id")
 class IncomeBenefits:
     id: strawberry.ID = strawberry.field(description="Hearth id.")
-
-    @strawberry.field(description="The sources marked yes, with amounts.")
-    def income_sources(
-        self, row: strawberry.Parent[enrollment_models.IncomeBenefits]
-    ) -> list[IncomeSource]:
-        return [
-            IncomeSource(source=k, amount=Decimal(v)) for k, v in sorted(row.income_sources.items())
-        ]
 
 
 @strawberry.type(

@@ -23,7 +23,23 @@ from authz.clients import (
 from authz.resources import Action, Resource
 from models.case_notes import CaseNote
 from models.clients import ClientAnnotation, ConsentToEnter
-from models.enrollments import Disability, Enrollment, Exit, HealthAndDv, IncomeBenefits, Service
+from models.coordinated_entry import (
+    Assessment,
+    AssessmentQuestion,
+    AssessmentResult,
+    CurrentLivingSituation,
+    Event,
+)
+from models.enrollments import (
+    Disability,
+    EmploymentEducation,
+    Enrollment,
+    Exit,
+    HealthAndDv,
+    IncomeBenefits,
+    Service,
+    YouthEducationStatus,
+)
 from models.enums import AuditAction
 from models.releases import Release
 from services.audit import record as audit
@@ -41,18 +57,28 @@ _SKIP = {
     "taken_by_id",
     "recorded_by_id",
     "revoked_by_id",
+    "updated_by_user_id",
     "ssn_hash",  # a key's fingerprint of the SSN, of no use to the client
 }
 
 
 # An enrollment's lists in the copy: key, table, order.
-_ENROLLMENT_LISTS: tuple[
-    tuple[str, type[Service | IncomeBenefits | Disability | HealthAndDv], tuple[str, ...]], ...
-] = (
+_ENROLLMENT_LISTS: tuple[tuple[str, type[Model], tuple[str, ...]], ...] = (
     ("services", Service, ("date_provided", "id")),
     ("incomeBenefits", IncomeBenefits, ("information_date", "id")),
     ("disabilities", Disability, ("information_date", "id")),
     ("healthAndDv", HealthAndDv, ("information_date", "id")),
+    ("employmentEducation", EmploymentEducation, ("information_date", "id")),
+    ("youthEducationStatus", YouthEducationStatus, ("information_date", "id")),
+    ("currentLivingSituations", CurrentLivingSituation, ("information_date", "id")),
+    ("assessments", Assessment, ("assessment_date", "id")),
+    (
+        "assessmentQuestions",
+        AssessmentQuestion,
+        ("assessment_id", "assessment_question_order", "id"),
+    ),
+    ("assessmentResults", AssessmentResult, ("assessment_id", "id")),
+    ("events", Event, ("event_date", "id")),
 )
 
 
@@ -95,17 +121,20 @@ async def client_record_export(*, caller: Caller, client_id: UUID) -> dict[str, 
     )
     keys = [(e.id, e.agency_id, access) for e in enrollments]
     agency_of = {e.id: e.agency_id for e in enrollments}
-    exits = {x.enrollment_id: _row(x) for x in await Exit.filter(enrollment_rows(Exit, keys))}
+
+    def masked(row: Any) -> dict[str, Any]:
+        """The row's columns, its elements masked as the client-data policy says."""
+        agency = agency_of[row.enrollment_id]
+        fields = row_fields(type(row).__name__, row, own=False, access=access, agency_id=agency)
+        return _row(row) | {name: _plain(value) for name, value in fields.items()}
+
+    exits = {x.enrollment_id: masked(x) for x in await Exit.filter(enrollment_rows(Exit, keys))}
     by_enrollment: dict[str, dict[UUID, list[dict[str, Any]]]] = {}
     for key, model, order in _ENROLLMENT_LISTS:
         grouped: dict[UUID, list[dict[str, Any]]] = {}
-        for row in await model.filter(enrollment_rows(model, keys)).order_by(*order):
-            values = _row(row)
-            if model is HealthAndDv:
-                agency = agency_of[row.enrollment_id]
-                masked = row_fields("HealthAndDv", row, own=False, access=access, agency_id=agency)
-                values |= {name: _plain(value) for name, value in masked.items()}
-            grouped.setdefault(row.enrollment_id, []).append(values)
+        rows: list[Any] = await model.filter(enrollment_rows(model, keys)).order_by(*order)
+        for row in rows:
+            grouped.setdefault(row.enrollment_id, []).append(masked(row))
         by_enrollment[key] = grouped
     notes = await CaseNote.filter(client_rows(CaseNote, seen), agency_id__in=source).order_by(
         "created_at", "id"

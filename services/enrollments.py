@@ -335,7 +335,12 @@ async def _add_stage_row(
     async with in_transaction():
         enrollment = await _stage_row(decisions, scope, enrollment_id, values)
         stored = {k: v for k, v in values.items() if v is not None}
-        row = await model.create(enrollment=enrollment, created_at=now, **stored)
+        row = await model.create(
+            enrollment=enrollment,
+            created_by_user_id=decisions.principal.user_id,
+            created_at=now,
+            **stored,
+        )
         await _after_write(decisions, row, enrollment, now)
     return row
 
@@ -345,21 +350,24 @@ async def record_income_benefits(
     caller: Caller,
     enrollment_id: UUID,
     data: dict[str, Any],
-    income_sources: dict[str, Decimal],
 ) -> IncomeBenefits:
-    """Income and benefits at a collection stage (4.02-4.04); the total is the sources' sum."""
+    """Income, benefits and insurance at a collection stage (4.02-4.04); the total is the sum of
+    the amounts of the sources marked yes. Each source is a flag and an amount of its own: a
+    source left out stays blank (decision 135)."""
     decisions = caller.decisions
     scope = await caller.client_scope()
     now = caller.now
     values = elements.clean("IncomeBenefits", data)
-    if set(income_sources) - INCOME_SOURCES.keys():
-        raise ValidationFailed("Unknown income source.", field="incomeSources")
-    if any(amount < 0 for amount in income_sources.values()):
-        raise ValidationFailed("Income amounts cannot be negative.", field="incomeSources")
-    values["total_monthly_income"] = (
-        sum(income_sources.values(), Decimal(0)) if income_sources else None
-    )
-    values["income_sources"] = {k: str(v) for k, v in sorted(income_sources.items())}
+    for amount in INCOME_SOURCES.values():
+        if (values.get(amount) or 0) < 0:
+            field = registry().get(IncomeBenefits, amount).api_name
+            raise ValidationFailed("Income amounts cannot be negative.", field=field)
+    marked = [
+        values.get(amount) or Decimal(0)
+        for flag, amount in INCOME_SOURCES.items()
+        if values.get(flag) == 1
+    ]
+    values["total_monthly_income"] = sum(marked, Decimal(0)) if marked else None
     return await _add_stage_row(decisions, scope, enrollment_id, IncomeBenefits, values, now)
 
 

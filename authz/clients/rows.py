@@ -25,7 +25,23 @@ from tortoise.models import Model
 from authz.clients.access import ClientAccess
 from models.case_notes import CaseNote
 from models.clients import Client, ClientAnnotation, ConsentToEnter
-from models.enrollments import Disability, Enrollment, Exit, HealthAndDv, IncomeBenefits, Service
+from models.coordinated_entry import (
+    Assessment,
+    AssessmentQuestion,
+    AssessmentResult,
+    CurrentLivingSituation,
+    Event,
+)
+from models.enrollments import (
+    Disability,
+    EmploymentEducation,
+    Enrollment,
+    Exit,
+    HealthAndDv,
+    IncomeBenefits,
+    Service,
+    YouthEducationStatus,
+)
 from models.enums import ReleaseCategory
 from models.hud.codes import SUBSTANCE_USE_DISORDER
 from models.hud.elements import registry
@@ -90,6 +106,15 @@ ROW_RULES: dict[type[Model], RowRule] = {
         other=ReleaseCategory.SUBSTANCE_USE,
     ),
     CaseNote: RowRule(ReleaseCategory.CASE_NOTES),
+    # An enrollment's other records are of its category (decision 136); the fields that say
+    # more (a CE answer, where the client was met) are masked by their own categories.
+    EmploymentEducation: _ENROLLMENT,
+    YouthEducationStatus: _ENROLLMENT,
+    CurrentLivingSituation: _ENROLLMENT,
+    Assessment: _ENROLLMENT,
+    AssessmentQuestion: _ENROLLMENT,
+    AssessmentResult: _ENROLLMENT,
+    Event: _ENROLLMENT,
 }
 
 

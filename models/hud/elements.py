@@ -25,13 +25,29 @@ from tortoise.fields.base import Field
 from tortoise.models import Model
 
 from models.enums import ReleaseCategory
-from models.hud.codes import Codes
+from models.hud.codes import Codes, hud_list
 from models.names import camel
 
-__all__ = ["HUD_FILES", "Element", "Registry", "element", "registry"]
+__all__ = [
+    "CLIENT_FILES",
+    "HUD_FILES",
+    "PROJECT_FILES",
+    "Element",
+    "Registry",
+    "coded",
+    "day",
+    "element",
+    "money",
+    "number",
+    "registry",
+    "text",
+    "updated_by",
+]
 
-# The models whose fields are client data elements, and the HUD CSV file each one is.
-HUD_FILES = {
+# The models whose fields are HUD data elements, and the HUD CSV file each one is: first the
+# client data (masked by the client-data policy, under row-level security), then the agency and
+# project data (decision 137: one source of truth for every HUD CSV column).
+CLIENT_FILES = {
     "Client": "Client",
     "Enrollment": "Enrollment",
     "Exit": "Exit",
@@ -39,7 +55,24 @@ HUD_FILES = {
     "IncomeBenefits": "IncomeBenefits",
     "Disability": "Disabilities",
     "HealthAndDv": "HealthAndDV",
+    "EmploymentEducation": "EmploymentEducation",
+    "YouthEducationStatus": "YouthEducationStatus",
+    "CurrentLivingSituation": "CurrentLivingSituation",
+    "Assessment": "Assessment",
+    "AssessmentQuestion": "AssessmentQuestions",
+    "AssessmentResult": "AssessmentResults",
+    "Event": "Event",
 }
+PROJECT_FILES = {
+    "Project": "Project",
+    "ProjectCoc": "ProjectCoC",
+    "Funder": "Funder",
+    "Inventory": "Inventory",
+    "Affiliation": "Affiliation",
+    "HmisParticipation": "HMISParticipation",
+    "CeParticipation": "CEParticipation",
+}
+HUD_FILES = {**CLIENT_FILES, **PROJECT_FILES}
 
 _KINDS: tuple[tuple[type[Field[Any]], type], ...] = (
     (fields.DatetimeField, datetime.datetime),
@@ -90,6 +123,11 @@ class Element:
         return HUD_FILES.get(self.model) if self.column else None
 
     @property
+    def client_data(self) -> bool:
+        """Whether the element is client data (else agency or project data)."""
+        return self.model in CLIENT_FILES
+
+    @property
     def api_name(self) -> str:
         """The GraphQL name (and the name validation errors report)."""
         return self.graphql_name or camel(self.name)
@@ -128,6 +166,51 @@ def element(
     model still declares its column as usual."""
     field.hud_element = Element(ref, column, description, **declared)  # type: ignore[attr-defined]  # the declaration rides on Tortoise's field
     return field
+
+
+def coded(ref: str, column: str, codes_ref: str, description: str = "", **declared: Any) -> Any:
+    """A nullable coded element (a small integer on HUD's value list ``codes_ref``)."""
+    return element(
+        fields.SmallIntField(null=True),
+        ref,
+        column,
+        description,
+        codes=hud_list(codes_ref),
+        **declared,
+    )
+
+
+def number(ref: str, column: str, description: str = "", **declared: Any) -> Any:
+    """A nullable whole number (a count, a score, a year)."""
+    return element(fields.IntField(null=True), ref, column, description, **declared)
+
+
+def day(ref: str, column: str, description: str = "", **declared: Any) -> Any:
+    return element(fields.DateField(null=True), ref, column, description, **declared)
+
+
+def text(ref: str, column: str, length: int, description: str = "", **declared: Any) -> Any:
+    return element(
+        fields.CharField(max_length=length, null=True), ref, column, description, **declared
+    )
+
+
+def money(ref: str, column: str, description: str = "", **declared: Any) -> Any:
+    return element(
+        fields.DecimalField(max_digits=12, decimal_places=2, null=True),
+        ref,
+        column,
+        description,
+        **declared,
+    )
+
+
+def updated_by() -> Any:
+    """HUD 5.07 UserID is the user who created the record or last updated it: the last
+    updater (None: nobody since its author)."""
+    return fields.ForeignKeyField(
+        "hearth.User", related_name=False, null=True, on_delete=fields.RESTRICT
+    )
 
 
 def _bind(model: type[Model], name: str, field: Field[Any]) -> Element:
@@ -179,19 +262,61 @@ class Registry:
 
 
 def models() -> tuple[type[Model], ...]:
-    """The models that carry client data elements (imported here: the registry module is
-    imported by the models themselves)."""
+    """The models that carry HUD data elements (imported here: the registry module is imported
+    by the models themselves)."""
     from models.clients import Client
+    from models.coordinated_entry import (
+        Assessment,
+        AssessmentQuestion,
+        AssessmentResult,
+        CurrentLivingSituation,
+        Event,
+    )
     from models.enrollments import (
         Disability,
+        EmploymentEducation,
         Enrollment,
         Exit,
         HealthAndDv,
         IncomeBenefits,
         Service,
+        YouthEducationStatus,
+    )
+    from models.governance import Project
+    from models.project_data import (
+        Affiliation,
+        CeParticipation,
+        Funder,
+        HmisParticipation,
+        Inventory,
+        ProjectCoc,
     )
 
-    return (Client, Enrollment, Exit, Service, IncomeBenefits, Disability, HealthAndDv)
+    found = (
+        Client,
+        Enrollment,
+        Exit,
+        Service,
+        IncomeBenefits,
+        Disability,
+        HealthAndDv,
+        EmploymentEducation,
+        YouthEducationStatus,
+        CurrentLivingSituation,
+        Assessment,
+        AssessmentQuestion,
+        AssessmentResult,
+        Event,
+        Project,
+        ProjectCoc,
+        Funder,
+        Inventory,
+        Affiliation,
+        HmisParticipation,
+        CeParticipation,
+    )
+    assert [m.__name__ for m in found] == list(HUD_FILES), "HUD_FILES and models() disagree"
+    return found
 
 
 @functools.cache

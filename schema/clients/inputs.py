@@ -4,7 +4,6 @@
 from __future__ import annotations
 
 import datetime
-from decimal import Decimal
 from typing import TYPE_CHECKING
 
 import strawberry
@@ -23,7 +22,6 @@ __all__ = [
     "CreateEnrollmentInput",
     "DecideCaseNoteDeletionInput",
     "ExitEnrollmentInput",
-    "IncomeSourceInput",
     "MarkRecordInput",
     "RecordConsentInput",
     "RecordDisabilityInput",
@@ -189,19 +187,10 @@ class RecordServiceInput:
     enrollment_id: strawberry.ID = strawberry.field(description="The enrollment.")
 
 
-@strawberry.input(description="An income source marked yes.")
-class IncomeSourceInput:
-    source: str = strawberry.field(description="HUD name: Earned, Unemployment, SSI, SSDI, ...")
-    amount: Decimal = strawberry.field(description="Monthly amount.")
-
-
 @strawberry.input(description="Income and benefits at a collection stage.")
 @with_elements("IncomeBenefits", "create", after="enrollment_id")
 class RecordIncomeBenefitsInput:
     enrollment_id: strawberry.ID = strawberry.field(description="The enrollment.")
-    income_sources: list[IncomeSourceInput] = strawberry.field(
-        default_factory=list, description="Sources marked yes."
-    )
 
 
 @strawberry.input(description="A disability at a collection stage.")

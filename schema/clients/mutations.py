@@ -3,7 +3,6 @@ case notes, corrections, CAN backbone staff. Each parses its input and calls a s
 
 from __future__ import annotations
 
-from decimal import Decimal
 from typing import Annotated, Any
 
 import strawberry
@@ -251,16 +250,10 @@ class ClientMutation:
     async def record_income_benefits(
         self, info: ResolverInfo, input: RecordIncomeBenefitsInput
     ) -> enrollment_models.IncomeBenefits:
-        sources: dict[str, Decimal] = {}
-        for item in input.income_sources:
-            if item.source in sources:
-                raise ValidationFailed("Each income source once.", field="incomeSources")
-            sources[item.source] = item.amount
         return await enrollment_service.record_income_benefits(
             caller=info.context.caller,
             enrollment_id=parse_id(input.enrollment_id, "enrollmentId"),
-            data=_elements(input, "enrollment_id", "income_sources"),
-            income_sources=sources,
+            data=_elements(input, "enrollment_id"),
         )
 
     @mutation(

@@ -56,7 +56,7 @@ from authz.clients import (
     visible_client_sql,
 )
 from models.clients import Client
-from models.enrollments import Enrollment, Exit, IncomeBenefits
+from models.enrollments import Enrollment, Exit
 from models.enums import AuditAction
 from models.governance import Agency, Project
 from models.hud_exports import HudCsvExport
@@ -78,9 +78,9 @@ from services.hudcsv.plan import (
 from services.hudcsv.rows import (
     CHILD_FILES,
     ENROLLMENT_FIELDS,
+    author,
     client_row,
     enrollment_row,
-    income_row,
     trailer,
 )
 from services.progress import Progress, tell
@@ -172,7 +172,7 @@ async def write_export(
                 async with in_transaction() as conn:
                     await conn.execute_script("SET TRANSACTION ISOLATION LEVEL REPEATABLE READ")
                     spools = {name: _Spool(Path(tmp), name, tz) for name in _SPOOLED}
-                    users: set[UUID] = set()
+                    users: set[UUID | None] = set()
                     if plan.actor_id is not None:
                         users.add(plan.actor_id)
                     try:
@@ -236,7 +236,7 @@ def _enrollments(plan: ExportPlan) -> Any:
 async def _write_client_data(
     plan: ExportPlan,
     spools: dict[str, _Spool],
-    users: set[UUID],
+    users: set[UUID | None],
     eid: str,
     now: datetime,
     batch: int,
@@ -273,10 +273,10 @@ async def _write_client_data(
                 written_client = r["client_id"]
                 client = clients[written_client]
                 spools["Client"].write(client_row(client, access[client.id], plan.hash_status, eid))
-                users.add(client.created_by_user_id)
+                users.add(author(client))
                 exported_clients.append(client.id)
             spools["Enrollment"].write(enrollment_row(r, eid))
-            users.add(r["created_by_user_id"])
+            users.add(author(r))
         await _write_children(plan, spools, users, kept, access, eid)
         ids_out.writelines(f"{c}\n" for c in exported_clients)
         done += len(rows)
@@ -286,7 +286,7 @@ async def _write_client_data(
 async def _write_children(
     plan: ExportPlan,
     spools: dict[str, _Spool],
-    users: set[UUID],
+    users: set[UUID | None],
     kept: list[dict[str, Any]],
     access: dict[UUID, ClientAccess],
     eid: str,
@@ -296,29 +296,24 @@ async def _write_children(
         return
     by_id = {r["id"]: r for r in kept}
     ids = list(by_id)
-    for model, file, id_column, order, authored in CHILD_FILES:
+    for model, file, id_column, order in CHILD_FILES:
         for r in await model.filter(enrollment_id__in=ids).order_by(*order).values():
             e = by_id[r["enrollment_id"]]
             seen = access[e["client_id"]]
             if not sees(model, r, e["agency_id"], seen):
                 continue
-            author = r["created_by_user_id"] if authored else e["created_by_user_id"]
-            if model is IncomeBenefits:
-                row = income_row(r, e, eid)
-            else:
-                values = row_fields(
-                    model.__name__, r, own=False, access=seen, agency_id=e["agency_id"]
-                )
-                row = {
+            values = row_fields(model.__name__, r, own=False, access=seen, agency_id=e["agency_id"])
+            user = author(r)
+            spools[file].write(
+                {
                     id_column: r["id"],
                     "EnrollmentID": e["id"],
                     "PersonalID": e["client_id"],
                     **to_csv(file, values),
-                    **trailer(r["created_at"], None, author, eid),
+                    **trailer(r["created_at"], r["updated_at"], user, eid),
                 }
-            spools[file].write(row)
-            if authored:
-                users.add(author)
+            )
+            users.add(user)
 
 
 def _audit_meta() -> dict[str, Any]:
@@ -382,7 +377,7 @@ async def _audit_file(
 async def _write_zip(
     plan: ExportPlan,
     spools: dict[str, _Spool],
-    users: set[UUID],
+    users: set[UUID | None],
     eid: str,
     export_uuid: UUID,
     out: Path,
@@ -413,7 +408,7 @@ def _zip(out: Path, entries: list[tuple[str, Path]]) -> None:
 async def _write_reference_files(
     plan: ExportPlan,
     spools: dict[str, _Spool],
-    users: set[UUID],
+    users: set[UUID | None],
     eid: str,
     now: datetime,
     implementation_id: str,

@@ -14,7 +14,6 @@ from tortoise.models import Model
 from authz.clients import ClientAccess, client_fields
 from models.clients import Client
 from models.enrollments import (
-    INCOME_SOURCES,
     Disability,
     Exit,
     HealthAndDv,
@@ -29,11 +28,19 @@ from services.hudcsv.plan import HASHED
 __all__ = [
     "CHILD_FILES",
     "ENROLLMENT_FIELDS",
+    "author",
     "client_row",
     "enrollment_row",
-    "income_row",
     "trailer",
 ]
+
+
+def author(row: Any) -> UUID | None:
+    """HUD UserID of a record (a model or a dict of its columns): its last updater, else its
+    author."""
+    if isinstance(row, dict):
+        return row.get("updated_by_user_id") or row.get("created_by_user_id")
+    return getattr(row, "updated_by_user_id", None) or getattr(row, "created_by_user_id", None)
 
 
 def trailer(
@@ -65,7 +72,7 @@ def client_row(
     return {
         "PersonalID": client.id,
         **row,
-        **trailer(client.created_at, client.updated_at, client.created_by_user_id, export_id),
+        **trailer(client.created_at, client.updated_at, author(client), export_id),
     }
 
 
@@ -88,26 +95,8 @@ def enrollment_row(e: dict[str, Any], export_id: str) -> dict[str, Any]:
         "PersonalID": e["client_id"],
         "ProjectID": e["project_id"],
         **to_csv("Enrollment", e),
-        **trailer(e["created_at"], e["updated_at"], e["created_by_user_id"], export_id),
+        **trailer(e["created_at"], e["updated_at"], author(e), export_id),
     }
-
-
-def income_row(r: dict[str, Any], e: dict[str, Any], export_id: str) -> dict[str, Any]:
-    sources: dict[str, str] = r["income_sources"] or {}
-    any_source = r["income_from_any_source"]
-    row: dict[str, Any] = {
-        "IncomeBenefitsID": r["id"],
-        "EnrollmentID": e["id"],
-        "PersonalID": e["client_id"],
-        **to_csv("IncomeBenefits", r),
-        **trailer(r["created_at"], None, e["created_by_user_id"], export_id),
-    }
-    for source, amount_column in INCOME_SOURCES.items():
-        if source in sources:
-            row[source], row[amount_column] = 1, sources[source]
-        elif any_source in (0, 1):
-            row[source] = 0
-    return row
 
 
 ENROLLMENT_FIELDS = (
@@ -119,33 +108,20 @@ ENROLLMENT_FIELDS = (
     "created_at",
     "updated_at",
     "created_by_user_id",
+    "updated_by_user_id",
 )
 
 
-# An enrollment's tables in the export: the model, its file, its id column, the order of its rows
-# and whether its rows name their own author (else the enrollment's author is their UserID).
-CHILD_FILES: tuple[tuple[type[Model], str, str, tuple[str, ...], bool], ...] = (
-    (Exit, "Exit", "ExitID", ("enrollment_id",), True),
-    (Service, "Services", "ServicesID", ("enrollment_id", "date_provided", "id"), True),
+# An enrollment's tables in the export: the model, its file, its id column, the order of its rows.
+CHILD_FILES: tuple[tuple[type[Model], str, str, tuple[str, ...]], ...] = (
+    (Exit, "Exit", "ExitID", ("enrollment_id",)),
+    (Service, "Services", "ServicesID", ("enrollment_id", "date_provided", "id")),
     (
         IncomeBenefits,
         "IncomeBenefits",
         "IncomeBenefitsID",
         ("enrollment_id", "information_date", "id"),
-        False,
     ),
-    (
-        Disability,
-        "Disabilities",
-        "DisabilitiesID",
-        ("enrollment_id", "information_date", "id"),
-        False,
-    ),
-    (
-        HealthAndDv,
-        "HealthAndDV",
-        "HealthAndDVID",
-        ("enrollment_id", "information_date", "id"),
-        False,
-    ),
+    (Disability, "Disabilities", "DisabilitiesID", ("enrollment_id", "information_date", "id")),
+    (HealthAndDv, "HealthAndDV", "HealthAndDVID", ("enrollment_id", "information_date", "id")),
 )

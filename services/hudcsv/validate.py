@@ -11,7 +11,6 @@ from datetime import date
 from decimal import Decimal, InvalidOperation
 from zoneinfo import ZoneInfo
 
-from models.enrollments import INCOME_SOURCES
 from services.hudcsv.checks import SPANS, People, Spans, code_problems
 from services.hudcsv.columns import FILES, Column, columns
 from services.hudcsv.dates import DateColumn
@@ -41,11 +40,10 @@ def _max_length() -> dict[str, int]:
 
 @functools.cache
 def _money() -> frozenset[str]:
-    """Columns of money: the elements' decimal columns and the income sources' amounts."""
-    decimals = {
+    """Columns of money: the elements' decimal columns."""
+    return frozenset(
         column for file in IMPORTED for column, item in columns_of(file) if item.kind is Decimal
-    }
-    return frozenset(decimals | set(INCOME_SOURCES.values()))
+    )
 
 
 # Primary key and foreign keys of each imported file.

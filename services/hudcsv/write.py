@@ -6,7 +6,6 @@ from __future__ import annotations
 
 import functools
 import hashlib
-import json
 import re
 import uuid
 from collections.abc import Iterator
@@ -22,7 +21,6 @@ from tortoise.models import Model
 
 from models.clients import Client, ssn_columns
 from models.enrollments import (
-    INCOME_SOURCES,
     Disability,
     Enrollment,
     Exit,
@@ -605,8 +603,6 @@ class _Writer:
                     "enrollment_id": self.enrollments[r["EnrollmentID"]][0],
                     **self._elements(file, r),
                 }
-                if model is IncomeBenefits:
-                    row["income_sources"] = _income_sources(r)
                 if authored:
                     row["created_by_user_id"] = self._user(r["UserID"])
                 row |= {
@@ -628,8 +624,6 @@ class _Writer:
             extra["created_at"] = self._dt(r["DateCreated"]) or self.now
         if updatable(model):
             extra["updated_at"] = self._dt(r["DateUpdated"])
-        if model is IncomeBenefits and not created:
-            extra["income_sources"] = _income_sources(r)
         return extra
 
     async def deletions(self) -> None:
@@ -708,13 +702,3 @@ _CHILDREN: dict[str, type[Model]] = {
     "Disabilities": Disability,
     "HealthAndDV": HealthAndDv,
 }
-
-
-def _income_sources(r: dict[str, str]) -> str:
-    """The sources marked yes, with their amounts (a blank amount is 0.00), as stored JSON."""
-    sources = {
-        source: str(_money(r[amount]) or Decimal("0.00"))
-        for source, amount in INCOME_SOURCES.items()
-        if r[source] == "1"
-    }
-    return json.dumps(dict(sorted(sources.items())))

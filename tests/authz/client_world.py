@@ -224,7 +224,9 @@ async def add_enrollment(
         data_collection_stage=1,
         income_from_any_source=1,
         total_monthly_income=Decimal("900.00"),
-        income_sources={"SSI": "900.00"},
+        ssi=1,
+        ssi_amount=Decimal("900.00"),
+        created_by_user=writer,
         created_at=NOW,
     )
     for kind in disabilities:
@@ -235,6 +237,7 @@ async def add_enrollment(
             disability_type=kind,
             disability_response=1,
             indefinite_and_impairs=1,
+            created_by_user=writer,
             created_at=NOW,
         )
     await HealthAndDv.create(
@@ -248,6 +251,7 @@ async def add_enrollment(
         dental_health_status=2,
         mental_health_status=4,
         pregnancy_status=0,
+        created_by_user=writer,
         created_at=NOW,
     )
     if note is not None:

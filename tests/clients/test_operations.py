@@ -52,4 +52,4 @@ def test_the_examples_cover_queries_mutations_a_connection_walk_and_node() -> No
     assert {"node", "pageInfo", "endCursor", "hasNextPage", "nodeId"} <= fields
     assert {"caseNotesConnection", "enrollmentsConnection"} <= fields
     # every custom scalar is read somewhere: Date, DateTime, Decimal, JSON
-    assert {"dob", "createdAt", "amount", "clientRecordExport"} <= fields
+    assert {"dob", "createdAt", "totalMonthlyIncome", "clientRecordExport"} <= fields

@@ -212,7 +212,10 @@ _DEFECT_SQL = {
                         (SELECT 1 FROM disability d WHERE d.enrollment_id = e.id AND d.data_collection_stage = 1
                           AND d.indefinite_and_impairs = 1)""",
     "income_any_no_sources": """SELECT count(*) FROM income_benefits WHERE data_collection_stage = 1
-                        AND income_from_any_source = 1 AND income_sources = '{}'::jsonb""",
+                        AND income_from_any_source = 1 AND 1 NOT IN (earned, unemployment, ssi, ssdi,
+                          va_disability_service, va_disability_non_service, private_disability,
+                          workers_comp, tanf, ga, soc_sec_retirement, pension, child_support,
+                          alimony, other_income_source)""",
     "missing_entry_income": """SELECT count(*) FROM enrollment e
                         WHERE EXISTS (SELECT 1 FROM disability d WHERE d.enrollment_id = e.id AND d.data_collection_stage = 1)
                           AND NOT EXISTS (SELECT 1 FROM income_benefits i WHERE i.enrollment_id = e.id AND i.data_collection_stage = 1)""",

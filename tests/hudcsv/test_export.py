@@ -126,7 +126,7 @@ async def test_the_agencys_hdc_gets_what_the_agency_holds_unmasked(
     assert (income["SSI"], income["SSIAmount"], income["Earned"], income["TotalMonthlyIncome"]) == (
         "1",
         "900.00",
-        "0",
+        "",  # not given: blank, not 0
         "900.00",
     )
     assert [e["EnrollmentID"] for e in files["Enrollment"]] == [world.rosa_enrollment.id.hex]

@@ -163,7 +163,8 @@ async def _record_income(w: World) -> Call:
             "informationDate": str(today(w.api)),
             "dataCollectionStage": "PROJECT_ENTRY",
             "incomeFromAnySource": "YES",
-            "incomeSources": [{"source": "Earned", "amount": "800.50"}],
+            "earned": "YES",
+            "earnedAmount": "800.50",
         }
     }
 

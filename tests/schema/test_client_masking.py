@@ -301,6 +301,7 @@ NOT_SERVED = {
     "created_by_agency_id",
     "created_under_can_id",
     "created_by_user_id",
+    "updated_by_user_id",
     "last_activity_at",
     "source_system",
     "source_id",

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import UTC, date, datetime, timedelta
+from decimal import Decimal
 
 import pytest
 
@@ -59,7 +60,7 @@ query($name: String!, $first: Int!) {
         entryDate project { name }
         exit { exitDate destination }
         services { dateProvided typeProvided }
-        incomeBenefits { informationDate incomeSources { source amount } }
+        incomeBenefits { informationDate earned earnedAmount }
         disabilities { disabilityType }
         healthAndDv { generalHealthStatus domesticViolenceSurvivor }
       }
@@ -207,7 +208,9 @@ async def _world(count: int) -> World:
                 information_date=e.entry_date,
                 data_collection_stage=1,
                 income_from_any_source=1,
-                income_sources={"Earned": "100.00"},
+                earned=1,
+                earned_amount=Decimal("100.00"),
+                created_by_user_id=e.created_by_user_id,
                 created_at=NOW,
             )
             for e in enrollments
@@ -221,6 +224,7 @@ async def _world(count: int) -> World:
                 data_collection_stage=1,
                 disability_type=t,
                 disability_response=1,
+                created_by_user_id=e.created_by_user_id,
                 created_at=NOW,
             )
             for e in enrollments
@@ -235,6 +239,7 @@ async def _world(count: int) -> World:
                 data_collection_stage=1,
                 domestic_violence_survivor=0,
                 general_health_status=3,
+                created_by_user_id=e.created_by_user_id,
                 created_at=NOW,
             )
             for e in enrollments

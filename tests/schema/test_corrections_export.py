@@ -300,7 +300,8 @@ async def _full_record(
             "input": {
                 **at_entry,
                 "incomeFromAnySource": "YES",
-                "incomeSources": [{"source": "SSI", "amount": "943"}],
+                "ssi": "YES",
+                "ssiAmount": "943",
             }
         },
         token,
@@ -451,7 +452,8 @@ async def test_the_creating_agency_exports_what_it_holds_and_nothing_of_other_ag
     assert enrollment["exit"]["destination"] == 116
     assert [s["id"] for s in enrollment["services"]] == [ids["service"]]
     assert [i["id"] for i in enrollment["incomeBenefits"]] == [ids["income"]]
-    assert enrollment["incomeBenefits"][0]["income_sources"] == {"SSI": "943"}
+    income = enrollment["incomeBenefits"][0]
+    assert (income["ssi"], income["ssi_amount"], income["earned"]) == (1, "943.00", None)
     assert sorted(d["disability_type"] for d in enrollment["disabilities"]) == [
         9,
         10,

@@ -31,7 +31,7 @@ RECORD_SERVICE = (
 )
 RECORD_INCOME = """
 mutation($input: RecordIncomeBenefitsInput!) {
-  recordIncomeBenefits(input: $input) { id totalMonthlyIncome incomeSources { source amount } }
+  recordIncomeBenefits(input: $input) { id totalMonthlyIncome earned earnedAmount ssi ssiAmount unemployment }
 }"""
 RECORD_DISABILITY = """
 mutation($input: RecordDisabilityInput!) { recordDisability(input: $input) { id disabilityType disabilityResponse } }"""
@@ -135,16 +135,20 @@ async def test_an_enrollment_carries_its_household_exit_and_records(api: Api) ->
                     "informationDate": _day(w.entry),
                     "dataCollectionStage": "PROJECT_ENTRY",
                     "incomeFromAnySource": "YES",
-                    "incomeSources": [
-                        {"source": "Earned", "amount": "800.50"},
-                        {"source": "SSI", "amount": "100"},
-                    ],
+                    "earned": "YES",
+                    "earnedAmount": "800.50",
+                    "ssi": "YES",
+                    "ssiAmount": "100",
+                    "unemployment": "NO",
+                    "unemploymentAmount": "50",
                 }
             },
             w.token,
         )
     )["recordIncomeBenefits"]
+    # the total is the amounts of the sources marked yes; a source not given stays blank
     assert income["totalMonthlyIncome"] == "900.50"
+    assert (income["earned"], income["ssi"], income["unemployment"]) == (1, 1, 0)
     await api.ok(
         RECORD_DISABILITY,
         {
@@ -532,24 +536,8 @@ async def test_bad_income_disability_and_health_records_are_refused(api: Api) ->
     }
 
     cases: list[tuple[str, dict[str, Any], str, str | None]] = [
-        (
-            RECORD_INCOME,
-            {"incomeSources": [{"source": "Lottery", "amount": "10"}]},
-            "VALIDATION",
-            "incomeSources",
-        ),
-        (
-            RECORD_INCOME,
-            {"incomeSources": [{"source": "Earned", "amount": "-1"}]},
-            "VALIDATION",
-            "incomeSources",
-        ),
-        (
-            RECORD_INCOME,
-            {"incomeSources": [{"source": "SSI", "amount": "1"}, {"source": "SSI", "amount": "2"}]},
-            "VALIDATION",
-            "incomeSources",
-        ),
+        (RECORD_INCOME, {"earned": "YES", "earnedAmount": "-1"}, "VALIDATION", "earnedAmount"),
+        (RECORD_INCOME, {"earned": 2}, GRAPHQL, None),
         (RECORD_INCOME, {"incomeFromAnySource": 2}, GRAPHQL, None),
         (RECORD_INCOME, {"dataCollectionStage": 4}, GRAPHQL, None),
         (

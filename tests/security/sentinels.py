@@ -288,7 +288,8 @@ async def _sentinel(
             {
                 **stage,
                 "incomeFromAnySource": "YES",
-                "incomeSources": [{"source": "SSI", "amount": "943"}],
+                "ssi": "YES",
+                "ssiAmount": "943",
             },
         ),
         "mental health": (

@@ -62,10 +62,8 @@ export function monthlyIncome(record: ClientRecordQuery): string[] {
   for (const enrollment of record.client?.enrollmentsConnection.nodes ?? []) {
     const entered: string = enrollment.entryDate;
     for (const income of enrollment.incomeBenefits) {
-      for (const source of income.incomeSources) {
-        const amount: string = source.amount;
-        lines.push(`${entered} ${income.informationDate}: ${source.source} ${amount}`);
-      }
+      const total: string | null | undefined = income.totalMonthlyIncome;
+      lines.push(`${entered} ${income.informationDate}: ${total ?? "not recorded"}`);
     }
   }
   return lines;
