@@ -28,11 +28,17 @@ from services import coordinated_entry as service
 if TYPE_CHECKING:
     from schema.client_types import Enrollment
 
-__all__ = ["CoordinatedEntryActivity", "CoordinatedEntryKind", "CoordinatedEntryQuery", "activity_view"]
+__all__ = [
+    "CoordinatedEntryActivity",
+    "CoordinatedEntryKind",
+    "CoordinatedEntryQuery",
+    "activity_view",
+]
 
 CoordinatedEntryKind = service.ActivityKind
 described_enum(
     CoordinatedEntryKind,
+    name="CoordinatedEntryKind",
     description="What a coordinated entry activity is.",
     values={
         "ASSESSMENT": "A coordinated entry assessment (4.19).",
@@ -68,7 +74,12 @@ class CoordinatedEntryActivity:
         """What the read audit notes of this object: the row's type and id, its client and the
         agency that wrote it (``schema.audit``)."""
         row = self._row
-        return (type(row).__name__, str(row.id), self._enrollment.client_id, self._enrollment.agency_id)
+        return (
+            type(row).__name__,
+            str(row.id),
+            self._enrollment.client_id,
+            self._enrollment.agency_id,
+        )
 
 
 def activity_view(activity: service.Activity, access: ClientAccess) -> CoordinatedEntryActivity:
@@ -104,7 +115,9 @@ class CoordinatedEntryQuery:
         ],
         since: Annotated[
             datetime.date | None,
-            strawberry.argument(description="From this date (inclusive); null: 90 days before `until`."),
+            strawberry.argument(
+                description="From this date (inclusive); null: 90 days before `until`."
+            ),
         ] = None,
         until: Annotated[
             datetime.date | None,

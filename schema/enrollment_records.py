@@ -47,13 +47,17 @@ __all__ = [
 _V = TypeVar("_V")
 
 
-@strawberry.type(description="One question of an assessment and the client's answer (HUD AssessmentQuestions).")
+@strawberry.type(
+    description="One question of an assessment and the client's answer (HUD AssessmentQuestions)."
+)
 @with_elements("AssessmentQuestion", "output", after="id")
 class AssessmentQuestion:
     id: strawberry.ID = strawberry.field(description="Hearth id.")
 
 
-@strawberry.type(description="One result of an assessment: a score, a priority (HUD AssessmentResults).")
+@strawberry.type(
+    description="One result of an assessment: a score, a priority (HUD AssessmentResults)."
+)
 @with_elements("AssessmentResult", "output", after="id")
 class AssessmentResult:
     id: strawberry.ID = strawberry.field(description="Hearth id.")
@@ -78,7 +82,11 @@ class Assessment:
         return await self._children(info, ce_models.AssessmentResult, AssessmentResult)
 
     async def _children(self, info: ResolverInfo, model: type[Model], view: type[_V]) -> list[_V]:
-        order = ("assessment_question_order", "id") if model is ce_models.AssessmentQuestion else ("id",)
+        order = (
+            ("assessment_question_order", "id")
+            if model is ce_models.AssessmentQuestion
+            else ("id",)
+        )
         rows = await enrollment_records(info.context, self._enrollment, model, order)
         mine = [row for row in rows if str(row.assessment_id) == str(self.id)]
         access = await access_loader(info.context).load(self._enrollment.client_id)
@@ -142,7 +150,10 @@ def record_view(
 
 
 async def enrollment_records(
-    context: Context, enrollment: enrollment_models.Enrollment, model: type[Any], order: tuple[str, ...]
+    context: Context,
+    enrollment: enrollment_models.Enrollment,
+    model: type[Any],
+    order: tuple[str, ...],
 ) -> list[Any]:
     """The enrollment's rows of ``model`` the caller may see (one statement for every
     enrollment of the answer)."""
@@ -209,7 +220,9 @@ class AssessmentResultInput:
     pass
 
 
-@strawberry.input(description="A coordinated entry assessment (4.19) with its questions and results.")
+@strawberry.input(
+    description="A coordinated entry assessment (4.19) with its questions and results."
+)
 @with_elements("Assessment", "create", after="enrollment_id")
 class RecordAssessmentInput:
     enrollment_id: strawberry.ID = strawberry.field(description="The enrollment.")
@@ -270,7 +283,9 @@ class EnrollmentRecordMutation:
         description="Record a coordinated entry assessment (4.19) with its questions and "
         "results, in one transaction, within the enrollment.",
     )
-    async def record_assessment(self, info: ResolverInfo, input: RecordAssessmentInput) -> Assessment:
+    async def record_assessment(
+        self, info: ResolverInfo, input: RecordAssessmentInput
+    ) -> Assessment:
         row = await service.record_assessment(
             caller=info.context.caller,
             enrollment_id=parse_id(input.enrollment_id, "enrollmentId"),

@@ -33,14 +33,18 @@ __all__ = [
 ]
 
 
-@strawberry.type(description="A CoC the project operates in, with its site (HUD ProjectCoC.csv, 2.03).")
+@strawberry.type(
+    description="A CoC the project operates in, with its site (HUD ProjectCoC.csv, 2.03)."
+)
 @with_elements("ProjectCoc", "output", after="id")
 class ProjectCoc:
     id: strawberry.ID = strawberry.field(description="Hearth id.")
     created_at: datetime.datetime = strawberry.field(description="When recorded.")
 
 
-@strawberry.type(description="A source of the project's funding and its grant (HUD Funder.csv, 2.06).")
+@strawberry.type(
+    description="A source of the project's funding and its grant (HUD Funder.csv, 2.06)."
+)
 @with_elements("Funder", "output", after="id")
 class Funder:
     id: strawberry.ID = strawberry.field(description="Hearth id.")
@@ -63,7 +67,9 @@ class Affiliation:
     id: strawberry.ID = strawberry.field(description="Hearth id.")
     created_at: datetime.datetime = strawberry.field(description="When recorded.")
 
-    @strawberry.field(description="The residential project (HUD ResProjectID).", graphql_type=Project)
+    @strawberry.field(
+        description="The residential project (HUD ResProjectID).", graphql_type=Project
+    )
     async def res_project(
         self, info: ResolverInfo, row: strawberry.Parent[models.Affiliation]
     ) -> gov.Project | None:
@@ -127,7 +133,9 @@ class UpdateInventoryInput:
     id: strawberry.ID = strawberry.field(description="The record to change.")
 
 
-@strawberry.input(description="A residential project a services-only project is affiliated with (2.09).")
+@strawberry.input(
+    description="A residential project a services-only project is affiliated with (2.09)."
+)
 class RecordAffiliationInput:
     project_id: strawberry.ID = strawberry.field(description="The services-only project.")
     res_project_id: strawberry.ID = strawberry.field(
@@ -178,58 +186,108 @@ async def _update(info: ResolverInfo, model: type[Model], input: Any) -> Any:
 
 
 _RECORD = Requires(Resource.PROJECT_DATA, Action.RECORD)
-_WHO = "The HMIS Data Coordinator of the project's agency, or the System Administrator (policy 107)."
+_WHO = (
+    "The HMIS Data Coordinator of the project's agency, or the System Administrator (policy 107)."
+)
 
 
 @strawberry.type
 class ProjectDataMutation:
-    @mutation(_RECORD, description=f"Record a CoC the project operates in (2.03). {_WHO}", graphql_type=ProjectCoc)
-    async def record_project_coc(self, info: ResolverInfo, input: RecordProjectCocInput) -> models.ProjectCoc:
+    @mutation(
+        _RECORD,
+        description=f"Record a CoC the project operates in (2.03). {_WHO}",
+        graphql_type=ProjectCoc,
+    )
+    async def record_project_coc(
+        self, info: ResolverInfo, input: RecordProjectCocInput
+    ) -> models.ProjectCoc:
         return await _record(info, models.ProjectCoc, input)
 
     @mutation(_RECORD, description=f"Change a project CoC. {_WHO}", graphql_type=ProjectCoc)
-    async def update_project_coc(self, info: ResolverInfo, input: UpdateProjectCocInput) -> models.ProjectCoc:
+    async def update_project_coc(
+        self, info: ResolverInfo, input: UpdateProjectCocInput
+    ) -> models.ProjectCoc:
         return await _update(info, models.ProjectCoc, input)
 
-    @mutation(_RECORD, description=f"Record a funder and its grant (2.06). {_WHO}", graphql_type=Funder)
+    @mutation(
+        _RECORD, description=f"Record a funder and its grant (2.06). {_WHO}", graphql_type=Funder
+    )
     async def record_funder(self, info: ResolverInfo, input: RecordFunderInput) -> models.Funder:
         return await _record(info, models.Funder, input)
 
-    @mutation(_RECORD, description=f"Change a funder (its end date, its grant). {_WHO}", graphql_type=Funder)
+    @mutation(
+        _RECORD,
+        description=f"Change a funder (its end date, its grant). {_WHO}",
+        graphql_type=Funder,
+    )
     async def update_funder(self, info: ResolverInfo, input: UpdateFunderInput) -> models.Funder:
         return await _update(info, models.Funder, input)
 
-    @mutation(_RECORD, description=f"Record a bed and unit inventory (2.07). {_WHO}", graphql_type=Inventory)
-    async def record_inventory(self, info: ResolverInfo, input: RecordInventoryInput) -> models.Inventory:
+    @mutation(
+        _RECORD,
+        description=f"Record a bed and unit inventory (2.07). {_WHO}",
+        graphql_type=Inventory,
+    )
+    async def record_inventory(
+        self, info: ResolverInfo, input: RecordInventoryInput
+    ) -> models.Inventory:
         return await _record(info, models.Inventory, input)
 
-    @mutation(_RECORD, description=f"Change an inventory (its beds, its end date). {_WHO}", graphql_type=Inventory)
-    async def update_inventory(self, info: ResolverInfo, input: UpdateInventoryInput) -> models.Inventory:
+    @mutation(
+        _RECORD,
+        description=f"Change an inventory (its beds, its end date). {_WHO}",
+        graphql_type=Inventory,
+    )
+    async def update_inventory(
+        self, info: ResolverInfo, input: UpdateInventoryInput
+    ) -> models.Inventory:
         return await _update(info, models.Inventory, input)
 
-    @mutation(_RECORD, description=f"Record a residential affiliation (2.09). {_WHO}", graphql_type=Affiliation)
-    async def record_affiliation(self, info: ResolverInfo, input: RecordAffiliationInput) -> models.Affiliation:
+    @mutation(
+        _RECORD,
+        description=f"Record a residential affiliation (2.09). {_WHO}",
+        graphql_type=Affiliation,
+    )
+    async def record_affiliation(
+        self, info: ResolverInfo, input: RecordAffiliationInput
+    ) -> models.Affiliation:
         return await _record(info, models.Affiliation, input)
 
-    @mutation(_RECORD, description=f"Record the project's HMIS participation (2.08). {_WHO}", graphql_type=HmisParticipation)
+    @mutation(
+        _RECORD,
+        description=f"Record the project's HMIS participation (2.08). {_WHO}",
+        graphql_type=HmisParticipation,
+    )
     async def record_hmis_participation(
         self, info: ResolverInfo, input: RecordHmisParticipationInput
     ) -> models.HmisParticipation:
         return await _record(info, models.HmisParticipation, input)
 
-    @mutation(_RECORD, description=f"Change an HMIS participation (its end date). {_WHO}", graphql_type=HmisParticipation)
+    @mutation(
+        _RECORD,
+        description=f"Change an HMIS participation (its end date). {_WHO}",
+        graphql_type=HmisParticipation,
+    )
     async def update_hmis_participation(
         self, info: ResolverInfo, input: UpdateHmisParticipationInput
     ) -> models.HmisParticipation:
         return await _update(info, models.HmisParticipation, input)
 
-    @mutation(_RECORD, description=f"Record the project's CE participation (2.09). {_WHO}", graphql_type=CeParticipation)
+    @mutation(
+        _RECORD,
+        description=f"Record the project's CE participation (2.09). {_WHO}",
+        graphql_type=CeParticipation,
+    )
     async def record_ce_participation(
         self, info: ResolverInfo, input: RecordCeParticipationInput
     ) -> models.CeParticipation:
         return await _record(info, models.CeParticipation, input)
 
-    @mutation(_RECORD, description=f"Change a CE participation (its end date). {_WHO}", graphql_type=CeParticipation)
+    @mutation(
+        _RECORD,
+        description=f"Change a CE participation (its end date). {_WHO}",
+        graphql_type=CeParticipation,
+    )
     async def update_ce_participation(
         self, info: ResolverInfo, input: UpdateCeParticipationInput
     ) -> models.CeParticipation:

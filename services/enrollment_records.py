@@ -184,9 +184,7 @@ async def record_employment_education(
     *, caller: Caller, enrollment_id: UUID, data: dict[str, Any]
 ) -> EmploymentEducation:
     """Employment and education at a collection stage (R4-R6)."""
-    row: EmploymentEducation = await _stage_record(
-        caller, EmploymentEducation, enrollment_id, data
-    )
+    row: EmploymentEducation = await _stage_record(caller, EmploymentEducation, enrollment_id, data)
     return row
 
 

@@ -119,7 +119,7 @@ async def record_project_data(
         )
         await governance_log.record(
             caller.principal,
-            f"{camel(model.__name__)}.record",
+            f"{model._meta.db_table}.record",
             entity_type=model.__name__,
             entity_id=row.pk,
             now=caller.now,
@@ -145,7 +145,9 @@ async def update_project_data(
         if model is Affiliation and res_project is not None:
             values["res_project_id"] = await _res_project(project, res_project)
         before = {name: getattr(row, name) for name in values}
-        _check_period(model, {**{n: getattr(row, n, None) for n in PERIODS.get(model, ())}, **values})
+        _check_period(
+            model, {**{n: getattr(row, n, None) for n in PERIODS.get(model, ())}, **values}
+        )
         for name, value in values.items():
             setattr(row, name, value)
         row.updated_by_user_id = decisions.principal.user_id  # type: ignore[attr-defined]
@@ -153,7 +155,7 @@ async def update_project_data(
         await row.save()
         await governance_log.record(
             caller.principal,
-            f"{camel(model.__name__)}.update",
+            f"{model._meta.db_table}.update",
             entity_type=model.__name__,
             entity_id=row.pk,
             now=caller.now,
