@@ -16,9 +16,9 @@ from models import coordinated_entry as ce_models
 from models import enrollments as enrollment_models
 from schema.arguments import After, First
 from schema.client_loaders import prime_clients
+from schema.context import ResolverInfo
 from schema.enrollment_records import Assessment, Event, record_view
 from schema.enums import described_enum
-from schema.context import ResolverInfo
 from schema.inputs import parse_id
 from schema.operations import query
 from schema.permissions import Requires

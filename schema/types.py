@@ -10,7 +10,7 @@ naming the model.
 from __future__ import annotations
 
 import datetime
-from typing import Annotated, Any
+from typing import TYPE_CHECKING, Annotated, Any
 
 import strawberry
 
@@ -25,6 +25,16 @@ from schema.enums import described_enum
 from schema.loaders import by_id, many_by
 from schema.relay import Node
 from services.agencies import HUD_PROJECT_TYPES
+
+if TYPE_CHECKING:
+    from schema.project_data import (
+        Affiliation,
+        CeParticipation,
+        Funder,
+        HmisParticipation,
+        Inventory,
+        ProjectCoc,
+    )
 
 __all__ = [
     "AccessLevel",

@@ -34,9 +34,9 @@ from services.rosters import visible_enrollments
 __all__ = [
     "DEFAULT_DAYS",
     "MAX_DAYS",
+    "REFERRAL_EVENTS",
     "Activity",
     "ActivityKind",
-    "REFERRAL_EVENTS",
     "activity_cursor",
     "can_activity",
 ]
