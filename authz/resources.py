@@ -20,6 +20,8 @@ __all__ = [
 class Resource(str, Enum):
     AGENCY = "agency"
     PROJECT = "project"
+    # a project's HUD records the HDC keeps current (107): funders, inventory, participation
+    PROJECT_DATA = "project_data"
     CAN = "can"
     USER = "user"
     ACCESS_REQUEST = "access_request"

@@ -29,7 +29,10 @@ from schema.governance import GovernanceMutation, GovernanceQuery
 from schema.governance_log import GovernanceLogQuery
 from schema.governance_rules import GovernanceRulesMutation, GovernanceRulesQuery
 from schema.grievances import GrievanceMutation, GrievanceQuery
+from schema.coordinated_entry import CoordinatedEntryQuery
+from schema.enrollment_records import EnrollmentRecordMutation
 from schema.households import HouseholdQuery
+from schema.project_data import ProjectDataMutation
 from schema.hud_csv import HudCsvMutation
 from schema.incidents import IncidentMutation, IncidentQuery
 from schema.limits import LimitedValidation, Limits
@@ -53,6 +56,7 @@ Query = merge_types(
         TrainingQuery,
         ClientQuery,
         HouseholdQuery,
+        CoordinatedEntryQuery,
         ServiceAccountQuery,
         AccessReportQuery,
         ComplianceQuery,
@@ -79,6 +83,8 @@ Mutation = merge_types(
         AccessMutation,
         TrainingMutation,
         ClientMutation,
+        EnrollmentRecordMutation,
+        ProjectDataMutation,
         ServiceAccountMutation,
         AccessReportMutation,
         ComplianceMutation,
@@ -118,7 +124,14 @@ def _graphql_names(*types: Any) -> list[str]:
 
 
 # Root fields whose refusal (FORBIDDEN, NOT_FOUND) is audited as DENIED.
-_CLIENT_OPERATIONS = _graphql_names(ClientQuery, HouseholdQuery, ClientMutation, HudCsvMutation)
+_CLIENT_OPERATIONS = _graphql_names(
+    ClientQuery,
+    HouseholdQuery,
+    CoordinatedEntryQuery,
+    ClientMutation,
+    EnrollmentRecordMutation,
+    HudCsvMutation,
+)
 
 
 class _ParserCache(ParserCache):

@@ -58,6 +58,13 @@ def _client_linked(root: Any) -> bool:
     return linked
 
 
+def _audited_view(root: Any) -> bool:
+    """A view of a client's record that says which (``audit_entry()``: its type and id, its
+    client, the agency that wrote it), where the row itself has no client column (a
+    coordinated entry activity)."""
+    return callable(getattr(type(root), "audit_entry", None))
+
+
 # Fields of a Client that are personal data or lead to it: its masked elements and its lists;
 # the rest (data quality codes, version, timestamps, access) say nothing about the person.
 CLIENT_SENSITIVE = frozenset(
@@ -104,7 +111,7 @@ class ReadBuffer:
 
     def observes(self, source: Any) -> bool:
         """Whether ``source`` is client data (the executor reports its reads)."""
-        return isinstance(source, Client) or _client_linked(source)
+        return isinstance(source, Client) or _client_linked(source) or _audited_view(source)
 
     def root(self, response_key: str, field_name: str, arguments: dict[str, Any]) -> None:
         """A root field was executed (a refused client operation is audited with its
@@ -137,6 +144,12 @@ class ReadBuffer:
             key = ("Client", str(root.id))
             if key not in self.seen:
                 self.seen[key] = _Seen("Client", key[1], root._model.id, access=root._access)
+            return self.seen[key]
+        if _audited_view(root):
+            kind, entity_id, client_id, agency_id = root.audit_entry()
+            key = (kind, entity_id)
+            if key not in self.seen:
+                self.seen[key] = _Seen(kind, entity_id, client_id, agency_id=agency_id)
             return self.seen[key]
         if _client_linked(root):
             kind = type(root).__name__
@@ -194,19 +207,24 @@ def _denied_entity(
         if node[0] == "Client":
             return "Client", node[1], node[1]
         return node[0], node[1], None
-    if root_field in _PROJECT_OPERATIONS:
+    if root_field in _SCOPED_OPERATIONS:
+        entity_type, argument = _SCOPED_OPERATIONS[root_field]
         try:
-            project_id = UUID(str(arguments.get("projectId")))
+            entity_id: UUID | None = UUID(str(arguments.get(argument)))
         except ValueError:
-            project_id = None
-        return "Project", project_id, None
+            entity_id = None
+        return entity_type, entity_id, None
     client_id = _client_id_of(root_field, arguments)
     return "Client", client_id, client_id
 
 
-# Client operations about a project's clients (its roster, a household): a refusal names the
-# project.
-_PROJECT_OPERATIONS = frozenset({"projectRoster", "household"})
+# Client operations about the clients of a project (its roster, a household) or of a CAN (its
+# coordinated entry): a refusal names the project or the CAN (the type and the argument).
+_SCOPED_OPERATIONS = {
+    "projectRoster": ("Project", "projectId"),
+    "household": ("Project", "projectId"),
+    "coordinatedEntry": ("Can", "canId"),
+}
 
 
 def _client_id_of(root_field: str, arguments: dict[str, Any]) -> UUID | None:

@@ -26,6 +26,7 @@ from authz.clients import (
 )
 from models import case_notes as note_models
 from models import clients as client_models
+from models import coordinated_entry as ce_models
 from models import enrollments as enrollment_models
 from models import enums
 from models import governance as gov
@@ -34,6 +35,7 @@ from schema.arguments import After, First
 from schema.audit_trail import AuditEntry, AuditTrailKind, audit_trail
 from schema.client_loaders import access_loader, client_loader, rows_by_client, rows_by_enrollment
 from schema.context import Context, ResolverInfo
+from schema import enrollment_records as records
 from schema.elements import with_elements
 from schema.enums import described_enum
 from schema.households import Household, household_of
@@ -374,6 +376,82 @@ class Enrollment(Node):
     ) -> Connection[Any]:
         rows = await _enrollment_rows(row, info, enrollment_models.Service, _SERVICE_ORDER)
         return list_connection(rows, first, after)
+
+    @strawberry.field(
+        description="Where the client was living at each contact (4.12), by date, in pages of "
+        "at most 100 (one statement for every enrollment of the answer).",
+        graphql_type=Connection[records.CurrentLivingSituation],
+        extensions=[InputChecks()],
+    )
+    async def current_living_situations_connection(
+        self,
+        info: ResolverInfo,
+        row: strawberry.Parent[enrollment_models.Enrollment],
+        first: FIRST = 50,
+        after: AFTER = None,
+    ) -> Connection[Any]:
+        model = ce_models.CurrentLivingSituation
+        order = ("information_date", "id")
+        view = records.CurrentLivingSituation
+        return await records.enrollment_page(info, row, model, view, order, first, after)
+
+    @strawberry.field(
+        description="Coordinated entry assessments (4.19) with their questions and results, by "
+        "date, in pages of at most 100 (one statement for every enrollment of the answer).",
+        graphql_type=Connection[records.Assessment],
+        extensions=[InputChecks()],
+    )
+    async def assessments_connection(
+        self,
+        info: ResolverInfo,
+        row: strawberry.Parent[enrollment_models.Enrollment],
+        first: FIRST = 50,
+        after: AFTER = None,
+    ) -> Connection[Any]:
+        order = ("assessment_date", "id")
+        return await records.enrollment_page(
+            info, row, ce_models.Assessment, records.Assessment, order, first, after
+        )
+
+    @strawberry.field(
+        description="Coordinated entry events (4.20): referrals, diversions, placements, by "
+        "date, in pages of at most 100 (one statement for every enrollment of the answer).",
+        graphql_type=Connection[records.Event],
+        extensions=[InputChecks()],
+    )
+    async def events_connection(
+        self,
+        info: ResolverInfo,
+        row: strawberry.Parent[enrollment_models.Enrollment],
+        first: FIRST = 50,
+        after: AFTER = None,
+    ) -> Connection[Any]:
+        order = ("event_date", "id")
+        return await records.enrollment_page(
+            info, row, ce_models.Event, records.Event, order, first, after
+        )
+
+    @strawberry.field(
+        description="Employment and education records (R4-R6), one per collection stage.",
+        graphql_type=list[records.EmploymentEducation],
+    )
+    async def employment_education(
+        self, info: ResolverInfo, row: strawberry.Parent[enrollment_models.Enrollment]
+    ) -> list[Any]:
+        model = enrollment_models.EmploymentEducation
+        order = ("information_date", "id")
+        return await records.enrollment_views(info, row, model, records.EmploymentEducation, order)
+
+    @strawberry.field(
+        description="A youth's education status records (C3), one per collection stage.",
+        graphql_type=list[records.YouthEducationStatus],
+    )
+    async def youth_education_status(
+        self, info: ResolverInfo, row: strawberry.Parent[enrollment_models.Enrollment]
+    ) -> list[Any]:
+        model = enrollment_models.YouthEducationStatus
+        order = ("information_date", "id")
+        return await records.enrollment_views(info, row, model, records.YouthEducationStatus, order)
 
     @strawberry.field(description="Income and benefits records.", graphql_type=list[IncomeBenefits])
     async def income_benefits(

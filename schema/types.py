@@ -10,12 +10,14 @@ naming the model.
 from __future__ import annotations
 
 import datetime
+from typing import TYPE_CHECKING, Annotated, Any
 
 import strawberry
 
 from models import access as access_models
 from models import enums
 from models import governance as gov
+from models import project_data as project_models
 from models import training as training_models
 from models import users as user_models
 from schema.context import ResolverInfo
@@ -24,6 +26,16 @@ from schema.hud_enums import list_enum
 from schema.loaders import by_id, many_by
 from schema.relay import Node
 from services.agencies import HUD_PROJECT_TYPES
+
+if TYPE_CHECKING:
+    from schema.project_data import (
+        Affiliation,
+        CeParticipation,
+        Funder,
+        HmisParticipation,
+        Inventory,
+        ProjectCoc,
+    )
 
 __all__ = [
     "AccessLevel",
@@ -263,6 +275,79 @@ class Project(Node):
         self, info: ResolverInfo, row: strawberry.Parent[gov.Project]
     ) -> gov.Agency | None:
         return await by_id(info.context, gov.Agency).load(row.agency_id)
+
+    # A project's HUD records beyond Project.csv (schema.project_data): lists bounded by the
+    # project's history (a few rows a year each).
+    @strawberry.field(
+        description="The CoCs the project operates in, with their sites (HUD ProjectCoC, 2.03).",
+        graphql_type=list[Annotated["ProjectCoc", strawberry.lazy("schema.project_data")]],
+    )
+    async def project_cocs(
+        self, info: ResolverInfo, row: strawberry.Parent[gov.Project]
+    ) -> list[Any]:
+        return await _project_rows(info, "ProjectCoc", row)
+
+    @strawberry.field(
+        description="Funding sources and grants (HUD Funder, 2.06), by start date.",
+        graphql_type=list[Annotated["Funder", strawberry.lazy("schema.project_data")]],
+    )
+    async def funders(self, info: ResolverInfo, row: strawberry.Parent[gov.Project]) -> list[Any]:
+        return await _project_rows(info, "Funder", row)
+
+    @strawberry.field(
+        description="Bed and unit inventory (HUD Inventory, 2.07), by start date.",
+        graphql_type=list[Annotated["Inventory", strawberry.lazy("schema.project_data")]],
+    )
+    async def inventories(
+        self, info: ResolverInfo, row: strawberry.Parent[gov.Project]
+    ) -> list[Any]:
+        return await _project_rows(info, "Inventory", row)
+
+    @strawberry.field(
+        description="Residential projects this services-only project is affiliated with (HUD "
+        "Affiliation, 2.09).",
+        graphql_type=list[Annotated["Affiliation", strawberry.lazy("schema.project_data")]],
+    )
+    async def affiliations(
+        self, info: ResolverInfo, row: strawberry.Parent[gov.Project]
+    ) -> list[Any]:
+        return await _project_rows(info, "Affiliation", row)
+
+    @strawberry.field(
+        description="HMIS participation periods (HUD HMISParticipation, 2.08), by start date.",
+        graphql_type=list[Annotated["HmisParticipation", strawberry.lazy("schema.project_data")]],
+    )
+    async def hmis_participations(
+        self, info: ResolverInfo, row: strawberry.Parent[gov.Project]
+    ) -> list[Any]:
+        return await _project_rows(info, "HmisParticipation", row)
+
+    @strawberry.field(
+        description="Coordinated entry participation periods (HUD CEParticipation, 2.09), by "
+        "start date.",
+        graphql_type=list[Annotated["CeParticipation", strawberry.lazy("schema.project_data")]],
+    )
+    async def ce_participations(
+        self, info: ResolverInfo, row: strawberry.Parent[gov.Project]
+    ) -> list[Any]:
+        return await _project_rows(info, "CeParticipation", row)
+
+
+# Each project record's order: by its period's start, else as recorded.
+_PROJECT_ORDER = {
+    "ProjectCoc": "created_at",
+    "Funder": "start_date",
+    "Inventory": "inventory_start_date",
+    "Affiliation": "created_at",
+    "HmisParticipation": "hmis_participation_status_start_date",
+    "CeParticipation": "ce_participation_status_start_date",
+}
+
+
+async def _project_rows(info: ResolverInfo, model_name: str, row: gov.Project) -> list[Any]:
+    """The project's rows of one of its HUD records, batched for every project of the answer."""
+    model = getattr(project_models, model_name)
+    return await many_by(info.context, model, "project_id", _PROJECT_ORDER[model_name]).load(row.id)
 
 
 @strawberry.type(description="A user's licence at one agency.")

@@ -120,7 +120,10 @@ monitoring_sample read            .    .    .    .    .    Y    Y    Y    .    .
 security_contact read             .    .    .    .    .    Y    Y    .    .    .    .    .
 security_plan_review record       .    .    .    .    .    .    Y    .    .    .    .    .
 security_plan_review read         .    .    .    .    .    Y    Y    Y    Y    .    .    .
+# project data the HDC keeps current (107): funders, inventory, participation, CoCs, affiliations
+project_data    record            .    .    .    Y    .    Y    .    .    .    .    .    .
 # pairs in no policy line
+project_data    read              .    .    .    .    .    .    .    .    .    .    .    .
 agency          deactivate        .    .    .    .    .    .    .    .    .    .    .    .
 project         record_mou        .    .    .    .    .    .    .    .    .    .    .    .
 user            create            .    .    .    .    .    .    .    .    .    .    .    .

@@ -136,6 +136,7 @@ CLIENT_QUERIES = (
     ("query", "node"),
     ("query", "projectRoster"),
     ("query", "household"),
+    ("query", "coordinatedEntry"),
 )
 # Writes to A's clients and their rows, which no other agency may make; their answers (and their
 # refusals) are read for markers too. createClient and recordConsent are left out: an agency may
@@ -152,6 +153,11 @@ CLIENT_WRITES = tuple(
         "recordIncomeBenefits",
         "recordDisability",
         "recordHealthAndDv",
+        "recordCurrentLivingSituation",
+        "recordAssessment",
+        "recordEvent",
+        "recordEmploymentEducation",
+        "recordYouthEducationStatus",
         "addCaseNote",
         "requestCaseNoteDeletion",
         "approveCaseNoteDeletion",

@@ -1,0 +1,316 @@
+"""An enrollment's newer records over HTTP (current living situation, assessments with questions
+and results, events, employment and education, youth education status): recorded by the
+enrollment's agency as today's enrollment records are, refused with a typed error and nothing
+written, audited, read back in pages, and masked by the client-data policy for another agency."""
+
+from __future__ import annotations
+
+from datetime import timedelta
+from typing import Any
+
+from models.audit import AuditEvent
+from models.coordinated_entry import Assessment, AssessmentQuestion, AssessmentResult
+from models.enums import AccessLevel, AuditAction
+from tests.factories import Api, make_agency, make_user
+from tests.schema.writes_support import (
+    create_client,
+    expect_refused,
+    make_project,
+    release_to,
+    today,
+)
+
+ENROLL = """
+mutation($input: CreateEnrollmentInput!) { createEnrollment(input: $input) { id } }"""
+CLS = """
+mutation($input: RecordCurrentLivingSituationInput!) {
+  recordCurrentLivingSituation(input: $input) { id informationDate currentLivingSituation locationDetails }
+}"""
+ASSESS = """
+mutation($input: RecordAssessmentInput!) {
+  recordAssessment(input: $input) {
+    id assessmentDate assessmentType
+    questions { assessmentQuestion assessmentAnswer assessmentQuestionOrder }
+    results { assessmentResultType assessmentResult }
+  }
+}"""
+EVENT = """mutation($input: RecordEventInput!) { recordEvent(input: $input) { id eventDate event resultDate } }"""
+EMPLOYMENT = """
+mutation($input: RecordEmploymentEducationInput!) {
+  recordEmploymentEducation(input: $input) { id informationDate employed }
+}"""
+YOUTH = """
+mutation($input: RecordYouthEducationStatusInput!) {
+  recordYouthEducationStatus(input: $input) { id currentSchoolAttend }
+}"""
+READ = """
+query($id: ID!) {
+  client(id: $id) {
+    enrollmentsConnection { nodes {
+      currentLivingSituationsConnection(first: 10) { totalCount nodes { currentLivingSituation locationDetails } }
+      assessmentsConnection(first: 10) { totalCount nodes {
+        assessmentType questions { assessmentQuestion assessmentAnswer } results { assessmentResult } } }
+      eventsConnection(first: 10) { totalCount nodes { event } }
+      employmentEducation { employed }
+      youthEducationStatus { currentSchoolAttend }
+    } }
+  }
+}"""
+
+
+async def _world(api: Api) -> dict[str, Any]:
+    a = await make_agency("Agency A")
+    b = await make_agency("Agency B")
+    worker = await make_user(agencies={a: AccessLevel.FULL})
+    token = await api.sign_in(worker)
+    client = (await create_client(api, token))["id"]
+    project = await make_project(a)
+    entry = today(api) - timedelta(days=10)
+    enrollment = (
+        await api.ok(
+            ENROLL,
+            {
+                "input": {
+                    "clientId": client,
+                    "projectId": str(project.id),
+                    "entryDate": str(entry),
+                    "relationshipToHoH": 1,
+                }
+            },
+            token,
+        )
+    )["createEnrollment"]["id"]
+    return {
+        "a": a,
+        "b": b,
+        "worker": worker,
+        "token": token,
+        "client": client,
+        "enrollment": enrollment,
+        "entry": entry,
+    }
+
+
+async def _record_everything(api: Api, w: dict[str, Any]) -> None:
+    e, day, token = w["enrollment"], str(w["entry"] + timedelta(days=1)), w["token"]
+    await api.ok(
+        CLS,
+        {
+            "input": {
+                "enrollmentId": e,
+                "informationDate": day,
+                "currentLivingSituation": 116,
+                "locationDetails": "under the Main St bridge",
+            }
+        },
+        token,
+    )
+    await api.ok(
+        ASSESS,
+        {
+            "input": {
+                "enrollmentId": e,
+                "assessmentDate": day,
+                "assessmentType": 3,
+                "assessmentLevel": 1,
+                "prioritizationStatus": 1,
+                "questions": [
+                    {
+                        "assessmentQuestion": "Any chronic health condition?",
+                        "assessmentAnswer": "yes",
+                        "assessmentQuestionOrder": 1,
+                    },
+                ],
+                "results": [{"assessmentResultType": "VI-SPDAT", "assessmentResult": "11"}],
+            }
+        },
+        token,
+    )
+    await api.ok(
+        EVENT,
+        {
+            "input": {
+                "enrollmentId": e,
+                "eventDate": day,
+                "event": 14,
+                "referralResult": 1,
+                "resultDate": day,
+            }
+        },
+        token,
+    )
+    await api.ok(
+        EMPLOYMENT,
+        {
+            "input": {
+                "enrollmentId": e,
+                "informationDate": str(w["entry"]),
+                "dataCollectionStage": 1,
+                "employed": 0,
+            }
+        },
+        token,
+    )
+    await api.ok(
+        YOUTH,
+        {
+            "input": {
+                "enrollmentId": e,
+                "informationDate": str(w["entry"]),
+                "dataCollectionStage": 1,
+                "currentSchoolAttend": 0,
+            }
+        },
+        token,
+    )
+
+
+async def test_the_enrollments_agency_records_each_and_reads_it_back_audited(api: Api) -> None:
+    w = await _world(api)
+
+    await _record_everything(api, w)
+
+    enrollment = (await api.ok(READ, {"id": w["client"]}, w["token"]))["client"][
+        "enrollmentsConnection"
+    ]["nodes"][0]
+    assert enrollment["currentLivingSituationsConnection"]["nodes"] == [
+        {"currentLivingSituation": 116, "locationDetails": "under the Main St bridge"}
+    ]
+    (assessment,) = enrollment["assessmentsConnection"]["nodes"]
+    assert assessment["questions"] == [
+        {"assessmentQuestion": "Any chronic health condition?", "assessmentAnswer": "yes"}
+    ]
+    assert assessment["results"] == [{"assessmentResult": "11"}]
+    assert enrollment["eventsConnection"]["nodes"] == [{"event": 14}]
+    assert enrollment["employmentEducation"] == [{"employed": 0}]
+    assert enrollment["youthEducationStatus"] == [{"currentSchoolAttend": 0}]
+    created = await AuditEvent.filter(action=AuditAction.CREATE).values_list(
+        "entity_type", flat=True
+    )
+    for kind in (
+        "CurrentLivingSituation",
+        "Assessment",
+        "AssessmentQuestion",
+        "AssessmentResult",
+        "Event",
+        "EmploymentEducation",
+        "YouthEducationStatus",
+    ):
+        assert kind in created, kind
+    # the read is audited as a read of the enrollment's lists
+    views = await AuditEvent.filter(action=AuditAction.VIEW, entity_type="Enrollment")
+    read = {"assessmentsConnection", "eventsConnection", "currentLivingSituationsConnection"}
+    assert any(read <= set(v.fields_touched) for v in views), [v.fields_touched for v in views]
+
+
+async def test_another_agency_sees_the_records_masked_by_their_categories(api: Api) -> None:
+    # given A shares identifying and enrollment data (not health) with B
+    w = await _world(api)
+    await _record_everything(api, w)
+    await release_to(
+        api, w["token"], w["client"], w["b"], ("IDENTIFYING", "ENROLLMENT_AND_SERVICES")
+    )
+    reader = await api.sign_in(await make_user(agencies={w["b"]: AccessLevel.FULL}))
+
+    enrollment = (await api.ok(READ, {"id": w["client"]}, reader))["client"][
+        "enrollmentsConnection"
+    ]["nodes"][0]
+
+    # then the rows, with the answer (HEALTH) masked; where the client was met (IDENTIFYING) shown
+    (assessment,) = enrollment["assessmentsConnection"]["nodes"]
+    assert assessment["questions"] == [
+        {"assessmentQuestion": "Any chronic health condition?", "assessmentAnswer": None}
+    ]
+    assert enrollment["currentLivingSituationsConnection"]["nodes"][0]["locationDetails"] == (
+        "under the Main St bridge"
+    )
+
+
+async def test_bad_records_are_refused_with_nothing_written(api: Api) -> None:
+    w = await _world(api)
+    e, token = w["enrollment"], w["token"]
+    before_entry = str(w["entry"] - timedelta(days=1))
+    question = {"assessmentQuestion": "Q"}
+
+    await expect_refused(
+        api,
+        CLS,
+        {
+            "input": {
+                "enrollmentId": e,
+                "informationDate": before_entry,
+                "currentLivingSituation": 116,
+            }
+        },
+        token,
+        code="VALIDATION",
+        field="informationDate",
+    )
+    await expect_refused(
+        api,
+        ASSESS,
+        {"input": {"enrollmentId": e, "assessmentDate": before_entry, "questions": [question]}},
+        token,
+        code="VALIDATION",
+        field="assessmentDate",
+    )
+    await expect_refused(
+        api,
+        CLS,
+        {
+            "input": {
+                "enrollmentId": e,
+                "informationDate": str(w["entry"]),
+                "currentLivingSituation": 116,
+                "leaveSituation14Days": 5,
+            }
+        },
+        token,
+        code="VALIDATION",
+        field="leaveSituation14Days",
+    )
+    await expect_refused(
+        api,
+        ASSESS,
+        {
+            "input": {
+                "enrollmentId": e,
+                "assessmentDate": str(w["entry"]),
+                "questions": [question, {"assessmentQuestion": "x" * 300}],
+            }
+        },
+        token,
+        code="VALIDATION",
+        field="questions[1].assessmentQuestion",
+    )
+    day = str(w["entry"] + timedelta(days=2))
+    await expect_refused(
+        api,
+        EVENT,
+        {
+            "input": {
+                "enrollmentId": e,
+                "eventDate": day,
+                "event": 14,
+                "resultDate": str(w["entry"]),
+            }
+        },
+        token,
+        code="VALIDATION",
+        field="resultDate",
+    )
+    assert await Assessment.all().count() == 0
+    assert await AssessmentQuestion.all().count() == 0
+    assert await AssessmentResult.all().count() == 0
+
+
+async def test_only_the_enrollments_agency_writes(api: Api) -> None:
+    w = await _world(api)
+    viewer = await api.sign_in(await make_user(agencies={w["a"]: AccessLevel.VIEW_ONLY}))
+    outsider = await api.sign_in(await make_user(agencies={w["b"]: AccessLevel.FULL}))
+    variables = {
+        "input": {"enrollmentId": w["enrollment"], "eventDate": str(w["entry"]), "event": 2}
+    }
+
+    await expect_refused(api, EVENT, variables, viewer, code="FORBIDDEN")
+    await expect_refused(api, EVENT, variables, outsider, code="NOT_FOUND", field="enrollmentId")
