@@ -23,21 +23,21 @@ from schema.certification import CertificationMutation, CertificationQuery
 from schema.clients import ClientMutation, ClientQuery
 from schema.compliance import ComplianceMutation, ComplianceQuery
 from schema.context import Authentication
+from schema.coordinated_entry import CoordinatedEntryQuery
 from schema.dsb import DsbMutation, DsbQuery
+from schema.enrollment_records import EnrollmentRecordMutation
 from schema.errors import ErrorCodes, FieldSuggestions
 from schema.governance import GovernanceMutation, GovernanceQuery
 from schema.governance_log import GovernanceLogQuery
 from schema.governance_rules import GovernanceRulesMutation, GovernanceRulesQuery
 from schema.grievances import GrievanceMutation, GrievanceQuery
-from schema.coordinated_entry import CoordinatedEntryQuery
-from schema.enrollment_records import EnrollmentRecordMutation
 from schema.households import HouseholdQuery
-from schema.project_data import ProjectDataMutation
 from schema.hud_csv import HudCsvMutation
 from schema.incidents import IncidentMutation, IncidentQuery
 from schema.limits import LimitedValidation, Limits
 from schema.node import CLIENT_DATA_NODES, NodeQuery, detach_type_checks
 from schema.outside_access import OutsideAccessMutation, OutsideAccessQuery
+from schema.project_data import ProjectDataMutation
 from schema.scalars import SCALAR_OVERRIDES
 from schema.service_accounts import ServiceAccountMutation, ServiceAccountQuery
 from schema.training import TrainingMutation, TrainingQuery

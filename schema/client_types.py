@@ -31,11 +31,11 @@ from models import enrollments as enrollment_models
 from models import enums
 from models import governance as gov
 from models import releases as release_models
+from schema import enrollment_records as records
 from schema.arguments import After, First
 from schema.audit_trail import AuditEntry, AuditTrailKind, audit_trail
 from schema.client_loaders import access_loader, client_loader, rows_by_client, rows_by_enrollment
 from schema.context import Context, ResolverInfo
-from schema import enrollment_records as records
 from schema.elements import with_elements
 from schema.enums import described_enum
 from schema.households import Household, household_of

@@ -146,7 +146,8 @@ def record_view(
         extra["created_at"] = row.created_at
     if view is Assessment:
         extra["_enrollment"] = enrollment
-    return view(id=strawberry.ID(str(row.id)), **fields, **extra)
+    built: _V = view(id=strawberry.ID(str(row.id)), **fields, **extra)  # type: ignore[call-arg]  # a strawberry type's generated __init__
+    return built
 
 
 async def enrollment_records(

@@ -5,7 +5,7 @@
 from __future__ import annotations
 
 import datetime
-from typing import Any
+from typing import Any, TypeVar
 
 import strawberry
 from tortoise.models import Model
@@ -167,22 +167,27 @@ class UpdateCeParticipationInput:
     id: strawberry.ID = strawberry.field(description="The record to change.")
 
 
-async def _record(info: ResolverInfo, model: type[Model], input: Any) -> Any:
+_M = TypeVar("_M", bound=Model)
+
+
+async def _record(info: ResolverInfo, model: type[_M], input: Any) -> _M:
     data = changes(input)
     project_id = parse_id(data.pop("project_id"), "projectId")
     if "res_project_id" in data:
         data["res_project_id"] = parse_id(data["res_project_id"], "resProjectId")
-    return await service.record_project_data(
+    row: _M = await service.record_project_data(
         caller=info.context.caller, model=model, project_id=project_id, data=data
     )
+    return row
 
 
-async def _update(info: ResolverInfo, model: type[Model], input: Any) -> Any:
+async def _update(info: ResolverInfo, model: type[_M], input: Any) -> _M:
     data = changes(input)
     row_id = parse_id(data.pop("id"), "id")
-    return await service.update_project_data(
+    row: _M = await service.update_project_data(
         caller=info.context.caller, model=model, row_id=row_id, changes=data
     )
+    return row
 
 
 _RECORD = Requires(Resource.PROJECT_DATA, Action.RECORD)

@@ -140,7 +140,10 @@ async def record_assessment(
             decisions, enrollment_id, Resource.ENROLLMENT, Action.UPDATE
         )
         await _within(enrollment, values["assessment_date"], "assessmentDate", scope.today)
-        provenance = {"created_by_user_id": decisions.principal.user_id, "created_at": now}
+        provenance: dict[str, Any] = {
+            "created_by_user_id": decisions.principal.user_id,
+            "created_at": now,
+        }
         assessment = await Assessment.create(enrollment=enrollment, **provenance, **values)
         children: list[Any] = [
             AssessmentQuestion(

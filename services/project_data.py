@@ -150,8 +150,8 @@ async def update_project_data(
         )
         for name, value in values.items():
             setattr(row, name, value)
-        row.updated_by_user_id = decisions.principal.user_id  # type: ignore[attr-defined]
-        row.updated_at = caller.now  # type: ignore[attr-defined]
+        row.updated_by_user_id = decisions.principal.user_id
+        row.updated_at = caller.now
         await row.save()
         await governance_log.record(
             caller.principal,
