@@ -8,12 +8,28 @@ from tortoise.migrations.constraints import UniqueConstraint
 # the database refuses such a row active, with a password, a second factor or an external id
 # (what a sign-in, an invitation, an OIDC match or the vendor sync would need), whatever path
 # tries.
+# A re-import looks rows up by source id alone (services.hudcsv.changes.stamps): the unique
+# constraints lead with the agency or the enrollment, so without these each batch read the table.
+_SOURCE_TABLES = (
+    "client",
+    "enrollment",
+    "enrollment_exit",
+    "service",
+    "income_benefits",
+    "disability",
+    "health_and_dv",
+)
 AFTER_SQL = [
+    *(
+        f"CREATE INDEX IF NOT EXISTS {t}_source ON {t} (source_system, source_id)"
+        for t in _SOURCE_TABLES
+    ),
     "ALTER TABLE hearth_user ADD CONSTRAINT hearth_user_source_never_signs_in CHECK ("
     "source_system IS NULL OR (status = 'INACTIVE' AND password_hash IS NULL"
     " AND totp_secret IS NULL AND external_id IS NULL))",
 ]
 REVERSE_SQL = [
+    *(f"DROP INDEX IF EXISTS {t}_source" for t in _SOURCE_TABLES),
     "ALTER TABLE hearth_user DROP CONSTRAINT IF EXISTS hearth_user_source_never_signs_in",
 ]
 
