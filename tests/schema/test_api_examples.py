@@ -4,6 +4,7 @@
 from __future__ import annotations
 
 import re
+from datetime import timedelta
 from pathlib import Path
 
 from graphql import OperationDefinitionNode, parse
@@ -11,6 +12,7 @@ from graphql import OperationDefinitionNode, parse
 from models.enrollments import Enrollment
 from models.enums import AccessLevel
 from tests.factories import Api, make_agency, make_user
+from tests.schema.test_coordinated_entry import DAY, _client_with_ce, _world
 from tests.schema.writes_support import create_client, make_project, today
 
 API_MD = Path(__file__).resolve().parents[2] / "docs" / "api.md"
@@ -76,3 +78,29 @@ async def test_the_roster_and_household_examples_answer(api: Api) -> None:
     ]
     assert household["household"]["head"]["client"]["firstName"] == "Ana"
     assert await Enrollment.filter(household_id=household_id).count() == 2
+
+
+async def test_the_coordinated_entry_example_answers(api: Api) -> None:
+    # given a CAN whose agency A recorded an assessment, a referral and a diversion for Ana
+    w = await _world()
+    await _client_with_ce(w, "Ana")
+    token = await api.sign_in(w.backbone)
+    operations = documented("Coordinated entry")
+    assert sorted(operations) == ["CoordinatedEntry"]
+
+    # when the CAN's backbone staff send the documented operation as written
+    data = await api.ok(
+        operations["CoordinatedEntry"],
+        {
+            "canId": str(w.north.id),
+            "since": str(DAY - timedelta(days=5)),
+            "until": str(DAY + timedelta(days=5)),
+        },
+        token,
+    )
+
+    # then it answers the assessment and the referral (the diversion is not asked for)
+    nodes = data["coordinatedEntry"]["nodes"]
+    assert [n["kind"] for n in nodes] == ["ASSESSMENT", "REFERRAL"]
+    assert nodes[0]["enrollment"]["client"]["firstName"] == "Ana"
+    assert data["coordinatedEntry"]["totalCount"] == 2
