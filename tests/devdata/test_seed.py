@@ -50,8 +50,9 @@ async def _count(conn: asyncpg.Connection, sql: str, *args: object) -> int:
 
 async def test_structure_counts_and_the_victim_service_provider(conn: asyncpg.Connection) -> None:
     summary = await _seed(conn)
+    # Affiliations come only with a services-only RRH project, which 200 clients may not draw.
+    assert {t for t, rows in summary.counts.items() if rows == 0} <= {"affiliation"}
     for table, rows in summary.counts.items():
-        assert rows > 0, table
         assert await _count(conn, f"SELECT count(*) FROM {table}") == rows, table  # noqa: S608
     assert summary.counts["client"] == 200
     assert (

@@ -23,7 +23,7 @@ async def _cls(w: World) -> Call:
         "input": {
             "enrollmentId": enrollment,
             "informationDate": day,
-            "currentLivingSituation": 116,
+            "currentLivingSituation": "PLACE_NOT_MEANT_FOR_HABITATION",
             "verifiedBy": "Outreach team",
             "locationDetails": "Main St bridge",
         }
@@ -57,7 +57,7 @@ async def _event(w: World) -> Call:
         "input": {
             "enrollmentId": enrollment,
             "eventDate": day,
-            "event": 14,
+            "event": "REFERRAL_TO_PSH_PROJECT_RESOURCE_OPENING",
             "locationCrisisOrPHHousing": "Harbor PSH",
         }
     }
@@ -67,7 +67,11 @@ async def _event(w: World) -> Call:
 async def _employment(w: World) -> Call:
     enrollment, day = await _enrolled(w)
     return await w.token("worker"), {
-        "input": {"enrollmentId": enrollment, "informationDate": day, "dataCollectionStage": 1}
+        "input": {
+            "enrollmentId": enrollment,
+            "informationDate": day,
+            "dataCollectionStage": "PROJECT_ENTRY",
+        }
     }
 
 
@@ -75,7 +79,11 @@ async def _employment(w: World) -> Call:
 async def _youth(w: World) -> Call:
     enrollment, day = await _enrolled(w)
     return await w.token("worker"), {
-        "input": {"enrollmentId": enrollment, "informationDate": day, "dataCollectionStage": 1}
+        "input": {
+            "enrollmentId": enrollment,
+            "informationDate": day,
+            "dataCollectionStage": "PROJECT_ENTRY",
+        }
     }
 
 
@@ -113,7 +121,7 @@ async def _update_project_coc(w: World) -> Call:
 def _funder(project_id: str) -> dict[str, object]:
     return {
         "projectId": project_id,
-        "funder": 2,
+        "funder": "HUD_COC_PERMANENT_SUPPORTIVE_HOUSING",
         "grantId": "CT0001",
         "otherFunder": "x",
         "startDate": "2025-07-01",
@@ -140,7 +148,7 @@ def _inventory(project_id: str) -> dict[str, object]:
     return {
         "projectId": project_id,
         "cocCode": "CT-503",
-        "householdType": 1,
+        "householdType": "HOUSEHOLDS_WITHOUT_CHILDREN",
         "unitInventory": 5,
         "bedInventory": 6,
         "inventoryStartDate": "2025-07-01",
@@ -173,7 +181,7 @@ async def _affiliation(w: World) -> Call:
 def _hmis(project_id: str) -> dict[str, object]:
     return {
         "projectId": project_id,
-        "hmisParticipationType": 1,
+        "hmisParticipationType": "HMIS_PARTICIPATING",
         "hmisParticipationStatusStartDate": "2020-01-01",
     }
 
@@ -202,8 +210,8 @@ async def _update_hmis(w: World) -> Call:
 def _ce(project_id: str) -> dict[str, object]:
     return {
         "projectId": project_id,
-        "accessPoint": 1,
-        "receivesReferrals": 1,
+        "accessPoint": "YES",
+        "receivesReferrals": "YES",
         "ceParticipationStatusStartDate": "2020-01-01",
     }
 

@@ -136,9 +136,11 @@ async def test_backbone_staff_read_the_cans_coordinated_entry_by_kind_and_range(
         ("EVENT", str(DAY + timedelta(days=1))),
     ]
     node = everything["nodes"][0]  # type: ignore[index]
-    assert node["assessment"] == {"assessmentType": 3}
+    assert node["assessment"] == {"assessmentType": "IN_PERSON"}
     assert node["enrollment"]["client"]["firstName"] == "Ana"
-    assert [n["event"] for n in referrals["nodes"]] == [{"event": 14}]  # type: ignore[index]
+    assert [n["event"] for n in referrals["nodes"]] == [
+        {"event": "REFERRAL_TO_PSH_PROJECT_RESOURCE_OPENING"}
+    ]  # type: ignore[index]
     assert before["totalCount"] == 0
     # each activity is audited against its client
     views = await AuditEvent.filter(action=AuditAction.VIEW, actor_id=w.backbone.id)

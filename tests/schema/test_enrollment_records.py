@@ -74,7 +74,7 @@ async def _world(api: Api) -> dict[str, Any]:
                     "clientId": client,
                     "projectId": str(project.id),
                     "entryDate": str(entry),
-                    "relationshipToHoH": 1,
+                    "relationshipToHoH": "SELF",
                 }
             },
             token,
@@ -99,7 +99,7 @@ async def _record_everything(api: Api, w: dict[str, Any]) -> None:
             "input": {
                 "enrollmentId": e,
                 "informationDate": day,
-                "currentLivingSituation": 116,
+                "currentLivingSituation": "PLACE_NOT_MEANT_FOR_HABITATION",
                 "locationDetails": "under the Main St bridge",
             }
         },
@@ -111,9 +111,9 @@ async def _record_everything(api: Api, w: dict[str, Any]) -> None:
             "input": {
                 "enrollmentId": e,
                 "assessmentDate": day,
-                "assessmentType": 3,
-                "assessmentLevel": 1,
-                "prioritizationStatus": 1,
+                "assessmentType": "IN_PERSON",
+                "assessmentLevel": "CRISIS_NEEDS_ASSESSMENT",
+                "prioritizationStatus": "PLACED_ON_PRIORITIZATION_LIST",
                 "questions": [
                     {
                         "assessmentQuestion": "Any chronic health condition?",
@@ -132,8 +132,8 @@ async def _record_everything(api: Api, w: dict[str, Any]) -> None:
             "input": {
                 "enrollmentId": e,
                 "eventDate": day,
-                "event": 14,
-                "referralResult": 1,
+                "event": "REFERRAL_TO_PSH_PROJECT_RESOURCE_OPENING",
+                "referralResult": "SUCCESSFUL_REFERRAL_CLIENT_ACCEPTED",
                 "resultDate": day,
             }
         },
@@ -145,8 +145,8 @@ async def _record_everything(api: Api, w: dict[str, Any]) -> None:
             "input": {
                 "enrollmentId": e,
                 "informationDate": str(w["entry"]),
-                "dataCollectionStage": 1,
-                "employed": 0,
+                "dataCollectionStage": "PROJECT_ENTRY",
+                "employed": "NO",
             }
         },
         token,
@@ -157,8 +157,8 @@ async def _record_everything(api: Api, w: dict[str, Any]) -> None:
             "input": {
                 "enrollmentId": e,
                 "informationDate": str(w["entry"]),
-                "dataCollectionStage": 1,
-                "currentSchoolAttend": 0,
+                "dataCollectionStage": "PROJECT_ENTRY",
+                "currentSchoolAttend": "NOT_CURRENTLY_ENROLLED_IN_ANY_SCHOOL_OR_EDUCATIONAL_COURSE",
             }
         },
         token,
@@ -174,16 +174,23 @@ async def test_the_enrollments_agency_records_each_and_reads_it_back_audited(api
         "enrollmentsConnection"
     ]["nodes"][0]
     assert enrollment["currentLivingSituationsConnection"]["nodes"] == [
-        {"currentLivingSituation": 116, "locationDetails": "under the Main St bridge"}
+        {
+            "currentLivingSituation": "PLACE_NOT_MEANT_FOR_HABITATION",
+            "locationDetails": "under the Main St bridge",
+        }
     ]
     (assessment,) = enrollment["assessmentsConnection"]["nodes"]
     assert assessment["questions"] == [
         {"assessmentQuestion": "Any chronic health condition?", "assessmentAnswer": "yes"}
     ]
     assert assessment["results"] == [{"assessmentResult": "11"}]
-    assert enrollment["eventsConnection"]["nodes"] == [{"event": 14}]
-    assert enrollment["employmentEducation"] == [{"employed": 0}]
-    assert enrollment["youthEducationStatus"] == [{"currentSchoolAttend": 0}]
+    assert enrollment["eventsConnection"]["nodes"] == [
+        {"event": "REFERRAL_TO_PSH_PROJECT_RESOURCE_OPENING"}
+    ]
+    assert enrollment["employmentEducation"] == [{"employed": "NO"}]
+    assert enrollment["youthEducationStatus"] == [
+        {"currentSchoolAttend": "NOT_CURRENTLY_ENROLLED_IN_ANY_SCHOOL_OR_EDUCATIONAL_COURSE"}
+    ]
     created = await AuditEvent.filter(action=AuditAction.CREATE).values_list(
         "entity_type", flat=True
     )
@@ -239,7 +246,7 @@ async def test_bad_records_are_refused_with_nothing_written(api: Api) -> None:
             "input": {
                 "enrollmentId": e,
                 "informationDate": before_entry,
-                "currentLivingSituation": 116,
+                "currentLivingSituation": "PLACE_NOT_MEANT_FOR_HABITATION",
             }
         },
         token,
@@ -261,13 +268,12 @@ async def test_bad_records_are_refused_with_nothing_written(api: Api) -> None:
             "input": {
                 "enrollmentId": e,
                 "informationDate": str(w["entry"]),
-                "currentLivingSituation": 116,
-                "leaveSituation14Days": 5,
+                "currentLivingSituation": "PLACE_NOT_MEANT_FOR_HABITATION",
+                "leaveSituation14Days": "MAYBE",
             }
         },
         token,
-        code="VALIDATION",
-        field="leaveSituation14Days",
+        code="GRAPHQL_VALIDATION_FAILED",
     )
     await expect_refused(
         api,
@@ -291,7 +297,7 @@ async def test_bad_records_are_refused_with_nothing_written(api: Api) -> None:
             "input": {
                 "enrollmentId": e,
                 "eventDate": day,
-                "event": 14,
+                "event": "REFERRAL_TO_PSH_PROJECT_RESOURCE_OPENING",
                 "resultDate": str(w["entry"]),
             }
         },
@@ -309,7 +315,11 @@ async def test_only_the_enrollments_agency_writes(api: Api) -> None:
     viewer = await api.sign_in(await make_user(agencies={w["a"]: AccessLevel.VIEW_ONLY}))
     outsider = await api.sign_in(await make_user(agencies={w["b"]: AccessLevel.FULL}))
     variables = {
-        "input": {"enrollmentId": w["enrollment"], "eventDate": str(w["entry"]), "event": 2}
+        "input": {
+            "enrollmentId": w["enrollment"],
+            "eventDate": str(w["entry"]),
+            "event": "PROBLEM_SOLVING_DIVERSION_RAPID_RESOLUTION_INTERVENTION_OR_SERVICE",
+        }
     }
 
     await expect_refused(api, EVENT, variables, viewer, code="FORBIDDEN")

@@ -148,7 +148,7 @@ async def test_an_enrollment_carries_its_household_exit_and_records(api: Api) ->
     )["recordIncomeBenefits"]
     # the total is the amounts of the sources marked yes; a source not given stays blank
     assert income["totalMonthlyIncome"] == "900.50"
-    assert (income["earned"], income["ssi"], income["unemployment"]) == (1, 1, 0)
+    assert (income["earned"], income["ssi"], income["unemployment"]) == ("YES", "YES", "NO")
     await api.ok(
         RECORD_DISABILITY,
         {

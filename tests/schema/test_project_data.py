@@ -61,7 +61,7 @@ async def test_the_hdc_records_the_projects_data_and_anyone_reading_the_project_
             {
                 "input": {
                     "projectId": p,
-                    "funder": 2,
+                    "funder": "HUD_COC_PERMANENT_SUPPORTIVE_HOUSING",
                     "grantId": "CT0001",
                     "startDate": "2025-07-01",
                 }
@@ -75,7 +75,7 @@ async def test_the_hdc_records_the_projects_data_and_anyone_reading_the_project_
         {
             "input": {
                 "projectId": p,
-                "householdType": 1,
+                "householdType": "HOUSEHOLDS_WITHOUT_CHILDREN",
                 "unitInventory": 10,
                 "bedInventory": 12,
                 "inventoryStartDate": "2025-07-01",
@@ -88,7 +88,7 @@ async def test_the_hdc_records_the_projects_data_and_anyone_reading_the_project_
         {
             "input": {
                 "projectId": p,
-                "hmisParticipationType": 1,
+                "hmisParticipationType": "HMIS_PARTICIPATING",
                 "hmisParticipationStatusStartDate": "2020-01-01",
             }
         },
@@ -99,8 +99,8 @@ async def test_the_hdc_records_the_projects_data_and_anyone_reading_the_project_
         {
             "input": {
                 "projectId": p,
-                "accessPoint": 1,
-                "receivesReferrals": 1,
+                "accessPoint": "YES",
+                "receivesReferrals": "YES",
                 "ceParticipationStatusStartDate": "2020-01-01",
             }
         },
@@ -115,11 +115,18 @@ async def test_the_hdc_records_the_projects_data_and_anyone_reading_the_project_
 
     project = (await api.ok(READ, {"id": p}, w["worker"]))["project"]
     assert project["funders"] == [
-        {"funder": 2, "grantId": "CT0001", "startDate": "2025-07-01", "endDate": "2026-06-30"}
+        {
+            "funder": "HUD_COC_PERMANENT_SUPPORTIVE_HOUSING",
+            "grantId": "CT0001",
+            "startDate": "2025-07-01",
+            "endDate": "2026-06-30",
+        }
     ]
-    assert project["inventories"] == [{"bedInventory": 12, "householdType": 1}]
-    assert project["hmisParticipations"] == [{"hmisParticipationType": 1}]
-    assert project["ceParticipations"] == [{"accessPoint": 1, "receivesReferrals": 1}]
+    assert project["inventories"] == [
+        {"bedInventory": 12, "householdType": "HOUSEHOLDS_WITHOUT_CHILDREN"}
+    ]
+    assert project["hmisParticipations"] == [{"hmisParticipationType": "HMIS_PARTICIPATING"}]
+    assert project["ceParticipations"] == [{"accessPoint": "YES", "receivesReferrals": "YES"}]
     assert project["projectCocs"] == [{"cocCode": "CT-503", "city": "Hartford"}]
     assert project["affiliations"] == [{"resProject": {"name": "Residence"}}]
     logged = await GovernanceEvent.filter(entity_type="Funder").values_list("action", flat=True)
@@ -129,7 +136,11 @@ async def test_the_hdc_records_the_projects_data_and_anyone_reading_the_project_
 async def test_no_one_else_keeps_it_and_nothing_is_written(api: Api) -> None:
     w = await _world(api)
     variables = {
-        "input": {"projectId": str(w["project"].id), "funder": 2, "startDate": "2025-07-01"}
+        "input": {
+            "projectId": str(w["project"].id),
+            "funder": "HUD_COC_PERMANENT_SUPPORTIVE_HOUSING",
+            "startDate": "2025-07-01",
+        }
     }
 
     assert (await api.error(FUNDER, variables, w["worker"]))["code"] == "FORBIDDEN"
@@ -141,13 +152,18 @@ async def test_no_one_else_keeps_it_and_nothing_is_written(api: Api) -> None:
 async def test_a_period_ending_before_it_starts_is_refused(api: Api) -> None:
     w = await _world(api)
     p = str(w["project"].id)
-    bad = {"projectId": p, "funder": 2, "startDate": "2025-07-01", "endDate": "2025-06-30"}
+    bad = {
+        "projectId": p,
+        "funder": "HUD_COC_PERMANENT_SUPPORTIVE_HOUSING",
+        "startDate": "2025-07-01",
+        "endDate": "2025-06-30",
+    }
 
     refused = await api.error(FUNDER, {"input": bad}, w["hdc"])
     assert (refused["code"], refused["field"]) == ("VALIDATION", "endDate")
     inventory = {
         "projectId": p,
-        "householdType": 1,
+        "householdType": "HOUSEHOLDS_WITHOUT_CHILDREN",
         "unitInventory": 1,
         "bedInventory": 1,
         "inventoryStartDate": "2025-07-01",
