@@ -72,6 +72,13 @@ class Agency(Model):
     mou_access_levels: fields.JSONField[list[str]] = fields.JSONField(default=list)
     created_at = fields.DatetimeField(auto_now_add=True)
     updated_at = fields.DatetimeField(auto_now=True)
+    # HUD UserID of the Organization row: who recorded the agency, where known (an agency an
+    # import created from a source's Organization row: that row's user); the export names the
+    # exporting user otherwise.
+    created_by_user: fields.ForeignKeyNullableRelation[User] = fields.ForeignKeyField(
+        "hearth.User", related_name=False, null=True, on_delete=fields.RESTRICT
+    )
+    created_by_user_id: uuid.UUID | None
     # The HUD CSV Organization an import created the agency from (its HMIS and OrganizationID):
     # a later export of the same source maps that organization here again (decision 141).
     source_system = fields.CharField(max_length=200, null=True)

@@ -191,7 +191,8 @@ class UserQuery:
             strawberry.argument(description="Narrow the list (status, agency, updatedSince)."),
         ] = None,
     ) -> UserConnection:
-        qs = visibility.users(info.context.decisions)
+        # a source HMIS's user named by imported records is not an account (decision 142)
+        qs = visibility.users(info.context.decisions).filter(source_system__isnull=True)
         since = None
         if filter is not None:
             if filter.agency_id is not None:

@@ -64,7 +64,7 @@ from models.users import User
 from services.audit import AuditRow, append, current_request
 from services.caller import Caller
 from services.hudcsv.columns import FILES, columns
-from services.hudcsv.elements import to_csv
+from services.hudcsv.elements import columns_of, to_csv
 from services.hudcsv.format import hud_id, value
 from services.hudcsv.plan import (
     CSV_VERSION,
@@ -75,8 +75,8 @@ from services.hudcsv.plan import (
     parse_scope,
     plan_export,
 )
+from services.hudcsv.records import ENROLLMENT_RECORDS, PROJECT_RECORDS, RecordFile
 from services.hudcsv.rows import (
-    CHILD_FILES,
     ENROLLMENT_FIELDS,
     author,
     client_row,
@@ -96,15 +96,7 @@ __all__ = [
 ]
 
 # Files with rows from the batches, spooled to disk while the batches run.
-_SPOOLED = (
-    "Client",
-    "Enrollment",
-    "Exit",
-    "IncomeBenefits",
-    "HealthAndDV",
-    "Disabilities",
-    "Services",
-)
+_SPOOLED = ("Client", "Enrollment", *(r.file for r in ENROLLMENT_RECORDS))
 
 
 @dataclass(slots=True)
@@ -296,8 +288,9 @@ async def _write_children(
         return
     by_id = {r["id"]: r for r in kept}
     ids = list(by_id)
-    for model, file, id_column, order in CHILD_FILES:
-        for r in await model.filter(enrollment_id__in=ids).order_by(*order).values():
+    for record in ENROLLMENT_RECORDS:
+        model, file = record.model, record.file
+        for r in await model.filter(enrollment_id__in=ids).order_by(*record.order).values():
             e = by_id[r["enrollment_id"]]
             seen = access[e["client_id"]]
             if not sees(model, r, e["agency_id"], seen):
@@ -306,9 +299,10 @@ async def _write_children(
             user = author(r)
             spools[file].write(
                 {
-                    id_column: r["id"],
+                    record.key: r["id"],
                     "EnrollmentID": e["id"],
                     "PersonalID": e["client_id"],
+                    **{link.column: r[link.field] for link in record.links},
                     **to_csv(file, values),
                     **trailer(r["created_at"], r["updated_at"], user, eid),
                 }
@@ -413,10 +407,14 @@ async def _write_reference_files(
     now: datetime,
     implementation_id: str,
 ) -> None:
-    """Export, Organization, Project, ProjectCoC, HMISParticipation and User; the files Hearth
-    holds no data for (Funder, Inventory, Assessment, ...) keep their header row only. Rows with
-    no author of their own (agencies, projects) name the exporting user as UserID."""
-    author = plan.actor_id
+    """Export, Organization, Project and its records (ProjectCoC, Funder, Inventory,
+    Affiliation, HMISParticipation, CEParticipation), and User. Rows with no author of their own
+    (agencies, projects recorded before Hearth kept authors) name the exporting user as UserID.
+    A project with no ProjectCoC or HMISParticipation row of its own gets one from what the
+    project says (its principal CoC; taking part in HMIS over its operating period), as HUD
+    requires at least one of each; an affiliation with a residential project outside the
+    export is left out (its ResProjectID would point at no row of Project.csv)."""
+    author_of = plan.actor_id
     projects = list(await Project.filter(id__in=list(plan.project_ids)).order_by("id"))
     agencies = list(
         await Agency.filter(id__in=list({p.agency_id for p in projects})).order_by("id")
@@ -441,45 +439,59 @@ async def _write_reference_files(
         }
     )
     for a in agencies:
+        user = a.created_by_user_id or author_of
+        users.add(user)
         spools["Organization"].write(
             {
                 "OrganizationID": a.id,
                 "OrganizationName": a.name,
                 "VictimServiceProvider": a.victim_service_provider,
                 "OrganizationCommonName": a.common_name,
-                **trailer(a.created_at, a.updated_at, author, eid),
+                **trailer(a.created_at, a.updated_at, user, eid),
             }
         )
+    project_ids = [p.id for p in projects]
+    records = {
+        record.file: await record.model.filter(project_id__in=project_ids)
+        .order_by(*record.order)
+        .values()
+        for record in PROJECT_RECORDS
+    }
+    with_row = {
+        file: {r["project_id"] for r in rows}
+        for file, rows in records.items()
+        if file in ("ProjectCoC", "HMISParticipation")
+    }
     for p in projects:
-        dates = trailer(p.created_at, p.updated_at, author, eid)
+        user = author(p) or author_of
+        users.add(user)
+        dates = trailer(p.created_at, p.updated_at, user, eid)
         spools["Project"].write(
             {
                 "ProjectID": p.id,
                 "OrganizationID": p.agency_id,
-                "ProjectName": p.name,
-                "ProjectCommonName": p.common_name,
-                "OperatingStartDate": p.operating_start_date,
-                "OperatingEndDate": p.operating_end_date,
-                "ContinuumProject": p.continuum_project,
-                "ProjectType": p.project_type,
-                "HousingType": p.housing_type,
-                "TargetPopulation": p.target_population,
+                **to_csv("Project", {name: getattr(p, name) for name in _PROJECT_ELEMENTS}),
                 **dates,
             }
         )
-        spools["ProjectCoC"].write(
-            {"ProjectCoCID": p.id, "ProjectID": p.id, "CoCCode": p.coc_code, **dates}
-        )
-        spools["HMISParticipation"].write(
-            {
-                "HMISParticipationID": p.id,
-                "ProjectID": p.id,
-                "HMISParticipationType": 1,
-                "HMISParticipationStatusStartDate": p.operating_start_date,
-                "HMISParticipationStatusEndDate": p.operating_end_date,
-                **dates,
-            }
-        )
+        if p.id not in with_row["ProjectCoC"]:
+            spools["ProjectCoC"].write(
+                {"ProjectCoCID": p.id, "ProjectID": p.id, "CoCCode": p.coc_code, **dates}
+            )
+        if p.id not in with_row["HMISParticipation"]:
+            spools["HMISParticipation"].write(
+                {
+                    "HMISParticipationID": p.id,
+                    "ProjectID": p.id,
+                    "HMISParticipationType": 1,
+                    "HMISParticipationStatusStartDate": p.operating_start_date,
+                    "HMISParticipationStatusEndDate": p.operating_end_date,
+                    **dates,
+                }
+            )
+    exported = set(project_ids)
+    for record in PROJECT_RECORDS:
+        _write_project_records(record, records[record.file], spools, users, exported, eid)
     ids = sorted(u for u in users if u is not None)
     for start in range(0, len(ids), 5000):
         for u in await User.filter(id__in=ids[start : start + 5000]).order_by("id"):
@@ -488,12 +500,42 @@ async def _write_reference_files(
                     "UserID": u.id,
                     "UserFirstName": u.first_name,
                     "UserLastName": u.last_name,
+                    "UserPhone": u.phone,
+                    "UserExtension": u.phone_extension,
                     "UserEmail": u.email,
                     "DateCreated": u.created_at,
                     "DateUpdated": u.updated_at,
                     "ExportID": eid,
                 }
             )
+
+
+def _write_project_records(
+    record: RecordFile,
+    rows: list[dict[str, Any]],
+    spools: dict[str, _Spool],
+    users: set[UUID | None],
+    exported: set[UUID],
+    eid: str,
+) -> None:
+    for r in rows:
+        links = {link.column: r[link.field] for link in record.links}
+        if any(link.file == "Project" and r[link.field] not in exported for link in record.links):
+            continue
+        user = author(r)
+        users.add(user)
+        spools[record.file].write(
+            {
+                record.key: r["id"],
+                "ProjectID": r["project_id"],
+                **links,
+                **to_csv(record.file, r),
+                **trailer(r["created_at"], r["updated_at"], user, eid),
+            }
+        )
+
+
+_PROJECT_ELEMENTS = tuple(item.name for _, item in columns_of("Project"))
 
 
 async def run_export(

@@ -35,8 +35,9 @@ from services.errors import Forbidden, NotFound, ValidationFailed
 from services.hudcsv.organizations import OrganizationMap, map_organizations
 from services.hudcsv.problems import Problem, _Problems
 from services.hudcsv.read import ZipLimits, _Archive
+from services.hudcsv.records import ENROLLMENT_RECORDS
 from services.hudcsv.validate import _Context, _validate
-from services.hudcsv.write import _CHILDREN, _Writer
+from services.hudcsv.write import _Writer
 from services.progress import Progress
 
 __all__ = ["ImportRefused", "ImportResult", "import_hud_csv"]
@@ -188,14 +189,16 @@ async def import_hud_csv(
                     progress=progress,
                 )
                 await writer.users_map()
+                await writer.organizations_provenance(result.agencies_created)
                 await writer.projects_map()
+                await writer.project_records_write()
                 writer.scan_enrollments()
                 if not problems.total:
                     await writer.clients_write()
                     await writer.enrollments_write()
                     await writer.consents_write()
-                    for file in _CHILDREN:
-                        await writer.children_write(file)
+                    for record in ENROLLMENT_RECORDS:
+                        await writer.children_write(record)
                     await writer.deletions()
                 tally = writer.tally
                 result.created, result.updated = tally.created, tally.updated

@@ -5,8 +5,10 @@ mapping file); the agency an earlier import created from it (same source, same O
 the one agency of ``--agency`` (the single-agency form: every organization is it); the agency
 whose id it is (a Hearth export's OrganizationID); a new agency created from its row when asked
 (``--create-agencies``), without an MOU, so it has no access until the Lead Agency records one
-(policy 101). Anything else is a problem on its Organization row, as is an agency that cannot
-hold client data (a victim service provider's, policy 208) or a new agency whose name is taken.
+(policy 101). Anything else is a problem on its Organization row, as is a new agency whose name
+is taken. An organization the source deleted before Hearth knew it is left out. A victim
+service provider's organization is mapped (or created, flagged as one) for its projects' data
+(bed inventory, funders); client data at its projects is refused by the writer (policy 208).
 """
 
 from __future__ import annotations
@@ -77,6 +79,8 @@ async def map_organizations(
     for line, row in orgs:
         org = row["OrganizationID"]
         agency: Agency | None = None
+        if row.get("DateDeleted") and org not in ours:
+            continue  # deleted in the source before Hearth knew it: nothing to map
         if org in mapping.agencies:
             agency = named.get(mapping.agencies[org])
             if agency is None:
@@ -107,14 +111,6 @@ async def map_organizations(
             )
         if agency is None:
             continue
-        if agency.victim_service_provider:
-            problems.add(
-                "Organization.csv",
-                line,
-                "OrganizationID",
-                "mapped to a victim service provider, which keeps client data out of HMIS",
-            )
-            continue
         result[org] = agency
     return result, created
 
@@ -143,14 +139,6 @@ async def _create(
     now: Any,
 ) -> Agency | None:
     org, name = row["OrganizationID"], row["OrganizationName"][:200]
-    if row.get("VictimServiceProvider") == "1":
-        problems.add(
-            "Organization.csv",
-            line,
-            "VictimServiceProvider",
-            "a victim service provider keeps client data out of HMIS: not created",
-        )
-        return None
     if name in taken:
         problems.add(
             "Organization.csv",
@@ -173,6 +161,7 @@ async def _create(
         id=uuid4(),
         name=name,
         common_name=(row.get("OrganizationCommonName") or None),
+        victim_service_provider=row.get("VictimServiceProvider") == "1",
         coc_id=coc.id,
         source_system=source_system,
         source_id=org,

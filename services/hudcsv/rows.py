@@ -9,24 +9,14 @@ from datetime import datetime
 from typing import Any
 from uuid import UUID
 
-from tortoise.models import Model
-
 from authz.clients import ClientAccess, client_fields
 from models.clients import Client
-from models.enrollments import (
-    Disability,
-    Exit,
-    HealthAndDv,
-    IncomeBenefits,
-    Service,
-)
 from models.hud.codes import NO_YES
 from services.hudcsv.elements import columns_of, to_csv
 from services.hudcsv.format import hash_name, hash_ssn
 from services.hudcsv.plan import HASHED
 
 __all__ = [
-    "CHILD_FILES",
     "ENROLLMENT_FIELDS",
     "author",
     "client_row",
@@ -109,19 +99,4 @@ ENROLLMENT_FIELDS = (
     "updated_at",
     "created_by_user_id",
     "updated_by_user_id",
-)
-
-
-# An enrollment's tables in the export: the model, its file, its id column, the order of its rows.
-CHILD_FILES: tuple[tuple[type[Model], str, str, tuple[str, ...]], ...] = (
-    (Exit, "Exit", "ExitID", ("enrollment_id",)),
-    (Service, "Services", "ServicesID", ("enrollment_id", "date_provided", "id")),
-    (
-        IncomeBenefits,
-        "IncomeBenefits",
-        "IncomeBenefitsID",
-        ("enrollment_id", "information_date", "id"),
-    ),
-    (Disability, "Disabilities", "DisabilitiesID", ("enrollment_id", "information_date", "id")),
-    (HealthAndDv, "HealthAndDV", "HealthAndDVID", ("enrollment_id", "information_date", "id")),
 )

@@ -21,12 +21,7 @@ from tortoise.models import Model
 
 from models.clients import Client, ssn_columns
 from models.enrollments import (
-    Disability,
     Enrollment,
-    Exit,
-    HealthAndDv,
-    IncomeBenefits,
-    Service,
 )
 from models.enums import AuditAction
 from models.governance import Agency, Project
@@ -34,16 +29,19 @@ from models.hud.elements import Element
 from models.sealed import SealedCharField
 from models.users import User
 from services.audit import AuditRow
-from services.hudcsv.changes import delete_rows, kept_back, stamps, updatable, update_rows
+from services.hudcsv.changes import delete_rows, kept_back, stamps, update_rows
 from services.hudcsv.elements import columns_of
 from services.hudcsv.problems import _Problems
 from services.hudcsv.read import _Archive, parse_date, parse_datetime
+from services.hudcsv.records import ENROLLMENT_RECORDS, PROJECT_RECORDS, RecordFile
 from services.hudcsv.validate import _KEYS, _Context
 from services.progress import Progress, tell
 
 __all__: list[str] = []
 
 _HEX32 = re.compile(r"^[0-9a-f]{32}$")
+_CHILD_FILES = tuple(record.file for record in ENROLLMENT_RECORDS)
+_PROJECT_FILES = tuple(record.file for record in PROJECT_RECORDS)
 
 
 def _hex_uuid(text: str) -> UUID | None:
@@ -104,7 +102,7 @@ class Tally:
 
     created: dict[str, int] = dc_field(
         default_factory=lambda: dict.fromkeys(
-            ("User", "Project", "Client", "Enrollment", *_CHILDREN), 0
+            ("User", "Project", *_PROJECT_FILES, "Client", "Enrollment", *_CHILD_FILES), 0
         )
     )
     updated: dict[str, int] = dc_field(default_factory=dict)
@@ -147,7 +145,9 @@ class _Writer:
         self.progress = progress
         # rows of the files written in batches, read so far of how many (pass 1 counted them)
         self.read = 0
-        self.to_read = sum(ctx.rows.get(file, 0) for file in ("Client", "Enrollment", *_CHILDREN))
+        self.to_read = sum(
+            ctx.rows.get(file, 0) for file in ("Client", "Enrollment", *_CHILD_FILES)
+        )
         self.organizations, self.default = organizations, default
         self.user_id, self.source, self.label = user_id, source_system, source_label
         self.now, self.batch = now, batch
@@ -165,6 +165,8 @@ class _Writer:
         self.new_clients: list[tuple[UUID, UUID]] = []  # (client, agency)
         # source ids of the rows the source deleted, by file
         self.deleted: dict[str, list[str]] = {}
+        # source id -> Hearth id of the records other rows link to, by file
+        self.linked: dict[str, dict[str, UUID]] = {"Project": self.projects, "Assessment": {}}
 
     def _dt(self, text: str) -> datetime | None:
         parsed = parse_datetime(text, self.ctx.today, self.ctx.tz) if text else None
@@ -180,6 +182,8 @@ class _Writer:
             return item.csv_default
         if item.kind is int:
             return _int(text)
+        if item.kind is bool:
+            return text == "1"
         if item.kind is Decimal:
             return _money(text)
         if item.kind is date:
@@ -287,18 +291,47 @@ class _Writer:
                     self._dt(r["DateCreated"]) or self.now,
                     self.source,
                     r["UserID"],
+                    (r.get("UserEmail") or "")[:254],
+                    self._dt(r["DateUpdated"]) or self._dt(r["DateCreated"]) or self.now,
+                    (r.get("UserPhone") or None) and r["UserPhone"][:10],
+                    (r.get("UserExtension") or None) and r["UserExtension"][:5],
                 ]
             )
         if created:
+            await self.conn.execute_query(_BULK, ["on"])
             await self.conn.execute_many(_SOURCE_USER_INSERT, created)
+            await self.conn.execute_query(_BULK, ["off"])
         self.tally.add("created", "User", len(created))
 
+    async def organizations_provenance(self, created: dict[str, str]) -> None:
+        """An agency created from an Organization row keeps the row's DateCreated, DateUpdated
+        and UserID (an agency mapped to keeps its own)."""
+        for _, row in self.archive.rows("Organization", self.problems):
+            agency = self.organizations.get(row["OrganizationID"])
+            if agency is None or row["OrganizationID"] not in created:
+                continue
+            await self.conn.execute_query(
+                "UPDATE agency SET created_by_user_id = $1, created_at = $2, updated_at = $3"
+                " WHERE id = $4",
+                [
+                    self._user(row["UserID"]),
+                    self._dt(row["DateCreated"]) or self.now,
+                    self._dt(row["DateUpdated"]) or self.now,
+                    agency.id,
+                ],
+            )
+
     async def projects_map(self) -> None:
+        """Each source project: a project of this source already imported (updated when the
+        row is newer), a Hearth project whose id it is (Hearth -> Hearth, kept as it is), else
+        a new project of its organization's agency with every Project.csv column."""
         coc = {row["ProjectID"]: row["CoCCode"] for row in self._rows("ProjectCoC")}
         existing = await self.conn.execute_query_dict(
-            "SELECT source_id, id, agency_id FROM project WHERE source_system = $1", [self.source]
+            "SELECT source_id, id, agency_id, coalesce(updated_at, created_at) AS stamp"
+            " FROM project WHERE source_system = $1",
+            [self.source],
         )
-        by_source = {r["source_id"]: (r["id"], r["agency_id"]) for r in existing}
+        by_source = {r["source_id"]: r for r in existing}
         agencies = {a.id: a for a in self.organizations.values()}
         own = dict(
             await Project.filter(agency_id__in=list(agencies)).values_list("id", "agency_id")
@@ -316,16 +349,39 @@ class _Writer:
                 [list({a.coc_id for a in agencies.values()})],
             )
         }
+        changed: list[dict[str, Any]] = []
         for line, row in self.archive.rows("Project", self.problems):
             source = row["ProjectID"]
             hearth = _hex_uuid(source)
             agency = self.organizations.get(row["OrganizationID"])
             if source in by_source:
-                self.projects[source], self.project_agency[source] = by_source[source]
+                stored = by_source[source]
+                self.projects[source], self.project_agency[source] = (
+                    stored["id"],
+                    stored["agency_id"],
+                )
+                if not row.get("DateDeleted") and self._newer(row["DateUpdated"], stored["stamp"]):
+                    changed.append(
+                        {
+                            "id": stored["id"],
+                            **self._elements("Project", row),
+                            "updated_by_user_id": self._user(row["UserID"]),
+                            "updated_at": self._dt(row["DateUpdated"]) or self.now,
+                        }
+                    )
             elif hearth is not None and hearth in own:
                 self.projects[source], self.project_agency[source] = hearth, own[hearth]
+            elif row.get("DateDeleted"):
+                continue  # a project the source deleted before Hearth knew it
             elif agency is None:
-                continue  # its organization is a problem already
+                if self._deleted_organization(row["OrganizationID"]):
+                    self.problems.add(
+                        "Project.csv",
+                        line,
+                        "OrganizationID",
+                        "its organization is deleted in the source (DateDeleted)",
+                    )
+                continue  # else its organization is a problem already
             elif (agency.id, row["ProjectName"]) in names:
                 self.problems.add(
                     "Project.csv",
@@ -337,37 +393,167 @@ class _Writer:
                 self.problems.add("Project.csv", line, "ProjectType", "required by Hearth")
             else:
                 (new_id,) = await self._ids("project", [source])
-                await self.conn.execute_query(
-                    "INSERT INTO project (id, agency_id, name, common_name, project_type, operating_start_date,"
-                    " operating_end_date, continuum_project, housing_type, target_population, coc_code, created_at,"
-                    " updated_at, source_system, source_id) VALUES ($1,$2,$3,$4,$5,$6,$7,$8,$9,$10,$11,$12,$13,$14,$15)",
+                await _write_rows(
+                    self.conn,
+                    Project,
                     [
-                        new_id,
-                        agency.id,
-                        row["ProjectName"],
-                        row["ProjectCommonName"] or None,
-                        _int(row["ProjectType"]),
-                        self._d(row["OperatingStartDate"]),
-                        self._d(row["OperatingEndDate"]),
-                        row["ContinuumProject"] == "1",
-                        _int(row["HousingType"]),
-                        _int(row["TargetPopulation"]),
-                        coc.get(source) or cocs[agency.coc_id],
-                        self._dt(row["DateCreated"]) or self.now,
-                        self._dt(row["DateUpdated"]) or self.now,
-                        self.source,
-                        source,
+                        {
+                            "id": new_id,
+                            "agency_id": agency.id,
+                            **self._elements("Project", row),
+                            "coc_code": coc.get(source) or cocs[agency.coc_id],
+                            "created_by_user_id": self._user(row["UserID"]),
+                            "created_at": self._dt(row["DateCreated"]) or self.now,
+                            "updated_at": self._dt(row["DateUpdated"]) or self.now,
+                            "source_system": self.source,
+                            "source_id": source,
+                        }
                     ],
                 )
                 names[(agency.id, row["ProjectName"])] = new_id
                 self.projects[source], self.project_agency[source] = new_id, agency.id
                 self.tally.add("created", "Project", 1)
+        if changed:
+            self.audit += await update_rows(
+                self.conn,
+                Project,
+                changed,
+                sealed={},
+                entity="Project",
+                clients={},
+                actor=self.user_id,
+                agency_of={self.projects[s]: a for s, a in self.project_agency.items()},
+                now=self.now,
+            )
+            self.tally.add("updated", "Project", len(changed))
+
+    async def project_records_write(self) -> None:
+        """Each project's records (ProjectCoC, Funder, Inventory, Affiliation,
+        HMISParticipation, CEParticipation): new rows created, newer ones updated, deleted ones
+        deleted. A Hearth project's own row (its id in the file, Hearth -> Hearth) is kept."""
+        for record in PROJECT_RECORDS:
+            model, file, key = record.model, record.file, record.key
+            live = [
+                r
+                for _, r in self.archive.rows(file, self.problems)
+                if r["ProjectID"] in self.projects
+            ]
+            stored = await stamps(self.conn, model, [r[key] for r in live], self.source)
+            own = await self._own(model, [r[key] for r in live if r[key] not in stored])
+            new, changed, gone = [], [], []
+            for r in live:
+                if r.get("DateDeleted"):
+                    if r[key] in stored:
+                        gone.append(stored[r[key]][0])
+                    continue
+                links = self._links(record, r)
+                if links is None or r[key] in own:
+                    continue
+                if r[key] in stored:
+                    if self._newer(r["DateUpdated"], stored[r[key]][1]):
+                        changed.append(
+                            {
+                                "id": stored[r[key]][0],
+                                **links,
+                                **self._elements(file, r),
+                                "updated_by_user_id": self._user(r["UserID"]),
+                                "updated_at": self._dt(r["DateUpdated"]),
+                            }
+                        )
+                else:
+                    new.append((r, links))
+            ids = await self._ids(model._meta.db_table, [r[key] for r, _ in new])
+            await _write_rows(
+                self.conn,
+                model,
+                [
+                    {
+                        "id": new_id,
+                        "project_id": self.projects[r["ProjectID"]],
+                        **links,
+                        **self._elements(file, r),
+                        "created_by_user_id": self._user(r["UserID"]),
+                        "created_at": self._dt(r["DateCreated"]) or self.now,
+                        "updated_at": self._dt(r["DateUpdated"]),
+                        "source_system": self.source,
+                        "source_id": r[key],
+                    }
+                    for new_id, (r, links) in zip(ids, new, strict=True)
+                ],
+            )
+            self.tally.add("created", file, len(new))
+            if changed:
+                self.audit += await update_rows(
+                    self.conn,
+                    model,
+                    changed,
+                    sealed={},
+                    entity=model.__name__,
+                    clients={},
+                    actor=self.user_id,
+                    agency_of={},
+                    now=self.now,
+                )
+                self.tally.add("updated", file, len(changed))
+            if gone:
+                self.audit += await delete_rows(
+                    self.conn,
+                    model._meta.db_table,
+                    model.__name__,
+                    gone,
+                    clients={},
+                    actor=self.user_id,
+                    agency_of={},
+                    now=self.now,
+                )
+                self.tally.add("deleted", file, len(gone))
+
+    async def _own(self, model: type[Model], sources: list[str]) -> set[str]:
+        """The source ids that are ids of the model's rows already in Hearth (Hearth -> Hearth)."""
+        hearth = {w: s for s in sources if (w := _hex_uuid(s)) is not None}
+        if not hearth:
+            return set()
+        rows = await self.conn.execute_query_dict(
+            f'SELECT id FROM "{model._meta.db_table}" WHERE id = ANY($1::uuid[])'  # noqa: S608 (the models' names)
+            " AND source_system IS NULL",
+            [list(hearth)],
+        )
+        return {hearth[r["id"]] for r in rows}
+
+    def _links(self, record: RecordFile, r: dict[str, str]) -> dict[str, Any] | None:
+        """The row's links as Hearth ids; None when one names a row Hearth did not import (its
+        organization refused, its parent deleted)."""
+        links: dict[str, Any] = {}
+        for link in record.links:
+            target = self.linked[link.file].get(r[link.column])
+            if target is None:
+                return None
+            links[link.field] = target
+        return links
+
+    def _deleted_organization(self, org: str) -> bool:
+        return any(
+            row["OrganizationID"] == org and bool(row.get("DateDeleted"))
+            for _, row in self.archive.rows("Organization", self.problems)
+        )
 
     def scan_enrollments(self) -> None:
-        """Which agencies enroll each person (and first when), before the clients are written."""
-        for row in self._rows("Enrollment"):
+        """Which agencies enroll each person (and first when), before the clients are written.
+        An enrollment at a victim service provider's project is a problem: its client data
+        stays out of HMIS (HUD's privacy rule, policy 208)."""
+        shelters = {a.id for a in self.organizations.values() if a.victim_service_provider}
+        for line, row in self.archive.rows("Enrollment", self.problems):
+            if row.get("DateDeleted"):
+                continue
             agency = self.project_agency.get(row["ProjectID"])
-            if agency is not None:
+            if agency in shelters:
+                self.problems.add(
+                    "Enrollment.csv",
+                    line,
+                    "ProjectID",
+                    "a victim service provider's project: its client data stays out of HMIS",
+                )
+            elif agency is not None:
                 self.enrolled.setdefault(row["PersonalID"], {}).setdefault(agency, row["EntryDate"])
 
     async def clients_write(self) -> None:
@@ -572,63 +758,72 @@ class _Writer:
                         )
                     )
 
-    async def children_write(self, file: str) -> None:
-        model = _CHILDREN[file]
+    async def children_write(self, record: RecordFile) -> None:
+        """An enrollment's file: new rows created, rows newer than Hearth's updated (values,
+        DateUpdated and UserID), rows whose enrollment or linked record Hearth did not import
+        left out."""
+        model, file, key = record.model, record.file, record.key
         table = model._meta.db_table
-        key = _KEYS[file][0]
-        authored = "created_by_user" in model._meta.fields_map
+        linked = self.linked.get(file)
         async for chunk in self._chunks(file):
-            rows = [r for r in chunk if r["EnrollmentID"] in self.enrollments]
-            stored = await stamps(self.conn, model, [r[key] for r in rows], self.source)
-            new = [r for r in rows if r[key] not in stored]
+            rows = []
+            for r in chunk:
+                links = self._links(record, r)
+                if r["EnrollmentID"] in self.enrollments and links is not None:
+                    rows.append((r, links))
+            stored = await stamps(self.conn, model, [r[key] for r, _ in rows], self.source)
+            new = [(r, links) for r, links in rows if r[key] not in stored]
             changed = []
-            if updatable(model):
-                for r in rows:
-                    if r[key] in stored and self._newer(r["DateUpdated"], stored[r[key]][1]):
-                        enrollment, client = self.enrollments[r["EnrollmentID"]]
-                        changed.append(
-                            {
-                                "id": stored[r[key]][0],
-                                **self._elements(file, r),
-                                **self._child_extra(model, r, created=False),
-                                "_client": client,
-                                "_agency": self.enrollment_agency[enrollment],
-                            }
-                        )
-            ids = await self._ids(table, [r[key] for r in new])
+            for r, links in rows:
+                if r[key] not in stored:
+                    continue
+                if linked is not None:
+                    linked[r[key]] = stored[r[key]][0]
+                if self._newer(r["DateUpdated"], stored[r[key]][1]):
+                    enrollment, client = self.enrollments[r["EnrollmentID"]]
+                    changed.append(
+                        {
+                            "id": stored[r[key]][0],
+                            **links,
+                            **self._elements(file, r),
+                            "updated_by_user_id": self._user(r["UserID"]),
+                            **self._child_extra(r, created=False),
+                            "_client": client,
+                            "_agency": self.enrollment_agency[enrollment],
+                        }
+                    )
+            ids = await self._ids(table, [r[key] for r, _ in new])
             built = []
-            for new_id, r in zip(ids, new, strict=True):
-                row = {
-                    "id": new_id,
-                    "enrollment_id": self.enrollments[r["EnrollmentID"]][0],
-                    **self._elements(file, r),
-                }
-                if authored:
-                    row["created_by_user_id"] = self._user(r["UserID"])
-                row |= {
-                    **self._child_extra(model, r, created=True),
-                    "source_system": self.source,
-                    "source_id": r[key],
-                }
-                built.append(row)
+            for new_id, (r, links) in zip(ids, new, strict=True):
+                if linked is not None:
+                    linked[r[key]] = new_id
+                built.append(
+                    {
+                        "id": new_id,
+                        "enrollment_id": self.enrollments[r["EnrollmentID"]][0],
+                        **links,
+                        **self._elements(file, r),
+                        "created_by_user_id": self._user(r["UserID"]),
+                        **self._child_extra(r, created=True),
+                        "source_system": self.source,
+                        "source_id": r[key],
+                    }
+                )
             await _write_rows(self.conn, model, built, " ON CONFLICT DO NOTHING")
             self.tally.add("created", file, len(built))
             await self._update(model, file, changed)
 
-    def _child_extra(
-        self, model: type[Model], r: dict[str, str], *, created: bool
-    ) -> dict[str, Any]:
-        """A child row's provenance: DateCreated (new rows) and DateUpdated where kept."""
-        extra: dict[str, Any] = {}
+    def _child_extra(self, r: dict[str, str], *, created: bool) -> dict[str, Any]:
+        """A child row's provenance: DateCreated (new rows) and DateUpdated."""
+        extra: dict[str, Any] = {"updated_at": self._dt(r["DateUpdated"])}
         if created:
             extra["created_at"] = self._dt(r["DateCreated"]) or self.now
-        if updatable(model):
-            extra["updated_at"] = self._dt(r["DateUpdated"])
         return extra
 
     async def deletions(self) -> None:
         """Apply the source's DateDeleted: children, then enrollments (see ``changes``)."""
-        for file, model in _CHILDREN.items():
+        for record in reversed(ENROLLMENT_RECORDS):  # a record before the one it points at
+            model, file = record.model, record.file
             found = await stamps(self.conn, model, self.deleted.get(file, []), self.source)
             if not found:
                 continue
@@ -673,12 +868,18 @@ class _Writer:
         self.tally.add("kept", "Client", len(found))
 
 
+# A source user's UserEmail is kept as written, its normalized form left blank: no sign-in,
+# invitation or sync ever matches it.
 _SOURCE_USER_INSERT = (
     "INSERT INTO hearth_user (id, username, email, email_normalized, first_name, last_name, status,"
-    " deactivated_at, deactivation_reason, created_at, updated_at, source_system, source_id)"
-    " VALUES ($1, $2, '', '', $3, $4, 'INACTIVE', $5,"
-    " 'A user of another HMIS, named by imported records: never an account.', $6, $6, $7, $8)"
+    " deactivated_at, deactivation_reason, created_at, updated_at, source_system, source_id,"
+    " phone, phone_extension) VALUES ($1, $2, $9, '', $3, $4, 'INACTIVE', $5,"
+    " 'A user of another HMIS, named by imported records: never an account.', $6, $10, $7, $8,"
+    " $11, $12)"
 )
+# The users table stamps updated_at itself (the vendor sync's asOf, migration 0021); a source
+# user keeps the source's DateUpdated (it is never in the users list the stamp serves).
+_BULK = "SELECT set_config('hearth.bulk_load', $1, true)"
 
 
 def _source_username(source: str, user: str) -> str:
@@ -694,11 +895,3 @@ _CONSENT_INSERT = (
     " AS x(i, c, a, u, t, e, s, r, rel)"
     " ON CONFLICT (client_id, agency_id) DO NOTHING RETURNING id, client_id, agency_id, relationship"
 )
-# The enrollment's files, each with the model it is written to.
-_CHILDREN: dict[str, type[Model]] = {
-    "Exit": Exit,
-    "Services": Service,
-    "IncomeBenefits": IncomeBenefits,
-    "Disabilities": Disability,
-    "HealthAndDV": HealthAndDv,
-}
