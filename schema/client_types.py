@@ -5,6 +5,7 @@ views built from a row."""
 
 from __future__ import annotations
 
+import asyncio
 import dataclasses
 import datetime
 from collections.abc import Awaitable, Callable
@@ -684,6 +685,65 @@ class Client(Node):
     ) -> Connection[Any]:
         return list_connection(await self._all_rows(info, "caseNotes"), first, after)
 
+    @strawberry.field(
+        description="The client's coordinated entry assessments (4.19) with their questions and "
+        "results, across the enrollments you see (enrollmentsConnection), by date, in pages of at "
+        "most 100.",
+        graphql_type=Connection[records.Assessment],
+        extensions=[InputChecks()],
+    )
+    async def assessments_connection(
+        self, info: ResolverInfo, first: FIRST = 50, after: AFTER = None
+    ) -> Connection[Any]:
+        return await self._across(info, ce_models.Assessment, records.Assessment, first, after)
+
+    @strawberry.field(
+        description="The client's coordinated entry events (4.20: referrals, diversions, "
+        "placements) across the enrollments you see, by date, in pages of at most 100.",
+        graphql_type=Connection[records.Event],
+        extensions=[InputChecks()],
+    )
+    async def events_connection(
+        self, info: ResolverInfo, first: FIRST = 50, after: AFTER = None
+    ) -> Connection[Any]:
+        return await self._across(info, ce_models.Event, records.Event, first, after)
+
+    @strawberry.field(
+        description="Where the client was living at each contact (4.12), across the enrollments "
+        "you see, by date, in pages of at most 100.",
+        graphql_type=Connection[records.CurrentLivingSituation],
+        extensions=[InputChecks()],
+    )
+    async def current_living_situations_connection(
+        self, info: ResolverInfo, first: FIRST = 50, after: AFTER = None
+    ) -> Connection[Any]:
+        return await self._across(
+            info, ce_models.CurrentLivingSituation, records.CurrentLivingSituation, first, after
+        )
+
+    async def _across(
+        self, info: ResolverInfo, model: type[Model], view: type[Any], first: int, after: str | None
+    ) -> Connection[Any]:
+        """The rows of ``model`` of every enrollment the caller sees, by date then id, as the
+        policy masks them (one statement for all the enrollments: the loader batches them)."""
+        enrollments = await self._all_rows(info, "enrollments")
+        order = _ACROSS_ORDER[model]
+        found = await asyncio.gather(
+            *(records.enrollment_records(info.context, e, model, order) for e in enrollments)
+        )
+        enrollment_of = {
+            row.pk: e for e, part in zip(enrollments, found, strict=True) for row in part
+        }
+        rows = sorted(
+            (row for part in found for row in part),
+            key=lambda row: tuple(getattr(row, name) for name in order),
+        )
+        page = list_connection(rows, first, after)
+        page.nodes = [
+            records.record_view(view, r, enrollment_of[r.pk], self._access) for r in page.nodes
+        ]
+        return page
+
     async def _all_rows(self, info: ResolverInfo, field_name: str) -> list[Any]:
         rows = self._rows(info, field_name)
         return rows if isinstance(rows, list) else await rows
@@ -767,3 +827,11 @@ def client_view(client: client_models.Client, access: ClientAccess) -> Client:
     fields = client_fields(client, access)
     fields["id"] = strawberry.ID(str(fields["id"]))
     return Client(**fields, access=_access_info(access), _access=access, _model=client)
+
+
+# A client's records across enrollments: by date, then id (ids break ties as the enrollment's do).
+_ACROSS_ORDER: dict[type[Model], tuple[str, ...]] = {
+    ce_models.Assessment: ("assessment_date", "id"),
+    ce_models.Event: ("event_date", "id"),
+    ce_models.CurrentLivingSituation: ("information_date", "id"),
+}

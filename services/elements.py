@@ -12,6 +12,7 @@ from __future__ import annotations
 from collections.abc import Callable, Mapping
 from typing import Any
 
+from models.hud.codes import Codes, column_codes_when
 from models.hud.elements import Element, Registry, registry
 from models.names import camel
 from services.errors import ValidationFailed
@@ -31,11 +32,28 @@ def text(value: Any, field: str, limit: int | None) -> str | None:
     return value or None
 
 
+def _row_codes(item: Element, row: Mapping[str, Any]) -> Codes | None:
+    """The list the column table gives the element's column under the row's other values
+    (SubTypeProvided under RecordType 144 and TypeProvided 3, 4 or 5), when one applies."""
+    if item.file is None or item.column is None:
+        return None
+    conditions = column_codes_when(item.file, item.column)
+    if not conditions:
+        return None
+    columns = {
+        other.column: row.get(other.name) for other in registry().of(item.model) if other.column
+    }
+    return next((c.codes for c in conditions if c.applies(columns)), None)
+
+
 def check_code(
     item: Element, value: Any, field: str | None = None, row: Mapping[str, Any] | None = None
 ) -> None:
-    """Refuse a value outside the element's HUD value list in ``row`` (None passes)."""
+    """Refuse a value outside the element's HUD value list in ``row`` (None passes): its own
+    list, or the one the column table gives it under the row's other values."""
     codes = item.codes_for(row or {})
+    if codes is None and row:
+        codes = _row_codes(item, row)
     if value is not None and codes is not None and value not in codes:
         name = field or item.api_name
         raise ValidationFailed(f"{name} is not a valid HUD code.", field=name)

@@ -18,9 +18,11 @@ from typer.testing import CliRunner
 from api.identity.oidc.mapping import OidcIdentity
 from models.audit import AuditEvent
 from models.clients import Client, ConsentToEnter
+from models.coordinated_entry import Assessment, AssessmentQuestion
 from models.enrollments import Enrollment, Exit, Service
 from models.enums import AuditAction, Duty, SystemRole, UserStatus
 from models.governance import Agency, Project
+from models.project_data import Funder, Inventory
 from models.users import User
 from services.errors import Unauthenticated
 from services.hudcsv.importer import ImportRefused, import_hud_csv
@@ -30,7 +32,7 @@ from tests.conftest import START
 from tests.factories import Api, make_agency, make_user
 from tests.hudcsv.support import TZ, write_zip
 from tests.hudcsv.test_cli import _cli
-from tests.hudcsv.test_import import EXPORT_ID, source_files
+from tests.hudcsv.test_import import EXPORT_ID, T, source_files
 
 LATER = "2026-02-01 08:00:00"
 
@@ -427,3 +429,182 @@ async def test_the_command_line_maps_organizations_and_runs_dry(
     none = await _cli(runner, "import", "hud-csv", str(path))
     assert none.exit_code == 2
     assert json.loads(none.stderr)["error"]["field"] == "agency"
+
+
+# --- the newer files: coordinated entry, project records -----------------------------------------
+
+
+def _with_new_files() -> dict[str, list[dict[str, str]]]:
+    """The small export with an assessment (two questions, a result), a funder and a bed
+    inventory, the last written by a second source user."""
+    files = source_files()
+    trailer = {"DateCreated": T, "DateUpdated": T, "UserID": "U1", "ExportID": EXPORT_ID}
+    files["User"].append({**files["User"][0], "UserID": "U2", "UserFirstName": "Bo"})
+    people = {"EnrollmentID": "E1", "PersonalID": "C1"}
+    files["Assessment"] = [
+        {
+            "AssessmentID": "A1",
+            **people,
+            "AssessmentDate": "2025-12-02",
+            "AssessmentLocation": "Front desk",
+            "AssessmentType": "1",
+            "AssessmentLevel": "1",
+            "PrioritizationStatus": "1",
+            **trailer,
+        }
+    ]
+    question = {"AssessmentID": "A1", **people, "AssessmentQuestionGroup": "VI", **trailer}
+    files["AssessmentQuestions"] = [
+        {
+            **question,
+            "AssessmentQuestionID": "Q1",
+            "AssessmentQuestionOrder": "1",
+            "AssessmentQuestion": "Where did you sleep?",
+            "AssessmentAnswer": "Car",
+        },
+        {
+            **question,
+            "AssessmentQuestionID": "Q2",
+            "AssessmentQuestionOrder": "2",
+            "AssessmentQuestion": "ER visits?",
+            "AssessmentAnswer": "3",
+        },
+    ]
+    files["AssessmentResults"] = [
+        {
+            "AssessmentResultID": "R1",
+            "AssessmentID": "A1",
+            **people,
+            "AssessmentResultType": "VI-SPDAT",
+            "AssessmentResult": "11",
+            **trailer,
+        }
+    ]
+    files["Funder"] = [
+        {
+            "FunderID": "F1",
+            "ProjectID": "P1",
+            "Funder": "2",
+            "GrantID": "CT0001",
+            "StartDate": "2025-07-01",
+            **trailer,
+        }
+    ]
+    files["Inventory"] = [
+        {
+            "InventoryID": "I1",
+            "ProjectID": "P1",
+            "CoCCode": "CT-505",
+            "HouseholdType": "1",
+            "Availability": "1",
+            "UnitInventory": "10",
+            "BedInventory": "10",
+            "OtherBedInventory": "10",
+            "ESBedType": "1",
+            "InventoryStartDate": "2025-07-01",
+            **trailer,
+            "UserID": "U2",
+        }
+    ]
+    return files
+
+
+async def test_a_later_export_updates_and_deletes_the_newer_files_rows(
+    first: Agency, tmp_path: Path
+) -> None:
+    files = _with_new_files()
+    result = await _import(write_zip(tmp_path / "first.zip", files), agency_id=first.id)
+    assert {f: result.created[f] for f in ("Assessment", "AssessmentQuestions", "Funder")} == {
+        "Assessment": 1,
+        "AssessmentQuestions": 2,
+        "Funder": 1,
+    }
+    assessment = await Assessment.get(source_id="A1")
+    # the questions and the result point at the assessment's Hearth id
+    assert {q.assessment_id for q in await AssessmentQuestion.all()} == {assessment.id}  # type: ignore[attr-defined]
+    bo = await User.get(source_id="U2")
+    inventory = await Inventory.get(source_id="I1")
+    assert (inventory.created_by_user_id, inventory.bed_inventory) == (bo.id, 10)  # type: ignore[attr-defined]
+    # a later export: the assessment and the funder changed (by Bo), a question and the
+    # inventory deleted
+    later = copy.deepcopy(files)
+    later["Assessment"][0] |= {"AssessmentLevel": "2", "DateUpdated": LATER, "UserID": "U2"}
+    later["Funder"][0] |= {"GrantID": "CT0002", "DateUpdated": LATER, "UserID": "U2"}
+    later["AssessmentQuestions"][1] |= {"DateDeleted": LATER}
+    later["Inventory"][0] |= {"DateDeleted": LATER}
+    path = write_zip(tmp_path / "later.zip", later)
+    result = await _import(path, agency_id=first.id)
+    assert result.updated == {"Assessment": 1, "Funder": 1}
+    assert result.deleted == {"AssessmentQuestions": 1, "Inventory": 1}
+    assessment = await Assessment.get(id=assessment.id)
+    assert (assessment.assessment_level, assessment.updated_by_user_id) == (2, bo.id)  # type: ignore[attr-defined]
+    assert assessment.updated_at.astimezone(TZ).strftime("%Y-%m-%d %H:%M:%S") == LATER
+    funder = await Funder.get(source_id="F1")
+    assert (funder.grant_id, funder.updated_by_user_id) == ("CT0002", bo.id)  # type: ignore[attr-defined]
+    assert await AssessmentQuestion.filter(source_id="Q2").count() == 0
+    assert await AssessmentQuestion.filter(source_id="Q1").count() == 1
+    assert not await Inventory.exists()
+    # audited as any other update and deletion
+    audited = await AuditEvent.filter(
+        action__in=[AuditAction.UPDATE, AuditAction.DELETE]
+    ).values_list("action", "entity_type")
+    assert sorted(audited) == sorted(
+        [
+            (AuditAction.UPDATE, "Assessment"),
+            (AuditAction.UPDATE, "Funder"),
+            (AuditAction.DELETE, "AssessmentQuestion"),
+            (AuditAction.DELETE, "Inventory"),
+        ]
+    )
+    # and idempotent
+    again = await _import(path, agency_id=first.id)
+    assert (again.updated, again.deleted, sum(again.created.values())) == ({}, {}, 0)
+
+
+async def test_a_victim_service_providers_organization_brings_its_projects_not_clients(
+    first: Agency, tmp_path: Path
+) -> None:
+    files = statewide()
+    files["Organization"][1]["VictimServiceProvider"] = "1"
+    # the organization deleted in the source before Hearth knew it is left out
+    files["Organization"].append(
+        {
+            **files["Organization"][1],
+            "OrganizationID": "O3",
+            "OrganizationName": "Gone",
+            "DateDeleted": LATER,
+        }
+    )
+    # client data at the shelter's project: refused, with its rows
+    with pytest.raises(ImportRefused) as caught:
+        await _import(
+            write_zip(tmp_path / "vsp.zip", files),
+            organizations=OrganizationMap({"O1": first.id}, create=True),
+        )
+    assert {(p.file, p.column) for p in caught.value.problems} == {("Enrollment.csv", "ProjectID")}
+    assert len(caught.value.problems) == 2
+    # without it: the shelter's agency and project come in, flagged, with no client there
+    files["Enrollment"] = [e for e in files["Enrollment"] if e["ProjectID"] != "P2"]
+    files["Client"] = [c for c in files["Client"] if c["PersonalID"] != "C3"]
+    result = await _import(
+        write_zip(tmp_path / "vsp-ok.zip", files),
+        organizations=OrganizationMap({"O1": first.id}, create=True),
+    )
+    assert result.agencies_created == {"O2": "Second Org"}
+    shelter = await Agency.get(name="Second Org")
+    assert shelter.victim_service_provider
+    assert await Project.filter(agency_id=shelter.id, source_id="P2").exists()
+    assert not await Enrollment.filter(agency_id=shelter.id).exists()
+    assert not await Agency.filter(name="Gone").exists()
+
+
+async def test_source_users_are_not_in_the_users_list(
+    first: Agency, tmp_path: Path, api: Api
+) -> None:
+    await _import(write_zip(tmp_path / "ok.zip", source_files()), agency_id=first.id)
+    admin = await make_user("admin", roles=(SystemRole.SYSTEM_ADMINISTRATOR,))
+    names = (
+        await api.ok("{ users(first: 100) { nodes { username } } }", {}, await api.sign_in(admin))
+    )["users"]["nodes"]
+    assert {n["username"] for n in names} == {"importer", "admin"}
+    assert await User.filter(source_id="U1").exists()

@@ -324,3 +324,81 @@ async def test_only_the_enrollments_agency_writes(api: Api) -> None:
 
     await expect_refused(api, EVENT, variables, viewer, code="FORBIDDEN")
     await expect_refused(api, EVENT, variables, outsider, code="NOT_FOUND", field="enrollmentId")
+
+
+HISTORY = """
+query($id: ID!) {
+  client(id: $id) {
+    assessmentsConnection { totalCount nodes { assessmentDate questions { assessmentAnswer } } }
+    eventsConnection { totalCount nodes { event } }
+    currentLivingSituationsConnection(first: 1) {
+      totalCount pageInfo { hasNextPage } nodes { informationDate locationDetails }
+    }
+  }
+}"""
+
+
+async def test_a_clients_coordinated_entry_history_across_enrollments(api: Api) -> None:
+    # given records at two enrollments of the client, at two projects
+    w = await _world(api)
+    await _record_everything(api, w)
+    second = (
+        await api.ok(
+            ENROLL,
+            {
+                "input": {
+                    "clientId": w["client"],
+                    "projectId": str((await make_project(w["a"], name="Second")).id),
+                    "entryDate": str(w["entry"] + timedelta(days=2)),
+                    "relationshipToHoH": "SELF",
+                }
+            },
+            w["token"],
+        )
+    )["createEnrollment"]["id"]
+    later = str(w["entry"] + timedelta(days=3))
+    await api.ok(
+        CLS,
+        {
+            "input": {
+                "enrollmentId": second,
+                "informationDate": later,
+                "currentLivingSituation": "PLACE_NOT_MEANT_FOR_HABITATION",
+                "locationDetails": "the library steps",
+            }
+        },
+        w["token"],
+    )
+    # when the agency reads the client's history: both enrollments' rows, by date, paged
+    history = (await api.ok(HISTORY, {"id": w["client"]}, w["token"]))["client"]
+    living = history["currentLivingSituationsConnection"]
+    assert (living["totalCount"], living["pageInfo"]["hasNextPage"]) == (2, True)
+    assert living["nodes"] == [
+        {
+            "informationDate": str(w["entry"] + timedelta(days=1)),
+            "locationDetails": "under the Main St bridge",
+        }
+    ]
+    assert history["assessmentsConnection"]["nodes"][0]["questions"] == [
+        {"assessmentAnswer": "yes"}
+    ]
+    assert history["eventsConnection"]["totalCount"] == 1
+    # audited as a read of the client's lists
+    views = await AuditEvent.filter(action=AuditAction.VIEW, entity_type="Client")
+    read = {"assessmentsConnection", "eventsConnection", "currentLivingSituationsConnection"}
+    assert any(read <= set(v.fields_touched) for v in views), [v.fields_touched for v in views]
+    # another agency with a release of identifying and enrollment data: the rows, health masked
+    await release_to(
+        api, w["token"], w["client"], w["b"], ("IDENTIFYING", "ENROLLMENT_AND_SERVICES")
+    )
+    reader = await api.sign_in(await make_user(agencies={w["b"]: AccessLevel.FULL}))
+    seen = (await api.ok(HISTORY, {"id": w["client"]}, reader))["client"]
+    assert seen["assessmentsConnection"]["nodes"][0]["questions"] == [{"assessmentAnswer": None}]
+    assert seen["currentLivingSituationsConnection"]["totalCount"] == 2
+    # and without the enrollment category: no rows at all
+    third = await make_agency("Agency C")
+    await release_to(api, w["token"], w["client"], third, ("IDENTIFYING",))
+    outsider = await api.sign_in(await make_user(agencies={third: AccessLevel.FULL}))
+    unseen = (await api.ok(HISTORY, {"id": w["client"]}, outsider))["client"]
+    assert unseen["assessmentsConnection"]["totalCount"] == 0
+    assert unseen["currentLivingSituationsConnection"]["nodes"] == []

@@ -493,6 +493,14 @@ async def test_a_service_must_fall_within_the_enrollment(api: Api) -> None:
         ),  # still open: not after today
         (service(w.entry, recordType=999), GRAPHQL, None),
         (service(w.entry, typeProvided=0), "VALIDATION", "typeProvided"),
+        # the lists that depend on the row: a bed night is type 200; an SSVF service of
+        # type 3 takes the V2.A sub-types (1 to 4)
+        (service(w.entry, typeProvided=201), "VALIDATION", "typeProvided"),
+        (
+            service(w.entry, recordType="SSVF_SERVICE", typeProvided=3, subTypeProvided=9),
+            "VALIDATION",
+            "subTypeProvided",
+        ),
         (service(w.entry, faAmount="-1"), "VALIDATION", "faAmount"),
         (service(w.entry, enrollmentId=UNKNOWN), "NOT_FOUND", "enrollmentId"),
     ):
