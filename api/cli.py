@@ -738,6 +738,7 @@ async def _hud_import(
     from zoneinfo import ZoneInfo
 
     from services.hudcsv.importer import ImportRefused, ImportResult, import_hud_csv
+    from services.hudcsv.read import ZipLimits
 
     def report(result: ImportResult) -> dict[str, Any]:
         return {
@@ -763,6 +764,7 @@ async def _hud_import(
             tz=ZoneInfo(settings.timezone),
             progress=progress,
             dry_run=dry_run,
+            limits=ZipLimits(settings.hud_import_max_bytes, settings.hud_import_max_ratio),
         )
     except ImportRefused as refused:
         for problem in refused.problems:

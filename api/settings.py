@@ -325,6 +325,16 @@ class Settings(BaseSettings):
         default="hearth-ct-hmis",
         description="Export.ImplementationID: this HMIS implementation's id.",
     )
+    hud_import_max_bytes: int = Field(
+        default=20 * 1024**3,
+        gt=0,
+        description="How many bytes an import's CSVs may inflate to, in all (a zip bomb stops there).",
+    )
+    hud_import_max_ratio: int = Field(
+        default=200,
+        gt=1,
+        description="How many times its compressed size a CSV may inflate to (past 1 MiB).",
+    )
 
     @field_validator("cors_origins", mode="before")
     @classmethod

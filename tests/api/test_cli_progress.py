@@ -17,6 +17,7 @@ from rich.console import Console
 
 from api.cli_progress import progress_bar
 from api.ssn_keys import new_key
+from services.hudcsv.records import ENROLLMENT_RECORDS
 from tests.api.cli_process import Ran, environment, hearth, hearth_on_terminal
 
 _CONTROL = re.compile(r"\x1b|\r")
@@ -151,13 +152,8 @@ async def test_the_long_commands_on_a_terminal_and_redirected(
     imported = await terminal("import", "hud-csv", str(out), "--agency", str(agency))
     assert json.loads(imported.stdout)["created"]["Client"] == rows["Client"]
     assert re.search(r"rows checked[^\n\r]*?\d+/\?", imported.stderr)
-    written = (
-        rows["Client"]
-        + rows["Enrollment"]
-        + sum(
-            rows[f] for f in ("Exit", "Services", "IncomeBenefits", "Disabilities", "HealthAndDV")
-        )
-    )
+    # the client files, each enrollment's records included (the project files are few)
+    written = rows["Client"] + rows["Enrollment"] + sum(rows[r.file] for r in ENROLLMENT_RECORDS)
     assert _bar(imported, "rows imported") == (written, written)
     quiet = _quiet(await redirected("import", "hud-csv", str(out), "--agency", str(agency)))
     assert json.loads(quiet)["read"]["Client"] == rows["Client"]

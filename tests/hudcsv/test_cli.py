@@ -10,6 +10,7 @@ import pytest
 from typer.testing import CliRunner, Result
 
 from api.cli import app as cli
+from api.settings import get_settings
 from authz import enforcer
 from models.clients import Client
 from models.enums import Duty
@@ -106,6 +107,24 @@ async def test_import_reports_problems_as_json_lines_and_writes_nothing(
     result = await _cli(runner, "import", "hud-csv", str(good), "--agency", str(agency.id))
     assert result.exit_code == 0, result.output
     assert json.loads(result.stdout)["created"]["Client"] == 2
+
+
+async def test_the_zip_limits_are_settings(
+    app: object, runner: CliRunner, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    agency = await make_agency("Limited Agency", coc="CT-505")
+    await make_user("limitedhdc", duties={agency: Duty.HMIS_DATA_COORDINATOR})
+    good = write_zip(tmp_path / "good.zip", source_files())
+    monkeypatch.setenv("HEARTH_HUD_IMPORT_MAX_BYTES", "2000")
+    get_settings.cache_clear()
+    try:
+        result = await _cli(runner, "import", "hud-csv", str(good), "--agency", str(agency.id))
+    finally:
+        monkeypatch.delenv("HEARTH_HUD_IMPORT_MAX_BYTES")
+        get_settings.cache_clear()
+    assert result.exit_code == 2
+    assert "over the limit of 2000" in result.stderr
+    assert await Client.all().count() == 0
 
 
 async def test_seed_then_export_on_the_command_line(
