@@ -11,10 +11,18 @@ import pytest
 from starlette.routing import Route
 
 from models.audit import AuditEvent
+from models.coordinated_entry import (
+    Assessment,
+    AssessmentQuestion,
+    AssessmentResult,
+    CurrentLivingSituation,
+    Event,
+)
+from models.enrollments import Enrollment
 from schema import build_schema
 from tests.factories import Api
 from tests.schema.audit_reference import MiddlewareAudit
-from tests.schema.test_client_statements import EVERYTHING, VIEWERS, _world
+from tests.schema.test_client_statements import EVERYTHING, NOW, VIEWERS, _world
 
 RECORD = """
 query($id: ID!) {
@@ -26,8 +34,37 @@ query($id: ID!) {
     annotations { field kind note }
     enrollments { id entryDate relationshipToHoH householdId exit { exitDate destination } services { dateProvided } }
     caseNotes { id text createdAt deleted deletion { reason requestedBy } }
+    assessmentsConnection { nodes { assessmentDate questions { assessmentAnswer } results { assessmentResult } } }
+    eventsConnection { nodes { eventDate event } }
+    currentLivingSituationsConnection { nodes { informationDate locationDetails } }
   }
 }"""
+
+
+async def _coordinated_entry(world: Any, client_id: str) -> None:
+    """An assessment (a question, a result), an event and a contact at each of the client's
+    enrollments: records read through views that name their client (``audit_entry``)."""
+    by = {"created_by_user": world.holder, "created_at": NOW}
+    for e in await Enrollment.filter(client_id=client_id):
+        assessment = await Assessment.create(enrollment=e, assessment_date=e.entry_date, **by)
+        await AssessmentQuestion.create(
+            assessment=assessment,
+            enrollment=e,
+            assessment_question="Sleeping where?",
+            assessment_answer="Car",
+            **by,
+        )
+        await AssessmentResult.create(
+            assessment=assessment, enrollment=e, assessment_result_type="Score", **by
+        )
+        await Event.create(enrollment=e, event_date=e.entry_date, event=1, **by)
+        await CurrentLivingSituation.create(
+            enrollment=e,
+            information_date=e.entry_date,
+            current_living_situation=116,
+            location_details="the bridge",
+            **by,
+        )
 
 
 def _view(app: Any) -> Any:
@@ -66,6 +103,7 @@ async def test_the_executor_answers_and_audits_exactly_like_the_reference_path(
     world = await _world(3)
     token = await api.sign_in(getattr(world, viewer))
     page = (await api.ok(EVERYTHING, {"name": "smith", "first": 3}, token))["clients"]["nodes"]
+    await _coordinated_entry(world, page[0]["id"])
     requests = [(EVERYTHING, {"name": "smith", "first": 3}), (RECORD, {"id": page[0]["id"]})]
 
     # when the same requests go through the fast path and through the ordinary path
@@ -87,3 +125,8 @@ async def test_the_executor_answers_and_audits_exactly_like_the_reference_path(
         enrollment_views = [r for r in fast_rows if r[0] == "VIEW" and r[1] == "Enrollment"]
         assert enrollment_views
         assert all("entryDate" in r[5] for r in enrollment_views)
+    # the coordinated entry records read through the client are audited on the client's row
+    if viewer == "holder":
+        (client,) = [r for r in fast[1][1] if r[0] == "VIEW" and r[1] == "Client"]
+        lists = {"assessmentsConnection", "eventsConnection", "currentLivingSituationsConnection"}
+        assert lists <= set(client[5]), client
