@@ -99,6 +99,9 @@ class _Context:
     export_id: str = ""
     hash_status: int | None = None
     ids: dict[str, set[str]] = field(default_factory=dict)
+    # whose each enrollment and assessment is (EnrollmentID -> PersonalID, AssessmentID ->
+    # EnrollmentID): a row below one must name the same
+    owners: dict[str, dict[str, str]] = field(default_factory=dict)
     rows: dict[str, int] = field(default_factory=dict)
     # Files whose header or text could not be read: their ids are unknown, so foreign keys to
     # them are not checked (that would only repeat the problem).
@@ -106,6 +109,34 @@ class _Context:
     # The row being checked, and the current file's date columns (services.hudcsv.dates).
     line: int = 0
     dates: dict[str, DateColumn] = field(default_factory=dict)
+
+
+# A record below another names the same owner: (its column naming the parent, the parent's file,
+# the column both name the owner in).
+_OWNED = (
+    ("EnrollmentID", "Enrollment", "PersonalID"),
+    ("AssessmentID", "Assessment", "EnrollmentID"),
+)
+
+
+def _owner_problems(file: str, row: dict[str, str], ctx: _Context) -> list[tuple[str, str]]:
+    """A row whose enrollment is another client's, or whose assessment is another
+    enrollment's: refused, as it would join one person's record to another's."""
+    if file in ("Enrollment", "Assessment"):
+        owner, owners_file = (
+            ("PersonalID", "Client") if file == "Enrollment" else ("EnrollmentID", "Enrollment")
+        )
+        # an owner that is no row is a problem of its own: the rows below are not blamed too
+        if row[owner] in ctx.ids.get(owners_file, set()):
+            ctx.owners.setdefault(file, {})[row[_KEYS[file][0]]] = row[owner]
+    found = []
+    for link, parent, owner in _OWNED:
+        if file == parent or not row.get(link) or not row.get(owner):
+            continue
+        expected = ctx.owners.get(parent, {}).get(row[link])
+        if expected is not None and expected != row[owner]:
+            found.append((owner, f"not the {owner} of {parent} {row[link][:40]!r}"))
+    return found
 
 
 def _checker(column: Column, ctx: _Context) -> Callable[[str], str | None]:
@@ -224,6 +255,8 @@ def _validate(
                     and row[column] not in ctx.ids.get(parent, set())
                 ):
                     problems.add(name, line, column, f"no {parent} with id {row[column][:40]!r}")
+            for column, reason in _owner_problems(file, row, ctx):
+                problems.add(name, line, column, reason)
         ctx.rows[file] = count
         archive.today = ctx.today
         archive.orders[file] = {

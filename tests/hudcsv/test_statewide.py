@@ -392,6 +392,22 @@ async def test_bad_input_across_files_is_refused_with_where_and_why(
     assert await Client.all().count() == 0
 
 
+async def test_a_record_joined_to_another_persons_is_refused(first: Agency, tmp_path: Path) -> None:
+    files = _with_new_files()
+    # a service of Maria's enrollment that names Lucía, and a question of Maria's assessment
+    # filed under Lucía's enrollment: either would join one person's record to another's
+    files["Services"][0]["PersonalID"] = "C2"
+    files["AssessmentQuestions"][1] |= {"EnrollmentID": "E2", "PersonalID": "C2"}
+    with pytest.raises(ImportRefused) as caught:
+        await _import(write_zip(tmp_path / "joined.zip", files), agency_id=first.id)
+    where = {(p.file, p.row, p.column): p.message for p in caught.value.problems}
+    assert where == {
+        ("Services.csv", 2, "PersonalID"): "not the PersonalID of Enrollment 'E1'",
+        ("AssessmentQuestions.csv", 3, "EnrollmentID"): "not the EnrollmentID of Assessment 'A1'",
+    }
+    assert await Client.all().count() == 0
+
+
 # --- the command line ---------------------------------------------------------------------------------
 
 
