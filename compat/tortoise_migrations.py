@@ -152,8 +152,7 @@ class _Snapshot(_LiveState):
 # A run of operations applied to the state as one: each operation changes the model
 # descriptions, the models are rendered again once at the end (each operation would render them
 # all), then each operation writes its SQL, in order, from that state. Equal to applying them one
-# by one when no operation's SQL reads what a later one changes: ``CreateModel`` reads its
-# model's fields and the tables of the models it refers to, ``AddField`` its one field.
+# by one when no operation's SQL reads what another in the run changes (:func:`_joins`).
 
 
 @dataclass
@@ -223,6 +222,13 @@ def _fields(operation: Operation) -> set[tuple[str, str]]:
     return {(changed.model_name, changed.name)}
 
 
+def _model(operation: Operation) -> str:
+    """The model an operation of :data:`_CHANGES` changes."""
+    if isinstance(operation, AlterModelOptions):
+        return operation.name
+    return cast(AddField, operation).model_name
+
+
 def _keys(operation: Operation) -> bool:
     """Whether ``operation`` adds or alters a primary key (which other models' SQL reads)."""
     if isinstance(operation, AddFields):
@@ -245,16 +251,20 @@ def _joins(run: list[Operation], operation: Operation) -> bool:
         return name not in created | referred
     if type(run[0]) not in _CHANGES or kind not in _CHANGES:
         return False
+    if kind is AlterModelOptions:
+        # options (the table, its indexes) are read by every earlier operation on the model
+        name = cast(AlterModelOptions, operation).name
+        return not any(_model(earlier) == name for earlier in run)
     if kind not in _FIELD_CHANGES:
         return True
     if _keys(operation) or _keys(run[0]):
         return False
-    model = cast(AddField, operation).model_name
+    model = _model(operation)
     fields = _fields(operation)
     for earlier in run:
         if type(earlier) in (AddIndex, AddConstraint):
             # an index or a constraint reads its model's fields as they are when it is added
-            if cast(AddIndex, earlier).model_name == model:
+            if _model(earlier) == model:
                 return False
         elif type(earlier) in _FIELD_CHANGES and _fields(earlier) & fields:
             return False
@@ -266,7 +276,7 @@ def together(operations: Sequence[Operation]) -> list[Operation]:
     :class:`Together`: ``CreateModel`` of new models, none referred to before it is created; or
     changes to existing models (fields added, altered or removed, each field once, indexes and
     constraints added, options changed), no field changed on a model after an index or a
-    constraint on it."""
+    constraint on it, no options changed after another change to their model."""
     grouped: list[Operation] = []
     run: list[Operation] = []
     for operation in operations:

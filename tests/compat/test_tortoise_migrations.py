@@ -54,7 +54,7 @@ def test_new_models_are_one_run_unless_one_is_referred_to_before_it_is_created()
     assert [op.name for op in grouped[1].operations] == ["D", "E"]  # type: ignore[attr-defined]
 
 
-def test_changes_to_fields_are_one_run_each_field_once_none_after_an_index_on_its_model() -> None:
+def test_changes_to_models_are_one_run_while_none_reads_what_another_changes() -> None:
     text = fields.TextField
     grouped = together(
         [
@@ -65,6 +65,8 @@ def test_changes_to_fields_are_one_run_each_field_once_none_after_an_index_on_it
             ops.RemoveField("B", "v"),
             ops.AddField("A", "u", text()),  # after the constraint on A
             ops.AlterField("B", "y", text(null=True)),  # y already added in this run
+            ops.AlterModelOptions("C", {"table_description": "c"}),
+            ops.AlterModelOptions("A", {"table_description": "a"}),  # after a change to A
             ops.RunSQL("SELECT 1"),
             ops.AddField("C", "pk", fields.IntField(primary_key=True)),
             ops.AddField("C", "t", text()),
@@ -72,7 +74,8 @@ def test_changes_to_fields_are_one_run_each_field_once_none_after_an_index_on_it
     )
     assert _shape(grouped) == [
         ["AddField", "AddFields", "AlterField", "AddConstraint", "RemoveField"],
-        ["AddField", "AlterField"],
+        ["AddField", "AlterField", "AlterModelOptions"],
+        "AlterModelOptions",
         "RunSQL",
         "AddField",
         "AddField",
