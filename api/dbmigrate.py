@@ -6,9 +6,8 @@ import pkgutil
 from typing import Any
 
 from tortoise.context import TortoiseContext
-from tortoise.migrations.api.migrate import migrate as tortoise_migrate
-from tortoise.migrations.autodetector import MigrationAutodetector
 
+from compat.tortoise_migrations import MigrationAutodetector, migrate
 from services.progress import Progress, tell
 
 __all__ = [
@@ -61,9 +60,12 @@ def _reason(error: BaseException) -> str:
     return type(error).__name__
 
 
-async def apply_migrations(config: dict[str, Any], *, progress: Progress | None = None) -> None:
-    """Bring the database to the latest committed migration; ``progress`` hears of each one
-    applied (step ``migrations``). A migration that fails raises :class:`MigrationFailed`."""
+async def apply_migrations(
+    config: dict[str, Any], *, progress: Progress | None = None, target: str | None = None
+) -> None:
+    """Bring the database to the latest committed migration (or to ``target``, ``hearth.NAME``);
+    ``progress`` hears of each one applied (step ``migrations``). A migration that fails raises
+    :class:`MigrationFailed`."""
     total = 0
     done = 0
     running: str | None = None
@@ -84,8 +86,11 @@ async def apply_migrations(config: dict[str, Any], *, progress: Progress | None 
 
     async with TortoiseContext():
         try:
-            await tortoise_migrate(
-                config=config, reporter=planned if progress else None, progress=stepped
+            await migrate(
+                config=config,
+                target=target,
+                reporter=planned if progress else None,
+                progress=stepped,
             )
         except Exception as error:
             if running is None:

@@ -9,13 +9,11 @@ from urllib.parse import urlsplit, urlunsplit
 
 import asyncpg
 import pytest
-from tortoise.context import TortoiseContext
-from tortoise.migrations.api.migrate import migrate
 from typer.testing import CliRunner
 
 from api.cli import app as cli
 from api.db import tortoise_config
-from api.dbmigrate import pending_model_changes
+from api.dbmigrate import apply_migrations, pending_model_changes
 from api.settings import Settings, get_settings
 
 COURSES = {
@@ -138,10 +136,9 @@ async def test_upgrading_a_database_with_clear_ssns_leaves_none(
     await admin.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
     await admin.execute(f'CREATE DATABASE "{name}"')
     url = urlunsplit(parts._replace(path=f"/{name}"))
-    async with TortoiseContext():
-        await migrate(
-            config=tortoise_config(url, Settings(env="test")), target="hearth.0009_audit_seal"
-        )
+    await apply_migrations(
+        tortoise_config(url, Settings(env="test")), target="hearth.0009_audit_seal"
+    )
     conn = await asyncpg.connect(url, timeout=10)
     try:
         await conn.execute(OLD_CLIENT, uuid.uuid4(), uuid.uuid4(), uuid.uuid4())
