@@ -257,10 +257,11 @@ class _Writer:
         """Each source user: a Hearth user whose id it is (Hearth -> Hearth), else an inactive
         user record of its own, created once per source and UserID (never able to sign in)."""
         rows = list(self._rows("User"))
+        # a Hearth user record, an account or one an earlier import made for another source's
+        # user (a Hearth export names both by id)
         found = set(
             await User.filter(
-                id__in=[w for w in (_hex_uuid(r["UserID"]) for r in rows) if w],
-                source_system__isnull=True,
+                id__in=[w for w in (_hex_uuid(r["UserID"]) for r in rows) if w]
             ).values_list("id", flat=True)
         )
         existing = await self.conn.execute_query_dict(
