@@ -361,7 +361,16 @@ class _Writer:
                     stored["id"],
                     stored["agency_id"],
                 )
+                renamed = names.get((stored["agency_id"], row["ProjectName"]), stored["id"])
                 if not row.get("DateDeleted") and self._newer(row["DateUpdated"], stored["stamp"]):
+                    if renamed != stored["id"]:
+                        self.problems.add(
+                            "Project.csv",
+                            line,
+                            "ProjectName",
+                            "the agency already has another project of this name",
+                        )
+                        continue
                     changed.append(
                         {
                             "id": stored["id"],

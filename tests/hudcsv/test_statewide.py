@@ -6,7 +6,7 @@ from __future__ import annotations
 
 import copy
 import json
-from datetime import timedelta
+from datetime import date, timedelta
 from pathlib import Path
 from types import SimpleNamespace
 from typing import Any
@@ -624,3 +624,28 @@ async def test_source_users_are_not_in_the_users_list(
     )["users"]["nodes"]
     assert {n["username"] for n in names} == {"importer", "admin"}
     assert await User.filter(source_id="U1").exists()
+
+
+async def test_a_later_export_renaming_a_project_to_a_taken_name_is_a_problem(
+    first: Agency, tmp_path: Path
+) -> None:
+    files = source_files()
+    await _import(write_zip(tmp_path / "first.zip", files), agency_id=first.id)
+    await Project.create(
+        agency=first,
+        name="Taken",
+        project_type=1,
+        operating_start_date=date(2020, 1, 1),
+        coc_code="CT-505",
+    )
+    later = copy.deepcopy(files)
+    later["Project"][0] |= {"ProjectName": "Taken", "DateUpdated": LATER}
+    with pytest.raises(ImportRefused) as caught:
+        await _import(write_zip(tmp_path / "later.zip", later), agency_id=first.id)
+    (problem,) = caught.value.problems
+    assert (problem.file, problem.row, problem.column) == ("Project.csv", 2, "ProjectName")
+    # a rename to a free name is an update
+    later["Project"][0]["ProjectName"] = "Renamed"
+    result = await _import(write_zip(tmp_path / "free.zip", later), agency_id=first.id)
+    assert result.updated == {"Project": 1}
+    assert await Project.filter(source_id="P1", name="Renamed").exists()
