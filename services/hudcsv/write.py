@@ -165,6 +165,8 @@ class _Writer:
         self.new_clients: list[tuple[UUID, UUID]] = []  # (client, agency)
         # source ids of the rows the source deleted, by file
         self.deleted: dict[str, list[str]] = {}
+        # whether each table held rows of this source before the import (see _prior)
+        self.prior: dict[str, bool] = {}
         # source id -> Hearth id of the records other rows link to, by file
         self.linked: dict[str, dict[str, UUID]] = {"Project": self.projects, "Assessment": {}}
 
@@ -245,6 +247,27 @@ class _Writer:
             else:
                 result.append(uuid.uuid4())
         return result
+
+    async def _prior(self, table: str) -> bool:
+        """Whether the table held rows of this source before the import wrote to it (asked
+        before its first write, then remembered). Without any, the lookups by source id are
+        skipped: a table filled in this transaction has no statistics yet, so PostgreSQL plans
+        each lookup as a scan of it, and a first import's lookups grew with the square of the
+        rows (the 100,000-client statewide import)."""
+        known = self.prior.get(table)
+        if known is None:
+            rows = await self.conn.execute_query_dict(
+                f'SELECT EXISTS (SELECT 1 FROM "{table}" WHERE source_system = $1) AS found',  # noqa: S608 (the models' names)
+                [self.source],
+            )
+            known = self.prior[table] = bool(rows[0]["found"])
+        return known
+
+    async def _stamps(self, model: type[Model], sources: list[str]) -> dict[str, Any]:
+        """``changes.stamps`` for the rows this source wrote before this import."""
+        if not sources or not await self._prior(model._meta.db_table):
+            return {}
+        return await stamps(self.conn, model, sources, self.source)
 
     def _newer(self, text: str, stamp: datetime | None) -> bool:
         moment = self._dt(text)
@@ -448,7 +471,7 @@ class _Writer:
                 for _, r in self.archive.rows(file, self.problems)
                 if r["ProjectID"] in self.projects
             ]
-            stored = await stamps(self.conn, model, [r[key] for r in live], self.source)
+            stored = await self._stamps(model, [r[key] for r in live])
             own = await self._own(model, [r[key] for r in live if r[key] not in stored])
             new, changed, gone = [], [], []
             for r in live:
@@ -569,11 +592,15 @@ class _Writer:
     async def clients_write(self) -> None:
         async for chunk in self._chunks("Client"):
             ids = list(dict.fromkeys(r["PersonalID"] for r in chunk))
-            rows = await self.conn.execute_query_dict(
-                "SELECT DISTINCT ON (source_id) source_id, id, created_by_agency_id, updated_at"
-                " FROM client WHERE source_system = $1 AND source_id = ANY($2::text[])"
-                " ORDER BY source_id, created_at, id",
-                [self.source, ids],
+            rows = (
+                await self.conn.execute_query_dict(
+                    "SELECT DISTINCT ON (source_id) source_id, id, created_by_agency_id, updated_at"
+                    " FROM client WHERE source_system = $1 AND source_id = ANY($2::text[])"
+                    " ORDER BY source_id, created_at, id",
+                    [self.source, ids],
+                )
+                if await self._prior("client")
+                else []
             )
             stored = {r["source_id"]: r for r in rows}
             new, changed = [], []
@@ -661,10 +688,14 @@ class _Writer:
 
     async def enrollments_write(self) -> None:
         async for chunk in self._chunks("Enrollment"):
-            found = await self.conn.execute_query_dict(
-                "SELECT source_id, id, client_id, agency_id, updated_at FROM enrollment"
-                " WHERE source_system = $1 AND source_id = ANY($2::text[])",
-                [self.source, [r["EnrollmentID"] for r in chunk]],
+            found = (
+                await self.conn.execute_query_dict(
+                    "SELECT source_id, id, client_id, agency_id, updated_at FROM enrollment"
+                    " WHERE source_system = $1 AND source_id = ANY($2::text[])",
+                    [self.source, [r["EnrollmentID"] for r in chunk]],
+                )
+                if await self._prior("enrollment")
+                else []
             )
             stored = {r["source_id"]: r for r in found}
             new, changed = [], []
@@ -781,7 +812,7 @@ class _Writer:
                 links = self._links(record, r)
                 if r["EnrollmentID"] in self.enrollments and links is not None:
                     rows.append((r, links))
-            stored = await stamps(self.conn, model, [r[key] for r, _ in rows], self.source)
+            stored = await self._stamps(model, [r[key] for r, _ in rows])
             new = [(r, links) for r, links in rows if r[key] not in stored]
             changed = []
             for r, links in rows:
@@ -834,7 +865,7 @@ class _Writer:
         """Apply the source's DateDeleted: children, then enrollments (see ``changes``)."""
         for record in reversed(ENROLLMENT_RECORDS):  # a record before the one it points at
             model, file = record.model, record.file
-            found = await stamps(self.conn, model, self.deleted.get(file, []), self.source)
+            found = await self._stamps(model, self.deleted.get(file, []))
             if not found:
                 continue
             ids = [i for i, _ in found.values()]
@@ -854,7 +885,7 @@ class _Writer:
                 now=self.now,
             )
             self.tally.add("deleted", file, len(ids))
-        found = await stamps(self.conn, Enrollment, self.deleted.get("Enrollment", []), self.source)
+        found = await self._stamps(Enrollment, self.deleted.get("Enrollment", []))
         if found:
             ids = [i for i, _ in found.values()]
             kept = await kept_back(self.conn, "enrollment", ids, self.source)
@@ -874,7 +905,7 @@ class _Writer:
             )
             self.tally.add("deleted", "Enrollment", len(gone))
             self.tally.add("kept", "Enrollment", len(kept))
-        found = await stamps(self.conn, Client, self.deleted.get("Client", []), self.source)
+        found = await self._stamps(Client, self.deleted.get("Client", []))
         self.tally.add("kept", "Client", len(found))
 
 
