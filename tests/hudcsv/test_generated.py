@@ -48,7 +48,11 @@ KEYS: dict[str, tuple[str, dict[str, str]]] = {
     "User": ("UserID", {}),
     "Project": ("ProjectID", {"OrganizationID": "Organization"}),
     "ProjectCoC": ("ProjectCoCID", {"ProjectID": "Project"}),
+    "Funder": ("FunderID", {"ProjectID": "Project"}),
+    "Inventory": ("InventoryID", {"ProjectID": "Project"}),
+    "Affiliation": ("AffiliationID", {"ProjectID": "Project", "ResProjectID": "Project"}),
     "HMISParticipation": ("HMISParticipationID", {"ProjectID": "Project"}),
+    "CEParticipation": ("CEParticipationID", {"ProjectID": "Project"}),
     "Client": ("PersonalID", {}),
     "Enrollment": ("EnrollmentID", {"PersonalID": "Client", "ProjectID": "Project"}),
     **{
@@ -59,9 +63,28 @@ KEYS: dict[str, tuple[str, dict[str, str]]] = {
             ("IncomeBenefits", "IncomeBenefitsID"),
             ("Disabilities", "DisabilitiesID"),
             ("HealthAndDV", "HealthAndDVID"),
+            ("EmploymentEducation", "EmploymentEducationID"),
+            ("YouthEducationStatus", "YouthEducationStatusID"),
+            ("CurrentLivingSituation", "CurrentLivingSitID"),
+            ("Assessment", "AssessmentID"),
+            ("Event", "EventID"),
+        )
+    },
+    **{
+        part: (
+            pk,
+            {"AssessmentID": "Assessment", "EnrollmentID": "Enrollment", "PersonalID": "Client"},
+        )
+        for part, pk in (
+            ("AssessmentQuestions", "AssessmentQuestionID"),
+            ("AssessmentResults", "AssessmentResultID"),
         )
     },
 }
+# The files below an enrollment (each names its enrollment's client).
+ENROLLMENT_FILES = tuple(
+    file for file, (_, fks) in KEYS.items() if fks.get("EnrollmentID") == "Enrollment"
+)
 CLIENT_QUERY = """query($id: ID!) { client(id: $id) { id firstName lastName ssn ssnLastFour dob
   enrollments { id project { id } disabilities { id disabilityType } } } }"""
 RECORD_RELEASE = """mutation($input: RecordReleaseInput!) { recordRelease(input: $input) { id } }"""
@@ -143,8 +166,11 @@ def check_structure(result: ExportResult, files: Files, coc_codes: str) -> None:
         for column, parent in fks.items():
             assert {row[column] for row in files[file]} <= ids[parent], (file, column)
     owner = {e["EnrollmentID"]: e["PersonalID"] for e in files["Enrollment"]}
-    for file in ("Exit", "Services", "IncomeBenefits", "Disabilities", "HealthAndDV"):
+    for file in ENROLLMENT_FILES:
         assert all(owner[row["EnrollmentID"]] == row["PersonalID"] for row in files[file]), file
+    assessed = {a["AssessmentID"]: a["EnrollmentID"] for a in files["Assessment"]}
+    for file in ("AssessmentQuestions", "AssessmentResults"):
+        assert all(assessed[r["AssessmentID"]] == r["EnrollmentID"] for r in files[file]), file
     assert {row["UserID"] for rows in files.values() for row in rows if "UserID" in row} - {
         ""
     } <= ids["User"]
@@ -186,6 +212,9 @@ async def test_statewide_export_as_the_lead_is_hashed_complete_and_well_formed(
     g = generated
     result, files = await _export(g, "lead_agency", "all", tmp_path / "all.zip")
     check_structure(result, files, "CT-503;CT-505")
+    # every file has rows: the seed's data reaches every file of the standard but Affiliation,
+    # which only the statewide file draws (tests/hudcsv/test_lossless.py)
+    assert [file for file in FILES if not files[file]] == ["Affiliation"]
     # The Lead reads no client through the API: the reporting lens, hashed, never Part 2.
     assert files["Export"][0]["HashStatus"] == "4"
     assert result.hash_status == 4
