@@ -181,6 +181,23 @@ async def _clean(request: pytest.FixtureRequest, clock: FrozenClock) -> AsyncIte
 
 
 @pytest.fixture
+async def empty_database(database_url: str) -> AsyncIterator[str]:
+    """A database of its own with nothing in it (the migrations run from the first), dropped
+    afterwards. Named after this worker's database, so that two suites on one server (a CI run
+    and a developer's, say) never drop each other's."""
+    parts = urlsplit(database_url)
+    name = parts.path.lstrip("/") + "_empty"
+    admin = await asyncpg.connect(urlunsplit(parts._replace(path="/postgres")), timeout=10)
+    try:
+        await admin.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
+        await admin.execute(f'CREATE DATABASE "{name}"')
+        yield urlunsplit(parts._replace(path=f"/{name}"))
+        await admin.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
+    finally:
+        await admin.close()
+
+
+@pytest.fixture
 async def http(app: object) -> AsyncIterator[httpx.AsyncClient]:
     transport = httpx.ASGITransport(app=app)  # type: ignore[arg-type]
     async with httpx.AsyncClient(transport=transport, base_url="http://hearth.test") as client:

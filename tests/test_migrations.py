@@ -5,7 +5,6 @@ from __future__ import annotations
 import asyncio
 import uuid
 from pathlib import Path
-from urllib.parse import urlsplit, urlunsplit
 
 import asyncpg
 import pytest
@@ -127,15 +126,10 @@ VALUES ($3, '234567890', '7890', 1, 1, 99, 0, 0, 0, 0, 0, 0, 0, 99, 1, now(), no
 
 
 async def test_upgrading_a_database_with_clear_ssns_leaves_none(
-    database_url: str, runner: CliRunner, monkeypatch: pytest.MonkeyPatch
+    empty_database: str, runner: CliRunner, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     # given: a database at the migration before SSNs were sealed, holding a clear SSN
-    parts = urlsplit(database_url)
-    name = parts.path.lstrip("/") + "_upgrade"
-    admin = await asyncpg.connect(urlunsplit(parts._replace(path="/postgres")), timeout=10)
-    await admin.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
-    await admin.execute(f'CREATE DATABASE "{name}"')
-    url = urlunsplit(parts._replace(path=f"/{name}"))
+    url = empty_database
     await apply_migrations(
         tortoise_config(url, Settings(env="test")), target="hearth.0009_audit_seal"
     )
@@ -154,8 +148,6 @@ async def test_upgrading_a_database_with_clear_ssns_leaves_none(
         await conn.copy_from_table("client", output=lambda chunk: _append(copied, chunk))
     finally:
         await conn.close()
-        await admin.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
-        await admin.close()
     assert row["ssn"][:4] == b"\x01\x02t1"
     assert (row["ssn_last_four"], len(row["ssn_hash"])) == ("7890", 64)
     for text in (b"234567890", b"234567890".hex().encode()):

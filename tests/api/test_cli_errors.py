@@ -267,26 +267,13 @@ def test_seed_refused_in_production(tmp_path: Path) -> None:
     assert (error["code"], error["field"]) == ("FORBIDDEN", "HEARTH_ENV")
 
 
-@pytest.fixture
-async def scratch_url(server_url: str) -> object:
-    """An empty database of its own (migrations run from nothing), dropped afterwards."""
-    parts = urlsplit(server_url)
-    name = f"hearth_t_cli_scratch_{os.environ.get('PYTEST_XDIST_WORKER', 'main')}"
-    admin = await asyncpg.connect(urlunsplit(parts._replace(path="/postgres")), timeout=10)
-    await admin.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
-    await admin.execute(f'CREATE DATABASE "{name}"')
-    yield urlunsplit(parts._replace(path=f"/{name}"))
-    await admin.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
-    await admin.close()
-
-
-async def test_a_migration_that_fails_names_itself(scratch_url: str, tmp_path: Path) -> None:
+async def test_a_migration_that_fails_names_itself(empty_database: str, tmp_path: Path) -> None:
     # given a database where the first migration's table exists already
-    conn = await asyncpg.connect(scratch_url, timeout=10)
+    conn = await asyncpg.connect(empty_database, timeout=10)
     await conn.execute("CREATE TABLE agency (id int)")
     await conn.close()
     # when
-    env = environment(tmp_path, HEARTH_DATABASE_URL=scratch_url)
+    env = environment(tmp_path, HEARTH_DATABASE_URL=empty_database)
     ran = await asyncio.to_thread(hearth, "migrate", env=env)
     # then
     error = _one_line(ran, 1)

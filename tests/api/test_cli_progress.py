@@ -5,14 +5,10 @@ from __future__ import annotations
 import asyncio
 import io
 import json
-import os
 import re
-from collections.abc import AsyncIterator
 from pathlib import Path
-from urllib.parse import urlsplit, urlunsplit
 
 import asyncpg
-import pytest
 from rich.console import Console
 
 from api.cli_progress import progress_bar
@@ -42,22 +38,6 @@ def test_no_terminal_no_bar() -> None:
     with progress_bar(Console(file=screen)) as progress:
         progress("rows imported", 10, 10)
     assert screen.getvalue() == ""
-
-
-@pytest.fixture
-async def empty_database(server_url: str) -> AsyncIterator[str]:
-    """A database of its own with nothing in it (the migrations run from the first), dropped
-    afterwards."""
-    parts = urlsplit(server_url)
-    name = f"hearth_t_cli_progress_{os.environ.get('PYTEST_XDIST_WORKER', 'main')}"
-    admin = await asyncpg.connect(urlunsplit(parts._replace(path="/postgres")), timeout=10)
-    try:
-        await admin.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
-        await admin.execute(f'CREATE DATABASE "{name}"')
-        yield urlunsplit(parts._replace(path=f"/{name}"))
-        await admin.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
-    finally:
-        await admin.close()
 
 
 def _bar(ran: Ran, step: str) -> tuple[int, int]:
