@@ -44,6 +44,7 @@ from schema.input_checks import InputChecks
 from schema.loaders import by_id, many_by, username
 from schema.relay import AFTER, FIRST, Connection, Node, list_connection
 from schema.types import Agency, Can, Project
+from services.hudcsv.records import ENROLLMENT_RECORDS
 
 __all__ = [
     "AnnotationKind",
@@ -829,9 +830,9 @@ def client_view(client: client_models.Client, access: ClientAccess) -> Client:
     return Client(**fields, access=_access_info(access), _access=access, _model=client)
 
 
-# A client's records across enrollments: by date, then id (ids break ties as the enrollment's do).
+# A client's records across enrollments: in each enrollment's order (by date, then id), from the
+# one declaration of the record files.
 _ACROSS_ORDER: dict[type[Model], tuple[str, ...]] = {
-    ce_models.Assessment: ("assessment_date", "id"),
-    ce_models.Event: ("event_date", "id"),
-    ce_models.CurrentLivingSituation: ("information_date", "id"),
+    record.model: tuple(name for name in record.order if name != "enrollment_id")
+    for record in ENROLLMENT_RECORDS
 }
