@@ -76,7 +76,7 @@ def a_client_count(value: int) -> int:
 
 
 def an_export_scope(value: str) -> str:
-    """agency:ID, can:ID, project:ID or all."""
+    """project:ID, agency:ID, can:ID, coc:ID or all."""
     from services.errors import ValidationFailed
     from services.hudcsv.plan import parse_scope
 

@@ -35,6 +35,7 @@ __all__ = [
     "MeetingKind",
     "Motion",
     "MotionStatus",
+    "MotionSubject",
     "SeatCategory",
     "Vote",
     "VoteChoice",
@@ -71,6 +72,15 @@ class VoteChoice(str, Enum):
     YES = "YES"
     NO = "NO"
     ABSTAIN = "ABSTAIN"
+
+
+class MotionSubject(str, Enum):
+    """What else a motion may decide, besides a customization request: each kind's service
+    registers what opening and deciding a motion on it does (``services.dsb.subjects``)."""
+
+    DATA_SHARING_AGREEMENT = "DATA_SHARING_AGREEMENT"  # policy 405: a DSA with PII
+    RETENTION_PLAN = "RETENTION_PLAN"  # policy 303: the identifiers' removal
+    QUALITY_REVIEW = "QUALITY_REVIEW"  # policy 302: the DQ committee's recommendations
 
 
 class CustomizationStatus(str, Enum):
@@ -250,6 +260,10 @@ class Motion(Model):
         )
     )
     customization_request_id: uuid.UUID | None
+    # Another subject the motion decides (a kind and the subject's id; its service keeps the FK
+    # side: the subject names the motion that decided it).
+    subject_kind = fields.CharEnumField(MotionSubject, max_length=32, null=True)
+    subject_id = fields.UUIDField(null=True)
     text = fields.TextField()
     status = fields.CharEnumField(MotionStatus, default=MotionStatus.OPEN, max_length=16)
     opened_at = fields.DatetimeField()

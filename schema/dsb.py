@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import datetime
 from typing import Annotated
+from uuid import UUID
 
 import strawberry
 
@@ -21,6 +22,7 @@ from schema.permissions import Requires
 from schema.relay import Connection, Node, to_connection
 from schema.types import SystemRole
 from services import dsb as service
+from services.errors import ValidationFailed
 from services.pagination import paginate
 
 __all__ = ["DsbMutation", "DsbQuery"]
@@ -67,6 +69,17 @@ described_enum(
         "OPEN": "Votes being taken.",
         "CARRIED": "More yes than no, with a quorum.",
         "FAILED": "Not carried.",
+    },
+)
+DsbMotionSubject = models.MotionSubject
+described_enum(
+    DsbMotionSubject,
+    name="DsbMotionSubject",
+    description="What else a motion may decide, besides a customization request.",
+    values={
+        "DATA_SHARING_AGREEMENT": "A data sharing agreement releasing PII (policy 405).",
+        "RETENTION_PLAN": "A retention plan: removing identifiers of inactive records (303).",
+        "QUALITY_REVIEW": "A quarterly data quality review's recommendations (302).",
     },
 )
 DsbVoteChoice = models.VoteChoice
@@ -195,6 +208,12 @@ class DsbMotion:
     agenda_item_id: strawberry.ID | None = strawberry.field(description="Its agenda item.")
     customization_request_id: strawberry.ID | None = strawberry.field(
         description="The customization request it decides."
+    )
+    subject_kind: DsbMotionSubject | None = strawberry.field(
+        description="The kind of other subject it decides."
+    )
+    subject_id: strawberry.ID | None = strawberry.field(
+        description="The id of the other subject it decides."
     )
     text: str = strawberry.field(description="The motion.")
     status: DsbMotionStatus = strawberry.field(description="Open, carried or failed.")
@@ -372,6 +391,14 @@ class OpenDsbMotionInput:
     customization_request_id: strawberry.ID | None = strawberry.field(
         default=None,
         description="A scored customization request it decides (quarterly meetings only).",
+    )
+    subject_kind: DsbMotionSubject | None = strawberry.field(
+        default=None,
+        description="Another subject it decides (with subjectId): its service says when it may "
+        "be put (CONFLICT otherwise) and records the outcome when the motion closes.",
+    )
+    subject_id: strawberry.ID | None = strawberry.field(
+        default=None, description="The subject's id (with subjectKind)."
     )
 
 
@@ -643,6 +670,7 @@ class DsbMutation:
             customization_request_id=optional_id(
                 input.customization_request_id, "customizationRequestId"
             ),
+            subject=_subject(input.subject_kind, input.subject_id),
         )
 
     @mutation(
@@ -764,3 +792,13 @@ class DsbMutation:
             evidence=evidence,
             motion_id=optional_id(motion_id, "motionId"),
         )
+
+
+def _subject(
+    kind: models.MotionSubject | None, raw: strawberry.ID | None
+) -> tuple[models.MotionSubject, UUID] | None:
+    if kind is None and raw is None:
+        return None
+    if kind is None or raw is None:
+        raise ValidationFailed("subjectKind and subjectId go together.", field="subjectId")
+    return kind, parse_id(raw, "subjectId")

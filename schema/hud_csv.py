@@ -21,7 +21,7 @@ DOWNLOAD_PATH = "/exports/hud-csv/"
 @strawberry.input(description="What to export: scope, period (inclusive) and whether hashed.")
 class RequestHudCsvExportInput:
     scope: str = strawberry.field(
-        description="agency:ID, can:ID, project:ID or all (Lead Agency only)."
+        description="project:ID, agency:ID, can:ID, coc:ID or all (coc and all: Lead Agency only)."
     )
     start_date: datetime.date = strawberry.field(
         description="ExportStartDate: enrollments active from this day."

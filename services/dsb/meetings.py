@@ -4,7 +4,9 @@ Only voting seats vote, one vote per seat, and only seats present at the meeting
 decided only with a quorum: more than half of the voting seats held on the meeting's day are
 present. It carries when its yes votes outnumber its no votes (abstentions count for neither).
 A motion on a customization request is put only at a quarterly meeting, once the request is
-scored, and its outcome approves or declines the request (policy 102).
+scored, and its outcome approves or declines the request (policy 102). A motion on another
+subject (``services.dsb.subjects``: a data sharing agreement, a retention plan, a quarterly
+review) asks that subject's service whether it may be put now, and tells it the outcome.
 """
 
 from __future__ import annotations
@@ -26,11 +28,13 @@ from models.dsb import (
     MeetingKind,
     Motion,
     MotionStatus,
+    MotionSubject,
     Vote,
     VoteChoice,
 )
 from services.caller import Caller
 from services.dsb.common import is_voting, log, need, seated_on, text
+from services.dsb.subjects import handler
 from services.errors import Conflict, NotFound, ValidationFailed
 
 __all__ = [
@@ -160,6 +164,8 @@ def motion_values(motion: Motion) -> dict[str, Any]:
         "text": motion.text,
         "status": motion.status,
         "customizationRequestId": motion.customization_request_id,
+        "subjectKind": motion.subject_kind,
+        "subjectId": motion.subject_id,
         "yes": motion.yes,
         "no": motion.no,
         "abstain": motion.abstain,
@@ -175,9 +181,15 @@ async def open_motion(
     text_: str,
     agenda_item_id: UUID | None = None,
     customization_request_id: UUID | None = None,
+    subject: tuple[MotionSubject, UUID] | None = None,
 ) -> Motion:
-    """Put a question to the board at a meeting."""
+    """Put a question to the board at a meeting, optionally on one subject it decides."""
     body = need(text_, "text", Motion, "text")
+    if subject is not None and customization_request_id is not None:
+        raise ValidationFailed(
+            "A motion decides one thing: a customization request or another subject.",
+            field="subjectId",
+        )
     async with in_transaction():
         meeting = await _meeting(meeting_id)
         if agenda_item_id is not None and not await AgendaItem.exists(
@@ -204,10 +216,19 @@ async def open_motion(
                 )
             if await Motion.exists(customization_request=request, status=MotionStatus.OPEN):
                 raise Conflict("A motion on this request is open.", field="customizationRequestId")
+        if subject is not None:
+            kind, subject_id = subject
+            await handler(kind).opened(caller, meeting, subject_id)
+            if await Motion.exists(
+                subject_kind=kind, subject_id=subject_id, status=MotionStatus.OPEN
+            ):
+                raise Conflict("A motion on this subject is open.", field="subjectId")
         motion = await Motion.create(
             meeting=meeting,
             agenda_item_id=agenda_item_id,
             customization_request_id=customization_request_id,
+            subject_kind=subject[0] if subject else None,
+            subject_id=subject[1] if subject else None,
             text=body,
             opened_at=caller.now,
         )
@@ -307,4 +328,6 @@ async def close_motion(*, caller: Caller, motion_id: UUID) -> Motion:
                 before={"status": old},
                 after={"status": request.status, "motionId": motion.id},
             )
+        if motion.subject_kind is not None:
+            await handler(motion.subject_kind).decided(caller, motion)
     return motion
