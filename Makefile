@@ -29,7 +29,8 @@ migrate: $(STAMP)
 	$(BIN)/hearth migrate
 
 # The tests run in pytest-xdist workers, one database each (tests/conftest.py): one per core, at
-# most 4. PYTEST_ARGS="-n 0" runs them in one process; PYTEST_ARGS="-m 'not slow'" leaves out the
+# most 4, stealing work from each other so that no worker ends the run alone on a long test.
+# PYTEST_ARGS="-n 0" runs them in one process; PYTEST_ARGS="-m 'not slow'" leaves out the
 # slow ones (the real OpenID Connect provider, the generator at size), which make test runs.
 PYTEST_WORKERS ?= auto
 
@@ -37,7 +38,7 @@ test: $(STAMP)
 	$(BIN)/ruff check .
 	$(BIN)/ruff format --check .
 	$(BIN)/mypy
-	$(BIN)/python -m pytest -n $(PYTEST_WORKERS) --maxprocesses 4 $(PYTEST_ARGS)
+	$(BIN)/python -m pytest -n $(PYTEST_WORKERS) --maxprocesses 4 --dist worksteal $(PYTEST_ARGS)
 
 schema: $(STAMP)
 	$(BIN)/hearth schema export --out schema.graphql
