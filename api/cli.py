@@ -696,7 +696,10 @@ async def _hud_export(
 @export_app.command("hud-csv")
 def export_hud_csv(
     scope: Annotated[
-        str, typer.Option(help="project:ID, agency:ID, can:ID, coc:ID or all.", callback=an_export_scope)
+        str,
+        typer.Option(
+            help="project:ID, agency:ID, can:ID, coc:ID or all.", callback=an_export_scope
+        ),
     ],
     start: Annotated[
         str, typer.Option(help="First day of the period (yyyy-mm-dd).", callback=a_date)
