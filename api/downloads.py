@@ -114,6 +114,7 @@ def dsa_extract_download(
     405), as the HUD CSV export's download: only the Lead Agency user who produced it, while it
     has not expired and while they still may produce extracts; each download audited. The file
     is an AES-256 zip whose passphrase was given once, to the producer, when it was produced."""
+
     async def download(request: Request) -> Response:
         def _error(
             status: int, code: str, message: str, headers: dict[str, str] | None = None
