@@ -17,6 +17,7 @@ from typing import Any
 import pytest
 import pyzipper
 
+from authz.clients import dsa_lens
 from models.audit import AuditEvent
 from models.clients import Client, ConsentToEnter, ssn_columns
 from models.compliance import CaseKind, CaseStatus, ComplianceCase
@@ -29,10 +30,11 @@ from models.data_releases import (
 )
 from models.dsb import MeetingKind, MotionStatus, MotionSubject, SeatCategory, VoteChoice
 from models.enrollments import Enrollment, Exit
-from models.enums import AuditAction, ConsentKind, SystemRole
+from models.enums import AuditAction, ConsentKind, ReleaseScope, SystemRole
 from models.governance import Agency, Project
 from models.governance_log import GovernanceEvent
 from models.outbox import OutboxMessage
+from models.releases import Release, ReleaseRecipient
 from models.users import User
 from services import data_releases as dr
 from services import dsb
@@ -737,3 +739,40 @@ async def test_the_lead_agency_alone_produces_extracts(
     with pytest.raises(Forbidden):
         await _produce(other, dsa, tmp_path)
     assert await DsaExtract.all().count() == 0
+
+
+async def test_the_dsa_lens_masks_as_the_client_data_policy_does(
+    world: dict[str, Any], tmp_path: Path
+) -> None:
+    """B's client released to A (IDENTIFYING) with a stay at A's project: in A's extract with
+    its names but the SSN's last four digits only (A holds no consent: no full SSN); the lens
+    never shows 42 CFR Part 2 data."""
+    w = world
+    writer = await User.get(id=w["rosa"].created_by_user_id)
+    shared = await _client(w["b"], writer, "Shared", "Person", "555667777", date(1985, 1, 1))
+    release = await Release.create(
+        client=shared,
+        releasing_agency=w["b"],
+        scope=ReleaseScope.AGENCIES,
+        categories=["IDENTIFYING", "ENROLLMENT_AND_SERVICES"],
+        starts_on=date(2025, 1, 1),
+        expires_on=date(2027, 1, 1),
+        kind=ConsentKind.WRITTEN,
+        recorded_by=writer,
+        recorded_at=NOW,
+    )
+    await ReleaseRecipient.create(release=release, agency=w["a"])
+    await _enroll(shared, await Project.get(name="Shelter A"), writer, date(2025, 7, 1))
+    lens = await dsa_lens(frozenset({w["a"].id}), NOW.date())
+    assert lens.part2 is False
+    assert lens.write_agencies == frozenset()
+    dsa = await _ready(w["lead"], w["a"])
+    await DataSharingAgreement.filter(id=dsa.id).update(variables=["FirstName", "SSN"])
+    await _decide(w, dsa, yes=3)
+    await dr.execute_agreement(caller=w["lead"], agreement_id=dsa.id, executed_on=NOW.date())
+    result = await _produce(w["lead"], dsa, tmp_path)
+    rows = _open(tmp_path / result.extract.file_name, result.passphrase)
+    assert sorted(rows, key=lambda r: r["FirstName"]) == [
+        {"FirstName": "Rosa", "SSN": "123456789"},
+        {"FirstName": "Shared", "SSN": "xxxxx7777"},
+    ]
