@@ -118,6 +118,7 @@ async def produce_extract(
         forbidden="You may not produce this DSA's extract.",
     )
     lens = await dsa_lens(frozenset(plan.agency_ids), caller.today)
+    await _purge_expired(directory, caller.now)
     extract_id = uuid4()
     passphrase = new_passphrase()
     out = directory / f"dsa-extract-{extract_id.hex}.zip"
@@ -189,6 +190,13 @@ async def produce_extract(
         await asyncio.to_thread(out.unlink, missing_ok=True)
         raise
     return ExtractResult(extract=record, passphrase=passphrase)
+
+
+async def _purge_expired(directory: Path, now: datetime) -> None:
+    """The files of extracts past their download window go (the download deletes them too):
+    encrypted as they are, copies of PII are not left lying about."""
+    for name in await DsaExtract.filter(expires_at__lte=now).values_list("file_name", flat=True):
+        await asyncio.to_thread((directory / str(name)).unlink, missing_ok=True)
 
 
 def _zip(out: Path, spool: Path, names: list[str], passphrase: str) -> None:

@@ -776,3 +776,16 @@ async def test_the_dsa_lens_masks_as_the_client_data_policy_does(
         {"FirstName": "Rosa", "SSN": "123456789"},
         {"FirstName": "Shared", "SSN": "xxxxx7777"},
     ]
+
+
+async def test_an_expired_extracts_file_is_removed_when_another_is_produced(
+    world: dict[str, Any], tmp_path: Path
+) -> None:
+    w = world
+    dsa = await _executed(w)
+    first = await _produce(w["lead"], dsa, tmp_path)
+    later = caller_of(w["lead"].decisions, now=NOW + TTL + timedelta(seconds=1))
+    second = await _produce(later, dsa, tmp_path)  # a lost passphrase: produced again
+    assert not (tmp_path / first.extract.file_name).exists()
+    assert (tmp_path / second.extract.file_name).exists()
+    assert second.passphrase != first.passphrase
