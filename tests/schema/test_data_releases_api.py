@@ -47,6 +47,21 @@ query { dataSharingAgreements(first: 10) { edges { node { id status extracts { i
 SUBMIT_REQUEST = """
 mutation($input: SubmitDataRequestInput!) { submitDataRequest(input: $input) { id status } }"""
 VARIABLES_QUERY = "query { dataReleaseVariables { name pii level description } }"
+ONE = """
+query($id: ID!) { dataSharingAgreement(id: $id) {
+  id requestorName requestorOrganization requestorEmail requestorPhone purpose requestedVariables
+  status enteredAt piiContactedOn piiContactNotes businessNeed intent variables scope startDate
+  endDate transferProtocol publicationReviewAgreed noClientLevelPublication parties
+  completionExpectedOn reviewedAt reviewNotes metOn meetingNotes motionId decidedAt executedOn
+  deliveredAt deliveredExtractId deliveryNotes completedOn destructionCaseId destructionDueOn
+  destroyedOn destructionMethod destructionAttestedBy destructionRecordedAt closedReason
+  extracts { id agreementId producedById producedAt variables scope startDate endDate rows
+    clients sizeBytes expiresAt } } }"""
+ONE_REQUEST = """
+query($id: ID!) { dataRequest(id: $id) {
+  id requestorName requestorOrganization requestorEmail requestorPhone purpose variables scope
+  startDate endDate status enteredById submittedAt reviewedAt metOn meetingNotes deliveredAt
+  delivery closedAt closedReason review { item accepted note } } }"""
 
 VARIABLES = ["PersonalID", "FirstName", "LastName", "EntryDate"]
 REQUESTOR = {"name": "Dana", "organization": "State University", "email": "dana@uni.example.edu"}
@@ -196,6 +211,11 @@ async def test_a_dsa_from_request_to_encrypted_download(api: Api, http: httpx.As
     # the passphrase was given once: the DSA's own page does not have it
     listed = await api.ok(LIST, token=token)
     assert produced["passphrase"] not in str(listed)
+    page = (await api.ok(ONE, {"id": ident}, token))["dataSharingAgreement"]
+    assert page["status"] == "EXTRACTED"
+    assert page["extracts"][0]["agreementId"] == ident
+    assert page["parties"] == ["State University"]
+    assert produced["passphrase"] not in str(page)
     assert (await DataSharingAgreement.get(id=ident)).status == DsaStatus.EXTRACTED
     # another Lead Agency user may not download it; nor may anyone once it expired
     other = await api.sign_in(await make_user(roles=(SystemRole.LEAD_AGENCY,)))
@@ -252,3 +272,6 @@ async def test_pii_on_the_aggregate_route_is_refused_over_graphql(api: Api) -> N
     assert (await api.error(SUBMIT_REQUEST, backwards, token))["field"] == "endDate"
     ok = await api.ok(SUBMIT_REQUEST, {"input": {**call["input"], "variables": ["Sex"]}}, token)
     assert ok["submitDataRequest"]["status"] == "SUBMITTED"
+    page = await api.ok(ONE_REQUEST, {"id": ok["submitDataRequest"]["id"]}, token)
+    assert page["dataRequest"]["variables"] == ["Sex"]
+    assert page["dataRequest"]["review"] == []
