@@ -47,6 +47,16 @@ query { dataSharingAgreements(first: 10) { edges { node { id status extracts { i
 SUBMIT_REQUEST = """
 mutation($input: SubmitDataRequestInput!) { submitDataRequest(input: $input) { id status } }"""
 VARIABLES_QUERY = "query { dataReleaseVariables { name pii level description } }"
+DELIVER = """
+mutation($input: DeliverDsaExtractInput!) { deliverDsaExtract(input: $input) { id status } }"""
+COMPLETE = """
+mutation($input: CompleteDsaProjectInput!) {
+  completeDsaProject(input: $input) { id status destructionDueOn destructionCaseId } }"""
+ATTEST = """
+mutation($input: AttestDsaDestructionInput!) { attestDsaDestruction(input: $input) { id status } }"""
+CASES = """
+query { complianceCases(kind: DSA_DESTRUCTION, first: 10) {
+  edges { node { id kind status dueOn user { id } agencyId policy } } } }"""
 ONE = """
 query($id: ID!) { dataSharingAgreement(id: $id) {
   id requestorName requestorOrganization requestorEmail requestorPhone purpose requestedVariables
@@ -225,6 +235,38 @@ async def test_a_dsa_from_request_to_encrypted_download(api: Api, http: httpx.As
     assert (await http.get(url, headers={"Authorization": f"Bearer {token}"})).status_code == 410
     downloads = await AuditEvent.filter(action=AuditAction.EXPORT, entity_type="DsaExtract")
     assert ["download" in e.fields_touched for e in downloads] == [False, True]
+    # delivered, the project completed: the 90-day case, seen by the System Administrator
+    today = str(api.clock.now().date())
+    delivered = {"id": ident, "extractId": produced["extract"]["id"], "notes": "SFTP."}
+    await api.ok(DELIVER, {"input": delivered}, token)
+    completed = (await api.ok(COMPLETE, {"input": {"id": ident, "completedOn": today}}, token))[
+        "completeDsaProject"
+    ]
+    due = str(api.clock.now().date() + timedelta(days=90))
+    assert (completed["status"], completed["destructionDueOn"]) == ("COMPLETED", due)
+    admin = await api.sign_in(await make_user(roles=(SystemRole.SYSTEM_ADMINISTRATOR,)))
+    cases = (await api.ok(CASES, token=admin))["complianceCases"]["edges"]
+    assert [c["node"] for c in cases] == [
+        {
+            "id": completed["destructionCaseId"],
+            "kind": "DSA_DESTRUCTION",
+            "status": "OPEN",
+            "dueOn": due,
+            "user": None,
+            "agencyId": None,
+            "policy": "405",
+        }
+    ]
+    attested = {
+        "id": ident,
+        "destroyedOn": today,
+        "attestedBy": "Dana",
+        "method": "Secure deletion.",
+    }
+    destroyed = (await api.ok(ATTEST, {"input": attested}, token))["attestDsaDestruction"]
+    assert destroyed["status"] == "DESTROYED"
+    cases = (await api.ok(CASES, token=admin))["complianceCases"]["edges"]
+    assert cases[0]["node"]["status"] == "RESOLVED"
 
 
 async def test_board_members_read_and_no_one_but_the_lead_agency_acts(api: Api) -> None:
