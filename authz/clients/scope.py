@@ -97,12 +97,14 @@ async def dsa_lens(agencies: frozenset[UUID], today: date) -> ClientScope:
     them. Never 42 CFR Part 2 data: substance use records need the client's own written consent
     to each disclosure, which a DSA is not. Which columns leave is the DSA's approved variables,
     decided by the extract, not here."""
-    lens = await reporting_lens(agencies, today)
+    found = Agency.filter(id__in=list(agencies), can_id__isnull=False).values_list(
+        "can_id", flat=True
+    )
     return ClientScope(
-        read_agencies=lens.read_agencies,
+        read_agencies=agencies,
         write_agencies=frozenset(),
         full_agencies=agencies,
-        recipient_cans=lens.recipient_cans,
+        recipient_cans=frozenset(UUID(str(can)) for can in await found),
         backbone_cans=frozenset(),
         today=today,
         part2=False,
