@@ -29,7 +29,7 @@ from tortoise.context import TortoiseContext, get_current_context
 
 from api.cors import Cors
 from api.db import tortoise_config
-from api.downloads import hud_csv_download
+from api.downloads import dsa_extract_download, hud_csv_download
 from api.graphiql import ASSETS_PATH, LocalGraphiQL, assets_app
 from api.graphql_http import GraphQLOverHttp
 from api.health import healthz, readiness
@@ -346,6 +346,12 @@ def create_app(settings: Settings, *, database_url: str, clock: Clock | None = N
         Route(
             "/exports/hud-csv/{export_id}",
             hud_csv_download(identity, authorizer, clock, settings),
+            methods=["GET"],
+        ),
+        # a Data Sharing Agreement's encrypted extract, for the Lead Agency user who produced it
+        Route(
+            "/exports/dsa-extract/{extract_id}",
+            dsa_extract_download(identity, authorizer, clock, settings),
             methods=["GET"],
         ),
     ]

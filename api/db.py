@@ -44,6 +44,8 @@ MODEL_MODULES = [
     "models.governance_rules",
     # certification and security contacts (105, 108, 201, 210)
     "models.certification",
+    # releasing data: data requests and DSAs (405)
+    "models.data_releases",
 ]
 
 

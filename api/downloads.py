@@ -1,4 +1,5 @@
-"""File downloads over HTTP: HUD CSV exports requested through GraphQL.
+"""File downloads over HTTP: HUD CSV exports requested through GraphQL, and a Data Sharing
+Agreement's encrypted extracts (``GET /exports/dsa-extract/{id}``, policy 405) on the same terms.
 
 ``GET /exports/hud-csv/{id}`` with the same ``Authorization: Bearer`` token as /graphql. Only
 the user who requested the export may fetch it, while it has not expired and while they still
@@ -23,13 +24,14 @@ from api.middleware import error_response
 from api.settings import Settings
 from authz.enforcer import Authorizer, Decisions
 from authz.resources import Action, Resource
+from models.data_releases import DsaExtract
 from models.enums import AuditAction
 from models.hud_exports import HudCsvExport
 from services.audit import AuditRow, append
 from services.clock import Clock
 from services.errors import DomainError, MfaRequired, Unauthenticated
 
-__all__ = ["hud_csv_download"]
+__all__ = ["dsa_extract_download", "hud_csv_download"]
 
 
 _CHALLENGE = 'Bearer realm="hearth"'
@@ -99,6 +101,83 @@ def hud_csv_download(
             path,
             media_type="application/zip",
             filename=f"hud-csv-{record.id.hex}.zip",
+            headers={"Cache-Control": "no-store"},
+        )
+
+    return download
+
+
+def dsa_extract_download(
+    identity: Any, authorizer: Authorizer, clock: Clock, settings: Settings
+) -> Callable[[Request], Awaitable[Response]]:
+    """``GET /exports/dsa-extract/{id}``: a Data Sharing Agreement's encrypted extract (policy
+    405), as the HUD CSV export's download: only the Lead Agency user who produced it, while it
+    has not expired and while they still may produce extracts; each download audited. The file
+    is an AES-256 zip whose passphrase was given once, to the producer, when it was produced."""
+
+    async def download(request: Request) -> Response:
+        def _error(
+            status: int, code: str, message: str, headers: dict[str, str] | None = None
+        ) -> Response:
+            return error_response(request.scope, status, code, message, headers)
+
+        now = clock.now()
+        scheme, _, token = request.headers.get("authorization", "").partition(" ")
+        if scheme.lower() != "bearer" or not token.strip():
+            return _error(
+                401,
+                Unauthenticated.code,
+                "Use 'Authorization: Bearer <access token>'.",
+                {"WWW-Authenticate": _CHALLENGE},
+            )
+        try:
+            authenticated = await identity.authenticate(token.strip(), now=now)
+        except DomainError as error:
+            challenge = f'{_CHALLENGE}, error="invalid_token"'
+            return _error(401, error.code, error.message, {"WWW-Authenticate": challenge})
+        if authenticated.mfa_expired:
+            return _error(
+                401,
+                MfaRequired.code,
+                "Your second factor is too old (policy 202): reauthenticate first.",
+                {"WWW-Authenticate": f'{_CHALLENGE}, error="insufficient_user_authentication"'},
+            )
+        principal = authenticated.principal
+        try:
+            extract_id = UUID(request.path_params["extract_id"])
+        except ValueError:
+            return _error(404, "NOT_FOUND", "No such extract.")
+        record = await DsaExtract.filter(id=extract_id).first()
+        if record is None or record.produced_by_id != principal.user_id:
+            return _error(404, "NOT_FOUND", "No such extract.")
+        path = settings.exports_path / record.file_name
+        if record.expires_at <= now:
+            await asyncio.to_thread(path.unlink, missing_ok=True)
+            return _error(410, "GONE", "The extract has expired: produce it again.")
+        if not Decisions(authorizer, principal).anywhere(
+            Resource.DATA_SHARING_AGREEMENT, Action.EXTRACT
+        ):
+            return _error(403, "FORBIDDEN", "You may no longer produce DSA extracts.")
+        if not await asyncio.to_thread(Path.exists, path):
+            return _error(410, "GONE", "The extract's file is gone: produce it again.")
+        await append(
+            [
+                AuditRow(
+                    occurred_at=now,
+                    action=AuditAction.EXPORT,
+                    entity_type="DsaExtract",
+                    entity_id=str(record.id),
+                    actor_id=principal.user_id,
+                    fields=("download",),
+                    request_id=request.scope.get("state", {}).get("request_id"),
+                    client_ip=request.client.host if request.client else None,
+                )
+            ]
+        )
+        return FileResponse(
+            path,
+            media_type="application/zip",
+            filename=f"dsa-extract-{record.id.hex}.zip",
             headers={"Cache-Control": "no-store"},
         )
 

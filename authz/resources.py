@@ -61,6 +61,9 @@ class Resource(str, Enum):
     MONITORING_SAMPLE = "monitoring_sample"
     SECURITY_CONTACT = "security_contact"
     SECURITY_PLAN_REVIEW = "security_plan_review"
+    # releasing data (405): aggregate data requests and Data Sharing Agreements
+    DATA_REQUEST = "data_request"
+    DATA_SHARING_AGREEMENT = "data_sharing_agreement"
 
 
 class Action(str, Enum):
@@ -89,6 +92,8 @@ class Action(str, Enum):
     NAME = "name"  # the Lead Agency names the Security Officer and the System Administrator
     # certification and security contacts (105, 108, 201, 210)
     ACKNOWLEDGE = "acknowledge"
+    # releasing data (405): the Lead Agency produces a DSA's encrypted extract
+    EXTRACT = "extract"
 
 
 class Role(str, Enum):

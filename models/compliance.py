@@ -32,6 +32,9 @@ class CaseKind(str, Enum):
     RETRAINING = "RETRAINING"  # policy 211: 45 days to complete the training
     # policies 106, 107, 108, 210: an agency without its HDC or Security Coordinator
     AGENCY_COORDINATORS = "AGENCY_COORDINATORS"
+    # policy 405: the requestor destroys a DSA extract within 90 days of the project's completion
+    # (``user`` and ``agency`` null: the requestor has no account; the DSA names the case)
+    DSA_DESTRUCTION = "DSA_DESTRUCTION"
 
 
 class CaseRule(str, Enum):

@@ -24,6 +24,7 @@ from schema.clients import ClientMutation, ClientQuery
 from schema.compliance import ComplianceMutation, ComplianceQuery
 from schema.context import Authentication
 from schema.coordinated_entry import CoordinatedEntryQuery
+from schema.data_releases import DataReleaseMutation, DataReleaseQuery
 from schema.dsb import DsbMutation, DsbQuery
 from schema.enrollment_records import EnrollmentRecordMutation
 from schema.errors import ErrorCodes, FieldSuggestions
@@ -72,6 +73,8 @@ Query = merge_types(
         GovernanceRulesQuery,
         # certification and security contacts (105, 108, 201, 210)
         CertificationQuery,
+        # releasing data: data requests and DSAs (405)
+        DataReleaseQuery,
     ),
 )
 Mutation = merge_types(
@@ -100,6 +103,8 @@ Mutation = merge_types(
         GovernanceRulesMutation,
         # certification and security contacts (105, 108, 201, 210)
         CertificationMutation,
+        # releasing data: data requests and DSAs (405)
+        DataReleaseMutation,
     ),
 )
 

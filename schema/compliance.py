@@ -37,11 +37,14 @@ described_enum(
     description="SHARED_CONTACT: policies 109 and 202, 14 days to provide a unique e-mail address "
     "or MFA contact. RETRAINING: policy 211, 45 days to complete the training. "
     "AGENCY_COORDINATORS: policies 106, 107, 108 and 210, an agency without its HMIS Data "
-    "Coordinator or Agency Security Coordinator names them (30 days; open until both are named).",
+    "Coordinator or Agency Security Coordinator names them (30 days; open until both are named). "
+    "DSA_DESTRUCTION: policy 405, a DSA's requestor destroys the extract within 90 days of the "
+    "project's completion (open until destruction is attested).",
     values={
         "SHARED_CONTACT": "Policies 109 and 202: 14 days to give a unique e-mail address or MFA contact.",
         "RETRAINING": "Policy 211: 45 days to complete the training again.",
         "AGENCY_COORDINATORS": "Policies 106-108, 210: an agency without its HDC or Security Coordinator names them (30 days).",
+        "DSA_DESTRUCTION": "Policy 405: a DSA requestor destroys the extract within 90 days of the project's completion (no account: the DSA names the case).",
     },
 )
 ComplianceCaseStatus = models.CaseStatus
@@ -92,6 +95,7 @@ _POLICY = {
     models.CaseKind.SHARED_CONTACT: "109, 202",
     models.CaseKind.RETRAINING: "211",
     models.CaseKind.AGENCY_COORDINATORS: "106, 107, 108, 210",
+    models.CaseKind.DSA_DESTRUCTION: "405",
 }
 
 

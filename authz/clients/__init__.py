@@ -4,7 +4,8 @@ export, the HUD CSV export, the read audit. Nothing outside this package states 
 the Part 2 rule or a masking rule.
 
 - :mod:`~authz.clients.scope`: the caller's agencies and CANs for client data (``ClientScope``),
-  and the reporting lens of an export by someone who reads no client.
+  the reporting lens of an export by someone who reads no client, and the lens of a Data
+  Sharing Agreement's extract (policy 405).
 - :mod:`~authz.clients.visibility`: which clients, as SQL (wall 2).
 - :mod:`~authz.clients.access`: what is shared with the caller about each client
   (``ClientAccess``): categories, by which agency, backbone staff's categories.
@@ -28,7 +29,7 @@ from authz.clients.rows import (
     shows_consent,
     shows_release,
 )
-from authz.clients.scope import ClientScope, client_scope, reporting_lens
+from authz.clients.scope import ClientScope, client_scope, dsa_lens, reporting_lens
 from authz.clients.trail import visible_entries
 from authz.clients.visibility import visible_client_sql, visible_row_sql
 
@@ -43,6 +44,7 @@ __all__ = [
     "client_rows",
     "client_scope",
     "count_visible",
+    "dsa_lens",
     "enrollment_rows",
     "masked_elements",
     "reporting_lens",

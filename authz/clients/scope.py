@@ -12,7 +12,7 @@ from authz.resources import Action, Resource
 from models.enums import AccessLevel
 from models.governance import Agency
 
-__all__ = ["ClientScope", "client_scope", "reporting_lens"]
+__all__ = ["ClientScope", "client_scope", "dsa_lens", "reporting_lens"]
 
 
 @dataclass(frozen=True, slots=True)
@@ -80,6 +80,30 @@ async def reporting_lens(agencies: frozenset[UUID], today: date) -> ClientScope:
         read_agencies=agencies,
         write_agencies=frozenset(),
         full_agencies=frozenset(),
+        recipient_cans=frozenset(UUID(str(can)) for can in await found),
+        backbone_cans=frozenset(),
+        today=today,
+        part2=False,
+    )
+
+
+async def dsa_lens(agencies: frozenset[UUID], today: date) -> ClientScope:
+    """What a Data Sharing Agreement approved by the Data Strategy Board releases (policy 405):
+    what ``agencies`` (the DSA's scope) hold, as the agencies themselves see it, for an extract
+    the Lead Agency produces without reading any client itself. The DSA is the legal basis for
+    the PII it names, so the scope's agencies stand as FULL access: a client's full SSN where an
+    agency of the scope holds the client's consent (the last four digits elsewhere, as for
+    anyone), identifying data where the client's consent or a release in force shares it with
+    them. Never 42 CFR Part 2 data: substance use records need the client's own written consent
+    to each disclosure, which a DSA is not. Which columns leave is the DSA's approved variables,
+    decided by the extract, not here."""
+    found = Agency.filter(id__in=list(agencies), can_id__isnull=False).values_list(
+        "can_id", flat=True
+    )
+    return ClientScope(
+        read_agencies=agencies,
+        write_agencies=frozenset(),
+        full_agencies=agencies,
         recipient_cans=frozenset(UUID(str(can)) for can in await found),
         backbone_cans=frozenset(),
         today=today,

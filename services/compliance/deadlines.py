@@ -30,7 +30,8 @@ __all__ = ["cases_visible_to", "enforce_deadlines"]
 
 async def enforce_deadlines(*, now: datetime, tz: ZoneInfo) -> SweepCounts:
     """Close cases whose user complied; on and after the due date, deactivate (109, 202) or
-    make inactive (211) the accounts of those who did not, ending their sessions."""
+    make inactive (211) the accounts of those who did not, ending their sessions; remind of and
+    escalate overdue DSA extract destructions (405)."""
     counts = SweepCounts()
     today = _local_date(now, tz)
     async with in_transaction():
@@ -78,6 +79,12 @@ async def enforce_deadlines(*, now: datetime, tz: ZoneInfo) -> SweepCounts:
             counts.enforced += 1
             notices += await _case_notices(case, user, "enforced", findings)
         counts.messages += await queue(notices, now=now)
+    # policy 405: a DSA extract's destruction (no account to act on: reminders, then the
+    # requestor and the Lead Agency told every 30 days while overdue)
+    from services.data_releases.destruction import sweep as sweep_destruction
+
+    destruction = await sweep_destruction(now=now, tz=tz)
+    counts.messages += destruction.messages
     if counts.enforced:
         await notify_change()
     return counts

@@ -33,11 +33,13 @@ _POLICY = {
     CaseKind.SHARED_CONTACT: "109 and 202",
     CaseKind.RETRAINING: "211",
     CaseKind.AGENCY_COORDINATORS: "106, 107, 108 and 210",
+    CaseKind.DSA_DESTRUCTION: "405",
 }
 _DAYS = {
     CaseKind.SHARED_CONTACT: SHARED_CONTACT_DAYS,
     CaseKind.RETRAINING: RETRAINING_DAYS,
     CaseKind.AGENCY_COORDINATORS: COORDINATOR_DAYS,
+    CaseKind.DSA_DESTRUCTION: 90,  # policy 405: within 90 days of project completion
 }
 
 _RULE_TEXT = {

@@ -25,7 +25,10 @@ from services.errors import ValidationFailed
 __all__ = ["SUBJECT_MODULES", "SubjectHandler", "handler", "register"]
 
 # The modules that register a subject kind (imported on first use).
-SUBJECT_MODULES: tuple[str, ...] = ()
+SUBJECT_MODULES: tuple[str, ...] = (
+    # policy 405: a data sharing agreement
+    "services.data_releases.agreements",
+)
 
 Opened = Callable[[Caller, Meeting, UUID], Awaitable[None]]
 Decided = Callable[[Caller, Motion], Awaitable[None]]

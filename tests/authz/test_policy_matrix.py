@@ -122,6 +122,12 @@ security_plan_review record       .    .    .    .    .    .    Y    .    .    .
 security_plan_review read         .    .    .    .    .    Y    Y    Y    Y    .    .    .
 # project data the HDC keeps current (107): funders, inventory, participation, CoCs, affiliations
 project_data    record            .    .    .    Y    .    Y    .    .    .    .    .    .
+# releasing data (405): the Lead Agency keeps requests and DSAs and produces extracts
+data_request    read              .    .    .    .    .    Y    .    Y    Y    .    .    .
+data_request    manage            .    .    .    .    .    .    .    Y    .    .    .    .
+data_sharing_agreement read       .    .    .    .    .    Y    .    Y    Y    .    .    .
+data_sharing_agreement manage     .    .    .    .    .    .    .    Y    .    .    .    .
+data_sharing_agreement extract    .    .    .    .    .    .    .    Y    .    .    .    .
 # pairs in no policy line
 project_data    read              .    .    .    .    .    .    .    .    .    .    .    .
 agency          deactivate        .    .    .    .    .    .    .    .    .    .    .    .
@@ -150,6 +156,7 @@ service_account sync              .    .    .    .    .    .    .    .    .    .
 access_report   record            .    .    .    .    .    .    .    .    .    .    .    .
 access_review   publish           .    .    .    .    .    .    .    .    .    .    .    .
 hud_csv         read              .    .    .    .    .    .    .    .    .    .    .    .
+data_request    extract           .    .    .    .    .    .    .    .    .    .    .    .
 """
 
 COLUMNS = {

@@ -37,6 +37,7 @@ from tortoise.connection import get_connection
 
 import tests.schema.mutation_cases_certification  # certification (201, 210)
 import tests.schema.mutation_cases_clients
+import tests.schema.mutation_cases_data_releases  # releasing data (405)
 import tests.schema.mutation_cases_dsb
 import tests.schema.mutation_cases_incidents
 import tests.schema.mutation_cases_outside_access  # outside access (attachment)

@@ -18,6 +18,7 @@ from typing import Any
 import pytest
 from graphql import GraphQLObjectType
 
+import tests.schema.mutation_cases_data_releases  # releasing data (405)
 import tests.schema.mutation_cases_dsb
 import tests.schema.mutation_cases_incidents
 import tests.schema.mutation_cases_outside_access  # noqa: F401 (they register their cases)
