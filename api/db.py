@@ -44,6 +44,8 @@ MODEL_MODULES = [
     "models.governance_rules",
     # certification and security contacts (105, 108, 201, 210)
     "models.certification",
+    # the 7-year retention run (303)
+    "models.retention",
 ]
 
 

@@ -61,6 +61,8 @@ class Resource(str, Enum):
     MONITORING_SAMPLE = "monitoring_sample"
     SECURITY_CONTACT = "security_contact"
     SECURITY_PLAN_REVIEW = "security_plan_review"
+    # the 7-year retention run (303)
+    RETENTION = "retention"
 
 
 class Action(str, Enum):
@@ -89,6 +91,8 @@ class Action(str, Enum):
     NAME = "name"  # the Lead Agency names the Security Officer and the System Administrator
     # certification and security contacts (105, 108, 201, 210)
     ACKNOWLEDGE = "acknowledge"
+    # the 7-year retention run (303): dry-run and run a plan the board authorized
+    RUN = "run"
 
 
 class Role(str, Enum):

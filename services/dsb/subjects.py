@@ -25,7 +25,9 @@ from services.errors import ValidationFailed
 __all__ = ["SUBJECT_MODULES", "SubjectHandler", "handler", "register"]
 
 # The modules that register a subject kind (imported on first use).
-SUBJECT_MODULES: tuple[str, ...] = ()
+SUBJECT_MODULES: tuple[str, ...] = (
+    "services.retention",  # policy 303: a retention plan
+)
 
 Opened = Callable[[Caller, Meeting, UUID], Awaitable[None]]
 Decided = Callable[[Caller, Motion], Awaitable[None]]

@@ -122,6 +122,10 @@ security_plan_review record       .    .    .    .    .    .    Y    .    .    .
 security_plan_review read         .    .    .    .    .    Y    Y    Y    Y    .    .    .
 # project data the HDC keeps current (107): funders, inventory, participation, CoCs, affiliations
 project_data    record            .    .    .    Y    .    Y    .    .    .    .    .    .
+# the 7-year retention run (303): the System Administrator plans and runs; DSB and Lead read
+retention       read              .    .    .    .    .    Y    .    Y    Y    .    .    .
+retention       create            .    .    .    .    .    Y    .    .    .    .    .    .
+retention       run               .    .    .    .    .    Y    .    .    .    .    .    .
 # pairs in no policy line
 project_data    read              .    .    .    .    .    .    .    .    .    .    .    .
 agency          deactivate        .    .    .    .    .    .    .    .    .    .    .    .
