@@ -168,6 +168,7 @@ class Migration(migrations.Migration):
                 ),
                 ("planned_at", fields.DatetimeField(auto_now=False, auto_now_add=False)),
                 ("client_count", fields.IntField(default=0)),
+                ("note", fields.CharField(null=True, max_length=1000)),
                 (
                     "motion",
                     fields.ForeignKeyField(

@@ -64,6 +64,8 @@ class RetentionPlan(Model):
     planned_by_id: uuid.UUID
     planned_at = fields.DatetimeField()
     client_count = fields.IntField(default=0)
+    # What the System Administrator tells the board with it.
+    note = fields.CharField(max_length=1000, null=True)
     # The motion that authorized or rejected it.
     motion: fields.ForeignKeyNullableRelation[Motion] = fields.ForeignKeyField(
         "hearth.Motion", related_name="retention_plans", null=True, on_delete=fields.RESTRICT

@@ -38,6 +38,7 @@ from schema.limits import LimitedValidation, Limits
 from schema.node import CLIENT_DATA_NODES, NodeQuery, detach_type_checks
 from schema.outside_access import OutsideAccessMutation, OutsideAccessQuery
 from schema.project_data import ProjectDataMutation
+from schema.retention import RetentionMutation, RetentionQuery
 from schema.scalars import SCALAR_OVERRIDES
 from schema.service_accounts import ServiceAccountMutation, ServiceAccountQuery
 from schema.training import TrainingMutation, TrainingQuery
@@ -72,6 +73,8 @@ Query = merge_types(
         GovernanceRulesQuery,
         # certification and security contacts (105, 108, 201, 210)
         CertificationQuery,
+        # the 7-year retention run (303)
+        RetentionQuery,
     ),
 )
 Mutation = merge_types(
@@ -100,6 +103,8 @@ Mutation = merge_types(
         GovernanceRulesMutation,
         # certification and security contacts (105, 108, 201, 210)
         CertificationMutation,
+        # the 7-year retention run (303)
+        RetentionMutation,
     ),
 )
 

@@ -622,6 +622,13 @@ class Client(Node):
     # GraphQL field name -> this client's rows, loaded for a whole page at once (prefetch_lists)
     _prefetched: strawberry.Private[dict[str, list[Any]]] = dataclasses.field(default_factory=dict)
 
+    @strawberry.field(
+        description="When the 7-year retention run removed the client's identifiers (policy "
+        "303): names, SSN, contact and address are then null, the history stays. Null if never."
+    )
+    def deidentified_at(self) -> datetime.datetime | None:
+        return self._model.deidentified_at
+
     @strawberry.field(description="The agency that created the record.", graphql_type=Agency)
     async def created_by_agency(self, info: ResolverInfo) -> gov.Agency | None:
         return await by_id(info.context, gov.Agency).load(self._model.created_by_agency_id)

@@ -8,6 +8,7 @@ board authorized and not on a set that moved since.
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from dataclasses import dataclass
 from datetime import date, datetime, time, timedelta
 from uuid import UUID
@@ -18,7 +19,7 @@ from authz.clients import row_security
 from authz.resources import Action, Resource
 from models.dsb import Meeting, Motion, MotionStatus, MotionSubject
 from models.retention import RetentionPlan, RetentionPlanLine, RetentionStatus
-from services import governance_log
+from services import elements, governance_log
 from services.caller import Caller
 from services.dsb.common import add_years
 from services.dsb.subjects import register
@@ -35,8 +36,10 @@ __all__ = [
     "get_plan",
     "in_window",
     "list_plans",
+    "log_plan",
     "plan_lines",
     "plan_progress",
+    "require_read",
 ]
 
 RETENTION_YEARS = 7
@@ -63,11 +66,11 @@ def cutoff_instant(plan: RetentionPlan, caller: Caller) -> datetime:
 
 def _require(caller: Caller, action: Action, doing: str) -> None:
     if not caller.decisions.system_wide(Resource.RETENTION, action):
-        raise Forbidden(f"Only the System Administrator may {doing}.")
+        raise Forbidden(f"You may not {doing}.")
 
 
-async def _log(
-    caller: Caller | None, action: str, plan: RetentionPlan, after: dict[str, object]
+async def log_plan(
+    caller: Caller | None, action: str, plan: RetentionPlan, after: Mapping[str, object]
 ) -> None:
     await governance_log.record(
         caller.principal if caller is not None else None,
@@ -79,13 +82,17 @@ async def _log(
     )
 
 
-async def create_plan(*, caller: Caller, progress: Progress | None = None) -> RetentionPlan:
+async def create_plan(
+    *, caller: Caller, note: str | None = None, progress: Progress | None = None
+) -> RetentionPlan:
     """List (and store) the clients with no activity since the cut-off, seven years before
     today, with their counts by agency and project; the plan awaits the board."""
     _require(caller, Action.CREATE, "make a retention plan")
     check_window(caller)
     as_of = caller.today
+    text = elements.text(note, "note", 1000)
     plan = RetentionPlan(
+        note=text or None,
         as_of=as_of,
         cutoff=add_years(as_of, -RETENTION_YEARS),
         planned_by_id=caller.principal.user_id,
@@ -104,7 +111,7 @@ async def create_plan(*, caller: Caller, progress: Progress | None = None) -> Re
             await conn.execute_query(_LINES_SQL, [plan.id])
             plan.client_count = count
             await plan.save(update_fields=["client_count"], using_db=conn)
-            await _log(
+            await log_plan(
                 caller,
                 "retention_plan.create",
                 plan,
@@ -139,8 +146,14 @@ SELECT $1::uuid, h.agency_id, NULL, count(DISTINCT h.client_id) FROM (
 """
 
 
-async def get_plan(*, caller: Caller, plan_id: UUID, field: str = "planId") -> RetentionPlan:
+def require_read(caller: Caller) -> None:
+    """The System Administrator, the board's members and the Lead Agency read plans (counts,
+    no client data)."""
     _require(caller, Action.READ, "read retention plans")
+
+
+async def get_plan(*, caller: Caller, plan_id: UUID, field: str = "planId") -> RetentionPlan:
+    require_read(caller)
     plan = await RetentionPlan.get_or_none(id=plan_id)
     if plan is None:
         raise NotFound("No such retention plan.", field=field)
@@ -149,7 +162,7 @@ async def get_plan(*, caller: Caller, plan_id: UUID, field: str = "planId") -> R
 
 async def list_plans(*, caller: Caller) -> list[RetentionPlan]:
     """Every plan, the newest first."""
-    _require(caller, Action.READ, "read retention plans")
+    require_read(caller)
     return await RetentionPlan.all().order_by("-planned_at", "-id")
 
 
@@ -196,7 +209,7 @@ async def _decided(caller: Caller, motion: Motion) -> None:
     plan.motion_id = motion.id
     plan.decided_at = caller.now
     await plan.save(update_fields=["status", "motion_id", "decided_at"])
-    await _log(
+    await log_plan(
         caller, "retention_plan.decide", plan, {"status": plan.status, "motionId": motion.id}
     )
 

@@ -34,7 +34,7 @@ from services.audit import AuditRow, append, current_request
 from services.caller import Caller
 from services.errors import Conflict, Forbidden, NotFound
 from services.progress import Progress, tell
-from services.retention import _log, check_window, cutoff_instant
+from services.retention import check_window, cutoff_instant, log_plan
 from services.retention_activity import ACTIVE_IN_BATCH_SQL
 
 __all__ = ["BATCH", "IDENTIFIERS", "DryRun", "RunResult", "dry_run", "run_plan"]
@@ -189,7 +189,7 @@ async def dry_run(*, caller: Caller, plan_id: UUID, progress: Progress | None = 
             await plan.save(
                 update_fields=["dry_run_at", "dry_run_by_id", "dry_run_report"], using_db=conn
             )
-            await _log(caller, "retention_plan.dry_run", plan, result.report())
+            await log_plan(caller, "retention_plan.dry_run", plan, result.report())
     return result
 
 
@@ -244,7 +244,7 @@ async def _run_batch(
                 caller.principal.user_id,
             )
             await plan.save(update_fields=["status", "run_started_at", "run_by_id"], using_db=conn)
-            await _log(caller, "retention_plan.run", plan, {"status": plan.status})
+            await log_plan(caller, "retention_plan.run", plan, {"status": plan.status})
         _, rows = await conn.execute_query(
             "SELECT client_id FROM retention_plan_client WHERE plan_id = $1::uuid"
             " AND outcome IS NULL ORDER BY id LIMIT $2 FOR UPDATE",
@@ -254,7 +254,7 @@ async def _run_batch(
         if not ids:
             plan.status, plan.run_completed_at = RetentionStatus.COMPLETED, now
             await plan.save(update_fields=["status", "run_completed_at"], using_db=conn)
-            await _log(
+            await log_plan(
                 caller,
                 "retention_plan.complete",
                 plan,
