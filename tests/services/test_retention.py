@@ -5,6 +5,8 @@ row per client with the hash chain intact, resumable, once."""
 
 from __future__ import annotations
 
+import asyncio
+import json
 from dataclasses import dataclass, field
 from datetime import UTC, date, datetime, time, timedelta
 from typing import Any
@@ -13,7 +15,10 @@ from uuid import UUID
 import pytest
 from tortoise.exceptions import OperationalError
 from tortoise.transactions import in_transaction
+from typer.testing import CliRunner
 
+from api.cli import app as cli
+from authz import enforcer
 from models.audit import AuditEvent
 from models.case_notes import CaseNote
 from models.clients import Client, ClientAnnotation
@@ -29,6 +34,7 @@ from services.caller import CONNECTICUT, Caller
 from services.case_notes import add_case_note
 from services.clients import ConsentData, SearchCriteria, annotate_client, create_client
 from services.clients import search_clients as search
+from services.clock import SystemClock
 from services.enrollments import create_enrollment, exit_enrollment, record_service
 from services.errors import Conflict, Forbidden, NotFound
 from tests.factories import make_agency, make_user
@@ -589,3 +595,36 @@ async def test_the_window_instant_is_the_connecticut_date() -> None:
         caller=Caller(decisions, datetime(2026, 10, 1, 4, 30, tzinfo=UTC), CONNECTICUT)
     )
     assert plan.as_of == date(2026, 10, 1)
+
+
+# --- the command line --------------------------------------------------------------------------
+
+
+async def test_the_command_line_plans_dry_runs_and_runs_as_the_system_administrator(
+    runner: CliRunner,
+) -> None:
+    w = await build()
+
+    async def hearth(*args: str) -> Any:
+        with pytest.MonkeyPatch.context() as patch:
+            patch.setattr(SystemClock, "now", lambda self: at(PLAN_DAY))
+            patch.setattr(enforcer, "_current", None)
+            return await asyncio.to_thread(runner.invoke, cli, ["retention", *args])
+
+    planned = await hearth("plan", "--user", "sysadmin", "--note", "For the DSB.")
+    assert planned.exit_code == 0, planned.output
+    plan = json.loads(planned.stdout)
+    assert (plan["clients"], plan["cutoff"]) == (4, CUTOFF.isoformat())
+    # an agency's user is refused; the plan is not authorized yet
+    refused = await hearth("plan", "--user", "worker.a")
+    assert refused.exit_code == 2
+    assert json.loads(refused.stderr)["error"]["code"] == "FORBIDDEN"
+    early = await hearth("run", "--plan", plan["planId"], "--user", "sysadmin")
+    assert json.loads(early.stderr)["error"]["code"] == "CONFLICT"
+    await _board_decides(w, UUID(plan["planId"]), carried=True)
+    dry = await hearth("dry-run", "--plan", plan["planId"], "--user", "sysadmin")
+    assert json.loads(dry.stdout)["clients"] == 4
+    ran = await hearth("run", "--plan", plan["planId"], "--user", "sysadmin", "--batch", "2")
+    assert ran.exit_code == 0, ran.output
+    assert json.loads(ran.stdout)["status"] == "COMPLETED"
+    assert await Client.filter(deidentified_at__isnull=False).count() == 4
