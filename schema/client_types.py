@@ -616,18 +616,15 @@ class Client(Node):
     )
     created_at: datetime.datetime = strawberry.field(description="When created.")
     updated_at: datetime.datetime = strawberry.field(description="When last changed.")
+    deidentified_at: datetime.datetime | None = strawberry.field(
+        description="When the 7-year retention run removed the client's identifiers (policy "
+        "303): names, SSN, contact and address are then null, the history stays. Null if never."
+    )
     access: ClientAccessInfo = strawberry.field(description="What you may see and do, and why.")
     _access: strawberry.Private[ClientAccess]
     _model: strawberry.Private[client_models.Client]
     # GraphQL field name -> this client's rows, loaded for a whole page at once (prefetch_lists)
     _prefetched: strawberry.Private[dict[str, list[Any]]] = dataclasses.field(default_factory=dict)
-
-    @strawberry.field(
-        description="When the 7-year retention run removed the client's identifiers (policy "
-        "303): names, SSN, contact and address are then null, the history stays. Null if never."
-    )
-    def deidentified_at(self) -> datetime.datetime | None:
-        return self._model.deidentified_at
 
     @strawberry.field(description="The agency that created the record.", graphql_type=Agency)
     async def created_by_agency(self, info: ResolverInfo) -> gov.Agency | None:
