@@ -35,7 +35,6 @@ __all__ = [
     "cutoff_instant",
     "get_plan",
     "in_window",
-    "list_plans",
     "log_plan",
     "plan_lines",
     "plan_progress",
@@ -70,14 +69,15 @@ def _require(caller: Caller, action: Action, doing: str) -> None:
 
 
 async def log_plan(
-    caller: Caller | None, action: str, plan: RetentionPlan, after: Mapping[str, object]
+    caller: Caller, action: str, plan: RetentionPlan, after: Mapping[str, object]
 ) -> None:
+    """One governance-log row for a step of the plan (made, decided, dry-run, run, completed)."""
     await governance_log.record(
-        caller.principal if caller is not None else None,
+        caller.principal,
         action,
         entity_type="RetentionPlan",
         entity_id=plan.id,
-        now=caller.now if caller is not None else plan.planned_at,
+        now=caller.now,
         after=after,
     )
 
@@ -158,12 +158,6 @@ async def get_plan(*, caller: Caller, plan_id: UUID, field: str = "planId") -> R
     if plan is None:
         raise NotFound("No such retention plan.", field=field)
     return plan
-
-
-async def list_plans(*, caller: Caller) -> list[RetentionPlan]:
-    """Every plan, the newest first."""
-    require_read(caller)
-    return await RetentionPlan.all().order_by("-planned_at", "-id")
 
 
 async def plan_lines(plan: RetentionPlan) -> list[RetentionPlanLine]:
