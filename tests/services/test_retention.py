@@ -583,8 +583,8 @@ async def test_a_deidentified_client_is_found_by_its_hmis_id_only() -> None:
 
 
 async def test_the_window_instant_is_the_connecticut_date() -> None:
-    # 1 October 00:30 in Connecticut is still 30 September in no place that matters here;
-    # 1 October 02:00 UTC is 30 September 22:00 in Connecticut: refused
+    # 1 October 02:00 UTC is still 30 September (22:00) in Connecticut: refused; 04:30 UTC is
+    # 1 October (00:30) there: allowed
     w = await build()
     decisions = await decisions_for(w.admin)
     with pytest.raises(Conflict):
@@ -595,6 +595,18 @@ async def test_the_window_instant_is_the_connecticut_date() -> None:
         caller=Caller(decisions, datetime(2026, 10, 1, 4, 30, tzinfo=UTC), CONNECTICUT)
     )
     assert plan.as_of == date(2026, 10, 1)
+
+
+async def test_an_unknown_plan_is_not_found_and_nothing_changes() -> None:
+    w = await build()
+    admin = await w.admin_at()
+    for attempt in (retention_run.dry_run, retention_run.run_plan):
+        with pytest.raises(NotFound) as refused:
+            await attempt(caller=admin, plan_id=w.a.id)
+        assert refused.value.field == "planId"
+    with pytest.raises(NotFound):
+        await retention.get_plan(caller=admin, plan_id=w.a.id)
+    assert await Client.filter(deidentified_at__isnull=False).count() == 0
 
 
 # --- the command line --------------------------------------------------------------------------
