@@ -903,3 +903,120 @@ def import_hud_csv_command(
             )
         )
     typer.echo(json.dumps(result))
+
+
+# --- the 7-year retention run (policy 303) -------------------------------------------------------
+
+retention_app = typer.Typer(
+    help="The 7-year retention run (policy 303), for the System Administrator: plan, dry-run, run.",
+    no_args_is_help=True,
+)
+app.add_typer(retention_app, name="retention")
+
+_AS_USER = typer.Option(
+    help="Act as this user (the System Administrator): their permissions apply."
+)
+
+
+async def _caller_as(user: str, settings: Settings) -> Any:
+    """A caller acting as the named active user, now, in the settings' time zone."""
+    from zoneinfo import ZoneInfo
+
+    from authz.enforcer import Authorizer, Decisions
+    from models.users import User
+    from services.caller import Caller
+    from services.clock import SystemClock
+    from services.errors import Forbidden
+    from services.principals import load_principal
+
+    found = await User.filter(username=user).first()
+    loaded = await load_principal(found.id) if found else None
+    if loaded is None or loaded[1] != "ACTIVE":
+        raise Forbidden("No active user of that name.", field="user")
+    authorizer = Authorizer()
+    await authorizer.reload()
+    now = SystemClock().now()
+    return Caller(Decisions(authorizer, loaded[0]), now, ZoneInfo(settings.timezone))
+
+
+async def _retention(
+    step: str, user: str, plan_id: UUID | None, settings: Settings, **options: Any
+) -> dict[str, Any]:
+    from services import retention, retention_run
+
+    caller = await _caller_as(user, settings)
+    if step == "plan":
+        plan = await retention.create_plan(caller=caller, **options)
+        lines = await retention.plan_lines(plan)
+        return {
+            "planId": str(plan.id),
+            "asOf": plan.as_of.isoformat(),
+            "cutoff": plan.cutoff.isoformat(),
+            "clients": plan.client_count,
+            "lines": [
+                {
+                    "agencyId": str(line.agency_id),
+                    "projectId": str(line.project_id) if line.project_id else None,
+                    "clients": line.clients,
+                }
+                for line in lines
+            ],
+        }
+    assert plan_id is not None  # the command requires it
+    if step == "dry-run":
+        report = await retention_run.dry_run(caller=caller, plan_id=plan_id, **options)
+        return {"planId": str(plan_id), **report.report()}
+    result = await retention_run.run_plan(caller=caller, plan_id=plan_id, **options)
+    return {
+        "planId": str(plan_id),
+        "status": result.plan.status.value,
+        "deidentified": result.deidentified,
+        "skipped": result.skipped,
+        "planDeidentified": result.plan.deidentified,
+        "planSkipped": result.plan.skipped,
+    }
+
+
+def _retention_command(step: str, user: str, plan_id: UUID | None, **options: Any) -> None:
+    settings = get_settings()
+    with database(settings) as url, progress_bar() as progress:
+        result = _run(
+            _with_orm(
+                url,
+                settings,
+                _retention(step, user, plan_id, settings, progress=progress, **options),
+            )
+        )
+    typer.echo(json.dumps(result))
+
+
+@retention_app.command("plan")
+def retention_plan(
+    user: Annotated[str, _AS_USER],
+    note: Annotated[str | None, typer.Option(help="What the board should know with it.")] = None,
+) -> None:
+    """Make this year's plan (1 October - 31 December): the clients with no activity for seven
+    years, counted by agency and project; prints one JSON line. The board authorizes it by a
+    motion on the plan (subject RETENTION_PLAN)."""
+    _retention_command("plan", user, None, note=note)
+
+
+@retention_app.command("dry-run")
+def retention_dry_run(
+    plan: Annotated[UUID, typer.Option(help="The authorized plan's id.")],
+    user: Annotated[str, _AS_USER],
+) -> None:
+    """Report exactly what the run would remove (counts); changes no client data. The run
+    requires one after the board's authorization."""
+    _retention_command("dry-run", user, plan)
+
+
+@retention_app.command("run")
+def retention_run_command(
+    plan: Annotated[UUID, typer.Option(help="The authorized, dry-run plan's id.")],
+    user: Annotated[str, _AS_USER],
+    batch: Annotated[int, typer.Option(min=1, max=5000, help="Clients per transaction.")] = 500,
+) -> None:
+    """Remove the plan's clients' identifiers, keeping their history, batch by batch (each
+    committed, each client audited); run it again to resume a run that stopped."""
+    _retention_command("run", user, plan, batch=batch)

@@ -46,6 +46,8 @@ MODEL_MODULES = [
     "models.certification",
     # releasing data: data requests and DSAs (405)
     "models.data_releases",
+    # the 7-year retention run (303)
+    "models.retention",
 ]
 
 

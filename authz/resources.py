@@ -64,6 +64,8 @@ class Resource(str, Enum):
     # releasing data (405): aggregate data requests and Data Sharing Agreements
     DATA_REQUEST = "data_request"
     DATA_SHARING_AGREEMENT = "data_sharing_agreement"
+    # the 7-year retention run (303)
+    RETENTION = "retention"
 
 
 class Action(str, Enum):
@@ -94,6 +96,8 @@ class Action(str, Enum):
     ACKNOWLEDGE = "acknowledge"
     # releasing data (405): the Lead Agency produces a DSA's encrypted extract
     EXTRACT = "extract"
+    # the 7-year retention run (303): dry-run and run a plan the board authorized
+    RUN = "run"
 
 
 class Role(str, Enum):

@@ -15,6 +15,7 @@ from models.sealed import SealedCharField
 
 if TYPE_CHECKING:
     from models.governance import Agency, Can
+    from models.retention import RetentionPlan
     from models.users import User
 
 __all__ = ["CanStaff", "Client", "ClientAnnotation", "ConsentToEnter", "ssn_columns"]
@@ -179,6 +180,15 @@ class Client(Model):
     last_activity_at = fields.DatetimeField()
     created_at = fields.DatetimeField()
     updated_at = fields.DatetimeField()
+    # When the retention run removed the client's identifiers (policy 303), and under which plan.
+    deidentified_at = fields.DatetimeField(null=True)
+    deidentified_by_plan: fields.ForeignKeyNullableRelation[RetentionPlan] = fields.ForeignKeyField(
+        "hearth.RetentionPlan",
+        related_name="deidentified_clients",
+        null=True,
+        on_delete=fields.RESTRICT,
+    )
+    deidentified_by_plan_id: uuid.UUID | None
 
     # Provenance of imported rows (HUD CSV import): the source HMIS and its id for the row.
     source_system = fields.CharField(max_length=200, null=True)

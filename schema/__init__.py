@@ -39,6 +39,7 @@ from schema.limits import LimitedValidation, Limits
 from schema.node import CLIENT_DATA_NODES, NodeQuery, detach_type_checks
 from schema.outside_access import OutsideAccessMutation, OutsideAccessQuery
 from schema.project_data import ProjectDataMutation
+from schema.retention import RetentionMutation, RetentionQuery
 from schema.scalars import SCALAR_OVERRIDES
 from schema.service_accounts import ServiceAccountMutation, ServiceAccountQuery
 from schema.training import TrainingMutation, TrainingQuery
@@ -75,6 +76,8 @@ Query = merge_types(
         CertificationQuery,
         # releasing data: data requests and DSAs (405)
         DataReleaseQuery,
+        # the 7-year retention run (303)
+        RetentionQuery,
     ),
 )
 Mutation = merge_types(
@@ -105,6 +108,8 @@ Mutation = merge_types(
         CertificationMutation,
         # releasing data: data requests and DSAs (405)
         DataReleaseMutation,
+        # the 7-year retention run (303)
+        RetentionMutation,
     ),
 )
 

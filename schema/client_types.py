@@ -616,6 +616,10 @@ class Client(Node):
     )
     created_at: datetime.datetime = strawberry.field(description="When created.")
     updated_at: datetime.datetime = strawberry.field(description="When last changed.")
+    deidentified_at: datetime.datetime | None = strawberry.field(
+        description="When the 7-year retention run removed the client's identifiers (policy "
+        "303): names, SSN, contact and address are then null, the history stays. Null if never."
+    )
     access: ClientAccessInfo = strawberry.field(description="What you may see and do, and why.")
     _access: strawberry.Private[ClientAccess]
     _model: strawberry.Private[client_models.Client]

@@ -154,6 +154,15 @@ async def client_record_export(*, caller: Caller, client_id: UUID) -> dict[str, 
         "exportedAt": now.isoformat(),
         "policy": "CT HMIS policy 207 e: the client's copy of their HMIS record",
         "scope": "agency" if holders else "can",
+        # Policy 303: the retention run removed the client's identifiers (when, under which plan).
+        "deidentified": None
+        if client.deidentified_at is None
+        else {
+            "deidentifiedAt": client.deidentified_at.isoformat(),
+            "retentionPlanId": str(client.deidentified_by_plan_id),
+            "note": "Identifiers removed after seven years without activity (CT HMIS policy "
+            "303); the history is kept.",
+        },
         "client": _row(client) | shown,
         "consents": [
             _row(c)

@@ -405,6 +405,10 @@ def _criteria_sql(criteria: SearchCriteria) -> tuple[list[str], list[Any]]:
             raise ValidationFailed(error.message, field="search.ssn") from None
         assert ssn is not None
         conditions.append(f'"client"."ssn_hash" = {param(ssn_columns(ssn)["ssn_hash"])}')
+    if criteria.identifying:
+        # A client the retention run de-identified (policy 303) is found by its HMIS id only:
+        # never by name, DOB or SSN, whatever is left of them.
+        conditions.append('"client"."deidentified_at" IS NULL')
     return conditions, params
 
 

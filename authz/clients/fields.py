@@ -24,7 +24,8 @@ from models.hud.elements import Element, Registry, registry
 __all__ = ["CLIENT_ALWAYS_VISIBLE", "client_fields", "masked_elements", "row_fields", "shows"]
 
 # Columns of a client that are not elements and say nothing about the person.
-CLIENT_ALWAYS_VISIBLE = ("id", "version", "created_at", "updated_at")
+# deidentified_at: when the retention run removed the identifiers (policy 303); not PII itself.
+CLIENT_ALWAYS_VISIBLE = ("id", "version", "created_at", "updated_at", "deidentified_at")
 
 
 def shows(item: Element, access: ClientAccess) -> bool:

@@ -28,6 +28,8 @@ __all__ = ["SUBJECT_MODULES", "SubjectHandler", "handler", "register"]
 SUBJECT_MODULES: tuple[str, ...] = (
     # policy 405: a data sharing agreement
     "services.data_releases.agreements",
+    # policy 303: a retention plan
+    "services.retention",
 )
 
 Opened = Callable[[Caller, Meeting, UUID], Awaitable[None]]

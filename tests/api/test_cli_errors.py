@@ -65,6 +65,10 @@ def _valid_arguments(command: str, folder: Path) -> list[str]:
             *("--out", str(folder / "out.zip"), "--user", "lead.agency"),
         ],
         "import hud-csv": [str(_zip(folder)), "--agency", AGENCY],
+        # the 7-year retention run (303)
+        "retention plan": ["--user", "system.admin"],
+        "retention dry-run": ["--plan", AGENCY, "--user", "system.admin"],
+        "retention run": ["--plan", AGENCY, "--user", "system.admin"],
     }[command]
 
 

@@ -128,6 +128,10 @@ data_request    manage            .    .    .    .    .    .    .    Y    .    .
 data_sharing_agreement read       .    .    .    .    .    Y    .    Y    Y    .    .    .
 data_sharing_agreement manage     .    .    .    .    .    .    .    Y    .    .    .    .
 data_sharing_agreement extract    .    .    .    .    .    .    .    Y    .    .    .    .
+# the 7-year retention run (303): the System Administrator plans and runs; DSB and Lead read
+retention       read              .    .    .    .    .    Y    .    Y    Y    .    .    .
+retention       create            .    .    .    .    .    Y    .    .    .    .    .    .
+retention       run               .    .    .    .    .    Y    .    .    .    .    .    .
 # pairs in no policy line
 project_data    read              .    .    .    .    .    .    .    .    .    .    .    .
 agency          deactivate        .    .    .    .    .    .    .    .    .    .    .    .

@@ -42,6 +42,7 @@ import tests.schema.mutation_cases_dsb
 import tests.schema.mutation_cases_incidents
 import tests.schema.mutation_cases_outside_access  # outside access (attachment)
 import tests.schema.mutation_cases_records
+import tests.schema.mutation_cases_retention  # the 7-year retention run (303)
 import tests.schema.mutation_cases_users  # noqa: F401 (they register their cases)
 from schema import build_schema as build_schema_of_code
 from schema.input_checks import InputChecks

@@ -21,7 +21,8 @@ from graphql import GraphQLObjectType
 import tests.schema.mutation_cases_data_releases  # releasing data (405)
 import tests.schema.mutation_cases_dsb
 import tests.schema.mutation_cases_incidents
-import tests.schema.mutation_cases_outside_access  # noqa: F401 (they register their cases)
+import tests.schema.mutation_cases_outside_access
+import tests.schema.mutation_cases_retention  # noqa: F401 (they register their cases)
 from models.audit import AuditEvent
 from models.case_notes import CaseNote as NoteRow
 from models.enrollments import Enrollment as EnrollmentRow
