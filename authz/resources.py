@@ -61,6 +61,8 @@ class Resource(str, Enum):
     MONITORING_SAMPLE = "monitoring_sample"
     SECURITY_CONTACT = "security_contact"
     SECURITY_PLAN_REVIEW = "security_plan_review"
+    # aggregate reports with small-cell suppression (109, 405): counts, never rows
+    AGGREGATE_REPORT = "aggregate_report"
 
 
 class Action(str, Enum):

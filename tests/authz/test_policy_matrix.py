@@ -122,6 +122,8 @@ security_plan_review record       .    .    .    .    .    .    Y    .    .    .
 security_plan_review read         .    .    .    .    .    Y    Y    Y    Y    .    .    .
 # project data the HDC keeps current (107): funders, inventory, participation, CoCs, affiliations
 project_data    record            .    .    .    Y    .    Y    .    .    .    .    .    .
+# aggregate reports (109, 405): counts with small cells suppressed; the scope decides where
+aggregate_report read              Y    Y    Y    Y    .    Y    .    Y    Y    .    Y    Y
 # pairs in no policy line
 project_data    read              .    .    .    .    .    .    .    .    .    .    .    .
 agency          deactivate        .    .    .    .    .    .    .    .    .    .    .    .
