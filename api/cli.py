@@ -930,12 +930,7 @@ async def _aggregate_rows(
     caller = Caller(
         Decisions(authorizer, loaded[0]), datetime.now(UTC), ZoneInfo(settings.timezone)
     )
-    try:
-        dims = [Dimension(d.upper()) for d in dimensions]
-    except ValueError:
-        raise typer.BadParameter(
-            f"one of {', '.join(d.value for d in Dimension)}.", param_hint="'--dimension'"
-        ) from None
+    dims = [Dimension(d) for d in dimensions]  # checked by _aggregate_dimensions
     report = await aggregate_report(
         caller,
         scope=scope,
@@ -957,6 +952,17 @@ async def _aggregate_rows(
     return rows
 
 
+def _aggregate_dimensions(values: list[str]) -> list[str]:
+    """One or two different dimensions, by name (checked before any work)."""
+    from services.reports.aggregates import Dimension
+
+    names = [v.upper() for v in values]
+    known = {d.value for d in Dimension}
+    if not 1 <= len(names) <= 2 or len(set(names)) != len(names) or not set(names) <= known:
+        raise typer.BadParameter(f"one or two different ones of {', '.join(sorted(known))}.")
+    return names
+
+
 @report_app.command("aggregate")
 def report_aggregate(
     scope: Annotated[
@@ -973,7 +979,8 @@ def report_aggregate(
         list[str],
         typer.Option(
             help="PROJECT, HOUSEHOLD_TYPE, AGE_BAND, RACE_ETHNICITY, SEX, VETERAN_STATUS,"
-            " DESTINATION or LENGTH_OF_STAY; once, or twice for a cross-tab."
+            " DESTINATION or LENGTH_OF_STAY; once, or twice for a cross-tab.",
+            callback=_aggregate_dimensions,
         ),
     ],
     user: Annotated[
@@ -993,8 +1000,6 @@ def report_aggregate(
 
     if date.fromisoformat(end) < date.fromisoformat(start):
         raise typer.BadParameter("the period ends before it starts.", param_hint="'--end'")
-    if not 1 <= len(dimension) <= 2:
-        raise typer.BadParameter("one dimension, or two.", param_hint="'--dimension'")
     settings = get_settings()
     with database(settings) as url:
         rows = _run(
