@@ -305,7 +305,7 @@ async def test_no_dimension_reads_part_2_data_and_the_lens_of_a_non_reader_shows
     assert not plan.reads
     assert plan.lens.part2 is False
     for dims in itertools.permutations(Dimension, 2):
-        statement = aggregates._statement(plan, dims)
+        statement = aggregates._statement(plan.lens, dims)
         assert "disability" not in statement
         assert "health_and_dv" not in statement
 
@@ -410,3 +410,28 @@ async def test_a_malformed_scope_is_refused(world: World) -> None:
             dimensions=[Dimension.SEX],
         )
     assert refused.value.field == "scope"
+
+
+async def test_the_figures_are_the_same_whoever_asks(world: World) -> None:
+    # given a client created under CAN North by C (C's consent only) and served at A's project:
+    # North's backbone staff see them through the API, A does not hold them
+    other = await add_client(world.c, world.writer_a, sex=1)
+    await enrol(world, other, world.project_a, date(2026, 2, 1))
+    await Client.filter(id=world.rosa.id).update(sex=0)
+    scope = ReportScope("agency", world.a.id)
+    found = []
+    for role in ("CAN_STAFF", "HDC@A", "REPORTING_ONLY@A"):
+        user = await make_role_user(world, role)
+        plan = await plan_scope(
+            await decisions_for(user),
+            scope,
+            resource=Resource.AGGREGATE_REPORT,
+            action=Action.READ,
+            today=NOW.date(),
+        )
+        found.append(await count_clients(plan, [Dimension.SEX], start=START, end=END))
+    found.append(
+        await count_clients(await plan_as_lead(scope), [Dimension.SEX], start=START, end=END)
+    )
+    # then every caller gets what A holds: Rosa alone
+    assert found == [{("FEMALE",): 1}] * 4
