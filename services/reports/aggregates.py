@@ -417,7 +417,12 @@ async def tabulate(
     if not c0 or not c1:  # a scope without projects: nothing to count
         return report([], [], 0, False)
     matrix = [[counts.get((k0, k1), 0) for k1, _ in c1] for k0, _ in c0]
-    two = suppress_two_way(matrix)
+    # The margins are the one-way tables of the same universe, published on their own: they
+    # are hidden exactly as those tables hide them, so that no two reports can be set side by
+    # side to fill in each other's hidden figures (decision 163).
+    rows = suppress_one_way([sum(row) for row in matrix]).cells
+    columns = suppress_one_way([sum(col) for col in zip(*matrix, strict=True)]).cells
+    two = suppress_two_way(matrix, margins=(rows, columns))
     cells = [
         AggregateCell(((d0, k0, l0), (d1, k1, l1)), None if two.cells[i][j] else n, two.cells[i][j])
         for i, (k0, l0) in enumerate(c0)

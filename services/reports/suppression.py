@@ -32,7 +32,7 @@ hidden, so each hidden figure needs to be audited safe once.
 from __future__ import annotations
 
 from collections import deque
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 
 __all__ = [
@@ -130,18 +130,42 @@ class _Extended:
         return [(i, j) for i in range(self.r + 1) for j in range(self.c + 1)]
 
 
-def _max_flow(arcs: dict[int, dict[int, int]], source: int, sink: int, need: int) -> int:
+Arcs = dict[int, dict[int, int]]
+
+
+def _node(table: _Extended, f: Entry) -> tuple[int, int]:
+    """The row node and the column node of an entry (rows 0..R, then columns)."""
+    return f[0], table.r + 1 + f[1]
+
+
+def _add_arcs(table: _Extended, arcs: Arcs, f: Entry) -> None:
+    """A hidden entry's two arcs: column -> row lowers z_f (as far as it may fall), row ->
+    column raises it (as far as it may rise)."""
+    x = table.value[f[0]][f[1]]
+    rise, fall = (_INF, x) if table.sign(f) > 0 else (x, _INF)
+    row_node, col_node = _node(table, f)
+    arcs.setdefault(col_node, {})[row_node] = fall
+    arcs.setdefault(row_node, {})[col_node] = rise
+
+
+def _max_flow(arcs: Arcs, source: int, sink: int, need: int) -> int:
     """Augment from ``source`` to ``sink`` along shortest paths until ``need`` is reached (or no
-    path is left); returns the flow found, at most ``need``."""
-    residual = {u: dict(vs) for u, vs in arcs.items()}
+    path is left), never along the arcs joining the two (the entry's own); returns the flow
+    found, at most ``need``. The flow lives in an overlay: ``arcs`` is left as it was."""
+    delta: dict[tuple[int, int], int] = {}
+    skip = {(source, sink), (sink, source)}
+
+    def capacity(u: int, v: int) -> int:
+        return arcs[u][v] + delta.get((u, v), 0)
+
     flow = 0
     while flow < need:
         parent: dict[int, int] = {source: source}
         queue = deque([source])
         while queue and sink not in parent:
             u = queue.popleft()
-            for v, cap in residual.get(u, {}).items():
-                if cap > 0 and v not in parent:
+            for v in arcs.get(u, ()):
+                if v not in parent and (u, v) not in skip and capacity(u, v) > 0:
                     parent[v] = u
                     queue.append(v)
         if sink not in parent:
@@ -150,41 +174,24 @@ def _max_flow(arcs: dict[int, dict[int, int]], source: int, sink: int, need: int
         v = sink
         while v != source:
             u = parent[v]
-            push = min(push, residual[u][v])
+            push = min(push, capacity(u, v))
             v = u
         v = sink
         while v != source:
             u = parent[v]
-            residual[u][v] -= push
-            residual.setdefault(v, {})
-            residual[v][u] = residual[v].get(u, 0) + push
+            delta[(u, v)] = delta.get((u, v), 0) - push
+            delta[(v, u)] = delta.get((v, u), 0) + push
             v = u
         flow += push
     return flow
 
 
 def _moves(
-    table: _Extended, hidden: set[Entry], entry: Entry, need_up: int, need_down: int
+    table: _Extended, arcs: Arcs, entry: Entry, need_up: int, need_down: int
 ) -> tuple[int, int]:
     """How far (capped at the needs) ``entry``'s own value can go up and down, the published
-    figures fixed and every hidden one non-negative."""
-    col = table.r + 1  # node of column j: col + j; node of row i: i
-
-    def capacities(f: Entry) -> tuple[int, int]:
-        """(how far z_f may rise, how far it may fall)."""
-        x = table.value[f[0]][f[1]]
-        return (_INF, x) if table.sign(f) > 0 else (x, _INF)
-
-    arcs: dict[int, dict[int, int]] = {}
-    for f in hidden:
-        if f == entry:
-            continue
-        rise, fall = capacities(f)
-        row_node, col_node = f[0], col + f[1]
-        # Walking column -> row lowers z_f; row -> column raises it.
-        arcs.setdefault(col_node, {})[row_node] = arcs.get(col_node, {}).get(row_node, 0) + fall
-        arcs.setdefault(row_node, {})[col_node] = arcs.get(row_node, {}).get(col_node, 0) + rise
-    r_node, c_node = entry[0], col + entry[1]
+    figures fixed and every hidden one (those with arcs) non-negative."""
+    r_node, c_node = _node(table, entry)
     sign = table.sign(entry)
     # Raising z_e by t takes a flow of t from e's column to e's row; lowering, the reverse.
     # x = sign * z: for a margin (sign -1) raising x is lowering z.
@@ -194,23 +201,26 @@ def _moves(
     return (z_up, z_down) if sign > 0 else (z_down, z_up)
 
 
-def _safe(table: _Extended, hidden: set[Entry], entry: Entry) -> bool:
+def _safe(table: _Extended, arcs: Arcs, entry: Entry) -> bool:
     value = table.value[entry[0]][entry[1]]
     if _small(value):
-        up, _ = _moves(table, hidden, entry, THRESHOLD - value, 0)
+        up, _ = _moves(table, arcs, entry, THRESHOLD - value, 0)
         return up >= THRESHOLD - value
-    up, down = _moves(table, hidden, entry, 1, 0)
+    up, _ = _moves(table, arcs, entry, 1, 0)
     if up:
         return True
-    _, down = _moves(table, hidden, entry, 0, 1 if value else 0)
+    _, down = _moves(table, arcs, entry, 0, 1 if value else 0)
     return down > 0
 
 
-def _complement(table: _Extended, hidden: set[Entry], entry: Entry) -> Entry:
-    """The published figure to hide next for ``entry``: the smallest non-zero cell of its row
-    or column whose other line already has a hidden figure (closing a cycle), else the
-    smallest non-zero cell of its row or column, else a total of its lines, else the smallest
-    figure anywhere."""
+def _complement(
+    table: _Extended, hidden: set[Entry], entry: Entry, *, margins: bool = True
+) -> Entry:
+    """The published figure to hide next for ``entry``, the first of: the smallest non-zero
+    cell of its row or column whose other line already has a hidden figure (closing a cycle);
+    the smallest non-zero cell of its row or column; a total of its lines (unless ``margins``
+    is false); a zero cell of its lines that closes a cycle; a cell anywhere that does (non-zero
+    first); any cell; any figure."""
     i, j = entry
     line = [(i, b) for b in range(table.c + 1)] + [(a, j) for a in range(table.r + 1)]
     shown = [f for f in line if f not in hidden]
@@ -222,39 +232,79 @@ def _complement(table: _Extended, hidden: set[Entry], entry: Entry) -> Entry:
         return f[0] < table.r and f[1] < table.c
 
     def closes(f: Entry) -> bool:
+        """Whether ``f``'s other line (not the one it shares with ``entry``) already has a
+        hidden figure: hiding ``f`` can then close a cycle through ``entry``."""
         a, b = f
-        other = (
-            [(x, b) for x in range(table.r + 1)] if a == i else [(a, y) for y in range(table.c + 1)]
-        )
+        if a == i:
+            other = [(x, b) for x in range(table.r + 1)]
+        elif b == j:
+            other = [(a, y) for y in range(table.c + 1)]
+        else:
+            other = [(a, y) for y in range(table.c + 1)] + [(x, b) for x in range(table.r + 1)]
         return any(g in hidden and g != f for g in other)
 
-    for pool in (
-        [f for f in shown if is_cell(f) and table.value[f[0]][f[1]] and closes(f)],
-        [f for f in shown if is_cell(f) and table.value[f[0]][f[1]]],
-        [f for f in shown if not is_cell(f)],
-        [f for f in table.entries() if f not in hidden],
-    ):
-        if pool:
-            return min(pool, key=key)
+    def pinned(f: Entry) -> bool:
+        """A cell in a line whose published total is 0: it is 0 for anyone, hidden or not."""
+        row, col = (f[0], table.c), (table.r, f[1])
+        return any(m not in hidden and table.value[m[0]][m[1]] == 0 for m in (row, col))
+
+    def anywhere() -> list[Entry]:
+        return [f for f in table.entries() if f not in hidden and is_cell(f) and not pinned(f)]
+
+    # Built one at a time: the first usually answers, and the later ones scan the whole table.
+    pools: tuple[Callable[[], list[Entry]], ...] = (
+        lambda: [f for f in shown if is_cell(f) and table.value[f[0]][f[1]] and closes(f)],
+        lambda: [f for f in shown if is_cell(f) and table.value[f[0]][f[1]]],
+        lambda: [f for f in shown if not is_cell(f)] if margins else [],
+        lambda: [f for f in shown if is_cell(f) and not pinned(f) and closes(f)],
+        lambda: [f for f in anywhere() if table.value[f[0]][f[1]] and closes(f)],
+        lambda: [f for f in anywhere() if closes(f)],
+        anywhere,
+        lambda: [f for f in table.entries() if f not in hidden],
+    )
+    for pool in pools:
+        found = pool()
+        if found:
+            return min(found, key=key)
     raise AssertionError("everything is hidden yet unsafe")  # pragma: no cover
 
 
-def suppress_two_way(counts: Sequence[Sequence[int]]) -> TwoWay:
+def suppress_two_way(
+    counts: Sequence[Sequence[int]],
+    *,
+    margins: tuple[Sequence[bool], Sequence[bool]] | None = None,
+) -> TwoWay:
     """Hide the cells and totals from 1 to 10, then complementary figures until the audit
-    passes for every hidden figure (see the module's docstring)."""
+    passes for every hidden figure (see the module's docstring).
+
+    ``margins``: the row totals and the column totals to hide, as the one-way tables of the
+    same counts hide them (:func:`suppress_one_way` of the row sums and of the column sums).
+    Those tables are published too, so a margin one of them shows must be shown here and one
+    it hides must stay hidden: complements are then taken among the cells only. A margin is
+    hidden beyond them only as a last resort, when no cell is left to hide (the property tests
+    have found no such table: every published margin is 0 or 11 and over, and a figure can
+    always be protected by the cells of its lines)."""
     table = _Extended(counts)
     hidden = {f for f in table.entries() if _small(table.value[f[0]][f[1]])}
+    if margins is not None:
+        rows_hidden, columns_hidden = margins
+        hidden |= {(i, table.c) for i, h in enumerate(rows_hidden) if h}
+        hidden |= {(table.r, j) for j, h in enumerate(columns_hidden) if h}
     # Small figures first (they need the most protection), then each figure hidden as a
     # complement: protection only grows with more hidden, so one pass is a fixed point.
     queue = deque(sorted(hidden, key=lambda f: (table.value[f[0]][f[1]], f)))
+    arcs: Arcs = {}
+    for f in hidden:
+        _add_arcs(table, arcs, f)
     checked: set[Entry] = set()
     while queue:
         entry = queue.popleft()
         if entry in checked:
             continue
-        while not _safe(table, hidden, entry):
-            extra = _complement(table, hidden, entry)
+        while not _safe(table, arcs, entry):
+            extra = _complement(table, hidden, entry, margins=margins is None)
             hidden.add(extra)
+            _add_arcs(table, arcs, extra)
             queue.append(extra)
         checked.add(entry)
     r, c = table.r, table.c
@@ -278,9 +328,12 @@ def intervals_two_way(
     hidden |= {(r, j) for j in range(c) if result.columns[j]}
     if result.total:
         hidden.add((r, c))
+    arcs: Arcs = {}
+    for f in hidden:
+        _add_arcs(table, arcs, f)
     out = {}
     for entry in hidden:
         value = table.value[entry[0]][entry[1]]
-        up, down = _moves(table, hidden, entry, cap, value)
+        up, down = _moves(table, arcs, entry, cap, value)
         out[entry] = (value - down, value + up)
     return out

@@ -245,3 +245,34 @@ def tables(draw: st.DrawFn) -> list[list[int]]:
 @given(tables())
 def test_no_hidden_figure_can_be_recovered(counts: list[list[int]]) -> None:
     assert_unrecoverable(counts, suppress_two_way(counts))
+
+
+def _with_one_way_margins(counts: list[list[int]]) -> TwoWay:
+    rows = suppress_one_way([sum(row) for row in counts]).cells
+    columns = suppress_one_way([sum(col) for col in zip(*counts, strict=True)]).cells
+    return suppress_two_way(counts, margins=(rows, columns))
+
+
+def test_a_cross_tab_keeps_the_one_way_tables_margins() -> None:
+    # The one-way table of the rows publishes 40 and 45 and hides 3 and 12 (3, then the next
+    # smallest); the cross-tab, published beside it, must show and hide the same: had it hidden
+    # 45 as a complement, the one-way table would give it back; had it shown 12, the one-way
+    # table's 3 would be the total minus the rest.
+    counts = [[20, 20, 0], [2, 0, 1], [30, 10, 5], [4, 4, 4]]
+    result = _with_one_way_margins(counts)
+    assert result.rows == suppress_one_way([sum(r) for r in counts]).cells
+    assert result.rows == (False, True, False, True)
+    assert result.columns == suppress_one_way([sum(c) for c in zip(*counts, strict=True)]).cells
+    assert_unrecoverable(counts, result)
+
+
+@settings(max_examples=200, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(tables())
+def test_with_the_one_way_margins_no_hidden_figure_can_be_recovered(
+    counts: list[list[int]],
+) -> None:
+    result = _with_one_way_margins(counts)
+    # the margins are exactly the one-way tables' (the cells give the complements)
+    assert result.rows == suppress_one_way([sum(r) for r in counts]).cells
+    assert result.columns == suppress_one_way([sum(c) for c in zip(*counts, strict=True)]).cells
+    assert_unrecoverable(counts, result)
