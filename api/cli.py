@@ -1020,3 +1020,104 @@ def retention_run_command(
     """Remove the plan's clients' identifiers, keeping their history, batch by batch (each
     committed, each client audited); run it again to resume a run that stopped."""
     _retention_command("run", user, plan, batch=batch)
+
+
+# --- aggregate reports (policies 109, 405) ---------------------------------------------------
+
+
+async def _aggregate_rows(
+    user: str, scope: str, start: str, end: str, dimensions: list[str], settings: Settings
+) -> list[dict[str, Any]]:
+    from services.reports.aggregates import Dimension, aggregate_report
+
+    caller = await _caller_as(user, settings)
+    dims = [Dimension(d) for d in dimensions]  # checked by _aggregate_dimensions
+    report = await aggregate_report(
+        caller,
+        scope=scope,
+        start=date.fromisoformat(start),
+        end=date.fromisoformat(end),
+        dimensions=dims,
+    )
+    rows = []
+    for cell in (*report.cells, *report.totals, report.total):
+        row: dict[str, Any] = {}
+        for n, dim in enumerate(report.dimensions, start=1):
+            value = next((v for v in cell.values if v[0] == dim), None)
+            row[f"dimension{n}"] = dim.value
+            row[f"category{n}"] = value[1] if value else "TOTAL"
+            row[f"label{n}"] = value[2] if value else "Total"
+        row["count"] = "" if cell.count is None else cell.count
+        row["suppressed"] = "yes" if cell.suppressed else "no"
+        rows.append(row)
+    return rows
+
+
+def _aggregate_dimensions(values: list[str]) -> list[str]:
+    """One or two different dimensions, by name (checked before any work)."""
+    from services.reports.aggregates import Dimension
+
+    names = [v.upper() for v in values]
+    known = {d.value for d in Dimension}
+    if not 1 <= len(names) <= 2 or len(set(names)) != len(names) or not set(names) <= known:
+        raise typer.BadParameter(f"one or two different ones of {', '.join(sorted(known))}.")
+    return names
+
+
+@report_app.command("aggregate")
+def report_aggregate(
+    scope: Annotated[
+        str,
+        typer.Option(
+            help="project:ID, agency:ID, can:ID, coc:ID or all.", callback=an_export_scope
+        ),
+    ],
+    start: Annotated[
+        str, typer.Option(help="First day of the period (yyyy-mm-dd).", callback=a_date)
+    ],
+    end: Annotated[str, typer.Option(help="Last day of the period (yyyy-mm-dd).", callback=a_date)],
+    dimension: Annotated[
+        list[str],
+        typer.Option(
+            help="PROJECT, HOUSEHOLD_TYPE, AGE_BAND, RACE_ETHNICITY, SEX, VETERAN_STATUS,"
+            " DESTINATION or LENGTH_OF_STAY; once, or twice for a cross-tab.",
+            callback=_aggregate_dimensions,
+        ),
+    ],
+    user: Annotated[
+        str, typer.Option(help="Run as this user: their permissions and scopes apply.")
+    ],
+    csv_file: Annotated[
+        Path | None,
+        typer.Option(
+            "--csv", help="Write CSV here (default: standard output).", callback=writable_file
+        ),
+    ] = None,
+) -> None:
+    """Counts of distinct clients for a scope and period by one or two dimensions, small cells
+    suppressed (policies 109, 405), as CSV: the cells, then the margins, then the total."""
+    import csv
+    import io
+
+    if date.fromisoformat(end) < date.fromisoformat(start):
+        raise typer.BadParameter("the period ends before it starts.", param_hint="'--end'")
+    settings = get_settings()
+    with database(settings) as url:
+        rows = _run(
+            _with_orm(url, settings, _aggregate_rows(user, scope, start, end, dimension, settings))
+        )
+    columns = [
+        f"{part}{n}"
+        for n in range(1, len(dimension) + 1)
+        for part in ("dimension", "category", "label")
+    ]
+    buffer = io.StringIO()
+    writer = csv.DictWriter(buffer, fieldnames=[*columns, "count", "suppressed"])
+    writer.writeheader()
+    writer.writerows(rows)
+    if csv_file is None:
+        typer.echo(buffer.getvalue(), nl=False)
+    else:
+        csv_file.parent.mkdir(parents=True, exist_ok=True)
+        csv_file.write_text(buffer.getvalue())
+        typer.echo(f"{len(rows)} figures written to {csv_file}")

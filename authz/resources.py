@@ -66,6 +66,8 @@ class Resource(str, Enum):
     DATA_SHARING_AGREEMENT = "data_sharing_agreement"
     # the 7-year retention run (303)
     RETENTION = "retention"
+    # aggregate reports with small-cell suppression (109, 405): counts, never rows
+    AGGREGATE_REPORT = "aggregate_report"
 
 
 class Action(str, Enum):

@@ -7,8 +7,11 @@ For each size N (10,000 and 100,000 clients by default):
    ``hearth_bench_seed`` (seed, clients, anchor, and a hash of ``devdata/``'s source); a later
    run with the same seed, N, anchor and generator reuses it (seeding 100,000 clients takes
    minutes), anything else drops and re-seeds it;
-2. export ``all`` (statewide) as the generated Lead Agency user (``lead.agency``: the reporting
-   lens, hashed), for the data set's three years;
+2. export ``all`` (statewide) as ``bench.reader``, a Lead Agency user given a VIEW_ONLY licence
+   at every agency (created in the data set the first time): a client-level file goes only to
+   someone who reads every agency's clients (decision 162; the Lead Agency alone is refused
+   and has the aggregate report, ``bench/aggregates.py``), hashed, for the data set's three
+   years;
 3. export ``agency:<a01>`` as that agency's HMIS Data Coordinator (``a01.hdc``: unhashed);
 4. import the agency export into a second scratch database ``<database>_import`` (dropped and
    migrated each time; one agency and its HDC created) for that agency.
@@ -20,7 +23,8 @@ And the statewide file (``--steps statewide``; decision 153):
 6. statewide-import: imports it into a scratch database ``<database>_statewide`` (dropped and
    migrated each time) as ``benchlead`` (a Lead Agency user), an agency created from each
    organization, one client per PersonalID;
-7. statewide-export: exports ``all`` (everything imported) as ``benchlead``.
+7. statewide-export: exports ``all`` (everything imported) as ``benchlead``, given a VIEW_ONLY
+   licence at every agency the import created (decision 162).
 
 Every step runs in a fresh Python process, so ``ru_maxrss`` is that step's own peak. Each export
 runs once timed, then once more under ``tracemalloc`` for its peak Python memory: the agency
@@ -63,7 +67,9 @@ NOW = datetime(2026, 3, 2, 14, 0, tzinfo=UTC)
 START = ANCHOR - timedelta(
     days=3 * 365 + 1
 )  # the generator's stays fall in the three years before the anchor
-LEAD, HDC = "lead.agency", "a01.hdc"  # generated users (devdata)
+HDC = "a01.hdc"  # a generated user (devdata)
+# Takes the statewide file: a Lead Agency user who reads every agency (decision 162).
+LEAD = "bench.reader"
 IMPORTER = "benchhdc"  # the importing agency's HMIS Data Coordinator (the agency file's import)
 LEAD_IMPORTER = "benchlead"  # a Lead Agency user: imports and exports the statewide file
 DEVDATA_STEPS = ("seed", "export-all", "export-agency", "import")
@@ -166,8 +172,9 @@ async def step_export(
     lead: str = LEAD,
     key: str | None = None,
 ) -> dict[str, Any]:
-    """Export ``all`` as the Lead Agency ``lead``, or the biggest agency as its HDC: timed, then
-    traced; the figures named ``export_<key>_...``."""
+    """Export ``all`` as ``lead`` (a Lead Agency user given a VIEW_ONLY licence at every agency
+    first: decision 162), or the biggest agency as its HDC: timed, then traced; the figures
+    named ``export_<key>_...``."""
     from tortoise.context import TortoiseContext
 
     from api.db import tortoise_config
@@ -185,10 +192,11 @@ async def step_export(
     figures: dict[str, Any] = {}
     async with TortoiseContext() as ctx:
         await ctx.init(config=tortoise_config(_url(server, database), settings))
-        user = await User.get(username=lead if statewide else HDC)
         if statewide:
+            user = await _statewide_reader(lead)
             scope = "all"
         else:
+            user = await User.get(username=HDC)
             duty = await UserDuty.get(user_id=user.id, duty=Duty.HMIS_DATA_COORDINATOR)
             scope = f"agency:{duty.agency_id}"  # type: ignore[attr-defined]
         authorizer = Authorizer()
@@ -203,7 +211,7 @@ async def step_export(
                 scope=scope,
                 start=START,
                 end=ANCHOR,
-                hashed=False,
+                hashed=statewide,
                 out=path,
                 implementation_id="hearth-bench",
             )
@@ -227,6 +235,24 @@ async def step_export(
             tracemalloc.stop()
             out.with_suffix(".traced.zip").unlink()
     return figures
+
+
+async def _statewide_reader(username: str) -> Any:
+    """``username`` (created if missing) as a Lead Agency user with a VIEW_ONLY licence at every
+    agency: who may take a statewide client-level file (decision 162)."""
+    from models.enums import AccessLevel, SystemRole
+    from models.governance import Agency
+    from models.users import Membership, SystemRoleGrant, User
+
+    user = await User.filter(username=username).first()
+    if user is None:
+        email = f"{username}@bench.example.org"
+        user = await User.create(username=username, email=email, email_normalized=email)
+    await SystemRoleGrant.get_or_create(user=user, role=SystemRole.LEAD_AGENCY)
+    held = set(await Membership.filter(user=user).values_list("agency_id", flat=True))
+    for agency in await Agency.exclude(id__in=list(held)):
+        await Membership.create(user=user, agency=agency, access_level=AccessLevel.VIEW_ONLY)
+    return user
 
 
 async def step_import(

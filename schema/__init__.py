@@ -17,6 +17,7 @@ from strawberry.utils.str_converters import to_camel_case
 from compat.graphql import core_schema
 from schema.access import AccessMutation, AccessQuery
 from schema.access_reports import AccessReportMutation, AccessReportQuery
+from schema.aggregates import AggregateQuery
 from schema.audit import HearthExecutionContext, audit_reads
 from schema.auth import AuthMutation, AuthQuery
 from schema.certification import CertificationMutation, CertificationQuery
@@ -78,6 +79,8 @@ Query = merge_types(
         DataReleaseQuery,
         # the 7-year retention run (303)
         RetentionQuery,
+        # aggregate reports with small-cell suppression (109, 405)
+        AggregateQuery,
     ),
 )
 Mutation = merge_types(

@@ -6,6 +6,12 @@ Who may export which scope (``hud_csv:export`` in policies.csv):
   can:ID      the CAN's backbone staff, the Lead Agency
   all         the Lead Agency
 Anything else is FORBIDDEN (an unknown id too: the answer does not say whether it exists).
+And the file holds client-level rows, PII under policy 405: it goes only to a caller who reads
+the client data of the whole scope through the API (FULL or VIEW_ONLY at each agency, or
+backbone staff of the CAN), seen through their own ``ClientScope``. A caller who may export
+but reads no client there (an HDC whose licence is REPORTING_ONLY, the Lead Agency) is refused
+with a pointer to the aggregate report (``services.reports.aggregates``) and, for the Lead
+Agency, to a DSA extract (decision 162).
 
 What the file holds: the enrollments at the scope's projects active in the period (entry on or
 before the end, no exit before the start) that the caller sees through the API, their exits,
@@ -13,12 +19,6 @@ services, income, disabilities and health records, and their clients. Rows are c
 masked by the client-data policy the API asks (``authz.clients``): which clients, which rows of
 each table (42 CFR Part 2 included), which fields; the element columns come from the element
 registry (``services.hudcsv.elements``).
-
-The lens: a caller who reads the scope's clients through the API (FULL or VIEW_ONLY at the
-agency, or backbone staff of the CAN) exports with their own ``ClientScope``. A caller who may
-export but reads no client there (an HDC whose licence is REPORTING_ONLY, the Lead Agency) gets
-the reporting lens (``authz.clients.reporting_lens``): what the scope's agencies hold, never
-full SSNs and never 42 CFR Part 2 rows, always hashed (HashStatus 4).
 
 Streaming: enrollments are read in keyset batches ordered by client; each batch's rows are
 written to spool files on disk, then the spools are copied into the zip's entries. Memory holds

@@ -69,6 +69,10 @@ def _valid_arguments(command: str, folder: Path) -> list[str]:
         "retention plan": ["--user", "system.admin"],
         "retention dry-run": ["--plan", AGENCY, "--user", "system.admin"],
         "retention run": ["--plan", AGENCY, "--user", "system.admin"],
+        "report aggregate": [
+            *("--scope", "all", "--start", "2025-10-01", "--end", "2026-09-30"),
+            *("--dimension", "SEX", "--user", "lead.agency"),
+        ],
     }[command]
 
 
@@ -203,6 +207,11 @@ def _with_password(parts: object) -> str:
         (["serve", "--workers", "-1"], "workers"),
         (["serve", "--port", "99999"], "port"),
         (["serve", "--port", "0"], "port"),
+        (["report", "aggregate", "--scope", "agency:a", "--start", "2026-01-01", "--end", "2026-02-01", "--dimension", "SEX", "--user", "u"], "scope"),
+        (["report", "aggregate", "--scope", "all", "--start", "2026-03-01", "--end", "2026-02-01", "--dimension", "SEX", "--user", "u"], "end"),
+        (["report", "aggregate", "--scope", "all", "--start", "2026-01-01", "--end", "2026-02-01", "--dimension", "GENDER", "--user", "u"], "dimension"),
+        (["report", "aggregate", "--scope", "all", "--start", "2026-01-01", "--end", "2026-02-01", "--dimension", "SEX", "--dimension", "SEX", "--user", "u"], "dimension"),
+        (["report", "aggregate", "--scope", "all", "--start", "2026-01-01", "--end", "2026-02-01", "--dimension", "SEX", "--user", "u", "--csv", "{folder}"], "csv"),
     ],
 )  # fmt: skip
 def test_a_bad_option_value_is_refused_before_any_work(

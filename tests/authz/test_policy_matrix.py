@@ -132,6 +132,8 @@ data_sharing_agreement extract    .    .    .    .    .    .    .    Y    .    .
 retention       read              .    .    .    .    .    Y    .    Y    Y    .    .    .
 retention       create            .    .    .    .    .    Y    .    .    .    .    .    .
 retention       run               .    .    .    .    .    Y    .    .    .    .    .    .
+# aggregate reports (109, 405): counts with small cells suppressed; the scope decides where
+aggregate_report read              Y    Y    Y    Y    .    Y    .    Y    Y    .    Y    Y
 # pairs in no policy line
 project_data    read              .    .    .    .    .    .    .    .    .    .    .    .
 agency          deactivate        .    .    .    .    .    .    .    .    .    .    .    .

@@ -12,12 +12,15 @@ from zoneinfo import ZoneInfo
 
 from authz.enforcer import Decisions, current_authorizer
 from models.clients import Client
+from models.enums import AccessLevel, SystemRole
+from models.governance import Agency
 from models.users import User
 from services.caller import Caller
 from services.hudcsv.columns import FILES, columns
 from services.hudcsv.export import ExportResult, run_export
 from services.principals import load_principal
 from tests.conftest import START
+from tests.factories import make_user
 
 TZ = ZoneInfo("America/New_York")
 PERIOD = {"start": date(2025, 10, 1), "end": date(2026, 9, 30)}
@@ -36,6 +39,18 @@ async def decisions_for(user: User) -> Decisions:
     loaded = await load_principal(user.id)
     assert loaded is not None
     return Decisions(current_authorizer(), loaded[0])
+
+
+async def statewide_reader(username: str | None = None) -> User:
+    """Someone who may take a statewide client-level file (decision 162): a Lead Agency user
+    who also reads every agency's clients (a VIEW_ONLY licence at each, under its MOU). The
+    Lead Agency alone reads no client and is refused."""
+    agencies = await Agency.all()
+    return await make_user(
+        username,
+        roles=(SystemRole.LEAD_AGENCY,),
+        agencies=dict.fromkeys(agencies, AccessLevel.VIEW_ONLY),
+    )
 
 
 async def export_as(

@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import asyncio
+import csv
+import io
 import json
 from pathlib import Path
 
@@ -136,7 +138,8 @@ async def test_seed_then_export_on_the_command_line(
     a01 = (await Agency.get(name="Harborlight Housing Services")).id
     assert str(a01) in seeded.output
     period = ("--start", "2023-01-01", "--end", "2026-03-02")
-    # when the Lead Agency exports statewide and the agency's HDC exports the agency
+    # when the Lead Agency asks for a statewide file, then for the statewide counts, and the
+    # agency's HDC exports the agency
     statewide = await _cli(
         runner,
         "export",
@@ -146,6 +149,18 @@ async def test_seed_then_export_on_the_command_line(
         *period,
         "--out",
         str(tmp_path / "all.zip"),
+        "--user",
+        "lead.agency",
+    )
+    counts = await _cli(
+        runner,
+        "report",
+        "aggregate",
+        "--scope",
+        "all",
+        *period,
+        "--dimension",
+        "SEX",
         "--user",
         "lead.agency",
     )
@@ -161,13 +176,15 @@ async def test_seed_then_export_on_the_command_line(
         "--user",
         "a01.hdc",
     )
-    # then the statewide file holds every generated client, hashed; the agency's its own, unhashed
-    assert statewide.exit_code == 0, statewide.output
+    # then the Lead Agency gets no client rows (decision 162) but the aggregate: every
+    # generated client counted; the agency's file holds its own, unhashed
+    assert statewide.exit_code != 0
+    assert "aggregate report" in statewide.output
+    assert not (tmp_path / "all.zip").exists()
+    assert counts.exit_code == 0, counts.output
+    total = [r for r in csv.DictReader(io.StringIO(counts.stdout)) if r["category1"] == "TOTAL"]
+    assert [r["count"] for r in total] == ["60"]
     assert agency.exit_code == 0, agency.output
-    assert (
-        json.loads(statewide.stdout)["rows"]["Client"],
-        json.loads(statewide.stdout)["hashStatus"],
-    ) == (60, 4)
     rows = json.loads(agency.stdout)["rows"]
     assert json.loads(agency.stdout)["hashStatus"] == 1
     assert rows["Client"] == await Client.filter(consents__agency_id=a01).distinct().count()

@@ -23,7 +23,14 @@ from services.hudcsv.format import soundex
 from tests.authz.client_world import World, add_client, add_enrollment, build_world, make_role_user
 from tests.conftest import START
 from tests.factories import make_user
-from tests.hudcsv.support import PERIOD, TZ, decisions_for, export_as, read_zip
+from tests.hudcsv.support import (
+    PERIOD,
+    TZ,
+    decisions_for,
+    export_as,
+    read_zip,
+    statewide_reader,
+)
 
 DATE = re.compile(r"^\d{4}-\d{2}-\d{2}$")
 DATETIME = re.compile(r"^\d{4}-\d{2}-\d{2} \d{2}:\d{2}:\d{2}$")
@@ -154,23 +161,21 @@ async def test_can_backbone_staff_get_the_cans_records_as_the_api_shows_them(
     assert files["Export"][0]["HashStatus"] == "1"
 
 
-async def test_a_reporting_only_hdc_gets_the_hashed_variant_without_part_2(
+async def test_a_reporting_only_hdc_may_not_export_client_rows(
     world: World, tmp_path: Path
 ) -> None:
+    # given an HDC whose licence is reporting-only: they read no client of their agency
     hdc = await make_role_user(world, "HDC+REPORTING_ONLY@A")
-    files = read_zip((await export_as(hdc, f"agency:{world.a.id}", tmp_path / "r.zip")).path)
-    assert files["Export"][0]["HashStatus"] == "4"
-    (rosa,) = files["Client"]
-    assert soundex("Rosa") == "R200"
-    assert soundex("Parks") == "P620"
-    assert soundex("Louise") == "L200"
-    assert rosa["FirstName"] == _sha("R200")
-    assert rosa["LastName"] == _sha("P620")
-    assert rosa["MiddleName"] == _sha("L200")
-    # never the full SSN: the last four, hashed as the standard says (the unknown digits as x)
-    assert rosa["SSN"] == "6789" + _sha("xxxxx6789")
-    assert "123456789" not in rosa["SSN"]
-    assert [d["DisabilityType"] for d in files["Disabilities"]] == ["5"]
+    # when they ask for their agency's file, hashed or not
+    for hashed in (False, True):
+        with pytest.raises(Forbidden) as refused:
+            await export_as(hdc, f"agency:{world.a.id}", tmp_path / "r.zip", hashed=hashed)
+        # then FORBIDDEN, pointing to the aggregate report (decision 162); nothing written
+        assert refused.value.field == "scope"
+        assert "aggregate report" in refused.value.message
+        assert "DSA" not in refused.value.message  # the DSA extract is the Lead Agency's
+    assert not (tmp_path / "r.zip").exists()
+    assert not await AuditEvent.filter(action=AuditAction.EXPORT).exists()
 
 
 async def test_hashed_on_request_hashes_the_full_ssn(world: World, tmp_path: Path) -> None:
@@ -185,15 +190,39 @@ async def test_hashed_on_request_hashes_the_full_ssn(world: World, tmp_path: Pat
     assert rosa["DOB"] == "1980-02-04"
 
 
-async def test_the_lead_agency_exports_statewide_hashed(world: World, tmp_path: Path) -> None:
+async def test_the_lead_agency_alone_may_not_export_client_rows(
+    world: World, tmp_path: Path
+) -> None:
+    lead = await make_user(roles=(SystemRole.LEAD_AGENCY,))
+    for scope in ("all", f"can:{world.north.id}", f"agency:{world.a.id}"):
+        with pytest.raises(Forbidden) as refused:
+            await export_as(lead, scope, tmp_path / "all.zip")
+        # the Lead Agency reads no client: the aggregate report, or a DSA extract (405)
+        assert "aggregate report" in refused.value.message
+        assert "Data Sharing Agreement" in refused.value.message
+    assert not (tmp_path / "all.zip").exists()
+    assert not await AuditEvent.filter(action=AuditAction.EXPORT).exists()
+
+
+async def test_a_lead_agency_user_who_reads_every_agency_exports_statewide(
+    world: World, tmp_path: Path
+) -> None:
     other = await add_client(world.b, world.writer_b, first_name="Bea", ssn="111223333")
     await add_enrollment(other, world.project_b, world.writer_b)
-    lead = await make_user(roles=(SystemRole.LEAD_AGENCY,))
-    files = read_zip((await export_as(lead, "all", tmp_path / "all.zip")).path)
+    reader = await statewide_reader()
+    files = read_zip((await export_as(reader, "all", tmp_path / "all.zip", hashed=True)).path)
     assert files["Export"][0]["HashStatus"] == "4"
     assert {c["PersonalID"] for c in files["Client"]} == {world.rosa.id.hex, other.id.hex}
+    assert (soundex("Rosa"), soundex("Parks"), soundex("Bea")) == ("R200", "P620", "B000")
     assert {c["FirstName"] for c in files["Client"]} == {_sha("R200"), _sha("B000")}
-    assert "10" not in {d["DisabilityType"] for d in files["Disabilities"]}
+    assert {c["LastName"] for c in files["Client"] if c["PersonalID"] == world.rosa.id.hex} == {
+        _sha("P620")
+    }
+    # seen through the reader's own client scope: a VIEW_ONLY licence never shows a full SSN
+    assert {c["SSN"] for c in files["Client"]} == {
+        "6789" + _sha("xxxxx6789"),
+        "3333" + _sha("xxxxx3333"),
+    }
     assert sorted(files["Export"][0]["SourceID"].split(";")) == ["CT-503"]
 
 
@@ -224,6 +253,8 @@ async def test_the_period_selects_enrollments_active_in_it(world: World, tmp_pat
         ("SYSADMIN", "agency:{a}"),
         ("HDC@A", "project:{project_b}"),
         ("HDC@A", "agency:00000000-0000-4000-8000-000000000000"),
+        ("HDC+REPORTING_ONLY@A", "agency:{a}"),  # reads no client there (decision 162)
+        ("CAN_STAFF+REPORTING_ONLY", "can:{north}"),
     ],
 )
 async def test_a_scope_the_caller_may_not_export_is_forbidden(

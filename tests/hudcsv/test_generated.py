@@ -22,6 +22,7 @@ from tortoise.connection import get_connection
 from authz.enforcer import current_authorizer
 from devdata import SeedSummary, generate
 from models.users import User
+from services.errors import Forbidden
 from services.hudcsv.columns import FILES, columns
 from services.hudcsv.export import ExportResult
 from services.hudcsv.format import clean_text, soundex
@@ -29,7 +30,14 @@ from services.hudcsv.importer import ImportRefused, import_hud_csv
 from tests.conftest import START
 from tests.devdata.test_seed import _sign_in
 from tests.factories import Api, truncation
-from tests.hudcsv.support import TZ, export_as, read_zip, stored_clients, write_zip
+from tests.hudcsv.support import (
+    TZ,
+    export_as,
+    read_zip,
+    statewide_reader,
+    stored_clients,
+    write_zip,
+)
 from tests.hudcsv.test_round_trip import CLIENT_TABLES, _without_export_identity
 
 pytestmark = pytest.mark.slow  # the generator at size
@@ -206,16 +214,22 @@ async def _scope_projects(g: Generated, agencies: list[UUID]) -> set[str]:
     }
 
 
-async def test_statewide_export_as_the_lead_is_hashed_complete_and_well_formed(
+async def test_statewide_export_by_a_reader_of_every_agency_is_complete_and_well_formed(
     generated: Generated, tmp_path: Path
 ) -> None:
     g = generated
-    result, files = await _export(g, "lead_agency", "all", tmp_path / "all.zip")
+    # The Lead Agency alone reads no client: no client-level file for it (decision 162).
+    with pytest.raises(Forbidden):
+        await _export(g, "lead_agency", "all", tmp_path / "lead.zip")
+    # A Lead Agency user with a VIEW_ONLY licence at every agency reads them all: hashed on
+    # request, through their own client scope.
+    reader = await statewide_reader("statewide.reader")
+    result = await export_as(reader, "all", tmp_path / "all.zip", hashed=True, **PERIOD)
+    files = read_zip(result.path)
     check_structure(result, files, "CT-503;CT-505")
     # every file has rows: the seed's data reaches every file of the standard but Affiliation,
     # which only the statewide file draws (tests/hudcsv/test_lossless.py)
     assert [file for file in FILES if not files[file]] == ["Affiliation"]
-    # The Lead reads no client through the API: the reporting lens, hashed, never Part 2.
     assert files["Export"][0]["HashStatus"] == "4"
     assert result.hash_status == 4
     # Every generated client is in it (all were enrolled in the three years), defects included.
@@ -223,10 +237,8 @@ async def test_statewide_export_as_the_lead_is_hashed_complete_and_well_formed(
     assert {c["PersonalID"] for c in files["Client"]} == set(db)
     assert len(files["Enrollment"]) == await g.conn.fetchval("SELECT count(*) FROM enrollment")
     assert len(files["Exit"]) == await g.conn.fetchval("SELECT count(*) FROM enrollment_exit")
-    assert not [d for d in files["Disabilities"] if d["DisabilityType"] == "10"]
-    assert len(files["Disabilities"]) == await g.conn.fetchval(
-        "SELECT count(*) FROM disability WHERE disability_type <> 10"
-    )
+    # the reader's licences show each agency's own records, 42 CFR Part 2 ones included
+    assert len(files["Disabilities"]) == await g.conn.fetchval("SELECT count(*) FROM disability")
     for row in files["Client"]:
         client = db[row["PersonalID"]]
         for hud, attr in (

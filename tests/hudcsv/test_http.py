@@ -137,17 +137,18 @@ async def test_callers_without_the_permission_and_bad_input(api: Api) -> None:
     assert (await api.error(REQUEST, _input(f"agency:{world.a.id}")))["code"] == "UNAUTHENTICATED"
 
 
-async def test_a_reporting_only_hdc_downloads_the_hashed_variant(
-    api: Api, http: httpx.AsyncClient
+async def test_a_reporting_only_hdc_is_refused_and_pointed_to_the_aggregate_report(
+    api: Api, settings: Settings
 ) -> None:
     world = await build_world()
     token = await api.sign_in(await make_role_user(world, "HDC+REPORTING_ONLY@A"))
-    export = (await api.ok(REQUEST, _input(f"agency:{world.a.id}"), token))["requestHudCsvExport"]
-    assert export["hashStatus"] == "SHA_256"
-    body = (
-        await http.get(export["downloadUrl"], headers={"Authorization": f"Bearer {token}"})
-    ).content
-    with zipfile.ZipFile(io.BytesIO(body)) as archive:
-        clients = archive.read("Client.csv").decode()
-    assert "Rosa" not in clients
-    assert "123456789" not in clients
+    before = set(settings.exports_path.glob("*.zip"))
+    refused = await api.error(REQUEST, _input(f"agency:{world.a.id}", hashed=True), token)
+    # FORBIDDEN (decision 162): no client-level rows for a caller who reads none
+    assert refused["code"] == "FORBIDDEN"
+    assert refused["field"] == "scope"
+    assert "aggregateReport" in refused["message"]
+    assert not await HudCsvExport.exists()
+    assert set(settings.exports_path.glob("*.zip")) == before
+    # the refusal is audited as a refused client operation
+    assert await AuditEvent.filter(action=AuditAction.DENIED).exists()

@@ -27,7 +27,7 @@ from services.hudcsv.importer import import_hud_csv
 from services.hudcsv.organizations import OrganizationMap
 from tests.conftest import START
 from tests.factories import make_user, truncation
-from tests.hudcsv.support import TZ, export_as, read_zip
+from tests.hudcsv.support import TZ, export_as, read_zip, statewide_reader
 from tests.hudcsv.test_round_trip import CLIENT_TABLES, PROJECT_TABLES, _without_export_identity
 
 pytestmark = pytest.mark.slow
@@ -175,8 +175,10 @@ async def test_a_statewide_file_comes_back_value_for_value(app: object, tmp_path
     ]
     assert blank == []
     maps = await _id_maps(result.source_system)
-    # when each agency's HMIS Data Coordinator exports their agency, and the Lead Agency the
-    # state (its project files: a victim service provider's agency exports no client data)
+    # when each agency's HMIS Data Coordinator exports their agency, and someone who reads every
+    # agency the state (its project files: a victim service provider's agency exports no client
+    # data). Not the Lead Agency alone: it reads no client, so it gets no client-level file
+    # (decision 162); a Lead Agency user with a VIEW_ONLY licence at each agency does.
     exported: dict[str, dict[str, dict[str, str]]] = {file: {} for file in FILES}
     biggest: tuple[int, Agency, User, Path, Files] | None = None
     for n, agency in enumerate(await Agency.filter(source_id__isnull=False).order_by("name")):
@@ -188,9 +190,9 @@ async def test_a_statewide_file_comes_back_value_for_value(app: object, tmp_path
             exported[file].update(rows)
         if biggest is None or len(files["Enrollment"]) > biggest[0]:
             biggest = (len(files["Enrollment"]), agency, hdc, out, files)
-    lead = await make_user("the.lead", roles=(SystemRole.LEAD_AGENCY,))
+    reader = await statewide_reader("the.reader")
     state = _by_key(
-        read_zip((await export_as(lead, "all", tmp_path / "all.zip", **EVERYTHING)).path)
+        read_zip((await export_as(reader, "all", tmp_path / "all.zip", **EVERYTHING)).path)
     )
     for file in PROJECT_LEVEL:
         exported[file].update(state[file])

@@ -149,3 +149,14 @@ async def _security_incident_summary(w: World) -> Call:
         "since": "2026-01-01T00:00:00+00:00",
         "until": "2026-04-01T00:00:00+00:00",
     }
+
+
+# aggregate reports (109, 405)
+@query_case("aggregateReport")
+async def _aggregate_report(w: World) -> Call:
+    return await w.token("hdc"), {
+        "scope": f"agency:{w.a.id}",
+        "startDate": "2026-01-01",
+        "endDate": "2026-03-31",
+        "dimensions": ["AGE_BAND", "SEX"],
+    }
