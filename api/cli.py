@@ -696,7 +696,10 @@ async def _hud_export(
 @export_app.command("hud-csv")
 def export_hud_csv(
     scope: Annotated[
-        str, typer.Option(help="project:ID, agency:ID, can:ID, coc:ID or all.", callback=an_export_scope)
+        str,
+        typer.Option(
+            help="project:ID, agency:ID, can:ID, coc:ID or all.", callback=an_export_scope
+        ),
     ],
     start: Annotated[
         str, typer.Option(help="First day of the period (yyyy-mm-dd).", callback=a_date)
@@ -900,3 +903,88 @@ def import_hud_csv_command(
             )
         )
     typer.echo(json.dumps(result))
+
+
+# --- the HUD data quality report (301, 302) --------------------------------------------------
+
+_DATA_QUALITY_COLUMNS = ["key", "count", "denominator", "rate"]
+
+
+async def _data_quality_rows(
+    user: str, scope: str, start: str, end: str, settings: Settings
+) -> list[dict[str, Any]]:
+    from datetime import UTC, datetime
+    from zoneinfo import ZoneInfo
+
+    from authz.enforcer import Authorizer, Decisions
+    from models.users import User
+    from services.caller import Caller
+    from services.errors import Forbidden
+    from services.principals import load_principal
+    from services.reports.data_quality import data_quality_report
+
+    found = await User.filter(username=user).first()
+    loaded = await load_principal(found.id) if found else None
+    if loaded is None or loaded[1] != "ACTIVE":
+        raise Forbidden("No active user of that name.", field="user")
+    authorizer = Authorizer()
+    await authorizer.reload()
+    caller = Caller(
+        Decisions(authorizer, loaded[0]), datetime.now(UTC), ZoneInfo(settings.timezone)
+    )
+    report = await data_quality_report(
+        caller, scope=scope, start=date.fromisoformat(start), end=date.fromisoformat(end)
+    )
+    return [
+        {
+            "key": cell.key,
+            "count": cell.count,
+            "denominator": "" if cell.denominator is None else cell.denominator,
+            "rate": "" if cell.rate is None else f"{cell.rate:.4f}",
+        }
+        for cell in report.cells.values()
+    ]
+
+
+@report_app.command("data-quality")
+def report_data_quality(
+    scope: Annotated[
+        str,
+        typer.Option(
+            help="project:ID, agency:ID, can:ID, coc:ID or all.", callback=an_export_scope
+        ),
+    ],
+    start: Annotated[
+        str, typer.Option(help="First day of the period (yyyy-mm-dd).", callback=a_date)
+    ],
+    end: Annotated[str, typer.Option(help="Last day of the period (yyyy-mm-dd).", callback=a_date)],
+    user: Annotated[
+        str, typer.Option(help="Run it as this user: their permissions apply (counts only).")
+    ],
+    csv_file: Annotated[
+        Path | None,
+        typer.Option(
+            "--csv", help="Write CSV here (default: standard output).", callback=writable_file
+        ),
+    ] = None,
+) -> None:
+    """The HUD data quality report (Q1, Q6a-Q6f; policies 301, 302) of a scope over a period, as
+    CSV: one line per cell (key, count, denominator, rate). Counts only, never a client row."""
+    import csv
+    import io
+
+    if date.fromisoformat(end) < date.fromisoformat(start):
+        raise typer.BadParameter("the period ends before it starts.", param_hint="'--end'")
+    settings = get_settings()
+    with database(settings) as url:
+        rows = _run(_with_orm(url, settings, _data_quality_rows(user, scope, start, end, settings)))
+    buffer = io.StringIO()
+    writer = csv.DictWriter(buffer, fieldnames=_DATA_QUALITY_COLUMNS)
+    writer.writeheader()
+    writer.writerows(rows)
+    if csv_file is None:
+        typer.echo(buffer.getvalue(), nl=False)
+    else:
+        csv_file.parent.mkdir(parents=True, exist_ok=True)
+        csv_file.write_text(buffer.getvalue())
+        typer.echo(f"{len(rows)} cells written to {csv_file}")

@@ -61,6 +61,8 @@ class Resource(str, Enum):
     MONITORING_SAMPLE = "monitoring_sample"
     SECURITY_CONTACT = "security_contact"
     SECURITY_PLAN_REVIEW = "security_plan_review"
+    # the HUD data quality report (301, 302)
+    DATA_QUALITY_REPORT = "data_quality_report"
 
 
 class Action(str, Enum):

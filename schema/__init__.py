@@ -24,6 +24,7 @@ from schema.clients import ClientMutation, ClientQuery
 from schema.compliance import ComplianceMutation, ComplianceQuery
 from schema.context import Authentication
 from schema.coordinated_entry import CoordinatedEntryQuery
+from schema.data_quality import DataQualityQuery
 from schema.dsb import DsbMutation, DsbQuery
 from schema.enrollment_records import EnrollmentRecordMutation
 from schema.errors import ErrorCodes, FieldSuggestions
@@ -72,6 +73,8 @@ Query = merge_types(
         GovernanceRulesQuery,
         # certification and security contacts (105, 108, 201, 210)
         CertificationQuery,
+        # the HUD data quality report (301, 302)
+        DataQualityQuery,
     ),
 )
 Mutation = merge_types(

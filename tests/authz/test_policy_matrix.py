@@ -122,6 +122,9 @@ security_plan_review record       .    .    .    .    .    .    Y    .    .    .
 security_plan_review read         .    .    .    .    .    Y    Y    Y    Y    .    .    .
 # project data the HDC keeps current (107): funders, inventory, participation, CoCs, affiliations
 project_data    record            .    .    .    Y    .    Y    .    .    .    .    .    .
+# the HUD data quality report (301, 302): agency users of every level and the HDC in their agency,
+# CAN backbone staff, the Lead Agency and the System Administrator (statewide webinars, 302)
+data_quality_report read          Y    Y    Y    Y    .    Y    .    Y    .    .    Y    .
 # pairs in no policy line
 project_data    read              .    .    .    .    .    .    .    .    .    .    .    .
 agency          deactivate        .    .    .    .    .    .    .    .    .    .    .    .
