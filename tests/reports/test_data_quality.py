@@ -17,6 +17,7 @@ from uuid import UUID
 from zoneinfo import ZoneInfo
 
 import pytest
+from tortoise.connection import get_connection
 from typer.testing import CliRunner, Result
 
 from api.cli import app as cli
@@ -37,8 +38,11 @@ from services.reports.data_quality import (
     data_quality_report,
     drill_down,
 )
+from services.sealing import seal_clear_ssns
 from tests.authz.client_world import World, build_world, make_role_user
 from tests.services.support import caller_of, decisions_for
+from tests.services.test_sealing import _caller as _sealing_caller
+from tests.services.test_sealing import _client as _sealing_client
 
 pytestmark = pytest.mark.usefixtures("app")
 
@@ -419,12 +423,13 @@ async def _people(fx: Fixture) -> None:
     # Q6b disabling condition
     await e("dc_dk", "es", disabling_condition=8)
     await e("dc_99", "es", disabling_condition=99)
-    for label, rows in {
+    disabilities: dict[str, list[tuple[int, int, int | None, int]]] = {
         "dc_developmental": [(6, 1, None, 0)],
         "dc_substance": [(10, 2, 1, 0)],
         "dc_physical_not_indefinite": [(5, 1, 0, 0)],  # no issue
         "dc_mental_latest_no": [(9, 1, 1, 0), (9, 0, None, 30)],  # the latest says no
-    }.items():
+    }
+    for label, rows in disabilities.items():
         enrollment = await e(label, "es")
         for kind, response, indefinite, later in rows:
             await Disability.create(
@@ -866,7 +871,7 @@ async def test_a_scope_the_caller_may_not_read_is_forbidden_and_audited(
     text = scope.format(
         b=fx.world.b.id,
         project_b=fx.world.project_b.id,
-        coc=fx.world.north.coc_id,  # type: ignore[attr-defined]
+        coc=fx.world.north.coc_id,
         south=fx.world.south.id,
     )
     with pytest.raises(Forbidden) as refused:
@@ -981,3 +986,29 @@ async def test_the_command_line_writes_the_cells_as_csv(
         hdc.username,
     )
     assert backwards.exit_code == 2
+
+
+# --- the SSN validity flag: kept by every writer, filled for stored SSNs by `hearth migrate` ----
+
+
+async def test_writers_keep_the_flag_and_migrate_fills_it_for_stored_ssns(fx: Fixture) -> None:
+    caller = await _sealing_caller()
+    written = await _sealing_client(caller, "123456789", ssn_data_quality=1)
+    assert (await Client.get(id=written.id)).ssn_valid is False
+    valid = await fx.client(ssn="401234567")
+    invalid = await fx.client(ssn="900234567")
+    none = await fx.client(ssn=None)
+    conn = get_connection("default")
+    ids = [valid.id, invalid.id, none.id]
+    before = await conn.execute_query_dict(
+        "SELECT id, ssn FROM client WHERE id = ANY($1::uuid[]) ORDER BY id", [ids]
+    )
+    # as migration 0028 leaves them: stored SSNs with no flag yet
+    await conn.execute_query("UPDATE client SET ssn_valid = NULL")
+    assert await seal_clear_ssns() == 0  # nothing needed sealing
+    after = await conn.execute_query_dict(
+        "SELECT id, ssn, ssn_valid FROM client WHERE id = ANY($1::uuid[]) ORDER BY id", [ids]
+    )
+    assert [r["ssn"] for r in after] == [r["ssn"] for r in before]  # sealed as they were
+    flags = {r["id"]: r["ssn_valid"] for r in after}
+    assert (flags[valid.id], flags[invalid.id], flags[none.id]) == (True, False, None)
