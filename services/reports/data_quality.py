@@ -13,8 +13,8 @@ lists the enrollments behind a cell (the drill-down), so the two can never disag
   each on their latest enrollment (latest EntryDate). Adult: aged 18 or more at the later of
   the period's start and the entry date; unknown age: no DOB.
 - **Who asks**: ``data_quality_report:read`` over the scope (``services.reports.scope``): a scope
-  the caller may not use is FORBIDDEN and audited as DENIED. Counts are taken through the
-  scope's lens (PostgreSQL's row security is told the lens, as for the HUD CSV export).
+  the caller may not use is FORBIDDEN and audited as DENIED. Counts are of every record of the
+  scope's projects, whoever asks (the counting statements pass row security: decision 158).
 - **Drill-down**: only for a caller who reads client data in the whole scope (``ScopePlan.reads``);
   anyone else gets counts only, and a drill-down is FORBIDDEN (field ``key``) and audited.
   Rows shown are decided by the client-data policy (``services.rosters.visible_enrollments``:
@@ -567,8 +567,14 @@ async def compute_report(
     timezone: str = "America/New_York",
 ) -> DataQualityReport:
     """The report's cells over a scope's projects (a checked :class:`ScopePlan`, or project ids
-    for a caller that checked its own permission: the quarterly review). ``today`` is the date
-    the lens is taken on. Counts run through the plan's lens when given one."""
+    for a caller that checked its own permission: the quarterly review). ``today`` is kept for
+    callers that compare quarters (the counts depend on the period only).
+
+    The counting statements pass PostgreSQL's row security (``row_security.system``): they
+    return counts over every record of the scope's projects, whoever asks (a lens would make an
+    agency's counts depend on the reader), and the per-row policy functions made the statewide
+    statement take minutes instead of seconds (decision 158). The caller's permission over the
+    scope was checked by the plan; no client row leaves this function."""
     check_period(start, end)
     del today  # the plan's lens carries its date; kept for callers that compare quarters
     if isinstance(plan_or_project_ids, ScopePlan):
@@ -581,10 +587,7 @@ async def compute_report(
     found: dict[str, Cell] = {}
     for section in _SECTIONS:
         specs = [c for c in CELLS if c.section == section]
-        if plan is not None:
-            with row_security.lens(plan.lens):
-                found.update(await _count(section, specs, params))
-        else:
+        with row_security.system():
             found.update(await _count(section, specs, params))
     for spec in CELLS:
         cells[spec.key] = found[spec.key]
@@ -702,12 +705,15 @@ async def drill_down(
             "You get the counts of this report only: its rows are client data you may not read.",
             field="key",
         )
-    with row_security.lens(plan.lens):
+    # the cell's enrollment ids as the report counts them (only ids: every row shown is then
+    # decided by the client-data policy, through the caller's lens)
+    with row_security.system():
         every = await cell_enrollment_ids(
             spec.key, plan.project_ids, start, end, timezone=caller.timezone.key
         )
-        total = len(every)
-        ids = [i for i in every if after_id is None or i > after_id]
+    total = len(every)
+    ids = [i for i in every if after_id is None or i > after_id]
+    with row_security.lens(plan.lens):
         shown: list[Enrollment] = []
         clients: dict[UUID, tuple[Client, ClientAccess]] = {}
         # the policy decides each row; read a little more than a page until one is full
