@@ -1012,3 +1012,27 @@ async def test_writers_keep_the_flag_and_migrate_fills_it_for_stored_ssns(fx: Fi
     assert [r["ssn"] for r in after] == [r["ssn"] for r in before]  # sealed as they were
     flags = {r["id"]: r["ssn_valid"] for r in after}
     assert (flags[valid.id], flags[invalid.id], flags[none.id]) == (True, False, None)
+
+
+async def test_counts_are_the_same_whoever_asks(fx: Fixture) -> None:
+    # a substance use disorder row (42 CFR Part 2: never in the reporting lens) makes the
+    # disabling condition a data issue; a reporting-only user counts it as the HDC does
+    await fx.project("es", 0)
+    enrollment = await fx.enrol("dc_substance", "es")
+    await Disability.create(
+        enrollment=enrollment,
+        information_date=enrollment.entry_date,
+        data_collection_stage=1,
+        disability_type=10,
+        disability_response=3,
+        indefinite_and_impairs=1,
+        created_by_user=fx.writer,
+        created_at=_at(enrollment.entry_date),
+    )
+    scope = f"agency:{fx.world.a.id}"
+    counts = []
+    for role in ("HDC@A", "REPORTING_ONLY@A"):
+        caller = caller_of(await decisions_for(await make_role_user(fx.world, role)))
+        report = await data_quality_report(caller, scope=scope, start=START, end=END)
+        counts.append(report.count("Q6b.disabling_condition.data_issues"))
+    assert counts == [1, 1]
