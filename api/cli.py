@@ -1096,9 +1096,6 @@ def report_aggregate(
 ) -> None:
     """Counts of distinct clients for a scope and period by one or two dimensions, small cells
     suppressed (policies 109, 405), as CSV: the cells, then the margins, then the total."""
-    import csv
-    import io
-
     if date.fromisoformat(end) < date.fromisoformat(start):
         raise typer.BadParameter("the period ends before it starts.", param_hint="'--end'")
     settings = get_settings()
@@ -1111,8 +1108,18 @@ def report_aggregate(
         for n in range(1, len(dimension) + 1)
         for part in ("dimension", "category", "label")
     ]
+    _write_csv(rows, [*columns, "count", "suppressed"], csv_file, "figures")
+
+
+def _write_csv(
+    rows: list[dict[str, Any]], columns: list[str], csv_file: Path | None, noun: str
+) -> None:
+    """A report's rows as CSV, to standard output or to ``csv_file``."""
+    import csv
+    import io
+
     buffer = io.StringIO()
-    writer = csv.DictWriter(buffer, fieldnames=[*columns, "count", "suppressed"])
+    writer = csv.DictWriter(buffer, fieldnames=columns)
     writer.writeheader()
     writer.writerows(rows)
     if csv_file is None:
@@ -1120,4 +1127,61 @@ def report_aggregate(
     else:
         csv_file.parent.mkdir(parents=True, exist_ok=True)
         csv_file.write_text(buffer.getvalue())
-        typer.echo(f"{len(rows)} figures written to {csv_file}")
+        typer.echo(f"{len(rows)} {noun} written to {csv_file}")
+
+
+# --- the HUD data quality report (301, 302) --------------------------------------------------
+
+_DATA_QUALITY_COLUMNS = ["key", "count", "denominator", "rate"]
+
+
+async def _data_quality_rows(
+    user: str, scope: str, start: str, end: str, settings: Settings
+) -> list[dict[str, Any]]:
+    from services.reports.data_quality import data_quality_report
+
+    caller = await _caller_as(user, settings)
+    report = await data_quality_report(
+        caller, scope=scope, start=date.fromisoformat(start), end=date.fromisoformat(end)
+    )
+    return [
+        {
+            "key": cell.key,
+            "count": cell.count,
+            "denominator": "" if cell.denominator is None else cell.denominator,
+            "rate": "" if cell.rate is None else f"{cell.rate:.4f}",
+        }
+        for cell in report.cells.values()
+    ]
+
+
+@report_app.command("data-quality")
+def report_data_quality(
+    scope: Annotated[
+        str,
+        typer.Option(
+            help="project:ID, agency:ID, can:ID, coc:ID or all.", callback=an_export_scope
+        ),
+    ],
+    start: Annotated[
+        str, typer.Option(help="First day of the period (yyyy-mm-dd).", callback=a_date)
+    ],
+    end: Annotated[str, typer.Option(help="Last day of the period (yyyy-mm-dd).", callback=a_date)],
+    user: Annotated[
+        str, typer.Option(help="Run it as this user: their permissions apply (counts only).")
+    ],
+    csv_file: Annotated[
+        Path | None,
+        typer.Option(
+            "--csv", help="Write CSV here (default: standard output).", callback=writable_file
+        ),
+    ] = None,
+) -> None:
+    """The HUD data quality report (Q1, Q6a-Q6f; policies 301, 302) of a scope over a period, as
+    CSV: one line per cell (key, count, denominator, rate). Counts only, never a client row."""
+    if date.fromisoformat(end) < date.fromisoformat(start):
+        raise typer.BadParameter("the period ends before it starts.", param_hint="'--end'")
+    settings = get_settings()
+    with database(settings) as url:
+        rows = _run(_with_orm(url, settings, _data_quality_rows(user, scope, start, end, settings)))
+    _write_csv(rows, _DATA_QUALITY_COLUMNS, csv_file, "cells")

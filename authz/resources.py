@@ -68,6 +68,8 @@ class Resource(str, Enum):
     RETENTION = "retention"
     # aggregate reports with small-cell suppression (109, 405): counts, never rows
     AGGREGATE_REPORT = "aggregate_report"
+    # the HUD data quality report (301, 302)
+    DATA_QUALITY_REPORT = "data_quality_report"
 
 
 class Action(str, Enum):

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import itertools
 import uuid
 from typing import TYPE_CHECKING, Any
 
@@ -18,7 +19,14 @@ if TYPE_CHECKING:
     from models.retention import RetentionPlan
     from models.users import User
 
-__all__ = ["CanStaff", "Client", "ClientAnnotation", "ConsentToEnter", "ssn_columns"]
+__all__ = [
+    "CanStaff",
+    "Client",
+    "ClientAnnotation",
+    "ConsentToEnter",
+    "ssn_columns",
+    "ssn_valid",
+]
 
 
 _ID = ReleaseCategory.IDENTIFYING
@@ -80,6 +88,9 @@ class Client(Model):
     )
     # The SSN's keyed hash (HMAC): finds a client by exact SSN without opening any.
     ssn_hash = fields.CharField(max_length=64, null=True, db_index=True)
+    # Whether the SSN passes HUD's validity rules (``ssn_valid``), decided when it is written
+    # (null: no SSN): the data quality report counts invalid SSNs in SQL without opening any.
+    ssn_valid = fields.BooleanField(null=True)
     ssn_data_quality = element(
         fields.SmallIntField(default=99),
         "3.02",
@@ -199,14 +210,46 @@ class Client(Model):
         unique_together = (("created_by_agency", "source_system", "source_id"),)
 
 
-def ssn_columns(ssn: str | None) -> dict[str, str | None]:
+_INVALID_SSNS = frozenset({"078051120", "219099999"})  # the Woolworth wallet card, an ad's
+
+
+def _sequence(digits: str, step: int) -> bool:
+    return all((int(b) - int(a)) % 10 == step % 10 for a, b in itertools.pairwise(digits))
+
+
+def ssn_valid(ssn: str | None) -> bool | None:
+    """Whether an SSN passes HUD's validity rules (hud-data-standards.md section 3, Q6a: GR
+    ``valid_social?``, DL ``sequential_ssn``); None for no SSN. Invalid: not nine digits (an
+    'x' for an unknown digit included); area 000, 666 or 900 and above; group 00; serial 0000;
+    all nine digits the same; an ascending or descending run (123456789, 987654321, 234567890);
+    078051120 or 219099999."""
+    if ssn is None:
+        return None
+    if len(ssn) != 9 or not ssn.isascii() or not ssn.isdigit():
+        return False
+    area, group, serial = ssn[:3], ssn[3:5], ssn[5:]
+    return not (
+        area in ("000", "666")
+        or area >= "900"
+        or group == "00"
+        or serial == "0000"
+        or len(set(ssn)) == 1
+        or _sequence(ssn, 1)
+        or _sequence(ssn, -1)
+        or ssn in _INVALID_SSNS
+    )
+
+
+def ssn_columns(ssn: str | None) -> dict[str, Any]:
     """The columns an SSN (normalised) is stored in: itself, its last four digits (shown and
-    searched where the full SSN is not) and its lookup hash. Every writer of clients uses it."""
+    searched where the full SSN is not), its lookup hash and whether it is valid (HUD's rules,
+    for the data quality report). Every writer of clients uses it."""
     field: SealedCharField = Client._meta.fields_map["ssn"]  # type: ignore[assignment]  # declared above
     return {
         "ssn": ssn,
         "ssn_last_four": ssn[-4:] if ssn and ssn[-4:].isdigit() else None,
         "ssn_hash": field.lookup_hash(ssn) if ssn else None,
+        "ssn_valid": ssn_valid(ssn),
     }
 
 

@@ -25,6 +25,7 @@ from schema.clients import ClientMutation, ClientQuery
 from schema.compliance import ComplianceMutation, ComplianceQuery
 from schema.context import Authentication
 from schema.coordinated_entry import CoordinatedEntryQuery
+from schema.data_quality import DataQualityQuery
 from schema.data_releases import DataReleaseMutation, DataReleaseQuery
 from schema.dsb import DsbMutation, DsbQuery
 from schema.enrollment_records import EnrollmentRecordMutation
@@ -81,6 +82,8 @@ Query = merge_types(
         RetentionQuery,
         # aggregate reports with small-cell suppression (109, 405)
         AggregateQuery,
+        # the HUD data quality report (301, 302)
+        DataQualityQuery,
     ),
 )
 Mutation = merge_types(

@@ -59,6 +59,7 @@ _SKIP = {
     "revoked_by_id",
     "updated_by_user_id",
     "ssn_hash",  # a key's fingerprint of the SSN, of no use to the client
+    "ssn_valid",  # the data quality report's flag, derived from the SSN
 }
 
 

@@ -171,8 +171,9 @@ def _client_values(data: dict[str, Any], today: date) -> dict[str, Any]:
 
 
 def _audited(values: dict[str, Any]) -> list[str]:
-    """The fields a write touched, as the audit trail names them (the hash is no field)."""
-    return [camel(k) for k in values if k != "ssn_hash"]
+    """The fields a write touched, as the audit trail names them (the hash and the validity
+    flag are no fields)."""
+    return [camel(k) for k in values if k not in ("ssn_hash", "ssn_valid")]
 
 
 def _check_consistency(merged: dict[str, Any]) -> None:

@@ -33,7 +33,10 @@ _CURRENT_PROBE = (
     "ON CONFLICT (purpose, key_id) DO UPDATE SET probe = EXCLUDED.probe, retired_at = NULL, "
     "created_at = now() WHERE sealing_key.retired_at IS NOT NULL"
 )
-_UPDATE = "UPDATE client SET ssn = $2, ssn_last_four = $3, ssn_hash = $4 WHERE id = $1 AND ssn = $5"
+_UPDATE = (
+    "UPDATE client SET ssn = $2, ssn_last_four = $3, ssn_hash = $4, ssn_valid = $6 "
+    "WHERE id = $1 AND ssn = $5"
+)
 _BY_KEY = (
     "SELECT convert_from(substring(ssn FROM 3 FOR get_byte(ssn, 1)), 'SQL_ASCII') AS key_id, "
     "count(*) AS n FROM client WHERE ssn IS NOT NULL AND substring(ssn FROM 1 FOR 1) = $1 GROUP BY 1"
@@ -143,7 +146,14 @@ async def _reseal(
                 report.resealed += again
                 report.rehashed += rehash
                 updates.append(
-                    [row["id"], value, columns["ssn_last_four"], columns["ssn_hash"], blob]
+                    [
+                        row["id"],
+                        value,
+                        columns["ssn_last_four"],
+                        columns["ssn_hash"],
+                        blob,
+                        columns["ssn_valid"],
+                    ]
                 )
             if updates:
                 await conn.execute_many(_UPDATE, updates)
@@ -156,9 +166,10 @@ async def _reseal(
 
 async def seal_clear_ssns(*, batch: int = 500, progress: Progress | None = None) -> int:
     """Seal the SSNs left in clear (by migration 0011, or by a writer that bypassed the field)
-    and fill their lookup hashes; how many."""
+    and fill their lookup hashes; how many. SSNs whose validity flag is not known yet (migration
+    0028_data_quality) are opened and get it, sealed as they were."""
     report = await _reseal(
-        "substring(ssn FROM 1 FOR 1) <> $1",
+        "(substring(ssn FROM 1 FOR 1) <> $1 OR ssn_valid IS NULL)",
         [bytes((VERSION,))],
         batch=batch,
         rehash=False,

@@ -86,7 +86,7 @@ async def update_rows(
             c
             for c in columns
             if c not in sealed
-            and c not in ("updated_at", "last_activity_at", "ssn_hash")
+            and c not in ("updated_at", "last_activity_at", "ssn_hash", "ssn_valid")
             and before.get(c) != row[c]
         )
         if "ssn_hash" in row and before.get("ssn_hash") != row["ssn_hash"]:

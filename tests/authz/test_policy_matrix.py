@@ -134,6 +134,9 @@ retention       create            .    .    .    .    .    Y    .    .    .    .
 retention       run               .    .    .    .    .    Y    .    .    .    .    .    .
 # aggregate reports (109, 405): counts with small cells suppressed; the scope decides where
 aggregate_report read              Y    Y    Y    Y    .    Y    .    Y    Y    .    Y    Y
+# the HUD data quality report (301, 302): agency users of every level and the HDC in their agency,
+# CAN backbone staff, the Lead Agency and the System Administrator (statewide webinars, 302)
+data_quality_report read          Y    Y    Y    Y    .    Y    .    Y    .    .    Y    .
 # pairs in no policy line
 project_data    read              .    .    .    .    .    .    .    .    .    .    .    .
 agency          deactivate        .    .    .    .    .    .    .    .    .    .    .    .

@@ -160,3 +160,24 @@ async def _aggregate_report(w: World) -> Call:
         "endDate": "2026-03-31",
         "dimensions": ["AGE_BAND", "SEX"],
     }
+
+
+# the HUD data quality report (301, 302)
+@query_case("dataQualityReport")
+async def _data_quality_report(w: World) -> Call:
+    return await w.token("hdc"), {
+        "scope": f"agency:{w.a.id}",
+        "startDate": "2025-10-01",
+        "endDate": "2026-09-30",
+    }
+
+
+@query_case("dataQualityCell")
+async def _data_quality_cell(w: World) -> Call:
+    return await w.token("hdc"), {
+        "scope": f"agency:{w.a.id}",
+        "startDate": "2025-10-01",
+        "endDate": "2026-09-30",
+        "key": "Q6a.ssn.total",
+        "first": 10,
+    }
