@@ -44,6 +44,7 @@ MODEL_MODULES = [
     "models.governance_rules",
     # certification and security contacts (105, 108, 201, 210)
     "models.certification",
+    "models.quality_review",
 ]
 
 

@@ -61,6 +61,7 @@ class Resource(str, Enum):
     MONITORING_SAMPLE = "monitoring_sample"
     SECURITY_CONTACT = "security_contact"
     SECURITY_PLAN_REVIEW = "security_plan_review"
+    QUALITY_REVIEW = "quality_review"  # policy 302: the quarterly data quality review
 
 
 class Action(str, Enum):

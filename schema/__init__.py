@@ -37,6 +37,7 @@ from schema.incidents import IncidentMutation, IncidentQuery
 from schema.limits import LimitedValidation, Limits
 from schema.node import CLIENT_DATA_NODES, NodeQuery, detach_type_checks
 from schema.outside_access import OutsideAccessMutation, OutsideAccessQuery
+from schema.quality_review import QualityReviewMutation, QualityReviewQuery
 from schema.project_data import ProjectDataMutation
 from schema.scalars import SCALAR_OVERRIDES
 from schema.service_accounts import ServiceAccountMutation, ServiceAccountQuery
@@ -72,6 +73,7 @@ Query = merge_types(
         GovernanceRulesQuery,
         # certification and security contacts (105, 108, 201, 210)
         CertificationQuery,
+        QualityReviewQuery,
     ),
 )
 Mutation = merge_types(
@@ -100,6 +102,8 @@ Mutation = merge_types(
         GovernanceRulesMutation,
         # certification and security contacts (105, 108, 201, 210)
         CertificationMutation,
+        # the quarterly data quality review (302)
+        QualityReviewMutation,
     ),
 )
 

@@ -25,7 +25,7 @@ from services.errors import ValidationFailed
 __all__ = ["SUBJECT_MODULES", "SubjectHandler", "handler", "register"]
 
 # The modules that register a subject kind (imported on first use).
-SUBJECT_MODULES: tuple[str, ...] = ()
+SUBJECT_MODULES: tuple[str, ...] = ("services.quality_review",)
 
 Opened = Callable[[Caller, Meeting, UUID], Awaitable[None]]
 Decided = Callable[[Caller, Motion], Awaitable[None]]

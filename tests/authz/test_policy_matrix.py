@@ -122,6 +122,11 @@ security_plan_review record       .    .    .    .    .    .    Y    .    .    .
 security_plan_review read         .    .    .    .    .    Y    Y    Y    Y    .    .    .
 # project data the HDC keeps current (107): funders, inventory, participation, CoCs, affiliations
 project_data    record            .    .    .    Y    .    Y    .    .    .    .    .    .
+# the quarterly data quality review (302): the Lead Agency publishes and records; the board and
+# the HDCs read
+quality_review  read              .    .    .    Y    .    .    .    Y    Y    .    .    .
+quality_review  publish           .    .    .    .    .    .    .    Y    .    .    .    .
+quality_review  record            .    .    .    .    .    .    .    Y    .    .    .    .
 # pairs in no policy line
 project_data    read              .    .    .    .    .    .    .    .    .    .    .    .
 agency          deactivate        .    .    .    .    .    .    .    .    .    .    .    .

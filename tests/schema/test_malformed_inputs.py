@@ -38,6 +38,7 @@ from tortoise.connection import get_connection
 import tests.schema.mutation_cases_certification  # certification (201, 210)
 import tests.schema.mutation_cases_clients
 import tests.schema.mutation_cases_dsb
+import tests.schema.mutation_cases_quality_review
 import tests.schema.mutation_cases_incidents
 import tests.schema.mutation_cases_outside_access  # outside access (attachment)
 import tests.schema.mutation_cases_records

@@ -19,6 +19,7 @@ import pytest
 from graphql import GraphQLObjectType
 
 import tests.schema.mutation_cases_dsb
+import tests.schema.mutation_cases_quality_review
 import tests.schema.mutation_cases_incidents
 import tests.schema.mutation_cases_outside_access  # noqa: F401 (they register their cases)
 from models.audit import AuditEvent
