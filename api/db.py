@@ -48,6 +48,7 @@ MODEL_MODULES = [
     "models.data_releases",
     # the 7-year retention run (303)
     "models.retention",
+    "models.quality_review",
 ]
 
 

@@ -70,6 +70,7 @@ class Resource(str, Enum):
     AGGREGATE_REPORT = "aggregate_report"
     # the HUD data quality report (301, 302)
     DATA_QUALITY_REPORT = "data_quality_report"
+    QUALITY_REVIEW = "quality_review"  # policy 302: the quarterly data quality review
 
 
 class Action(str, Enum):

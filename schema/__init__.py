@@ -41,6 +41,7 @@ from schema.limits import LimitedValidation, Limits
 from schema.node import CLIENT_DATA_NODES, NodeQuery, detach_type_checks
 from schema.outside_access import OutsideAccessMutation, OutsideAccessQuery
 from schema.project_data import ProjectDataMutation
+from schema.quality_review import QualityReviewMutation, QualityReviewQuery
 from schema.retention import RetentionMutation, RetentionQuery
 from schema.scalars import SCALAR_OVERRIDES
 from schema.service_accounts import ServiceAccountMutation, ServiceAccountQuery
@@ -84,6 +85,8 @@ Query = merge_types(
         AggregateQuery,
         # the HUD data quality report (301, 302)
         DataQualityQuery,
+        # the quarterly data quality review (302)
+        QualityReviewQuery,
     ),
 )
 Mutation = merge_types(
@@ -116,6 +119,8 @@ Mutation = merge_types(
         DataReleaseMutation,
         # the 7-year retention run (303)
         RetentionMutation,
+        # the quarterly data quality review (302)
+        QualityReviewMutation,
     ),
 )
 

@@ -69,7 +69,7 @@ _HELD_SQL = (
 )
 _STRIP_SQL = """
 UPDATE client SET first_name = NULL, middle_name = NULL, last_name = NULL, name_suffix = NULL,
-  name_data_quality = 99, ssn = NULL, ssn_last_four = NULL, ssn_hash = NULL,
+  name_data_quality = 99, ssn = NULL, ssn_last_four = NULL, ssn_hash = NULL, ssn_valid = NULL,
   ssn_data_quality = 99, phone = NULL, email = NULL, address_line1 = NULL, address_line2 = NULL,
   city = NULL, state = NULL, zip_code = NULL, deidentified_at = $2, deidentified_by_plan_id = $3,
   updated_at = $2, updated_by_user_id = $4, version = version + 1

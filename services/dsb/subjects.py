@@ -30,6 +30,8 @@ SUBJECT_MODULES: tuple[str, ...] = (
     "services.data_releases.agreements",
     # policy 303: a retention plan
     "services.retention",
+    # policy 302: a quarterly data quality review
+    "services.quality_review",
 )
 
 Opened = Callable[[Caller, Meeting, UUID], Awaitable[None]]

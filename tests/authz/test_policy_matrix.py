@@ -137,6 +137,11 @@ aggregate_report read              Y    Y    Y    Y    .    Y    .    Y    Y    
 # the HUD data quality report (301, 302): agency users of every level and the HDC in their agency,
 # CAN backbone staff, the Lead Agency and the System Administrator (statewide webinars, 302)
 data_quality_report read          Y    Y    Y    Y    .    Y    .    Y    .    .    Y    .
+# the quarterly data quality review (302): the Lead Agency publishes and records; the board and
+# the HDCs read
+quality_review  read              .    .    .    Y    .    .    .    Y    Y    .    .    .
+quality_review  publish           .    .    .    .    .    .    .    Y    .    .    .    .
+quality_review  record            .    .    .    .    .    .    .    Y    .    .    .    .
 # pairs in no policy line
 project_data    read              .    .    .    .    .    .    .    .    .    .    .    .
 agency          deactivate        .    .    .    .    .    .    .    .    .    .    .    .

@@ -41,6 +41,7 @@ import tests.schema.mutation_cases_data_releases  # releasing data (405)
 import tests.schema.mutation_cases_dsb
 import tests.schema.mutation_cases_incidents
 import tests.schema.mutation_cases_outside_access  # outside access (attachment)
+import tests.schema.mutation_cases_quality_review
 import tests.schema.mutation_cases_records
 import tests.schema.mutation_cases_retention  # the 7-year retention run (303)
 import tests.schema.mutation_cases_users  # noqa: F401 (they register their cases)

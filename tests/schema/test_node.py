@@ -22,6 +22,7 @@ import tests.schema.mutation_cases_data_releases  # releasing data (405)
 import tests.schema.mutation_cases_dsb
 import tests.schema.mutation_cases_incidents
 import tests.schema.mutation_cases_outside_access
+import tests.schema.mutation_cases_quality_review
 import tests.schema.mutation_cases_retention  # noqa: F401 (they register their cases)
 from models.audit import AuditEvent
 from models.case_notes import CaseNote as NoteRow
