@@ -1,5 +1,7 @@
 """The batch jobs ``make bench`` times after the load: the User Access Report over its audit
-rows and the HUD CSV export (``bench.user_access_report``, ``bench.hud_csv``)."""
+rows, the HUD CSV export (``bench.user_access_report``, ``bench.hud_csv``), and the statewide
+reports over the HUD CSV step's data set: data quality, aggregates, the retention plan
+(``bench.data_quality``, ``bench.aggregates``, ``bench.retention``)."""
 
 from __future__ import annotations
 
@@ -57,10 +59,44 @@ async def batch_jobs(args: argparse.Namespace, uar_server: str) -> list[dict[str
                 **result,
             }
         )
-    jobs.append(
-        {"name": "Retention plan", "figure": "not available (no retention plan exists yet)"}
-    )
+    jobs.extend(await _reports(args, uar_server))
     return jobs
+
+
+async def _reports(args: argparse.Namespace, server: str) -> list[dict[str, Any]]:
+    """Issue 18's statewide reports over the HUD CSV step's seeded data set (the seed step has
+    brought it up to the code's migrations): the data quality report, the aggregate reports,
+    the retention plan (rolled back). Each reads the data set and leaves it as it was."""
+    if not args.hud_clients:
+        return [{"name": "Reports", "figure": "skipped (--hud-clients 0)"}]
+    from bench import aggregates, data_quality, retention
+
+    database = f"hearth_bench_hud_{args.hud_clients}"
+    size = f"{args.hud_clients:,} clients"
+    dq = await data_quality.run(server, database, quiet=True)
+    agg = await aggregates.run(server, database)
+    slowest = max((name for name, _ in aggregates.REPORTS), key=lambda n: agg[f"aggregate_{n}_s"])
+    plan = await retention.run(server, database)
+    return [
+        {
+            "name": f"Data quality report, statewide, {size}",
+            "figure": f"median {dq['median_s']} s, max {dq['max_s']} s ({dq['persons']:,} "
+            f"clients in the year, {dq['cells']} cells, {dq['runs']} runs)",
+            **{f"data_quality_{k}": v for k, v in dq.items()},
+        },
+        {
+            "name": f"Aggregate reports, statewide, {size}",
+            "figure": f"{len(aggregates.REPORTS)} reports; the slowest, by {slowest}: "
+            f"{agg[f'aggregate_{slowest}_s']} s warm ({agg[f'aggregate_{slowest}_cold_s']} s "
+            "cold), small cells suppressed",
+            **agg,
+        },
+        {
+            "name": f"Retention plan, {size}",
+            "figure": plan["figure"],
+            **{f"retention_{k}": v for k, v in plan.items() if k != "figure"},
+        },
+    ]
 
 
 def _rss_growth(result: dict[str, Any], key: str) -> str:

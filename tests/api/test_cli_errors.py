@@ -73,6 +73,10 @@ def _valid_arguments(command: str, folder: Path) -> list[str]:
             *("--scope", "all", "--start", "2025-10-01", "--end", "2026-09-30"),
             *("--dimension", "SEX", "--user", "lead.agency"),
         ],
+        "report data-quality": [
+            *("--scope", "all", "--start", "2025-10-01", "--end", "2026-09-30"),
+            *("--user", "lead.agency"),
+        ],
     }[command]
 
 

@@ -307,6 +307,7 @@ NOT_SERVED = {
     "source_id",
     "ssn_hash",  # the SSN's lookup hash: never served, not even in the record export
     "deidentified_by_plan_id",  # the retention plan that de-identified it (its record export names it)
+    "ssn_valid",  # HUD's SSN validity, decided when the SSN is written: counted by the DQ report only
 }
 
 

@@ -437,8 +437,8 @@ async def test_the_run_removes_the_identifiers_keeps_the_history_and_audits_each
     rosa = await Client.get(id=o["rosa"])
     for name in (
         "first_name", "middle_name", "last_name", "name_suffix", "ssn", "ssn_last_four",
-        "ssn_hash", "phone", "email", "address_line1", "address_line2", "city", "state",
-        "zip_code",
+        "ssn_hash", "ssn_valid", "phone", "email", "address_line1", "address_line2", "city",
+        "state", "zip_code",
     ):  # fmt: skip
         assert getattr(rosa, name) is None, name
     assert (rosa.name_data_quality, rosa.ssn_data_quality) == (99, 99)
