@@ -46,7 +46,8 @@ async def run(server: str, database: str, *, runs: int = 3, quiet: bool = False)
     url = urlunsplit(urlsplit(server)._replace(path=f"/{database}"))
     result: dict[str, Any] = {}
     async with TortoiseContext() as ctx:
-        await ctx.init(config=tortoise_config(url, Settings(env="test")))
+        # as the API runs it: the app role, under row-level security (system mode for counts)
+        await ctx.init(config=tortoise_config(url, Settings(env="test"), app=True))
         conn = get_connection("default")
         anchor = date.today()
         if await _has_table(conn, "hearth_bench_seed"):

@@ -70,7 +70,7 @@ async def run(server: str, database: str, *, runs: int = 3) -> dict[str, Any]:
 
     url = urlunsplit(urlsplit(server)._replace(path=f"/{database}"))
     settings = Settings(env="test")
-    config = tortoise_config(url, settings)
+    config = tortoise_config(url, settings, app=True)  # as the API runs it: the app role
     async with TortoiseContext() as ctx:
         await ctx.init(config=config)
         rows = await get_connection("default").execute_query_dict(

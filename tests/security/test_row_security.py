@@ -406,3 +406,24 @@ def test_row_security_is_on_unless_turned_off_and_never_off_in_production() -> N
     )
     with pytest.raises(ValueError, match="HEARTH_DB_ROW_SECURITY"):
         Settings(_env_file=None, env="production", db_row_security=False)  # type: ignore[call-arg]
+
+
+async def test_every_client_data_policy_lets_the_system_through_before_any_function_call(
+    app: object,
+) -> None:
+    """Migration 0030: in system mode (an administrative statement, such as a statewide report's
+    counts) a policy costs one inlined setting test a row, not a SECURITY DEFINER call. Every
+    read, update and delete policy of the app's role starts with that test; its row-by-row
+    meaning is what the test above proves."""
+    rows = await get_connection("default").execute_query_dict(
+        "SELECT c.relname AS tab, p.polname AS name, pg_get_expr(p.polqual, p.polrelid) AS qual"
+        " FROM pg_policy p JOIN pg_class c ON c.oid = p.polrelid"
+        " WHERE p.polname IN ('hearth_read', 'hearth_update', 'hearth_delete')"
+    )
+    assert len({r["tab"] for r in rows}) >= 20  # every client-data table of 0013 and 0022
+    late = [
+        (r["tab"], r["name"])
+        for r in rows
+        if not " ".join(r["qual"].split()).startswith("(hearth_rls_on('hearth.system'::text) OR ")
+    ]
+    assert not late, late
