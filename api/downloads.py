@@ -37,6 +37,62 @@ __all__ = ["dsa_extract_download", "hud_csv_download"]
 _CHALLENGE = 'Bearer realm="hearth"'
 
 
+async def _bearer(request: Request, identity: Any, now: Any) -> Any:
+    """The download's caller from its bearer token, or the 401 response that refuses it (no
+    token, a token not valid, a second factor older than policy 202 allows)."""
+
+    def _error(status: int, code: str, message: str, headers: dict[str, str]) -> Response:
+        return error_response(request.scope, status, code, message, headers)
+
+    scheme, _, token = request.headers.get("authorization", "").partition(" ")
+    if scheme.lower() != "bearer" or not token.strip():
+        return _error(
+            401,
+            Unauthenticated.code,
+            "Use 'Authorization: Bearer <access token>'.",
+            {"WWW-Authenticate": _CHALLENGE},
+        )
+    try:
+        authenticated = await identity.authenticate(token.strip(), now=now)
+    except DomainError as error:
+        challenge = f'{_CHALLENGE}, error="invalid_token"'
+        return _error(401, error.code, error.message, {"WWW-Authenticate": challenge})
+    if authenticated.mfa_expired:
+        return _error(
+            401,
+            MfaRequired.code,
+            "Your second factor is too old (policy 202): reauthenticate first.",
+            {"WWW-Authenticate": f'{_CHALLENGE}, error="insufficient_user_authentication"'},
+        )
+    return authenticated.principal
+
+
+async def _send(
+    request: Request, now: Any, actor_id: Any, entity: str, record_id: UUID, path: Path, name: str
+) -> Response:
+    """The file, once its download is audited (who, which record, from where)."""
+    await append(
+        [
+            AuditRow(
+                occurred_at=now,
+                action=AuditAction.EXPORT,
+                entity_type=entity,
+                entity_id=str(record_id),
+                actor_id=actor_id,
+                fields=("download",),
+                request_id=request.scope.get("state", {}).get("request_id"),
+                client_ip=request.client.host if request.client else None,
+            )
+        ]
+    )
+    return FileResponse(
+        path,
+        media_type="application/zip",
+        filename=f"{name}-{record_id.hex}.zip",
+        headers={"Cache-Control": "no-store"},
+    )
+
+
 def hud_csv_download(
     identity: Any, authorizer: Authorizer, clock: Clock, settings: Settings
 ) -> Callable[[Request], Awaitable[Response]]:
@@ -47,27 +103,9 @@ def hud_csv_download(
             return error_response(request.scope, status, code, message, headers)
 
         now = clock.now()
-        scheme, _, token = request.headers.get("authorization", "").partition(" ")
-        if scheme.lower() != "bearer" or not token.strip():
-            return _error(
-                401,
-                Unauthenticated.code,
-                "Use 'Authorization: Bearer <access token>'.",
-                {"WWW-Authenticate": _CHALLENGE},
-            )
-        try:
-            authenticated = await identity.authenticate(token.strip(), now=now)
-        except DomainError as error:
-            challenge = f'{_CHALLENGE}, error="invalid_token"'
-            return _error(401, error.code, error.message, {"WWW-Authenticate": challenge})
-        if authenticated.mfa_expired:
-            return _error(
-                401,
-                MfaRequired.code,
-                "Your second factor is too old (policy 202): reauthenticate first.",
-                {"WWW-Authenticate": f'{_CHALLENGE}, error="insufficient_user_authentication"'},
-            )
-        principal = authenticated.principal
+        principal = await _bearer(request, identity, now)
+        if isinstance(principal, Response):
+            return principal
         try:
             export_id = UUID(request.path_params["export_id"])
         except ValueError:
@@ -83,25 +121,8 @@ def hud_csv_download(
             return _error(403, "FORBIDDEN", "You may no longer export HUD CSV.")
         if not await asyncio.to_thread(Path.exists, path):
             return _error(410, "GONE", "The export's file is gone: request it again.")
-        await append(
-            [
-                AuditRow(
-                    occurred_at=now,
-                    action=AuditAction.EXPORT,
-                    entity_type="HudCsvExport",
-                    entity_id=str(record.id),
-                    actor_id=principal.user_id,
-                    fields=("download",),
-                    request_id=request.scope.get("state", {}).get("request_id"),
-                    client_ip=request.client.host if request.client else None,
-                )
-            ]
-        )
-        return FileResponse(
-            path,
-            media_type="application/zip",
-            filename=f"hud-csv-{record.id.hex}.zip",
-            headers={"Cache-Control": "no-store"},
+        return await _send(
+            request, now, principal.user_id, "HudCsvExport", record.id, path, "hud-csv"
         )
 
     return download
@@ -122,27 +143,9 @@ def dsa_extract_download(
             return error_response(request.scope, status, code, message, headers)
 
         now = clock.now()
-        scheme, _, token = request.headers.get("authorization", "").partition(" ")
-        if scheme.lower() != "bearer" or not token.strip():
-            return _error(
-                401,
-                Unauthenticated.code,
-                "Use 'Authorization: Bearer <access token>'.",
-                {"WWW-Authenticate": _CHALLENGE},
-            )
-        try:
-            authenticated = await identity.authenticate(token.strip(), now=now)
-        except DomainError as error:
-            challenge = f'{_CHALLENGE}, error="invalid_token"'
-            return _error(401, error.code, error.message, {"WWW-Authenticate": challenge})
-        if authenticated.mfa_expired:
-            return _error(
-                401,
-                MfaRequired.code,
-                "Your second factor is too old (policy 202): reauthenticate first.",
-                {"WWW-Authenticate": f'{_CHALLENGE}, error="insufficient_user_authentication"'},
-            )
-        principal = authenticated.principal
+        principal = await _bearer(request, identity, now)
+        if isinstance(principal, Response):
+            return principal
         try:
             extract_id = UUID(request.path_params["extract_id"])
         except ValueError:
@@ -160,25 +163,8 @@ def dsa_extract_download(
             return _error(403, "FORBIDDEN", "You may no longer produce DSA extracts.")
         if not await asyncio.to_thread(Path.exists, path):
             return _error(410, "GONE", "The extract's file is gone: produce it again.")
-        await append(
-            [
-                AuditRow(
-                    occurred_at=now,
-                    action=AuditAction.EXPORT,
-                    entity_type="DsaExtract",
-                    entity_id=str(record.id),
-                    actor_id=principal.user_id,
-                    fields=("download",),
-                    request_id=request.scope.get("state", {}).get("request_id"),
-                    client_ip=request.client.host if request.client else None,
-                )
-            ]
-        )
-        return FileResponse(
-            path,
-            media_type="application/zip",
-            filename=f"dsa-extract-{record.id.hex}.zip",
-            headers={"Cache-Control": "no-store"},
+        return await _send(
+            request, now, principal.user_id, "DsaExtract", record.id, path, "dsa-extract"
         )
 
     return download
