@@ -642,6 +642,19 @@ def _seed_database(settings: Settings, database_url: str | None) -> Iterator[str
             yield url
 
 
+# The options of every command over a scope and a period (the HUD CSV export, the reports).
+ScopeOption = Annotated[
+    str,
+    typer.Option(help="project:ID, agency:ID, can:ID, coc:ID or all.", callback=an_export_scope),
+]
+StartOption = Annotated[
+    str, typer.Option(help="First day of the period (yyyy-mm-dd).", callback=a_date)
+]
+EndOption = Annotated[
+    str, typer.Option(help="Last day of the period (yyyy-mm-dd).", callback=a_date)
+]
+
+
 # --- HUD HMIS CSV ----------------------------------------------------------------------------
 
 
@@ -695,16 +708,9 @@ async def _hud_export(
 
 @export_app.command("hud-csv")
 def export_hud_csv(
-    scope: Annotated[
-        str,
-        typer.Option(
-            help="project:ID, agency:ID, can:ID, coc:ID or all.", callback=an_export_scope
-        ),
-    ],
-    start: Annotated[
-        str, typer.Option(help="First day of the period (yyyy-mm-dd).", callback=a_date)
-    ],
-    end: Annotated[str, typer.Option(help="Last day of the period (yyyy-mm-dd).", callback=a_date)],
+    scope: ScopeOption,
+    start: StartOption,
+    end: EndOption,
     out: Annotated[Path, typer.Option(help="The zip to write.", callback=writable_file)],
     user: Annotated[
         str, typer.Option(help="Export as this user: their permissions and visibility apply.")
@@ -1066,16 +1072,9 @@ def _aggregate_dimensions(values: list[str]) -> list[str]:
 
 @report_app.command("aggregate")
 def report_aggregate(
-    scope: Annotated[
-        str,
-        typer.Option(
-            help="project:ID, agency:ID, can:ID, coc:ID or all.", callback=an_export_scope
-        ),
-    ],
-    start: Annotated[
-        str, typer.Option(help="First day of the period (yyyy-mm-dd).", callback=a_date)
-    ],
-    end: Annotated[str, typer.Option(help="Last day of the period (yyyy-mm-dd).", callback=a_date)],
+    scope: ScopeOption,
+    start: StartOption,
+    end: EndOption,
     dimension: Annotated[
         list[str],
         typer.Option(
@@ -1157,16 +1156,9 @@ async def _data_quality_rows(
 
 @report_app.command("data-quality")
 def report_data_quality(
-    scope: Annotated[
-        str,
-        typer.Option(
-            help="project:ID, agency:ID, can:ID, coc:ID or all.", callback=an_export_scope
-        ),
-    ],
-    start: Annotated[
-        str, typer.Option(help="First day of the period (yyyy-mm-dd).", callback=a_date)
-    ],
-    end: Annotated[str, typer.Option(help="Last day of the period (yyyy-mm-dd).", callback=a_date)],
+    scope: ScopeOption,
+    start: StartOption,
+    end: EndOption,
     user: Annotated[
         str, typer.Option(help="Run it as this user: their permissions apply (counts only).")
     ],
