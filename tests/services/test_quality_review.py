@@ -248,8 +248,10 @@ async def test_the_board_decides_on_the_committees_recommendations() -> None:
         )
     with pytest.raises(Conflict):  # decided once
         await _decide(lead, meeting, seats, review, carried=True)
-    actions = await GovernanceEvent.filter(entity_id=str(review.id)).values_list(
-        "action", flat=True
+    actions = (
+        await GovernanceEvent.filter(entity_id=str(review.id))
+        .order_by("seq")
+        .values_list("action", flat=True)
     )
     assert actions == [
         "quality_review.publish",
