@@ -15,6 +15,7 @@ from datetime import date
 from pathlib import Path
 from typing import Any
 from urllib.parse import urlsplit, urlunsplit
+from uuid import UUID
 
 import pytest
 from tortoise.connection import get_connection
@@ -26,8 +27,10 @@ from api.cli import app as cli
 from api.db import replica_client
 from api.settings import Settings, get_settings
 from authz import enforcer
+from authz.clients import ClientScope
 from authz.enforcer import Decisions, current_authorizer
 from authz.resources import Action, Resource
+from models.clients import Client
 from models.enums import SystemRole
 from models.governance import Agency
 from services.access_reports import Quarter, Thresholds, user_access_report
@@ -38,9 +41,12 @@ from services.replica import Replica, installed, on_replica, unavailable
 from services.reports.aggregates import Dimension, tabulate
 from services.reports.data_quality import compute_report
 from services.reports.scope import ReportScope, plan_scope
+from tests.authz.client_world import make_role_user
 from tests.conftest import START
-from tests.factories import make_agency, make_user
+from tests.factories import Api, make_agency, make_user
 from tests.hudcsv.support import TZ, decisions_for, statewide_reader
+from tests.security.sentinels import ROLES, build_sentinels
+from tests.security.test_row_security import _scope, _through_row_security
 
 PERIOD = (date(2026, 1, 1), date(2026, 3, 31))
 
@@ -221,3 +227,29 @@ async def test_the_command_lines_reports_read_on_the_replica_too(
     assert result.exit_code == 0, result.output
     (replica,) = used
     assert (replica.served, replica.fell_back) == (1, 0)
+
+
+async def test_row_security_reads_on_the_replica_exactly_as_on_the_primary(
+    api: Api, replica: Replica
+) -> None:
+    # given: agency A's sentinel clients under every consent and release scenario, and a user
+    # of every role
+    sentinels = await build_sentinels(api)
+    users = {role: await make_role_user(sentinels.world, role) for role in ROLES}
+    await current_authorizer().reload()
+    every_client = await Client.all().count()
+    hidden_from_someone = False
+    for role, user in users.items():
+        scope = await _scope(user.id)
+
+        async def read(scope: ClientScope = scope) -> dict[str, set[UUID]]:
+            return await _through_row_security(scope)
+
+        # when: every client-data table is read with the role's settings, on both servers
+        on_primary = await read()
+        on_the_replica = await on_replica(read, what="t")
+        # then: the same rows, table by table (the replica's role and settings are the primary's)
+        assert on_the_replica == on_primary, role
+        hidden_from_someone |= len(on_primary["Client"]) < every_client
+    assert hidden_from_someone  # the wall did hide rows: the comparison was not of everything
+    assert replica.served == len(users)
