@@ -253,3 +253,21 @@ async def test_row_security_reads_on_the_replica_exactly_as_on_the_primary(
         hidden_from_someone |= len(on_primary["Client"]) < every_client
     assert hidden_from_someone  # the wall did hide rows: the comparison was not of everything
     assert replica.served == len(users)
+
+
+async def test_the_served_app_opens_the_replica_for_its_life(
+    app: object, settings: Settings, database_url: str
+) -> None:
+    from api.app import create_app
+    from services.replica import current_replica
+
+    assert current_replica() is None  # unset: everything on the primary
+    served = create_app(
+        settings.model_copy(update={"replica_url": database_url}), database_url=database_url
+    )
+    async with served.router.lifespan_context(served):
+        replica = current_replica()
+        assert replica is not None
+        assert replica.up
+        assert await on_replica(_served_by_replica, what="t") is True
+    assert current_replica() is None
