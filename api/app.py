@@ -28,7 +28,7 @@ from strawberry.types import ExecutionResult
 from tortoise.context import TortoiseContext, get_current_context
 
 from api.cors import Cors
-from api.db import tortoise_config
+from api.db import replica_client, tortoise_config
 from api.downloads import dsa_extract_download, hud_csv_download
 from api.graphiql import ASSETS_PATH, LocalGraphiQL, assets_app
 from api.graphql_http import GraphQLOverHttp
@@ -59,6 +59,8 @@ from services.audit import seal as audit_seal
 from services.auth import AuthPolicy
 from services.clock import Clock, SystemClock
 from services.jobs import JOBS, JobContext, Scheduler
+from services.replica import Replica
+from services.replica import installed as replica_installed
 from services.sealing import check_keys
 
 __all__ = ["HearthGraphQL", "StartupError", "create_app"]
@@ -209,6 +211,16 @@ async def _ssn_keys(keys: KeyRing) -> AsyncIterator[None]:
         yield
 
 
+def _replica(settings: Settings) -> Replica | None:
+    """The streaming replica the reports read from (HEARTH_REPLICA_URL), if any."""
+    if not settings.replica_url:
+        return None
+    return Replica(
+        replica_client(settings.replica_url, settings, app=True),
+        retry_seconds=settings.replica_retry_seconds,
+    )
+
+
 def _start_scheduler(settings: Settings, clock: Clock) -> asyncio.Task[None] | None:
     """The in-process job scheduler (HEARTH_SCHEDULER_ENABLED); exactly-once across instances
     comes from services.jobs, so every worker may run one."""
@@ -315,6 +327,7 @@ def create_app(settings: Settings, *, database_url: str, clock: Clock | None = N
             _orm(tortoise_config(database_url, settings, app=True)),
             _current(authorizer),
             _ssn_keys(keys),
+            replica_installed(_replica(settings)),
         ):
             await authorizer.listen(database_url)  # subscribes, then loads the role assignments
             # Long-lived start-up objects leave the cyclic GC's young generations (p99 latency).

@@ -13,7 +13,14 @@ from tortoise.backends.base.config_generator import expand_db_url
 
 from api.settings import Settings
 
-__all__ = ["APP_ROLE", "MODEL_MODULES", "embedded_postgres", "to_tortoise_url", "tortoise_config"]
+__all__ = [
+    "APP_ROLE",
+    "MODEL_MODULES",
+    "embedded_postgres",
+    "replica_client",
+    "to_tortoise_url",
+    "tortoise_config",
+]
 
 MODEL_MODULES = [
     "models.governance",
@@ -91,6 +98,23 @@ def tortoise_config(url: str, settings: Settings, *, app: bool = False) -> dict[
         "use_tz": True,
         "timezone": "UTC",
     }
+
+
+def replica_client(url: str, settings: Settings, *, app: bool = True) -> Any:
+    """A client of the streaming replica at ``url`` (``HEARTH_REPLICA_URL``), for
+    :func:`services.replica.on_replica`: Hearth's engine and the primary's pool settings and
+    role, named ``default`` (it stands in for the primary's connection, task by task), its
+    sessions read-only. Not in Tortoise's configuration: a second configured connection would
+    make every unnamed ``in_transaction()`` ambiguous."""
+    from api.pgclient import HearthAsyncpgClient
+
+    credentials = dict(tortoise_config(url, settings, app=app)["connections"]["default"])
+    params = dict(credentials["credentials"])
+    server_settings = dict(params.pop("server_settings", None) or {})
+    server_settings["default_transaction_read_only"] = "on"
+    # a replica that does not answer is given up quickly: the primary answers instead
+    params.setdefault("timeout", 5)
+    return HearthAsyncpgClient(connection_name="default", server_settings=server_settings, **params)
 
 
 @contextmanager

@@ -42,6 +42,20 @@ class Settings(BaseSettings):
         ),
     )
 
+    replica_url: str | None = Field(
+        default=None,
+        description=(
+            "A PostgreSQL streaming replica (postgres://...) for read-only heavy work: the"
+            " reports, the HUD CSV export, the User Access Report. Unset: all on the primary;"
+            " a replica that does not answer: the primary (docs/scaling.md)."
+        ),
+    )
+    replica_retry_seconds: float = Field(
+        default=30.0,
+        gt=0,
+        description="After the replica failed, reads stay on the primary this long before trying it again.",
+    )
+
     timezone: str = Field(
         default="America/New_York",
         description="Where 'today' is for dates in policy (release expiry, case note dates).",

@@ -27,6 +27,7 @@ from services import governance_log
 from services.caller import Caller
 from services.errors import Conflict, Forbidden, NotFound, ValidationFailed
 from services.progress import Progress, tell
+from services.replica import on_replica
 
 __all__ = [
     "REVIEW_WINDOW",
@@ -330,7 +331,24 @@ async def user_access_report(
     progress: Progress | None = None,
 ) -> UserAccessReport:
     """The report for one agency and quarter (authorize the caller first). It is three queries,
-    the second over the quarter's audit trail; ``progress`` hears of each (step ``queries``)."""
+    the second over the quarter's audit trail; ``progress`` hears of each (step ``queries``).
+    Reads only: on the replica if there is one (:func:`services.replica.on_replica`)."""
+    return await on_replica(
+        lambda: _user_access_report(
+            agency_id=agency_id, quarter=quarter, thresholds=thresholds, tz=tz, progress=progress
+        ),
+        what="the User Access Report",
+    )
+
+
+async def _user_access_report(
+    *,
+    agency_id: UUID,
+    quarter: Quarter,
+    thresholds: Thresholds,
+    tz: ZoneInfo,
+    progress: Progress | None,
+) -> UserAccessReport:
     agency = await Agency.get_or_none(id=agency_id)
     if agency is None:
         raise NotFound("No such agency.", field="agencyId")

@@ -241,6 +241,9 @@ class Scheduler:
             self._since[name] = slot
             if run is not None:
                 runs.append(run)
+                log.info("job %s ran for its slot %s: %s", name, slot.isoformat(), run.status)
+            else:  # once per due slot and instance: what each of N servers decided, in its log
+                log.info("job %s: slot %s taken by another instance", name, slot.isoformat())
         return runs
 
     def next_time(self, now: datetime) -> datetime | None:
@@ -249,9 +252,13 @@ class Scheduler:
 
     async def run_forever(self) -> None:
         await self.start(self.ctx.clock.now())
+        first = True
         while True:
             try:
-                await self.tick(self.ctx.clock.now())
+                runs = await self.tick(self.ctx.clock.now())
+                if first:  # the catch-up of times missed while no instance ran is done
+                    log.info("scheduler started: %d missed run(s) made here", len(runs))
+                    first = False
             except Exception:  # the database went away: try again at the next time
                 log.exception("scheduler tick failed")
             now = self.ctx.clock.now()

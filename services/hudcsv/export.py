@@ -84,6 +84,7 @@ from services.hudcsv.rows import (
     trailer,
 )
 from services.progress import Progress, tell
+from services.replica import on_replica
 
 __all__ = [
     "ExportPlan",
@@ -159,25 +160,32 @@ async def write_export(
     try:
         with tempfile.TemporaryDirectory(dir=out.parent, prefix=".hudcsv-") as tmp:
             exported = Path(tmp) / "exported-clients.txt"
-            # PostgreSQL's row-level security reads through the export's lens too (decision 97).
-            with row_security.lens(plan.lens):
-                async with in_transaction() as conn:
-                    await conn.execute_script("SET TRANSACTION ISOLATION LEVEL REPEATABLE READ")
-                    spools = {name: _Spool(Path(tmp), name, tz) for name in _SPOOLED}
-                    users: set[UUID | None] = set()
-                    if plan.actor_id is not None:
-                        users.add(plan.actor_id)
-                    try:
-                        with exported.open("w") as ids_out:
-                            await _write_client_data(
-                                plan, spools, users, eid, now, batch, progress, ids_out
-                            )
-                    finally:
-                        for spool in spools.values():
-                            spool.close()
-                    counts = await _write_zip(
-                        plan, spools, users, eid, export_uuid, out, now, tz, implementation_id
-                    )
+
+            async def read() -> dict[str, int]:
+                # PostgreSQL's row-level security reads through the export's lens too
+                # (decision 97).
+                with row_security.lens(plan.lens):
+                    async with in_transaction() as conn:
+                        await conn.execute_script("SET TRANSACTION ISOLATION LEVEL REPEATABLE READ")
+                        spools = {name: _Spool(Path(tmp), name, tz) for name in _SPOOLED}
+                        users: set[UUID | None] = set()
+                        if plan.actor_id is not None:
+                            users.add(plan.actor_id)
+                        try:
+                            with exported.open("w") as ids_out:
+                                await _write_client_data(
+                                    plan, spools, users, eid, now, batch, progress, ids_out
+                                )
+                        finally:
+                            for spool in spools.values():
+                                spool.close()
+                        return await _write_zip(
+                            plan, spools, users, eid, export_uuid, out, now, tz, implementation_id
+                        )
+
+            # The snapshot's reads (and only they): on the replica if there is one; written
+            # again from the primary's if the replica fails under them.
+            counts = await on_replica(read, what="the HUD CSV export")
             async with in_transaction():
                 audited = 0
                 with exported.open() as ids_in:

@@ -33,6 +33,7 @@ from models.governance import Project
 from services.audit import AuditRow, append, current_request
 from services.caller import Caller
 from services.errors import Forbidden, ValidationFailed
+from services.replica import on_replica
 from services.reports.scope import ScopePlan, check_period, parse_scope, plan_scope
 from services.reports.suppression import THRESHOLD, suppress_one_way, suppress_two_way
 
@@ -386,8 +387,12 @@ async def tabulate(
     caller's permission and the audit are :func:`aggregate_report`'s."""
     dims = _check_dimensions(dimensions)
     check_period(start, end)
-    counts = await count_clients(plan, dims, start=start, end=end)
-    cats = [await categories(d, plan.project_ids) for d in dims]
+
+    async def read() -> tuple[dict[tuple[str, ...], int], list[list[tuple[str, str]]]]:
+        counts = await count_clients(plan, dims, start=start, end=end)
+        return counts, [await categories(d, plan.project_ids) for d in dims]
+
+    counts, cats = await on_replica(read, what="the aggregate report")
     universe = (
         "Leavers: distinct clients whose latest enrollment at the scope's projects ended in"
         " the period (its exit date in the period)."

@@ -45,6 +45,7 @@ from services import audit
 from services.caller import Caller
 from services.errors import Forbidden, ValidationFailed
 from services.pagination import Page, check_page_size, decode_cursor
+from services.replica import on_replica
 from services.reports.scope import ScopePlan, check_period, parse_scope, plan_scope
 from services.rosters import visible_enrollments
 
@@ -584,11 +585,16 @@ async def compute_report(
         plan, project_ids = None, tuple(plan_or_project_ids)
     params = _params(project_ids, start, end, timezone)
     cells: dict[str, Cell] = {}
-    found: dict[str, Cell] = {}
-    for section in _SECTIONS:
-        specs = [c for c in CELLS if c.section == section]
-        with row_security.system():
-            found.update(await _count(section, specs, params))
+
+    async def count() -> dict[str, Cell]:
+        found: dict[str, Cell] = {}
+        for section in _SECTIONS:
+            specs = [c for c in CELLS if c.section == section]
+            with row_security.system():
+                found.update(await _count(section, specs, params))
+        return found
+
+    found = await on_replica(count, what="the data quality report")
     for spec in CELLS:
         cells[spec.key] = found[spec.key]
     return DataQualityReport(
@@ -705,12 +711,38 @@ async def drill_down(
             "You get the counts of this report only: its rows are client data you may not read.",
             field="key",
         )
+    # Reads only (the caller's lens decides the rows; its audit is the resolver's, after):
+    # the replica's, if there is one.
+    total, ids, shown, clients = await on_replica(
+        lambda: _drill(spec, plan, start, end, first, after_id, caller.timezone.key),
+        what="the data quality drill-down",
+    )
+    return DrillDown(
+        key=key,
+        page=Page(
+            items=shown[:first],
+            has_next_page=len(shown) > first or bool(ids),
+            total_count=total,
+            has_previous_page=after is not None,
+        ),
+        clients=clients,
+    )
+
+
+async def _drill(
+    spec: CellSpec,
+    plan: ScopePlan,
+    start: date,
+    end: date,
+    first: int,
+    after_id: UUID | None,
+    timezone: str,
+) -> tuple[int, list[UUID], list[Enrollment], dict[UUID, tuple[Client, ClientAccess]]]:
+    """The cell's count, the ids past the page, and the page's rows the caller's lens shows."""
     # the cell's enrollment ids as the report counts them (only ids: every row shown is then
     # decided by the client-data policy, through the caller's lens)
     with row_security.system():
-        every = await cell_enrollment_ids(
-            spec.key, plan.project_ids, start, end, timezone=caller.timezone.key
-        )
+        every = await cell_enrollment_ids(spec.key, plan.project_ids, start, end, timezone=timezone)
     total = len(every)
     ids = [i for i in every if after_id is None or i > after_id]
     with row_security.lens(plan.lens):
@@ -725,13 +757,4 @@ async def drill_down(
             visible, seen = await visible_enrollments(plan.lens, rows_in)
             shown.extend(visible)
             clients.update(seen)
-    return DrillDown(
-        key=key,
-        page=Page(
-            items=shown[:first],
-            has_next_page=len(shown) > first or bool(ids),
-            total_count=total,
-            has_previous_page=after is not None,
-        ),
-        clients=clients,
-    )
+    return total, ids, shown, clients
