@@ -43,6 +43,7 @@ from services.data_releases.common import (
     locked,
     log,
     need,
+    record_meeting,
 )
 from services.dsb.subjects import register
 from services.errors import Conflict, NotFound, ValidationFailed
@@ -291,25 +292,18 @@ async def record_agreement_meeting(
     *, caller: Caller, agreement_id: UUID, met_on: date, notes: str
 ) -> DataSharingAgreement:
     """Step 4: the Lead Agency met the requestor; the DSA is then ready for the board."""
-    body = need(notes, "notes", DSA, "meeting_notes")
-    if met_on > caller.today:
-        raise ValidationFailed("metOn is in the future.", field="metOn")
-    async with in_transaction():
-        row = await _lock(agreement_id)
-        conflict(row.status, (S.REVIEWED,), "The meeting")
-        if row.reviewed_at is not None and met_on < row.reviewed_at.date():
-            raise ValidationFailed("metOn is before the review.", field="metOn")
-        row.met_on, row.meeting_notes, row.status = met_on, body, S.MET
-        await row.save(update_fields=_touch(row, caller, "met_on", "meeting_notes", "status"))
-        await log(
-            caller,
-            "data_sharing_agreement.meet",
-            row,
-            now=caller.now,
-            before={"status": S.REVIEWED},
-            after={"status": row.status, "metOn": met_on},
-        )
-    return row
+    return await record_meeting(
+        caller,
+        DSA,
+        agreement_id,
+        "data sharing agreement",
+        met_on=met_on,
+        notes=notes,
+        reviewed=S.REVIEWED,
+        met=S.MET,
+        action="data_sharing_agreement.meet",
+        stamped=True,
+    )
 
 
 async def execute_agreement(

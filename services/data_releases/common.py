@@ -10,16 +10,26 @@ from typing import Any, TypeVar
 from uuid import UUID
 
 from tortoise.models import Model
+from tortoise.transactions import in_transaction
 
 from authz.resources import Action, Resource
 from services import governance_log
 from services.caller import Caller
 from services.contacts import valid_email
 from services.dsb.common import need, text
-from services.errors import Conflict, NotFound
+from services.errors import Conflict, NotFound, ValidationFailed
 from services.reports.scope import ScopePlan, check_period, parse_scope, plan_scope
 
-__all__ = ["Requestor", "checked_scope", "conflict", "locked", "log", "need", "text"]
+__all__ = [
+    "Requestor",
+    "checked_scope",
+    "conflict",
+    "locked",
+    "log",
+    "need",
+    "record_meeting",
+    "text",
+]
 
 _M = TypeVar("_M", bound=Model)
 
@@ -78,6 +88,47 @@ def conflict(status: Any, allowed: tuple[Any, ...], step: str) -> None:
     if status not in allowed:
         names = " or ".join(a.value for a in allowed)
         raise Conflict(f"{step} follows {names}; this one is {status.value}.", field="id")
+
+
+async def record_meeting(
+    caller: Caller,
+    model: type[_M],
+    row_id: UUID,
+    what: str,
+    *,
+    met_on: date,
+    notes: str,
+    reviewed: Any,
+    met: Any,
+    action: str,
+    stamped: bool = False,
+) -> _M:
+    """The step both routes share (405: "staff meets with requestor"): after the review, on a
+    day not in the future nor before the review, with notes. ``stamped``: the row keeps an
+    ``updated_at`` of its own."""
+    body = need(notes, "notes", model, "meeting_notes")
+    if met_on > caller.today:
+        raise ValidationFailed("metOn is in the future.", field="metOn")
+    async with in_transaction():
+        row: Any = await locked(model, row_id, what)
+        conflict(row.status, (reviewed,), "The meeting")
+        if row.reviewed_at is not None and met_on < row.reviewed_at.date():
+            raise ValidationFailed("metOn is before the review.", field="metOn")
+        row.met_on, row.meeting_notes, row.status = met_on, body, met
+        changed = ["met_on", "meeting_notes", "status"]
+        if stamped:
+            row.updated_at = caller.now
+            changed.append("updated_at")
+        await row.save(update_fields=changed)
+        await log(
+            caller,
+            action,
+            row,
+            now=caller.now,
+            before={"status": reviewed},
+            after={"status": row.status, "metOn": met_on},
+        )
+    return row  # type: ignore[no-any-return]
 
 
 async def log(

@@ -32,6 +32,7 @@ from services.data_releases.common import (
     locked,
     log,
     need,
+    record_meeting,
     text,
 )
 from services.errors import ValidationFailed
@@ -164,25 +165,17 @@ async def record_request_meeting(
     *, caller: Caller, request_id: UUID, met_on: date, notes: str
 ) -> DataRequest:
     """Step 3: the Lead Agency met the requestor (not in the future)."""
-    body = need(notes, "notes", DataRequest, "meeting_notes")
-    if met_on > caller.today:
-        raise ValidationFailed("metOn is in the future.", field="metOn")
-    async with in_transaction():
-        row = await locked(DataRequest, request_id, "data request")
-        conflict(row.status, (S.REVIEWED,), "The meeting")
-        if row.reviewed_at is not None and met_on < row.reviewed_at.date():
-            raise ValidationFailed("metOn is before the review.", field="metOn")
-        row.met_on, row.meeting_notes, row.status = met_on, body, S.MET
-        await row.save(update_fields=["met_on", "meeting_notes", "status"])
-        await log(
-            caller,
-            "data_request.meet",
-            row,
-            now=caller.now,
-            before={"status": S.REVIEWED},
-            after={"status": row.status, "metOn": met_on},
-        )
-    return row
+    return await record_meeting(
+        caller,
+        DataRequest,
+        request_id,
+        "data request",
+        met_on=met_on,
+        notes=notes,
+        reviewed=S.REVIEWED,
+        met=S.MET,
+        action="data_request.meet",
+    )
 
 
 async def deliver_request(*, caller: Caller, request_id: UUID, delivery: str) -> DataRequest:
