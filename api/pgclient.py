@@ -63,7 +63,7 @@ class HearthConnection(asyncpg.Connection):  # type: ignore[misc]  # asyncpg shi
     async def hold_row_security(self) -> None:
         """Make the session's settings the current task's, if they are not already."""
         settings = row_security.desired()
-        if settings is self._row_security or settings == self._row_security:
+        if settings is None or settings is self._row_security or settings == self._row_security:
             return
         local = self.is_in_transaction()
         await super().execute(_SET, *settings, local)

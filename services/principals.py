@@ -10,10 +10,11 @@ from uuid import UUID
 
 from tortoise.connection import get_connection
 
+from authz.clients import row_security
 from authz.principal import Principal
 from models.enums import AccessLevel, AgencyStatus, Duty, SystemRole
 
-__all__ = ["SessionRow", "load_principal", "load_session_principal"]
+__all__ = ["PRINCIPAL_STATEMENTS", "SessionRow", "load_principal", "load_session_principal"]
 
 _PRINCIPAL_SQL = """
 SELECT u.id, u.username, u.status,
@@ -62,6 +63,10 @@ _SESSION_PRINCIPAL_SQL = _PRINCIPAL_SQL.replace(
     "FROM hearth_user u JOIN session s ON s.user_id = u.id AND s.id = $2 WHERE u.id = $1",
 )
 
+# Read under row_security.unguarded_tables(): none of their tables may have row security
+# (tests/security/test_row_security.py checks each table they name).
+PRINCIPAL_STATEMENTS = (_PRINCIPAL_SQL, _SESSION_PRINCIPAL_SQL)
+
 
 def _json(value: str | list[dict[str, object]] | None) -> list[dict[str, object]]:
     """A JSON array column, as asyncpg returns it (text, or already decoded)."""
@@ -93,7 +98,8 @@ async def load_principal(
     mfa_at: datetime | None = None,
 ) -> tuple[Principal, str] | None:
     """The principal for an existing user, with the user's status; None if there is no such user."""
-    rows = await get_connection("default").execute_query_dict(_PRINCIPAL_SQL, [user_id])
+    with row_security.unguarded_tables():
+        rows = await get_connection("default").execute_query_dict(_PRINCIPAL_SQL, [user_id])
     if not rows:
         return None
     return _principal(rows[0], session_id=session_id, auth_time=auth_time, mfa_at=mfa_at)
@@ -112,9 +118,10 @@ async def load_session_principal(
 ) -> tuple[Principal, str, SessionRow] | None:
     """A session of this user with the user's principal and status, in one statement; None if the
     user has no such session."""
-    rows = await get_connection("default").execute_query_dict(
-        _SESSION_PRINCIPAL_SQL, [user_id, session_id]
-    )
+    with row_security.unguarded_tables():
+        rows = await get_connection("default").execute_query_dict(
+            _SESSION_PRINCIPAL_SQL, [user_id, session_id]
+        )
     if not rows:
         return None
     row = rows[0]

@@ -42,6 +42,7 @@ __all__ = [
     "request",
     "settings_for",
     "system",
+    "unguarded_tables",
 ]
 
 # The session settings the policies read, in the order of a settings tuple.
@@ -87,10 +88,32 @@ class Caller:
 _current: ContextVar[Caller | None] = ContextVar("hearth_row_security", default=None)
 
 
-def desired() -> Settings:
-    """The settings the current task's statements run under."""
+def desired() -> Settings | None:
+    """The settings the current task's statements run under; None inside
+    :func:`unguarded_tables`, where any settings the session holds will do."""
+    if _unguarded.get():
+        return None
     caller = _current.get()
     return SYSTEM if caller is None else caller.settings
+
+
+# Set inside unguarded_tables(): the block's statements read no table with row security.
+_unguarded: ContextVar[bool] = ContextVar("hearth_row_security_unguarded", default=False)
+
+
+@contextmanager
+def unguarded_tables() -> Iterator[None]:
+    """Statements of the block read only tables that have no row security (the caller's own
+    session, account, memberships and agencies, read to learn who the caller is), so they run
+    under whatever settings the session already holds: the round trip that would first reset a
+    previous caller's settings is spared (issue 20 goal 1; decision 201).
+    ``tests/security/test_row_security.py`` proves that every table such a statement names has
+    no policy, so no row can depend on the settings."""
+    token = _unguarded.set(True)
+    try:
+        yield
+    finally:
+        _unguarded.reset(token)
 
 
 @contextmanager

@@ -10,6 +10,7 @@ two must agree row for row on every client-data table.
 
 from __future__ import annotations
 
+import re
 from collections.abc import Callable
 from typing import Any
 from uuid import UUID
@@ -56,7 +57,7 @@ from models.enrollments import (
     YouthEducationStatus,
 )
 from models.releases import Release, ReleaseRecipient
-from services.principals import load_principal
+from services.principals import PRINCIPAL_STATEMENTS, load_principal
 from tests.authz.client_world import TODAY, make_role_user
 from tests.factories import Api
 from tests.security.sentinels import ROLES, Sentinels, build_sentinels
@@ -427,3 +428,39 @@ async def test_every_client_data_policy_lets_the_system_through_before_any_funct
         if not " ".join(r["qual"].split()).startswith("(hearth_rls_on('hearth.system'::text) OR ")
     ]
     assert not late, late
+
+
+async def test_the_principal_lookup_reads_only_tables_without_row_security() -> None:
+    # decision 201: the principal is read under whatever settings the pooled session holds (a
+    # previous caller's), which is only sound if no table it names has a policy
+    names: set[str] = set()
+    for sql in PRINCIPAL_STATEMENTS:
+        names |= set(re.findall(r"\b(?:FROM|JOIN)\s+([a-z_]+)", sql))
+    assert {"hearth_user", "session", "membership", "agency"} <= names
+    rows = await get_connection("default").execute_query_dict(
+        "SELECT relname AS name, relrowsecurity AS guarded FROM pg_class"
+        " WHERE relkind = 'r' AND relname = ANY($1::text[])",
+        [sorted(names)],
+    )
+    assert {r["name"] for r in rows} == names
+    assert [r["name"] for r in rows if r["guarded"]] == []
+
+
+async def test_the_principal_lookup_sends_no_settings_of_its_own(
+    app: object, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # a request's first statement is the principal lookup: it no longer resets the pooled
+    # session's settings to "nobody" first (the sessions hold the system's or none here, so
+    # without the exemption a set_config would always go first)
+    from bench.statement_log import log_statements
+    from models.enums import AccessLevel
+    from tests.factories import make_agency, make_user
+
+    agency = await make_agency()
+    user = await make_user(agencies={agency: AccessLevel.FULL})
+    log = log_statements(monkeypatch, session_settings=True)
+    with row_security.request():
+        loaded, sent = await log.during(load_principal(user.id))
+    assert loaded is not None
+    assert len(sent) == 1, sent
+    assert "set_config" not in sent[0]
