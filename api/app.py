@@ -28,7 +28,7 @@ from strawberry.types import ExecutionResult
 from tortoise.context import TortoiseContext, get_current_context
 
 from api.cors import Cors
-from api.db import replica_client, tortoise_config
+from api.db import configured_replica, tortoise_config
 from api.downloads import dsa_extract_download, hud_csv_download
 from api.graphiql import ASSETS_PATH, LocalGraphiQL, assets_app
 from api.graphql_http import GraphQLOverHttp
@@ -213,12 +213,8 @@ async def _ssn_keys(keys: KeyRing) -> AsyncIterator[None]:
 
 def _replica(settings: Settings) -> Replica | None:
     """The streaming replica the reports read from (HEARTH_REPLICA_URL), if any."""
-    if not settings.replica_url:
-        return None
-    return Replica(
-        replica_client(settings.replica_url, settings, app=True),
-        retry_seconds=settings.replica_retry_seconds,
-    )
+    replica: Replica | None = configured_replica(settings, app=True)
+    return replica
 
 
 def _start_scheduler(settings: Settings, clock: Clock) -> asyncio.Task[None] | None:

@@ -34,7 +34,7 @@ from api.cli_options import (
     writable_file,
 )
 from api.cli_progress import progress_bar
-from api.db import embedded_postgres, replica_client, tortoise_config
+from api.db import configured_replica, embedded_postgres, tortoise_config
 from api.settings import Settings, get_settings
 
 __all__ = ["app"]
@@ -208,20 +208,12 @@ async def _with_orm(url: str, settings: Settings, coro: Any, *, rekeying: bool =
     from tortoise.context import TortoiseContext
 
     from models.sealed import installed
-    from services.replica import Replica
     from services.replica import installed as replica_installed
     from services.sealing import check_keys
 
     # the reports and the export read on the replica if one is configured (as the owner, like
     # every command; services.replica)
-    replica = (
-        Replica(
-            replica_client(settings.replica_url, settings, app=False),
-            retry_seconds=settings.replica_retry_seconds,
-        )
-        if settings.replica_url
-        else None
-    )
+    replica = configured_replica(settings, app=False)
     try:
         async with TortoiseContext() as ctx, replica_installed(replica):
             await ctx.init(config=tortoise_config(url, settings))

@@ -16,6 +16,7 @@ from api.settings import Settings
 __all__ = [
     "APP_ROLE",
     "MODEL_MODULES",
+    "configured_replica",
     "embedded_postgres",
     "replica_client",
     "to_tortoise_url",
@@ -115,6 +116,20 @@ def replica_client(url: str, settings: Settings, *, app: bool = True) -> Any:
     # a replica that does not answer is given up quickly: the primary answers instead
     params.setdefault("timeout", 5)
     return HearthAsyncpgClient(connection_name="default", server_settings=server_settings, **params)
+
+
+def configured_replica(settings: Settings, *, app: bool = True) -> Any:
+    """The :class:`services.replica.Replica` of ``HEARTH_REPLICA_URL`` with its retry and lag
+    settings (``app``: as the API's role), or None when no replica is configured."""
+    from services.replica import Replica
+
+    if not settings.replica_url:
+        return None
+    return Replica(
+        replica_client(settings.replica_url, settings, app=app),
+        retry_seconds=settings.replica_retry_seconds,
+        max_lag=settings.replica_max_lag_seconds,
+    )
 
 
 @contextmanager

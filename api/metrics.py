@@ -195,7 +195,44 @@ async def _database_families(jobs: Sequence[str], seconds: float) -> list[GaugeM
             succeeded.add_metric([run["job"]], 1.0 if run["status"] == "SUCCEEDED" else 0.0)
         if run["seconds"] is not None:
             duration.add_metric([run["job"]], float(run["seconds"]))
-    return [up, unsealed, age, since, started, succeeded, duration]
+    return [
+        up,
+        unsealed,
+        age,
+        since,
+        started,
+        succeeded,
+        duration,
+        *await _replica_families(seconds),
+    ]
+
+
+async def _replica_families(seconds: float) -> list[GaugeMetricFamily]:
+    """The streaming replica's state (``HEARTH_REPLICA_URL``), asked at this scrape: nothing
+    when no replica is configured."""
+    from services.replica import current_replica
+
+    replica = current_replica()
+    if replica is None:
+        return []
+    up = GaugeMetricFamily(
+        "hearth_replica_up", "1 when the streaming replica answered this scrape's lag query."
+    )
+    lag = GaugeMetricFamily(
+        "hearth_replica_lag_seconds",
+        "How far the replica is behind the primary (0 when it has replayed all it received); "
+        "reports go to the primary beyond HEARTH_REPLICA_MAX_LAG_SECONDS.",
+    )
+    try:
+        async with asyncio.timeout(seconds):
+            measured = await replica.measure_lag()
+    except Exception as error:
+        log.warning("metrics: replica unavailable (%s)", type(error).__name__)
+        up.add_metric([], 0)
+        return [up]
+    up.add_metric([], 1)
+    lag.add_metric([], measured)
+    return [up, lag]
 
 
 def metrics_endpoint(token: str, jobs: Sequence[str], timeout: float) -> Any:

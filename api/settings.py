@@ -55,6 +55,15 @@ class Settings(BaseSettings):
         gt=0,
         description="After the replica failed, reads stay on the primary this long before trying it again.",
     )
+    replica_max_lag_seconds: float = Field(
+        default=60.0,
+        ge=0,
+        description=(
+            "Work goes to the primary while the replica is further behind than this (measured at"
+            " most every 5 s: the age of its last replayed transaction when it has WAL left to"
+            " replay). 0: not checked."
+        ),
+    )
 
     timezone: str = Field(
         default="America/New_York",

@@ -164,7 +164,10 @@ async def test_a_replica_that_refuses_connections_falls_back_and_is_left_alone_a
 
     caplog.set_level(logging.WARNING, "hearth.replica")
     # when: the replica is down from start-up (logged then)
-    async with installed(Replica(replica_client(down, settings), retry_seconds=60)) as replica:
+    # (no lag check: the work itself meets the refusal)
+    async with installed(
+        Replica(replica_client(down, settings), retry_seconds=60, max_lag=0)
+    ) as replica:
         assert replica is not None
         assert not replica.up
         assert "start-up" in caplog.text
@@ -178,6 +181,12 @@ async def test_a_replica_that_refuses_connections_falls_back_and_is_left_alone_a
         # then: tried there, failed, run again on the primary, logged once
         assert (calls, replica.fell_back) == (3, 1)
         assert "the test report" in caplog.text
+        assert not replica.up
+        # when: the lag is checked, the check meets the refusal first: the work runs once, on
+        # the primary, and the fallback is counted the same
+        replica._down_until, replica.max_lag = 0.0, 60
+        assert await on_replica(count_agencies, what="t") == 1
+        assert (calls, replica.fell_back, replica.behind) == (4, 2, 0)
         assert not replica.up
 
 
@@ -271,3 +280,46 @@ async def test_the_served_app_opens_the_replica_for_its_life(
         assert replica.up
         assert await on_replica(_served_by_replica, what="t") is True
     assert current_replica() is None
+
+
+async def test_a_replica_further_behind_than_the_limit_is_skipped_until_it_catches_up(
+    replica: Replica, caplog: pytest.LogCaptureFixture
+) -> None:
+    # the "replica" here is a primary: its measured lag is 0, and it serves
+    assert replica.max_lag == 60
+    assert await on_replica(_served_by_replica, what="t") is True
+    assert replica.lag == 0
+    # given: the last measure said two minutes behind (a real standby's is proven in
+    # test_replica_streaming), still fresh
+    caplog.set_level(logging.WARNING, "hearth.replica")
+    replica.lag = 120.0
+    # then: the work reads the primary, counted and logged once, and the replica stays up
+    assert await on_replica(_served_by_replica, what="the report") is False
+    assert await on_replica(_served_by_replica, what="the report") is False
+    assert (replica.behind, replica.fell_back, replica.up) == (2, 0, True)
+    assert caplog.text.count("replica 120.0 s behind") == 1
+    # when the measure is due again, it is taken, and the caught-up replica serves again
+    replica._lag_at = float("-inf")
+    assert await on_replica(_served_by_replica, what="t") is True
+    assert replica.lag == 0
+    # and a limit of 0 never asks
+    replica.max_lag, replica.lag = 0, 120.0
+    assert await on_replica(_served_by_replica, what="t") is True
+
+
+async def test_the_metrics_show_the_replicas_lag_or_that_it_does_not_answer(
+    replica: Replica, database_url: str, settings: Settings
+) -> None:
+    from api.metrics import _replica_families
+
+    families = {f.name: f for f in await _replica_families(5)}
+    assert [s.value for s in families["hearth_replica_up"].samples] == [1]
+    assert [s.value for s in families["hearth_replica_lag_seconds"].samples] == [0]
+    parts = urlsplit(database_url)
+    down = urlunsplit(parts._replace(netloc=f"{parts.username}@127.0.0.1:{_closed_port()}"))
+    async with installed(Replica(replica_client(down, settings))):
+        families = {f.name: f for f in await _replica_families(5)}
+    assert [s.value for s in families["hearth_replica_up"].samples] == [0]
+    assert "hearth_replica_lag_seconds" not in families
+    async with installed(None):
+        assert await _replica_families(5) == []

@@ -176,6 +176,22 @@ async def _replayed(primary: Cluster, standby: Cluster) -> None:
         await s.close()
 
 
+async def _received(primary: Cluster, standby: Cluster) -> None:
+    """Until the standby has received (not necessarily replayed) all the primary has written."""
+    p = await asyncpg.connect(primary.url, timeout=10)
+    s = await asyncpg.connect(standby.url, timeout=10)
+    try:
+        target = await p.fetchval("SELECT pg_current_wal_insert_lsn()")
+
+        async def received() -> bool:
+            return bool(await s.fetchval("SELECT pg_last_wal_receive_lsn() >= $1", target))
+
+        await _until(received, "the standby receives the primary's WAL")
+    finally:
+        await p.close()
+        await s.close()
+
+
 async def _replay(standby: Cluster, *, paused: bool) -> None:
     s = await asyncpg.connect(standby.url, timeout=10)
     try:
@@ -240,7 +256,18 @@ async def test_reports_read_on_the_replica_fall_back_to_the_primary_and_never_la
         # given: the standby's replay paused, and an agency the primary has and it has not
         await _replay(standby, paused=True)
         shelter = await _agency("Shelter Now")
-        # then: the report, routed to the replica, does not find it there ...
+        # then: the standby has received it but not replayed it: behind by the time since its
+        # last replayed transaction, so under a limit shorter than that the report reads the
+        # primary and finds it (HEARTH_REPLICA_MAX_LAG_SECONDS)
+        await _received(primary, standby)
+        replica.max_lag, replica._lag_at = 1e-6, float("-inf")
+        assert await _report(shelter) == "Shelter Now"
+        assert replica.behind == 1
+        assert replica.lag is not None
+        assert replica.lag > 0
+        # under the ordinary limit it is close enough, and the report reads there ...
+        replica.max_lag = 60
+        # ... where it does not find it
         with pytest.raises(NotFound):
             await _report(shelter)
         served = replica.served
