@@ -38,10 +38,12 @@ import asyncpg
 
 from bench import cpu, workload
 
-__all__ = ["APP_ROLE", "REPLAY", "dump", "load", "replay"]
+__all__ = ["APP_ROLE", "FROZEN", "REPLAY", "compare", "dump", "load", "replay"]
 
 REPLAY = Path(__file__).resolve().parent / "replay"
 APP_ROLE = "hearth_app"
+# The search page's statements before decision 185, as captured on 7 December 2026.
+FROZEN = REPLAY / "search-before.json"
 
 
 def _encode(value: Any) -> Any:
@@ -139,12 +141,16 @@ def _p99(latencies: list[float]) -> float:
 
 
 async def compare(
-    url: str, files: dict[str, Path], key: str, concurrency: int, duration: float, runs: int
+    url: str,
+    requests: dict[str, list[workload.Statement]],
+    concurrency: int,
+    duration: float,
+    runs: int,
 ) -> dict[str, Any]:
-    """Interleaved replays of request ``key`` of each file: the median of ``runs`` each."""
-    requests = {name: load(path)[key].reads() for name, path in files.items()}
+    """Interleaved replays of each named list of read statements: the median of ``runs``
+    each; with two, ``db_cpu_ratio`` is the second's PostgreSQL CPU per page over the first's."""
     measured: dict[str, list[tuple[float, cpu.CpuCost | None, list[float]]]] = {
-        name: [] for name in files
+        name: [] for name in requests
     }
     for _ in range(runs):
         for name, statements in requests.items():
@@ -160,7 +166,7 @@ async def compare(
             "statements": len(requests[name]),
             "runs_db_ms": [c.database for c in costs],
         }
-    names = list(files)
+    names = list(requests)
     if len(names) == 2 and out[names[0]]["cpu_db_ms"] and out[names[1]]["cpu_db_ms"]:
         out["db_cpu_ratio"] = round(out[names[1]]["cpu_db_ms"] / out[names[0]]["cpu_db_ms"], 3)
     return out
@@ -189,7 +195,7 @@ async def _capture(url: str, label: str) -> Path:
         "clients": summary["clients"],
         "query": workload.SEARCH,
     }
-    keep = {k: captured[k] for k in ("search", "search10")}
+    keep = {k: captured[k] for k in ("search", "search10", "search_exact")}
     out.write_text(json.dumps(dump(keep, meta), indent=1) + "\n")
     return out
 
@@ -211,10 +217,10 @@ def main(argv: list[str] | None = None) -> None:
     if args.command == "capture":
         print(asyncio.run(_capture(args.url, args.label)))
         return
-    files = {label: REPLAY / f"search-{label}.json" for label in args.labels}
-    result = asyncio.run(
-        compare(args.url, files, args.key, args.concurrency, args.duration, args.runs)
-    )
+    requests = {
+        label: load(REPLAY / f"search-{label}.json")[args.key].reads() for label in args.labels
+    }
+    result = asyncio.run(compare(args.url, requests, args.concurrency, args.duration, args.runs))
     print(json.dumps(result, indent=1))
 
 

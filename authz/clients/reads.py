@@ -81,15 +81,71 @@ async def visible_by_id(scope: ClientScope, ids: Sequence[UUID]) -> list[Client]
     return clients
 
 
+def _walk(
+    scope: ClientScope,
+    identifying: bool,
+    conditions: Sequence[str],
+    candidates: str | None,
+    *,
+    columns: str,
+    keyset: str | None,
+    limit: str,
+) -> str:
+    """The visible clients meeting ``conditions`` by id, after ``keyset`` (SQL, or None), at most
+    ``limit`` (SQL). With ``candidates`` (SQL giving ids, such as the name search's function),
+    the candidates are put in id order first and each is tested as the walk reaches it
+    (``OFFSET 0`` keeps the order a plan of its own), so that the LIMIT stops the tests: a
+    count that stops early costs what it counts, not every match (decision 185)."""
+    where = _where(scope, identifying, conditions)
+    if candidates is None:
+        after = f' AND "client"."id" > {keyset}' if keyset else ""
+        return f'SELECT {columns} FROM "client" WHERE {where}{after} ORDER BY "client"."id" LIMIT {limit}'  # noqa: S608
+    after = f' WHERE "o"."id" > {keyset}' if keyset else ""
+    return (
+        f'SELECT {columns} FROM (SELECT "o"."id" FROM ({candidates}) AS "o"("id"){after}'  # noqa: S608
+        ' ORDER BY 1 OFFSET 0) AS "o" JOIN "client" ON "client"."id" = "o"."id"'
+        f' WHERE {where} ORDER BY "o"."id" LIMIT {limit}'
+    )
+
+
+def _matching(conditions: Sequence[str], candidates: str | None) -> list[str]:
+    """The conditions, the candidates among them (for statements that take every match)."""
+    if candidates is None:
+        return list(conditions)
+    return [*conditions, f'"client"."id" IN ({candidates})']
+
+
 async def count_visible(
-    scope: ClientScope, *, identifying: bool, conditions: Sequence[str], params: Sequence[Any]
+    scope: ClientScope,
+    *,
+    identifying: bool,
+    conditions: Sequence[str],
+    params: Sequence[Any],
+    candidates: str | None = None,
+    up_to: int | None = None,
 ) -> int:
     """How many clients the caller may see meet ``conditions`` (SQL over ``"client"`` with
-    parameters ``$1`` ... for ``params``)."""
+    parameters ``$1`` ... for ``params``) and are among ``candidates``; with ``up_to``, counted
+    up to ``up_to + 1`` at most (more than ``up_to``: the walk stops there)."""
     if scope.empty:
         return 0
-    sql = f'SELECT COUNT(*) FROM "client" WHERE {_where(scope, identifying, conditions)}'  # noqa: S608
-    _, rows = await get_connection("default").execute_query(sql, list(params))
+    args = list(params)
+    if up_to is None:
+        where = _where(scope, identifying, _matching(conditions, candidates))
+        sql = f'SELECT COUNT(*) FROM "client" WHERE {where}'  # noqa: S608
+    else:
+        args.append(up_to + 1)
+        walk = _walk(
+            scope,
+            identifying,
+            conditions,
+            candidates,
+            columns='"client"."id"',
+            keyset=None,
+            limit=f"${len(args)}",
+        )
+        sql = f'SELECT COUNT(*) FROM ({walk}) AS "m"'  # noqa: S608
+    _, rows = await get_connection("default").execute_query(sql, args)
     return int(rows[0][0])
 
 
@@ -102,30 +158,69 @@ async def visible_page(
     limit: int,
     after: UUID | None,
     count: bool,
+    candidates: str | None = None,
+    count_up_to: int | None = None,
 ) -> tuple[list[Client], int]:
-    """Up to ``limit`` visible clients meeting ``conditions`` (as :func:`count_visible`), by id,
-    after the client ``after``; and how many match in all when ``count`` (else -1)."""
+    """Up to ``limit`` visible clients meeting ``conditions`` and among ``candidates`` (as
+    :func:`count_visible`), by id, after the client ``after``; and how many match in all when
+    ``count`` (else -1): exactly, or with ``count_up_to`` up to ``count_up_to + 1`` (a total
+    above ``count_up_to`` means "more than ``count_up_to``"), which costs the database what it
+    counts rather than every match."""
     if scope.empty:
         return [], 0 if count else -1
-    where = _where(scope, identifying, conditions)
     args = list(params)
-    keyset = ""
+    keyset = None
     if after is not None:
         args.append(after)
         keyset = f"${len(args)}::uuid"
     args.append(limit)
     limit_arg = f"${len(args)}"
+    columns = _select_list(scope)
     if not count:
-        after_sql = f' AND "client"."id" > {keyset}' if keyset else ""
-        sql = f'SELECT {_select_list(scope)} FROM "client" WHERE {where}{after_sql} ORDER BY "client"."id" LIMIT {limit_arg}'  # noqa: S608
+        sql = _walk(
+            scope,
+            identifying,
+            conditions,
+            candidates,
+            columns=columns,
+            keyset=keyset,
+            limit=limit_arg,
+        )
         clients, _ = await _read(scope, sql, args)
         return clients, -1
-    after_sql = f' WHERE "m"."id" > {keyset}' if keyset else ""
+    if count_up_to is None:
+        where = _where(scope, identifying, _matching(conditions, candidates))
+        after_sql = f' WHERE "m"."id" > {keyset}' if keyset else ""
+        matches = f'SELECT "client"."id" FROM "client" WHERE {where}'  # noqa: S608
+        page_ids = f'SELECT "m"."id" FROM "m"{after_sql} ORDER BY "m"."id" LIMIT {limit_arg}'  # noqa: S608
+    else:
+        args.append(count_up_to + 1)
+        matches = _walk(
+            scope,
+            identifying,
+            conditions,
+            candidates,
+            columns='"client"."id"',
+            keyset=None,
+            limit=f"${len(args)}",
+        )
+        if keyset is None and limit <= count_up_to + 1:
+            # the first page is the first of the counted matches
+            page_ids = f'SELECT "m"."id" FROM "m" ORDER BY "m"."id" LIMIT {limit_arg}'  # noqa: S608
+        else:
+            page_ids = _walk(
+                scope,
+                identifying,
+                conditions,
+                candidates,
+                columns='"client"."id"',
+                keyset=keyset,
+                limit=limit_arg,
+            )
     sql = (
-        f'WITH "m" AS MATERIALIZED (SELECT "client"."id" FROM "client" WHERE {where}) '  # noqa: S608
-        f'SELECT {_select_list(scope)}, (SELECT COUNT(*) FROM "m") AS "{_TOTAL_COLUMN}" FROM "client" '
-        f'WHERE "client"."id" IN (SELECT "m"."id" FROM "m"{after_sql} ORDER BY "m"."id" LIMIT {limit_arg}) '
-        'ORDER BY "client"."id"'
+        f'WITH "m" AS MATERIALIZED ({matches}) '  # noqa: S608
+        f'SELECT {columns}, (SELECT COUNT(*) FROM "m") AS "{_TOTAL_COLUMN}" FROM "client" '
+        f'WHERE "client"."id" IN ({page_ids}) ORDER BY "client"."id"'
     )
     clients, rows = await _read(scope, sql, args)
     if rows:
@@ -134,5 +229,10 @@ async def visible_page(
         return [], 0
     # a cursor past the last match: no row to carry the total
     return [], await count_visible(
-        scope, identifying=identifying, conditions=conditions, params=params
+        scope,
+        identifying=identifying,
+        conditions=conditions,
+        params=params,
+        candidates=candidates,
+        up_to=count_up_to,
     )
