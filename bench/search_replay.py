@@ -89,10 +89,7 @@ def load(path: Path) -> dict[str, workload.Captured]:
     data = json.loads(path.read_text())
     return {
         key: workload.Captured(
-            [
-                workload.Statement(s["sql"], tuple(_decode(a) for a in s["args"]))
-                for s in statements
-            ]
+            [workload.Statement(s["sql"], tuple(_decode(a) for a in s["args"])) for s in statements]
         )
         for key, statements in data["requests"].items()
     }
@@ -177,7 +174,7 @@ async def _capture(url: str, label: str) -> Path:
     from bench.measure import capture_requests
     from bench.seed import hearth_data_dir
 
-    state = Path(os.environ.get("HEARTH_BENCH_STATE", ".hearth/bench")).resolve()
+    state = Path(os.environ.get("HEARTH_BENCH_STATE", ".hearth/bench")).resolve()  # noqa: ASYNC240 (a harness)
     summary = json.loads((state / "seed-hearth_bench_load.json").read_text())
     data_dir = hearth_data_dir(state)
     load_signing_key(None, data_dir)

@@ -52,8 +52,8 @@ class ClientConnection(Connection[Client]):
     )
     total_count_at_least: int = strawberry.field(
         description=f"How many clients match, counted up to {_UP_TO}: the number of matches "
-        f"when `totalCountIsExact`, else {_UP_TO} and more match (show it as \"more than "
-        f"{_UP_TO}\"). Costs the database the first {_UP_TO} matches at most, whatever the "
+        f'when `totalCountIsExact`, else {_UP_TO} and more match (show it as "more than '
+        f'{_UP_TO}"). Costs the database the first {_UP_TO} matches at most, whatever the '
         "search. Asked with `totalCount`, it is `totalCount`."
     )
     total_count_is_exact: bool = strawberry.field(

@@ -182,6 +182,38 @@ async def test_a_search_finds_what_its_criteria_find_among_the_visible(app: obje
                     scope, criteria, first=5, after=encode_cursor(every[-1]), count=count
                 )
                 assert (past.items, past.total_count) == ([], len(expected) if count else -1)
+                # counted up to a threshold (decision 185): the same page, the total as far as
+                # the threshold, and whether more match, on the first page and past every match
+                for up_to in (0, 1, 2, 100):
+                    capped = await search_clients(
+                        scope, criteria, first=100, after=None, count_up_to=up_to
+                    )
+                    assert [c.id for c in capped.items] == expected, (role, name, up_to)
+                    exact = len(expected) <= up_to
+                    assert (capped.total_count, capped.total_is_exact) == (
+                        len(expected) if exact else up_to,
+                        exact,
+                    ), (role, name, up_to)
+                    past = await search_clients(
+                        scope, criteria, first=1, after=encode_cursor(every[-1]), count_up_to=up_to
+                    )
+                    assert (past.items, past.total_count, past.total_is_exact) == (
+                        [],
+                        capped.total_count,
+                        exact,
+                    )
+                    # walked one at a time: every page finds the next match and the same total
+                    walked, after = [], None
+                    while True:
+                        step = await search_clients(
+                            scope, criteria, first=1, after=after, count_up_to=up_to
+                        )
+                        walked += [c.id for c in step.items]
+                        assert step.total_count == capped.total_count
+                        if not step.has_next_page:
+                            break
+                        after = encode_cursor(step.items[-1].id)
+                    assert walked == expected, (role, name, up_to)
             found_any += len(expected)
         # the HMIS id finds a client whose identity is masked too (it is not an identifying criterion)
         for client_id in every[:8]:
