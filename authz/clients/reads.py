@@ -9,6 +9,10 @@ caller typed: nothing is built through Tortoise's query builder on a request (a 
 0.7 ms of Python in PyPika), and rows become instances as Tortoise makes them
 (:func:`compat.tortoise.from_row`).
 
+A name search's candidates (the owner's function ``hearth_clients_named``) are walked in id
+order, each tested as the walk reaches it, so that a page or a count up to a threshold (the
+search page's ``totalCountAtLeast``, decision 185) stops testing at its LIMIT.
+
 A page that is counted is one statement: the matches are collected once (``MATERIALIZED``, so
 PostgreSQL finds them through the criteria's indexes, as a count does) and both the count and the
 page are taken from them. Counted apart, PostgreSQL walked the same matches for the count and
