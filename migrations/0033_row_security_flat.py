@@ -2,7 +2,7 @@
 from tortoise import migrations
 from tortoise.migrations import operations as ops
 
-# The fourth wall's row tests, flat (decision 186). Migration 0013's functions for a row of
+# The fourth wall's row tests, flat (decision 186), and the name search's lazy walk (188). Migration 0013's functions for a row of
 # another table called each other: hearth_sees_enrollment_row called hearth_sees_row, which
 # called hearth_sees_client(uuid). PostgreSQL keeps the plan of a SQL function for the statement
 # that calls it, but a SQL function called from inside another function's body is set up, parsed
@@ -66,7 +66,39 @@ def _sees_row(cid: str, agency: str, category: str) -> str:
     )
 
 
+# The name search's candidates as a lazy walk (decision 188): the clients after ``after``, in id
+# order, whose first or last name matches ``pattern`` (LIKE on upper case, as
+# hearth_clients_named), that the caller's row-level security lets through. A SQL function (not
+# PL/pgSQL, which returns its whole result at once) called in a select list returns row by row,
+# so the caller's LIMIT stops the visibility tests: a search page or a capped count tests the
+# candidates it reaches, not every one. Its plan is generic (planned once, without the pattern's
+# value), so the prefix indexes of migration 0008 are reached by a range on the pattern's literal
+# start (up to its first unescaped wildcard, unescaped): text_pattern_ops compares bytes, and
+# every string that starts with it lies below it followed by U+10FFFF, the largest code point;
+# LIKE then checks the pattern itself. The candidates are sorted by id before the test
+# (``OFFSET 0`` keeps the test above the sort).
+_PREFIX = r"upper(regexp_replace(substring(pattern from '^((?:[^%_\\]|\\.)*)'), '\\(.)', '\1', 'g'))"
+_NAMED_FROM = (
+    r"""
+    CREATE OR REPLACE FUNCTION hearth_clients_named_from(pattern text, after uuid)
+    RETURNS SETOF uuid LANGUAGE sql STABLE SECURITY DEFINER AS $$
+      SELECT o.id FROM (
+        SELECT c.id, c.created_under_can_id FROM public.client c
+        WHERE ((upper(CAST(c.first_name AS varchar)) ~>=~ {prefix}
+                AND upper(CAST(c.first_name AS varchar)) ~<~ ({prefix} || chr(1114111)))
+            OR (upper(CAST(c.last_name AS varchar)) ~>=~ {prefix}
+                AND upper(CAST(c.last_name AS varchar)) ~<~ ({prefix} || chr(1114111))))
+          AND (upper(CAST(c.first_name AS varchar)) LIKE upper(pattern) ESCAPE '\'
+               OR upper(CAST(c.last_name AS varchar)) LIKE upper(pattern) ESCAPE '\')
+          AND (after IS NULL OR c.id > after)
+        ORDER BY c.id OFFSET 0) o
+      WHERE {sees}
+    $$
+"""
+).replace("{prefix}", _PREFIX).replace("{sees}", _sees_client("o"))
+
 FORWARD = [
+    _NAMED_FROM,
     f"""
     CREATE OR REPLACE FUNCTION hearth_sees_row(cid uuid, agency uuid, category text)
     RETURNS boolean LANGUAGE sql STABLE SECURITY DEFINER AS $$
@@ -95,6 +127,7 @@ FORWARD = [
 
 # 0013's definitions, calling each other as they did.
 REVERSE = [
+    "DROP FUNCTION IF EXISTS hearth_clients_named_from(text, uuid)",
     """
     CREATE OR REPLACE FUNCTION hearth_sees_row(cid uuid, agency uuid, category text)
     RETURNS boolean LANGUAGE sql STABLE SECURITY DEFINER AS $$

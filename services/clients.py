@@ -374,6 +374,8 @@ async def touch_client(client_id: UUID, now: datetime) -> None:
 # security lets through); the caller's query reaches them by id (decision 97), as candidates
 # walked in id order (decision 185). Several names: the clients every one of them matches.
 _NAME_MATCH = "SELECT hearth_clients_named({p})"
+# One name: the candidates as a lazy walk in id order, which a LIMIT stops (decision 188).
+_NAME_WALK = "SELECT hearth_clients_named_from({p}, {{after}})"
 
 # A search's count stops here unless the exact total is asked for (``totalCount``): "more than
 # 100" is what a search page shows, and counting every match of a broad name was two thirds of
@@ -381,13 +383,17 @@ _NAME_MATCH = "SELECT hearth_clients_named({p})"
 SEARCH_COUNT_UP_TO = 100
 
 
-def _criteria_sql(criteria: SearchCriteria) -> tuple[str | None, list[str], list[Any]]:
+def _criteria_sql(
+    criteria: SearchCriteria,
+) -> tuple[str | None, str | None, list[str], list[Any]]:
     """The criteria as SQL: the name search's candidate ids (through the name prefix indexes
-    of migration 0008, by ``hearth_clients_named``; None without a name), conditions on
-    ``"client"``, and their parameters."""
+    of migration 0008, by ``hearth_clients_named``; None without a name), for one name the
+    same as a lazy walk (``hearth_clients_named_from``, with ``{after}`` to fill), conditions
+    on ``"client"``, and their parameters."""
     conditions: list[str] = []
     params: list[Any] = []
     names: list[str] = []
+    walk: str | None = None
 
     def param(value: Any) -> str:
         params.append(value)
@@ -401,6 +407,8 @@ def _criteria_sql(criteria: SearchCriteria) -> tuple[str | None, list[str], list
             raise ValidationFailed("Search by at most five names.", field="search.name")
         for word in words:
             names.append(_NAME_MATCH.format(p=param(f"{escape_like(word)}%")))
+        if len(words) == 1:
+            walk = _NAME_WALK.format(p=f"${len(params)}")
     if criteria.dob is not None:
         conditions.append(f'"client"."dob" = {param(criteria.dob)}::date')
     if criteria.ssn_last_four:
@@ -419,7 +427,7 @@ def _criteria_sql(criteria: SearchCriteria) -> tuple[str | None, list[str], list
         # never by name, DOB or SSN, whatever is left of them.
         conditions.append('"client"."deidentified_at" IS NULL')
     candidates = " INTERSECT ".join(names) if names else None
-    return candidates, conditions, params
+    return candidates, walk, conditions, params
 
 
 async def search_clients(
@@ -441,7 +449,7 @@ async def search_clients(
         raise ValidationFailed(
             "Give at least one of name, dob, ssnLastFour or hmisId.", field="search"
         )
-    candidates, conditions, params = _criteria_sql(criteria)
+    candidates, walk, conditions, params = _criteria_sql(criteria)
     check_page_size(first)
     clients, total = await visible_page(
         scope,
@@ -453,6 +461,7 @@ async def search_clients(
         count=count,
         candidates=candidates,
         count_up_to=count_up_to,
+        walk=walk,
     )
     exact = count_up_to is None or total <= count_up_to
     return Page(

@@ -91,22 +91,33 @@ def _walk(
     conditions: Sequence[str],
     candidates: str | None,
     *,
-    columns: str,
     keyset: str | None,
     limit: str,
+    walk: str | None = None,
 ) -> str:
-    """The visible clients meeting ``conditions`` by id, after ``keyset`` (SQL, or None), at most
-    ``limit`` (SQL). With ``candidates`` (SQL giving ids, such as the name search's function),
-    the candidates are put in id order first and each is tested as the walk reaches it
-    (``OFFSET 0`` keeps the order a plan of its own), so that the LIMIT stops the tests: a
-    count that stops early costs what it counts, not every match (decision 185)."""
+    """The ids of the visible clients meeting ``conditions``, in id order, after ``keyset``
+    (SQL, or None), at most ``limit`` (SQL). With ``candidates`` (SQL giving ids, such as the
+    name search's function), the candidates are put in id order first and each is tested as the
+    walk reaches it (``OFFSET 0`` keeps the order a plan of its own), so that the LIMIT stops
+    the tests: a count that stops early costs what it counts, not every match (decision 185).
+    ``walk``, when given, yields the candidates itself, lazily and in id order, after its
+    ``{after}`` (SQL of a set-returning function in a select list, such as
+    ``hearth_clients_named_from``): its rows are tested as they come, the LIMIT stopping the
+    function too (decision 188); a nested loop over a select list keeps its order."""
     where = _where(scope, identifying, conditions)
+    if walk is not None:
+        source = walk.format(after=keyset or "NULL::uuid")
+        return (
+            f'SELECT "w"."id" FROM ({source}) AS "o"("id"), LATERAL (SELECT "client"."id"'  # noqa: S608
+            f' FROM "client" WHERE "client"."id" = "o"."id" AND {where} OFFSET 0) AS "w"'
+            f" LIMIT {limit}"
+        )
     if candidates is None:
         after = f' AND "client"."id" > {keyset}' if keyset else ""
-        return f'SELECT {columns} FROM "client" WHERE {where}{after} ORDER BY "client"."id" LIMIT {limit}'  # noqa: S608
+        return f'SELECT "client"."id" FROM "client" WHERE {where}{after} ORDER BY "client"."id" LIMIT {limit}'  # noqa: S608
     after = f' WHERE "o"."id" > {keyset}' if keyset else ""
     return (
-        f'SELECT {columns} FROM (SELECT "o"."id" FROM ({candidates}) AS "o"("id"){after}'  # noqa: S608
+        f'SELECT "client"."id" FROM (SELECT "o"."id" FROM ({candidates}) AS "o"("id"){after}'  # noqa: S608
         ' ORDER BY 1 OFFSET 0) AS "o" JOIN "client" ON "client"."id" = "o"."id"'
         f' WHERE {where} ORDER BY "o"."id" LIMIT {limit}'
     )
@@ -127,6 +138,7 @@ async def count_visible(
     params: Sequence[Any],
     candidates: str | None = None,
     up_to: int | None = None,
+    walk: str | None = None,
 ) -> int:
     """How many clients the caller may see meet ``conditions`` (SQL over ``"client"`` with
     parameters ``$1`` ... for ``params``) and are among ``candidates``; with ``up_to``, counted
@@ -139,16 +151,16 @@ async def count_visible(
         sql = f'SELECT COUNT(*) FROM "client" WHERE {where}'  # noqa: S608
     else:
         args.append(up_to + 1)
-        walk = _walk(
+        ids = _walk(
             scope,
             identifying,
             conditions,
             candidates,
-            columns='"client"."id"',
             keyset=None,
             limit=f"${len(args)}",
+            walk=walk,
         )
-        sql = f'SELECT COUNT(*) FROM ({walk}) AS "m"'  # noqa: S608
+        sql = f'SELECT COUNT(*) FROM ({ids}) AS "m"'  # noqa: S608
     _, rows = await get_connection("default").execute_query(sql, args)
     return int(rows[0][0])
 
@@ -164,12 +176,14 @@ async def visible_page(
     count: bool,
     candidates: str | None = None,
     count_up_to: int | None = None,
+    walk: str | None = None,
 ) -> tuple[list[Client], int]:
     """Up to ``limit`` visible clients meeting ``conditions`` and among ``candidates`` (as
     :func:`count_visible`), by id, after the client ``after``; and how many match in all when
     ``count`` (else -1): exactly, or with ``count_up_to`` up to ``count_up_to + 1`` (a total
     above ``count_up_to`` means "more than ``count_up_to``"), which costs the database what it
-    counts rather than every match."""
+    counts rather than every match. ``walk``: the candidates as a lazy walk (:func:`_walk`),
+    for the page and the capped count (the exact count takes ``candidates``)."""
     if scope.empty:
         return [], 0 if count else -1
     args = list(params)
@@ -181,14 +195,11 @@ async def visible_page(
     limit_arg = f"${len(args)}"
     columns = _select_list(scope)
     if not count:
-        sql = _walk(
-            scope,
-            identifying,
-            conditions,
-            candidates,
-            columns=columns,
-            keyset=keyset,
-            limit=limit_arg,
+        ids = _walk(
+            scope, identifying, conditions, candidates, keyset=keyset, limit=limit_arg, walk=walk
+        )
+        sql = (
+            f'SELECT {columns} FROM "client" WHERE "client"."id" IN ({ids}) ORDER BY "client"."id"'  # noqa: S608
         )
         clients, _ = await _read(scope, sql, args)
         return clients, -1
@@ -204,9 +215,9 @@ async def visible_page(
             identifying,
             conditions,
             candidates,
-            columns='"client"."id"',
             keyset=None,
             limit=f"${len(args)}",
+            walk=walk,
         )
         if keyset is None and limit <= count_up_to + 1:
             # the first page is the first of the counted matches
@@ -217,9 +228,9 @@ async def visible_page(
                 identifying,
                 conditions,
                 candidates,
-                columns='"client"."id"',
                 keyset=keyset,
                 limit=limit_arg,
+                walk=walk,
             )
     sql = (
         f'WITH "m" AS MATERIALIZED ({matches}) '  # noqa: S608
@@ -239,4 +250,5 @@ async def visible_page(
         params=params,
         candidates=candidates,
         up_to=count_up_to,
+        walk=walk,
     )

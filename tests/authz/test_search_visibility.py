@@ -266,3 +266,45 @@ async def test_only_uuids_reach_the_sql_text(app: object, bad: object) -> None:
     scope = await client_scope(await decisions_for(user), TODAY)
     with pytest.raises((ValueError, TypeError, AttributeError)):
         visible_row_sql(replace(scope, read_agencies=frozenset({bad})), identifying=False)
+
+
+async def test_the_lazy_name_walk_finds_what_the_name_lookup_finds_in_id_order(app: object) -> None:
+    """``hearth_clients_named_from`` (migration 0033, decision 188) reaches the prefix indexes by
+    a range on the pattern's literal start: for patterns with escaped wildcards, a backslash,
+    letters whose case differs, and none at all, it returns the clients the LIKE lookup of
+    ``hearth_clients_named`` returns, in id order, and only those after ``after``."""
+    from tortoise.connection import get_connection
+
+    from tortoise.filters import escape_like
+
+    world = await build_world()
+    for first, last in [
+        ("Ana", "Ortiz"),
+        ("ana_b", "Lee"),
+        ("Anab", "Lee"),
+        ("An%a", "Smith"),
+        ("A\\n", "Brown"),
+        ("Élise", "Ånström"),
+        ("élan", "Zed"),
+        ("Bob", "Anders"),
+    ]:
+        await add_client(world.a, first_name=first, last_name=last)
+    connection = get_connection("default")
+    words = ["an", "ana_", "an%", "a\\", "é", "ÉLI", "ån", "zz", "", "b"]
+    for word in words:
+        pattern = f"{escape_like(word)}%"
+        _, rows = await connection.execute_query("SELECT hearth_clients_named($1) AS id", [pattern])
+        expected = sorted(r["id"] for r in rows)
+        _, rows = await connection.execute_query(
+            "SELECT hearth_clients_named_from($1, NULL) AS id", [pattern]
+        )
+        assert [r["id"] for r in rows] == expected, word
+        if expected:
+            _, rows = await connection.execute_query(
+                "SELECT hearth_clients_named_from($1, $2) AS id", [pattern, expected[0]]
+            )
+            assert [r["id"] for r in rows] == expected[1:], word
+    _, rows = await connection.execute_query(
+        "SELECT hearth_clients_named_from($1, NULL) AS id", ["an%"]
+    )
+    assert len(rows) >= 4  # Ana, ana_b, Anab, An%a, Anders: the comparison is not between empties
