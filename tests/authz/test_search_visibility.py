@@ -274,7 +274,6 @@ async def test_the_lazy_name_walk_finds_what_the_name_lookup_finds_in_id_order(a
     letters whose case differs, and none at all, it returns the clients the LIKE lookup of
     ``hearth_clients_named`` returns, in id order, and only those after ``after``."""
     from tortoise.connection import get_connection
-
     from tortoise.filters import escape_like
 
     world = await build_world()
