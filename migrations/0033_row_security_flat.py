@@ -77,9 +77,12 @@ def _sees_row(cid: str, agency: str, category: str) -> str:
 # every string that starts with it lies below it followed by U+10FFFF, the largest code point;
 # LIKE then checks the pattern itself. The candidates are sorted by id before the test
 # (``OFFSET 0`` keeps the test above the sort).
-_PREFIX = r"upper(regexp_replace(substring(pattern from '^((?:[^%_\\]|\\.)*)'), '\\(.)', '\1', 'g'))"
+_PREFIX = (
+    r"upper(regexp_replace(substring(pattern from '^((?:[^%_\\]|\\.)*)'), '\\(.)', '\1', 'g'))"
+)
 _NAMED_FROM = (
-    r"""
+    (
+        r"""
     CREATE OR REPLACE FUNCTION hearth_clients_named_from(pattern text, after uuid)
     RETURNS SETOF uuid LANGUAGE sql STABLE SECURITY DEFINER AS $$
       SELECT o.id FROM (
@@ -95,7 +98,10 @@ _NAMED_FROM = (
       WHERE {sees}
     $$
 """
-).replace("{prefix}", _PREFIX).replace("{sees}", _sees_client("o"))
+    )
+    .replace("{prefix}", _PREFIX)
+    .replace("{sees}", _sees_client("o"))
+)
 
 FORWARD = [
     _NAMED_FROM,
