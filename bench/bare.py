@@ -113,10 +113,23 @@ class Client:
         return await info.context["loaders"]("case_note", CaseNote).load(self.id)
 
 
+# Hearth's search count stops at 100 (services.clients.SEARCH_COUNT_UP_TO, decision 185): the
+# page's total is then 101, shown as 100 and "more".
+_UP_TO = 100
+
+
 @strawberry.type
 class ClientConnection:
     total_count: int
     nodes: list[Client]
+
+    @strawberry.field
+    def total_count_at_least(self) -> int:
+        return min(self.total_count, _UP_TO)
+
+    @strawberry.field
+    def total_count_is_exact(self) -> bool:
+        return self.total_count <= _UP_TO
 
 
 @strawberry.input

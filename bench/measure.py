@@ -168,6 +168,10 @@ async def capture_requests(
             "search10": await workload.capture(
                 app, token, workload.search_body(summary["search_name"], 10)
             ),
+            # the page asking the exact total (decision 185), for bench/search_replay.py
+            "search_exact": await workload.capture(
+                app, token, workload.search_body(summary["search_name"], 50, exact=True)
+            ),
             "record": await workload.capture(
                 app, token, workload.record_body(summary["record_id"])
             ),

@@ -13,9 +13,26 @@ from typing import Any
 from bench import workload
 from bench.measure import Scenario, figures
 
-__all__ = ["AUDIT_BUDGET", "FLOOR", "GOAL", "RLS_TARGET", "build_report", "machine", "markdown"]
+__all__ = [
+    "AUDIT_BUDGET",
+    "FLOOR",
+    "GOAL",
+    "RLS_TARGET",
+    "SEARCH_DB_BUDGET",
+    "SEARCH_P99_MS",
+    "build_report",
+    "machine",
+    "markdown",
+]
 
 FLOOR, GOAL, AUDIT_BUDGET = 0.8, 1.5, 0.15
+# Issue 20 goal 2: the search page's PostgreSQL CPU at most half the frozen replay's, in the same
+# run (bench/search_replay.py); Hearth's p99 at 10 connections.
+SEARCH_DB_BUDGET, SEARCH_P99_MS = 0.5, 250.0
+_REPLAY_TITLES = {
+    "search": "Search page SQL replayed (50, with enrollments)",
+    "search10": "Search page SQL replayed (10, with enrollments)",
+}
 # Row-level security has no budget yet: the ratio says what it costs (1 is free).
 RLS_TARGET = "none set (1 = free)"
 
@@ -29,6 +46,7 @@ def build_report(
     ceiling_cpu: dict[str, dict[str, Any]],
     captured: dict[str, workload.Captured],
     jobs: list[dict[str, Any]],
+    replays: dict[str, dict[str, Any]] | None = None,
 ) -> dict[str, Any]:
     rows: list[dict[str, Any]] = []
     by_key = {s.key: s for s in scenarios}
@@ -61,6 +79,25 @@ def build_report(
             }
         )
 
+    # The search page's statements of this run and the frozen ones (decision 185), replayed
+    # with raw asyncpg as hearth_app under the caller's settings.
+    for key, replay in (replays or {}).items():
+        for name, label in (("frozen", "frozen replay, 7 Dec 2026"), ("today", "this run's SQL")):
+            figures_ = replay[name]
+            rows.append(
+                {
+                    "benchmark": _REPLAY_TITLES[key],
+                    "key": f"replay-{key}",
+                    "server": f"raw asyncpg as hearth_app: {label}",
+                    "connections": 10,
+                    "rps": figures_["pages_per_s"],
+                    "p99_ms": figures_["p99_ms"],
+                    "statements": figures_["statements"],
+                    "cpu_load_ms": figures_["cpu_client_ms"],
+                    "cpu_db_ms": figures_["cpu_db_ms"],
+                }
+            )
+
     def rps(key: str, server: str) -> float:
         return next(r["rps"] for r in rows if r["key"] == key and r["server"] == server)
 
@@ -79,6 +116,28 @@ def build_report(
                 "name": f"Hearth / raw asyncpg ceiling, {label}",
                 "value": round(rps(key, "hearth") / ceilings[key], 3),
                 "target": "the ceiling we chase",
+            }
+        )
+    for key, replay in (replays or {}).items():
+        if replay.get("db_cpu_ratio") is not None:
+            page = "50" if key == "search" else "10"
+            ratios.append(
+                {
+                    "name": f"Search page of {page}: PostgreSQL CPU per page, this run's SQL / "
+                    "the frozen replay",
+                    "value": replay["db_cpu_ratio"],
+                    "target": f"at most {SEARCH_DB_BUDGET} (issue 20 goal 2)",
+                }
+            )
+    search_p99 = next(
+        (r.get("p99_ms") for r in rows if r["key"] == "search" and r["server"] == "hearth"), None
+    )
+    if search_p99 is not None:
+        ratios.append(
+            {
+                "name": "Hearth search page p99 at 10 connections (ms)",
+                "value": search_p99,
+                "target": f"at most {SEARCH_P99_MS:.0f} ms (issue 20 goal 2)",
             }
         )
     cost = 1 - rps("search", "hearth") / rps("search", "hearth-audit-off")

@@ -45,6 +45,9 @@ from api.settings import Settings
 from bench.jobs import batch_jobs
 from bench.measure import capture_requests, cpu_figures, plans, raw_ceiling, run_scenarios
 from bench.report import build_report, markdown
+from bench.search_replay import FROZEN
+from bench.search_replay import compare as compare_replays
+from bench.search_replay import load as load_replay
 from bench.seed import bench_server, ensure_seeded, hearth_data_dir
 from bench.servers import ROOT
 
@@ -98,11 +101,31 @@ async def main(args: argparse.Namespace) -> dict[str, Any]:
             f"  raw asyncpg ceiling: search {ceilings['search']:.0f}/s, record {ceilings['record10']:.0f}/s",
             flush=True,
         )
+        # The search page's SQL against the frozen replay of the statements before the count
+        # that stops early (decision 185), both as hearth_app with the caller's settings.
+        frozen = load_replay(FROZEN)
+        replays = {}
+        for key in ("search", "search10"):
+            replays[key] = await compare_replays(
+                url,
+                {"frozen": frozen[key].reads(), "today": captured[key].reads()},
+                10,
+                min(args.duration, 5.0),
+                args.runs if key == "search" else min(args.runs, 3),
+            )
+            print(
+                f"  search replay ({key}): PostgreSQL ms/page frozen "
+                f"{replays[key]['frozen']['cpu_db_ms']}, today {replays[key]['today']['cpu_db_ms']}"
+                f" (ratio {replays[key].get('db_cpu_ratio')})",
+                flush=True,
+            )
         async with asyncpg.create_pool(url, min_size=1, max_size=1) as pool:
             postgres = await pool.fetchval("SHOW server_version")
 
     jobs = await batch_jobs(args, args.uar_server or urlunsplit(urlsplit(url)._replace(path="")))
-    report = build_report(args, workers, summary, scenarios, ceilings, ceiling_cpu, captured, jobs)
+    report = build_report(
+        args, workers, summary, scenarios, ceilings, ceiling_cpu, captured, jobs, replays
+    )
     report.update(
         postgres=postgres,
         load_before=load_before,

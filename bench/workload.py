@@ -26,6 +26,7 @@ import pyotp
 __all__ = [
     "RECORD",
     "SEARCH",
+    "SEARCH_EXACT",
     "SYNC",
     "Captured",
     "Statement",
@@ -36,15 +37,20 @@ __all__ = [
     "sync_body",
 ]
 
+# The search page asks how many match as a UI shows it: "more than 100" past 100 (decision 185).
+# SEARCH_EXACT is the same page asking the exact total, as the benchmark did before.
 SEARCH = """query Search($name: String!, $first: Int!) {
   clients(search: {name: $name}, first: $first) {
-    totalCount
+    totalCountAtLeast
+    totalCountIsExact
     nodes {
       id firstName lastName dob ssnLastFour veteranStatus nameDataQuality version
       enrollments { id entryDate relationshipToHoH disablingCondition householdId }
     }
   }
 }"""
+
+SEARCH_EXACT = SEARCH.replace("totalCountAtLeast\n    totalCountIsExact", "totalCount")
 
 RECORD = """query Record($id: ID!) {
   client(id: $id) {
@@ -90,8 +96,9 @@ def _json(payload: dict[str, Any]) -> bytes:
     return json.dumps(payload, separators=(",", ":")).encode()
 
 
-def search_body(name: str, first: int = 50) -> bytes:
-    return _json({"query": SEARCH, "variables": {"name": name, "first": first}})
+def search_body(name: str, first: int = 50, *, exact: bool = False) -> bytes:
+    query = SEARCH_EXACT if exact else SEARCH
+    return _json({"query": query, "variables": {"name": name, "first": first}})
 
 
 def record_body(client_id: str) -> bytes:

@@ -371,15 +371,29 @@ async def touch_client(client_id: UUID, now: datetime) -> None:
 
 # A name matches the first or the last name by prefix. The matches come from the owner's
 # function of migration 0013 (the prefix indexes of 0008, and only clients the caller's row-level
-# security lets through); the caller's query reaches them by id (decision 97).
-_NAME_MATCH = '"client"."id" IN (SELECT hearth_clients_named({p}))'
+# security lets through); the caller's query reaches them by id (decision 97), as candidates
+# walked in id order (decision 185). Several names: the clients every one of them matches.
+_NAME_MATCH = "SELECT hearth_clients_named({p})"
+# One name: the candidates as a lazy walk in id order, which a LIMIT stops (decision 188).
+_NAME_WALK = "SELECT hearth_clients_named_from({p}, {{after}})"
+
+# A search's count stops here unless the exact total is asked for (``totalCount``): "more than
+# 100" is what a search page shows, and counting every match of a broad name was two thirds of
+# the page's database time (decision 185).
+SEARCH_COUNT_UP_TO = 100
 
 
-def _criteria_sql(criteria: SearchCriteria) -> tuple[list[str], list[Any]]:
-    """The criteria as SQL conditions on ``"client"`` with parameters (names through the name
-    prefix indexes of migration 0008, by ``hearth_clients_named``)."""
+def _criteria_sql(
+    criteria: SearchCriteria,
+) -> tuple[str | None, str | None, list[str], list[Any]]:
+    """The criteria as SQL: the name search's candidate ids (through the name prefix indexes
+    of migration 0008, by ``hearth_clients_named``; None without a name), for one name the
+    same as a lazy walk (``hearth_clients_named_from``, with ``{after}`` to fill), conditions
+    on ``"client"``, and their parameters."""
     conditions: list[str] = []
     params: list[Any] = []
+    names: list[str] = []
+    walk: str | None = None
 
     def param(value: Any) -> str:
         params.append(value)
@@ -392,7 +406,9 @@ def _criteria_sql(criteria: SearchCriteria) -> tuple[list[str], list[Any]]:
         if len(words) > 5 or any(len(w) > 50 for w in words):
             raise ValidationFailed("Search by at most five names.", field="search.name")
         for word in words:
-            conditions.append(_NAME_MATCH.format(p=param(f"{escape_like(word)}%")))
+            names.append(_NAME_MATCH.format(p=param(f"{escape_like(word)}%")))
+        if len(words) == 1:
+            walk = _NAME_WALK.format(p=f"${len(params)}")
     if criteria.dob is not None:
         conditions.append(f'"client"."dob" = {param(criteria.dob)}::date')
     if criteria.ssn_last_four:
@@ -410,7 +426,8 @@ def _criteria_sql(criteria: SearchCriteria) -> tuple[list[str], list[Any]]:
         # A client the retention run de-identified (policy 303) is found by its HMIS id only:
         # never by name, DOB or SSN, whatever is left of them.
         conditions.append('"client"."deidentified_at" IS NULL')
-    return conditions, params
+    candidates = " INTERSECT ".join(names) if names else None
+    return candidates, walk, conditions, params
 
 
 async def search_clients(
@@ -420,16 +437,19 @@ async def search_clients(
     first: int,
     after: str | None,
     count: bool = True,
+    count_up_to: int | None = None,
 ) -> Page[Client]:
     """A page of clients matching every criterion given, by id; refuses an empty search (no
     dumping the table). Name, DOB and SSN match only among clients whose identifying data the
     caller may see. ``count=False`` leaves out the total (``total_count`` -1): on a broad search
-    the count costs the database more than the page, and a sync job walking pages needs none."""
+    the count costs the database more than the page, and a sync job walking pages needs none.
+    ``count_up_to``: the total is counted up to that many (``total_is_exact`` false and
+    ``total_count`` ``count_up_to`` when more match), which costs what it counts."""
     if criteria.empty:
         raise ValidationFailed(
             "Give at least one of name, dob, ssnLastFour or hmisId.", field="search"
         )
-    conditions, params = _criteria_sql(criteria)
+    candidates, walk, conditions, params = _criteria_sql(criteria)
     check_page_size(first)
     clients, total = await visible_page(
         scope,
@@ -439,12 +459,17 @@ async def search_clients(
         limit=first + 1,
         after=decode_cursor(after) if after is not None else None,
         count=count,
+        candidates=candidates,
+        count_up_to=count_up_to,
+        walk=walk,
     )
+    exact = count_up_to is None or total <= count_up_to
     return Page(
         items=clients[:first],
         has_next_page=len(clients) > first,
-        total_count=total,
+        total_count=total if exact else count_up_to,  # type: ignore[arg-type]
         has_previous_page=after is not None,
+        total_is_exact=exact,
     )
 
 

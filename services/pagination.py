@@ -41,6 +41,8 @@ class Page(Generic[T]):
     total_count: int
     # the page was asked for after a cursor (Relay's hasPreviousPage for forward paging)
     has_previous_page: bool = False
+    # False when the count stopped early: more than ``total_count`` match (decision 185)
+    total_is_exact: bool = True
 
     def cursor(self, item: Any) -> str:
         return encode_cursor(item.pk)

@@ -32,7 +32,34 @@ from services import client_export
 from services import clients as service
 from services.pagination import paginate
 
-__all__ = ["ClientQuery"]
+__all__ = ["ClientConnection", "ClientQuery"]
+
+_UP_TO = service.SEARCH_COUNT_UP_TO
+
+
+@strawberry.type(
+    name="ClientConnection",
+    description="A page of clients found by a search, in a stable order. Walk with `first` and "
+    "`after: pageInfo.endCursor`. For how many match, a search page asks `totalCountAtLeast` and "
+    f"`totalCountIsExact` (counted up to {_UP_TO}); `totalCount` counts every match.",
+)
+class ClientConnection(Connection[Client]):
+    total_count: int = strawberry.field(
+        description="How many clients match in all pages, counted exactly: the database tests "
+        "every match you may see for it, which on a broad search (a short name prefix) costs "
+        "several times the page. A search page should ask `totalCountAtLeast` and "
+        "`totalCountIsExact` instead; a job walking pages needs neither."
+    )
+    total_count_at_least: int = strawberry.field(
+        description=f"How many clients match, counted up to {_UP_TO}: the number of matches "
+        f'when `totalCountIsExact`, else {_UP_TO} and more match (show it as "more than '
+        f'{_UP_TO}"). Costs the database the first {_UP_TO} matches at most, whatever the '
+        "search. Asked with `totalCount`, it is `totalCount`."
+    )
+    total_count_is_exact: bool = strawberry.field(
+        description="True when `totalCountAtLeast` is the number of matches; false when more "
+        f"than `totalCountAtLeast` ({_UP_TO}) match."
+    )
 
 
 @strawberry.type
@@ -50,7 +77,7 @@ class ClientQuery:
         ],
         first: First = 20,
         after: After = None,
-    ) -> Connection[Client]:
+    ) -> ClientConnection:
         ctx = info.context
         scope = await ctx.client_scope()
         criteria = service.SearchCriteria(
@@ -59,16 +86,32 @@ class ClientQuery:
             ssn_last_four=search.ssn_last_four,
             hmis_id=optional_id(search.hmis_id, "search.hmisId"),
         )
-        # A sync job walking pages, or a list without a count, does not pay for counting.
+        # A sync job walking pages, or a list without a count, does not pay for counting; a page
+        # that shows "more than 100" pays for 100 matches at most (decision 185).
         selected = info.selected_fields
-        counted = "totalCount" in selected_below(selected, ())
+        below = selected_below(selected, ())
+        exact = "totalCount" in below
+        capped = not exact and bool({"totalCountAtLeast", "totalCountIsExact"} & below)
         page = await service.search_clients(
-            scope, criteria, first=first, after=after, count=counted
+            scope,
+            criteria,
+            first=first,
+            after=after,
+            count=exact or capped,
+            count_up_to=None if exact else _UP_TO,
         )
         note_search(ctx, [name for name, value in vars(search).items() if value])
         access = await access_for(scope, page.items)
         prime_access(ctx, access)
-        connection = to_connection(page, lambda c: client_view(c, access[c.id]))
+        base = to_connection(page, lambda c: client_view(c, access[c.id]))
+        connection = ClientConnection(
+            nodes=base.nodes,
+            page_info=base.page_info,
+            total_count=page.total_count,
+            total_count_at_least=page.total_count,
+            total_count_is_exact=page.total_is_exact,
+            _cursor_of=base._cursor_of,
+        )
         await prefetch_lists(
             ctx, connection.nodes, selected_below(selected, ("nodes",), ("edges", "node"))
         )

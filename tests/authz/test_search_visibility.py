@@ -182,6 +182,38 @@ async def test_a_search_finds_what_its_criteria_find_among_the_visible(app: obje
                     scope, criteria, first=5, after=encode_cursor(every[-1]), count=count
                 )
                 assert (past.items, past.total_count) == ([], len(expected) if count else -1)
+                # counted up to a threshold (decision 185): the same page, the total as far as
+                # the threshold, and whether more match, on the first page and past every match
+                for up_to in (0, 1, 2, 100):
+                    capped = await search_clients(
+                        scope, criteria, first=100, after=None, count_up_to=up_to
+                    )
+                    assert [c.id for c in capped.items] == expected, (role, name, up_to)
+                    exact = len(expected) <= up_to
+                    assert (capped.total_count, capped.total_is_exact) == (
+                        len(expected) if exact else up_to,
+                        exact,
+                    ), (role, name, up_to)
+                    past = await search_clients(
+                        scope, criteria, first=1, after=encode_cursor(every[-1]), count_up_to=up_to
+                    )
+                    assert (past.items, past.total_count, past.total_is_exact) == (
+                        [],
+                        capped.total_count,
+                        exact,
+                    )
+                    # walked one at a time: every page finds the next match and the same total
+                    walked, after = [], None
+                    while True:
+                        step = await search_clients(
+                            scope, criteria, first=1, after=after, count_up_to=up_to
+                        )
+                        walked += [c.id for c in step.items]
+                        assert step.total_count == capped.total_count
+                        if not step.has_next_page:
+                            break
+                        after = encode_cursor(step.items[-1].id)
+                    assert walked == expected, (role, name, up_to)
             found_any += len(expected)
         # the HMIS id finds a client whose identity is masked too (it is not an identifying criterion)
         for client_id in every[:8]:
@@ -234,3 +266,44 @@ async def test_only_uuids_reach_the_sql_text(app: object, bad: object) -> None:
     scope = await client_scope(await decisions_for(user), TODAY)
     with pytest.raises((ValueError, TypeError, AttributeError)):
         visible_row_sql(replace(scope, read_agencies=frozenset({bad})), identifying=False)
+
+
+async def test_the_lazy_name_walk_finds_what_the_name_lookup_finds_in_id_order(app: object) -> None:
+    """``hearth_clients_named_from`` (migration 0033, decision 188) reaches the prefix indexes by
+    a range on the pattern's literal start: for patterns with escaped wildcards, a backslash,
+    letters whose case differs, and none at all, it returns the clients the LIKE lookup of
+    ``hearth_clients_named`` returns, in id order, and only those after ``after``."""
+    from tortoise.connection import get_connection
+    from tortoise.filters import escape_like
+
+    world = await build_world()
+    for first, last in [
+        ("Ana", "Ortiz"),
+        ("ana_b", "Lee"),
+        ("Anab", "Lee"),
+        ("An%a", "Smith"),
+        ("A\\n", "Brown"),
+        ("Élise", "Ånström"),
+        ("élan", "Zed"),
+        ("Bob", "Anders"),
+    ]:
+        await add_client(world.a, first_name=first, last_name=last)
+    connection = get_connection("default")
+    words = ["an", "ana_", "an%", "a\\", "é", "ÉLI", "ån", "zz", "", "b"]
+    for word in words:
+        pattern = f"{escape_like(word)}%"
+        _, rows = await connection.execute_query("SELECT hearth_clients_named($1) AS id", [pattern])
+        expected = sorted(r["id"] for r in rows)
+        _, rows = await connection.execute_query(
+            "SELECT hearth_clients_named_from($1, NULL) AS id", [pattern]
+        )
+        assert [r["id"] for r in rows] == expected, word
+        if expected:
+            _, rows = await connection.execute_query(
+                "SELECT hearth_clients_named_from($1, $2) AS id", [pattern, expected[0]]
+            )
+            assert [r["id"] for r in rows] == expected[1:], word
+    _, rows = await connection.execute_query(
+        "SELECT hearth_clients_named_from($1, NULL) AS id", ["an%"]
+    )
+    assert len(rows) >= 4  # Ana, ana_b, Anab, An%a, Anders: the comparison is not between empties

@@ -209,3 +209,79 @@ async def test_pages_walk_every_match_exactly_once(api: Api) -> None:
         )
     )["clients"]
     assert (beyond["nodes"], beyond["pageInfo"]["hasNextPage"]) == ([], False)
+
+
+CAPPED = """
+query($search: ClientSearchInput!, $first: Int, $after: String) {
+  clients(search: $search, first: $first, after: $after) {
+    totalCountAtLeast totalCountIsExact
+    pageInfo { hasNextPage endCursor }
+    nodes { id }
+  }
+}"""
+
+
+@pytest.mark.parametrize(
+    ("up_to", "at_least", "exact"), [(3, 3, False), (6, 6, False), (7, 7, True), (100, 7, True)]
+)
+async def test_a_search_page_counts_up_to_its_threshold_and_says_whether_more_match(
+    api: Api, monkeypatch: pytest.MonkeyPatch, up_to: int, at_least: int, exact: bool
+) -> None:
+    # given seven Walkers A may see, one B holds and one shared with A without identifying data,
+    # and a count that stops at ``up_to`` (100 in the schema: decision 185)
+    monkeypatch.setattr("schema.clients.queries._UP_TO", up_to)
+    world = await build_world()
+    walkers = {
+        str((await add_client(world, first_name=f"W{i}", last_name="Walker")).id) for i in range(7)
+    }
+    await add_client(world.b, world.writer_b, first_name="Hidden", last_name="Walker")
+    masked = await add_client(world.b, world.writer_b, first_name="Masked", last_name="Walker")
+    await release(world, client=masked, by=world.b, to=(world.a,), categories=(E,))
+    token = await api.sign_in(await make_role_user(world, "FULL@A"))
+
+    # when A's user walks the search in pages of two, asking the capped count
+    seen: list[str] = []
+    after = None
+    pages = []
+    while True:
+        page = (
+            await api.ok(CAPPED, {"search": {"name": "walk"}, "first": 2, "after": after}, token)
+        )["clients"]
+        pages.append(page)
+        seen += [n["id"] for n in page["nodes"]]
+        if not page["pageInfo"]["hasNextPage"]:
+            break
+        after = page["pageInfo"]["endCursor"]
+
+    # then every page finds the same Walkers as an exact count does, each once, and says how
+    # many match as far as the threshold: the number, or the threshold and "more"
+    assert sorted(seen) == sorted(walkers)
+    assert len(seen) == len(set(seen))
+    assert [len(p["nodes"]) for p in pages] == [2, 2, 2, 1]
+    assert {(p["totalCountAtLeast"], p["totalCountIsExact"]) for p in pages} == {(at_least, exact)}
+    # and asked with totalCount, the count is exact whatever the threshold
+    both = (
+        await api.ok(
+            CAPPED.replace("totalCountAtLeast", "totalCount totalCountAtLeast"),
+            {"search": {"name": "walker"}, "first": 2},
+            token,
+        )
+    )["clients"]
+    assert (both["totalCount"], both["totalCountAtLeast"], both["totalCountIsExact"]) == (
+        7,
+        7,
+        True,
+    )
+    # past the last match: an empty page that still counts
+    beyond = (
+        await api.ok(
+            CAPPED,
+            {"search": {"name": "walker"}, "first": 2, "after": pages[-1]["pageInfo"]["endCursor"]},
+            token,
+        )
+    )["clients"]
+    assert (beyond["nodes"], beyond["totalCountAtLeast"], beyond["totalCountIsExact"]) == (
+        [],
+        at_least,
+        exact,
+    )
