@@ -37,9 +37,9 @@ class AuditEvent(Model):
     # records of that client read with it, one element per record in each of these parallel
     # arrays: its type, its id, its field names (comma-separated). NULL on other rows and on the
     # per-record VIEW rows written before (``services.audit.read_entries`` reads both shapes).
-    read_types: list[str] | None = ArrayField("text", null=True)  # type: ignore[assignment]
-    read_ids: list[str] | None = ArrayField("text", null=True)  # type: ignore[assignment]
-    read_fields: list[str] | None = ArrayField("text", null=True)  # type: ignore[assignment]
+    read_types: list[str] | None = ArrayField("text", null=True)
+    read_ids: list[str] | None = ArrayField("text", null=True)
+    read_fields: list[str] | None = ArrayField("text", null=True)
     release_id = fields.UUIDField(null=True)
     # Hearth's own id for the request; the id the caller sent (X-Request-ID), if any, beside it.
     request_id = fields.CharField(max_length=64, null=True)

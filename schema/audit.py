@@ -315,16 +315,16 @@ class AuditReads(SchemaExtension):
         by_client: dict[UUID, list[_Seen]] = {}
         for seen in buffer.seen.values():
             by_client.setdefault(seen.client_id, []).append(seen)
-        for client_id, seens in by_client.items():
-            access = access_by_client.get(client_id)
+        for client_key, seens in by_client.items():
+            access = access_by_client.get(client_key)
             own = next((s for s in seens if s.entity_type == "Client"), None)
             others = [s for s in seens if s is not own]
             # No field of the client itself was read (a record asked for by its id): the row is
             # for the agency of the first of those records that is the caller's, as its own was.
             head = own or _Seen(
                 "Client",
-                str(client_id),
-                client_id,
+                str(client_key),
+                client_key,
                 agency_id=next((s.agency_id for s in others if s.agency_id in mine), None),
                 access=access,
             )
@@ -335,8 +335,8 @@ class AuditReads(SchemaExtension):
                 audit_service.AuditRow(
                     action=AuditAction.VIEW,
                     entity_type="Client",
-                    entity_id=str(client_id),
-                    client_id=client_id,
+                    entity_id=str(client_key),
+                    client_id=client_key,
                     agency_id=self._agency(principal, mine, head, access, agency_by_access),
                     fields=tuple(head.fields),
                     release_id=release,

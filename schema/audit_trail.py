@@ -144,8 +144,10 @@ async def audit_trail(
             return False
         # a client's VIEW row that read none of the client's own fields is about its records:
         # shown only if one of them is
-        return row.read_types is None or bool(own.fields) or any(
-            (r.entity_type, r.entity_id) in shown for r in records
+        return (
+            row.read_types is None
+            or bool(own.fields)
+            or any((r.entity_type, r.entity_id) in shown for r in records)
         )
 
     kept = [r for r in rows if kept_row(r)]

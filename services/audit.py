@@ -32,9 +32,9 @@ __all__ = [
     "CHANGE_ACTIONS",
     "READ_ACTIONS",
     "AuditRow",
-    "ReadEntry",
     "Broken",
     "ChainCheck",
+    "ReadEntry",
     "RequestMeta",
     "acting_agency",
     "append",
@@ -218,7 +218,9 @@ _APPEND_ONE_REQUEST_SQL = (
 _ALL = (*_REQUEST, *_OWN)
 _APPEND_SQL = (
     f"INSERT INTO audit_event ({_NAMES}) SELECT "  # noqa: S608 (constants only)
-    + ", ".join(f"c{i}::{kind}" if kind.endswith("[]") else f"c{i}" for i, (_, kind) in enumerate(_ALL))
+    + ", ".join(
+        f"c{i}::{kind}" if kind.endswith("[]") else f"c{i}" for i, (_, kind) in enumerate(_ALL)
+    )
     + " FROM unnest("
     + ", ".join(
         f"${i + 1}::text[]" if kind.endswith("[]") else f"${i + 1}::{kind}[]"
