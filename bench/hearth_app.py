@@ -27,7 +27,9 @@ class _NoAudit(SchemaExtension):
     """An extension with no hooks: what the schema runs instead of ``AuditReads``."""
 
 
-def _no_audit(_client_fields: Iterable[str]) -> Callable[[], SchemaExtension]:
+def _no_audit(
+    _client_fields: Iterable[str], _client_data_nodes: Iterable[str] = ()
+) -> Callable[[], SchemaExtension]:
     return _NoAudit
 
 
