@@ -76,8 +76,7 @@ async def _rows_per_request(url: str, server: Server, body: bytes, headers: dict
 
 async def main(args: argparse.Namespace) -> dict[str, Any]:
     url = args.database_url
-    summary = json.loads(Path(args.summary).read_text())
-    data_dir = Path(args.data_dir).resolve()
+    summary, data_dir, base = args.summary_data, args.data_dir_path, args.base_path
     load_signing_key(None, data_dir)
     env = {
         "HEARTH_DATABASE_URL": url,
@@ -88,7 +87,6 @@ async def main(args: argparse.Namespace) -> dict[str, Any]:
         "HEARTH_DB_POOL_MAX": str(args.pool_max),
     }
     os.environ.update(env)
-    base = Path(args.base).resolve()
     workers = args.workers
     on = _server("after", "api.asgi:make_app", env, workers, ROOT)
     off = _server("after-audit-off", "bench.hearth_app:make_app_without_audit", env, workers, ROOT)
@@ -178,7 +176,7 @@ def markdown(result: dict[str, Any]) -> str:
         "| off | share by throughput | share by CPU |",
         "|---|---|---:|---:|---:|---:|---:|---:|",
     ]
-    for key, s in result["scenarios"].items():
+    for s in result["scenarios"].values():
         for code in ("before", "after"):
             a, b = s["targets"][code], s["targets"][f"{code}-audit-off"]
             share = s["audit_share"][code]
@@ -207,6 +205,9 @@ def cli() -> None:
     parser.add_argument("--warmup", type=float, default=3.0)
     parser.add_argument("--out", required=True, help="path without suffix (.json and .md)")
     args = parser.parse_args()
+    args.summary_data = json.loads(Path(args.summary).read_text())
+    args.data_dir_path = Path(args.data_dir).resolve()
+    args.base_path = Path(args.base).resolve()
     result = asyncio.run(main(args))
     out = Path(args.out)
     out.with_suffix(".json").write_text(json.dumps(result, indent=2) + "\n")
