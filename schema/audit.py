@@ -135,13 +135,16 @@ class ReadBuffer:
             self.objects[id(root)] = (root, entry)
         if entry is None:
             return
-        client = entry.entity_type == "Client"
+        fields = entry.fields
+        if entry.entity_type == "Client":  # only what says something about the person
+            for field_name, value in read:
+                if value is not None and field_name in CLIENT_SENSITIVE and not _empty(value):
+                    fields.add(field_name)
+            return
         for field_name, value in read:
-            if value is None or field_name in _NOT_DATA or _empty(value):
+            if value is None or field_name in _NOT_DATA or field_name in fields or _empty(value):
                 continue
-            if client and field_name not in CLIENT_SENSITIVE:
-                continue
-            entry.fields.add(field_name)
+            fields.add(field_name)
 
     def _entry(self, root: Any) -> _Seen | None:
         if isinstance(root, Client):

@@ -136,6 +136,7 @@ def _array_literal(values: Iterable[str]) -> str:
 
 
 _NO_READS = (None, None, None)
+_EMPTY_READS = ("{}", "{}", "{}")
 
 
 def _read_columns(
@@ -145,10 +146,13 @@ def _read_columns(
     VIEW row)."""
     if reads is None:
         return _NO_READS
+    if not reads:
+        return _EMPTY_READS
+    kinds, ids, names = zip(*reads, strict=True)
     return (
-        _array_literal(kind for kind, _, _ in reads),
-        _array_literal(entity_id for _, entity_id, _ in reads),
-        _array_literal(",".join(_field_names(names)) for _, _, names in reads),
+        _array_literal(kinds),
+        _array_literal(ids),
+        _array_literal([",".join(_field_names(tuple(n))) for n in names]),
     )
 
 
