@@ -186,6 +186,10 @@ def _audit(
             "entity_id": "client::text",
             "client_id": "client",
             "fields_touched": """'["firstName","dob"]'""",
+            # a VIEW row is per client, listing the records read with it (decision 189)
+            "read_types": "CASE WHEN action = 'VIEW' THEN ARRAY['Enrollment'] END",
+            "read_ids": "CASE WHEN action = 'VIEW' THEN ARRAY[md5('e' || g)] END",
+            "read_fields": "CASE WHEN action = 'VIEW' THEN ARRAY['entryDate,projectId'] END",
             "request_id": "md5('r' || g)",
             "operation": "'client'",
             "client_ip": "'10.0.0.1'",
@@ -219,7 +223,7 @@ async def run(
         "clients": clients,
         "span": 5 * 91 * 86400,
     }
-    wanted = {"rows": rows, **params}
+    wanted = {"rows": rows, **params, "view_rows": "per client"}  # (decision 189)
     kept = None if rebuild else await _kept(url)
     if kept is not None and kept["params"] == wanted:
         await apply_migrations(tortoise_config(url, settings))

@@ -180,7 +180,7 @@ REVERSE = [
 
 
 class Migration(migrations.Migration):
-    dependencies = [("hearth", "0030_row_security_system_first")]
+    dependencies = [("hearth", "0032_audit_per_client")]
 
     initial = False
 

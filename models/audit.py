@@ -9,6 +9,7 @@ the trail must outlive the users, clients and agencies it names.
 from __future__ import annotations
 
 from tortoise import fields
+from tortoise.contrib.postgres.fields import ArrayField
 from tortoise.models import Model
 
 from models.enums import AuditAction
@@ -31,6 +32,14 @@ class AuditEvent(Model):
     entity_id = fields.CharField(max_length=64, null=True)
     client_id = fields.UUIDField(null=True)
     fields_touched: fields.JSONField[list[str]] = fields.JSONField(default=list)
+    # A VIEW row is one per client per request (migration 0032, decision 189): it names the
+    # client (entity_type ``Client``, ``fields_touched`` the client's own fields) and lists the
+    # records of that client read with it, one element per record in each of these parallel
+    # arrays: its type, its id, its field names (comma-separated). NULL on other rows and on the
+    # per-record VIEW rows written before (``services.audit.read_entries`` reads both shapes).
+    read_types: list[str] | None = ArrayField("text", null=True)
+    read_ids: list[str] | None = ArrayField("text", null=True)
+    read_fields: list[str] | None = ArrayField("text", null=True)
     release_id = fields.UUIDField(null=True)
     # Hearth's own id for the request; the id the caller sent (X-Request-ID), if any, beside it.
     request_id = fields.CharField(max_length=64, null=True)

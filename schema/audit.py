@@ -6,8 +6,9 @@ client data (a ``Client`` view, or a model row that carries ``client_id``: enrol
 consent, release, annotation, deletion request) the object with each field that came back with a
 value (a masked field is null, so it is not counted as read). This is the only path by which
 reads are noted. After the operation, :class:`AuditReads` writes in one multi-row INSERT a
-``VIEW`` row per object, the request's ``SEARCH`` rows and a ``DENIED`` row per refused client
-operation. If that write fails, the response carries an error and no data: nothing leaves
+``VIEW`` row per client (naming the client and its fields read, and listing the client's records
+read with it, each with its fields: decision 189), the request's ``SEARCH`` rows and a ``DENIED``
+row per refused client operation. If that write fails, the response carries an error and no data: nothing leaves
 unaudited.
 
 Changes are audited by the services themselves, in the transaction of the change
@@ -134,13 +135,16 @@ class ReadBuffer:
             self.objects[id(root)] = (root, entry)
         if entry is None:
             return
-        client = entry.entity_type == "Client"
+        fields = entry.fields
+        if entry.entity_type == "Client":  # only what says something about the person
+            for field_name, value in read:
+                if value is not None and field_name in CLIENT_SENSITIVE and not _empty(value):
+                    fields.add(field_name)
+            return
         for field_name, value in read:
-            if value is None or field_name in _NOT_DATA or _empty(value):
+            if value is None or field_name in _NOT_DATA or field_name in fields or _empty(value):
                 continue
-            if client and field_name not in CLIENT_SENSITIVE:
-                continue
-            entry.fields.add(field_name)
+            fields.add(field_name)
 
     def _entry(self, root: Any) -> _Seen | None:
         if isinstance(root, Client):
@@ -310,17 +314,36 @@ class AuditReads(SchemaExtension):
         mine = principal.agency_ids
         agency_by_access: dict[Any, UUID | None] = {}
         rows = []
+        # One VIEW row per client (decision 189): the client, and the records of it read with it.
+        by_client: dict[UUID, list[_Seen]] = {}
         for seen in buffer.seen.values():
-            access = seen.access or access_by_client.get(seen.client_id)
+            by_client.setdefault(seen.client_id, []).append(seen)
+        for client_key, seens in by_client.items():
+            access = access_by_client.get(client_key)
+            own = next((s for s in seens if s.entity_type == "Client"), None)
+            others = [s for s in seens if s is not own]
+            # No field of the client itself was read (a record asked for by its id): the row is
+            # for the agency of the first of those records that is the caller's, as its own was.
+            head = own or _Seen(
+                "Client",
+                str(client_key),
+                client_key,
+                agency_id=next((s.agency_id for s in others if s.agency_id in mine), None),
+                access=access,
+            )
+            release = self._release(head, access) or next(
+                (r for r in (self._release(s, access) for s in others) if r is not None), None
+            )
             rows.append(
                 audit_service.AuditRow(
                     action=AuditAction.VIEW,
-                    entity_type=seen.entity_type,
-                    entity_id=seen.entity_id,
-                    client_id=seen.client_id,
-                    agency_id=self._agency(principal, mine, seen, access, agency_by_access),
-                    fields=tuple(seen.fields),
-                    release_id=self._release(seen, access),
+                    entity_type="Client",
+                    entity_id=str(client_key),
+                    client_id=client_key,
+                    agency_id=self._agency(principal, mine, head, access, agency_by_access),
+                    fields=tuple(head.fields),
+                    release_id=release,
+                    reads=tuple((s.entity_type, s.entity_id, tuple(s.fields)) for s in others),
                     **common,
                 )
             )

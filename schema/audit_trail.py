@@ -21,7 +21,7 @@ from schema.loaders import by_id
 from schema.relay import Connection, connection
 from services import audit as audit_service
 
-__all__ = ["AuditAction", "AuditEntry", "AuditTrailKind", "audit_trail"]
+__all__ = ["AuditAction", "AuditEntry", "AuditRecordRead", "AuditTrailKind", "audit_trail"]
 
 # GraphQL enums are the models' enums (annotations name the Python enum); described_enum
 # registers each with its description and returns the class itself.
@@ -50,6 +50,15 @@ class AuditTrailKind(Enum):
 
 
 @strawberry.type(
+    description="A record of the client read in the same request as the client. Field names only."
+)
+class AuditRecordRead:
+    entity_type: str = strawberry.field(description="What was read: Enrollment, CaseNote, ...")
+    entity_id: str | None = strawberry.field(description="Its id.")
+    fields: list[str] = strawberry.field(description="Names of the fields read.")
+
+
+@strawberry.type(
     description="One access to or change of the client's record. Field names only, never values."
 )
 class AuditEntry:
@@ -62,6 +71,11 @@ class AuditEntry:
     )
     entity_id: str | None = strawberry.field(description="Its id.")
     fields: list[str] = strawberry.field(description="Names of the fields read or changed.")
+    read_with: list[AuditRecordRead] = strawberry.field(
+        description="A VIEW of the client: the client's records read in the same request, each "
+        "with its fields (one entry per client per request; earlier reads have an entry per "
+        "record instead, and this list empty). Only records the caller may see are listed."
+    )
     operation: str | None = strawberry.field(description="The API operation.")
     via_release_id: strawberry.ID | None = strawberry.field(
         description="The release of information that allowed another agency's read."
@@ -84,13 +98,19 @@ class AuditEntry:
         return agency.name if agency else None
 
 
-def _entry(row: AuditEvent) -> AuditEntry:
+def _entry(row: AuditEvent, shown: set[tuple[str, str | None]]) -> AuditEntry:
+    own, *records = audit_service.read_entries(row)
     return AuditEntry(
         at=row.occurred_at,
         action=row.action,
-        entity_type=row.entity_type,
-        entity_id=row.entity_id,
-        fields=list(row.fields_touched or []),
+        entity_type=own.entity_type,
+        entity_id=own.entity_id,
+        fields=list(own.fields),
+        read_with=[
+            AuditRecordRead(entity_type=r.entity_type, entity_id=r.entity_id, fields=list(r.fields))
+            for r in records
+            if (r.entity_type, r.entity_id) in shown
+        ],
         operation=row.operation,
         via_release_id=strawberry.ID(str(row.release_id)) if row.release_id else None,
         _actor_id=row.actor_id,
@@ -113,10 +133,26 @@ async def audit_trail(
     rows, more, total = await audit_service.client_trail(
         client_id=client_id, actions=actions, first=first, after=after
     )
-    shown = await visible_entries(access, [(r.entity_type, r.entity_id) for r in rows])
-    kept = [r for r in rows if (r.entity_type, r.entity_id) in shown]
+    entries = {row.seq: audit_service.read_entries(row) for row in rows}
+    shown = await visible_entries(
+        access, [(e.entity_type, e.entity_id) for listed in entries.values() for e in listed]
+    )
+
+    def kept_row(row: AuditEvent) -> bool:
+        own, *records = entries[row.seq]
+        if (own.entity_type, own.entity_id) not in shown:
+            return False
+        # a client's VIEW row that read none of the client's own fields is about its records:
+        # shown only if one of them is
+        return (
+            row.read_types is None
+            or bool(own.fields)
+            or any((r.entity_type, r.entity_id) in shown for r in records)
+        )
+
+    kept = [r for r in rows if kept_row(r)]
     return connection(
-        [_entry(r) for r in kept],
+        [_entry(r, shown) for r in kept],
         lambda i: audit_service.encode_seq_cursor(kept[i].seq),
         has_next_page=more,
         has_previous_page=after is not None,

@@ -34,6 +34,7 @@ __all__ = [
     "AuditRow",
     "Broken",
     "ChainCheck",
+    "ReadEntry",
     "RequestMeta",
     "acting_agency",
     "append",
@@ -41,6 +42,7 @@ __all__ = [
     "current_horizon",
     "current_request",
     "forget_horizons",
+    "read_entries",
     "record",
     "seal",
     "sealed_through",
@@ -96,6 +98,9 @@ class AuditRow(NamedTuple):
     operation: str | None = None
     client_ip: str | None = None
     caller_request_id: str | None = None
+    # A client's VIEW row: the records of the client read with it (type, id, field names), in
+    # the order read (decision 189); None on every other row.
+    reads: tuple[tuple[str, str, tuple[str, ...]], ...] | None = None
 
     def request(self) -> tuple[Any, ...]:
         """The columns that are the same for every row of one request."""
@@ -119,7 +124,59 @@ class AuditRow(NamedTuple):
             self.client_id,
             _field_names(tuple(self.fields)),
             self.release_id,
+            *_read_columns(self.reads),
         )
+
+
+def _array_literal(values: Iterable[str]) -> str:
+    """A PostgreSQL text[] literal (each element quoted): cheaper to send inside the JSON of a
+    request's rows, and to parse, than a JSON array taken apart by a subquery per row."""
+    quoted = (v.replace("\\", "\\\\").replace('"', '\\"') for v in values)
+    return "{" + ",".join(f'"{v}"' for v in quoted) + "}"
+
+
+_NO_READS = (None, None, None)
+_EMPTY_READS = ("{}", "{}", "{}")
+
+
+def _read_columns(
+    reads: tuple[tuple[str, str, tuple[str, ...]], ...] | None,
+) -> tuple[str | None, str | None, str | None]:
+    """``read_types``, ``read_ids``, ``read_fields`` as array literals (None: not a client's
+    VIEW row)."""
+    if reads is None:
+        return _NO_READS
+    if not reads:
+        return _EMPTY_READS
+    kinds, ids, names = zip(*reads, strict=True)
+    return (
+        _array_literal(kinds),
+        _array_literal(ids),
+        _array_literal([",".join(_field_names(tuple(n))) for n in names]),
+    )
+
+
+class ReadEntry(NamedTuple):
+    """One record a VIEW row says was read: its type, id and field names."""
+
+    entity_type: str
+    entity_id: str | None
+    fields: tuple[str, ...]
+
+
+def read_entries(row: AuditEvent) -> list[ReadEntry]:
+    """What an audit row says was touched, record by record, whatever its shape: the row's
+    own entity, then (a client's VIEW row since migration 0032) each record of the client read
+    with it. A per-record VIEW row written before is one entry, as it always was."""
+    entries = [ReadEntry(row.entity_type, row.entity_id, tuple(row.fields_touched or ()))]
+    if row.read_types:
+        entries.extend(
+            ReadEntry(kind, entity_id, tuple(names.split(",")) if names else ())
+            for kind, entity_id, names in zip(
+                row.read_types, row.read_ids or (), row.read_fields or (), strict=False
+            )
+        )
+    return entries
 
 
 # The rows of one request (the usual case: a page's VIEW rows, an export's rows) share six
@@ -145,6 +202,10 @@ _OWN = (
     ("client_id", "uuid"),
     ("fields_touched", "jsonb"),
     ("release_id", "uuid"),
+    # sent as array literals (text), cast after
+    ("read_types", "text[]"),
+    ("read_ids", "text[]"),
+    ("read_fields", "text[]"),
 )
 _NAMES = ", ".join(name for name, _ in (*_REQUEST, *_OWN))
 _FIELDS_TOUCHED = [name for name, _ in _OWN].index("fields_touched")
@@ -158,9 +219,19 @@ _APPEND_ONE_REQUEST_SQL = (
     )
     + f" FROM jsonb_array_elements(${len(_REQUEST) + 1}::jsonb) WITH ORDINALITY AS u(e, n) ORDER BY u.n"
 )
+_ALL = (*_REQUEST, *_OWN)
 _APPEND_SQL = (
-    f"INSERT INTO audit_event ({_NAMES}) SELECT * FROM unnest("  # noqa: S608 (constants only)
-    + ", ".join(f"${i + 1}::{kind}[]" for i, (_, kind) in enumerate((*_REQUEST, *_OWN)))
+    f"INSERT INTO audit_event ({_NAMES}) SELECT "  # noqa: S608 (constants only)
+    + ", ".join(
+        f"c{i}::{kind}" if kind.endswith("[]") else f"c{i}" for i, (_, kind) in enumerate(_ALL)
+    )
+    + " FROM unnest("
+    + ", ".join(
+        f"${i + 1}::text[]" if kind.endswith("[]") else f"${i + 1}::{kind}[]"
+        for i, (_, kind) in enumerate(_ALL)
+    )
+    + ") AS u("
+    + ", ".join(f"c{i}" for i in range(len(_ALL)))
     + ")"
 )
 

@@ -28,6 +28,14 @@ query($name: String) { clients(search: {name: $name}, first: 50) { nodes { id fi
 READ_CLIENT = """
 query($id: ID!) { client(id: $id) { id firstName dob ssn enrollments { id entryDate } caseNotes { id text } } }"""
 READ_NAME = """query($id: ID!) { client(id: $id) { id firstName } }"""
+TRAIL_READ_WITH = """
+query($id: ID!) {
+  client(id: $id) {
+    auditTrail(kind: READS, first: 1) {
+      nodes { action entityType fields readWith { entityType entityId fields } }
+    }
+  }
+}"""
 TRAIL = """
 query($id: ID!, $kind: AuditTrailKind!) {
   client(id: $id) { id auditTrail(kind: $kind, first: 10) { totalCount nodes { action actor agency entityType fields viaReleaseId } } }
@@ -105,7 +113,7 @@ async def test_a_search_reading_n_clients_writes_n_view_rows_and_one_search_row(
     assert all(r.request_id and r.operation == "clients" for r in new)
 
 
-async def test_nested_client_data_is_audited_per_object(api: Api) -> None:
+async def test_a_client_read_with_its_records_is_one_view_row_listing_them(api: Api) -> None:
     w = await _world()
     token = await api.sign_in(w["worker_a"])
     client = await _client(api, token)
@@ -132,17 +140,135 @@ async def test_nested_client_data_is_audited_per_object(api: Api) -> None:
     before = await AuditEvent.all().count()
     # when
     await api.ok(READ_CLIENT, {"id": client["id"]}, token)
-    # then: the client, its enrollment and its note, each with the fields returned
+    # then: exactly one VIEW row, for the client, with its fields returned, listing its
+    # enrollment and its note, each with the fields returned (decision 189)
+    new = [r for r in await _rows() if r.seq > before]
+    assert [(r.action, r.entity_type, r.entity_id, str(r.client_id)) for r in new] == [
+        ("VIEW", "Client", client["id"], client["id"])
+    ]
+    [row] = new
+    assert row.fields_touched == ["caseNotes", "dob", "enrollments", "firstName", "ssn"]
+    assert (row.read_types, row.read_ids, row.read_fields) == (
+        ["Enrollment", "CaseNote"],
+        [enrollment["id"], note["id"]],
+        ["entryDate", "text"],
+    )
+    assert row.agency_id == w["a"].id
+    assert row.release_id is None
+    # and read back record by record, as the trail and the tests read any row
+    assert [(e.entity_type, e.entity_id, e.fields) for e in audit_service.read_entries(row)] == [
+        ("Client", client["id"], ("caseNotes", "dob", "enrollments", "firstName", "ssn")),
+        ("Enrollment", enrollment["id"], ("entryDate",)),
+        ("CaseNote", note["id"], ("text",)),
+    ]
+    # the client's trail shows the one entry, with the records read
+    trail = (await api.ok(TRAIL_READ_WITH, {"id": client["id"]}, token))["client"]["auditTrail"]
+    assert trail["nodes"][0] == {
+        "action": "VIEW",
+        "entityType": "Client",
+        "fields": ["caseNotes", "dob", "enrollments", "firstName", "ssn"],
+        "readWith": [
+            {"entityType": "Enrollment", "entityId": enrollment["id"], "fields": ["entryDate"]},
+            {"entityType": "CaseNote", "entityId": note["id"], "fields": ["text"]},
+        ],
+    }
+
+
+async def _client_with_records(api: Api, w: dict, token: str, first_name: str) -> dict:
+    client = await _client(api, token, first_name)
+    today = api.clock.now().date()
+    enrollment = await api.ok(
+        CREATE_ENROLLMENT,
+        {
+            "input": {
+                "clientId": client["id"],
+                "projectId": str(w["project"].id),
+                "entryDate": str(today - timedelta(days=1)),
+                "relationshipToHoH": "SELF",
+            }
+        },
+        token,
+    )
+    note = await api.ok(
+        ADD_NOTE, {"input": {"clientId": client["id"], "text": "Met at intake."}}, token
+    )
+    return {
+        **client,
+        "enrollment": enrollment["createEnrollment"]["id"],
+        "note": note["addCaseNote"]["id"],
+    }
+
+
+async def test_reads_of_two_clients_with_their_records_are_two_rows(api: Api) -> None:
+    w = await _world()
+    token = await api.sign_in(w["worker_a"])
+    first = await _client_with_records(api, w, token, "Rosa")
+    second = await _client_with_records(api, w, token, "Rosalind")
+    before = await AuditEvent.all().count()
+    # when: one request reads both, with their records
+    await api.ok(
+        """query($a: ID!, $b: ID!) {
+             a: client(id: $a) { id firstName enrollments { id entryDate } caseNotes { id text } }
+             b: client(id: $b) { id dob caseNotes { id text createdAt } }
+           }""",
+        {"a": first["id"], "b": second["id"]},
+        token,
+    )
+    # then: one VIEW row per client, each listing its own records only
     views = {
-        (r.entity_type, r.entity_id): r.fields_touched
+        r.entity_id: (r.fields_touched, r.read_types, r.read_ids, r.read_fields)
         for r in await _rows("VIEW")
         if r.seq > before
     }
     assert views == {
-        ("Client", client["id"]): ["caseNotes", "dob", "enrollments", "firstName", "ssn"],
-        ("Enrollment", enrollment["id"]): ["entryDate"],
-        ("CaseNote", note["id"]): ["text"],
+        first["id"]: (
+            ["caseNotes", "enrollments", "firstName"],
+            ["Enrollment", "CaseNote"],
+            [first["enrollment"], first["note"]],
+            ["entryDate", "text"],
+        ),
+        second["id"]: (["caseNotes", "dob"], ["CaseNote"], [second["note"]], ["createdAt,text"]),
     }
+    assert await AuditEvent.filter(seq__gt=before).count() == 2
+
+
+async def test_a_masked_field_is_not_listed_on_the_clients_row(api: Api) -> None:
+    w = await _world()
+    token = await api.sign_in(w["worker_a"])
+    client = await _client_with_records(api, w, token, "Rosa")
+    viewer = await api.sign_in(w["viewer_a"])
+    before = await AuditEvent.all().count()
+    # when: a view-only user (the SSN masked) reads the client and its enrollments
+    answer = await api.ok(
+        "query($id: ID!) { client(id: $id) { id firstName ssn enrollments { id entryDate } } }",
+        {"id": client["id"]},
+        viewer,
+    )
+    # then the SSN came back null and is not named; the enrollment is listed
+    assert answer["client"]["ssn"] is None
+    [row] = [r for r in await _rows("VIEW") if r.seq > before]
+    assert row.fields_touched == ["enrollments", "firstName"]
+    assert (row.read_types, row.read_fields) == (["Enrollment"], ["entryDate"])
+
+
+async def test_denied_and_search_rows_keep_their_shape(api: Api) -> None:
+    w = await _world()
+    token = await api.sign_in(w["worker_a"])
+    client = await _client_with_records(api, w, token, "Rosa")
+    other = await api.sign_in(w["worker_b"])
+    before = await AuditEvent.all().count()
+    # when: another agency's user asks for the client, then searches
+    error = await api.error(READ_CLIENT, {"id": client["id"]}, other)
+    await api.ok(SEARCH, {"name": "rosa"}, other)
+    # then: a DENIED row naming the client and the refused field, a SEARCH row: no list
+    assert error["code"] in ("NOT_FOUND", "FORBIDDEN")
+    rows = [r for r in await _rows() if r.seq > before]
+    assert [
+        (r.action, r.entity_type, r.entity_id, r.fields_touched, r.read_types) for r in rows
+    ] == [
+        ("DENIED", "Client", client["id"], ["client"], None),
+        ("SEARCH", "ClientSearch", None, ["name"], None),
+    ]
 
 
 async def test_writes_are_audited_and_their_answers_as_reads(api: Api) -> None:

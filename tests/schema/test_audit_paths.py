@@ -20,6 +20,7 @@ from models.coordinated_entry import (
 )
 from models.enrollments import Enrollment
 from schema import build_schema
+from tests.audit_rows import records
 from tests.factories import Api
 from tests.schema.audit_reference import MiddlewareAudit
 from tests.schema.test_client_statements import EVERYTHING, NOW, VIEWERS, _world
@@ -82,7 +83,7 @@ def _audit(rows: list[AuditEvent]) -> list[tuple[Any, ...]]:
             tuple(sorted(r.fields_touched)),
             str(r.release_id),
         )
-        for r in rows
+        for r in records(rows)
     )
 
 

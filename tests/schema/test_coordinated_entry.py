@@ -19,6 +19,7 @@ from models.enrollments import Enrollment
 from models.enums import AccessLevel, AuditAction, ConsentKind
 from models.governance import Agency, Can, ContinuumOfCare
 from models.users import User
+from tests.audit_rows import records
 from tests.factories import Api, make_agency, make_user
 from tests.schema.writes_support import make_project
 
@@ -143,7 +144,7 @@ async def test_backbone_staff_read_the_cans_coordinated_entry_by_kind_and_range(
     ]  # type: ignore[index]
     assert before["totalCount"] == 0
     # each activity is audited against its client
-    views = await AuditEvent.filter(action=AuditAction.VIEW, actor_id=w.backbone.id)
+    views = records(await AuditEvent.filter(action=AuditAction.VIEW, actor_id=w.backbone.id))
     kinds = {(v.entity_type, v.client_id) for v in views}
     assert {("Assessment", client.id), ("Event", client.id), ("Client", client.id)} <= kinds
 

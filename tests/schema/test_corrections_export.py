@@ -206,20 +206,24 @@ TRAIL = """
 query($id: ID!, $kind: AuditTrailKind!, $after: String) {
   client(id: $id) {
     auditTrail(kind: $kind, first: 3, after: $after) {
-      nodes { entityType entityId } pageInfo { hasNextPage endCursor }
+      nodes { entityType entityId readWith { entityType entityId } }
+      pageInfo { hasNextPage endCursor }
     }
   }
 }"""
 
 
 async def _whole_trail(api: Api, token: str, client_id: str, kind: str) -> list[tuple[str, str]]:
-    """Every entry of the trail the caller may see, walked three at a time."""
+    """Every entry of the trail the caller may see, walked three at a time, and the records
+    each lists as read with the client."""
     entries: list[tuple[str, str]] = []
     after = None
     while True:
         variables = {"id": client_id, "kind": kind, "after": after}
         page = (await api.ok(TRAIL, variables, token))["client"]["auditTrail"]
-        entries += [(n["entityType"], n["entityId"]) for n in page["nodes"]]
+        for n in page["nodes"]:
+            entries.append((n["entityType"], n["entityId"]))
+            entries += [(r["entityType"], r["entityId"]) for r in n["readWith"]]
         if not page["pageInfo"]["hasNextPage"]:
             return entries
         after = page["pageInfo"]["endCursor"]

@@ -6,6 +6,7 @@ from __future__ import annotations
 
 from models.audit import AuditEvent
 from models.enums import AuditAction
+from tests.audit_rows import records
 from tests.authz.client_world import build_world, make_role_user
 from tests.factories import Api
 from tests.reports.test_data_quality import END, START, Fixture
@@ -93,7 +94,7 @@ async def test_the_report_and_its_drill_down(api: Api) -> None:
     ]
     assert cell["totalCount"] == 1
     assert [n["client"]["firstName"] for n in cell["nodes"]] == ["Ana"]
-    views = await AuditEvent.filter(action=AuditAction.VIEW, actor_id=hdc.id)
+    views = records(await AuditEvent.filter(action=AuditAction.VIEW, actor_id=hdc.id))
     assert {v.entity_type for v in views} >= {"Client", "Enrollment"}
     # never the other agency's sentinel, whatever the cell
     every = (await api.ok(CELL, _vars(scope, key="Q1.persons", first=100), token))[

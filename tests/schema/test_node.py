@@ -30,6 +30,7 @@ from models.enrollments import Enrollment as EnrollmentRow
 from schema import build_schema
 from schema.node import NODE_TYPES
 from schema.relay import to_global_id
+from tests.audit_rows import records
 from tests.factories import Api
 from tests.schema.mutation_cases import build_world
 from tests.schema.query_cases import QUERY_CASES
@@ -196,7 +197,7 @@ READ_NODE = "query($id: ID!) { node(id: $id) { ... on Client { id firstName dob 
 async def _audit_after(seq: int) -> list[tuple[Any, ...]]:
     return [
         (r.action, r.entity_type, r.entity_id, r.client_id, sorted(r.fields_touched or []))
-        for r in await AuditEvent.filter(seq__gt=seq).order_by("seq")
+        for r in records(await AuditEvent.filter(seq__gt=seq).order_by("seq"))
     ]
 
 
@@ -250,9 +251,13 @@ async def test_node_reads_of_enrollments_and_case_notes_are_audited(api: Api) ->
         # when the holder reads it
         before = await _last_seq()
         await api.ok(document, {"id": global_id}, await world.token("worker"))
-        # then a VIEW row names it, its client and the fields read
+        # then the client's VIEW row names the client (none of its fields read) and lists it
+        # with the fields read
         field = "entryDate" if type_name == "Enrollment" else "text"
-        assert await _audit_after(before) == [("VIEW", type_name, key, uuid.UUID(owner), [field])]
+        assert await _audit_after(before) == [
+            ("VIEW", "Client", owner, uuid.UUID(owner), []),
+            ("VIEW", type_name, key, uuid.UUID(owner), [field]),
+        ]
         # when another agency's user asks for it: NOT_FOUND, and a DENIED row names it
         before = await _audit_after(0)
         body = await api.gql(document, {"id": global_id}, await world.token("worker_b"))

@@ -17,6 +17,7 @@ from models.enrollments import Enrollment, Exit
 from models.enums import AccessLevel, AuditAction, ConsentKind
 from models.governance import Agency, Project
 from models.users import User
+from tests.audit_rows import records
 from tests.factories import Api, make_agency, make_user
 from tests.schema.writes_support import make_project
 
@@ -255,13 +256,13 @@ async def test_a_roster_read_is_audited_per_client_and_enrollment(api: Api) -> N
 
     await _roster(api, token, w)
 
-    views = await AuditEvent.filter(action=AuditAction.VIEW, actor_id=w.holder.id)
+    views = records(await AuditEvent.filter(action=AuditAction.VIEW, actor_id=w.holder.id))
     seen = {(v.entity_type, v.entity_id, v.client_id) for v in views}
     assert ("Client", str(head.id), head.id) in seen
     assert ("Enrollment", str(enrollment.id), head.id) in seen
     client_row = next(v for v in views if v.entity_type == "Client")
     assert "firstName" in client_row.fields_touched
-    assert client_row.operation == "projectRoster"
+    assert client_row.row.operation == "projectRoster"
 
 
 @pytest.mark.parametrize("query", ["roster", "household"])

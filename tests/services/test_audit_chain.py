@@ -25,6 +25,7 @@ from services.audit import (
     AuditRow,
     append,
     current_horizon,
+    read_entries,
     seal,
     sealed_through,
     unsealed,
@@ -454,3 +455,70 @@ async def test_rows_of_one_request_and_of_several_are_stored_as_given(app: objec
             )
             for g in rows
         ]
+
+
+def _client_view(n: int) -> AuditRow:
+    """A client's VIEW row (decision 189): the client and the records read with it."""
+    return _row(n)._replace(
+        reads=(
+            ("Enrollment", str(uuid.UUID(int=100 + n)), ("entryDate", "projectId", "entryDate")),
+            ("CaseNote", f'odd "id" \\ {n}', ()),
+        )
+    )
+
+
+async def test_the_records_read_with_a_client_are_stored_through_either_statement(
+    app: object,
+) -> None:
+    # one request's rows (single values and JSON) and rows of several (arrays), and a row of
+    # the older shape (no list) beside them
+    several = [_client_view(3), _client_view(4)._replace(request_id="other"), _row(5)]
+    for rows in ([_client_view(1), _client_view(2)], several):
+        before = await AuditEvent.all().count()
+        await append(rows)
+        stored = await AuditEvent.filter(seq__gt=before).order_by("seq")
+        assert [(r.read_types, r.read_ids, r.read_fields) for r in stored] == [
+            (
+                [kind for kind, _, _ in g.reads],
+                [entity_id for _, entity_id, _ in g.reads],
+                [",".join(sorted(set(names))) for _, _, names in g.reads],
+            )
+            if g.reads is not None
+            else (None, None, None)
+            for g in rows
+        ]
+        # and read back record by record
+        assert [
+            [(e.entity_type, e.entity_id, e.fields) for e in read_entries(r)] for r in stored
+        ] == [
+            [("Client", g.entity_id, ("dob", "firstName"))]
+            + [(k, i, tuple(sorted(set(f)))) for k, i, f in (g.reads or ())]
+            for g in rows
+        ]
+
+
+async def test_the_records_read_with_a_client_are_sealed(app: object, database_url: str) -> None:
+    # given rows of both shapes, sealed
+    await append([_row(1), _client_view(2), _client_view(3)])
+    await seal(block=1)
+    assert await verify_chain() == (3, None, 0)
+    # when a listed record's fields are changed
+    await _tamper(
+        database_url, 'UPDATE audit_event SET read_fields = \'{"entryDate",""}\' WHERE seq = 2'
+    )
+    # then the block is broken
+    result = await verify_chain()
+    assert result.broken is not None
+    assert (result.checked, result.broken.seq) == (1, 2)
+
+
+async def test_an_emptied_list_of_records_is_detected(app: object, database_url: str) -> None:
+    await append([_client_view(1)])
+    await seal()
+    await _tamper(
+        database_url,
+        "UPDATE audit_event SET read_types = NULL, read_ids = NULL, read_fields = NULL",
+    )
+    result = await verify_chain()
+    assert result.broken is not None
+    assert result.broken.seq == 1
