@@ -11,7 +11,7 @@ from tortoise.migrations import operations as ops
 #   rows), so a writer still cannot choose its number; nothing refers to audit_event by a foreign
 #   key (audit_seal holds numbers, not references).
 # - hearth_audit_partitions(ahead, since) makes the month partitions from `since` (default: this
-#   month) to `ahead` months after this one, each with its TRUNCATE guard and no privilege for
+#   month) to `ahead` months after this one (at least `since`'s month), each with its TRUNCATE guard and no privilege for
 #   hearth_app (the application reaches the rows through audit_event alone). SECURITY DEFINER:
 #   every Hearth process's sealer calls it (services.audit_partitions.ensure_ahead) as
 #   hearth_app, which may not create tables itself. A month whose rows already fell into the
@@ -43,10 +43,10 @@ PARTITIONS = r"""
 CREATE OR REPLACE FUNCTION hearth_audit_partitions(ahead integer, since timestamptz DEFAULT NULL)
 RETURNS integer LANGUAGE plpgsql SECURITY DEFINER SET search_path = public, pg_temp AS $$
 DECLARE
-  this_month date := date_trunc('month', now() AT TIME ZONE 'UTC')::date;
   last_month date := (date_trunc('month', now() AT TIME ZONE 'UTC')
                       + make_interval(months => greatest(ahead, 0)))::date;
   m date := date_trunc('month', coalesce(since, now()) AT TIME ZONE 'UTC')::date;
+  upto date := greatest(last_month, m);
   part text;
   lo timestamptz;
   hi timestamptz;
@@ -57,7 +57,7 @@ BEGIN
     RETURN 0;
   END IF;
   PERFORM pg_advisory_xact_lock(4805207214);  -- one maker at a time
-  WHILE m <= last_month LOOP
+  WHILE m <= upto LOOP
     part := 'audit_event_' || to_char(m, '"y"YYYY"m"MM');
     lo := m::timestamp AT TIME ZONE 'UTC';
     hi := (m + interval '1 month')::timestamp AT TIME ZONE 'UTC';

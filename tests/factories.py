@@ -173,6 +173,9 @@ async def make_user(
 TRUNCATE_GUARDS = {
     "audit_event": "audit_event_no_truncate",
     "audit_seal": "audit_seal_no_truncate",
+    # months detached for archive (migration 0031)
+    "audit_archive": "audit_archive_no_truncate",
+    "audit_archive_block": "audit_archive_block_no_truncate",
     "case_note": "case_note_no_truncate",
     "release_of_information": "release_of_information_no_truncate",
     "case_note_deletion_request": "case_note_deletion_request_no_truncate",
@@ -195,6 +198,8 @@ def truncation(tables: list[str] | tuple[str, ...]) -> str:
         names.append("audit_seal")
     forget_horizons()
     guarded = [(table, guard) for table, guard in TRUNCATE_GUARDS.items() if table in names]
+    # each month partition of the audit trail (and a detached one) has its own guard (0031)
+    guarded += [(t, "audit_event_no_truncate") for t in names if t.startswith("audit_event_")]
     off = "".join(f"ALTER TABLE {t} DISABLE TRIGGER {g};" for t, g in guarded)
     on = ";".join(f"ALTER TABLE {t} ENABLE TRIGGER {g}" for t, g in guarded)
     # as the owner: the app's sessions run as hearth_app (migration 0013), which may not
