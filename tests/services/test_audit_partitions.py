@@ -346,7 +346,8 @@ async def test_the_migration_moves_a_populated_trail(empty_database: str) -> Non
         await apply_migrations(config)
         # then: the same rows, in their months, numbering going on, the seals verifying
         assert (
-            await conn.fetchval("SELECT relkind::text FROM pg_class WHERE relname = 'audit_event'") == "p"
+            await conn.fetchval("SELECT relkind::text FROM pg_class WHERE relname = 'audit_event'")
+            == "p"
         )
         after = await conn.fetch("SELECT * FROM audit_event ORDER BY seq ASC")
         assert [dict(r) for r in after] == [dict(r) for r in before]
