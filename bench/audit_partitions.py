@@ -295,6 +295,76 @@ async def time_report(url: str, params: dict[str, Any], runs: int, say: Any) -> 
     }
 
 
+async def compare_flat(url: str, params: dict[str, Any], runs: int, say: Any) -> dict[str, Any]:
+    """The report's statement over the partitioned trail and over an unpartitioned copy of the
+    months it reads (the layout before migration 0031, at the ten-million bench's size: December
+    2024 to June 2026, with the same covering index), alternately in one run, on one backend;
+    the medians of wall time and PostgreSQL CPU per report, and their ratios."""
+    from services.access_reports import _REPORT_SQL, _STAFF_SQL, Quarter
+
+    settings = Settings(env="test")
+    tz = ZoneInfo(settings.timezone)
+    quarter = Quarter(2026, 1)
+    start, end = quarter.bounds(tz)
+    earlier, _ = quarter.shifted(-4).bounds(tz)
+    flat_sql = _REPORT_SQL.replace("FROM audit_event e", "FROM hearth_bench_audit_flat e")
+    assert flat_sql != _REPORT_SQL
+    conn = await asyncpg.connect(url)
+    try:
+        if not await conn.fetchval("SELECT to_regclass('hearth_bench_audit_flat') IS NOT NULL"):
+            say("  copying December 2024 to June 2026 into an unpartitioned table ...", flush=True)
+            t0 = time.perf_counter()
+            await conn.execute("SET maintenance_work_mem = '256MB'")
+            await conn.execute(
+                "CREATE TABLE hearth_bench_audit_flat AS SELECT * FROM audit_event"
+                " WHERE occurred_at >= '2024-12-01 00:00+00' AND occurred_at < '2026-07-01 00:00+00'"
+            )
+            await conn.execute(
+                "CREATE INDEX ON hearth_bench_audit_flat (actor_id, occurred_at)"
+                " INCLUDE (agency_id, action, entity_type, client_id)"
+            )
+            await conn.execute("VACUUM (ANALYZE) hearth_bench_audit_flat")
+            say(f"  done in {time.perf_counter() - t0:.0f} s")
+        flat_rows = await conn.fetchval(
+            "SELECT reltuples::bigint FROM pg_class WHERE relname = 'hearth_bench_audit_flat'"
+        )
+        pid = await conn.fetchval("SELECT pg_backend_pid()")
+        figures: dict[str, dict[str, list[float]]] = {
+            "partitioned": {"wall": [], "cpu": []},
+            "flat": {"wall": [], "cpu": []},
+        }
+        for n in range(1, runs + 1):
+            agency = await conn.fetchval(
+                "SELECT md5('a' || $1::text)::uuid", str(n * (params["agencies"] // runs))
+            )
+            staff = [r["user_id"] for r in await conn.fetch(_STAFF_SQL, agency)]
+            args = [agency, start, end, earlier, str(tz), staff]
+            for attempt in range(3):
+                for name, sql in (("partitioned", _REPORT_SQL), ("flat", flat_sql)):
+                    before = _backend_cpu_ms(pid)
+                    t0 = time.perf_counter()
+                    await conn.fetch(sql, *args)
+                    wall = (time.perf_counter() - t0) * 1000
+                    if attempt:  # the first of each warms the caches
+                        figures[name]["wall"].append(wall)
+                        figures[name]["cpu"].append(_backend_cpu_ms(pid) - before)
+    finally:
+        await conn.close()
+    out: dict[str, Any] = {"flat_rows": flat_rows}
+    for name, f in figures.items():
+        out[f"{name}_median_ms"] = round(statistics.median(f["wall"]), 1)
+        out[f"{name}_cpu_ms"] = round(statistics.median(f["cpu"]), 1)
+    out["wall_ratio"] = round(out["partitioned_median_ms"] / out["flat_median_ms"], 2)
+    out["cpu_ratio"] = round(out["partitioned_cpu_ms"] / max(out["flat_cpu_ms"], 0.1), 2)
+    say(
+        f"  same run, the report's statement: partitioned {out['partitioned_median_ms']:.0f} ms"
+        f" ({out['partitioned_cpu_ms']:.0f} ms CPU), unpartitioned {flat_rows:,} rows"
+        f" {out['flat_median_ms']:.0f} ms ({out['flat_cpu_ms']:.0f} ms CPU):"
+        f" ratio {out['wall_ratio']} (CPU {out['cpu_ratio']})"
+    )
+    return out
+
+
 async def run(
     *,
     server: str,
@@ -306,6 +376,7 @@ async def run(
     stop_after_rows: int | None,
     deadline: float | None,
     out: Path | None,
+    compare: bool = False,
     quiet: bool = False,
 ) -> dict[str, Any]:
     say = (lambda *_, **__: None) if quiet else print
@@ -342,6 +413,8 @@ async def run(
         f" generated in {built['seconds']:.0f} s)"
     )
     timing = await time_report(url, params, runs, say)
+    if compare:
+        timing["compare"] = await compare_flat(url, params, runs, say)
     result = {
         "rows": built["rows"],
         "months_generated": built["months"],
@@ -388,6 +461,11 @@ async def main() -> None:
     parser.add_argument(
         "--out", type=Path, default=None, help="write <out>-<N>M.json and -plan.txt"
     )
+    parser.add_argument(
+        "--compare",
+        action="store_true",
+        help="also time the report's statement over an unpartitioned copy of the months it reads",
+    )
     args = parser.parse_args()
     await run(
         server=args.server,
@@ -399,6 +477,7 @@ async def main() -> None:
         stop_after_rows=args.stop_after_rows,
         deadline=None if args.minutes is None else time.time() + args.minutes * 60,
         out=args.out,
+        compare=args.compare,
     )
 
 
