@@ -53,12 +53,16 @@ DECLARE
   lo timestamptz;
   hi timestamptz;
   made integer := 0;
+  waited text := current_setting('lock_timeout');
 BEGIN
   -- The usual call, every few minutes from every process: the furthest month is there already.
   IF since IS NULL AND to_regclass('public.audit_event_' || to_char(last_month, '"y"YYYY"m"MM')) IS NOT NULL THEN
     RETURN 0;
   END IF;
   PERFORM pg_advisory_xact_lock(4805207214);  -- one maker at a time
+  -- A partition is made under an ACCESS EXCLUSIVE lock on audit_event: behind a long writer,
+  -- every request's audit insert would queue behind it. Give up instead; the sealer retries.
+  PERFORM set_config('lock_timeout', '2s', true);
   WHILE m <= upto LOOP
     part := 'audit_event_' || to_char(m, '"y"YYYY"m"MM');
     lo := m::timestamp AT TIME ZONE 'UTC';
@@ -79,6 +83,7 @@ BEGIN
     END IF;
     m := (m + interval '1 month')::date;
   END LOOP;
+  PERFORM set_config('lock_timeout', waited, true);
   RETURN made;
 END $$
 """

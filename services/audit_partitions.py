@@ -73,7 +73,9 @@ def parse_month(value: str) -> date:
 
 async def ensure_ahead(ahead: int = AHEAD, *, force: bool = False) -> int:
     """Make the month partitions up to ``ahead`` months after this one; how many were made.
-    Without ``force``, at most once every hour per process (the sealer calls it each round)."""
+    Without ``force``, at most once every hour per process (the sealer calls it each round; a
+    call that failed, e.g. on the function's two-second lock timeout, is tried again at the next
+    round)."""
     global _last_check
     now = time.monotonic()
     if not force and _last_check is not None and now - _last_check < _CHECK_EVERY:
