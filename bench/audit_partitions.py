@@ -215,7 +215,8 @@ async def build(
                     .replace("CREATE INDEX", "CREATE INDEX IF NOT EXISTS", 1)
                     .replace(" ON ONLY ", " ON ", 1)
                 )
-        await conn.execute("ANALYZE audit_event")
+        if generated > len(done) * per_month:  # the parent's statistics, once months were added
+            await conn.execute("ANALYZE audit_event")
         stats = await conn.fetchrow(
             "SELECT count(*) AS months, coalesce(sum(rows), 0)::bigint AS rows,"
             " coalesce(sum(seconds), 0) AS seconds, coalesce(sum(bytes), 0)::bigint AS bytes"
@@ -433,7 +434,7 @@ async def run(
     )
     if out is not None:
         out.parent.mkdir(parents=True, exist_ok=True)
-        stem = f"{out}-{built['rows'] // 1_000_000}M"
+        stem = f"{out}-{round(built['rows'] / 1_000_000)}M"
         Path(stem + "-plan.txt").write_text(timing["plan"] + "\n")  # noqa: ASYNC240 (a bench)
         Path(stem + ".json").write_text(  # noqa: ASYNC240
             json.dumps({k: v for k, v in result.items() if k != "plan"}, indent=2) + "\n"
