@@ -101,6 +101,23 @@ async def test_partitions_are_made_ahead_of_time(app: object) -> None:
     assert f"audit_event_y{month.year}m{month.month:02d}" in {p.name for p in await partitions()}
 
 
+async def test_the_partitions_command_makes_months_ahead_and_lists_them(
+    app: object, runner: CliRunner
+) -> None:
+    result = await asyncio.to_thread(runner.invoke, cli, ["audit", "partitions", "--ahead", "5"])
+    assert result.exit_code == 0, result.stderr
+    body = json.loads(result.stdout.splitlines()[-1])
+    assert body["made"] >= 0
+    listed = body["partitions"]
+    # (rows: the planner's estimate)
+    assert (listed[-1]["name"], listed[-1]["month"]) == ("audit_event_default", None)
+    months = [p["month"] for p in listed[:-1]]
+    assert months == sorted(months)
+    today = datetime.now(UTC).date()
+    month = date(today.year + (today.month + 5 > 12), (today.month + 4) % 12 + 1, 1)
+    assert f"{month:%Y-%m}" in months
+
+
 async def test_an_insert_never_fails_for_a_missing_partition(app: object) -> None:
     await _months_2026()
     future = datetime(2091, 5, 1, tzinfo=UTC)  # no partition: the DEFAULT one takes it
