@@ -28,7 +28,8 @@ from tortoise.migrations import operations as ops
 #   audit_archive_block names its block by number without a foreign key to audit_seal (which
 #   would make TRUNCATE audit_seal fail on the reference before its guard refuses it).
 
-# The row's canonical text (migration 0010), on the new table's row type.
+# The row's canonical text (migration 0010), on the new table's row type; replaced at once by the
+# definition the database had, if it had a later one.
 CANONICAL = """
 CREATE OR REPLACE FUNCTION hearth_audit_canonical(e audit_event) RETURNS text
 LANGUAGE sql STABLE AS $$
@@ -89,8 +90,13 @@ END $$
 """
 
 FORWARD = [
-    # What depends on the old table's row type goes with it; the sealer's functions name the
-    # table in their bodies and find the new one.
+    # What depends on the old table's row type goes with it, and comes back as it was defined
+    # (whatever migration last defined it: 0010, or 0032 if it ran first) on the new table's
+    # row type; the sealer's functions name the table in their bodies and find the new one.
+    "CREATE TEMPORARY TABLE hearth_audit_functions ON COMMIT DROP AS"
+    " SELECT pg_get_functiondef(p.oid) AS definition FROM pg_proc p"
+    " WHERE p.proname = 'hearth_audit_canonical'"
+    " AND p.proargtypes[0] = 'audit_event'::regtype",
     "DROP FUNCTION IF EXISTS hearth_audit_canonical(audit_event)",
     "ALTER TABLE audit_event RENAME TO audit_event_unpartitioned",
     "ALTER TABLE audit_event_unpartitioned RENAME CONSTRAINT audit_event_pkey"
@@ -119,7 +125,15 @@ FORWARD = [
     "CREATE TABLE audit_event_default PARTITION OF audit_event DEFAULT",
     "CREATE TRIGGER audit_event_no_truncate BEFORE TRUNCATE ON audit_event_default"
     " FOR EACH STATEMENT EXECUTE FUNCTION hearth_audit_append_only()",
+    # (0010's text when there was none to keep: a database migrated before 0005 cannot be here)
     CANONICAL,
+    """
+    DO $$ DECLARE f record; BEGIN
+      FOR f IN SELECT definition FROM hearth_audit_functions LOOP
+        EXECUTE f.definition;
+      END LOOP;
+    END $$
+    """,
     PARTITIONS,
     # Months from the oldest row's to three after this one.
     "SELECT hearth_audit_partitions(3, (SELECT min(occurred_at) FROM audit_event_unpartitioned))",
