@@ -4,7 +4,7 @@ VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 
-.PHONY: serve test migrate schema bench bench-hud clean
+.PHONY: serve test migrate schema bench bench-hud bench-audit clean
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
@@ -54,6 +54,14 @@ bench: $(STAMP)
 # hearth_bench_hud_statewide and exported; HUD_BENCH_ARGS="--clients 10000 --steps statewide".
 bench-hud: $(STAMP)
 	$(BIN)/python bench/hud_csv.py $(HUD_BENCH_ARGS)
+
+# Not part of `make test` nor `make bench`: the User Access Report over 100 million audit rows in
+# the month-partitioned trail (bench/audit_partitions.py), in the scratch database
+# hearth_bench_audit (about 42 GB with indexes; generated once, month by month, resumed where a
+# run stopped, and reused); AUDIT_BENCH_ARGS="--minutes 30" stops generating after half an hour
+# and times the report at the size reached.
+bench-audit: $(STAMP)
+	$(BIN)/python -m bench.audit_partitions --out bench/results/audit-partitions $(AUDIT_BENCH_ARGS)
 
 clean:
 	rm -rf $(VENV) .hearth

@@ -228,9 +228,13 @@ def _start_scheduler(settings: Settings, clock: Clock) -> asyncio.Task[None] | N
 
 async def _seal_forever(interval: float) -> None:
     """Seal the audit trail every ``interval`` seconds (services.audit.seal; one sealer at a
-    time across processes, by the database's lock). A failure is logged and retried."""
+    time across processes, by the database's lock), and make its next months' partitions once an
+    hour (services.audit_partitions). A failure is logged and retried."""
+    from services.audit_partitions import ensure_ahead
+
     while True:
         try:
+            await ensure_ahead()
             await audit_seal()
         except asyncio.CancelledError:
             raise

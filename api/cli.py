@@ -304,10 +304,12 @@ def audit_verify() -> None:
     with database(settings) as url, progress_bar() as progress:
 
         async def check() -> Any:
-            await _seal_settled(progress=progress)
-            return await verify_chain(progress=progress)
+            from services.audit_partitions import archived_rows
 
-        result = _run(_with_orm(url, settings, check()))
+            await _seal_settled(progress=progress)
+            return await verify_chain(progress=progress), await archived_rows()
+
+        result, archived = _run(_with_orm(url, settings, check()))
     if result.broken is not None:
         typer.echo(
             json.dumps(
@@ -322,7 +324,79 @@ def audit_verify() -> None:
             )
         )
         raise typer.Exit(code=1)
-    typer.echo(json.dumps({"ok": True, "checked": result.checked, "unsealed": result.unsealed}))
+    # rows of months detached for archive (hearth audit detach-partition), when there are any
+    more = {"archived": archived} if archived else {}
+    typer.echo(
+        json.dumps({"ok": True, "checked": result.checked, "unsealed": result.unsealed, **more})
+    )
+
+
+@audit_app.command("partitions")
+def audit_partitions(
+    ahead: Annotated[
+        int, typer.Option(min=0, max=120, help="Months to make after the current one.")
+    ] = 3,
+) -> None:
+    """Make the audit trail's month partitions up to AHEAD months after this one (every Hearth
+    process's sealer also does), then list the partitions: name, month, rows (estimate)."""
+    from services.audit_partitions import ensure_ahead, partitions
+
+    settings = get_settings()
+
+    async def go() -> tuple[int, list[Any]]:
+        return await ensure_ahead(ahead, force=True), await partitions()
+
+    with database(settings) as url:
+        made, found = _run(_with_orm(url, settings, go()))
+    typer.echo(
+        json.dumps(
+            {
+                "made": made,
+                "partitions": [
+                    {
+                        "name": p.name,
+                        "month": None if p.month is None else f"{p.month:%Y-%m}",
+                        "rows": p.rows,
+                    }
+                    for p in found
+                ],
+            }
+        )
+    )
+
+
+@audit_app.command("detach-partition")
+def audit_detach_partition(
+    before: Annotated[
+        str, typer.Option(help="Detach every month partition before this month (YYYY-MM, UTC).")
+    ],
+) -> None:
+    """Detach the audit trail's month partitions before a month for archive (docs/operations.md):
+    refused unless every row in them is sealed and the blocks holding them verify; the chain
+    stays verifiable (`hearth audit verify`) from the detached point on. The detached tables stay
+    in the database until archived (pg_dump --table) and dropped."""
+    from services.audit_partitions import detach_before, parse_month
+
+    month = parse_month(before)
+    settings = get_settings()
+
+    async def go() -> Any:
+        await _seal_settled()
+        return await detach_before(month)
+
+    with database(settings) as url:
+        done = _run(_with_orm(url, settings, go()))
+    typer.echo(
+        json.dumps(
+            {
+                "archive": done.archive_id,
+                "detached": list(done.tables),
+                "rows": done.rows,
+                "blocks": done.blocks,
+                "leftInDefault": done.left_in_default,
+            }
+        )
+    )
 
 
 _REPORT_COLUMNS = [

@@ -173,6 +173,9 @@ async def make_user(
 TRUNCATE_GUARDS = {
     "audit_event": "audit_event_no_truncate",
     "audit_seal": "audit_seal_no_truncate",
+    # months detached for archive (migration 0034)
+    "audit_archive": "audit_archive_no_truncate",
+    "audit_archive_block": "audit_archive_block_no_truncate",
     "case_note": "case_note_no_truncate",
     "release_of_information": "release_of_information_no_truncate",
     "case_note_deletion_request": "case_note_deletion_request_no_truncate",
@@ -185,6 +188,16 @@ TRUNCATE_GUARDS = {
 }
 
 
+def _partition_guards(switch: str) -> str:
+    """SQL that switches the TRUNCATE guard of every partition of the audit trail."""
+    return (
+        "DO $$ DECLARE p record; BEGIN FOR p IN SELECT inhrelid::regclass::text AS t"  # noqa: S608
+        " FROM pg_inherits WHERE inhparent = 'audit_event'::regclass LOOP"
+        f" EXECUTE format('ALTER TABLE %s {switch} TRIGGER audit_event_no_truncate', p.t);"
+        " END LOOP; END $$;"
+    )
+
+
 def truncation(tables: list[str] | tuple[str, ...]) -> str:
     """SQL that empties ``tables`` as their owner may: the audit trail, its seals and the
     append-only client tables refuse TRUNCATE, so their guards are switched off around it; the
@@ -195,8 +208,14 @@ def truncation(tables: list[str] | tuple[str, ...]) -> str:
         names.append("audit_seal")
     forget_horizons()
     guarded = [(table, guard) for table, guard in TRUNCATE_GUARDS.items() if table in names]
+    # a month partition of the audit trail (and a detached one) has its own guard (0034), and
+    # TRUNCATE audit_event meets each partition's
+    guarded += [(t, "audit_event_no_truncate") for t in names if t.startswith("audit_event_")]
     off = "".join(f"ALTER TABLE {t} DISABLE TRIGGER {g};" for t, g in guarded)
     on = ";".join(f"ALTER TABLE {t} ENABLE TRIGGER {g}" for t, g in guarded)
+    if "audit_event" in names:
+        off += _partition_guards("DISABLE")
+        on += ";" + _partition_guards("ENABLE").rstrip(";")
     # as the owner: the app's sessions run as hearth_app (migration 0013), which may not
     return (
         f"BEGIN; SET LOCAL ROLE NONE;{off}TRUNCATE {', '.join(names)} RESTART IDENTITY CASCADE;"

@@ -56,6 +56,8 @@ def _valid_arguments(command: str, folder: Path) -> list[str]:
         "schema export": [],
         "audit seal": [],
         "audit verify": [],
+        "audit partitions": [],
+        "audit detach-partition": ["--before", "2020-01"],
         "report user-access": ["--quarter", "2026Q1", "--agency", AGENCY],
         "jobs run": ["retraining"],
         "jobs requeue-dead": [],
