@@ -16,7 +16,7 @@ from schema.arguments import After, First
 from schema.context import ResolverInfo
 from schema.errors import FieldError, error_payload
 from schema.input_checks import MULTILINE
-from schema.inputs import one, optional_id, parse_id
+from schema.inputs import flat_input, one, optional_id, parse_id
 from schema.operations import mutation, query
 from schema.permissions import Requires
 from schema.relay import Connection, to_connection
@@ -44,6 +44,7 @@ class UserFilter:
     )
 
 
+@flat_input
 @strawberry.input(
     description="A user as the HMIS vendor holds it. Keyed by externalId. externalId, username and "
     "email are required, but checked item by item: in syncUsers an item without one fails alone "
