@@ -98,6 +98,11 @@ class UserConnection(Connection[User]):
     )
 
 
+def _result_user(root: SyncUserResult) -> user_models.User | None:
+    """Built when asked for: a batch's model instances cost more than the rest of its work."""
+    return root.outcome.user if root.outcome is not None else None
+
+
 @strawberry.type(description="One item of a syncUsers batch: the user, or why it failed.")
 class SyncUserResult:
     index: int = strawberry.field(
@@ -107,13 +112,16 @@ class SyncUserResult:
         description="The item's externalId as sent (null when the item had none)."
     )
     user: user_models.User | None = strawberry.field(
-        description="The user, when the item succeeded.", graphql_type=User | None
+        description="The user, when the item succeeded.",
+        graphql_type=User | None,
+        resolver=_result_user,
     )
     created: bool = strawberry.field(description="True when this item created the user.")
     changed_fields: list[str] = strawberry.field(description="Fields this item changed.")
     error: FieldError | None = strawberry.field(
         description="Why the item failed; other items are unaffected."
     )
+    outcome: strawberry.Private[sync.SyncResult | None]
 
 
 @strawberry.input(description="Deactivate a user, named by externalId or userId (exactly one).")
@@ -159,7 +167,7 @@ def _result(
         return SyncUserResult(
             index=index,
             external_id=item.external_id,
-            user=None,
+            outcome=None,
             created=False,
             changed_fields=[],
             error=error_payload(outcome),
@@ -167,7 +175,7 @@ def _result(
     return SyncUserResult(
         index=index,
         external_id=item.external_id,
-        user=outcome.user,
+        outcome=outcome,
         created=outcome.created,
         changed_fields=list(outcome.changed_fields),
         error=None,
