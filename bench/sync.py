@@ -5,7 +5,8 @@ small generated database of its own (the sync needs the vendor's service account
 clients), the statements a batch of 100 and of 10 sends (captured on the wire, as
 ``bench.measure.capture_requests`` does), then one Hearth server (``uvicorn api.asgi:make_app``,
 ``HEARTH_WORKERS`` workers) driven at one connection with batches of 100 new users, ``--runs``
-runs of ``--duration`` seconds, CPU per batch by process (bench/cpu.py). ``--cprofile FILE``
+runs of ``--duration`` seconds (``--concurrency`` batches in flight: 1 as in ``make bench``),
+CPU per batch by process (bench/cpu.py). ``--cprofile FILE``
 then profiles ``--requests`` batches in process (``python -m pstats FILE``), with the CPU each
 batch cost this process. Writes ``--out`` (json) when given::
 
@@ -126,6 +127,7 @@ async def main(args: argparse.Namespace) -> dict[str, Any]:
             "started_at": datetime.now(UTC).isoformat(timespec="seconds"),
             "load_before": [round(x, 2) for x in os.getloadavg()],
             "workers": workers,
+            "concurrency": args.concurrency,
             "statements": statements,
         }
         if args.runs:
@@ -140,7 +142,7 @@ async def main(args: argparse.Namespace) -> dict[str, Any]:
                 scenario = Scenario(
                     "sync",
                     "Vendor sync (syncUsers, batches of 100)",
-                    1,
+                    args.concurrency,
                     lambda n: workload.sync_body(n, 100, tag),
                     [("hearth", hearth, {"authorization": f"Bearer {vendor}"})],
                     args.duration,
@@ -172,6 +174,9 @@ def cli() -> None:
     parser.add_argument("--reseed", action="store_true")
     parser.add_argument("--workers", type=int, default=int(os.environ.get("HEARTH_WORKERS", 0)))
     parser.add_argument("--runs", type=int, default=5)
+    parser.add_argument(
+        "--concurrency", type=int, default=1, help="batches in flight (make bench: 1)"
+    )
     parser.add_argument("--duration", type=float, default=5.0)
     parser.add_argument("--warmup", type=float, default=2.0)
     parser.add_argument("--requests", type=int, default=100, help="in-process batches (0: none)")

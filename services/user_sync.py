@@ -212,9 +212,11 @@ def _clean(data: UserData) -> dict[str, Any]:
     }
     email = valid_email(check_text(_required(data.email, "email"), "email"))
     mfa = check_text(data.mfa_contact, "mfaContact").strip() if data.mfa_contact else None
-    mfa_normalized = normalize_mfa_contact(mfa) if mfa else None
     if mfa and "@" in mfa:
         mfa = valid_email(mfa, field="mfaContact")  # stored in its normal form, as the e-mail
+        mfa_normalized: str | None = mfa.casefold()  # normalize_mfa_contact's, checked once
+    else:
+        mfa_normalized = normalize_mfa_contact(mfa) if mfa else None
     return {
         "external_id": external_id,
         "username": username,
