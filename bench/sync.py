@@ -19,6 +19,7 @@ import argparse
 import asyncio
 import cProfile
 import gc
+import itertools
 import json
 import os
 import secrets
@@ -133,31 +134,55 @@ async def main(args: argparse.Namespace) -> dict[str, Any]:
         if args.runs:
             database = urlsplit(url).path.lstrip("/") or None
             hearth = Server("hearth", "api.asgi:make_app", server_env, workers)
+            targets = [hearth]
+            if args.versus:  # another checkout's code, on the same database, runs interleaved
+                targets.append(
+                    Server(
+                        "versus",
+                        "api.asgi:make_app",
+                        server_env,
+                        workers,
+                        root=Path(args.versus).resolve(),  # noqa: ASYNC240 (a harness)
+                    )
+                )
             tag = secrets.token_hex(3)
-            async with servers([hearth], state / "sync-servers.log"):
+            batches = itertools.count()
+            async with servers(targets, state / "sync-servers.log"):
                 async with httpx.AsyncClient(base_url=hearth.url) as http:
                     vendor = await workload.service_token(
                         http, summary["vendor"]["client_id"], summary["vendor"]["client_secret"]
                     )
+                auth = {"authorization": f"Bearer {vendor}"}
                 scenario = Scenario(
                     "sync",
                     "Vendor sync (syncUsers, batches of 100)",
                     args.concurrency,
-                    lambda n: workload.sync_body(n, 100, tag),
-                    [("hearth", hearth, {"authorization": f"Bearer {vendor}"})],
+                    # new users in every batch of every run and target (n restarts each run)
+                    lambda n: workload.sync_body(next(batches), 100, tag),
+                    [(server.name, server, auth) for server in targets],
                     args.duration,
                     statements["batch of 100"],
                 )
                 await measure(scenario, args.runs, min(args.warmup, 2.0), database)
-            served = figures(scenario.results["hearth"], scenario.cpu["hearth"])
-            served["users_per_s"] = round(served["rps"] * 100)
-            report["served"] = served
-            print(
-                f"  served: {served['users_per_s']:,} users/s, CPU ms per batch: server "
-                f"{served.get('cpu_server_ms')} + PostgreSQL {served.get('cpu_db_ms')} "
-                f"(load generator {served.get('cpu_load_ms')})",
-                flush=True,
-            )
+            for server in targets:
+                served = figures(scenario.results[server.name], scenario.cpu[server.name])
+                served["users_per_s"] = round(served["rps"] * 100)
+                report["served" if server is hearth else "versus"] = served
+                print(
+                    f"  {server.name}: {served['users_per_s']:,} users/s, CPU ms per batch: "
+                    f"server {served.get('cpu_server_ms')} + PostgreSQL {served.get('cpu_db_ms')}"
+                    f" (load generator {served.get('cpu_load_ms')})",
+                    flush=True,
+                )
+            if args.versus:
+                report["versus_root"] = args.versus
+                ours, theirs = report["served"], report["versus"]
+                report["ratios"] = {
+                    "users_per_s": round(ours["rps"] / theirs["rps"], 2),
+                    "cpu_server": round(ours["cpu_server_ms"] / theirs["cpu_server_ms"], 2),
+                    "cpu_db": round(ours["cpu_db_ms"] / theirs["cpu_db_ms"], 2),
+                }
+                print(f"  this checkout / versus: {report['ratios']}", flush=True)
         if args.requests:
             report["in_process"] = await _profile(url, summary, args.requests, args.cprofile)
             print(f"  in process: {report['in_process']}", flush=True)
@@ -181,6 +206,11 @@ def cli() -> None:
     parser.add_argument("--warmup", type=float, default=2.0)
     parser.add_argument("--requests", type=int, default=100, help="in-process batches (0: none)")
     parser.add_argument("--cprofile", metavar="FILE", default="")
+    parser.add_argument(
+        "--versus",
+        metavar="DIR",
+        help="another checkout (e.g. the commit before) served alongside, runs interleaved",
+    )
     parser.add_argument("--state", default=".hearth/bench-sync")
     parser.add_argument("--label", default="sync")
     parser.add_argument("--out", default="", help="write the figures to this json file")
