@@ -27,6 +27,7 @@ from bench.servers import Server, in_process_hearth, servers
 __all__ = [
     "Scenario",
     "capture_requests",
+    "capture_sync",
     "cpu_figures",
     "figures",
     "measure",
@@ -172,14 +173,18 @@ async def capture_requests(
             "record": await workload.capture(
                 app, token, workload.record_body(summary["record_id"])
             ),
-            "sync": await workload.capture(
-                app, vendor, workload.sync_body(0, 100, f"cap{secrets.token_hex(3)}")
-            ),
-            "sync10": await workload.capture(
-                app, vendor, workload.sync_body(0, 10, f"cap{secrets.token_hex(3)}")
-            ),
+            "sync": await capture_sync(app, vendor, 100),
+            "sync10": await capture_sync(app, vendor, 10),
         }
     return token, captured
+
+
+async def capture_sync(app: Any, vendor: str, size: int) -> workload.Captured:
+    """The statements of a batch of ``size`` new users (warmed up by another such batch)."""
+    tag = f"cap{secrets.token_hex(3)}"
+    return await workload.capture(
+        app, vendor, workload.sync_body(1, size, tag), warm=workload.sync_body(0, size, tag)
+    )
 
 
 def plans(search: workload.Captured, record: workload.Captured) -> dict[str, Any]:

@@ -35,7 +35,7 @@ import httpx
 from api.identity.tokens import load_signing_key
 from api.settings import Settings
 from bench import workload
-from bench.measure import Scenario, figures, measure
+from bench.measure import Scenario, capture_sync, figures, measure
 from bench.seed import bench_server, ensure_seeded, hearth_data_dir
 from bench.servers import Server, in_process_hearth, servers
 
@@ -52,11 +52,7 @@ async def _captured(url: str, summary: dict[str, Any]) -> tuple[dict[str, int], 
                 http, summary["vendor"]["client_id"], summary["vendor"]["client_secret"]
             )
         counts = {
-            f"batch of {size}": (
-                await workload.capture(
-                    app, vendor, workload.sync_body(0, size, f"cap{secrets.token_hex(3)}")
-                )
-            ).count
+            f"batch of {size} new users": (await capture_sync(app, vendor, size)).count
             for size in (100, 10)
         }
     return counts, vendor
@@ -161,7 +157,7 @@ async def main(args: argparse.Namespace) -> dict[str, Any]:
                     lambda n: workload.sync_body(next(batches), 100, tag),
                     [(server.name, server, auth) for server in targets],
                     args.duration,
-                    statements["batch of 100"],
+                    statements["batch of 100 new users"],
                 )
                 await measure(scenario, args.runs, min(args.warmup, 2.0), database)
             for server in targets:
