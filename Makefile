@@ -4,7 +4,7 @@ VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 
-.PHONY: serve test migrate schema bench bench-hud clean
+.PHONY: serve test migrate schema bench bench-hud bench-sync clean
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
@@ -54,6 +54,11 @@ bench: $(STAMP)
 # hearth_bench_hud_statewide and exported; HUD_BENCH_ARGS="--clients 10000 --steps statewide".
 bench-hud: $(STAMP)
 	$(BIN)/python bench/hud_csv.py $(HUD_BENCH_ARGS)
+
+# Not part of `make test`: the vendor sync alone, as `make bench` measures it, in its own small
+# database (hearth_bench_sync); SYNC_BENCH_ARGS="--versus ../other-checkout" for same-run ratios.
+bench-sync: $(STAMP)
+	$(BIN)/python -m bench.sync $(SYNC_BENCH_ARGS)
 
 clean:
 	rm -rf $(VENV) .hearth

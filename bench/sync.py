@@ -28,7 +28,7 @@ import time
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
-from urllib.parse import urlsplit
+from urllib.parse import urlsplit, urlunsplit
 
 import httpx
 
@@ -103,10 +103,11 @@ async def main(args: argparse.Namespace) -> dict[str, Any]:
     settings = Settings()
     workers = args.workers or os.cpu_count() or 1
     state = Path(args.state).resolve()  # noqa: ASYNC240 (a harness, not a server)
-    os.environ.setdefault(
-        "HEARTH_BENCH_DATABASE_URL", f"postgres://postgres@127.0.0.1:5432/{DATABASE}"
-    )
-    with bench_server(settings) as url:
+    with bench_server(settings) as bench_url:
+        # its own database on the benchmark's server, unless HEARTH_BENCH_DATABASE_URL names one
+        url = bench_url
+        if not os.environ.get("HEARTH_BENCH_DATABASE_URL"):
+            url = urlunsplit(urlsplit(bench_url)._replace(path=f"/{DATABASE}"))
         summary = await ensure_seeded(url, args.clients, args.seed, args.reseed, state)
         data_dir = hearth_data_dir(state)
         load_signing_key(None, data_dir)
