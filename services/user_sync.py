@@ -13,7 +13,7 @@ external id or a username meanwhile, so two syncs of the same user at once retur
 A unique violation (a writer that takes no such lock took a username after the read) rolls the
 batch back and the items go one by one, each in its own transaction, exactly as a batch of one.
 Each item's text is checked here, not by the schema, so that a bad item fails alone.
-docs/decisions.md 81 and 95."""
+docs/decisions.md 81, 95 and 182-184."""
 
 from __future__ import annotations
 
