@@ -210,10 +210,10 @@ def _clean(data: UserData) -> dict[str, Any]:
         column: _text(value, column, camel(column)) if value is not None else None
         for column, value in (("first_name", data.first_name), ("last_name", data.last_name))
     }
-    email = valid_email(check_text(_required(data.email, "email"), "email"))
+    email = valid_email(check_text(_required(data.email, "email"), "email"), remember=True)
     mfa = check_text(data.mfa_contact, "mfaContact").strip() if data.mfa_contact else None
     if mfa and "@" in mfa:
-        mfa = valid_email(mfa, field="mfaContact")  # stored in its normal form, as the e-mail
+        mfa = valid_email(mfa, field="mfaContact", remember=True)  # stored as the e-mail is
         mfa_normalized: str | None = mfa.casefold()  # normalize_mfa_contact's, checked once
     else:
         mfa_normalized = normalize_mfa_contact(mfa) if mfa else None
