@@ -4,7 +4,7 @@ VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 
-.PHONY: serve test migrate schema bench bench-hud bench-audit clean
+.PHONY: serve test migrate schema bench bench-hud bench-audit bench-sync clean
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
@@ -62,6 +62,11 @@ bench-hud: $(STAMP)
 # and times the report at the size reached.
 bench-audit: $(STAMP)
 	$(BIN)/python -m bench.audit_partitions --out bench/results/audit-partitions $(AUDIT_BENCH_ARGS)
+
+# Not part of `make test`: the vendor sync alone, as `make bench` measures it, in its own small
+# database (hearth_bench_sync); SYNC_BENCH_ARGS="--versus ../other-checkout" for same-run ratios.
+bench-sync: $(STAMP)
+	$(BIN)/python -m bench.sync $(SYNC_BENCH_ARGS)
 
 clean:
 	rm -rf $(VENV) .hearth

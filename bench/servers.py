@@ -42,6 +42,7 @@ class Server:
     workers: int
     port: int = field(default_factory=_free_port)
     process: subprocess.Popen[bytes] | None = None
+    root: Path = ROOT  # the checkout whose code it runs
 
     @property
     def url(self) -> str:
@@ -68,7 +69,7 @@ class Server:
         ]
         self.process = subprocess.Popen(  # noqa: S603 (our own interpreter and arguments)
             command,
-            cwd=ROOT,
+            cwd=self.root,
             env={**os.environ, **self.env},
             stdout=log.open("ab"),
             stderr=subprocess.STDOUT,

@@ -207,10 +207,11 @@ class Captured:
         return held
 
 
-async def capture(app: Any, token: str, body: bytes) -> Captured:
+async def capture(app: Any, token: str, body: bytes, warm: bytes | None = None) -> Captured:
     """Send ``body`` once through the in-process ``app`` and capture its SQL with the statement
-    log, the row-security settings the pool sends included (after one warm-up request, so that
-    the driver's first-use introspection is not counted)."""
+    log, the row-security settings the pool sends included (after one warm-up request, ``warm``
+    or the same body, so that the driver's first-use introspection is not counted; a sync batch
+    warms up with another batch, or the captured one would change nothing)."""
     import pytest
 
     from bench.statement_log import log_statements
@@ -222,9 +223,9 @@ async def capture(app: Any, token: str, body: bytes) -> Captured:
         async with httpx.AsyncClient(
             transport=httpx.ASGITransport(app=app), base_url="http://127.0.0.1"
         ) as http:
-            warm = await http.post("/graphql", content=body, headers=headers)
-            if warm.status_code != 200 or warm.json().get("errors"):
-                raise RuntimeError(f"benchmark query failed: {warm.text[:500]}")
+            first = await http.post("/graphql", content=warm or body, headers=headers)
+            if first.status_code != 200 or first.json().get("errors"):
+                raise RuntimeError(f"benchmark query failed: {first.text[:500]}")
             await log.during(http.post("/graphql", content=body, headers=headers))
     finally:
         patch.undo()

@@ -16,7 +16,7 @@ from schema.arguments import After, First
 from schema.context import ResolverInfo
 from schema.errors import FieldError, error_payload
 from schema.input_checks import MULTILINE
-from schema.inputs import one, optional_id, parse_id
+from schema.inputs import flat_input, one, optional_id, parse_id
 from schema.operations import mutation, query
 from schema.permissions import Requires
 from schema.relay import Connection, to_connection
@@ -44,6 +44,7 @@ class UserFilter:
     )
 
 
+@flat_input
 @strawberry.input(
     description="A user as the HMIS vendor holds it. Keyed by externalId. externalId, username and "
     "email are required, but checked item by item: in syncUsers an item without one fails alone "
@@ -97,6 +98,11 @@ class UserConnection(Connection[User]):
     )
 
 
+def _result_user(root: SyncUserResult) -> user_models.User | None:
+    """Built when asked for: a batch's model instances cost more than the rest of its work."""
+    return root.outcome.user if root.outcome is not None else None
+
+
 @strawberry.type(description="One item of a syncUsers batch: the user, or why it failed.")
 class SyncUserResult:
     index: int = strawberry.field(
@@ -106,13 +112,16 @@ class SyncUserResult:
         description="The item's externalId as sent (null when the item had none)."
     )
     user: user_models.User | None = strawberry.field(
-        description="The user, when the item succeeded.", graphql_type=User | None
+        description="The user, when the item succeeded.",
+        graphql_type=User | None,
+        resolver=_result_user,
     )
     created: bool = strawberry.field(description="True when this item created the user.")
     changed_fields: list[str] = strawberry.field(description="Fields this item changed.")
     error: FieldError | None = strawberry.field(
         description="Why the item failed; other items are unaffected."
     )
+    outcome: strawberry.Private[sync.SyncResult | None]
 
 
 @strawberry.input(description="Deactivate a user, named by externalId or userId (exactly one).")
@@ -158,7 +167,7 @@ def _result(
         return SyncUserResult(
             index=index,
             external_id=item.external_id,
-            user=None,
+            outcome=None,
             created=False,
             changed_fields=[],
             error=error_payload(outcome),
@@ -166,7 +175,7 @@ def _result(
     return SyncUserResult(
         index=index,
         external_id=item.external_id,
-        user=outcome.user,
+        outcome=outcome,
         created=outcome.created,
         changed_fields=list(outcome.changed_fields),
         error=None,

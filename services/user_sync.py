@@ -13,11 +13,12 @@ external id or a username meanwhile, so two syncs of the same user at once retur
 A unique violation (a writer that takes no such lock took a username after the read) rolls the
 batch back and the items go one by one, each in its own transaction, exactly as a batch of one.
 Each item's text is checked here, not by the schema, so that a bad item fails alone.
-docs/decisions.md 81 and 95."""
+docs/decisions.md 81, 95 and 182-184."""
 
 from __future__ import annotations
 
 import copy
+import dataclasses
 import uuid
 from collections import defaultdict
 from collections.abc import Sequence
@@ -28,7 +29,6 @@ from uuid import UUID
 
 from tortoise import timezone
 from tortoise.exceptions import IntegrityError
-from tortoise.expressions import Q
 from tortoise.transactions import in_transaction
 
 from authz.enforcer import notify_change
@@ -96,6 +96,18 @@ _UPDATE_SQL = (
     + " RETURNING hearth_user.id, hearth_user.updated_at"
 )
 
+# Every user holding a username or contact point of the batch: one index probe per column, so
+# that the plan stays an index lookup whatever the table's size and statistics (an OR of the
+# three made PostgreSQL scan the table once its estimates were stale: decision 183).
+_CLASHING_SQL = (
+    "SELECT id, username, email_normalized, mfa_contact_normalized FROM hearth_user"
+    " WHERE username = ANY($1::text[])"
+    " UNION SELECT id, username, email_normalized, mfa_contact_normalized FROM hearth_user"
+    " WHERE email_normalized = ANY($2::text[])"
+    " UNION SELECT id, username, email_normalized, mfa_contact_normalized FROM hearth_user"
+    " WHERE mfa_contact_normalized = ANY($2::text[])"
+)
+
 
 @dataclass(frozen=True, slots=True)
 class UserData:
@@ -111,11 +123,56 @@ class UserData:
     status: UserStatus = UserStatus.ACTIVE
 
 
-@dataclass(frozen=True, slots=True)
+@dataclass(slots=True, kw_only=True)
+class _Draft:
+    """A user the batch creates, as the batch has left it so far: the columns it writes, without
+    a model instance (building one costs more than the rest of the item's work). The result
+    builds the model when asked for it (decision 184)."""
+
+    id: UUID
+    external_id: str
+    username: str
+    email: str
+    email_normalized: str
+    mfa_contact: str | None
+    mfa_contact_normalized: str | None
+    first_name: str | None
+    last_name: str | None
+    status: UserStatus
+    deactivated_at: datetime | None
+    deactivation_reason: str | None
+    deactivation_code: DeactivationReason | None
+    created_at: datetime
+    updated_at: datetime
+
+    def model(self) -> User:
+        user = User(**{name: getattr(self, name) for name in _DRAFT_FIELDS})
+        user._saved_in_db = True
+        return user
+
+
+_DRAFT_FIELDS = tuple(field.name for field in dataclasses.fields(_Draft))
+
+
 class SyncResult:
-    user: User
-    created: bool
-    changed_fields: tuple[str, ...]
+    """One item's user (built on first use when the batch created it), whether the item created
+    it and which fields it changed."""
+
+    __slots__ = ("_user", "changed_fields", "created")
+
+    def __init__(self, user: User | _Draft, created: bool, changed_fields: tuple[str, ...]):
+        self._user = user
+        self.created = created
+        self.changed_fields = changed_fields
+
+    @property
+    def user(self) -> User:
+        if isinstance(self._user, _Draft):
+            self._user = self._user.model()
+        return self._user
+
+    def __repr__(self) -> str:
+        return f"SyncResult(created={self.created}, changed_fields={self.changed_fields})"
 
 
 Outcome = SyncResult | ValidationFailed
@@ -153,11 +210,13 @@ def _clean(data: UserData) -> dict[str, Any]:
         column: _text(value, column, camel(column)) if value is not None else None
         for column, value in (("first_name", data.first_name), ("last_name", data.last_name))
     }
-    email = valid_email(check_text(_required(data.email, "email"), "email"))
+    email = valid_email(check_text(_required(data.email, "email"), "email"), remember=True)
     mfa = check_text(data.mfa_contact, "mfaContact").strip() if data.mfa_contact else None
-    mfa_normalized = normalize_mfa_contact(mfa) if mfa else None
     if mfa and "@" in mfa:
-        mfa = valid_email(mfa, field="mfaContact")  # stored in its normal form, as the e-mail
+        mfa = valid_email(mfa, field="mfaContact", remember=True)  # stored as the e-mail is
+        mfa_normalized: str | None = mfa.casefold()  # normalize_mfa_contact's, checked once
+    else:
+        mfa_normalized = normalize_mfa_contact(mfa) if mfa else None
     return {
         "external_id": external_id,
         "username": username,
@@ -221,7 +280,7 @@ def _clash_field(error: IntegrityError) -> str:
     return "email"
 
 
-def _arrays(users: Sequence[User]) -> list[list[Any]]:
+def _arrays(users: Sequence[User | _Draft]) -> list[list[Any]]:
     columns: list[list[Any]] = []
     for name, _ in _COLUMNS:
         values = [getattr(u, name) for u in users]
@@ -247,8 +306,8 @@ class _Batch:
         self.log: list[governance_log.Entry] = []
         self.stamp = timezone.now()  # what Tortoise's auto_now would write
         self.holders = _Holders()
-        self.by_external: dict[str | None, User] = {}
-        self.new: dict[UUID, User] = {}
+        self.by_external: dict[str | None, User | _Draft] = {}
+        self.new: dict[UUID, _Draft] = {}
         self.changed: dict[UUID, User] = {}
         self.revoked: set[UUID] = set()
         self.returned: set[int] = set()  # ids of instances already handed out in a result
@@ -265,8 +324,8 @@ class _Batch:
             ]
             await self._write(connection)
         for outcome in outcomes:
-            if isinstance(outcome, SyncResult):
-                outcome.user._saved_in_db = True
+            if isinstance(outcome, SyncResult) and isinstance(outcome._user, User):
+                outcome._user._saved_in_db = True
         return outcomes
 
     async def _read(self, connection: Any, valid: list[dict[str, Any]]) -> None:
@@ -289,17 +348,11 @@ class _Batch:
             .select_for_update()
             .using_db(connection)
         )
-        clashing = (
-            await User.filter(
-                Q(username__in=names)
-                | Q(email_normalized__in=points)
-                | Q(mfa_contact_normalized__in=points)
-            )
-            .using_db(connection)
-            .values_list("id", "username", "email_normalized", "mfa_contact_normalized")
-        )
+        clashing = await connection.execute_query_dict(_CLASHING_SQL, [names, points])
         for row in clashing:
-            self.holders.hold(*row)
+            self.holders.hold(
+                row["id"], row["username"], row["email_normalized"], row["mfa_contact_normalized"]
+            )
         for user in stored:
             self.by_external[user.external_id] = user
             self.holders.hold(
@@ -347,12 +400,15 @@ class _Batch:
             user.status = item.status
             user.deactivated_at = self.now if inactive else None
             user.deactivation_reason = _VENDOR_DEACTIVATION if inactive else None
-            user.deactivation_code = _VENDOR_CODE if inactive else None  # type: ignore[assignment]  # Tortoise types CharEnumField(null=True) as not null
+            user.deactivation_code = _VENDOR_CODE if inactive else None
             if inactive:
                 self.revoked.add(user.id)
         if columns:
             user.updated_at = self.stamp
-            (self.new if user.id in self.new else self.changed)[user.id] = user
+            if isinstance(user, _Draft):  # created by an earlier item of the batch
+                self.new[user.id] = user
+            else:
+                self.changed[user.id] = user
         self.holders.hold(
             user.id, user.username, user.email_normalized, user.mfa_contact_normalized
         )
@@ -365,7 +421,7 @@ class _Batch:
 
     def _create(self, item: UserData, values: dict[str, Any]) -> SyncResult:
         inactive = item.status == UserStatus.INACTIVE
-        user = User(
+        user = _Draft(
             id=uuid.uuid4(),
             **values,
             status=item.status,

@@ -147,3 +147,52 @@ async def test_a_sync_batch_costs_the_same_for_any_batch_size(
     assert len(set(created.values())) == 1, created
     assert len(set(changed.values())) == 1, changed
     assert len(set(deactivated.values())) == 1, deactivated
+
+
+async def test_a_mixed_sync_batch_sends_a_fixed_number_of_statements(
+    api: Api, statements: StatementLog
+) -> None:
+    # given the vendor, and stored users for each batch to change, deactivate or leave alone
+    vendor = await api.sign_in(await make_user(roles=(SystemRole.VENDOR_SYNC,)))
+    sizes = (1, 6, 24)  # of each kind of item: batches of 5, 25 and 97 items
+
+    def user(size: int, kind: str, i: int, **fields: str) -> dict[str, str]:
+        return {
+            "externalId": f"m-{size}-{kind}-{i}",
+            "username": f"m{size}.{kind}.{i}",
+            "email": f"m{size}.{kind}.{i}@x.org",
+            **fields,
+        }
+
+    for size in sizes:
+        stored = [user(size, kind, i) for kind in ("chg", "off", "same") for i in range(size)]
+        body = await api.ok(SYNC_USERS, {"input": stored}, vendor)
+        assert all(r["created"] for r in body["syncUsers"])
+
+    async def count(size: int) -> tuple[int, list[str]]:
+        items = [
+            *(user(size, "new", i, mfaContact=f"m{size}.new.{i}@y.org") for i in range(size)),
+            *(user(size, "chg", i, email=f"m{size}.chg.{i}@y.org") for i in range(size)),
+            *(user(size, "off", i, status="INACTIVE") for i in range(size)),
+            *(user(size, "same", i) for i in range(size)),
+            {"externalId": f"m-{size}-bad", "username": "x", "email": "not an address"},
+        ]
+        body, seen = await statements.during(api.ok(SYNC_USERS, {"input": items}, vendor))
+        outcomes = [(r["created"], r["changedFields"], r["error"]) for r in body["syncUsers"]]
+        assert outcomes == [
+            *[(True, [], None)] * size,
+            *[(False, ["email"], None)] * size,
+            *[(False, ["status"], None)] * size,
+            *[(False, [], None)] * size,
+            (False, [], {"code": "VALIDATION"}),
+        ]
+        return len(seen), [" ".join(sql.split()[:2]) for sql in seen]
+
+    # when one batch of each size creates, changes, deactivates, leaves alone and refuses
+    counts = {size: await count(size) for size in sizes}
+
+    # then every batch sends the same statements, whatever its size: the caller's session, the
+    # transaction with the locks, two reads and one write per table, then the permission reload
+    # notice and the shared-contact check (13 in all when this test was written)
+    assert counts[1] == counts[6] == counts[24], counts
+    assert counts[1][0] <= 13, counts[1]

@@ -118,3 +118,42 @@ def test_malformed_mfa_contact_is_refused_naming_the_field(raw: str) -> None:
 
 def test_different_numbers_stay_different() -> None:
     assert normalize_mfa_contact("860-555-0100") != normalize_mfa_contact("860-555-0101")
+
+
+@pytest.mark.parametrize(
+    "raw", ["  Ann.Lee@Agency.Example.ORG ", *BAD_ADDRESSES, "a" * 300 + "@x.org"]
+)
+def test_a_remembered_address_is_checked_as_any_other(raw: str) -> None:
+    # given the answer for an address without remembering it
+    try:
+        expected: str | ValidationFailed = valid_email(raw)
+    except ValidationFailed as error:
+        expected = error
+
+    # when it is asked for twice with remembering on (the vendor sync)
+    for _ in range(2):
+        try:
+            answer: str | ValidationFailed = valid_email(raw, remember=True)
+        except ValidationFailed as error:
+            answer = error
+
+        # then the answer is the same, refusals included
+        assert type(answer) is type(expected)
+        assert str(answer) == str(expected)
+
+
+def test_only_the_vendor_syncs_addresses_are_remembered() -> None:
+    from services import contacts
+
+    # given an empty memory
+    contacts._remembered.cache_clear()
+
+    # when a client's address is checked (no remembering) and a long value is remembered
+    valid_email("client@x.org")
+    with pytest.raises(ValidationFailed):
+        valid_email("a" * 300 + "@x.org", remember=True)
+
+    # then neither is kept; a staff address asked to be remembered is
+    assert contacts._remembered.cache_info().currsize == 0
+    valid_email("staff@x.org", remember=True)
+    assert contacts._remembered.cache_info().currsize == 1
