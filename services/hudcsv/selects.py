@@ -1,0 +1,340 @@
+"""The export's client files as SQL, for PostgreSQL to write with ``COPY (SELECT ...) TO STDOUT``:
+each file's SELECT derived from the same declarations as the Python rows
+(``services.hudcsv.rows``): the columns from HUD's column table (``services.hudcsv.columns``),
+the element columns and their kinds from the element registry (``services.hudcsv.elements``),
+the record files from ``services.hudcsv.records``, the masking from the client-data policy's
+SQL (``authz.clients.sql``), each cell formatted as ``services.hudcsv.format.value_sql`` says.
+
+The enrollments to export are chosen once, in the snapshot (:func:`enrollments_sql`); each file's
+statement then reads them back as a literal array with their order (``unnest ... WITH
+ORDINALITY``): a ``COPY`` takes no parameters, and a hot standby (``services.replica``) has no
+temporary tables. What a file needs of the policy (a client's categories, the tests of the
+writing agency's records) is worked out once per client or per enrollment in a materialized
+CTE, not once per cell.
+
+What stays in Python (``services.hudcsv.export``): the Client file's SSN, sealed at rest
+(``models.sealed``) and opened only by the process's key ring, and the hashing of names and
+SSNs (HashStatus 4: SHA-256 of the Python Soundex, which PostgreSQL's ``fuzzystrmatch`` does
+not compute alike). Client.csv therefore carries one more column, the sealed SSN in hex where
+the caller may see it in full, which the export replaces.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Mapping, Sequence
+from dataclasses import dataclass
+from datetime import date, datetime
+from uuid import UUID
+from zoneinfo import ZoneInfo
+
+from tortoise.models import Model
+
+from authz.clients import ClientScope, visible_row_sql
+from authz.clients.sql import (
+    full_ssn_sql,
+    row_categories,
+    sees_category_sql,
+    sees_row_sql,
+    sees_sql,
+    shown_sql,
+)
+from models.clients import Client
+from models.enrollments import Enrollment, Exit
+from models.enums import ReleaseCategory
+from models.hud.elements import Element, registry
+from services.hudcsv.columns import columns
+from services.hudcsv.elements import columns_of
+from services.hudcsv.format import hud_id_sql, value_sql
+from services.hudcsv.records import ENROLLMENT_RECORDS, RecordFile
+from services.hudcsv.rows import HASHED_NAMES, race_columns
+
+__all__ = [
+    "SEALED_SSN",
+    "ClientFiles",
+    "client_files",
+    "enrollments_sql",
+]
+
+# Client.csv's extra last column: the sealed SSN (hex), where the caller sees it in full.
+SEALED_SSN = "hearth_sealed_ssn"
+
+
+def _table(model: type[Model]) -> str:
+    return f'"{model._meta.db_table}"'
+
+
+def _column(model: type[Model], name: str, alias: str) -> str:
+    """A model field's column on the row aliased ``alias``."""
+    return f'{alias}."{model._meta.fields_db_projection[name]}"'
+
+
+def _literal_date(day: date) -> str:
+    if not isinstance(day, date):
+        raise TypeError("a date")
+    return f"'{day.isoformat()}'::date"
+
+
+def _ids_literal(ids: Sequence[UUID]) -> str:
+    """The ids as one ``uuid[]`` literal (each re-parsed as a UUID)."""
+    return "'{" + ",".join(str(UUID(str(i))) for i in ids) + "}'::uuid[]"
+
+
+def enrollments_sql(lens: ClientScope, project_ids: Iterable[UUID], start: date, end: date) -> str:
+    """The enrollments to export (``id``, ``client_id``), in the files' order (client, then
+    enrollment): at the scope's projects, active in the period (entry on or before the end, no
+    exit before the start), of clients the lens sees, that the lens sees (the enrollment's
+    category at its agency), as ``export._enrollments`` and ``sees`` choose them."""
+    projects = ", ".join(f"'{UUID(str(p))}'" for p in sorted(project_ids, key=str)) or "NULL"
+    e, c = '"enrollment"', '"client"'
+    visible = visible_row_sql(lens, identifying=False, client=c)
+
+    def flags(category: ReleaseCategory) -> str:
+        return sees_row_sql(lens, category, f'{e}."agency_id"', c)
+
+    return (
+        f'SELECT {e}."id", {e}."client_id" FROM {_table(Enrollment)} {e}'  # noqa: S608 (checked literals)
+        f' JOIN {_table(Client)} {c} ON {c}."id" = {e}."client_id"'
+        f' WHERE {e}."project_id" IN ({projects}) AND {e}."entry_date" <= {_literal_date(end)}'
+        f' AND NOT EXISTS (SELECT 1 FROM {_table(Exit)} x WHERE x."enrollment_id" = {e}."id"'
+        f' AND x."exit_date" < {_literal_date(start)})'
+        f" AND {visible} AND {sees_sql(Enrollment, e, flags)}"
+        f' ORDER BY {e}."client_id", {e}."id"'
+    )
+
+
+@dataclass(frozen=True, slots=True)
+class _Select:
+    """One file's SELECT: its columns' expressions (in the file's order), FROM, ORDER BY."""
+
+    file: str
+    cells: tuple[str, ...]
+    head: str  # the WITH clause
+    source: str  # FROM and WHERE
+    order: str  # ORDER BY
+    author: str  # the row's HUD UserID (uuid), for the User file
+
+    def query(self) -> str:
+        """The rows, for ``COPY (...) TO STDOUT (FORMAT csv)`` (asyncpg's ``copy_from_query``;
+        no header: the export writes the table's column names)."""
+        return f"{self.head} SELECT {', '.join(self.cells)} {self.source} ORDER BY {self.order}"
+
+    def authors(self) -> str:
+        """The rows' authors (HUD UserID), each once."""
+        return f"{self.head} SELECT DISTINCT {self.author} AS u {self.source}"
+
+
+def _trailer(
+    model: type[Model], alias: str, export_id: str, tz: ZoneInfo
+) -> tuple[dict[str, str], str]:
+    """``rows.trailer``'s columns, and the row's author (``rows.author``)."""
+    fields = model._meta.fields_db_projection
+    created = _column(model, "created_at", alias)
+    updated = _column(model, "updated_at", alias) if "updated_at" in fields else None
+    authors = [
+        _column(model, name, alias)
+        for name in ("updated_by_user_id", "created_by_user_id")
+        if name in fields
+    ]
+    author = f"COALESCE({', '.join(authors)})" if authors else "NULL::uuid"
+    return {
+        "DateCreated": value_sql(created, datetime, tz),
+        "DateUpdated": value_sql(
+            f"COALESCE({updated}, {created})" if updated else created, datetime, tz
+        ),
+        "UserID": hud_id_sql(author),
+        "ExportID": f"'{_export_id(export_id)}'",
+    }, author
+
+
+def _export_id(export_id: str) -> str:
+    if not export_id.isalnum():
+        raise ValueError("an export id is hex digits")
+    return export_id
+
+
+def _element_cell(item: Element, value: str, tz: ZoneInfo) -> str:
+    """``elements.to_csv`` then ``format.value``: a blank (or masked) element with a HUD default
+    is written as that default."""
+    if item.csv_default is not None:
+        value = f"COALESCE({value}, {int(item.csv_default)})"
+    return value_sql(value, item.kind, tz)
+
+
+def _cells(file: str, row: Mapping[str, str]) -> tuple[str, ...]:
+    """The file's columns in the table's order; a column the rows do not fill is blank (as the
+    Python spool writes a missing key)."""
+    return tuple(row.get(c.name, "NULL") for c in columns(file))
+
+
+def _keys(ids: Sequence[UUID], name: str) -> str:
+    literal = _ids_literal(ids)
+    return f"{name} AS (SELECT u.id, u.n FROM unnest({literal}) WITH ORDINALITY u(id, n))"  # noqa: S608
+
+
+def _flag(category: ReleaseCategory) -> str:
+    return f'"sees_{ReleaseCategory(category).value.lower()}"'
+
+
+def _client_select(
+    lens: ClientScope, clients: Sequence[UUID], hashed: bool, export_id: str, tz: ZoneInfo
+) -> _Select:
+    """Client.csv (``rows.client_row``): the client's elements as ``client_fields`` masks them;
+    SSN as its last four digits, the sealed SSN in the extra column where the caller sees it in
+    full; the names raw when they are to be hashed; RaceNone 99 when no race flag is 1."""
+    base = '"client"'
+    elements = dict(columns_of("Client"))
+    categories = sorted({i.category for i in elements.values() if i.category}, key=str)
+    flags = ", ".join(f"{sees_category_sql(lens, cat, base)} AS {_flag(cat)}" for cat in categories)
+    head = (
+        f"WITH {_keys(clients, 'k')}, c AS MATERIALIZED (SELECT k.n, {base}.*, {flags},"  # noqa: S608
+        f' {full_ssn_sql(lens, base)} AS "sees_full" FROM k JOIN {_table(Client)} {base}'
+        f' ON {base}."id" = k.id)'
+    )
+
+    def shown(item: Element) -> str:
+        return shown_sql(item, _column(Client, item.name, "c"), _flag, '"sees_full"')
+
+    row: dict[str, str] = {"PersonalID": hud_id_sql('c."id"')}
+    values: dict[str, str] = {}
+    for column, item in elements.items():
+        values[column] = shown(item)
+        row[column] = _element_cell(item, values[column], tz)
+    if hashed:
+        for column in HASHED_NAMES:  # hashed by the export, from the name as entered
+            row[column] = values[column]
+    last_four = shown(registry().get(Client, "ssn_last_four"))
+    # (hashed: as entered, the export hashes it; else cleaned as any text)
+    last_four = f"('xxxxx' || NULLIF({last_four}, ''))"
+    row["SSN"] = last_four if hashed else value_sql(last_four, str, tz)
+    races = " OR ".join(
+        f"({_element_cell(elements[c], values[c], tz)}) = 1" for c in race_columns()
+    )
+    row["RaceNone"] = f"COALESCE({row['RaceNone']}, CASE WHEN {races} THEN NULL ELSE 99 END)"
+    trailer, author = _trailer(Client, "c", export_id, tz)
+    row.update(trailer)
+    sealed = f"CASE WHEN c.\"sees_full\" THEN encode({_column(Client, 'ssn', 'c')}, 'hex') END"
+    return _Select(
+        "Client",
+        (*_cells("Client", row), f"{sealed} AS {SEALED_SSN}"),
+        head,
+        "FROM c",
+        "c.n",
+        author,
+    )
+
+
+def _enrollment_head(
+    lens: ClientScope,
+    enrollments: Sequence[UUID],
+    categories: Iterable[ReleaseCategory],
+    *,
+    whole: bool = False,
+) -> str:
+    """The kept enrollments in order, each with the tests of its agency's records the file
+    needs (worked out once per enrollment)."""
+    e, c = '"enrollment"', '"client"'
+    agency = f'{e}."agency_id"'
+    flags = "".join(
+        f", {sees_row_sql(lens, cat, agency, c)} AS {_flag(cat)}"
+        for cat in sorted(set(categories), key=str)
+    )
+    selected = f"{e}.*" if whole else f'{e}."id", {e}."client_id"'
+    return (
+        f"WITH {_keys(enrollments, 'k')}, e AS NOT MATERIALIZED (SELECT k.n, {selected}{flags}"  # noqa: S608
+        f' FROM k JOIN {_table(Enrollment)} {e} ON {e}."id" = k.id'
+        f' JOIN {_table(Client)} {c} ON {c}."id" = {e}."client_id" ORDER BY k.n)'
+    )
+
+
+def _enrollment_select(
+    lens: ClientScope, enrollments: Sequence[UUID], export_id: str, tz: ZoneInfo
+) -> _Select:
+    """Enrollment.csv (``rows.enrollment_row``)."""
+    row = {
+        "EnrollmentID": hud_id_sql('e."id"'),
+        "PersonalID": hud_id_sql('e."client_id"'),
+        "ProjectID": hud_id_sql('e."project_id"'),
+    }
+    for column, item in columns_of("Enrollment"):
+        row[column] = _element_cell(item, _column(Enrollment, item.name, "e"), tz)
+    trailer, author = _trailer(Enrollment, "e", export_id, tz)
+    row.update(trailer)
+    return _Select(
+        "Enrollment",
+        _cells("Enrollment", row),
+        _enrollment_head(lens, enrollments, (), whole=True),
+        "FROM e",
+        "e.n",
+        author,
+    )
+
+
+def _record_select(
+    record: RecordFile,
+    lens: ClientScope,
+    enrollments: Sequence[UUID],
+    export_id: str,
+    tz: ZoneInfo,
+) -> _Select:
+    """One file of an enrollment's records (``export._write_children``): the rows the lens sees
+    (``sees`` at the enrollment's agency), each element masked as ``row_fields`` masks it, in
+    the enrollment's order and then the record's."""
+    model, x = record.model, "x"
+    elements = columns_of(record.file)
+    categories = {*row_categories(model), *(i.category for _, i in elements if i.category)}
+    row = {
+        record.key: hud_id_sql(_column(model, "id", x)),
+        "EnrollmentID": hud_id_sql('e."id"'),
+        "PersonalID": hud_id_sql('e."client_id"'),
+        **{link.column: hud_id_sql(_column(model, link.field, x)) for link in record.links},
+    }
+    for column, item in elements:
+        row[column] = _element_cell(
+            item, shown_sql(item, _column(model, item.name, x), lambda c: f"e.{_flag(c)}"), tz
+        )
+    trailer, author = _trailer(model, x, export_id, tz)
+    row.update(trailer)
+    assert record.order[0] == "enrollment_id", record.file
+    order = ", ".join(["e.n", *(_column(model, name, x) for name in record.order[1:])])
+    sees = sees_sql(model, x, lambda c: f"e.{_flag(c)}")
+    return _Select(
+        record.file,
+        _cells(record.file, row),
+        _enrollment_head(lens, enrollments, categories),
+        f'FROM {_table(model)} {x} JOIN e ON e."id" = {_column(model, "enrollment_id", x)}'
+        f" WHERE {sees}",
+        order,
+        author,
+    )
+
+
+@dataclass(frozen=True, slots=True)
+class ClientFiles:
+    """Each client file's statement, in the order the export writes them."""
+
+    selects: tuple[_Select, ...]
+
+    def users(self) -> str:
+        """Every HUD UserID the files name (their rows' authors), as one statement."""
+        parts = " UNION ".join(f"({s.authors()})" for s in self.selects)
+        return f"SELECT u FROM ({parts}) a WHERE u IS NOT NULL"  # noqa: S608
+
+
+def client_files(
+    lens: ClientScope,
+    *,
+    enrollments: Sequence[UUID],
+    clients: Sequence[UUID],
+    hashed: bool,
+    export_id: str,
+    tz: ZoneInfo,
+) -> ClientFiles:
+    """The statements of Client.csv, Enrollment.csv and every enrollment's file, for the kept
+    ``enrollments`` (in order) and their ``clients`` (in order)."""
+    return ClientFiles(
+        (
+            _client_select(lens, clients, hashed, export_id, tz),
+            _enrollment_select(lens, enrollments, export_id, tz),
+            *(_record_select(r, lens, enrollments, export_id, tz) for r in ENROLLMENT_RECORDS),
+        )
+    )
