@@ -374,15 +374,18 @@ async def _copy_client_data(
             export_id=eid,
             tz=tz,
         )
+        authors: set[bytes | str] = set()
         for select in files.selects:
             spool = spools[select.file]
             if select.file == "Client":
-                spool.rows = await _copy_clients(raw, select.query(), spool, plan.hash_status)
+                spool.rows = await _copy_clients(
+                    raw, select.query(), spool, plan.hash_status, authors
+                )
             else:
-                spool.rows = await _copy(raw, select.query(), spool)
+                spool.rows = await _copy(raw, select.query(), spool, authors)
             if select.file == "Enrollment":
                 tell(progress, "enrollments", total, total)
-        users.update(r["u"] for r in await raw.fetch(files.users()))
+    users.update(UUID(hex=a.decode() if isinstance(a, bytes) else a) for a in authors if a)
     ids_out.writelines(f"{c}\n" for c in clients)
 
 
@@ -391,19 +394,30 @@ def _copied(status: str) -> int:
     return int(status.rsplit(" ", 1)[-1])
 
 
-async def _copy(raw: Any, query: str, spool: _Spool) -> int:
+async def _copy(raw: Any, query: str, spool: _Spool, authors: set[bytes | str]) -> int:
     """One file's rows from PostgreSQL straight to its spool, CRLF line ends as the Python
-    writer's (no cell holds a line break: text is cleaned, ``format.clean_sql``)."""
+    writer's (no cell holds a line break: text is cleaned, ``format.clean_sql``). Each row's
+    UserID (the third column from the end of every client file: UserID, DateDeleted,
+    ExportID, none of which holds a comma) goes to ``authors``, for User.csv."""
     spool.handle.flush()
+    rest = b""
     with spool.path.open("ab") as out:
 
         async def write(chunk: bytes) -> None:
+            nonlocal rest
+            lines = (rest + chunk).split(b"\n")
+            rest = lines.pop()
+            authors.update(line.rsplit(b",", 3)[1] for line in lines)
             out.write(chunk.replace(b"\n", b"\r\n"))
 
-        return _copied(await raw.copy_from_query(query, output=write, format="csv"))
+        count = _copied(await raw.copy_from_query(query, output=write, format="csv"))
+    assert not rest, "a COPY row without its line end"
+    return count
 
 
-async def _copy_clients(raw: Any, query: str, spool: _Spool, hash_status: int) -> int:
+async def _copy_clients(
+    raw: Any, query: str, spool: _Spool, hash_status: int, authors: set[bytes | str]
+) -> int:
     """Client.csv: PostgreSQL's rows read back (``csv``) for what only this process does: the
     SSN opened where the caller sees it in full (the last column, then dropped), names and SSNs
     hashed for HashStatus 4 (``rows.client_row``)."""
@@ -414,14 +428,16 @@ async def _copy_clients(raw: Any, query: str, spool: _Spool, hash_status: int) -
             out.write(chunk)
 
         count = _copied(await raw.copy_from_query(query, output=write, format="csv"))
-    await asyncio.to_thread(_finish_clients, raw_path, spool, hash_status)
+    await asyncio.to_thread(_finish_clients, raw_path, spool, hash_status, authors)
     return count
 
 
-def _finish_clients(raw_path: Path, spool: _Spool, hash_status: int) -> None:
+def _finish_clients(
+    raw_path: Path, spool: _Spool, hash_status: int, authors: set[bytes | str]
+) -> None:
     ssn_field = Client._meta.fields_map["ssn"]
     names = [c.name for c in columns("Client")]
-    ssn = names.index("SSN")
+    ssn, author = names.index("SSN"), names.index("UserID")
     hashed = [names.index(c) for c in HASHED_NAMES] if hash_status == HASHED else []
     with raw_path.open(newline="", encoding="utf-8") as source:
         for row in csv.reader(source):
@@ -432,6 +448,7 @@ def _finish_clients(raw_path: Path, spool: _Spool, hash_status: int) -> None:
                 for i in (*hashed, ssn):
                     digest = (hash_ssn if i == ssn else hash_name)(row[i])
                     row[i] = "" if digest is None else value(digest, spool.tz)
+            authors.add(row[author])
             spool.writer.writerow(row)
     raw_path.unlink()
 
@@ -676,9 +693,10 @@ async def run_export(
     implementation_id: str,
     expires_at: datetime | None = None,
     progress: Progress | None = None,
+    engine: str = "copy",
 ) -> ExportResult:
     """Check, plan and write one export for the caller: to ``out``, or (for download) to
-    ``directory`` under the export's id."""
+    ``directory`` under the export's id (``engine``: see ``write_export``)."""
     decisions, now, tz = caller.decisions, caller.now, caller.timezone
     plan = await plan_export(
         decisions, parse_scope(scope), start=start, end=end, hashed=hashed, today=caller.today
@@ -697,4 +715,5 @@ async def run_export(
         progress=progress,
         requested_by=decisions.principal.user_id,
         expires_at=expires_at,
+        engine=engine,
     )

@@ -111,22 +111,15 @@ class _Select:
     head: str  # the WITH clause
     source: str  # FROM and WHERE
     order: str  # ORDER BY
-    author: str  # the row's HUD UserID (uuid), for the User file
 
     def query(self) -> str:
         """The rows, for ``COPY (...) TO STDOUT (FORMAT csv)`` (asyncpg's ``copy_from_query``;
         no header: the export writes the table's column names)."""
         return f"{self.head} SELECT {', '.join(self.cells)} {self.source} ORDER BY {self.order}"
 
-    def authors(self) -> str:
-        """The rows' authors (HUD UserID), each once."""
-        return f"{self.head} SELECT DISTINCT {self.author} AS u {self.source}"
 
-
-def _trailer(
-    model: type[Model], alias: str, export_id: str, tz: ZoneInfo
-) -> tuple[dict[str, str], str]:
-    """``rows.trailer``'s columns, and the row's author (``rows.author``)."""
+def _trailer(model: type[Model], alias: str, export_id: str, tz: ZoneInfo) -> dict[str, str]:
+    """``rows.trailer``'s columns; UserID is the row's author (``rows.author``)."""
     fields = model._meta.fields_db_projection
     created = _column(model, "created_at", alias)
     updated = _column(model, "updated_at", alias) if "updated_at" in fields else None
@@ -143,7 +136,7 @@ def _trailer(
         ),
         "UserID": hud_id_sql(author),
         "ExportID": f"'{_export_id(export_id)}'",
-    }, author
+    }
 
 
 def _export_id(export_id: str) -> str:
@@ -166,9 +159,11 @@ def _cells(file: str, row: Mapping[str, str]) -> tuple[str, ...]:
     return tuple(row.get(c.name, "NULL") for c in columns(file))
 
 
-def _keys(ids: Sequence[UUID], name: str) -> str:
+def _keys(ids: Sequence[UUID]) -> str:
+    """The CTE ``k``: the ids with their order (``n``), from one literal array (worked out once
+    per export and shared by the files' statements)."""
     literal = _ids_literal(ids)
-    return f"{name} AS (SELECT u.id, u.n FROM unnest({literal}) WITH ORDINALITY u(id, n))"  # noqa: S608
+    return f"k AS (SELECT u.id, u.n FROM unnest({literal}) WITH ORDINALITY u(id, n))"  # noqa: S608
 
 
 def _flag(category: ReleaseCategory) -> str:
@@ -176,7 +171,7 @@ def _flag(category: ReleaseCategory) -> str:
 
 
 def _client_select(
-    lens: ClientScope, clients: Sequence[UUID], hashed: bool, export_id: str, tz: ZoneInfo
+    lens: ClientScope, clients: str, hashed: bool, export_id: str, tz: ZoneInfo
 ) -> _Select:
     """Client.csv (``rows.client_row``): the client's elements as ``client_fields`` masks them;
     SSN as its last four digits, the sealed SSN in the extra column where the caller sees it in
@@ -186,7 +181,7 @@ def _client_select(
     categories = sorted({i.category for i in elements.values() if i.category}, key=str)
     flags = ", ".join(f"{sees_category_sql(lens, cat, base)} AS {_flag(cat)}" for cat in categories)
     head = (
-        f"WITH {_keys(clients, 'k')}, c AS MATERIALIZED (SELECT k.n, {base}.*, {flags},"  # noqa: S608
+        f"WITH {clients}, c AS MATERIALIZED (SELECT k.n, {base}.*, {flags},"  # noqa: S608
         f' {full_ssn_sql(lens, base)} AS "sees_full" FROM k JOIN {_table(Client)} {base}'
         f' ON {base}."id" = k.id)'
     )
@@ -210,8 +205,7 @@ def _client_select(
         f"({_element_cell(elements[c], values[c], tz)}) = 1" for c in race_columns()
     )
     row["RaceNone"] = f"COALESCE({row['RaceNone']}, CASE WHEN {races} THEN NULL ELSE 99 END)"
-    trailer, author = _trailer(Client, "c", export_id, tz)
-    row.update(trailer)
+    row.update(_trailer(Client, "c", export_id, tz))
     sealed = f"CASE WHEN c.\"sees_full\" THEN encode({_column(Client, 'ssn', 'c')}, 'hex') END"
     return _Select(
         "Client",
@@ -219,13 +213,12 @@ def _client_select(
         head,
         "FROM c",
         "c.n",
-        author,
     )
 
 
 def _enrollment_head(
     lens: ClientScope,
-    enrollments: Sequence[UUID],
+    enrollments: str,
     categories: Iterable[ReleaseCategory],
     *,
     whole: bool = False,
@@ -240,14 +233,14 @@ def _enrollment_head(
     )
     selected = f"{e}.*" if whole else f'{e}."id", {e}."client_id"'
     return (
-        f"WITH {_keys(enrollments, 'k')}, e AS NOT MATERIALIZED (SELECT k.n, {selected}{flags}"  # noqa: S608
+        f"WITH {enrollments}, e AS NOT MATERIALIZED (SELECT k.n, {selected}{flags}"  # noqa: S608
         f' FROM k JOIN {_table(Enrollment)} {e} ON {e}."id" = k.id'
         f' JOIN {_table(Client)} {c} ON {c}."id" = {e}."client_id" ORDER BY k.n)'
     )
 
 
 def _enrollment_select(
-    lens: ClientScope, enrollments: Sequence[UUID], export_id: str, tz: ZoneInfo
+    lens: ClientScope, enrollments: str, export_id: str, tz: ZoneInfo
 ) -> _Select:
     """Enrollment.csv (``rows.enrollment_row``)."""
     row = {
@@ -257,22 +250,20 @@ def _enrollment_select(
     }
     for column, item in columns_of("Enrollment"):
         row[column] = _element_cell(item, _column(Enrollment, item.name, "e"), tz)
-    trailer, author = _trailer(Enrollment, "e", export_id, tz)
-    row.update(trailer)
+    row.update(_trailer(Enrollment, "e", export_id, tz))
     return _Select(
         "Enrollment",
         _cells("Enrollment", row),
         _enrollment_head(lens, enrollments, (), whole=True),
         "FROM e",
         "e.n",
-        author,
     )
 
 
 def _record_select(
     record: RecordFile,
     lens: ClientScope,
-    enrollments: Sequence[UUID],
+    enrollments: str,
     export_id: str,
     tz: ZoneInfo,
 ) -> _Select:
@@ -292,8 +283,7 @@ def _record_select(
         row[column] = _element_cell(
             item, shown_sql(item, _column(model, item.name, x), lambda c: f"e.{_flag(c)}"), tz
         )
-    trailer, author = _trailer(model, x, export_id, tz)
-    row.update(trailer)
+    row.update(_trailer(model, x, export_id, tz))
     assert record.order[0] == "enrollment_id", record.file
     order = ", ".join(["e.n", *(_column(model, name, x) for name in record.order[1:])])
     sees = sees_sql(model, x, lambda c: f"e.{_flag(c)}")
@@ -304,7 +294,6 @@ def _record_select(
         f'FROM {_table(model)} {x} JOIN e ON e."id" = {_column(model, "enrollment_id", x)}'
         f" WHERE {sees}",
         order,
-        author,
     )
 
 
@@ -313,11 +302,6 @@ class ClientFiles:
     """Each client file's statement, in the order the export writes them."""
 
     selects: tuple[_Select, ...]
-
-    def users(self) -> str:
-        """Every HUD UserID the files name (their rows' authors), as one statement."""
-        parts = " UNION ".join(f"({s.authors()})" for s in self.selects)
-        return f"SELECT u FROM ({parts}) a WHERE u IS NOT NULL"  # noqa: S608
 
 
 def client_files(
@@ -331,10 +315,11 @@ def client_files(
 ) -> ClientFiles:
     """The statements of Client.csv, Enrollment.csv and every enrollment's file, for the kept
     ``enrollments`` (in order) and their ``clients`` (in order)."""
+    enrollment_keys, client_keys = _keys(enrollments), _keys(clients)
     return ClientFiles(
         (
-            _client_select(lens, clients, hashed, export_id, tz),
-            _enrollment_select(lens, enrollments, export_id, tz),
-            *(_record_select(r, lens, enrollments, export_id, tz) for r in ENROLLMENT_RECORDS),
+            _client_select(lens, client_keys, hashed, export_id, tz),
+            _enrollment_select(lens, enrollment_keys, export_id, tz),
+            *(_record_select(r, lens, enrollment_keys, export_id, tz) for r in ENROLLMENT_RECORDS),
         )
     )
