@@ -102,6 +102,11 @@ __all__ = [
 # Files with rows from the batches, spooled to disk while the batches run.
 _SPOOLED = ("Client", "Enrollment", *(r.file for r in ENROLLMENT_RECORDS))
 ENGINES = ("copy", "python")
+# The COPY statements' sorts (Enrollment.csv's rows in the enrollments' order) in memory.
+_WORK_MEM = "SET LOCAL work_mem = '64MB'"
+# Deflate's fastest level: about 2.7 times the speed of the default (6) on these files for a zip
+# about a fifth larger (decision 200); the deflating was half of the COPY export's own CPU.
+ZIP_LEVEL = 1
 # Clients audited per INSERT (one multi-row statement each: ``services.audit.append``).
 AUDIT_BATCH = 5000
 
@@ -360,15 +365,14 @@ async def _copy_client_data(
         return
     async with conn.acquire_connection() as raw:
         await raw.execute(SQL_SESSION)
+        await raw.execute(_WORK_MEM)
         kept = await raw.fetch(enrollments_sql(plan.lens, plan.project_ids, plan.start, plan.end))
         total = len(kept)
         tell(progress, "enrollments", 0, total)
-        enrollments = [r["id"] for r in kept]
         clients = list(dict.fromkeys(r["client_id"] for r in kept))
-        del kept
         files = client_files(
             plan.lens,
-            enrollments=enrollments,
+            enrollments=kept,
             clients=clients,
             hashed=plan.hash_status == HASHED,
             export_id=eid,
@@ -536,7 +540,7 @@ async def _write_zip(
 
 def _zip(out: Path, entries: list[tuple[str, Path]]) -> None:
     """Copy the spools into the zip's entries (in a thread: deflating is CPU and disk work)."""
-    with ZipFile(out, "w", compression=ZIP_DEFLATED) as archive:
+    with ZipFile(out, "w", compression=ZIP_DEFLATED, compresslevel=ZIP_LEVEL) as archive:
         for name, path in entries:
             with archive.open(name, "w") as entry, path.open("rb") as source:
                 shutil.copyfileobj(source, entry, 1 << 20)

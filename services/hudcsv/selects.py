@@ -21,9 +21,11 @@ the caller may see it in full, which the export replaces.
 
 from __future__ import annotations
 
+import functools
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import date, datetime
+from typing import Any
 from uuid import UUID
 from zoneinfo import ZoneInfo
 
@@ -83,7 +85,9 @@ def enrollments_sql(lens: ClientScope, project_ids: Iterable[UUID], start: date,
     """The enrollments to export (``id``, ``client_id``), in the files' order (client, then
     enrollment): at the scope's projects, active in the period (entry on or before the end, no
     exit before the start), of clients the lens sees, that the lens sees (the enrollment's
-    category at its agency), as ``export._enrollments`` and ``sees`` choose them."""
+    category at its agency), as ``export._enrollments`` and ``sees`` choose them. With each,
+    whether the lens sees the enrollment's agency's records of each category the files ask
+    about (:func:`enrollment_categories`): the policy worked out once per enrollment."""
     projects = ", ".join(f"'{UUID(str(p))}'" for p in sorted(project_ids, key=str)) or "NULL"
     e, c = '"enrollment"', '"client"'
     visible = visible_row_sql(lens, identifying=False, client=c)
@@ -91,8 +95,9 @@ def enrollments_sql(lens: ClientScope, project_ids: Iterable[UUID], start: date,
     def flags(category: ReleaseCategory) -> str:
         return sees_row_sql(lens, category, f'{e}."agency_id"', c)
 
+    tests = "".join(f", {flags(cat)} AS {_flag(cat)}" for cat in enrollment_categories())
     return (
-        f'SELECT {e}."id", {e}."client_id" FROM {_table(Enrollment)} {e}'  # noqa: S608 (checked literals)
+        f'SELECT {e}."id", {e}."client_id"{tests} FROM {_table(Enrollment)} {e}'  # noqa: S608 (checked literals)
         f' JOIN {_table(Client)} {c} ON {c}."id" = {e}."client_id"'
         f' WHERE {e}."project_id" IN ({projects}) AND {e}."entry_date" <= {_literal_date(end)}'
         f' AND NOT EXISTS (SELECT 1 FROM {_table(Exit)} x WHERE x."enrollment_id" = {e}."id"'
@@ -166,6 +171,34 @@ def _keys(ids: Sequence[UUID]) -> str:
     return f"k AS (SELECT u.id, u.n FROM unnest({literal}) WITH ORDINALITY u(id, n))"  # noqa: S608
 
 
+def _kept(kept: Sequence[Mapping[str, Any]]) -> str:
+    """The CTE ``e``: the kept enrollments (``enrollments_sql``'s rows) with their order
+    (``n``), client and tests, from literal arrays: no join, and PostgreSQL knows the rows come
+    in ``n``'s order (``WITH ORDINALITY``)."""
+    flags = [_flag(cat) for cat in enrollment_categories()]
+    arrays = [
+        _ids_literal([r["id"] for r in kept]),
+        _ids_literal([r["client_id"] for r in kept]),
+        *(
+            "'{" + ",".join("t" if r[f.strip('"')] else "f" for r in kept) + "}'::boolean[]"
+            for f in flags
+        ),
+    ]
+    names = ", ".join(['"id"', '"client_id"', *flags, "n"])
+    return f"e AS (SELECT * FROM unnest({', '.join(arrays)}) WITH ORDINALITY u({names}))"  # noqa: S608
+
+
+@functools.cache
+def enrollment_categories() -> tuple[ReleaseCategory, ...]:
+    """The categories whose test at an enrollment's agency some enrollment file asks for: the
+    enrollment's own (which rows are kept), each record table's, each masked element's."""
+    found = {*row_categories(Enrollment)}
+    for record in ENROLLMENT_RECORDS:
+        found.update(row_categories(record.model))
+        found.update(i.category for _, i in columns_of(record.file) if i.category)
+    return tuple(sorted(found, key=str))
+
+
 def _flag(category: ReleaseCategory) -> str:
     return f'"sees_{ReleaseCategory(category).value.lower()}"'
 
@@ -216,46 +249,24 @@ def _client_select(
     )
 
 
-def _enrollment_head(
-    lens: ClientScope,
-    enrollments: str,
-    categories: Iterable[ReleaseCategory],
-    *,
-    whole: bool = False,
-) -> str:
-    """The kept enrollments in order, each with the tests of its agency's records the file
-    needs (worked out once per enrollment)."""
-    e, c = '"enrollment"', '"client"'
-    agency = f'{e}."agency_id"'
-    flags = "".join(
-        f", {sees_row_sql(lens, cat, agency, c)} AS {_flag(cat)}"
-        for cat in sorted(set(categories), key=str)
-    )
-    selected = f"{e}.*" if whole else f'{e}."id", {e}."client_id"'
-    return (
-        f"WITH {enrollments}, e AS NOT MATERIALIZED (SELECT k.n, {selected}{flags}"  # noqa: S608
-        f' FROM k JOIN {_table(Enrollment)} {e} ON {e}."id" = k.id'
-        f' JOIN {_table(Client)} {c} ON {c}."id" = {e}."client_id" ORDER BY k.n)'
-    )
-
-
 def _enrollment_select(
     lens: ClientScope, enrollments: str, export_id: str, tz: ZoneInfo
 ) -> _Select:
     """Enrollment.csv (``rows.enrollment_row``)."""
+    base = '"enrollment"'
     row = {
         "EnrollmentID": hud_id_sql('e."id"'),
         "PersonalID": hud_id_sql('e."client_id"'),
-        "ProjectID": hud_id_sql('e."project_id"'),
+        "ProjectID": hud_id_sql(_column(Enrollment, "project_id", base)),
     }
     for column, item in columns_of("Enrollment"):
-        row[column] = _element_cell(item, _column(Enrollment, item.name, "e"), tz)
-    row.update(_trailer(Enrollment, "e", export_id, tz))
+        row[column] = _element_cell(item, _column(Enrollment, item.name, base), tz)
+    row.update(_trailer(Enrollment, base, export_id, tz))
     return _Select(
         "Enrollment",
         _cells("Enrollment", row),
-        _enrollment_head(lens, enrollments, (), whole=True),
-        "FROM e",
+        f"WITH {enrollments}",
+        f'FROM e JOIN {_table(Enrollment)} {base} ON {base}."id" = e."id"',
         "e.n",
     )
 
@@ -272,7 +283,6 @@ def _record_select(
     the enrollment's order and then the record's."""
     model, x = record.model, "x"
     elements = columns_of(record.file)
-    categories = {*row_categories(model), *(i.category for _, i in elements if i.category)}
     row = {
         record.key: hud_id_sql(_column(model, "id", x)),
         "EnrollmentID": hud_id_sql('e."id"'),
@@ -290,8 +300,8 @@ def _record_select(
     return _Select(
         record.file,
         _cells(record.file, row),
-        _enrollment_head(lens, enrollments, categories),
-        f'FROM {_table(model)} {x} JOIN e ON e."id" = {_column(model, "enrollment_id", x)}'
+        f"WITH {enrollments}",
+        f'FROM e JOIN {_table(model)} {x} ON {_column(model, "enrollment_id", x)} = e."id"'
         f" WHERE {sees}",
         order,
     )
@@ -307,15 +317,15 @@ class ClientFiles:
 def client_files(
     lens: ClientScope,
     *,
-    enrollments: Sequence[UUID],
+    enrollments: Sequence[Mapping[str, Any]],
     clients: Sequence[UUID],
     hashed: bool,
     export_id: str,
     tz: ZoneInfo,
 ) -> ClientFiles:
     """The statements of Client.csv, Enrollment.csv and every enrollment's file, for the kept
-    ``enrollments`` (in order) and their ``clients`` (in order)."""
-    enrollment_keys, client_keys = _keys(enrollments), _keys(clients)
+    ``enrollments`` (``enrollments_sql``'s rows, in order) and their ``clients`` (in order)."""
+    enrollment_keys, client_keys = _kept(enrollments), _keys(clients)
     return ClientFiles(
         (
             _client_select(lens, client_keys, hashed, export_id, tz),
