@@ -14,6 +14,7 @@ parameters.
 from __future__ import annotations
 
 from collections.abc import Callable
+from uuid import UUID
 
 from tortoise.models import Model
 
@@ -58,7 +59,7 @@ def _released(scope: ClientScope, client: str, condition: str) -> str:
     )
 
 
-def _consent(client: str, agencies: frozenset) -> str:  # type: ignore[type-arg]
+def _consent(client: str, agencies: frozenset[UUID]) -> str:
     if not agencies:
         return "false"
     return (

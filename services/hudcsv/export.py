@@ -20,9 +20,13 @@ masked by the client-data policy the API asks (``authz.clients``): which clients
 each table (42 CFR Part 2 included), which fields; the element columns come from the element
 registry (``services.hudcsv.elements``).
 
-Streaming: enrollments are read in keyset batches ordered by client; each batch's rows are
-written to spool files on disk, then the spools are copied into the zip's entries. Memory holds
-one batch (and the set of user ids named), whatever the number of clients.
+Two engines write the client files (decision 197). ``copy`` (the default): the enrollments are
+chosen once in the snapshot, then PostgreSQL writes each file's rows (``COPY (SELECT ...) TO
+STDOUT``, the statements derived from the declarations in ``services.hudcsv.selects``) straight
+into spool files on disk; Client.csv passes through Python for its sealed SSNs and hashing.
+``python``, the reference the COPY files are proven equal to: enrollments are read in keyset
+batches ordered by client and each cell is formatted here. Either way the spools are then copied
+into the zip's entries; memory holds one batch (python) or the chosen enrollments' ids (copy).
 
 The permission check and the lens are ``services.hudcsv.plan``; each file's rows are built by
 ``services.hudcsv.rows``; this module reads, writes, zips and audits.

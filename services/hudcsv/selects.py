@@ -5,12 +5,12 @@ the element columns and their kinds from the element registry (``services.hudcsv
 the record files from ``services.hudcsv.records``, the masking from the client-data policy's
 SQL (``authz.clients.sql``), each cell formatted as ``services.hudcsv.format.value_sql`` says.
 
-The enrollments to export are chosen once, in the snapshot (:func:`enrollments_sql`); each file's
-statement then reads them back as a literal array with their order (``unnest ... WITH
+The enrollments to export are chosen once, in the snapshot (:func:`enrollments_sql`), with the
+policy's tests of their agency's records (one boolean per category a file asks about); each
+file's statement then reads them back from literal arrays with their order (``unnest ... WITH
 ORDINALITY``): a ``COPY`` takes no parameters, and a hot standby (``services.replica``) has no
-temporary tables. What a file needs of the policy (a client's categories, the tests of the
-writing agency's records) is worked out once per client or per enrollment in a materialized
-CTE, not once per cell.
+temporary tables. A client's categories are worked out once per client (a materialized CTE),
+never once per cell.
 
 What stays in Python (``services.hudcsv.export``): the Client file's SSN, sealed at rest
 (``models.sealed``) and opened only by the process's key ring, and the hashing of names and
@@ -249,9 +249,7 @@ def _client_select(
     )
 
 
-def _enrollment_select(
-    lens: ClientScope, enrollments: str, export_id: str, tz: ZoneInfo
-) -> _Select:
+def _enrollment_select(enrollments: str, export_id: str, tz: ZoneInfo) -> _Select:
     """Enrollment.csv (``rows.enrollment_row``)."""
     base = '"enrollment"'
     row = {
@@ -271,13 +269,7 @@ def _enrollment_select(
     )
 
 
-def _record_select(
-    record: RecordFile,
-    lens: ClientScope,
-    enrollments: str,
-    export_id: str,
-    tz: ZoneInfo,
-) -> _Select:
+def _record_select(record: RecordFile, enrollments: str, export_id: str, tz: ZoneInfo) -> _Select:
     """One file of an enrollment's records (``export._write_children``): the rows the lens sees
     (``sees`` at the enrollment's agency), each element masked as ``row_fields`` masks it, in
     the enrollment's order and then the record's."""
@@ -329,7 +321,7 @@ def client_files(
     return ClientFiles(
         (
             _client_select(lens, client_keys, hashed, export_id, tz),
-            _enrollment_select(lens, enrollment_keys, export_id, tz),
-            *(_record_select(r, lens, enrollment_keys, export_id, tz) for r in ENROLLMENT_RECORDS),
+            _enrollment_select(enrollment_keys, export_id, tz),
+            *(_record_select(r, enrollment_keys, export_id, tz) for r in ENROLLMENT_RECORDS),
         )
     )
