@@ -78,7 +78,10 @@ def _literal_date(day: date) -> str:
 
 def _ids_literal(ids: Sequence[UUID]) -> str:
     """The ids as one ``uuid[]`` literal (each re-parsed as a UUID)."""
-    return "'{" + ",".join(str(UUID(str(i))) for i in ids) + "}'::uuid[]"
+    # (asyncpg's uuids are UUIDs already; anything else is parsed as one)
+    return (
+        "'{" + ",".join(str(i if isinstance(i, UUID) else UUID(str(i))) for i in ids) + "}'::uuid[]"
+    )
 
 
 def enrollments_sql(lens: ClientScope, project_ids: Iterable[UUID], start: date, end: date) -> str:
@@ -87,7 +90,8 @@ def enrollments_sql(lens: ClientScope, project_ids: Iterable[UUID], start: date,
     exit before the start), of clients the lens sees, that the lens sees (the enrollment's
     category at its agency), as ``export._enrollments`` and ``sees`` choose them. With each,
     whether the lens sees the enrollment's agency's records of each category the files ask
-    about (:func:`enrollment_categories`): the policy worked out once per enrollment."""
+    about (:func:`enrollment_categories`), as the bits of ``sees``: the policy worked out once
+    per enrollment."""
     projects = ", ".join(f"'{UUID(str(p))}'" for p in sorted(project_ids, key=str)) or "NULL"
     e, c = '"enrollment"', '"client"'
     visible = visible_row_sql(lens, identifying=False, client=c)
@@ -95,7 +99,10 @@ def enrollments_sql(lens: ClientScope, project_ids: Iterable[UUID], start: date,
     def flags(category: ReleaseCategory) -> str:
         return sees_row_sql(lens, category, f'{e}."agency_id"', c)
 
-    tests = "".join(f", {flags(cat)} AS {_flag(cat)}" for cat in enrollment_categories())
+    bits = " | ".join(
+        f"(({flags(cat)})::int << {i})" for i, cat in enumerate(enrollment_categories())
+    )
+    tests = f', ({bits}) AS "sees"'
     return (
         f'SELECT {e}."id", {e}."client_id"{tests} FROM {_table(Enrollment)} {e}'  # noqa: S608 (checked literals)
         f' JOIN {_table(Client)} {c} ON {c}."id" = {e}."client_id"'
@@ -173,19 +180,23 @@ def _keys(ids: Sequence[UUID]) -> str:
 
 def _kept(kept: Sequence[Mapping[str, Any]]) -> str:
     """The CTE ``e``: the kept enrollments (``enrollments_sql``'s rows) with their order
-    (``n``), client and tests, from literal arrays: no join, and PostgreSQL knows the rows come
+    (``n``), client and tests (one bit per category), from literal arrays: no join, and PostgreSQL knows the rows come
     in ``n``'s order (``WITH ORDINALITY``)."""
-    flags = [_flag(cat) for cat in enrollment_categories()]
-    arrays = [
+    arrays = (
         _ids_literal([r["id"] for r in kept]),
         _ids_literal([r["client_id"] for r in kept]),
-        *(
-            "'{" + ",".join("t" if r[f.strip('"')] else "f" for r in kept) + "}'::boolean[]"
-            for f in flags
-        ),
-    ]
-    names = ", ".join(['"id"', '"client_id"', *flags, "n"])
-    return f"e AS (SELECT * FROM unnest({', '.join(arrays)}) WITH ORDINALITY u({names}))"  # noqa: S608
+        "'{" + ",".join(str(int(r["sees"])) for r in kept) + "}'::int[]",
+    )
+    return (
+        f"e AS (SELECT * FROM unnest({', '.join(arrays)})"  # noqa: S608 (checked literals)
+        ' WITH ORDINALITY u("id", "client_id", "sees", n))'
+    )
+
+
+def _sees(category: ReleaseCategory) -> str:
+    """Whether the lens sees the enrollment's agency's records of ``category`` (a bit of the
+    enrollment's ``sees``, one per :func:`enrollment_categories`)."""
+    return f'((e."sees" & {1 << enrollment_categories().index(category)}) <> 0)'
 
 
 @functools.cache
@@ -282,13 +293,11 @@ def _record_select(record: RecordFile, enrollments: str, export_id: str, tz: Zon
         **{link.column: hud_id_sql(_column(model, link.field, x)) for link in record.links},
     }
     for column, item in elements:
-        row[column] = _element_cell(
-            item, shown_sql(item, _column(model, item.name, x), lambda c: f"e.{_flag(c)}"), tz
-        )
+        row[column] = _element_cell(item, shown_sql(item, _column(model, item.name, x), _sees), tz)
     row.update(_trailer(model, x, export_id, tz))
     assert record.order[0] == "enrollment_id", record.file
     order = ", ".join(["e.n", *(_column(model, name, x) for name in record.order[1:])])
-    sees = sees_sql(model, x, lambda c: f"e.{_flag(c)}")
+    sees = sees_sql(model, x, _sees)
     return _Select(
         record.file,
         _cells(record.file, row),
