@@ -100,11 +100,23 @@ assert _FORBIDDEN.pattern == _SQL_FORBIDDEN, "clean_text and its SQL disagree"
 SQL_SESSION = "SET LOCAL DateStyle = 'ISO, YMD'"
 
 
+# ``_DIRTY`` in SQL: a forbidden character, whitespace other than a space, two spaces, a space
+# at either end.
+_SQL_DIRTY = (
+    f"{_SQL_FORBIDDEN}|["
+    + "".join(f"\\u{c:04x}" for c in range(0x10000) if chr(c).isspace() and c != 0x20)
+    + "]|  |^ | $"
+)
+
+
 def clean_sql(expr: str) -> str:
     """``clean_text`` of a text expression, NULL for an empty result (COPY writes NULL as an
-    empty cell, as the Python writer writes None and '')."""
+    empty cell, as the Python writer writes None and ''). Like ``clean_text``, only text that
+    needs it goes through the replacements (one match instead of two replacements: about five
+    times faster on clean text)."""
     removed = f"regexp_replace({expr}, '{_SQL_FORBIDDEN}', '', 'g')"
-    return f"NULLIF(btrim(regexp_replace({removed}, '{_SQL_SPACE}', ' ', 'g'), ' '), '')"
+    cleaned = f"NULLIF(btrim(regexp_replace({removed}, '{_SQL_SPACE}', ' ', 'g'), ' '), '')"
+    return f"(CASE WHEN {expr} ~ '{_SQL_DIRTY}' THEN {cleaned} ELSE NULLIF({expr}, '') END)"
 
 
 def hud_id_sql(expr: str) -> str:

@@ -10,7 +10,8 @@ import csv
 import io
 import zipfile
 from collections.abc import AsyncIterator
-from datetime import date
+from datetime import UTC, date, datetime
+from decimal import Decimal
 from pathlib import Path
 from typing import Any
 from uuid import UUID, uuid4
@@ -21,7 +22,7 @@ import pytest
 from authz.enforcer import current_authorizer
 from devdata import generate
 from services.hudcsv.export import write_export
-from services.hudcsv.format import hud_id
+from services.hudcsv.format import SQL_SESSION, hud_id, value, value_sql
 from services.hudcsv.plan import parse_scope, plan_export
 from tests.conftest import START
 from tests.factories import Api
@@ -180,3 +181,48 @@ async def test_can_backbone_both_ways_with_releases_that_mask_categories(
     assert any(shown[i] for i in (1, 3, 8))
     assert shown[6] == "" or shown[6].startswith("xxxxx")
     await _both(g, db_staff, f"can:{can}", tmp_path, hashed=True)
+
+
+TEXTS = (
+    "",
+    " ",
+    "plain",
+    "two  spaces",
+    " lead and trail ",
+    "tab\there",
+    "line\nbreak\r\nand\u2028separator",
+    "no\u00a0break\u3000ideographic\u0085next",
+    "<b>[x]{y}</b>",
+    "   <>  ",
+    "ünïcödé ✓",
+    '"quoted", with comma',
+)
+
+
+async def test_each_cell_format_is_the_same_in_sql(database_url: str) -> None:
+    """``format.value_sql`` against ``format.value``, on the values that differ most."""
+    conn = await asyncpg.connect(database_url, timeout=10)
+    try:
+        async with conn.transaction():
+            await conn.execute(SQL_SESSION)
+            for text in TEXTS:
+                got = await conn.fetchval(f"SELECT {value_sql('$1::text', str, TZ)}", text)
+                assert (got or "") == value(text, TZ), repr(text)
+            cases: tuple[tuple[Any, type, str], ...] = (
+                (datetime(2026, 3, 2, 4, 59, 59, 999999, tzinfo=UTC), datetime, "timestamptz"),
+                (datetime(2026, 7, 1, 12, 0, tzinfo=UTC), datetime, "timestamptz"),
+                (date(1931, 2, 3), date, "date"),
+                (Decimal("12.5"), Decimal, "numeric"),
+                (Decimal("1234567.89"), Decimal, "numeric"),
+                (True, bool, "boolean"),
+                (False, bool, "boolean"),
+                (UUID("0a1b2c3d-0000-4000-8000-00000000abcd"), UUID, "uuid"),
+                (-7, int, "int"),
+            )
+            for item, kind, sql_type in cases:
+                cell = await conn.fetchval(
+                    f"SELECT ({value_sql(f'$1::{sql_type}', kind, TZ)})::text", item
+                )
+                assert cell == value(item, TZ), repr(item)
+    finally:
+        await conn.close()
