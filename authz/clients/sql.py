@@ -29,6 +29,7 @@ __all__ = [
     "Flags",
     "full_ssn_sql",
     "holder_sql",
+    "row_categories",
     "sees_category_sql",
     "sees_row_sql",
     "sees_sql",

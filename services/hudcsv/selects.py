@@ -180,8 +180,8 @@ def _keys(ids: Sequence[UUID]) -> str:
 
 def _kept(kept: Sequence[Mapping[str, Any]]) -> str:
     """The CTE ``e``: the kept enrollments (``enrollments_sql``'s rows) with their order
-    (``n``), client and tests (one bit per category), from literal arrays: no join, and PostgreSQL knows the rows come
-    in ``n``'s order (``WITH ORDINALITY``)."""
+    (``n``), client and tests (one bit per category), from literal arrays: no join, and
+    PostgreSQL knows the rows come in ``n``'s order (``WITH ORDINALITY``)."""
     arrays = (
         _ids_literal([r["id"] for r in kept]),
         _ids_literal([r["client_id"] for r in kept]),
