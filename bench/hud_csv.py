@@ -190,6 +190,7 @@ async def step_export(
     trace: bool,
     lead: str = LEAD,
     key: str | None = None,
+    engine: str = "copy",
 ) -> dict[str, Any]:
     """Export ``all`` as ``lead`` (a Lead Agency user given a VIEW_ONLY licence at every agency
     first: decision 162), or the biggest agency as its HDC: timed, then traced; the figures
@@ -233,12 +234,17 @@ async def step_export(
                 hashed=statewide,
                 out=path,
                 implementation_id="hearth-bench",
+                engine=engine,
             )
 
         rss_before = _maxrss_mb()
+        cpu = _CpuMeter(database)
+        await cpu.start()
         t0 = time.perf_counter()
         result = await export(out)
         figures[f"export_{key}_s"] = round(time.perf_counter() - t0, 1)
+        figures[f"export_{key}_engine"] = engine
+        figures.update({f"export_{key}_{name}": v for name, v in (await cpu.stop()).items()})
         figures[f"export_{key}_peak_rss_mb"] = _maxrss_mb()
         figures[f"export_{key}_rss_before_mb"] = rss_before
         figures[f"export_{key}_clients"] = result.row_counts["Client"]
@@ -254,6 +260,49 @@ async def step_export(
             tracemalloc.stop()
             out.with_suffix(".traced.zip").unlink()
     return figures
+
+
+def _proc_cpu(pid: int) -> float | None:
+    """A process's CPU seconds (user + system), from /proc; None if it has gone."""
+    try:
+        with open(f"/proc/{pid}/stat") as stat:
+            fields = stat.read().rsplit(")", 1)[1].split()
+    except OSError:
+        return None
+    return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+
+
+class _CpuMeter:
+    """CPU seconds of this process and of the PostgreSQL backends serving ``database`` (read
+    from /proc: the server is on this machine), between :meth:`start` and :meth:`stop`."""
+
+    def __init__(self, database: str) -> None:
+        self.database = database
+        self.backends: dict[int, float] = {}
+        self.process = 0.0
+
+    async def _backends(self) -> dict[int, float]:
+        from tortoise.connection import get_connection
+
+        rows = await get_connection("default").execute_query_dict(
+            "SELECT pid FROM pg_stat_activity WHERE datname = $1", [self.database]
+        )
+        cpu = {row["pid"]: _proc_cpu(row["pid"]) for row in rows}
+        return {pid: seconds for pid, seconds in cpu.items() if seconds is not None}
+
+    def _own(self) -> float:
+        usage = resource.getrusage(resource.RUSAGE_SELF)
+        return usage.ru_utime + usage.ru_stime
+
+    async def start(self) -> None:
+        self.backends = await self._backends()
+        self.process = self._own()
+
+    async def stop(self) -> dict[str, float]:
+        own = self._own() - self.process
+        after = await self._backends()
+        server = sum(cpu - self.backends.get(pid, 0.0) for pid, cpu in after.items())
+        return {"cpu_s": round(own, 1), "pg_cpu_s": round(server, 1)}
 
 
 async def _statewide_reader(username: str) -> Any:
@@ -382,7 +431,15 @@ def step_statewide_write(out: Path, clients: int, seed: int) -> dict[str, Any]:
 
 
 def _step(
-    step: str, clients: int, *, server: str, database: str, seed: int, work: Path, trace_max: int
+    step: str,
+    clients: int,
+    *,
+    server: str,
+    database: str,
+    seed: int,
+    work: Path,
+    trace_max: int,
+    engine: str = "copy",
 ) -> dict[str, Any]:
     """One step in a fresh Python process (its own peak memory)."""
     out = subprocess.run(  # noqa: S603 (our own script, fixed arguments)
@@ -403,6 +460,8 @@ def _step(
             str(work),
             "--trace-statewide-max",
             str(trace_max),
+            "--engine",
+            engine,
         ],
         check=False,
         capture_output=True,
@@ -422,6 +481,7 @@ def run(
     seed: int = 7,
     trace_statewide_max: int = 10_000,
     steps: tuple[str, ...] = STEPS,
+    engine: str = "copy",
 ) -> dict[str, Any]:
     """Every step (or those named) for one size; the figures as a dict."""
     figures: dict[str, Any] = {
@@ -442,6 +502,7 @@ def run(
                     seed=seed,
                     work=Path(tmp),
                     trace_max=trace_statewide_max,
+                    engine=engine,
                 )
             )
     figures["load_average_after"] = [round(x, 1) for x in os.getloadavg()]
@@ -488,6 +549,7 @@ async def _step_in_process(step: str, args: argparse.Namespace) -> dict[str, Any
         statewide,
         work / ("all.zip" if statewide else "agency.zip"),
         trace=not statewide or n <= args.trace_statewide_max,
+        engine=args.engine,
     )
 
 
@@ -516,6 +578,13 @@ def main() -> None:
         help="devdata: seed, export and import the generator's database; statewide: write the "
         "statewide file, import it, export what was imported; all: both",
     )
+    parser.add_argument(
+        "--engine",
+        choices=("copy", "python"),
+        default="copy",
+        help="the exports' engine: copy (PostgreSQL writes the client files) or python (the "
+        "reference path, each cell formatted in Python)",
+    )
     parser.add_argument("--step", choices=STEPS, help=argparse.SUPPRESS)
     parser.add_argument("--work", help=argparse.SUPPRESS)
     args = parser.parse_args()
@@ -531,6 +600,7 @@ def main() -> None:
                     database=args.database,
                     seed=args.seed,
                     trace_statewide_max=args.trace_statewide_max,
+                    engine=args.engine,
                     steps={
                         "all": STEPS,
                         "devdata": DEVDATA_STEPS,

@@ -13,7 +13,17 @@ from zoneinfo import ZoneInfo
 
 from asyncpg.pgproto.pgproto import UUID as PgUUID
 
-__all__ = ["clean_text", "hash_name", "hash_ssn", "hud_id", "soundex", "value"]
+__all__ = [
+    "SQL_SESSION",
+    "clean_text",
+    "hash_name",
+    "hash_ssn",
+    "hud_id",
+    "hud_id_sql",
+    "soundex",
+    "value",
+    "value_sql",
+]
 
 _FORBIDDEN = re.compile(r"[<>\[\]{}]")
 _SPACE = re.compile(r"\s+")
@@ -75,6 +85,72 @@ def value(item: Any, tz: ZoneInfo) -> str:
         if isinstance(item, kind):
             return _BY_TYPE[kind](item, tz)
     return str(item)
+
+
+# The same rules as SQL, for the export's COPY (``services.hudcsv.selects``): each kind of value
+# formatted by PostgreSQL as ``value`` formats it in Python (a test compares the two files byte
+# for byte). Python's ``\s`` in a text pattern is ``str.isspace``: the class is built from it.
+_SQL_SPACE = "[" + "".join(f"\\u{c:04x}" for c in range(0x10000) if chr(c).isspace()) + "]+"
+_SQL_FORBIDDEN = r"[<>\[\]{}]"
+assert _FORBIDDEN.pattern == _SQL_FORBIDDEN, "clean_text and its SQL disagree"
+
+
+# What the session's statements must run under for ``value_sql``'s cells (dates and times in
+# ISO style: yyyy-mm-dd, yyyy-mm-dd hh:mm:ss).
+SQL_SESSION = "SET LOCAL DateStyle = 'ISO, YMD'"
+
+
+# ``_DIRTY`` in SQL: a forbidden character, whitespace other than a space, two spaces, a space
+# at either end.
+_SQL_DIRTY = (
+    f"{_SQL_FORBIDDEN}|["
+    + "".join(f"\\u{c:04x}" for c in range(0x10000) if chr(c).isspace() and c != 0x20)
+    + "]|  |^ | $"
+)
+
+
+def clean_sql(expr: str) -> str:
+    """``clean_text`` of a text expression, NULL for an empty result (COPY writes NULL as an
+    empty cell, as the Python writer writes None and ''). Like ``clean_text``, only text that
+    needs it goes through the replacements (one match instead of two replacements: about five
+    times faster on clean text)."""
+    removed = f"regexp_replace({expr}, '{_SQL_FORBIDDEN}', '', 'g')"
+    cleaned = f"NULLIF(btrim(regexp_replace({removed}, '{_SQL_SPACE}', ' ', 'g'), ' '), '')"
+    return f"(CASE WHEN {expr} ~ '{_SQL_DIRTY}' THEN {cleaned} ELSE NULLIF({expr}, '') END)"
+
+
+def hud_id_sql(expr: str) -> str:
+    """``hud_id`` of a uuid expression: its 32 hex digits."""
+    return f"encode(uuid_send({expr}), 'hex')"
+
+
+def _tz_literal(tz: ZoneInfo) -> str:
+    name = tz.key
+    if not re.fullmatch(r"[A-Za-z0-9_+\-/]+", name):
+        raise ValueError("not a time zone name")
+    return f"'{name}'"
+
+
+def value_sql(expr: str, kind: type, tz: ZoneInfo) -> str:
+    """One cell of a value of ``kind`` (an element's kind, ``models.hud.elements``) as ``value``
+    writes it: yyyy-mm-dd dates, local yyyy-mm-dd hh:mm:ss datetimes, money with 2 decimals,
+    booleans as 1/0, uuids as HUD ids, text cleaned. Dates and datetimes are left to COPY's own
+    output, in the ISO style the session must be set to (:data:`SQL_SESSION`)."""
+    if kind is str:
+        return clean_sql(expr)
+    if kind is datetime:
+        return f"date_trunc('second', ({expr}) AT TIME ZONE {_tz_literal(tz)})"
+    if kind is date:
+        return expr
+    if kind is Decimal:
+        return f"round({expr}, 2)"
+    if kind is bool:
+        return f"({expr})::int"
+    if kind is UUID:
+        return hud_id_sql(expr)
+    if kind is int:
+        return expr
+    raise TypeError(f"no SQL format for {kind.__name__}")
 
 
 def soundex(name: str) -> str:

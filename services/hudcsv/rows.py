@@ -18,9 +18,11 @@ from services.hudcsv.plan import HASHED
 
 __all__ = [
     "ENROLLMENT_FIELDS",
+    "HASHED_NAMES",
     "author",
     "client_row",
     "enrollment_row",
+    "race_columns",
     "trailer",
 ]
 
@@ -54,10 +56,10 @@ def client_row(
     last_four = seen["ssn_last_four"]
     row["SSN"] = seen["ssn"] or (f"xxxxx{last_four}" if last_four else None)
     if hash_status == HASHED:
-        for column in _HASHED_NAMES:
+        for column in HASHED_NAMES:
             row[column] = hash_name(row[column])
         row["SSN"] = hash_ssn(row["SSN"])
-    if row["RaceNone"] is None and not any(row[column] == 1 for column in _race_columns()):
+    if row["RaceNone"] is None and not any(row[column] == 1 for column in race_columns()):
         row["RaceNone"] = 99
     return {
         "PersonalID": client.id,
@@ -66,11 +68,11 @@ def client_row(
     }
 
 
-_HASHED_NAMES = ("FirstName", "MiddleName", "LastName")
+HASHED_NAMES = ("FirstName", "MiddleName", "LastName")
 
 
 @functools.cache
-def _race_columns() -> tuple[str, ...]:
+def race_columns() -> tuple[str, ...]:
     """The 3.04 race and ethnicity flags' columns (RaceNone is 99 when none of them is 1)."""
     return tuple(
         column
