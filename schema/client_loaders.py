@@ -12,7 +12,14 @@ from uuid import UUID
 from strawberry.dataloader import DataLoader
 from tortoise.models import Model
 
-from authz.clients import ClientAccess, access_for, client_rows, enrollment_rows, visible_by_id
+from authz.clients import (
+    ClientAccess,
+    access_for,
+    client_rows,
+    enrollment_rows,
+    mask_record,
+    visible_by_id,
+)
 from models.clients import Client
 from schema.context import Context
 
@@ -125,7 +132,8 @@ def rows_by_enrollment(
     context: Context, model: type[_M], order: tuple[str, ...]
 ) -> DataLoader[EnrollmentKey, list[_M]]:
     """An enrollment's rows of ``model`` that the caller may see, keyed (enrollment, its agency,
-    its client)."""
+    its client), each element the caller may not see set to None (an exit's DOMESTIC_VIOLENCE
+    elements, an income record's HEALTH ones: ``authz.clients.mask_record``)."""
     key = ("enrollment-rows", model)
     if key not in context.loaders:
 
@@ -136,6 +144,10 @@ def rows_by_enrollment(
                 for (enrollment, agency, _), access in zip(keys, accesses, strict=True)
             ]
             rows = list(await model.filter(enrollment_rows(model, seen)).order_by(*order))
+            writer = {enrollment: (agency, access) for enrollment, agency, access in seen}
+            for row in rows:
+                agency, access = writer[row.enrollment_id]  # type: ignore[attr-defined]
+                mask_record(row, access=access, agency_id=agency)
             return _group(rows, "enrollment_id", [k[0] for k in keys])
 
         context.loaders[key] = DataLoader(load_fn=load)

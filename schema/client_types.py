@@ -21,6 +21,7 @@ from authz.clients import (
     client_fields,
     row_fields,
     row_security,
+    row_shows,
     shows_annotation,
     shows_consent,
     shows_release,
@@ -32,6 +33,7 @@ from models import enrollments as enrollment_models
 from models import enums
 from models import governance as gov
 from models import releases as release_models
+from models.hud.elements import Element
 from schema import enrollment_records as records
 from schema.arguments import After, First
 from schema.audit_trail import AuditEntry, AuditTrailKind, audit_trail
@@ -312,8 +314,29 @@ def health_view(
     return HealthAndDv(id=strawberry.ID(str(row.id)), **fields)
 
 
+def _enrollment_element(item: Element, annotation: Any, description: str) -> Any:
+    """An enrollment's element with a category (its HEALTH ones), null unless the enrollment's
+    agency shares that category with the caller (``authz.clients.row_shows``): enrollments are
+    served as they are loaded, from several places, so the mask is the field's."""
+
+    async def resolve(root: enrollment_models.Enrollment, info: ResolverInfo) -> Any:
+        value = getattr(root, item.name, None)
+        if value is None:
+            return None
+        access = await access_loader(info.context).load(root.client_id)
+        shown = row_shows(item, own=False, access=access, agency_id=root.agency_id)
+        return value if shown else None
+
+    resolve.__annotations__ = {
+        "root": strawberry.Parent[enrollment_models.Enrollment],
+        "info": ResolverInfo,
+        "return": annotation,
+    }
+    return strawberry.field(resolver=resolve, name=item.graphql_name, description=description)
+
+
 @strawberry.type(description="A client's stay in a project (HUD Enrollment.csv).")
-@with_elements("Enrollment", "output", after="id")
+@with_elements("Enrollment", "output", after="id", guard=_enrollment_element)
 class Enrollment(Node):
     id: strawberry.ID = strawberry.field(description="Hearth id (HUD EnrollmentID).")
     created_at: datetime.datetime = strawberry.field(description="When recorded.")

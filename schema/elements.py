@@ -72,12 +72,23 @@ def _field(item: Element, mode: Mode) -> tuple[Any, Any]:
     return kind, strawberry.field(name=name, description=description)
 
 
+# Makes the field of an element with a category from (the element, its annotation, its
+# description): a resolver that masks it (a type whose rows are not masked before they are served).
+Guard = Callable[[Element, Any, str], Any]
+
+
 def with_elements(
-    model: str, mode: Mode, *, after: str | None = None, elements: Registry | None = None
+    model: str,
+    mode: Mode,
+    *,
+    after: str | None = None,
+    elements: Registry | None = None,
+    guard: Guard | None = None,
 ) -> Callable[[_T], _T]:
     """A class decorator (apply it below ``@strawberry.type``/``@strawberry.input``) that adds
     one field per element of ``model``: after the class's field ``after``, else after its own
-    fields. ``create`` and ``update`` inputs take the elements a caller may set."""
+    fields. ``create`` and ``update`` inputs take the elements a caller may set. ``guard``
+    (outputs) makes the fields of the elements with a category."""
 
     def add(cls: _T) -> _T:
         own: dict[str, Any] = dict(inspect.get_annotations(cls))
@@ -86,6 +97,9 @@ def with_elements(
             if item.name in own or (mode != "output" and not item.settable):
                 continue
             annotation, field = _field(item, mode)
+            if guard is not None and mode == "output" and item.category is not None:
+                setattr(cls, item.name, guard(item, annotation, field.description))
+                continue
             added[item.name] = annotation
             setattr(cls, item.name, field)
         names = list(own)

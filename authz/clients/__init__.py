@@ -17,7 +17,7 @@ the Part 2 rule or a masking rule.
 from __future__ import annotations
 
 from authz.clients.access import BACKBONE_CATEGORIES, ClientAccess, access_for
-from authz.clients.fields import client_fields, masked_elements, row_fields
+from authz.clients.fields import client_fields, mask_record, masked_elements, row_fields, row_shows
 from authz.clients.reads import count_visible, visible_by_id, visible_page
 from authz.clients.rows import (
     annotatable_fields,
@@ -46,9 +46,11 @@ __all__ = [
     "count_visible",
     "dsa_lens",
     "enrollment_rows",
+    "mask_record",
     "masked_elements",
     "reporting_lens",
     "row_fields",
+    "row_shows",
     "sees",
     "shows_annotation",
     "shows_consent",

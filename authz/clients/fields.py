@@ -21,7 +21,15 @@ from models.clients import Client
 from models.enums import ReleaseCategory
 from models.hud.elements import Element, Registry, registry
 
-__all__ = ["CLIENT_ALWAYS_VISIBLE", "client_fields", "masked_elements", "row_fields", "shows"]
+__all__ = [
+    "CLIENT_ALWAYS_VISIBLE",
+    "client_fields",
+    "mask_record",
+    "masked_elements",
+    "row_fields",
+    "row_shows",
+    "shows",
+]
 
 # Columns of a client that are not elements and say nothing about the person.
 # deidentified_at: when the retention run removed the identifiers (policy 303); not PII itself.
@@ -92,17 +100,41 @@ def row_fields(
     )
     result: dict[str, Any] = {}
     for item in (elements or registry()).of(model):
-        shown = (
-            item.category is None
-            or own
-            or (
-                access is not None
-                and agency_id is not None
-                and access.sees_row(agency_id, item.category)
-            )
-        )
+        shown = row_shows(item, own=own, access=access, agency_id=agency_id)
         result[item.name] = get(item.name) if shown else None
     return result
+
+
+def row_shows(
+    item: Element, *, own: bool, access: ClientAccess | None, agency_id: UUID | None
+) -> bool:
+    """Whether the caller sees this element of a record written by ``agency_id``: it has no
+    category, the caller wrote the record (``own``), or the agency shares its category with
+    them (an enrollment's HEALTH elements, an exit's DOMESTIC_VIOLENCE ones...)."""
+    return (
+        item.category is None
+        or own
+        or (
+            access is not None
+            and agency_id is not None
+            and access.sees_row(agency_id, item.category)
+        )
+    )
+
+
+def mask_record(
+    row: Any,
+    *,
+    access: ClientAccess | None,
+    agency_id: UUID | None,
+    elements: Registry | None = None,
+) -> Any:
+    """``row`` (this request's own model instance of a client record) with each element the
+    caller may not see set to None, as :func:`row_fields` decides; returned for chaining."""
+    for item in masked_elements(type(row).__name__, elements):
+        if not row_shows(item, own=False, access=access, agency_id=agency_id):
+            setattr(row, item.name, None)
+    return row
 
 
 def masked_elements(model: str, elements: Registry | None = None) -> Iterable[Element]:

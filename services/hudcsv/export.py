@@ -304,7 +304,11 @@ async def _write_client_data(
                 spools["Client"].write(client_row(client, access[client.id], plan.hash_status, eid))
                 users.add(author(client))
                 exported_clients.append(client.id)
-            spools["Enrollment"].write(enrollment_row(r, eid))
+            # its elements of other categories (HEALTH) masked as the API's Enrollment masks them
+            seen = row_fields(
+                "Enrollment", r, own=False, access=access[r["client_id"]], agency_id=r["agency_id"]
+            )
+            spools["Enrollment"].write(enrollment_row({**r, **seen}, eid))
             users.add(author(r))
         await _write_children(plan, spools, users, kept, access, eid)
         ids_out.writelines(f"{c}\n" for c in exported_clients)

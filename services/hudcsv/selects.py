@@ -204,6 +204,7 @@ def enrollment_categories() -> tuple[ReleaseCategory, ...]:
     """The categories whose test at an enrollment's agency some enrollment file asks for: the
     enrollment's own (which rows are kept), each record table's, each masked element's."""
     found = {*row_categories(Enrollment)}
+    found.update(i.category for _, i in columns_of("Enrollment") if i.category)
     for record in ENROLLMENT_RECORDS:
         found.update(row_categories(record.model))
         found.update(i.category for _, i in columns_of(record.file) if i.category)
@@ -268,8 +269,10 @@ def _enrollment_select(enrollments: str, export_id: str, tz: ZoneInfo) -> _Selec
         "PersonalID": hud_id_sql('e."client_id"'),
         "ProjectID": hud_id_sql(_column(Enrollment, "project_id", base)),
     }
-    for column, item in columns_of("Enrollment"):
-        row[column] = _element_cell(item, _column(Enrollment, item.name, base), tz)
+    for column, item in columns_of("Enrollment"):  # its HEALTH elements masked as row_fields does
+        row[column] = _element_cell(
+            item, shown_sql(item, _column(Enrollment, item.name, base), _sees), tz
+        )
     row.update(_trailer(Enrollment, base, export_id, tz))
     return _Select(
         "Enrollment",

@@ -33,6 +33,7 @@ from tests.authz.client_world import (
     NO_SSN,
     NOT_FOUND,
     NOW,
+    TODAY,
     Seen,
     World,
     add_client,
@@ -548,3 +549,80 @@ async def test_release_dates_are_connecticut_dates(
         assert body["data"]["client"]["firstName"] == "Rosa", what
     else:
         assert body["errors"][0]["extensions"]["code"] == expected, what
+
+
+ELEMENTS_OF_OTHER_CATEGORIES = """
+query($id: ID!) {
+  client(id: $id) {
+    enrollments {
+      project { name }
+      currentPregnant disabledHoH mentalHealthConsultation
+      exit { exchangeForSex laborExploitPastThreeMonths destination }
+      incomeBenefits { medicaid insuranceFromAnySource totalMonthlyIncome }
+    }
+  }
+}"""
+
+
+@pytest.mark.parametrize(
+    ("categories", "sees_health", "sees_dv"),
+    [((E,), False, False), ((E, H), True, False), ((E, DV), False, True), ((E, H, DV), True, True)],
+    ids=["ENROLLMENT_AND_SERVICES", "+HEALTH", "+DOMESTIC_VIOLENCE", "+HEALTH+DOMESTIC_VIOLENCE"],
+)
+async def test_an_enrollments_health_and_an_exits_dv_elements_follow_their_own_categories(
+    api: Api, categories: tuple[ReleaseCategory, ...], sees_health: bool, sees_dv: bool
+) -> None:
+    # given Ben, held by A and B; B's enrollment records him pregnant, his exit an exchange for
+    # sex, his income Medicaid; B releases to A its enrollments and what ``categories`` add
+    from models.enrollments import Enrollment, Exit, IncomeBenefits
+
+    world = await build_world()
+    ben = await add_client(world, holders=(world.b,), first_name="Ben")
+    await add_enrollment(ben, world.project_a, world.writer_a)
+    b_stay = await add_enrollment(ben, world.project_b, world.writer_b)
+    await Enrollment.filter(id=b_stay.id).update(
+        current_pregnant=1, disabled_hoh=1, mental_health_consultation=1
+    )
+    await Exit.create(
+        enrollment=b_stay,
+        exit_date=TODAY,
+        destination=116,
+        exchange_for_sex=1,
+        labor_exploit_past_three_months=1,
+        created_by_user=world.writer_b,
+        created_at=NOW,
+    )
+    await IncomeBenefits.filter(enrollment_id=b_stay.id).update(
+        medicaid=1, insurance_from_any_source=1
+    )
+    await release(world, client=ben, by=world.b, to=(world.a,), categories=categories)
+
+    # when A's FULL user and B's FULL user read Ben's enrollments
+    def b_outreach(seen: dict[str, Any]) -> dict[str, Any]:
+        by_project = {e["project"]["name"]: e for e in seen["client"]["enrollments"]}
+        return by_project["B Outreach"]
+
+    a_token = await api.sign_in(await make_role_user(world, "FULL@A"))
+    b_token = await api.sign_in(await make_role_user(world, "FULL@B"))
+    as_a = b_outreach(await api.ok(ELEMENTS_OF_OTHER_CATEGORIES, {"id": str(ben.id)}, a_token))
+    as_b = b_outreach(await api.ok(ELEMENTS_OF_OTHER_CATEGORIES, {"id": str(ben.id)}, b_token))
+
+    # then B sees all it wrote; A sees the enrollment, its exit and income, and each element of
+    # another category only if the release names it
+    health = {
+        "currentPregnant": "YES",
+        "disabledHoH": "YES",
+        "mentalHealthConsultation": "MENTAL_HEALTH_CONSULTATION_COMPLETED",
+    }
+    assert {k: as_b[k] for k in health} == health
+    assert {k: as_a[k] for k in health} == (health if sees_health else dict.fromkeys(health))
+    dv = {"exchangeForSex": "YES", "laborExploitPastThreeMonths": "YES"}
+    assert {k: as_b["exit"][k] for k in dv} == dv
+    assert {k: as_a["exit"][k] for k in dv} == (dv if sees_dv else dict.fromkeys(dv))
+    assert as_a["exit"]["destination"] == as_b["exit"]["destination"] is not None
+    insurance = {"medicaid": "YES", "insuranceFromAnySource": "YES"}
+    assert {k: as_b["incomeBenefits"][0][k] for k in insurance} == insurance
+    assert {k: as_a["incomeBenefits"][0][k] for k in insurance} == (
+        insurance if sees_health else dict.fromkeys(insurance)
+    )
+    assert as_a["incomeBenefits"][0]["totalMonthlyIncome"] is not None

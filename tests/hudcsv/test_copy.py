@@ -21,6 +21,7 @@ import pytest
 
 from authz.enforcer import current_authorizer
 from devdata import generate
+from services.hudcsv.columns import columns
 from services.hudcsv.export import write_export
 from services.hudcsv.format import SQL_SESSION, hud_id, value, value_sql
 from services.hudcsv.plan import parse_scope, plan_export
@@ -171,8 +172,22 @@ async def test_can_backbone_both_ways_with_releases_that_mask_categories(
             },
             writer,
         )
+    # both have an enrollment element of HEALTH recorded (V7 CurrentPregnant: yes)
+    await g.conn.execute(
+        "UPDATE enrollment SET current_pregnant = 1 WHERE client_id = ANY($1::uuid[])",
+        [r["client_id"] for r in hidden],
+    )
     after = await _both(g, db_staff, f"can:{can}", tmp_path, hashed=False)
     assert len(after["Client"]) == len(before["Client"]) + 2
+    # Enrollment.csv shows it where the release shares HEALTH, and masks it where it does not
+    # (as the API's Enrollment.currentPregnant does)
+    pregnant = [c.name for c in columns("Enrollment")].index("CurrentPregnant")
+    by_client: dict[str, set[str]] = {}
+    for enrollment in after["Enrollment"]:
+        by_client.setdefault(enrollment[1], set()).add(enrollment[pregnant])
+    with_health, without = (by_client[r["client_id"].hex] for r in hidden)
+    assert with_health == {"1"}
+    assert "1" not in without
     clients = {r[0]: r for r in after["Client"]}
     masked, shown = (clients[r["client_id"].hex] for r in hidden)
     # FirstName, MiddleName, LastName, SSN, DOB: masked without IDENTIFYING, shown with it
