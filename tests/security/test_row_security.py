@@ -18,6 +18,7 @@ from uuid import UUID
 import pytest
 from tortoise.connection import get_connection
 from tortoise.models import Model
+from tortoise.transactions import in_transaction
 
 import authz.clients.reads as reads
 from api.db import APP_ROLE, tortoise_config
@@ -206,6 +207,37 @@ async def test_row_security_shows_every_role_what_the_client_data_policy_shows(a
             )
     # and the roles tell rows apart: the comparison is not between empty sets
     assert len({frozenset(_flatten(await _through_row_security(s))) for s in lenses.values()}) > 5
+
+
+async def test_one_session_serving_callers_in_turn_tests_each_callers_settings(api: Api) -> None:
+    """Decision 205: the policies' functions are PL/pgSQL, whose plans a session keeps across
+    statements and, after five calls, makes generic. The settings they test must still be read
+    at every call: one session (a transaction pins it) alternating the roles' lenses, for more
+    rounds than PL/pgSQL plans for the values it is given, shows each role its own rows."""
+    sentinels = await build_sentinels(api)
+    await _own_client_of_b(api, sentinels)
+    users = {role: await make_role_user(sentinels.world, role) for role in ROLES}
+    await current_authorizer().reload()
+    lenses = {role: await _scope(user.id) for role, user in users.items()}
+    expected = {role: await _through_the_policy(scope) for role, scope in lenses.items()}
+    assert len({frozenset(_flatten(rows)) for rows in expected.values()}) >= 5
+    async with in_transaction():
+        for _ in range(7):
+            for role, scope in lenses.items():
+                assert await _through_row_security(scope) == expected[role], role
+
+
+async def test_the_row_tests_are_plpgsql_functions_of_the_owner() -> None:
+    # decision 205: PL/pgSQL keeps a function's plan for the session; a SQL function that is not
+    # inlined (SECURITY DEFINER) was planned again by every statement calling it
+    rows = await get_connection("default").execute_query_dict(
+        "SELECT p.oid::regprocedure::text AS name, l.lanname AS language, p.prosecdef AS definer"
+        " FROM pg_proc p JOIN pg_language l ON l.oid = p.prolang"
+        " WHERE p.proname IN ('hearth_sees_client', 'hearth_sees_row',"
+        " 'hearth_sees_enrollment_row', 'hearth_sees_release')"
+    )
+    assert len(rows) == 5
+    assert {(r["language"], r["definer"]) for r in rows} == {("plpgsql", True)}, rows
 
 
 _MODELS: dict[str, type[Model]] = {
