@@ -130,7 +130,7 @@ def serve(
 ) -> None:
     """Serve GraphQL at /graphql (GraphiQL in the browser unless HEARTH_ENV=production).
     Exits non-zero, with one line saying why, when Hearth cannot start."""
-    from api.serving import HTTP_PROTOCOL, StartupError, preflight, run_server
+    from api.serving import HTTP_PROTOCOL, LOOP, StartupError, preflight, run_server
 
     settings = get_settings()
     with database(settings) as url:
@@ -149,6 +149,7 @@ def serve(
                 port=bind_port,
                 workers=count,
                 http=HTTP_PROTOCOL,  # TCP_NODELAY on every connection (api/serving.py)
+                loop=LOOP,
             )
         except StartupError as error:
             exit_code = {"UNAVAILABLE": EXIT_UNAVAILABLE, "SETTINGS": EXIT_INPUT}

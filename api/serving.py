@@ -1,5 +1,9 @@
-"""Serving: uvicorn's HTTP protocol with TCP_NODELAY, the checks before start-up, and the
-supervisor of the workers that tells when start-up failed.
+"""Serving: uvicorn's HTTP protocol with TCP_NODELAY on uvloop's event loop, the checks before
+start-up, and the supervisor of the workers that tells when start-up failed.
+
+The server layer is uvicorn's httptools protocol (llhttp, the HTTP parser of Node.js) on uvloop's
+event loop (libuv), the pair uvicorn itself installs as ``uvicorn[standard]``: the pure-Python h11
+parser and asyncio's own loop cost a request about a millisecond of CPU more (decision 206).
 
 TCP_NODELAY. With more than one worker, uvicorn binds the listening socket itself (``socket.socket(AF_INET,
 SOCK_STREAM)``, protocol number 0) and hands it to the workers; asyncio sets TCP_NODELAY only on
@@ -7,7 +11,7 @@ sockets whose protocol number says TCP, so the accepted connections keep Nagle's
 response written in two parts (head, then body) then waits for the client's delayed ACK: about 40
 ms added to every request on a keep-alive connection (measured: 1.9 ms per request with one worker,
 44 ms with two, for an app answering 2.5 kB). ``hearth serve`` and the benchmark's servers use this
-protocol (``--http api.serving:NoDelayH11Protocol``).
+protocol (``--http api.serving:NoDelayHttpToolsProtocol``).
 """
 
 from __future__ import annotations
@@ -23,20 +27,22 @@ from typing import Any
 from urllib.parse import urlsplit
 
 import uvicorn
-from uvicorn.protocols.http.h11_impl import H11Protocol
+from uvicorn.protocols.http.httptools_impl import HttpToolsProtocol
 
 from api.settings import Settings
 
 __all__ = [
     "HTTP_PROTOCOL",
-    "NoDelayH11Protocol",
+    "LOOP",
+    "NoDelayHttpToolsProtocol",
     "StartupError",
     "preflight",
     "run_server",
     "set_nodelay",
 ]
 
-HTTP_PROTOCOL = "api.serving:NoDelayH11Protocol"
+HTTP_PROTOCOL = "api.serving:NoDelayHttpToolsProtocol"
+LOOP = "uvloop"
 
 
 def set_nodelay(transport: asyncio.BaseTransport) -> None:
@@ -56,7 +62,7 @@ class StartupError(Exception):
         self.code = code
 
 
-class NoDelayH11Protocol(H11Protocol):
+class NoDelayHttpToolsProtocol(HttpToolsProtocol):
     def connection_made(self, transport: asyncio.Transport) -> None:  # type: ignore[override]  # uvicorn's own signature (asyncio's is BaseTransport)
         set_nodelay(transport)
         super().connection_made(transport)

@@ -19,7 +19,7 @@ from typing import Any
 
 import httpx
 
-from api.serving import HTTP_PROTOCOL
+from api.serving import HTTP_PROTOCOL, LOOP
 from api.settings import Settings
 
 __all__ = ["HOST", "ROOT", "Server", "in_process_hearth", "servers"]
@@ -66,6 +66,8 @@ class Server:
             "warning",
             "--http",
             HTTP_PROTOCOL,  # the same server layer for all
+            "--loop",
+            LOOP,
         ]
         self.process = subprocess.Popen(  # noqa: S603 (our own interpreter and arguments)
             command,

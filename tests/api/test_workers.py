@@ -55,7 +55,8 @@ def test_serve_starts_the_configured_workers_and_tells_them_how_many(
     assert started["app"] == "api.asgi:make_app"
     assert started["workers"] == 3
     assert started["env_workers"] == "3"  # the workers size their pools for three
-    assert started["http"] == "api.serving:NoDelayH11Protocol"
+    assert started["http"] == "api.serving:NoDelayHttpToolsProtocol"
+    assert started["loop"] == "uvloop"
 
 
 async def _accepted_nodelay(http: str) -> int:
@@ -100,8 +101,8 @@ async def _accepted_nodelay(http: str) -> int:
 
 
 async def test_served_connections_have_tcp_nodelay_where_stock_uvicorn_leaves_nagle_on() -> None:
-    assert await _accepted_nodelay("h11") == 0  # the stock protocol on uvicorn's own socket
-    assert await _accepted_nodelay("api.serving:NoDelayH11Protocol") != 0
+    assert await _accepted_nodelay("httptools") == 0  # the stock protocol on uvicorn's own socket
+    assert await _accepted_nodelay("api.serving:NoDelayHttpToolsProtocol") != 0
 
 
 def test_serve_hands_uvicorn_the_proxy_and_logging_settings(
