@@ -101,10 +101,11 @@ def _build(**options: Any) -> Any:
 
 # Other builds of the schema to measure against the served one, request by request (--versus):
 # graphql-core's stock executor (which reports no reads: the read audit writes only its search and
-# denial rows), and the served schema with the read audit off.
+# denial rows), the served schema with the read audit off, and without the compiled path.
 VERSUS = {
     "stock-executor": _build(execution_context_class=None),
     "audit-off": _without_audit,
+    "ordinary": _build(compiled=False),  # without the compiled path (decision 208)
 }
 
 

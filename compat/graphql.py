@@ -67,7 +67,14 @@ from tortoise.models import Model
 
 import compat  # noqa: F401 (checks the installed versions)
 
-__all__ = ["ObservedExecutionContext", "Observer", "core_schema", "validate_document"]
+__all__ = [
+    "ObservedExecutionContext",
+    "Observer",
+    "core_schema",
+    "field_definition",
+    "plain_field",
+    "validate_document",
+]
 
 
 class Observer(Protocol):
@@ -104,6 +111,34 @@ def _passes(leaf: Any) -> type | None:
     if leaf is GraphQLInt:
         return int
     return None
+
+
+def plain_field(field_name: str, field_def: Any) -> _Plain | None:
+    """How to read a field that is a plain attribute of its object (strawberry's default
+    resolver, no arguments) of a scalar or enum type; None for any other field."""
+    resolve = field_def.resolve
+    definition = (field_def.extensions or {}).get(GraphQLCoreConverter.DEFINITION_BACKREF)
+    if (
+        field_def.args
+        or resolve is None
+        or definition is None
+        or not getattr(definition, "is_basic_field", False)
+        or not getattr(resolve, "_is_default", False)
+    ):
+        return None
+    return_type = field_def.type
+    if isinstance(return_type, GraphQLNonNull):
+        non_null, leaf = True, return_type.of_type
+    else:
+        non_null, leaf = False, return_type
+    if not is_leaf_type(leaf):
+        return None
+    return _Plain(field_name, definition.python_name, leaf, non_null, _passes(leaf))
+
+
+def field_definition(field_def: Any) -> Any:
+    """The strawberry field behind a graphql-core field (None for one strawberry did not make)."""
+    return (field_def.extensions or {}).get(GraphQLCoreConverter.DEFINITION_BACKREF)
 
 
 # Classes whose instances are never awaitable: no ``__await__`` (or Tortoise's, which returns the
@@ -204,34 +239,14 @@ class ObservedExecutionContext(StrawberryGraphQLCoreExecutionContext):
         first = field_details_list[0]
         node = first.node
         field_def = self.schema.get_field(parent_type, node.name.value)
-        if (
-            field_def is None
-            or field_def.args
-            or node.arguments
-            or first.fragment_variable_values is not None
-        ):
+        if field_def is None or node.arguments or first.fragment_variable_values is not None:
             return None
-        resolve = field_def.resolve
-        definition = (field_def.extensions or {}).get(GraphQLCoreConverter.DEFINITION_BACKREF)
-        if (
-            resolve is None
-            or definition is None
-            or not getattr(definition, "is_basic_field", False)
-            or not getattr(resolve, "_is_default", False)
-        ):
-            return None
-        attribute = definition.python_name
         manager = self.middleware_manager
-        if manager is not None and manager.get_field_resolver(resolve) is not resolve:
-            return None
-        return_type = field_def.type
-        if isinstance(return_type, GraphQLNonNull):
-            non_null, leaf = True, return_type.of_type
-        else:
-            non_null, leaf = False, return_type
-        if not is_leaf_type(leaf):
-            return None
-        return _Plain(node.name.value, attribute, leaf, non_null, _passes(leaf))
+        resolve = field_def.resolve
+        if manager is not None and resolve is not None:
+            if manager.get_field_resolver(resolve) is not resolve:
+                return None
+        return plain_field(node.name.value, field_def)
 
     def _plan(
         self, parent_type: GraphQLObjectType, grouped_field_set: Any

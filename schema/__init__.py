@@ -8,7 +8,12 @@ from typing import Any
 
 import strawberry
 from graphql import GraphQLError
-from strawberry.extensions import DisableIntrospection, MaxTokensLimiter, ParserCache
+from strawberry.extensions import (
+    DisableIntrospection,
+    MaxTokensLimiter,
+    ParserCache,
+    SchemaExtension,
+)
 from strawberry.schema.config import StrawberryConfig
 from strawberry.tools import merge_types
 from strawberry.types.base import get_object_definition
@@ -22,6 +27,7 @@ from schema.audit import HearthExecutionContext, audit_reads
 from schema.auth import AuthMutation, AuthQuery
 from schema.certification import CertificationMutation, CertificationQuery
 from schema.clients import ClientMutation, ClientQuery
+from schema.compiled import CompiledReads
 from schema.compliance import ComplianceMutation, ComplianceQuery
 from schema.context import Authentication
 from schema.coordinated_entry import CoordinatedEntryQuery
@@ -179,18 +185,27 @@ class HearthSchema(strawberry.Schema):
         return None
 
 
+def _resolves(extension: Any) -> bool:
+    """Whether an extension (a class) has a ``resolve`` hook: it sees every field resolved."""
+    return getattr(extension, "resolve", SchemaExtension.resolve) is not SchemaExtension.resolve
+
+
 def build_schema(
     limits: Limits | None = None,
     *,
     execution_context_class: type[Any] | None = HearthExecutionContext,
     extra_extensions: Sequence[Any] = (),
     field_suggestions: bool = False,
+    compiled: bool | None = None,
 ) -> strawberry.Schema:
     """The schema, executed by Hearth's executor (``schema.audit.HearthExecutionContext``), which
     also reports what a request read to the read audit. The tests run the same schema on
     graphql-core's stock executor (``execution_context_class=None``) with a reference audit in
     ``extra_extensions``, and compare. ``field_suggestions`` keeps "Did you mean ...?" in
-    refused documents (development only: elsewhere it maps the schema for a prober)."""
+    refused documents (development only: elsewhere it maps the schema for a prober).
+    ``compiled`` answers a client's record by its compiled plan (``schema.compiled``, decision
+    208); by default only on Hearth's executor, and with no extra extension that resolves (a
+    reference audit in ``extra_extensions`` must see every field)."""
     limits = limits or Limits()
     # Factories: strawberry builds fresh extensions per request; the parser and validation
     # caches live at module level, so they are shared all the same. The document limits
@@ -204,6 +219,12 @@ def build_schema(
         audit_reads(_CLIENT_OPERATIONS, CLIENT_DATA_NODES),
         *extra_extensions,
     ]
+    if compiled is None:
+        compiled = execution_context_class is HearthExecutionContext and not any(
+            _resolves(extension) for extension in extra_extensions
+        )
+    if compiled:
+        extensions.append(CompiledReads)  # last: inside the audit and the authentication
     if not limits.introspection:
         extensions.append(DisableIntrospection)
     schema = HearthSchema(

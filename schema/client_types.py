@@ -22,6 +22,7 @@ from authz.clients import (
     row_fields,
     row_security,
     row_shows,
+    sees,
     shows_annotation,
     shows_consent,
     shows_release,
@@ -49,11 +50,13 @@ from schema.types import Agency, Can, Project
 from services.hudcsv.records import ENROLLMENT_RECORDS
 
 __all__ = [
+    "CLIENT_LISTS",
     "AnnotationKind",
     "CaseNote",
     "CaseNoteDeletionRequest",
     "Client",
     "ClientAccessInfo",
+    "ClientList",
     "ConsentKind",
     "ConsentRelationship",
     "ConsentToEnter",
@@ -66,6 +69,7 @@ __all__ = [
     "Service",
     "client_list",
     "client_view",
+    "enrollment_element",
     "health_view",
     "prefetch_lists",
 ]
@@ -314,18 +318,27 @@ def health_view(
     return HealthAndDv(id=strawberry.ID(str(row.id)), **fields)
 
 
+def enrollment_element(item: Element, root: Any, access: ClientAccess | None) -> Any:
+    """An enrollment's (``root``) element with a category, as the caller may see it: null unless the
+    enrollment's agency shares that category with them (``authz.clients.row_shows``)."""
+    value = getattr(root, item.name, None)
+    if value is None or access is None:
+        return None
+    return value if row_shows(item, own=False, access=access, agency_id=root.agency_id) else None
+
+
 def _enrollment_element(item: Element, annotation: Any, description: str) -> Any:
     """An enrollment's element with a category (its HEALTH ones), null unless the enrollment's
     agency shares that category with the caller (``authz.clients.row_shows``): enrollments are
     served as they are loaded, from several places, so the mask is the field's."""
 
     async def resolve(root: enrollment_models.Enrollment, info: ResolverInfo) -> Any:
-        value = getattr(root, item.name, None)
-        if value is None:
+        if getattr(root, item.name, None) is None:
             return None
         access = await access_loader(info.context).load(root.client_id)
-        shown = row_shows(item, own=False, access=access, agency_id=root.agency_id)
-        return value if shown else None
+        return enrollment_element(item, root, access)
+
+    resolve.element = item  # type: ignore[attr-defined]  # the compiled path's (schema.compiled)
 
     resolve.__annotations__ = {
         "root": strawberry.Parent[enrollment_models.Enrollment],
@@ -668,8 +681,11 @@ class Client(Node):
         graphql_type=list[ReleaseOfInformation],
     )
     async def releases(self, info: ResolverInfo) -> list[release_models.Release]:
-        rows = await many_by(info.context, release_models.Release, "client_id").load(self._model.id)
-        return [r for r in rows if shows_release(self._access, r)]
+        releases = CLIENT_LISTS["releases"]
+        rows = await many_by(
+            info.context, release_models.Release, "client_id", *releases.order
+        ).load(self._model.id)
+        return [r for r in rows if releases.keeps(self._access, r)]
 
     # Declared sync on purpose: prefetched rows (prefetch_lists) are returned as a list, with no
     # coroutine, task or future per client; otherwise the loader's future is returned, which
@@ -813,15 +829,49 @@ class Client(Node):
         return await audit_trail(self._model.id, kind, first, after, self._access)
 
 
+@dataclasses.dataclass(frozen=True, slots=True)
+class ClientList:
+    """A list of a client's rows (a ``Client`` field): the table, its order (a column of the
+    client first: ``client_id``), and which rows the caller may see, as the client-data policy
+    says it (``keeps``: its Python statement of the rule; ``rows_by_client`` selects with the
+    same rule's SQL, ``authz.clients.client_rows``). The field's resolver and the compiled path
+    (``schema.compiled``) read the same declaration."""
+
+    model: type[Model]
+    order: tuple[str, ...]
+    keep: Callable[[ClientAccess, Any], bool]
+    # loaded by rows_by_client (the rule in SQL); else by many_by (the rule in Python)
+    by_policy_sql: bool = True
+
+    def keeps(self, access: ClientAccess, row: Any) -> bool:
+        return self.keep(access, row)
+
+
+def _sees(model: type[Model]) -> Callable[[ClientAccess, Any], bool]:
+    return lambda access, row: sees(model, row, row.agency_id, access)
+
+
+CLIENT_LISTS: dict[str, ClientList] = {
+    "enrollments": ClientList(
+        enrollment_models.Enrollment,
+        ("entry_date", "id"),
+        _sees(enrollment_models.Enrollment),
+    ),
+    "caseNotes": ClientList(
+        note_models.CaseNote, ("created_at", "id"), _sees(note_models.CaseNote)
+    ),
+    "releases": ClientList(release_models.Release, ("id",), shows_release, by_policy_sql=False),
+}
+
+
 # A client's lists filtered to the rows the caller may see, by GraphQL field name: the loader
 # both the field's resolver and prefetch_lists use.
+def _loader(rows: ClientList) -> Callable[[Context], DataLoader[UUID, list[Any]]]:
+    return lambda context: rows_by_client(context, rows.model, rows.order)
+
+
 _CLIENT_LISTS: dict[str, Callable[[Context], DataLoader[UUID, list[Any]]]] = {
-    "enrollments": lambda context: rows_by_client(
-        context, enrollment_models.Enrollment, ("entry_date", "id")
-    ),
-    "caseNotes": lambda context: rows_by_client(
-        context, note_models.CaseNote, ("created_at", "id")
-    ),
+    name: _loader(rows) for name, rows in CLIENT_LISTS.items() if rows.by_policy_sql
 }
 
 

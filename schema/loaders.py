@@ -66,15 +66,17 @@ def by_id(context: Context, model: type[_M]) -> DataLoader[UUID, _M | None]:
 
 
 def many_by(
-    context: Context, model: type[_M], column: str, order: str = "id"
+    context: Context, model: type[_M], column: str, *order: str
 ) -> DataLoader[UUID, list[_M]]:
-    """Load lists of ``model`` rows grouped by a foreign-key column, batched."""
-    key = ("many", model, column)
+    """Load lists of ``model`` rows grouped by a foreign-key column, batched, in ``order`` (by
+    id when none is given)."""
+    order = order or ("id",)
+    key = ("many", model, column, order)
     if key not in context.loaders:
 
         async def load(ids: Sequence[UUID]) -> list[list[_M]]:
             grouped: dict[UUID, list[_M]] = defaultdict(list)
-            for row in await model.filter(**{f"{column}__in": list(ids)}).order_by(order):
+            for row in await model.filter(**{f"{column}__in": list(ids)}).order_by(*order):
                 grouped[getattr(row, column)].append(row)
             return [grouped.get(i, []) for i in ids]
 

@@ -22,7 +22,7 @@ from schema.client_types import (
     prefetch_lists,
 )
 from schema.clients.inputs import ClientSearchInput
-from schema.context import ResolverInfo
+from schema.context import Context, ResolverInfo
 from schema.inputs import optional_id, parse_id
 from schema.loaders import selected_below
 from schema.operations import query
@@ -32,9 +32,18 @@ from services import client_export
 from services import clients as service
 from services.pagination import paginate
 
-__all__ = ["ClientConnection", "ClientQuery"]
+__all__ = ["ClientConnection", "ClientQuery", "client_record"]
 
 _UP_TO = service.SEARCH_COUNT_UP_TO
+
+
+async def client_record(context: Context, id: str) -> Client:
+    """``client(id:)``: the client as the caller may see it; NOT_FOUND if they may not. The
+    field's resolver and the compiled path (``schema.compiled``) both answer with it."""
+    scope = await context.client_scope()
+    client, access = await service.get_visible_client(scope, parse_id(id, "id"), field="id")
+    prime_access(context, {client.id: access})
+    return client_view(client, access)
 
 
 @strawberry.type(
@@ -126,10 +135,7 @@ class ClientQuery:
         info: ResolverInfo,
         id: Annotated[strawberry.ID, strawberry.argument(description="The client's id.")],
     ) -> Client:
-        scope = await info.context.client_scope()
-        client, access = await service.get_visible_client(scope, parse_id(id, "id"), field="id")
-        prime_access(info.context, {client.id: access})
-        return client_view(client, access)
+        return await client_record(info.context, id)
 
     @query(
         Requires(Resource.CLIENT, Action.EXPORT),

@@ -1,0 +1,394 @@
+"""The compiled path: a client's record answered from one statement, without graphql-core's
+executor (decision 208).
+
+A document whose operation is ``client(id:)`` selecting plain fields of the client (its
+elements, ``id``, ``version``, the timestamps) and its lists (``enrollments``, ``caseNotes``,
+``releases``) with plain fields of theirs (and an enrollment's elements) is compiled once into a
+:class:`Plan`: the root field's checks, one SQL statement that reads every list asked for as an
+array of whole rows, and for each field how to read and serialize it. Running the plan:
+
+* checks the root field as its field extensions would (the casbin permission, the input
+  checks), and loads the client with the caller's access by the resolver's own function
+  (:func:`schema.clients.queries.client_record`);
+* sends the statement (row-level security binds it as every statement: the request's session
+  settings are the resolver's);
+* keeps each list's rows the caller may see by the list's declaration
+  (:data:`schema.client_types.CLIENT_LISTS`: the client-data policy's Python statement of the
+  rule the loaders send as SQL) and masks an enrollment's elements by the function its fields
+  resolve with (:func:`schema.client_types.enrollment_element`);
+* serializes each value with the field's own GraphQL type, and reports to the read audit
+  (:class:`schema.audit.ReadBuffer`) the root field, the client, its lists and every row with the
+  fields read, as the executor reports them.
+
+Nothing of the policy is stated here: masking is the view's and the declarations', the audit
+rows are written by :class:`~schema.audit.AuditReads` from the same reports. Anything else goes
+the ordinary way: a document of another shape is never compiled; a refusal, an error, a null in
+a non-null field or a value that does not serialize makes the plan give up before it has
+reported anything, and graphql-core executes the operation as if the plan did not exist (so
+errors, partial answers and DENIED rows are graphql-core's and the audit's own). The equality of
+both paths (data, errors and audit rows, for every role) is ``tests/schema/test_compiled.py``'s.
+"""
+
+from __future__ import annotations
+
+import logging
+from collections import OrderedDict
+from collections.abc import AsyncIterator
+from dataclasses import dataclass
+from types import SimpleNamespace
+from typing import Any
+
+from graphql import (
+    DocumentNode,
+    ExecutionResult,
+    FieldNode,
+    GraphQLList,
+    GraphQLNonNull,
+    GraphQLObjectType,
+    GraphQLSchema,
+    OperationDefinitionNode,
+    OperationType,
+    StringValueNode,
+    VariableNode,
+)
+from graphql.pyutils import Undefined
+from strawberry.extensions import SchemaExtension
+from strawberry.permission import PermissionExtension
+from tortoise.connection import get_connection
+
+from compat.graphql import core_schema, field_definition, plain_field, provided_operation_name
+from compat.tortoise import from_row
+from models.hud.elements import Element
+from schema.client_types import CLIENT_LISTS, ClientList, enrollment_element
+from schema.clients.queries import client_record
+from schema.input_checks import InputChecks
+from schema.operations import Refusable
+from services.errors import DomainError
+
+__all__ = ["CompiledReads", "Plan", "compile_operation"]
+
+log = logging.getLogger("hearth.compiled")
+
+_ROOT_FIELD = "client"
+_PLANS_KEPT = 256  # documents whose plan (or whose refusal to compile) is remembered
+
+
+class _GiveUp(Exception):
+    """The plan cannot answer this request as graphql-core would: the ordinary path does."""
+
+
+@dataclass(frozen=True, slots=True)
+class _Leaf:
+    key: str  # response key
+    field_name: str
+    attribute: str
+    leaf: Any  # the GraphQL scalar or enum type
+    non_null: bool
+    element: Element | None = None  # an enrollment's element with a category: masked per row
+
+
+@dataclass(frozen=True, slots=True)
+class _List:
+    key: str
+    field_name: str
+    rows: ClientList
+    column: str  # the statement's column holding the list
+    leaves: tuple[_Leaf, ...]
+
+
+@dataclass(frozen=True, slots=True)
+class Plan:
+    """How to answer one operation of one document (see the module docstring)."""
+
+    key: str  # the root field's response key
+    id_literal: str | None
+    id_variable: str | None
+    checks: tuple[Any, ...]  # the root field's extensions, in the order strawberry runs them
+    fields: tuple[_Leaf | _List, ...]
+    sql: str | None  # the lists' statement; None when no list is asked for
+
+    def client_id(self, variables: dict[str, Any] | None) -> str:
+        if self.id_literal is not None:
+            return self.id_literal
+        value = (variables or {}).get(self.id_variable or "", Undefined)
+        if not isinstance(value, str):
+            raise _GiveUp  # absent, null or another type: graphql-core's coercion answers
+        return value
+
+
+def _operation(document: DocumentNode, name: str | None) -> OperationDefinitionNode | None:
+    operations = [d for d in document.definitions if isinstance(d, OperationDefinitionNode)]
+    if name is None:
+        return operations[0] if len(operations) == 1 else None
+    return next((o for o in operations if o.name is not None and o.name.value == name), None)
+
+
+def _fields(selection_set: Any) -> list[FieldNode] | None:
+    """The selection's fields, when it is only fields without directives, each response key
+    once; None for anything else (fragments, directives, a key asked twice)."""
+    if selection_set is None:
+        return None
+    fields: list[FieldNode] = []
+    keys: set[str] = set()
+    for selection in selection_set.selections:
+        if not isinstance(selection, FieldNode) or selection.directives:
+            return None
+        key = (selection.alias or selection.name).value
+        if key in keys:
+            return None
+        keys.add(key)
+        fields.append(selection)
+    return fields
+
+
+def _object_type(kind: Any) -> GraphQLObjectType | None:
+    while isinstance(kind, GraphQLNonNull | GraphQLList):
+        kind = kind.of_type
+    return kind if isinstance(kind, GraphQLObjectType) else None
+
+
+def _leaf(node: FieldNode, parent: GraphQLObjectType, *, elements: bool) -> _Leaf | None:
+    name = node.name.value
+    field_def = parent.fields.get(name)
+    if field_def is None or node.arguments or node.selection_set is not None:
+        return None
+    key = (node.alias or node.name).value
+    plain = plain_field(name, field_def)
+    if plain is not None:
+        return _Leaf(key, name, plain.attribute, plain.leaf, plain.non_null)
+    definition = field_definition(field_def)
+    resolver = getattr(definition, "base_resolver", None)
+    item = getattr(getattr(resolver, "wrapped_func", None), "element", None)
+    if not elements or not isinstance(item, Element) or field_def.args:
+        return None
+    kind = field_def.type
+    non_null = isinstance(kind, GraphQLNonNull)
+    leaf = kind.of_type if non_null else kind
+    return _Leaf(key, name, item.name, leaf, non_null, element=item)
+
+
+def _list(node: FieldNode, parent: GraphQLObjectType, index: int) -> _List | None:
+    name = node.name.value
+    rows = CLIENT_LISTS.get(name)
+    field_def = parent.fields.get(name)
+    if rows is None or field_def is None or node.arguments:
+        return None
+    kind = field_def.type
+    if isinstance(kind, GraphQLNonNull):
+        kind = kind.of_type
+    item_type = _object_type(kind)
+    selected = _fields(node.selection_set)
+    if not isinstance(kind, GraphQLList) or item_type is None or not selected:
+        return None
+    leaves = [_leaf(n, item_type, elements=name == "enrollments") for n in selected]
+    if any(leaf is None for leaf in leaves):
+        return None
+    return _List(
+        (node.alias or node.name).value,
+        name,
+        rows,
+        f"l{index}",
+        tuple(leaf for leaf in leaves if leaf is not None),
+    )
+
+
+def _lists_sql(lists: list[_List]) -> str:
+    """One statement: each list asked for, as an array of the table's whole rows in the list's
+    order (``compat.tortoise.from_row`` builds the models)."""
+    parts = []
+    for item in lists:
+        meta = item.rows.model._meta
+        order = ", ".join(
+            f't."{meta.fields_map[name].source_field or name}"' for name in item.rows.order
+        )
+        parts.append(
+            f'ARRAY(SELECT t FROM "{meta.db_table}" t'  # noqa: S608 (declared names only)
+            f' WHERE t."client_id" = $1 ORDER BY {order}) AS "{item.column}"'
+        )
+    return "SELECT " + ", ".join(parts)
+
+
+def _checks(field_def: Any) -> tuple[Any, ...] | None:
+    """The root field's extensions, when every one is one the plan knows how to run."""
+    definition = field_definition(field_def)
+    if definition is None:
+        return None
+    checks = []
+    for extension in definition.extensions:
+        if isinstance(extension, Refusable):
+            continue  # applied to the schema, nothing at run time
+        if isinstance(extension, InputChecks | PermissionExtension):
+            checks.append(extension)
+            continue
+        return None
+    # strawberry runs the last extension first
+    return tuple(reversed(checks))
+
+
+def compile_operation(
+    schema: GraphQLSchema, document: DocumentNode, operation_name: str | None
+) -> Plan | None:
+    """The plan of the operation, or None when it is not of the shape the compiled path takes."""
+    operation = _operation(document, operation_name)
+    if operation is None or operation.operation != OperationType.QUERY or operation.directives:
+        return None
+    roots = _fields(operation.selection_set)
+    query_type = schema.query_type
+    if roots is None or len(roots) != 1 or query_type is None:
+        return None
+    root = roots[0]
+    field_def = query_type.fields.get(root.name.value)
+    client_type = _object_type(field_def.type) if field_def is not None else None
+    if root.name.value != _ROOT_FIELD or field_def is None or client_type is None:
+        return None
+    checks = _checks(field_def)
+    arguments = root.arguments or ()
+    if checks is None or [a.name.value for a in arguments] != ["id"]:
+        return None
+    value = arguments[0].value
+    literal = value.value if isinstance(value, StringValueNode) else None
+    variable = value.name.value if isinstance(value, VariableNode) else None
+    if literal is None and variable is None:
+        return None
+    selected = _fields(root.selection_set)
+    if not selected:
+        return None
+    fields: list[_Leaf | _List] = []
+    for node in selected:
+        if node.selection_set is None:
+            leaf = _leaf(node, client_type, elements=False)
+            if leaf is None:
+                return None
+            fields.append(leaf)
+            continue
+        listed = _list(node, client_type, len(fields))
+        if listed is None:
+            return None
+        fields.append(listed)
+    lists = [f for f in fields if isinstance(f, _List)]
+    return Plan(
+        (root.alias or root.name).value,
+        literal,
+        variable,
+        checks,
+        tuple(fields),
+        _lists_sql(lists) if lists else None,
+    )
+
+
+def _serialize(leaf: _Leaf, value: Any) -> Any:
+    """graphql-core's completion of a leaf value; what it would refuse gives the plan up."""
+    if value is None:
+        if leaf.non_null:
+            raise _GiveUp
+        return None
+    try:
+        serialized = leaf.leaf.serialize(value)
+    except Exception as error:
+        raise _GiveUp from error
+    if serialized is None or serialized is Undefined:
+        raise _GiveUp
+    return serialized
+
+
+async def _run_checks(plan: Plan, context: Any, client_id: str) -> None:
+    info = SimpleNamespace(context=context)
+    for check in plan.checks:
+        if isinstance(check, InputChecks):
+            check._check({"id": client_id})
+            continue
+        for permission in check.permissions:
+            allowed = permission.has_permission(None, info)
+            if hasattr(allowed, "__await__"):
+                allowed = await allowed
+            if not allowed:
+                raise _GiveUp
+
+
+async def run(plan: Plan, context: Any, variables: dict[str, Any] | None) -> dict[str, Any]:
+    """The operation's data; raises (:class:`_GiveUp`, a domain error, any error) when the
+    ordinary path must answer. Reports to the read audit only once the answer is complete."""
+    client_id = plan.client_id(variables)
+    await _run_checks(plan, context, client_id)
+    view = await client_record(context, client_id)
+    access = view._access
+    arrays: Any = None
+    if plan.sql is not None:
+        _, records = await get_connection("default").execute_query(plan.sql, [view._model.id])
+        arrays = records[0]
+    answer: dict[str, Any] = {}
+    client_reads: list[tuple[str, Any]] = []
+    row_reads: list[tuple[Any, list[tuple[str, Any]]]] = []
+    for item in plan.fields:
+        if isinstance(item, _Leaf):
+            value = getattr(view, item.attribute)
+            client_reads.append((item.field_name, value))
+            answer[item.key] = _serialize(item, value)
+            continue
+        model = item.rows.model
+        rows = [from_row(model, r) for r in arrays[item.column]]
+        rows = [row for row in rows if item.rows.keeps(access, row)]
+        client_reads.append((item.field_name, rows))
+        values = []
+        for row in rows:
+            out: dict[str, Any] = {}
+            reads: list[tuple[str, Any]] = []
+            for leaf in item.leaves:
+                if leaf.element is not None:
+                    value = enrollment_element(leaf.element, row, access)
+                else:
+                    value = getattr(row, leaf.attribute)
+                reads.append((leaf.field_name, value))
+                out[leaf.key] = _serialize(leaf, value)
+            row_reads.append((row, reads))
+            values.append(out)
+        answer[item.key] = values
+    buffer = getattr(context, "audit", None)
+    if buffer is not None:  # (none only where the read audit is off: the benchmark's audit-off app)
+        buffer.root(plan.key, _ROOT_FIELD, {"id": client_id})
+        buffer.read(view, client_reads)
+        for row, reads in row_reads:
+            buffer.read(row, reads)
+    return {plan.key: answer}
+
+
+# (id of the graphql-core schema, the document's text, the operation's name) -> its plan
+_PLANS: OrderedDict[tuple[int, str, str | None], Plan | None] = OrderedDict()
+
+
+def _plan_for(schema: GraphQLSchema, execution_context: Any) -> Plan | None:
+    document = execution_context.graphql_document
+    query = execution_context.query
+    if document is None or query is None:
+        return None
+    name = provided_operation_name(execution_context)
+    key = (id(schema), query, name)
+    if key in _PLANS:
+        _PLANS.move_to_end(key)
+        return _PLANS[key]
+    plan = compile_operation(schema, document, name)
+    _PLANS[key] = plan
+    if len(_PLANS) > _PLANS_KEPT:
+        _PLANS.popitem(last=False)
+    return plan
+
+
+class CompiledReads(SchemaExtension):
+    """Answer a compilable operation by its plan (module docstring); after the read audit and the
+    authentication in the schema's extensions, so both have run when the plan does."""
+
+    async def on_execute(self) -> AsyncIterator[None]:
+        execution_context = self.execution_context
+        context = execution_context.context
+        if execution_context.result is None:
+            plan = _plan_for(core_schema(execution_context.schema), execution_context)
+            if plan is not None:
+                try:
+                    data = await run(plan, context, execution_context.variables)
+                except (_GiveUp, DomainError):
+                    pass  # the ordinary path answers, with its own errors
+                except Exception:  # the same: the ordinary path meets it again, and reports it
+                    log.debug("compiled path gave up", exc_info=True)
+                else:
+                    execution_context.result = ExecutionResult(data=data, errors=None)
+        yield
