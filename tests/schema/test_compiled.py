@@ -20,6 +20,7 @@ from hypothesis import strategies as st
 
 import schema.compiled as compiled
 from authz.clients import row_security
+from bench.workload import RECORD  # the benchmark's record, by variable
 from models.audit import AuditEvent
 from models.case_notes import CaseNote
 from models.enrollments import Enrollment
@@ -32,15 +33,6 @@ from tests.schema.test_client_statements import NOW, TODAY, _world
 
 SENTINEL = "SENTINEL-AGENCY-E"
 
-# The benchmark's record (bench/workload.py), by variable.
-RECORD = """query Record($id: ID!) {
-  client(id: $id) {
-    id firstName middleName lastName dob ssnLastFour veteranStatus phone city state zipCode version
-    enrollments { id entryDate relationshipToHoH disablingCondition householdId }
-    releases { id scope startsOn expiresOn kind recordedAt }
-    caseNotes { id createdAt text }
-  }
-}"""
 # Aliases, a literal id, an enrollment's HEALTH elements (masked per row), timestamps and enums.
 ALIASED = """query Named {
   person: client(id: "%s") {
