@@ -4,14 +4,13 @@ executor (decision 208).
 A document whose operation is ``client(id:)`` selecting plain fields of the client (its
 elements, ``id``, ``version``, the timestamps) and its lists (``enrollments``, ``caseNotes``,
 ``releases``) with plain fields of theirs (and an enrollment's elements) is compiled once into a
-:class:`Plan`: the root field's checks, one SQL statement that reads every list asked for as an
-array of whole rows, and for each field how to read and serialize it. Running the plan:
+:class:`Plan`: the root field's checks, the lists asked for as columns of the statement that
+reads the client (each an array of whole rows), and for each field how to read and serialize it. Running the plan:
 
 * checks the root field as its field extensions would (the casbin permission, the input
   checks), and loads the client with the caller's access by the resolver's own function
-  (:func:`schema.clients.queries.client_record`);
-* sends the statement (row-level security binds it as every statement: the request's session
-  settings are the resolver's);
+  (:func:`schema.clients.queries.client_record`), the lists read in the same statement (row-level
+  security binds them as every statement of the request);
 * keeps each list's rows the caller may see by the list's declaration
   (:data:`schema.client_types.CLIENT_LISTS`: the client-data policy's Python statement of the
   rule the loaders send as SQL) and masks an enrollment's elements by the function its fields
@@ -54,7 +53,6 @@ from graphql import (
 from graphql.pyutils import Undefined
 from strawberry.extensions import SchemaExtension
 from strawberry.permission import PermissionExtension
-from tortoise.connection import get_connection
 
 from compat.graphql import core_schema, field_definition, plain_field, provided_operation_name
 from compat.tortoise import from_row
@@ -105,7 +103,7 @@ class Plan:
     id_variable: str | None
     checks: tuple[Any, ...]  # the root field's extensions, in the order strawberry runs them
     fields: tuple[_Leaf | _List, ...]
-    sql: str | None  # the lists' statement; None when no list is asked for
+    lists: dict[str, str]  # the lists' columns, read with the client
 
     def client_id(self, variables: dict[str, Any] | None) -> str:
         if self.id_literal is not None:
@@ -187,25 +185,26 @@ def _list(node: FieldNode, parent: GraphQLObjectType, index: int) -> _List | Non
         (node.alias or node.name).value,
         name,
         rows,
-        f"l{index}",
+        f"hearth_list_{index}",
         tuple(leaf for leaf in leaves if leaf is not None),
     )
 
 
-def _lists_sql(lists: list[_List]) -> str:
-    """One statement: each list asked for, as an array of the table's whole rows in the list's
-    order (``compat.tortoise.from_row`` builds the models)."""
-    parts = []
+def _lists_sql(lists: list[_List]) -> dict[str, str]:
+    """Each list asked for, as a column read with the client (``authz.clients.visible_by_id``'s
+    ``also``): an array of the table's whole rows of the client, in the list's order
+    (``compat.tortoise.from_row`` builds the models)."""
+    columns = {}
     for item in lists:
         meta = item.rows.model._meta
         order = ", ".join(
             f't."{meta.fields_map[name].source_field or name}"' for name in item.rows.order
         )
-        parts.append(
+        columns[item.column] = (
             f'ARRAY(SELECT t FROM "{meta.db_table}" t'  # noqa: S608 (declared names only)
-            f' WHERE t."client_id" = $1 ORDER BY {order}) AS "{item.column}"'
+            f' WHERE t."client_id" = "client"."id" ORDER BY {order})'
         )
-    return "SELECT " + ", ".join(parts)
+    return columns
 
 
 def _checks(field_def: Any) -> tuple[Any, ...] | None:
@@ -272,7 +271,7 @@ def compile_operation(
         variable,
         checks,
         tuple(fields),
-        _lists_sql(lists) if lists else None,
+        _lists_sql(lists),
     )
 
 
@@ -310,12 +309,9 @@ async def run(plan: Plan, context: Any, variables: dict[str, Any] | None) -> dic
     ordinary path must answer. Reports to the read audit only once the answer is complete."""
     client_id = plan.client_id(variables)
     await _run_checks(plan, context, client_id)
-    view = await client_record(context, client_id)
+    view = await client_record(context, client_id, plan.lists)
     access = view._access
-    arrays: Any = None
-    if plan.sql is not None:
-        _, records = await get_connection("default").execute_query(plan.sql, [view._model.id])
-        arrays = records[0]
+    arrays = vars(view._model)
     answer: dict[str, Any] = {}
     client_reads: list[tuple[str, Any]] = []
     row_reads: list[tuple[Any, list[tuple[str, Any]]]] = []

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import re
+from collections.abc import Mapping
 from dataclasses import dataclass
 from datetime import date, datetime
 from typing import Any
@@ -289,11 +290,16 @@ async def store_consent(
 
 
 async def get_visible_client(
-    scope: ClientScope, client_id: UUID, *, field: str = "clientId"
+    scope: ClientScope,
+    client_id: UUID,
+    *,
+    field: str = "clientId",
+    also: Mapping[str, str] | None = None,
 ) -> tuple[Client, ClientAccess]:
     """The client and the caller's access to it; NOT_FOUND (on the input ``field`` that named
-    the client) when the caller may not see it."""
-    found = await visible_by_id(scope, [client_id])
+    the client) when the caller may not see it. ``also``: more columns read with the client
+    (``authz.clients.visible_by_id``)."""
+    found = await visible_by_id(scope, [client_id], also=also)
     if not found:
         raise NotFound("No such client, or you may not see it.", field=field)
     return found[0], (await access_for(scope, found))[client_id]

@@ -23,7 +23,7 @@ benchmark data (docs/decisions.md 82).
 from __future__ import annotations
 
 import functools
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from typing import Any
 from uuid import UUID
 
@@ -49,16 +49,18 @@ def _client_columns() -> str:
     return ", ".join(f'"client"."{column}"' for column in Client._meta.db_fields)
 
 
-def _select_list(scope: ClientScope) -> str:
+def _select_list(scope: ClientScope, also: Mapping[str, str] | None = None) -> str:
     columns = _client_columns()
     if scope.read_agencies:
         holders, releases = access_columns_sql(scope)
         columns += f', {holders} AS "{HOLDERS_COLUMN}", {releases} AS "{RELEASES_COLUMN}"'
+    for name, expression in (also or {}).items():
+        columns += f', {expression} AS "{name}"'
     return columns
 
 
 async def _read(
-    scope: ClientScope, sql: str, params: Sequence[Any]
+    scope: ClientScope, sql: str, params: Sequence[Any], also: Mapping[str, str] | None = None
 ) -> tuple[list[Client], Sequence[dict[str, Any]]]:
     _, rows = await get_connection("default").execute_query(sql, list(params))
     clients = []
@@ -67,6 +69,8 @@ async def _read(
         if scope.read_agencies:
             object.__setattr__(client, HOLDERS_COLUMN, row[HOLDERS_COLUMN])
             object.__setattr__(client, RELEASES_COLUMN, row[RELEASES_COLUMN])
+        for name in also or ():
+            object.__setattr__(client, name, row[name])
         clients.append(client)
     return clients, rows
 
@@ -75,13 +79,18 @@ def _where(scope: ClientScope, identifying: bool, conditions: Sequence[str]) -> 
     return " AND ".join([visible_row_sql(scope, identifying=identifying), *conditions])
 
 
-async def visible_by_id(scope: ClientScope, ids: Sequence[UUID]) -> list[Client]:
-    """The clients among ``ids`` the caller may see (in no particular order)."""
+async def visible_by_id(
+    scope: ClientScope, ids: Sequence[UUID], *, also: Mapping[str, str] | None = None
+) -> list[Client]:
+    """The clients among ``ids`` the caller may see (in no particular order). ``also``: more
+    columns to read with each visible client (name -> a SQL expression over the ``client`` row,
+    made of declared names only), set on the instance under their names (the compiled path's
+    lists, ``schema.compiled``)."""
     if scope.empty or not ids:
         return []
     where = _where(scope, False, ['"client"."id" = ANY($1::uuid[])'])
-    sql = f'SELECT {_select_list(scope)} FROM "client" WHERE {where}'  # noqa: S608 (checked literals, parameters)
-    clients, _ = await _read(scope, sql, [list(ids)])
+    sql = f'SELECT {_select_list(scope, also)} FROM "client" WHERE {where}'  # noqa: S608 (checked literals, parameters)
+    clients, _ = await _read(scope, sql, [list(ids)], also)
     return clients
 
 

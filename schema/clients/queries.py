@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from typing import Annotated
 
 import strawberry
@@ -37,11 +38,14 @@ __all__ = ["ClientConnection", "ClientQuery", "client_record"]
 _UP_TO = service.SEARCH_COUNT_UP_TO
 
 
-async def client_record(context: Context, id: str) -> Client:
+async def client_record(context: Context, id: str, also: Mapping[str, str] | None = None) -> Client:
     """``client(id:)``: the client as the caller may see it; NOT_FOUND if they may not. The
-    field's resolver and the compiled path (``schema.compiled``) both answer with it."""
+    field's resolver and the compiled path (``schema.compiled``, which reads its lists in the
+    same statement: ``also``) both answer with it."""
     scope = await context.client_scope()
-    client, access = await service.get_visible_client(scope, parse_id(id, "id"), field="id")
+    client, access = await service.get_visible_client(
+        scope, parse_id(id, "id"), field="id", also=also
+    )
     prime_access(context, {client.id: access})
     return client_view(client, access)
 
