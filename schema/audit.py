@@ -4,9 +4,9 @@ Hearth's executor (:class:`HearthExecutionContext`, over ``compat.graphql``) rep
 it resolves to the request's :class:`ReadBuffer`: the root fields with their arguments, and for
 client data (a ``Client`` view, or a model row that carries ``client_id``: enrollment, case note,
 consent, release, annotation, deletion request) the object with each field that came back with a
-value (a masked field is null, so it is not counted as read). This is the only path by which
-reads are noted. After the operation, :class:`AuditReads` writes in one multi-row INSERT a
-``VIEW`` row per client (naming the client and its fields read, and listing the client's records
+value (a masked field is null, so it is not counted as read). With the compiled path
+(``schema.compiled``), which reports the same way, this is the only path by which reads are
+noted. After the operation, :class:`AuditReads` writes in one multi-row INSERT a ``VIEW`` row per client (naming the client and its fields read, and listing the client's records
 read with it, each with its fields: decision 189), the request's ``SEARCH`` rows and a ``DENIED``
 row per refused client operation. If that write fails, the response carries an error and no data: nothing leaves
 unaudited.
