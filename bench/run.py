@@ -78,7 +78,8 @@ async def main(args: argparse.Namespace) -> dict[str, Any]:
         plan_file.write_bytes(pickle.dumps(plans(search, record)))  # noqa: ASYNC240 (a harness, not a server)
         print(
             f"SQL statements per request: search {search.count} (page of 10: "
-            f"{captured['search10'].count}), record {record.count}, syncUsers of 100: "
+            f"{captured['search10'].count}), record {captured['record_served'].count} (graphql-core's "
+            f"path: {record.count}), syncUsers of 100: "
             f"{captured['sync'].count} (of 10: {captured['sync10'].count})",
             flush=True,
         )
