@@ -51,6 +51,7 @@ from services.hudcsv.records import ENROLLMENT_RECORDS
 
 __all__ = [
     "CLIENT_LISTS",
+    "PAGED_LISTS",
     "AnnotationKind",
     "CaseNote",
     "CaseNoteDeletionRequest",
@@ -876,7 +877,7 @@ _CLIENT_LISTS: dict[str, Callable[[Context], DataLoader[UUID, list[Any]]]] = {
 
 
 # A paged list's field name -> the list it pages (the same rows, prefetched once).
-_PAGED = {"enrollmentsConnection": "enrollments", "caseNotesConnection": "caseNotes"}
+PAGED_LISTS = {"enrollmentsConnection": "enrollments", "caseNotesConnection": "caseNotes"}
 
 
 def client_list(context: Context, field_name: str) -> DataLoader[UUID, list[Any]]:
@@ -891,7 +892,7 @@ async def prefetch_lists(context: Context, views: list[Client], wanted: set[str]
     than a future awaited client by client."""
     if not views:
         return
-    lists_wanted = {_PAGED.get(name, name) for name in wanted}
+    lists_wanted = {PAGED_LISTS.get(name, name) for name in wanted}
     for field_name in sorted(lists_wanted & _CLIENT_LISTS.keys()):
         lists = await _CLIENT_LISTS[field_name](context).load_many(
             [view._model.id for view in views]

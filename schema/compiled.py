@@ -3,9 +3,11 @@ executor (decision 208).
 
 A document whose operation is ``client(id:)`` selecting plain fields of the client (its
 elements, ``id``, ``version``, the timestamps) and its lists (``enrollments``, ``caseNotes``,
-``releases``) with plain fields of theirs (and an enrollment's elements) is compiled once into a
-:class:`Plan`: the root field's checks, the lists asked for as columns of the statement that
-reads the client (each an array of whole rows), and for each field how to read and serialize it. Running the plan:
+``releases``, and the paged ``enrollmentsConnection`` and ``caseNotesConnection`` with their
+``nodes``, ``pageInfo`` and ``totalCount``) with plain fields of theirs (and an enrollment's
+elements) is compiled once into a :class:`Plan`: the root field's checks, the lists asked for as
+columns of the statement that reads the client (each an array of whole rows), and for each field
+how to read and serialize it. Running the plan:
 
 * checks the root field as its field extensions would (the casbin permission, the input
   checks), and loads the client with the caller's access by the resolver's own function
@@ -50,6 +52,7 @@ from graphql import (
     StringValueNode,
     VariableNode,
 )
+from graphql.execution.values import VariableValues, get_argument_values, get_variable_values
 from graphql.pyutils import Undefined
 from strawberry.extensions import SchemaExtension
 from strawberry.permission import PermissionExtension
@@ -57,10 +60,11 @@ from strawberry.permission import PermissionExtension
 from compat.graphql import core_schema, field_definition, plain_field, provided_operation_name
 from compat.tortoise import from_row
 from models.hud.elements import Element
-from schema.client_types import CLIENT_LISTS, ClientList, enrollment_element
+from schema.client_types import CLIENT_LISTS, PAGED_LISTS, ClientList, enrollment_element
 from schema.clients.queries import client_record
 from schema.input_checks import InputChecks
 from schema.operations import Refusable
+from schema.relay import list_connection
 from services.errors import DomainError
 
 __all__ = ["CompiledReads", "Plan", "compile_operation"]
@@ -86,12 +90,41 @@ class _Leaf:
 
 
 @dataclass(frozen=True, slots=True)
+class _Object:
+    """A field that is a plain attribute holding an object or a list of objects (a connection's
+    ``nodes`` and ``pageInfo``), and the fields selected below it."""
+
+    key: str
+    field_name: str
+    attribute: str
+    is_list: bool
+    non_null: bool
+    items_non_null: bool
+    fields: tuple[_Leaf | _Object, ...]
+
+
+@dataclass(frozen=True, slots=True)
+class _Page:
+    """The arguments of a paged list (``enrollmentsConnection(first:, after:)``), coerced at run
+    time by graphql-core and checked by the field's own ``InputChecks``."""
+
+    node: FieldNode
+    field_def: Any
+    python_names: dict[str, str]  # GraphQL argument name -> the resolver's
+    checks: tuple[Any, ...]
+
+
+@dataclass(frozen=True, slots=True)
 class _List:
+    """One of the client's lists (``CLIENT_LISTS``), unpaged (the fields of each row) or paged
+    (``page``: the fields of the connection ``list_connection`` makes of the rows)."""
+
     key: str
     field_name: str
     rows: ClientList
     column: str  # the statement's column holding the list
-    leaves: tuple[_Leaf, ...]
+    fields: tuple[_Leaf | _Object, ...]
+    page: _Page | None = None
 
 
 @dataclass(frozen=True, slots=True)
@@ -104,13 +137,23 @@ class Plan:
     checks: tuple[Any, ...]  # the root field's extensions, in the order strawberry runs them
     fields: tuple[_Leaf | _List, ...]
     lists: dict[str, str]  # the lists' columns, read with the client
+    schema: GraphQLSchema
+    variable_definitions: tuple[Any, ...]
 
-    def client_id(self, variables: dict[str, Any] | None) -> str:
+    def variables(self, raw: dict[str, Any] | None) -> VariableValues:
+        """The request's variables coerced as graphql-core coerces them before executing; any
+        that does not coerce gives the plan up (graphql-core refuses the request)."""
+        coerced = get_variable_values(self.schema, self.variable_definitions, raw or {})
+        if isinstance(coerced, list):
+            raise _GiveUp
+        return coerced
+
+    def client_id(self, variables: VariableValues) -> str:
         if self.id_literal is not None:
             return self.id_literal
-        value = (variables or {}).get(self.id_variable or "", Undefined)
+        value = variables.coerced.get(self.id_variable or "", Undefined)
         if not isinstance(value, str):
-            raise _GiveUp  # absent, null or another type: graphql-core's coercion answers
+            raise _GiveUp  # null: graphql-core's execution answers
         return value
 
 
@@ -145,7 +188,7 @@ def _object_type(kind: Any) -> GraphQLObjectType | None:
     return kind if isinstance(kind, GraphQLObjectType) else None
 
 
-def _leaf(node: FieldNode, parent: GraphQLObjectType, *, elements: bool) -> _Leaf | None:
+def _leaf(node: FieldNode, parent: GraphQLObjectType) -> _Leaf | None:
     name = node.name.value
     field_def = parent.fields.get(name)
     if field_def is None or node.arguments or node.selection_set is not None:
@@ -157,7 +200,7 @@ def _leaf(node: FieldNode, parent: GraphQLObjectType, *, elements: bool) -> _Lea
     definition = field_definition(field_def)
     resolver = getattr(definition, "base_resolver", None)
     item = getattr(getattr(resolver, "wrapped_func", None), "element", None)
-    if not elements or not isinstance(item, Element) or field_def.args:
+    if parent.name != "Enrollment" or not isinstance(item, Element) or field_def.args:
         return None
     kind = field_def.type
     non_null = isinstance(kind, GraphQLNonNull)
@@ -165,29 +208,87 @@ def _leaf(node: FieldNode, parent: GraphQLObjectType, *, elements: bool) -> _Lea
     return _Leaf(key, name, item.name, leaf, non_null, element=item)
 
 
+def _object(node: FieldNode, parent: GraphQLObjectType) -> _Object | None:
+    """A plain attribute holding an object (or a list of them) of a type with no ``is_type_of``."""
+    name = node.name.value
+    field_def = parent.fields.get(name)
+    definition = field_definition(field_def) if field_def is not None else None
+    resolve = getattr(field_def, "resolve", None)
+    if (
+        field_def is None
+        or definition is None
+        or node.arguments
+        or field_def.args
+        or not getattr(definition, "is_basic_field", False)
+        or not getattr(resolve, "_is_default", False)
+    ):
+        return None
+    kind = field_def.type
+    non_null = isinstance(kind, GraphQLNonNull)
+    kind = kind.of_type if non_null else kind
+    is_list = isinstance(kind, GraphQLList)
+    items_non_null = False
+    if is_list:
+        kind = kind.of_type
+        items_non_null = isinstance(kind, GraphQLNonNull)
+        kind = kind.of_type if items_non_null else kind
+    if not isinstance(kind, GraphQLObjectType) or kind.is_type_of is not None:
+        return None
+    fields = _selection(node.selection_set, kind)
+    if fields is None:
+        return None
+    key = (node.alias or node.name).value
+    return _Object(key, name, definition.python_name, is_list, non_null, items_non_null, fields)
+
+
+def _selection(selection_set: Any, parent: GraphQLObjectType) -> tuple[_Leaf | _Object, ...] | None:
+    """The plan of an object's selection: plain leaves, an enrollment's elements, and plain
+    objects with their own selection; None when any field is something else."""
+    selected = _fields(selection_set)
+    if not selected:
+        return None
+    fields: list[_Leaf | _Object] = []
+    for node in selected:
+        item = _leaf(node, parent) if node.selection_set is None else _object(node, parent)
+        if item is None:
+            return None
+        fields.append(item)
+    return tuple(fields)
+
+
+def _page(node: FieldNode, field_def: Any) -> _Page | None:
+    definition = field_definition(field_def)
+    if definition is None:
+        return None
+    checks = []
+    for extension in definition.extensions:
+        if not isinstance(extension, InputChecks):
+            return None
+        checks.append(extension)
+    names = {a.graphql_name or a.python_name: a.python_name for a in definition.arguments}
+    return _Page(node, field_def, names, tuple(checks))
+
+
 def _list(node: FieldNode, parent: GraphQLObjectType, index: int) -> _List | None:
     name = node.name.value
-    rows = CLIENT_LISTS.get(name)
+    paged = name in PAGED_LISTS
+    rows = CLIENT_LISTS.get(PAGED_LISTS.get(name, name))
     field_def = parent.fields.get(name)
-    if rows is None or field_def is None or node.arguments:
+    if rows is None or field_def is None or (node.arguments and not paged):
+        return None
+    page = _page(node, field_def) if paged else None
+    if paged and page is None:
         return None
     kind = field_def.type
     if isinstance(kind, GraphQLNonNull):
         kind = kind.of_type
+    if not paged and not isinstance(kind, GraphQLList):
+        return None
     item_type = _object_type(kind)
-    selected = _fields(node.selection_set)
-    if not isinstance(kind, GraphQLList) or item_type is None or not selected:
+    fields = _selection(node.selection_set, item_type) if item_type is not None else None
+    if fields is None:
         return None
-    leaves = [_leaf(n, item_type, elements=name == "enrollments") for n in selected]
-    if any(leaf is None for leaf in leaves):
-        return None
-    return _List(
-        (node.alias or node.name).value,
-        name,
-        rows,
-        f"hearth_list_{index}",
-        tuple(leaf for leaf in leaves if leaf is not None),
-    )
+    return _List((node.alias or node.name).value, name, rows, f"hearth_list_{index}", fields, page)
 
 
 def _lists_sql(lists: list[_List]) -> dict[str, str]:
@@ -255,7 +356,7 @@ def compile_operation(
     fields: list[_Leaf | _List] = []
     for node in selected:
         if node.selection_set is None:
-            leaf = _leaf(node, client_type, elements=False)
+            leaf = _leaf(node, client_type)
             if leaf is None:
                 return None
             fields.append(leaf)
@@ -272,6 +373,8 @@ def compile_operation(
         checks,
         tuple(fields),
         _lists_sql(lists),
+        schema,
+        tuple(operation.variable_definitions or ()),
     )
 
 
@@ -304,17 +407,80 @@ async def _run_checks(plan: Plan, context: Any, client_id: str) -> None:
                 raise _GiveUp
 
 
+_Reports = list[tuple[Any, list[tuple[str, Any]]] | None]
+
+
+def _walk(
+    source: Any,
+    fields: tuple[_Leaf | _Object, ...],
+    access: Any,
+    reports: _Reports,
+    observed: Any,
+) -> dict[str, Any]:
+    """An object's answer, as graphql-core completes it; its reads reported (for client data:
+    ``observed``) before those of the objects below it, as the executor reports them."""
+    slot = len(reports)
+    reports.append(None)
+    out: dict[str, Any] = {}
+    reads: list[tuple[str, Any]] = []
+    for field in fields:
+        if isinstance(field, _Leaf):
+            if field.element is not None:
+                value = enrollment_element(field.element, source, access)
+            else:
+                value = getattr(source, field.attribute)
+            reads.append((field.field_name, value))
+            out[field.key] = _serialize(field, value)
+            continue
+        value = getattr(source, field.attribute)
+        if value is None:
+            if field.non_null:
+                raise _GiveUp
+            completed: Any = None
+        elif field.is_list:
+            if field.items_non_null and any(item is None for item in value):
+                raise _GiveUp
+            completed = [
+                None if item is None else _walk(item, field.fields, access, reports, observed)
+                for item in value
+            ]
+        else:
+            completed = _walk(value, field.fields, access, reports, observed)
+        reads.append((field.field_name, completed))
+        out[field.key] = completed
+    if observed(source):
+        reports[slot] = (source, reads)
+    return out
+
+
+def _page_of(item: _List, rows: list[Any], variables: VariableValues) -> Any:
+    """The connection the paged list's resolver makes of ``rows`` (``list_connection``)."""
+    assert item.page is not None
+    page = item.page
+    try:
+        arguments = get_argument_values(page.field_def, page.node, variables)
+    except Exception as error:
+        raise _GiveUp from error
+    kwargs = {page.python_names.get(name, name): value for name, value in arguments.items()}
+    for check in page.checks:
+        check._check(kwargs)
+    return list_connection(rows, kwargs["first"], kwargs.get("after"))
+
+
 async def run(plan: Plan, context: Any, variables: dict[str, Any] | None) -> dict[str, Any]:
     """The operation's data; raises (:class:`_GiveUp`, a domain error, any error) when the
     ordinary path must answer. Reports to the read audit only once the answer is complete."""
-    client_id = plan.client_id(variables)
+    coerced = plan.variables(variables)
+    client_id = plan.client_id(coerced)
     await _run_checks(plan, context, client_id)
     view = await client_record(context, client_id, plan.lists)
     access = view._access
     arrays = vars(view._model)
+    buffer = getattr(context, "audit", None)
+    observed = buffer.observes if buffer is not None else (lambda source: False)
     answer: dict[str, Any] = {}
     client_reads: list[tuple[str, Any]] = []
-    row_reads: list[tuple[Any, list[tuple[str, Any]]]] = []
+    reports: _Reports = []
     for item in plan.fields:
         if isinstance(item, _Leaf):
             value = getattr(view, item.attribute)
@@ -324,27 +490,20 @@ async def run(plan: Plan, context: Any, variables: dict[str, Any] | None) -> dic
         model = item.rows.model
         rows = [from_row(model, r) for r in arrays[item.column]]
         rows = [row for row in rows if item.rows.keeps(access, row)]
-        client_reads.append((item.field_name, rows))
-        values = []
-        for row in rows:
-            out: dict[str, Any] = {}
-            reads: list[tuple[str, Any]] = []
-            for leaf in item.leaves:
-                if leaf.element is not None:
-                    value = enrollment_element(leaf.element, row, access)
-                else:
-                    value = getattr(row, leaf.attribute)
-                reads.append((leaf.field_name, value))
-                out[leaf.key] = _serialize(leaf, value)
-            row_reads.append((row, reads))
-            values.append(out)
-        answer[item.key] = values
-    buffer = getattr(context, "audit", None)
+        completed: Any
+        if item.page is None:
+            completed = [_walk(row, item.fields, access, reports, observed) for row in rows]
+        else:
+            page = _page_of(item, rows, coerced)
+            completed = _walk(page, item.fields, access, reports, observed)
+        client_reads.append((item.field_name, completed))
+        answer[item.key] = completed
     if buffer is not None:  # (none only where the read audit is off: the benchmark's audit-off app)
         buffer.root(plan.key, _ROOT_FIELD, {"id": client_id})
         buffer.read(view, client_reads)
-        for row, reads in row_reads:
-            buffer.read(row, reads)
+        for report in reports:
+            if report is not None:
+                buffer.read(*report)
     return {plan.key: answer}
 
 

@@ -45,6 +45,25 @@ ALIASED = """query Named {
 # Two operations, the one asked for by name.
 TWO = """query Other { me { __typename } }
 query Chosen($id: ID!) { client(id: $id) { id lastName caseNotes { text } } }"""
+# The paged lists (not deprecated): a page of one enrollment by variable, the notes' first page.
+PAGED = """query($id: ID!, $n: Int) {
+  client(id: $id) {
+    id
+    enrollmentsConnection(first: $n) {
+      totalCount
+      pageInfo { hasNextPage hasPreviousPage startCursor endCursor }
+      nodes { id entryDate currentPregnant }
+    }
+    notes: caseNotesConnection { totalCount nodes { text createdAt } }
+  }
+}"""
+# A page after a cursor that is not an item of the list, and a page too large: refused.
+BAD_CURSOR = """query($id: ID!) {
+  client(id: $id) { enrollmentsConnection(after: "bm90LWEtY3Vyc29y") { nodes { id } } }
+}"""
+TOO_LARGE = """query($id: ID!) {
+  client(id: $id) { caseNotesConnection(first: 101) { nodes { id } } }
+}"""
 # Shapes the plan does not take: the ordinary path answers (the same).
 FRAGMENT = """query($id: ID!) { client(id: $id) { ...F } } fragment F on Client { id lastName }"""
 ACCESS = """query($id: ID!) { client(id: $id) { id access { canEdit sharedCategories } } }"""
@@ -228,6 +247,11 @@ def _requests(client_id: str) -> list[tuple[str, str, dict[str, Any] | None, str
         ("not an id", RECORD, {"id": "not-an-id"}, None),
         ("an Int id", RECORD, {"id": 12}, None),
         ("no id", RECORD, {}, None),
+        ("paged", PAGED, {"id": client_id, "n": 1}, None),
+        ("paged, every row", PAGED, {"id": client_id}, None),
+        ("a cursor not on the list", BAD_CURSOR, {"id": client_id}, None),
+        ("a page too large", TOO_LARGE, {"id": client_id}, None),
+        ("a variable that does not coerce", PAGED, {"id": client_id, "n": "one"}, None),
     ]
 
 
@@ -264,7 +288,13 @@ async def test_the_compiled_path_answers_and_audits_like_graphql_core(
         # then the answer, its status and the audit rows are the same
         assert served == ordinary, (label, role)
         # and the plan answered every request of its shape the role may make
-        compilable = label in ("record", "aliased", "two operations")
+        compilable = label in (
+            "record",
+            "aliased",
+            "two operations",
+            "paged",
+            "paged, every row",
+        )
         assert took_plan == (compilable and role in READERS), (label, role)
         body = served[0]
         if took_plan:
@@ -358,8 +388,8 @@ _LIST_FIELDS = {
 
 @st.composite
 def _selections(draw: Any) -> str:
-    """A ``client(id:)`` operation of the compiled path's shape: some of the client's fields and
-    lists, some aliased."""
+    """A ``client(id:)`` operation of the compiled path's shape: some of the client's fields,
+    lists and pages of lists, some aliased."""
 
     def field(name: str, index: int) -> str:
         return f"a{index}: {name}" if draw(st.booleans()) else name
@@ -371,6 +401,23 @@ def _selections(draw: Any) -> str:
             picked = draw(st.lists(st.sampled_from(leaves), unique=True, min_size=1, max_size=5))
             inner = " ".join(field(leaf, 100 + i) for i, leaf in enumerate(picked))
             parts.append(f"{field(name, 50 + len(parts))} {{ {inner} }}")
+    for name, leaves in (
+        ("enrollmentsConnection", _LIST_FIELDS["enrollments"]),
+        ("caseNotesConnection", _LIST_FIELDS["caseNotes"]),
+    ):
+        if draw(st.booleans()):
+            first = draw(st.sampled_from(["", "(first: 0)", "(first: 1)", "(first: 2)"]))
+            picked = draw(st.lists(st.sampled_from(leaves), unique=True, min_size=1, max_size=4))
+            inner = " ".join(field(leaf, 100 + i) for i, leaf in enumerate(picked))
+            info = draw(st.lists(st.sampled_from(_PAGE_INFO), unique=True, min_size=1))
+            extras = [f"nodes {{ {inner} }}", f"pageInfo {{ {' '.join(info)} }}", "totalCount"]
+            chosen_extras = draw(
+                st.lists(st.sampled_from(extras), unique=True, min_size=1, max_size=3)
+            )
+            parts.append(f"{field(name, 70 + len(parts))}{first} {{ {' '.join(chosen_extras)} }}")
     if not parts:
         parts = ["id"]
     return "query($id: ID!) { client(id: $id) { " + " ".join(parts) + " } }"
+
+
+_PAGE_INFO = ("hasNextPage", "hasPreviousPage", "startCursor", "endCursor")
