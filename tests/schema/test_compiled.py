@@ -27,8 +27,8 @@ from models.enrollments import Enrollment
 from models.enums import AccessLevel, ConsentKind, ReleaseCategory, ReleaseScope
 from models.governance import Agency, Project
 from models.releases import Release, ReleaseRecipient
-from tests.audit_rows import records
 from tests.factories import Api, make_agency, make_user
+from tests.schema.test_audit_paths import _audit
 from tests.schema.test_client_statements import NOW, TODAY, _world
 
 SENTINEL = "SENTINEL-AGENCY-E"
@@ -130,19 +130,7 @@ def _rows(rows: list[AuditEvent]) -> list[tuple[Any, ...]]:
         )
         for r in rows
     )
-    read = sorted(
-        (
-            r.action,
-            r.entity_type,
-            r.entity_id,
-            str(r.client_id),
-            str(r.agency_id),
-            tuple(sorted(r.fields_touched)),
-            str(r.release_id),
-        )
-        for r in records(rows)
-    )
-    return [*written, ("--",), *read]
+    return [*written, ("--",), *_audit(rows)]
 
 
 async def _answer(
