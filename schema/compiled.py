@@ -5,7 +5,7 @@ A document whose operation is ``client(id:)`` selecting plain fields of the clie
 elements, ``id``, ``version``, the timestamps) and its lists (``enrollments``, ``caseNotes``,
 ``releases``, and the paged ``enrollmentsConnection`` and ``caseNotesConnection`` with their
 ``nodes``, ``pageInfo`` and ``totalCount``) with plain fields of theirs (and an enrollment's
-elements) is compiled once into a :class:`Plan`: the root field's checks, the lists asked for as
+elements), with aliases and fragments, is compiled once into a :class:`Plan`: the root field's checks, the lists asked for as
 columns of the statement that reads the client (each an array of whole rows), and for each field
 how to read and serialize it. Running the plan:
 
@@ -43,12 +43,16 @@ from graphql import (
     DocumentNode,
     ExecutionResult,
     FieldNode,
+    FragmentDefinitionNode,
+    FragmentSpreadNode,
     GraphQLList,
     GraphQLNonNull,
     GraphQLObjectType,
     GraphQLSchema,
+    InlineFragmentNode,
     OperationDefinitionNode,
     OperationType,
+    SelectionSetNode,
     StringValueNode,
     VariableNode,
 )
@@ -164,21 +168,81 @@ def _operation(document: DocumentNode, name: str | None) -> OperationDefinitionN
     return next((o for o in operations if o.name is not None and o.name.value == name), None)
 
 
-def _fields(selection_set: Any) -> list[FieldNode] | None:
-    """The selection's fields, when it is only fields without directives, each response key
-    once; None for anything else (fragments, directives, a key asked twice)."""
+_Fragments = dict[str, FragmentDefinitionNode]
+
+
+def _applies(condition: Any, parent: GraphQLObjectType) -> bool:
+    """A fragment's type condition holds for objects of ``parent``: none, the type itself or one
+    of its interfaces (the plan never meets an abstract type)."""
+    if condition is None:
+        return True
+    name = condition.name.value
+    return name == parent.name or any(i.name == name for i in parent.interfaces)
+
+
+def _collect(
+    selection_set: Any,
+    parent: GraphQLObjectType,
+    fragments: _Fragments,
+    groups: dict[str, list[FieldNode]],
+    spread: frozenset[str],
+) -> bool:
+    for selection in selection_set.selections:
+        if selection.directives:
+            return False  # @skip / @include: graphql-core decides
+        if isinstance(selection, FieldNode):
+            groups.setdefault((selection.alias or selection.name).value, []).append(selection)
+            continue
+        if isinstance(selection, InlineFragmentNode):
+            inner, condition = selection.selection_set, selection.type_condition
+        elif isinstance(selection, FragmentSpreadNode):
+            name = selection.name.value
+            fragment = fragments.get(name)
+            if fragment is None or name in spread:
+                return False
+            inner, condition = fragment.selection_set, fragment.type_condition
+            spread = spread | {name}
+        else:
+            return False
+        if not _applies(condition, parent):
+            return False  # a condition that does not hold for the type: left to graphql-core
+        if not _collect(inner, parent, fragments, groups, spread):
+            return False
+    return True
+
+
+def _fields(
+    selection_set: Any, parent: GraphQLObjectType, fragments: _Fragments
+) -> list[FieldNode] | None:
+    """The selection's fields, fragments spread (those whose condition holds for the type), each
+    response key once: the fields of a key merged as graphql-core merges them (validation made
+    them the same field with the same arguments; their selections are joined). None for
+    directives, or fields of a key that are not the same."""
     if selection_set is None:
         return None
+    groups: dict[str, list[FieldNode]] = {}
+    if not _collect(selection_set, parent, fragments, groups, frozenset()):
+        return None
     fields: list[FieldNode] = []
-    keys: set[str] = set()
-    for selection in selection_set.selections:
-        if not isinstance(selection, FieldNode) or selection.directives:
+    for nodes in groups.values():
+        first = nodes[0]
+        if any(n.name.value != first.name.value for n in nodes):
             return None
-        key = (selection.alias or selection.name).value
-        if key in keys:
-            return None
-        keys.add(key)
-        fields.append(selection)
+        if len(nodes) == 1 or first.selection_set is None:
+            fields.append(first)
+            continue
+        selections = tuple(
+            selection for n in nodes if n.selection_set for selection in n.selection_set.selections
+        )
+        fields.append(
+            FieldNode(
+                alias=first.alias,
+                name=first.name,
+                arguments=first.arguments,
+                directives=(),
+                selection_set=SelectionSetNode(selections=selections),
+            )
+        )
     return fields
 
 
@@ -208,7 +272,7 @@ def _leaf(node: FieldNode, parent: GraphQLObjectType) -> _Leaf | None:
     return _Leaf(key, name, item.name, leaf, non_null, element=item)
 
 
-def _object(node: FieldNode, parent: GraphQLObjectType) -> _Object | None:
+def _object(node: FieldNode, parent: GraphQLObjectType, fragments: _Fragments) -> _Object | None:
     """A plain attribute holding an object (or a list of them) of a type with no ``is_type_of``."""
     name = node.name.value
     field_def = parent.fields.get(name)
@@ -234,22 +298,26 @@ def _object(node: FieldNode, parent: GraphQLObjectType) -> _Object | None:
         kind = kind.of_type if items_non_null else kind
     if not isinstance(kind, GraphQLObjectType) or kind.is_type_of is not None:
         return None
-    fields = _selection(node.selection_set, kind)
+    fields = _selection(node.selection_set, kind, fragments)
     if fields is None:
         return None
     key = (node.alias or node.name).value
     return _Object(key, name, definition.python_name, is_list, non_null, items_non_null, fields)
 
 
-def _selection(selection_set: Any, parent: GraphQLObjectType) -> tuple[_Leaf | _Object, ...] | None:
+def _selection(
+    selection_set: Any, parent: GraphQLObjectType, fragments: _Fragments
+) -> tuple[_Leaf | _Object, ...] | None:
     """The plan of an object's selection: plain leaves, an enrollment's elements, and plain
     objects with their own selection; None when any field is something else."""
-    selected = _fields(selection_set)
+    selected = _fields(selection_set, parent, fragments)
     if not selected:
         return None
     fields: list[_Leaf | _Object] = []
     for node in selected:
-        item = _leaf(node, parent) if node.selection_set is None else _object(node, parent)
+        item = (
+            _leaf(node, parent) if node.selection_set is None else _object(node, parent, fragments)
+        )
         if item is None:
             return None
         fields.append(item)
@@ -269,7 +337,9 @@ def _page(node: FieldNode, field_def: Any) -> _Page | None:
     return _Page(node, field_def, names, tuple(checks))
 
 
-def _list(node: FieldNode, parent: GraphQLObjectType, index: int) -> _List | None:
+def _list(
+    node: FieldNode, parent: GraphQLObjectType, index: int, fragments: _Fragments
+) -> _List | None:
     name = node.name.value
     paged = name in PAGED_LISTS
     rows = CLIENT_LISTS.get(PAGED_LISTS.get(name, name))
@@ -285,7 +355,7 @@ def _list(node: FieldNode, parent: GraphQLObjectType, index: int) -> _List | Non
     if not paged and not isinstance(kind, GraphQLList):
         return None
     item_type = _object_type(kind)
-    fields = _selection(node.selection_set, item_type) if item_type is not None else None
+    fields = _selection(node.selection_set, item_type, fragments) if item_type is not None else None
     if fields is None:
         return None
     return _List((node.alias or node.name).value, name, rows, f"hearth_list_{index}", fields, page)
@@ -332,9 +402,14 @@ def compile_operation(
     operation = _operation(document, operation_name)
     if operation is None or operation.operation != OperationType.QUERY or operation.directives:
         return None
-    roots = _fields(operation.selection_set)
     query_type = schema.query_type
-    if roots is None or len(roots) != 1 or query_type is None:
+    if query_type is None:
+        return None
+    fragments = {
+        d.name.value: d for d in document.definitions if isinstance(d, FragmentDefinitionNode)
+    }
+    roots = _fields(operation.selection_set, query_type, fragments)
+    if roots is None or len(roots) != 1:
         return None
     root = roots[0]
     field_def = query_type.fields.get(root.name.value)
@@ -350,7 +425,7 @@ def compile_operation(
     variable = value.name.value if isinstance(value, VariableNode) else None
     if literal is None and variable is None:
         return None
-    selected = _fields(root.selection_set)
+    selected = _fields(root.selection_set, client_type, fragments)
     if not selected:
         return None
     fields: list[_Leaf | _List] = []
@@ -361,7 +436,7 @@ def compile_operation(
                 return None
             fields.append(leaf)
             continue
-        listed = _list(node, client_type, len(fields))
+        listed = _list(node, client_type, len(fields), fragments)
         if listed is None:
             return None
         fields.append(listed)

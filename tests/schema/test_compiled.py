@@ -64,8 +64,24 @@ BAD_CURSOR = """query($id: ID!) {
 TOO_LARGE = """query($id: ID!) {
   client(id: $id) { caseNotesConnection(first: 101) { nodes { id } } }
 }"""
-# Shapes the plan does not take: the ordinary path answers (the same).
+# Fragments as code generators write them, and a key asked twice with its selections merged.
 FRAGMENT = """query($id: ID!) { client(id: $id) { ...F } } fragment F on Client { id lastName }"""
+MERGED = """query($id: ID!) {
+  client(id: $id) {
+    id
+    ... on Client { lastName enrollments { id } }
+    ... on Client { id }
+    ...Stays
+    caseNotesConnection(first: 2) { nodes { text } }
+    caseNotesConnection(first: 2) { totalCount nodes { createdAt } }
+  }
+}
+fragment Stays on Client { enrollments { entryDate ...Health } }
+fragment Health on Enrollment { currentPregnant }"""
+# Shapes the plan does not take: the ordinary path answers (the same).
+INCLUDE = """query($id: ID!, $yes: Boolean = true) {
+  client(id: $id) { id lastName @include(if: $yes) }
+}"""
 ACCESS = """query($id: ID!) { client(id: $id) { id access { canEdit sharedCategories } } }"""
 
 ROLES = (
@@ -230,6 +246,8 @@ def _requests(client_id: str) -> list[tuple[str, str, dict[str, Any] | None, str
         ("aliased", ALIASED % client_id, None, None),
         ("two operations", TWO, {"id": client_id}, "Chosen"),
         ("fragment", FRAGMENT, {"id": client_id}, None),
+        ("fragments merged", MERGED, {"id": client_id}, None),
+        ("a directive", INCLUDE, {"id": client_id}, None),
         ("access", ACCESS, {"id": client_id}, None),
         ("no such client", RECORD, {"id": "00000000-0000-4000-8000-000000000000"}, None),
         ("not an id", RECORD, {"id": "not-an-id"}, None),
@@ -282,6 +300,8 @@ async def test_the_compiled_path_answers_and_audits_like_graphql_core(
             "two operations",
             "paged",
             "paged, every row",
+            "fragment",
+            "fragments merged",
         )
         assert took_plan == (compilable and role in READERS), (label, role)
         body = served[0]
@@ -405,6 +425,9 @@ def _selections(draw: Any) -> str:
             parts.append(f"{field(name, 70 + len(parts))}{first} {{ {' '.join(chosen_extras)} }}")
     if not parts:
         parts = ["id"]
+    if draw(st.booleans()):  # part of it in an inline fragment, and the id asked twice
+        cut = draw(st.integers(min_value=0, max_value=len(parts)))
+        parts = [*parts[:cut], "... on Client { id " + " ".join(parts[cut:]) + " }", "id"]
     return "query($id: ID!) { client(id: $id) { " + " ".join(parts) + " } }"
 
 
