@@ -58,6 +58,7 @@ from graphql import (
 )
 from graphql.execution.values import VariableValues, get_argument_values, get_variable_values
 from graphql.pyutils import Undefined
+from prometheus_client import Counter
 from strawberry.extensions import SchemaExtension
 from strawberry.permission import PermissionExtension
 
@@ -71,11 +72,20 @@ from schema.operations import Refusable
 from schema.relay import list_connection
 from services.errors import DomainError
 
-__all__ = ["CompiledReads", "Plan", "compile_operation"]
+__all__ = ["OUTCOMES", "CompiledReads", "Plan", "compile_operation"]
 
 log = logging.getLogger("hearth.compiled")
 
 _ROOT_FIELD = "client"
+# How the plans fared (``/metrics``, docs/operations.md): ``error`` counts what no plan should
+# meet (a failure of its own or of the database), which graphql-core then answered.
+OUTCOMES = Counter(
+    "hearth_compiled_reads",
+    "Requests of the compiled path's shape, by outcome: answered by their plan, gave_up (a "
+    "refusal or an error, answered by graphql-core), error (an unexpected failure of the plan, "
+    "answered by graphql-core).",
+    ["outcome"],
+)
 _PLANS_KEPT = 256  # documents whose plan (or whose refusal to compile) is remembered
 
 
@@ -616,9 +626,11 @@ class CompiledReads(SchemaExtension):
                 try:
                     data = await run(plan, context, execution_context.variables)
                 except (_GiveUp, DomainError):
-                    pass  # the ordinary path answers, with its own errors
+                    OUTCOMES.labels("gave_up").inc()  # the ordinary path answers, with its errors
                 except Exception:  # the same: the ordinary path meets it again, and reports it
+                    OUTCOMES.labels("error").inc()
                     log.debug("compiled path gave up", exc_info=True)
                 else:
+                    OUTCOMES.labels("answered").inc()
                     execution_context.result = ExecutionResult(data=data, errors=None)
         yield

@@ -17,6 +17,7 @@ from typing import Any
 import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
+from prometheus_client import REGISTRY
 
 import schema.compiled as compiled
 from authz.clients import row_security
@@ -261,6 +262,14 @@ def _requests(client_id: str) -> list[tuple[str, str, dict[str, Any] | None, str
     ]
 
 
+def _outcomes() -> dict[str, float]:
+    return {
+        outcome: REGISTRY.get_sample_value("hearth_compiled_reads_total", {"outcome": outcome})
+        or 0.0
+        for outcome in ("answered", "gave_up", "error")
+    }
+
+
 def _database_wall_open(monkeypatch: pytest.MonkeyPatch) -> None:
     """Row-level security lets every row through (the system's settings for every caller): what
     a request reads is then filtered by the application's walls alone, on both paths."""
@@ -286,8 +295,13 @@ async def test_the_compiled_path_answers_and_audits_like_graphql_core(
     for label, query, variables, name in _requests(client_id):
         # when the request is answered as served, then with the compiled path off
         answered = spy.answered
+        counted = _outcomes()
         served = await _answer(api, query, variables, tokens[role], name)
         took_plan = spy.answered > answered
+        # (the metrics count each plan's outcome; no plan meets an unexpected failure)
+        outcomes = {k: v - counted[k] for k, v in _outcomes().items()}
+        assert outcomes["error"] == 0, (label, role)
+        assert outcomes["answered"] == int(took_plan), (label, role)
         with spy.ordinary():
             ordinary = await _answer(api, query, variables, tokens[role], name)
 
