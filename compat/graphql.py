@@ -70,6 +70,7 @@ import compat  # noqa: F401 (checks the installed versions)
 __all__ = [
     "ObservedExecutionContext",
     "Observer",
+    "attribute_of",
     "core_schema",
     "field_definition",
     "plain_field",
@@ -113,9 +114,9 @@ def _passes(leaf: Any) -> type | None:
     return None
 
 
-def plain_field(field_name: str, field_def: Any) -> _Plain | None:
-    """How to read a field that is a plain attribute of its object (strawberry's default
-    resolver, no arguments) of a scalar or enum type; None for any other field."""
+def attribute_of(field_def: Any) -> str | None:
+    """The attribute a field reads when it is a plain attribute of its object (strawberry's
+    default resolver, no arguments); None for any other field."""
     resolve = field_def.resolve
     definition = (field_def.extensions or {}).get(GraphQLCoreConverter.DEFINITION_BACKREF)
     if (
@@ -126,6 +127,16 @@ def plain_field(field_name: str, field_def: Any) -> _Plain | None:
         or not getattr(resolve, "_is_default", False)
     ):
         return None
+    name: str = definition.python_name
+    return name
+
+
+def plain_field(field_name: str, field_def: Any) -> _Plain | None:
+    """How to read a field that is a plain attribute of its object (:func:`attribute_of`) of a
+    scalar or enum type; None for any other field."""
+    attribute = attribute_of(field_def)
+    if attribute is None:
+        return None
     return_type = field_def.type
     if isinstance(return_type, GraphQLNonNull):
         non_null, leaf = True, return_type.of_type
@@ -133,7 +144,7 @@ def plain_field(field_name: str, field_def: Any) -> _Plain | None:
         non_null, leaf = False, return_type
     if not is_leaf_type(leaf):
         return None
-    return _Plain(field_name, definition.python_name, leaf, non_null, _passes(leaf))
+    return _Plain(field_name, attribute, leaf, non_null, _passes(leaf))
 
 
 def field_definition(field_def: Any) -> Any:

@@ -686,7 +686,7 @@ class Client(Node):
         rows = await many_by(
             info.context, release_models.Release, "client_id", *releases.order
         ).load(self._model.id)
-        return [r for r in rows if releases.keeps(self._access, r)]
+        return [r for r in rows if releases.keep(self._access, r)]
 
     # Declared sync on purpose: prefetched rows (prefetch_lists) are returned as a list, with no
     # coroutine, task or future per client; otherwise the loader's future is returned, which
@@ -834,7 +834,7 @@ class Client(Node):
 class ClientList:
     """A list of a client's rows (a ``Client`` field): the table, its order (a column of the
     client first: ``client_id``), and which rows the caller may see, as the client-data policy
-    says it (``keeps``: its Python statement of the rule; ``rows_by_client`` selects with the
+    says it (``keep``: its Python statement of the rule; ``rows_by_client`` selects with the
     same rule's SQL, ``authz.clients.client_rows``). The field's resolver and the compiled path
     (``schema.compiled``) read the same declaration."""
 
@@ -843,9 +843,6 @@ class ClientList:
     keep: Callable[[ClientAccess, Any], bool]
     # loaded by rows_by_client (the rule in SQL); else by many_by (the rule in Python)
     by_policy_sql: bool = True
-
-    def keeps(self, access: ClientAccess, row: Any) -> bool:
-        return self.keep(access, row)
 
 
 def _sees(model: type[Model]) -> Callable[[ClientAccess, Any], bool]:

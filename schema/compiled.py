@@ -62,7 +62,13 @@ from prometheus_client import Counter
 from strawberry.extensions import SchemaExtension
 from strawberry.permission import PermissionExtension
 
-from compat.graphql import core_schema, field_definition, plain_field, provided_operation_name
+from compat.graphql import (
+    attribute_of,
+    core_schema,
+    field_definition,
+    plain_field,
+    provided_operation_name,
+)
 from compat.tortoise import from_row
 from models.hud.elements import Element
 from schema.client_types import CLIENT_LISTS, PAGED_LISTS, ClientList, enrollment_element
@@ -286,16 +292,8 @@ def _object(node: FieldNode, parent: GraphQLObjectType, fragments: _Fragments) -
     """A plain attribute holding an object (or a list of them) of a type with no ``is_type_of``."""
     name = node.name.value
     field_def = parent.fields.get(name)
-    definition = field_definition(field_def) if field_def is not None else None
-    resolve = getattr(field_def, "resolve", None)
-    if (
-        field_def is None
-        or definition is None
-        or node.arguments
-        or field_def.args
-        or not getattr(definition, "is_basic_field", False)
-        or not getattr(resolve, "_is_default", False)
-    ):
+    attribute = attribute_of(field_def) if field_def is not None else None
+    if field_def is None or attribute is None or node.arguments:
         return None
     kind = field_def.type
     non_null = isinstance(kind, GraphQLNonNull)
@@ -312,7 +310,7 @@ def _object(node: FieldNode, parent: GraphQLObjectType, fragments: _Fragments) -
     if fields is None:
         return None
     key = (node.alias or node.name).value
-    return _Object(key, name, definition.python_name, is_list, non_null, items_non_null, fields)
+    return _Object(key, name, attribute, is_list, non_null, items_non_null, fields)
 
 
 def _selection(
@@ -574,7 +572,7 @@ async def run(plan: Plan, context: Any, variables: dict[str, Any] | None) -> dic
             continue
         model = item.rows.model
         rows = [from_row(model, r) for r in arrays[item.column]]
-        rows = [row for row in rows if item.rows.keeps(access, row)]
+        rows = [row for row in rows if item.rows.keep(access, row)]
         completed: Any
         if item.page is None:
             completed = [_walk(row, item.fields, access, reports, observed) for row in rows]
