@@ -4,7 +4,8 @@ Each module here overrides or reads something a library does not document as an 
 because the documented way costs too much on the hot path (docs/decisions.md names the
 measurements): graphql-core's and strawberry's execution (:mod:`compat.graphql`), asyncpg's pool
 (:mod:`compat.asyncpg`), Tortoise's row loading (:mod:`compat.tortoise`) and its migration
-executor (:mod:`compat.tortoise_migrations`). They were written against the versions in
+executor (:mod:`compat.tortoise_migrations`), email-validator's domain check
+(:mod:`compat.email_validator`). They were written against the versions in
 :data:`WRITTEN_FOR`; importing this package checks the installed ones and refuses to start on any
 other, rather than misbehave quietly. A new version is adopted by reading its changes to the
 overridden code, running ``tests/compat`` and the equality tests named in each module, and adding
@@ -23,6 +24,7 @@ WRITTEN_FOR: dict[str, tuple[str, ...]] = {
     "strawberry-graphql": ("0.341",),
     "asyncpg": ("0.30", "0.31", "0.32"),
     "tortoise-orm": ("1.1",),
+    "email-validator": ("2.4",),
 }
 
 

@@ -282,7 +282,7 @@ class AuditReads(SchemaExtension):
         if result is None or not hasattr(result, "errors"):
             return
         try:
-            await audit_service.append(self._rows(context, buffer, result.errors or []))
+            await audit_service.append_together(self._rows(context, buffer, result.errors or []))
         except Exception as error:
             log.exception(
                 "audit write failed (request %s); the response is withheld", meta.request_id

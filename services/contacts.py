@@ -7,6 +7,7 @@ import re
 
 from email_validator import EmailNotValidError, validate_email
 
+import compat.email_validator  # noqa: F401 (the domain's check kept per domain)
 from services.errors import ValidationFailed
 
 __all__ = ["normalize_email", "normalize_mfa_contact", "valid_email"]
@@ -25,7 +26,8 @@ def valid_email(value: str, *, field: str = "email", remember: bool = False) -> 
     ``remember``: keep the answer for the next time the same address comes (staff addresses of
     the vendor sync, which sends them again in every batch that re-syncs its users: the check
     costs about 30 µs an address; decision 183). Client addresses are never remembered: nothing
-    of a client's outlives the request here.
+    of a client's outlives the request here. The domain's own check is kept per domain for
+    every address (``compat.email_validator``, decision 209): a domain is not a person's.
     """
     value = value.strip()
     # an address is at most 254 characters: a longer value is checked but never remembered
