@@ -32,9 +32,10 @@ original = _module.validate_email_domain_name
 
 @functools.lru_cache(maxsize=DOMAINS_KEPT)
 def _kept(domain: str, test_environment: bool, globally_deliverable: bool) -> dict[str, Any]:
-    return original(
+    answer: dict[str, Any] = original(
         domain, test_environment=test_environment, globally_deliverable=globally_deliverable
     )
+    return answer
 
 
 def _domain_name(
@@ -46,7 +47,7 @@ def _domain_name(
 
 def install() -> None:
     """Make ``validate_email`` use the kept domain check (idempotent)."""
-    _module.validate_email_domain_name = _domain_name
+    _module.validate_email_domain_name = _domain_name  # type: ignore[attr-defined]
 
 
 install()

@@ -304,14 +304,14 @@ class _GroupWriter:
         except BaseException as error:
             failed = AuditWriteFailed("the audit INSERT of requests written together failed")
             failed.__cause__ = error
-            for _, turn in batch:
-                if turn is not None and not turn.done():
-                    turn.set_exception(failed)
+            for _, other in batch:
+                if other is not None and not other.done():
+                    other.set_exception(failed)
             raise
         else:
-            for _, turn in batch:
-                if turn is not None and not turn.done():
-                    turn.set_result(False)
+            for _, other in batch:
+                if other is not None and not other.done():
+                    other.set_result(False)
         finally:
             self._hand_over()
 

@@ -21,6 +21,7 @@ from tortoise.models import Model
 from tortoise.transactions import in_transaction
 
 import authz.clients.reads as reads
+import services.audit as audit_service
 from api.db import APP_ROLE, tortoise_config
 from api.settings import Settings
 from authz.clients import (
@@ -476,6 +477,23 @@ async def test_the_principal_lookup_reads_only_tables_without_row_security() -> 
         [sorted(names)],
     )
     assert {r["name"] for r in rows} == names
+    assert [r["name"] for r in rows if r["guarded"]] == []
+
+
+async def test_the_read_audit_insert_writes_only_tables_without_row_security() -> None:
+    # decision 209: the read audit of requests written together goes under whatever settings the
+    # pooled session holds (the leading request's, or another caller's), sound only if the
+    # tables it writes, the trail and its month partitions, have no policy
+    names: set[str] = set()
+    for sql in (audit_service._APPEND_SQL, audit_service._APPEND_ONE_REQUEST_SQL):
+        names |= set(re.findall(r"\bINSERT INTO\s+([a-z_]+)", sql))
+    assert names == {"audit_event"}
+    rows = await get_connection("default").execute_query_dict(
+        "SELECT c.relname AS name, c.relrowsecurity AS guarded FROM pg_class c"
+        " WHERE c.relname = 'audit_event' OR c.oid IN (SELECT inhrelid FROM pg_inherits"
+        " WHERE inhparent = 'audit_event'::regclass)"
+    )
+    assert len(rows) > 1  # the trail and its partitions
     assert [r["name"] for r in rows if r["guarded"]] == []
 
 

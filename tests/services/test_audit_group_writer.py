@@ -136,8 +136,11 @@ async def test_a_request_cancelled_once_handed_the_lead_hands_it_on(
 async def test_inside_a_transaction_the_rows_commit_or_roll_back_with_it(
     app: object, database_url: str
 ) -> None:
-    with pytest.raises(RuntimeError):
+    async def change_that_fails() -> None:
         async with in_transaction():
             await append_together(_rows(1))
             raise RuntimeError("the change failed")
+
+    with pytest.raises(RuntimeError):
+        await change_that_fails()
     assert await _written(database_url) == set()
