@@ -269,8 +269,10 @@ class _GroupWriter:
     The first request to write leads: it writes its rows at once. Requests that come while that
     INSERT is in flight wait in line; when it ends, the first of them leads the next INSERT with
     every row waiting, so a request waits for at most the INSERT in flight and its own. Each
-    returns only once its own rows are written, and raises if that INSERT failed (the caller
-    withholds its answer, as before). One per database client (so per event loop and per
+    returns only once its own rows are written, and raises if they were not (the caller
+    withholds its answer, as before). When the database refuses an INSERT of several requests'
+    rows, each request's are written on their own: one request's rows never fail another's.
+    One per database client (so per event loop and per
     Tortoise context): rows never reach another database.
     """
 
@@ -299,8 +301,19 @@ class _GroupWriter:
             self.waiting.append((rows, None))
         batch, self.waiting = self.waiting, []
         try:
-            with row_security.unguarded_tables():  # audit_event has no row-level security
-                await append([row for entry, _ in batch for row in entry])
+            try:
+                with row_security.unguarded_tables():  # audit_event has no row-level security
+                    await append([row for entry, _ in batch for row in entry])
+            except Exception:
+                if len(batch) == 1:
+                    raise
+                # The database refused the rows of several requests: each request's on their own,
+                # so that rows it refuses fail their own request only, never the others'.
+                await self._one_by_one(batch, rows)
+            else:
+                for _, other in batch:
+                    if other is not None and not other.done():
+                        other.set_result(False)
         except BaseException as error:
             failed = AuditWriteFailed("the audit INSERT of requests written together failed")
             failed.__cause__ = error
@@ -308,12 +321,33 @@ class _GroupWriter:
                 if other is not None and not other.done():
                     other.set_exception(failed)
             raise
-        else:
-            for _, other in batch:
-                if other is not None and not other.done():
-                    other.set_result(False)
         finally:
             self._hand_over()
+
+    @staticmethod
+    async def _one_by_one(
+        batch: list[tuple[Sequence[AuditRow], asyncio.Future[bool] | None]],
+        mine: Sequence[AuditRow],
+    ) -> None:
+        """Each request's rows in an INSERT of its own; raises the error of the leader's own
+        (``mine``), if any."""
+        own: Exception | None = None
+        for rows, turn in batch:
+            try:
+                with row_security.unguarded_tables():
+                    await append(rows)
+            except Exception as error:
+                if rows is mine:
+                    own = error
+                elif not turn.done():
+                    failed = AuditWriteFailed("the audit INSERT of this request failed")
+                    failed.__cause__ = error
+                    turn.set_exception(failed)
+            else:
+                if rows is not mine and turn is not None and not turn.done():
+                    turn.set_result(False)
+        if own is not None:
+            raise own
 
     def _hand_over(self) -> None:
         """The next INSERT is led by the first request still waiting; with none left (each

@@ -10,6 +10,7 @@ from datetime import UTC, datetime
 
 import asyncpg
 import pytest
+from tortoise.exceptions import OperationalError
 from tortoise.transactions import in_transaction
 
 import services.audit as audit_service
@@ -67,20 +68,20 @@ async def test_requests_finishing_together_share_an_insert_and_each_waits_for_it
     assert await _written(database_url) == {f"request-{n}" for n in range(8)}
 
 
-async def test_a_failed_insert_fails_every_request_it_carried_and_the_next_ones_are_written(
+async def test_when_the_database_fails_every_request_it_carried_fails_and_the_next_are_written(
     app: object, database_url: str, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     append = audit_service.append
-    calls = 0
+    down = False
 
-    async def second_fails(rows: Sequence[AuditRow]) -> None:
-        nonlocal calls
-        calls += 1
-        if calls == 2:
+    async def first_then_down(rows: Sequence[AuditRow]) -> None:
+        nonlocal down
+        if down:
             raise asyncpg.PostgresError("the disk is full")
+        down = True
         await append(rows)
 
-    monkeypatch.setattr(audit_service, "append", second_fails)
+    monkeypatch.setattr(audit_service, "append", first_then_down)
     outcomes = await asyncio.gather(
         *(append_together(_rows(n)) for n in range(4)), return_exceptions=True
     )
@@ -90,8 +91,32 @@ async def test_a_failed_insert_fails_every_request_it_carried_and_the_next_ones_
     assert all(isinstance(outcome, AuditWriteFailed) for outcome in outcomes[2:])
     assert await _written(database_url) == {"request-0"}
     # the writer is free again
+    monkeypatch.setattr(audit_service, "append", append)
     await append_together(_rows(9))
     assert await _written(database_url) == {"request-0", "request-9"}
+
+
+async def test_rows_the_database_refuses_fail_their_own_request_only(
+    app: object, database_url: str
+) -> None:
+    refused = [_rows(2)[0]._replace(entity_type="X" * 41)]  # longer than the column
+    outcomes = await asyncio.gather(
+        *(append_together(refused if n == 2 else _rows(n)) for n in range(5)),
+        return_exceptions=True,
+    )
+    assert [n for n, outcome in enumerate(outcomes) if outcome is not None] == [2]
+    assert isinstance(outcomes[2], AuditWriteFailed)
+    # the same, the refused rows being the leading request's own
+    outcomes = await asyncio.gather(
+        *(append_together(refused if n == 6 else _rows(n)) for n in range(5, 9)),
+        return_exceptions=True,
+    )
+    assert [n for n, outcome in enumerate(outcomes, 5) if outcome is not None] == [6]
+    assert isinstance(outcomes[1], OperationalError)  # the database's own refusal
+    assert await _written(database_url) == {f"request-{n}" for n in range(9)} - {
+        "request-2",
+        "request-6",
+    }
 
 
 async def test_a_request_cancelled_in_line_has_its_rows_written_and_the_line_moves(
