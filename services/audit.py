@@ -339,7 +339,7 @@ class _GroupWriter:
             except Exception as error:
                 if rows is mine:
                     own = error
-                elif not turn.done():
+                elif turn is not None and not turn.done():
                     failed = AuditWriteFailed("the audit INSERT of this request failed")
                     failed.__cause__ = error
                     turn.set_exception(failed)
