@@ -43,6 +43,27 @@ _REPLAY_TITLES = {
 RLS_TARGET = "none set (1 = free)"
 
 
+def goal1_gap(rows: list[dict[str, Any]], ceiling: float) -> list[dict[str, Any]]:
+    """Goal 1's gap, part by part: the same app without row-level security's binding, and
+    without the read audit, against the same ceiling (decisions 208 and 209 say what each
+    would take)."""
+    parts = []
+    for server, part in (
+        ("hearth-rls-off", "row-level security"),
+        ("hearth-audit-off", "the read audit"),
+    ):
+        row = next((r for r in rows if r["key"] == "record10" and r["server"] == server), None)
+        if row is not None:
+            parts.append(
+                {
+                    "name": f"Hearth without {part} / raw asyncpg ceiling, single record @10",
+                    "value": round(row["rps"] / ceiling, 3),
+                    "target": f"what {part} takes of goal 1's gap",
+                }
+            )
+    return parts
+
+
 def build_report(
     args: argparse.Namespace,
     workers: int,
@@ -126,6 +147,7 @@ def build_report(
                 else f"at least {RECORD_CEILING_SHARE} (issue 20 goal 1)",
             }
         )
+    ratios.extend(goal1_gap(rows, ceilings["record10"]))
     for key, replay in (replays or {}).items():
         if replay.get("db_cpu_ratio") is not None:
             page = "50" if key == "search" else "10"

@@ -4,9 +4,7 @@ request still returns only once its own rows are written, or raises when they we
 from __future__ import annotations
 
 import asyncio
-import uuid
 from collections.abc import Sequence
-from datetime import UTC, datetime
 
 import asyncpg
 import pytest
@@ -15,25 +13,13 @@ from tortoise.transactions import in_transaction
 
 import services.audit as audit_service
 from bench.statement_log import log_statements
-from models.enums import AuditAction
 from services.audit import AuditRow, AuditWriteFailed, append_together
-
-AT = datetime(2026, 3, 2, 14, 0, tzinfo=UTC)
+from tests.services.test_audit_chain import _row
 
 
 def _rows(n: int) -> list[AuditRow]:
-    return [
-        AuditRow(
-            occurred_at=AT,
-            action=AuditAction.VIEW,
-            entity_type="Client",
-            entity_id=str(uuid.UUID(int=n)),
-            client_id=uuid.UUID(int=n),
-            actor_id=uuid.UUID(int=1000 + n),
-            request_id=f"request-{n}",
-            fields=("firstName",),
-        )
-    ]
+    """One request's rows (one row), told apart by the request id."""
+    return [_row(n)._replace(request_id=f"request-{n}")]
 
 
 async def _written(database_url: str) -> set[str]:
