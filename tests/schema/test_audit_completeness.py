@@ -2,10 +2,12 @@
 
 from __future__ import annotations
 
+import asyncio
 from datetime import date, timedelta
 
 import pytest
 
+from bench.statement_log import log_statements
 from models.audit import AuditEvent
 from models.clients import Client
 from models.enums import AccessLevel
@@ -499,3 +501,39 @@ async def test_a_record_export_is_audited_as_export(api: Api) -> None:
     assert [(r.action, r.entity_type, str(r.client_id), r.agency_id) for r in rows] == [
         ("EXPORT", "Client", client["id"], w["a"].id)
     ]
+
+
+async def test_requests_finishing_together_each_leave_their_own_row_in_fewer_inserts(
+    api: Api, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # decision 209: the read audit of requests finishing at the same moment goes in one INSERT
+    w = await _world()
+    token = await api.sign_in(w["worker_a"])
+    client = await _client_with_records(api, w, token, "Rosa")
+    alone_before = await AuditEvent.all().count()
+    await api.ok(READ_CLIENT, {"id": client["id"]}, token)
+    (alone,) = [r for r in await _rows("VIEW") if r.seq > alone_before]
+    before = await AuditEvent.all().count()
+    log = log_statements(monkeypatch)
+    _, statements = await log.during(
+        asyncio.gather(*(api.ok(READ_CLIENT, {"id": client["id"]}, token) for _ in range(6)))
+    )
+    inserts = [sql for sql in statements if sql.startswith("INSERT INTO audit_event")]
+    assert 1 <= len(inserts) < 6
+    views = [r for r in await _rows("VIEW") if r.seq > before]
+    # one row per request, each its own, each what the request alone wrote
+    assert len({r.request_id for r in views}) == len(views) == 6
+    for row in views:
+        assert (
+            row.entity_id,
+            row.fields_touched,
+            row.read_types,
+            row.read_ids,
+            row.read_fields,
+        ) == (
+            alone.entity_id,
+            alone.fields_touched,
+            alone.read_types,
+            alone.read_ids,
+            alone.read_fields,
+        )
