@@ -272,8 +272,8 @@ class _GroupWriter:
     returns only once its own rows are written, and raises if they were not (the caller
     withholds its answer, as before). When the database refuses an INSERT of several requests'
     rows, each request's are written on their own: one request's rows never fail another's.
-    One per database client (so per event loop and per
-    Tortoise context): rows never reach another database.
+    One per database client (so per event loop and per Tortoise context): rows never reach
+    another database.
     """
 
     __slots__ = ("busy", "waiting")
